@@ -1,0 +1,189 @@
+//! Discrepancies: what the assessment found wrong, how bad it is, and the acts that prove it.
+
+use crate::canonical::ActId;
+pub use crate::codes::DiscrepancyId;
+use crate::codes::KeyId;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// How much a discrepancy matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Evidence may be forged, goods may be lost or custody is in doubt: act now.
+    Critical,
+    /// A rule was broken: staff must look at it.
+    Major,
+    /// Worth noting, likely explained.
+    Minor,
+}
+
+/// What kind of discrepancy. The names are stable: reports and filters use them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscrepancyKind {
+    /// A signature does not verify.
+    BadSignature,
+    /// A signer was never enrolled.
+    UnknownKey,
+    /// A signer's enrollment did not cover the act's time.
+    ExpiredKey,
+    /// A signer's key was revoked before the act's time.
+    RevokedKey,
+    /// A signer's role (or unit) does not allow the act.
+    RoleNotPermitted,
+    /// Acts exist for a consignment that was never (validly) registered.
+    MissingRegistration,
+    /// The consignment was registered twice with different content.
+    ConflictingRegistration,
+    /// Two handoffs from the same predecessor.
+    CustodyFork,
+    /// The receiver of one handoff is not the releaser of the next, or a predecessor is unknown.
+    CustodyGap,
+    /// A seal number observed that was never applied.
+    SealNotApplied,
+    /// An applied seal not present where it should be.
+    SealMissing,
+    /// A seal found damaged.
+    SealDamaged,
+    /// A seal removed or replaced without permission and without a reported threat.
+    SealRemovedWithoutGrounds,
+    /// Observations of one seal that cannot both be true (intact after damaged, ...).
+    SealStateConflict,
+    /// Packages counted differ from packages registered.
+    PackageCountMismatch,
+    /// Gross mass weighed outside tolerance of the mass registered.
+    MassMismatch,
+    /// Not delivered by the delivery deadline.
+    Overdue,
+    /// An act at a post that is not on the planned route.
+    OffRoute,
+    /// Times that cannot be right (in the future, before registration, out of order).
+    ClockAnomaly,
+    /// A certificate the goods require is absent.
+    MissingCertificate,
+    /// Arrival notified later than the rules allow.
+    ArrivalNotifiedLate,
+    /// Delivered without arrival being notified.
+    ArrivalNotNotified,
+}
+
+impl DiscrepancyKind {
+    /// The kind's stable name.
+    pub fn as_str(self) -> &'static str {
+        use DiscrepancyKind::*;
+        match self {
+            BadSignature => "bad_signature",
+            UnknownKey => "unknown_key",
+            ExpiredKey => "expired_key",
+            RevokedKey => "revoked_key",
+            RoleNotPermitted => "role_not_permitted",
+            MissingRegistration => "missing_registration",
+            ConflictingRegistration => "conflicting_registration",
+            CustodyFork => "custody_fork",
+            CustodyGap => "custody_gap",
+            SealNotApplied => "seal_not_applied",
+            SealMissing => "seal_missing",
+            SealDamaged => "seal_damaged",
+            SealRemovedWithoutGrounds => "seal_removed_without_grounds",
+            SealStateConflict => "seal_state_conflict",
+            PackageCountMismatch => "package_count_mismatch",
+            MassMismatch => "mass_mismatch",
+            Overdue => "overdue",
+            OffRoute => "off_route",
+            ClockAnomaly => "clock_anomaly",
+            MissingCertificate => "missing_certificate",
+            ArrivalNotifiedLate => "arrival_notified_late",
+            ArrivalNotNotified => "arrival_not_notified",
+        }
+    }
+}
+
+/// How a discrepancy was closed by central staff.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    /// The `discrepancy_resolved` act.
+    pub act: ActId,
+    /// The staff member.
+    pub by: KeyId,
+    /// When.
+    pub at: Timestamp,
+    /// Why.
+    pub reason: String,
+}
+
+/// One thing found wrong.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Discrepancy {
+    /// Stable id: SHA-256 over the kind, the subject and the sorted proving act ids, so the same
+    /// finding has the same id on every node and in every later assessment.
+    pub id: DiscrepancyId,
+    /// What kind.
+    pub kind: DiscrepancyKind,
+    /// How bad.
+    pub severity: Severity,
+    /// What it is about within the consignment (a seal number, a post), or empty.
+    pub subject: String,
+    /// What happened, in words.
+    pub summary: String,
+    /// The acts that prove it, sorted.
+    pub acts: Vec<ActId>,
+    /// Set once staff have resolved it.
+    pub resolution: Option<Resolution>,
+}
+
+/// The id of the discrepancy of `kind` about `subject` proven by `acts`.
+pub fn discrepancy_id(kind: DiscrepancyKind, subject: &str, acts: &[ActId]) -> DiscrepancyId {
+    let mut sorted = acts.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    let mut hash = Sha256::new();
+    hash.update(b"tamga/discrepancy/v1\0");
+    hash.update(kind.as_str().as_bytes());
+    hash.update([0]);
+    hash.update(subject.as_bytes());
+    hash.update([0]);
+    for act in &sorted {
+        hash.update(act.0);
+    }
+    DiscrepancyId::new(hex::encode(hash.finalize())).expect("hex of a digest")
+}
+
+/// Collects discrepancies as the rules find them; the same finding twice is kept once.
+#[derive(Default)]
+pub(crate) struct Findings(BTreeMap<DiscrepancyId, Discrepancy>);
+
+impl Findings {
+    pub fn add(
+        &mut self,
+        kind: DiscrepancyKind,
+        severity: Severity,
+        subject: impl Into<String>,
+        acts: impl IntoIterator<Item = ActId>,
+        summary: impl Into<String>,
+    ) {
+        let subject = subject.into();
+        let mut acts: Vec<ActId> = acts.into_iter().collect();
+        acts.sort();
+        acts.dedup();
+        let id = discrepancy_id(kind, &subject, &acts);
+        self.0.entry(id.clone()).or_insert(Discrepancy {
+            id,
+            kind,
+            severity,
+            subject,
+            summary: summary.into(),
+            acts,
+            resolution: None,
+        });
+    }
+
+    /// The findings, most severe first, then by kind and id.
+    pub fn into_sorted(self) -> Vec<Discrepancy> {
+        let mut list: Vec<Discrepancy> = self.0.into_values().collect();
+        list.sort_by(|a, b| (a.severity, a.kind, &a.id).cmp(&(b.severity, b.kind, &b.id)));
+        list
+    }
+}

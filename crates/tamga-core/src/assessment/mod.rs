@@ -1,0 +1,425 @@
+//! The assessment: a pure function from a consignment's acts, the registry, the time and the
+//! tolerances to the consignment's derived state and its discrepancies.
+//!
+//! Acts are deduplicated by id, each is verified (signatures, then the registry), and only the
+//! acts that hold are folded, in `(time, id)` order, so the result does not depend on the order
+//! acts arrived in. An act that does not hold changes no state: it only produces its own
+//! discrepancy. Each rule lives in its own module:
+//!
+//! - [`custody`]: the custody chain, forks and gaps, the current custodian;
+//! - [`seals`]: the seal ledger and seal mismatches;
+//! - [`goods`]: certificates, package counts and masses;
+//! - [`timing`]: deadlines, arrival notification and clock anomalies;
+//! - [`route`]: route progress and acts off the route.
+
+pub mod custody;
+mod discrepancy;
+pub mod goods;
+pub mod route;
+pub mod seals;
+pub mod timing;
+
+pub use discrepancy::{
+    discrepancy_id, Discrepancy, DiscrepancyId, DiscrepancyKind, Resolution, Severity,
+};
+
+use crate::act::{ActBody, ConsignmentRegistered, EscortAssigned, IncidentReported, Position};
+use crate::canonical::ActId;
+use crate::codes::{ConsignmentId, KeyId, SealNumber, UnitCode};
+use crate::registry::{ActRejection, AuthorizationError, Registry};
+use crate::signing::SignedAct;
+use crate::time::Timestamp;
+use discrepancy::Findings;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The limits within which the assessment does not raise a discrepancy. Every field has a
+/// default drawn from the rules in DOMAIN.md; a deployment can set its own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Tolerances {
+    /// Gross mass may differ from the registered gross mass by this many grams...
+    #[serde(with = "crate::quantity::decimal_string")]
+    pub mass_absolute_grams: rust_decimal::Decimal,
+    /// ...or by this fraction of it, whichever is larger.
+    #[serde(with = "crate::quantity::decimal_string")]
+    pub mass_relative: rust_decimal::Decimal,
+    /// Seconds after the deadline before a consignment counts as overdue.
+    pub deadline_grace_seconds: i64,
+    /// Seconds allowed between arrival (or the start of working hours) and its notification
+    /// (Customs Code art. 140: 30 minutes).
+    pub arrival_notice_seconds: i64,
+    /// How far a device clock may run ahead of the assessing node's, in seconds.
+    pub clock_skew_seconds: i64,
+    /// An incident explains seal damage or a removal under threat if reported within this many
+    /// seconds of it, before or after ("report at once", art. 38, 140).
+    pub incident_window_seconds: i64,
+}
+
+impl Default for Tolerances {
+    fn default() -> Self {
+        Tolerances {
+            mass_absolute_grams: rust_decimal::Decimal::new(5, 0),
+            mass_relative: rust_decimal::Decimal::new(2, 3),
+            deadline_grace_seconds: 0,
+            arrival_notice_seconds: 30 * 60,
+            clock_skew_seconds: 5 * 60,
+            incident_window_seconds: 6 * 3600,
+        }
+    }
+}
+
+/// Where a consignment stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Acts exist but no valid registration.
+    Unregistered,
+    /// Registered at the office of departure, not yet handed over.
+    Registered,
+    /// On its way: escort assigned or custody handed over.
+    InTransit,
+    /// Arrival notified at the office of destination.
+    Arrived,
+    /// Delivered: transit has ended.
+    Delivered,
+}
+
+impl Status {
+    /// The status's stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Unregistered => "unregistered",
+            Status::Registered => "registered",
+            Status::InTransit => "in_transit",
+            Status::Arrived => "arrived",
+            Status::Delivered => "delivered",
+        }
+    }
+}
+
+/// The escort crew, as last assigned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Escort {
+    /// The `escort_assigned` act.
+    pub act: ActId,
+    /// The escort unit.
+    pub unit: UnitCode,
+    /// The vehicle.
+    pub vehicle: String,
+    /// The officer in charge.
+    pub officer_in_charge: KeyId,
+    /// The crew.
+    pub crew: Vec<KeyId>,
+}
+
+/// A consignment's state, derived from the acts that hold.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsignmentState {
+    /// Where it stands.
+    pub status: Status,
+    /// The registration in force.
+    pub registration: Option<ActId>,
+    /// Who answers for the goods now; `None` before registration or while custody is disputed.
+    pub custodian: Option<custody::Holder>,
+    /// The custody acts from the first handoff to the current one.
+    pub custody_chain: Vec<ActId>,
+    /// Two handoffs from the same predecessor: custody cannot be told.
+    pub custody_disputed: bool,
+    /// The escort crew.
+    pub escort: Option<Escort>,
+    /// Every seal ever recorded on the consignment.
+    pub seals: BTreeMap<SealNumber, seals::SealRecord>,
+    /// The planned route and how far along it the consignment has come.
+    pub route: route::RouteProgress,
+    /// The delivery deadline.
+    pub deadline: Option<Timestamp>,
+    /// Past the deadline and not delivered.
+    pub overdue: bool,
+    /// The latest position reported.
+    pub last_position: Option<Position>,
+    /// Incidents reported.
+    pub incidents: Vec<ActId>,
+    /// When arrival at the office of destination was notified.
+    pub arrival_notified_at: Option<Timestamp>,
+    /// When it was delivered.
+    pub delivered_at: Option<Timestamp>,
+}
+
+/// An act left out of the state, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RejectedAct {
+    /// The act.
+    pub act: ActId,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// The result of assessing one consignment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    /// The consignment.
+    pub consignment: ConsignmentId,
+    /// The time the assessment was made for.
+    pub as_of: Timestamp,
+    /// Its derived state.
+    pub state: ConsignmentState,
+    /// What is wrong, most severe first.
+    pub discrepancies: Vec<Discrepancy>,
+    /// The acts that hold, in `(time, id)` order.
+    pub acts: Vec<ActId>,
+    /// The acts that were left out, and why.
+    pub rejected: Vec<RejectedAct>,
+}
+
+impl Assessment {
+    /// The discrepancies not yet resolved.
+    pub fn open_discrepancies(&self) -> impl Iterator<Item = &Discrepancy> {
+        self.discrepancies.iter().filter(|d| d.resolution.is_none())
+    }
+
+    /// Whether any open discrepancy of `kind` exists.
+    pub fn has_open(&self, kind: DiscrepancyKind) -> bool {
+        self.open_discrepancies().any(|d| d.kind == kind)
+    }
+}
+
+/// What the rules read: the consignment's valid acts in order, its registration, the time.
+pub(crate) struct Facts<'a> {
+    pub acts: Vec<&'a SignedAct>,
+    pub registration: Option<(ActId, &'a ConsignmentRegistered)>,
+    pub as_of: Timestamp,
+    pub tolerances: &'a Tolerances,
+}
+
+impl<'a> Facts<'a> {
+    /// The valid acts of one kind, in order, with their ids.
+    pub fn each<T: 'a, F>(&self, pick: F) -> impl Iterator<Item = (ActId, &'a T)> + '_
+    where
+        F: Fn(&'a ActBody) -> Option<&'a T> + 'a,
+    {
+        self.acts
+            .iter()
+            .filter_map(move |act| pick(act.body()).map(|b| (act.id(), b)))
+    }
+
+    /// The registration's id, for proofs (empty if none).
+    pub fn registration_id(&self) -> Option<ActId> {
+        self.registration.map(|(id, _)| id)
+    }
+
+    /// Valid incident reports.
+    pub fn incidents(&self) -> impl Iterator<Item = (ActId, &'a IncidentReported)> + '_ {
+        self.each(|b| match b {
+            ActBody::IncidentReported(i) => Some(i),
+            _ => None,
+        })
+    }
+}
+
+/// Assesses the consignment `consignment` from `acts` (in any order, duplicates allowed) with
+/// the keys in `registry`, as of `as_of`.
+pub fn assess(
+    consignment: &ConsignmentId,
+    acts: &[SignedAct],
+    registry: &Registry,
+    as_of: Timestamp,
+    tolerances: &Tolerances,
+) -> Assessment {
+    assess_trusting(consignment, acts, registry, as_of, tolerances, None)
+}
+
+/// [`assess`], taking the act `trusted` as holding without verifying it: a handoff offer under
+/// review, whose releasing side the caller has verified and which lacks the receiving signature.
+pub(crate) fn assess_trusting(
+    consignment: &ConsignmentId,
+    acts: &[SignedAct],
+    registry: &Registry,
+    as_of: Timestamp,
+    tolerances: &Tolerances,
+    trusted: Option<ActId>,
+) -> Assessment {
+    let mut findings = Findings::default();
+    let mut rejected = Vec::new();
+    let unique: BTreeMap<ActId, &SignedAct> = acts.iter().map(|a| (a.id(), a)).collect();
+    let mut valid: Vec<&SignedAct> = Vec::new();
+    for (id, act) in unique {
+        if act.body().consignment() != Some(consignment) {
+            rejected.push(RejectedAct {
+                act: id,
+                reason: format!(
+                    "a {} act that does not belong to consignment {consignment}",
+                    act.body().kind()
+                ),
+            });
+            continue;
+        }
+        let verdict = if Some(id) == trusted {
+            Ok(())
+        } else {
+            registry.verify(act)
+        };
+        match verdict {
+            Ok(()) => valid.push(act),
+            Err(rejection) => {
+                let (kind, reason) = rejection_kind(&rejection);
+                findings.add(
+                    kind,
+                    Severity::Critical,
+                    "",
+                    [id],
+                    format!(
+                        "{} act {} left out: {reason}",
+                        act.body().kind(),
+                        id.short()
+                    ),
+                );
+                rejected.push(RejectedAct { act: id, reason });
+            }
+        }
+    }
+    valid.sort_by_key(|a| (a.body().at(), a.id()));
+
+    let registrations: Vec<(ActId, &ConsignmentRegistered)> = valid
+        .iter()
+        .filter_map(|a| match a.body() {
+            ActBody::ConsignmentRegistered(r) => Some((a.id(), r)),
+            _ => None,
+        })
+        .collect();
+    if registrations.is_empty() && !valid.is_empty() {
+        findings.add(
+            DiscrepancyKind::MissingRegistration,
+            Severity::Critical,
+            "",
+            valid.iter().map(|a| a.id()),
+            format!(
+                "{} acts recorded but the consignment was never validly registered",
+                valid.len()
+            ),
+        );
+    }
+    if registrations.len() > 1 {
+        findings.add(
+            DiscrepancyKind::ConflictingRegistration,
+            Severity::Critical,
+            "",
+            registrations.iter().map(|(id, _)| *id),
+            format!(
+                "registered {} times with different content; the earliest ({}) is used",
+                registrations.len(),
+                registrations[0].0.short()
+            ),
+        );
+    }
+
+    let facts = Facts {
+        acts: valid,
+        registration: registrations.first().copied(),
+        as_of,
+        tolerances,
+    };
+    let custody = custody::assess(&facts, &mut findings);
+    let seals = seals::assess(&facts, &mut findings);
+    goods::assess(&facts, &mut findings);
+    let timing = timing::assess(&facts, &mut findings);
+    let route = route::assess(&facts, &mut findings);
+
+    let escort = facts
+        .each(|b| match b {
+            ActBody::EscortAssigned(e) => Some(e),
+            _ => None,
+        })
+        .last()
+        .map(|(act, e): (ActId, &EscortAssigned)| Escort {
+            act,
+            unit: e.escort_unit.clone(),
+            vehicle: e.vehicle.to_string(),
+            officer_in_charge: e.officer_in_charge.clone(),
+            crew: e.crew.clone(),
+        });
+    let status = if facts.registration.is_none() {
+        Status::Unregistered
+    } else if timing.delivered_at.is_some() {
+        Status::Delivered
+    } else if timing.arrival_notified_at.is_some() {
+        Status::Arrived
+    } else if !custody.chain.is_empty() || custody.disputed || escort.is_some() {
+        Status::InTransit
+    } else {
+        Status::Registered
+    };
+    let last_position = facts
+        .each(|b| match b {
+            ActBody::PositionReported(p) => Some(p),
+            _ => None,
+        })
+        .flat_map(|(_, p)| p.positions.iter())
+        .max_by_key(|p| p.at)
+        .cloned();
+
+    let mut discrepancies = findings.into_sorted();
+    let resolutions: BTreeMap<&DiscrepancyId, Resolution> = facts
+        .each(|b| match b {
+            ActBody::DiscrepancyResolved(r) => Some(r),
+            _ => None,
+        })
+        .map(|(act, r)| {
+            (
+                &r.discrepancy,
+                Resolution {
+                    act,
+                    by: r.officer.clone(),
+                    at: r.at,
+                    reason: r.reason.to_string(),
+                },
+            )
+        })
+        .collect();
+    for d in &mut discrepancies {
+        d.resolution = resolutions.get(&d.id).cloned();
+    }
+
+    Assessment {
+        consignment: consignment.clone(),
+        as_of,
+        state: ConsignmentState {
+            status,
+            registration: facts.registration_id(),
+            custodian: if custody.disputed {
+                None
+            } else {
+                custody.holder
+            },
+            custody_chain: custody.chain,
+            custody_disputed: custody.disputed,
+            escort,
+            seals,
+            route,
+            deadline: facts.registration.map(|(_, r)| r.delivery_deadline),
+            overdue: timing.overdue,
+            last_position,
+            incidents: facts.incidents().map(|(id, _)| id).collect(),
+            arrival_notified_at: timing.arrival_notified_at,
+            delivered_at: timing.delivered_at,
+        },
+        discrepancies,
+        acts: facts.acts.iter().map(|a| a.id()).collect(),
+        rejected,
+    }
+}
+
+fn rejection_kind(rejection: &ActRejection) -> (DiscrepancyKind, String) {
+    let kind = match rejection {
+        ActRejection::Signature(_) => DiscrepancyKind::BadSignature,
+        ActRejection::Authorization(a) => match a {
+            AuthorizationError::UnknownKey { .. } => DiscrepancyKind::UnknownKey,
+            AuthorizationError::RevokedKey { .. } => DiscrepancyKind::RevokedKey,
+            AuthorizationError::ExpiredKey { .. } => DiscrepancyKind::ExpiredKey,
+            AuthorizationError::RoleNotPermitted { .. }
+            | AuthorizationError::UnitMismatch { .. }
+            | AuthorizationError::Registry(_) => DiscrepancyKind::RoleNotPermitted,
+        },
+    };
+    (kind, rejection.to_string())
+}

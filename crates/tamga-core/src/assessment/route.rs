@@ -1,0 +1,56 @@
+//! The route: the posts the consignment was planned to pass, the ones where acts show it has
+//! been, the next one, and acts performed at posts that are not on the route.
+
+use super::discrepancy::Findings;
+use super::{DiscrepancyKind, Facts, Severity};
+use crate::codes::UnitCode;
+use serde::{Deserialize, Serialize};
+
+/// How far along its route a consignment has come.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteProgress {
+    /// The planned posts, departure first, destination last.
+    pub planned: Vec<UnitCode>,
+    /// The planned posts where acts were recorded, in route order.
+    pub visited: Vec<UnitCode>,
+    /// The next planned post after the furthest one visited; `None` at the destination.
+    pub next: Option<UnitCode>,
+}
+
+pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> RouteProgress {
+    let Some((reg_id, reg)) = facts.registration else {
+        return RouteProgress::default();
+    };
+    let planned = &reg.route;
+    let mut reached = vec![false; planned.len()];
+    reached[0] = true;
+    for act in &facts.acts {
+        let Some(post) = act.body().place().and_then(|p| p.post()) else {
+            continue;
+        };
+        match planned.iter().position(|p| p == post) {
+            Some(i) => reached[i] = true,
+            None => findings.add(
+                DiscrepancyKind::OffRoute,
+                Severity::Major,
+                post.as_str(),
+                [reg_id, act.id()],
+                format!(
+                    "{} recorded at {post}, which is not on the planned route",
+                    act.body().kind()
+                ),
+            ),
+        }
+    }
+    let furthest = reached.iter().rposition(|r| *r).unwrap_or(0);
+    RouteProgress {
+        planned: planned.clone(),
+        visited: planned
+            .iter()
+            .zip(&reached)
+            .filter(|(_, r)| **r)
+            .map(|(p, _)| p.clone())
+            .collect(),
+        next: planned.get(furthest + 1).cloned(),
+    }
+}

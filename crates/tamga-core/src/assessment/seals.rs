@@ -1,0 +1,283 @@
+//! The seal ledger: which seals were applied, what every officer saw of them, and which were
+//! removed or replaced and on what grounds. Mismatches: a seal observed that was never applied,
+//! an applied seal not there, damage without an incident, removal without permission or a
+//! reported threat, and observations that contradict each other.
+
+use super::discrepancy::Findings;
+use super::goods::is_rough_diamond;
+use super::{DiscrepancyKind, Facts, Severity};
+use crate::act::{
+    ActBody, IncidentKind, SealBasis, SealGrounds, SealKind, SealObservation, SealState,
+};
+use crate::canonical::ActId;
+use crate::codes::SealNumber;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Whether a seal is still on the goods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SealStatus {
+    /// Fixed and not taken off.
+    Active,
+    /// Taken off.
+    Removed,
+    /// Taken off and another fixed in its place.
+    Replaced,
+}
+
+/// One seal's record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SealRecord {
+    /// Mechanical or navigation; `None` if it was never applied.
+    pub kind: Option<SealKind>,
+    /// On the goods or not.
+    pub status: SealStatus,
+    /// The state last observed.
+    pub last_state: SealState,
+    /// When it was last observed.
+    pub last_seen: Timestamp,
+    /// The act that applied it.
+    pub applied: Option<ActId>,
+    /// Every act that mentions it, in order.
+    pub history: Vec<ActId>,
+}
+
+struct Ledger<'f, 'a> {
+    facts: &'f Facts<'a>,
+    findings: &'f mut Findings,
+    seals: BTreeMap<SealNumber, SealRecord>,
+}
+
+impl Ledger<'_, '_> {
+    /// An incident that explains something happening to `seal` at `at`.
+    fn incident_for(&self, seal: &SealNumber, at: Timestamp) -> Option<ActId> {
+        let window = self.facts.tolerances.incident_window_seconds;
+        self.facts
+            .incidents()
+            .find(|(_, i)| {
+                let relevant = match i.incident {
+                    IncidentKind::SealDamage => i.seals.contains(seal) || i.seals.is_empty(),
+                    IncidentKind::Accident
+                    | IncidentKind::ForceMajeure
+                    | IncidentKind::LossOrShortage => i.seals.is_empty() || i.seals.contains(seal),
+                    IncidentKind::RouteDeviation | IncidentKind::Delay => false,
+                };
+                relevant && i.at.seconds_since(&at).abs() <= window
+            })
+            .map(|(id, _)| id)
+    }
+
+    fn apply(&mut self, act: ActId, at: Timestamp, seal: &SealNumber, kind: SealKind) {
+        if let Some(existing) = self.seals.get(seal) {
+            if existing.status == SealStatus::Active {
+                let earlier = existing.applied.into_iter().chain([act]);
+                self.findings.add(
+                    DiscrepancyKind::SealStateConflict,
+                    Severity::Minor,
+                    seal.as_str(),
+                    earlier,
+                    format!("seal {seal} applied again while already on the goods"),
+                );
+            }
+        }
+        let record = self.seals.entry(seal.clone()).or_insert(SealRecord {
+            kind: Some(kind),
+            status: SealStatus::Active,
+            last_state: SealState::Intact,
+            last_seen: at,
+            applied: Some(act),
+            history: Vec::new(),
+        });
+        record.kind = Some(kind);
+        record.status = SealStatus::Active;
+        record.last_state = SealState::Intact;
+        record.last_seen = at;
+        record.applied.get_or_insert(act);
+        record.history.push(act);
+    }
+
+    fn observe(&mut self, act: ActId, at: Timestamp, seal: &SealNumber, state: SealState) {
+        let Some(record) = self.seals.get(seal).cloned() else {
+            self.findings.add(
+                DiscrepancyKind::SealNotApplied,
+                Severity::Critical,
+                seal.as_str(),
+                self.facts.registration_id().into_iter().chain([act]),
+                format!("seal {seal} observed ({state:?}) but never applied to this consignment"),
+            );
+            self.seals.insert(
+                seal.clone(),
+                SealRecord {
+                    kind: None,
+                    status: SealStatus::Active,
+                    last_state: state,
+                    last_seen: at,
+                    applied: None,
+                    history: vec![act],
+                },
+            );
+            return;
+        };
+        let last = *record.history.last().expect("a record has history");
+        if record.status != SealStatus::Active {
+            if state == SealState::Intact {
+                self.findings.add(
+                    DiscrepancyKind::SealStateConflict,
+                    Severity::Major,
+                    seal.as_str(),
+                    [last, act],
+                    format!("seal {seal} was taken off, yet observed intact on the goods later"),
+                );
+            }
+        } else if state == SealState::Intact && record.last_state != SealState::Intact {
+            self.findings.add(
+                DiscrepancyKind::SealStateConflict,
+                Severity::Critical,
+                seal.as_str(),
+                [last, act],
+                format!(
+                    "seal {seal} was recorded {:?} and later intact: one of the records is wrong",
+                    record.last_state
+                ),
+            );
+        } else if state != SealState::Intact && record.last_state == SealState::Intact {
+            let (kind, what) = match state {
+                SealState::Missing => (DiscrepancyKind::SealMissing, "missing"),
+                _ => (DiscrepancyKind::SealDamaged, "damaged"),
+            };
+            let proof = record.applied.into_iter().chain([act]);
+            match self.incident_for(seal, at) {
+                None => self.findings.add(
+                    kind,
+                    Severity::Critical,
+                    seal.as_str(),
+                    proof,
+                    format!("seal {seal} found {what} and no incident was reported"),
+                ),
+                Some(incident) => self.findings.add(
+                    kind,
+                    Severity::Minor,
+                    seal.as_str(),
+                    proof.chain([incident]),
+                    format!(
+                        "seal {seal} found {what}; incident {} reported",
+                        incident.short()
+                    ),
+                ),
+            }
+        }
+        let record = self.seals.get_mut(seal).expect("present");
+        record.last_state = state;
+        record.last_seen = at;
+        record.history.push(act);
+    }
+
+    fn take_off(
+        &mut self,
+        act: ActId,
+        at: Timestamp,
+        seal: &SealNumber,
+        grounds: &SealGrounds,
+        status: SealStatus,
+    ) {
+        if matches!(
+            grounds.basis,
+            SealBasis::ThreatOfLoss | SealBasis::ThreatToLife
+        ) && self.incident_for(seal, at).is_none()
+        {
+            self.findings.add(
+                DiscrepancyKind::SealRemovedWithoutGrounds,
+                Severity::Critical,
+                seal.as_str(),
+                [act],
+                format!(
+                    "seal {seal} taken off under a claimed threat ({:?}) but no incident was reported",
+                    grounds.basis
+                ),
+            );
+        }
+        if let Some(record) = self.seals.get_mut(seal) {
+            record.status = status;
+        }
+    }
+
+    /// A handoff or delivery lists what both sides saw; every seal on the goods must be listed.
+    fn inventory(&mut self, act: ActId, at: Timestamp, observed: &[SealObservation]) {
+        for o in observed {
+            self.observe(act, at, &o.seal, o.state);
+        }
+        let unlisted: Vec<(SealNumber, Option<ActId>)> = self
+            .seals
+            .iter()
+            .filter(|(n, r)| {
+                r.status == SealStatus::Active && !observed.iter().any(|o| &o.seal == *n)
+            })
+            .map(|(n, r)| (n.clone(), r.applied))
+            .collect();
+        for (seal, applied) in unlisted {
+            self.findings.add(
+                DiscrepancyKind::SealMissing,
+                Severity::Critical,
+                seal.as_str(),
+                applied.into_iter().chain([act]),
+                format!("seal {seal} is on the goods but was not listed at this handoff"),
+            );
+        }
+        let sealed = self.seals.values().any(|r| r.status == SealStatus::Active);
+        if !sealed {
+            let rough = self
+                .facts
+                .registration
+                .map(|(_, r)| r.goods.iter().any(|g| is_rough_diamond(&g.hs_code)))
+                .unwrap_or(false);
+            self.findings.add(
+                DiscrepancyKind::SealMissing,
+                if rough {
+                    Severity::Critical
+                } else {
+                    Severity::Major
+                },
+                "",
+                [act],
+                if rough {
+                    "rough diamonds handed over with no seal: they must travel in sealed safe-bags"
+                } else {
+                    "goods handed over with no seal on them"
+                },
+            );
+        }
+    }
+}
+
+pub(crate) fn assess(
+    facts: &Facts<'_>,
+    findings: &mut Findings,
+) -> BTreeMap<SealNumber, SealRecord> {
+    let mut ledger = Ledger {
+        facts,
+        findings,
+        seals: BTreeMap::new(),
+    };
+    for act in &facts.acts {
+        let id = act.id();
+        match act.body() {
+            ActBody::SealApplied(a) => ledger.apply(id, a.at, &a.seal, a.seal_kind),
+            ActBody::SealChecked(a) => ledger.observe(id, a.at, &a.seal, a.state),
+            ActBody::SealRemoved(a) => {
+                ledger.observe(id, a.at, &a.seal, a.state);
+                ledger.take_off(id, a.at, &a.seal, &a.grounds, SealStatus::Removed);
+            }
+            ActBody::SealReplaced(a) => {
+                ledger.observe(id, a.at, &a.old_seal, a.old_state);
+                ledger.take_off(id, a.at, &a.old_seal, &a.grounds, SealStatus::Replaced);
+                ledger.apply(id, a.at, &a.new_seal, a.new_seal_kind);
+            }
+            ActBody::CustodyTransferred(t) => ledger.inventory(id, t.at, &t.seals),
+            ActBody::ConsignmentDelivered(d) => ledger.inventory(id, d.at, &d.seals),
+            _ => {}
+        }
+    }
+    ledger.seals
+}

@@ -1,0 +1,161 @@
+//! Time rules: the delivery deadline (Customs Code art. 36, 138), notification of arrival within
+//! 30 minutes of arrival or of the start of working hours (art. 140), and clocks that cannot be
+//! right (acts dated in the future, before the registration, or positions after their batch).
+
+use super::discrepancy::Findings;
+use super::{DiscrepancyKind, Facts, Severity};
+use crate::act::ActBody;
+use crate::time::Timestamp;
+
+/// What the time rules derive.
+pub(crate) struct TimingView {
+    pub overdue: bool,
+    pub arrival_notified_at: Option<Timestamp>,
+    pub delivered_at: Option<Timestamp>,
+}
+
+pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> TimingView {
+    let t = facts.tolerances;
+    let deliveries: Vec<_> = facts
+        .each(|b| match b {
+            ActBody::ConsignmentDelivered(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    let arrivals: Vec<_> = facts
+        .each(|b| match b {
+            ActBody::ArrivalNotified(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    let delivered = deliveries.first().copied();
+    let mut overdue = false;
+
+    if let Some((reg_id, reg)) = facts.registration {
+        let late_after = reg.delivery_deadline.plus_seconds(t.deadline_grace_seconds);
+        match delivered {
+            Some((id, d)) if d.at > late_after => findings.add(
+                DiscrepancyKind::Overdue,
+                Severity::Major,
+                "",
+                [reg_id, id],
+                format!(
+                    "delivered {} after the deadline of {}",
+                    d.at.for_people(),
+                    reg.delivery_deadline.for_people()
+                ),
+            ),
+            None if facts.as_of > late_after => {
+                overdue = true;
+                findings.add(
+                    DiscrepancyKind::Overdue,
+                    Severity::Major,
+                    "",
+                    [reg_id],
+                    format!(
+                        "not delivered by the deadline of {}",
+                        reg.delivery_deadline.for_people()
+                    ),
+                );
+            }
+            _ => {}
+        }
+
+        for act in &facts.acts {
+            let at = act.body().at();
+            if at.plus_seconds(t.clock_skew_seconds) < reg.at {
+                findings.add(
+                    DiscrepancyKind::ClockAnomaly,
+                    Severity::Major,
+                    "before_registration",
+                    [reg_id, act.id()],
+                    format!(
+                        "{} dated {}, before the registration at {}",
+                        act.body().kind(),
+                        at.for_people(),
+                        reg.at.for_people()
+                    ),
+                );
+            }
+        }
+    }
+
+    for act in &facts.acts {
+        let at = act.body().at();
+        if at > facts.as_of.plus_seconds(t.clock_skew_seconds) {
+            findings.add(
+                DiscrepancyKind::ClockAnomaly,
+                Severity::Major,
+                "future",
+                [act.id()],
+                format!(
+                    "{} dated {}, later than now ({})",
+                    act.body().kind(),
+                    at.for_people(),
+                    facts.as_of.for_people()
+                ),
+            );
+        }
+        if let ActBody::PositionReported(p) = act.body() {
+            if p.positions
+                .iter()
+                .any(|x| x.at > p.at.plus_seconds(t.clock_skew_seconds))
+            {
+                findings.add(
+                    DiscrepancyKind::ClockAnomaly,
+                    Severity::Minor,
+                    "positions",
+                    [act.id()],
+                    "positions dated after the batch that reports them",
+                );
+            }
+        }
+    }
+
+    for (id, a) in &arrivals {
+        let start = a
+            .working_hours_began_at
+            .filter(|w| *w > a.arrived_at)
+            .unwrap_or(a.arrived_at);
+        if a.at.seconds_since(&start) > t.arrival_notice_seconds {
+            findings.add(
+                DiscrepancyKind::ArrivalNotifiedLate,
+                Severity::Major,
+                "",
+                [*id],
+                format!(
+                    "arrival at {} notified at {}, more than {} minutes later",
+                    start.for_people(),
+                    a.at.for_people(),
+                    t.arrival_notice_seconds / 60
+                ),
+            );
+        }
+        if a.arrived_at > a.at.plus_seconds(t.clock_skew_seconds) {
+            findings.add(
+                DiscrepancyKind::ClockAnomaly,
+                Severity::Major,
+                "arrival",
+                [*id],
+                "arrival notified before the time it says the goods arrived",
+            );
+        }
+    }
+    if let Some((id, d)) = delivered {
+        if !arrivals.iter().any(|(_, a)| a.at <= d.at) {
+            findings.add(
+                DiscrepancyKind::ArrivalNotNotified,
+                Severity::Major,
+                "",
+                [id],
+                "delivered without arrival being notified first",
+            );
+        }
+    }
+
+    TimingView {
+        overdue,
+        arrival_notified_at: arrivals.first().map(|(_, a)| a.at),
+        delivered_at: delivered.map(|(_, d)| d.at),
+    }
+}

@@ -1,0 +1,254 @@
+//! The canonical encoding: RFC 8785 (JSON Canonicalization Scheme) of the act, act ids, and the
+//! strict decoder.
+//!
+//! An act's id is the SHA-256 of the canonical bytes of its body. The wire form of a signed act
+//! is the canonical bytes of `{"body": ..., "signatures": [...]}`. Decoding accepts only input
+//! that is already canonical, so every act has exactly one byte string and one id; anything else
+//! is refused with a [`DecodeError`] that names the fault. `docs/act-format.md` specifies the
+//! format for implementers in other languages.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// The largest encoded act accepted, in bytes. A registration with 200 goods lines or a batch
+/// of 1000 positions fits well under it.
+pub const MAX_ACT_BYTES: usize = 256 * 1024;
+
+/// An act's identity: SHA-256 of the canonical bytes of its body.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ActId(pub [u8; 32]);
+
+impl ActId {
+    /// The id of the act whose body encodes canonically to `canonical_body`.
+    pub fn of_canonical_body(canonical_body: &[u8]) -> Self {
+        ActId(Sha256::digest(canonical_body).into())
+    }
+
+    /// Lower-case hex, 64 digits.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// Parses 64 lower-case hex digits.
+    pub fn from_hex(text: &str) -> Result<Self, crate::codes::CodeError> {
+        let err = || crate::codes::CodeError {
+            what: "act id",
+            given: text.chars().take(64).collect(),
+            expected: "64 lower-case hex digits (SHA-256 of the act body)",
+        };
+        if text.len() != 64 || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+            return Err(err());
+        }
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(text, &mut out).map_err(|_| err())?;
+        Ok(ActId(out))
+    }
+
+    /// The first 12 hex digits, for people and logs.
+    pub fn short(&self) -> String {
+        hex::encode(&self.0[..6])
+    }
+}
+
+impl fmt::Display for ActId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for ActId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ActId({})", self.short())
+    }
+}
+
+impl Serialize for ActId {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_hex())
+    }
+}
+
+impl<'de> Deserialize<'de> for ActId {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        ActId::from_hex(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Why bytes were refused as an act. Each variant says what is wrong; [`DecodeError::code`]
+/// gives a stable short name used by the published test vectors.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// More bytes than [`MAX_ACT_BYTES`].
+    #[error("act is {size} bytes, more than the {limit}-byte limit")]
+    TooLarge {
+        /// Bytes given.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// Not JSON at all (or not UTF-8).
+    #[error("not valid JSON: {0}")]
+    Malformed(String),
+    /// Valid JSON, but not in its canonical form (whitespace, key order, escapes, number
+    /// spelling or a repeated key).
+    #[error("not in canonical form (RFC 8785): re-encode the act canonically; first difference at byte {at}")]
+    NonCanonical {
+        /// Offset of the first byte that differs from the canonical form.
+        at: usize,
+    },
+    /// A field the format does not have.
+    #[error("unknown field at {path}: {message}")]
+    UnknownField {
+        /// Where.
+        path: String,
+        /// serde's words.
+        message: String,
+    },
+    /// A required field is absent.
+    #[error("missing field at {path}: {message}")]
+    MissingField {
+        /// Where.
+        path: String,
+        /// serde's words.
+        message: String,
+    },
+    /// An act kind (or other enumerated value) the format does not have.
+    #[error("unknown variant at {path}: {message}")]
+    UnknownVariant {
+        /// Where.
+        path: String,
+        /// serde's words.
+        message: String,
+    },
+    /// A value of the wrong JSON type (a number where a decimal string belongs, ...).
+    #[error("wrong type at {path}: {message}")]
+    WrongType {
+        /// Where.
+        path: String,
+        /// serde's words.
+        message: String,
+    },
+    /// A decimal string in another spelling than the one accepted.
+    #[error("bad decimal at {path}: {message}")]
+    BadDecimal {
+        /// Where.
+        path: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// A time not in `YYYY-MM-DDTHH:MM:SSZ`.
+    #[error("bad time at {path}: {message}")]
+    BadTime {
+        /// Where.
+        path: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// A code, key, id or text outside its alphabet or length.
+    #[error("bad value at {path}: {message}")]
+    BadValue {
+        /// Where.
+        path: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// Fields that decode but break the act's rules (an empty route, net above gross, ...).
+    #[error("invalid content: {0}")]
+    Content(#[from] crate::act::ContentError),
+    /// A signer the act names has not signed.
+    #[error("missing signature by {key}")]
+    MissingSignature {
+        /// The key whose signature is missing.
+        key: String,
+    },
+    /// A signature by a key that the act does not name as its signer.
+    #[error("signature by key {key}, which this act does not name as a signer")]
+    UnexpectedSigner {
+        /// The key that signed.
+        key: String,
+    },
+    /// Signatures present but not in the order the act names its signers.
+    #[error("signatures out of order: the releasing officer's comes first, then the receiving officer's")]
+    SignatureOrder,
+}
+
+impl DecodeError {
+    /// A short, stable name for the kind of fault, as the test vectors write it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DecodeError::TooLarge { .. } => "too_large",
+            DecodeError::Malformed(_) => "malformed",
+            DecodeError::NonCanonical { .. } => "non_canonical",
+            DecodeError::UnknownField { .. } => "unknown_field",
+            DecodeError::MissingField { .. } => "missing_field",
+            DecodeError::UnknownVariant { .. } => "unknown_variant",
+            DecodeError::WrongType { .. } => "wrong_type",
+            DecodeError::BadDecimal { .. } => "bad_decimal",
+            DecodeError::BadTime { .. } => "bad_time",
+            DecodeError::BadValue { .. } => "bad_value",
+            DecodeError::Content(_) => "invalid_content",
+            DecodeError::MissingSignature { .. } => "missing_signature",
+            DecodeError::UnexpectedSigner { .. } => "unexpected_signer",
+            DecodeError::SignatureOrder => "signature_order",
+        }
+    }
+}
+
+/// The canonical bytes of any value the act format contains.
+pub fn canonical_bytes<T: Serialize>(value: &T) -> Vec<u8> {
+    // The format's types hold only strings, integers below 2^32, arrays and objects with
+    // string keys, which JCS always encodes.
+    serde_jcs::to_vec(value).expect("act types always encode as JSON")
+}
+
+/// Decodes `bytes` as a `T` written canonically: size limit, JSON syntax, canonical form, then
+/// the typed structure with unknown fields refused.
+pub(crate) fn decode_canonical<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    if bytes.len() > MAX_ACT_BYTES {
+        return Err(DecodeError::TooLarge {
+            size: bytes.len(),
+            limit: MAX_ACT_BYTES,
+        });
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    let canonical = serde_jcs::to_vec(&value).map_err(|e| DecodeError::Malformed(e.to_string()))?;
+    if canonical != bytes {
+        let at = canonical
+            .iter()
+            .zip(bytes)
+            .position(|(a, b)| a != b)
+            .unwrap_or(canonical.len().min(bytes.len()));
+        return Err(DecodeError::NonCanonical { at });
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        classify(path, e.into_inner().to_string())
+    })
+}
+
+fn classify(path: String, message: String) -> DecodeError {
+    let path = if path.is_empty() || path == "." {
+        "the top level".to_owned()
+    } else {
+        path
+    };
+    if message.starts_with("unknown field") {
+        DecodeError::UnknownField { path, message }
+    } else if message.starts_with("missing field") {
+        DecodeError::MissingField { path, message }
+    } else if message.starts_with("unknown variant") {
+        DecodeError::UnknownVariant { path, message }
+    } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
+        DecodeError::WrongType { path, message }
+    } else if message.starts_with("bad decimal") {
+        DecodeError::BadDecimal { path, message }
+    } else if message.starts_with("bad time") {
+        DecodeError::BadTime { path, message }
+    } else {
+        DecodeError::BadValue { path, message }
+    }
+}

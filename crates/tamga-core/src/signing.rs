@@ -1,0 +1,271 @@
+//! Signed acts: an act body with the ed25519 signatures of the officers it names.
+//!
+//! Each signature is over a domain-separated message, [`SIGNATURE_CONTEXT`] followed by the 32
+//! bytes of the act id, so a signature on a tamga act can never be taken for a signature on
+//! anything else. Signatures must come in the order [`ActBody::required_signers`] gives, one per
+//! signer, none extra. Decoding checks that shape; [`SignedAct::verify_signatures`] checks the
+//! cryptography; [`crate::registry::Registry::authorize`] checks who may sign what.
+
+use crate::act::ActBody;
+use crate::canonical::{canonical_bytes, decode_canonical, ActId, DecodeError};
+use crate::codes::KeyId;
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// The fixed context string that starts every signed message.
+pub const SIGNATURE_CONTEXT: &[u8] = b"tamga/act-signature/v1\0";
+
+/// The message an officer signs for the act with id `id`.
+pub fn signing_message(id: &ActId) -> Vec<u8> {
+    let mut message = Vec::with_capacity(SIGNATURE_CONTEXT.len() + 32);
+    message.extend_from_slice(SIGNATURE_CONTEXT);
+    message.extend_from_slice(&id.0);
+    message
+}
+
+/// The key id of a signing key's public half.
+pub fn key_id(key: &SigningKey) -> KeyId {
+    key_id_of(&key.verifying_key())
+}
+
+/// The key id of a public key.
+pub fn key_id_of(key: &VerifyingKey) -> KeyId {
+    KeyId::new(hex::encode(key.as_bytes())).expect("hex of 32 bytes is a key id")
+}
+
+/// An ed25519 signature, written as 128 lower-case hex digits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SignatureBytes(pub [u8; 64]);
+
+impl fmt::Debug for SignatureBytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Signature({}..)", hex::encode(&self.0[..6]))
+    }
+}
+
+impl Serialize for SignatureBytes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for SignatureBytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let mut out = [0u8; 64];
+        let lower = text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if text.len() != 128 || !lower || hex::decode_to_slice(&text, &mut out).is_err() {
+            return Err(serde::de::Error::custom(format!(
+                "bad signature {:?}: expected 128 lower-case hex digits",
+                text.chars().take(32).collect::<String>()
+            )));
+        }
+        Ok(SignatureBytes(out))
+    }
+}
+
+/// One officer's signature on an act.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActSignature {
+    /// The signer's public key.
+    pub key: KeyId,
+    /// The signature over [`signing_message`].
+    pub signature: SignatureBytes,
+}
+
+impl ActSignature {
+    /// Signs the act with id `id`.
+    pub fn create(id: &ActId, key: &SigningKey) -> Self {
+        ActSignature {
+            key: key_id(key),
+            signature: SignatureBytes(key.sign(&signing_message(id)).to_bytes()),
+        }
+    }
+
+    /// Checks this signature against the act with id `id`.
+    pub fn verify(&self, id: &ActId) -> Result<(), SignatureError> {
+        let bytes: [u8; 32] = hex::decode(self.key.as_str())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| SignatureError::BadKey(self.key.clone()))?;
+        let key = VerifyingKey::from_bytes(&bytes)
+            .map_err(|_| SignatureError::BadKey(self.key.clone()))?;
+        key.verify_strict(
+            &signing_message(id),
+            &Signature::from_bytes(&self.signature.0),
+        )
+        .map_err(|_| SignatureError::Invalid {
+            key: self.key.clone(),
+            act: *id,
+        })
+    }
+}
+
+/// Why a signature does not hold.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    /// The named key is not a valid ed25519 public key.
+    #[error("{0} is not a valid ed25519 public key")]
+    BadKey(KeyId),
+    /// The signature does not verify: the act was altered after signing, or signed by another key.
+    #[error("signature by {key} does not verify for act {act}: the act was altered after signing or signed with another key")]
+    Invalid {
+        /// The signer named.
+        key: KeyId,
+        /// The act.
+        act: ActId,
+    },
+}
+
+/// Why an act could not be signed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignError {
+    /// The act breaks its content rules.
+    #[error("the act is not valid: {0}")]
+    Content(#[from] crate::act::ContentError),
+    /// The keys given are not the signers the act names, in order.
+    #[error("the act must be signed by {expected:?} in that order; keys given: {given:?}")]
+    WrongSigners {
+        /// Keys the act names.
+        expected: Vec<KeyId>,
+        /// Keys given.
+        given: Vec<KeyId>,
+    },
+}
+
+/// The wire form of a signed act.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Envelope {
+    pub body: ActBody,
+    pub signatures: Vec<ActSignature>,
+}
+
+/// An act with all the signatures it needs, decoded and shaped right. Its signatures are not
+/// yet known to verify: see [`SignedAct::verify_signatures`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignedAct {
+    body: ActBody,
+    signatures: Vec<ActSignature>,
+    id: ActId,
+}
+
+impl SignedAct {
+    /// Signs `body` with `keys`, which must be the act's signers in order.
+    pub fn sign(body: ActBody, keys: &[&SigningKey]) -> Result<Self, SignError> {
+        body.check_content()?;
+        let expected: Vec<KeyId> = body.required_signers().into_iter().cloned().collect();
+        let given: Vec<KeyId> = keys.iter().map(|k| key_id(k)).collect();
+        if expected != given {
+            return Err(SignError::WrongSigners { expected, given });
+        }
+        let id = act_id(&body);
+        let signatures = keys.iter().map(|k| ActSignature::create(&id, k)).collect();
+        Ok(SignedAct {
+            body,
+            signatures,
+            id,
+        })
+    }
+
+    /// Puts together a body and signatures gathered separately (a countersigned offer). The
+    /// signatures must be the act's signers in order.
+    pub fn assemble(body: ActBody, signatures: Vec<ActSignature>) -> Result<Self, DecodeError> {
+        body.check_content()?;
+        check_signers(&body, &signatures, body.required_signers().len())?;
+        let id = act_id(&body);
+        Ok(SignedAct {
+            body,
+            signatures,
+            id,
+        })
+    }
+
+    /// An act whose signatures have not been shaped or checked: only for the preview of a
+    /// handoff under review.
+    pub(crate) fn unchecked(body: ActBody, signatures: Vec<ActSignature>) -> Self {
+        let id = act_id(&body);
+        SignedAct {
+            body,
+            signatures,
+            id,
+        }
+    }
+
+    /// Decodes the canonical wire form strictly. See [`DecodeError`] for what is refused.
+    pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let envelope: Envelope = decode_canonical(bytes)?;
+        SignedAct::assemble(envelope.body, envelope.signatures)
+    }
+
+    /// The canonical wire form.
+    pub fn encode(&self) -> Vec<u8> {
+        canonical_bytes(&EnvelopeRef {
+            body: &self.body,
+            signatures: &self.signatures,
+        })
+    }
+
+    /// The act's id.
+    pub fn id(&self) -> ActId {
+        self.id
+    }
+
+    /// What the act says.
+    pub fn body(&self) -> &ActBody {
+        &self.body
+    }
+
+    /// Its signatures, in signer order.
+    pub fn signatures(&self) -> &[ActSignature] {
+        &self.signatures
+    }
+
+    /// Checks every signature cryptographically.
+    pub fn verify_signatures(&self) -> Result<(), SignatureError> {
+        self.signatures.iter().try_for_each(|s| s.verify(&self.id))
+    }
+}
+
+#[derive(Serialize)]
+struct EnvelopeRef<'a> {
+    body: &'a ActBody,
+    signatures: &'a [ActSignature],
+}
+
+/// The id of an act body: SHA-256 of its canonical bytes.
+pub fn act_id(body: &ActBody) -> ActId {
+    ActId::of_canonical_body(&canonical_bytes(body))
+}
+
+/// Checks that `signatures` are by the first `count` of the act's required signers, in order.
+pub(crate) fn check_signers(
+    body: &ActBody,
+    signatures: &[ActSignature],
+    count: usize,
+) -> Result<(), DecodeError> {
+    let required = body.required_signers();
+    let required = &required[..count.min(required.len())];
+    for signature in signatures {
+        if !required.contains(&&signature.key) {
+            return Err(DecodeError::UnexpectedSigner {
+                key: signature.key.to_string(),
+            });
+        }
+    }
+    for key in required {
+        if !signatures.iter().any(|s| &&s.key == key) {
+            return Err(DecodeError::MissingSignature {
+                key: key.to_string(),
+            });
+        }
+    }
+    if signatures.len() != required.len()
+        || signatures.iter().zip(required).any(|(s, k)| &&s.key != k)
+    {
+        return Err(DecodeError::SignatureOrder);
+    }
+    Ok(())
+}
