@@ -252,3 +252,61 @@ fn classify(path: String, message: String) -> DecodeError {
         DecodeError::BadValue { path, message }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::Story;
+    use crate::signing::SignedAct;
+
+    fn decode(text: &str) -> Result<SignedAct, DecodeError> {
+        SignedAct::decode(text.as_bytes())
+    }
+
+    #[test]
+    fn only_the_canonical_form_is_accepted() {
+        let act = Story::new().seal_applied();
+        let text = String::from_utf8(act.encode()).unwrap();
+        assert!(decode(&text).is_ok());
+        let spaced = text.replacen("{\"body\":", "{ \"body\":", 1);
+        assert_eq!(decode(&spaced).unwrap_err().code(), "non_canonical");
+        let swapped = text.replacen(
+            "\"at\":\"2026-11-23T06:10:00Z\",\"consignment\"",
+            "\"consignment\":\"x\",\"at\":\"2026-11-23T06:10:00Z\",\"consignment\"",
+            1,
+        );
+        assert_eq!(decode(&swapped).unwrap_err().code(), "non_canonical");
+        let escaped = text.replacen("safe-bag", "safe\\u002dbag", 1);
+        assert_eq!(decode(&escaped).unwrap_err().code(), "non_canonical");
+    }
+
+    #[test]
+    fn faults_are_named() {
+        let act = Story::new().seal_applied();
+        let text = String::from_utf8(act.encode()).unwrap();
+        let unknown = text.replacen("\"consignment\"", "\"colour\":\"red\",\"consignment\"", 1);
+        let err = decode(&unknown).unwrap_err();
+        assert_eq!(err.code(), "unknown_field", "{err}");
+        assert!(err.to_string().contains("colour"), "{err}");
+
+        assert_eq!(decode("{\"body\":").unwrap_err().code(), "malformed");
+        assert_eq!(decode("\u{0}").unwrap_err().code(), "malformed");
+        let huge = format!("\"{}\"", "a".repeat(MAX_ACT_BYTES));
+        assert_eq!(decode(&huge).unwrap_err().code(), "too_large");
+
+        let kind = text.replacen("\"seal_applied\"", "\"seal_painted\"", 1);
+        assert_eq!(decode(&kind).unwrap_err().code(), "unknown_variant");
+        let time = text.replacen("06:10:00Z", "06:10:00.5Z", 1);
+        let err = decode(&time).unwrap_err();
+        assert_eq!(err.code(), "bad_time", "{err}");
+    }
+
+    #[test]
+    fn act_ids_are_sha256_of_the_canonical_body() {
+        let act = Story::new().registration();
+        let body = canonical_bytes(act.body());
+        assert_eq!(act.id(), ActId::of_canonical_body(&body));
+        assert_eq!(ActId::from_hex(&act.id().to_hex()).unwrap(), act.id());
+        assert!(ActId::from_hex(&act.id().to_hex().to_uppercase()).is_err());
+    }
+}

@@ -400,3 +400,134 @@ pub enum ActRejection {
     #[error(transparent)]
     Authorization(AuthorizationError),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{at, Story};
+
+    #[test]
+    fn enrolled_officer_may_register_and_escort_may_not() {
+        let story = Story::new();
+        let registry = story.registry();
+        let registration = story.registration();
+        assert_eq!(registry.verify(&registration), Ok(()));
+
+        let mut body = story.registration_body();
+        body.officer = story.escort_lead.id.clone();
+        let by_escort = story.sign(ActBody::ConsignmentRegistered(body), &[&story.escort_lead]);
+        match registry.authorize(&by_escort) {
+            Err(AuthorizationError::RoleNotPermitted { role, kind, .. }) => {
+                assert_eq!((role, kind), ("escort_officer", "consignment_registered"))
+            }
+            other => panic!("expected RoleNotPermitted, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn revocation_takes_effect_from_its_time() {
+        let story = Story::new();
+        let mut acts = story.registry_acts();
+        acts.push(story.revocation(&story.airport_officer, story.t(5)));
+        let (registry, rejected) = Registry::from_acts(story.authority_id(), &acts);
+        assert!(rejected.is_empty());
+        // Registered at t(0): before the revocation, still valid.
+        assert_eq!(registry.authorize(&story.registration()), Ok(()));
+        // Sealed at t(10): after it.
+        assert!(matches!(
+            registry.authorize(&story.seal_applied()),
+            Err(AuthorizationError::RevokedKey { .. })
+        ));
+    }
+
+    #[test]
+    fn keys_are_valid_only_within_their_enrollment() {
+        let story = Story::new();
+        let registry = story.registry();
+        let mut body = story.registration_body();
+        body.at = at("2028-01-01T00:00:00Z");
+        body.delivery_deadline = at("2028-01-02T00:00:00Z");
+        let late = story.sign(
+            ActBody::ConsignmentRegistered(body),
+            &[&story.airport_officer],
+        );
+        assert!(matches!(
+            registry.authorize(&late),
+            Err(AuthorizationError::ExpiredKey { .. })
+        ));
+        let unknown = story.sign(
+            ActBody::ConsignmentRegistered(ConsignmentRegisteredBy::outsider(&story)),
+            &[&story.outsider],
+        );
+        assert!(matches!(
+            registry.authorize(&unknown),
+            Err(AuthorizationError::UnknownKey { .. })
+        ));
+    }
+
+    struct ConsignmentRegisteredBy;
+    impl ConsignmentRegisteredBy {
+        fn outsider(story: &Story) -> crate::act::ConsignmentRegistered {
+            let mut body = story.registration_body();
+            body.officer = story.outsider.id.clone();
+            body
+        }
+    }
+
+    #[test]
+    fn registry_refuses_another_authority_and_forged_enrollments() {
+        let story = Story::new();
+        let other = Story {
+            authority: crate::fixtures::key("another authority"),
+            ..Story::new()
+        };
+        let foreign = other.enrollment(&other.outsider);
+        let (registry, rejected) = Registry::from_acts(story.authority_id(), [&foreign]);
+        assert!(matches!(
+            rejected[0].1,
+            RegistryError::ForeignAuthority { .. }
+        ));
+        assert_eq!(registry.keys().count(), 0);
+
+        // An enrollment whose body was changed after the authority signed it.
+        let genuine = story.enrollment(&story.escort_lead);
+        let ActBody::KeyEnrolled(mut body) = genuine.body().clone() else {
+            unreachable!()
+        };
+        body.role = Role::CentralStaff;
+        let forged = SignedAct::assemble(ActBody::KeyEnrolled(body), genuine.signatures().to_vec())
+            .expect("shape is right");
+        let (_, rejected) = Registry::from_acts(story.authority_id(), [&forged]);
+        assert!(matches!(rejected[0].1, RegistryError::Signature(_)));
+    }
+
+    #[test]
+    fn registry_does_not_depend_on_order_or_duplicates() {
+        let story = Story::new();
+        let mut acts = story.registry_acts();
+        acts.push(story.revocation(&story.vehicle_device, story.t(1)));
+        let (forward, _) = Registry::from_acts(story.authority_id(), &acts);
+        let mut backward: Vec<SignedAct> = acts.iter().rev().cloned().collect();
+        backward.extend(acts.iter().cloned());
+        let (reversed, _) = Registry::from_acts(story.authority_id(), &backward);
+        assert_eq!(forward, reversed);
+    }
+
+    #[test]
+    fn handoff_must_be_signed_for_the_officers_own_unit() {
+        let story = Story::new();
+        let mut body = story.transfer_body(
+            30,
+            crate::fixtures::AIRPORT_POST,
+            None,
+            &story.airport_officer,
+            &story.escort_lead,
+        );
+        body.receiving.unit = crate::fixtures::unit(crate::fixtures::DEPARTMENT);
+        let act = story.transfer(body, &story.airport_officer, &story.escort_lead);
+        assert!(matches!(
+            story.registry().authorize(&act),
+            Err(AuthorizationError::UnitMismatch { .. })
+        ));
+    }
+}

@@ -269,3 +269,73 @@ pub(crate) fn check_signers(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::Story;
+
+    #[test]
+    fn signed_acts_round_trip_and_verify() {
+        let story = Story::new();
+        for act in story.clean_delivery() {
+            let bytes = act.encode();
+            let decoded = SignedAct::decode(&bytes).expect("decodes");
+            assert_eq!(decoded, act);
+            assert_eq!(decoded.encode(), bytes);
+            decoded.verify_signatures().expect("verifies");
+        }
+    }
+
+    #[test]
+    fn signing_needs_the_named_keys_in_order() {
+        let story = Story::new();
+        let body = ActBody::CustodyTransferred(story.transfer_body(
+            30,
+            crate::fixtures::AIRPORT_POST,
+            None,
+            &story.airport_officer,
+            &story.escort_lead,
+        ));
+        let reversed = SignedAct::sign(
+            body.clone(),
+            &[&story.escort_lead.key, &story.airport_officer.key],
+        );
+        assert!(matches!(reversed, Err(SignError::WrongSigners { .. })));
+        let alone = SignedAct::sign(body, &[&story.airport_officer.key]);
+        assert!(matches!(alone, Err(SignError::WrongSigners { .. })));
+    }
+
+    #[test]
+    fn a_signature_from_another_act_does_not_verify() {
+        let story = Story::new();
+        let applied = story.seal_applied();
+        let checked = story.seal_checked(60, crate::act::SealState::Intact);
+        let ActBody::SealApplied(mut body) = applied.body().clone() else {
+            unreachable!()
+        };
+        body.officer = story.escort_second.id.clone();
+        let mixed = SignedAct::assemble(ActBody::SealApplied(body), checked.signatures().to_vec())
+            .expect("shape is right");
+        assert!(matches!(
+            mixed.verify_signatures(),
+            Err(SignatureError::Invalid { .. })
+        ));
+    }
+
+    #[test]
+    fn signatures_are_domain_separated() {
+        let story = Story::new();
+        let act = story.registration();
+        let message = signing_message(&act.id());
+        assert!(message.starts_with(b"tamga/act-signature/v1\0"));
+        assert_eq!(&message[SIGNATURE_CONTEXT.len()..], &act.id().0);
+        // A bare signature over the id alone is not accepted.
+        let bare = story.airport_officer.key.sign(&act.id().0);
+        let forged = ActSignature {
+            key: story.airport_officer.id.clone(),
+            signature: SignatureBytes(bare.to_bytes()),
+        };
+        assert!(forged.verify(&act.id()).is_err());
+    }
+}
