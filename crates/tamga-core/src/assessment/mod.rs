@@ -241,9 +241,19 @@ pub(crate) fn assess_trusting(
 ) -> Assessment {
     let mut findings = Findings::default();
     let mut rejected = Vec::new();
-    let unique: BTreeMap<ActId, &SignedAct> = acts.iter().map(|a| (a.id(), a)).collect();
+    // Copies of one act share its id; they can differ only in their signatures. The copy that
+    // holds is used whatever the order of arrival; a copy that does not hold is reported.
+    let mut copies: BTreeMap<ActId, Vec<&SignedAct>> = BTreeMap::new();
+    for act in acts {
+        let list = copies.entry(act.id()).or_default();
+        if !list.contains(&act) {
+            list.push(act);
+        }
+    }
     let mut valid: Vec<&SignedAct> = Vec::new();
-    for (id, act) in unique {
+    for (id, mut versions) in copies {
+        versions.sort_by_key(|a| a.encode());
+        let act = versions[0];
         if act.body().consignment() != Some(consignment) {
             rejected.push(RejectedAct {
                 act: id,
@@ -254,29 +264,50 @@ pub(crate) fn assess_trusting(
             });
             continue;
         }
-        let verdict = if Some(id) == trusted {
-            Ok(())
-        } else {
-            registry.verify(act)
-        };
-        match verdict {
-            Ok(()) => valid.push(act),
-            Err(rejection) => {
-                let (kind, reason) = rejection_kind(&rejection);
+        let verdicts: Vec<(&SignedAct, Result<(), ActRejection>)> = versions
+            .iter()
+            .map(|v| {
+                let verdict = if Some(id) == trusted {
+                    Ok(())
+                } else {
+                    registry.verify(v)
+                };
+                (*v, verdict)
+            })
+            .collect();
+        if let Some((holding, _)) = verdicts.iter().find(|(_, v)| v.is_ok()) {
+            valid.push(holding);
+            if verdicts.len() > 1 {
                 findings.add(
-                    kind,
-                    Severity::Critical,
-                    "",
+                    DiscrepancyKind::BadSignature,
+                    Severity::Minor,
+                    "copy",
                     [id],
                     format!(
-                        "{} act {} left out: {reason}",
+                        "{} act {} also arrived in a copy whose signatures do not hold; the valid copy is used",
                         act.body().kind(),
                         id.short()
                     ),
                 );
-                rejected.push(RejectedAct { act: id, reason });
             }
+            continue;
         }
+        let (_, Err(rejection)) = &verdicts[0] else {
+            unreachable!("no copy holds")
+        };
+        let (kind, reason) = rejection_kind(rejection);
+        findings.add(
+            kind,
+            Severity::Critical,
+            "",
+            [id],
+            format!(
+                "{} act {} left out: {reason}",
+                act.body().kind(),
+                id.short()
+            ),
+        );
+        rejected.push(RejectedAct { act: id, reason });
     }
     valid.sort_by_key(|a| (a.body().at(), a.id()));
 
@@ -422,4 +453,56 @@ fn rejection_kind(rejection: &ActRejection) -> (DiscrepancyKind, String) {
         },
     };
     (kind, rejection.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::Story;
+    use crate::signing::SignatureBytes;
+
+    #[test]
+    fn a_forged_copy_does_not_displace_the_valid_act_in_any_order() {
+        let story = Story::new();
+        let acts = story.clean_delivery();
+        let genuine = &acts[1];
+        let mut signatures = genuine.signatures().to_vec();
+        let mut bytes = signatures[0].signature.0;
+        bytes[0] ^= 1;
+        signatures[0].signature = SignatureBytes(bytes);
+        let forged = SignedAct::assemble(genuine.body().clone(), signatures).unwrap();
+        assert_eq!(forged.id(), genuine.id());
+
+        let registry = story.registry();
+        let clean = assess(
+            &story.consignment,
+            &acts,
+            &registry,
+            story.after(),
+            &Tolerances::default(),
+        );
+        let mut before = vec![forged.clone()];
+        before.extend(acts.iter().cloned());
+        let mut after = acts.clone();
+        after.push(forged);
+        let a = assess(
+            &story.consignment,
+            &before,
+            &registry,
+            story.after(),
+            &Tolerances::default(),
+        );
+        let b = assess(
+            &story.consignment,
+            &after,
+            &registry,
+            story.after(),
+            &Tolerances::default(),
+        );
+        assert_eq!(a, b);
+        assert_eq!(a.state, clean.state);
+        assert_eq!(a.acts, clean.acts);
+        assert_eq!(a.discrepancies.len(), 1);
+        assert_eq!(a.discrepancies[0].kind, DiscrepancyKind::BadSignature);
+    }
 }
