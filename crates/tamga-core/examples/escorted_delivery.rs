@@ -84,10 +84,9 @@ fn run() -> Result<(), String> {
     let reg = story.registration_body();
     let line = &reg.goods[0];
     println!(
-        "    consignment {}: {} {} ({}), {} {}, {} package, KPC {}, due {}",
+        "    consignment {}: {} ct ({}), {} {}, {} package, KPC {}, due {}",
         reg.consignment,
         line.quantity.value,
-        "ct",
         line.description,
         line.value.amount,
         line.value.currency,

@@ -192,8 +192,7 @@ code_type!(
 impl KeyId {
     /// The first 16 hex digits, grouped for reading aloud when confirming a key.
     pub fn fingerprint(&self) -> String {
-        self.0[..16]
-            .as_bytes()
+        self.0.as_bytes()[..16]
             .chunks(4)
             .map(|c| std::str::from_utf8(c).unwrap_or(""))
             .collect::<Vec<_>>()
