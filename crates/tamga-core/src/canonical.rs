@@ -204,6 +204,15 @@ pub fn canonical_bytes<T: Serialize>(value: &T) -> Vec<u8> {
     serde_jcs::to_vec(value).expect("act types always encode as JSON")
 }
 
+/// The name an enumerated value has in the encoding (`threat_of_loss`, `intact`, ...), for
+/// messages people read.
+pub fn wire_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::from("?"),
+    }
+}
+
 /// Decodes `bytes` as a `T` written canonically: size limit, JSON syntax, canonical form, then
 /// the typed structure with unknown fields refused.
 pub(crate) fn decode_canonical<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {

@@ -14,7 +14,7 @@
 
 use crate::act::{ActBody, CustodyTransferred, SealObservation};
 use crate::assessment::{assess, assess_trusting, Assessment, Discrepancy, Tolerances};
-use crate::canonical::{canonical_bytes, decode_canonical, ActId, DecodeError};
+use crate::canonical::{canonical_bytes, decode_canonical, wire_name, ActId, DecodeError};
 use crate::codes::KeyId;
 use crate::quantity::Mass;
 use crate::registry::{ActRejection, Registry};
@@ -290,7 +290,7 @@ fn check_count(t: &CustodyTransferred, count: &Count) -> Result<(), HandoffError
     if mine != theirs {
         let show = |v: &[(&crate::codes::SealNumber, crate::act::SealState)]| {
             v.iter()
-                .map(|(n, s)| format!("{n} {s:?}"))
+                .map(|(n, s)| format!("{n} {}", wire_name(s)))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -338,5 +338,100 @@ impl Review {
             ActBody::CustodyTransferred(self.offer.transfer),
             vec![self.offer.releasing, receiving],
         )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{Story, AIRPORT_POST};
+
+    fn offer(story: &Story) -> CustodyOffer {
+        let body = story.transfer_body(
+            30,
+            AIRPORT_POST,
+            None,
+            &story.airport_officer,
+            &story.escort_lead,
+        );
+        CustodyOffer::create(body, &story.airport_officer.key).unwrap()
+    }
+
+    #[test]
+    fn an_offer_travels_as_bytes_and_completes_with_both_signatures() {
+        let story = Story::new();
+        let known = vec![story.registration(), story.seal_applied()];
+        let wire = offer(&story).encode();
+        let received = CustodyOffer::decode(&wire).unwrap();
+        let review = received
+            .review(
+                &story.registry(),
+                &known,
+                &story.registered_count(),
+                &story.escort_lead.id,
+                story.t(32),
+                &Tolerances::default(),
+            )
+            .unwrap();
+        assert!(
+            review.new_discrepancies.is_empty(),
+            "{:?}",
+            review.new_discrepancies
+        );
+        let act = review.countersign(&story.escort_lead.key).unwrap();
+        act.verify_signatures().unwrap();
+        story.registry().verify(&act).unwrap();
+        assert_eq!(SignedAct::decode(&act.encode()).unwrap(), act);
+    }
+
+    #[test]
+    fn only_the_releasing_officer_can_make_the_offer() {
+        let story = Story::new();
+        let body = story.transfer_body(
+            30,
+            AIRPORT_POST,
+            None,
+            &story.airport_officer,
+            &story.escort_lead,
+        );
+        assert!(matches!(
+            CustodyOffer::create(body, &story.escort_lead.key),
+            Err(HandoffError::WrongKey { .. })
+        ));
+    }
+
+    #[test]
+    fn a_completed_act_or_another_kind_is_not_an_offer() {
+        let story = Story::new();
+        let complete = story.clean_delivery()[3].encode();
+        assert!(matches!(
+            CustodyOffer::decode(&complete),
+            Err(HandoffError::Decode(DecodeError::UnexpectedSigner { .. }))
+        ));
+        let seal = story.seal_applied().encode();
+        assert!(matches!(
+            CustodyOffer::decode(&seal),
+            Err(HandoffError::NotAHandoff("seal_applied"))
+        ));
+    }
+
+    #[test]
+    fn a_count_that_differs_names_the_difference() {
+        let story = Story::new();
+        let known = vec![story.registration(), story.seal_applied()];
+        let mut count = story.registered_count();
+        count.seals[0].state = crate::act::SealState::Damaged;
+        let err = offer(&story)
+            .review(
+                &story.registry(),
+                &known,
+                &count,
+                &story.escort_lead.id,
+                story.t(32),
+                &Tolerances::default(),
+            )
+            .unwrap_err();
+        assert!(matches!(err, HandoffError::CountDiffers(_)));
+        assert!(err.to_string().contains("KG-0042137 damaged"), "{err}");
     }
 }
