@@ -318,15 +318,22 @@ pub(crate) fn assess_trusting(
             _ => None,
         })
         .collect();
-    if registrations.is_empty() && !valid.is_empty() {
+    // The proof is the acts recorded for the consignment, not the staff's resolutions: a
+    // resolution of this very discrepancy must not change its id and so undo itself.
+    let unregistered: Vec<ActId> = valid
+        .iter()
+        .filter(|a| !matches!(a.body(), ActBody::DiscrepancyResolved(_)))
+        .map(|a| a.id())
+        .collect();
+    if registrations.is_empty() && !unregistered.is_empty() {
         findings.add(
             DiscrepancyKind::MissingRegistration,
             Severity::Critical,
             "",
-            valid.iter().map(|a| a.id()),
+            unregistered.iter().copied(),
             format!(
                 "{} acts recorded but the consignment was never validly registered",
-                valid.len()
+                unregistered.len()
             ),
         );
     }

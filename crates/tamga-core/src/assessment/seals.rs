@@ -131,18 +131,26 @@ impl Ledger<'_, '_> {
                     format!("seal {seal} was taken off, yet observed intact on the goods later"),
                 );
             }
-        } else if state == SealState::Intact && record.last_state != SealState::Intact {
+        } else if state < record.last_state {
+            // A seal does not mend itself: intact after damaged or missing, or damaged (so on
+            // the goods) after missing.
+            let later = match state {
+                SealState::Intact => "intact",
+                _ => "damaged",
+            };
             self.findings.add(
                 DiscrepancyKind::SealStateConflict,
                 Severity::Critical,
                 seal.as_str(),
                 [last, act],
                 format!(
-                    "seal {seal} was recorded {:?} and later intact: one of the records is wrong",
+                    "seal {seal} was recorded {:?} and later {later}: one of the records is wrong",
                     record.last_state
                 ),
             );
-        } else if state != SealState::Intact && record.last_state == SealState::Intact {
+        } else if state > record.last_state {
+            // Worse than last seen: intact to damaged or missing, and damaged to missing.
+            // (SealState orders Intact < Damaged < Missing.)
             let (kind, what) = match state {
                 SealState::Missing => (DiscrepancyKind::SealMissing, "missing"),
                 _ => (DiscrepancyKind::SealDamaged, "damaged"),
