@@ -280,7 +280,7 @@ pub(crate) fn assess_trusting(
             if verdicts.len() > 1 {
                 findings.add(
                     DiscrepancyKind::BadSignature,
-                    Severity::Minor,
+                    Severity::Major,
                     "copy",
                     [id],
                     format!(

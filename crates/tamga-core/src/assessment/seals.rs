@@ -220,7 +220,10 @@ impl Ledger<'_, '_> {
             .seals
             .iter()
             .filter(|(n, r)| {
-                r.status == SealStatus::Active && !observed.iter().any(|o| &o.seal == *n)
+                // A seal already recorded missing has been reported; it is not asked for again.
+                r.status == SealStatus::Active
+                    && r.last_state != SealState::Missing
+                    && !observed.iter().any(|o| &o.seal == *n)
             })
             .map(|(n, r)| (n.clone(), r.applied))
             .collect();

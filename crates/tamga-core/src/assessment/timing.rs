@@ -32,16 +32,23 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> TimingView {
     let mut overdue = false;
 
     if let Some((reg_id, reg)) = facts.registration {
+        // The deadline is for reaching the office of destination (art. 36, 138): the goods have
+        // reached it when they arrived there, as the arrival notice says, or when delivered.
         let late_after = reg.delivery_deadline.plus_seconds(t.deadline_grace_seconds);
-        match delivered {
-            Some((id, d)) if d.at > late_after => findings.add(
+        let reached = arrivals
+            .iter()
+            .map(|(id, a)| (a.arrived_at, *id, "reached the office of destination"))
+            .chain(delivered.map(|(id, d)| (d.at, id, "delivered")))
+            .min();
+        match reached {
+            Some((when, id, what)) if when > late_after => findings.add(
                 DiscrepancyKind::Overdue,
                 Severity::Major,
                 "",
                 [reg_id, id],
                 format!(
-                    "delivered {} after the deadline of {}",
-                    d.at.for_people(),
+                    "{what} {} after the deadline of {}",
+                    when.for_people(),
                     reg.delivery_deadline.for_people()
                 ),
             ),
@@ -53,7 +60,7 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> TimingView {
                     "",
                     [reg_id],
                     format!(
-                        "not delivered by the deadline of {}",
+                        "not at the office of destination by the deadline of {}",
                         reg.delivery_deadline.for_people()
                     ),
                 );
