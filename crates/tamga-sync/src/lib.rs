@@ -9,7 +9,9 @@
 //!   fresh and never replayed.
 //! - [`scope`]: which consignments a peer is entitled to receive.
 //! - [`frame`]: the binary framing of protocol messages, compressed, with hard size limits.
+//! - [`bundle`]: signed bundle files for sync by USB stick.
 
 pub mod auth;
+pub mod bundle;
 pub mod frame;
 pub mod scope;

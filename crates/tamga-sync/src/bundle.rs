@@ -1,0 +1,271 @@
+//! Bundle files: sync carried on a USB stick.
+//!
+//! A bundle holds, for each document a peer may lack, the automerge bytes to merge (a saved
+//! document or a run of changes; merging either is idempotent). It is one frame (see
+//! [`crate::frame`]) of a [`Bundle`] followed by the exporting node's ed25519 signature over
+//! `tamga/bundle/v1\0` and the SHA-256 of the frame. The header names the customs authority, the
+//! exporting node, optionally the node it is meant for, and the exporter's change-feed position,
+//! so the importer can record how far it has heard from the exporter.
+//!
+//! Opening a bundle refuses: a truncated or altered file, a bundle of another authority, one
+//! signed by a key that is not an enrolled device, and one addressed to another node. Importing
+//! the same or an older bundle again is safe: the merge finds nothing new.
+
+use crate::frame::{self, FrameError};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tamga_core::registry::{Registry, Role};
+use tamga_core::signing::key_id;
+use tamga_core::{KeyId, Timestamp};
+
+/// Context string of bundle signatures.
+pub const BUNDLE_CONTEXT: &[u8] = b"tamga/bundle/v1\0";
+
+/// What a bundle says about itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleHeader {
+    /// The customs authority's key id (hex).
+    pub authority: String,
+    /// The exporting node's device key id (hex).
+    pub exporter: String,
+    /// The node it is meant for, if any (hex).
+    pub addressee: Option<String>,
+    /// When it was made (unix seconds, UTC).
+    pub created_at: i64,
+    /// The exporter's change-feed position when it was made.
+    pub feed_position: u64,
+    /// The feed position the export started from (0: everything in scope).
+    pub since: u64,
+}
+
+/// One document's bytes in a bundle.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BundleDoc {
+    /// The document's key (a consignment id, or `registry`).
+    pub doc: String,
+    /// Automerge bytes to merge: a saved document or changes.
+    #[serde(with = "serde_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+/// The contents of a bundle file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bundle {
+    /// About the bundle.
+    pub header: BundleHeader,
+    /// The documents.
+    pub docs: Vec<BundleDoc>,
+}
+
+/// Why a bundle file was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum BundleError {
+    /// Shorter than a signature, or the frame inside is damaged: the copy is incomplete.
+    #[error(
+        "the bundle file is truncated or damaged ({0}): copy it again from the exporting node"
+    )]
+    Damaged(String),
+    /// The signature does not match the contents.
+    #[error("the bundle's signature does not match its contents: the file was altered after export; do not import it")]
+    Tampered,
+    /// Another customs authority.
+    #[error("the bundle belongs to customs authority {found}, but this node trusts {pinned}: it cannot be imported here")]
+    ForeignAuthority {
+        /// The bundle's authority.
+        found: String,
+        /// This node's.
+        pinned: String,
+    },
+    /// The exporter is not an enrolled device.
+    #[error("the bundle was exported by {exporter}, which is not an enrolled device: {reason}")]
+    UnknownExporter {
+        /// The exporter.
+        exporter: String,
+        /// Why.
+        reason: String,
+    },
+    /// Meant for another node.
+    #[error("the bundle is addressed to node {addressee}, not to this node ({me})")]
+    NotForThisNode {
+        /// The addressee.
+        addressee: String,
+        /// This node.
+        me: String,
+    },
+    /// The frame is not a bundle.
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+}
+
+fn signed_digest(frame: &[u8]) -> Vec<u8> {
+    let mut m = BUNDLE_CONTEXT.to_vec();
+    m.extend_from_slice(&Sha256::digest(frame));
+    m
+}
+
+/// Writes `bundle` as file bytes signed by the exporting node's device key.
+pub fn seal(bundle: &Bundle, device: &SigningKey) -> Result<Vec<u8>, BundleError> {
+    let mut bytes = frame::encode(bundle)?;
+    let signature = device.sign(&signed_digest(&bytes));
+    bytes.extend_from_slice(&signature.to_bytes());
+    Ok(bytes)
+}
+
+/// Reads and checks bundle file bytes for the node `me`, which trusts `registry`.
+pub fn open(bytes: &[u8], registry: &Registry, me: &KeyId) -> Result<Bundle, BundleError> {
+    if bytes.len() < 64 + 8 {
+        return Err(BundleError::Damaged(format!("{} bytes", bytes.len())));
+    }
+    let (framed, signature) = bytes.split_at(bytes.len() - 64);
+    let bundle: Bundle = frame::decode(framed).map_err(|e| match e {
+        FrameError::TooLarge { .. } => BundleError::Frame(e),
+        other => BundleError::Damaged(other.to_string()),
+    })?;
+    let h = &bundle.header;
+    if h.authority != registry.authority().as_str() {
+        return Err(BundleError::ForeignAuthority {
+            found: h.authority.clone(),
+            pinned: registry.authority().to_string(),
+        });
+    }
+    let exporter = KeyId::new(h.exporter.clone()).map_err(|e| BundleError::UnknownExporter {
+        exporter: h.exporter.clone(),
+        reason: e.to_string(),
+    })?;
+    let at = Timestamp::from_unix(h.created_at)
+        .ok_or_else(|| BundleError::Damaged("bad time".into()))?;
+    registry
+        .enrollment_at(&exporter, at, &[Role::Device])
+        .map_err(|e| BundleError::UnknownExporter {
+            exporter: h.exporter.clone(),
+            reason: e.to_string(),
+        })?;
+    let mut raw = [0u8; 32];
+    hex::decode_to_slice(exporter.as_str(), &mut raw).expect("a key id is hex");
+    let key = VerifyingKey::from_bytes(&raw).map_err(|_| BundleError::UnknownExporter {
+        exporter: h.exporter.clone(),
+        reason: "not an ed25519 key".into(),
+    })?;
+    let signature = Signature::from_bytes(signature.try_into().expect("64 bytes"));
+    key.verify_strict(&signed_digest(framed), &signature)
+        .map_err(|_| BundleError::Tampered)?;
+    if let Some(addressee) = &h.addressee {
+        if addressee != me.as_str() {
+            return Err(BundleError::NotForThisNode {
+                addressee: addressee.clone(),
+                me: me.to_string(),
+            });
+        }
+    }
+    Ok(bundle)
+}
+
+/// A header for a bundle exported now by `device`.
+pub fn header(
+    registry: &Registry,
+    device: &SigningKey,
+    addressee: Option<&KeyId>,
+    created_at: Timestamp,
+    since: u64,
+    feed_position: u64,
+) -> BundleHeader {
+    BundleHeader {
+        authority: registry.authority().to_string(),
+        exporter: key_id(device).to_string(),
+        addressee: addressee.map(|k| k.to_string()),
+        created_at: created_at.unix(),
+        feed_position,
+        since,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tamga_core::fixtures::{key, Story};
+
+    fn sample(story: &Story, addressee: Option<&KeyId>) -> Bundle {
+        Bundle {
+            header: header(
+                &story.registry(),
+                &story.vehicle_device.key,
+                addressee,
+                story.t(0),
+                0,
+                17,
+            ),
+            docs: vec![
+                BundleDoc {
+                    doc: "registry".into(),
+                    bytes: vec![1, 2, 3],
+                },
+                BundleDoc {
+                    doc: story.consignment.to_string(),
+                    bytes: vec![9; 1000],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn a_sealed_bundle_opens_on_the_node_it_is_for() {
+        let story = Story::new();
+        let me = story.escort_lead.id.clone();
+        let bundle = sample(&story, Some(&me));
+        let bytes = seal(&bundle, &story.vehicle_device.key).unwrap();
+        assert_eq!(open(&bytes, &story.registry(), &me).unwrap(), bundle);
+        let other = story.airport_officer.id.clone();
+        assert!(matches!(
+            open(&bytes, &story.registry(), &other),
+            Err(BundleError::NotForThisNode { .. })
+        ));
+    }
+
+    #[test]
+    fn truncated_altered_foreign_or_unenrolled_bundles_are_refused() {
+        let story = Story::new();
+        let me = story.escort_lead.id.clone();
+        let bytes = seal(&sample(&story, None), &story.vehicle_device.key).unwrap();
+        let registry = story.registry();
+        for cut in [0, 10, bytes.len() / 2, bytes.len() - 64, bytes.len() - 1] {
+            let err = open(&bytes[..cut], &registry, &me).unwrap_err();
+            assert!(
+                matches!(err, BundleError::Damaged(_) | BundleError::Tampered),
+                "cut {cut}: {err}"
+            );
+        }
+        let mut altered = bytes.clone();
+        altered[bytes.len() - 1] ^= 1;
+        assert_eq!(
+            open(&altered, &registry, &me).unwrap_err(),
+            BundleError::Tampered
+        );
+
+        // Re-sealed by a device of another authority.
+        let other = Story {
+            authority: key("another authority"),
+            ..Story::new()
+        };
+        let foreign = seal(&sample(&other, None), &other.vehicle_device.key).unwrap();
+        assert!(matches!(
+            open(&foreign, &registry, &me),
+            Err(BundleError::ForeignAuthority { .. })
+        ));
+
+        // Signed by a key that is not a device (an officer) or not enrolled.
+        let mut by_officer = sample(&story, None);
+        by_officer.header.exporter = story.escort_lead.id.to_string();
+        let sealed = seal(&by_officer, &story.escort_lead.key).unwrap();
+        assert!(matches!(
+            open(&sealed, &registry, &me),
+            Err(BundleError::UnknownExporter { .. })
+        ));
+        // Header claims the vehicle but someone else signed.
+        let forged = seal(&sample(&story, None), &key("stolen laptop")).unwrap();
+        assert_eq!(
+            open(&forged, &registry, &me).unwrap_err(),
+            BundleError::Tampered
+        );
+    }
+}
