@@ -1,0 +1,231 @@
+//! Secondary indexes, kept in step with the documents.
+//!
+//! All index entries live in one sled tree, `index`, so that a document's write and its index
+//! update are one transaction. A key is `<kind>/<value>\0<consignment id>` with an empty value:
+//!
+//! | kind | value | query |
+//! |---|---|---|
+//! | `status` | the status's name (`registered`, `in_transit`, ...) | consignments by status |
+//! | `post` | a unit code on the planned route | consignments routed through a post |
+//! | `deadline` | the delivery deadline, 8 bytes big-endian of `unix + 2^63` | consignments due before a time, in deadline order |
+//! | `seal` | a seal number ever recorded on the consignment | which consignment carries a seal |
+//! | `signer` | a key that signed any act in the document (held or not) | consignments to re-assess when the registry changes that key |
+//!
+//! No code contains a zero byte, so `<kind>/<value>\0` is an exact prefix and every query is a
+//! range scan. The index only holds what does not depend on the time of assessment (overdue is
+//! derived at query time from the `deadline` index).
+//!
+//! Next to the index, the `derived` tree keeps, per consignment, the list of its index keys (to
+//! remove them when it changes) and a short summary ([`Derived`]).
+
+use crate::doc::Rejection;
+use std::collections::BTreeSet;
+use tamga_core::{Assessment, ConsignmentId, SignedAct, Timestamp};
+
+/// The kinds of index entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexKind {
+    /// By status.
+    Status,
+    /// By post on the planned route.
+    Post,
+    /// By delivery deadline.
+    Deadline,
+    /// By seal number.
+    Seal,
+    /// By signing key.
+    Signer,
+}
+
+impl IndexKind {
+    fn prefix(self) -> &'static [u8] {
+        match self {
+            IndexKind::Status => b"status/",
+            IndexKind::Post => b"post/",
+            IndexKind::Deadline => b"deadline/",
+            IndexKind::Seal => b"seal/",
+            IndexKind::Signer => b"signer/",
+        }
+    }
+}
+
+/// The deadline's sortable bytes.
+pub fn time_key(t: Timestamp) -> [u8; 8] {
+    ((t.unix() as i128 + (1i128 << 63)) as u64).to_be_bytes()
+}
+
+/// The prefix of every entry of `kind` with `value`.
+pub fn prefix(kind: IndexKind, value: &[u8]) -> Vec<u8> {
+    let mut key = kind.prefix().to_vec();
+    key.extend_from_slice(value);
+    key.push(0);
+    key
+}
+
+/// One entry's key.
+pub fn entry(kind: IndexKind, value: &[u8], consignment: &ConsignmentId) -> Vec<u8> {
+    let mut key = prefix(kind, value);
+    key.extend_from_slice(consignment.as_str().as_bytes());
+    key
+}
+
+/// The consignment an entry names.
+pub fn consignment_of(key: &[u8]) -> Option<ConsignmentId> {
+    let at = key.iter().rposition(|b| *b == 0)?;
+    ConsignmentId::new(std::str::from_utf8(&key[at + 1..]).ok()?).ok()
+}
+
+/// What the store keeps about a consignment beside its document: its index keys and a summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Derived {
+    /// Every index key of the consignment, sorted.
+    pub keys: BTreeSet<Vec<u8>>,
+    /// Entries of its document that do not hold, with the reason.
+    pub rejected: Vec<Rejection>,
+}
+
+impl Derived {
+    /// Computes the index keys from an assessment and the acts it was made from.
+    pub fn from_assessment(
+        assessment: &Assessment,
+        acts: &[SignedAct],
+        rejected: Vec<Rejection>,
+    ) -> Self {
+        let c = &assessment.consignment;
+        let state = &assessment.state;
+        let mut keys = BTreeSet::new();
+        keys.insert(entry(
+            IndexKind::Status,
+            state.status.as_str().as_bytes(),
+            c,
+        ));
+        for post in &state.route.planned {
+            keys.insert(entry(IndexKind::Post, post.as_str().as_bytes(), c));
+        }
+        if let Some(deadline) = state.deadline {
+            keys.insert(entry(IndexKind::Deadline, &time_key(deadline), c));
+        }
+        for seal in state.seals.keys() {
+            keys.insert(entry(IndexKind::Seal, seal.as_str().as_bytes(), c));
+        }
+        for act in acts {
+            for signature in act.signatures() {
+                keys.insert(entry(
+                    IndexKind::Signer,
+                    signature.key.as_str().as_bytes(),
+                    c,
+                ));
+            }
+        }
+        Derived { keys, rejected }
+    }
+
+    /// Bytes for the `derived` tree: a simple length-prefixed layout.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        put_u32(&mut out, self.keys.len() as u32);
+        for k in &self.keys {
+            put_bytes(&mut out, k);
+        }
+        put_u32(&mut out, self.rejected.len() as u32);
+        for r in &self.rejected {
+            put_bytes(&mut out, r.key.as_bytes());
+            put_bytes(
+                &mut out,
+                r.act.map(|a| a.0.to_vec()).unwrap_or_default().as_slice(),
+            );
+            put_bytes(&mut out, r.reason.as_bytes());
+        }
+        out
+    }
+
+    /// Reads [`Derived::encode`].
+    pub fn decode(mut bytes: &[u8]) -> Option<Self> {
+        let mut d = Derived::default();
+        for _ in 0..get_u32(&mut bytes)? {
+            d.keys.insert(get_bytes(&mut bytes)?.to_vec());
+        }
+        for _ in 0..get_u32(&mut bytes)? {
+            let key = String::from_utf8(get_bytes(&mut bytes)?.to_vec()).ok()?;
+            let act = get_bytes(&mut bytes)?;
+            let act = if act.is_empty() {
+                None
+            } else {
+                Some(tamga_core::ActId(act.try_into().ok()?))
+            };
+            let reason = String::from_utf8(get_bytes(&mut bytes)?.to_vec()).ok()?;
+            d.rejected.push(Rejection { key, act, reason });
+        }
+        bytes.is_empty().then_some(d)
+    }
+}
+
+fn put_u32(out: &mut Vec<u8>, n: u32) {
+    out.extend_from_slice(&n.to_be_bytes());
+}
+
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_u32(out, b.len() as u32);
+    out.extend_from_slice(b);
+}
+
+fn get_u32(input: &mut &[u8]) -> Option<u32> {
+    let (head, rest) = input.split_first_chunk::<4>()?;
+    *input = rest;
+    Some(u32::from_be_bytes(*head))
+}
+
+fn get_bytes<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let n = get_u32(input)? as usize;
+    if input.len() < n {
+        return None;
+    }
+    let (head, rest) = input.split_at(n);
+    *input = rest;
+    Some(head)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tamga_core::fixtures::Story;
+    use tamga_core::{assess, Tolerances};
+
+    #[test]
+    fn keys_follow_the_assessment_and_round_trip() {
+        let story = Story::new();
+        let acts = vec![story.registration(), story.seal_applied()];
+        let a = assess(
+            &story.consignment,
+            &acts,
+            &story.registry(),
+            story.t(60),
+            &Tolerances::default(),
+        );
+        let rejected = vec![Rejection {
+            key: "act:00".into(),
+            act: None,
+            reason: "garbage".into(),
+        }];
+        let d = Derived::from_assessment(&a, &acts, rejected);
+        let c = &story.consignment;
+        assert!(d.keys.contains(&entry(IndexKind::Status, b"registered", c)));
+        assert!(d.keys.contains(&entry(IndexKind::Post, b"PMD-BISHKEK", c)));
+        assert!(d.keys.contains(&entry(IndexKind::Seal, b"KG-0042137", c)));
+        assert!(d
+            .keys
+            .contains(&entry(IndexKind::Deadline, &time_key(story.t(480)), c)));
+        for k in &d.keys {
+            assert_eq!(consignment_of(k).as_ref(), Some(c));
+        }
+        assert_eq!(Derived::decode(&d.encode()), Some(d));
+    }
+
+    #[test]
+    fn time_keys_sort_like_times() {
+        let a = Timestamp::from_unix(-5).unwrap();
+        let b = Timestamp::from_unix(3).unwrap();
+        let c = Timestamp::from_unix(1_800_000_000).unwrap();
+        assert!(time_key(a) < time_key(b) && time_key(b) < time_key(c));
+    }
+}
