@@ -57,7 +57,7 @@ fn crash_writer_child() {
         ack(&r.doc, r.act);
         let r = store.record(&testing::seal_applied(&story, n)).unwrap();
         ack(&r.doc, r.act);
-        if n % 3 == 0 {
+        if n.is_multiple_of(3) {
             // Recording again is a no-op, and is acknowledged like any record.
             let r = store.record(&testing::registration(&story, n)).unwrap();
             assert_eq!(r.seq, None);
