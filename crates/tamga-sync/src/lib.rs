@@ -15,3 +15,4 @@ pub mod auth;
 pub mod bundle;
 pub mod frame;
 pub mod scope;
+pub mod session;

@@ -1,0 +1,390 @@
+//! A sync session between two nodes, as messages: the initiator drives it with
+//! [`Initiator`], the other side answers each request with [`respond`]. Neither touches a
+//! socket or a file of its own; the replicas are the nodes' [`Store`]s, and how requests and
+//! responses travel (HTTP, a simulated network) is the caller's business.
+//!
+//! A session costs what changed since the two nodes last completed one:
+//!
+//! 1. **open** — the initiator says how far it has heard from the responder (its checkpoint:
+//!    the responder's change-feed position). The responder answers with its own position, how
+//!    far it has heard from the initiator, and the documents it changed since, within the
+//!    initiator's scope. If neither side changed anything in the other's scope, the session
+//!    ends here: one small round trip, whatever the number of documents.
+//! 2. **sync** — for the documents either side changed, rounds of automerge sync messages,
+//!    many documents per round, until neither side has anything to send. Every message is
+//!    merged and made durable by the store as it arrives, so a cut session keeps what it got.
+//! 3. **close** — the initiator tells the responder the position it has now received up to;
+//!    each side records the other's position as its new checkpoint.
+//!
+//! Checkpoints are the positions read when the session opened, so a document changed locally
+//! while the session runs is offered again next time; nothing is skipped. Documents outside the
+//! peer's scope ([`crate::scope`]) are never listed or sent.
+
+use crate::scope::{units_concerned, Scope};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use tamga_core::assessment::{assess, Tolerances};
+use tamga_core::{KeyId, Timestamp};
+use tamga_store::{DocId, Store, StoreError};
+use tracing::debug;
+
+/// The most documents per sync round.
+pub const MAX_DOCS_PER_ROUND: usize = 512;
+/// The most bytes of sync messages per round (before compression).
+pub const MAX_BYTES_PER_ROUND: usize = 4 * 1024 * 1024;
+/// The most rounds in a session before it is abandoned as not converging.
+pub const MAX_ROUNDS: u32 = 1000;
+
+/// A document's sync message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DocMessage {
+    /// The document ([`DocId::to_key`] as text).
+    pub doc: String,
+    /// An automerge sync message.
+    #[serde(with = "serde_bytes")]
+    pub message: Vec<u8>,
+}
+
+/// What the initiator sends.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request {
+    /// Start a session; `heard_from_you` is the responder's feed position the initiator has.
+    Open {
+        /// The initiator's checkpoint for the responder.
+        heard_from_you: u64,
+    },
+    /// One round of sync messages.
+    Sync {
+        /// Messages, at most one per document.
+        messages: Vec<DocMessage>,
+    },
+    /// End a session: the responder now has the initiator's changes up to `position`.
+    Close {
+        /// The initiator's feed position when the session opened.
+        position: u64,
+    },
+}
+
+/// What the responder answers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Response {
+    /// The session is open.
+    Opened {
+        /// The responder's feed position now.
+        position: u64,
+        /// The initiator's feed position the responder has.
+        heard_from_you: u64,
+        /// Documents the responder changed since `heard_from_you` of the request, in the
+        /// initiator's scope.
+        changed: Vec<String>,
+    },
+    /// The responder's messages for this round.
+    Synced {
+        /// Messages, at most one per document.
+        messages: Vec<DocMessage>,
+    },
+    /// The session is closed.
+    Closed,
+}
+
+/// Why a session failed. Whatever was merged before the failure stays merged.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// The local store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The peer broke the protocol.
+    #[error("the peer broke the sync protocol: {0}")]
+    Protocol(String),
+}
+
+fn parse_doc(key: &str) -> Result<DocId, SyncError> {
+    DocId::from_key(key.as_bytes())
+        .ok_or_else(|| SyncError::Protocol(format!("no such document key {key:?}")))
+}
+
+fn doc_key(doc: &DocId) -> String {
+    String::from_utf8(doc.to_key()).expect("document keys are text")
+}
+
+/// Whether `doc`, as `store` holds it, is in `scope`. The registry is in every scope.
+pub fn in_scope(store: &Store, doc: &DocId, scope: &Scope) -> Result<bool, StoreError> {
+    let DocId::Consignment(consignment) = doc else {
+        return Ok(true);
+    };
+    if *scope == Scope::All {
+        return Ok(true);
+    }
+    let acts = store.acts(doc)?;
+    // Scope does not depend on the time: any instant gives the same acts that hold.
+    let epoch = Timestamp::from_unix(0).expect("epoch");
+    let assessment = assess(
+        consignment,
+        &acts,
+        &store.registry(),
+        epoch,
+        &Tolerances::default(),
+    );
+    Ok(scope.includes(&units_concerned(&acts, &assessment)))
+}
+
+/// Whether this node may send sync messages about `doc` to a peer with `scope`: the document is
+/// in the peer's scope, or this node holds nothing of it (then its messages reveal nothing and
+/// only ask for what the peer has).
+pub fn may_send(store: &Store, doc: &DocId, scope: &Scope) -> Result<bool, StoreError> {
+    Ok(store.heads(doc)?.is_empty() || in_scope(store, doc, scope)?)
+}
+
+fn changed_in_scope(store: &Store, since: u64, scope: &Scope) -> Result<Vec<DocId>, StoreError> {
+    let mut docs = Vec::new();
+    for (_, doc) in store.changed_since(since)? {
+        if in_scope(store, &doc, scope)? {
+            docs.push(doc);
+        }
+    }
+    Ok(docs)
+}
+
+/// The responder's side: answers one request from the authenticated peer `peer`, whose scope is
+/// `scope`. Stateless between requests, so any request may come again or come late.
+pub fn respond(
+    store: &Store,
+    peer: &KeyId,
+    scope: &Scope,
+    request: Request,
+) -> Result<Response, SyncError> {
+    let name = peer.as_str();
+    match request {
+        Request::Open { heard_from_you } => {
+            // Sync states left mid-flight by a cut session would hold back messages: start
+            // from what is durable.
+            store.reset_sync(name);
+            let position = store.last_seq()?;
+            let changed = changed_in_scope(store, heard_from_you, scope)?
+                .iter()
+                .map(doc_key)
+                .collect();
+            Ok(Response::Opened {
+                position,
+                heard_from_you: store.checkpoint(name)?.unwrap_or(0),
+                changed,
+            })
+        }
+        Request::Sync { messages } => {
+            if messages.len() > MAX_DOCS_PER_ROUND {
+                return Err(SyncError::Protocol(format!(
+                    "{} documents in one round; at most {MAX_DOCS_PER_ROUND}",
+                    messages.len()
+                )));
+            }
+            let mut seen = BTreeSet::new();
+            let mut replies = Vec::new();
+            for m in messages {
+                let doc = parse_doc(&m.doc)?;
+                if !seen.insert(doc.clone()) {
+                    return Err(SyncError::Protocol(format!("{doc} twice in one round")));
+                }
+                let report = store.receive_sync_message(&doc, name, &m.message)?;
+                if !report.rejected.is_empty() {
+                    debug!(%doc, rejected = report.rejected.len(), "entries from the peer left out");
+                }
+                // Never answer about a document the peer may not have.
+                if may_send(store, &doc, scope)? {
+                    if let Some(reply) = store.generate_sync_message(&doc, name)? {
+                        replies.push(DocMessage {
+                            doc: m.doc,
+                            message: reply,
+                        });
+                    }
+                }
+            }
+            Ok(Response::Synced { messages: replies })
+        }
+        Request::Close { position } => {
+            let current = store.checkpoint(name)?.unwrap_or(0);
+            if position > current {
+                store.set_checkpoint(name, position)?;
+            }
+            Ok(Response::Closed)
+        }
+    }
+}
+
+/// What a finished session did, for logs and tests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Round trips, open and close included.
+    pub round_trips: u32,
+    /// Documents exchanged.
+    pub documents: usize,
+    /// Sync messages sent and received.
+    pub messages: usize,
+}
+
+/// Where the initiator is.
+enum Stage {
+    New,
+    Opening { position: u64 },
+    Syncing,
+    Closing,
+    Done,
+}
+
+/// The initiator's side of one session with the peer `peer` (scope `scope`).
+pub struct Initiator<'s> {
+    store: &'s Store,
+    peer: KeyId,
+    scope: Scope,
+    stage: Stage,
+    working: Vec<DocId>,
+    opened_at: u64,
+    peer_position: u64,
+    summary: Summary,
+}
+
+/// What the initiator does next.
+#[derive(Debug)]
+pub enum Step {
+    /// Send this request and hand the response to [`Initiator::receive`].
+    Send(Request),
+    /// The session is over.
+    Done(Summary),
+}
+
+impl<'s> Initiator<'s> {
+    /// A session with `peer`.
+    pub fn new(store: &'s Store, peer: KeyId, scope: Scope) -> Self {
+        Initiator {
+            store,
+            peer,
+            scope,
+            stage: Stage::New,
+            working: Vec::new(),
+            opened_at: 0,
+            peer_position: 0,
+            summary: Summary::default(),
+        }
+    }
+
+    /// The first request.
+    pub fn start(&mut self) -> Result<Request, SyncError> {
+        self.store.reset_sync(self.peer.as_str());
+        let position = self.store.last_seq()?;
+        self.stage = Stage::Opening { position };
+        self.summary.round_trips = 1;
+        Ok(Request::Open {
+            heard_from_you: self.store.checkpoint(self.peer.as_str())?.unwrap_or(0),
+        })
+    }
+
+    /// Takes the response to the last request and says what to do next.
+    pub fn receive(&mut self, response: Response) -> Result<Step, SyncError> {
+        let name = self.peer.as_str().to_owned();
+        match (std::mem::replace(&mut self.stage, Stage::Done), response) {
+            (
+                Stage::Opening { position },
+                Response::Opened {
+                    position: peer_position,
+                    heard_from_you,
+                    changed,
+                },
+            ) => {
+                self.opened_at = position;
+                self.peer_position = peer_position;
+                let mut working: BTreeSet<DocId> = BTreeSet::new();
+                for key in &changed {
+                    working.insert(parse_doc(key)?);
+                }
+                for doc in changed_in_scope(self.store, heard_from_you, &self.scope)? {
+                    working.insert(doc);
+                }
+                if working.is_empty() {
+                    // Nothing on either side: everything the peer changed was outside our
+                    // scope, so its position is ours to record.
+                    self.advance_checkpoint()?;
+                    return Ok(Step::Done(self.summary.clone()));
+                }
+                self.summary.documents = working.len();
+                self.working = working.into_iter().collect();
+                self.stage = Stage::Syncing;
+                self.next_round()
+            }
+            (Stage::Syncing, Response::Synced { messages }) => {
+                for m in messages {
+                    let doc = parse_doc(&m.doc)?;
+                    if !self.working.contains(&doc) {
+                        return Err(SyncError::Protocol(format!("{doc} was not asked about")));
+                    }
+                    self.summary.messages += 1;
+                    self.store.receive_sync_message(&doc, &name, &m.message)?;
+                }
+                self.stage = Stage::Syncing;
+                self.next_round()
+            }
+            (Stage::Closing, Response::Closed) => {
+                self.advance_checkpoint()?;
+                self.stage = Stage::Done;
+                Ok(Step::Done(self.summary.clone()))
+            }
+            (_, other) => Err(SyncError::Protocol(format!(
+                "unexpected response {}",
+                response_name(&other)
+            ))),
+        }
+    }
+
+    fn advance_checkpoint(&self) -> Result<(), SyncError> {
+        let name = self.peer.as_str();
+        if self.peer_position > self.store.checkpoint(name)?.unwrap_or(0) {
+            self.store.set_checkpoint(name, self.peer_position)?;
+        }
+        Ok(())
+    }
+
+    fn next_round(&mut self) -> Result<Step, SyncError> {
+        if self.summary.round_trips >= MAX_ROUNDS {
+            return Err(SyncError::Protocol(format!(
+                "no convergence after {MAX_ROUNDS} rounds"
+            )));
+        }
+        let name = self.peer.as_str().to_owned();
+        let mut messages = Vec::new();
+        let mut bytes = 0;
+        for doc in &self.working {
+            if messages.len() >= MAX_DOCS_PER_ROUND || bytes >= MAX_BYTES_PER_ROUND {
+                break;
+            }
+            // The peer's list of changed documents is not trusted to be in its scope.
+            if !may_send(self.store, doc, &self.scope)? {
+                continue;
+            }
+            if let Some(message) = self.store.generate_sync_message(doc, &name)? {
+                bytes += message.len();
+                messages.push(DocMessage {
+                    doc: doc_key(doc),
+                    message,
+                });
+            }
+        }
+        self.summary.round_trips += 1;
+        // The responder only answers about documents it is asked about: with nothing to ask,
+        // the exchange has converged.
+        if messages.is_empty() {
+            self.stage = Stage::Closing;
+            return Ok(Step::Send(Request::Close {
+                position: self.opened_at,
+            }));
+        }
+        self.summary.messages += messages.len();
+        self.stage = Stage::Syncing;
+        Ok(Step::Send(Request::Sync { messages }))
+    }
+}
+
+fn response_name(r: &Response) -> &'static str {
+    match r {
+        Response::Opened { .. } => "opened",
+        Response::Synced { .. } => "synced",
+        Response::Closed => "closed",
+    }
+}
