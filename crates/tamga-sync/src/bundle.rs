@@ -180,6 +180,95 @@ pub fn header(
     }
 }
 
+/// What importing a bundle did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Documents in the bundle.
+    pub documents: usize,
+    /// Documents that changed here.
+    pub changed: usize,
+    /// Acts new to this node that hold.
+    pub new_acts: usize,
+    /// Entries left out because they do not hold (kept and reported by the store).
+    pub rejected: usize,
+    /// The exporter's feed position now recorded as heard (unchanged if the bundle is older
+    /// than what was heard already, or starts after it).
+    pub checkpoint: Option<u64>,
+}
+
+/// Why an export or import failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CarryError {
+    /// The file was refused.
+    #[error(transparent)]
+    Bundle(#[from] BundleError),
+    /// The store failed; what was merged before stays merged.
+    #[error(transparent)]
+    Store(#[from] tamga_store::StoreError),
+}
+
+/// Exports what a peer may lack: every document changed since feed position `since` (0 for
+/// everything) that `scope` allows, as saved documents, signed by this node's `device` key.
+pub fn export(
+    store: &tamga_store::Store,
+    device: &SigningKey,
+    addressee: Option<&KeyId>,
+    scope: &crate::scope::Scope,
+    since: u64,
+    now: Timestamp,
+) -> Result<Vec<u8>, CarryError> {
+    let position = store.last_seq()?;
+    let mut docs = Vec::new();
+    for (_, doc) in store.changed_since(since)? {
+        if crate::session::in_scope(store, &doc, scope)? {
+            docs.push(BundleDoc {
+                doc: String::from_utf8(doc.to_key()).expect("document keys are text"),
+                bytes: store.save_doc(&doc)?,
+            });
+        }
+    }
+    let bundle = Bundle {
+        header: header(&store.registry(), device, addressee, now, since, position),
+        docs,
+    };
+    Ok(seal(&bundle, device)?)
+}
+
+/// Imports a bundle file into the store of node `me`. The whole file is checked before anything
+/// is merged; importing the same bundle again, or an older one, merges nothing new.
+pub fn import(
+    store: &tamga_store::Store,
+    bytes: &[u8],
+    me: &KeyId,
+) -> Result<ImportReport, CarryError> {
+    let bundle = open(bytes, &store.registry(), me)?;
+    let mut docs = Vec::with_capacity(bundle.docs.len());
+    for d in &bundle.docs {
+        let id = tamga_store::DocId::from_key(d.doc.as_bytes())
+            .ok_or_else(|| BundleError::Damaged(format!("no such document key {:?}", d.doc)))?;
+        docs.push((id, &d.bytes));
+    }
+    let mut report = ImportReport {
+        documents: docs.len(),
+        ..ImportReport::default()
+    };
+    for (id, bytes) in docs {
+        let merged = store.apply_changes(&id, bytes)?;
+        if merged.seq.is_some() {
+            report.changed += 1;
+        }
+        report.new_acts += merged.new_acts.len();
+        report.rejected += merged.rejected.len();
+    }
+    let exporter = bundle.header.exporter.as_str();
+    let heard = store.checkpoint(exporter)?.unwrap_or(0);
+    if bundle.header.since <= heard && bundle.header.feed_position > heard {
+        store.set_checkpoint(exporter, bundle.header.feed_position)?;
+        report.checkpoint = Some(bundle.header.feed_position);
+    }
+    Ok(report)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,5 +356,93 @@ mod tests {
             open(&forged, &registry, &me).unwrap_err(),
             BundleError::Tampered
         );
+    }
+}
+
+#[cfg(test)]
+mod carry_tests {
+    use super::*;
+    use crate::scope::Scope;
+    use tamga_core::fixtures::{unit, Story, ESCORT_UNIT};
+    use tamga_store::{DocId, Store};
+
+    fn store(story: &Story) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &story.authority_id()).unwrap();
+        for act in story.registry_acts() {
+            store.record(&act).unwrap();
+        }
+        (dir, store)
+    }
+
+    #[test]
+    fn a_bundle_carries_the_escorted_consignment_and_imports_once() {
+        let story = Story::new();
+        let (_a, post) = store(&story);
+        let (_b, vehicle) = store(&story);
+        for act in &story.clean_delivery()[..4] {
+            post.record(act).unwrap();
+        }
+        let me = story.escort_lead.id.clone();
+        let bytes = export(
+            &post,
+            &story.vehicle_device.key,
+            Some(&me),
+            &Scope::Unit(unit(ESCORT_UNIT)),
+            0,
+            story.t(40),
+        )
+        .unwrap();
+        let first = import(&vehicle, &bytes, &me).unwrap();
+        assert_eq!(first.new_acts, 4, "{first:?}");
+        assert!(first.checkpoint.is_some());
+        let doc = DocId::Consignment(story.consignment.clone());
+        assert_eq!(vehicle.acts(&doc).unwrap().len(), 4);
+        let again = import(&vehicle, &bytes, &me).unwrap();
+        assert_eq!(
+            (again.changed, again.new_acts, again.checkpoint),
+            (0, 0, None)
+        );
+    }
+
+    #[test]
+    fn a_damaged_bundle_changes_nothing_and_out_of_scope_documents_are_not_exported() {
+        let story = Story::new();
+        let (_a, post) = store(&story);
+        let (_b, other) = store(&story);
+        for act in &story.clean_delivery()[..2] {
+            post.record(act).unwrap();
+        }
+        let me = story.escort_lead.id.clone();
+        // No escort assigned yet: the escort unit is not concerned, only the registry goes.
+        let bytes = export(
+            &post,
+            &story.vehicle_device.key,
+            None,
+            &Scope::Unit(unit(ESCORT_UNIT)),
+            0,
+            story.t(40),
+        )
+        .unwrap();
+        let opened = open(&bytes, &post.registry(), &me).unwrap();
+        assert_eq!(opened.docs.len(), 1);
+        assert_eq!(opened.docs[0].doc, "r");
+
+        let bytes = export(
+            &post,
+            &story.vehicle_device.key,
+            None,
+            &Scope::All,
+            0,
+            story.t(40),
+        )
+        .unwrap();
+        let before = other.last_seq().unwrap();
+        let err = import(&other, &bytes[..bytes.len() - 10], &me).unwrap_err();
+        assert!(
+            err.to_string().contains("truncated") || err.to_string().contains("altered"),
+            "{err}"
+        );
+        assert_eq!(other.last_seq().unwrap(), before);
     }
 }
