@@ -9,10 +9,14 @@
 //!   fresh and never replayed.
 //! - [`scope`]: which consignments a peer is entitled to receive.
 //! - [`frame`]: the binary framing of protocol messages, compressed, with hard size limits.
-//! - [`bundle`]: signed bundle files for sync by USB stick.
+//! - [`bundle`]: signed bundle files for sync by USB stick, exported from and imported into the
+//!   store.
+//! - [`session`]: the session engine: open, batched automerge sync rounds, close.
+//! - [`http`]: the thin HTTP shell: an axum endpoint and a reqwest client.
 
 pub mod auth;
 pub mod bundle;
 pub mod frame;
+pub mod http;
 pub mod scope;
 pub mod session;
