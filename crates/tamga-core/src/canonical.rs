@@ -12,8 +12,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
-/// The largest encoded act accepted, in bytes. A registration with 200 goods lines or a batch
-/// of 1000 positions fits well under it.
+/// The largest encoded act accepted, in bytes. Signing refuses to make a larger act, so every
+/// signed act can be decoded.
 pub const MAX_ACT_BYTES: usize = 256 * 1024;
 
 /// An act's identity: SHA-256 of the canonical bytes of its body.
@@ -215,7 +215,9 @@ pub fn wire_name<T: Serialize>(value: &T) -> String {
 
 /// Decodes `bytes` as a `T` written canonically: size limit, JSON syntax, canonical form, then
 /// the typed structure with unknown fields refused.
-pub(crate) fn decode_canonical<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+pub(crate) fn decode_canonical<T: DeserializeOwned + Serialize>(
+    bytes: &[u8],
+) -> Result<T, DecodeError> {
     if bytes.len() > MAX_ACT_BYTES {
         return Err(DecodeError::TooLarge {
             size: bytes.len(),
@@ -233,10 +235,22 @@ pub(crate) fn decode_canonical<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, D
             .unwrap_or(canonical.len().min(bytes.len()));
         return Err(DecodeError::NonCanonical { at });
     }
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    let typed: T = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         classify(path, e.into_inner().to_string())
-    })
+    })?;
+    // serde reads some other spellings of the same value (`null` for an absent field, an array
+    // for a struct): only the one the typed value writes back is canonical.
+    let written = canonical_bytes(&typed);
+    if written != bytes {
+        let at = written
+            .iter()
+            .zip(bytes)
+            .position(|(a, b)| a != b)
+            .unwrap_or(written.len().min(bytes.len()));
+        return Err(DecodeError::NonCanonical { at });
+    }
+    Ok(typed)
 }
 
 fn classify(path: String, message: String) -> DecodeError {
@@ -251,7 +265,10 @@ fn classify(path: String, message: String) -> DecodeError {
         DecodeError::MissingField { path, message }
     } else if message.starts_with("unknown variant") {
         DecodeError::UnknownVariant { path, message }
-    } else if message.starts_with("invalid type") || message.starts_with("invalid value") {
+    } else if message.starts_with("invalid type")
+        || message.starts_with("invalid value")
+        || message.starts_with("invalid length")
+    {
         DecodeError::WrongType { path, message }
     } else if message.starts_with("bad decimal") {
         DecodeError::BadDecimal { path, message }

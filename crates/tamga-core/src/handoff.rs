@@ -130,11 +130,20 @@ impl CustodyOffer {
             });
         }
         let id = act_id(&ActBody::CustodyTransferred(transfer.clone()));
-        Ok(CustodyOffer {
+        let offer = CustodyOffer {
             releasing: ActSignature::create(&id, releasing_key),
             transfer,
             id,
-        })
+        };
+        // Room for the countersignature too: the completed act must decode.
+        let size = offer.encode().len() + 160;
+        if size > crate::canonical::MAX_ACT_BYTES {
+            return Err(HandoffError::Decode(DecodeError::TooLarge {
+                size,
+                limit: crate::canonical::MAX_ACT_BYTES,
+            }));
+        }
+        Ok(offer)
     }
 
     /// The offer's wire form: a signed-act envelope carrying only the releasing signature.

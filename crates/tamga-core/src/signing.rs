@@ -7,7 +7,7 @@
 //! cryptography; [`crate::registry::Registry::authorize`] checks who may sign what.
 
 use crate::act::ActBody;
-use crate::canonical::{canonical_bytes, decode_canonical, ActId, DecodeError};
+use crate::canonical::{canonical_bytes, decode_canonical, ActId, DecodeError, MAX_ACT_BYTES};
 use crate::codes::KeyId;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -125,6 +125,14 @@ pub enum SignError {
     /// The act breaks its content rules.
     #[error("the act is not valid: {0}")]
     Content(#[from] crate::act::ContentError),
+    /// The act would encode larger than [`crate::canonical::MAX_ACT_BYTES`].
+    #[error("the act would be {size} bytes, more than the {limit}-byte limit: split it (fewer goods lines or positions per act) or shorten its texts")]
+    TooLarge {
+        /// Its encoded size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The keys given are not the signers the act names, in order.
     #[error("the act must be signed by {expected:?} in that order; keys given: {given:?}")]
     WrongSigners {
@@ -163,11 +171,19 @@ impl SignedAct {
         }
         let id = act_id(&body);
         let signatures = keys.iter().map(|k| ActSignature::create(&id, k)).collect();
-        Ok(SignedAct {
+        let act = SignedAct {
             body,
             signatures,
             id,
-        })
+        };
+        let size = act.encode().len();
+        if size > MAX_ACT_BYTES {
+            return Err(SignError::TooLarge {
+                size,
+                limit: MAX_ACT_BYTES,
+            });
+        }
+        Ok(act)
     }
 
     /// Puts together a body and signatures gathered separately (a countersigned offer). The
@@ -176,11 +192,19 @@ impl SignedAct {
         body.check_content()?;
         check_signers(&body, &signatures, body.required_signers().len())?;
         let id = act_id(&body);
-        Ok(SignedAct {
+        let act = SignedAct {
             body,
             signatures,
             id,
-        })
+        };
+        let size = act.encode().len();
+        if size > MAX_ACT_BYTES {
+            return Err(DecodeError::TooLarge {
+                size,
+                limit: MAX_ACT_BYTES,
+            });
+        }
+        Ok(act)
     }
 
     /// An act whose signatures have not been shaped or checked: only for the preview of a
@@ -337,5 +361,30 @@ mod tests {
             signature: SignatureBytes(bare.to_bytes()),
         };
         assert!(forged.verify(&act.id()).is_err());
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+    use crate::fixtures::{text, Story};
+
+    #[test]
+    fn signing_refuses_an_act_too_large_to_decode() {
+        let story = Story::new();
+        let mut body = story.registration_body();
+        let line = body.goods[0].clone();
+        body.goods = (0..200)
+            .map(|_| crate::act::GoodsLine {
+                description: text(&"д".repeat(2000)),
+                ..line.clone()
+            })
+            .collect();
+        let err = SignedAct::sign(
+            ActBody::ConsignmentRegistered(body),
+            &[&story.airport_officer.key],
+        )
+        .unwrap_err();
+        assert!(matches!(err, SignError::TooLarge { .. }), "{err}");
     }
 }

@@ -35,6 +35,8 @@ impl Timestamp {
                 4 | 7 => *b == b'-',
                 10 => *b == b'T',
                 13 | 16 => *b == b':',
+                // No second 60: chrono would read a leap second that has no Unix time of its own.
+                17 => (b'0'..=b'5').contains(b),
                 19 => *b == b'Z',
                 _ => b.is_ascii_digit(),
             });
@@ -126,6 +128,7 @@ mod tests {
             "2026-13-23T08:30:00Z",
             "2026-02-30T08:30:00Z",
             "2026-11-23T24:00:00Z",
+            "2026-11-23T07:00:60Z",
             "",
             "２０２6-11-23T08:30:00Z",
         ] {

@@ -1,0 +1,2321 @@
+//! The published test vectors: `tests/vectors/acts.json` (keys and valid acts of every kind, with
+//! their canonical bytes, ids, signatures and envelopes) and `tests/vectors/invalid.json` (inputs
+//! that must be refused, each with the error code `DecodeError::code()` gives).
+//!
+//! The files are written by the generator below, never by hand:
+//!
+//! ```sh
+//! TAMGA_WRITE_VECTORS=1 cargo test -p tamga-core --test vectors
+//! ```
+//!
+//! Normally this test only reads the files and checks them: the valid acts with `sha2`,
+//! `serde_jcs` and `ed25519-dalek` directly (not tamga's signing code), then with tamga's decoder,
+//! and every invalid input against its expected code. It also runs the generator in memory and
+//! requires its output to equal the files byte for byte, so any change of the encoding, of an id
+//! or of an error code fails here until the vectors are regenerated and the diff reviewed.
+//! `docs/act-format.md` is the specification the vectors illustrate.
+
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use tamga_core::act::{
+    ArrivalNotified, Coordinates, DiscrepancyResolved, IncidentKind, IncidentReported, Place,
+    SealBasis, SealChecked, SealGrounds, SealKind, SealRemoved, SealReplaced, SealState,
+};
+use tamga_core::canonical::canonical_bytes;
+use tamga_core::codes::DiscrepancyId;
+use tamga_core::codes::Sha256Hex;
+use tamga_core::fixtures::{at, text, unit, Person, Story, AIRPORT_POST, DEPARTMENT};
+use tamga_core::handoff::{CustodyOffer, HandoffError};
+use tamga_core::quantity::parse_decimal;
+use tamga_core::{ActBody, Registry, SealNumber, SignedAct, MAX_ACT_BYTES, SIGNATURE_CONTEXT};
+
+// ---------------------------------------------------------------------------------------------
+// The files' shape
+// ---------------------------------------------------------------------------------------------
+
+/// `tests/vectors/acts.json`.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActsFile {
+    format: String,
+    about: Vec<String>,
+    /// The bytes every signed message starts with, in hex (`tamga/act-signature/v1` and NUL).
+    signature_context_hex: String,
+    max_act_bytes: usize,
+    keys: Vec<KeyVector>,
+    acts: Vec<ActVector>,
+    /// Custody offers: the custody act signed by the releasing officer only.
+    offers: Vec<ActVector>,
+}
+
+/// A fixed key. Its seed is SHA-256 of the UTF-8 seed phrase.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyVector {
+    name: String,
+    seed_phrase: String,
+    /// The 32-byte ed25519 secret seed (RFC 8032 private key), hex.
+    seed: String,
+    /// The 32-byte ed25519 public key, hex: the key id acts name.
+    public_key: String,
+    /// The role the vectors' registry acts enroll this key in, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    role: Option<String>,
+    /// The unit the vectors' registry acts enroll this key for, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unit: Option<String>,
+}
+
+/// A valid signed act.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActVector {
+    name: String,
+    kind: String,
+    description: String,
+    /// Names (from `keys`) of the signers, in signature order.
+    signers: Vec<String>,
+    /// The body as JSON.
+    body: Value,
+    /// RFC 8785 canonical form of `body`, as text (its UTF-8 bytes are hashed).
+    canonical_body: String,
+    /// SHA-256 of the canonical body bytes, lower-case hex.
+    id: String,
+    signatures: Vec<SignatureVector>,
+    /// The canonical envelope `{"body":...,"signatures":[...]}`: the wire form.
+    envelope: String,
+}
+
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignatureVector {
+    key: String,
+    signature: String,
+}
+
+/// `tests/vectors/invalid.json`.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InvalidFile {
+    format: String,
+    about: Vec<String>,
+    cases: Vec<InvalidCase>,
+}
+
+/// An input that must be refused.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InvalidCase {
+    name: String,
+    /// `decode`: decoding a signed act fails with `expected`. `verify`: decoding succeeds and
+    /// signature verification fails (`expected` is `bad_signature`). `offer`: decoding a
+    /// custody offer fails with `expected`.
+    stage: String,
+    description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    input: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    input_hex: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    input_generated: Option<Generated>,
+    expected: String,
+}
+
+/// An input too long to print: `prefix`, then `repeat` `count` times, then `suffix`.
+#[derive(Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Generated {
+    prefix: String,
+    repeat: String,
+    count: usize,
+    suffix: String,
+}
+
+impl InvalidCase {
+    fn bytes(&self) -> Vec<u8> {
+        match (&self.input, &self.input_hex, &self.input_generated) {
+            (Some(text), None, None) => text.as_bytes().to_vec(),
+            (None, Some(h), None) => hex::decode(h).expect("input_hex is hex"),
+            (None, None, Some(g)) => {
+                let mut out = g.prefix.clone();
+                out.push_str(&g.repeat.repeat(g.count));
+                out.push_str(&g.suffix);
+                out.into_bytes()
+            }
+            _ => panic!(
+                "{}: exactly one of input, input_hex, input_generated",
+                self.name
+            ),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading (and, with TAMGA_WRITE_VECTORS=1, first writing) the files
+// ---------------------------------------------------------------------------------------------
+
+fn vectors_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors")
+}
+
+struct Files {
+    acts_text: String,
+    invalid_text: String,
+    acts: ActsFile,
+    invalid: InvalidFile,
+}
+
+/// The generated text of both files.
+struct GeneratedFiles {
+    acts: String,
+    invalid: String,
+}
+
+fn generated() -> &'static GeneratedFiles {
+    static GENERATED: OnceLock<GeneratedFiles> = OnceLock::new();
+    GENERATED.get_or_init(|| {
+        let (acts, invalid) = generate();
+        GeneratedFiles {
+            acts: to_text(&acts),
+            invalid: to_text(&invalid),
+        }
+    })
+}
+
+fn files() -> &'static Files {
+    static FILES: OnceLock<Files> = OnceLock::new();
+    FILES.get_or_init(|| {
+        let dir = vectors_dir();
+        if std::env::var_os("TAMGA_WRITE_VECTORS").is_some_and(|v| !v.is_empty() && v != "0") {
+            let g = generated();
+            std::fs::create_dir_all(&dir).expect("create tests/vectors");
+            std::fs::write(dir.join("acts.json"), &g.acts).expect("write acts.json");
+            std::fs::write(dir.join("invalid.json"), &g.invalid).expect("write invalid.json");
+            eprintln!("wrote {}", dir.display());
+        }
+        let read = |name: &str| {
+            std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| {
+                panic!(
+                    "cannot read tests/vectors/{name} ({e}); generate it with \
+                     TAMGA_WRITE_VECTORS=1 cargo test -p tamga-core --test vectors"
+                )
+            })
+        };
+        let acts_text = read("acts.json");
+        let invalid_text = read("invalid.json");
+        Files {
+            acts: serde_json::from_str(&acts_text).expect("acts.json has the expected shape"),
+            invalid: serde_json::from_str(&invalid_text)
+                .expect("invalid.json has the expected shape"),
+            acts_text,
+            invalid_text,
+        }
+    })
+}
+
+fn to_text<T: Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("vectors serialize");
+    text.push('\n');
+    text
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks of the files
+// ---------------------------------------------------------------------------------------------
+
+fn hex32(text: &str) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(text, &mut out).unwrap_or_else(|e| panic!("{text}: {e}"));
+    out
+}
+
+fn message(id: &[u8; 32]) -> Vec<u8> {
+    let mut m = b"tamga/act-signature/v1\0".to_vec();
+    m.extend_from_slice(id);
+    m
+}
+
+#[test]
+fn keys_derive_from_their_seed_phrases() {
+    let f = &files().acts;
+    assert_eq!(f.signature_context_hex, hex::encode(SIGNATURE_CONTEXT));
+    assert_eq!(
+        hex::decode(&f.signature_context_hex).unwrap(),
+        b"tamga/act-signature/v1\0"
+    );
+    assert_eq!(f.max_act_bytes, MAX_ACT_BYTES);
+    assert!(f.keys.len() >= 8);
+    for k in &f.keys {
+        let seed: [u8; 32] = Sha256::digest(k.seed_phrase.as_bytes()).into();
+        assert_eq!(hex::encode(seed), k.seed, "{}: seed", k.name);
+        let public = SigningKey::from_bytes(&seed).verifying_key();
+        assert_eq!(hex::encode(public.as_bytes()), k.public_key, "{}", k.name);
+        let phrase_name = k
+            .seed_phrase
+            .strip_prefix("tamga fixture key: ")
+            .expect("fixture seed phrase");
+        let fixture = tamga_core::fixtures::key(phrase_name);
+        assert_eq!(fixture.to_bytes(), seed, "{}: fixtures::key", k.name);
+    }
+}
+
+#[test]
+fn valid_acts_hold_independently_of_tamga() {
+    let f = &files().acts;
+    let keys: BTreeMap<&str, &KeyVector> = f.keys.iter().map(|k| (k.name.as_str(), k)).collect();
+    let mut kinds = std::collections::BTreeSet::new();
+    for v in f.acts.iter().chain(&f.offers) {
+        let name = &v.name;
+        // The canonical body is the RFC 8785 form of the body JSON.
+        assert_eq!(
+            serde_jcs::to_string(&v.body).unwrap(),
+            v.canonical_body,
+            "{name}: canonical body"
+        );
+        assert_eq!(v.body["kind"], json!(v.kind), "{name}: kind");
+        // The id is SHA-256 of those bytes.
+        let id: [u8; 32] = Sha256::digest(v.canonical_body.as_bytes()).into();
+        assert_eq!(hex::encode(id), v.id, "{name}: id");
+        // The envelope is the canonical form of body and signatures.
+        let envelope = json!({"body": v.body, "signatures": v.signatures.iter()
+            .map(|s| json!({"key": s.key, "signature": s.signature})).collect::<Vec<_>>()});
+        assert_eq!(
+            serde_jcs::to_string(&envelope).unwrap(),
+            v.envelope,
+            "{name}: envelope"
+        );
+        // Each signature: by the named signer, strict ed25519 over context || id, and the same
+        // bytes again when signed anew (ed25519 is deterministic).
+        assert_eq!(v.signers.len(), v.signatures.len(), "{name}: signer count");
+        for (signer, s) in v.signers.iter().zip(&v.signatures) {
+            let k = keys
+                .get(signer.as_str())
+                .unwrap_or_else(|| panic!("{name}: unknown key {signer}"));
+            assert_eq!(s.key, k.public_key, "{name}: signature by {signer}");
+            let public = VerifyingKey::from_bytes(&hex32(&s.key)).expect("a public key");
+            let mut sig = [0u8; 64];
+            hex::decode_to_slice(&s.signature, &mut sig).expect("128 hex digits");
+            public
+                .verify_strict(&message(&id), &Signature::from_bytes(&sig))
+                .unwrap_or_else(|e| panic!("{name}: signature by {signer} does not verify: {e}"));
+            let again = SigningKey::from_bytes(&hex32(&k.seed)).sign(&message(&id));
+            assert_eq!(
+                hex::encode(again.to_bytes()),
+                s.signature,
+                "{name}: re-signed"
+            );
+        }
+        kinds.insert(v.kind.clone());
+    }
+    let all = [
+        "consignment_registered",
+        "seal_applied",
+        "seal_checked",
+        "seal_removed",
+        "seal_replaced",
+        "escort_assigned",
+        "custody_transferred",
+        "incident_reported",
+        "position_reported",
+        "arrival_notified",
+        "consignment_delivered",
+        "discrepancy_resolved",
+        "key_enrolled",
+        "key_revoked",
+    ];
+    for kind in all {
+        assert!(
+            f.acts.iter().any(|v| v.kind == kind),
+            "no valid vector of kind {kind}"
+        );
+    }
+    assert!(
+        f.acts.iter().any(|v| !v.canonical_body.is_ascii()),
+        "some body carries non-ASCII text"
+    );
+}
+
+#[test]
+fn valid_acts_decode_reencode_and_are_authorized() {
+    let f = &files().acts;
+    let keys: BTreeMap<&str, &KeyVector> = f.keys.iter().map(|k| (k.name.as_str(), k)).collect();
+    let mut decoded = Vec::new();
+    for v in &f.acts {
+        let act = SignedAct::decode(v.envelope.as_bytes())
+            .unwrap_or_else(|e| panic!("{}: refused: {e} ({})", v.name, e.code()));
+        assert_eq!(
+            act.encode(),
+            v.envelope.as_bytes(),
+            "{}: re-encoded",
+            v.name
+        );
+        assert_eq!(act.id().to_hex(), v.id, "{}: id", v.name);
+        assert_eq!(act.body().kind(), v.kind, "{}", v.name);
+        assert_eq!(serde_json::to_value(act.body()).unwrap(), v.body);
+        act.verify_signatures()
+            .unwrap_or_else(|e| panic!("{}: {e}", v.name));
+        // tamga's own signing, from the seeds, gives the same act.
+        let seeds: Vec<SigningKey> = v
+            .signers
+            .iter()
+            .map(|s| SigningKey::from_bytes(&hex32(&keys[s.as_str()].seed)))
+            .collect();
+        let again = SignedAct::sign(act.body().clone(), &seeds.iter().collect::<Vec<_>>())
+            .unwrap_or_else(|e| panic!("{}: {e}", v.name));
+        assert_eq!(
+            again.encode(),
+            v.envelope.as_bytes(),
+            "{}: signed anew",
+            v.name
+        );
+        decoded.push(act);
+    }
+    // The registry acts among the vectors enroll every signer; every consignment act holds.
+    let authority = &keys["customs_authority"].public_key;
+    let (registry_acts, consignment_acts): (Vec<&SignedAct>, Vec<&SignedAct>) = decoded
+        .iter()
+        .partition(|a| a.body().consignment().is_none());
+    let (registry, rejected) = Registry::from_acts(
+        tamga_core::KeyId::new(authority.clone()).unwrap(),
+        registry_acts,
+    );
+    assert!(rejected.is_empty(), "{rejected:?}");
+    for act in consignment_acts {
+        registry
+            .verify(act)
+            .unwrap_or_else(|e| panic!("{} {}: {e}", act.body().kind(), act.id()));
+    }
+    // An offer decodes as an offer, and is not yet a complete act.
+    for v in &f.offers {
+        let offer = CustodyOffer::decode(v.envelope.as_bytes())
+            .unwrap_or_else(|e| panic!("{}: {e}", v.name));
+        assert_eq!(offer.encode(), v.envelope.as_bytes(), "{}", v.name);
+        assert_eq!(offer.id().to_hex(), v.id, "{}", v.name);
+        let err = SignedAct::decode(v.envelope.as_bytes()).unwrap_err();
+        assert_eq!(err.code(), "missing_signature", "{}", v.name);
+    }
+}
+
+/// What tamga does with an invalid case: `Ok(())` if it fails exactly as expected.
+fn run_case(case: &InvalidCase) -> Result<(), String> {
+    let bytes = case.bytes();
+    let got = match case.stage.as_str() {
+        "decode" => match SignedAct::decode(&bytes) {
+            Ok(_) => "accepted".to_owned(),
+            Err(e) => e.code().to_owned(),
+        },
+        "verify" => match SignedAct::decode(&bytes) {
+            Err(e) => format!("refused by the decoder ({}: {e})", e.code()),
+            Ok(act) => match act.verify_signatures() {
+                Ok(()) => "signatures verify".to_owned(),
+                Err(_) => "bad_signature".to_owned(),
+            },
+        },
+        "offer" => match CustodyOffer::decode(&bytes) {
+            Ok(_) => "accepted".to_owned(),
+            Err(HandoffError::Decode(e)) => e.code().to_owned(),
+            Err(HandoffError::NotAHandoff(_)) => "not_a_handoff".to_owned(),
+            Err(other) => format!("unexpected error {other}"),
+        },
+        other => return Err(format!("unknown stage {other}")),
+    };
+    if got == case.expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} ({}): expected {}, got {got}",
+            case.name, case.stage, case.expected
+        ))
+    }
+}
+
+#[test]
+fn invalid_inputs_fail_with_their_code() {
+    let f = &files().invalid;
+    let failures: Vec<String> = f.cases.iter().filter_map(|c| run_case(c).err()).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Every code the decoder has, and the signature check, is exercised.
+    for code in [
+        "too_large",
+        "malformed",
+        "non_canonical",
+        "unknown_field",
+        "missing_field",
+        "unknown_variant",
+        "wrong_type",
+        "bad_decimal",
+        "bad_time",
+        "bad_value",
+        "invalid_content",
+        "missing_signature",
+        "unexpected_signer",
+        "signature_order",
+        "bad_signature",
+        "not_a_handoff",
+    ] {
+        assert!(
+            f.cases.iter().any(|c| c.expected == code),
+            "no invalid vector expects {code}"
+        );
+    }
+    let names: std::collections::BTreeSet<&str> = f.cases.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names.len(), f.cases.len(), "case names are unique");
+}
+
+#[test]
+fn files_are_what_the_generator_writes() {
+    let files = files();
+    let g = generated();
+    assert!(
+        files.acts_text == g.acts,
+        "tests/vectors/acts.json differs from what the generator writes now: the encoding, an id \
+         or a signature changed. If that is intended, regenerate with TAMGA_WRITE_VECTORS=1 cargo \
+         test -p tamga-core --test vectors and review the diff; published vectors should not change."
+    );
+    assert!(
+        files.invalid_text == g.invalid,
+        "tests/vectors/invalid.json differs from what the generator writes now. If that is \
+         intended, regenerate with TAMGA_WRITE_VECTORS=1 cargo test -p tamga-core --test vectors \
+         and review the diff."
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The generator
+// ---------------------------------------------------------------------------------------------
+
+/// The cast: vector name, seed phrase name, key, and the person where there is one.
+fn cast(story: &Story) -> Vec<(&'static str, &'static str, &SigningKey, Option<&Person>)> {
+    vec![
+        (
+            "customs_authority",
+            "customs authority",
+            &story.authority,
+            None,
+        ),
+        (
+            "airport_officer",
+            story.airport_officer.name,
+            &story.airport_officer.key,
+            Some(&story.airport_officer),
+        ),
+        (
+            "escort_lead",
+            story.escort_lead.name,
+            &story.escort_lead.key,
+            Some(&story.escort_lead),
+        ),
+        (
+            "escort_second",
+            story.escort_second.name,
+            &story.escort_second.key,
+            Some(&story.escort_second),
+        ),
+        (
+            "department_officer",
+            story.department_officer.name,
+            &story.department_officer.key,
+            Some(&story.department_officer),
+        ),
+        (
+            "central_staff",
+            story.central_staff.name,
+            &story.central_staff.key,
+            Some(&story.central_staff),
+        ),
+        (
+            "vehicle_device",
+            story.vehicle_device.name,
+            &story.vehicle_device.key,
+            Some(&story.vehicle_device),
+        ),
+        (
+            "outsider",
+            story.outsider.name,
+            &story.outsider.key,
+            Some(&story.outsider),
+        ),
+    ]
+}
+
+fn act_vector(name: &str, description: &str, act: &SignedAct, signers: &[&str]) -> ActVector {
+    let canonical_body = String::from_utf8(canonical_bytes(act.body())).unwrap();
+    ActVector {
+        name: name.to_owned(),
+        kind: act.body().kind().to_owned(),
+        description: description.to_owned(),
+        signers: signers.iter().map(|s| s.to_string()).collect(),
+        body: serde_json::to_value(act.body()).unwrap(),
+        canonical_body,
+        id: act.id().to_hex(),
+        signatures: act
+            .signatures()
+            .iter()
+            .map(|s| SignatureVector {
+                key: s.key.to_string(),
+                signature: hex::encode(s.signature.0),
+            })
+            .collect(),
+        envelope: String::from_utf8(act.encode()).unwrap(),
+    }
+}
+
+fn decimal(text: &str) -> rust_decimal::Decimal {
+    parse_decimal(text).expect("valid decimal")
+}
+
+fn digest(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// The valid acts of the vectors, by name, in order.
+struct Acts {
+    list: Vec<(ActVector, SignedAct)>,
+    offer: (ActVector, Vec<u8>),
+}
+
+impl Acts {
+    fn get(&self, name: &str) -> &SignedAct {
+        &self
+            .list
+            .iter()
+            .find(|(v, _)| v.name == name)
+            .unwrap_or_else(|| panic!("no act {name}"))
+            .1
+    }
+
+    fn envelope(&self, name: &str) -> String {
+        String::from_utf8(self.get(name).encode()).unwrap()
+    }
+}
+
+const NOTE_WITH_YO: &str =
+    "Трос пломбы надрезан у замка, сейф-пакет цел.\nОсмотр проведён на стоянке.";
+
+fn build_acts(story: &Story) -> Acts {
+    let mut list = Vec::new();
+    let mut push = |name: &str, description: &str, act: SignedAct, signers: &[&str]| {
+        list.push((act_vector(name, description, &act, signers), act));
+    };
+
+    // The registry: everyone in the story enrolled, the vehicle's device later revoked.
+    let enrolled = [
+        ("airport_officer", &story.airport_officer),
+        ("escort_lead", &story.escort_lead),
+        ("escort_second", &story.escort_second),
+        ("department_officer", &story.department_officer),
+        ("central_staff", &story.central_staff),
+        ("vehicle_device", &story.vehicle_device),
+    ];
+    for (label, person) in enrolled {
+        let what = if person.personal_number.is_empty() {
+            "a device key; holder without personal_number (optional field omitted)"
+        } else {
+            "an officer's key, with the holder's personal number"
+        };
+        push(
+            &format!("key_enrolled/{label}"),
+            &format!(
+                "The customs authority enrolls {label}: {what}. Valid [2026-01-01, 2028-01-01)."
+            ),
+            story.enrollment(person),
+            &["customs_authority"],
+        );
+    }
+    push(
+        "key_revoked/vehicle_device",
+        "The authority revokes the vehicle's device key from 2026-11-24T06:00:00Z on (after every act in these vectors).",
+        story.revocation(&story.vehicle_device, story.t(24 * 60)),
+        &["customs_authority"],
+    );
+
+    // The reference story's consignment acts.
+    let registration = story.registration();
+    let seal_applied = story.seal_applied();
+    let escort = story.escort_assigned();
+    let handoff1 =
+        story.handoff_to_escort(&[registration.clone(), seal_applied.clone(), escort.clone()]);
+    push(
+        "consignment_registered/diamonds",
+        "1250.35 ct of rough diamonds registered at the Manas airport post, with a Kimberley Process certificate; consignor without registration (optional field omitted), consignee with one.",
+        registration,
+        &["airport_officer"],
+    );
+    push(
+        "seal_applied/safe_bag",
+        "The safe-bag sealed at the airport post (place of type post).",
+        seal_applied,
+        &["airport_officer"],
+    );
+    push(
+        "escort_assigned/crew",
+        "The escort crew assigned: officer in charge and a second officer.",
+        escort,
+        &["airport_officer"],
+    );
+    let handoff1_id = handoff1.id();
+    push(
+        "custody_transferred/airport_to_escort",
+        "The first handoff, airport post to escort crew: no previous custody act (field omitted). Signed by the releasing officer, then the receiving officer.",
+        handoff1,
+        &["airport_officer", "escort_lead"],
+    );
+    push(
+        "position_reported/three_fixes",
+        "Three positions reported by the vehicle's device key.",
+        story.positions(),
+        &["vehicle_device"],
+    );
+    push(
+        "seal_checked/intact_at_stop",
+        "The seal checked at a roadside stop (place of type road without coordinates; no note).",
+        story.seal_checked(60, SealState::Intact),
+        &["escort_second"],
+    );
+
+    // A branch with a damaged seal: Cyrillic text, coordinates, every optional field present.
+    let road = Place::Road {
+        description: text("Трасса Бишкек — Кант, 14-й км, стоянка"),
+        coordinates: Some(Coordinates {
+            latitude: decimal("42.8921"),
+            longitude: decimal("74.7310"),
+        }),
+    };
+    push(
+        "seal_checked/damaged_cyrillic",
+        "The seal found damaged; Cyrillic place description and note (with a line feed, escaped as \\n), coordinates with a trailing zero kept.",
+        story.sign(
+            ActBody::SealChecked(SealChecked {
+                consignment: story.consignment.clone(),
+                at: story.t(64),
+                officer: story.escort_second.id.clone(),
+                place: road.clone(),
+                seal: story.seal.clone(),
+                state: SealState::Damaged,
+                note: Some(text(NOTE_WITH_YO)),
+            }),
+            &[&story.escort_second],
+        ),
+        &["escort_second"],
+    );
+    push(
+        "incident_reported/seal_damage",
+        "Seal damage reported at once, in Russian, with the seal affected and the SHA-256 of a photo.",
+        story.sign(
+            ActBody::IncidentReported(IncidentReported {
+                consignment: story.consignment.clone(),
+                at: story.t(66),
+                officer: story.escort_lead.id.clone(),
+                place: road,
+                incident: IncidentKind::SealDamage,
+                description: text(
+                    "Пломба № KG-0042137 повреждена: трос надрезан у замка.\nСейф-пакет цел, следов вскрытия нет.",
+                ),
+                seals: vec![story.seal.clone()],
+                attachments: vec![Sha256Hex::new(digest("photo of seal KG-0042137")).unwrap()],
+            }),
+            &[&story.escort_lead],
+        ),
+        &["escort_lead"],
+    );
+    push(
+        "seal_replaced/threat_of_loss",
+        "The damaged seal replaced by the escort under a threat of loss: basis without reference (optional field omitted).",
+        story.sign(
+            ActBody::SealReplaced(SealReplaced {
+                consignment: story.consignment.clone(),
+                at: story.t(75),
+                officer: story.escort_lead.id.clone(),
+                place: Place::Road {
+                    description: text("Bishkek ring road, km 14, fuel stop"),
+                    coordinates: None,
+                },
+                old_seal: story.seal.clone(),
+                old_state: SealState::Damaged,
+                new_seal: SealNumber::new("KG-0042190").unwrap(),
+                new_seal_kind: SealKind::Mechanical,
+                fixed_on: text("safe-bag, one place"),
+                grounds: SealGrounds {
+                    basis: SealBasis::ThreatOfLoss,
+                    reference: None,
+                },
+            }),
+            &[&story.escort_lead],
+        ),
+        &["escort_lead"],
+    );
+    push(
+        "arrival_notified/in_working_hours",
+        "Arrival notified at the Department within working hours (working_hours_began_at omitted).",
+        story.arrival(95, 100),
+        &["escort_lead"],
+    );
+    push(
+        "arrival_notified/after_hours",
+        "An arrival outside working hours: working_hours_began_at present.",
+        story.sign(
+            ActBody::ArrivalNotified(ArrivalNotified {
+                consignment: story.consignment.clone(),
+                at: at("2026-11-24T03:20:00Z"),
+                officer: story.escort_lead.id.clone(),
+                place: Place::Post {
+                    unit: unit(DEPARTMENT),
+                },
+                arrived_at: at("2026-11-23T19:40:00Z"),
+                working_hours_began_at: Some(at("2026-11-24T03:00:00Z")),
+            }),
+            &[&story.escort_lead],
+        ),
+        &["escort_lead"],
+    );
+    let handoff2 = story.transfer(
+        story.transfer_body(
+            105,
+            DEPARTMENT,
+            Some(handoff1_id),
+            &story.escort_lead,
+            &story.department_officer,
+        ),
+        &story.escort_lead,
+        &story.department_officer,
+    );
+    push(
+        "custody_transferred/escort_to_department",
+        "The second handoff, escort crew to the Department, naming the first handoff as previous.",
+        handoff2,
+        &["escort_lead", "department_officer"],
+    );
+    push(
+        "seal_removed/inspection",
+        "The seal removed at the Department for inspection, with the order's reference in Russian.",
+        story.sign(
+            ActBody::SealRemoved(SealRemoved {
+                consignment: story.consignment.clone(),
+                at: story.t(108),
+                officer: story.department_officer.id.clone(),
+                place: Place::Post {
+                    unit: unit(DEPARTMENT),
+                },
+                seal: story.seal.clone(),
+                state: SealState::Intact,
+                grounds: SealGrounds {
+                    basis: SealBasis::Inspection,
+                    reference: Some(text("Распоряжение о досмотре № 17/2026")),
+                },
+            }),
+            &[&story.department_officer],
+        ),
+        &["department_officer"],
+    );
+    push(
+        "consignment_delivered/department",
+        "Delivery at the Department: seals verified, packages counted, gross mass weighed.",
+        story.delivered(110),
+        &["department_officer"],
+    );
+    push(
+        "discrepancy_resolved/seal_damage",
+        "Central staff close a discrepancy (an example discrepancy id: SHA-256 of \"tamga test vector: example discrepancy\").",
+        story.sign(
+            ActBody::DiscrepancyResolved(DiscrepancyResolved {
+                consignment: story.consignment.clone(),
+                at: story.t(180),
+                officer: story.central_staff.id.clone(),
+                discrepancy: DiscrepancyId::new(digest("tamga test vector: example discrepancy"))
+                    .unwrap(),
+                reason: text(
+                    "Seal replaced under threat of loss and reported at once; count and mass agree at delivery.",
+                ),
+            }),
+            &[&story.central_staff],
+        ),
+        &["central_staff"],
+    );
+
+    let offer_body = story.transfer_body(
+        30,
+        AIRPORT_POST,
+        None,
+        &story.airport_officer,
+        &story.escort_lead,
+    );
+    let offer = CustodyOffer::create(offer_body, &story.airport_officer.key).unwrap();
+    let offer_bytes = offer.encode();
+    let (handoff1_vector, handoff1) = list
+        .iter()
+        .find(|(v, _)| v.name == "custody_transferred/airport_to_escort")
+        .unwrap();
+    assert_eq!(
+        offer.id(),
+        handoff1.id(),
+        "the offer is the first handoff's body"
+    );
+    let mut offer_vector = act_vector(
+        "custody_offer/airport_to_escort",
+        "The offer of the first handoff: the same body and id, signed by the releasing officer only.",
+        handoff1,
+        &["airport_officer"],
+    );
+    offer_vector.signatures.truncate(1);
+    offer_vector.envelope = String::from_utf8(offer_bytes.clone()).unwrap();
+    assert_eq!(offer_vector.id, handoff1_vector.id);
+    Acts {
+        list,
+        offer: (offer_vector, offer_bytes),
+    }
+}
+
+// --- building invalid inputs -----------------------------------------------------------------
+
+fn parse(envelope: &str) -> Value {
+    serde_json::from_str(envelope).unwrap()
+}
+
+fn jcs(value: &Value) -> String {
+    serde_jcs::to_string(value).unwrap()
+}
+
+/// `envelope` with the value at `pointer` replaced, re-canonicalised.
+fn set(envelope: &str, pointer: &str, value: Value) -> String {
+    let mut v = parse(envelope);
+    *v.pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("no {pointer} in {envelope}")) = value;
+    jcs(&v)
+}
+
+/// `envelope` with member `key` added to (or replaced in) the object at `pointer`.
+fn insert(envelope: &str, pointer: &str, key: &str, value: Value) -> String {
+    let mut v = parse(envelope);
+    v.pointer_mut(pointer)
+        .and_then(Value::as_object_mut)
+        .unwrap_or_else(|| panic!("no object {pointer}"))
+        .insert(key.to_owned(), value);
+    jcs(&v)
+}
+
+/// `envelope` without member `key` of the object at `pointer`.
+fn remove(envelope: &str, pointer: &str, key: &str) -> String {
+    let mut v = parse(envelope);
+    v.pointer_mut(pointer)
+        .and_then(Value::as_object_mut)
+        .unwrap_or_else(|| panic!("no object {pointer}"))
+        .remove(key)
+        .unwrap_or_else(|| panic!("no {key} in {pointer}"));
+    jcs(&v)
+}
+
+/// `text` with the first `from` replaced by `to`; `from` must occur.
+fn replace(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "{from:?} not in {text}");
+    text.replacen(from, to, 1)
+}
+
+fn signature_json(key: &SigningKey, message: &[u8]) -> Value {
+    json!({
+        "key": hex::encode(key.verifying_key().as_bytes()),
+        "signature": hex::encode(key.sign(message).to_bytes()),
+    })
+}
+
+/// s + L, little-endian: the same signature, malleated (refused by strict verification).
+fn malleate(signature: &[u8; 64]) -> [u8; 64] {
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
+        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let mut out = *signature;
+    let mut carry = 0u16;
+    for i in 0..32 {
+        let sum = u16::from(signature[32 + i]) + u16::from(L[i]) + carry;
+        out[32 + i] = sum as u8;
+        carry = sum >> 8;
+    }
+    assert_eq!(carry, 0);
+    out
+}
+
+struct Cases {
+    cases: Vec<InvalidCase>,
+}
+
+impl Cases {
+    fn add(&mut self, stage: &str, name: &str, description: &str, input: Input, expected: &str) {
+        let (input, input_hex, input_generated) = match input {
+            Input::Text(t) => (Some(t), None, None),
+            Input::Bytes(b) => match String::from_utf8(b) {
+                Ok(t) => (Some(t), None, None),
+                Err(e) => (None, Some(hex::encode(e.into_bytes())), None),
+            },
+            Input::Generated(g) => (None, None, Some(g)),
+        };
+        let case = InvalidCase {
+            name: name.to_owned(),
+            stage: stage.to_owned(),
+            description: description.to_owned(),
+            input,
+            input_hex,
+            input_generated,
+            expected: expected.to_owned(),
+        };
+        if let Err(e) = run_case(&case) {
+            panic!("generator: {e}");
+        }
+        self.cases.push(case);
+    }
+
+    fn decode(&mut self, name: &str, description: &str, input: impl Into<Input>, expected: &str) {
+        self.add("decode", name, description, input.into(), expected);
+    }
+
+    fn verify(&mut self, name: &str, description: &str, input: impl Into<Input>) {
+        self.add("verify", name, description, input.into(), "bad_signature");
+    }
+
+    fn offer(&mut self, name: &str, description: &str, input: impl Into<Input>, expected: &str) {
+        self.add("offer", name, description, input.into(), expected);
+    }
+
+    /// Another spelling of a valid act that serde alone would read: refused as non-canonical.
+    fn other_spelling(&mut self, name: &str, description: &str, input: String, same_act_as: &str) {
+        self.add(
+            "decode",
+            &format!("non_canonical/{name}"),
+            &format!("{description} Same act as {same_act_as}, other bytes."),
+            Input::Text(input),
+            "non_canonical",
+        );
+    }
+}
+
+enum Input {
+    Text(String),
+    Bytes(Vec<u8>),
+    Generated(Generated),
+}
+
+impl From<String> for Input {
+    fn from(t: String) -> Self {
+        Input::Text(t)
+    }
+}
+
+impl From<&str> for Input {
+    fn from(t: &str) -> Self {
+        Input::Text(t.to_owned())
+    }
+}
+
+impl From<Vec<u8>> for Input {
+    fn from(b: Vec<u8>) -> Self {
+        Input::Bytes(b)
+    }
+}
+
+fn build_invalid(story: &Story, acts: &Acts) -> Vec<InvalidCase> {
+    let mut c = Cases { cases: Vec::new() };
+    let sa = acts.envelope("seal_applied/safe_bag");
+    let reg = acts.envelope("consignment_registered/diamonds");
+    let ho1 = acts.envelope("custody_transferred/airport_to_escort");
+    let ho2 = acts.envelope("custody_transferred/escort_to_department");
+    let sc = acts.envelope("seal_checked/intact_at_stop");
+    let scd = acts.envelope("seal_checked/damaged_cyrillic");
+    let inc = acts.envelope("incident_reported/seal_damage");
+    let pos = acts.envelope("position_reported/three_fixes");
+    let esc = acts.envelope("escort_assigned/crew");
+    let enr = acts.envelope("key_enrolled/escort_lead");
+    let srp = acts.envelope("seal_replaced/threat_of_loss");
+    let srm = acts.envelope("seal_removed/inspection");
+    let res = acts.envelope("discrepancy_resolved/seal_damage");
+    let offer = String::from_utf8(acts.offer.1.clone()).unwrap();
+    let sa_act = acts.get("seal_applied/safe_bag");
+    let ho1_act = acts.get("custody_transferred/airport_to_escort");
+
+    // --- size ---------------------------------------------------------------------------------
+    c.add(
+        "decode",
+        "too_large/one_byte_over",
+        "A JSON string of MAX_ACT_BYTES + 1 bytes: refused for its size before it is parsed.",
+        Input::Generated(Generated {
+            prefix: "\"".into(),
+            repeat: "a".into(),
+            count: MAX_ACT_BYTES - 1,
+            suffix: "\"".into(),
+        }),
+        "too_large",
+    );
+    c.add(
+        "decode",
+        "too_large/exactly_the_limit_is_not_too_large",
+        "A JSON string of exactly MAX_ACT_BYTES bytes passes the size check (the limit is inclusive) and fails later: a string is not an envelope.",
+        Input::Generated(Generated {
+            prefix: "\"".into(),
+            repeat: "a".into(),
+            count: MAX_ACT_BYTES - 2,
+            suffix: "\"".into(),
+        }),
+        "wrong_type",
+    );
+
+    // --- malformed ----------------------------------------------------------------------------
+    c.decode("malformed/empty", "No bytes at all.", "", "malformed");
+    c.decode(
+        "malformed/truncated",
+        "The first half of a valid envelope.",
+        &sa[..sa.len() / 2],
+        "malformed",
+    );
+    c.decode(
+        "malformed/trailing_characters",
+        "A valid envelope followed by another character.",
+        format!("{sa}x"),
+        "malformed",
+    );
+    c.decode("malformed/nul", "A single NUL byte.", "\u{0}", "malformed");
+    c.decode(
+        "malformed/not_utf8",
+        "A valid envelope with the byte 0xFF in a string (not UTF-8): given as input_hex.",
+        replace(&sa, "safe-bag", "safe\u{1}bag")
+            .into_bytes()
+            .into_iter()
+            .map(|b| if b == 1 { 0xff } else { b })
+            .collect::<Vec<u8>>(),
+        "malformed",
+    );
+    c.decode(
+        "malformed/overlong_utf8",
+        "A '-' written as the overlong UTF-8 sequence C0 AD: not UTF-8.",
+        replace(&sa, "safe-bag", "safe\u{1}bag")
+            .into_bytes()
+            .into_iter()
+            .flat_map(|b| if b == 1 { vec![0xc0, 0xad] } else { vec![b] })
+            .collect::<Vec<u8>>(),
+        "malformed",
+    );
+    c.decode(
+        "malformed/byte_order_mark",
+        "A valid envelope preceded by a UTF-8 byte order mark.",
+        format!("\u{feff}{sa}"),
+        "malformed",
+    );
+    c.decode(
+        "malformed/lone_surrogate",
+        "A \\ud800 escape not followed by a low surrogate: not a Unicode string.",
+        replace(&sa, "safe-bag", "safe\\ud800bag"),
+        "malformed",
+    );
+    c.decode(
+        "malformed/raw_control_character",
+        "A raw TAB byte inside a string (JSON requires control characters to be escaped).",
+        replace(&sa, "safe-bag, one place", "safe-bag,\tone place"),
+        "malformed",
+    );
+    c.decode(
+        "malformed/nan",
+        "NaN is not JSON.",
+        replace(&reg, "\"packages\":1", "\"packages\":NaN"),
+        "malformed",
+    );
+    c.decode(
+        "malformed/leading_zero_number",
+        "01 is not a JSON number.",
+        replace(&reg, "\"packages\":1", "\"packages\":01"),
+        "malformed",
+    );
+    c.decode(
+        "malformed/number_out_of_range",
+        "1e400 is beyond IEEE 754 double range.",
+        replace(&reg, "\"packages\":1", "\"packages\":1e400"),
+        "malformed",
+    );
+    c.decode(
+        "malformed/nested_too_deep",
+        "200 nested arrays: beyond the parser's nesting limit of 128.",
+        format!("{}{}", "[".repeat(200), "]".repeat(200)),
+        "malformed",
+    );
+
+    // --- non-canonical ------------------------------------------------------------------------
+    c.decode(
+        "non_canonical/space_after_brace",
+        "Whitespace between tokens.",
+        replace(&sa, "{\"body\":", "{ \"body\":"),
+        "non_canonical",
+    );
+    c.decode(
+        "non_canonical/space_after_colon",
+        "Whitespace after a colon inside the body.",
+        replace(
+            &sa,
+            "\"kind\":\"seal_applied\"",
+            "\"kind\": \"seal_applied\"",
+        ),
+        "non_canonical",
+    );
+    c.decode(
+        "non_canonical/trailing_newline",
+        "A valid envelope followed by a line feed.",
+        format!("{sa}\n"),
+        "non_canonical",
+    );
+    let sa_value = parse(&sa);
+    c.decode(
+        "non_canonical/top_level_key_order",
+        "signatures before body.",
+        format!(
+            "{{\"signatures\":{},\"body\":{}}}",
+            jcs(&sa_value["signatures"]),
+            jcs(&sa_value["body"])
+        ),
+        "non_canonical",
+    );
+    let at_then_consignment =
+        "\"at\":\"2026-11-23T06:10:00Z\",\"consignment\":\"10609050/231126/0000123\"";
+    c.decode(
+        "non_canonical/nested_key_order",
+        "consignment before at inside the body.",
+        replace(
+            &sa,
+            at_then_consignment,
+            "\"consignment\":\"10609050/231126/0000123\",\"at\":\"2026-11-23T06:10:00Z\"",
+        ),
+        "non_canonical",
+    );
+    c.decode(
+        "non_canonical/duplicate_key_same_value",
+        "The member seal twice with the same value.",
+        replace(
+            &sa,
+            "\"seal\":\"KG-0042137\"",
+            "\"seal\":\"KG-0042137\",\"seal\":\"KG-0042137\"",
+        ),
+        "non_canonical",
+    );
+    c.decode(
+        "non_canonical/duplicate_key_other_value",
+        "The member seal twice with different values: no decoder may pick one.",
+        replace(
+            &sa,
+            "\"seal\":\"KG-0042137\"",
+            "\"seal\":\"KG-0000001\",\"seal\":\"KG-0042137\"",
+        ),
+        "non_canonical",
+    );
+    c.decode(
+        "non_canonical/escaped_solidus",
+        "'/' written as \\/ in the consignment id.",
+        replace(
+            &sa,
+            "10609050/231126/0000123",
+            "10609050\\/231126\\/0000123",
+        ),
+        "non_canonical",
+    );
+    c.decode(
+        "non_canonical/escaped_printable_ascii",
+        "'-' written as \\u002d.",
+        replace(&sa, "safe-bag", "safe\\u002dbag"),
+        "non_canonical",
+    );
+    c.decode(
+        "non_canonical/escaped_key",
+        "The member name kind written as \\u006bind.",
+        replace(&sa, "\"kind\":", "\"\\u006bind\":"),
+        "non_canonical",
+    );
+    c.decode(
+        "non_canonical/escaped_cyrillic",
+        "The Cyrillic letter П written as \\u041f instead of its UTF-8 bytes.",
+        replace(&inc, "Пломба", "\\u041fломба"),
+        "non_canonical",
+    );
+    c.decode(
+        "non_canonical/escaped_line_feed_as_u000a",
+        "A line feed written as \\u000a instead of \\n.",
+        replace(&inc, "замка.\\nСейф", "замка.\\u000aСейф"),
+        "non_canonical",
+    );
+    let with_parcel = set(&sa, "/body/fixed_on", json!("safe-bag 📦"));
+    c.decode(
+        "non_canonical/escaped_surrogate_pair",
+        "U+1F4E6 written as the escaped surrogate pair \\ud83d\\udce6 instead of its 4 UTF-8 bytes.",
+        replace(&with_parcel, "📦", "\\ud83d\\udce6"),
+        "non_canonical",
+    );
+    c.decode(
+        "non_canonical/number_with_fraction",
+        "packages written 1.0 (canonical: 1).",
+        replace(&reg, "\"packages\":1", "\"packages\":1.0"),
+        "non_canonical",
+    );
+    c.decode(
+        "non_canonical/number_with_exponent",
+        "packages written 1e0.",
+        replace(&reg, "\"packages\":1", "\"packages\":1e0"),
+        "non_canonical",
+    );
+    c.decode(
+        "non_canonical/negative_zero",
+        "packages written -0 (canonical: 0).",
+        replace(&reg, "\"packages\":1", "\"packages\":-0"),
+        "non_canonical",
+    );
+
+    // --- unknown fields -----------------------------------------------------------------------
+    c.decode(
+        "unknown_field/top_level",
+        "An extra member next to body and signatures.",
+        insert(&sa, "", "comment", json!("checked")),
+        "unknown_field",
+    );
+    c.decode(
+        "unknown_field/body",
+        "An extra member in the body.",
+        insert(&sa, "/body", "colour", json!("red")),
+        "unknown_field",
+    );
+    c.decode(
+        "unknown_field/place",
+        "An extra member in a nested object (the place).",
+        insert(&sa, "/body/place", "gate", json!("3")),
+        "unknown_field",
+    );
+    c.decode(
+        "unknown_field/goods_line",
+        "An extra member in a goods line.",
+        insert(&reg, "/body/goods/0", "origin", json!("BE")),
+        "unknown_field",
+    );
+    c.decode(
+        "unknown_field/signature",
+        "An extra member in a signature object.",
+        insert(&sa, "/signatures/0", "algorithm", json!("ed25519")),
+        "unknown_field",
+    );
+    c.decode(
+        "unknown_field/null_member",
+        "A member the format does not have, even with value null.",
+        insert(&sa, "/body", "note", Value::Null),
+        "unknown_field",
+    );
+
+    // --- missing fields -----------------------------------------------------------------------
+    c.decode(
+        "missing_field/seal",
+        "seal_applied without its seal.",
+        remove(&sa, "/body", "seal"),
+        "missing_field",
+    );
+    c.decode(
+        "missing_field/kind",
+        "A body without kind.",
+        remove(&sa, "/body", "kind"),
+        "missing_field",
+    );
+    c.decode(
+        "missing_field/signatures",
+        "An envelope without signatures.",
+        remove(&sa, "", "signatures"),
+        "missing_field",
+    );
+    c.decode(
+        "missing_field/place_type",
+        "A place without type.",
+        remove(&sa, "/body/place", "type"),
+        "missing_field",
+    );
+    c.decode(
+        "missing_field/mass_unit",
+        "A mass without its unit.",
+        remove(&reg, "/body/goods/0/gross_mass", "unit"),
+        "missing_field",
+    );
+    c.decode(
+        "missing_field/grounds_basis",
+        "Grounds without a basis.",
+        remove(&srm, "/body/grounds", "basis"),
+        "missing_field",
+    );
+
+    // --- unknown variants ---------------------------------------------------------------------
+    c.decode(
+        "unknown_variant/kind",
+        "An act kind the format does not have.",
+        set(&sa, "/body/kind", json!("seal_painted")),
+        "unknown_variant",
+    );
+    c.decode(
+        "unknown_variant/kind_in_other_case",
+        "Kinds are case-sensitive.",
+        set(&sa, "/body/kind", json!("Seal_Applied")),
+        "unknown_variant",
+    );
+    c.decode(
+        "unknown_variant/place_type",
+        "A place type the format does not have.",
+        set(&sa, "/body/place/type", json!("air")),
+        "unknown_variant",
+    );
+    c.decode(
+        "unknown_variant/seal_state",
+        "A seal state the format does not have.",
+        set(&sc, "/body/state", json!("broken")),
+        "unknown_variant",
+    );
+    c.decode(
+        "unknown_variant/mass_unit",
+        "Pounds are not a mass unit of the format.",
+        set(&reg, "/body/goods/0/gross_mass/unit", json!("lb")),
+        "unknown_variant",
+    );
+    c.decode(
+        "unknown_variant/role",
+        "A role the format does not have.",
+        set(&enr, "/body/role", json!("superuser")),
+        "unknown_variant",
+    );
+
+    // --- wrong JSON types ---------------------------------------------------------------------
+    c.decode(
+        "wrong_type/number_for_decimal",
+        "A mass value as a JSON number (0.412) instead of a decimal string.",
+        set(&reg, "/body/goods/0/gross_mass/value", json!(0.412)),
+        "wrong_type",
+    );
+    c.decode(
+        "wrong_type/integer_for_decimal",
+        "A money amount as a JSON integer.",
+        set(&reg, "/body/goods/0/value/amount", json!(1875525)),
+        "wrong_type",
+    );
+    c.decode(
+        "wrong_type/number_for_seal",
+        "A seal number as a JSON number.",
+        set(&sa, "/body/seal", json!(42137)),
+        "wrong_type",
+    );
+    c.decode(
+        "wrong_type/string_for_packages",
+        "packages as a string.",
+        set(&reg, "/body/packages", json!("1")),
+        "wrong_type",
+    );
+    c.decode(
+        "wrong_type/negative_packages",
+        "packages below zero.",
+        set(&reg, "/body/packages", json!(-1)),
+        "wrong_type",
+    );
+    c.decode(
+        "wrong_type/packages_above_u32",
+        "packages of 2^32.",
+        set(&reg, "/body/packages", json!(4_294_967_296u64)),
+        "wrong_type",
+    );
+    c.decode(
+        "wrong_type/fractional_packages",
+        "packages of 1.5.",
+        set(&reg, "/body/packages", json!(1.5)),
+        "wrong_type",
+    );
+    c.decode(
+        "wrong_type/null_body",
+        "body is null.",
+        set(&sa, "/body", Value::Null),
+        "wrong_type",
+    );
+    c.decode(
+        "wrong_type/null_required_field",
+        "A required field given as null.",
+        set(&sa, "/body/seal", Value::Null),
+        "wrong_type",
+    );
+    c.decode(
+        "wrong_type/kind_as_number",
+        "kind as a number.",
+        set(&sa, "/body/kind", json!(1)),
+        "wrong_type",
+    );
+    c.decode(
+        "wrong_type/signatures_as_object",
+        "signatures as an object instead of an array.",
+        set(&sa, "/signatures", json!({"0": sa_value["signatures"][0]})),
+        "wrong_type",
+    );
+    c.decode(
+        "wrong_type/crew_as_string",
+        "crew as one string instead of an array of keys.",
+        set(&esc, "/body/crew", json!(story.escort_lead.id.as_str())),
+        "wrong_type",
+    );
+    c.decode(
+        "wrong_type/state_as_number",
+        "A seal state as a number.",
+        set(&sc, "/body/state", json!(0)),
+        "wrong_type",
+    );
+
+    // --- decimals -----------------------------------------------------------------------------
+    let gross = "/body/goods/0/gross_mass/value";
+    for (name, bad, why) in [
+        ("exponent", "1e5", "an exponent"),
+        ("leading_zero", "01.5", "a leading zero"),
+        ("negative_zero", "-0", "minus zero"),
+        (
+            "negative_zero_with_scale",
+            "-0.00",
+            "minus zero with decimals",
+        ),
+        ("plus_sign", "+1", "a plus sign"),
+        ("no_whole_part", ".5", "no digit before the point"),
+        ("no_fraction_digits", "1.", "no digit after the point"),
+        ("comma", "0,412", "a decimal comma"),
+        ("space", "0.412 ", "a trailing space"),
+        (
+            "29_places",
+            "0.41200000000000000000000000000",
+            "29 decimal places (at most 28)",
+        ),
+        (
+            "too_large",
+            "79228162514264337593543950336",
+            "2^96, beyond the 96-bit mantissa",
+        ),
+        ("empty", "", "an empty string"),
+        ("arabic_indic_digit", "٤", "a non-ASCII digit"),
+    ] {
+        c.decode(
+            &format!("bad_decimal/{name}"),
+            &format!("A decimal string with {why}: {bad:?}."),
+            set(&reg, gross, json!(bad)),
+            "bad_decimal",
+        );
+    }
+    c.decode(
+        "bad_decimal/coordinate_plus_sign",
+        "A latitude with a plus sign, in a position.",
+        set(
+            &pos,
+            "/body/positions/0/coordinates/latitude",
+            json!("+43.0612"),
+        ),
+        "bad_decimal",
+    );
+
+    // --- times --------------------------------------------------------------------------------
+    for (name, bad, why) in [
+        (
+            "offset",
+            "2026-11-23T06:10:00+00:00",
+            "an offset instead of Z",
+        ),
+        ("fraction", "2026-11-23T06:10:00.5Z", "fractional seconds"),
+        (
+            "fraction_zero",
+            "2026-11-23T06:10:00.000Z",
+            "zero fractional seconds",
+        ),
+        ("lower_case", "2026-11-23t06:10:00z", "lower-case t and z"),
+        ("space", "2026-11-23 06:10:00Z", "a space instead of T"),
+        ("no_seconds", "2026-11-23T06:10Z", "no seconds"),
+        ("no_zone", "2026-11-23T06:10:00", "no zone"),
+        (
+            "february_30",
+            "2026-02-30T06:10:00Z",
+            "a day that does not exist",
+        ),
+        ("hour_24", "2026-11-23T24:00:00Z", "hour 24"),
+        ("second_61", "2026-11-23T06:10:61Z", "second 61"),
+        ("unix_seconds", "1795414200", "unix seconds"),
+    ] {
+        c.decode(
+            &format!("bad_time/{name}"),
+            &format!("A time with {why}: {bad:?}."),
+            set(&sa, "/body/at", json!(bad)),
+            "bad_time",
+        );
+    }
+    c.decode(
+        "bad_time/nested",
+        "A certificate's issue date without its time of day.",
+        set(&reg, "/body/certificates/0/issued_at", json!("2026-11-20")),
+        "bad_time",
+    );
+
+    // --- codes, keys and texts ----------------------------------------------------------------
+    let upper_key = story.airport_officer.id.as_str().to_uppercase();
+    let long_text = "x".repeat(4097);
+    let bad_values: Vec<(&str, &str, &str, Value, &str)> = vec![
+        (
+            "unit_code_lower_case",
+            "A unit code in lower case.",
+            "/body/place/unit",
+            json!("manas-airport"),
+            "sa",
+        ),
+        (
+            "unit_code_too_long",
+            "A unit code of 33 characters.",
+            "/body/place/unit",
+            json!("A".repeat(33)),
+            "sa",
+        ),
+        (
+            "key_upper_case_hex",
+            "The officer's key in upper-case hex.",
+            "/body/officer",
+            json!(upper_key),
+            "sa",
+        ),
+        (
+            "key_63_digits",
+            "The officer's key one digit short.",
+            "/body/officer",
+            json!(&story.airport_officer.id.as_str()[..63]),
+            "sa",
+        ),
+        (
+            "signature_key_upper_case_hex",
+            "A signature's key in upper-case hex.",
+            "/signatures/0/key",
+            json!(upper_key),
+            "sa",
+        ),
+        (
+            "signature_upper_case_hex",
+            "A signature in upper-case hex.",
+            "/signatures/0/signature",
+            json!(sa_value["signatures"][0]["signature"]
+                .as_str()
+                .unwrap()
+                .to_uppercase()),
+            "sa",
+        ),
+        (
+            "signature_127_digits",
+            "A signature one hex digit short.",
+            "/signatures/0/signature",
+            json!(&sa_value["signatures"][0]["signature"].as_str().unwrap()[..127]),
+            "sa",
+        ),
+        (
+            "seal_number_with_space",
+            "A seal number with a space.",
+            "/body/seal",
+            json!("KG 0042137"),
+            "sa",
+        ),
+        (
+            "seal_number_lower_case",
+            "A seal number in lower case.",
+            "/body/seal",
+            json!("kg-0042137"),
+            "sa",
+        ),
+        (
+            "consignment_id_lower_case",
+            "A consignment id with a lower-case letter.",
+            "/body/consignment",
+            json!("10609050/231126/0000123a"),
+            "sa",
+        ),
+        (
+            "text_empty",
+            "An empty text.",
+            "/body/fixed_on",
+            json!(""),
+            "sa",
+        ),
+        (
+            "text_blank",
+            "A text of spaces only.",
+            "/body/fixed_on",
+            json!("   "),
+            "sa",
+        ),
+        (
+            "text_bell",
+            "A text with a control character (U+0007, escaped \\u0007 as JCS requires).",
+            "/body/fixed_on",
+            json!("safe-bag\u{7}"),
+            "sa",
+        ),
+        (
+            "text_carriage_return",
+            "A text with a carriage return (only tab and line feed are allowed).",
+            "/body/fixed_on",
+            json!("safe-bag\r\none place"),
+            "sa",
+        ),
+        (
+            "text_c1_control",
+            "A text with U+0085, a C1 control character.",
+            "/body/fixed_on",
+            json!("safe-bag\u{85}"),
+            "sa",
+        ),
+        (
+            "text_too_long",
+            "A text of 4097 bytes.",
+            "/body/fixed_on",
+            json!(long_text),
+            "sa",
+        ),
+        (
+            "hs_code_with_dot",
+            "An HS code with a dot.",
+            "/body/goods/0/hs_code",
+            json!("7102.31"),
+            "reg",
+        ),
+        (
+            "hs_code_too_short",
+            "An HS code of 4 digits.",
+            "/body/goods/0/hs_code",
+            json!("7102"),
+            "reg",
+        ),
+        (
+            "currency_lower_case",
+            "A currency code in lower case.",
+            "/body/goods/0/value/currency",
+            json!("usd"),
+            "reg",
+        ),
+        (
+            "country_three_letters",
+            "A country code of three letters.",
+            "/body/consignor/country",
+            json!("BEL"),
+            "reg",
+        ),
+        (
+            "previous_upper_case_hex",
+            "The previous custody act's id in upper-case hex.",
+            "/body/previous",
+            Value::Null,
+            "ho2",
+        ),
+        (
+            "attachment_digest_short",
+            "An attachment digest of 63 hex digits.",
+            "/body/attachments/0",
+            Value::Null,
+            "inc",
+        ),
+        (
+            "discrepancy_id_upper_case",
+            "A discrepancy id in upper-case hex.",
+            "/body/discrepancy",
+            Value::Null,
+            "res",
+        ),
+    ];
+    for (name, description, pointer, value, base) in bad_values {
+        let base = match base {
+            "sa" => &sa,
+            "reg" => &reg,
+            "ho2" => &ho2,
+            "inc" => &inc,
+            "res" => &res,
+            _ => unreachable!(),
+        };
+        let value = if value.is_null() {
+            let old = parse(base)
+                .pointer(pointer)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned();
+            if name.contains("short") {
+                json!(old[..63])
+            } else {
+                json!(old.to_uppercase())
+            }
+        } else {
+            value
+        };
+        c.decode(
+            &format!("bad_value/{name}"),
+            description,
+            set(base, pointer, value),
+            "bad_value",
+        );
+    }
+
+    // --- content rules ------------------------------------------------------------------------
+    let content: Vec<(&str, &str, String)> = vec![
+        (
+            "net_above_gross",
+            "Net mass 1250.35 ct (250.07 g) above gross mass 0.200 kg (200 g).",
+            set(&reg, gross, json!("0.200")),
+        ),
+        (
+            "route_not_starting_at_departure",
+            "The route starts at another post than the office of departure.",
+            set(&reg, "/body/route/0", json!("TOKMOK-ROAD")),
+        ),
+        (
+            "route_not_ending_at_destination",
+            "The route ends at another post than the office of destination.",
+            set(&reg, "/body/route/1", json!("TOKMOK-ROAD")),
+        ),
+        (
+            "route_of_one_post",
+            "A route of one post (at least two).",
+            set(&reg, "/body/route", json!(["MANAS-AIRPORT"])),
+        ),
+        (
+            "route_repeats_a_post",
+            "A route that passes the same post twice.",
+            set(
+                &reg,
+                "/body/route",
+                json!([
+                    "MANAS-AIRPORT",
+                    "PMD-BISHKEK",
+                    "MANAS-AIRPORT",
+                    "PMD-BISHKEK"
+                ]),
+            ),
+        ),
+        (
+            "no_goods",
+            "A registration without goods lines.",
+            set(&reg, "/body/goods", json!([])),
+        ),
+        (
+            "zero_packages",
+            "A registration of zero packages.",
+            set(&reg, "/body/packages", json!(0)),
+        ),
+        (
+            "zero_quantity",
+            "A goods line of quantity 0.00.",
+            set(&reg, "/body/goods/0/quantity/value", json!("0.00")),
+        ),
+        (
+            "negative_value",
+            "A negative customs value.",
+            set(&reg, "/body/goods/0/value/amount", json!("-1.00")),
+        ),
+        (
+            "deadline_not_after_registration",
+            "A delivery deadline equal to the registration time.",
+            set(
+                &reg,
+                "/body/delivery_deadline",
+                json!("2026-11-23T06:00:00Z"),
+            ),
+        ),
+        (
+            "same_releasing_and_receiving_officer",
+            "A handoff from an officer to themself (signed twice by them).",
+            {
+                let mut v = parse(&ho1);
+                v["body"]["receiving"] = v["body"]["releasing"].clone();
+                v["signatures"][1] = v["signatures"][0].clone();
+                jcs(&v)
+            },
+        ),
+        (
+            "handoff_seal_listed_twice",
+            "A handoff listing the same seal twice.",
+            {
+                let mut v = parse(&ho1);
+                let seal = v["body"]["seals"][0].clone();
+                v["body"]["seals"].as_array_mut().unwrap().push(seal);
+                jcs(&v)
+            },
+        ),
+        (
+            "handoff_gross_mass_zero",
+            "A handoff with gross mass 0.",
+            set(&ho1, "/body/gross_mass/value", json!("0")),
+        ),
+        (
+            "new_seal_same_as_old",
+            "A seal replaced by itself.",
+            set(&srp, "/body/new_seal", json!("KG-0042137")),
+        ),
+        (
+            "permission_without_reference",
+            "A seal removed with permission but without the permission's reference.",
+            {
+                let v = set(&srm, "/body/grounds/basis", json!("permission"));
+                remove(&v, "/body/grounds", "reference")
+            },
+        ),
+        (
+            "crew_without_officer_in_charge",
+            "An escort crew that does not include its officer in charge.",
+            set(&esc, "/body/crew", json!([story.escort_second.id.as_str()])),
+        ),
+        (
+            "crew_member_twice",
+            "An escort crew listing a member twice.",
+            set(
+                &esc,
+                "/body/crew",
+                json!([story.escort_lead.id.as_str(), story.escort_lead.id.as_str()]),
+            ),
+        ),
+        (
+            "latitude_off_the_globe",
+            "A latitude of 90.5.",
+            set(&scd, "/body/place/coordinates/latitude", json!("90.5")),
+        ),
+        (
+            "longitude_off_the_globe",
+            "A longitude of -180.0001 in a position.",
+            set(
+                &pos,
+                "/body/positions/0/coordinates/longitude",
+                json!("-180.0001"),
+            ),
+        ),
+        (
+            "no_positions",
+            "A position report without positions.",
+            set(&pos, "/body/positions", json!([])),
+        ),
+        (
+            "enrollment_ends_when_it_starts",
+            "An enrollment with valid_until equal to valid_from.",
+            set(&enr, "/body/valid_until", json!("2026-01-01T00:00:00Z")),
+        ),
+        (
+            "authority_enrolls_itself",
+            "An enrollment of the authority's own key.",
+            {
+                let authority = parse(&enr)["body"]["authority"].clone();
+                set(&enr, "/body/key", authority)
+            },
+        ),
+    ];
+    for (name, description, input) in content {
+        c.decode(
+            &format!("invalid_content/{name}"),
+            description,
+            input,
+            "invalid_content",
+        );
+    }
+
+    // --- signers ------------------------------------------------------------------------------
+    let ho1_value = parse(&ho1);
+    let releasing_sig = ho1_value["signatures"][0].clone();
+    let receiving_sig = ho1_value["signatures"][1].clone();
+    c.decode(
+        "missing_signature/offer_is_not_a_complete_act",
+        "A custody offer (releasing signature only) given where a complete act is expected.",
+        offer.clone(),
+        "missing_signature",
+    );
+    c.decode(
+        "missing_signature/receiving_only",
+        "A handoff with only the receiving officer's signature.",
+        set(&ho1, "/signatures", json!([receiving_sig])),
+        "missing_signature",
+    );
+    c.decode(
+        "missing_signature/none",
+        "An act with no signatures.",
+        set(&sa, "/signatures", json!([])),
+        "missing_signature",
+    );
+    let sa_message = message(&sa_act.id().0);
+    c.decode(
+        "unexpected_signer/wrong_key",
+        "seal_applied signed (validly) by a key the act does not name.",
+        set(
+            &sa,
+            "/signatures",
+            json!([signature_json(&story.outsider.key, &sa_message)]),
+        ),
+        "unexpected_signer",
+    );
+    c.decode(
+        "unexpected_signer/extra_signer",
+        "seal_applied with its officer's signature and one more by another key.",
+        set(
+            &sa,
+            "/signatures",
+            json!([
+                sa_value["signatures"][0],
+                signature_json(&story.escort_lead.key, &sa_message)
+            ]),
+        ),
+        "unexpected_signer",
+    );
+    let ho1_message = message(&ho1_act.id().0);
+    c.decode(
+        "unexpected_signer/handoff_countersigned_by_another",
+        "A handoff countersigned by someone other than the receiving officer.",
+        set(
+            &ho1,
+            "/signatures/1",
+            signature_json(&story.escort_second.key, &ho1_message),
+        ),
+        "unexpected_signer",
+    );
+    let enr_act_id = acts.get("key_enrolled/escort_lead").id();
+    c.decode(
+        "unexpected_signer/registry_act_by_an_officer",
+        "An enrollment signed by an officer instead of the authority it names.",
+        set(
+            &enr,
+            "/signatures",
+            json!([signature_json(
+                &story.airport_officer.key,
+                &message(&enr_act_id.0)
+            )]),
+        ),
+        "unexpected_signer",
+    );
+    c.decode(
+        "signature_order/handoff_swapped",
+        "A handoff with the receiving officer's signature first.",
+        set(&ho1, "/signatures", json!([receiving_sig, releasing_sig])),
+        "signature_order",
+    );
+    c.decode(
+        "signature_order/signed_twice",
+        "A single-signer act carrying its signature twice.",
+        set(
+            &sa,
+            "/signatures",
+            json!([sa_value["signatures"][0], sa_value["signatures"][0]]),
+        ),
+        "signature_order",
+    );
+    c.decode(
+        "signature_order/handoff_extra_copy",
+        "A handoff with the releasing signature repeated after both.",
+        set(
+            &ho1,
+            "/signatures",
+            json!([releasing_sig, receiving_sig, releasing_sig]),
+        ),
+        "signature_order",
+    );
+
+    // --- decodes, but the signatures do not hold ----------------------------------------------
+    c.verify(
+        "bad_signature/body_edited_after_signing",
+        "seal_checked with the state changed from intact to damaged after signing; the signature kept, the envelope re-canonicalised.",
+        set(&sc, "/body/state", json!("damaged")),
+    );
+    c.verify(
+        "bad_signature/enrollment_role_raised",
+        "An enrollment whose role was changed to central_staff after the authority signed it.",
+        set(&enr, "/body/role", json!("central_staff")),
+    );
+    c.verify(
+        "bad_signature/text_normalized_differently",
+        "The note's ё (U+0451) written decomposed as е + U+0308 after signing: texts are bytes, never normalized, so the id changes.",
+        set(
+            &scd,
+            "/body/note",
+            json!(NOTE_WITH_YO.replace('ё', "е\u{308}")),
+        ),
+    );
+    c.verify(
+        "bad_signature/handoff_mass_edited",
+        "A handoff whose gross mass was changed after both signed it.",
+        set(&ho1, "/body/gross_mass/value", json!("0.411")),
+    );
+    let other = parse(&acts.envelope("seal_checked/intact_at_stop"));
+    c.verify(
+        "bad_signature/signature_from_another_act",
+        "The same officer's valid signature on another act.",
+        set(&scd, "/signatures/0", other["signatures"][0].clone()),
+    );
+    let mut flipped = sa_act.signatures()[0].signature.0;
+    flipped[10] ^= 0x01;
+    c.verify(
+        "bad_signature/bit_flipped",
+        "One bit of the signature flipped.",
+        set(&sa, "/signatures/0/signature", json!(hex::encode(flipped))),
+    );
+    c.verify(
+        "bad_signature/malleated_s",
+        "The signature's S replaced by S + L (the group order): the same signature for lax verifiers; strict verification requires S < L.",
+        set(
+            &sa,
+            "/signatures/0/signature",
+            json!(hex::encode(malleate(&sa_act.signatures()[0].signature.0))),
+        ),
+    );
+    c.verify(
+        "bad_signature/over_id_without_context",
+        "Signed over the 32 id bytes alone, without the context string.",
+        set(
+            &sa,
+            "/signatures/0",
+            signature_json(&story.airport_officer.key, &sa_act.id().0),
+        ),
+    );
+    c.verify(
+        "bad_signature/over_canonical_body",
+        "Signed over the canonical body bytes instead of context || id.",
+        set(
+            &sa,
+            "/signatures/0",
+            signature_json(&story.airport_officer.key, &canonical_bytes(sa_act.body())),
+        ),
+    );
+    let mut hex_message = b"tamga/act-signature/v1\0".to_vec();
+    hex_message.extend_from_slice(sa_act.id().to_hex().as_bytes());
+    c.verify(
+        "bad_signature/over_hex_id",
+        "Signed over the context followed by the id's 64 hex digits instead of its 32 bytes.",
+        set(
+            &sa,
+            "/signatures/0",
+            signature_json(&story.airport_officer.key, &hex_message),
+        ),
+    );
+    let mut no_nul = b"tamga/act-signature/v1".to_vec();
+    no_nul.extend_from_slice(&sa_act.id().0);
+    c.verify(
+        "bad_signature/context_without_nul",
+        "Signed over the context string without its NUL byte, then the id.",
+        set(
+            &sa,
+            "/signatures/0",
+            signature_json(&story.airport_officer.key, &no_nul),
+        ),
+    );
+    c.verify(
+        "bad_signature/handoff_receiving_signature_from_another_act",
+        "A handoff whose receiving signature is the receiving officer's valid signature on another act.",
+        set(
+            &ho1,
+            "/signatures/1",
+            signature_json(&story.escort_lead.key, &message(&sa_act.id().0)),
+        ),
+    );
+    // The identity point as public key, with R = identity and S = 0: satisfies the
+    // cofactorless equation for every message, refused because the key has small order.
+    let identity = {
+        let mut b = [0u8; 32];
+        b[0] = 1;
+        hex::encode(b)
+    };
+    let weak = {
+        let v = set(&sa, "/body/officer", json!(identity));
+        let v = set(&v, "/signatures/0/key", json!(identity));
+        set(
+            &v,
+            "/signatures/0/signature",
+            json!(format!("{identity}{}", "00".repeat(32))),
+        )
+    };
+    c.verify(
+        "bad_signature/small_order_key",
+        "An act naming the identity point (01 00..00) as its officer, 'signed' with R = identity and S = 0, which a non-strict verifier accepts for any message. Strict verification refuses keys and R of small order.",
+        weak,
+    );
+    let not_a_point = (2u8..=255)
+        .map(|k| {
+            let mut b = [0u8; 32];
+            b[0] = k;
+            b
+        })
+        .find(|b| VerifyingKey::from_bytes(b).is_err())
+        .expect("some small y is not on the curve");
+    let off_curve = {
+        let key = json!(hex::encode(not_a_point));
+        let v = set(&sa, "/body/officer", key.clone());
+        set(&v, "/signatures/0/key", key)
+    };
+    c.verify(
+        "bad_signature/key_not_on_the_curve",
+        "An act naming as officer 32 bytes that are not the encoding of a curve point: well-formed as a key id, but no signature can verify.",
+        off_curve,
+    );
+
+    // --- custody offers -----------------------------------------------------------------------
+    c.offer(
+        "offer/complete_act_is_not_an_offer",
+        "The complete handoff (both signatures) given where an offer is expected: the receiving signature is one too many.",
+        ho1.clone(),
+        "unexpected_signer",
+    );
+    c.offer(
+        "offer/not_a_handoff",
+        "A seal_applied act (one signature, by its signer) given as an offer.",
+        sa.clone(),
+        "not_a_handoff",
+    );
+    c.offer(
+        "offer/receiving_signature_only",
+        "An offer signed by the receiving officer instead of the releasing one.",
+        set(&ho1, "/signatures", json!([receiving_sig])),
+        "unexpected_signer",
+    );
+    c.offer(
+        "offer/unsigned",
+        "An offer without signatures.",
+        set(&offer, "/signatures", json!([])),
+        "missing_signature",
+    );
+    c.offer(
+        "offer/same_officer",
+        "An offer from an officer to themself.",
+        {
+            let mut v = parse(&offer);
+            v["body"]["receiving"] = v["body"]["releasing"].clone();
+            jcs(&v)
+        },
+        "invalid_content",
+    );
+    c.offer(
+        "offer/non_canonical",
+        "An offer with whitespace.",
+        replace(&offer, "{\"body\":", "{\"body\": "),
+        "non_canonical",
+    );
+
+    // --- other spellings of valid acts: one act, one byte string --------------------------------
+    c.other_spelling(
+        "null_for_absent_optional_field",
+        "An absent optional field (note) written as null. The format omits absent optional fields; tamga-core decodes null as absent, so these bytes decode to the act with the same id.",
+        insert(&sc, "/body", "note", Value::Null),
+        "seal_checked/intact_at_stop",
+    );
+    c.other_spelling(
+        "null_for_absent_previous",
+        "A first handoff with \"previous\": null.",
+        insert(&ho1, "/body", "previous", Value::Null),
+        "custody_transferred/airport_to_escort",
+    );
+    c.other_spelling(
+        "envelope_as_array",
+        "The envelope written as the array [body, signatures] (serde accepts a struct as a sequence of its fields).",
+        jcs(&json!([sa_value["body"], sa_value["signatures"]])),
+        "seal_applied/safe_bag",
+    );
+    c.other_spelling(
+        "signature_as_array",
+        "A signature written as the array [key, signature].",
+        set(
+            &sa,
+            "/signatures/0",
+            json!([
+                sa_value["signatures"][0]["key"],
+                sa_value["signatures"][0]["signature"]
+            ]),
+        ),
+        "seal_applied/safe_bag",
+    );
+    c.other_spelling(
+        "body_as_array",
+        "The body written as an array: the kind, then the fields in declaration order.",
+        {
+            let b = &sa_value["body"];
+            set(
+                &sa,
+                "/body",
+                json!([
+                    b["kind"],
+                    b["consignment"],
+                    b["at"],
+                    b["officer"],
+                    b["place"],
+                    b["seal"],
+                    b["seal_kind"],
+                    b["fixed_on"]
+                ]),
+            )
+        },
+        "seal_applied/safe_bag",
+    );
+    c.other_spelling(
+        "mass_as_array",
+        "A mass written as the array [value, unit].",
+        set(&ho1, "/body/gross_mass", json!(["0.412", "kg"])),
+        "custody_transferred/airport_to_escort",
+    );
+    c.other_spelling(
+        "place_as_array",
+        "A place written as the array [type, description].",
+        set(
+            &sc,
+            "/body/place",
+            json!(["road", "Bishkek ring road, km 14, fuel stop"]),
+        ),
+        "seal_checked/intact_at_stop",
+    );
+    c.other_spelling(
+        "enum_value_as_object",
+        "A seal state written as {\"intact\": null} instead of \"intact\".",
+        set(&sc, "/body/state", json!({"intact": null})),
+        "seal_checked/intact_at_stop",
+    );
+    c.other_spelling(
+        "place_type_as_index",
+        "A place type written as its variant index (1 for road) instead of \"road\".",
+        set(&sc, "/body/place/type", json!(1)),
+        "seal_checked/intact_at_stop",
+    );
+    c.cases
+}
+
+fn clone_vector(v: &ActVector) -> ActVector {
+    serde_json::from_value(serde_json::to_value(v).unwrap()).unwrap()
+}
+
+fn generate() -> (ActsFile, InvalidFile) {
+    let story = Story::new();
+    let acts = build_acts(&story);
+    let cases = build_invalid(&story, &acts);
+    let keys = cast(&story)
+        .into_iter()
+        .map(|(name, phrase, key, person)| {
+            let seed_phrase = format!("tamga fixture key: {phrase}");
+            let seed: [u8; 32] = Sha256::digest(seed_phrase.as_bytes()).into();
+            assert_eq!(seed, key.to_bytes());
+            let enrolled = person.filter(|p| p.id != story.outsider.id);
+            KeyVector {
+                name: name.to_owned(),
+                seed_phrase,
+                seed: hex::encode(seed),
+                public_key: hex::encode(key.verifying_key().as_bytes()),
+                role: enrolled.map(|p| p.role.as_str().to_owned()),
+                unit: enrolled.map(|p| p.unit.to_owned()),
+            }
+        })
+        .collect();
+    let acts_file = ActsFile {
+        format: "tamga act test vectors, version 1 (act format of docs/act-format.md)".to_owned(),
+        about: vec![
+            "Generated by crates/tamga-core/tests/vectors.rs (TAMGA_WRITE_VECTORS=1 cargo test -p tamga-core --test vectors); do not edit by hand.".to_owned(),
+            "The keys derive from public seed phrases: seed = SHA-256(UTF-8 seed_phrase). Never use them for real custody.".to_owned(),
+            "For each act: canonical_body is the RFC 8785 (JCS) form of body; id is SHA-256 of its UTF-8 bytes, lower-case hex; each signature is ed25519 (RFC 8032) by the key named in signers, in that order, over the bytes of signature_context_hex followed by the 32 id bytes; envelope is the JCS form of {\"body\":body,\"signatures\":signatures}, the wire form.".to_owned(),
+            "The registry formed by the key_enrolled and key_revoked acts (authority: customs_authority) authorizes every consignment act here. The consignment acts follow the reference story (Manas airport post to the Precious Metals Department); the damaged-seal acts are a separate branch of it.".to_owned(),
+            "offers holds a custody offer: the first handoff's body and id, with the releasing officer's signature only.".to_owned(),
+        ],
+        signature_context_hex: hex::encode(SIGNATURE_CONTEXT),
+        max_act_bytes: MAX_ACT_BYTES,
+        keys,
+        acts: acts.list.iter().map(|(v, _)| clone_vector(v)).collect(),
+        offers: vec![clone_vector(&acts.offer.0)],
+    };
+    let invalid_file = InvalidFile {
+        format: "tamga invalid act vectors, version 1 (act format of docs/act-format.md)".to_owned(),
+        about: vec![
+            "Generated by crates/tamga-core/tests/vectors.rs; do not edit by hand.".to_owned(),
+            "Each case gives its input as input (UTF-8 text), input_hex (bytes that are not UTF-8) or input_generated (prefix, then repeat count times, then suffix) and the expected error code.".to_owned(),
+            "stage decode: decoding the input as a signed act fails with expected. stage verify: the input decodes, but verifying its signatures fails (expected is bad_signature). stage offer: decoding the input as a custody offer fails with expected (not_a_handoff: a well-formed offer of another act kind).".to_owned(),
+            "Each case has one fault; other parts are taken from the valid vectors in acts.json (so signatures in cases refused before the signature check need not verify).".to_owned(),
+        ],
+        cases,
+    };
+    (acts_file, invalid_file)
+}

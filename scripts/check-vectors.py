@@ -1,0 +1,549 @@
+#!/usr/bin/env python3
+"""Checks tamga's published test vectors (tests/vectors/*.json) without tamga's code.
+
+What it checks, with Python's standard library only:
+
+* keys: seed = SHA-256(seed phrase);
+* valid acts and offers: the RFC 8785 (JCS) form of each body equals canonical_body, SHA-256 of
+  its UTF-8 bytes equals id, the envelope is the JCS form of {"body", "signatures"}, the
+  signatures are by the signers the act kind names, in order, and decimal strings and times in
+  the body keep the format's grammar;
+* invalid inputs: the stage at which each must fail (size limit, JSON syntax, canonical form,
+  signer shape), and for bad_decimal / bad_time inputs that some field breaks the grammar;
+* other spellings (cases named non_canonical/...): canonical JSON that spells a value otherwise
+  than the format does; the type-level check is the decoder's, so here only their JSON is read.
+
+Signatures (ed25519, RFC 8032, verified strictly: S < L, neither the public key nor R of small
+order) are checked when the `cryptography` package is importable; the small-order and S < L
+checks are done here in pure Python, the group equation by `cryptography`. Without it, the
+signature checks are skipped and the script says so.
+
+JCS here is a small complete implementation (sorted keys by UTF-16 code units, ECMAScript number
+spelling). For data of only strings, integers below 2^53 and ASCII keys, which is all a valid act
+holds, it equals json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False);
+the script checks that too for the valid vectors. That one-liner is NOT JCS for floats, for
+integers of 2^53 and above, or for non-ASCII keys (Python sorts keys by code point).
+
+Usage: python3 scripts/check-vectors.py [VECTORS_DIR]   (default: tests/vectors)
+The last line is "vectors: N passed, M failed"; the exit status is 1 if any failed.
+"""
+
+import datetime
+import decimal
+import hashlib
+import json
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+VECTORS = os.path.join(HERE, "..", "tests", "vectors")
+
+try:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
+
+    HAVE_CRYPTOGRAPHY = True
+except ImportError:  # pragma: no cover - depends on the environment
+    HAVE_CRYPTOGRAPHY = False
+
+SIGNATURE_CONTEXT = b"tamga/act-signature/v1\x00"
+MAX_ACT_BYTES = 262144  # replaced by acts.json's max_act_bytes
+MAX_DEPTH = 127  # tamga's JSON parser refuses arrays/objects nested 128 deep or more
+
+
+# ------------------------------------------------------------------------------------------------
+# JSON: strict parsing and RFC 8785 canonical form
+# ------------------------------------------------------------------------------------------------
+
+
+class Malformed(Exception):
+    pass
+
+
+def parse_strict(data):
+    """Parses bytes as JSON the way tamga does; returns (value, had_duplicate_keys)."""
+    try:
+        text = data.decode("utf-8")  # strict: no overlong forms, no encoded surrogates
+    except UnicodeDecodeError as e:
+        raise Malformed("not UTF-8: %s" % e)
+    duplicates = []
+
+    def pairs(items):
+        obj = {}
+        for k, v in items:
+            if k in obj:
+                duplicates.append(k)
+            obj[k] = v
+        return obj
+
+    def constant(name):
+        raise Malformed("%s is not JSON" % name)
+
+    def parse_float(s):
+        f = float(s)
+        if f in (float("inf"), float("-inf")):
+            raise Malformed("number out of range: %s" % s)
+        return f
+
+    def parse_int(s):
+        i = int(s)
+        try:
+            float(i)
+        except OverflowError:
+            raise Malformed("number out of range: %s" % s)
+        return i
+
+    try:
+        value = json.loads(
+            text,
+            object_pairs_hook=pairs,
+            parse_constant=constant,
+            parse_float=parse_float,
+            parse_int=parse_int,
+        )
+    except (ValueError, RecursionError) as e:
+        raise Malformed(str(e))
+
+    def walk(v, depth):
+        if isinstance(v, (list, dict)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise Malformed("nested too deep")
+            for item in v.values() if isinstance(v, dict) else v:
+                walk(item, depth)
+            if isinstance(v, dict):
+                for k in v:
+                    check_str(k)
+        elif isinstance(v, str):
+            check_str(v)
+
+    def check_str(s):
+        try:
+            s.encode("utf-8")
+        except UnicodeEncodeError:
+            raise Malformed("lone surrogate in a string")
+
+    try:
+        walk(value, 0)
+    except RecursionError:
+        raise Malformed("nested too deep")
+    return value, bool(duplicates)
+
+
+def es6_number(f):
+    """ECMAScript Number.prototype.toString for a finite double (RFC 8785 section 3.2.2.3)."""
+    if f != f or f in (float("inf"), float("-inf")):
+        raise ValueError("not a finite number")
+    if f == 0:
+        return "0"
+    if f < 0:
+        return "-" + es6_number(-f)
+    _, digit_tuple, exponent = decimal.Decimal(repr(f)).as_tuple()
+    digits = "".join(map(str, digit_tuple))
+    n = len(digits) + exponent  # the value is 0.DIGITS * 10^n
+    digits = digits.rstrip("0") or "0"
+    k = len(digits)
+    if k <= n <= 21:
+        return digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return "0." + "0" * (-n) + digits
+    e = n - 1
+    sign = "+" if e >= 0 else "-"
+    mantissa = digits if k == 1 else digits[0] + "." + digits[1:]
+    return "%se%s%d" % (mantissa, sign, abs(e))
+
+
+def jcs(value):
+    """The RFC 8785 canonical form of a parsed JSON value, as text."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value) if abs(value) < 2**53 else es6_number(float(value))
+    if isinstance(value, float):
+        return es6_number(value)
+    if isinstance(value, str):
+        # Python escapes exactly what JCS escapes: '"', '\\', and U+0000..U+001F (as \b \t \n
+        # \f \r or \u00xx in lower case); everything else is written as itself.
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ",".join(jcs(v) for v in value) + "]"
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda k: k.encode("utf-16-be"))
+        return "{" + ",".join(jcs(k) + ":" + jcs(value[k]) for k in keys) + "}"
+    raise TypeError(type(value))
+
+
+def jcs_bytes(value):
+    return jcs(value).encode("utf-8")
+
+
+def simple_jcs(value):
+    """The one-liner, exact for strings, integers below 2^53 and ASCII keys only."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+# ------------------------------------------------------------------------------------------------
+# ed25519: the strictness checks in pure Python, the equation by `cryptography`
+# ------------------------------------------------------------------------------------------------
+
+P = 2**255 - 19
+L = 2**252 + 27742317777372353535851937790883648493
+D = (-121665 * pow(121666, P - 2, P)) % P
+SQRT_M1 = pow(2, (P - 1) // 4, P)
+
+
+def decompress(b):
+    """The Edwards point (x, y) encoded by 32 bytes, or None. Like curve25519-dalek, it does
+    not refuse y >= p."""
+    y = int.from_bytes(b, "little") & ((1 << 255) - 1)
+    sign = b[31] >> 7
+    y %= P
+    u = (y * y - 1) % P
+    v = (D * y * y + 1) % P
+    x2 = u * pow(v, P - 2, P) % P
+    x = pow(x2, (P + 3) // 8, P)
+    if (x * x - x2) % P != 0:
+        x = x * SQRT_M1 % P
+    if (x * x - x2) % P != 0:
+        return None
+    if x & 1 != sign:
+        x = (P - x) % P
+    return (x, y)
+
+
+def add(p1, p2):
+    x1, y1 = p1
+    x2, y2 = p2
+    t = D * x1 * x2 * y1 * y2 % P
+    x3 = (x1 * y2 + x2 * y1) * pow(1 + t, P - 2, P) % P
+    y3 = (y1 * y2 + x1 * x2) * pow(1 - t, P - 2, P) % P
+    return (x3, y3)
+
+
+def small_order(point):
+    q = point
+    for _ in range(3):
+        q = add(q, q)
+    return q == (0, 1)
+
+
+def signature_holds(key_hex, signature_hex, message):
+    """True / False, or None when the group equation cannot be checked here."""
+    key = bytes.fromhex(key_hex)
+    sig = bytes.fromhex(signature_hex)
+    if len(key) != 32 or len(sig) != 64:
+        return False
+    if int.from_bytes(sig[32:], "little") >= L:
+        return False
+    a = decompress(key)
+    r = decompress(sig[:32])
+    if a is None or r is None or small_order(a) or small_order(r):
+        return False
+    if not HAVE_CRYPTOGRAPHY:
+        return None
+    try:
+        Ed25519PublicKey.from_public_bytes(key).verify(sig, message)
+        return True
+    except (InvalidSignature, ValueError):
+        return False
+
+
+# ------------------------------------------------------------------------------------------------
+# The format's rules this script checks itself
+# ------------------------------------------------------------------------------------------------
+
+TIME_FIELDS = {
+    "at",
+    "arrived_at",
+    "working_hours_began_at",
+    "delivery_deadline",
+    "issued_at",
+    "valid_from",
+    "valid_until",
+    "effective_from",
+}
+DECIMAL_FIELDS = {"value", "amount", "latitude", "longitude"}
+DECIMAL_RE = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]{1,28})?$")
+TIME_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
+
+
+def decimal_ok(text):
+    if not DECIMAL_RE.match(text):
+        return False
+    if text.startswith("-") and set(text[1:]) <= set("0."):
+        return False  # minus zero
+    return int(text.lstrip("-").replace(".", "")) < 2**96
+
+
+def time_ok(text):
+    if not TIME_RE.match(text):
+        return False
+    try:
+        datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return False
+    return True
+
+
+def grammar_faults(value, field=None):
+    """Decimal and time strings in `value` that break the format's grammar."""
+    faults = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            faults += grammar_faults(v, k)
+    elif isinstance(value, list):
+        for v in value:
+            faults += grammar_faults(v, field)
+    elif isinstance(value, str):
+        if field in TIME_FIELDS and not time_ok(value):
+            faults.append(("time", field, value))
+        if field in DECIMAL_FIELDS and not decimal_ok(value):
+            faults.append(("decimal", field, value))
+    return faults
+
+
+def required_signers(body):
+    """The keys that must sign, in order (ActBody::required_signers)."""
+    kind = body.get("kind")
+    if kind == "custody_transferred":
+        return [body["releasing"]["officer"], body["receiving"]["officer"]]
+    if kind in ("key_enrolled", "key_revoked"):
+        return [body["authority"]]
+    return [body["officer"]]
+
+
+def signer_fault(body, signatures, count=None):
+    """The signer-shape error code for these signatures, or None (check_signers)."""
+    required = required_signers(body)
+    if count is not None:
+        required = required[:count]
+    keys = [s["key"] for s in signatures]
+    if any(k not in required for k in keys):
+        return "unexpected_signer"
+    if any(k not in keys for k in required):
+        return "missing_signature"
+    if keys != required:
+        return "signature_order"
+    return None
+
+
+# ------------------------------------------------------------------------------------------------
+# The checks
+# ------------------------------------------------------------------------------------------------
+
+
+class Checker:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.signatures_verified = 0
+        self.signatures_skipped = 0
+
+    def vector(self, name, problems):
+        if problems:
+            self.failed += 1
+            for p in problems:
+                print("FAIL %s: %s" % (name, p))
+        else:
+            self.passed += 1
+
+    def sig(self, key, signature, message):
+        holds = signature_holds(key, signature, message)
+        if holds is None:
+            self.signatures_skipped += 1
+        else:
+            self.signatures_verified += 1
+        return holds
+
+
+def input_bytes(case):
+    given = [k for k in ("input", "input_hex", "input_generated") if k in case]
+    if len(given) != 1:
+        raise ValueError("exactly one input form expected, got %s" % given)
+    if "input" in case:
+        return case["input"].encode("utf-8")
+    if "input_hex" in case:
+        return bytes.fromhex(case["input_hex"])
+    g = case["input_generated"]
+    return (g["prefix"] + g["repeat"] * g["count"] + g["suffix"]).encode("utf-8")
+
+
+def check_keys(c, acts_file):
+    keys = {}
+    for k in acts_file["keys"]:
+        problems = []
+        seed = hashlib.sha256(k["seed_phrase"].encode("utf-8")).hexdigest()
+        if seed != k["seed"]:
+            problems.append("seed is not SHA-256 of the seed phrase")
+        if HAVE_CRYPTOGRAPHY:
+            public = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(k["seed"])).public_key()
+            raw = public.public_bytes_raw()
+            if raw.hex() != k["public_key"]:
+                problems.append("public key does not derive from the seed")
+        if not re.match(r"^[0-9a-f]{64}$", k["public_key"]):
+            problems.append("public key is not 64 lower-case hex digits")
+        keys[k["name"]] = k
+        c.vector("key " + k["name"], problems)
+    return keys
+
+
+def check_act(c, v, keys, offer=False):
+    problems = []
+    body = v["body"]
+    canonical = jcs(body)
+    if canonical != v["canonical_body"]:
+        problems.append("canonical_body is not the JCS form of body")
+    if simple_jcs(body) != canonical:
+        problems.append("json.dumps(sort_keys=True, ...) differs from JCS on a valid body")
+    act_id = hashlib.sha256(v["canonical_body"].encode("utf-8")).hexdigest()
+    if act_id != v["id"]:
+        problems.append("id is not SHA-256 of canonical_body")
+    if body.get("kind") != v["kind"]:
+        problems.append("kind differs from body.kind")
+    envelope = {"body": body, "signatures": v["signatures"]}
+    if jcs(envelope) != v["envelope"]:
+        problems.append("envelope is not the JCS form of body and signatures")
+    try:
+        parsed, dup = parse_strict(v["envelope"].encode("utf-8"))
+        if dup or jcs_bytes(parsed) != v["envelope"].encode("utf-8"):
+            problems.append("envelope is not canonical")
+    except Malformed as e:
+        problems.append("envelope does not parse: %s" % e)
+    if len(v["envelope"].encode("utf-8")) > MAX_ACT_BYTES:
+        problems.append("envelope is larger than max_act_bytes")
+    for fault in grammar_faults(body):
+        problems.append("%s field %s breaks the grammar: %r" % fault)
+    fault = signer_fault(body, v["signatures"], 1 if offer else None)
+    if fault:
+        problems.append("signatures: %s" % fault)
+    expected = [keys[s]["public_key"] for s in v["signers"]]
+    if [s["key"] for s in v["signatures"]] != expected:
+        problems.append("signature keys are not the named signers")
+    message = SIGNATURE_CONTEXT + bytes.fromhex(v["id"])
+    for name, s in zip(v["signers"], v["signatures"]):
+        if c.sig(s["key"], s["signature"], message) is False:
+            problems.append("signature by %s does not verify" % name)
+        if HAVE_CRYPTOGRAPHY:
+            private = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(keys[name]["seed"]))
+            if private.sign(message).hex() != s["signature"]:
+                problems.append("signing again with %s's seed gives other bytes" % name)
+    c.vector(("offer " if offer else "act ") + v["name"], problems)
+
+
+def check_case(c, case):
+    problems = []
+    data = input_bytes(case)
+    expected = case["expected"]
+    stage = case["stage"]
+    name = "invalid " + case["name"]
+
+    def done():
+        c.vector(name, problems)
+
+    if expected == "too_large":
+        if len(data) <= MAX_ACT_BYTES:
+            problems.append("input is not larger than the limit")
+        return done()
+    if len(data) > MAX_ACT_BYTES:
+        problems.append("input is larger than the limit, expected %s" % expected)
+        return done()
+    try:
+        value, duplicates = parse_strict(data)
+    except Malformed as e:
+        if expected != "malformed":
+            problems.append("input is not valid JSON (%s), expected %s" % (e, expected))
+        return done()
+    if expected == "malformed":
+        problems.append("input parses as JSON")
+        return done()
+    canonical = not duplicates and jcs_bytes(value) == data
+    if expected == "non_canonical":
+        # Cases named non_canonical/<spelling> are canonical JSON but spell a value otherwise
+        # than the format does (null for an absent member, an array for an object, ...): the
+        # fault is at the level of types, which this script does not model.
+        if canonical and not case["name"].startswith("non_canonical/"):
+            problems.append("input is in canonical form")
+        return done()
+    if not canonical:
+        problems.append("input is not in canonical form, expected %s" % expected)
+        return done()
+
+    # The input reaches the typed stage. Check what this script knows of it.
+    body = value.get("body") if isinstance(value, dict) else None
+    signatures = value.get("signatures") if isinstance(value, dict) else None
+    if expected in ("bad_decimal", "bad_time"):
+        kinds = {f[0] for f in grammar_faults(value)}
+        if ("decimal" if expected == "bad_decimal" else "time") not in kinds:
+            problems.append("no field breaks the %s grammar" % expected[4:])
+    elif expected in ("missing_signature", "unexpected_signer", "signature_order") or (
+        expected == "not_a_handoff" or stage == "verify"
+    ):
+        fault = signer_fault(body, signatures, 1 if stage == "offer" else None)
+        if expected == "not_a_handoff":
+            if fault is not None or body.get("kind") == "custody_transferred":
+                problems.append("not a well-formed offer of another kind")
+        elif stage == "verify":
+            if fault is not None:
+                problems.append("signers are wrong (%s), the decoder would refuse it" % fault)
+            act_id = hashlib.sha256(jcs_bytes(body)).digest()
+            message = SIGNATURE_CONTEXT + act_id
+            results = [c.sig(s["key"], s["signature"], message) for s in signatures]
+            if all(r is True for r in results):
+                problems.append("every signature verifies")
+        elif fault != expected:
+            problems.append("signers give %s, expected %s" % (fault, expected))
+    done()
+
+
+def main():
+    global MAX_ACT_BYTES
+    directory = sys.argv[1] if len(sys.argv) > 1 else VECTORS
+    with open(os.path.join(directory, "acts.json"), encoding="utf-8") as f:
+        acts_file = json.load(f)
+    with open(os.path.join(directory, "invalid.json"), encoding="utf-8") as f:
+        invalid_file = json.load(f)
+    MAX_ACT_BYTES = acts_file["max_act_bytes"]
+    c = Checker()
+    if bytes.fromhex(acts_file["signature_context_hex"]) != SIGNATURE_CONTEXT:
+        c.vector("signature context", ["signature_context_hex differs"])
+    keys = check_keys(c, acts_file)
+    kinds = set()
+    for v in acts_file["acts"]:
+        check_act(c, v, keys)
+        kinds.add(v["kind"])
+    for v in acts_file["offers"]:
+        check_act(c, v, keys, offer=True)
+    all_kinds = {
+        "consignment_registered", "seal_applied", "seal_checked", "seal_removed",
+        "seal_replaced", "escort_assigned", "custody_transferred", "incident_reported",
+        "position_reported", "arrival_notified", "consignment_delivered",
+        "discrepancy_resolved", "key_enrolled", "key_revoked",
+    }
+    if kinds != all_kinds:
+        c.vector("every kind", ["kinds without a valid vector: %s" % sorted(all_kinds - kinds)])
+    for case in invalid_file["cases"]:
+        check_case(c, case)
+
+    if HAVE_CRYPTOGRAPHY:
+        print("signatures: %d checked (strict ed25519, with cryptography)" % c.signatures_verified)
+    else:
+        print(
+            "signatures: skipped (%d need the 'cryptography' package; %d refused by the "
+            "pure-Python strictness checks alone)" % (c.signatures_skipped, c.signatures_verified)
+        )
+    print("vectors: %d passed, %d failed" % (c.passed, c.failed))
+    return 1 if c.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
