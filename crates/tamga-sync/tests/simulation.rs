@@ -583,3 +583,84 @@ fn one_clean_session_carries_a_new_consignment_to_central() {
         .has_act(&doc, &net.acknowledged[0].1.id())
         .unwrap());
 }
+
+#[test]
+fn a_crafted_request_cannot_pull_a_document_outside_the_scope() {
+    let mut net = Net::new(7);
+    // Post A registers an unescorted consignment: no vehicle is concerned with it.
+    net.record(1, testing::registration(&net.story, 1));
+    net.record(1, testing::seal_applied(&net.story, 1));
+    let doc = DocId::Consignment(testing::consignment(1));
+    let vehicle = net.nodes[4].id.clone();
+    let vehicle_scope = scope_of(&net.nodes[4].unit);
+    let post = &net.nodes[1].store;
+
+    // The vehicle names the document in a sync round, with a message of an empty copy, as if it
+    // were entitled: the post answers nothing about it.
+    let empty = {
+        use automerge::sync::SyncDoc;
+        automerge::AutoCommit::new()
+            .sync()
+            .generate_sync_message(&mut automerge::sync::State::new())
+            .expect("a first message")
+            .encode()
+    };
+    let crafted = Request::Sync {
+        messages: vec![tamga_sync::session::DocMessage {
+            doc: "c:10609050/231126/0000001".into(),
+            message: empty,
+        }],
+    };
+    match respond(post, &vehicle, &vehicle_scope, crafted).unwrap() {
+        Response::Synced { messages } => assert!(messages.is_empty(), "{messages:?}"),
+        other => panic!("{other:?}"),
+    }
+    // Nor does it list the document when the vehicle opens a session.
+    match respond(
+        post,
+        &vehicle,
+        &vehicle_scope,
+        Request::Open { heard_from_you: 0 },
+    )
+    .unwrap()
+    {
+        Response::Opened { changed, .. } => assert_eq!(changed, vec!["r".to_string()]),
+        other => panic!("{other:?}"),
+    }
+    // And a full session leaves the vehicle without it.
+    net.session(
+        4,
+        1,
+        &Faults {
+            drop: 0.0,
+            duplicate: 0.0,
+            truncate: 0.0,
+            replay: 0.0,
+        },
+    )
+    .unwrap();
+    assert!(net.nodes[4].store.heads(&doc).unwrap().is_empty());
+}
+
+#[test]
+fn a_crafted_answer_cannot_make_the_initiator_send_a_document_outside_the_peers_scope() {
+    let mut net = Net::new(8);
+    net.record(1, testing::registration(&net.story, 2));
+    let post = Rc::clone(&net.nodes[1].store);
+    let off_route = net.nodes[3].id.clone();
+    let mut initiator = Initiator::new(&post, off_route, scope_of(&net.nodes[3].unit));
+    initiator.start().unwrap();
+    // Post C's answer claims it changed the consignment: the post must still send nothing.
+    let step = initiator
+        .receive(Response::Opened {
+            position: 1,
+            heard_from_you: u64::MAX,
+            changed: vec!["c:10609050/231126/0000002".into()],
+        })
+        .unwrap();
+    match step {
+        Step::Send(Request::Close { .. }) => {}
+        Step::Send(Request::Sync { messages }) => assert!(messages.is_empty(), "{messages:?}"),
+        other => panic!("{other:?}"),
+    }
+}
