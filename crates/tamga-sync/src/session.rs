@@ -236,7 +236,12 @@ pub struct Initiator<'s> {
     peer: KeyId,
     scope: Scope,
     stage: Stage,
-    working: Vec<DocId>,
+    working: BTreeSet<DocId>,
+    /// Documents that may have something to send: all at first; a document leaves when it has
+    /// nothing more to say and comes back when a message about it arrives.
+    pending: BTreeSet<DocId>,
+    /// Documents this node may not send about to this peer (decided once per session).
+    withheld: BTreeSet<DocId>,
     opened_at: u64,
     peer_position: u64,
     summary: Summary,
@@ -259,7 +264,9 @@ impl<'s> Initiator<'s> {
             peer,
             scope,
             stage: Stage::New,
-            working: Vec::new(),
+            working: BTreeSet::new(),
+            pending: BTreeSet::new(),
+            withheld: BTreeSet::new(),
             opened_at: 0,
             peer_position: 0,
             summary: Summary::default(),
@@ -305,7 +312,14 @@ impl<'s> Initiator<'s> {
                     return Ok(Step::Done(self.summary.clone()));
                 }
                 self.summary.documents = working.len();
-                self.working = working.into_iter().collect();
+                // The peer's list of changed documents is not trusted to be in its scope.
+                for doc in &working {
+                    if !may_send(self.store, doc, &self.scope)? {
+                        self.withheld.insert(doc.clone());
+                    }
+                }
+                self.pending = working.difference(&self.withheld).cloned().collect();
+                self.working = working;
                 self.stage = Stage::Syncing;
                 self.next_round()
             }
@@ -317,6 +331,9 @@ impl<'s> Initiator<'s> {
                     }
                     self.summary.messages += 1;
                     self.store.receive_sync_message(&doc, &name, &m.message)?;
+                    if !self.withheld.contains(&doc) {
+                        self.pending.insert(doc);
+                    }
                 }
                 self.stage = Stage::Syncing;
                 self.next_round()
@@ -350,21 +367,29 @@ impl<'s> Initiator<'s> {
         let name = self.peer.as_str().to_owned();
         let mut messages = Vec::new();
         let mut bytes = 0;
-        for doc in &self.working {
+        let mut quiet = Vec::new();
+        for doc in &self.pending {
             if messages.len() >= MAX_DOCS_PER_ROUND || bytes >= MAX_BYTES_PER_ROUND {
                 break;
             }
-            // The peer's list of changed documents is not trusted to be in its scope.
-            if !may_send(self.store, doc, &self.scope)? {
-                continue;
+            match self.store.generate_sync_message(doc, &name)? {
+                Some(message) => {
+                    bytes += message.len();
+                    messages.push(DocMessage {
+                        doc: doc_key(doc),
+                        message,
+                    });
+                }
+                None => quiet.push(doc.clone()),
             }
-            if let Some(message) = self.store.generate_sync_message(doc, &name)? {
-                bytes += message.len();
-                messages.push(DocMessage {
-                    doc: doc_key(doc),
-                    message,
-                });
-            }
+        }
+        // A document with nothing to say stays quiet until the peer says something about it;
+        // one that spoke waits for the answer.
+        for doc in quiet {
+            self.pending.remove(&doc);
+        }
+        for m in &messages {
+            self.pending.remove(&parse_doc(&m.doc)?);
         }
         self.summary.round_trips += 1;
         // The responder only answers about documents it is asked about: with nothing to ask,
