@@ -1,0 +1,162 @@
+//! The node's configuration: `tamga-edge.toml` in the data directory, written by `init`, with
+//! environment variables taking precedence (`TAMGA_EDGE_LISTEN`, `TAMGA_EDGE_SYNC_INTERVAL`).
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use tamga_core::{KeyId, UnitCode};
+
+/// The configuration file's name in the data directory.
+pub const FILE_NAME: &str = "tamga-edge.toml";
+
+/// What kind of node this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeRole {
+    /// At a customs post or office.
+    Post,
+    /// In an escort vehicle.
+    Vehicle,
+}
+
+/// A peer this node syncs with in the background.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeerConfig {
+    /// A name for people and logs ("central", "airport post").
+    pub name: String,
+    /// Its base URL, like `http://10.0.0.5:7300`.
+    pub url: String,
+    /// Its device key (64 hex digits).
+    pub key: String,
+}
+
+/// The node's configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Post or vehicle.
+    pub role: NodeRole,
+    /// The post's or escort unit's code.
+    pub unit: String,
+    /// The customs authority's public key, pinned at `init`.
+    pub authority: String,
+    /// Where the node listens, like `127.0.0.1:7300`.
+    pub listen: String,
+    /// The units whose nodes receive every consignment (central's).
+    #[serde(default)]
+    pub central_units: Vec<String>,
+    /// Peers to sync with in the background.
+    #[serde(default)]
+    pub peers: Vec<PeerConfig>,
+    /// Seconds between background sync rounds when the last one succeeded.
+    #[serde(default = "default_interval")]
+    pub sync_interval_seconds: u64,
+}
+
+fn default_interval() -> u64 {
+    60
+}
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// What happened.
+        source: std::io::Error,
+    },
+    /// The file is not valid.
+    #[error("{path} is not a valid configuration: {detail}. Fix the file or run `tamga-edge init` again in a new directory")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+impl Config {
+    /// Reads the configuration of the node in `dir`, with environment overrides, and checks it.
+    pub fn load(dir: &Path) -> Result<Config, ConfigError> {
+        let path = dir.join(FILE_NAME);
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+            path: shown.clone(),
+            detail: e.to_string(),
+        })?;
+        if let Ok(listen) = std::env::var("TAMGA_EDGE_LISTEN") {
+            config.listen = listen;
+        }
+        if let Ok(interval) = std::env::var("TAMGA_EDGE_SYNC_INTERVAL") {
+            config.sync_interval_seconds = interval.parse().map_err(|_| ConfigError::Invalid {
+                path: "TAMGA_EDGE_SYNC_INTERVAL".into(),
+                detail: format!("{interval:?} is not a number of seconds"),
+            })?;
+        }
+        config.check().map_err(|detail| ConfigError::Invalid {
+            path: shown,
+            detail,
+        })?;
+        Ok(config)
+    }
+
+    /// Writes the configuration into `dir`.
+    pub fn save(&self, dir: &Path) -> Result<(), ConfigError> {
+        let path = dir.join(FILE_NAME);
+        let text = toml::to_string_pretty(self).expect("the configuration serializes");
+        std::fs::write(&path, text).map_err(|source| ConfigError::Io {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+
+    /// Checks codes, keys and addresses.
+    pub fn check(&self) -> Result<(), String> {
+        UnitCode::new(self.unit.clone()).map_err(|e| format!("unit: {e}"))?;
+        KeyId::new(self.authority.clone()).map_err(|e| format!("authority: {e}"))?;
+        self.listen
+            .parse::<std::net::SocketAddr>()
+            .map_err(|e| format!("listen {:?}: {e}", self.listen))?;
+        for u in &self.central_units {
+            UnitCode::new(u.clone()).map_err(|e| format!("central_units: {e}"))?;
+        }
+        for p in &self.peers {
+            KeyId::new(p.key.clone()).map_err(|e| format!("peer {}: {e}", p.name))?;
+            if !(p.url.starts_with("http://") || p.url.starts_with("https://")) {
+                return Err(format!(
+                    "peer {}: url {:?} must start with http:// or https://",
+                    p.name, p.url
+                ));
+            }
+        }
+        if self.sync_interval_seconds == 0 {
+            return Err("sync_interval_seconds must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// The unit as a code (checked at load).
+    pub fn unit_code(&self) -> UnitCode {
+        UnitCode::new(self.unit.clone()).expect("checked at load")
+    }
+
+    /// The pinned authority key (checked at load).
+    pub fn authority_key(&self) -> KeyId {
+        KeyId::new(self.authority.clone()).expect("checked at load")
+    }
+
+    /// Central's units as codes (checked at load).
+    pub fn central_unit_codes(&self) -> Vec<UnitCode> {
+        self.central_units
+            .iter()
+            .map(|u| UnitCode::new(u.clone()).expect("checked at load"))
+            .collect()
+    }
+}

@@ -1,0 +1,241 @@
+//! A node's data directory: its configuration, its device key (`device.key`, readable by the
+//! node's user only), and its store (`store/`). Opening a node checks all three.
+
+use crate::config::{Config, ConfigError, NodeRole, PeerConfig};
+use ed25519_dalek::SigningKey;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tamga_core::signing::key_id;
+use tamga_core::{KeyId, SignedAct, Timestamp};
+use tamga_store::{DocId, Store, StoreError};
+use tamga_sync::http::HttpPeer;
+use tamga_sync::scope::Scope;
+
+/// The device key's file name.
+pub const DEVICE_KEY_FILE: &str = "device.key";
+
+/// Why a node operation failed. Each says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    /// The configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A file.
+    #[error("{path}: {detail}")]
+    File {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        detail: String,
+    },
+    /// `init` on a directory that already holds a node.
+    #[error("{0} already holds a tamga node; use it, or choose an empty directory")]
+    AlreadyInitialized(String),
+    /// A peer unknown to the registry.
+    #[error("peer {name}'s key {key} is not an enrolled device here: import the registry from central first")]
+    UnknownPeer {
+        /// The peer's name.
+        name: String,
+        /// Its key.
+        key: String,
+    },
+    /// Acts in a file that do not hold.
+    #[error("{path}, line {line}: {detail}")]
+    BadAct {
+        /// The file.
+        path: String,
+        /// The line.
+        line: usize,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+fn file_error(path: &Path, detail: impl ToString) -> NodeError {
+    NodeError::File {
+        path: path.display().to_string(),
+        detail: detail.to_string(),
+    }
+}
+
+/// What `init` sets up.
+pub struct InitOptions {
+    /// Post or vehicle.
+    pub role: NodeRole,
+    /// The unit code.
+    pub unit: String,
+    /// The customs authority's key.
+    pub authority: String,
+    /// The listen address.
+    pub listen: String,
+    /// Central's units.
+    pub central_units: Vec<String>,
+}
+
+/// A node, opened.
+pub struct Node {
+    /// Its data directory.
+    pub dir: PathBuf,
+    /// Its configuration.
+    pub config: Config,
+    /// Its device key.
+    pub device: SigningKey,
+    /// Its replicas.
+    pub store: Arc<Store>,
+}
+
+/// A node's state at a glance.
+#[derive(Debug, Serialize)]
+pub struct Status {
+    /// Post or vehicle.
+    pub role: NodeRole,
+    /// The unit.
+    pub unit: String,
+    /// The device key.
+    pub device_key: String,
+    /// The pinned authority key's fingerprint.
+    pub authority_fingerprint: String,
+    /// Documents held (the registry included).
+    pub documents: usize,
+    /// The change-feed position.
+    pub feed_position: u64,
+    /// Keys enrolled in the registry here.
+    pub enrolled_keys: usize,
+}
+
+impl Node {
+    /// Creates a node in `dir`: a fresh device key, the configuration, an empty store that pins
+    /// the authority. Returns the device key id, to be enrolled by central.
+    pub fn init(dir: &Path, options: InitOptions) -> Result<KeyId, NodeError> {
+        if dir.join(crate::config::FILE_NAME).exists() || dir.join(DEVICE_KEY_FILE).exists() {
+            return Err(NodeError::AlreadyInitialized(dir.display().to_string()));
+        }
+        let config = Config {
+            role: options.role,
+            unit: options.unit,
+            authority: options.authority,
+            listen: options.listen,
+            central_units: options.central_units,
+            peers: Vec::new(),
+            sync_interval_seconds: 60,
+        };
+        config.check().map_err(|detail| ConfigError::Invalid {
+            path: "the options given".into(),
+            detail,
+        })?;
+        std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|e| file_error(dir, format!("no randomness: {e}")))?;
+        let device = SigningKey::from_bytes(&seed);
+        write_private(&dir.join(DEVICE_KEY_FILE), hex::encode(seed).as_bytes())?;
+        config.save(dir)?;
+        Store::open(dir.join("store"), &config.authority_key())?;
+        Ok(key_id(&device))
+    }
+
+    /// Opens the node in `dir`.
+    pub fn open(dir: &Path) -> Result<Node, NodeError> {
+        let config = Config::load(dir)?;
+        let key_path = dir.join(DEVICE_KEY_FILE);
+        let text = std::fs::read_to_string(&key_path).map_err(|e| file_error(&key_path, e))?;
+        let mut seed = [0u8; 32];
+        hex::decode_to_slice(text.trim(), &mut seed)
+            .map_err(|_| file_error(&key_path, "not a device key (64 hex digits expected)"))?;
+        let store = Store::open(dir.join("store"), &config.authority_key())?;
+        Ok(Node {
+            dir: dir.to_owned(),
+            config,
+            device: SigningKey::from_bytes(&seed),
+            store: Arc::new(store),
+        })
+    }
+
+    /// This node's device key id.
+    pub fn device_id(&self) -> KeyId {
+        key_id(&self.device)
+    }
+
+    /// Records the signed acts in a file, one canonical act per line (an enrollment file from
+    /// central, or acts signed elsewhere). Stops at the first line that does not hold; the
+    /// lines before it stay recorded. Returns how many were new.
+    pub fn record_file(&self, path: &Path) -> Result<usize, NodeError> {
+        let text = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
+        let mut new = 0;
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let bad = |detail: String| NodeError::BadAct {
+                path: path.display().to_string(),
+                line: n + 1,
+                detail,
+            };
+            let act = SignedAct::decode(line.as_bytes()).map_err(|e| bad(e.to_string()))?;
+            let recorded = self.store.record(&act).map_err(|e| bad(e.to_string()))?;
+            if recorded.seq.is_some() {
+                new += 1;
+            }
+        }
+        Ok(new)
+    }
+
+    /// A configured peer, with the scope its enrollment gives it.
+    pub fn peer(&self, peer: &PeerConfig) -> Result<HttpPeer, NodeError> {
+        let key = KeyId::new(peer.key.clone()).map_err(|e| NodeError::UnknownPeer {
+            name: peer.name.clone(),
+            key: e.to_string(),
+        })?;
+        let registry = self.store.registry();
+        let enrollment = registry
+            .enrollment_at(&key, Timestamp::now(), &[tamga_core::Role::Device])
+            .map_err(|_| NodeError::UnknownPeer {
+                name: peer.name.clone(),
+                key: peer.key.clone(),
+            })?;
+        Ok(HttpPeer {
+            url: peer.url.clone(),
+            key,
+            scope: Scope::of(&enrollment.unit, &self.config.central_unit_codes()),
+        })
+    }
+
+    /// The node's state at a glance.
+    pub fn status(&self) -> Result<Status, NodeError> {
+        Ok(Status {
+            role: self.config.role,
+            unit: self.config.unit.clone(),
+            device_key: self.device_id().to_string(),
+            authority_fingerprint: self.config.authority_key().fingerprint(),
+            documents: self.store.doc_count(),
+            feed_position: self.store.last_seq()?,
+            enrolled_keys: self.store.registry().keys().count(),
+        })
+    }
+
+    /// The acts of one consignment that this node holds, as canonical lines.
+    pub fn consignment_acts(
+        &self,
+        consignment: &tamga_core::ConsignmentId,
+    ) -> Result<Vec<SignedAct>, NodeError> {
+        Ok(self.store.acts(&DocId::Consignment(consignment.clone()))?)
+    }
+}
+
+/// Writes a file readable by its owner only.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path).map_err(|e| file_error(path, e))?;
+    file.write_all(bytes).map_err(|e| file_error(path, e))?;
+    file.sync_all().map_err(|e| file_error(path, e))
+}
