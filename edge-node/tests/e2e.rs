@@ -5,9 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use tamga_core::act::{ActBody, KeyEnrolled};
 use tamga_core::fixtures::{self, Story};
-use tamga_core::registry::Role;
 use tamga_core::{KeyId, SignedAct};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tamga-edge");
@@ -50,18 +48,6 @@ fn init(dir: &Path, story: &Story, role: &str, unit: &str) -> KeyId {
     KeyId::new(line.trim_start_matches("device key: ")).unwrap()
 }
 
-fn device_enrollment(story: &Story, key: &KeyId, unit: &str) -> SignedAct {
-    match story.enrollment(&story.vehicle_device).body().clone() {
-        ActBody::KeyEnrolled(e) => story.by_authority(ActBody::KeyEnrolled(KeyEnrolled {
-            key: key.clone(),
-            unit: fixtures::unit(unit),
-            role: Role::Device,
-            ..e
-        })),
-        _ => unreachable!(),
-    }
-}
-
 fn write_acts(path: &Path, acts: &[SignedAct]) {
     let text: Vec<String> = acts
         .iter()
@@ -81,11 +67,11 @@ fn a_vehicle_hands_its_records_to_a_post_over_the_lan_and_by_bundle() {
 
     // Central's enrollment file: the registry plus both devices.
     let mut registry = story.registry_acts();
-    registry.push(device_enrollment(&story, &post_key, fixtures::DEPARTMENT));
-    registry.push(device_enrollment(
-        &story,
+    registry.push(story.device_enrollment(&post_key, fixtures::DEPARTMENT, "department post PC"));
+    registry.push(story.device_enrollment(
         &vehicle_key,
         fixtures::ESCORT_UNIT,
+        "escort vehicle tablet",
     ));
     let enrollment = root.path().join("enrollment.acts");
     write_acts(&enrollment, &registry);

@@ -206,6 +206,23 @@ impl Story {
         }))
     }
 
+    /// The authority's enrollment of a node's device key at `unit`, valid like the others.
+    pub fn device_enrollment(&self, device: &KeyId, unit_code: &str, name: &str) -> SignedAct {
+        self.by_authority(ActBody::KeyEnrolled(KeyEnrolled {
+            at: at("2026-01-05T09:00:00Z"),
+            authority: self.authority_id(),
+            key: device.clone(),
+            holder: Holder {
+                name: text(name),
+                personal_number: None,
+            },
+            role: Role::Device,
+            unit: unit(unit_code),
+            valid_from: at("2026-01-01T00:00:00Z"),
+            valid_until: at("2028-01-01T00:00:00Z"),
+        }))
+    }
+
     /// The authority's revocation of `person`'s key from `from`.
     pub fn revocation(&self, person: &Person, from: Timestamp) -> SignedAct {
         self.by_authority(ActBody::KeyRevoked(KeyRevoked {

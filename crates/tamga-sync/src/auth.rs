@@ -424,13 +424,11 @@ mod tests {
         let story = Story::new();
         let post = key("airport post PC");
         let mut acts = story.registry_acts();
-        let mut body = match story.enrollment(&story.vehicle_device).body().clone() {
-            tamga_core::ActBody::KeyEnrolled(e) => e,
-            _ => unreachable!(),
-        };
-        body.key = key_id(&post);
-        body.unit = tamga_core::fixtures::unit(tamga_core::fixtures::AIRPORT_POST);
-        acts.push(story.by_authority(tamga_core::ActBody::KeyEnrolled(body)));
+        acts.push(story.device_enrollment(
+            &key_id(&post),
+            tamga_core::fixtures::AIRPORT_POST,
+            "airport post PC",
+        ));
         let (registry, rejected) = Registry::from_acts(story.authority_id(), &acts);
         assert!(rejected.is_empty());
         Net {

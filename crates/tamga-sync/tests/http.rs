@@ -4,9 +4,7 @@
 
 use std::sync::Arc;
 use std::time::Duration;
-use tamga_core::act::{ActBody, KeyEnrolled};
 use tamga_core::fixtures::{self, key, Story};
-use tamga_core::registry::Role;
 use tamga_core::signing::key_id;
 use tamga_core::{SignedAct, Timestamp};
 use tamga_store::{DocId, Store};
@@ -22,16 +20,8 @@ fn device_enrollment(
     unit: &str,
 ) -> (ed25519_dalek::SigningKey, SignedAct) {
     let device = key(name);
-    let body = match story.enrollment(&story.vehicle_device).body().clone() {
-        ActBody::KeyEnrolled(e) => KeyEnrolled {
-            key: key_id(&device),
-            unit: fixtures::unit(unit),
-            role: Role::Device,
-            ..e
-        },
-        _ => unreachable!(),
-    };
-    (device, story.by_authority(ActBody::KeyEnrolled(body)))
+    let act = story.device_enrollment(&key_id(&device), unit, name);
+    (device, act)
 }
 
 struct Node {

@@ -9,10 +9,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
-use tamga_core::act::{ActBody, EscortAssigned, KeyEnrolled, Place, SealChecked, SealState};
+use tamga_core::act::{ActBody, EscortAssigned, Place, SealChecked, SealState};
 use tamga_core::assessment::{assess, Tolerances};
 use tamga_core::fixtures::{self, key, Story};
-use tamga_core::registry::Role;
 use tamga_core::signing::key_id;
 use tamga_core::{KeyId, SignedAct, Timestamp, UnitCode};
 use tamga_store::store::testing;
@@ -75,21 +74,7 @@ impl Net {
             .iter()
             .map(|(name, unit)| {
                 let device = key(&format!("sim device {name}"));
-                let mut body = match story.enrollment(&story.vehicle_device).body().clone() {
-                    ActBody::KeyEnrolled(e) => e,
-                    _ => unreachable!(),
-                };
-                body = KeyEnrolled {
-                    key: key_id(&device),
-                    unit: fixtures::unit(unit),
-                    holder: tamga_core::act::Holder {
-                        name: fixtures::text(name),
-                        personal_number: None,
-                    },
-                    role: Role::Device,
-                    ..body
-                };
-                registry_acts.push(story.by_authority(ActBody::KeyEnrolled(body)));
+                registry_acts.push(story.device_enrollment(&key_id(&device), unit, name));
                 device
             })
             .collect();
