@@ -16,8 +16,22 @@ use tamga_sync::frame;
 use tamga_sync::scope::Scope;
 use tamga_sync::session::{respond, Initiator, Step};
 
-/// Bytes of the credential header on each request and the signature header on each response.
-const HEADER_BYTES: usize = 11 + 330 + 21 + 128;
+/// Bytes of the credential header on each request and the signature header on each response,
+/// measured on a real credential.
+fn header_bytes() -> usize {
+    use tamga_sync::auth::{RequestAuth, ResponseAuth};
+    use tamga_sync::http::{AUTH_HEADER, RESPONSE_AUTH_HEADER};
+    let device = fixtures::key("bench header");
+    let request = RequestAuth::sign(&device, &key_id(&device), Story::new().t(0), [0; 16], b"");
+    let response = ResponseAuth::sign(&device, &request, b"");
+    // "name: value\r\n" for each.
+    AUTH_HEADER.len()
+        + 4
+        + request.to_header().len()
+        + RESPONSE_AUTH_HEADER.len()
+        + 4
+        + response.to_header().len()
+}
 
 struct Cost {
     round_trips: u32,
@@ -31,10 +45,11 @@ fn session(client: &Store, client_id: &KeyId, server: &Store, server_id: &KeyId)
     let mut initiator = Initiator::new(client, server_id.clone(), Scope::All);
     let mut request = initiator.start().unwrap();
     let mut bytes = 0;
+    let headers = header_bytes();
     let scope = Scope::Unit(fixtures::unit(fixtures::AIRPORT_POST));
     loop {
         let wire = frame::encode(&request).unwrap();
-        bytes += wire.len() + HEADER_BYTES;
+        bytes += wire.len() + headers;
         let response = respond(server, client_id, &scope, frame::decode(&wire).unwrap()).unwrap();
         let wire = frame::encode(&response).unwrap();
         bytes += wire.len();

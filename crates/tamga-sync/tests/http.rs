@@ -82,7 +82,8 @@ async fn a_vehicle_syncs_with_a_post_over_http() {
     assert!(summary.documents >= 1, "{summary:?}");
     let doc = DocId::Consignment(story.consignment.clone());
     assert_eq!(post.store.acts(&doc).unwrap().len(), 6);
-    // Nothing changed since: one round trip.
+    // The next session re-offers what the post merged; the one after has nothing to do: one
+    // round trip.
     let again = sync_with(
         &http,
         Arc::clone(&vehicle.store),

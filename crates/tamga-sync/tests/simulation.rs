@@ -40,6 +40,16 @@ struct Faults {
     replay: f64,
 }
 
+impl Faults {
+    /// A network that delivers everything once.
+    const NONE: Faults = Faults {
+        drop: 0.0,
+        duplicate: 0.0,
+        truncate: 0.0,
+        replay: 0.0,
+    };
+}
+
 struct Net {
     story: Story,
     nodes: Vec<Node>,
@@ -367,12 +377,7 @@ fn run(seed: u64) {
 
     // The network heals: clean sessions until nothing moves. Vehicles first visit every post,
     // then posts report to central, then central's news travels back out.
-    let clean = Faults {
-        drop: 0.0,
-        duplicate: 0.0,
-        truncate: 0.0,
-        replay: 0.0,
-    };
+    let clean = Faults::NONE;
     for _ in 0..4 {
         for &(c, s) in links.iter().rev() {
             net.session(c, s, &clean)
@@ -531,17 +536,7 @@ fn a_replayed_request_from_the_wire_changes_nothing() {
     for _ in 0..4 {
         net.work();
     }
-    net.session(
-        1,
-        0,
-        &Faults {
-            drop: 0.0,
-            duplicate: 0.0,
-            truncate: 0.0,
-            replay: 0.0,
-        },
-    )
-    .unwrap();
+    net.session(1, 0, &Faults::NONE).unwrap();
     let before = net.nodes[0].store.last_seq().unwrap();
     let captured = net.captured.clone();
     for (server, auth, body) in captured {
@@ -554,12 +549,7 @@ fn a_replayed_request_from_the_wire_changes_nothing() {
 #[test]
 fn one_clean_session_carries_a_new_consignment_to_central() {
     let mut net = Net::new(5);
-    let clean = Faults {
-        drop: 0.0,
-        duplicate: 0.0,
-        truncate: 0.0,
-        replay: 0.0,
-    };
+    let clean = Faults::NONE;
     net.record(1, testing::registration(&net.story, 0));
     net.session(1, 0, &clean).unwrap();
     let doc = DocId::Consignment(testing::consignment(0));
@@ -613,17 +603,7 @@ fn a_crafted_request_cannot_pull_a_document_outside_the_scope() {
         other => panic!("{other:?}"),
     }
     // And a full session leaves the vehicle without it.
-    net.session(
-        4,
-        1,
-        &Faults {
-            drop: 0.0,
-            duplicate: 0.0,
-            truncate: 0.0,
-            replay: 0.0,
-        },
-    )
-    .unwrap();
+    net.session(4, 1, &Faults::NONE).unwrap();
     assert!(net.nodes[4].store.heads(&doc).unwrap().is_empty());
 }
 
