@@ -1,0 +1,574 @@
+//! Central's data directory, opened: the customs authority key (`authority.key`), central's own
+//! device key (`device.key`), the configuration (`tamga-central.toml`) and the store (`store/`,
+//! pinned to the authority key).
+//!
+//! Key files are readable by central's user only, written whole or not at all, and never
+//! overwritten. `init` writes the configuration last, so a directory with a configuration is a
+//! finished one.
+
+use crate::authority::{
+    enrollment_acts, enrollment_file, Authority, AuthorityError, Enrolling, EnrollmentRequest,
+    RevocationRequest, Revoking, AUTHORITY_KEY_FILE,
+};
+use crate::config::{self, Config, ConfigError};
+use ed25519_dalek::SigningKey;
+use serde::Serialize;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tamga_core::signing::key_id;
+use tamga_core::{KeyId, Registry, Role, SignedAct, Timestamp, UnitCode};
+use tamga_store::{DocId, Store, StoreError};
+use tracing::info;
+use zeroize::Zeroizing;
+
+/// Central's device key's file name.
+pub const DEVICE_KEY_FILE: &str = "device.key";
+/// The store's directory in the data directory.
+pub const STORE_DIR: &str = "store";
+
+/// Why a central operation failed. Each says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum CentralError {
+    /// The configuration.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The authority refused, or its key could not be used.
+    #[error(transparent)]
+    Authority(#[from] AuthorityError),
+    /// A file.
+    #[error("{path}: {detail}")]
+    File {
+        /// The file.
+        path: String,
+        /// What went wrong and what to do.
+        detail: String,
+    },
+    /// `init` on a directory that already holds (part of) central.
+    #[error("{dir} already holds {what}; central's keys are never overwritten. Use that directory, or give `init` a new one{hint}")]
+    AlreadyInitialized {
+        /// The directory.
+        dir: String,
+        /// What was found.
+        what: String,
+        /// More advice, if any.
+        hint: &'static str,
+    },
+}
+
+fn file_error(path: &Path, detail: impl ToString) -> CentralError {
+    CentralError::File {
+        path: path.display().to_string(),
+        detail: detail.to_string(),
+    }
+}
+
+/// What `init` sets up.
+#[derive(Clone, Debug)]
+pub struct InitOptions {
+    /// Central's unit code, like `HQ-RECON`.
+    pub unit: String,
+    /// The listen address.
+    pub listen: String,
+    /// For how many days central's own device key is enrolled.
+    pub device_valid_days: u32,
+}
+
+/// What `init` made: the keys to publish.
+#[derive(Clone, Debug, Serialize)]
+pub struct Initialized {
+    /// The data directory.
+    pub data_dir: String,
+    /// Central's unit.
+    pub unit: String,
+    /// The customs authority's public key: every edge node pins it (`tamga-edge init
+    /// --authority`).
+    pub authority_key: KeyId,
+    /// Its fingerprint, read aloud to confirm it.
+    pub authority_fingerprint: String,
+    /// Central's own device key, enrolled in the registry.
+    pub device_key: KeyId,
+    /// Until when the device key is enrolled.
+    pub device_valid_until: Timestamp,
+}
+
+/// One enrollment in the registry, as staff see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RegistryEntry {
+    /// The enrolled key.
+    pub key: KeyId,
+    /// Its fingerprint.
+    pub fingerprint: String,
+    /// The holder's name.
+    pub holder: String,
+    /// The officer's personal number.
+    pub personal_number: Option<String>,
+    /// The role.
+    pub role: Role,
+    /// The unit.
+    pub unit: UnitCode,
+    /// Valid from (inclusive).
+    pub valid_from: Timestamp,
+    /// Valid until (exclusive).
+    pub valid_until: Timestamp,
+    /// The enrolling act's id.
+    pub act: String,
+    /// `valid`, `not_yet_valid`, `expired` or `revoked`, at the time of listing.
+    pub status: &'static str,
+    /// The key's revocation, if any.
+    pub revoked: Option<RevokedEntry>,
+}
+
+/// A revocation, as staff see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RevokedEntry {
+    /// From when.
+    pub effective_from: Timestamp,
+    /// Why.
+    pub reason: String,
+    /// The revoking act's id.
+    pub act: String,
+}
+
+/// The registry as staff see it at `now`: one entry per enrollment, by unit, role, holder and
+/// start of validity.
+pub fn registry_entries(registry: &Registry, now: Timestamp) -> Vec<RegistryEntry> {
+    let mut entries: Vec<RegistryEntry> = registry
+        .keys()
+        .flat_map(|key| {
+            let revocation = registry.revocation(key);
+            registry.enrollments(key).iter().map(move |e| {
+                let status = match revocation {
+                    Some(r) if r.effective_from <= now => "revoked",
+                    _ if now < e.valid_from => "not_yet_valid",
+                    _ if e.valid_until <= now => "expired",
+                    _ => "valid",
+                };
+                RegistryEntry {
+                    key: key.clone(),
+                    fingerprint: key.fingerprint(),
+                    holder: e.holder.clone(),
+                    personal_number: e.personal_number.clone(),
+                    role: e.role,
+                    unit: e.unit.clone(),
+                    valid_from: e.valid_from,
+                    valid_until: e.valid_until,
+                    act: e.act.to_hex(),
+                    status,
+                    revoked: revocation.map(|r| RevokedEntry {
+                        effective_from: r.effective_from,
+                        reason: r.reason.clone(),
+                        act: r.act.to_hex(),
+                    }),
+                }
+            })
+        })
+        .collect();
+    entries.sort_by(|a, b| {
+        (&a.unit, a.role, &a.holder, a.valid_from, &a.key).cmp(&(
+            &b.unit,
+            b.role,
+            &b.holder,
+            b.valid_from,
+            &b.key,
+        ))
+    });
+    entries
+}
+
+/// Central, opened.
+pub struct Central {
+    /// Its data directory.
+    pub dir: PathBuf,
+    /// Its configuration.
+    pub config: Config,
+    /// The customs authority.
+    pub authority: Authority,
+    /// Central's own device key (for sync with edge nodes).
+    pub device: SigningKey,
+    /// Central's replicas; its registry document is the registry of record.
+    pub store: Arc<Store>,
+}
+
+impl Central {
+    /// Creates central in `dir`: a fresh customs authority key, a device key, the store pinned
+    /// to the authority, the device key enrolled at `options.unit`, then the configuration.
+    pub fn init(
+        dir: &Path,
+        options: &InitOptions,
+        now: Timestamp,
+    ) -> Result<Initialized, CentralError> {
+        let config = Config::new(&options.unit, &options.listen);
+        config.check().map_err(|detail| ConfigError::Invalid {
+            path: "the options given".into(),
+            detail,
+        })?;
+        let shown = dir.display().to_string();
+        if dir.join(config::FILE_NAME).exists() {
+            return Err(CentralError::AlreadyInitialized {
+                dir: shown,
+                what: "a tamga-central configuration".into(),
+                hint: "",
+            });
+        }
+        for part in [AUTHORITY_KEY_FILE, DEVICE_KEY_FILE, STORE_DIR] {
+            if dir.join(part).exists() {
+                return Err(CentralError::AlreadyInitialized {
+                    dir: shown,
+                    what: format!("{part} but no configuration"),
+                    hint: ". If an earlier init was interrupted, move the directory aside and run init again; never delete an authority key that was published",
+                });
+            }
+        }
+        std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
+        let authority = Authority::generate()?;
+        write_new_private(&dir.join(AUTHORITY_KEY_FILE), &authority.key_file_text())?;
+        let mut seed = Zeroizing::new([0u8; 32]);
+        getrandom::fill(seed.as_mut()).map_err(|e| AuthorityError::NoRandomness(e.to_string()))?;
+        let device = SigningKey::from_bytes(&seed);
+        let device_text = Zeroizing::new(format!("{}\n", hex::encode(seed.as_ref())));
+        write_new_private(&dir.join(DEVICE_KEY_FILE), &device_text)?;
+        let store = Store::open(dir.join(STORE_DIR), &authority.id())?;
+        let device_valid_until = now.plus_seconds(i64::from(options.device_valid_days) * 86_400);
+        let request = EnrollmentRequest {
+            key: key_id(&device).to_string(),
+            role: Role::Device,
+            unit: options.unit.clone(),
+            holder: format!("tamga-central {}", options.unit),
+            personal_number: None,
+            valid_from: now,
+            valid_until: device_valid_until,
+        };
+        if let Enrolling::New(act) = authority.enroll(&store.registry(), &request, now)? {
+            store.record(&act)?;
+        }
+        write_replacing(&dir.join(config::FILE_NAME), config.to_toml().as_bytes())?;
+        info!(authority = %authority.id(), device = %key_id(&device), unit = %options.unit, "central initialized");
+        Ok(Initialized {
+            data_dir: shown,
+            unit: options.unit.clone(),
+            authority_key: authority.id(),
+            authority_fingerprint: authority.fingerprint(),
+            device_key: key_id(&device),
+            device_valid_until,
+        })
+    }
+
+    /// Opens central in `dir`.
+    pub fn open(dir: &Path) -> Result<Central, CentralError> {
+        let config = Config::load(dir)?;
+        let authority = Authority::load(&dir.join(AUTHORITY_KEY_FILE))?;
+        let key_path = dir.join(DEVICE_KEY_FILE);
+        let text = Zeroizing::new(
+            std::fs::read_to_string(&key_path).map_err(|e| file_error(&key_path, e))?,
+        );
+        let mut seed = Zeroizing::new([0u8; 32]);
+        hex::decode_to_slice(text.trim(), seed.as_mut()).map_err(|_| {
+            file_error(
+                &key_path,
+                "not a device key (64 hex digits expected); restore it from its backup",
+            )
+        })?;
+        let store = Store::open(dir.join(STORE_DIR), &authority.id())?;
+        Ok(Central {
+            dir: dir.to_owned(),
+            config,
+            authority,
+            device: SigningKey::from_bytes(&seed),
+            store: Arc::new(store),
+        })
+    }
+
+    /// Central's device key id.
+    pub fn device_id(&self) -> KeyId {
+        key_id(&self.device)
+    }
+
+    /// Enrolls a key: signs a `key_enrolled` act dated `now` and records it (durable when this
+    /// returns), unless the registry already says the same.
+    pub fn enroll(
+        &self,
+        request: &EnrollmentRequest,
+        now: Timestamp,
+    ) -> Result<Enrolling, CentralError> {
+        let decision = self
+            .authority
+            .enroll(&self.store.registry(), request, now)?;
+        if let Enrolling::New(act) = &decision {
+            self.store.record(act)?;
+            if let tamga_core::ActBody::KeyEnrolled(body) = act.body() {
+                info!(act = %act.id(), key = %body.key, role = body.role.as_str(), unit = %body.unit, "key enrolled");
+            }
+        }
+        Ok(decision)
+    }
+
+    /// Revokes a key: signs a `key_revoked` act dated `now` and records it (durable when this
+    /// returns), unless the key is already revoked from that time or earlier.
+    pub fn revoke(
+        &self,
+        request: &RevocationRequest,
+        now: Timestamp,
+    ) -> Result<Revoking, CentralError> {
+        let decision = self
+            .authority
+            .revoke(&self.store.registry(), request, now)?;
+        if let Revoking::New(act) = &decision {
+            self.store.record(act)?;
+            if let tamga_core::ActBody::KeyRevoked(body) = act.body() {
+                info!(act = %act.id(), key = %body.key, effective_from = %body.effective_from, "key revoked");
+            }
+        }
+        Ok(decision)
+    }
+
+    /// The registry as staff see it at `now`.
+    pub fn registry_entries(&self, now: Timestamp) -> Vec<RegistryEntry> {
+        registry_entries(&self.store.registry(), now)
+    }
+
+    /// Every registry act that holds, once each, in a stable order.
+    pub fn enrollment_acts(&self) -> Result<Vec<SignedAct>, CentralError> {
+        Ok(enrollment_acts(
+            &self.authority.id(),
+            self.store.acts(&DocId::Registry)?,
+        ))
+    }
+
+    /// Writes the enrollment file for edge nodes to `path` (replacing it whole, atomically).
+    /// Returns how many acts it holds.
+    pub fn write_enrollment(&self, path: &Path) -> Result<usize, CentralError> {
+        let acts = self.enrollment_acts()?;
+        write_replacing(path, &enrollment_file(&acts))?;
+        info!(path = %path.display(), acts = acts.len(), "enrollment file written");
+        Ok(acts.len())
+    }
+}
+
+/// A temporary file's path beside `path`.
+fn temporary(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
+}
+
+/// Flushes the directory holding `path`, so a rename or link into it is durable.
+fn sync_parent(path: &Path) -> Result<(), CentralError> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::File::open(parent)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| file_error(parent, e))
+}
+
+/// Writes a new file readable by its owner only, whole or not at all, and never over an
+/// existing one: the text goes to a temporary file, which is flushed and then linked to `path`
+/// (a link fails if `path` exists).
+fn write_new_private(path: &Path, text: &str) -> Result<(), CentralError> {
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = temporary(path);
+    let _ = std::fs::remove_file(&tmp);
+    let result = (|| {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        options.mode(0o600);
+        let mut file = options.open(&tmp).map_err(|e| file_error(&tmp, e))?;
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|e| file_error(&tmp, e))?;
+        std::fs::hard_link(&tmp, path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                file_error(path, "already exists and is never overwritten")
+            } else {
+                file_error(path, e)
+            }
+        })
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result?;
+    sync_parent(path)
+}
+
+/// Writes `bytes` to `path`, replacing any file there whole: a temporary file is written,
+/// flushed and renamed over it.
+fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), CentralError> {
+    let tmp = temporary(path);
+    let result = (|| {
+        let mut file = std::fs::File::create(&tmp).map_err(|e| file_error(&tmp, e))?;
+        file.write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| file_error(&tmp, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| file_error(path, e))
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result?;
+    sync_parent(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tamga_core::fixtures::{at, key};
+
+    fn options() -> InitOptions {
+        InitOptions {
+            unit: "HQ-RECON".into(),
+            listen: config::DEFAULT_LISTEN.into(),
+            device_valid_days: 365,
+        }
+    }
+
+    fn now() -> Timestamp {
+        at("2026-01-05T09:00:00Z")
+    }
+
+    #[test]
+    fn init_makes_private_keys_a_pinned_store_and_enrolls_central_itself() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("central");
+        let made = Central::init(&dir, &options(), now()).unwrap();
+        #[cfg(unix)]
+        for file in [AUTHORITY_KEY_FILE, DEVICE_KEY_FILE] {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join(file))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{file}");
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+
+        let central = Central::open(&dir).unwrap();
+        assert_eq!(central.authority.id(), made.authority_key);
+        assert_eq!(central.device_id(), made.device_key);
+        assert_eq!(central.config.central_units, vec!["HQ-RECON".to_owned()]);
+        let entries = central.registry_entries(now());
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].key, made.device_key);
+        assert_eq!(
+            (entries[0].role, entries[0].status),
+            (Role::Device, "valid")
+        );
+        assert_eq!(entries[0].valid_until, at("2027-01-05T09:00:00Z"));
+    }
+
+    #[test]
+    fn init_never_overwrites_a_key() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("central");
+        Central::init(&dir, &options(), now()).unwrap();
+        let key_before = std::fs::read(dir.join(AUTHORITY_KEY_FILE)).unwrap();
+        let err = Central::init(&dir, &options(), now()).unwrap_err();
+        assert!(
+            matches!(err, CentralError::AlreadyInitialized { .. }),
+            "{err}"
+        );
+        // An interrupted init (a key, no configuration) is not finished over the key either.
+        std::fs::remove_file(dir.join(config::FILE_NAME)).unwrap();
+        let err = Central::init(&dir, &options(), now()).unwrap_err();
+        assert!(err.to_string().contains("interrupted"), "{err}");
+        assert_eq!(
+            std::fs::read(dir.join(AUTHORITY_KEY_FILE)).unwrap(),
+            key_before
+        );
+        let path = root.path().join("exists");
+        std::fs::write(&path, "keep me").unwrap();
+        assert!(write_new_private(&path, "new").is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "keep me");
+    }
+
+    #[test]
+    fn bad_options_leave_no_directory() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("central");
+        let mut bad = options();
+        bad.unit = "hq".into();
+        assert!(Central::init(&dir, &bad, now()).is_err());
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn a_readable_authority_key_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("central");
+        Central::init(&dir, &options(), now()).unwrap();
+        let path = dir.join(AUTHORITY_KEY_FILE);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = Central::open(&dir).err().expect("refused");
+        assert!(err.to_string().contains("chmod 600"), "{err}");
+    }
+
+    #[test]
+    fn enroll_revoke_and_the_enrollment_file() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("central");
+        Central::init(&dir, &options(), now()).unwrap();
+        let central = Central::open(&dir).unwrap();
+        let officer = key_id(&key("officer"));
+        let request = EnrollmentRequest {
+            key: officer.to_string(),
+            role: Role::PostOfficer,
+            unit: "MANAS-AIRPORT".into(),
+            holder: "Aibek Asanov".into(),
+            personal_number: Some("KG-0417".into()),
+            valid_from: now(),
+            valid_until: at("2027-01-01T00:00:00Z"),
+        };
+        assert!(matches!(
+            central.enroll(&request, now()).unwrap(),
+            Enrolling::New(_)
+        ));
+        assert!(matches!(
+            central.enroll(&request, now()).unwrap(),
+            Enrolling::AlreadyEnrolled(_)
+        ));
+        let revoke = RevocationRequest {
+            key: officer.to_string(),
+            reason: "personal seal lost".into(),
+            effective_from: at("2026-02-01T00:00:00Z"),
+        };
+        assert!(matches!(
+            central.revoke(&revoke, now()).unwrap(),
+            Revoking::New(_)
+        ));
+        let entries = central.registry_entries(at("2026-03-01T00:00:00Z"));
+        let entry = entries.iter().find(|e| e.key == officer).unwrap();
+        assert_eq!(entry.status, "revoked");
+        assert_eq!(entry.revoked.as_ref().unwrap().reason, "personal seal lost");
+
+        let out = root.path().join("enrollment.acts");
+        assert_eq!(central.write_enrollment(&out).unwrap(), 3);
+        let first = std::fs::read(&out).unwrap();
+        assert_eq!(central.write_enrollment(&out).unwrap(), 3);
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            first,
+            "the same registry, the same bytes"
+        );
+        let acts: Vec<SignedAct> = first
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| SignedAct::decode(l).unwrap())
+            .collect();
+        let (registry, rejected) = Registry::from_acts(central.authority.id(), &acts);
+        assert!(rejected.is_empty());
+        assert_eq!(registry, central.store.registry());
+    }
+}

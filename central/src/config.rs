@@ -1,0 +1,154 @@
+//! Central's configuration: `tamga-central.toml` in the data directory, written by `init`, with
+//! the environment taking precedence for the listen address (`TAMGA_CENTRAL_LISTEN`).
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use tamga_core::UnitCode;
+
+/// The configuration file's name in the data directory.
+pub const FILE_NAME: &str = "tamga-central.toml";
+
+/// The address central listens on unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7400";
+
+/// Central's configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Central's own unit code (its device key is enrolled there), like `HQ-RECON`.
+    pub unit: String,
+    /// Where central listens for edge nodes and staff, like `127.0.0.1:7400`.
+    pub listen: String,
+    /// The units whose nodes receive every consignment: central's own, and any other
+    /// headquarters unit. Edge nodes are configured with the same list.
+    pub central_units: Vec<String>,
+}
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read or written.
+    #[error(
+        "{path}: {source}; check --data-dir, or create central there with `tamga-central init`"
+    )]
+    Io {
+        /// The file.
+        path: String,
+        /// What happened.
+        source: std::io::Error,
+    },
+    /// The file or the options are not valid.
+    #[error("{path} is not a valid configuration: {detail}")]
+    Invalid {
+        /// The file (or what was checked).
+        path: String,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+impl Config {
+    /// A new configuration for `unit`, listening on `listen`, with `unit` as the only central
+    /// unit.
+    pub fn new(unit: &str, listen: &str) -> Config {
+        Config {
+            unit: unit.to_owned(),
+            listen: listen.to_owned(),
+            central_units: vec![unit.to_owned()],
+        }
+    }
+
+    /// Reads the configuration in `dir`, with environment overrides, and checks it.
+    pub fn load(dir: &Path) -> Result<Config, ConfigError> {
+        let path = dir.join(FILE_NAME);
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+            path: shown.clone(),
+            source,
+        })?;
+        let mut config = Config::parse(&text).map_err(|detail| ConfigError::Invalid {
+            path: shown.clone(),
+            detail: format!("{detail}; fix the file"),
+        })?;
+        if let Ok(listen) = std::env::var("TAMGA_CENTRAL_LISTEN") {
+            config.listen = listen;
+            config.check().map_err(|detail| ConfigError::Invalid {
+                path: "TAMGA_CENTRAL_LISTEN".into(),
+                detail,
+            })?;
+        }
+        Ok(config)
+    }
+
+    /// Parses and checks the text of a configuration file.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        let config: Config = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The text of the configuration file.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("the configuration serializes")
+    }
+
+    /// Checks codes and addresses.
+    pub fn check(&self) -> Result<(), String> {
+        UnitCode::new(self.unit.clone()).map_err(|e| format!("unit: {e}"))?;
+        self.listen.parse::<std::net::SocketAddr>().map_err(|e| {
+            format!(
+                "listen {:?}: {e} (expected like 127.0.0.1:7400)",
+                self.listen
+            )
+        })?;
+        for u in &self.central_units {
+            UnitCode::new(u.clone()).map_err(|e| format!("central_units: {e}"))?;
+        }
+        if !self.central_units.contains(&self.unit) {
+            return Err(format!(
+                "central_units must include central's own unit {}",
+                self.unit
+            ));
+        }
+        Ok(())
+    }
+
+    /// The unit as a code (checked at load).
+    pub fn unit_code(&self) -> UnitCode {
+        UnitCode::new(self.unit.clone()).expect("checked at load")
+    }
+
+    /// The central units as codes (checked at load).
+    pub fn central_unit_codes(&self) -> Vec<UnitCode> {
+        self.central_units
+            .iter()
+            .map(|u| UnitCode::new(u.clone()).expect("checked at load"))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_configuration_round_trips() {
+        let config = Config::new("HQ-RECON", DEFAULT_LISTEN);
+        config.check().unwrap();
+        assert_eq!(config.central_units, vec!["HQ-RECON".to_owned()]);
+        assert_eq!(Config::parse(&config.to_toml()).unwrap(), config);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_field() {
+        let bad_unit = Config::new("hq recon", DEFAULT_LISTEN);
+        assert!(bad_unit.check().unwrap_err().starts_with("unit:"));
+        let bad_listen = Config::new("HQ-RECON", "localhost");
+        assert!(bad_listen.check().unwrap_err().starts_with("listen"));
+        let mut without_own = Config::new("HQ-RECON", DEFAULT_LISTEN);
+        without_own.central_units = vec!["HQ-AUDIT".into()];
+        assert!(without_own.check().unwrap_err().contains("own unit"));
+        let unknown_field = format!("{}extra = 1\n", Config::new("HQ", DEFAULT_LISTEN).to_toml());
+        assert!(Config::parse(&unknown_field).is_err());
+    }
+}

@@ -1,0 +1,511 @@
+//! `tamga-central`: the command line of the headquarters server.
+//!
+//! Exit codes: 0 done, 1 the operation failed (the message says why and what to do), 2 the
+//! command line was wrong.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tamga_central::authority::{parse_key, parse_time, Enrolling, Revoking};
+use tamga_central::central::RegistryEntry;
+use tamga_central::config::DEFAULT_LISTEN;
+use tamga_central::{Central, EnrollmentRequest, InitOptions, RevocationRequest};
+use tamga_core::act::ActBody;
+use tamga_core::{Role, SignedAct, Timestamp};
+
+const AFTER_HELP: &str = "\
+Setting up, step by step:
+  1. tamga-central --data-dir /var/lib/tamga-central init --unit HQ-RECON
+     Creates the customs authority key and prints it with its fingerprint. Back up
+     authority.key offline: it cannot be replaced without re-enrolling every node.
+  2. On each post PC or vehicle tablet, `tamga-edge init ... --authority <the key>` prints
+     the node's device key; confirm the fingerprint with the node's operator.
+  3. tamga-central enroll --key <device key> --role device --unit MANAS-AIRPORT --name \"airport post PC\"
+     tamga-central enroll --key <officer key> --role post_officer --unit MANAS-AIRPORT \\
+         --name \"Aibek Asanov\" --personal-number KG-0417
+  4. tamga-central enrollment --out enrollment.acts
+     and on each node: tamga-edge record enrollment.acts
+  When a key is lost or its holder leaves:
+     tamga-central revoke --key <key> --reason \"personal seal lost\"
+  and hand out a new enrollment file.
+
+Times are RFC 3339 (2026-11-23T08:30:00Z, 2026-11-23T14:30:00+06:00) or a date (2026-11-23,
+meaning 00:00 UTC). Logs go to standard error; set TAMGA_LOG (e.g. TAMGA_LOG=debug) for more.
+Exit codes: 0 done, 1 failed (the message says what to do), 2 wrong command line.";
+
+#[derive(Parser)]
+#[command(
+    name = "tamga-central",
+    version,
+    about = "The tamga headquarters server: the customs authority key and the registry of enrolled officer and device keys.",
+    after_help = AFTER_HELP
+)]
+struct Cli {
+    /// Central's data directory (keys, configuration, store).
+    #[arg(
+        long,
+        global = true,
+        env = "TAMGA_CENTRAL_DIR",
+        default_value = "tamga-central"
+    )]
+    data_dir: PathBuf,
+    /// Print the answer as JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// A key holder's role, as the registry writes it.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+#[value(rename_all = "snake_case")]
+enum RoleArg {
+    /// An officer at a customs post or office.
+    PostOfficer,
+    /// An officer of a customs escort crew.
+    EscortOfficer,
+    /// An official of the Precious Metals Department.
+    PreciousMetalsOfficer,
+    /// Reconciliation staff at headquarters.
+    CentralStaff,
+    /// A node's device key (post PC, vehicle tablet).
+    Device,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
+            RoleArg::PostOfficer => Role::PostOfficer,
+            RoleArg::EscortOfficer => Role::EscortOfficer,
+            RoleArg::PreciousMetalsOfficer => Role::PreciousMetalsOfficer,
+            RoleArg::CentralStaff => Role::CentralStaff,
+            RoleArg::Device => Role::Device,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create central: a new customs authority key, central's device key, the configuration and
+    /// the store. Prints the authority key and its fingerprint for edge nodes to pin.
+    Init {
+        /// Central's unit code, like HQ-RECON.
+        #[arg(long)]
+        unit: String,
+        /// Where central will listen for edge nodes.
+        #[arg(long, default_value = DEFAULT_LISTEN)]
+        listen: String,
+        /// For how many days central's own device key is enrolled.
+        #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        device_valid_days: u32,
+    },
+    /// Print the customs authority key and its fingerprint.
+    Authority,
+    /// Enroll an officer's or a device's key: signs a key_enrolled act and records it.
+    Enroll {
+        /// The public key to enroll (64 hex digits), as the node or the keystore printed it.
+        #[arg(long)]
+        key: String,
+        /// The holder's role.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The post's, office's or escort unit's code, like MANAS-AIRPORT.
+        #[arg(long)]
+        unit: String,
+        /// The officer's full name, or the device's name ("airport post PC").
+        #[arg(long)]
+        name: String,
+        /// The number on the officer's personal seal; required for officers and central staff,
+        /// not given for devices.
+        #[arg(long)]
+        personal_number: Option<String>,
+        /// Valid from (default: now).
+        #[arg(long, value_parser = parse_time)]
+        valid_from: Option<Timestamp>,
+        /// Valid until (exclusive).
+        #[arg(long, value_parser = parse_time, conflicts_with = "valid_days")]
+        valid_until: Option<Timestamp>,
+        /// Valid for this many days from --valid-from (default 365).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        valid_days: Option<u32>,
+    },
+    /// Revoke a key: acts it signs from --effective-from on are invalid. Final.
+    Revoke {
+        /// The enrolled public key (64 hex digits).
+        #[arg(long)]
+        key: String,
+        /// Why ("personal seal lost", "device stolen", "officer left the service").
+        #[arg(long)]
+        reason: String,
+        /// From when (default: now). Give an earlier time if the key may have been misused since.
+        #[arg(long, value_parser = parse_time)]
+        effective_from: Option<Timestamp>,
+    },
+    /// List the enrolled keys: holder, personal number, role, unit, validity, revocation.
+    Registry,
+    /// Write the enrollment file for edge nodes: every registry act, one per line.
+    Enrollment {
+        /// Where to write it (replaced whole).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TAMGA_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(answer) => {
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(answer.as_bytes())
+                .and_then(|()| stdout.flush())
+            {
+                // A reader that went away (`| head`) is not a failure.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("error: the answer could not be printed ({e}), but the command itself was carried out");
+                    ExitCode::from(1)
+                }
+                _ => ExitCode::SUCCESS,
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Appends a line to the answer.
+macro_rules! say {
+    ($out:expr) => {
+        $out.push('\n')
+    };
+    ($out:expr, $($arg:tt)*) => {
+        writeln!($out, $($arg)*).expect("writing to a String")
+    };
+}
+
+fn to_json(value: &impl Serialize) -> String {
+    serde_json::to_string_pretty(value).expect("serializes") + "\n"
+}
+
+fn open(dir: &Path) -> Result<Central, String> {
+    Central::open(dir).map_err(|e| e.to_string())
+}
+
+#[derive(Serialize)]
+struct AuthorityOut {
+    authority_key: String,
+    authority_fingerprint: String,
+}
+
+#[derive(Serialize)]
+struct EnrollOut {
+    outcome: &'static str,
+    act: String,
+    key: String,
+    holder: String,
+    personal_number: Option<String>,
+    role: Role,
+    unit: String,
+    valid_from: Timestamp,
+    valid_until: Timestamp,
+}
+
+#[derive(Serialize)]
+struct RevokeOut {
+    outcome: &'static str,
+    act: String,
+    key: String,
+    effective_from: Timestamp,
+    reason: String,
+}
+
+#[derive(Serialize)]
+struct EnrollmentOut {
+    file: String,
+    acts: usize,
+}
+
+fn run(cli: Cli) -> Result<String, String> {
+    let dir = cli.data_dir;
+    let json = cli.json;
+    let mut answer = String::new();
+    match cli.command {
+        Command::Init {
+            unit,
+            listen,
+            device_valid_days,
+        } => {
+            let made = Central::init(
+                &dir,
+                &InitOptions {
+                    unit,
+                    listen,
+                    device_valid_days,
+                },
+                Timestamp::now(),
+            )
+            .map_err(|e| e.to_string())?;
+            if json {
+                return Ok(to_json(&made));
+            }
+            say!(answer, "central created in {}", made.data_dir);
+            say!(answer, "customs authority key: {}", made.authority_key);
+            say!(answer, "fingerprint: {}", made.authority_fingerprint);
+            say!(
+                answer,
+                "central's device key: {} (enrolled at {} until {})",
+                made.device_key,
+                made.unit,
+                made.device_valid_until.for_people()
+            );
+            say!(answer);
+            say!(answer, "Give the authority key to every edge node (tamga-edge init --authority <key>) and read the");
+            say!(answer, "fingerprint aloud to its operator to confirm it. Back up authority.key offline, readable by");
+            say!(answer, "central's user only. Next: tamga-central enroll, then tamga-central enrollment --out FILE.");
+            Ok(answer)
+        }
+        Command::Authority => {
+            let central = open(&dir)?;
+            let out = AuthorityOut {
+                authority_key: central.authority.id().to_string(),
+                authority_fingerprint: central.authority.fingerprint(),
+            };
+            if json {
+                answer = to_json(&out);
+            } else {
+                say!(answer, "customs authority key: {}", out.authority_key);
+                say!(answer, "fingerprint: {}", out.authority_fingerprint);
+            }
+            Ok(answer)
+        }
+        Command::Enroll {
+            key,
+            role,
+            unit,
+            name,
+            personal_number,
+            valid_from,
+            valid_until,
+            valid_days,
+        } => {
+            let now = Timestamp::now();
+            let valid_from = valid_from.unwrap_or(now);
+            let valid_until = valid_until.unwrap_or_else(|| {
+                valid_from.plus_seconds(i64::from(valid_days.unwrap_or(365)) * 86_400)
+            });
+            let central = open(&dir)?;
+            let request = EnrollmentRequest {
+                key,
+                role: role.into(),
+                unit,
+                holder: name,
+                personal_number,
+                valid_from,
+                valid_until,
+            };
+            let decision = central.enroll(&request, now).map_err(|e| e.to_string())?;
+            let out = match &decision {
+                Enrolling::New(act) => enrolled_out("enrolled", act),
+                Enrolling::AlreadyEnrolled(e) => EnrollOut {
+                    outcome: "already_enrolled",
+                    act: e.act.to_hex(),
+                    key: parse_key(&request.key)
+                        .map(|k| k.to_string())
+                        .unwrap_or_default(),
+                    holder: e.holder.clone(),
+                    personal_number: e.personal_number.clone(),
+                    role: e.role,
+                    unit: e.unit.to_string(),
+                    valid_from: e.valid_from,
+                    valid_until: e.valid_until,
+                },
+            };
+            if json {
+                return Ok(to_json(&out));
+            }
+            let who = match &out.personal_number {
+                Some(p) => format!("{} (personal number {p})", out.holder),
+                None => out.holder.clone(),
+            };
+            if out.outcome == "already_enrolled" {
+                say!(answer, "already enrolled, nothing new was signed: act {} enrolls {who} as {} at {}, valid {} until {}",
+                    out.act, out.role.as_str(), out.unit, out.valid_from.for_people(), out.valid_until.for_people());
+                return Ok(answer);
+            }
+            say!(
+                answer,
+                "enrolled {who} as {} at {}, valid {} until {}",
+                out.role.as_str(),
+                out.unit,
+                out.valid_from.for_people(),
+                out.valid_until.for_people()
+            );
+            say!(answer, "key: {}", out.key);
+            say!(answer, "act: {}", out.act);
+            say!(
+                answer,
+                "Hand out a new enrollment file: tamga-central enrollment --out FILE"
+            );
+            Ok(answer)
+        }
+        Command::Revoke {
+            key,
+            reason,
+            effective_from,
+        } => {
+            let now = Timestamp::now();
+            let central = open(&dir)?;
+            let request = RevocationRequest {
+                key,
+                reason,
+                effective_from: effective_from.unwrap_or(now),
+            };
+            let decision = central.revoke(&request, now).map_err(|e| e.to_string())?;
+            let key = parse_key(&request.key)
+                .map(|k| k.to_string())
+                .unwrap_or_default();
+            let out = match &decision {
+                Revoking::New(act) => {
+                    let ActBody::KeyRevoked(body) = act.body() else {
+                        unreachable!("a revocation signs a key_revoked act")
+                    };
+                    RevokeOut {
+                        outcome: "revoked",
+                        act: act.id().to_hex(),
+                        key,
+                        effective_from: body.effective_from,
+                        reason: body.reason.to_string(),
+                    }
+                }
+                Revoking::AlreadyRevoked(r) => RevokeOut {
+                    outcome: "already_revoked",
+                    act: r.act.to_hex(),
+                    key,
+                    effective_from: r.effective_from,
+                    reason: r.reason.clone(),
+                },
+            };
+            if json {
+                answer = to_json(&out);
+            } else if out.outcome == "already_revoked" {
+                say!(
+                    answer,
+                    "already revoked from {} ({}), nothing new was signed: act {}",
+                    out.effective_from.for_people(),
+                    out.reason,
+                    out.act
+                );
+            } else {
+                say!(
+                    answer,
+                    "revoked key {} from {}: {}",
+                    out.key,
+                    out.effective_from.for_people(),
+                    out.reason
+                );
+                say!(answer, "act: {}", out.act);
+                say!(
+                    answer,
+                    "Hand out a new enrollment file: tamga-central enrollment --out FILE"
+                );
+            }
+            Ok(answer)
+        }
+        Command::Registry => {
+            let central = open(&dir)?;
+            let now = Timestamp::now();
+            let entries = central.registry_entries(now);
+            if json {
+                answer = to_json(&entries);
+            } else {
+                print_registry(&mut answer, &entries, now);
+            }
+            Ok(answer)
+        }
+        Command::Enrollment { out } => {
+            let central = open(&dir)?;
+            let acts = central.write_enrollment(&out).map_err(|e| e.to_string())?;
+            let shown = out.display().to_string();
+            if json {
+                answer = to_json(&EnrollmentOut { file: shown, acts });
+            } else {
+                say!(
+                    answer,
+                    "enrollment file written: {shown} ({acts} registry acts)"
+                );
+                say!(
+                    answer,
+                    "Import it on each edge node: tamga-edge record {shown}"
+                );
+            }
+            Ok(answer)
+        }
+    }
+}
+
+fn enrolled_out(outcome: &'static str, act: &SignedAct) -> EnrollOut {
+    let ActBody::KeyEnrolled(body) = act.body() else {
+        unreachable!("an enrollment signs a key_enrolled act")
+    };
+    EnrollOut {
+        outcome,
+        act: act.id().to_hex(),
+        key: body.key.to_string(),
+        holder: body.holder.name.to_string(),
+        personal_number: body.holder.personal_number.as_ref().map(|p| p.to_string()),
+        role: body.role,
+        unit: body.unit.to_string(),
+        valid_from: body.valid_from,
+        valid_until: body.valid_until,
+    }
+}
+
+fn print_registry(answer: &mut String, entries: &[RegistryEntry], now: Timestamp) {
+    say!(
+        answer,
+        "{} enrollments, as of {}",
+        entries.len(),
+        now.for_people()
+    );
+    for e in entries {
+        say!(answer);
+        let who = match &e.personal_number {
+            Some(p) => format!("{} (personal number {p})", e.holder),
+            None => e.holder.clone(),
+        };
+        say!(
+            answer,
+            "{who}: {} at {} [{}]",
+            e.role.as_str(),
+            e.unit,
+            e.status
+        );
+        say!(answer, "  key {} (fingerprint {})", e.key, e.fingerprint);
+        say!(
+            answer,
+            "  valid {} until {}",
+            e.valid_from.for_people(),
+            e.valid_until.for_people()
+        );
+        if let Some(r) = &e.revoked {
+            say!(
+                answer,
+                "  REVOKED from {}: {}",
+                r.effective_from.for_people(),
+                r.reason
+            );
+        }
+    }
+}
