@@ -43,6 +43,9 @@ pub enum NodeError {
         /// Its key.
         key: String,
     },
+    /// A bundle could not be written or was refused.
+    #[error("{0}")]
+    Bundle(String),
     /// Acts in a file that do not hold.
     #[error("{path}, line {line}: {detail}")]
     BadAct {
@@ -215,6 +218,43 @@ impl Node {
             feed_position: self.store.last_seq()?,
             enrolled_keys: self.store.registry().keys().count(),
         })
+    }
+
+    /// A bundle file of everything changed after `since`, for the node with device key
+    /// `addressee` (only what its enrollment lets it receive, addressed to it), or for anyone
+    /// (`None`: everything).
+    pub fn export_bundle(
+        &self,
+        addressee: Option<&KeyId>,
+        since: u64,
+    ) -> Result<Vec<u8>, crate::desk::DeskError> {
+        let now = Timestamp::now();
+        let scope = match addressee {
+            Some(key) => {
+                let registry = self.store.registry();
+                let enrollment = registry
+                    .enrollment_at(key, now, &[tamga_core::Role::Device])
+                    .map_err(|e| {
+                        crate::desk::DeskError::NotAllowed(format!(
+                            "the receiving node may not receive a bundle: {e}"
+                        ))
+                    })?;
+                Scope::of(&enrollment.unit, &self.config.central_unit_codes())
+            }
+            None => Scope::All,
+        };
+        tamga_sync::bundle::export(&self.store, &self.device, addressee, &scope, since, now)
+            .map_err(|e| NodeError::Bundle(e.to_string()).into())
+    }
+
+    /// Imports a bundle file, telling `progress(done, total)` as documents are merged.
+    pub fn import_bundle(
+        &self,
+        bytes: &[u8],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<tamga_sync::bundle::ImportReport, NodeError> {
+        tamga_sync::bundle::import_with_progress(&self.store, bytes, &self.device_id(), progress)
+            .map_err(|e| NodeError::Bundle(e.to_string()))
     }
 
     /// The acts of one consignment that this node holds, as canonical lines.

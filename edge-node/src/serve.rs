@@ -2,53 +2,292 @@
 //! loop that visits each configured peer in turn, backing off with jitter when a peer cannot be
 //! reached, without ever holding up local work. Stops cleanly on Ctrl-C or SIGTERM.
 
+use crate::files::write_atomic;
+use crate::jobs::Jobs;
 use crate::node::Node;
-use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tamga_core::Timestamp;
-use tamga_sync::http::{client, router, sync_with, Endpoint};
+use tamga_sync::http::{client, router, sync_with_progress, Endpoint};
+use tamga_sync::scope::Scope;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
+/// Where the node keeps what it knows of its peers' last contact.
+pub const CONTACTS_FILE: &str = "contacts.json";
+
+/// How far a session has come.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Progress {
+    /// Documents being exchanged.
+    pub documents: usize,
+    /// Round trips so far.
+    pub round_trips: u32,
+}
+
 /// What the node knows of a peer's last contact.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct PeerContact {
-    /// When the last session completed, UTC.
+    /// The peer's URL.
+    #[serde(default)]
+    pub url: String,
+    /// When the last session completed, for people.
     pub last_success: Option<String>,
+    /// The same, in seconds since the Unix epoch.
+    #[serde(default)]
+    pub last_success_unix: Option<i64>,
+    /// This node's feed position when the last completed session opened: every change up to it
+    /// has reached the peer (within its scope).
+    #[serde(default)]
+    pub sent_position: u64,
     /// The last error, if the last attempt failed.
     pub last_error: Option<String>,
     /// Failed attempts in a row.
     pub failures: u32,
+    /// A session is running now.
+    #[serde(default)]
+    pub syncing: bool,
+    /// How far it has come.
+    #[serde(default)]
+    pub progress: Option<Progress>,
+    /// Documents changed here since the last completed session (filled in when asked).
+    #[serde(default)]
+    pub pending_changes: usize,
+    /// The peer receives everything (it is central).
+    #[serde(default)]
+    pub central: bool,
 }
 
-struct Shared {
-    node: Node,
-    contacts: Mutex<BTreeMap<String, PeerContact>>,
+/// The running node's state shared by the endpoints and the background loop.
+pub struct Shared {
+    /// The node.
+    pub node: Node,
+    /// Peers' last contact, persisted in [`CONTACTS_FILE`].
+    pub contacts: Mutex<BTreeMap<String, PeerContact>>,
+    /// Long operations.
+    pub jobs: Jobs,
+    /// One sync round at a time.
+    sync_lock: tokio::sync::Mutex<()>,
+    http: reqwest::Client,
+    bound: Mutex<Option<std::net::SocketAddr>>,
 }
 
-#[derive(Serialize)]
-struct StatusAnswer {
-    #[serde(flatten)]
-    node: crate::node::Status,
-    peers: BTreeMap<String, PeerContact>,
-}
+/// The most documents counted as pending; beyond it the UI shows "at least".
+pub const MAX_PENDING_COUNTED: usize = 100_000;
 
-async fn status(
-    State(shared): State<Arc<Shared>>,
-) -> Result<Json<StatusAnswer>, (axum::http::StatusCode, String)> {
-    let node = tokio::task::block_in_place(|| shared.node.status())
-        .map_err(|e| (axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    let peers = shared
-        .contacts
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
-    Ok(Json(StatusAnswer { node, peers }))
+impl Shared {
+    /// The running state of `node`, with the contacts it remembers.
+    pub fn new(node: Node) -> Self {
+        let contacts = std::fs::read(node.dir.join(CONTACTS_FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<BTreeMap<String, PeerContact>>(&b).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, mut c)| {
+                c.syncing = false;
+                c.progress = None;
+                (k, c)
+            })
+            .collect();
+        Shared {
+            node,
+            contacts: Mutex::new(contacts),
+            jobs: Jobs::default(),
+            sync_lock: tokio::sync::Mutex::new(()),
+            http: client(Duration::from_secs(120)),
+            bound: Mutex::new(None),
+        }
+    }
+
+    fn contacts(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, PeerContact>> {
+        self.contacts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn save_contacts(&self) {
+        let bytes = serde_json::to_vec_pretty(&*self.contacts()).expect("contacts serialize");
+        if let Err(e) = write_atomic(&self.node.dir.join(CONTACTS_FILE), &bytes) {
+            warn!(error = %e, "could not save the peers' last contact");
+        }
+    }
+
+    /// `GET /api/status`: the node, its peers, pending changes, running jobs.
+    pub fn status_answer(&self) -> Result<Value, crate::node::NodeError> {
+        let status = self.node.status()?;
+        let mut peers = self.contacts().clone();
+        for p in &self.node.config.peers {
+            let c = peers.entry(p.name.clone()).or_default();
+            c.url = p.url.clone();
+            c.central = self
+                .node
+                .peer(p)
+                .map(|peer| peer.scope == Scope::All)
+                .unwrap_or(false);
+            c.pending_changes = self
+                .node
+                .store
+                .changed_since_limit(c.sent_position, MAX_PENDING_COUNTED)?
+                .len();
+        }
+        peers.retain(|name, _| self.node.config.peers.iter().any(|p| &p.name == name));
+        let pending = peers
+            .values()
+            .filter(|c| c.central)
+            .map(|c| c.pending_changes)
+            .min()
+            .or_else(|| peers.values().map(|c| c.pending_changes).max())
+            .unwrap_or(0);
+        let mut answer = serde_json::to_value(&status).expect("status serializes");
+        let now = Timestamp::now();
+        answer["now"] = json!(now);
+        answer["now_for_people"] = json!(now.for_people());
+        answer["pending_changes"] = json!(pending);
+        answer["peers"] = json!(peers);
+        answer["jobs"] = json!(self.jobs.running());
+        Ok(answer)
+    }
+
+    /// Syncs with one configured peer, recording the contact and reporting progress to `job`.
+    async fn sync_peer(
+        &self,
+        peer: &crate::config::PeerConfig,
+        job: Option<u64>,
+    ) -> Result<tamga_sync::session::Summary, String> {
+        let target = self.node.peer(peer).map_err(|e| e.to_string())?;
+        let position = self.node.store.last_seq().map_err(|e| e.to_string())?;
+        {
+            let mut contacts = self.contacts();
+            let c = contacts.entry(peer.name.clone()).or_default();
+            c.syncing = true;
+            c.progress = Some(Progress::default());
+        }
+        let report = |summary: &tamga_sync::session::Summary| {
+            let mut contacts = self.contacts();
+            if let Some(c) = contacts.get_mut(&peer.name) {
+                c.progress = Some(Progress {
+                    documents: summary.documents,
+                    round_trips: summary.round_trips,
+                });
+            }
+            if let Some(job) = job {
+                self.jobs.progress(job, summary.round_trips.into(), 0);
+            }
+        };
+        let outcome = sync_with_progress(
+            &self.http,
+            Arc::clone(&self.node.store),
+            &self.node.device,
+            &target,
+            &report,
+        )
+        .await
+        .map_err(|e| e.to_string());
+        {
+            let mut contacts = self.contacts();
+            let c = contacts.entry(peer.name.clone()).or_default();
+            c.syncing = false;
+            c.progress = None;
+            c.url = peer.url.clone();
+            match &outcome {
+                Ok(summary) => {
+                    let now = Timestamp::now();
+                    c.failures = 0;
+                    c.last_success = Some(now.for_people());
+                    c.last_success_unix = Some(now.unix());
+                    c.sent_position = c.sent_position.max(position);
+                    c.last_error = None;
+                    info!(peer = %peer.name, documents = summary.documents, round_trips = summary.round_trips, "synced");
+                }
+                Err(e) => {
+                    c.failures += 1;
+                    c.last_error = Some(e.clone());
+                    warn!(peer = %peer.name, error = %e, "sync failed; will retry");
+                }
+            }
+        }
+        self.save_contacts();
+        outcome
+    }
+
+    /// Syncs with every configured peer in turn (one round at a time on this node). Returns a
+    /// line for people, or the failures.
+    pub async fn sync_all(&self, job: Option<u64>) -> Result<String, String> {
+        let _one_at_a_time = self.sync_lock.lock().await;
+        let mut done = Vec::new();
+        let mut failed = Vec::new();
+        for peer in &self.node.config.peers {
+            match self.sync_peer(peer, job).await {
+                Ok(s) => done.push(format!(
+                    "{}: {} documents, {} round trips",
+                    peer.name, s.documents, s.round_trips
+                )),
+                Err(e) => failed.push(format!("{}: {e}", peer.name)),
+            }
+        }
+        if failed.is_empty() {
+            Ok(done.join("; "))
+        } else {
+            Err(failed.join("; "))
+        }
+    }
+
+    fn worst_failures(&self) -> u32 {
+        self.contacts()
+            .values()
+            .map(|c| c.failures)
+            .max()
+            .unwrap_or(0)
+    }
+
+    async fn post_to(&self, url: &str, body: Vec<u8>) -> Result<(), String> {
+        let answer = self
+            .http
+            .post(url)
+            .timeout(Duration::from_secs(20))
+            .header("content-type", "application/octet-stream")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| format!("{url} cannot be reached ({e})"))?;
+        if answer.status().is_success() {
+            return Ok(());
+        }
+        let status = answer.status();
+        let text = answer.text().await.unwrap_or_default();
+        let message = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_owned))
+            .unwrap_or(text);
+        Err(format!("{url} refused it ({status}): {message}"))
+    }
+
+    /// Sends an offer to a peer over the LAN, asking for the completed act to come back here.
+    pub async fn send_offer(&self, peer_url: &str, offer: &[u8]) -> Result<(), String> {
+        let base = peer_url.trim_end_matches('/');
+        let mut url = reqwest::Url::parse(&format!("{base}/handoff/offers"))
+            .map_err(|e| format!("{peer_url}: {e}"))?;
+        if let Some(me) = self.public_url() {
+            url.query_pairs_mut().append_pair("reply_to", &me);
+        }
+        self.post_to(url.as_str(), offer.to_vec()).await
+    }
+
+    /// Sends a completed handoff back to the releasing node.
+    pub async fn send_completion(&self, reply_to: &str, act: &[u8]) -> Result<(), String> {
+        let url = format!("{}/handoff/completions", reply_to.trim_end_matches('/'));
+        self.post_to(&url, act.to_vec()).await
+    }
+
+    fn public_url(&self) -> Option<String> {
+        // A node bound to every address cannot tell which one the peer reaches it at: the
+        // completed act then comes back by the next sync instead.
+        let bound = *self.bound.lock().unwrap_or_else(|p| p.into_inner());
+        bound
+            .filter(|a| !a.ip().is_unspecified())
+            .map(|a| format!("http://{a}"))
+    }
 }
 
 /// The delay before the next attempt with a peer after `failures` failures in a row: the
@@ -61,45 +300,14 @@ pub fn backoff(interval: Duration, failures: u32, jitter: f64) -> Duration {
 }
 
 async fn sync_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
-    let http = client(Duration::from_secs(120));
+    if shared.node.config.peers.is_empty() {
+        return;
+    }
     let interval = Duration::from_secs(shared.node.config.sync_interval_seconds);
     let mut rng = fastrand::Rng::new();
-    let peers = shared.node.config.peers.clone();
-    let mut failures: BTreeMap<String, u32> = BTreeMap::new();
     loop {
-        let mut worst = 0;
-        for peer in &peers {
-            let outcome = match shared.node.peer(peer) {
-                Ok(p) => sync_with(
-                    &http,
-                    Arc::clone(&shared.node.store),
-                    &shared.node.device,
-                    &p,
-                )
-                .await
-                .map_err(|e| e.to_string()),
-                Err(e) => Err(e.to_string()),
-            };
-            let count = failures.entry(peer.name.clone()).or_default();
-            let mut contacts = shared.contacts.lock().unwrap_or_else(|p| p.into_inner());
-            let contact = contacts.entry(peer.name.clone()).or_default();
-            match outcome {
-                Ok(summary) => {
-                    *count = 0;
-                    contact.last_success = Some(Timestamp::now().for_people());
-                    contact.last_error = None;
-                    info!(peer = %peer.name, documents = summary.documents, round_trips = summary.round_trips, "synced");
-                }
-                Err(e) => {
-                    *count += 1;
-                    contact.last_error = Some(e.clone());
-                    warn!(peer = %peer.name, error = %e, "sync failed; will retry");
-                }
-            }
-            contact.failures = *count;
-            worst = worst.max(*count);
-        }
-        let wait = backoff(interval, worst, rng.f64());
+        let _ = shared.sync_all(None).await;
+        let wait = backoff(interval, shared.worst_failures(), rng.f64());
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = stop.changed() => return,
@@ -135,31 +343,31 @@ pub async fn run(node: Node, on_listen: impl FnOnce(std::net::SocketAddr)) -> Re
         node.config.central_unit_codes(),
         tamga_sync::auth::DEFAULT_SKEW_SECONDS,
     ));
-    let shared = Arc::new(Shared {
-        node,
-        contacts: Mutex::new(BTreeMap::new()),
-    });
-    let app = router(endpoint).merge(
-        Router::new()
-            .route("/api/status", get(status))
-            .with_state(Arc::clone(&shared)),
-    );
+    let shared = Arc::new(Shared::new(node));
+    let app = router(endpoint)
+        .merge(crate::api::peers(Arc::clone(&shared)))
+        .merge(crate::api::local(Arc::clone(&shared)));
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}. Is another node running there? Set `listen` in the configuration or TAMGA_EDGE_LISTEN"))?;
-    on_listen(listener.local_addr().map_err(|e| e.to_string())?);
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    *shared.bound.lock().unwrap_or_else(|p| p.into_inner()) = Some(bound);
+    on_listen(bound);
     let (stop_tx, stop_rx) = watch::channel(false);
     let background = tokio::spawn(sync_loop(Arc::clone(&shared), stop_rx.clone()));
     let mut server_stop = stop_rx;
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            tokio::select! {
-                _ = shutdown_signal(stop_tx) => {}
-                _ = server_stop.changed() => {}
-            }
-        })
-        .await
-        .map_err(|e| e.to_string())?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        tokio::select! {
+            _ = shutdown_signal(stop_tx) => {}
+            _ = server_stop.changed() => {}
+        }
+    })
+    .await
+    .map_err(|e| e.to_string())?;
     background.abort();
     Ok(())
 }

@@ -190,6 +190,13 @@ impl CustodyOffer {
         self.id
     }
 
+    /// Checks the releasing officer's signature alone (the cryptography; [`CustodyOffer::review`]
+    /// checks it again with the officer's enrollment), so that an offer that does not verify is
+    /// not even kept.
+    pub fn verify_releasing(&self) -> Result<(), crate::signing::SignatureError> {
+        self.releasing.verify(&self.id)
+    }
+
     /// The receiving side's check. `known` are the acts this side holds for the consignment,
     /// `count` what the receiving officer counted, `reviewer` their key. On success the
     /// [`Review`] holds the assessment with the handoff in place, for the officer to read before

@@ -241,6 +241,17 @@ pub fn import(
     bytes: &[u8],
     me: &KeyId,
 ) -> Result<ImportReport, CarryError> {
+    import_with_progress(store, bytes, me, &mut |_, _| {})
+}
+
+/// [`import`], telling `progress(done, total)` after each document merged, for a person watching
+/// a large bundle go in.
+pub fn import_with_progress(
+    store: &tamga_store::Store,
+    bytes: &[u8],
+    me: &KeyId,
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<ImportReport, CarryError> {
     let bundle = open(bytes, &store.registry(), me)?;
     let mut docs = Vec::with_capacity(bundle.docs.len());
     for d in &bundle.docs {
@@ -252,8 +263,11 @@ pub fn import(
         documents: docs.len(),
         ..ImportReport::default()
     };
-    for (id, bytes) in docs {
+    let total = docs.len();
+    progress(0, total);
+    for (done, (id, bytes)) in docs.into_iter().enumerate() {
         let merged = store.apply_changes(&id, bytes)?;
+        progress(done + 1, total);
         if merged.seq.is_some() {
             report.changed += 1;
         }

@@ -207,6 +207,18 @@ pub async fn sync_with(
     device: &SigningKey,
     peer: &HttpPeer,
 ) -> Result<Summary, HttpSyncError> {
+    sync_with_progress(http, store, device, peer, &|_| {}).await
+}
+
+/// [`sync_with`], telling `progress` what the session has done so far after each round trip,
+/// for a person watching a first sync.
+pub async fn sync_with_progress(
+    http: &reqwest::Client,
+    store: Arc<Store>,
+    device: &SigningKey,
+    peer: &HttpPeer,
+    progress: &(dyn Fn(&Summary) + Sync),
+) -> Result<Summary, HttpSyncError> {
     let url = format!("{}{SYNC_PATH}", peer.url.trim_end_matches('/'));
     let mut initiator = Initiator::new(&store, peer.key.clone(), peer.scope.clone());
     let mut request = tokio::task::block_in_place(|| initiator.start())?;
@@ -258,7 +270,10 @@ pub async fn sync_with(
         let response: Response =
             frame::decode(&bytes).map_err(|e| HttpSyncError::Frame(e, url.clone()))?;
         match tokio::task::block_in_place(|| initiator.receive(response))? {
-            Step::Send(next) => request = next,
+            Step::Send(next) => {
+                progress(initiator.summary());
+                request = next
+            }
             Step::Done(summary) => {
                 info!(peer = %peer.url, ?summary, "sync session complete");
                 return Ok(summary);

@@ -273,6 +273,11 @@ impl<'s> Initiator<'s> {
         }
     }
 
+    /// What the session has done so far.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
     /// The first request.
     pub fn start(&mut self) -> Result<Request, SyncError> {
         self.store.reset_sync(self.peer.as_str());

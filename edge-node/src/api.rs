@@ -1,0 +1,608 @@
+//! The node's HTTP surface besides sync: the web UI and the local JSON API for the officer at
+//! this device (loopback only), and the handoff endpoints for peers on the LAN. The contract is
+//! `docs/edge-api.md`. Handlers are thin: they call [`crate::desk`] off the async workers.
+
+use crate::desk::{CountForm, DeskError};
+use crate::offers::Via;
+use crate::qr::{self, Carried};
+use crate::serve::Shared;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tamga_core::{ActId, ConsignmentId, KeyId, Timestamp};
+use tracing::{info, warn};
+
+/// The largest upload accepted (a bundle file or a photo).
+pub const MAX_UPLOAD_BYTES: usize = 256 * 1024 * 1024;
+/// The largest JSON form accepted.
+pub const MAX_FORM_BYTES: usize = 1024 * 1024;
+
+/// An error answer: `{"error": "..."}` with its status.
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl From<DeskError> for ApiError {
+    fn from(e: DeskError) -> Self {
+        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        ApiError(status, e.to_string())
+    }
+}
+
+fn bad(message: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, message.into())
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// Runs desk work off the async workers.
+async fn desk<T: Send + 'static>(
+    shared: &Arc<Shared>,
+    work: impl FnOnce(&crate::node::Node) -> Result<T, DeskError> + Send + 'static,
+) -> ApiResult<T> {
+    let shared = Arc::clone(shared);
+    tokio::task::spawn_blocking(move || work(&shared.node))
+        .await
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .map_err(ApiError::from)
+}
+
+fn act_id(text: &str) -> ApiResult<ActId> {
+    ActId::from_hex(text).map_err(|e| bad(e.to_string()))
+}
+
+fn consignment_id(text: &str) -> ApiResult<ConsignmentId> {
+    ConsignmentId::new(text).map_err(|e| bad(e.to_string()))
+}
+
+// ---- the officer's side: UI and /api ----
+
+const INDEX_HTML: &str = include_str!("../ui/index.html");
+const APP_JS: &str = include_str!("../ui/app.js");
+const I18N_JS: &str = include_str!("../ui/i18n.js");
+const STYLE_CSS: &str = include_str!("../ui/style.css");
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Requests to the UI and `/api` must come from this device, name it in `Host` (no DNS
+/// rebinding), and a POST must be JSON or a marked upload (no cross-site form posts).
+async fn local_only(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let host_ok = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(is_loopback_host)
+        .unwrap_or(false);
+    if !peer.ip().is_loopback() || !host_ok {
+        return ApiError(
+            StatusCode::FORBIDDEN,
+            "the officer's UI and API answer only on this device (open http://127.0.0.1:<port>/ here)"
+                .into(),
+        )
+        .into_response();
+    }
+    if request.method() == axum::http::Method::POST {
+        let headers = request.headers();
+        let json = headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        let upload = headers.get("x-tamga-upload").is_some();
+        if !json && !upload {
+            return bad("send JSON (Content-Type: application/json), or an upload with the header X-Tamga-Upload: 1").into_response();
+        }
+    }
+    next.run(request).await
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host)
+    };
+    name == "localhost"
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+async fn status(State(shared): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
+    let answer = {
+        let shared = Arc::clone(&shared);
+        tokio::task::spawn_blocking(move || shared.status_answer())
+            .await
+            .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+    };
+    answer
+        .map(Json)
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+}
+
+async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
+    let list = desk(&s, |n| n.officers()).await?;
+    Ok(Json(json!(list)))
+}
+
+async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
+    let list = desk(&s, |n| Ok(n.enrolled())).await?;
+    Ok(Json(json!(list)))
+}
+
+async fn consignments(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
+    let rows = desk(&s, |n| n.consignments()).await?;
+    Ok(Json(json!(rows)))
+}
+
+async fn consignment(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id = consignment_id(&id)?;
+    let view = desk(&s, move |n| n.consignment_view(&id)).await?;
+    Ok(Json(json!(view)))
+}
+
+async fn record_act(
+    State(s): State<Arc<Shared>>,
+    Json(form): Json<Value>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let recorded = desk(&s, move |n| n.record_form(form)).await?;
+    info!(act = %recorded.act.short(), kind = %recorded.kind, "act recorded");
+    Ok((StatusCode::CREATED, Json(json!(recorded))))
+}
+
+#[derive(Deserialize)]
+struct TextForm {
+    text: String,
+}
+
+/// The text of an upload: JSON `{"text": ...}`, or raw bytes that are a photo of a QR code or
+/// a text file.
+fn upload_text(headers: &HeaderMap, body: &[u8]) -> ApiResult<(String, Via)> {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if json {
+        let form: TextForm = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
+        let via = if form.text.trim_start().starts_with("tamga:") {
+            Via::Qr
+        } else {
+            Via::File
+        };
+        return Ok((form.text, via));
+    }
+    let is_picture = body.starts_with(b"\x89PNG") || body.starts_with(&[0xff, 0xd8, 0xff]);
+    if is_picture {
+        let text = qr::read_photo(body).map_err(|e| bad(e.to_string()))?;
+        return Ok((text, Via::Qr));
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|_| bad("the file is neither text nor a PNG or JPEG photo"))?;
+    Ok((text.to_owned(), Via::File))
+}
+
+/// Offer bytes from a file's text or a QR code's text.
+fn offer_bytes(text: &str) -> ApiResult<Vec<u8>> {
+    let text = text.trim();
+    if text.starts_with("tamga:") {
+        let (what, bytes) = qr::from_text(text).map_err(|e| bad(e.to_string()))?;
+        if what != Carried::Offer {
+            return Err(bad(
+                "this code holds a completed act, not an offer: import it as an act",
+            ));
+        }
+        Ok(bytes)
+    } else {
+        Ok(text.as_bytes().to_vec())
+    }
+}
+
+async fn import_acts(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let (text, _) = upload_text(&headers, &body)?;
+    let new = desk(&s, move |n| n.record_acts_text(&text)).await?;
+    Ok(Json(json!({ "new": new })))
+}
+
+#[derive(Deserialize)]
+struct ActPath {
+    id: String,
+}
+
+async fn act_of(s: &Arc<Shared>, id: &str) -> ApiResult<tamga_core::SignedAct> {
+    let id = act_id(id)?;
+    // An act is found through the offer it completes, or through any consignment held here.
+    desk(s, move |n| {
+        if let Ok(view) = n.offer(&id) {
+            let consignment = ConsignmentId::new(view.consignment.clone())
+                .map_err(|e| DeskError::NotFound(e.to_string()))?;
+            return n.act(&consignment, &id);
+        }
+        for row in n.consignments()? {
+            let c = ConsignmentId::new(row.consignment)
+                .map_err(|e| DeskError::NotFound(e.to_string()))?;
+            if let Ok(act) = n.act(&c, &id) {
+                return Ok(act);
+            }
+        }
+        Err(DeskError::NotFound(format!("no act {id} on this node")))
+    })
+    .await
+}
+
+async fn act_file(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
+    let act = act_of(&s, &p.id).await?;
+    Ok(download(act.encode(), &format!("{}.act", act.id().short())))
+}
+
+async fn act_qr(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
+    let act = act_of(&s, &p.id).await?;
+    svg_answer(&qr::to_text(Carried::Act, &act.encode()))
+}
+
+fn svg_answer(text: &str) -> ApiResult<Response> {
+    let svg =
+        qr::svg(text).map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
+}
+
+fn png_answer(text: &str) -> ApiResult<Response> {
+    let png =
+        qr::png(text).map_err(|e| ApiError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
+}
+
+fn download(bytes: Vec<u8>, name: &str) -> Response {
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+        .unwrap_or(HeaderValue::from_static("attachment"));
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+struct OfferForm {
+    #[serde(default)]
+    send_to: Option<String>,
+    #[serde(flatten)]
+    rest: Value,
+}
+
+async fn make_offer(
+    State(s): State<Arc<Shared>>,
+    Json(form): Json<OfferForm>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let send_to = match &form.send_to {
+        Some(name) if !name.is_empty() => Some(
+            s.node
+                .config
+                .peers
+                .iter()
+                .find(|p| &p.name == name)
+                .cloned()
+                .ok_or_else(|| bad(format!("send_to: no peer named {name:?} is configured")))?,
+        ),
+        _ => None,
+    };
+    let rest = form.rest;
+    let offer = desk(&s, move |n| n.make_offer(rest)).await?;
+    let mut answer = json!({ "offer": offer.id(), "sent": false, "send_error": null });
+    if let Some(peer) = send_to {
+        match s.send_offer(&peer.url, &offer.encode()).await {
+            Ok(()) => answer["sent"] = json!(true),
+            Err(e) => {
+                warn!(peer = %peer.name, error = %e, "offer not delivered over the LAN");
+                answer["send_error"] = json!(format!(
+                    "the offer is kept here but could not be sent to {}: {e}. Show its QR code or hand over the file",
+                    peer.name
+                ));
+            }
+        }
+    }
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+async fn list_offers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
+    let list = desk(&s, |n| n.offer_list()).await?;
+    Ok(Json(json!(list)))
+}
+
+async fn get_offer(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Json<Value>> {
+    let id = act_id(&p.id)?;
+    let view = desk(&s, move |n| n.offer(&id)).await?;
+    Ok(Json(json!(view)))
+}
+
+async fn offer_bytes_of(s: &Arc<Shared>, id: &str) -> ApiResult<Vec<u8>> {
+    let id = act_id(id)?;
+    desk(s, move |n| Ok(n.offers().find(&id)?.1.encode())).await
+}
+
+async fn offer_file(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
+    let bytes = offer_bytes_of(&s, &p.id).await?;
+    Ok(download(
+        bytes,
+        &format!("{}.offer", &p.id[..12.min(p.id.len())]),
+    ))
+}
+
+async fn offer_qr(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
+    let bytes = offer_bytes_of(&s, &p.id).await?;
+    svg_answer(&qr::to_text(Carried::Offer, &bytes))
+}
+
+async fn offer_qr_png(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
+    let bytes = offer_bytes_of(&s, &p.id).await?;
+    png_answer(&qr::to_text(Carried::Offer, &bytes))
+}
+
+async fn import_offer(
+    State(s): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (text, via) = upload_text(&headers, &body)?;
+    let bytes = offer_bytes(&text)?;
+    let offer = desk(&s, move |n| n.receive_offer(&bytes, via, None)).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "offer": offer.id(), "direction": "incoming" })),
+    ))
+}
+
+async fn review_offer(
+    State(s): State<Arc<Shared>>,
+    Path(p): Path<ActPath>,
+    Json(count): Json<CountForm>,
+) -> ApiResult<Json<Value>> {
+    let id = act_id(&p.id)?;
+    let (_, _, review) = desk(&s, move |n| n.review_offer(&id, &count)).await?;
+    Ok(Json(json!({
+        "assessment": review.assessment,
+        "new_discrepancies": review.new_discrepancies,
+    })))
+}
+
+async fn countersign(
+    State(s): State<Arc<Shared>>,
+    Path(p): Path<ActPath>,
+    Json(count): Json<CountForm>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let id = act_id(&p.id)?;
+    let (act, reply_to) = desk(&s, move |n| n.countersign(&id, &count)).await?;
+    info!(act = %act.id().short(), "handoff countersigned");
+    let mut returned = false;
+    let mut return_error = None;
+    if let Some(url) = reply_to {
+        match s.send_completion(&url, &act.encode()).await {
+            Ok(()) => returned = true,
+            Err(e) => return_error = Some(e),
+        }
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "act": act.id(), "returned": returned, "return_error": return_error })),
+    ))
+}
+
+async fn sync_now(State(s): State<Arc<Shared>>) -> ApiResult<(StatusCode, Json<Value>)> {
+    if s.node.config.peers.is_empty() {
+        return Err(bad(
+            "no peers are configured: add one with `tamga-edge add-peer`",
+        ));
+    }
+    let job = s.jobs.start("sync");
+    let shared = Arc::clone(&s);
+    tokio::spawn(async move {
+        let outcome = shared.sync_all(Some(job)).await;
+        shared.jobs.finish(job, outcome);
+    });
+    Ok((StatusCode::ACCEPTED, Json(json!({ "job": job }))))
+}
+
+#[derive(Deserialize)]
+struct ExportForm {
+    #[serde(default, rename = "for")]
+    for_key: Option<String>,
+}
+
+async fn export_bundle(
+    State(s): State<Arc<Shared>>,
+    Json(form): Json<ExportForm>,
+) -> ApiResult<Response> {
+    let for_key = match form.for_key.filter(|k| !k.is_empty()) {
+        Some(k) => Some(KeyId::new(k).map_err(|e| bad(format!("for: {e}")))?),
+        None => None,
+    };
+    let bytes = desk(&s, move |n| n.export_bundle(for_key.as_ref(), 0)).await?;
+    Ok(download(bytes, "tamga.bundle"))
+}
+
+async fn import_bundle(
+    State(s): State<Arc<Shared>>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let job = s.jobs.start("import bundle");
+    let shared = Arc::clone(&s);
+    tokio::task::spawn_blocking(move || {
+        let mut progress =
+            |done: usize, total: usize| shared.jobs.progress(job, done as u64, total as u64);
+        let outcome = shared
+            .node
+            .import_bundle(&body, &mut progress)
+            .map(|r| {
+                format!(
+                    "{} documents, {} changed, {} new acts, {} left out",
+                    r.documents, r.changed, r.new_acts, r.rejected
+                )
+            })
+            .map_err(|e| e.to_string());
+        shared.jobs.finish(job, outcome);
+    });
+    Ok((StatusCode::ACCEPTED, Json(json!({ "job": job }))))
+}
+
+async fn get_job(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<u64>,
+) -> ApiResult<Json<crate::jobs::Job>> {
+    s.jobs
+        .get(id)
+        .map(Json)
+        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("no job {id}")))
+}
+
+/// The UI and the local API.
+pub fn local(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }),
+        )
+        .route(
+            "/app.js",
+            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        .route(
+            "/i18n.js",
+            get(|| async { asset("text/javascript; charset=utf-8", I18N_JS) }),
+        )
+        .route(
+            "/style.css",
+            get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }),
+        )
+        .route("/api/status", get(status))
+        .route("/api/officers", get(officers))
+        .route("/api/registry", get(registry))
+        .route("/api/consignments", get(consignments))
+        .route("/api/consignments/{id}", get(consignment))
+        .route("/api/acts", post(record_act))
+        .route("/api/acts/import", post(import_acts))
+        .route("/api/acts/{id}/file", get(act_file))
+        .route("/api/acts/{id}/qr.svg", get(act_qr))
+        .route("/api/offers", post(make_offer).get(list_offers))
+        .route("/api/offers/import", post(import_offer))
+        .route("/api/offers/{id}", get(get_offer))
+        .route("/api/offers/{id}/file", get(offer_file))
+        .route("/api/offers/{id}/qr.svg", get(offer_qr))
+        .route("/api/offers/{id}/qr.png", get(offer_qr_png))
+        .route("/api/offers/{id}/review", post(review_offer))
+        .route("/api/offers/{id}/countersign", post(countersign))
+        .route("/api/sync", post(sync_now))
+        .route("/api/bundles/export", post(export_bundle))
+        .route("/api/bundles/import", post(import_bundle))
+        .route("/api/jobs/{id}", get(get_job))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        .layer(middleware::from_fn(local_only))
+        .with_state(shared)
+}
+
+// ---- the peers' side: handoffs over the LAN ----
+
+#[derive(Deserialize)]
+struct ReplyTo {
+    reply_to: Option<String>,
+}
+
+async fn peer_offer(
+    State(s): State<Arc<Shared>>,
+    Query(q): Query<ReplyTo>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let reply_to = q
+        .reply_to
+        .filter(|u| u.starts_with("http://") || u.starts_with("https://"));
+    let offer = desk(&s, move |n| n.receive_offer(&body, Via::Lan, reply_to)).await?;
+    info!(offer = %offer.id().short(), "offer received over the LAN");
+    Ok((StatusCode::CREATED, Json(json!({ "offer": offer.id() }))))
+}
+
+async fn peer_completion(
+    State(s): State<Arc<Shared>>,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let recorded = desk(&s, move |n| n.receive_completion(&body)).await?;
+    info!(act = %recorded.act.short(), "completed handoff received over the LAN");
+    Ok((StatusCode::CREATED, Json(json!(recorded))))
+}
+
+/// The handoff endpoints for peers.
+pub fn peers(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/handoff/offers", post(peer_offer))
+        .route("/handoff/completions", post(peer_completion))
+        .layer(DefaultBodyLimit::max(
+            crate::offers::MAX_OFFER_BYTES as usize,
+        ))
+        .with_state(shared)
+}
+
+/// The time, for answers people read.
+pub fn now_json() -> Value {
+    let now = Timestamp::now();
+    json!({ "now": now, "now_for_people": now.for_people() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_names_count_as_this_device() {
+        for ok in [
+            "127.0.0.1:7300",
+            "localhost:7300",
+            "[::1]:7300",
+            "127.0.0.1",
+            "localhost",
+        ] {
+            assert!(is_loopback_host(ok), "{ok}");
+        }
+        for no in [
+            "evil.example:7300",
+            "192.168.1.5:7300",
+            "[fe80::1]:7300",
+            "localhost.evil.example",
+        ] {
+            assert!(!is_loopback_host(no), "{no}");
+        }
+    }
+}
