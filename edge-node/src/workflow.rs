@@ -59,8 +59,10 @@ fn with_time(form: Value, at: Timestamp) -> Result<Map<String, Value>, FormError
     Ok(object)
 }
 
-fn decode_body(object: Map<String, Value>) -> Result<ActBody, FormError> {
-    let body: ActBody = serde_path_to_error::deserialize(Value::Object(object)).map_err(|e| {
+/// Reads one act kind's fields, naming the field at fault (an internally tagged enum would
+/// lose the path).
+fn fields<T: serde::de::DeserializeOwned>(object: Map<String, Value>) -> Result<T, FormError> {
+    serde_path_to_error::deserialize(Value::Object(object)).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
         if path == "." {
@@ -68,7 +70,28 @@ fn decode_body(object: Map<String, Value>) -> Result<ActBody, FormError> {
         } else {
             FormError(format!("{path}: {inner}"))
         }
-    })?;
+    })
+}
+
+fn decode_body(mut object: Map<String, Value>) -> Result<ActBody, FormError> {
+    let kind = match object.remove("kind") {
+        Some(Value::String(k)) => k,
+        _ => return Err(FormError("kind: which act (seal_checked, ...)".into())),
+    };
+    let body = match kind.as_str() {
+        "consignment_registered" => ActBody::ConsignmentRegistered(fields(object)?),
+        "seal_applied" => ActBody::SealApplied(fields(object)?),
+        "seal_checked" => ActBody::SealChecked(fields(object)?),
+        "seal_removed" => ActBody::SealRemoved(fields(object)?),
+        "seal_replaced" => ActBody::SealReplaced(fields(object)?),
+        "escort_assigned" => ActBody::EscortAssigned(fields(object)?),
+        "custody_transferred" => ActBody::CustodyTransferred(fields(object)?),
+        "incident_reported" => ActBody::IncidentReported(fields(object)?),
+        "position_reported" => ActBody::PositionReported(fields(object)?),
+        "arrival_notified" => ActBody::ArrivalNotified(fields(object)?),
+        "consignment_delivered" => ActBody::ConsignmentDelivered(fields(object)?),
+        other => return Err(FormError(format!("kind: {other:?} is not an act recorded here"))),
+    };
     body.check_content()
         .map_err(|e| FormError(format!("{}: {}", e.field, e.problem)))?;
     Ok(body)
@@ -294,7 +317,7 @@ mod tests {
         let mut form = seal_check_form(&story);
         form["state"] = json!("broken");
         let e = act_from_form(form, story.t(60)).unwrap_err();
-        assert!(e.0.contains("`broken`") && e.0.contains("intact"), "{e}");
+        assert!(e.0.starts_with("state:") && e.0.contains("intact"), "{e}");
 
         let mut form = seal_check_form(&story);
         form["kind"] = json!("custody_transferred");
@@ -324,7 +347,7 @@ mod tests {
             None,
         )
         .unwrap_err();
-        assert!(e.0.contains("gross_mass"), "{e}");
+        assert!(e.0.starts_with("gross_mass.value:"), "{e}");
     }
 
     #[test]
