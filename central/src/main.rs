@@ -18,7 +18,8 @@ use tamga_core::{Role, SignedAct, Timestamp};
 
 const AFTER_HELP: &str = "\
 Setting up, step by step:
-  1. tamga-central --data-dir /var/lib/tamga-central init --unit HQ-RECON
+  0. export TAMGA_CENTRAL_DIR=/var/lib/tamga-central   (or give --data-dir to every command)
+  1. tamga-central init --unit HQ-RECON
      Creates the customs authority key and prints it with its fingerprint. Back up
      authority.key offline: it cannot be replaced without re-enrolling every node.
   2. On each post PC or vehicle tablet, `tamga-edge init ... --authority <the key>` prints
