@@ -231,7 +231,8 @@
   function centralPeer(peers) {
     const names = Object.keys(peers || {});
     if (!names.length) return null;
-    const name = names.find((n) => /central/i.test(n)) || names[0];
+    const name =
+      names.find((n) => peers[n] && peers[n].central === true) || names.find((n) => /central/i.test(n)) || names[0];
     return { name, peer: peers[name] };
   }
 
@@ -264,9 +265,12 @@
       let kind = p.last_success ? 'ok' : 'warn';
       if (p.last_error) {
         kind = 'bad';
-        value += ` — ${t('hdr.last_error')}: ${p.last_error}`;
+        const e = String(p.last_error);
+        value += ` — ${t('hdr.last_error')}: ${e.length > 90 ? e.slice(0, 90) + '…' : e}`;
       }
-      box.append(chip('hdr-central', t('hdr.last_contact', { peer: c.name }), value, kind));
+      const el = chip('hdr-central', t('hdr.last_contact', { peer: c.name }), value, kind);
+      if (p.last_error) el.title = String(p.last_error);
+      box.append(el);
     } else {
       box.append(chip('hdr-central', t('hdr.last_contact_none'), t('hdr.no_peers'), 'warn'));
     }
@@ -1075,6 +1079,7 @@
     };
     input.addEventListener('input', update);
     input.addEventListener('change', update);
+    input.addEventListener('blur', () => input.classList.add('touched'));
     if (opts.type === 'checkbox') {
       return h('div', { class: 'field check' }, h('label', { for: id }, input, h('span', {}, opts.label)), opts.hint ? h('small', { class: 'hint' }, opts.hint) : null);
     }
@@ -1163,7 +1168,7 @@
     const draw = () => {
       clear(box);
       const p = getPath(model, path);
-      box.append(
+      append(box, [
         h('legend', {}, t('f.place')),
         row(
           field(model, [...path, 'type'], {
@@ -1188,7 +1193,7 @@
               }),
             )
           : null,
-      );
+      ]);
     };
     draw();
     return box;
@@ -1654,20 +1659,21 @@
             addLabel: t('btn.add_goods'),
             blank: blankGoods,
             row: (p) => [
+              h('p', { class: 'hint' }, t('hint.decimal')),
               row(
                 field(m, [...p, 'hs_code'], { label: t('f.hs_code'), required: true, inputmode: 'numeric', mono: true, pattern: '[0-9]{6,10}', hint: t('hint.hs_code') }),
                 field(m, [...p, 'description'], { label: t('f.description'), required: true, wide: true }),
               ),
               row(
-                decimalField(m, [...p, 'quantity', 'value'], t('f.quantity'), { required: true }),
+                decimalField(m, [...p, 'quantity', 'value'], t('f.quantity'), { required: true, hint: null }),
                 field(m, [...p, 'quantity', 'unit'], { label: t('f.unit_of'), type: 'select', options: enumOptions('unit', QUANTITY_UNITS) }),
-                decimalField(m, [...p, 'net_mass', 'value'], t('f.net_mass'), { required: true }),
+                decimalField(m, [...p, 'net_mass', 'value'], t('f.net_mass'), { required: true, hint: null }),
                 field(m, [...p, 'net_mass', 'unit'], { label: t('f.unit_of'), type: 'select', options: enumOptions('unit', MASS_UNITS) }),
               ),
               row(
-                decimalField(m, [...p, 'gross_mass', 'value'], t('f.gross_mass'), { required: true }),
+                decimalField(m, [...p, 'gross_mass', 'value'], t('f.gross_mass'), { required: true, hint: null }),
                 field(m, [...p, 'gross_mass', 'unit'], { label: t('f.unit_of'), type: 'select', options: enumOptions('unit', MASS_UNITS) }),
-                decimalField(m, [...p, 'value', 'amount'], t('f.value'), { required: true }),
+                decimalField(m, [...p, 'value', 'amount'], t('f.value'), { required: true, hint: null }),
                 field(m, [...p, 'value', 'currency'], { label: t('f.currency'), required: true, upper: true, mono: true, pattern: '[A-Z]{3}', hint: t('hint.currency') }),
               ),
             ],
