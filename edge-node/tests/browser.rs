@@ -266,11 +266,13 @@ async fn browser(driver_port: u16, profile: &Path) -> Client {
 }
 
 async fn find(c: &Client, css: &str) -> Element {
-    c.wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("no element {css}: {e}"))
+    match c.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
+        Ok(el) => el,
+        Err(e) => {
+            let text = page_text(c).await;
+            panic!("no element {css}: {e}; the page says:\n{text}")
+        }
+    }
 }
 
 /// Clicks, scrolling the element to the middle of the screen first (the header is sticky).
@@ -682,7 +684,14 @@ async fn steps(c: &Client, story: &Story, post: &str, vehicle: &str, screenshot:
         story.escort_lead.id.as_str()
     );
     click_css(c, "[data-test=review]").await;
-    find(c, "[data-test=no-new-discrepancies]").await;
+    find(c, "#countersign-form").await;
+    assert!(
+        c.find(Locator::Css("[data-test=no-new-discrepancies]"))
+            .await
+            .is_ok(),
+        "the review says the handoff adds no discrepancy: {}",
+        page_text(c).await
+    );
     assert!(
         c.find_all(Locator::Css("[data-test=new-discrepancy]"))
             .await
