@@ -312,12 +312,9 @@ async fn make_offer(
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let send_to = match &form.send_to {
         Some(name) if !name.is_empty() => Some(
-            s.node
-                .config
-                .peers
-                .iter()
+            s.peers()
+                .into_iter()
                 .find(|p| &p.name == name)
-                .cloned()
                 .ok_or_else(|| bad(format!("send_to: no peer named {name:?} is configured")))?,
         ),
         _ => None,
@@ -424,7 +421,7 @@ async fn countersign(
 }
 
 async fn sync_now(State(s): State<Arc<Shared>>) -> ApiResult<(StatusCode, Json<Value>)> {
-    if s.node.config.peers.is_empty() {
+    if s.peers().is_empty() {
         return Err(bad(
             "no peers are configured: add one with `tamga-edge add-peer`",
         ));

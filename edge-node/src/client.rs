@@ -266,6 +266,34 @@ impl Client {
         })
     }
 
+    /// Syncs with every configured peer now, or with the one named; returns a line per peer.
+    pub fn sync(self, peer: Option<&str>) -> Result<String, String> {
+        match self {
+            Client::Local(n) => {
+                let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+                let shared = crate::serve::Shared::new(*n);
+                runtime.block_on(shared.sync_named(peer))
+            }
+            _ => {
+                if peer.is_some() {
+                    return Err("the running node syncs with all its peers at once: leave out --peer, or stop it first".into());
+                }
+                let answer = self.call("POST", "/api/sync", Some(json!({})))?;
+                let job = answer["job"].as_u64().unwrap_or(0);
+                loop {
+                    std::thread::sleep(Duration::from_millis(200));
+                    let state = self.call("GET", &format!("/api/jobs/{job}"), None)?;
+                    if state["finished"] == true {
+                        return match state["error"].as_str() {
+                            Some(e) => Err(e.to_owned()),
+                            None => Ok(state["result"].as_str().unwrap_or("").to_owned()),
+                        };
+                    }
+                }
+            }
+        }
+    }
+
     /// Records signed acts from text (a file's lines, or a `tamga:act:` code).
     pub fn import_acts(&self, text: &str) -> Result<Value, String> {
         match self {

@@ -111,7 +111,7 @@ impl Config {
     pub fn save(&self, dir: &Path) -> Result<(), ConfigError> {
         let path = dir.join(FILE_NAME);
         let text = toml::to_string_pretty(self).expect("the configuration serializes");
-        std::fs::write(&path, text).map_err(|source| ConfigError::Io {
+        crate::files::write_atomic(&path, text.as_bytes()).map_err(|source| ConfigError::Io {
             path: path.display().to_string(),
             source,
         })

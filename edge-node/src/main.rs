@@ -8,8 +8,6 @@ use serde_json::{json, Value};
 use sha2::Digest;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
 use tamga_core::ActId;
 use tamga_core::{ConsignmentId, KeyId, Timestamp};
 use tamga_edge::client::Client;
@@ -535,57 +533,22 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::AddPeer { name, url, key } => {
-            let mut node = Node::open(&dir).map_err(|e| e.to_string())?;
-            node.config.peers.retain(|p| p.name != name);
-            node.config.peers.push(PeerConfig {
+            // Only the configuration changes: a running node reads its peers again each round.
+            let mut config = tamga_edge::config::Config::load(&dir).map_err(|e| e.to_string())?;
+            config.peers.retain(|p| p.name != name);
+            config.peers.push(PeerConfig {
                 name: name.clone(),
                 url,
                 key,
             });
-            node.config.check()?;
-            node.config.save(&dir).map_err(|e| e.to_string())?;
+            config.check()?;
+            config.save(&dir).map_err(|e| e.to_string())?;
             println!("peer {name} added");
             Ok(())
         }
         Command::Sync { peer } => {
-            let node = Node::open(&dir).map_err(|e| e.to_string())?;
-            let peers: Vec<PeerConfig> = node
-                .config
-                .peers
-                .iter()
-                .filter(|p| peer.as_ref().is_none_or(|n| &p.name == n))
-                .cloned()
-                .collect();
-            if peers.is_empty() {
-                return Err("no such peer configured: add one with `tamga-edge add-peer`".into());
-            }
-            let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-            let http = tamga_sync::http::client(Duration::from_secs(120));
-            let mut failed = 0;
-            for p in peers {
-                let target = node.peer(&p).map_err(|e| e.to_string())?;
-                let outcome = runtime.block_on(tamga_sync::http::sync_with(
-                    &http,
-                    Arc::clone(&node.store),
-                    &node.device,
-                    &target,
-                ));
-                match outcome {
-                    Ok(s) => println!(
-                        "{}: synced, {} documents, {} round trips",
-                        p.name, s.documents, s.round_trips
-                    ),
-                    Err(e) => {
-                        failed += 1;
-                        eprintln!("{}: {e}", p.name);
-                    }
-                }
-            }
-            if failed > 0 {
-                return Err(format!(
-                    "{failed} peer(s) could not be synced; nothing recorded here was lost"
-                ));
-            }
+            let lines = Client::open(&dir)?.sync(peer.as_deref())?;
+            println!("{lines}");
             Ok(())
         }
         Command::ExportBundle {

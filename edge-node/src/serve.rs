@@ -102,6 +102,14 @@ impl Shared {
         }
     }
 
+    /// The configured peers, read again from the configuration file so that `add-peer` takes
+    /// effect on a running node (the ones read at start if the file cannot be read now).
+    pub fn peers(&self) -> Vec<crate::config::PeerConfig> {
+        crate::config::Config::load(&self.node.dir)
+            .map(|c| c.peers)
+            .unwrap_or_else(|_| self.node.config.peers.clone())
+    }
+
     fn contacts(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, PeerContact>> {
         self.contacts.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -116,8 +124,9 @@ impl Shared {
     /// `GET /api/status`: the node, its peers, pending changes, running jobs.
     pub fn status_answer(&self) -> Result<Value, crate::node::NodeError> {
         let status = self.node.status()?;
+        let configured = self.peers();
         let mut peers = self.contacts().clone();
-        for p in &self.node.config.peers {
+        for p in &configured {
             let c = peers.entry(p.name.clone()).or_default();
             c.url = p.url.clone();
             c.central = self
@@ -131,7 +140,7 @@ impl Shared {
                 .changed_since_limit(c.sent_position, MAX_PENDING_COUNTED)?
                 .len();
         }
-        peers.retain(|name, _| self.node.config.peers.iter().any(|p| &p.name == name));
+        peers.retain(|name, _| configured.iter().any(|p| &p.name == name));
         let pending = peers
             .values()
             .filter(|c| c.central)
@@ -212,24 +221,50 @@ impl Shared {
     }
 
     /// Syncs with every configured peer in turn (one round at a time on this node). Returns a
-    /// line for people, or the failures.
+    /// line per peer for people, or the failures.
     pub async fn sync_all(&self, job: Option<u64>) -> Result<String, String> {
+        let peers = self.peers();
+        self.sync_peers(&peers, job).await
+    }
+
+    /// Syncs with the configured peer `name`, or with all of them.
+    pub async fn sync_named(&self, name: Option<&str>) -> Result<String, String> {
+        let peers: Vec<_> = self
+            .peers()
+            .into_iter()
+            .filter(|p| name.is_none_or(|n| p.name == n))
+            .collect();
+        if peers.is_empty() {
+            return Err("no such peer configured: add one with `tamga-edge add-peer`".into());
+        }
+        self.sync_peers(&peers, None).await
+    }
+
+    async fn sync_peers(
+        &self,
+        peers: &[crate::config::PeerConfig],
+        job: Option<u64>,
+    ) -> Result<String, String> {
         let _one_at_a_time = self.sync_lock.lock().await;
         let mut done = Vec::new();
         let mut failed = Vec::new();
-        for peer in &self.node.config.peers {
+        for peer in peers {
             match self.sync_peer(peer, job).await {
                 Ok(s) => done.push(format!(
-                    "{}: {} documents, {} round trips",
+                    "{}: synced, {} documents, {} round trips",
                     peer.name, s.documents, s.round_trips
                 )),
                 Err(e) => failed.push(format!("{}: {e}", peer.name)),
             }
         }
         if failed.is_empty() {
-            Ok(done.join("; "))
+            Ok(done.join("\n"))
         } else {
-            Err(failed.join("; "))
+            failed.extend(done);
+            Err(format!(
+                "{}\nnothing recorded here was lost; the sync will be tried again",
+                failed.join("\n")
+            ))
         }
     }
 
@@ -300,9 +335,6 @@ pub fn backoff(interval: Duration, failures: u32, jitter: f64) -> Duration {
 }
 
 async fn sync_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
-    if shared.node.config.peers.is_empty() {
-        return;
-    }
     let interval = Duration::from_secs(shared.node.config.sync_interval_seconds);
     let mut rng = fastrand::Rng::new();
     loop {

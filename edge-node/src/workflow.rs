@@ -90,7 +90,11 @@ fn decode_body(mut object: Map<String, Value>) -> Result<ActBody, FormError> {
         "position_reported" => ActBody::PositionReported(fields(object)?),
         "arrival_notified" => ActBody::ArrivalNotified(fields(object)?),
         "consignment_delivered" => ActBody::ConsignmentDelivered(fields(object)?),
-        other => return Err(FormError(format!("kind: {other:?} is not an act recorded here"))),
+        other => {
+            return Err(FormError(format!(
+                "kind: {other:?} is not an act recorded here"
+            )))
+        }
     };
     body.check_content()
         .map_err(|e| FormError(format!("{}: {}", e.field, e.problem)))?;

@@ -1,6 +1,15 @@
-//! End to end with real `tamga-edge` processes on loopback: two nodes are created and enrolled,
-//! the post serves, the vehicle syncs its acts to it, the post stops cleanly on SIGTERM and shows
-//! the consignment; then a bundle carries the same the other way, and a tampered file is refused.
+//! End to end with real `tamga-edge` processes on loopback.
+//!
+//! - Sync: two nodes are created and enrolled, the post serves, the vehicle syncs its acts to it,
+//!   the post stops cleanly on SIGTERM and shows the consignment; then a bundle carries the same
+//!   the other way, and a tampered file is refused.
+//! - Handoff over the LAN: officers' keys go into each node's keystore; the airport post
+//!   registers, seals and assigns the escort from the CLI; both nodes serve; the post's officer
+//!   offers custody to the escort lead and sends the offer over the LAN; the vehicle syncs, its
+//!   officer reviews against their own count (a wrong count and a wrong PIN are refused and
+//!   change nothing) and countersigns; the completed act goes back to the post at once.
+//! - Handoff with no network: a bundle file carries the consignment, the offer travels as a photo
+//!   of its QR code, the completed act comes back as another QR code.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -26,6 +35,16 @@ fn edge(dir: &Path, args: &[&str]) -> (bool, String, String) {
 }
 
 fn init(dir: &Path, story: &Story, role: &str, unit: &str) -> KeyId {
+    init_listening(dir, story, role, unit, "127.0.0.1:0")
+}
+
+/// A free port on loopback, for a node whose peers must know its address before it starts.
+fn free_address() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().to_string()
+}
+
+fn init_listening(dir: &Path, story: &Story, role: &str, unit: &str, listen: &str) -> KeyId {
     let (ok, out, err) = edge(
         dir,
         &[
@@ -37,7 +56,7 @@ fn init(dir: &Path, story: &Story, role: &str, unit: &str) -> KeyId {
             "--authority",
             story.authority_id().as_str(),
             "--listen",
-            "127.0.0.1:0",
+            listen,
         ],
     );
     assert!(ok, "{err}");
@@ -46,6 +65,85 @@ fn init(dir: &Path, story: &Story, role: &str, unit: &str) -> KeyId {
         .find(|l| l.starts_with("device key: "))
         .expect("device key printed");
     KeyId::new(line.trim_start_matches("device key: ")).unwrap()
+}
+
+/// A serving node, killed if a test fails before stopping it.
+struct Serving(Option<std::process::Child>);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Starts `serve` and returns the process and its URL.
+fn serve(dir: &Path) -> (Serving, String) {
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("serve")
+        .env("TAMGA_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("address printed")
+        .to_owned();
+    (Serving(Some(child)), format!("http://{address}"))
+}
+
+/// Stops a serving node with SIGTERM and checks it stopped cleanly.
+fn stop(mut serving: Serving) {
+    let mut child = serving.0.take().expect("serving");
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "the node stops cleanly: {status}");
+}
+
+/// Runs a command with `input` on standard input (PINs, keys).
+fn edge_with_input(dir: &Path, args: &[&str], input: &str) -> (bool, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("TAMGA_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn json_of(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let (ok, out, err) = edge(dir, args);
+    assert!(ok, "{args:?}: {err}");
+    serde_json::from_str(&out).unwrap()
 }
 
 fn write_acts(path: &Path, acts: &[SignedAct]) {
@@ -87,24 +185,7 @@ fn a_vehicle_hands_its_records_to_a_post_over_the_lan_and_by_bundle() {
     assert!(ok, "{err}");
 
     // The post serves; the vehicle syncs with it.
-    let mut post = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(&post_dir)
-        .arg("serve")
-        .env("TAMGA_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(post.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("address printed")
-        .to_owned();
-    let url = format!("http://{address}");
+    let (post, url) = serve(&post_dir);
     let (ok, _, err) = edge(
         &vehicle_dir,
         &[
@@ -123,13 +204,7 @@ fn a_vehicle_hands_its_records_to_a_post_over_the_lan_and_by_bundle() {
     assert!(out.contains("department post: synced"), "{out}");
 
     // Graceful stop on SIGTERM, then the post shows what it received.
-    Command::new("kill")
-        .arg("-TERM")
-        .arg(post.id().to_string())
-        .status()
-        .unwrap();
-    let status = post.wait().unwrap();
-    assert!(status.success(), "the node stops cleanly: {status}");
+    stop(post);
     let (ok, out, err) = edge(&post_dir, &["show", story.consignment.as_str(), "--json"]);
     assert!(ok, "{err}");
     let shown: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -196,4 +271,335 @@ fn bad_command_lines_and_missing_nodes_have_distinct_exit_codes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("tamga-edge.toml"));
+}
+
+const AIRPORT_PIN: &str = "417417";
+const ESCORT_PIN: &str = "112011";
+
+/// A post at the airport and the escort vehicle, enrolled, each holding its officer's key.
+fn two_nodes(story: &Story, root: &Path) -> (std::path::PathBuf, std::path::PathBuf, KeyId, KeyId) {
+    let post_dir = root.join("airport");
+    let vehicle_dir = root.join("vehicle");
+    let post_key = init_listening(
+        &post_dir,
+        story,
+        "post",
+        fixtures::AIRPORT_POST,
+        &free_address(),
+    );
+    let vehicle_key = init_listening(
+        &vehicle_dir,
+        story,
+        "vehicle",
+        fixtures::ESCORT_UNIT,
+        &free_address(),
+    );
+    let mut registry = story.registry_acts();
+    registry.push(story.device_enrollment(&post_key, fixtures::AIRPORT_POST, "airport post PC"));
+    registry.push(story.device_enrollment(&vehicle_key, fixtures::ESCORT_UNIT, "escort tablet"));
+    let enrollment = root.join("enrollment.acts");
+    write_acts(&enrollment, &registry);
+    for (dir, officer, pin) in [
+        (&post_dir, &story.airport_officer, AIRPORT_PIN),
+        (&vehicle_dir, &story.escort_lead, ESCORT_PIN),
+    ] {
+        assert!(edge(dir, &["record", enrollment.to_str().unwrap()]).0);
+        let seed = hex::encode(officer.key.to_bytes());
+        let (ok, out, err) = edge_with_input(
+            dir,
+            &["officer", "import", "--holder", "officer"],
+            &format!("{seed}\n{pin}\n"),
+        );
+        assert!(ok && out.contains(officer.id.as_str()), "{out}{err}");
+    }
+    (post_dir, vehicle_dir, post_key, vehicle_key)
+}
+
+/// The airport post registers the diamonds (deadline tomorrow), seals them and assigns the
+/// escort, all from the CLI.
+fn register_seal_assign(story: &Story, post_dir: &Path, root: &Path) {
+    let mut form = serde_json::to_value(tamga_core::ActBody::ConsignmentRegistered(
+        story.registration_body(),
+    ))
+    .unwrap();
+    form.as_object_mut().unwrap().remove("at");
+    form["delivery_deadline"] =
+        serde_json::json!(tamga_core::Timestamp::now().plus_seconds(86_400));
+    let form_file = root.join("registration.json");
+    std::fs::write(&form_file, form.to_string()).unwrap();
+    let officer = story.airport_officer.id.as_str();
+    let pin = format!("{AIRPORT_PIN}\n");
+    let (ok, out, err) = edge_with_input(post_dir, &["act", form_file.to_str().unwrap()], &pin);
+    assert!(
+        ok && out.contains("recorded consignment_registered"),
+        "{out}{err}"
+    );
+    let c = story.consignment.as_str();
+    let (ok, out, err) = edge_with_input(
+        post_dir,
+        &[
+            "seal",
+            "apply",
+            "-c",
+            c,
+            "--officer",
+            officer,
+            "--seal",
+            "KG-0042137",
+            "--on",
+            "safe-bag, one place",
+        ],
+        &pin,
+    );
+    assert!(ok && out.contains("recorded seal_applied"), "{out}{err}");
+    let (ok, out, err) = edge_with_input(
+        post_dir,
+        &[
+            "escort",
+            "-c",
+            c,
+            "--officer",
+            officer,
+            "--unit",
+            fixtures::ESCORT_UNIT,
+            "--vehicle",
+            "01 KG 777 ABC",
+            "--in-charge",
+            story.escort_lead.id.as_str(),
+            "--crew",
+            story.escort_lead.id.as_str(),
+        ],
+        &pin,
+    );
+    assert!(ok && out.contains("recorded escort_assigned"), "{out}{err}");
+}
+
+const COUNT: [&str; 6] = [
+    "--packages",
+    "1",
+    "--gross-mass",
+    "0.412 kg",
+    "--seal",
+    "KG-0042137:intact",
+];
+
+#[test]
+fn custody_passes_from_the_airport_post_to_the_escort_over_the_lan() {
+    let story = Story::new();
+    let root = tempfile::tempdir().unwrap();
+    let (post_dir, vehicle_dir, post_key, vehicle_key) = two_nodes(&story, root.path());
+    register_seal_assign(&story, &post_dir, root.path());
+
+    // Both serve; each is told of the other while running.
+    let (post, post_url) = serve(&post_dir);
+    let (vehicle, vehicle_url) = serve(&vehicle_dir);
+    for (dir, name, url, key) in [
+        (&post_dir, "vehicle", &vehicle_url, &vehicle_key),
+        (&vehicle_dir, "airport", &post_url, &post_key),
+    ] {
+        let (ok, _, err) = edge(
+            dir,
+            &[
+                "add-peer",
+                "--name",
+                name,
+                "--url",
+                url,
+                "--key",
+                key.as_str(),
+            ],
+        );
+        assert!(ok, "{err}");
+    }
+
+    // The releasing officer offers custody and sends the offer over the LAN (the CLI talks to
+    // the running node).
+    let c = story.consignment.as_str();
+    let mut offer_args = vec![
+        "handoff",
+        "offer",
+        "-c",
+        c,
+        "--officer",
+        story.airport_officer.id.as_str(),
+        "--to-unit",
+        fixtures::ESCORT_UNIT,
+        "--to-officer",
+        story.escort_lead.id.as_str(),
+        "--send",
+        "vehicle",
+    ];
+    offer_args.extend(COUNT);
+    let (ok, out, err) = edge_with_input(&post_dir, &offer_args, &format!("{AIRPORT_PIN}\n"));
+    let offers = json_of(&vehicle_dir, &["handoff", "list", "--json"]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("sent over the LAN"), "{out}");
+    let offer = offers[0]["offer"].as_str().unwrap().to_owned();
+    assert_eq!(offers[0]["direction"], "incoming");
+    assert_eq!(offers[0]["state"], "open");
+    assert_eq!(offers[0]["via"], "lan");
+
+    // The vehicle does not hold the consignment yet: the review says to sync.
+    let mut review = vec![
+        "handoff",
+        "review",
+        &offer,
+        "--officer",
+        story.escort_lead.id.as_str(),
+    ];
+    review.extend(COUNT);
+    let (ok, _, err) = edge(&vehicle_dir, &review);
+    assert!(!ok && err.contains("sync"), "{err}");
+    let (ok, out, err) = edge(&vehicle_dir, &["sync"]);
+    assert!(ok && out.contains("airport: synced"), "{out}{err}");
+
+    // A count that differs is refused with the difference.
+    let mut wrong = vec![
+        "handoff",
+        "review",
+        &offer,
+        "--officer",
+        story.escort_lead.id.as_str(),
+    ];
+    wrong.extend([
+        "--packages",
+        "2",
+        "--gross-mass",
+        "0.412 kg",
+        "--seal",
+        "KG-0042137:intact",
+    ]);
+    let (ok, _, err) = edge(&vehicle_dir, &wrong);
+    assert!(
+        !ok && err.contains("2 packages counted, offer says 1"),
+        "{err}"
+    );
+    let (ok, out, err) = edge(&vehicle_dir, &review);
+    assert!(ok && out.contains("no discrepancy"), "{out}{err}");
+
+    // A wrong PIN countersigns nothing.
+    let mut accept = vec![
+        "handoff",
+        "accept",
+        &offer,
+        "--officer",
+        story.escort_lead.id.as_str(),
+    ];
+    accept.extend(COUNT);
+    let (ok, _, err) = edge_with_input(&vehicle_dir, &accept, "999999\n");
+    assert!(!ok && err.contains("wrong PIN"), "{err}");
+    assert_eq!(
+        json_of(&vehicle_dir, &["handoff", "list", "--json"])[0]["state"],
+        "open"
+    );
+
+    let (ok, out, err) = edge_with_input(&vehicle_dir, &accept, &format!("{ESCORT_PIN}\n"));
+    assert!(ok && out.contains("custody taken over"), "{out}{err}");
+    assert!(out.contains("sent back to the releasing node"), "{out}");
+
+    // Both sides now see the escort holding custody, with both signatures.
+    for dir in [&vehicle_dir, &post_dir] {
+        let shown = json_of(dir, &["show", c, "--json"]);
+        assert_eq!(
+            shown["state"]["custodian"]["unit"],
+            fixtures::ESCORT_UNIT,
+            "{shown}"
+        );
+        assert_eq!(shown["state"]["status"], "in_transit");
+        let handoff = shown["act_details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["kind"] == "custody_transferred")
+            .unwrap()
+            .clone();
+        assert_eq!(handoff["signers"].as_array().unwrap().len(), 2);
+        assert_eq!(handoff["id"], offer.as_str());
+    }
+    assert_eq!(
+        json_of(&post_dir, &["handoff", "list", "--json"])[0]["state"],
+        "completed"
+    );
+    stop(post);
+    stop(vehicle);
+}
+
+#[test]
+fn custody_passes_with_no_network_by_bundle_and_qr_codes() {
+    let story = Story::new();
+    let root = tempfile::tempdir().unwrap();
+    let (post_dir, vehicle_dir, _, vehicle_key) = two_nodes(&story, root.path());
+    register_seal_assign(&story, &post_dir, root.path());
+    let path = |name: &str| root.path().join(name).to_str().unwrap().to_owned();
+
+    // The consignment goes to the vehicle on a USB stick.
+    let (ok, _, err) = edge(
+        &post_dir,
+        &[
+            "export-bundle",
+            "--out",
+            &path("usb.bundle"),
+            "--for",
+            vehicle_key.as_str(),
+        ],
+    );
+    assert!(ok, "{err}");
+    let (ok, out, err) = edge(&vehicle_dir, &["import-bundle", &path("usb.bundle")]);
+    assert!(ok && out.contains("3 new acts"), "{out}{err}");
+
+    // The offer is shown as a QR code; the vehicle takes a photo of it.
+    let c = story.consignment.as_str();
+    let mut offer_args = vec![
+        "handoff",
+        "offer",
+        "-c",
+        c,
+        "--officer",
+        story.airport_officer.id.as_str(),
+        "--to-unit",
+        fixtures::ESCORT_UNIT,
+        "--to-officer",
+        story.escort_lead.id.as_str(),
+    ];
+    let qr_out = path("offer.png");
+    offer_args.extend(["--qr", qr_out.as_str()]);
+    offer_args.extend(COUNT);
+    let (ok, out, err) = edge_with_input(&post_dir, &offer_args, &format!("{AIRPORT_PIN}\n"));
+    assert!(ok && out.contains("QR code written"), "{out}{err}");
+    let (ok, out, err) = edge(&vehicle_dir, &["handoff", "import", &path("offer.png")]);
+    assert!(ok, "{out}{err}");
+    let offers = json_of(&vehicle_dir, &["handoff", "list", "--json"]);
+    assert_eq!(offers[0]["via"], "qr");
+    let offer = offers[0]["offer"].as_str().unwrap().to_owned();
+
+    // The escort lead countersigns; the completed act goes back as a QR code.
+    let done = path("done.png");
+    let mut accept = vec![
+        "handoff",
+        "accept",
+        &offer,
+        "--officer",
+        story.escort_lead.id.as_str(),
+        "--qr",
+        &done,
+    ];
+    accept.extend(COUNT);
+    let (ok, out, err) = edge_with_input(&vehicle_dir, &accept, &format!("{ESCORT_PIN}\n"));
+    assert!(ok && out.contains("custody taken over"), "{out}{err}");
+    let (ok, out, err) = edge(&post_dir, &["handoff", "complete", &done]);
+    assert!(ok && out.contains("1 new acts"), "{out}{err}");
+    let shown = json_of(&post_dir, &["show", c, "--json"]);
+    assert_eq!(shown["state"]["custodian"]["unit"], fixtures::ESCORT_UNIT);
+
+    // An offer photo imported twice changes nothing; a completed act is not an offer.
+    assert!(edge(&vehicle_dir, &["handoff", "import", &path("offer.png")]).0);
+    assert_eq!(
+        json_of(&vehicle_dir, &["handoff", "list", "--json"])
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let (ok, _, err) = edge(&vehicle_dir, &["handoff", "import", &done]);
+    assert!(!ok && err.contains("completed act"), "{err}");
 }
