@@ -17,15 +17,15 @@
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use tamga_core::fixtures::{self, Person, Story};
-use tamga_core::{KeyId, SignedAct};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tamga-edge");
+use common::{add_peer, edge, free_port, import_officer, serve, write_acts, Running};
+use tamga_core::fixtures::{self, Story};
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const POST_PIN: &str = "417-airport";
@@ -33,161 +33,6 @@ const ESCORT_PIN: &str = "1120-escort";
 const WAIT: Duration = Duration::from_secs(30);
 
 // ------------------------------------------------------------------ the nodes
-
-fn edge(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("TAMGA_LOG", "warn")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn init(dir: &Path, story: &Story, role: &str, unit: &str) -> KeyId {
-    let (ok, out, err) = edge(
-        dir,
-        &[
-            "init",
-            "--role",
-            role,
-            "--unit",
-            unit,
-            "--authority",
-            story.authority_id().as_str(),
-            "--listen",
-            "127.0.0.1:0",
-        ],
-    );
-    assert!(ok, "{err}");
-    let line = out
-        .lines()
-        .find(|l| l.starts_with("device key: "))
-        .expect("device key printed");
-    KeyId::new(line.trim_start_matches("device key: ")).unwrap()
-}
-
-fn write_acts(path: &Path, acts: &[SignedAct]) {
-    let text: Vec<String> = acts
-        .iter()
-        .map(|a| String::from_utf8(a.encode()).unwrap())
-        .collect();
-    std::fs::write(path, text.join("\n") + "\n").unwrap();
-}
-
-/// Puts a fixture officer's key into the node's keystore under `pin`.
-fn import_officer(dir: &Path, person: &Person, pin: &str) {
-    let mut child = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(["officer", "import", "--holder", person.name])
-        .env("TAMGA_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let seed = hex::encode(person.key.to_bytes());
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{seed}\n{pin}\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "officer import: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A child process stopped when dropped (SIGTERM, then SIGKILL if it lingers).
-struct Running {
-    child: Child,
-    what: &'static str,
-}
-
-impl Running {
-    fn stop(&mut self) {
-        if let Ok(Some(_)) = self.child.try_wait() {
-            return;
-        }
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        eprintln!("{} did not stop on SIGTERM; killing it", self.what);
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// `tamga-edge serve`, optionally on a given address; returns the process and its address.
-fn serve(dir: &Path, listen: Option<&str>, what: &'static str) -> (Running, String) {
-    let mut command = Command::new(BIN);
-    command
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("serve")
-        .env("TAMGA_LOG", "error")
-        .stdout(Stdio::piped());
-    if let Some(address) = listen {
-        command.env("TAMGA_EDGE_LISTEN", address);
-    }
-    let mut child = command.spawn().unwrap();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("{what}: address printed, got {line:?}"))
-        .to_owned();
-    // Keep reading what the node prints, so that it never blocks on a full pipe.
-    std::thread::spawn(move || {
-        let mut sink = String::new();
-        while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-            sink.clear();
-        }
-    });
-    (Running { child, what }, address)
-}
-
-fn add_peer(dir: &Path, name: &str, url: &str, key: &KeyId) {
-    let (ok, out, err) = edge(
-        dir,
-        &[
-            "add-peer",
-            "--name",
-            name,
-            "--url",
-            url,
-            "--key",
-            key.as_str(),
-        ],
-    );
-    assert!(ok, "add-peer {name}: {out}{err}");
-}
 
 /// The node's own view of a consignment, through its API.
 async fn consignment_json(http: &reqwest::Client, base: &str, id: &str) -> Value {
@@ -204,14 +49,6 @@ async fn act_count(http: &reqwest::Client, base: &str, id: &str) -> usize {
 }
 
 // ------------------------------------------------------------------ the browser
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 fn start_chromedriver() -> (Running, u16) {
     let port = free_port();
@@ -415,8 +252,20 @@ fn an_officer_hands_custody_over_from_the_post_to_the_escort_in_the_browser() {
     let root = tempfile::tempdir().unwrap();
     let post_dir = root.path().join("post");
     let vehicle_dir = root.path().join("vehicle");
-    let post_key = init(&post_dir, &story, "post", fixtures::AIRPORT_POST);
-    let vehicle_key = init(&vehicle_dir, &story, "vehicle", fixtures::ESCORT_UNIT);
+    let post_key = common::init(
+        &post_dir,
+        &story,
+        "post",
+        fixtures::AIRPORT_POST,
+        "127.0.0.1:0",
+    );
+    let vehicle_key = common::init(
+        &vehicle_dir,
+        &story,
+        "vehicle",
+        fixtures::ESCORT_UNIT,
+        "127.0.0.1:0",
+    );
 
     // Central's enrollment file, recorded on both nodes.
     let mut registry = story.registry_acts();

@@ -11,147 +11,27 @@
 //! - Handoff with no network: a bundle file carries the consignment, the offer travels as a photo
 //!   of its QR code, the completed act comes back as another QR code.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use tamga_core::fixtures::{self, Story};
-use tamga_core::{KeyId, SignedAct};
+use tamga_core::KeyId;
 
-const BIN: &str = env!("CARGO_BIN_EXE_tamga-edge");
+mod common;
 
-fn edge(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("TAMGA_LOG", "warn")
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::{edge, edge_with_input, free_port, import_officer, json_of, write_acts, BIN};
 
 fn init(dir: &Path, story: &Story, role: &str, unit: &str) -> KeyId {
-    init_listening(dir, story, role, unit, "127.0.0.1:0")
+    common::init(dir, story, role, unit, "127.0.0.1:0")
 }
 
-/// A free port on loopback, for a node whose peers must know its address before it starts.
-fn free_address() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().to_string()
+/// Serves a node; returns it and its URL.
+fn serve(dir: &Path) -> (common::Running, String) {
+    let (running, address) = common::serve(dir, None, "node");
+    (running, format!("http://{address}"))
 }
 
-fn init_listening(dir: &Path, story: &Story, role: &str, unit: &str, listen: &str) -> KeyId {
-    let (ok, out, err) = edge(
-        dir,
-        &[
-            "init",
-            "--role",
-            role,
-            "--unit",
-            unit,
-            "--authority",
-            story.authority_id().as_str(),
-            "--listen",
-            listen,
-        ],
-    );
-    assert!(ok, "{err}");
-    let line = out
-        .lines()
-        .find(|l| l.starts_with("device key: "))
-        .expect("device key printed");
-    KeyId::new(line.trim_start_matches("device key: ")).unwrap()
-}
-
-/// A serving node, killed if a test fails before stopping it.
-struct Serving(Option<std::process::Child>);
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// Starts `serve` and returns the process and its URL.
-fn serve(dir: &Path) -> (Serving, String) {
-    let mut child = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("serve")
-        .env("TAMGA_LOG", "warn")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("address printed")
-        .to_owned();
-    (Serving(Some(child)), format!("http://{address}"))
-}
-
-/// Stops a serving node with SIGTERM and checks it stopped cleanly.
-fn stop(mut serving: Serving) {
-    let mut child = serving.0.take().expect("serving");
-    Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    let status = child.wait().unwrap();
-    assert!(status.success(), "the node stops cleanly: {status}");
-}
-
-/// Runs a command with `input` on standard input (PINs, keys).
-fn edge_with_input(dir: &Path, args: &[&str], input: &str) -> (bool, String, String) {
-    use std::io::Write;
-    let mut child = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("TAMGA_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn json_of(dir: &Path, args: &[&str]) -> serde_json::Value {
-    let (ok, out, err) = edge(dir, args);
-    assert!(ok, "{args:?}: {err}");
-    serde_json::from_str(&out).unwrap()
-}
-
-fn write_acts(path: &Path, acts: &[SignedAct]) {
-    let text: Vec<String> = acts
-        .iter()
-        .map(|a| String::from_utf8(a.encode()).unwrap())
-        .collect();
-    std::fs::write(path, text.join("\n") + "\n").unwrap();
+fn stop(node: common::Running) {
+    node.stop_cleanly();
 }
 
 #[test]
@@ -280,38 +160,25 @@ const ESCORT_PIN: &str = "112011";
 fn two_nodes(story: &Story, root: &Path) -> (std::path::PathBuf, std::path::PathBuf, KeyId, KeyId) {
     let post_dir = root.join("airport");
     let vehicle_dir = root.join("vehicle");
-    let post_key = init_listening(
-        &post_dir,
-        story,
-        "post",
-        fixtures::AIRPORT_POST,
-        &free_address(),
-    );
-    let vehicle_key = init_listening(
+    let listen = || format!("127.0.0.1:{}", free_port());
+    let post_key = common::init(&post_dir, story, "post", fixtures::AIRPORT_POST, &listen());
+    let vehicle_key = common::init(
         &vehicle_dir,
         story,
         "vehicle",
         fixtures::ESCORT_UNIT,
-        &free_address(),
+        &listen(),
     );
     let mut registry = story.registry_acts();
     registry.push(story.device_enrollment(&post_key, fixtures::AIRPORT_POST, "airport post PC"));
     registry.push(story.device_enrollment(&vehicle_key, fixtures::ESCORT_UNIT, "escort tablet"));
     let enrollment = root.join("enrollment.acts");
     write_acts(&enrollment, &registry);
-    for (dir, officer, pin) in [
-        (&post_dir, &story.airport_officer, AIRPORT_PIN),
-        (&vehicle_dir, &story.escort_lead, ESCORT_PIN),
-    ] {
+    for dir in [&post_dir, &vehicle_dir] {
         assert!(edge(dir, &["record", enrollment.to_str().unwrap()]).0);
-        let seed = hex::encode(officer.key.to_bytes());
-        let (ok, out, err) = edge_with_input(
-            dir,
-            &["officer", "import", "--holder", "officer"],
-            &format!("{seed}\n{pin}\n"),
-        );
-        assert!(ok && out.contains(officer.id.as_str()), "{out}{err}");
     }
+    import_officer(&post_dir, &story.airport_officer, AIRPORT_PIN);
+    import_officer(&vehicle_dir, &story.escort_lead, ESCORT_PIN);
     (post_dir, vehicle_dir, post_key, vehicle_key)
 }
 
