@@ -15,12 +15,16 @@
 //! - [`config`] reads and writes `tamga-central.toml`.
 //! - [`central`] opens the data directory (keys, configuration, store) and enrolls, revokes,
 //!   lists and exports.
+//! - [`reports`] computes the KP statistics and the reconciliation with the Department.
+//! - [`epcis`] exports custody and seal acts as a GS1 EPCIS 2.0 JSON-LD document.
 //!
 //! The command line (`tamga-central`) is a thin shell over these: see `tamga-central --help`.
 
 pub mod authority;
 pub mod central;
 pub mod config;
+pub mod epcis;
+pub mod reports;
 
 pub use authority::{Authority, AuthorityError, EnrollmentRequest, RevocationRequest};
 pub use central::{Central, CentralError, InitOptions};
