@@ -241,6 +241,22 @@ fn register_seal_assign(story: &Story, post_dir: &Path, root: &Path) {
     assert!(ok && out.contains("recorded escort_assigned"), "{out}{err}");
 }
 
+/// The airport officer's offer of custody to the escort lead, without the count.
+fn offer_to_escort(story: &Story) -> Vec<&str> {
+    vec![
+        "handoff",
+        "offer",
+        "-c",
+        story.consignment.as_str(),
+        "--officer",
+        story.airport_officer.id.as_str(),
+        "--to-unit",
+        fixtures::ESCORT_UNIT,
+        "--to-officer",
+        story.escort_lead.id.as_str(),
+    ]
+}
+
 const COUNT: [&str; 6] = [
     "--packages",
     "1",
@@ -264,38 +280,14 @@ fn custody_passes_from_the_airport_post_to_the_escort_over_the_lan() {
         (&post_dir, "vehicle", &vehicle_url, &vehicle_key),
         (&vehicle_dir, "airport", &post_url, &post_key),
     ] {
-        let (ok, _, err) = edge(
-            dir,
-            &[
-                "add-peer",
-                "--name",
-                name,
-                "--url",
-                url,
-                "--key",
-                key.as_str(),
-            ],
-        );
-        assert!(ok, "{err}");
+        common::add_peer(dir, name, url, key);
     }
 
     // The releasing officer offers custody and sends the offer over the LAN (the CLI talks to
     // the running node).
     let c = story.consignment.as_str();
-    let mut offer_args = vec![
-        "handoff",
-        "offer",
-        "-c",
-        c,
-        "--officer",
-        story.airport_officer.id.as_str(),
-        "--to-unit",
-        fixtures::ESCORT_UNIT,
-        "--to-officer",
-        story.escort_lead.id.as_str(),
-        "--send",
-        "vehicle",
-    ];
+    let mut offer_args = offer_to_escort(&story);
+    offer_args.extend(["--send", "vehicle"]);
     offer_args.extend(COUNT);
     let (ok, out, err) = edge_with_input(&post_dir, &offer_args, &format!("{AIRPORT_PIN}\n"));
     let offers = json_of(&vehicle_dir, &["handoff", "list", "--json"]);
@@ -416,18 +408,7 @@ fn custody_passes_with_no_network_by_bundle_and_qr_codes() {
 
     // The offer is shown as a QR code; the vehicle takes a photo of it.
     let c = story.consignment.as_str();
-    let mut offer_args = vec![
-        "handoff",
-        "offer",
-        "-c",
-        c,
-        "--officer",
-        story.airport_officer.id.as_str(),
-        "--to-unit",
-        fixtures::ESCORT_UNIT,
-        "--to-officer",
-        story.escort_lead.id.as_str(),
-    ];
+    let mut offer_args = offer_to_escort(&story);
     let qr_out = path("offer.png");
     offer_args.extend(["--qr", qr_out.as_str()]);
     offer_args.extend(COUNT);
