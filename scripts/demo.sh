@@ -1,8 +1,242 @@
 #!/usr/bin/env bash
-# The main job: the reference story of DOMAIN.md, an escorted delivery of rough diamonds, told in
-# signed acts and assessed, then told again with a seal replaced without permission on the way.
-# Exits non-zero if any outcome differs from the story.
+# The main job: the escorted delivery of DOMAIN.md on real processes. A tamga-central, a post
+# node at the Manas airport post, a post node at the Precious Metals Department and the escort
+# crew's vehicle node, each its own process with its own data directory on loopback ports.
+#
+# Rough diamonds with a Kimberley Process certificate arrive, are registered and sealed at the
+# airport post, handed to the escort crew (two signatures, over the LAN), carried while the
+# Department's post is offline, checked at a stop, handed over at the Department and delivered;
+# when the links come back everything is reconciled at central. Then the same story again with
+# one fault: a seal replaced on the way without permission, which central must show with the act
+# that proves it.
+#
+#   bash scripts/demo.sh                 # leaves the nodes running for a look in the browser
+#   bash scripts/demo.sh --unattended    # exits at the end (CI does this)
+#
+# Exits non-zero if any step's outcome is not what the story says. Cleans up either way.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+UNATTENDED=0
+for arg in "$@"; do
+  case "$arg" in
+    --unattended) UNATTENDED=1 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "unknown option $arg (see --help)" >&2; exit 2 ;;
+  esac
+done
+[ -n "${CI:-}" ] && UNATTENDED=1
 command -v cargo >/dev/null || { echo "error: cargo not found; install Rust from rustup.rs" >&2; exit 2; }
-exec cargo run --quiet --package tamga-core --example escorted_delivery -- "$@"
+
+say() { printf '%s\n' "$*"; }
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+fail() { printf '\n\033[31mDEMO FAILED: %s\033[0m\n' "$*" >&2; exit 1; }
+expect() { # expect "what" "text" "pattern"
+  grep -q -- "$3" <<<"$2" || { printf '%s\n' "$2" >&2; fail "$1: expected \"$3\""; }
+  say "   ✓ $1"
+}
+
+step "building tamga-edge and tamga-central"
+(cd "$REPO" && cargo build --quiet -p tamga-edge -p tamga-central)
+BIN="${CARGO_TARGET_DIR:-$REPO/target}/debug"
+export TAMGA_LOG="${TAMGA_LOG:-warn}"
+
+W="$(mktemp -d "${TMPDIR:-/tmp}/tamga-demo.XXXXXX")"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+CENTRAL_ADDR="127.0.0.1:$(free_port)"
+AIRPORT_ADDR="127.0.0.1:$(free_port)"
+DEPT_ADDR="127.0.0.1:$(free_port)"
+VEHICLE_ADDR="127.0.0.1:$(free_port)"
+
+central() { "$BIN/tamga-central" --data-dir "$W/central" "$@"; }
+edge() { local node=$1; shift; "$BIN/tamga-edge" --data-dir "$W/$node" "$@"; }
+# signed: a command that asks for a PIN, given on standard input.
+signed() { local pin=$1; shift; echo "$pin" | "$@"; }
+
+# Serving processes: start, and stop (the Department's post goes offline and comes back).
+declare -A SERVING
+serve_node() {
+  local node=$1
+  "$BIN/tamga-edge" --data-dir "$W/$node" serve >"$W/$node.log" 2>&1 &
+  SERVING[$node]=$!; PIDS+=("$!")
+  for _ in $(seq 1 100); do grep -q "listening on" "$W/$node.log" 2>/dev/null && return; sleep 0.1; done
+  cat "$W/$node.log" >&2; fail "$node did not start"
+}
+stop_node() {
+  local node=$1
+  kill "${SERVING[$node]}" && wait "${SERVING[$node]}" 2>/dev/null || true
+  unset "SERVING[$node]"
+}
+
+step "headquarters: the customs authority and central"
+out=$(central init --unit HQ-RECON --listen "$CENTRAL_ADDR")
+AUTHORITY=$(central authority | sed -n 's/^customs authority key: //p')
+CENTRAL_DEVICE=$(sed -n "s/^central's device key: \([0-9a-f]*\).*/\1/p" <<<"$out")
+say "   authority key $AUTHORITY"
+
+step "three edge nodes: the airport post, the Department's post, the escort vehicle"
+edge airport init --role post --unit MANAS-AIRPORT --authority "$AUTHORITY" --listen "$AIRPORT_ADDR" --central-unit HQ-RECON >/dev/null
+edge department init --role post --unit PMD-BISHKEK --authority "$AUTHORITY" --listen "$DEPT_ADDR" --central-unit HQ-RECON >/dev/null
+edge vehicle init --role vehicle --unit ESCORT-BISHKEK --authority "$AUTHORITY" --listen "$VEHICLE_ADDR" --central-unit HQ-RECON >/dev/null
+device() { edge "$1" status | sed -n 's/^device key: //p'; }
+AIRPORT_DEVICE=$(device airport); DEPT_DEVICE=$(device department); VEHICLE_DEVICE=$(device vehicle)
+
+step "officers make their keys on their own devices (under a PIN); central enrolls them"
+new_officer() { # node holder pin -> key id
+  signed "$3" edge "$1" officer new --holder "$2" | sed -n 's/^officer key created for .*: //p'
+}
+AIRPORT_OFFICER=$(new_officer airport "Aibek Asanov" 417417)
+ESCORT_LEAD=$(new_officer vehicle "Nurlan Osmonov" 112011)
+ESCORT_SECOND=$(new_officer vehicle "Timur Bekov" 113311)
+DEPT_OFFICER=$(new_officer department "Gulnara Sydykova" 303131)
+central enroll --key "$AIRPORT_DEVICE" --role device --unit MANAS-AIRPORT --name "Manas airport post PC" >/dev/null
+central enroll --key "$DEPT_DEVICE" --role device --unit PMD-BISHKEK --name "Department post PC" >/dev/null
+central enroll --key "$VEHICLE_DEVICE" --role device --unit ESCORT-BISHKEK --name "escort vehicle tablet 01" >/dev/null
+central enroll --key "$AIRPORT_OFFICER" --role post_officer --unit MANAS-AIRPORT --name "Aibek Asanov" --personal-number KG-0417 >/dev/null
+central enroll --key "$ESCORT_LEAD" --role escort_officer --unit ESCORT-BISHKEK --name "Nurlan Osmonov" --personal-number KG-1120 >/dev/null
+central enroll --key "$ESCORT_SECOND" --role escort_officer --unit ESCORT-BISHKEK --name "Timur Bekov" --personal-number KG-1133 >/dev/null
+central enroll --key "$DEPT_OFFICER" --role precious_metals_officer --unit PMD-BISHKEK --name "Gulnara Sydykova" --personal-number PMD-031 >/dev/null
+central enrollment --out "$W/enrollment.acts" >/dev/null
+for node in airport department vehicle; do
+  out=$(edge $node record "$W/enrollment.acts")
+  expect "$node imported the enrollment" "$out" "8 new acts recorded"
+done
+
+step "peers: the posts and the vehicle know each other and central"
+edge airport add-peer --name vehicle --url "http://$VEHICLE_ADDR" --key "$VEHICLE_DEVICE" >/dev/null
+edge airport add-peer --name central --url "http://$CENTRAL_ADDR" --key "$CENTRAL_DEVICE" >/dev/null
+edge department add-peer --name vehicle --url "http://$VEHICLE_ADDR" --key "$VEHICLE_DEVICE" >/dev/null
+edge department add-peer --name central --url "http://$CENTRAL_ADDR" --key "$CENTRAL_DEVICE" >/dev/null
+edge vehicle add-peer --name airport --url "http://$AIRPORT_ADDR" --key "$AIRPORT_DEVICE" >/dev/null
+edge vehicle add-peer --name department --url "http://$DEPT_ADDR" --key "$DEPT_DEVICE" >/dev/null
+
+serve_node airport
+serve_node vehicle
+
+# One delivery. $1: the consignment id; $2: the seal; $3: "clean" or "seal-replaced".
+deliver() {
+  local C=$1 SEAL=$2 FAULT=$3 SEAL_NOW=$2
+  step "[$C] the airport post registers the rough diamonds with their Kimberley Process certificate"
+  sed -e "s#10609050/231126/0000123#$C#g" -e "s/OFFICER/$AIRPORT_OFFICER/" \
+      -e "s/DEADLINE/$(date -u -d '+8 hours' +%Y-%m-%dT%H:%M:%SZ)/" \
+      "$REPO/docs/examples/registration.json" >"$W/registration.json"
+  out=$(signed 417417 edge airport act "$W/registration.json")
+  expect "registered (signed by Aibek Asanov, KG-0417)" "$out" "recorded consignment_registered"
+
+  step "[$C] sealed and the escort crew assigned"
+  out=$(signed 417417 edge airport seal apply -c "$C" --officer "$AIRPORT_OFFICER" --seal "$SEAL" --on "safe-bag, one place")
+  expect "seal $SEAL applied to the safe-bag" "$out" "recorded seal_applied"
+  out=$(signed 417417 edge airport escort -c "$C" --officer "$AIRPORT_OFFICER" --unit ESCORT-BISHKEK \
+        --vehicle "01 KG 777 ABC" --in-charge "$ESCORT_LEAD" --crew "$ESCORT_LEAD" --crew "$ESCORT_SECOND")
+  expect "escort ESCORT-BISHKEK assigned, vehicle 01 KG 777 ABC" "$out" "recorded escort_assigned"
+
+  step "[$C] handed to the escort crew over the LAN: offered by the airport officer, countersigned by the escort lead"
+  out=$(signed 417417 edge airport handoff offer -c "$C" --officer "$AIRPORT_OFFICER" \
+        --to-unit ESCORT-BISHKEK --to-officer "$ESCORT_LEAD" \
+        --seal "$SEAL:intact" --packages 1 --gross-mass "0.412 kg" --send vehicle)
+  expect "offer sent to the vehicle" "$out" "sent over the LAN"
+  edge vehicle sync --peer airport >/dev/null
+  local offer
+  offer=$(edge vehicle handoff list | awk -v c="$C" '$3 == "open" && $4 == c {print $1; exit}')
+  [ -n "$offer" ] || fail "the vehicle has no open offer for $C"
+  out=$(signed 112011 edge vehicle handoff accept "$offer" --officer "$ESCORT_LEAD" \
+        --seal "$SEAL:intact" --packages 1 --gross-mass "0.412 kg")
+  expect "the escort lead's own count matches the offer" "$out" "no discrepancy"
+  expect "custody taken over, completed act returned to the airport post" "$out" "sent back to the releasing node"
+
+  step "[$C] on the road, the Department's post offline: positions, a seal check at a stop"
+  out=$(signed 112011 edge vehicle position -c "$C" --officer "$ESCORT_LEAD" \
+        --fix "$(date -u -d '-3 minutes' +%Y-%m-%dT%H:%M:%SZ),43.0612,74.4776" \
+        --fix "$(date -u -d '-1 minutes' +%Y-%m-%dT%H:%M:%SZ),42.8746,74.6122")
+  expect "positions recorded" "$out" "recorded position_reported"
+  out=$(signed 113311 edge vehicle seal check -c "$C" --officer "$ESCORT_SECOND" --seal "$SEAL" --state intact \
+        --road "Bishkek ring road, km 14, fuel stop" --lat 42.8921 --lon 74.7310)
+  expect "seal $SEAL checked intact by Timur Bekov (KG-1133)" "$out" "recorded seal_checked"
+  if [ "$FAULT" = seal-replaced ]; then
+    SEAL_NOW="${SEAL}R"
+    out=$(signed 112011 edge vehicle seal replace -c "$C" --officer "$ESCORT_LEAD" --old "$SEAL" --old-state intact \
+          --new "$SEAL_NOW" --on "safe-bag, one place" --basis threat_of_loss \
+          --road "Bishkek ring road, km 21")
+    expect "FAULT: seal $SEAL replaced by $SEAL_NOW on the road, claiming a threat, no incident reported" "$out" "recorded seal_replaced"
+  fi
+
+  step "[$C] at the Department: its post comes back online, arrival is notified, custody passes"
+  serve_node department
+  edge vehicle sync --peer department >/dev/null
+  out=$(signed 112011 edge vehicle arrive -c "$C" --officer "$ESCORT_LEAD" \
+        --arrived-at "$(date -u -d '-2 minutes' +%Y-%m-%dT%H:%M:%SZ)" --post PMD-BISHKEK)
+  expect "arrival notified within 30 minutes" "$out" "recorded arrival_notified"
+  out=$(signed 112011 edge vehicle handoff offer -c "$C" --officer "$ESCORT_LEAD" --post PMD-BISHKEK \
+        --to-unit PMD-BISHKEK --to-officer "$DEPT_OFFICER" \
+        --seal "$SEAL_NOW:intact" --packages 1 --gross-mass "0.412 kg" --send department)
+  expect "offer sent to the Department's post" "$out" "sent over the LAN"
+  edge department sync --peer vehicle >/dev/null 2>&1 || true
+  offer=$(edge department handoff list | awk -v c="$C" '$3 == "open" && $4 == c {print $1; exit}')
+  [ -n "$offer" ] || fail "the Department has no open offer for $C"
+  out=$(signed 303131 edge department handoff accept "$offer" --officer "$DEPT_OFFICER" \
+        --seal "$SEAL_NOW:intact" --packages 1 --gross-mass "0.412 kg")
+  if [ "$FAULT" = seal-replaced ]; then
+    expect "before countersigning, the Department's officer is shown the replaced seal" "$out" "seal_removed_without_grounds"
+  fi
+  expect "custody passed to the Department (Gulnara Sydykova, PMD-031)" "$out" "custody taken over"
+  out=$(signed 303131 edge department deliver -c "$C" --officer "$DEPT_OFFICER" \
+        --seal "$SEAL_NOW:intact" --packages 1 --gross-mass "0.412 kg")
+  expect "delivered: transit ends" "$out" "recorded consignment_delivered"
+  out=$(edge department show "$C")
+  expect "the Department's node shows it delivered" "$out" "delivered"
+  stop_node department
+}
+
+deliver 10609050/231126/0000123 KG-0042137 clean
+deliver 10609050/231126/0000124 KG-0042140 seal-replaced
+
+step "links come back: every node syncs with central"
+CENTRAL_RECONCILED=0
+if central serve --help >/dev/null 2>&1; then
+  central serve >"$W/central.log" 2>&1 & PIDS+=("$!")
+  for _ in $(seq 1 100); do curl -fs "http://$CENTRAL_ADDR/health" >/dev/null 2>&1 && break; sleep 0.1; done
+  serve_node department
+  for node in airport vehicle department; do
+    out=$(edge $node sync --peer central 2>&1) || fail "$node could not sync with central: $out"
+    expect "$node synced with central" "$out" "central: synced"
+  done
+  CENTRAL_RECONCILED=1
+fi
+
+step "what the story says, checked"
+out=$(edge department show 10609050/231126/0000123)
+expect "the Department holds the clean delivery: delivered, two handoffs" "$out" "consignment 10609050/231126/0000123: delivered"
+out=$(edge department show 10609050/231126/0000124)
+expect "the Department sees the replaced seal: critical, seal removed without grounds" "$out" "\[critical\] seal_removed_without_grounds"
+
+if [ "$CENTRAL_RECONCILED" = 1 ]; then
+  DASHBOARD="http://$CENTRAL_ADDR/"
+  for c in 10609050%2F231126%2F0000123 10609050%2F231126%2F0000124; do
+    out=$(curl -fs "http://$CENTRAL_ADDR/api/consignments/$c") || fail "central does not show $c"
+    expect "central holds $c, delivered" "$out" '"delivered"'
+  done
+  out=$(curl -fs "http://$CENTRAL_ADDR/api/consignments/10609050%2F231126%2F0000124")
+  expect "central shows the replaced seal as a critical discrepancy, with the act that proves it" "$out" "seal_removed_without_grounds"
+fi
+
+step "done"
+say "Both deliveries told in signed acts on four real processes."
+say "  clean delivery:  10609050/231126/0000123 — delivered, custody chain airport → escort → Department"
+say "  faulty delivery: 10609050/231126/0000124 — seal replaced on the road without permission: seal_removed_without_grounds"
+say "Where to look:"
+[ "$CENTRAL_RECONCILED" = 1 ] && say "  central's dashboard: $DASHBOARD (consignment 10609050/231126/0000124 shows the discrepancy and its proof)"
+say "  the airport post's UI:  http://$AIRPORT_ADDR/"
+say "  the vehicle's UI:       http://$VEHICLE_ADDR/"
+if [ "$UNATTENDED" = 0 ]; then
+  say ""
+  say "The nodes keep running for a look in the browser. Press Ctrl-C to stop them and clean up."
+  while true; do sleep 3600; done
+fi

@@ -420,16 +420,31 @@ async fn countersign(
     ))
 }
 
-async fn sync_now(State(s): State<Arc<Shared>>) -> ApiResult<(StatusCode, Json<Value>)> {
-    if s.peers().is_empty() {
+#[derive(Deserialize, Default)]
+struct SyncForm {
+    #[serde(default)]
+    peer: Option<String>,
+}
+
+async fn sync_now(
+    State(s): State<Arc<Shared>>,
+    Json(form): Json<SyncForm>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let peers = s.peers();
+    if peers.is_empty() {
         return Err(bad(
             "no peers are configured: add one with `tamga-edge add-peer`",
         ));
     }
+    if let Some(name) = &form.peer {
+        if !peers.iter().any(|p| &p.name == name) {
+            return Err(bad(format!("peer: no peer named {name:?} is configured")));
+        }
+    }
     let job = s.jobs.start("sync");
     let shared = Arc::clone(&s);
     tokio::spawn(async move {
-        let outcome = shared.sync_all(Some(job)).await;
+        let outcome = shared.sync_named(form.peer.as_deref(), Some(job)).await;
         shared.jobs.finish(job, outcome);
     });
     Ok((StatusCode::ACCEPTED, Json(json!({ "job": job }))))

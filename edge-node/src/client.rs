@@ -272,13 +272,10 @@ impl Client {
             Client::Local(n) => {
                 let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
                 let shared = crate::serve::Shared::new(*n);
-                runtime.block_on(shared.sync_named(peer))
+                runtime.block_on(shared.sync_named(peer, None))
             }
             _ => {
-                if peer.is_some() {
-                    return Err("the running node syncs with all its peers at once: leave out --peer, or stop it first".into());
-                }
-                let answer = self.call("POST", "/api/sync", Some(json!({})))?;
+                let answer = self.call("POST", "/api/sync", Some(json!({ "peer": peer })))?;
                 let job = answer["job"].as_u64().unwrap_or(0);
                 loop {
                     std::thread::sleep(Duration::from_millis(200));

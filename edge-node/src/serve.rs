@@ -228,7 +228,7 @@ impl Shared {
     }
 
     /// Syncs with the configured peer `name`, or with all of them.
-    pub async fn sync_named(&self, name: Option<&str>) -> Result<String, String> {
+    pub async fn sync_named(&self, name: Option<&str>, job: Option<u64>) -> Result<String, String> {
         let peers: Vec<_> = self
             .peers()
             .into_iter()
@@ -237,7 +237,7 @@ impl Shared {
         if peers.is_empty() {
             return Err("no such peer configured: add one with `tamga-edge add-peer`".into());
         }
-        self.sync_peers(&peers, None).await
+        self.sync_peers(&peers, job).await
     }
 
     async fn sync_peers(

@@ -217,6 +217,27 @@ impl<'a> Facts<'a> {
     }
 }
 
+/// Where an act stands in the customs workflow, to order acts recorded within the same second
+/// (times are to the second): a consignment is registered before it is sealed, sealed before it
+/// is escorted, checked before it is handed over, handed over before it is delivered. Still
+/// independent of arrival order: the rank is a property of the act.
+fn workflow_rank(body: &ActBody) -> u8 {
+    match body {
+        ActBody::ConsignmentRegistered(_) => 0,
+        ActBody::SealApplied(_) => 1,
+        ActBody::EscortAssigned(_) => 2,
+        ActBody::PositionReported(_) => 3,
+        ActBody::SealChecked(_) => 4,
+        ActBody::IncidentReported(_) => 5,
+        ActBody::SealRemoved(_) | ActBody::SealReplaced(_) => 6,
+        ActBody::ArrivalNotified(_) => 7,
+        ActBody::CustodyTransferred(_) => 8,
+        ActBody::ConsignmentDelivered(_) => 9,
+        ActBody::DiscrepancyResolved(_) => 10,
+        ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) => 11,
+    }
+}
+
 /// Assesses the consignment `consignment` from `acts` (in any order, duplicates allowed) with
 /// the keys in `registry`, as of `as_of`.
 pub fn assess(
@@ -309,7 +330,7 @@ pub(crate) fn assess_trusting(
         );
         rejected.push(RejectedAct { act: id, reason });
     }
-    valid.sort_by_key(|a| (a.body().at(), a.id()));
+    valid.sort_by_key(|a| (a.body().at(), workflow_rank(a.body()), a.id()));
 
     let registrations: Vec<(ActId, &ConsignmentRegistered)> = valid
         .iter()
