@@ -22,6 +22,26 @@ pub struct Config {
     /// The units whose nodes receive every consignment: central's own, and any other
     /// headquarters unit. Edge nodes are configured with the same list.
     pub central_units: Vec<String>,
+    /// How often every consignment is reassessed, in seconds (deadlines pass without any new
+    /// act); changed consignments are reassessed as their changes arrive.
+    #[serde(default = "default_reassess_seconds")]
+    pub reassess_seconds: u64,
+    /// After how many seconds without a sync an edge node counts as silent on the dashboard.
+    #[serde(default = "default_silent_after_seconds")]
+    pub silent_after_seconds: u64,
+}
+
+/// Every consignment is reassessed once a minute by default.
+pub const DEFAULT_REASSESS_SECONDS: u64 = 60;
+/// A node is silent after a day without a sync by default.
+pub const DEFAULT_SILENT_AFTER_SECONDS: u64 = 24 * 3600;
+
+fn default_reassess_seconds() -> u64 {
+    DEFAULT_REASSESS_SECONDS
+}
+
+fn default_silent_after_seconds() -> u64 {
+    DEFAULT_SILENT_AFTER_SECONDS
 }
 
 /// Why the configuration could not be used.
@@ -55,6 +75,8 @@ impl Config {
             unit: unit.to_owned(),
             listen: listen.to_owned(),
             central_units: vec![unit.to_owned()],
+            reassess_seconds: DEFAULT_REASSESS_SECONDS,
+            silent_after_seconds: DEFAULT_SILENT_AFTER_SECONDS,
         }
     }
 
@@ -104,6 +126,15 @@ impl Config {
         for u in &self.central_units {
             UnitCode::new(u.clone()).map_err(|e| format!("central_units: {e}"))?;
         }
+        if !(1..=86_400).contains(&self.reassess_seconds) {
+            return Err(format!(
+                "reassess_seconds {} must be between 1 and 86400",
+                self.reassess_seconds
+            ));
+        }
+        if self.silent_after_seconds == 0 {
+            return Err("silent_after_seconds must be at least 1".into());
+        }
         if !self.central_units.contains(&self.unit) {
             return Err(format!(
                 "central_units must include central's own unit {}",
@@ -150,5 +181,15 @@ mod tests {
         assert!(without_own.check().unwrap_err().contains("own unit"));
         let unknown_field = format!("{}extra = 1\n", Config::new("HQ", DEFAULT_LISTEN).to_toml());
         assert!(Config::parse(&unknown_field).is_err());
+        let mut never = Config::new("HQ-RECON", DEFAULT_LISTEN);
+        never.reassess_seconds = 0;
+        assert!(never.check().unwrap_err().starts_with("reassess_seconds"));
+        // A file written before these settings existed still loads, with the defaults.
+        let old =
+            "unit = \"HQ-RECON\"\nlisten = \"127.0.0.1:7400\"\ncentral_units = [\"HQ-RECON\"]\n";
+        assert_eq!(
+            Config::parse(old).unwrap().reassess_seconds,
+            DEFAULT_REASSESS_SECONDS
+        );
     }
 }

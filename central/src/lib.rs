@@ -7,24 +7,38 @@
 //! act and handed to edge nodes as an **enrollment file**: every registry act, one canonical
 //! signed act per line, which `tamga-edge record` and `tamga-edge init --enrollment` import.
 //!
-//! Later, central also syncs with edge nodes, reconciles every consignment and serves the
-//! dashboard for reconciliation staff; [`Central`] is the data directory those parts open.
+//! Central is also the hub edge nodes sync with: `tamga-central serve` runs the sync endpoint,
+//! reconciles every consignment as its acts arrive, and serves the dashboard for reconciliation
+//! staff, who close discrepancies with acts signed by their own keys.
 //!
 //! - [`authority`] holds the authority key and the decision to sign a registry act (a
 //!   functional core: the registry and the time in, a signed act or a refusal out).
 //! - [`config`] reads and writes `tamga-central.toml`.
 //! - [`central`] opens the data directory (keys, configuration, store) and enrolls, revokes,
 //!   lists and exports.
+//! - [`admin`] enrolls and revokes, here or through the running server.
+//! - [`reconcile`] keeps every consignment's assessment indexed for the dashboard's filters.
+//! - [`nodes`] records which edge nodes synced, and when.
+//! - [`metrics`] renders `/metrics`.
+//! - [`staff`] signs the staff's resolutions of discrepancies.
+//! - [`serve`] and [`api`] are the running server: sync, health, metrics, dashboard, JSON API.
 //! - [`reports`] computes the KP statistics and the reconciliation with the Department.
 //! - [`epcis`] exports custody and seal acts as a GS1 EPCIS 2.0 JSON-LD document.
 //!
 //! The command line (`tamga-central`) is a thin shell over these: see `tamga-central --help`.
 
+pub mod admin;
+pub mod api;
 pub mod authority;
 pub mod central;
 pub mod config;
 pub mod epcis;
+pub mod metrics;
+pub mod nodes;
+pub mod reconcile;
 pub mod reports;
+pub mod serve;
+pub mod staff;
 
 pub use authority::{Authority, AuthorityError, EnrollmentRequest, RevocationRequest};
 pub use central::{Central, CentralError, InitOptions};

@@ -9,12 +9,12 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use tamga_central::authority::{parse_key, parse_time, Enrolling, Revoking};
+use tamga_central::admin::{Admin, EnrollBody, RevokeBody};
+use tamga_central::authority::parse_time;
 use tamga_central::central::RegistryEntry;
 use tamga_central::config::DEFAULT_LISTEN;
-use tamga_central::{Central, EnrollmentRequest, InitOptions, RevocationRequest};
-use tamga_core::act::ActBody;
-use tamga_core::{Role, SignedAct, Timestamp};
+use tamga_central::{Central, InitOptions};
+use tamga_core::{Role, Timestamp};
 
 const AFTER_HELP: &str = "\
 Setting up, step by step:
@@ -153,6 +153,36 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Run central: the sync endpoint for edge nodes (POST /sync), /health and /metrics, and
+    /// the dashboard with its JSON API at http://127.0.0.1:<port>/ (on central's machine only).
+    /// Prints "listening on ADDRESS" first. While it runs, enroll and revoke go through it.
+    Serve,
+    /// Reconciliation staff's own keys, which sign the resolutions of discrepancies: kept here
+    /// encrypted under each person's PIN.
+    Officer {
+        #[command(subcommand)]
+        command: OfficerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OfficerCommand {
+    /// Make a new key under a PIN (asked on the terminal, or read from standard input); then
+    /// enroll it: tamga-central enroll --key <key> --role central_staff ...
+    New {
+        /// The staff member's full name.
+        #[arg(long)]
+        holder: String,
+    },
+    /// Keep an existing key (64 hex digits of its secret, then the PIN, asked or on standard
+    /// input).
+    Import {
+        /// The staff member's full name.
+        #[arg(long)]
+        holder: String,
+    },
+    /// List the keys kept here, with their enrollment as central staff.
+    List,
 }
 
 fn main() -> ExitCode {
@@ -211,31 +241,129 @@ struct AuthorityOut {
 }
 
 #[derive(Serialize)]
-struct EnrollOut {
-    outcome: &'static str,
-    act: String,
-    key: String,
-    holder: String,
-    personal_number: Option<String>,
-    role: Role,
-    unit: String,
-    valid_from: Timestamp,
-    valid_until: Timestamp,
-}
-
-#[derive(Serialize)]
-struct RevokeOut {
-    outcome: &'static str,
-    act: String,
-    key: String,
-    effective_from: Timestamp,
-    reason: String,
-}
-
-#[derive(Serialize)]
 struct EnrollmentOut {
     file: String,
     acts: usize,
+}
+
+fn read_secret(prompt: &str) -> Result<zeroize::Zeroizing<String>, String> {
+    use std::io::IsTerminal;
+    let text = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(prompt).map_err(|e| e.to_string())?
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        line.trim_end_matches(['\n', '\r']).to_owned()
+    };
+    if text.is_empty() {
+        return Err(format!(
+            "{}: nothing was given",
+            prompt.trim_end_matches([':', ' '])
+        ));
+    }
+    Ok(zeroize::Zeroizing::new(text))
+}
+
+#[derive(Serialize)]
+struct OfficerOut {
+    key: String,
+    holder: String,
+    central_staff: Option<tamga_central::central::RegistryEntry>,
+}
+
+fn officer(dir: &Path, command: OfficerCommand, json: bool) -> Result<String, String> {
+    use tamga_edge::keystore::Keystore;
+    let mut answer = String::new();
+    if !dir.join(tamga_central::config::FILE_NAME).exists() {
+        return Err(format!(
+            "{} is not central's data directory: create it with `tamga-central init`, or give --data-dir",
+            dir.display()
+        ));
+    }
+    let keystore =
+        Keystore::open(dir.join(tamga_central::staff::OFFICERS_DIR)).map_err(|e| e.to_string())?;
+    match command {
+        OfficerCommand::New { holder } => {
+            let pin = read_secret("new PIN (at least 6 characters): ")?;
+            use std::io::IsTerminal;
+            if std::io::stdin().is_terminal() && *read_secret("the PIN again: ")? != *pin {
+                return Err("the two PINs differ; nothing was stored".into());
+            }
+            let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+            getrandom::fill(seed.as_mut()).map_err(|e| format!("no randomness: {e}"))?;
+            let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+            let id = keystore
+                .add(&key, &holder, &pin)
+                .map_err(|e| e.to_string())?;
+            say!(answer, "staff key created for {holder}: {id}");
+            say!(answer, "Enroll it: tamga-central enroll --key {id} --role central_staff --unit <unit> --name \"{holder}\" --personal-number <number>");
+        }
+        OfficerCommand::Import { holder } => {
+            let secret = read_secret("secret key (64 hex digits): ")?;
+            let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+            hex::decode_to_slice(secret.trim(), seed.as_mut())
+                .map_err(|_| "the secret key must be 64 hex digits".to_owned())?;
+            let pin = read_secret("PIN (at least 6 characters): ")?;
+            let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+            let id = keystore
+                .add(&key, &holder, &pin)
+                .map_err(|e| e.to_string())?;
+            say!(answer, "staff key imported for {holder}: {id}");
+        }
+        OfficerCommand::List => {
+            let stored = keystore.list().map_err(|e| e.to_string())?;
+            // The registry as enrolled; while serve holds the store, the enrollment file is
+            // not needed: the list shows the keys without their enrollment then.
+            let now = Timestamp::now();
+            let entries = Central::open(dir)
+                .map(|c| c.registry_entries(now))
+                .unwrap_or_default();
+            let list: Vec<OfficerOut> = stored
+                .into_iter()
+                .map(|k| OfficerOut {
+                    central_staff: entries
+                        .iter()
+                        .find(|e| {
+                            e.key == k.id && e.role == Role::CentralStaff && e.status == "valid"
+                        })
+                        .cloned(),
+                    key: k.id.to_string(),
+                    holder: k.holder,
+                })
+                .collect();
+            if json {
+                return Ok(to_json(&list));
+            }
+            for o in &list {
+                let enrolled = match &o.central_staff {
+                    Some(e) => format!(
+                        "central_staff of {}, until {}",
+                        e.unit,
+                        e.valid_until.for_people()
+                    ),
+                    None => "not enrolled as central staff now (or central is serving: see the dashboard)".into(),
+                };
+                say!(answer, "{}  {}  {}", o.key, o.holder, enrolled);
+            }
+        }
+    }
+    Ok(answer)
+}
+
+fn serve(dir: &Path) -> Result<String, String> {
+    let central = open(dir)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the server's runtime: {e}"))?;
+    runtime.block_on(tamga_central::serve::run(central, |address| {
+        let mut stdout = std::io::stdout().lock();
+        let _ = writeln!(stdout, "listening on {address}");
+        let _ = stdout.flush();
+    }))?;
+    Ok(String::new())
 }
 
 fn run(cli: Cli) -> Result<String, String> {
@@ -306,33 +434,16 @@ fn run(cli: Cli) -> Result<String, String> {
             let valid_until = valid_until.unwrap_or_else(|| {
                 valid_from.plus_seconds(i64::from(valid_days.unwrap_or(365)) * 86_400)
             });
-            let central = open(&dir)?;
-            let request = EnrollmentRequest {
+            let body = EnrollBody {
                 key,
                 role: role.into(),
                 unit,
-                holder: name,
+                name,
                 personal_number,
                 valid_from,
                 valid_until,
             };
-            let decision = central.enroll(&request, now).map_err(|e| e.to_string())?;
-            let out = match &decision {
-                Enrolling::New(act) => enrolled_out("enrolled", act),
-                Enrolling::AlreadyEnrolled(e) => EnrollOut {
-                    outcome: "already_enrolled",
-                    act: e.act.to_hex(),
-                    key: parse_key(&request.key)
-                        .map(|k| k.to_string())
-                        .unwrap_or_default(),
-                    holder: e.holder.clone(),
-                    personal_number: e.personal_number.clone(),
-                    role: e.role,
-                    unit: e.unit.to_string(),
-                    valid_from: e.valid_from,
-                    valid_until: e.valid_until,
-                },
-            };
+            let out = Admin::open(&dir)?.enroll(body, now)?;
             if json {
                 return Ok(to_json(&out));
             }
@@ -367,37 +478,12 @@ fn run(cli: Cli) -> Result<String, String> {
             effective_from,
         } => {
             let now = Timestamp::now();
-            let central = open(&dir)?;
-            let request = RevocationRequest {
+            let body = RevokeBody {
                 key,
                 reason,
                 effective_from: effective_from.unwrap_or(now),
             };
-            let decision = central.revoke(&request, now).map_err(|e| e.to_string())?;
-            let key = parse_key(&request.key)
-                .map(|k| k.to_string())
-                .unwrap_or_default();
-            let out = match &decision {
-                Revoking::New(act) => {
-                    let ActBody::KeyRevoked(body) = act.body() else {
-                        unreachable!("a revocation signs a key_revoked act")
-                    };
-                    RevokeOut {
-                        outcome: "revoked",
-                        act: act.id().to_hex(),
-                        key,
-                        effective_from: body.effective_from,
-                        reason: body.reason.to_string(),
-                    }
-                }
-                Revoking::AlreadyRevoked(r) => RevokeOut {
-                    outcome: "already_revoked",
-                    act: r.act.to_hex(),
-                    key,
-                    effective_from: r.effective_from,
-                    reason: r.reason.clone(),
-                },
-            };
+            let out = Admin::open(&dir)?.revoke(body, now)?;
             if json {
                 answer = to_json(&out);
             } else if out.outcome == "already_revoked" {
@@ -435,6 +521,8 @@ fn run(cli: Cli) -> Result<String, String> {
             }
             Ok(answer)
         }
+        Command::Serve => serve(&dir),
+        Command::Officer { command } => officer(&dir, command, json),
         Command::Enrollment { out } => {
             let central = open(&dir)?;
             let acts = central.write_enrollment(&out).map_err(|e| e.to_string())?;
@@ -453,23 +541,6 @@ fn run(cli: Cli) -> Result<String, String> {
             }
             Ok(answer)
         }
-    }
-}
-
-fn enrolled_out(outcome: &'static str, act: &SignedAct) -> EnrollOut {
-    let ActBody::KeyEnrolled(body) = act.body() else {
-        unreachable!("an enrollment signs a key_enrolled act")
-    };
-    EnrollOut {
-        outcome,
-        act: act.id().to_hex(),
-        key: body.key.to_string(),
-        holder: body.holder.name.to_string(),
-        personal_number: body.holder.personal_number.as_ref().map(|p| p.to_string()),
-        role: body.role,
-        unit: body.unit.to_string(),
-        valid_from: body.valid_from,
-        valid_until: body.valid_until,
     }
 }
 

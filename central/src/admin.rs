@@ -1,0 +1,266 @@
+//! Enrollment and revocation as one set of answers, whether the CLI opens the store itself or
+//! the running server holds it: the CLI then sends the same request to the server's local
+//! administration API (`POST /api/admin/enroll`, `POST /api/admin/revoke`, loopback only, with
+//! the token the server wrote in `serve.json`) and prints the same answer.
+
+use crate::authority::{parse_key, Enrolling, Revoking};
+use crate::central::{Central, CentralError};
+use crate::serve::{ServeInfo, SERVE_FILE};
+use crate::{EnrollmentRequest, RevocationRequest};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::time::Duration;
+use tamga_core::{ActBody, Role, Timestamp};
+use tamga_store::StoreError;
+
+/// The header carrying the administration token.
+pub const TOKEN_HEADER: &str = "x-tamga-admin-token";
+
+/// An enrollment request on the wire.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollBody {
+    /// The public key, 64 hex digits.
+    pub key: String,
+    /// The role.
+    pub role: Role,
+    /// The unit code.
+    pub unit: String,
+    /// The holder's name.
+    pub name: String,
+    /// The officer's personal number.
+    #[serde(default)]
+    pub personal_number: Option<String>,
+    /// Valid from.
+    pub valid_from: Timestamp,
+    /// Valid until (exclusive).
+    pub valid_until: Timestamp,
+}
+
+impl From<EnrollBody> for EnrollmentRequest {
+    fn from(b: EnrollBody) -> Self {
+        EnrollmentRequest {
+            key: b.key,
+            role: b.role,
+            unit: b.unit,
+            holder: b.name,
+            personal_number: b.personal_number,
+            valid_from: b.valid_from,
+            valid_until: b.valid_until,
+        }
+    }
+}
+
+/// A revocation request on the wire.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeBody {
+    /// The public key.
+    pub key: String,
+    /// Why.
+    pub reason: String,
+    /// From when.
+    pub effective_from: Timestamp,
+}
+
+impl From<RevokeBody> for RevocationRequest {
+    fn from(b: RevokeBody) -> Self {
+        RevocationRequest {
+            key: b.key,
+            reason: b.reason,
+            effective_from: b.effective_from,
+        }
+    }
+}
+
+/// The answer to an enrollment.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EnrollOut {
+    /// `enrolled` or `already_enrolled`.
+    pub outcome: String,
+    /// The enrolling act.
+    pub act: String,
+    /// The key.
+    pub key: String,
+    /// The holder.
+    pub holder: String,
+    /// The personal number.
+    pub personal_number: Option<String>,
+    /// The role.
+    pub role: Role,
+    /// The unit.
+    pub unit: String,
+    /// Valid from.
+    pub valid_from: Timestamp,
+    /// Valid until.
+    pub valid_until: Timestamp,
+}
+
+/// The answer to a revocation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RevokeOut {
+    /// `revoked` or `already_revoked`.
+    pub outcome: String,
+    /// The revoking act.
+    pub act: String,
+    /// The key.
+    pub key: String,
+    /// From when.
+    pub effective_from: Timestamp,
+    /// Why.
+    pub reason: String,
+}
+
+/// Enrolls on `central` and answers.
+pub fn enroll(
+    central: &Central,
+    request: &EnrollmentRequest,
+    now: Timestamp,
+) -> Result<EnrollOut, CentralError> {
+    Ok(match central.enroll(request, now)? {
+        Enrolling::New(act) => {
+            let ActBody::KeyEnrolled(body) = act.body() else {
+                unreachable!("an enrollment signs a key_enrolled act")
+            };
+            EnrollOut {
+                outcome: "enrolled".into(),
+                act: act.id().to_hex(),
+                key: body.key.to_string(),
+                holder: body.holder.name.to_string(),
+                personal_number: body.holder.personal_number.as_ref().map(|p| p.to_string()),
+                role: body.role,
+                unit: body.unit.to_string(),
+                valid_from: body.valid_from,
+                valid_until: body.valid_until,
+            }
+        }
+        Enrolling::AlreadyEnrolled(e) => EnrollOut {
+            outcome: "already_enrolled".into(),
+            act: e.act.to_hex(),
+            key: parse_key(&request.key)
+                .map(|k| k.to_string())
+                .unwrap_or_default(),
+            holder: e.holder.clone(),
+            personal_number: e.personal_number.clone(),
+            role: e.role,
+            unit: e.unit.to_string(),
+            valid_from: e.valid_from,
+            valid_until: e.valid_until,
+        },
+    })
+}
+
+/// Revokes on `central` and answers.
+pub fn revoke(
+    central: &Central,
+    request: &RevocationRequest,
+    now: Timestamp,
+) -> Result<RevokeOut, CentralError> {
+    let key = parse_key(&request.key)
+        .map(|k| k.to_string())
+        .unwrap_or_default();
+    Ok(match central.revoke(request, now)? {
+        Revoking::New(act) => {
+            let ActBody::KeyRevoked(body) = act.body() else {
+                unreachable!("a revocation signs a key_revoked act")
+            };
+            RevokeOut {
+                outcome: "revoked".into(),
+                act: act.id().to_hex(),
+                key,
+                effective_from: body.effective_from,
+                reason: body.reason.to_string(),
+            }
+        }
+        Revoking::AlreadyRevoked(r) => RevokeOut {
+            outcome: "already_revoked".into(),
+            act: r.act.to_hex(),
+            key,
+            effective_from: r.effective_from,
+            reason: r.reason.clone(),
+        },
+    })
+}
+
+/// Where the CLI's enrollments and revocations go.
+pub enum Admin {
+    /// Central, opened here.
+    Local(Box<Central>),
+    /// The running server's administration API.
+    Remote(ServeInfo),
+}
+
+impl Admin {
+    /// Opens central in `dir`, or reaches the running server if it holds the store.
+    pub fn open(dir: &Path) -> Result<Admin, String> {
+        match Central::open(dir) {
+            Ok(c) => Ok(Admin::Local(Box::new(c))),
+            Err(CentralError::Store(StoreError::Locked { .. })) => {
+                let path = dir.join(SERVE_FILE);
+                let bytes = std::fs::read(&path).map_err(|e| {
+                    format!("central's store is in use by another process, and {} cannot be read ({e}): is `tamga-central serve` running from this directory? Stop it or wait for it to start", path.display())
+                })?;
+                let info: ServeInfo = serde_json::from_slice(&bytes)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                Ok(Admin::Remote(info))
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    fn call<B: Serialize, T: for<'de> Deserialize<'de>>(
+        info: &ServeInfo,
+        path: &str,
+        body: &B,
+    ) -> Result<T, String> {
+        let url = format!("{}{path}", info.url);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| e.to_string())?;
+        runtime.block_on(async {
+            let answer = http
+                .post(&url)
+                .header("content-type", "application/json")
+                .header(TOKEN_HEADER, &info.token)
+                .body(serde_json::to_vec(body).expect("JSON encodes"))
+                .send()
+                .await
+                .map_err(|e| format!("central's store is held by the running server (pid {}), but its API at {} does not answer ({e}); is `tamga-central serve` still running?", info.pid, info.url))?;
+            let status = answer.status();
+            let bytes = answer
+                .bytes()
+                .await
+                .map_err(|e| format!("{url}: unreadable answer ({e})"))?;
+            if status.is_success() {
+                serde_json::from_slice(&bytes).map_err(|e| format!("{url}: unreadable answer ({e})"))
+            } else {
+                let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+                Err(value["error"]
+                    .as_str()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| format!("{url}: {status}")))
+            }
+        })
+    }
+
+    /// Enrolls, here or through the running server.
+    pub fn enroll(&self, body: EnrollBody, now: Timestamp) -> Result<EnrollOut, String> {
+        match self {
+            Admin::Local(c) => enroll(c, &body.into(), now).map_err(|e| e.to_string()),
+            Admin::Remote(info) => Admin::call(info, "/api/admin/enroll", &body),
+        }
+    }
+
+    /// Revokes, here or through the running server.
+    pub fn revoke(&self, body: RevokeBody, now: Timestamp) -> Result<RevokeOut, String> {
+        match self {
+            Admin::Local(c) => revoke(c, &body.into(), now).map_err(|e| e.to_string()),
+            Admin::Remote(info) => Admin::call(info, "/api/admin/revoke", &body),
+        }
+    }
+}

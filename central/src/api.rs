@@ -1,0 +1,712 @@
+//! Central's HTTP surface besides sync: `/health` and `/metrics` (for monitoring, on any
+//! address), and — on loopback only — the dashboard for reconciliation staff (`ui/`, embedded),
+//! its JSON API under `/api`, and the administration API the CLI uses while the server holds
+//! the store (`/api/admin/*`, with the token from `serve.json`).
+//!
+//! Handlers are thin: reads come from the reconciliation index or the store, off the async
+//! workers; errors are `{"error": ...}` with a status that says whose fault it is.
+
+use crate::admin::{EnrollBody, RevokeBody, TOKEN_HEADER};
+use crate::central::registry_entries;
+use crate::reconcile::Filter;
+use crate::serve::Shared;
+use crate::staff::{ResolveError, ResolveForm, OFFICERS_DIR};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use tamga_core::assessment::Status;
+use tamga_core::{ActBody, ActId, ConsignmentId, KeyId, Registry, SignedAct, Timestamp};
+use tamga_store::DocId;
+
+/// The largest JSON body accepted by the dashboard's and the administration API.
+pub const MAX_JSON_BYTES: usize = 64 * 1024;
+
+/// An error answer: `{"error": "..."}` with its status.
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+fn bad(message: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, message.into())
+}
+
+fn internal(message: impl ToString) -> ApiError {
+    ApiError(StatusCode::INTERNAL_SERVER_ERROR, message.to_string())
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// Runs store work off the async workers.
+async fn blocking<T: Send + 'static>(
+    shared: &Arc<Shared>,
+    work: impl FnOnce(&Shared) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    let shared = Arc::clone(shared);
+    tokio::task::spawn_blocking(move || work(&shared))
+        .await
+        .map_err(internal)?
+}
+
+// ---- open to the network: health and metrics ----
+
+async fn health(State(s): State<Arc<Shared>>) -> Response {
+    let answer = blocking(&s, |s| {
+        let position = s.central.store.last_seq().map_err(internal)?;
+        let (consignments, progress) = s.reconciler.read(|i, p| (i.len(), p.clone()));
+        Ok(json!({
+            "status": "ok",
+            "unit": s.central.config.unit,
+            "feed_position": position,
+            "reconciled_position": progress.position,
+            "consignments": consignments,
+            "last_full_reassessment": progress.last_full,
+        }))
+    })
+    .await;
+    match answer {
+        Ok(v) => Json(v).into_response(),
+        Err(ApiError(_, message)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "error": message })),
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics(State(s): State<Arc<Shared>>) -> ApiResult<Response> {
+    let text = blocking(&s, |s| {
+        let snapshot = s.snapshot(Timestamp::now()).map_err(internal)?;
+        Ok(crate::metrics::render(&s.counters, &snapshot))
+    })
+    .await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response())
+}
+
+/// `/health` and `/metrics`.
+pub fn open(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .with_state(shared)
+}
+
+// ---- loopback only: the dashboard, its API, administration ----
+
+const INDEX_HTML: &str = include_str!("../ui/index.html");
+const APP_JS: &str = include_str!("../ui/app.js");
+const I18N_JS: &str = include_str!("../ui/i18n.js");
+const STYLE_CSS: &str = include_str!("../ui/style.css");
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host)
+    };
+    name == "localhost"
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// The dashboard and `/api` answer only on central's machine, to a `Host` that names it (no
+/// DNS rebinding), and a POST must be JSON (no cross-site form posts).
+async fn local_only(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let host_ok = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(is_loopback_host)
+        .unwrap_or(false);
+    if !peer.ip().is_loopback() || !host_ok {
+        return ApiError(
+            StatusCode::FORBIDDEN,
+            "the dashboard and its API answer only on central's machine (open http://127.0.0.1:<port>/ there, or through an SSH tunnel)".into(),
+        )
+        .into_response();
+    }
+    if request.method() == axum::http::Method::POST {
+        let json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !json {
+            return bad("send JSON (Content-Type: application/json)").into_response();
+        }
+    }
+    next.run(request).await
+}
+
+fn consignment_id(text: &str) -> ApiResult<ConsignmentId> {
+    ConsignmentId::new(text).map_err(|e| bad(format!("consignment: {e}")))
+}
+
+fn filter(params: &BTreeMap<String, String>) -> ApiResult<Filter> {
+    Filter::from_query(params).map_err(|e| bad(format!("filter {e}")))
+}
+
+async fn overview(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
+    let v = blocking(&s, |s| {
+        let now = Timestamp::now();
+        let snapshot = s.snapshot(now).map_err(internal)?;
+        Ok(json!({
+            "unit": s.central.config.unit,
+            "authority_fingerprint": s.central.authority.fingerprint(),
+            "now": now,
+            "now_for_people": now.for_people(),
+            "totals": snapshot.totals,
+            "progress": snapshot.progress,
+            "feed_position": snapshot.store_position,
+            "lag_positions": snapshot.store_position.saturating_sub(snapshot.progress.position),
+            "nodes": {"ok": snapshot.nodes.0, "silent": snapshot.nodes.1, "never": snapshot.nodes.2},
+        }))
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+async fn consignments(
+    State(s): State<Arc<Shared>>,
+    Query(params): Query<BTreeMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    let filter = filter(&params)?;
+    let rows = s.reconciler.read(|index, _| {
+        index
+            .consignments(&filter)
+            .into_iter()
+            .map(|r| {
+                let mut v = json!(r);
+                v["open"] = json!(r.open().count());
+                v["worst_open"] = json!(r.worst_open());
+                v
+            })
+            .collect::<Vec<_>>()
+    });
+    Ok(Json(json!(rows)))
+}
+
+async fn discrepancies(
+    State(s): State<Arc<Shared>>,
+    Query(params): Query<BTreeMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    let filter = filter(&params)?;
+    let rows = s
+        .reconciler
+        .read(|index, _| json!(index.discrepancies(&filter)));
+    Ok(Json(rows))
+}
+
+/// Who signed, as the registry says.
+#[derive(Serialize)]
+struct SignerView {
+    key: KeyId,
+    name: Option<String>,
+    personal_number: Option<String>,
+    role: Option<String>,
+    unit: Option<String>,
+    /// Enrolled in some role at the act's time (the assessment says whether it was allowed).
+    enrolled_at_the_time: bool,
+}
+
+fn signer(registry: &Registry, key: &KeyId, at: Timestamp) -> SignerView {
+    let enrollments = registry.enrollments(key);
+    let covering = enrollments
+        .iter()
+        .rev()
+        .find(|e| e.valid_from <= at && at < e.valid_until);
+    let e = covering.or(enrollments.last());
+    SignerView {
+        key: key.clone(),
+        name: e.map(|e| e.holder.clone()),
+        personal_number: e.and_then(|e| e.personal_number.clone()),
+        role: e.map(|e| e.role.as_str().to_owned()),
+        unit: e.map(|e| e.unit.to_string()),
+        enrolled_at_the_time: covering.is_some(),
+    }
+}
+
+#[derive(Serialize)]
+struct ActView {
+    id: ActId,
+    kind: &'static str,
+    at: Timestamp,
+    at_for_people: String,
+    place: Option<Value>,
+    signers: Vec<SignerView>,
+    /// The signatures verify and every signer was allowed.
+    verified: bool,
+    /// Why it was left out.
+    rejected_because: Option<String>,
+    body: Value,
+}
+
+fn act_view(act: &SignedAct, registry: &Registry, rejected: Option<&str>) -> ActView {
+    let at = act.body().at();
+    ActView {
+        id: act.id(),
+        kind: act.body().kind(),
+        at,
+        at_for_people: at.for_people(),
+        place: act.body().place().map(|p| json!(p)),
+        signers: act
+            .signatures()
+            .iter()
+            .map(|s| signer(registry, &s.key, at))
+            .collect(),
+        verified: rejected.is_none(),
+        rejected_because: rejected.map(str::to_owned),
+        body: serde_json::to_value(act.body()).expect("an act serializes"),
+    }
+}
+
+#[derive(Serialize)]
+struct ChainLink {
+    unit: String,
+    officer: SignerView,
+    since: Timestamp,
+    since_for_people: String,
+    /// The act that gave custody.
+    act: ActId,
+    kind: &'static str,
+}
+
+/// The custody chain as boxes: the registering post, then each handoff's receiver. Handoffs
+/// that hold but are not in the chain (a fork) are listed beside it.
+fn chain(
+    by_id: &BTreeMap<ActId, &SignedAct>,
+    a: &tamga_core::Assessment,
+    registry: &Registry,
+) -> (Vec<ChainLink>, Vec<ActId>) {
+    let mut links = Vec::new();
+    if let Some(reg) = a.state.registration.and_then(|id| by_id.get(&id)) {
+        if let ActBody::ConsignmentRegistered(r) = reg.body() {
+            links.push(ChainLink {
+                unit: r.office_of_departure.to_string(),
+                officer: signer(registry, &r.officer, r.at),
+                since: r.at,
+                since_for_people: r.at.for_people(),
+                act: reg.id(),
+                kind: reg.body().kind(),
+            });
+        }
+    }
+    for id in &a.state.custody_chain {
+        if let Some(act) = by_id.get(id) {
+            if let ActBody::CustodyTransferred(t) = act.body() {
+                links.push(ChainLink {
+                    unit: t.receiving.unit.to_string(),
+                    officer: signer(registry, &t.receiving.officer, t.at),
+                    since: t.at,
+                    since_for_people: t.at.for_people(),
+                    act: *id,
+                    kind: act.body().kind(),
+                });
+            }
+        }
+    }
+    let holding: std::collections::BTreeSet<&ActId> = a.acts.iter().collect();
+    let beside = by_id
+        .iter()
+        .filter(|(id, act)| {
+            holding.contains(id)
+                && matches!(act.body(), ActBody::CustodyTransferred(_))
+                && !a.state.custody_chain.contains(id)
+        })
+        .map(|(id, _)| *id)
+        .collect();
+    (links, beside)
+}
+
+async fn consignment(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let id = consignment_id(&id)?;
+    let v = blocking(&s, move |s| {
+        let store = &s.central.store;
+        let doc = DocId::Consignment(id.clone());
+        let acts = store.acts(&doc).map_err(internal)?;
+        let unreadable: Vec<Value> = store
+            .rejected(&doc)
+            .map_err(internal)?
+            .into_iter()
+            .filter(|r| r.act.is_none_or(|a| !acts.iter().any(|x| x.id() == a)))
+            .map(|r| json!({"key": r.key, "act": r.act, "reason": r.reason}))
+            .collect();
+        if acts.is_empty() && unreadable.is_empty() {
+            return Err(ApiError(
+                StatusCode::NOT_FOUND,
+                format!("central holds no consignment {id}"),
+            ));
+        }
+        let now = Timestamp::now();
+        let assessment = store.assessment(&id, now).map_err(internal)?;
+        let registry = store.registry();
+        let by_id: BTreeMap<ActId, &SignedAct> = acts.iter().map(|a| (a.id(), a)).collect();
+        let mut timeline: Vec<ActView> = assessment
+            .acts
+            .iter()
+            .filter_map(|a| by_id.get(a).map(|act| act_view(act, &registry, None)))
+            .collect();
+        for r in &assessment.rejected {
+            if let Some(act) = by_id.get(&r.act) {
+                timeline.push(act_view(act, &registry, Some(&r.reason)));
+            }
+        }
+        timeline.sort_by_key(|v| (v.at, v.id));
+        let (links, beside) = chain(&by_id, &assessment, &registry);
+        let seals: Vec<Value> = assessment
+            .state
+            .seals
+            .iter()
+            .map(|(number, record)| {
+                let history: Vec<Value> = record
+                    .history
+                    .iter()
+                    .filter_map(|h| by_id.get(h))
+                    .map(|a| json!({"act": a.id(), "kind": a.body().kind(), "at": a.body().at(), "at_for_people": a.body().at().for_people()}))
+                    .collect();
+                json!({"seal": number, "record": record, "history": history})
+            })
+            .collect();
+        let registration = assessment
+            .state
+            .registration
+            .and_then(|r| by_id.get(&r))
+            .map(|a| json!(a.body()));
+        let record = crate::reconcile::Record::of(&assessment, &acts);
+        Ok(json!({
+            "record": record,
+            "assessment": assessment,
+            "registration": registration,
+            "acts": timeline,
+            "unreadable": unreadable,
+            "chain": links,
+            "handoffs_beside_the_chain": beside,
+            "seals": seals,
+        }))
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+async fn resolve(
+    State(s): State<Arc<Shared>>,
+    Path(discrepancy): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let form: ResolveForm = serde_json::from_slice(&body).map_err(|e| {
+        s.counters
+            .resolutions_refused
+            .fetch_add(1, Ordering::Relaxed);
+        bad(format!(
+            "expected {{\"consignment\", \"officer\", \"pin\", \"reason\"}}: {e}"
+        ))
+    })?;
+    let answer = blocking(&s, move |s| {
+        let now = Timestamp::now();
+        let outcome = crate::staff::resolve(&s.central, &discrepancy, &form, now);
+        match outcome {
+            Ok(act) => {
+                s.counters.resolutions.fetch_add(1, Ordering::Relaxed);
+                let ActBody::DiscrepancyResolved(body) = act.body() else {
+                    unreachable!("a resolution signs a discrepancy_resolved act")
+                };
+                s.reconciler
+                    .refresh(&body.consignment, now)
+                    .map_err(internal)?;
+                Ok(json!({
+                    "act": act.id(),
+                    "discrepancy": body.discrepancy,
+                    "consignment": body.consignment,
+                    "officer": body.officer,
+                    "at": body.at,
+                    "at_for_people": body.at.for_people(),
+                    "reason": body.reason,
+                }))
+            }
+            Err(e) => {
+                s.counters
+                    .resolutions_refused
+                    .fetch_add(1, Ordering::Relaxed);
+                Err(resolve_error(e))
+            }
+        }
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(answer)))
+}
+
+fn resolve_error(e: ResolveError) -> ApiError {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    ApiError(status, e.to_string())
+}
+
+async fn nodes(
+    State(s): State<Arc<Shared>>,
+    Query(params): Query<BTreeMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    let silent_after = match params.get("silent_after_hours").map(|v| v.trim()) {
+        None | Some("") => s.silent_after(),
+        Some(v) => {
+            let hours: u32 = v
+                .parse()
+                .ok()
+                .filter(|h| (1..=24 * 365).contains(h))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "silent_after_hours: {v:?} is not a whole number of hours from 1 to 8760"
+                    ))
+                })?;
+            i64::from(hours) * 3600
+        }
+    };
+    let v = blocking(&s, move |s| {
+        let now = Timestamp::now();
+        let rows = crate::nodes::rows(
+            &s.central.store.registry(),
+            &s.contacts.snapshot(),
+            &s.central.device_id(),
+            now,
+            silent_after,
+        );
+        Ok(json!({"now": now, "silent_after_seconds": silent_after, "nodes": rows}))
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
+    let v = blocking(&s, |s| {
+        let keystore = tamga_edge::keystore::Keystore::open(s.central.dir.join(OFFICERS_DIR))
+            .map_err(internal)?;
+        let registry = s.central.store.registry();
+        let now = Timestamp::now();
+        let list: Vec<Value> = keystore
+            .list()
+            .map_err(internal)?
+            .into_iter()
+            .map(|k| {
+                let enrolled = registry
+                    .enrollment_at(&k.id, now, &[tamga_core::Role::CentralStaff])
+                    .ok()
+                    .map(|e| json!({"name": e.holder, "personal_number": e.personal_number, "unit": e.unit, "valid_until": e.valid_until}));
+                json!({"key": k.id, "holder": k.holder, "central_staff": enrolled})
+            })
+            .collect();
+        Ok(json!(list))
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
+    let now = Timestamp::now();
+    Ok(Json(json!(registry_entries(
+        &s.central.store.registry(),
+        now
+    ))))
+}
+
+fn admin_allowed(s: &Shared, headers: &axum::http::HeaderMap) -> ApiResult<()> {
+    let given = headers
+        .get(TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    // Compare without an early exit on the first differing byte.
+    let expected = s.admin_token.as_bytes();
+    let same = given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(ApiError(
+            StatusCode::FORBIDDEN,
+            format!("administration needs the token in {TOKEN_HEADER} (the CLI reads it from serve.json in the data directory)"),
+        ))
+    }
+}
+
+async fn admin_enroll(
+    State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    admin_allowed(&s, &headers)?;
+    let request: EnrollBody =
+        serde_json::from_slice(&body).map_err(|e| bad(format!("enrollment request: {e}")))?;
+    let out = blocking(&s, move |s| {
+        crate::admin::enroll(&s.central, &request.into(), Timestamp::now()).map_err(central_error)
+    })
+    .await?;
+    Ok(Json(json!(out)))
+}
+
+async fn admin_revoke(
+    State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    admin_allowed(&s, &headers)?;
+    let request: RevokeBody =
+        serde_json::from_slice(&body).map_err(|e| bad(format!("revocation request: {e}")))?;
+    let out = blocking(&s, move |s| {
+        crate::admin::revoke(&s.central, &request.into(), Timestamp::now()).map_err(central_error)
+    })
+    .await?;
+    Ok(Json(json!(out)))
+}
+
+fn central_error(e: crate::CentralError) -> ApiError {
+    use crate::CentralError as E;
+    let status = match &e {
+        E::Authority(crate::AuthorityError::KeyFile { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
+        E::Authority(crate::AuthorityError::NoRandomness(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+        E::Authority(_) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    ApiError(status, e.to_string())
+}
+
+/// Statuses as the dashboard lists them.
+fn statuses() -> Value {
+    json!([
+        Status::Unregistered,
+        Status::Registered,
+        Status::InTransit,
+        Status::Arrived,
+        Status::Delivered
+    ])
+}
+
+async fn vocabulary() -> Json<Value> {
+    use tamga_core::DiscrepancyKind as K;
+    let kinds = [
+        K::BadSignature,
+        K::UnknownKey,
+        K::ExpiredKey,
+        K::RevokedKey,
+        K::RoleNotPermitted,
+        K::MissingRegistration,
+        K::ConflictingRegistration,
+        K::CustodyFork,
+        K::CustodyGap,
+        K::SealNotApplied,
+        K::SealMissing,
+        K::SealDamaged,
+        K::SealRemovedWithoutGrounds,
+        K::SealStateConflict,
+        K::PackageCountMismatch,
+        K::MassMismatch,
+        K::Overdue,
+        K::OffRoute,
+        K::ClockAnomaly,
+        K::MissingCertificate,
+        K::ArrivalNotifiedLate,
+        K::ArrivalNotNotified,
+    ];
+    Json(json!({
+        "statuses": statuses(),
+        "kinds": kinds,
+        "severities": [tamga_core::Severity::Critical, tamga_core::Severity::Major, tamga_core::Severity::Minor],
+    }))
+}
+
+/// The dashboard, its API and the administration API: loopback only.
+pub fn local(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(
+            "/",
+            get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }),
+        )
+        .route(
+            "/app.js",
+            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        .route(
+            "/i18n.js",
+            get(|| async { asset("text/javascript; charset=utf-8", I18N_JS) }),
+        )
+        .route(
+            "/style.css",
+            get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }),
+        )
+        .route("/api/overview", get(overview))
+        .route("/api/vocabulary", get(vocabulary))
+        .route("/api/consignments", get(consignments))
+        .route("/api/consignments/{id}", get(consignment))
+        .route("/api/discrepancies", get(discrepancies))
+        .route("/api/discrepancies/{id}/resolve", post(resolve))
+        .route("/api/nodes", get(nodes))
+        .route("/api/officers", get(officers))
+        .route("/api/registry", get(registry))
+        .route("/api/admin/enroll", post(admin_enroll))
+        .route("/api/admin/revoke", post(admin_revoke))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .layer(middleware::from_fn(local_only))
+        .with_state(shared)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts_only() {
+        for host in [
+            "127.0.0.1:7400",
+            "localhost:7400",
+            "[::1]:7400",
+            "localhost",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "example.org",
+            "10.0.0.5:7400",
+            "attacker.localhost.example:80",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! The running central: one HTTP server with the sync endpoint for edge nodes (`POST /sync`),
+//! `/health` and `/metrics`, the dashboard and its JSON API (loopback only), and the local
+//! administration API the CLI uses while the server holds the store. Background work: following
+//! the change feed (every second), reassessing everything (every `reassess_seconds`), saving the
+//! nodes' last contact. Stops cleanly on Ctrl-C or SIGTERM.
+//!
+//! While serving, the server writes `serve.json` in the data directory: the loopback address of
+//! its local API and a fresh token for the administration endpoints (readable by central's user
+//! only). The file is removed at shutdown.
+
+use crate::central::Central;
+use crate::metrics::{Counters, Snapshot};
+use crate::nodes::Contacts;
+use crate::reconcile::Reconciler;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use tamga_core::Timestamp;
+use tamga_sync::auth::RequestAuth;
+use tamga_sync::http::{router, Endpoint, AUTH_HEADER};
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+/// The file a running server writes for the CLI.
+pub const SERVE_FILE: &str = "serve.json";
+
+/// How often the change feed is followed.
+pub const FOLLOW_EVERY: Duration = Duration::from_secs(1);
+
+/// What the running server tells the CLI.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ServeInfo {
+    /// The local API's base URL on loopback.
+    pub url: String,
+    /// The token for `/api/admin/*`.
+    pub token: String,
+    /// The server's process id.
+    pub pid: u32,
+}
+
+/// The running server's state shared by the handlers and the background loops.
+pub struct Shared {
+    /// Central, opened.
+    pub central: Central,
+    /// The index of assessments.
+    pub reconciler: Reconciler,
+    /// The nodes' last contact.
+    pub contacts: Contacts,
+    /// Counters for `/metrics`.
+    pub counters: Counters,
+    /// The token for the administration endpoints.
+    pub admin_token: String,
+}
+
+impl Shared {
+    /// The shared state of `central`.
+    pub fn new(central: Central) -> Result<Shared, String> {
+        let reconciler = Reconciler::new(Arc::clone(&central.store));
+        let contacts = Contacts::open(&central.dir);
+        let mut token = [0u8; 32];
+        getrandom::fill(&mut token).map_err(|e| format!("no randomness: {e}"))?;
+        Ok(Shared {
+            central,
+            reconciler,
+            contacts,
+            counters: Counters::default(),
+            admin_token: hex::encode(token),
+        })
+    }
+
+    /// Seconds after which a node that has not synced counts as silent.
+    pub fn silent_after(&self) -> i64 {
+        self.central.config.silent_after_seconds as i64
+    }
+
+    /// What `/metrics` reports now.
+    pub fn snapshot(&self, now: Timestamp) -> Result<Snapshot, tamga_store::StoreError> {
+        let (totals, progress) = self.reconciler.read(|i, p| (i.totals(), p.clone()));
+        let rows = crate::nodes::rows(
+            &self.central.store.registry(),
+            &self.contacts.snapshot(),
+            &self.central.device_id(),
+            now,
+            self.silent_after(),
+        );
+        let count = |s: &str| rows.iter().filter(|r| r.state == s).count();
+        Ok(Snapshot {
+            totals,
+            progress,
+            store_position: self.central.store.last_seq()?,
+            documents: self.central.store.doc_count(),
+            nodes: (count("ok"), count("silent"), count("never")),
+            now,
+        })
+    }
+}
+
+/// Counts sync requests and notes, for each accepted one, the node's device key (from the
+/// credential the endpoint has just verified).
+async fn track_sync(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let claimed = request
+        .headers()
+        .get(AUTH_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| RequestAuth::from_header(v).ok())
+        .map(|a| a.node);
+    let response = next.run(request).await;
+    let now = Timestamp::now();
+    if response.status().is_success() {
+        shared.counters.sync_ok.fetch_add(1, Ordering::Relaxed);
+        if let Some(key) = claimed {
+            shared.contacts.seen(key, now);
+        }
+    } else {
+        shared.counters.sync_refused.fetch_add(1, Ordering::Relaxed);
+        if let Some(key) = claimed {
+            shared.contacts.refused(key, now);
+        }
+    }
+    response
+}
+
+/// The whole application: sync, health and metrics, dashboard and API.
+pub fn app(shared: Arc<Shared>) -> axum::Router {
+    let endpoint = Arc::new(Endpoint::new(
+        Arc::clone(&shared.central.store),
+        shared.central.device.clone(),
+        shared.central.config.central_unit_codes(),
+        tamga_sync::auth::DEFAULT_SKEW_SECONDS,
+    ));
+    let sync = router(endpoint).layer(middleware::from_fn_with_state(
+        Arc::clone(&shared),
+        track_sync,
+    ));
+    sync.merge(crate::api::open(Arc::clone(&shared)))
+        .merge(crate::api::local(shared))
+}
+
+async fn shutdown_signal(stop: watch::Sender<bool>) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    info!("shutting down");
+    let _ = stop.send(true);
+}
+
+/// Runs blocking reconciliation work off the async workers, counting failures.
+async fn blocking_pass(
+    shared: &Arc<Shared>,
+    what: &'static str,
+    work: fn(&Reconciler, Timestamp) -> Result<crate::reconcile::Pass, tamga_store::StoreError>,
+) {
+    let worker = Arc::clone(shared);
+    let outcome =
+        tokio::task::spawn_blocking(move || work(&worker.reconciler, Timestamp::now())).await;
+    match outcome {
+        Ok(Ok(pass)) if pass.assessed > 0 => {
+            info!(
+                pass = what,
+                assessed = pass.assessed,
+                position = pass.position,
+                "reconciled"
+            )
+        }
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => {
+            shared
+                .counters
+                .reconcile_errors
+                .fetch_add(1, Ordering::Relaxed);
+            warn!(pass = what, error = %e, "reconciliation failed; it will be tried again");
+        }
+        Err(e) => {
+            shared
+                .counters
+                .reconcile_errors
+                .fetch_add(1, Ordering::Relaxed);
+            warn!(pass = what, error = %e, "reconciliation worker failed");
+        }
+    }
+}
+
+async fn reconcile_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let every = Duration::from_secs(shared.central.config.reassess_seconds.max(1));
+    let mut last_full = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(FOLLOW_EVERY) => {}
+            _ = stop.changed() => return,
+        }
+        if last_full.elapsed() >= every {
+            blocking_pass(&shared, "full", Reconciler::full).await;
+            last_full = tokio::time::Instant::now();
+        } else {
+            blocking_pass(&shared, "feed", Reconciler::step).await;
+        }
+        let saver = Arc::clone(&shared);
+        let _ = tokio::task::spawn_blocking(move || saver.contacts.save()).await;
+    }
+}
+
+fn write_serve_file(dir: &Path, info: &ServeInfo) -> Result<PathBuf, String> {
+    use std::io::Write as _;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join(SERVE_FILE);
+    let tmp = dir.join(format!(".{SERVE_FILE}.{}.tmp", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options
+        .open(&tmp)
+        .map_err(|e| format!("{}: {e}", tmp.display()))?;
+    file.write_all(&serde_json::to_vec_pretty(info).expect("serializes"))
+        .and_then(|()| file.sync_all())
+        .map_err(|e| format!("{}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// Runs central until Ctrl-C or SIGTERM. `on_listen` receives the bound address.
+pub async fn run(central: Central, on_listen: impl FnOnce(SocketAddr)) -> Result<(), String> {
+    let listen = central.config.listen.clone();
+    let dir = central.dir.clone();
+    let shared = Arc::new(Shared::new(central)?);
+    {
+        let first = Arc::clone(&shared);
+        let pass = tokio::task::spawn_blocking(move || first.reconciler.full(Timestamp::now()))
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| e.to_string())?;
+        info!(
+            consignments = pass.assessed,
+            position = pass.position,
+            "index built"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(&listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}. Is central already running there? Set `listen` in tamga-central.toml or TAMGA_CENTRAL_LISTEN"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let mut local = bound;
+    if local.ip().is_unspecified() {
+        local.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let serve_file = write_serve_file(
+        &dir,
+        &ServeInfo {
+            url: format!("http://{local}"),
+            token: shared.admin_token.clone(),
+            pid: std::process::id(),
+        },
+    )?;
+    info!(address = %bound, "central serving: sync, dashboard, metrics");
+    on_listen(bound);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let background = tokio::spawn(reconcile_loop(Arc::clone(&shared), stop_rx.clone()));
+    let mut server_stop = stop_rx;
+    let served = axum::serve(
+        listener,
+        app(Arc::clone(&shared)).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        tokio::select! {
+            _ = shutdown_signal(stop_tx) => {}
+            _ = server_stop.changed() => {}
+        }
+    })
+    .await
+    .map_err(|e| e.to_string());
+    let _ = background.await;
+    shared.contacts.save();
+    let _ = std::fs::remove_file(&serve_file);
+    served
+}

@@ -1,0 +1,281 @@
+//! Reconciliation staff close discrepancies: a `discrepancy_resolved` act signed with the staff
+//! member's own officer key, kept encrypted under their PIN in central's keystore (`officers/`,
+//! the same format as an edge node's).
+//!
+//! [`resolution`] is the functional core (the assessment, the registry, the form and the time
+//! in, the act's body or a refusal out); [`resolve`] unlocks the key, signs and records.
+//! The signer's enrollment is checked before the PIN is tried, and nothing is recorded unless
+//! every check passes.
+
+use crate::central::Central;
+use serde::Deserialize;
+use tamga_core::act::DiscrepancyResolved;
+use tamga_core::assessment::DiscrepancyId;
+use tamga_core::codes::Text;
+use tamga_core::{ActBody, Assessment, ConsignmentId, KeyId, Registry, Role, SignedAct, Timestamp};
+use tamga_edge::keystore::{Keystore, KeystoreError};
+use tamga_store::StoreError;
+
+/// The keystore's directory in central's data directory.
+pub const OFFICERS_DIR: &str = "officers";
+
+/// What staff send to resolve a discrepancy.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveForm {
+    /// The consignment.
+    pub consignment: String,
+    /// The staff member's key.
+    pub officer: String,
+    /// Their PIN.
+    pub pin: String,
+    /// Why the discrepancy is closed.
+    pub reason: String,
+}
+
+/// Why a resolution was refused. Nothing was recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// A field is wrong.
+    #[error("{0}")]
+    Form(String),
+    /// No such consignment or discrepancy.
+    #[error("{0}")]
+    NotFound(String),
+    /// Already resolved.
+    #[error("discrepancy {id} was already resolved by act {act}; nothing was signed")]
+    AlreadyResolved {
+        /// The discrepancy.
+        id: String,
+        /// The resolving act.
+        act: String,
+    },
+    /// The signer may not resolve discrepancies.
+    #[error("{0}")]
+    NotAllowed(String),
+    /// The key could not be unlocked.
+    #[error(transparent)]
+    Key(#[from] KeystoreError),
+    /// The store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ResolveError {
+    /// The HTTP status for the error.
+    pub fn status(&self) -> u16 {
+        match self {
+            ResolveError::Form(_) => 400,
+            ResolveError::NotFound(_) => 404,
+            ResolveError::AlreadyResolved { .. } => 409,
+            ResolveError::NotAllowed(_) => 403,
+            ResolveError::Key(KeystoreError::WrongPin { .. }) => 403,
+            ResolveError::Key(KeystoreError::TryLater { .. }) => 429,
+            ResolveError::Key(KeystoreError::UnknownKey { .. }) => 404,
+            ResolveError::Key(KeystoreError::PinTooShort { .. }) => 400,
+            ResolveError::Key(_) => 500,
+            ResolveError::Store(StoreError::InvalidAct { .. }) => 422,
+            ResolveError::Store(StoreError::DiskFull { .. }) => 507,
+            ResolveError::Store(_) => 500,
+        }
+    }
+}
+
+/// The checked fields of a form.
+pub struct Checked {
+    /// The consignment.
+    pub consignment: ConsignmentId,
+    /// The discrepancy.
+    pub discrepancy: DiscrepancyId,
+    /// The staff member's key.
+    pub officer: KeyId,
+    /// The reason.
+    pub reason: Text,
+}
+
+/// Checks the form's fields and the discrepancy id from the path.
+pub fn check_form(discrepancy: &str, form: &ResolveForm) -> Result<Checked, ResolveError> {
+    let field = |name: &str, e: &dyn std::fmt::Display| ResolveError::Form(format!("{name}: {e}"));
+    Ok(Checked {
+        consignment: ConsignmentId::new(form.consignment.trim())
+            .map_err(|e| field("consignment", &e))?,
+        discrepancy: DiscrepancyId::new(discrepancy.trim())
+            .map_err(|e| field("discrepancy", &e))?,
+        officer: KeyId::new(form.officer.trim()).map_err(|e| field("officer", &e))?,
+        reason: Text::new(form.reason.trim()).map_err(|e| {
+            field(
+                "reason",
+                &format!("{e} (say why the discrepancy is closed)"),
+            )
+        })?,
+    })
+}
+
+/// The body of the resolution, if the discrepancy is open in `assessment` and the officer is
+/// enrolled as central staff at `now`.
+pub fn resolution(
+    assessment: &Assessment,
+    registry: &Registry,
+    form: &Checked,
+    now: Timestamp,
+) -> Result<DiscrepancyResolved, ResolveError> {
+    let Some(found) = assessment
+        .discrepancies
+        .iter()
+        .find(|d| d.id == form.discrepancy)
+    else {
+        return Err(ResolveError::NotFound(format!(
+            "consignment {} has no discrepancy {} now (it may have been superseded: reload the queue)",
+            form.consignment, form.discrepancy
+        )));
+    };
+    if let Some(r) = &found.resolution {
+        return Err(ResolveError::AlreadyResolved {
+            id: found.id.to_string(),
+            act: r.act.to_hex(),
+        });
+    }
+    registry
+        .enrollment_at(&form.officer, now, &[Role::CentralStaff])
+        .map_err(|e| {
+            ResolveError::NotAllowed(format!(
+                "key {} may not resolve discrepancies now: {e}. Staff need a key enrolled as central_staff",
+                form.officer
+            ))
+        })?;
+    Ok(DiscrepancyResolved {
+        consignment: form.consignment.clone(),
+        at: now,
+        officer: form.officer.clone(),
+        discrepancy: form.discrepancy.clone(),
+        reason: form.reason.clone(),
+    })
+}
+
+/// Resolves discrepancy `discrepancy` as `form` asks: checks, unlocks the officer's key with
+/// the PIN, signs and records the act (durable when this returns).
+pub fn resolve(
+    central: &Central,
+    discrepancy: &str,
+    form: &ResolveForm,
+    now: Timestamp,
+) -> Result<SignedAct, ResolveError> {
+    let checked = check_form(discrepancy, form)?;
+    if central
+        .store
+        .acts(&tamga_store::DocId::Consignment(
+            checked.consignment.clone(),
+        ))?
+        .is_empty()
+    {
+        return Err(ResolveError::NotFound(format!(
+            "central holds no consignment {}",
+            checked.consignment
+        )));
+    }
+    let assessment = central.store.assessment(&checked.consignment, now)?;
+    let body = resolution(&assessment, &central.store.registry(), &checked, now)?;
+    let keystore = Keystore::open(central.dir.join(OFFICERS_DIR))?;
+    let key = keystore.unlock(&checked.officer, &form.pin, now.unix())?;
+    let act = SignedAct::sign(ActBody::DiscrepancyResolved(body), &[&key])
+        .map_err(|e| ResolveError::Form(e.to_string()))?;
+    central.store.record(&act)?;
+    tracing::info!(act = %act.id(), discrepancy = %checked.discrepancy, consignment = %checked.consignment, officer = %checked.officer, "discrepancy resolved");
+    Ok(act)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tamga_core::act::SealState;
+    use tamga_core::fixtures::Story;
+    use tamga_core::{assess, DiscrepancyKind, Tolerances};
+
+    fn form(story: &Story, officer: &KeyId, reason: &str) -> ResolveForm {
+        ResolveForm {
+            consignment: story.consignment.to_string(),
+            officer: officer.to_string(),
+            pin: "123456".into(),
+            reason: reason.into(),
+        }
+    }
+
+    #[test]
+    fn only_open_discrepancies_and_central_staff() {
+        let story = Story::new();
+        let mut acts = story.clean_delivery()[..5].to_vec();
+        acts.push(story.seal_checked(60, SealState::Damaged));
+        let registry = story.registry();
+        let a = assess(
+            &story.consignment,
+            &acts,
+            &registry,
+            story.t(70),
+            &Tolerances::default(),
+        );
+        let damaged = a
+            .discrepancies
+            .iter()
+            .find(|d| d.kind == DiscrepancyKind::SealDamaged)
+            .unwrap();
+        let staff = form(
+            &story,
+            &story.central_staff.id,
+            "bag replaced at the Department, report 17",
+        );
+        let checked = check_form(damaged.id.as_str(), &staff).unwrap();
+        let body = resolution(&a, &registry, &checked, story.t(70)).unwrap();
+        assert_eq!(body.discrepancy, damaged.id);
+
+        // Resolved, it no longer resolves; a post officer may not resolve; bad fields are named.
+        let act = story.sign(ActBody::DiscrepancyResolved(body), &[&story.central_staff]);
+        acts.push(act);
+        let after = assess(
+            &story.consignment,
+            &acts,
+            &registry,
+            story.t(71),
+            &Tolerances::default(),
+        );
+        assert!(matches!(
+            resolution(&after, &registry, &checked, story.t(71)),
+            Err(ResolveError::AlreadyResolved { .. })
+        ));
+        assert!(!after.has_open(DiscrepancyKind::SealDamaged));
+        let post = check_form(
+            damaged.id.as_str(),
+            &form(&story, &story.airport_officer.id, "fine"),
+        )
+        .unwrap();
+        let err = resolution(&a, &registry, &post, story.t(70)).unwrap_err();
+        assert_eq!(err.status(), 403, "{err}");
+        let unknown = check_form(&"0".repeat(64), &staff).unwrap();
+        assert_eq!(
+            resolution(&a, &registry, &unknown, story.t(70))
+                .unwrap_err()
+                .status(),
+            404
+        );
+        for (bad, field) in [
+            (form(&story, &story.central_staff.id, "  "), "reason"),
+            (
+                ResolveForm {
+                    consignment: "x".into(),
+                    ..staff.clone()
+                },
+                "consignment",
+            ),
+            (
+                ResolveForm {
+                    officer: "abc".into(),
+                    ..staff.clone()
+                },
+                "officer",
+            ),
+        ] {
+            let err = check_form(damaged.id.as_str(), &bad).err().unwrap();
+            assert!(err.to_string().starts_with(field), "{err}");
+        }
+        assert!(check_form("not-hex", &staff).is_err());
+    }
+}
