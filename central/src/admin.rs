@@ -182,6 +182,25 @@ pub fn revoke(
     })
 }
 
+/// The enrollment file's content, as the server hands it to the CLI.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EnrollmentText {
+    /// Every registry act, one per line.
+    pub text: String,
+    /// How many.
+    pub acts: usize,
+}
+
+/// The enrollment file of `central`.
+pub fn enrollment_text(central: &Central) -> Result<EnrollmentText, CentralError> {
+    let acts = central.enrollment_acts()?;
+    let bytes = crate::authority::enrollment_file(&acts);
+    Ok(EnrollmentText {
+        text: String::from_utf8(bytes).expect("canonical acts are UTF-8"),
+        acts: acts.len(),
+    })
+}
+
 /// Where the CLI's enrollments and revocations go.
 pub enum Admin {
     /// Central, opened here.
@@ -253,6 +272,21 @@ impl Admin {
         match self {
             Admin::Local(c) => enroll(c, &body.into(), now).map_err(|e| e.to_string()),
             Admin::Remote(info) => Admin::call(info, "/api/admin/enroll", &body),
+        }
+    }
+
+    /// Writes the enrollment file to `path` (replaced whole), from here or from the running
+    /// server. Returns how many acts it holds.
+    pub fn write_enrollment(&self, path: &Path) -> Result<usize, String> {
+        match self {
+            Admin::Local(c) => c.write_enrollment(path).map_err(|e| e.to_string()),
+            Admin::Remote(info) => {
+                let got: EnrollmentText =
+                    Admin::call(info, "/api/admin/enrollment", &serde_json::json!({}))?;
+                tamga_edge::files::write_atomic(path, got.text.as_bytes())
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                Ok(got.acts)
+            }
         }
     }
 

@@ -597,6 +597,18 @@ async fn admin_revoke(
     Ok(Json(json!(out)))
 }
 
+async fn admin_enrollment(
+    State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<Json<Value>> {
+    admin_allowed(&s, &headers)?;
+    let out = blocking(&s, |s| {
+        crate::admin::enrollment_text(&s.central).map_err(central_error)
+    })
+    .await?;
+    Ok(Json(json!(out)))
+}
+
 fn central_error(e: crate::CentralError) -> ApiError {
     use crate::CentralError as E;
     let status = match &e {
@@ -682,6 +694,7 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/registry", get(registry))
         .route("/api/admin/enroll", post(admin_enroll))
         .route("/api/admin/revoke", post(admin_revoke))
+        .route("/api/admin/enrollment", post(admin_enrollment))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(middleware::from_fn(local_only))
         .with_state(shared)

@@ -524,8 +524,7 @@ fn run(cli: Cli) -> Result<String, String> {
         Command::Serve => serve(&dir),
         Command::Officer { command } => officer(&dir, command, json),
         Command::Enrollment { out } => {
-            let central = open(&dir)?;
-            let acts = central.write_enrollment(&out).map_err(|e| e.to_string())?;
+            let acts = Admin::open(&dir)?.write_enrollment(&out)?;
             let shown = out.display().to_string();
             if json {
                 answer = to_json(&EnrollmentOut { file: shown, acts });

@@ -1,0 +1,425 @@
+// Central's dashboard: consignments with filters, one consignment's chain, seals, discrepancies
+// and timeline, the discrepancy queue with resolution, the nodes' last sync, the registry.
+// Vanilla JS; it talks only to central's own /api.
+"use strict";
+
+let lang = localStorage.getItem("tamga-central-lang") || "ru";
+let vocabulary = null;
+
+function t(key) {
+  const table = window.I18N[lang] || {};
+  return table[key] || window.I18N.en[key] || key;
+}
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+// RFC 3339 UTC ("2026-11-23T06:00:00Z") as people read it, with the offset spelled out.
+function when(ts) {
+  if (!ts) return "—";
+  return String(ts).replace("T", " ").replace(/Z$/, " +00:00");
+}
+
+function short(id) {
+  return String(id || "").slice(0, 12);
+}
+
+async function api(path, options) {
+  const answer = await fetch(path, options);
+  const text = await answer.text();
+  let body;
+  try { body = JSON.parse(text); } catch (_) { body = { error: text }; }
+  if (!answer.ok) throw new Error(body.error || answer.statusText);
+  return body;
+}
+
+function sev(s) {
+  return s ? el("span", { class: "sev sev-" + s }, t("severity." + s)) : "";
+}
+
+function showError(container, e) {
+  container.prepend(el("div", { class: "error", role: "alert" }, e.message || String(e)));
+}
+
+function consignmentLink(id, act) {
+  return "#/c/" + encodeURIComponent(id) + (act ? "/" + act : "");
+}
+
+// ---- the overview strip ----
+
+async function overview() {
+  const box = document.getElementById("overview");
+  try {
+    const o = await api("/api/overview");
+    const open = Object.values(o.totals.open_by_severity || {}).reduce((a, b) => a + b, 0);
+    box.replaceChildren(
+      el("span", {}, t("now") + ": ", el("b", {}, when(o.now))),
+      el("span", {}, t("consignments") + ": ", el("b", {}, o.totals.consignments)),
+      el("span", {}, t("open_discrepancies") + ": ", el("b", {}, open)),
+      el("span", {}, t("lag") + ": ", el("b", {}, o.lag_positions)),
+      el("span", {}, t("last_full") + ": ", el("b", {}, when(o.progress.last_full))),
+      el("span", {}, t("nodes_silent") + ": ", el("b", {}, o.nodes.silent)),
+      el("span", { class: "muted" }, o.unit + " · " + o.authority_fingerprint)
+    );
+  } catch (e) {
+    box.replaceChildren(el("span", { class: "bad" }, e.message));
+  }
+}
+
+// ---- filters ----
+
+function filterForm(fields, params, onApply) {
+  const form = el("form", { class: "filters" });
+  const select = (name, options) => {
+    const s = el("select", { name }, el("option", { value: "" }, t("any")));
+    for (const [value, label] of options) {
+      s.append(el("option", { value, selected: params.get(name) === value }, label));
+    }
+    return s;
+  };
+  const input = (name, placeholder) =>
+    el("input", { name, value: params.get(name) || "", placeholder, size: 14 });
+  const makers = {
+    status: () => select("status", vocabulary.statuses.map((s) => [s, t("status." + s)])),
+    kind: () => select("kind", vocabulary.kinds.map((k) => [k, t("kind." + k)])),
+    severity: () => select("severity", vocabulary.severities.map((s) => [s, t("severity." + s)])),
+    post: () => input("post", "MANAS-AIRPORT"),
+    from: () => input("from", "2026-11-01"),
+    until: () => input("until", "2026-12-01"),
+    due_before: () => input("due_before", "2026-11-24"),
+    discrepancies: () => select("discrepancies", [["yes", t("yes")], ["no", t("no")]]),
+    overdue: () => select("overdue", [["yes", t("yes")], ["no", t("no")]]),
+    state: () => select("state", [["open", t("open")], ["resolved", t("resolved")], ["all", t("all")]]),
+  };
+  const labels = { discrepancies: "with_discrepancies" };
+  for (const f of fields) {
+    form.append(el("label", {}, t(labels[f] || f), makers[f]()));
+  }
+  form.append(el("button", { type: "submit" }, t("filter")));
+  form.append(el("button", { type: "button", class: "secondary", onclick: () => onApply(new URLSearchParams()) }, t("clear")));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const p = new URLSearchParams();
+    for (const [k, v] of new FormData(form)) if (v) p.set(k, v);
+    onApply(p);
+  });
+  return form;
+}
+
+function routeWith(base, params) {
+  const q = params.toString();
+  location.hash = base + (q ? "?" + q : "");
+}
+
+// ---- pages ----
+
+async function consignmentsPage(main, params) {
+  main.replaceChildren(el("h1", {}, t("nav_consignments")));
+  main.append(filterForm(["status", "kind", "severity", "post", "from", "until", "due_before", "discrepancies", "overdue"], params, (p) => routeWith("#/", p)));
+  let rows;
+  try {
+    rows = await api("/api/consignments?" + params.toString());
+  } catch (e) {
+    return showError(main, e);
+  }
+  if (!rows.length) return main.append(el("p", { class: "muted" }, t("nothing_found")));
+  const table = el("table", {},
+    el("thead", {}, el("tr", {},
+      [t("consignment"), t("declaration"), t("status"), t("route"), t("custodian"), t("deadline"), t("open_discrepancies"), t("acts"), t("rejected")].map((h) => el("th", {}, h)))));
+  const body = el("tbody");
+  for (const r of rows) {
+    body.append(el("tr", {},
+      el("td", {}, el("a", { href: consignmentLink(r.consignment) }, r.consignment)),
+      el("td", {}, r.declaration || "—"),
+      el("td", {}, t("status." + r.status), r.overdue ? el("div", { class: "bad" }, t("overdue")) : ""),
+      el("td", {}, (r.route || []).join(" → ")),
+      el("td", {}, r.custodian || (r.custody_disputed ? el("span", { class: "bad" }, "?") : "—")),
+      el("td", {}, when(r.deadline)),
+      el("td", {}, r.open ? [sev(r.worst_open), " ", r.open] : el("span", { class: "ok" }, "0")),
+      el("td", { class: "num" }, r.acts),
+      el("td", { class: "num" + (r.rejected ? " bad" : "") }, r.rejected)));
+  }
+  table.append(body);
+  main.append(table);
+}
+
+function signerText(s) {
+  const parts = [s.name || s.key.slice(0, 16) + "…"];
+  if (s.personal_number) parts.push("№ " + s.personal_number);
+  if (s.role) parts.push(s.role);
+  if (s.unit) parts.push(s.unit);
+  return parts.join(", ");
+}
+
+function placeText(p) {
+  if (!p) return "—";
+  if (p.type === "post") return p.unit;
+  const c = p.coordinates ? " (" + p.coordinates.latitude + ", " + p.coordinates.longitude + ")" : "";
+  return (p.description || "") + c;
+}
+
+function resolveForm(consignment, d, officers, onDone) {
+  if (!officers.length) return el("p", { class: "muted" }, t("no_officers"));
+  const officer = el("select", { name: "officer", required: true },
+    officers.map((o) => el("option", { value: o.key }, o.holder + (o.central_staff ? "" : " (!)"))));
+  const pin = el("input", { type: "password", name: "pin", autocomplete: "off", required: true });
+  const reason = el("textarea", { name: "reason", required: true, maxlength: 2000 });
+  const status = el("div");
+  const form = el("form", { class: "resolve" },
+    el("label", {}, t("officer"), officer),
+    el("label", {}, t("pin"), pin),
+    el("label", {}, t("reason"), reason),
+    el("button", { type: "submit" }, t("resolve")),
+    status);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    status.replaceChildren();
+    try {
+      const answer = await api("/api/discrepancies/" + d.id + "/resolve", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ consignment, officer: officer.value, pin: pin.value, reason: reason.value }),
+      });
+      pin.value = "";
+      status.replaceChildren(el("div", { class: "notice" }, t("resolve_done") + " " + short(answer.act)));
+      setTimeout(onDone, 600);
+    } catch (e) {
+      pin.value = "";
+      status.replaceChildren(el("div", { class: "error", role: "alert" }, e.message));
+    }
+  });
+  return el("details", {}, el("summary", {}, t("resolve_title")), form);
+}
+
+function discrepancyCard(consignment, d, officers, onDone) {
+  const proof = el("div", {}, t("proof") + ": ",
+    d.acts.map((a) => [el("a", { href: consignmentLink(consignment, a), class: "mono" }, short(a)), " "]));
+  const card = el("div", { class: "card" + (d.resolution ? " resolved" : ""), id: "d-" + d.id },
+    el("div", {}, sev(d.severity), " ", el("b", {}, t("kind." + d.kind)), d.subject ? " — " + d.subject : "",
+      " ", el("span", { class: "muted mono" }, short(d.id))),
+    el("div", {}, d.summary),
+    proof);
+  if (d.resolution) {
+    card.append(el("div", { class: "ok" }, t("resolved_by") + " ", el("span", { class: "mono" }, short(d.resolution.by)),
+      " · " + when(d.resolution.at) + " · " + d.resolution.reason + " · ",
+      el("a", { href: consignmentLink(consignment, d.resolution.act), class: "mono" }, short(d.resolution.act))));
+  } else if (officers) {
+    card.append(resolveForm(consignment, d, officers, onDone));
+  }
+  return card;
+}
+
+function chainView(data) {
+  const chain = el("div", { class: "chain" });
+  data.chain.forEach((link, i) => {
+    if (i > 0) {
+      chain.append(el("div", { class: "arrow" },
+        el("div", { class: "line" }, "→"),
+        el("a", { href: consignmentLink(data.record.consignment, link.act), class: "mono" }, short(link.act)),
+        el("div", {}, when(link.since))));
+    }
+    chain.append(el("div", { class: "box" + (i === data.chain.length - 1 ? " current" : "") },
+      el("div", { class: "unit" }, link.unit),
+      el("div", {}, signerText(link.officer)),
+      el("div", { class: "muted" }, (i === 0 ? t("registration") + " · " : "") + when(link.since))));
+  });
+  return chain;
+}
+
+async function consignmentPage(main, id, target) {
+  main.replaceChildren(el("p", {}, el("a", { href: "#/" }, t("back"))));
+  let data, officers;
+  try {
+    [data, officers] = await Promise.all([
+      api("/api/consignments/" + encodeURIComponent(id)),
+      api("/api/officers"),
+    ]);
+  } catch (e) {
+    return showError(main, e);
+  }
+  const r = data.record;
+  main.append(el("h1", {}, t("consignment") + " " + r.consignment));
+  main.append(el("div", { class: "grid card" },
+    el("div", {}, el("span", {}, t("status")), t("status." + r.status), r.overdue ? el("b", { class: "bad" }, " · " + t("overdue")) : ""),
+    el("div", {}, el("span", {}, t("declaration")), r.declaration || "—"),
+    el("div", {}, el("span", {}, t("departure")), r.departure || "—"),
+    el("div", {}, el("span", {}, t("destination")), r.destination || "—"),
+    el("div", {}, el("span", {}, t("route")), (r.route || []).join(" → ")),
+    el("div", {}, el("span", {}, t("deadline")), when(r.deadline)),
+    el("div", {}, el("span", {}, t("custodian")), r.custodian || "—"),
+    el("div", {}, el("span", {}, t("acts") + " / " + t("rejected")), r.acts + " / " + r.rejected)));
+
+  main.append(el("h2", {}, t("custody_chain")));
+  main.append(chainView(data));
+  if (data.handoffs_beside_the_chain.length) {
+    main.append(el("div", { class: "error" }, t("custody_disputed") + ": ",
+      data.handoffs_beside_the_chain.map((a) => [el("a", { href: consignmentLink(r.consignment, a), class: "mono" }, short(a)), " "])));
+  }
+
+  main.append(el("h2", {}, t("discrepancies")));
+  const reload = () => consignmentPage(main, id, target);
+  if (!r.discrepancies.length) main.append(el("p", { class: "ok" }, t("none")));
+  for (const d of r.discrepancies) main.append(discrepancyCard(r.consignment, d, officers, reload));
+
+  main.append(el("h2", {}, t("seals")));
+  const seals = el("table", {}, el("tr", {}, [t("seal"), t("seal_status"), t("last_state"), t("history")].map((h) => el("th", {}, h))));
+  for (const s of data.seals) {
+    seals.append(el("tr", {},
+      el("td", { class: "mono" }, s.seal),
+      el("td", {}, s.record.status),
+      el("td", {}, s.record.last_state + " · " + when(s.record.last_seen)),
+      el("td", {}, s.history.map((h) => el("div", {},
+        el("a", { href: consignmentLink(r.consignment, h.act) }, h.kind), " " + when(h.at))))));
+  }
+  main.append(seals);
+
+  main.append(el("h2", {}, t("timeline")));
+  const table = el("table", {}, el("tr", {}, [t("time"), t("act"), t("place"), t("signed_by"), t("verified")].map((h) => el("th", {}, h))));
+  for (const a of data.acts) {
+    table.append(el("tr", { id: "act-" + a.id, class: (a.verified ? "" : "rejected") + (a.id === target ? " target" : "") },
+      el("td", {}, a.at_for_people),
+      el("td", {}, el("b", {}, a.kind), el("div", { class: "mono muted" }, short(a.id))),
+      el("td", {}, placeText(a.place)),
+      el("td", {}, a.signers.map((s) => el("div", {}, signerText(s), s.enrolled_at_the_time ? "" : el("span", { class: "bad" }, " ?")))),
+      el("td", {}, a.verified ? el("span", { class: "ok" }, "✓ " + t("verified_yes"))
+        : [el("span", { class: "bad" }, "✗ " + t("verified_no")), el("div", { class: "muted" }, a.rejected_because)])));
+  }
+  main.append(table);
+  if (data.unreadable.length) {
+    main.append(el("h2", {}, t("unreadable")));
+    for (const u of data.unreadable) main.append(el("div", { class: "error" }, el("span", { class: "mono" }, u.key), " — " + u.reason));
+  }
+  if (target) {
+    const row = document.getElementById("act-" + target);
+    if (row) row.scrollIntoView({ block: "center" });
+  }
+}
+
+async function discrepanciesPage(main, params) {
+  main.replaceChildren(el("h1", {}, t("nav_discrepancies")));
+  main.append(filterForm(["state", "kind", "severity", "post", "status", "from", "until", "due_before"], params, (p) => routeWith("#/discrepancies", p)));
+  let rows, officers;
+  try {
+    [rows, officers] = await Promise.all([api("/api/discrepancies?" + params.toString()), api("/api/officers")]);
+  } catch (e) {
+    return showError(main, e);
+  }
+  if (!rows.length) return main.append(el("p", { class: "muted" }, t("nothing_found")));
+  const reload = () => discrepanciesPage(main, params);
+  for (const d of rows) {
+    main.append(el("div", {}, el("a", { href: consignmentLink(d.consignment) }, d.consignment)));
+    main.append(discrepancyCard(d.consignment, d, officers, reload));
+  }
+}
+
+async function nodesPage(main, params) {
+  main.replaceChildren(el("h1", {}, t("nodes_title")));
+  const hours = el("input", { name: "silent_after_hours", value: params.get("silent_after_hours") || "", size: 5, placeholder: "24" });
+  const form = el("form", { class: "filters" }, el("label", {}, t("silent_after"), hours), el("button", { type: "submit" }, t("filter")));
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const p = new URLSearchParams();
+    if (hours.value) p.set("silent_after_hours", hours.value);
+    routeWith("#/nodes", p);
+  });
+  main.append(form);
+  let data;
+  try {
+    data = await api("/api/nodes?" + params.toString());
+  } catch (e) {
+    return showError(main, e);
+  }
+  if (!data.nodes.length) return main.append(el("p", { class: "muted" }, t("nothing_found")));
+  const table = el("table", {}, el("tr", {}, [t("device"), t("unit"), t("enrollment"), t("contact"), t("last_sync"), t("requests"), t("key")].map((h) => el("th", {}, h))));
+  for (const n of data.nodes) {
+    table.append(el("tr", {},
+      el("td", {}, n.name),
+      el("td", {}, n.unit),
+      el("td", {}, n.enrollment),
+      el("td", { class: "state-" + n.state }, t("state_" + n.state)),
+      el("td", {}, n.last_sync_for_people || "—"),
+      el("td", { class: "num" }, n.requests),
+      el("td", { class: "mono" }, short(n.key))));
+  }
+  main.append(table);
+}
+
+async function registryPage(main) {
+  main.replaceChildren(el("h1", {}, t("registry_title")));
+  let rows;
+  try {
+    rows = await api("/api/registry");
+  } catch (e) {
+    return showError(main, e);
+  }
+  const table = el("table", {}, el("tr", {}, [t("holder"), t("personal_number"), t("role"), t("unit"), t("valid"), t("state"), t("key")].map((h) => el("th", {}, h))));
+  for (const e of rows) {
+    table.append(el("tr", {},
+      el("td", {}, e.holder),
+      el("td", {}, e.personal_number || "—"),
+      el("td", {}, e.role),
+      el("td", {}, e.unit),
+      el("td", {}, when(e.valid_from) + " — " + when(e.valid_until)),
+      el("td", { class: e.status === "valid" ? "ok" : "bad" }, e.status),
+      el("td", { class: "mono" }, e.fingerprint)));
+  }
+  main.append(table);
+}
+
+// ---- routing ----
+
+function translateStatic() {
+  document.documentElement.lang = lang;
+  for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  for (const b of document.querySelectorAll("[data-lang]")) b.classList.toggle("on", b.dataset.lang === lang);
+}
+
+async function route() {
+  const main = document.getElementById("main");
+  const hash = location.hash || "#/";
+  const [path, query] = hash.slice(1).split("?");
+  const params = new URLSearchParams(query || "");
+  for (const a of document.querySelectorAll("header nav a")) {
+    a.classList.toggle("active", a.getAttribute("href") === "#" + (path.startsWith("/c/") ? "/" : path));
+  }
+  overview();
+  if (!vocabulary) {
+    try {
+      vocabulary = await api("/api/vocabulary");
+    } catch (e) {
+      return showError(main, e);
+    }
+  }
+  if (path.startsWith("/c/")) {
+    const [id, act] = path.slice(3).split("/");
+    return consignmentPage(main, decodeURIComponent(id), act);
+  }
+  if (path === "/discrepancies") return discrepanciesPage(main, params);
+  if (path === "/nodes") return nodesPage(main, params);
+  if (path === "/registry") return registryPage(main);
+  return consignmentsPage(main, params);
+}
+
+for (const b of document.querySelectorAll("[data-lang]")) {
+  b.addEventListener("click", () => {
+    lang = b.dataset.lang;
+    localStorage.setItem("tamga-central-lang", lang);
+    translateStatic();
+    route();
+  });
+}
+window.addEventListener("hashchange", route);
+translateStatic();
+route();

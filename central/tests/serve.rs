@@ -1,0 +1,597 @@
+//! End to end with the real binaries: `tamga-central` serves, and a real `tamga-edge` post node
+//! syncs with it.
+//!
+//! Central is created and serves; the story's officers, central staff and the post's device are
+//! enrolled and the enrollment file written while it runs (the CLI goes through the running
+//! server); the post records the enrollment file and the story up to the seal check on the road. Someone then edits the stored
+//! copy of the seal check on the post PC ("intact" becomes "damaged") and puts it into the
+//! post's store as a peer's change would (automerge, under its new id): the signature no longer
+//! verifies. The post syncs with central. Central's JSON API shows the consignment, the edited
+//! act not verified, the bad-signature discrepancy with the act that proves it, the custody
+//! chain and the post's last sync; `/metrics` counts it. Resolving the discrepancy with a wrong
+//! PIN is refused and records nothing; with the right PIN a `discrepancy_resolved` act is
+//! recorded and the discrepancy shows resolved. Central stops cleanly on SIGTERM.
+//!
+//! The `tamga-edge` binary: tests of this package only get their own binary's path from cargo
+//! (`CARGO_BIN_EXE_tamga-central`), so the test runs `cargo build -p tamga-edge --bin tamga-edge`
+//! (with the same cargo and target directory; nothing to do when it is up to date) and takes
+//! the binary from beside `tamga-central`.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tamga_core::act::SealState;
+use tamga_core::fixtures::{Person, Story};
+use tamga_core::{KeyId, SignedAct};
+use tamga_store::{DocId, Store};
+
+const CENTRAL: &str = env!("CARGO_BIN_EXE_tamga-central");
+const PIN: &str = "staff-pin-2026";
+
+/// The `tamga-edge` binary, built if needed.
+fn edge_binary() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "tamga-edge",
+            "--bin",
+            "tamga-edge",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cargo build -p tamga-edge failed");
+    let path = Path::new(CENTRAL).with_file_name("tamga-edge");
+    assert!(path.exists(), "{} was built", path.display());
+    path
+}
+
+struct Run {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(bin: &Path, dir: &Path, args: &[&str], input: &str) -> Run {
+    let mut child = Command::new(bin)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("TAMGA_LOG", "warn")
+        .env_remove("TAMGA_CENTRAL_DIR")
+        .env_remove("TAMGA_CENTRAL_LISTEN")
+        .env_remove("TAMGA_EDGE_LISTEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    Run {
+        ok: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn must(bin: &Path, dir: &Path, args: &[&str], input: &str) -> String {
+    let r = run(bin, dir, args, input);
+    assert!(r.ok, "{args:?}: {}{}", r.stdout, r.stderr);
+    r.stdout
+}
+
+/// A child process stopped when dropped.
+struct Server(Child);
+
+impl Server {
+    fn terminate(&mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.0.id().to_string())
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(15) {
+            if let Ok(Some(status)) = self.0.try_wait() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.0.kill();
+        self.0.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            self.terminate();
+        }
+    }
+}
+
+fn serve(dir: &Path) -> (Server, String) {
+    let mut child = Command::new(CENTRAL)
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("serve")
+        .env("TAMGA_LOG", "warn")
+        .env("TAMGA_CENTRAL_LISTEN", "127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("address printed, got {line:?}"))
+        .to_owned();
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+            sink.clear();
+        }
+    });
+    (Server(child), format!("http://{address}"))
+}
+
+/// A small blocking HTTP client over reqwest.
+struct Http {
+    runtime: tokio::runtime::Runtime,
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Http {
+    fn new(base: &str) -> Http {
+        Http {
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap(),
+            base: base.to_owned(),
+        }
+    }
+
+    fn send(&self, request: reqwest::RequestBuilder) -> (u16, String) {
+        self.runtime.block_on(async {
+            let answer = request.send().await.unwrap();
+            let status = answer.status().as_u16();
+            (status, answer.text().await.unwrap())
+        })
+    }
+
+    fn get_text(&self, path: &str) -> (u16, String) {
+        self.send(self.client.get(format!("{}{path}", self.base)))
+    }
+
+    fn get(&self, path: &str) -> Value {
+        let (status, text) = self.get_text(path);
+        assert_eq!(status, 200, "GET {path}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let (status, text) = self.send(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .header("content-type", "application/json")
+                .body(body.to_string()),
+        );
+        (status, serde_json::from_str(&text).unwrap())
+    }
+}
+
+fn enroll(dir: &Path, person: &Person, unit: &str, role: &str) {
+    let mut args = vec![
+        "enroll",
+        "--key",
+        person.id.as_str(),
+        "--role",
+        role,
+        "--unit",
+        unit,
+        "--name",
+        person.name,
+        "--valid-from",
+        "2026-01-01",
+        "--valid-until",
+        "2028-01-01",
+    ];
+    if !person.personal_number.is_empty() {
+        args.extend(["--personal-number", person.personal_number]);
+    }
+    let out = must(Path::new(CENTRAL), dir, &args, "");
+    assert!(out.contains("enrolled"), "{out}");
+}
+
+fn write_acts(path: &Path, acts: &[SignedAct]) {
+    let text: Vec<String> = acts
+        .iter()
+        .map(|a| String::from_utf8(a.encode()).unwrap())
+        .collect();
+    std::fs::write(path, text.join("\n") + "\n").unwrap();
+}
+
+/// Puts `forged` into the document of its consignment in the store at `dir`, as a peer's change
+/// would bring it: the store keeps it, and leaves it out.
+fn slip_into_store(dir: &Path, authority: &KeyId, forged: &SignedAct) {
+    use automerge::transaction::Transactable;
+    let store = Store::open(dir.join("store"), authority).unwrap();
+    let doc_id = DocId::of_act(forged);
+    let saved = store.save_doc(&doc_id).unwrap();
+    let mut doc = automerge::AutoCommit::load(&saved).unwrap();
+    doc.set_actor(automerge::ActorId::random());
+    let heads = doc.get_heads();
+    doc.put(
+        automerge::ROOT,
+        tamga_store::doc::act_key(&forged.id()),
+        automerge::ScalarValue::Bytes(forged.encode()),
+    )
+    .unwrap();
+    doc.commit();
+    let change = doc.save_after(&heads);
+    let report = store.apply_changes(&doc_id, &change).unwrap();
+    assert!(
+        report.seq.is_some(),
+        "the forged entry was merged: {report:?}"
+    );
+}
+
+fn encode_path(id: &str) -> String {
+    id.replace('/', "%2F")
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < Duration::from_secs(30), "{what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
+    let edge = edge_binary();
+    let central_bin = Path::new(CENTRAL);
+    let story = Story::new();
+    let root = tempfile::tempdir().unwrap();
+    let hq = root.path().join("hq");
+    let post = root.path().join("post");
+
+    let made: Value = serde_json::from_str(&must(
+        central_bin,
+        &hq,
+        &["init", "--unit", "HQ-RECON", "--json"],
+        "",
+    ))
+    .unwrap();
+    let authority = KeyId::new(made["authority_key"].as_str().unwrap()).unwrap();
+    let central_device = made["device_key"].as_str().unwrap().to_owned();
+    let (mut server, url) = serve(&hq);
+    let http = Http::new(&url);
+    assert_eq!(http.get("/health")["status"], "ok");
+
+    // The post node, pinned to central's authority, with central as its central unit.
+    let out = must(
+        &edge,
+        &post,
+        &[
+            "init",
+            "--role",
+            "post",
+            "--unit",
+            "MANAS-AIRPORT",
+            "--authority",
+            authority.as_str(),
+            "--listen",
+            "127.0.0.1:0",
+            "--central-unit",
+            "HQ-RECON",
+        ],
+        "",
+    );
+    let post_device = out
+        .lines()
+        .find_map(|l| l.strip_prefix("device key: "))
+        .expect("device key printed")
+        .to_owned();
+
+    // Enrollments while central serves: the CLI goes through the running server.
+    for (person, unit, role) in [
+        (&story.airport_officer, "MANAS-AIRPORT", "post_officer"),
+        (&story.escort_lead, "ESCORT-BISHKEK", "escort_officer"),
+        (&story.escort_second, "ESCORT-BISHKEK", "escort_officer"),
+        (
+            &story.department_officer,
+            "PMD-BISHKEK",
+            "precious_metals_officer",
+        ),
+        (&story.central_staff, "HQ-RECON", "central_staff"),
+        (&story.vehicle_device, "ESCORT-BISHKEK", "device"),
+    ] {
+        enroll(&hq, person, unit, role);
+    }
+    let r = run(
+        central_bin,
+        &hq,
+        &[
+            "enroll",
+            "--key",
+            &post_device,
+            "--role",
+            "device",
+            "--unit",
+            "MANAS-AIRPORT",
+            "--name",
+            "airport post PC",
+        ],
+        "",
+    );
+    assert!(r.ok, "{}{}", r.stdout, r.stderr);
+    // A bad request through the server is refused with the authority's words, exit 1.
+    let r = run(
+        central_bin,
+        &hq,
+        &["revoke", "--key", &"ab".repeat(32), "--reason", "lost"],
+        "",
+    );
+    assert!(
+        !r.ok && r.stderr.contains("not a valid ed25519 public key"),
+        "{}",
+        r.stderr
+    );
+    let enrollment = root.path().join("enrollment.acts");
+    let out = must(
+        central_bin,
+        &hq,
+        &["enrollment", "--out", enrollment.to_str().unwrap()],
+        "",
+    );
+    assert!(out.contains("(8 registry acts)"), "{out}");
+
+    must(&edge, &post, &["record", enrollment.to_str().unwrap()], "");
+    let acts = story.clean_delivery();
+    let file = root.path().join("story.acts");
+    write_acts(&file, &acts[..6]);
+    must(&edge, &post, &["record", file.to_str().unwrap()], "");
+
+    // The seal check, edited after signing.
+    let check = story.seal_checked(60, SealState::Intact);
+    assert_eq!(check, acts[5]);
+    let edited = String::from_utf8(check.encode())
+        .unwrap()
+        .replace("\"intact\"", "\"damaged\"");
+    let forged = SignedAct::decode(edited.as_bytes()).expect("still well-formed");
+    assert_ne!(forged.id(), check.id());
+    write_acts(&file, std::slice::from_ref(&forged));
+    let r = run(&edge, &post, &["record", file.to_str().unwrap()], "");
+    assert!(!r.ok, "the post's CLI refuses it: {}", r.stdout);
+    slip_into_store(&post, &authority, &forged);
+
+    // The post syncs with central.
+    must(
+        &edge,
+        &post,
+        &[
+            "add-peer",
+            "--name",
+            "central",
+            "--url",
+            &url,
+            "--key",
+            &central_device,
+        ],
+        "",
+    );
+    let out = must(&edge, &post, &["sync"], "");
+    assert!(out.contains("central: synced"), "{out}");
+
+    let id = story.consignment.as_str();
+    wait_for("central reconciles the consignment", || {
+        http.get("/api/consignments")
+            .as_array()
+            .is_some_and(|rows| rows.iter().any(|r| r["consignment"] == id))
+    });
+    let rows = http.get("/api/consignments?post=MANAS-AIRPORT&status=in_transit");
+    assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
+    assert_eq!(rows[0]["acts"], 6);
+    assert_eq!(rows[0]["rejected"], 1);
+    assert_eq!(
+        http.get("/api/consignments?post=TOKMOK-ROAD"),
+        json!([]),
+        "not on the route"
+    );
+    let (status, text) = http.get_text("/api/consignments?kind=lost");
+    assert_eq!(status, 400, "{text}");
+
+    // The timeline: every act with its signers, the edited one not verified.
+    let shown = http.get(&format!("/api/consignments/{}", encode_path(id)));
+    let timeline = shown["acts"].as_array().unwrap();
+    assert_eq!(timeline.len(), 7, "{shown}");
+    let forged_hex = forged.id().to_hex();
+    let forged_view = timeline
+        .iter()
+        .find(|a| a["id"] == forged_hex.as_str())
+        .expect("the edited act is in the timeline");
+    assert_eq!(forged_view["verified"], false);
+    assert!(forged_view["rejected_because"].as_str().unwrap().len() > 5);
+    let registration = &timeline[0];
+    assert_eq!(registration["verified"], true);
+    assert_eq!(registration["signers"][0]["name"], "Aibek Asanov");
+    assert_eq!(registration["signers"][0]["personal_number"], "KG-0417");
+    assert_eq!(registration["signers"][0]["role"], "post_officer");
+    assert!(registration["at_for_people"]
+        .as_str()
+        .unwrap()
+        .ends_with("+00:00"));
+    let chain = shown["chain"].as_array().unwrap();
+    assert_eq!(
+        chain.len(),
+        2,
+        "registered at the airport, handed to the escort"
+    );
+    assert_eq!(chain[0]["unit"], "MANAS-AIRPORT");
+    assert_eq!(chain[1]["unit"], "ESCORT-BISHKEK");
+    assert_eq!(chain[1]["officer"]["name"], "Nurlan Osmonov");
+    assert_eq!(shown["seals"][0]["seal"], story.seal.as_str());
+
+    // The queue: the bad signature, proven by the edited act.
+    let queue = http.get("/api/discrepancies?kind=bad_signature");
+    let queue = queue.as_array().unwrap();
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    let discrepancy = queue[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(queue[0]["severity"], "critical");
+    assert_eq!(queue[0]["acts"], json!([forged_hex]));
+    // The consignment is also overdue: its deadline has passed and nobody delivered it.
+    assert_eq!(
+        http.get("/api/discrepancies?kind=overdue")
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let (status, metrics) = http.get_text("/metrics");
+    assert_eq!(status, 200);
+    let line = |name: &str| {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| panic!("{name} in {metrics}"))
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+    };
+    assert_eq!(line("tamga_central_verification_failures "), 1);
+    assert!(line("tamga_central_sync_requests_total{outcome=\"ok\"}") >= 2);
+    assert!(line("tamga_central_open_discrepancies{severity=\"critical\"}") >= 1);
+    assert_eq!(line("tamga_central_consignments{status=\"in_transit\"}"), 1);
+    assert_eq!(line("tamga_central_acts_ingested_total "), 7);
+
+    let nodes = http.get("/api/nodes");
+    let node = nodes["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["key"] == post_device.as_str())
+        .expect("the post is listed");
+    assert_eq!(node["state"], "ok");
+    assert_eq!(node["name"], "airport post PC");
+
+    // Staff resolve it with their own key, kept here under a PIN.
+    let seed = hex::encode(story.central_staff.key.to_bytes());
+    let out = must(
+        central_bin,
+        &hq,
+        &["officer", "import", "--holder", story.central_staff.name],
+        &format!("{seed}\n{PIN}\n"),
+    );
+    assert!(out.contains(story.central_staff.id.as_str()), "{out}");
+    let path = format!("/api/discrepancies/{discrepancy}/resolve");
+    let form = |pin: &str, reason: &str| {
+        json!({
+            "consignment": id,
+            "officer": story.central_staff.id.as_str(),
+            "pin": pin,
+            "reason": reason,
+        })
+    };
+    let reason =
+        "The post's copy was edited; the signed original (intact) stands. Report HQ-2026-117.";
+    let (status, answer) = http.post(&path, &form("wrong-pin-1", reason));
+    assert_eq!(status, 403, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("wrong PIN"));
+    let (status, answer) = http.post(&path, &form(PIN, " "));
+    assert_eq!(status, 400, "{answer}");
+    let (status, answer) = http.post(
+        &path,
+        &json!({"consignment": id, "officer": story.airport_officer.id.as_str(), "pin": PIN, "reason": reason}),
+    );
+    assert_eq!(status, 403, "a post officer may not resolve: {answer}");
+    let still = http.get(&format!("/api/consignments/{}", encode_path(id)));
+    assert_eq!(
+        still["acts"].as_array().unwrap().len(),
+        7,
+        "nothing recorded"
+    );
+    assert_eq!(
+        http.get("/api/discrepancies?kind=bad_signature")
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "still open"
+    );
+
+    let (status, answer) = http.post(&path, &form(PIN, reason));
+    assert_eq!(status, 201, "{answer}");
+    let act = answer["act"].as_str().unwrap().to_owned();
+    assert_eq!(
+        http.get("/api/discrepancies?kind=bad_signature"),
+        json!([]),
+        "no longer open"
+    );
+    let resolved = http.get("/api/discrepancies?kind=bad_signature&state=resolved");
+    assert_eq!(resolved[0]["id"], discrepancy.as_str());
+    assert_eq!(resolved[0]["resolution"]["act"], act.as_str());
+    assert_eq!(resolved[0]["resolution"]["reason"], reason);
+    let after = http.get(&format!("/api/consignments/{}", encode_path(id)));
+    let resolution = after["acts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == act.as_str())
+        .expect("the resolution is in the timeline");
+    assert_eq!(resolution["kind"], "discrepancy_resolved");
+    assert_eq!(resolution["verified"], true);
+    assert_eq!(resolution["signers"][0]["name"], "Aigerim Tokonova");
+    let (status, answer) = http.post(&path, &form(PIN, reason));
+    assert_eq!(status, 409, "resolved once: {answer}");
+
+    // The dashboard answers on loopback only, to a Host that names it.
+    let (status, _) = http.send(
+        http.client
+            .get(format!("{url}/api/overview"))
+            .header("host", "tamga.example.org"),
+    );
+    assert_eq!(status, 403);
+    let (status, page) = http.get_text("/");
+    assert_eq!(status, 200);
+    assert!(page.contains("app.js"), "{page}");
+
+    // The resolution travels back to the post with the next sync.
+    must(&edge, &post, &["sync"], "");
+    assert!(
+        server.terminate().success(),
+        "central stops cleanly on SIGTERM"
+    );
+    let shown: Value =
+        serde_json::from_str(&must(&edge, &post, &["show", id, "--json"], "")).unwrap();
+    assert!(
+        shown["acts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == act.as_str()),
+        "the post holds the resolution: {shown}"
+    );
+}
