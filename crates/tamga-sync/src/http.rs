@@ -23,7 +23,7 @@ use std::time::Duration;
 use tamga_core::signing::key_id;
 use tamga_core::{KeyId, Timestamp, UnitCode};
 use tamga_store::Store;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 /// The header carrying the request credential.
 pub const AUTH_HEADER: &str = "tamga-auth";
@@ -222,20 +222,34 @@ pub async fn sync_with_progress(
     let url = format!("{}{SYNC_PATH}", peer.url.trim_end_matches('/'));
     let mut initiator = Initiator::new(&store, peer.key.clone(), peer.scope.clone());
     let mut request = tokio::task::block_in_place(|| initiator.start())?;
+    let mut first = true;
     loop {
         let body = frame::encode(&request).map_err(|e| HttpSyncError::Frame(e, url.clone()))?;
         let nonce: [u8; 16] = random_nonce();
-        let auth = RequestAuth::sign(device, &peer.key, Timestamp::now(), nonce, &body);
-        let answer = http
-            .post(&url)
-            .header(AUTH_HEADER, auth.to_header())
-            .body(body)
-            .send()
-            .await
-            .map_err(|source| HttpSyncError::Unreachable {
-                url: url.clone(),
-                source,
-            })?;
+        let mut auth = RequestAuth::sign(device, &peer.key, Timestamp::now(), nonce, &body);
+        let send = |auth: &RequestAuth| {
+            http.post(&url)
+                .header(AUTH_HEADER, auth.to_header())
+                .body(body.clone())
+                .send()
+        };
+        let answer = match send(&auth).await {
+            // A connection kept from an earlier session may have been closed by a peer that
+            // restarted since: the opening request changes nothing, so it is sent once more,
+            // freshly signed, on a new connection.
+            Err(e) if first && (e.is_request() || e.is_connect()) => {
+                debug!(peer = %peer.url, error = %e, "opening request failed; trying once more");
+                auth =
+                    RequestAuth::sign(device, &peer.key, Timestamp::now(), random_nonce(), &body);
+                send(&auth).await
+            }
+            other => other,
+        }
+        .map_err(|source| HttpSyncError::Unreachable {
+            url: url.clone(),
+            source,
+        })?;
+        first = false;
         let status = answer.status();
         let signature = answer
             .headers()
