@@ -283,8 +283,8 @@ impl Admin {
             Admin::Remote(info) => {
                 let got: EnrollmentText =
                     Admin::call(info, "/api/admin/enrollment", &serde_json::json!({}))?;
-                tamga_edge::files::write_atomic(path, got.text.as_bytes())
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                crate::central::write_replacing(path, got.text.as_bytes())
+                    .map_err(|e| e.to_string())?;
                 Ok(got.acts)
             }
         }

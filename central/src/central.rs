@@ -400,7 +400,7 @@ fn write_new_private(path: &Path, text: &str) -> Result<(), CentralError> {
 
 /// Writes `bytes` to `path`, replacing any file there whole: a temporary file is written,
 /// flushed and renamed over it.
-fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), CentralError> {
+pub(crate) fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), CentralError> {
     let tmp = temporary(path);
     let result = (|| {
         let mut file = std::fs::File::create(&tmp).map_err(|e| file_error(&tmp, e))?;

@@ -231,7 +231,13 @@ fn to_json(value: &impl Serialize) -> String {
 }
 
 fn open(dir: &Path) -> Result<Central, String> {
-    Central::open(dir).map_err(|e| e.to_string())
+    Central::open(dir).map_err(|e| match e {
+        tamga_central::CentralError::Store(tamga_store::StoreError::Locked { .. }) => format!(
+            "{e}. If `tamga-central serve` runs from {}, use its dashboard, or stop it for this command (enroll, revoke and enrollment go through the running server)",
+            dir.display()
+        ),
+        e => e.to_string(),
+    })
 }
 
 #[derive(Serialize)]
@@ -406,10 +412,14 @@ fn run(cli: Cli) -> Result<String, String> {
             Ok(answer)
         }
         Command::Authority => {
-            let central = open(&dir)?;
+            // The key file alone: this works while `serve` holds the store.
+            let authority = tamga_central::Authority::load(
+                &dir.join(tamga_central::authority::AUTHORITY_KEY_FILE),
+            )
+            .map_err(|e| e.to_string())?;
             let out = AuthorityOut {
-                authority_key: central.authority.id().to_string(),
-                authority_fingerprint: central.authority.fingerprint(),
+                authority_key: authority.id().to_string(),
+                authority_fingerprint: authority.fingerprint(),
             };
             if json {
                 answer = to_json(&out);

@@ -95,7 +95,7 @@ impl Contacts {
             guard.1 = false;
             serde_json::to_vec_pretty(&guard.0).expect("contacts serialize")
         };
-        if let Err(e) = tamga_edge::files::write_atomic(&self.path, &bytes) {
+        if let Err(e) = crate::central::write_replacing(&self.path, &bytes) {
             warn!(file = %self.path.display(), error = %e, "could not save the nodes' last contact");
             self.lock().1 = true;
         }

@@ -287,6 +287,16 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
     let (mut server, url) = serve(&hq);
     let http = Http::new(&url);
     assert_eq!(http.get("/health")["status"], "ok");
+    // The authority key is shown from its file while the server holds the store; commands that
+    // need the store say what to do.
+    let shown = must(central_bin, &hq, &["authority"], "");
+    assert!(shown.contains(authority.as_str()), "{shown}");
+    let r = run(central_bin, &hq, &["registry"], "");
+    assert!(
+        !r.ok && r.stderr.contains("use its dashboard"),
+        "{}",
+        r.stderr
+    );
 
     // The post node, pinned to central's authority, with central as its central unit.
     let out = must(

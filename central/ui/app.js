@@ -19,7 +19,7 @@ function el(tag, attrs, ...children) {
     else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else node.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -291,7 +291,7 @@ async function consignmentPage(main, id, target) {
     table.append(el("tr", { id: "act-" + a.id, class: (a.verified ? "" : "rejected") + (a.id === target ? " target" : "") },
       el("td", {}, a.at_for_people),
       el("td", {}, el("b", {}, a.kind), el("div", { class: "mono muted" }, short(a.id))),
-      el("td", {}, placeText(a.place)),
+      el("td", {}, a.place ? placeText(a.place) : (a.body.office_of_departure || "—")),
       el("td", {}, a.signers.map((s) => el("div", {}, signerText(s), s.enrolled_at_the_time ? "" : el("span", { class: "bad" }, " ?")))),
       el("td", {}, a.verified ? el("span", { class: "ok" }, "✓ " + t("verified_yes"))
         : [el("span", { class: "bad" }, "✗ " + t("verified_no")), el("div", { class: "muted" }, a.rejected_because)])));
