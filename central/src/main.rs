@@ -29,6 +29,12 @@ Setting up, step by step:
          --name \"Aibek Asanov\" --personal-number KG-0417
   4. tamga-central enrollment --out enrollment.acts
      and on each node: tamga-edge record enrollment.acts
+  5. tamga-central serve
+     Edge nodes sync with it (tamga-edge add-peer --url http://<central>:7400 --key <central's
+     device key>); staff open the dashboard at http://127.0.0.1:7400/ on central's machine;
+     /health and /metrics (Prometheus) answer on any address. While it runs, enroll, revoke and
+     enrollment go through it. Staff keys for resolving discrepancies:
+     tamga-central officer new --holder \"Name\", then enroll the key with --role central_staff.
   When a key is lost or its holder leaves:
      tamga-central revoke --key <key> --reason \"personal seal lost\"
   and hand out a new enrollment file.
