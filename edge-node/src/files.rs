@@ -6,7 +6,7 @@ use std::path::Path;
 
 /// Writes `bytes` to `path` atomically and durably.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = parent_dir(path);
     std::fs::create_dir_all(dir)?;
     let name = path
         .file_name()
@@ -21,6 +21,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     #[cfg(unix)]
     std::fs::File::open(dir)?.sync_all()?;
     Ok(())
+}
+
+/// The directory a file is in; for a bare file name (whose parent is the empty path), the
+/// working directory.
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
 }
 
 /// Reads a file of at most `limit` bytes; a larger one is an error, not a large allocation.
@@ -52,5 +61,9 @@ mod tests {
         assert!(read_limited(&path, 5).is_err());
         let leftovers = std::fs::read_dir(path.parent().unwrap()).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file is left behind");
+
+        // A bare file name lives in the working directory.
+        assert_eq!(parent_dir(Path::new("enrollment.acts")), Path::new("."));
+        assert_eq!(parent_dir(Path::new("/a/b.acts")), Path::new("/a"));
     }
 }
