@@ -31,7 +31,7 @@ use tamga_store::DocId;
 pub const MAX_JSON_BYTES: usize = 64 * 1024;
 
 /// An error answer: `{"error": "..."}` with its status.
-pub struct ApiError(StatusCode, String);
+pub struct ApiError(pub(crate) StatusCode, pub(crate) String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -39,18 +39,18 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn bad(message: impl Into<String>) -> ApiError {
+pub(crate) fn bad(message: impl Into<String>) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, message.into())
 }
 
-fn internal(message: impl ToString) -> ApiError {
+pub(crate) fn internal(message: impl ToString) -> ApiError {
     ApiError(StatusCode::INTERNAL_SERVER_ERROR, message.to_string())
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 /// Runs store work off the async workers.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     shared: &Arc<Shared>,
     work: impl FnOnce(&Shared) -> ApiResult<T> + Send + 'static,
 ) -> ApiResult<T> {
@@ -173,11 +173,11 @@ async fn local_only(
     next.run(request).await
 }
 
-fn consignment_id(text: &str) -> ApiResult<ConsignmentId> {
+pub(crate) fn consignment_id(text: &str) -> ApiResult<ConsignmentId> {
     ConsignmentId::new(text).map_err(|e| bad(format!("consignment: {e}")))
 }
 
-fn filter(params: &BTreeMap<String, String>) -> ApiResult<Filter> {
+pub(crate) fn filter(params: &BTreeMap<String, String>) -> ApiResult<Filter> {
     Filter::from_query(params).map_err(|e| bad(format!("filter {e}")))
 }
 
@@ -692,6 +692,13 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/nodes", get(nodes))
         .route("/api/officers", get(officers))
         .route("/api/registry", get(registry))
+        .route("/api/reports/kp", get(crate::exports::kp))
+        .route(
+            "/api/reports/reconciliation",
+            get(crate::exports::reconciliation),
+        )
+        .route("/api/export/epcis", get(crate::exports::epcis))
+        .route("/api/export/csv", get(crate::exports::consignments_csv))
         .route("/api/admin/enroll", post(admin_enroll))
         .route("/api/admin/revoke", post(admin_revoke))
         .route("/api/admin/enrollment", post(admin_enrollment))

@@ -24,6 +24,8 @@
 //! - [`serve`] and [`api`] are the running server: sync, health, metrics, dashboard, JSON API.
 //! - [`reports`] computes the KP statistics and the reconciliation with the Department.
 //! - [`epcis`] exports custody and seal acts as a GS1 EPCIS 2.0 JSON-LD document.
+//! - [`exports`] serves the reports and the exports to the dashboard: JSON, CSV, a printable
+//!   page, EPCIS.
 //!
 //! The command line (`tamga-central`) is a thin shell over these: see `tamga-central --help`.
 
@@ -33,6 +35,7 @@ pub mod authority;
 pub mod central;
 pub mod config;
 pub mod epcis;
+pub mod exports;
 pub mod metrics;
 pub mod nodes;
 pub mod reconcile;

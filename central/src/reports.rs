@@ -1133,7 +1133,7 @@ pub fn csv_field(field: &str) -> String {
 /// `+`, `-`, `@`, a tab or a carriage return) is prefixed with an apostrophe, so that a
 /// description typed by a trader cannot run as a formula on a reconciliation officer's
 /// computer. Numbers are written without this prefix.
-fn csv_text(text: &str) -> String {
+pub fn csv_text(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {

@@ -10,7 +10,9 @@
 //! act not verified, the bad-signature discrepancy with the act that proves it, the custody
 //! chain and the post's last sync; `/metrics` counts it. Resolving the discrepancy with a wrong
 //! PIN is refused and records nothing; with the right PIN a `discrepancy_resolved` act is
-//! recorded and the discrepancy shows resolved. Central stops cleanly on SIGTERM.
+//! recorded and the discrepancy shows resolved. The reports and exports (KP statistics, the
+//! reconciliation, EPCIS, the consignments list) answer as JSON, CSV and a printable page, and
+//! refuse a bad year or date naming the parameter. Central stops cleanly on SIGTERM.
 //!
 //! The `tamga-edge` binary: tests of this package only get their own binary's path from cargo
 //! (`CARGO_BIN_EXE_tamga-central`), so the test runs `cargo build -p tamga-edge --bin tamga-edge`
@@ -576,6 +578,119 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
     assert_eq!(resolution["signers"][0]["name"], "Aigerim Tokonova");
     let (status, answer) = http.post(&path, &form(PIN, reason));
     assert_eq!(status, 409, "resolved once: {answer}");
+
+    // Reports and exports, from what central holds.
+    let year = &story.registration().body().at().to_rfc3339()[..4];
+    let kp = http.get(&format!("/api/reports/kp?from_year={year}&to_year={year}"));
+    let row = &kp["report"]["years"][0];
+    assert_eq!(row["year"].to_string(), year, "{kp}");
+    assert_eq!(row["import"]["volume_ct"], "1250.35", "{kp}");
+    assert_eq!(row["import"]["value_usd"], "1875525.00", "{kp}");
+    assert_eq!(row["import"]["usd_per_ct"], "1500.00", "{kp}");
+    assert_eq!(row["import"]["kp_certificates"], 1, "{kp}");
+    let (status, answer) = http.get_text("/api/reports/kp?from_year=20x6");
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer.contains("from_year"), "{answer}");
+    let (status, answer) = http.get_text("/api/reports/reconciliation?until=23.11.2026");
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer.contains("until"), "{answer}");
+    let download = |path: &str| {
+        http.runtime.block_on(async {
+            let answer = http
+                .client
+                .get(format!("{url}{path}"))
+                .send()
+                .await
+                .unwrap();
+            let header = |name: &str| {
+                answer
+                    .headers()
+                    .get(name)
+                    .map(|v| v.to_str().unwrap().to_owned())
+                    .unwrap_or_default()
+            };
+            let (status, kind, disposition) = (
+                answer.status().as_u16(),
+                header("content-type"),
+                header("content-disposition"),
+            );
+            (status, kind, disposition, answer.text().await.unwrap())
+        })
+    };
+    let (status, kind, disposition, csv) =
+        download(&format!("/api/reports/kp?from_year={year}&format=csv"));
+    assert_eq!(status, 200, "{csv}");
+    assert_eq!(kind, "text/csv; charset=utf-8");
+    assert!(disposition.starts_with("attachment;"), "{disposition}");
+    let mut lines = csv.split("\r\n");
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("year,import_volume_ct,import_value_usd"),
+        "{csv}"
+    );
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with(&format!("{year},1250.35,1875525.00,1500.00,")),
+        "{csv}"
+    );
+    let from = format!("{year}-01-01");
+    let (status, kind, _, page) = download(&format!(
+        "/api/reports/reconciliation?from={from}&format=html"
+    ));
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(kind, "text/html; charset=utf-8");
+    assert!(page.starts_with("<!doctype html>"), "{page}");
+    assert!(page.contains("@media print"), "{page}");
+    assert!(page.contains("+00:00"), "{page}");
+    assert!(page.contains("data-report=\"reconciliation\""), "{page}");
+    assert!(page.contains("Consignments left out: none."), "{page}");
+    let (_, _, _, lines_csv) = download(&format!(
+        "/api/reports/reconciliation?from={from}&format=csv&table=lines"
+    ));
+    assert!(lines_csv.contains(id), "{lines_csv}");
+    let (status, kind, disposition, epcis) = download(&format!(
+        "/api/export/epcis?consignment={}",
+        encode_path(id)
+    ));
+    assert_eq!(status, 200, "{epcis}");
+    assert_eq!(kind, "application/ld+json");
+    assert!(disposition.contains(".jsonld"), "{disposition}");
+    let epcis: Value = serde_json::from_str(&epcis).unwrap();
+    let events = epcis["epcisBody"]["eventList"].as_array().unwrap();
+    // Seal applied, the first handoff and the seal check; the edited copy does not hold.
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["tamga:actKind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"seal_applied"), "{kinds:?}");
+    assert!(kinds.contains(&"custody_transferred"), "{kinds:?}");
+    assert!(
+        events
+            .iter()
+            .all(|e| e["tamga:actId"] != forged_hex.as_str()),
+        "only acts that hold are exported"
+    );
+    let (_, _, _, all) = download("/api/export/epcis");
+    let all: Value = serde_json::from_str(&all).unwrap();
+    assert_eq!(
+        all["epcisBody"]["eventList"].as_array().unwrap().len(),
+        events.len()
+    );
+    let (status, _, _, _) = download("/api/export/epcis?consignment=X%2F1");
+    assert_eq!(status, 404);
+    let (status, kind, _, list) = download("/api/export/csv");
+    assert_eq!(status, 200);
+    assert_eq!(kind, "text/csv; charset=utf-8");
+    let row = list.split("\r\n").nth(1).unwrap();
+    assert!(row.starts_with(&format!("{id},")), "{list}");
+    assert!(row.contains(",in_transit,"), "{row}");
+    assert!(row.contains(",ESCORT-BISHKEK,"), "{row}");
+    // Overdue and not delivered: one open discrepancy (the bad signature is resolved).
+    assert!(row.ends_with(",yes,1,major,overdue,7,1"), "{row}");
 
     // The dashboard answers on loopback only, to a Host that names it.
     let (status, _) = http.send(

@@ -1,5 +1,6 @@
 // Central's dashboard: consignments with filters, one consignment's chain, seals, discrepancies
-// and timeline, the discrepancy queue with resolution, the nodes' last sync, the registry.
+// and timeline, the discrepancy queue with resolution, the nodes' last sync, the registry, and
+// the reports (KP statistics, reconciliation with the Department) with their downloads.
 // Vanilla JS; it talks only to central's own /api.
 "use strict";
 
@@ -134,20 +135,22 @@ async function consignmentsPage(main, params) {
   } catch (e) {
     return showError(main, e);
   }
+  main.append(el("p", { class: "downloads" },
+    el("a", { class: "button secondary", href: "/api/export/csv?" + params.toString(), download: "", "data-test": "consignments-csv" }, t("consignments_csv"))));
   if (!rows.length) return main.append(el("p", { class: "muted" }, t("nothing_found")));
-  const table = el("table", {},
+  const table = el("table", { id: "consignments" },
     el("thead", {}, el("tr", {},
       [t("consignment"), t("declaration"), t("status"), t("route"), t("custodian"), t("deadline"), t("open_discrepancies"), t("acts"), t("rejected")].map((h) => el("th", {}, h)))));
   const body = el("tbody");
   for (const r of rows) {
-    body.append(el("tr", {},
+    body.append(el("tr", { "data-test": "consignment-row", "data-consignment": r.consignment },
       el("td", {}, el("a", { href: consignmentLink(r.consignment) }, r.consignment)),
       el("td", {}, r.declaration || "—"),
       el("td", {}, t("status." + r.status), r.overdue ? el("div", { class: "bad" }, t("overdue")) : ""),
       el("td", {}, (r.route || []).join(" → ")),
       el("td", {}, r.custodian || (r.custody_disputed ? el("span", { class: "bad" }, "?") : "—")),
       el("td", {}, when(r.deadline)),
-      el("td", {}, r.open ? [sev(r.worst_open), " ", r.open] : el("span", { class: "ok" }, "0")),
+      el("td", { "data-test": "c-open", "data-open": r.open }, r.open ? [sev(r.worst_open), " ", r.open] : el("span", { class: "ok" }, "0")),
       el("td", { class: "num" }, r.acts),
       el("td", { class: "num" + (r.rejected ? " bad" : "") }, r.rejected)));
   }
@@ -172,16 +175,16 @@ function placeText(p) {
 
 function resolveForm(consignment, d, officers, onDone) {
   if (!officers.length) return el("p", { class: "muted" }, t("no_officers"));
-  const officer = el("select", { name: "officer", required: true },
+  const officer = el("select", { name: "officer", required: true, "data-test": "resolve-officer" },
     officers.map((o) => el("option", { value: o.key }, o.holder + (o.central_staff ? "" : " (!)"))));
-  const pin = el("input", { type: "password", name: "pin", autocomplete: "off", required: true });
-  const reason = el("textarea", { name: "reason", required: true, maxlength: 2000 });
+  const pin = el("input", { type: "password", name: "pin", autocomplete: "off", required: true, "data-test": "resolve-pin" });
+  const reason = el("textarea", { name: "reason", required: true, maxlength: 2000, "data-test": "resolve-reason" });
   const status = el("div");
   const form = el("form", { class: "resolve" },
     el("label", {}, t("officer"), officer),
     el("label", {}, t("pin"), pin),
     el("label", {}, t("reason"), reason),
-    el("button", { type: "submit" }, t("resolve")),
+    el("button", { type: "submit", "data-test": "resolve-submit" }, t("resolve")),
     status);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -193,26 +196,31 @@ function resolveForm(consignment, d, officers, onDone) {
         body: JSON.stringify({ consignment, officer: officer.value, pin: pin.value, reason: reason.value }),
       });
       pin.value = "";
-      status.replaceChildren(el("div", { class: "notice" }, t("resolve_done") + " " + short(answer.act)));
+      status.replaceChildren(el("div", { class: "notice", "data-test": "resolve-done" }, t("resolve_done") + " " + short(answer.act)));
       setTimeout(onDone, 600);
     } catch (e) {
       pin.value = "";
-      status.replaceChildren(el("div", { class: "error", role: "alert" }, e.message));
+      status.replaceChildren(el("div", { class: "error", role: "alert", "data-test": "resolve-error" }, e.message));
     }
   });
-  return el("details", {}, el("summary", {}, t("resolve_title")), form);
+  return el("details", { "data-test": "resolve" }, el("summary", {}, t("resolve_title")), form);
 }
 
 function discrepancyCard(consignment, d, officers, onDone) {
   const proof = el("div", {}, t("proof") + ": ",
-    d.acts.map((a) => [el("a", { href: consignmentLink(consignment, a), class: "mono" }, short(a)), " "]));
-  const card = el("div", { class: "card" + (d.resolution ? " resolved" : ""), id: "d-" + d.id },
+    d.acts.map((a) => [el("a", { href: consignmentLink(consignment, a), class: "mono", "data-test": "proof", "data-act": a }, short(a)), " "]));
+  const card = el("div", {
+    class: "card" + (d.resolution ? " resolved" : ""), id: "d-" + d.id, "data-test": "discrepancy",
+    "data-kind": d.kind, "data-state": d.resolution ? "resolved" : "open",
+  },
     el("div", {}, sev(d.severity), " ", el("b", {}, t("kind." + d.kind)), d.subject ? " — " + d.subject : "",
       " ", el("span", { class: "muted mono" }, short(d.id))),
     el("div", {}, d.summary),
     proof);
   if (d.resolution) {
-    card.append(el("div", { class: "ok" }, t("resolved_by") + " ", el("span", { class: "mono" }, short(d.resolution.by)),
+    const by = (officers || []).find((o) => o.key === d.resolution.by);
+    card.append(el("div", { class: "ok", "data-test": "resolution" }, t("resolved_by") + " ",
+      by ? by.holder + " " : "", el("span", { class: "mono" }, short(d.resolution.by)),
       " · " + when(d.resolution.at) + " · " + d.resolution.reason + " · ",
       el("a", { href: consignmentLink(consignment, d.resolution.act), class: "mono" }, short(d.resolution.act))));
   } else if (officers) {
@@ -230,7 +238,7 @@ function chainView(data) {
         el("a", { href: consignmentLink(data.record.consignment, link.act), class: "mono" }, short(link.act)),
         el("div", {}, when(link.since))));
     }
-    chain.append(el("div", { class: "box" + (i === data.chain.length - 1 ? " current" : "") },
+    chain.append(el("div", { class: "box" + (i === data.chain.length - 1 ? " current" : ""), "data-test": "chain-link", "data-unit": link.unit },
       el("div", { class: "unit" }, link.unit),
       el("div", {}, signerText(link.officer)),
       el("div", { class: "muted" }, (i === 0 ? t("registration") + " · " : "") + when(link.since))));
@@ -250,7 +258,9 @@ async function consignmentPage(main, id, target) {
     return showError(main, e);
   }
   const r = data.record;
-  main.append(el("h1", {}, t("consignment") + " " + r.consignment));
+  main.append(el("h1", { id: "consignment-title" }, t("consignment") + " " + r.consignment));
+  main.append(el("p", { class: "downloads" },
+    el("a", { class: "button secondary", href: "/api/export/epcis?consignment=" + encodeURIComponent(r.consignment), download: "", "data-test": "epcis-link" }, t("epcis_one"))));
   main.append(el("div", { class: "grid card" },
     el("div", {}, el("span", {}, t("status")), t("status." + r.status), r.overdue ? el("b", { class: "bad" }, " · " + t("overdue")) : ""),
     el("div", {}, el("span", {}, t("declaration")), r.declaration || "—"),
@@ -262,7 +272,7 @@ async function consignmentPage(main, id, target) {
     el("div", {}, el("span", {}, t("acts") + " / " + t("rejected")), r.acts + " / " + r.rejected)));
 
   main.append(el("h2", {}, t("custody_chain")));
-  main.append(chainView(data));
+  main.append(el("div", { id: "chain" }, chainView(data)));
   if (data.handoffs_beside_the_chain.length) {
     main.append(el("div", { class: "error" }, t("custody_disputed") + ": ",
       data.handoffs_beside_the_chain.map((a) => [el("a", { href: consignmentLink(r.consignment, a), class: "mono" }, short(a)), " "])));
@@ -286,13 +296,13 @@ async function consignmentPage(main, id, target) {
   main.append(seals);
 
   main.append(el("h2", {}, t("timeline")));
-  const table = el("table", {}, el("tr", {}, [t("time"), t("act"), t("place"), t("signed_by"), t("verified")].map((h) => el("th", {}, h))));
+  const table = el("table", { id: "timeline" }, el("tr", {}, [t("time"), t("act"), t("place"), t("signed_by"), t("verified")].map((h) => el("th", {}, h))));
   for (const a of data.acts) {
-    table.append(el("tr", { id: "act-" + a.id, class: (a.verified ? "" : "rejected") + (a.id === target ? " target" : "") },
+    table.append(el("tr", { id: "act-" + a.id, class: (a.verified ? "" : "rejected") + (a.id === target ? " target" : ""), "data-test": "timeline-act", "data-kind": a.kind },
       el("td", {}, a.at_for_people),
       el("td", {}, el("b", {}, a.kind), el("div", { class: "mono muted" }, short(a.id))),
       el("td", {}, a.place ? placeText(a.place) : (a.body.office_of_departure || "—")),
-      el("td", {}, a.signers.map((s) => el("div", {}, signerText(s), s.enrolled_at_the_time ? "" : el("span", { class: "bad" }, " ?")))),
+      el("td", { "data-test": "signers" }, a.signers.map((s) => el("div", {}, signerText(s), s.enrolled_at_the_time ? "" : el("span", { class: "bad" }, " ?")))),
       el("td", {}, a.verified ? el("span", { class: "ok" }, "✓ " + t("verified_yes"))
         : [el("span", { class: "bad" }, "✗ " + t("verified_no")), el("div", { class: "muted" }, a.rejected_because)])));
   }
@@ -319,7 +329,7 @@ async function discrepanciesPage(main, params) {
   if (!rows.length) return main.append(el("p", { class: "muted" }, t("nothing_found")));
   const reload = () => discrepanciesPage(main, params);
   for (const d of rows) {
-    main.append(el("div", {}, el("a", { href: consignmentLink(d.consignment) }, d.consignment)));
+    main.append(el("div", {}, el("a", { href: consignmentLink(d.consignment), "data-test": "queue-consignment" }, d.consignment)));
     main.append(discrepancyCard(d.consignment, d, officers, reload));
   }
 }
@@ -378,6 +388,187 @@ async function registryPage(main) {
   main.append(table);
 }
 
+// ---- reports ----
+
+function query(params) {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) p.set(k, v);
+  return p.toString();
+}
+
+function dash(v) {
+  return v === null || v === undefined || v === "0" || v === 0 || /^0(\.0+)?$/.test(String(v)) ? "-" : String(v);
+}
+
+function downloadLink(href, label, test, newTab) {
+  return el("a", { class: "button secondary", href, download: newTab ? null : "", target: newTab ? "_blank" : null, rel: newTab ? "noopener" : null, "data-test": test }, label);
+}
+
+function skippedList(skipped) {
+  if (!skipped.length) return el("p", { class: "muted", "data-test": "skipped-none" }, t("skipped_none"));
+  return el("div", { "data-test": "skipped" }, el("h3", {}, t("skipped_title")),
+    el("table", {}, el("tr", {}, el("th", {}, t("consignment")), el("th", {}, t("skipped_why"))),
+      skipped.map((s) => el("tr", {}, el("td", {}, s.consignment), el("td", {}, s.reason)))));
+}
+
+function kpSection(data) {
+  const r = data.report;
+  const directions = r.has_transit ? ["import", "export", "transit"] : ["import", "export"];
+  const section = el("section", { id: "kp-report", "data-from-year": data.from_year, "data-to-year": data.to_year });
+  const head1 = el("tr", {}, el("th", { rowspan: 2 }, t("year")), directions.map((d) => el("th", { colspan: 3 }, t("direction." + d))));
+  const head2 = el("tr", {}, directions.map(() => [el("th", {}, t("volume_ct")), el("th", {}, t("value_usd")), el("th", {}, t("usd_per_ct"))]));
+  const body = el("tbody");
+  for (const y of r.years) {
+    body.append(el("tr", { "data-test": "kp-row", "data-year": y.year },
+      el("th", {}, y.year),
+      directions.map((d) => {
+        const f = y[d];
+        const perCt = f.usd_per_ct ? f.usd_per_ct + (f.not_in_usd.length ? "*" : "") : "-";
+        return [
+          el("td", { class: "num", "data-test": "kp-" + d + "-volume" }, dash(f.volume_ct)),
+          el("td", { class: "num", "data-test": "kp-" + d + "-value" }, dash(f.value_usd)),
+          el("td", { class: "num", "data-test": "kp-" + d + "-per-ct" }, perCt),
+        ];
+      })));
+  }
+  section.append(el("table", { id: "kp-volumes" }, el("caption", {}, t("kp_table1")), el("thead", {}, head1, head2), body));
+  if (r.has_not_in_usd) section.append(el("p", { class: "muted" }, t("kp_not_in_usd_note")));
+  const kpc = el("tbody");
+  for (const y of r.years) {
+    kpc.append(el("tr", { "data-test": "kpc-row", "data-year": y.year }, el("th", {}, y.year),
+      directions.map((d) => el("td", { class: "num" }, dash(y[d].kp_certificates))),
+      el("td", { class: "num" }, dash(y.kpc_total))));
+  }
+  section.append(el("table", { id: "kp-certificates" }, el("caption", {}, t("kp_table2")),
+    el("thead", {}, el("tr", {}, el("th", {}, t("year")), directions.map((d) => el("th", {}, t("direction." + d))), el("th", {}, t("total")))), kpc));
+  if (r.has_not_in_usd) {
+    const rows = [];
+    for (const y of r.years) for (const d of directions) for (const n of y[d].not_in_usd) {
+      rows.push(el("tr", {}, el("td", {}, y.year), el("td", {}, t("direction." + d)), el("td", {}, n.currency),
+        el("td", { class: "num" }, n.amount), el("td", { class: "num" }, n.volume_ct), el("td", {}, n.consignments.join(", "))));
+    }
+    section.append(el("table", {}, el("caption", {}, t("not_in_usd")),
+      el("tr", {}, [t("year"), t("direction"), t("currency"), t("value"), t("volume_ct"), t("consignments")].map((h) => el("th", {}, h))), rows));
+  }
+  section.append(skippedList(r.skipped));
+  return section;
+}
+
+function quantityText(q) {
+  return [["ct", q.ct], ["g", q.g], ["kg", q.kg], ["pcs", q.pcs]]
+    .filter(([, v]) => dash(v) !== "-").map(([u, v]) => v + " " + u).join("; ") || "-";
+}
+
+function reconciliationSection(data) {
+  const r = data.report;
+  const section = el("section", { id: "reconciliation-report" });
+  section.append(el("p", { class: "muted" }, t("period") + ": " + data.from_for_people + " — " + data.until_for_people));
+  const rows = [];
+  for (const total of r.totals) {
+    for (const row of r.by_heading.filter((x) => x.direction === total.direction)) rows.push(row);
+    rows.push(total);
+  }
+  const body = el("tbody");
+  for (const row of rows) {
+    const isTotal = row.heading === null;
+    body.append(el("tr", { class: isTotal ? "total" : "", "data-test": "reconciliation-row", "data-direction": row.direction, "data-heading": row.heading || "all" },
+      el("td", {}, t("direction." + row.direction)),
+      el("td", { class: "mono" }, row.heading || ""),
+      el("td", {}, isTotal ? t("total") : row.goods),
+      el("td", { class: "num" }, row.consignments),
+      el("td", { class: "num" }, row.delivered),
+      el("td", { class: "num" }, row.lines),
+      el("td", { class: "num" }, quantityText(row.quantity)),
+      el("td", { class: "num" }, row.net_mass_g),
+      el("td", { class: "num" }, row.values.map((a) => a.amount + " " + a.currency).join("; ") || "-"),
+      el("td", { class: "num" }, row.state_control_certificates)));
+  }
+  if (!rows.length) section.append(el("p", { class: "muted" }, t("nothing_found")));
+  else section.append(el("table", { id: "reconciliation-summary" }, el("caption", {}, t("by_goods")),
+    el("thead", {}, el("tr", {}, [t("direction"), t("hs_heading"), t("goods"), t("consignments"), t("delivered"), t("goods_lines"), t("quantity"), t("net_mass_g"), t("value"), t("scc")].map((h) => el("th", {}, h)))),
+    body));
+  if (r.lines.length) {
+    section.append(el("table", { id: "reconciliation-lines" }, el("caption", {}, t("goods_lines")),
+      el("tr", {}, [t("registered"), t("consignment"), t("declaration"), t("direction"), t("status"), t("hs_code"), t("description"), t("quantity"), t("net_mass_g"), t("value"), t("scc")].map((h) => el("th", {}, h))),
+      r.lines.map((l) => el("tr", {},
+        el("td", {}, when(l.registered_at)),
+        el("td", {}, el("a", { href: consignmentLink(l.consignment) }, l.consignment)),
+        el("td", {}, l.declaration),
+        el("td", {}, t("direction." + l.direction)),
+        el("td", {}, t("status." + l.status)),
+        el("td", { class: "mono" }, l.hs_code),
+        el("td", {}, l.description),
+        el("td", { class: "num" }, l.quantity + " " + l.unit),
+        el("td", { class: "num" }, l.net_mass_g),
+        el("td", { class: "num" }, l.value + " " + l.currency),
+        el("td", {}, l.state_control_certificates.join("; "))))));
+  }
+  section.append(skippedList(r.skipped));
+  return section;
+}
+
+async function reportsPage(main, params) {
+  main.replaceChildren(el("h1", {}, t("reports_title")));
+  const thisYear = new Date().getUTCFullYear();
+  const kpParams = { from_year: params.get("from_year") || "", to_year: params.get("to_year") || "" };
+  const recParams = { from: params.get("from") || "", until: params.get("until") || "" };
+
+  const go = (change) => {
+    const p = new URLSearchParams();
+    for (const [k, v] of Object.entries(Object.assign({}, kpParams, recParams, change))) if (v) p.set(k, v);
+    routeWith("#/reports", p);
+  };
+
+  // KP statistics: the years.
+  main.append(el("h2", {}, t("kp_title")));
+  const fromYear = el("input", { type: "number", name: "from_year", min: 1970, max: 9998, value: kpParams.from_year || thisYear, "data-test": "from-year" });
+  const toYear = el("input", { type: "number", name: "to_year", min: 1970, max: 9998, value: kpParams.to_year || kpParams.from_year || thisYear, "data-test": "to-year" });
+  const kpForm = el("form", { class: "filters", id: "kp-form" },
+    el("label", {}, t("from_year"), fromYear), el("label", {}, t("to_year"), toYear),
+    el("button", { type: "submit" }, t("show_report")));
+  kpForm.addEventListener("submit", (ev) => { ev.preventDefault(); go({ from_year: fromYear.value, to_year: toYear.value }); });
+  main.append(kpForm);
+  const kpQuery = query(kpParams);
+  main.append(el("p", { class: "downloads" },
+    downloadLink("/api/reports/kp?" + query(Object.assign({}, kpParams, { format: "csv" })), t("download_csv"), "kp-csv"),
+    downloadLink("/api/reports/kp?" + query(Object.assign({}, kpParams, { format: "html" })), t("printable"), "kp-print", true)));
+  const kpBox = el("div", {}, el("p", { class: "muted" }, t("loading")));
+  main.append(kpBox);
+
+  // Reconciliation: the period.
+  main.append(el("h2", {}, t("reconciliation_title")));
+  const from = el("input", { type: "date", name: "from", value: (recParams.from || thisYear + "-01-01").slice(0, 10), "data-test": "period-from" });
+  const until = el("input", { type: "date", name: "until", value: (recParams.until || (thisYear + 1) + "-01-01").slice(0, 10), "data-test": "period-until" });
+  const recForm = el("form", { class: "filters", id: "reconciliation-form" },
+    el("label", {}, t("period_from"), from), el("label", {}, t("period_until"), until),
+    el("button", { type: "submit" }, t("show_report")));
+  recForm.addEventListener("submit", (ev) => { ev.preventDefault(); go({ from: from.value, until: until.value }); });
+  main.append(recForm);
+  main.append(el("p", { class: "downloads" },
+    downloadLink("/api/reports/reconciliation?" + query(Object.assign({}, recParams, { format: "csv" })), t("download_csv"), "reconciliation-csv"),
+    downloadLink("/api/reports/reconciliation?" + query(Object.assign({}, recParams, { format: "csv", table: "lines" })), t("download_lines_csv"), "reconciliation-lines-csv"),
+    downloadLink("/api/reports/reconciliation?" + query(Object.assign({}, recParams, { format: "html" })), t("printable"), "reconciliation-print", true)));
+  const recBox = el("div", {}, el("p", { class: "muted" }, t("loading")));
+  main.append(recBox);
+
+  // Exports.
+  main.append(el("h2", {}, t("exports_title")));
+  main.append(el("p", { class: "downloads" },
+    downloadLink("/api/export/epcis", t("epcis_all"), "epcis-all"),
+    downloadLink("/api/export/csv", t("consignments_csv"), "export-csv")));
+  main.append(el("p", { class: "muted" }, t("epcis_note")));
+
+  const [kp, rec] = await Promise.allSettled([
+    api("/api/reports/kp?" + kpQuery),
+    api("/api/reports/reconciliation?" + query(recParams)),
+  ]);
+  if (kp.status === "fulfilled") kpBox.replaceChildren(kpSection(kp.value));
+  else { kpBox.replaceChildren(); showError(kpBox, kp.reason); }
+  if (rec.status === "fulfilled") recBox.replaceChildren(reconciliationSection(rec.value));
+  else { recBox.replaceChildren(); showError(recBox, rec.reason); }
+  if (kp.status === "fulfilled") main.append(el("p", { class: "muted", "data-test": "generated" }, t("generated") + " " + kp.value.generated_at_for_people));
+}
+
 // ---- routing ----
 
 function translateStatic() {
@@ -409,6 +600,7 @@ async function route() {
   if (path === "/discrepancies") return discrepanciesPage(main, params);
   if (path === "/nodes") return nodesPage(main, params);
   if (path === "/registry") return registryPage(main);
+  if (path === "/reports") return reportsPage(main, params);
   return consignmentsPage(main, params);
 }
 
