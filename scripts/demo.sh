@@ -43,7 +43,7 @@ export TAMGA_LOG="${TAMGA_LOG:-warn}"
 W="$(mktemp -d "${TMPDIR:-/tmp}/tamga-demo.XXXXXX")"
 PIDS=()
 cleanup() {
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]:-}" $(jobs -p); do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$W" 2>/dev/null || { sleep 1; rm -rf "$W"; }
 }
@@ -200,7 +200,7 @@ deliver 10609050/231126/0000123 KG-0042137 clean
 deliver 10609050/231126/0000124 KG-0042140 seal-replaced
 
 step "links come back: central starts, every node syncs with it"
-central serve >"$W/central.log" 2>&1 & PIDS+=("$!")
+"$BIN/tamga-central" --data-dir "$W/central" serve >"$W/central.log" 2>&1 & PIDS+=("$!")
 for _ in $(seq 1 100); do curl -fs "http://$CENTRAL_ADDR/health" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fs "http://$CENTRAL_ADDR/health" >/dev/null || { cat "$W/central.log" >&2; fail "central did not start"; }
 serve_node department
@@ -259,5 +259,6 @@ say "  the vehicle's UI:       http://$VEHICLE_ADDR/"
 if [ "$UNATTENDED" = 0 ]; then
   say ""
   say "The nodes keep running for a look in the browser. Press Ctrl-C to stop them and clean up."
-  while true; do sleep 3600; done
+  # Waiting on a background sleep lets Ctrl-C reach the cleanup at once.
+  while true; do sleep 3600 & wait $!; done
 fi
