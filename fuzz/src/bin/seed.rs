@@ -1,0 +1,253 @@
+//! Writes the seed corpora of the fuzz targets from the fixtures: the published test vectors,
+//! the reference story's acts and offer, a real bundle exported from a store holding the story,
+//! the frames of a real sync session, request credentials, QR texts and officers' forms.
+//!
+//! Run from the `fuzz/` directory: `seed [corpus dir]` (default `corpus`).
+
+use serde_json::Value;
+use std::fs;
+use std::path::{Path, PathBuf};
+use tamga_core::fixtures::{unit, Story, ESCORT_UNIT};
+use tamga_core::handoff::CustodyOffer;
+use tamga_core::SignedAct;
+use tamga_store::Store;
+use tamga_sync::auth::{RequestAuth, ResponseAuth};
+use tamga_sync::bundle::{self, Bundle};
+use tamga_sync::frame;
+use tamga_sync::scope::Scope;
+use tamga_sync::session::{respond, Initiator, Step};
+
+struct Corpus {
+    dir: PathBuf,
+    written: usize,
+}
+
+impl Corpus {
+    fn put(&mut self, target: &str, name: &str, bytes: &[u8]) {
+        let dir = self.dir.join(target);
+        fs::create_dir_all(&dir).expect("corpus directory");
+        let name: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        fs::write(dir.join(format!("seed-{name}")), bytes).expect("write a seed");
+        self.written += 1;
+    }
+}
+
+fn store(story: &Story, dir: &Path) -> Store {
+    let store = Store::open(dir, &story.authority_id()).expect("store");
+    for act in story.registry_acts() {
+        store.record(&act).expect("registry act");
+    }
+    store
+}
+
+/// A form, as the edge node's UI sends it: the act's own JSON without `at` (and, for an offer,
+/// without `kind` and `previous`).
+fn form(act: &SignedAct, offer: bool) -> Vec<u8> {
+    let mut value = serde_json::to_value(act.body()).expect("json");
+    let object = value.as_object_mut().expect("an act body is an object");
+    object.remove("at");
+    if offer {
+        object.remove("kind");
+        object.remove("previous");
+    }
+    serde_json::to_vec_pretty(&value).expect("json")
+}
+
+fn main() {
+    let dir = std::env::args().nth(1).unwrap_or_else(|| "corpus".into());
+    let mut c = Corpus {
+        dir: PathBuf::from(dir),
+        written: 0,
+    };
+    let story = Story::new();
+
+    // act_decode: every published act and offer, and the small published invalid inputs.
+    let vectors: Value = serde_json::from_str(
+        &fs::read_to_string("../tests/vectors/acts.json").expect("tests/vectors/acts.json"),
+    )
+    .expect("vectors");
+    for section in ["acts", "offers"] {
+        for v in vectors[section].as_array().expect("list") {
+            let name = v["name"].as_str().expect("name");
+            let envelope = v["envelope"].as_str().expect("envelope");
+            c.put(
+                "act_decode",
+                &format!("{section}-{name}"),
+                envelope.as_bytes(),
+            );
+        }
+    }
+    let invalid: Value = serde_json::from_str(
+        &fs::read_to_string("../tests/vectors/invalid.json").expect("tests/vectors/invalid.json"),
+    )
+    .expect("invalid vectors");
+    for (i, case) in invalid["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .enumerate()
+    {
+        // A sample, to keep the corpus small: one in six.
+        if let (Some(input), true) = (case["input"].as_str(), i % 6 == 0) {
+            let name = case["name"].as_str().unwrap_or("case");
+            c.put("act_decode", &format!("invalid-{name}"), input.as_bytes());
+        }
+    }
+
+    // A post's store holding the whole story, and a vehicle's holding the registry only.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let post = store(&story, &tmp.path().join("post"));
+    let vehicle = store(&story, &tmp.path().join("vehicle"));
+    let acts = story.clean_delivery();
+    for act in &acts[..4] {
+        post.record(act).expect("record");
+    }
+
+    // bundle_import: real bundle files, and their plain contents.
+    let me = story.escort_lead.id.clone();
+    let scope = Scope::Unit(unit(ESCORT_UNIT));
+    for (name, addressee, since) in [
+        ("addressed", Some(&me), 0),
+        ("unaddressed", None, 0),
+        ("since-3", None, 3),
+    ] {
+        let bytes = bundle::export(
+            &post,
+            &story.vehicle_device.key,
+            addressee,
+            &scope,
+            since,
+            story.t(40),
+        )
+        .expect("export");
+        c.put("bundle_import", &format!("file-{name}"), &bytes);
+        let contents: Bundle = bundle::open(&bytes, &story.registry(), &me).expect("open");
+        let plain = postcard::to_stdvec(&contents).expect("postcard");
+        c.put("bundle_import", &format!("contents-{name}"), &plain);
+    }
+    // The same story, as changes since the first acts.
+    let doc = tamga_store::DocId::Consignment(story.consignment.clone());
+    let heads = post.heads(&doc).expect("heads");
+    for act in &acts[4..] {
+        post.record(act).expect("record");
+    }
+    let changes = post.changes_since(&doc, &heads).expect("changes");
+    let contents = Bundle {
+        header: bundle::header(
+            &story.registry(),
+            &story.vehicle_device.key,
+            None,
+            story.t(40),
+            0,
+            9,
+        ),
+        docs: vec![bundle::BundleDoc {
+            doc: story.consignment.to_string(),
+            bytes: changes,
+        }],
+    };
+    c.put(
+        "bundle_import",
+        "contents-changes",
+        &postcard::to_stdvec(&contents).expect("postcard"),
+    );
+    c.put(
+        "bundle_import",
+        "file-changes",
+        &bundle::seal(&contents, &story.vehicle_device.key).expect("seal"),
+    );
+
+    // A bundle whose first document is good and whose second is damaged: the whole bundle
+    // must be refused before anything is merged.
+    let damaged = Bundle {
+        header: bundle::header(
+            &story.registry(),
+            &story.vehicle_device.key,
+            None,
+            story.t(40),
+            0,
+            2,
+        ),
+        docs: vec![
+            bundle::BundleDoc {
+                doc: "registry".into(),
+                bytes: post.save_doc(&tamga_store::DocId::Registry).expect("save"),
+            },
+            bundle::BundleDoc {
+                doc: story.consignment.to_string(),
+                bytes: b"not automerge".to_vec(),
+            },
+        ],
+    };
+    c.put(
+        "bundle_import",
+        "contents-damaged-second-doc",
+        &postcard::to_stdvec(&damaged).expect("postcard"),
+    );
+
+    // sync_frame: every frame of a real session, the vehicle pulling from the post.
+    let mut session = Initiator::new(&vehicle, story.airport_officer.id.clone(), scope.clone());
+    let mut request = session.start().expect("start");
+    for round in 0.. {
+        let frame_bytes = frame::encode(&request).expect("frame");
+        c.put("sync_frame", &format!("request-{round}"), &frame_bytes);
+        let response = respond(&post, &story.vehicle_device.id, &scope, request).expect("respond");
+        c.put(
+            "sync_frame",
+            &format!("response-{round}"),
+            &frame::encode(&response).expect("frame"),
+        );
+        match session.receive(response).expect("receive") {
+            Step::Send(next) => request = next,
+            Step::Done(_) => break,
+        }
+    }
+    let auth = RequestAuth::sign(
+        &story.vehicle_device.key,
+        &story.airport_officer.id,
+        story.t(5),
+        [0x5a; 16],
+        b"body",
+    );
+    c.put("sync_frame", "request-auth", auth.to_header().as_bytes());
+    let answer = ResponseAuth::sign(&story.airport_officer.key, &auth, b"answer");
+    c.put("sync_frame", "response-auth", answer.to_header().as_bytes());
+
+    // qr_text: codes carrying the offer and acts, and the forms of every kind recorded on a node.
+    let offer_transfer = match acts[3].body() {
+        tamga_core::ActBody::CustodyTransferred(t) => t.clone(),
+        _ => unreachable!("the fourth act of the story is the handoff to the escort"),
+    };
+    let offer = CustodyOffer::create(offer_transfer, &story.airport_officer.key).expect("offer");
+    c.put(
+        "qr_text",
+        "code-offer",
+        tamga_edge::qr::to_text(tamga_edge::qr::Carried::Offer, &offer.encode()).as_bytes(),
+    );
+    c.put("act_decode", "story-offer", &offer.encode());
+    for (i, act) in acts.iter().enumerate() {
+        let kind = act.body().kind();
+        c.put(
+            "qr_text",
+            &format!("code-{i}-{kind}"),
+            tamga_edge::qr::to_text(tamga_edge::qr::Carried::Act, &act.encode()).as_bytes(),
+        );
+        let offer_form = matches!(act.body(), tamga_core::ActBody::CustodyTransferred(_));
+        c.put(
+            "qr_text",
+            &format!("form-{i}-{kind}"),
+            &form(act, offer_form),
+        );
+    }
+
+    eprintln!("{} seeds written under {}", c.written, c.dir.display());
+}
