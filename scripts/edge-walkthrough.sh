@@ -12,12 +12,12 @@ export PATH="${CARGO_TARGET_DIR:-$REPO/target}/debug:$PATH"
 W=$(mktemp -d); cd "$W"
 
 # Headquarters: the customs authority.
-tamga-central --data-dir hq init --unit HQ-RECON
+CENTRAL_DEVICE=$(tamga-central --data-dir hq init --unit HQ-RECON | sed -n "s/^central's device key: \([0-9a-f]*\).*/\1/p")
 AUTHORITY=$(tamga-central --data-dir hq authority | sed -n 's/^customs authority key: //p')
 
 # The two nodes, each pinned to the authority.
-tamga-edge --data-dir airport init --role post --unit MANAS-AIRPORT --authority "$AUTHORITY" --listen 127.0.0.1:7301
-tamga-edge --data-dir vehicle init --role vehicle --unit ESCORT-BISHKEK --authority "$AUTHORITY" --listen 127.0.0.1:7302
+tamga-edge --data-dir airport init --role post --unit MANAS-AIRPORT --authority "$AUTHORITY" --listen 127.0.0.1:7301 --central-unit HQ-RECON
+tamga-edge --data-dir vehicle init --role vehicle --unit ESCORT-BISHKEK --authority "$AUTHORITY" --listen 127.0.0.1:7302 --central-unit HQ-RECON
 
 # Each officer creates a key on their own device, under a PIN (asked for; here given on stdin).
 echo 417417 | tamga-edge --data-dir airport officer new --holder "Aibek Asanov"
@@ -65,6 +65,20 @@ OFFER=$(tamga-edge --data-dir vehicle handoff list | cut -d' ' -f1)
 echo 112011 | tamga-edge --data-dir vehicle handoff accept "$OFFER" --officer "$ESCORT_LEAD" \
   --seal KG-0042137:intact --packages 1 --gross-mass "0.412 kg"
 tamga-edge --data-dir airport show $C
-tamga-edge --data-dir airport show $C | grep -q "custodian: ESCORT-BISHKEK" \
+shown=$(tamga-edge --data-dir airport show $C)
+grep -q "custodian: ESCORT-BISHKEK" <<<"$shown" \
   || { echo "walkthrough: custody did not reach the escort" >&2; exit 1; }
+
+# Headquarters comes online: both nodes sync with central, whose dashboard shows the consignment.
+tamga-central --data-dir hq serve >central.log 2>&1 & CENTRAL_PID=$!
+trap 'kill $AIRPORT_PID $VEHICLE_PID $CENTRAL_PID 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
+sleep 1
+for node in airport vehicle; do
+  tamga-edge --data-dir $node add-peer --name central --url http://127.0.0.1:7400 --key "$CENTRAL_DEVICE"
+  tamga-edge --data-dir $node sync --peer central
+done
+shown=$(curl -s "http://127.0.0.1:7400/api/consignments/10609050%2F231126%2F0000123")
+grep -q '"ESCORT-BISHKEK"' <<<"$shown" \
+  || { echo "walkthrough: central does not show the consignment with the escort" >&2; exit 1; }
+echo "walkthrough: central holds the consignment, custody with ESCORT-BISHKEK (dashboard: http://127.0.0.1:7400/)"
 echo "walkthrough: custody passed from MANAS-AIRPORT to ESCORT-BISHKEK with both signatures"

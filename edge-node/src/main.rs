@@ -446,6 +446,13 @@ fn parse_role(text: &str) -> Result<NodeRole, String> {
 }
 
 fn main() -> ExitCode {
+    // Output piped into `head` or `grep -q` may be closed early: end quietly like other
+    // command-line tools instead of failing on the write.
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TAMGA_LOG")
