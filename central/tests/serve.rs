@@ -14,222 +14,19 @@
 //! reconciliation, EPCIS, the consignments list) answer as JSON, CSV and a printable page, and
 //! refuse a bad year or date naming the parameter. Central stops cleanly on SIGTERM.
 //!
-//! The `tamga-edge` binary: tests of this package only get their own binary's path from cargo
-//! (`CARGO_BIN_EXE_tamga-central`), so the test runs `cargo build -p tamga-edge --bin tamga-edge`
-//! (with the same cargo and target directory; nothing to do when it is up to date) and takes
-//! the binary from beside `tamga-central`.
+//! How the `tamga-edge` binary is found: see `common/mod.rs`.
 
+mod common;
+
+use common::*;
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
 use tamga_core::act::SealState;
-use tamga_core::fixtures::{Person, Story};
+use tamga_core::fixtures::Story;
 use tamga_core::{KeyId, SignedAct};
 use tamga_store::{DocId, Store};
 
-const CENTRAL: &str = env!("CARGO_BIN_EXE_tamga-central");
 const PIN: &str = "staff-pin-2026";
-
-/// The `tamga-edge` binary, built if needed.
-fn edge_binary() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "tamga-edge",
-            "--bin",
-            "tamga-edge",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "cargo build -p tamga-edge failed");
-    let path = Path::new(CENTRAL).with_file_name("tamga-edge");
-    assert!(path.exists(), "{} was built", path.display());
-    path
-}
-
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(bin: &Path, dir: &Path, args: &[&str], input: &str) -> Run {
-    let mut child = Command::new(bin)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("TAMGA_LOG", "warn")
-        .env_remove("TAMGA_CENTRAL_DIR")
-        .env_remove("TAMGA_CENTRAL_LISTEN")
-        .env_remove("TAMGA_EDGE_LISTEN")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    Run {
-        ok: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn must(bin: &Path, dir: &Path, args: &[&str], input: &str) -> String {
-    let r = run(bin, dir, args, input);
-    assert!(r.ok, "{args:?}: {}{}", r.stdout, r.stderr);
-    r.stdout
-}
-
-/// A child process stopped when dropped.
-struct Server(Child);
-
-impl Server {
-    fn terminate(&mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.0.id().to_string())
-            .status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(15) {
-            if let Ok(Some(status)) = self.0.try_wait() {
-                return status;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        self.0.wait().unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            self.terminate();
-        }
-    }
-}
-
-fn serve(dir: &Path) -> (Server, String) {
-    let mut child = Command::new(CENTRAL)
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("serve")
-        .env("TAMGA_LOG", "warn")
-        .env("TAMGA_CENTRAL_LISTEN", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("address printed, got {line:?}"))
-        .to_owned();
-    std::thread::spawn(move || {
-        let mut sink = String::new();
-        while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-            sink.clear();
-        }
-    });
-    (Server(child), format!("http://{address}"))
-}
-
-/// A small blocking HTTP client over reqwest.
-struct Http {
-    runtime: tokio::runtime::Runtime,
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Http {
-    fn new(base: &str) -> Http {
-        Http {
-            runtime: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap(),
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(60))
-                .build()
-                .unwrap(),
-            base: base.to_owned(),
-        }
-    }
-
-    fn send(&self, request: reqwest::RequestBuilder) -> (u16, String) {
-        self.runtime.block_on(async {
-            let answer = request.send().await.unwrap();
-            let status = answer.status().as_u16();
-            (status, answer.text().await.unwrap())
-        })
-    }
-
-    fn get_text(&self, path: &str) -> (u16, String) {
-        self.send(self.client.get(format!("{}{path}", self.base)))
-    }
-
-    fn get(&self, path: &str) -> Value {
-        let (status, text) = self.get_text(path);
-        assert_eq!(status, 200, "GET {path}: {text}");
-        serde_json::from_str(&text).unwrap()
-    }
-
-    fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let (status, text) = self.send(
-            self.client
-                .post(format!("{}{path}", self.base))
-                .header("content-type", "application/json")
-                .body(body.to_string()),
-        );
-        (status, serde_json::from_str(&text).unwrap())
-    }
-}
-
-fn enroll(dir: &Path, person: &Person, unit: &str, role: &str) {
-    let mut args = vec![
-        "enroll",
-        "--key",
-        person.id.as_str(),
-        "--role",
-        role,
-        "--unit",
-        unit,
-        "--name",
-        person.name,
-        "--valid-from",
-        "2026-01-01",
-        "--valid-until",
-        "2028-01-01",
-    ];
-    if !person.personal_number.is_empty() {
-        args.extend(["--personal-number", person.personal_number]);
-    }
-    let out = must(Path::new(CENTRAL), dir, &args, "");
-    assert!(out.contains("enrolled"), "{out}");
-}
-
-fn write_acts(path: &Path, acts: &[SignedAct]) {
-    let text: Vec<String> = acts
-        .iter()
-        .map(|a| String::from_utf8(a.encode()).unwrap())
-        .collect();
-    std::fs::write(path, text.join("\n") + "\n").unwrap();
-}
 
 /// Puts `forged` into the document of its consignment in the store at `dir`, as a peer's change
 /// would bring it: the store keeps it, and leaves it out.
@@ -256,18 +53,6 @@ fn slip_into_store(dir: &Path, authority: &KeyId, forged: &SignedAct) {
     );
 }
 
-fn encode_path(id: &str) -> String {
-    id.replace('/', "%2F")
-}
-
-fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < Duration::from_secs(30), "{what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
 #[test]
 fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
     let edge = edge_binary();
@@ -277,15 +62,7 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
     let hq = root.path().join("hq");
     let post = root.path().join("post");
 
-    let made: Value = serde_json::from_str(&must(
-        central_bin,
-        &hq,
-        &["init", "--unit", "HQ-RECON", "--json"],
-        "",
-    ))
-    .unwrap();
-    let authority = KeyId::new(made["authority_key"].as_str().unwrap()).unwrap();
-    let central_device = made["device_key"].as_str().unwrap().to_owned();
+    let (authority, central_device) = init_central(&hq);
     let (mut server, url) = serve(&hq);
     let http = Http::new(&url);
     assert_eq!(http.get("/health")["status"], "ok");
@@ -301,62 +78,11 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
     );
 
     // The post node, pinned to central's authority, with central as its central unit.
-    let out = must(
-        &edge,
-        &post,
-        &[
-            "init",
-            "--role",
-            "post",
-            "--unit",
-            "MANAS-AIRPORT",
-            "--authority",
-            authority.as_str(),
-            "--listen",
-            "127.0.0.1:0",
-            "--central-unit",
-            "HQ-RECON",
-        ],
-        "",
-    );
-    let post_device = out
-        .lines()
-        .find_map(|l| l.strip_prefix("device key: "))
-        .expect("device key printed")
-        .to_owned();
+    let post_device = init_post(&edge, &post, &authority);
 
     // Enrollments while central serves: the CLI goes through the running server.
-    for (person, unit, role) in [
-        (&story.airport_officer, "MANAS-AIRPORT", "post_officer"),
-        (&story.escort_lead, "ESCORT-BISHKEK", "escort_officer"),
-        (&story.escort_second, "ESCORT-BISHKEK", "escort_officer"),
-        (
-            &story.department_officer,
-            "PMD-BISHKEK",
-            "precious_metals_officer",
-        ),
-        (&story.central_staff, "HQ-RECON", "central_staff"),
-        (&story.vehicle_device, "ESCORT-BISHKEK", "device"),
-    ] {
-        enroll(&hq, person, unit, role);
-    }
-    let r = run(
-        central_bin,
-        &hq,
-        &[
-            "enroll",
-            "--key",
-            &post_device,
-            "--role",
-            "device",
-            "--unit",
-            "MANAS-AIRPORT",
-            "--name",
-            "airport post PC",
-        ],
-        "",
-    );
-    assert!(r.ok, "{}{}", r.stdout, r.stderr);
+    enroll_story(&hq, &story);
+    enroll_post_device(&hq, &post_device);
     // A bad request through the server is refused with the authority's words, exit 1.
     let r = run(
         central_bin,
@@ -398,22 +124,7 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
     slip_into_store(&post, &authority, &forged);
 
     // The post syncs with central.
-    must(
-        &edge,
-        &post,
-        &[
-            "add-peer",
-            "--name",
-            "central",
-            "--url",
-            &url,
-            "--key",
-            &central_device,
-        ],
-        "",
-    );
-    let out = must(&edge, &post, &["sync"], "");
-    assert!(out.contains("central: synced"), "{out}");
+    sync_post_with_central(&edge, &post, &url, &central_device);
 
     let id = story.consignment.as_str();
     wait_for("central reconciles the consignment", || {
@@ -510,14 +221,7 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
     assert_eq!(node["name"], "airport post PC");
 
     // Staff resolve it with their own key, kept here under a PIN.
-    let seed = hex::encode(story.central_staff.key.to_bytes());
-    let out = must(
-        central_bin,
-        &hq,
-        &["officer", "import", "--holder", story.central_staff.name],
-        &format!("{seed}\n{PIN}\n"),
-    );
-    assert!(out.contains(story.central_staff.id.as_str()), "{out}");
+    import_staff(&hq, &story, PIN);
     let path = format!("/api/discrepancies/{discrepancy}/resolve");
     let form = |pin: &str, reason: &str| {
         json!({

@@ -196,8 +196,9 @@ function resolveForm(consignment, d, officers, onDone) {
         body: JSON.stringify({ consignment, officer: officer.value, pin: pin.value, reason: reason.value }),
       });
       pin.value = "";
-      status.replaceChildren(el("div", { class: "notice", "data-test": "resolve-done" }, t("resolve_done") + " " + short(answer.act)));
-      setTimeout(onDone, 600);
+      const done = t("resolve_done") + " " + short(answer.act);
+      status.replaceChildren(el("div", { class: "notice" }, done));
+      setTimeout(() => onDone(done), 600);
     } catch (e) {
       pin.value = "";
       status.replaceChildren(el("div", { class: "error", role: "alert", "data-test": "resolve-error" }, e.message));
@@ -246,8 +247,13 @@ function chainView(data) {
   return chain;
 }
 
-async function consignmentPage(main, id, target) {
-  main.replaceChildren(el("p", {}, el("a", { href: "#/" }, t("back"))));
+// A notice kept at the top of a page reloaded after a resolution.
+function flashNotice(flash) {
+  return flash ? el("div", { class: "notice", role: "status", "data-test": "resolve-done" }, flash) : "";
+}
+
+async function consignmentPage(main, id, target, flash) {
+  main.replaceChildren(el("p", {}, el("a", { href: "#/" }, t("back"))), flashNotice(flash));
   let data, officers;
   try {
     [data, officers] = await Promise.all([
@@ -279,7 +285,7 @@ async function consignmentPage(main, id, target) {
   }
 
   main.append(el("h2", {}, t("discrepancies")));
-  const reload = () => consignmentPage(main, id, target);
+  const reload = (done) => consignmentPage(main, id, target, done);
   if (!r.discrepancies.length) main.append(el("p", { class: "ok" }, t("none")));
   for (const d of r.discrepancies) main.append(discrepancyCard(r.consignment, d, officers, reload));
 
@@ -317,8 +323,8 @@ async function consignmentPage(main, id, target) {
   }
 }
 
-async function discrepanciesPage(main, params) {
-  main.replaceChildren(el("h1", {}, t("nav_discrepancies")));
+async function discrepanciesPage(main, params, flash) {
+  main.replaceChildren(el("h1", {}, t("nav_discrepancies")), flashNotice(flash));
   main.append(filterForm(["state", "kind", "severity", "post", "status", "from", "until", "due_before"], params, (p) => routeWith("#/discrepancies", p)));
   let rows, officers;
   try {
@@ -327,7 +333,7 @@ async function discrepanciesPage(main, params) {
     return showError(main, e);
   }
   if (!rows.length) return main.append(el("p", { class: "muted" }, t("nothing_found")));
-  const reload = () => discrepanciesPage(main, params);
+  const reload = (done) => discrepanciesPage(main, params, done);
   for (const d of rows) {
     main.append(el("div", {}, el("a", { href: consignmentLink(d.consignment), "data-test": "queue-consignment" }, d.consignment)));
     main.append(discrepancyCard(d.consignment, d, officers, reload));
