@@ -48,7 +48,14 @@ fn world() -> &'static World {
 /// import was accepted.
 fn import_checked(w: &World, bytes: &[u8]) -> bool {
     let before = w.store.last_seq().expect("last_seq");
-    match bundle::import(&w.store, bytes, &w.me) {
+    let r = bundle::import(&w.store, bytes, &w.me);
+    if std::env::var_os("TAMGA_FUZZ_DEBUG").is_some() {
+        eprintln!(
+            "import: {r:?}, last_seq {before} -> {:?}",
+            w.store.last_seq()
+        );
+    }
+    match r {
         Ok(report) => {
             assert!(report.changed <= report.documents);
             // Importing the same bundle again merges nothing new.

@@ -745,6 +745,16 @@ impl Store {
         self.finish_merge(&mut inner, id, &heads, before, Vec::new())
     }
 
+    /// Checks, without touching any document, that `bytes` parse whole as automerge changes or
+    /// documents, as [`Store::apply_changes`] does first: for a caller that must refuse a batch
+    /// of several documents before merging any of it.
+    pub fn check_changes(bytes: &[u8]) -> Result<()> {
+        check_chunks(bytes).map_err(|detail| StoreError::BadInput {
+            what: "changes from a peer",
+            detail,
+        })
+    }
+
     fn finish_merge(
         &self,
         inner: &mut Inner,

@@ -257,6 +257,8 @@ pub fn import_with_progress(
     for d in &bundle.docs {
         let id = tamga_store::DocId::from_key(d.doc.as_bytes())
             .ok_or_else(|| BundleError::Damaged(format!("no such document key {:?}", d.doc)))?;
+        // Every document must read before any is merged: a refused bundle changes nothing.
+        tamga_store::Store::check_changes(&d.bytes)?;
         docs.push((id, &d.bytes));
     }
     let mut report = ImportReport {
@@ -387,6 +389,53 @@ mod carry_tests {
             store.record(&act).unwrap();
         }
         (dir, store)
+    }
+
+    #[test]
+    fn a_bundle_with_one_damaged_document_is_refused_whole() {
+        let story = Story::new();
+        let (_a, post) = store(&story);
+        let (_b, vehicle) = store(&story);
+        for act in &story.clean_delivery()[..4] {
+            post.record(act).unwrap();
+        }
+        let doc = DocId::Consignment(story.consignment.clone());
+        let key = |d: &DocId| String::from_utf8(d.to_key()).unwrap();
+        let bundle = Bundle {
+            header: header(
+                &story.registry(),
+                &story.vehicle_device.key,
+                None,
+                story.t(40),
+                0,
+                9,
+            ),
+            docs: vec![
+                BundleDoc {
+                    doc: key(&doc),
+                    bytes: post.save_doc(&doc).unwrap(),
+                },
+                BundleDoc {
+                    doc: key(&DocId::Registry),
+                    bytes: b"not automerge".to_vec(),
+                },
+            ],
+        };
+        let bytes = seal(&bundle, &story.vehicle_device.key).unwrap();
+        let me = story.escort_lead.id.clone();
+        let position = vehicle.last_seq().unwrap();
+        assert!(matches!(
+            import(&vehicle, &bytes, &me),
+            Err(CarryError::Store(tamga_store::StoreError::BadInput { .. }))
+        ));
+        assert_eq!(vehicle.last_seq().unwrap(), position);
+        assert!(vehicle.acts(&doc).unwrap().is_empty());
+        assert_eq!(
+            vehicle
+                .checkpoint(&story.vehicle_device.id.to_string())
+                .unwrap(),
+            None
+        );
     }
 
     #[test]

@@ -151,7 +151,7 @@ fn main() {
             9,
         ),
         docs: vec![bundle::BundleDoc {
-            doc: story.consignment.to_string(),
+            doc: String::from_utf8(doc.to_key()).expect("text"),
             bytes: changes,
         }],
     };
@@ -179,11 +179,11 @@ fn main() {
         ),
         docs: vec![
             bundle::BundleDoc {
-                doc: "registry".into(),
-                bytes: post.save_doc(&tamga_store::DocId::Registry).expect("save"),
+                doc: String::from_utf8(doc.to_key()).expect("text"),
+                bytes: post.save_doc(&doc).expect("save"),
             },
             bundle::BundleDoc {
-                doc: story.consignment.to_string(),
+                doc: String::from_utf8(tamga_store::DocId::Registry.to_key()).expect("text"),
                 bytes: b"not automerge".to_vec(),
             },
         ],
