@@ -268,12 +268,8 @@ impl Shared {
         }
     }
 
-    fn worst_failures(&self) -> u32 {
-        self.contacts()
-            .values()
-            .map(|c| c.failures)
-            .max()
-            .unwrap_or(0)
+    fn failures(&self, peer: &str) -> u32 {
+        self.contacts().get(peer).map(|c| c.failures).unwrap_or(0)
     }
 
     async fn post_to(&self, url: &str, body: Vec<u8>) -> Result<(), String> {
@@ -334,14 +330,31 @@ pub fn backoff(interval: Duration, failures: u32, jitter: f64) -> Duration {
     Duration::from_secs_f64(capped * (0.8 + 0.4 * jitter.clamp(0.0, 1.0)))
 }
 
+/// How often the loop looks for peers that are due (and for peers added meanwhile).
+const TICK: Duration = Duration::from_secs(2);
+
+/// Visits each peer when it is due. Each peer has its own backoff, so a link that is down for
+/// days (central, from a vehicle on the road) does not slow the sync with a peer at hand.
 async fn sync_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     let interval = Duration::from_secs(shared.node.config.sync_interval_seconds);
     let mut rng = fastrand::Rng::new();
+    let mut due: BTreeMap<String, tokio::time::Instant> = BTreeMap::new();
     loop {
-        let _ = shared.sync_all(None).await;
-        let wait = backoff(interval, shared.worst_failures(), rng.f64());
+        let now = tokio::time::Instant::now();
+        let ready: Vec<_> = shared
+            .peers()
+            .into_iter()
+            .filter(|p| due.get(&p.name).is_none_or(|t| *t <= now))
+            .collect();
+        if !ready.is_empty() {
+            let _ = shared.sync_peers(&ready, None).await;
+            for p in &ready {
+                let wait = backoff(interval, shared.failures(&p.name), rng.f64());
+                due.insert(p.name.clone(), tokio::time::Instant::now() + wait);
+            }
+        }
         tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
+            _ = tokio::time::sleep(TICK) => {}
             _ = stop.changed() => return,
         }
     }
