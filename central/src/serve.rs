@@ -142,25 +142,6 @@ pub fn app(shared: Arc<Shared>) -> axum::Router {
         .merge(crate::api::local(shared))
 }
 
-async fn shutdown_signal(stop: watch::Sender<bool>) {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
-    }
-    info!("shutting down");
-    let _ = stop.send(true);
-}
-
 /// Runs blocking reconciliation work off the async workers, counting failures.
 async fn blocking_pass(
     shared: &Arc<Shared>,
@@ -280,7 +261,7 @@ pub async fn run(central: Central, on_listen: impl FnOnce(SocketAddr)) -> Result
     )
     .with_graceful_shutdown(async move {
         tokio::select! {
-            _ = shutdown_signal(stop_tx) => {}
+            _ = tamga_sync::http::stop_on_signal(stop_tx) => {}
             _ = server_stop.changed() => {}
         }
     })

@@ -360,25 +360,6 @@ async fn sync_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     }
 }
 
-async fn shutdown_signal(stop: watch::Sender<bool>) {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
-    }
-    info!("shutting down");
-    let _ = stop.send(true);
-}
-
 /// Runs the node until Ctrl-C or SIGTERM. `on_listen` receives the bound address.
 pub async fn run(node: Node, on_listen: impl FnOnce(std::net::SocketAddr)) -> Result<(), String> {
     let listen = node.config.listen.clone();
@@ -407,7 +388,7 @@ pub async fn run(node: Node, on_listen: impl FnOnce(std::net::SocketAddr)) -> Re
     )
     .with_graceful_shutdown(async move {
         tokio::select! {
-            _ = shutdown_signal(stop_tx) => {}
+            _ = tamga_sync::http::stop_on_signal(stop_tx) => {}
             _ = server_stop.changed() => {}
         }
     })

@@ -296,6 +296,27 @@ pub async fn sync_with_progress(
     }
 }
 
+/// Waits for Ctrl-C or SIGTERM, then tells `stop`: the graceful stop of a node's server and its
+/// background work.
+pub async fn stop_on_signal(stop: tokio::sync::watch::Sender<bool>) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    info!("shutting down");
+    let _ = stop.send(true);
+}
+
 /// A fresh random nonce from the operating system.
 fn random_nonce() -> [u8; 16] {
     let mut nonce = [0u8; 16];
