@@ -17,42 +17,10 @@
 //! Prints p50/p90/p99/max of each and the ratios. Both live under the system temp directory.
 
 use std::time::{Duration, Instant};
-use tamga_core::act::{ActBody, SealObservation, SealState};
-use tamga_core::fixtures::{self, Story};
+use tamga_core::fixtures::Story;
 use tamga_core::SignedAct;
 use tamga_store::store::testing;
 use tamga_store::{Store, StoreOptions};
-
-/// The `k`th act of the generated stream: consignment `k / 4`, step `k % 4`.
-fn act(story: &Story, k: u64) -> SignedAct {
-    let n = k / 4;
-    match k % 4 {
-        0 => testing::registration(story, n),
-        1 => testing::seal_applied(story, n),
-        2 => {
-            let ActBody::EscortAssigned(mut body) = story.escort_assigned().body().clone() else {
-                unreachable!("the story's escort assignment")
-            };
-            body.consignment = testing::consignment(n);
-            story.sign(ActBody::EscortAssigned(body), &[&story.airport_officer])
-        }
-        _ => {
-            let mut body = story.transfer_body(
-                30,
-                fixtures::AIRPORT_POST,
-                None,
-                &story.airport_officer,
-                &story.escort_lead,
-            );
-            body.consignment = testing::consignment(n);
-            body.seals = vec![SealObservation {
-                seal: testing::seal(n),
-                state: SealState::Intact,
-            }];
-            story.transfer(body, &story.airport_officer, &story.escort_lead)
-        }
-    }
-}
 
 struct Summary {
     p50: Duration,
@@ -96,7 +64,9 @@ fn main() {
         .max(1);
     let base = std::env::temp_dir().join(format!("tamga-record-bench-{}", std::process::id()));
     let story = Story::new();
-    let acts: Vec<SignedAct> = (0..n).map(|k| act(&story, k)).collect();
+    let acts: Vec<SignedAct> = (0..n)
+        .map(|k| testing::post_stream_act(&story, k))
+        .collect();
     let encoded: Vec<(Vec<u8>, Vec<u8>)> = acts
         .iter()
         .map(|a| (a.id().0.to_vec(), a.encode()))

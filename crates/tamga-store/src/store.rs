@@ -1307,7 +1307,7 @@ fn changed_keys(old: &Registry, new: &Registry, acts: &[SignedAct]) -> Vec<KeyId
 
 /// Test and benchmark helpers: distinct valid consignments from the reference story.
 pub mod testing {
-    use tamga_core::act::{ActBody, Place, SealApplied, SealKind};
+    use tamga_core::act::{ActBody, Place, SealApplied, SealKind, SealObservation, SealState};
     use tamga_core::fixtures::{self, Story};
     use tamga_core::{ConsignmentId, SealNumber, SignedAct};
 
@@ -1350,6 +1350,39 @@ pub mod testing {
             }),
             &[&story.airport_officer],
         )
+    }
+
+    /// The `k`th act of a post's stream as it records them: consignment `k / 4`; step `k % 4`
+    /// is registration, seal applied, escort assigned, handoff to the escort.
+    pub fn post_stream_act(story: &Story, k: u64) -> SignedAct {
+        let n = k / 4;
+        match k % 4 {
+            0 => registration(story, n),
+            1 => seal_applied(story, n),
+            2 => {
+                let ActBody::EscortAssigned(mut body) = story.escort_assigned().body().clone()
+                else {
+                    unreachable!("the story's escort assignment")
+                };
+                body.consignment = consignment(n);
+                story.sign(ActBody::EscortAssigned(body), &[&story.airport_officer])
+            }
+            _ => {
+                let mut body = story.transfer_body(
+                    30,
+                    fixtures::AIRPORT_POST,
+                    None,
+                    &story.airport_officer,
+                    &story.escort_lead,
+                );
+                body.consignment = consignment(n);
+                body.seals = vec![SealObservation {
+                    seal: seal(n),
+                    state: SealState::Intact,
+                }];
+                story.transfer(body, &story.airport_officer, &story.escort_lead)
+            }
+        }
     }
 }
 
