@@ -128,18 +128,6 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
         .into_response()
 }
 
-fn is_loopback_host(host: &str) -> bool {
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        rest.split(']').next().unwrap_or("")
-    } else {
-        host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host)
-    };
-    name == "localhost"
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 /// The dashboard and `/api` answer only on central's machine, to a `Host` that names it (no
 /// DNS rebinding), and a POST must be JSON (no cross-site form posts).
 async fn local_only(
@@ -147,13 +135,7 @@ async fn local_only(
     request: Request,
     next: Next,
 ) -> Response {
-    let host_ok = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(is_loopback_host)
-        .unwrap_or(false);
-    if !peer.ip().is_loopback() || !host_ok {
+    if !tamga_sync::http::from_this_machine(&peer, request.headers()) {
         return ApiError(
             StatusCode::FORBIDDEN,
             "the dashboard and its API answer only on central's machine (open http://127.0.0.1:<port>/ there, or through an SSH tunnel)".into(),
@@ -705,28 +687,4 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(middleware::from_fn(local_only))
         .with_state(shared)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn loopback_hosts_only() {
-        for host in [
-            "127.0.0.1:7400",
-            "localhost:7400",
-            "[::1]:7400",
-            "localhost",
-        ] {
-            assert!(is_loopback_host(host), "{host}");
-        }
-        for host in [
-            "example.org",
-            "10.0.0.5:7400",
-            "attacker.localhost.example:80",
-        ] {
-            assert!(!is_loopback_host(host), "{host}");
-        }
-    }
 }

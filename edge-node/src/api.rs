@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tamga_core::{ActId, ConsignmentId, KeyId, Timestamp};
+use tamga_core::{ActId, ConsignmentId, KeyId};
 use tracing::{info, warn};
 
 /// The largest upload accepted (a bundle file or a photo).
@@ -92,13 +92,7 @@ async fn local_only(
     request: Request,
     next: Next,
 ) -> Response {
-    let host_ok = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(is_loopback_host)
-        .unwrap_or(false);
-    if !peer.ip().is_loopback() || !host_ok {
+    if !tamga_sync::http::from_this_machine(&peer, request.headers()) {
         return ApiError(
             StatusCode::FORBIDDEN,
             "the officer's UI and API answer only on this device (open http://127.0.0.1:<port>/ here)"
@@ -118,18 +112,6 @@ async fn local_only(
         }
     }
     next.run(request).await
-}
-
-fn is_loopback_host(host: &str) -> bool {
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        rest.split(']').next().unwrap_or("")
-    } else {
-        host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host)
-    };
-    name == "localhost"
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 async fn status(State(shared): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
@@ -585,36 +567,4 @@ pub fn peers(shared: Arc<Shared>) -> Router {
             crate::offers::MAX_OFFER_BYTES as usize,
         ))
         .with_state(shared)
-}
-
-/// The time, for answers people read.
-pub fn now_json() -> Value {
-    let now = Timestamp::now();
-    json!({ "now": now, "now_for_people": now.for_people() })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_loopback_names_count_as_this_device() {
-        for ok in [
-            "127.0.0.1:7300",
-            "localhost:7300",
-            "[::1]:7300",
-            "127.0.0.1",
-            "localhost",
-        ] {
-            assert!(is_loopback_host(ok), "{ok}");
-        }
-        for no in [
-            "evil.example:7300",
-            "192.168.1.5:7300",
-            "[fe80::1]:7300",
-            "localhost.evil.example",
-        ] {
-            assert!(!is_loopback_host(no), "{no}");
-        }
-    }
 }

@@ -296,6 +296,29 @@ pub async fn sync_with_progress(
     }
 }
 
+/// Whether a request comes from this machine and names it in `Host`: the guard of a node's
+/// local UI and API (a `Host` naming another machine is a DNS-rebinding attempt).
+pub fn from_this_machine(peer: &std::net::SocketAddr, headers: &axum::http::HeaderMap) -> bool {
+    let host_ok = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(is_loopback_host);
+    peer.ip().is_loopback() && host_ok
+}
+
+/// Whether a `Host` header's value names this machine (localhost or a loopback address).
+pub fn is_loopback_host(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        host.rsplit_once(':').map(|(h, _)| h).unwrap_or(host)
+    };
+    name == "localhost"
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Waits for Ctrl-C or SIGTERM, then tells `stop`: the graceful stop of a node's server and its
 /// background work.
 pub async fn stop_on_signal(stop: tokio::sync::watch::Sender<bool>) {
@@ -322,4 +345,32 @@ fn random_nonce() -> [u8; 16] {
     let mut nonce = [0u8; 16];
     getrandom::fill(&mut nonce).expect("the operating system provides randomness");
     nonce
+}
+
+#[cfg(test)]
+mod host_tests {
+    use super::is_loopback_host;
+
+    #[test]
+    fn only_loopback_names_count_as_this_machine() {
+        for ok in [
+            "127.0.0.1:7300",
+            "localhost:7300",
+            "[::1]:7300",
+            "127.0.0.1",
+            "localhost",
+        ] {
+            assert!(is_loopback_host(ok), "{ok}");
+        }
+        for no in [
+            "evil.example:7300",
+            "192.168.1.5:7300",
+            "[fe80::1]:7300",
+            "localhost.evil.example",
+            "attacker.localhost.example:80",
+            "example.org",
+        ] {
+            assert!(!is_loopback_host(no), "{no}");
+        }
+    }
 }
