@@ -29,6 +29,10 @@ pub struct Config {
     /// After how many seconds without a sync an edge node counts as silent on the dashboard.
     #[serde(default = "default_silent_after_seconds")]
     pub silent_after_seconds: u64,
+    /// Seconds between background compactions of the store (incremental changes folded into
+    /// saved documents).
+    #[serde(default = "default_compact_interval_seconds")]
+    pub compact_interval_seconds: u64,
 }
 
 /// Every consignment is reassessed once a minute by default.
@@ -42,6 +46,13 @@ fn default_reassess_seconds() -> u64 {
 
 fn default_silent_after_seconds() -> u64 {
     DEFAULT_SILENT_AFTER_SECONDS
+}
+
+/// The store is compacted once an hour by default.
+pub const DEFAULT_COMPACT_INTERVAL_SECONDS: u64 = 3600;
+
+fn default_compact_interval_seconds() -> u64 {
+    DEFAULT_COMPACT_INTERVAL_SECONDS
 }
 
 /// Why the configuration could not be used.
@@ -77,6 +88,7 @@ impl Config {
             central_units: vec![unit.to_owned()],
             reassess_seconds: DEFAULT_REASSESS_SECONDS,
             silent_after_seconds: DEFAULT_SILENT_AFTER_SECONDS,
+            compact_interval_seconds: DEFAULT_COMPACT_INTERVAL_SECONDS,
         }
     }
 
@@ -134,6 +146,9 @@ impl Config {
         }
         if self.silent_after_seconds == 0 {
             return Err("silent_after_seconds must be at least 1".into());
+        }
+        if self.compact_interval_seconds == 0 {
+            return Err("compact_interval_seconds must be at least 1".into());
         }
         if !self.central_units.contains(&self.unit) {
             return Err(format!(

@@ -254,6 +254,11 @@ pub async fn run(central: Central, on_listen: impl FnOnce(SocketAddr)) -> Result
     on_listen(bound);
     let (stop_tx, stop_rx) = watch::channel(false);
     let background = tokio::spawn(reconcile_loop(Arc::clone(&shared), stop_rx.clone()));
+    let compaction = tokio::spawn(tamga_sync::upkeep::compaction_loop(
+        Arc::clone(&shared.central.store),
+        std::time::Duration::from_secs(shared.central.config.compact_interval_seconds),
+        stop_rx.clone(),
+    ));
     let mut server_stop = stop_rx;
     let served = axum::serve(
         listener,
@@ -268,6 +273,7 @@ pub async fn run(central: Central, on_listen: impl FnOnce(SocketAddr)) -> Result
     .await
     .map_err(|e| e.to_string());
     let _ = background.await;
+    let _ = compaction.await;
     shared.contacts.save();
     let _ = std::fs::remove_file(&serve_file);
     served

@@ -51,10 +51,18 @@ pub struct Config {
     /// Seconds between background sync rounds when the last one succeeded.
     #[serde(default = "default_interval")]
     pub sync_interval_seconds: u64,
+    /// Seconds between background compactions of the store (incremental changes folded into
+    /// saved documents).
+    #[serde(default = "default_compact_interval")]
+    pub compact_interval_seconds: u64,
 }
 
 fn default_interval() -> u64 {
     60
+}
+
+fn default_compact_interval() -> u64 {
+    3600
 }
 
 /// Why the configuration could not be used.
@@ -138,6 +146,9 @@ impl Config {
         }
         if self.sync_interval_seconds == 0 {
             return Err("sync_interval_seconds must be at least 1".into());
+        }
+        if self.compact_interval_seconds == 0 {
+            return Err("compact_interval_seconds must be at least 1".into());
         }
         Ok(())
     }

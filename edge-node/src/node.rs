@@ -125,6 +125,7 @@ impl Node {
             central_units: options.central_units,
             peers: Vec::new(),
             sync_interval_seconds: 60,
+            compact_interval_seconds: 3600,
         };
         config.check().map_err(|detail| ConfigError::Invalid {
             path: "the options given".into(),

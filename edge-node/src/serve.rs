@@ -381,6 +381,11 @@ pub async fn run(node: Node, on_listen: impl FnOnce(std::net::SocketAddr)) -> Re
     on_listen(bound);
     let (stop_tx, stop_rx) = watch::channel(false);
     let background = tokio::spawn(sync_loop(Arc::clone(&shared), stop_rx.clone()));
+    let compaction = tokio::spawn(tamga_sync::upkeep::compaction_loop(
+        Arc::clone(&shared.node.store),
+        Duration::from_secs(shared.node.config.compact_interval_seconds),
+        stop_rx.clone(),
+    ));
     let mut server_stop = stop_rx;
     axum::serve(
         listener,
@@ -395,6 +400,7 @@ pub async fn run(node: Node, on_listen: impl FnOnce(std::net::SocketAddr)) -> Re
     .await
     .map_err(|e| e.to_string())?;
     background.abort();
+    compaction.abort();
     Ok(())
 }
 

@@ -1093,6 +1093,12 @@ impl Store {
         self.lock().cache.len()
     }
 
+    /// How many incremental changes are stored and not yet folded into a saved document by
+    /// [`Store::compact`].
+    pub fn uncompacted_changes(&self) -> usize {
+        self.t.changes.len()
+    }
+
     /// Folds incremental changes into saved documents, for every document with at least
     /// `min_changes` of them. One document at a time under the lock, so readers and writers
     /// wait for at most one document's save. The saved form and the removal of the folded

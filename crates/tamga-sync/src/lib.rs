@@ -13,6 +13,7 @@
 //!   store.
 //! - [`session`]: the session engine: open, batched automerge sync rounds, close.
 //! - [`http`]: the thin HTTP shell: an axum endpoint and a reqwest client.
+//! - [`upkeep`]: background compaction of a serving node's store.
 
 pub mod auth;
 pub mod bundle;
@@ -20,3 +21,4 @@ pub mod frame;
 pub mod http;
 pub mod scope;
 pub mod session;
+pub mod upkeep;
