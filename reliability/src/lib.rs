@@ -1,3 +1,12 @@
 //! tamga's reliability suite on real processes: a fault-injecting TCP proxy put between nodes,
 //! and the harness that starts tamga-central and tamga-edge, kills them, and checks that every
 //! acknowledged act survives and every node converges. `scripts/reliability.sh` runs it.
+//!
+//! - [`proxy`]: the fault-injecting proxy and its seeded schedules;
+//! - [`cluster`]: real `tamga-central` and `tamga-edge` processes in temporary directories,
+//!   officers who record acts through the CLI, acknowledgements, convergence checks;
+//! - the tests: `tests/network_faults.rs` (schedules of faults on every sync path) and
+//!   `tests/crashes.rs` (SIGKILL while recording, syncing and compacting).
+
+pub mod cluster;
+pub mod proxy;

@@ -1,0 +1,1153 @@
+//! Real processes for the reliability suite: a `tamga-central` and `tamga-edge` post nodes,
+//! each in its own temporary data directory on fixed loopback ports, set up the way
+//! `scripts/demo.sh` does it (central init and enroll, edge init, the enrollment file, officers,
+//! `add-peer`, `serve`), with every sync path optionally going through a fault-injecting
+//! [`Proxy`].
+//!
+//! Officers record acts with the CLI (`tamga-edge act -`), which goes through the running
+//! node's local API; an act counts as **acknowledged** only when the command exited 0, and then
+//! its id (printed by the command) is kept as an [`Ack`]. Reading back goes through the nodes'
+//! JSON APIs (what `tamga-edge list`/`show --json` print) while they run, or through
+//! [`tamga_store::Store`] once they are stopped ([`Cluster::stores`]): heads of every document,
+//! the acts, [`tamga_store::Store::check`].
+//!
+//! Every process is killed and every directory removed when the [`Cluster`] is dropped, also
+//! when a test fails. The binaries come from the target directory beside the test executable;
+//! [`binaries`] builds them first (`cargo build -p tamga-edge -p tamga-central`).
+
+use crate::proxy::Proxy;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+use tamga_core::fixtures::{Person, Story};
+use tamga_core::{KeyId, Timestamp};
+use tamga_store::{DocId, Store};
+
+/// The two binaries under test.
+#[derive(Clone, Debug)]
+pub struct Binaries {
+    /// `tamga-edge`.
+    pub edge: PathBuf,
+    /// `tamga-central`.
+    pub central: PathBuf,
+}
+
+/// The binaries, built once per test process with the same cargo, profile and target directory
+/// as the test itself (nothing to do when they are up to date).
+pub fn binaries() -> Binaries {
+    static BINS: OnceLock<Binaries> = OnceLock::new();
+    BINS.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test executable's path");
+        // target/<profile>/deps/<test> → target/<profile>
+        let profile_dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("the test executable lives in target/<profile>/deps")
+            .to_path_buf();
+        let mut args = vec![
+            "build",
+            "--quiet",
+            "-p",
+            "tamga-edge",
+            "-p",
+            "tamga-central",
+        ];
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            args.push("--release");
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let built = Command::new(&cargo)
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status();
+        let bins = Binaries {
+            edge: profile_dir.join("tamga-edge"),
+            central: profile_dir.join("tamga-central"),
+        };
+        match built {
+            Ok(s) if s.success() => {}
+            other => panic!(
+                "building the binaries failed ({other:?}): run `cargo {}` (with the same CARGO_TARGET_DIR) and try again",
+                args.join(" ")
+            ),
+        }
+        for b in [&bins.edge, &bins.central] {
+            assert!(
+                b.exists(),
+                "{} is missing: run `cargo {}` (with the same CARGO_TARGET_DIR)",
+                b.display(),
+                args.join(" ")
+            );
+        }
+        bins
+    })
+    .clone()
+}
+
+/// A command's outcome.
+#[derive(Debug)]
+pub struct Out {
+    /// Exit 0.
+    pub ok: bool,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// It did not finish in time and was killed.
+    pub hung: bool,
+}
+
+/// How long any single command may take before it counts as hung.
+pub const COMMAND_LIMIT: Duration = Duration::from_secs(120);
+
+/// Runs `bin --data-dir DIR ARGS...` with `input` on standard input.
+pub fn run(bin: &Path, dir: &Path, args: &[&str], input: &str) -> Out {
+    let mut child = Command::new(bin)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env("TAMGA_LOG", "warn")
+        .env_remove("TAMGA_CENTRAL_DIR")
+        .env_remove("TAMGA_CENTRAL_LISTEN")
+        .env_remove("TAMGA_EDGE_DIR")
+        .env_remove("TAMGA_EDGE_LISTEN")
+        .env_remove("TAMGA_EDGE_SYNC_INTERVAL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{} cannot be run: {e}", bin.display()));
+    let _ = child
+        .stdin
+        .take()
+        .expect("stdin piped")
+        .write_all(input.as_bytes());
+    let read = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = r.read_to_string(&mut s);
+            s
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().expect("stdout piped")));
+    let stderr = read(Box::new(child.stderr.take().expect("stderr piped")));
+    let started = Instant::now();
+    let mut hung = false;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for a command") {
+            break Some(status);
+        }
+        if started.elapsed() > COMMAND_LIMIT {
+            hung = true;
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(3));
+    };
+    Out {
+        ok: status.is_some_and(|s| s.success()),
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+        hung,
+    }
+}
+
+/// A server process, killed (SIGKILL) when dropped if still running.
+pub struct Proc {
+    child: Child,
+    what: String,
+}
+
+impl Proc {
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL, and wait for it to end.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM; SIGKILL if it does not end within 15 s. Whether it stopped cleanly (exit 0).
+    pub fn terminate(&mut self) -> bool {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            return status.success();
+        }
+        // SAFETY: sending a signal to our own child, which has not been waited for yet.
+        unsafe {
+            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
+        }
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(15) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.success();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        eprintln!("{} did not stop on SIGTERM; killing it", self.what);
+        self.kill();
+        false
+    }
+
+    /// Whether it is still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if self.running() {
+            self.kill();
+        }
+    }
+}
+
+/// Starts `bin --data-dir DIR serve` and waits for its `listening on` line.
+fn serve(bin: &Path, dir: &Path, env: &[(&str, String)], what: &str) -> Proc {
+    let mut command = Command::new(bin);
+    command
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("serve")
+        .env("TAMGA_LOG", "error")
+        .env_remove("TAMGA_EDGE_LISTEN")
+        .env_remove("TAMGA_CENTRAL_LISTEN")
+        .env_remove("TAMGA_EDGE_SYNC_INTERVAL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what}: {} cannot be run: {e}", bin.display()));
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout piped"));
+    let mut proc = Proc {
+        child,
+        what: what.to_owned(),
+    };
+    let mut line = String::new();
+    let _ = reader.read_line(&mut line);
+    if !line.starts_with("listening on ") {
+        proc.kill();
+        panic!("{what} did not start: it printed {line:?}");
+    }
+    // Keep reading, so the server never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+            sink.clear();
+        }
+    });
+    proc
+}
+
+/// A free port on loopback (for a node its peers must know before it starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// `GET path` on `127.0.0.1:port`: status and body. A small HTTP/1.1 client of our own, so the
+/// suite needs no second HTTP stack.
+pub fn http_get(port: u16, path: &str) -> Result<(u16, String), String> {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(Duration::from_secs(60)))
+        .map_err(|e| e.to_string())?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).map_err(|e| e.to_string())?;
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("no end of headers")?;
+    let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or("no status")?;
+    let mut body = raw[end + 4..].to_vec();
+    if head.contains("transfer-encoding: chunked") {
+        let mut out = Vec::new();
+        let mut rest = &body[..];
+        loop {
+            let Some(nl) = rest.windows(2).position(|w| w == b"\r\n") else {
+                break;
+            };
+            let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..nl]).trim(), 16)
+                .map_err(|e| e.to_string())?;
+            if size == 0 {
+                break;
+            }
+            let start = nl + 2;
+            out.extend_from_slice(&rest[start..(start + size).min(rest.len())]);
+            rest = &rest[(start + size + 2).min(rest.len())..];
+        }
+        body = out;
+    }
+    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+}
+
+fn get_json(port: u16, path: &str) -> Result<Option<Value>, String> {
+    let (status, body) = http_get(port, path)?;
+    match status {
+        200 => serde_json::from_str(&body)
+            .map(Some)
+            .map_err(|e| format!("{path}: {e}")),
+        404 => Ok(None),
+        _ => Err(format!("{path}: {status} {body}")),
+    }
+}
+
+/// Sets `key = value` at the top level of a TOML configuration file.
+pub fn set_config(file: &Path, key: &str, value: toml::Value) {
+    let text = std::fs::read_to_string(file).expect("configuration readable");
+    let mut table: toml::Table = text.parse().expect("configuration is TOML");
+    table.insert(key.to_owned(), value);
+    std::fs::write(file, toml::to_string(&table).expect("TOML writes")).expect("written");
+}
+
+/// An acknowledged act: the command that recorded it exited 0 and printed its id.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Ack {
+    /// The node that acknowledged it.
+    pub node: String,
+    /// Its document: a consignment id, or `registry`.
+    pub doc: String,
+    /// The act's id.
+    pub act: String,
+}
+
+/// Where an act lives, as a [`DocId`].
+pub fn doc_id(doc: &str) -> DocId {
+    if doc == "registry" {
+        DocId::Registry
+    } else {
+        DocId::Consignment(tamga_core::ConsignmentId::new(doc.to_owned()).expect("consignment id"))
+    }
+}
+
+/// The central process and its data directory.
+pub struct Central {
+    /// Its data directory.
+    pub dir: PathBuf,
+    /// Where it listens.
+    pub port: u16,
+    /// Its device key.
+    pub device_key: String,
+    /// The customs authority's key.
+    pub authority: KeyId,
+    proc: Option<Proc>,
+    bin: PathBuf,
+}
+
+impl Central {
+    /// `tamga-central init --unit HQ-RECON`.
+    pub fn init(dir: PathBuf, bin: &Path) -> Central {
+        let out = run(bin, &dir, &["init", "--unit", "HQ-RECON", "--json"], "");
+        assert!(out.ok, "central init: {}{}", out.stdout, out.stderr);
+        let made: Value = serde_json::from_str(&out.stdout).expect("init prints JSON");
+        Central {
+            port: free_port(),
+            device_key: made["device_key"].as_str().expect("device key").to_owned(),
+            authority: KeyId::new(made["authority_key"].as_str().expect("authority key"))
+                .expect("a key id"),
+            dir,
+            proc: None,
+            bin: bin.to_path_buf(),
+        }
+    }
+
+    /// Runs a `tamga-central` command on this data directory.
+    pub fn cli(&self, args: &[&str]) -> Out {
+        run(&self.bin, &self.dir, args, "")
+    }
+
+    /// Enrolls `key` (`tamga-central enroll --json`): the enrolling act's id when acknowledged.
+    pub fn enroll(&self, key: &str, role: &str, unit: &str, name: &str) -> Result<String, Out> {
+        let mut args = vec![
+            "enroll", "--key", key, "--role", role, "--unit", unit, "--name", name, "--json",
+        ];
+        let number = format!("KG-{}", &key[..6]);
+        if role != "device" {
+            args.extend(["--personal-number", number.as_str()]);
+        }
+        let out = self.cli(&args);
+        if !out.ok {
+            return Err(out);
+        }
+        serde_json::from_str::<Value>(&out.stdout)
+            .ok()
+            .and_then(|v| v["act"].as_str().map(str::to_owned))
+            .ok_or(out)
+    }
+
+    /// The background compaction's interval, in `tamga-central.toml`.
+    pub fn set_compact_interval(&self, seconds: i64) {
+        set_config(
+            &self.dir.join("tamga-central.toml"),
+            "compact_interval_seconds",
+            toml::Value::Integer(seconds),
+        );
+    }
+
+    /// Starts `tamga-central serve` on its port.
+    pub fn start(&mut self) {
+        assert!(self.proc.is_none(), "central is already running");
+        self.proc = Some(serve(
+            &self.bin,
+            &self.dir,
+            &[("TAMGA_CENTRAL_LISTEN", format!("127.0.0.1:{}", self.port))],
+            "tamga-central",
+        ));
+    }
+
+    /// SIGKILL.
+    pub fn kill(&mut self) {
+        if let Some(mut p) = self.proc.take() {
+            p.kill();
+        }
+    }
+
+    /// SIGTERM; whether it stopped cleanly.
+    pub fn stop(&mut self) -> bool {
+        self.proc.take().is_none_or(|mut p| p.terminate())
+    }
+
+    /// Whether it runs.
+    pub fn running(&mut self) -> bool {
+        self.proc.as_mut().is_some_and(Proc::running)
+    }
+
+    /// The process id, while running.
+    pub fn pid(&self) -> Option<u32> {
+        self.proc.as_ref().map(Proc::pid)
+    }
+
+    /// The ids of the acts central holds for `consignment` (its JSON API).
+    pub fn acts_of(&self, consignment: &str) -> Result<BTreeSet<String>, String> {
+        let path = format!("/api/consignments/{}", consignment.replace('/', "%2F"));
+        Ok(match get_json(self.port, &path)? {
+            Some(v) => act_ids(&v["acts"]),
+            None => BTreeSet::new(),
+        })
+    }
+
+    /// The store's directory.
+    pub fn store_dir(&self) -> PathBuf {
+        self.dir.join("store")
+    }
+}
+
+fn act_ids(list: &Value) -> BTreeSet<String> {
+    list.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v["id"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// An edge node: a post, its officer, its process.
+pub struct Edge {
+    /// A name for reports ("airport").
+    pub name: String,
+    /// Its data directory.
+    pub dir: PathBuf,
+    /// Its unit.
+    pub unit: String,
+    /// The unit at the other end of the consignments it registers.
+    pub destination: String,
+    /// Where it listens (peers and the local API).
+    pub port: u16,
+    /// Its device key.
+    pub device_key: String,
+    /// The officer who records here (the story's post or Department officer).
+    pub officer: KeyId,
+    /// The officer's PIN.
+    pub pin: String,
+    /// The first consignment number it registers.
+    pub numbers_from: u64,
+    proc: Option<Proc>,
+    bin: PathBuf,
+}
+
+/// KDF parameters for officer keys in the suite: the same code path as in production, cheaper
+/// (each recorded act unlocks the key once), so that the suite spends its time on recording and
+/// syncing. The parameters are stored in each key file, as for any key.
+pub const SUITE_KDF: tamga_edge::keystore::KdfParams = tamga_edge::keystore::KdfParams {
+    memory_kib: 64,
+    iterations: 1,
+    parallelism: 1,
+};
+
+impl Edge {
+    /// `tamga-edge init --role post` for `unit`, pinned to `authority`, listening on a free port,
+    /// with `officer`'s key in its keystore.
+    #[allow(clippy::too_many_arguments)]
+    pub fn init(
+        name: &str,
+        dir: PathBuf,
+        bin: &Path,
+        unit: &str,
+        destination: &str,
+        authority: &KeyId,
+        officer: &Person,
+        numbers_from: u64,
+    ) -> Edge {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let out = run(
+            bin,
+            &dir,
+            &[
+                "init",
+                "--role",
+                "post",
+                "--unit",
+                unit,
+                "--authority",
+                authority.as_str(),
+                "--listen",
+                &listen,
+                "--central-unit",
+                "HQ-RECON",
+            ],
+            "",
+        );
+        assert!(out.ok, "{name} init: {}{}", out.stdout, out.stderr);
+        let device_key = out
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("device key: "))
+            .expect("device key printed")
+            .to_owned();
+        let pin = format!("{:06}", 100_000 + numbers_from % 900_000);
+        tamga_edge::keystore::Keystore::with_params(dir.join("officers"), SUITE_KDF)
+            .expect("keystore opens")
+            .add(&officer.key, officer.name, &pin)
+            .expect("officer key stored");
+        let edge = Edge {
+            name: name.to_owned(),
+            dir,
+            unit: unit.to_owned(),
+            destination: destination.to_owned(),
+            port,
+            device_key,
+            officer: officer.id.clone(),
+            pin,
+            numbers_from,
+            proc: None,
+            bin: bin.to_path_buf(),
+        };
+        edge.set_config("sync_interval_seconds", toml::Value::Integer(1));
+        edge
+    }
+
+    /// Runs a `tamga-edge` command on this node.
+    pub fn cli(&self, args: &[&str], input: &str) -> Out {
+        run(&self.bin, &self.dir, args, input)
+    }
+
+    /// Sets a top-level key of `tamga-edge.toml`.
+    pub fn set_config(&self, key: &str, value: toml::Value) {
+        set_config(&self.dir.join("tamga-edge.toml"), key, value);
+    }
+
+    /// `tamga-edge add-peer`.
+    pub fn add_peer(&self, name: &str, url: &str, key: &str) {
+        let out = self.cli(
+            &["add-peer", "--name", name, "--url", url, "--key", key],
+            "",
+        );
+        assert!(out.ok, "{} add-peer {name}: {}", self.name, out.stderr);
+    }
+
+    /// Starts `tamga-edge serve`.
+    pub fn start(&mut self) {
+        assert!(self.proc.is_none(), "{} is already running", self.name);
+        let what = format!("tamga-edge {}", self.name);
+        self.proc = Some(serve(&self.bin, &self.dir, &[], &what));
+    }
+
+    /// SIGKILL.
+    pub fn kill(&mut self) {
+        if let Some(mut p) = self.proc.take() {
+            p.kill();
+        }
+    }
+
+    /// SIGTERM; whether it stopped cleanly.
+    pub fn stop(&mut self) -> bool {
+        self.proc.take().is_none_or(|mut p| p.terminate())
+    }
+
+    /// Whether it runs.
+    pub fn running(&mut self) -> bool {
+        self.proc.as_mut().is_some_and(Proc::running)
+    }
+
+    /// `tamga-edge sync` (through the running node).
+    pub fn sync(&self) -> Out {
+        self.cli(&["sync"], "")
+    }
+
+    /// Records a form with `tamga-edge act -` (the PIN in the form). `Ok` only when the command
+    /// succeeded: the act's id.
+    pub fn record(&self, mut form: Value) -> Result<String, Out> {
+        form["officer"] = json!(self.officer.as_str());
+        form["pin"] = json!(self.pin);
+        let out = self.cli(&["act", "-"], &form.to_string());
+        if !out.ok {
+            return Err(out);
+        }
+        let id = out.stdout.lines().find_map(|l| {
+            let rest = l
+                .strip_prefix("recorded ")
+                .or_else(|| l.strip_prefix("already recorded: "))?;
+            rest.split_whitespace().nth(1).map(str::to_owned)
+        });
+        id.ok_or(out)
+    }
+
+    /// The form registering consignment number `n` (from this post to its destination).
+    pub fn registration(&self, n: u64) -> Value {
+        let id = consignment(n);
+        let deadline = Timestamp::now().plus_seconds(8 * 3600);
+        json!({
+            "kind": "consignment_registered",
+            "consignment": id,
+            "declaration": id,
+            "direction": "import",
+            "consignor": {"name": "Antwerp Rough Trading NV", "country": "BE"},
+            "consignee": {"name": "Kyrgyz Diamond Processing LLC", "country": "KG", "registration": "INN 01203200710042"},
+            "goods": [{
+                "hs_code": "7102310000",
+                "description": "Rough diamonds, non-industrial, unworked",
+                "quantity": {"value": "1250.35", "unit": "ct"},
+                "net_mass": {"value": "1250.35", "unit": "ct"},
+                "gross_mass": {"value": "0.412", "unit": "kg"},
+                "value": {"amount": "1875525.00", "currency": "USD"}
+            }],
+            "packages": 1,
+            "certificates": [{"kind": "kimberley_process", "number": "BE 0417733", "issued_by": "BE", "issued_at": "2026-11-20T00:00:00Z"}],
+            "office_of_departure": self.unit,
+            "office_of_destination": self.destination,
+            "route": [self.unit, self.destination],
+            "delivery_deadline": deadline.to_string(),
+        })
+    }
+
+    /// The form applying consignment `consignment`'s seal.
+    pub fn seal_applied(&self, consignment: &str) -> Value {
+        json!({
+            "kind": "seal_applied", "consignment": consignment, "seal": seal_of(consignment),
+            "seal_kind": "mechanical", "fixed_on": "safe-bag, one place",
+            "place": {"type": "post", "unit": self.unit},
+        })
+    }
+
+    /// The form of a seal check on `consignment`, with a note that makes it unique.
+    pub fn seal_checked(&self, consignment: &str, note: &str) -> Value {
+        json!({
+            "kind": "seal_checked", "consignment": consignment, "seal": seal_of(consignment),
+            "state": "intact", "note": note,
+            "place": {"type": "post", "unit": self.unit},
+        })
+    }
+
+    /// The consignments the running node lists (`tamga-edge list --json`, through its API).
+    pub fn consignments(&self) -> Result<Vec<String>, String> {
+        let rows = get_json(self.port, "/api/consignments")?.unwrap_or(json!([]));
+        Ok(rows
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|r| r["consignment"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// The ids of the acts the running node holds for `consignment` (`show --json`, through its
+    /// API).
+    pub fn acts_of(&self, consignment: &str) -> Result<BTreeSet<String>, String> {
+        let path = format!("/api/consignments/{}", consignment.replace('/', "%2F"));
+        Ok(match get_json(self.port, &path)? {
+            Some(v) => act_ids(&v["acts"]),
+            None => BTreeSet::new(),
+        })
+    }
+
+    /// The store's directory.
+    pub fn store_dir(&self) -> PathBuf {
+        self.dir.join("store")
+    }
+}
+
+/// The consignment id of number `n`.
+pub fn consignment(n: u64) -> String {
+    format!("10609050/231126/{n:07}")
+}
+
+/// The seal on a consignment of the suite: `KG-` and its serial number.
+pub fn seal_of(consignment: &str) -> String {
+    format!(
+        "KG-{}",
+        consignment.rsplit('/').next().expect("an id with slashes")
+    )
+}
+
+/// Central, the airport post and the Precious Metals Department's post, each syncing with
+/// central and with the other post, optionally through proxies.
+pub struct Cluster {
+    /// Central.
+    pub central: Central,
+    /// The posts.
+    pub edges: Vec<Edge>,
+    /// One proxy per sync path (`from → to`), when the cluster was made with proxies.
+    pub proxies: Vec<(String, Proxy)>,
+    /// The acts acknowledged so far.
+    pub acks: Vec<Ack>,
+    /// The binaries.
+    pub bins: Binaries,
+    // Last: the directories go after the processes have been killed.
+    _root: tempfile::TempDir,
+}
+
+impl Cluster {
+    /// Sets up central and two posts (not yet serving). With `proxies`, every sync path (each
+    /// post to central, each post to the other) goes through its own [`Proxy`].
+    pub fn new(proxies: bool) -> Cluster {
+        let bins = binaries();
+        let root = tempfile::Builder::new()
+            .prefix("tamga-reliability-")
+            .tempdir()
+            .expect("a temporary directory");
+        let story = Story::new();
+        let central = Central::init(root.path().join("hq"), &bins.central);
+        let airport = Edge::init(
+            "airport",
+            root.path().join("airport"),
+            &bins.edge,
+            "MANAS-AIRPORT",
+            "PMD-BISHKEK",
+            &central.authority,
+            &story.airport_officer,
+            1_000_000,
+        );
+        let department = Edge::init(
+            "department",
+            root.path().join("department"),
+            &bins.edge,
+            "PMD-BISHKEK",
+            "MANAS-AIRPORT",
+            &central.authority,
+            &story.department_officer,
+            5_000_000,
+        );
+        for (key, role, unit, name) in [
+            (
+                airport.device_key.as_str(),
+                "device",
+                "MANAS-AIRPORT",
+                "airport post PC",
+            ),
+            (
+                department.device_key.as_str(),
+                "device",
+                "PMD-BISHKEK",
+                "department post PC",
+            ),
+            (
+                story.airport_officer.id.as_str(),
+                "post_officer",
+                "MANAS-AIRPORT",
+                story.airport_officer.name,
+            ),
+            (
+                story.department_officer.id.as_str(),
+                "precious_metals_officer",
+                "PMD-BISHKEK",
+                story.department_officer.name,
+            ),
+        ] {
+            if let Err(out) = central.enroll(key, role, unit, name) {
+                panic!("enroll {name}: {}{}", out.stdout, out.stderr);
+            }
+        }
+        let enrollment = root.path().join("enrollment.acts");
+        let out = central.cli(&["enrollment", "--out", enrollment.to_str().expect("utf-8")]);
+        assert!(out.ok, "enrollment: {}", out.stderr);
+        for e in [&airport, &department] {
+            let out = e.cli(&["record", enrollment.to_str().expect("utf-8")], "");
+            assert!(out.ok, "{} record enrollment: {}", e.name, out.stderr);
+        }
+        let mut cluster = Cluster {
+            central,
+            edges: vec![airport, department],
+            proxies: Vec::new(),
+            acks: Vec::new(),
+            bins,
+            _root: root,
+        };
+        let central_target: std::net::SocketAddr = ([127, 0, 0, 1], cluster.central.port).into();
+        for i in 0..cluster.edges.len() {
+            let other = 1 - i;
+            let (central_url, other_url) = if proxies {
+                let to_central = Proxy::start(0, central_target).expect("proxy starts");
+                let to_other = Proxy::start(0, ([127, 0, 0, 1], cluster.edges[other].port).into())
+                    .expect("proxy starts");
+                let urls = (to_central.url(), to_other.url());
+                let from = cluster.edges[i].name.clone();
+                cluster
+                    .proxies
+                    .push((format!("{from}→central"), to_central));
+                cluster
+                    .proxies
+                    .push((format!("{from}→{}", cluster.edges[other].name), to_other));
+                urls
+            } else {
+                (
+                    format!("http://127.0.0.1:{}", cluster.central.port),
+                    format!("http://127.0.0.1:{}", cluster.edges[other].port),
+                )
+            };
+            let central_key = cluster.central.device_key.clone();
+            let other_name = cluster.edges[other].name.clone();
+            let other_key = cluster.edges[other].device_key.clone();
+            cluster.edges[i].add_peer("central", &central_url, &central_key);
+            cluster.edges[i].add_peer(&other_name, &other_url, &other_key);
+        }
+        cluster
+    }
+
+    /// Starts every process.
+    pub fn start(&mut self) {
+        self.central.start();
+        for e in &mut self.edges {
+            e.start();
+        }
+    }
+
+    /// Stops every process with SIGTERM; whether all stopped cleanly.
+    pub fn stop(&mut self) -> bool {
+        let mut clean = true;
+        for e in &mut self.edges {
+            clean &= e.stop();
+        }
+        clean &= self.central.stop();
+        clean
+    }
+
+    /// Every consignment any node lists or any acknowledgement names.
+    pub fn consignments(&self) -> Result<BTreeSet<String>, String> {
+        let mut all: BTreeSet<String> = self
+            .acks
+            .iter()
+            .filter(|a| a.doc != "registry")
+            .map(|a| a.doc.clone())
+            .collect();
+        for e in &self.edges {
+            all.extend(e.consignments()?);
+        }
+        Ok(all)
+    }
+
+    /// What each running node holds: node → consignment → act ids.
+    pub fn snapshot(&self) -> Result<BTreeMap<String, BTreeMap<String, BTreeSet<String>>>, String> {
+        let consignments = self.consignments()?;
+        let mut nodes = BTreeMap::new();
+        let mut central = BTreeMap::new();
+        for c in &consignments {
+            central.insert(c.clone(), self.central.acts_of(c)?);
+        }
+        nodes.insert("central".to_owned(), central);
+        for e in &self.edges {
+            let mut held = BTreeMap::new();
+            for c in &consignments {
+                held.insert(c.clone(), e.acts_of(c)?);
+            }
+            nodes.insert(e.name.clone(), held);
+        }
+        Ok(nodes)
+    }
+
+    /// Acknowledged consignment acts missing from a snapshot: (node, ack).
+    pub fn missing(
+        &self,
+        snapshot: &BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
+    ) -> Vec<(String, Ack)> {
+        let mut missing = Vec::new();
+        for ack in self.acks.iter().filter(|a| a.doc != "registry") {
+            for (node, held) in snapshot {
+                if !held
+                    .get(&ack.doc)
+                    .is_some_and(|acts| acts.contains(&ack.act))
+                {
+                    missing.push((node.clone(), ack.clone()));
+                }
+            }
+        }
+        missing
+    }
+
+    /// Syncs every post with every peer (`tamga-edge sync`) until all nodes hold the same acts
+    /// for every consignment and every acknowledged act, or `limit` passes. The last snapshot,
+    /// or why they did not converge.
+    pub fn converge(
+        &self,
+        limit: Duration,
+    ) -> Result<BTreeMap<String, BTreeMap<String, BTreeSet<String>>>, String> {
+        let started = Instant::now();
+        let mut last = String::new();
+        loop {
+            for e in &self.edges {
+                let out = e.sync();
+                if out.hung {
+                    return Err(format!("{}: `tamga-edge sync` hung", e.name));
+                }
+                if !out.ok {
+                    last = format!("{} sync: {}", e.name, out.stderr.trim());
+                }
+            }
+            match self.snapshot() {
+                Ok(snapshot) => {
+                    let first = snapshot.values().next().cloned().unwrap_or_default();
+                    let same = snapshot.values().all(|s| *s == first);
+                    let missing = self.missing(&snapshot);
+                    if same && missing.is_empty() {
+                        return Ok(snapshot);
+                    }
+                    last = format!(
+                        "{last}\nnot converged: {}; {} acknowledged acts missing (first: {:?})",
+                        describe_difference(&snapshot),
+                        missing.len(),
+                        missing.first()
+                    );
+                }
+                Err(e) => last = format!("{last}\nsnapshot failed: {e}"),
+            }
+            if started.elapsed() > limit {
+                return Err(last);
+            }
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+
+    /// With every process stopped: each store opened with tamga-store, checked
+    /// ([`Store::check`]), and compared: the same documents with the same heads and acts
+    /// everywhere, every acknowledged act present. The number of documents compared.
+    pub fn compare_stores(&self) -> Result<usize, String> {
+        let mut stores: Vec<(String, Store)> = Vec::new();
+        let authority = &self.central.authority;
+        stores.push((
+            "central".into(),
+            Store::open(self.central.store_dir(), authority)
+                .map_err(|e| format!("central's store: {e}"))?,
+        ));
+        for e in &self.edges {
+            stores.push((
+                e.name.clone(),
+                Store::open(e.store_dir(), authority)
+                    .map_err(|err| format!("{}'s store: {err}", e.name))?,
+            ));
+        }
+        let mut docs = BTreeSet::new();
+        for (name, store) in &stores {
+            let problems = store.check().map_err(|e| format!("{name}: check: {e}"))?;
+            if !problems.is_empty() {
+                return Err(format!("{name}'s store fails its check: {problems:#?}"));
+            }
+            for (_, doc) in store.changed_since(0).map_err(|e| e.to_string())? {
+                docs.insert(doc.to_key());
+            }
+        }
+        for key in &docs {
+            let doc = DocId::from_key(key).expect("a document key");
+            let mut seen: Option<(String, Vec<String>, BTreeSet<String>)> = None;
+            for (name, store) in &stores {
+                let mut heads: Vec<String> = store
+                    .heads(&doc)
+                    .map_err(|e| e.to_string())?
+                    .iter()
+                    .map(|h| h.to_string())
+                    .collect();
+                heads.sort();
+                let acts: BTreeSet<String> = store
+                    .acts(&doc)
+                    .map_err(|e| e.to_string())?
+                    .iter()
+                    .map(|a| a.id().to_string())
+                    .collect();
+                match &seen {
+                    None => seen = Some((name.clone(), heads, acts)),
+                    Some((first, h, a)) => {
+                        if *h != heads || *a != acts {
+                            return Err(format!(
+                                "{doc}: {first} has heads {h:?} and {} acts, {name} has heads {heads:?} and {} acts",
+                                a.len(),
+                                acts.len()
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        for ack in &self.acks {
+            let doc = doc_id(&ack.doc);
+            let act = tamga_core::ActId::from_hex(&ack.act).map_err(|e| e.to_string())?;
+            for (name, store) in &stores {
+                if !store.has_act(&doc, &act).map_err(|e| e.to_string())? {
+                    return Err(format!(
+                        "{name} lacks act {} of {} acknowledged by {}",
+                        ack.act, ack.doc, ack.node
+                    ));
+                }
+            }
+        }
+        Ok(docs.len())
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        // Kill first: the temporary directories go once nothing writes in them.
+        for e in &mut self.edges {
+            e.kill();
+        }
+        self.central.kill();
+        self.proxies.clear();
+    }
+}
+
+/// Where two snapshots differ, briefly.
+pub fn describe_difference(
+    snapshot: &BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
+) -> String {
+    let mut diffs = Vec::new();
+    let Some((first_name, first)) = snapshot.iter().next() else {
+        return "nothing".into();
+    };
+    for (name, held) in snapshot.iter().skip(1) {
+        for (c, acts) in held {
+            let other = first.get(c).cloned().unwrap_or_default();
+            if *acts != other {
+                diffs.push(format!(
+                    "{c}: {first_name} {} acts, {name} {} acts",
+                    other.len(),
+                    acts.len()
+                ));
+            }
+        }
+    }
+    if diffs.is_empty() {
+        "same acts everywhere".into()
+    } else {
+        diffs.truncate(5);
+        diffs.join("; ")
+    }
+}
+
+/// A post's officer at work: registers consignments, seals them, checks seals on any
+/// consignment the post holds (its own and those that came by sync, so both posts change the
+/// same documents). Deterministic from its seed.
+pub struct Officer {
+    rng: fastrand::Rng,
+    next: u64,
+    own: Vec<String>,
+    checks: u64,
+}
+
+impl Officer {
+    /// An officer of `edge`, drawing from `seed`, registering from number `from`.
+    pub fn new(seed: u64, from: u64) -> Officer {
+        Officer {
+            rng: fastrand::Rng::with_seed(seed),
+            next: from,
+            own: Vec::new(),
+            checks: 0,
+        }
+    }
+
+    /// Records one act on `edge` through the CLI; `known` are consignments the post may hold.
+    /// The acknowledgement, or the failed command.
+    pub fn act(&mut self, edge: &Edge, known: &[String]) -> Result<Ack, Out> {
+        let choice = self.rng.u32(0..10);
+        let (doc, form, registering) = if self.own.is_empty() || choice < 3 {
+            let c = consignment(self.next);
+            (c.clone(), edge.registration(self.next), true)
+        } else if choice < 5 {
+            let c = self.rng.choice(&self.own).expect("not empty").clone();
+            (c.clone(), edge.seal_applied(&c), false)
+        } else {
+            let pool = if known.is_empty() || self.rng.bool() {
+                &self.own
+            } else {
+                known
+            };
+            let c = self.rng.choice(pool).expect("not empty").clone();
+            self.checks += 1;
+            let note = format!("{} check {}", edge.name, self.checks);
+            (c.clone(), edge.seal_checked(&c, &note), false)
+        };
+        let act = edge.record(form)?;
+        if registering {
+            self.own.push(doc.clone());
+            self.next += 1;
+        }
+        Ok(Ack {
+            node: edge.name.clone(),
+            doc,
+            act,
+        })
+    }
+}
+
+/// Appends `line` to the file named by `TAMGA_RELIABILITY_REPORT`, if set, and prints it.
+pub fn report(line: &str) {
+    println!("{line}");
+    eprintln!("{line}");
+    if let Ok(path) = std::env::var("TAMGA_RELIABILITY_REPORT") {
+        if let Ok(mut f) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+        {
+            let _ = writeln!(f, "{line}");
+        }
+    }
+}
+
+/// A count from the environment, or `default`.
+pub fn env_count(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A seed from the environment, or a fresh one.
+pub fn env_seed(name: &str) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..))
+}
