@@ -153,11 +153,36 @@ pub(crate) struct Envelope {
 
 /// An act with all the signatures it needs, decoded and shaped right. Its signatures are not
 /// yet known to verify: see [`SignedAct::verify_signatures`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// A value never changes once made, so it keeps its canonical bytes (computed once, or the very
+/// input it was decoded from, which decoding proved canonical) and remembers that its
+/// signatures verified once they have: both are functions of the value alone, so keeping them
+/// changes no result, only what is computed again. Equality is that of body and signatures.
+#[derive(Clone)]
 pub struct SignedAct {
     body: ActBody,
     signatures: Vec<ActSignature>,
     id: ActId,
+    encoded: std::sync::Arc<[u8]>,
+    signatures_hold: std::sync::OnceLock<()>,
+}
+
+impl PartialEq for SignedAct {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id && self.signatures == other.signatures && self.body == other.body
+    }
+}
+
+impl Eq for SignedAct {}
+
+impl fmt::Debug for SignedAct {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SignedAct")
+            .field("body", &self.body)
+            .field("signatures", &self.signatures)
+            .field("id", &self.id)
+            .finish()
+    }
 }
 
 impl SignedAct {
@@ -171,12 +196,8 @@ impl SignedAct {
         }
         let id = act_id(&body);
         let signatures = keys.iter().map(|k| ActSignature::create(&id, k)).collect();
-        let act = SignedAct {
-            body,
-            signatures,
-            id,
-        };
-        let size = act.encode().len();
+        let act = SignedAct::with_id(body, signatures, id, None);
+        let size = act.encoded.len();
         if size > MAX_ACT_BYTES {
             return Err(SignError::TooLarge {
                 size,
@@ -189,15 +210,21 @@ impl SignedAct {
     /// Puts together a body and signatures gathered separately (a countersigned offer). The
     /// signatures must be the act's signers in order.
     pub fn assemble(body: ActBody, signatures: Vec<ActSignature>) -> Result<Self, DecodeError> {
+        SignedAct::assemble_from(body, signatures, None)
+    }
+
+    /// [`SignedAct::assemble`], with the canonical bytes of the whole act when the caller has
+    /// them already (decoding proved them canonical).
+    fn assemble_from(
+        body: ActBody,
+        signatures: Vec<ActSignature>,
+        encoded: Option<&[u8]>,
+    ) -> Result<Self, DecodeError> {
         body.check_content()?;
         check_signers(&body, &signatures, body.required_signers().len())?;
         let id = act_id(&body);
-        let act = SignedAct {
-            body,
-            signatures,
-            id,
-        };
-        let size = act.encode().len();
+        let act = SignedAct::with_id(body, signatures, id, encoded);
+        let size = act.encoded.len();
         if size > MAX_ACT_BYTES {
             return Err(DecodeError::TooLarge {
                 size,
@@ -207,29 +234,51 @@ impl SignedAct {
         Ok(act)
     }
 
-    /// An act whose signatures have not been shaped or checked: only for the preview of a
-    /// handoff under review.
-    pub(crate) fn unchecked(body: ActBody, signatures: Vec<ActSignature>) -> Self {
-        let id = act_id(&body);
+    /// The value itself, its canonical bytes computed unless given.
+    fn with_id(
+        body: ActBody,
+        signatures: Vec<ActSignature>,
+        id: ActId,
+        encoded: Option<&[u8]>,
+    ) -> Self {
+        let encoded = match encoded {
+            Some(bytes) => bytes.into(),
+            None => canonical_bytes(&EnvelopeRef {
+                body: &body,
+                signatures: &signatures,
+            })
+            .into(),
+        };
         SignedAct {
             body,
             signatures,
             id,
+            encoded,
+            signatures_hold: std::sync::OnceLock::new(),
         }
+    }
+
+    /// An act whose signatures have not been shaped or checked: only for the preview of a
+    /// handoff under review.
+    pub(crate) fn unchecked(body: ActBody, signatures: Vec<ActSignature>) -> Self {
+        let id = act_id(&body);
+        SignedAct::with_id(body, signatures, id, None)
     }
 
     /// Decodes the canonical wire form strictly. See [`DecodeError`] for what is refused.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         let envelope: Envelope = decode_canonical(bytes)?;
-        SignedAct::assemble(envelope.body, envelope.signatures)
+        SignedAct::assemble_from(envelope.body, envelope.signatures, Some(bytes))
     }
 
     /// The canonical wire form.
     pub fn encode(&self) -> Vec<u8> {
-        canonical_bytes(&EnvelopeRef {
-            body: &self.body,
-            signatures: &self.signatures,
-        })
+        self.encoded.to_vec()
+    }
+
+    /// The canonical wire form, borrowed.
+    pub fn encoded(&self) -> &[u8] {
+        &self.encoded
     }
 
     /// The act's id.
@@ -247,9 +296,17 @@ impl SignedAct {
         &self.signatures
     }
 
-    /// Checks every signature cryptographically.
+    /// Checks every signature cryptographically. Once they have verified, the value remembers
+    /// it and answers at once.
     pub fn verify_signatures(&self) -> Result<(), SignatureError> {
-        self.signatures.iter().try_for_each(|s| s.verify(&self.id))
+        if self.signatures_hold.get().is_some() {
+            return Ok(());
+        }
+        self.signatures
+            .iter()
+            .try_for_each(|s| s.verify(&self.id))?;
+        let _ = self.signatures_hold.set(());
+        Ok(())
     }
 }
 

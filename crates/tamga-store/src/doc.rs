@@ -144,6 +144,17 @@ pub fn sort_entries(
     entries: &[Entry],
     registry: &Registry,
 ) -> (Vec<SignedAct>, Vec<Rejection>) {
+    sort_entries_with(doc, entries, registry, &mut SignedAct::decode)
+}
+
+/// [`sort_entries`], decoding each entry's bytes with `decode` (which must answer exactly as
+/// [`SignedAct::decode`] does: the store passes a cache of acts it decoded before).
+pub fn sort_entries_with(
+    doc: &DocId,
+    entries: &[Entry],
+    registry: &Registry,
+    decode: &mut dyn FnMut(&[u8]) -> Result<SignedAct, tamga_core::DecodeError>,
+) -> (Vec<SignedAct>, Vec<Rejection>) {
     let mut acts = Vec::new();
     let mut rejected = Vec::new();
     for entry in entries {
@@ -156,7 +167,7 @@ pub fn sort_entries(
             rejected.push(reject(None, "the value is not an act's bytes".into()));
             continue;
         }
-        let act = match SignedAct::decode(&entry.bytes) {
+        let act = match decode(&entry.bytes) {
             Ok(act) => act,
             Err(e) => {
                 rejected.push(reject(None, format!("does not decode as an act: {e}")));

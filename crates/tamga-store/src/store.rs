@@ -68,6 +68,9 @@ pub struct StoreOptions {
     pub cached_docs: usize,
     /// sled's page cache, in bytes.
     pub sled_cache_bytes: u64,
+    /// How many decoded acts to keep, by their exact bytes, so that re-deriving a document's
+    /// record after one more act neither decodes nor verifies the others again.
+    pub cached_acts: usize,
     /// The tolerances used for assessments.
     pub tolerances: Tolerances,
 }
@@ -77,6 +80,7 @@ impl Default for StoreOptions {
         StoreOptions {
             cached_docs: 256,
             sled_cache_bytes: 64 * 1024 * 1024,
+            cached_acts: 4096,
             tolerances: Tolerances::default(),
         }
     }
@@ -145,6 +149,7 @@ pub struct Store {
     actor: ActorId,
     tolerances: Tolerances,
     inner: Mutex<Inner>,
+    decoded: Mutex<LruCache<Vec<u8>, SignedAct>>,
     _lock: File,
 }
 
@@ -400,6 +405,7 @@ impl Store {
                 registry: Registry::new(authority.clone()),
                 sync_states: LruCache::new(cap(4096)),
             }),
+            decoded: Mutex::new(LruCache::new(cap(options.cached_acts))),
             _lock: lock,
         };
         {
@@ -472,7 +478,7 @@ impl Store {
     fn build_registry(&self, inner: &mut Inner) -> Result<Registry> {
         let doc = self.doc(inner, &DocId::Registry)?;
         let entries = doc::entries(doc);
-        let (acts, _) = doc::sort_entries(
+        let (acts, _) = self.sort_entries(
             &DocId::Registry,
             &entries,
             &Registry::new(self.authority.clone()),
@@ -480,9 +486,50 @@ impl Store {
         Ok(Registry::from_acts(self.authority.clone(), &acts).0)
     }
 
+    /// Decodes an entry's bytes as an act, through the cache of acts decoded before: an act
+    /// found there was decoded from exactly these bytes, and keeps what it learned about its
+    /// signatures. Only acts that decode are kept; a refusal is decoded again each time.
+    fn decode_cached(
+        &self,
+        bytes: &[u8],
+    ) -> std::result::Result<SignedAct, tamga_core::DecodeError> {
+        let mut cache = self.decoded.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(act) = cache.get(bytes) {
+            return Ok(act.clone());
+        }
+        drop(cache);
+        let act = SignedAct::decode(bytes)?;
+        self.decoded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .put(bytes.to_vec(), act.clone());
+        Ok(act)
+    }
+
+    /// Keeps an act made or verified on this node in the cache of decoded acts, under its
+    /// canonical bytes.
+    fn remember_act(&self, act: &SignedAct) {
+        self.decoded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .put(act.encode(), act.clone());
+    }
+
+    /// [`doc::sort_entries`] through the cache of decoded acts.
+    fn sort_entries(
+        &self,
+        id: &DocId,
+        entries: &[Entry],
+        registry: &Registry,
+    ) -> (Vec<SignedAct>, Vec<doc::Rejection>) {
+        doc::sort_entries_with(id, entries, registry, &mut |bytes| {
+            self.decode_cached(bytes)
+        })
+    }
+
     /// The derived record of a document from its entries.
     fn derive(&self, registry: &Registry, id: &DocId, entries: &[Entry]) -> Derived {
-        let (acts, rejected) = doc::sort_entries(id, entries, registry);
+        let (acts, rejected) = self.sort_entries(id, entries, registry);
         match id {
             DocId::Registry => Derived {
                 keys: BTreeSet::new(),
@@ -584,7 +631,7 @@ impl Store {
             let mut pending_add = Vec::new();
             let registry = if id == &DocId::Registry {
                 let (acts, _) =
-                    doc::sort_entries(id, &entries, &Registry::new(self.authority.clone()));
+                    self.sort_entries(id, &entries, &Registry::new(self.authority.clone()));
                 let (registry, _) = Registry::from_acts(self.authority.clone(), &acts);
                 for key in changed_keys(&inner.registry, &registry, &acts) {
                     pending_add.push(key.as_str().as_bytes().to_vec());
@@ -690,6 +737,7 @@ impl Store {
             return Err(self.corrupted(format!("the document of {id} refused a write: {e}")));
         }
         doc.commit();
+        self.remember_act(act);
         let (seq, _, _) = self.commit_doc(&mut inner, &id, &heads, Vec::new())?;
         debug!(act = %act.id().short(), doc = %id, ?seq, "recorded act");
         Ok(Recorded {
@@ -986,7 +1034,7 @@ impl Store {
         let mut inner = self.lock();
         let registry = inner.registry.clone();
         let entries = doc::entries(self.doc(&mut inner, id)?);
-        Ok(doc::sort_entries(id, &entries, &registry).0)
+        Ok(self.sort_entries(id, &entries, &registry).0)
     }
 
     /// Whether the store holds act `act` in document `id`.
@@ -1158,6 +1206,11 @@ impl Store {
     /// records are exactly what the documents' assessments give. Returns the problems found
     /// (empty if none). Reads every document: for tests and `fsck`-style tools.
     pub fn check(&self) -> Result<Vec<String>> {
+        // Decode everything afresh: the check must not lean on what was decoded before.
+        self.decoded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
         let mut problems = Vec::new();
         let last = self.last_seq()?;
         let mut expected = 1u64;
@@ -1555,6 +1608,45 @@ mod tests {
         assert_eq!(
             b.by_status(Status::Registered).unwrap(),
             vec![story.consignment.clone()]
+        );
+        assert!(b.check().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_forged_copy_is_not_taken_for_the_genuine_act_already_decoded() {
+        let story = Story::new();
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let a = new_store(da.path(), &story);
+        let b = new_store(db.path(), &story);
+        let doc = DocId::Consignment(story.consignment.clone());
+        let genuine = story.registration();
+        // b has decoded and verified the genuine act: it is in b's cache of decoded acts.
+        b.record(&genuine).unwrap();
+        assert!(b.rejected(&doc).unwrap().is_empty());
+        // The same act with one hex digit of its signature changed: still canonical, same id.
+        let text = String::from_utf8(genuine.encode()).unwrap();
+        let signature = hex::encode(genuine.signatures()[0].signature.0);
+        let digit = if signature.ends_with('0') { "1" } else { "0" };
+        let forged_signature = format!("{}{digit}", &signature[..signature.len() - 1]);
+        let forged = text.replace(&signature, &forged_signature).into_bytes();
+        assert_ne!(forged, genuine.encode());
+        let decoded = SignedAct::decode(&forged).expect("the forged copy is well formed");
+        assert_eq!(decoded.id(), genuine.id());
+        assert!(decoded.verify_signatures().is_err());
+        {
+            let mut inner = a.lock();
+            let d = a.doc(&mut inner, &doc).unwrap();
+            doc::put_entry(d, &doc::act_key(&genuine.id()), &forged).unwrap();
+            d.commit();
+        }
+        b.apply_changes(&doc, &a.save_doc(&doc).unwrap()).unwrap();
+        let rejected = b.rejected(&doc).unwrap();
+        assert_eq!(rejected.len(), 1, "{rejected:#?}");
+        assert_eq!(rejected[0].act, Some(genuine.id()));
+        assert!(
+            rejected[0].reason.contains("signature"),
+            "{}",
+            rejected[0].reason
         );
         assert!(b.check().unwrap().is_empty());
     }
