@@ -494,6 +494,16 @@ async fn nodes(
     Ok(Json(v))
 }
 
+async fn refusals(State(s): State<Arc<Shared>>) -> Json<Value> {
+    let now = Timestamp::now();
+    Json(json!({
+        "now": now,
+        "kept_at_most": crate::nodes::REFUSALS_KEPT,
+        "counts": s.refusals.counts(),
+        "refusals": s.refusals.recent(),
+    }))
+}
+
 async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     let v = blocking(&s, |s| {
         let keystore = tamga_edge::keystore::Keystore::open(s.central.dir.join(OFFICERS_DIR))
@@ -672,6 +682,7 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/discrepancies", get(discrepancies))
         .route("/api/discrepancies/{id}/resolve", post(resolve))
         .route("/api/nodes", get(nodes))
+        .route("/api/refusals", get(refusals))
         .route("/api/officers", get(officers))
         .route("/api/registry", get(registry))
         .route("/api/reports/kp", get(crate::exports::kp))

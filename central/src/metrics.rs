@@ -36,6 +36,8 @@ pub struct Snapshot {
     pub documents: usize,
     /// Nodes that synced / gone silent / never synced.
     pub nodes: (usize, usize, usize),
+    /// Refused sync requests since start, by reason.
+    pub refusals: std::collections::BTreeMap<&'static str, u64>,
     /// Now.
     pub now: Timestamp,
 }
@@ -65,6 +67,23 @@ pub fn render(counters: &Counters, s: &Snapshot) -> String {
             ("outcome=\"ok\"", get(&counters.sync_ok)),
             ("outcome=\"refused\"", get(&counters.sync_refused)),
         ],
+    );
+    let reasons: Vec<String> = s
+        .refusals
+        .keys()
+        .map(|k| format!("reason=\"{k}\""))
+        .collect();
+    let samples: Vec<(&str, u64)> = reasons
+        .iter()
+        .zip(s.refusals.values())
+        .map(|(l, v)| (l.as_str(), *v))
+        .collect();
+    metric(
+        &mut out,
+        "tamga_central_sync_refusals_total",
+        "counter",
+        "Sync requests refused, by reason (clock_skew, replayed, not_enrolled, too_large, ...); the last ones are listed at /api/refusals.",
+        &samples,
     );
     metric(
         &mut out,
@@ -228,6 +247,7 @@ mod tests {
             store_position: 9,
             documents: 3,
             nodes: (1, 0, 2),
+            refusals: [("clock_skew", 2)].into_iter().collect(),
             now: at("2026-11-23T10:00:30Z"),
         };
         let text = render(&counters, &snapshot);
@@ -242,6 +262,7 @@ mod tests {
             "tamga_central_reconcile_lag_seconds 30",
             "tamga_central_full_reassessment_age_seconds 90",
             "tamga_central_nodes{state=\"never\"} 2",
+            "tamga_central_sync_refusals_total{reason=\"clock_skew\"} 2",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");
         }

@@ -8,9 +8,13 @@
 //!
 //! [`rows`] is pure: the registry's device enrollments, the contacts and the time in, one row per
 //! device out.
+//!
+//! [`Refusals`] keeps the last refused sync requests in memory (time, remote address, the key the
+//! credential claimed, the reason) and counts every refusal by reason since central started: what
+//! the dashboard's nodes page lists and `/metrics` counts.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use tamga_core::{KeyId, Registry, Role, Timestamp};
@@ -99,6 +103,61 @@ impl Contacts {
             warn!(file = %self.path.display(), error = %e, "could not save the nodes' last contact");
             self.lock().1 = true;
         }
+    }
+}
+
+/// How many refused sync requests are kept for the dashboard.
+pub const REFUSALS_KEPT: usize = 200;
+
+/// One refused sync request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RefusalEntry {
+    /// When, by central's clock.
+    pub at: Timestamp,
+    /// The same, for people.
+    pub at_for_people: String,
+    /// The client's address.
+    pub remote: String,
+    /// The device key the credential claimed, if it could be read (not proof of the sender).
+    pub claimed_key: Option<KeyId>,
+    /// The status sent.
+    pub status: u16,
+    /// The reason code (see `tamga_sync::http::Refusal`).
+    pub reason: &'static str,
+    /// What the client was told.
+    pub message: String,
+}
+
+/// The last refused sync requests and the count of all, by reason.
+#[derive(Default)]
+pub struct Refusals {
+    inner: Mutex<(VecDeque<RefusalEntry>, BTreeMap<&'static str, u64>)>,
+}
+
+impl Refusals {
+    /// Notes a refusal; the oldest entry goes when [`REFUSALS_KEPT`] are kept.
+    pub fn note(&self, entry: RefusalEntry) {
+        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        *guard.1.entry(entry.reason).or_default() += 1;
+        if guard.0.len() >= REFUSALS_KEPT {
+            guard.0.pop_front();
+        }
+        guard.0.push_back(entry);
+    }
+
+    /// The kept entries, newest first.
+    pub fn recent(&self) -> Vec<RefusalEntry> {
+        let guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        guard.0.iter().rev().cloned().collect()
+    }
+
+    /// Refusals since central started, by reason.
+    pub fn counts(&self) -> BTreeMap<&'static str, u64> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .1
+            .clone()
     }
 }
 
@@ -215,5 +274,30 @@ mod tests {
         let with_vehicle = rows(&registry, &reopened, &post, story.t(20), 3600);
         assert_eq!(with_vehicle.len(), 1);
         assert_eq!(with_vehicle[0].state, "never");
+    }
+
+    #[test]
+    fn refusals_keep_the_last_ones_and_count_them_all() {
+        let story = Story::new();
+        let refusals = Refusals::default();
+        for i in 0..(REFUSALS_KEPT + 5) {
+            refusals.note(RefusalEntry {
+                at: story.t(i as i64),
+                at_for_people: story.t(i as i64).for_people(),
+                remote: "192.0.2.7:40000".into(),
+                claimed_key: None,
+                status: 401,
+                reason: if i % 2 == 0 { "clock_skew" } else { "replayed" },
+                message: format!("refusal {i}"),
+            });
+        }
+        let recent = refusals.recent();
+        assert_eq!(recent.len(), REFUSALS_KEPT);
+        assert_eq!(recent[0].message, format!("refusal {}", REFUSALS_KEPT + 4));
+        let counts = refusals.counts();
+        assert_eq!(
+            counts["clock_skew"] + counts["replayed"],
+            REFUSALS_KEPT as u64 + 5
+        );
     }
 }

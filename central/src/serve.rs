@@ -10,9 +10,9 @@
 
 use crate::central::Central;
 use crate::metrics::{Counters, Snapshot};
-use crate::nodes::Contacts;
+use crate::nodes::{Contacts, RefusalEntry, Refusals};
 use crate::reconcile::Reconciler;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tamga_core::Timestamp;
 use tamga_sync::auth::RequestAuth;
-use tamga_sync::http::{router, Endpoint, AUTH_HEADER};
+use tamga_sync::http::{router, Endpoint, Refusal, AUTH_HEADER};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
@@ -54,6 +54,8 @@ pub struct Shared {
     pub contacts: Contacts,
     /// Counters for `/metrics`.
     pub counters: Counters,
+    /// The last refused sync requests, and counts by reason.
+    pub refusals: Refusals,
     /// The token for the administration endpoints.
     pub admin_token: String,
 }
@@ -70,6 +72,7 @@ impl Shared {
             reconciler,
             contacts,
             counters: Counters::default(),
+            refusals: Refusals::default(),
             admin_token: hex::encode(token),
         })
     }
@@ -96,14 +99,21 @@ impl Shared {
             store_position: self.central.store.last_seq()?,
             documents: self.central.store.doc_count(),
             nodes: (count("ok"), count("silent"), count("never")),
+            refusals: self.refusals.counts(),
             now,
         })
     }
 }
 
 /// Counts sync requests and notes, for each accepted one, the node's device key (from the
-/// credential the endpoint has just verified).
-async fn track_sync(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+/// credential the endpoint has just verified); each refused one goes to the refusal log with the
+/// client's address and the endpoint's reason.
+async fn track_sync(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
     let claimed = request
         .headers()
         .get(AUTH_HEADER)
@@ -119,6 +129,25 @@ async fn track_sync(State(shared): State<Arc<Shared>>, request: Request, next: N
         }
     } else {
         shared.counters.sync_refused.fetch_add(1, Ordering::Relaxed);
+        let refusal = response.extensions().get::<Refusal>().cloned();
+        let (reason, message, claimed_key) = match refusal {
+            Some(r) => (r.reason, r.message, r.claimed.or(claimed.clone())),
+            // Refused before the endpoint saw it (no such route or method).
+            None => (
+                "not_a_sync_request",
+                response.status().to_string(),
+                claimed.clone(),
+            ),
+        };
+        shared.refusals.note(RefusalEntry {
+            at: now,
+            at_for_people: now.for_people(),
+            remote: remote.to_string(),
+            claimed_key,
+            status: response.status().as_u16(),
+            reason,
+            message,
+        });
         if let Some(key) = claimed {
             shared.contacts.refused(key, now);
         }
@@ -260,18 +289,13 @@ pub async fn run(central: Central, on_listen: impl FnOnce(SocketAddr)) -> Result
         stop_rx.clone(),
     ));
     let mut server_stop = stop_rx;
-    let served = axum::serve(
-        listener,
-        app(Arc::clone(&shared)).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let served = tamga_sync::http::serve(listener, app(Arc::clone(&shared)), async move {
         tokio::select! {
             _ = tamga_sync::http::stop_on_signal(stop_tx) => {}
             _ = server_stop.changed() => {}
         }
     })
-    .await
-    .map_err(|e| e.to_string());
+    .await;
     let _ = background.await;
     let _ = compaction.await;
     shared.contacts.save();

@@ -370,6 +370,36 @@ async function nodesPage(main, params) {
       el("td", { class: "mono" }, short(n.key))));
   }
   main.append(table);
+  main.append(await refusalsSection());
+}
+
+// Sync requests central refused lately (bad credential, replay, clock skew, oversized frame...).
+async function refusalsSection() {
+  const section = el("section", { "data-test": "refusals" }, el("h2", {}, t("refusals_title")));
+  let data;
+  try {
+    data = await api("/api/refusals");
+  } catch (e) {
+    showError(section, e);
+    return section;
+  }
+  if (!data.refusals.length) {
+    section.append(el("p", { class: "muted" }, t("refusals_none")));
+    return section;
+  }
+  const counts = Object.entries(data.counts).map(([r, n]) => t("refusal." + r) + ": " + n).join(", ");
+  section.append(el("p", {}, t("refusals_counts") + ": " + counts));
+  const table = el("table", {}, el("tr", {}, [t("when"), t("remote"), t("claimed_key"), t("refusal_reason"), t("message")].map((h) => el("th", {}, h))));
+  for (const r of data.refusals) {
+    table.append(el("tr", { "data-test": "refusal" },
+      el("td", {}, r.at_for_people),
+      el("td", { class: "mono" }, r.remote),
+      el("td", { class: "mono" }, r.claimed_key ? short(r.claimed_key) : "—"),
+      el("td", { class: "bad" }, t("refusal." + r.reason) + " (" + r.status + ")"),
+      el("td", {}, r.message)));
+  }
+  section.append(table);
+  return section;
 }
 
 async function registryPage(main) {

@@ -387,18 +387,13 @@ pub async fn run(node: Node, on_listen: impl FnOnce(std::net::SocketAddr)) -> Re
         stop_rx.clone(),
     ));
     let mut server_stop = stop_rx;
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    tamga_sync::http::serve(listener, app, async move {
         tokio::select! {
             _ = tamga_sync::http::stop_on_signal(stop_tx) => {}
             _ = server_stop.changed() => {}
         }
     })
-    .await
-    .map_err(|e| e.to_string())?;
+    .await?;
     background.abort();
     compaction.abort();
     Ok(())
