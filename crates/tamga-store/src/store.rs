@@ -793,14 +793,24 @@ impl Store {
         self.finish_merge(&mut inner, id, &heads, before, Vec::new())
     }
 
-    /// Checks, without touching any document, that `bytes` parse whole as automerge changes or
-    /// documents, as [`Store::apply_changes`] does first: for a caller that must refuse a batch
-    /// of several documents before merging any of it.
-    pub fn check_changes(bytes: &[u8]) -> Result<()> {
+    /// Checks, without changing any document, that [`Store::apply_changes`] would take `bytes`
+    /// into document `id`: they parse whole as automerge changes or documents, and a copy of the
+    /// document takes them. For a caller that must refuse a batch of several documents (a
+    /// bundle) before merging any of it. Costs a copy of the document.
+    pub fn check_merge(&self, id: &DocId, bytes: &[u8]) -> Result<()> {
         check_chunks(bytes).map_err(|detail| StoreError::BadInput {
             what: "changes from a peer",
             detail,
-        })
+        })?;
+        let mut inner = self.lock();
+        let mut copy = self.doc(&mut inner, id)?.clone();
+        drop(inner);
+        copy.load_incremental(bytes)
+            .map(|_| ())
+            .map_err(|e| StoreError::BadInput {
+                what: "changes from a peer",
+                detail: e.to_string(),
+            })
     }
 
     fn finish_merge(

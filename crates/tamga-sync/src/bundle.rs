@@ -257,8 +257,8 @@ pub fn import_with_progress(
     for d in &bundle.docs {
         let id = tamga_store::DocId::from_key(d.doc.as_bytes())
             .ok_or_else(|| BundleError::Damaged(format!("no such document key {:?}", d.doc)))?;
-        // Every document must read before any is merged: a refused bundle changes nothing.
-        tamga_store::Store::check_changes(&d.bytes)?;
+        // Every document must merge before any is merged: a refused bundle changes nothing.
+        store.check_merge(&id, &d.bytes)?;
         docs.push((id, &d.bytes));
     }
     let mut report = ImportReport {
