@@ -1,0 +1,424 @@
+//! Central's reconciliation: a full reassessment of every consignment, and the incremental one
+//! after a sync, with central's real `Reconciler` over a real `Store`.
+//!
+//! ```sh
+//! cargo run --release -p tamga-bench --bin reconcile_bench            # 100,000 consignments
+//! cargo run --release -p tamga-bench --bin reconcile_bench -- --quick # 2,000
+//! cargo run --release -p tamga-bench --bin reconcile_bench -- 20000   # any number
+//! ```
+//!
+//! 1. Population (timed apart): a store under the system temp directory gets the story's
+//!    registry, then N consignments of ten acts each (`tamga_bench::consignments`), each
+//!    consignment's automerge document built once and merged with `Store::apply_changes`
+//!    (checked and made durable as a sync's merge is).
+//! 2. In a child process, so that its peak RSS (`VmHWM`) is its own: `Store::open`,
+//!    `Reconciler::full` (every consignment reassessed), a `Reconciler::step` with nothing
+//!    changed, then 5 rounds of a sync's worth of news (one new position report in each of 10
+//!    consignments, merged with `Store::apply_changes` as a sync does) and `Reconciler::step`
+//!    (medians reported). Then, on a
+//!    sample of consignments no longer in the document cache, the reconciler's per-consignment
+//!    work timed by step (`Store::acts`, `Store::assessment`, `Record::of`).
+//! 3. Baselines, in the parent, over the same acts (population wrote their canonical bytes to
+//!    a file; they are read back a chunk at a time): `SignedAct::decode` of every act; the pure
+//!    core `tamga_core::assess` of every consignment over its decoded acts in memory;
+//!    ed25519-dalek `verify_strict` of every signature (keys parsed beforehand: the ceiling if
+//!    signatures are checked again). Also the pure `assess` of the 10 changed consignments with
+//!    their news, the baseline of the incremental step.
+//!
+//! Prints tables with the ratios and a last line of JSON.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+use tamga_bench::consignments::{self, ACTS_PER_CONSIGNMENT};
+use tamga_bench::procstat::{self, ms, secs};
+use tamga_central::reconcile::{Reconciler, Record};
+use tamga_core::fixtures::Story;
+use tamga_core::signing::signing_message;
+use tamga_core::{assess, SignedAct, Tolerances};
+use tamga_store::store::testing;
+use tamga_store::{DocId, Store};
+
+/// Consignments whose news arrives in the incremental step.
+const CHANGED: u64 = 10;
+/// Consignments timed step by step in the child.
+const SAMPLE: u64 = 1000;
+/// Rounds of sync + step (the median is reported).
+const ROUNDS: u64 = 5;
+
+/// The news a sync brings for consignment `c` in round `round`: a position report.
+fn news(story: &Story, c: u64, round: u64) -> SignedAct {
+    consignments::positions(story, c, 150 + 15 * round as i64)
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// The consignments that get a new position report: ten spread over the store, all still on
+/// the road.
+fn changed_ids(n: u64) -> Vec<u64> {
+    let stride = (n / CHANGED).max(10) / 10 * 10;
+    (0..CHANGED).map(|k| (k * stride + 8) % n.max(1)).collect()
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("child-reconcile") {
+        return child(&args[2], args[3].parse().expect("consignments"));
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let n: u64 = args
+        .iter()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(if quick { 2_000 } else { 100_000 });
+    let story = Story::new();
+    let base = tempfile::Builder::new()
+        .prefix("tamga-reconcile-bench-")
+        .tempdir()
+        .expect("a temp directory");
+    let dir = base.path().join("store");
+    let acts_file = base.path().join("acts.bin");
+
+    // 1. Population.
+    eprintln!("populating {n} consignments ...");
+    let populated = {
+        let store = Store::open(&dir, &story.authority_id()).expect("a new store");
+        for act in story.registry_acts() {
+            store.record(&act).expect("the registry");
+        }
+        let step = (n / 10).max(1);
+        let started = Instant::now();
+        consignments::populate_keeping(&store, &story, 0..n, Some(&acts_file), |done| {
+            if done % step == 0 {
+                eprintln!("  {done} merged, {:.0} s", secs(started));
+            }
+        })
+    };
+    let disk = walk_size(&dir);
+
+    // 2. The reconciler, in its own process.
+    eprintln!("reconciling ...");
+    let out = procstat::run_child(&[
+        "child-reconcile",
+        dir.to_str().expect("utf-8 path"),
+        &n.to_string(),
+    ]);
+    let r = procstat::last_json(&out);
+    let f = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
+
+    // 3. Baselines over the same acts, read back from the file population wrote and decoded
+    //    (timed: that is the decode row), a chunk of consignments at a time.
+    eprintln!("baselines ...");
+    let registry = story.registry();
+    let now = consignments::assessment_time(&story);
+    let tolerances = Tolerances::default();
+    let mut keys: HashMap<String, ed25519_dalek::VerifyingKey> = HashMap::new();
+    let (mut assess_s, mut decode_s, mut strict_s) = (0.0, 0.0, 0.0);
+    let (mut acts_total, mut sigs_total, mut held_total, mut discrepancies) =
+        (0u64, 0u64, 0u64, 0u64);
+    let mut file = std::io::BufReader::new(std::fs::File::open(&acts_file).expect("acts file"));
+    let chunk = 2_000u64;
+    let mut from = 0;
+    while from < n {
+        let to = (from + chunk).min(n);
+        let encoded =
+            consignments::read_acts(&mut file, (to - from) as usize * ACTS_PER_CONSIGNMENT);
+        assert_eq!(
+            encoded.len() as u64,
+            (to - from) * ACTS_PER_CONSIGNMENT as u64
+        );
+
+        let t = Instant::now();
+        let decoded: Vec<SignedAct> = encoded
+            .iter()
+            .map(|b| SignedAct::decode(b).expect("decodes"))
+            .collect();
+        decode_s += secs(t);
+
+        let mut messages = Vec::new();
+        let mut sigs = Vec::new();
+        let mut vks = Vec::new();
+        for a in &decoded {
+            for sig in a.signatures() {
+                let key = *keys.entry(sig.key.as_str().to_owned()).or_insert_with(|| {
+                    let raw: [u8; 32] = hex::decode(sig.key.as_str())
+                        .expect("hex key")
+                        .try_into()
+                        .expect("32 bytes");
+                    ed25519_dalek::VerifyingKey::from_bytes(&raw).expect("a key")
+                });
+                messages.push(signing_message(&a.id()));
+                sigs.push(ed25519_dalek::Signature::from_bytes(&sig.signature.0));
+                vks.push(key);
+            }
+        }
+
+        let t = Instant::now();
+        for (i, acts) in decoded.chunks(ACTS_PER_CONSIGNMENT).enumerate() {
+            let a = assess(
+                &testing::consignment(from + i as u64),
+                acts,
+                &registry,
+                now,
+                &tolerances,
+            );
+            held_total += a.acts.len() as u64;
+            discrepancies += a.discrepancies.len() as u64;
+            std::hint::black_box(a);
+        }
+        assess_s += secs(t);
+
+        let t = Instant::now();
+        for ((m, s), k) in messages.iter().zip(&sigs).zip(&vks) {
+            k.verify_strict(m, s).expect("verifies");
+        }
+        strict_s += secs(t);
+
+        acts_total += decoded.len() as u64;
+        sigs_total += sigs.len() as u64;
+        from = to;
+    }
+    assert_eq!(held_total, acts_total, "every act holds");
+    drop(file);
+    std::fs::remove_file(&acts_file).ok();
+
+    // The pure assessment of the 10 changed consignments with their news, as in each round.
+    let changed = changed_ids(n);
+    let mut step_assess = Vec::new();
+    for round in 0..ROUNDS {
+        let changed_acts: Vec<(u64, Vec<SignedAct>)> = changed
+            .iter()
+            .map(|&c| {
+                let mut acts = consignments::acts(&story, c);
+                for r in 0..=round {
+                    acts.push(news(&story, c, r));
+                }
+                (c, acts)
+            })
+            .collect();
+        let t = Instant::now();
+        for (c, acts) in &changed_acts {
+            std::hint::black_box(assess(
+                &testing::consignment(*c),
+                acts,
+                &registry,
+                now,
+                &tolerances,
+            ));
+        }
+        step_assess.push(ms(t));
+    }
+    let step_assess_ms = median(&step_assess);
+
+    // Report.
+    let full_s = f("full_s");
+    let step_ms = f("step_ms");
+    println!(
+        "\nreconciliation, {n} consignments, {acts_total} acts ({:.1} a consignment), {sigs_total} signatures; population {:.1} s, store on disk {:.1} MiB",
+        acts_total as f64 / n as f64,
+        populated.seconds,
+        disk as f64 / 1048576.0
+    );
+    println!(
+        "\n| full reassessment of {n} consignments | time | per consignment | vs pure `assess` |"
+    );
+    println!("|---|---|---|---|");
+    let row = |what: &str, s: f64| {
+        println!(
+            "| {what} | {s:.2} s | {:.3} ms | {:.2}x |",
+            s * 1000.0 / n as f64,
+            s / assess_s
+        );
+    };
+    row("**`Reconciler::full`** (store, central's index)", full_s);
+    row(
+        "baseline: pure `tamga_core::assess`, acts in memory",
+        assess_s,
+    );
+    row("`SignedAct::decode` of every act", decode_s);
+    row("ed25519-dalek `verify_strict` of every signature", strict_s);
+    println!(
+        "\n| after one sync (10 consignments changed) | time | vs pure `assess` of the 10 |\n|---|---|---|"
+    );
+    println!(
+        "| merging the 10 changes (`Store::apply_changes`, durable) | {:.1} ms | – |",
+        f("merge10_ms")
+    );
+    println!(
+        "| **`Reconciler::step`** ({} assessed) | {step_ms:.2} ms | {:.1}x |",
+        r["step_assessed"],
+        step_ms / step_assess_ms
+    );
+    println!(
+        "| `Reconciler::step`, nothing changed | {:.3} ms | – |",
+        f("idle_step_ms")
+    );
+    println!("| baseline: pure `assess` of the 10 | {step_assess_ms:.2} ms | 1.0x |");
+    println!(
+        "\nfull pass: peak RSS {:.1} MiB (after `Store::open` {:.1} MiB), CPU {:.1} s of {full_s:.1} s wall",
+        f("full_peak_rss_mib"),
+        f("open_rss_mib"),
+        f("full_cpu_s")
+    );
+    println!(
+        "per consignment, {SAMPLE} sampled out of the cache: `Store::acts` {:.3} ms, `Store::assessment` {:.3} ms, `Record::of` {:.3} ms; pure `assess` {:.3} ms, decode of its acts {:.3} ms, verify_strict of its signatures {:.3} ms",
+        f("sample_acts_ms"),
+        f("sample_assessment_ms"),
+        f("sample_record_ms"),
+        assess_s * 1000.0 / n as f64,
+        decode_s * 1000.0 / n as f64,
+        strict_s * 1000.0 / n as f64,
+    );
+    println!(
+        "population: {:.1} s wall, of which Store::apply_changes {:.1} s ({:.2} ms a consignment), {:.1} MiB of documents merged",
+        populated.seconds,
+        populated.merge_seconds,
+        populated.merge_seconds * 1000.0 / n as f64,
+        populated.document_bytes as f64 / 1048576.0
+    );
+    let json = serde_json::json!({
+        "bench": "reconcile",
+        "date": procstat::today(),
+        "consignments": n,
+        "acts": acts_total,
+        "signatures": sigs_total,
+        "discrepancies": discrepancies,
+        "populate_s": populated.seconds,
+        "populate_merge_s": populated.merge_seconds,
+        "disk_mib": disk as f64 / 1048576.0,
+        "full_s": full_s,
+        "full_cpu_s": f("full_cpu_s"),
+        "full_peak_rss_mib": f("full_peak_rss_mib"),
+        "open_rss_mib": f("open_rss_mib"),
+        "assess_s": assess_s,
+        "decode_s": decode_s,
+        "verify_strict_s": strict_s,
+        "full_vs_assess": full_s / assess_s,
+        "full_vs_verify_strict": full_s / strict_s,
+        "merge10_ms": f("merge10_ms"),
+        "step_ms": step_ms,
+        "step_assessed": r["step_assessed"],
+        "idle_step_ms": f("idle_step_ms"),
+        "step_assess_ms": step_assess_ms,
+        "step_vs_assess": step_ms / step_assess_ms,
+        "sample_acts_ms": f("sample_acts_ms"),
+        "sample_assessment_ms": f("sample_assessment_ms"),
+        "sample_record_ms": f("sample_record_ms"),
+    });
+    println!("{json}");
+}
+
+/// The reconciler's side, in its own process.
+fn child(dir: &str, n: u64) {
+    let story = Story::new();
+    let now = consignments::assessment_time(&story);
+    let store = Arc::new(Store::open(dir, &story.authority_id()).expect("the store opens"));
+    let open_rss_mib = procstat::rss_mib();
+    let reconciler = Reconciler::new(Arc::clone(&store));
+
+    let cpu = procstat::thread_cpu_seconds();
+    let t = Instant::now();
+    let pass = reconciler.full(now).expect("full pass");
+    let full_s = secs(t);
+    let full_cpu_s = procstat::thread_cpu_seconds() - cpu;
+    let full_peak_rss_mib = procstat::peak_rss_mib();
+    assert_eq!(pass.assessed as u64, n, "every consignment assessed");
+    let totals = reconciler.read(|index, _| index.totals());
+    assert_eq!(totals.acts as u64, n * ACTS_PER_CONSIGNMENT as u64);
+    eprintln!(
+        "  full: {} consignments, {} acts, {} overdue, open by kind {:?}, {full_s:.1} s",
+        totals.consignments, totals.acts, totals.overdue, totals.open_by_kind
+    );
+
+    let t = Instant::now();
+    let idle = reconciler.step(now).expect("idle step");
+    let idle_step_ms = ms(t);
+    assert_eq!(idle.assessed, 0);
+
+    // Rounds of: a sync brings one new position report for each of 10 consignments (merged
+    // with `Store::apply_changes` as the session does), then the reconciler's step.
+    let (mut merges, mut steps) = (Vec::new(), Vec::new());
+    let mut step_assessed = 0;
+    for round in 0..ROUNDS {
+        let changes: Vec<(DocId, Vec<u8>)> = changed_ids(n)
+            .into_iter()
+            .map(|c| {
+                let id = DocId::Consignment(testing::consignment(c));
+                let bytes = consignments::change_adding(&store, &id, &news(&story, c, round));
+                (id, bytes)
+            })
+            .collect();
+        // Making the changes loaded those documents; push them out of the cache, as they would
+        // be at central between two syncs from their post.
+        for k in 0..SAMPLE.min(n) {
+            store
+                .heads(&DocId::Consignment(testing::consignment((k * 7 + 3) % n)))
+                .expect("heads");
+        }
+        let t = Instant::now();
+        for (id, bytes) in &changes {
+            let report = store.apply_changes(id, bytes).expect("merge");
+            assert_eq!(report.new_acts.len(), 1);
+        }
+        merges.push(ms(t));
+        let t = Instant::now();
+        let step = reconciler.step(now).expect("step");
+        steps.push(ms(t));
+        step_assessed = step.assessed;
+        assert_eq!(step.assessed as u64, CHANGED.min(n));
+    }
+    let merge10_ms = median(&merges);
+    let step_ms = median(&steps);
+
+    // The reconciler's per-consignment work by step, on consignments out of the cache.
+    let sample: Vec<u64> = (0..SAMPLE.min(n)).collect();
+    let (mut acts_s, mut assessment_s, mut record_s) = (0.0, 0.0, 0.0);
+    for &c in &sample {
+        let id = testing::consignment(c);
+        let t = Instant::now();
+        let acts = store.acts(&DocId::Consignment(id.clone())).expect("acts");
+        acts_s += secs(t);
+        let t = Instant::now();
+        let a = store.assessment(&id, now).expect("assessment");
+        assessment_s += secs(t);
+        let t = Instant::now();
+        std::hint::black_box(Record::of(&a, &acts));
+        record_s += secs(t);
+    }
+    let per = |s: f64| s * 1000.0 / sample.len().max(1) as f64;
+    println!(
+        "{}",
+        serde_json::json!({
+            "full_s": full_s,
+            "full_cpu_s": full_cpu_s,
+            "full_peak_rss_mib": full_peak_rss_mib,
+            "open_rss_mib": open_rss_mib,
+            "idle_step_ms": idle_step_ms,
+            "merge10_ms": merge10_ms,
+            "step_ms": step_ms,
+            "step_assessed": step_assessed,
+            "sample_acts_ms": per(acts_s),
+            "sample_assessment_ms": per(assessment_s),
+            "sample_record_ms": per(record_s),
+        })
+    );
+}
+
+fn walk_size(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => walk_size(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
