@@ -343,3 +343,243 @@ pub fn sync_post_with_central(edge: &Path, post: &Path, url: &str, central_devic
     let out = must(edge, post, &["sync"], "");
     assert!(out.contains("central: synced"), "{out}");
 }
+
+/// A person of the story's kind made here (the fixtures' constructor is private): a fixture key
+/// derived from `name`.
+pub fn person(
+    name: &'static str,
+    personal_number: &'static str,
+    role: tamga_core::Role,
+    unit: &'static str,
+) -> Person {
+    let key = tamga_core::fixtures::key(name);
+    Person {
+        id: tamga_core::signing::key_id(&key),
+        key,
+        name,
+        personal_number,
+        role,
+        unit,
+    }
+}
+
+/// Puts `bytes` under the entry of act `id` into the document `doc` of the store at `dir`, as a
+/// peer's automerge change would bring it (the node's own CLI refuses such acts). The store
+/// keeps the entry and leaves it out of every assessment.
+pub fn slip_into_store(
+    dir: &Path,
+    authority: &KeyId,
+    doc: &tamga_store::DocId,
+    id: &tamga_core::ActId,
+    bytes: &[u8],
+) {
+    use automerge::transaction::Transactable;
+    let store = tamga_store::Store::open(dir.join("store"), authority).unwrap();
+    let saved = store.save_doc(doc).unwrap();
+    let mut automerge_doc = automerge::AutoCommit::load(&saved).unwrap();
+    automerge_doc.set_actor(automerge::ActorId::random());
+    let heads = automerge_doc.get_heads();
+    automerge_doc
+        .put(
+            automerge::ROOT,
+            tamga_store::doc::act_key(id),
+            automerge::ScalarValue::Bytes(bytes.to_vec()),
+        )
+        .unwrap();
+    automerge_doc.commit();
+    let change = automerge_doc.save_after(&heads);
+    let report = store.apply_changes(doc, &change).unwrap();
+    assert!(report.seq.is_some(), "the entry was merged: {report:?}");
+}
+
+/// One sample of `/metrics` (0 when the series is not there yet).
+pub fn metric(http: &Http, series: &str) -> u64 {
+    let (status, text) = http.get_text("/metrics");
+    assert_eq!(status, 200, "{text}");
+    text.lines()
+        .find(|l| l.strip_prefix(series).is_some_and(|r| r.starts_with(' ')))
+        .and_then(|l| l.rsplit(' ').next())
+        .map(|v| v.parse().unwrap())
+        .unwrap_or(0)
+}
+
+/// Central serving with the story's people enrolled, and the airport post (a real `tamga-edge`
+/// node, not serving) holding the enrollment file and the story up to the seal check on the
+/// road, synced with central.
+pub struct Scene {
+    pub root: tempfile::TempDir,
+    pub edge: PathBuf,
+    pub story: Story,
+    pub hq: PathBuf,
+    pub post: PathBuf,
+    pub authority: KeyId,
+    pub central_device: String,
+    pub post_device: String,
+    pub server: Server,
+    pub url: String,
+    pub http: Http,
+}
+
+impl Scene {
+    /// The scene; `enroll_more` runs while central serves, before the enrollment file is written.
+    pub fn new(enroll_more: impl FnOnce(&Path)) -> Scene {
+        let edge = edge_binary();
+        let story = Story::new();
+        let root = tempfile::tempdir().unwrap();
+        let hq = root.path().join("hq");
+        let post = root.path().join("post");
+        let (authority, central_device) = init_central(&hq);
+        let (server, url) = serve(&hq);
+        let http = Http::new(&url);
+        let post_device = init_post(&edge, &post, &authority);
+        enroll_story(&hq, &story);
+        enroll_post_device(&hq, &post_device);
+        enroll_more(&hq);
+        let scene = Scene {
+            root,
+            edge,
+            story,
+            hq,
+            post,
+            authority,
+            central_device,
+            post_device,
+            server,
+            url,
+            http,
+        };
+        scene.refresh_enrollment(&scene.post);
+        let acts = scene.story.clean_delivery();
+        scene.record_at_post(&acts[..6]).expect("the story records");
+        sync_post_with_central(&scene.edge, &scene.post, &scene.url, &scene.central_device);
+        scene.wait_for_acts(6);
+        scene
+    }
+
+    /// Writes central's enrollment file and records it at the node in `dir`.
+    pub fn refresh_enrollment(&self, dir: &Path) {
+        let file = self.root.path().join("enrollment.acts");
+        must(
+            Path::new(CENTRAL),
+            &self.hq,
+            &["enrollment", "--out", file.to_str().unwrap()],
+            "",
+        );
+        must(&self.edge, dir, &["record", file.to_str().unwrap()], "");
+    }
+
+    /// `tamga-edge record` of `acts` at the post: its output, or its error.
+    pub fn record_at_post(&self, acts: &[SignedAct]) -> Result<String, String> {
+        let file = self.root.path().join("acts.txt");
+        write_acts(&file, acts);
+        let r = run(
+            &self.edge,
+            &self.post,
+            &["record", file.to_str().unwrap()],
+            "",
+        );
+        if r.ok {
+            Ok(r.stdout)
+        } else {
+            Err(r.stderr)
+        }
+    }
+
+    /// The post syncs with central again.
+    pub fn sync(&self) {
+        let out = must(&self.edge, &self.post, &["sync"], "");
+        assert!(out.contains("central: synced"), "{out}");
+    }
+
+    /// What the post shows of the story's consignment (`tamga-edge show --json`).
+    pub fn post_view(&self) -> Value {
+        serde_json::from_str(&must(
+            &self.edge,
+            &self.post,
+            &["show", self.story.consignment.as_str(), "--json"],
+            "",
+        ))
+        .unwrap()
+    }
+
+    /// Central's view of the story's consignment (`/api/consignments/{id}`).
+    pub fn central_view(&self) -> Value {
+        self.http.get(&format!(
+            "/api/consignments/{}",
+            encode_path(self.story.consignment.as_str())
+        ))
+    }
+
+    /// Waits until central's timeline of the consignment has `n` entries and its index row has
+    /// caught up with the store.
+    pub fn wait_for_acts(&self, n: usize) {
+        wait_for(&format!("central shows {n} acts"), || {
+            let id = self.story.consignment.as_str();
+            let (status, text) = self
+                .http
+                .get_text(&format!("/api/consignments/{}", encode_path(id)));
+            let health = self.http.get("/health");
+            status == 200
+                && serde_json::from_str::<Value>(&text).unwrap()["acts"]
+                    .as_array()
+                    .is_some_and(|a| a.len() == n)
+                && health["feed_position"] == health["reconciled_position"]
+        });
+    }
+
+    /// The open discrepancies central lists for the consignment: (kind, acts) pairs, sorted.
+    pub fn open_discrepancies(&self) -> Vec<(String, Value)> {
+        let rows = self.http.get("/api/discrepancies");
+        let mut out: Vec<(String, Value)> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["kind"].as_str().unwrap().to_owned(), d["acts"].clone()))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.to_string().cmp(&b.1.to_string())));
+        out
+    }
+
+    /// The refusals central lists (`/api/refusals`).
+    pub fn refusals(&self) -> Vec<Value> {
+        self.http.get("/api/refusals")["refusals"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+}
+
+/// Sends one sync request to central by hand, as the device holding `device` would: the frame of
+/// `request`, signed at `at` with `nonce`. Returns the status, the credential header sent, the
+/// body sent and the answer's bytes.
+pub fn raw_sync(
+    http: &Http,
+    device: &ed25519_dalek::SigningKey,
+    central: &KeyId,
+    request: &tamga_sync::session::Request,
+    at: tamga_core::Timestamp,
+    nonce: [u8; 16],
+) -> (u16, String, Vec<u8>, Vec<u8>) {
+    use tamga_sync::auth::RequestAuth;
+    let body = tamga_sync::frame::encode(request).unwrap();
+    let credential = RequestAuth::sign(device, central, at, nonce, &body).to_header();
+    let (status, answer) = post_sync(http, &credential, body.clone());
+    (status, credential, body, answer)
+}
+
+/// `POST /sync` with a given credential header and body.
+pub fn post_sync(http: &Http, credential: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
+    use tamga_sync::http::{AUTH_HEADER, SYNC_PATH};
+    http.runtime.block_on(async {
+        let answer = http
+            .client
+            .post(format!("{}{SYNC_PATH}", http.base))
+            .header(AUTH_HEADER, credential)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = answer.status().as_u16();
+        (status, answer.bytes().await.unwrap().to_vec())
+    })
+}
