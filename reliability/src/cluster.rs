@@ -286,10 +286,7 @@ pub fn http_get(port: u16, path: &str) -> Result<(u16, String), String> {
     if head.contains("transfer-encoding: chunked") {
         let mut out = Vec::new();
         let mut rest = &body[..];
-        loop {
-            let Some(nl) = rest.windows(2).position(|w| w == b"\r\n") else {
-                break;
-            };
+        while let Some(nl) = rest.windows(2).position(|w| w == b"\r\n") {
             let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..nl]).trim(), 16)
                 .map_err(|e| e.to_string())?;
             if size == 0 {
@@ -604,6 +601,11 @@ impl Edge {
         self.proc.as_mut().is_some_and(Proc::running)
     }
 
+    /// The process id, while running.
+    pub fn pid(&self) -> Option<u32> {
+        self.proc.as_ref().map(Proc::pid)
+    }
+
     /// `tamga-edge sync` (through the running node).
     pub fn sync(&self) -> Out {
         self.cli(&["sync"], "")
@@ -871,9 +873,33 @@ impl Cluster {
         Ok(all)
     }
 
-    /// What each running node holds: node → consignment → act ids.
-    pub fn snapshot(&self) -> Result<BTreeMap<String, BTreeMap<String, BTreeSet<String>>>, String> {
-        let consignments = self.consignments()?;
+    /// What each running node holds: node → consignment → act ids, for `focus` (every
+    /// consignment if `None`) and for any consignment that some post lists and another does
+    /// not.
+    pub fn snapshot(
+        &self,
+        focus: Option<&BTreeSet<String>>,
+    ) -> Result<BTreeMap<String, BTreeMap<String, BTreeSet<String>>>, String> {
+        let consignments = match focus {
+            None => self.consignments()?,
+            Some(focus) => {
+                let mut lists = Vec::new();
+                for e in &self.edges {
+                    lists.push(e.consignments()?.into_iter().collect::<BTreeSet<_>>());
+                }
+                let all: BTreeSet<String> = lists.iter().flatten().cloned().collect();
+                let everywhere: BTreeSet<String> = all
+                    .iter()
+                    .filter(|c| lists.iter().all(|l| l.contains(*c)))
+                    .cloned()
+                    .collect();
+                focus
+                    .iter()
+                    .cloned()
+                    .chain(all.difference(&everywhere).cloned())
+                    .collect()
+            }
+        };
         let mut nodes = BTreeMap::new();
         let mut central = BTreeMap::new();
         for c in &consignments {
@@ -910,11 +936,13 @@ impl Cluster {
     }
 
     /// Syncs every post with every peer (`tamga-edge sync`) until all nodes hold the same acts
-    /// for every consignment and every acknowledged act, or `limit` passes. The last snapshot,
-    /// or why they did not converge.
+    /// for every consignment (those in `focus`, and any one post lists and another does not;
+    /// all if `focus` is `None`) and every acknowledged act, or `limit` passes. The last
+    /// snapshot, or why they did not converge.
     pub fn converge(
         &self,
         limit: Duration,
+        focus: Option<&BTreeSet<String>>,
     ) -> Result<BTreeMap<String, BTreeMap<String, BTreeSet<String>>>, String> {
         let started = Instant::now();
         let mut last = String::new();
@@ -928,7 +956,7 @@ impl Cluster {
                     last = format!("{} sync: {}", e.name, out.stderr.trim());
                 }
             }
-            match self.snapshot() {
+            match self.snapshot(focus) {
                 Ok(snapshot) => {
                     let first = snapshot.values().next().cloned().unwrap_or_default();
                     let same = snapshot.values().all(|s| *s == first);
@@ -1091,10 +1119,10 @@ impl Officer {
     /// The acknowledgement, or the failed command.
     pub fn act(&mut self, edge: &Edge, known: &[String]) -> Result<Ack, Out> {
         let choice = self.rng.u32(0..10);
-        let (doc, form, registering) = if self.own.is_empty() || choice < 3 {
+        let (doc, form, registering) = if self.own.is_empty() || choice < 2 {
             let c = consignment(self.next);
             (c.clone(), edge.registration(self.next), true)
-        } else if choice < 5 {
+        } else if choice < 4 {
             let c = self.rng.choice(&self.own).expect("not empty").clone();
             (c.clone(), edge.seal_applied(&c), false)
         } else {

@@ -255,6 +255,8 @@ impl Schedule {
 pub struct Stats {
     /// Connections accepted.
     pub connections: AtomicU64,
+    /// Requests after the first on a kept-alive connection (each draws its own fault).
+    pub requests: AtomicU64,
     /// Connections refused while the link was down.
     pub refused: AtomicU64,
     /// Connections dropped at once.
@@ -280,6 +282,8 @@ pub struct Stats {
 pub struct Counts {
     /// Connections accepted.
     pub connections: u64,
+    /// Further requests on kept-alive connections.
+    pub requests: u64,
     /// Refused while down.
     pub refused: u64,
     /// Dropped at once.
@@ -301,9 +305,27 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// What happened between `earlier` and this snapshot.
+    pub fn since(&self, earlier: &Counts) -> Counts {
+        Counts {
+            connections: self.connections - earlier.connections,
+            requests: self.requests - earlier.requests,
+            refused: self.refused - earlier.refused,
+            dropped: self.dropped - earlier.dropped,
+            delayed: self.delayed - earlier.delayed,
+            duplicated: self.duplicated - earlier.duplicated,
+            reordered: self.reordered - earlier.reordered,
+            truncated: self.truncated - earlier.truncated,
+            link_downs: self.link_downs - earlier.link_downs,
+            chunks_delayed: self.chunks_delayed - earlier.chunks_delayed,
+            bytes: self.bytes - earlier.bytes,
+        }
+    }
+
     /// Adds another snapshot.
     pub fn add(&mut self, o: &Counts) {
         self.connections += o.connections;
+        self.requests += o.requests;
         self.refused += o.refused;
         self.dropped += o.dropped;
         self.delayed += o.delayed;
@@ -332,8 +354,9 @@ impl std::fmt::Display for Counts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "connections={} refused={} dropped={} delayed={} duplicated={} reordered={} truncated={} link_downs={} chunks_delayed={} bytes={}",
+            "connections={} requests={} refused={} dropped={} delayed={} duplicated={} reordered={} truncated={} link_downs={} chunks_delayed={} bytes={}",
             self.connections,
+            self.requests,
             self.refused,
             self.dropped,
             self.delayed,
@@ -488,6 +511,7 @@ impl Proxy {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
         Counts {
             connections: g(&s.connections),
+            requests: g(&s.requests),
             refused: g(&s.refused),
             dropped: g(&s.dropped),
             delayed: g(&s.delayed),
@@ -525,22 +549,15 @@ async fn accept_loop(listener: TcpListener, state: Arc<State>) {
         }
         state.stats.connections.fetch_add(1, Ordering::Relaxed);
         let conn = state.next_conn.fetch_add(1, Ordering::SeqCst);
-        let schedule = state.schedule();
-        let fault = schedule.connection(conn);
-        tokio::spawn(handle(Arc::clone(&state), schedule, conn, fault, client));
+        let fault = state.schedule().connection(conn);
+        tokio::spawn(handle(Arc::clone(&state), conn, fault, client));
     }
 }
 
 /// Why a pump stopped early.
 struct Cut;
 
-async fn handle(
-    state: Arc<State>,
-    schedule: Schedule,
-    conn: u64,
-    fault: ConnFault,
-    client: TcpStream,
-) {
+async fn handle(state: Arc<State>, conn: u64, fault: ConnFault, client: TcpStream) {
     let mut cut = state.cut.subscribe();
     cut.mark_unchanged();
     match fault {
@@ -572,60 +589,93 @@ async fn handle(
     state.forwarded.send_modify(|n| *n += 1);
     let (client_read, client_write) = client.into_split();
     let (up_read, up_write) = upstream.into_split();
-    let truncate = match fault {
-        ConnFault::Truncate { direction, bytes } => Some((direction, bytes)),
-        _ => None,
-    };
-    let limit = |d: Direction| match truncate {
-        Some((direction, bytes)) if direction == d => Some(bytes),
-        _ => None,
-    };
+    let limits = Limits::default();
+    if let ConnFault::Truncate { direction, bytes } = fault {
+        limits.set(direction, bytes);
+    }
     let duplicate = fault == ConnFault::Duplicate;
     let up = pump(
         &state,
-        &schedule,
         conn,
         Direction::Up,
         client_read,
         up_write,
-        limit(Direction::Up),
+        &limits,
         duplicate,
     );
     let down = pump(
         &state,
-        &schedule,
         conn,
         Direction::Down,
         up_read,
         client_write,
-        limit(Direction::Down),
+        &limits,
         false,
     );
     tokio::select! {
-        outcome = async { tokio::try_join!(up, down) } => {
-            if outcome.is_err() {
-                state.stats.truncated.fetch_add(1, Ordering::Relaxed);
-            }
-        }
+        _ = async { tokio::try_join!(up, down) } => {}
         _ = cut.changed() => {}
     }
     // Everything dropped here: both sockets close.
 }
 
+/// How many more bytes each direction of a connection may carry before it is cut.
+struct Limits {
+    up: AtomicU64,
+    down: AtomicU64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            up: AtomicU64::new(u64::MAX),
+            down: AtomicU64::new(u64::MAX),
+        }
+    }
+}
+
+impl Limits {
+    fn of(&self, direction: Direction) -> &AtomicU64 {
+        match direction {
+            Direction::Up => &self.up,
+            Direction::Down => &self.down,
+        }
+    }
+
+    fn set(&self, direction: Direction, bytes: usize) {
+        self.of(direction).store(bytes as u64, Ordering::SeqCst);
+    }
+
+    /// How much of `len` bytes may pass, and whether the connection is cut after them.
+    fn take(&self, direction: Direction, len: usize) -> (usize, bool) {
+        let left = self.of(direction).load(Ordering::SeqCst);
+        if left == u64::MAX {
+            return (len, false);
+        }
+        let passed = (len as u64).min(left);
+        self.of(direction).store(left - passed, Ordering::SeqCst);
+        (passed as usize, passed == left)
+    }
+}
+
+/// Forwards one direction of a connection, applying chunk faults. On the way up, each HTTP
+/// request after the first on a kept-alive connection draws a fault of its own from the
+/// schedule, as a new connection would (clients keep connections open between requests).
 #[allow(clippy::too_many_arguments)]
 async fn pump(
     state: &State,
-    schedule: &Schedule,
     conn: u64,
     direction: Direction,
     mut from: tokio::net::tcp::OwnedReadHalf,
     mut to: tokio::net::tcp::OwnedWriteHalf,
-    mut limit: Option<usize>,
-    duplicate: bool,
+    limits: &Limits,
+    duplicate_all: bool,
 ) -> Result<(), Cut> {
     let mut buf = vec![0u8; 16 * 1024];
     let mut chunk = 0u64;
     let mut capture = RequestCapture::default();
+    let mut first_request = true;
+    let mut duplicate = duplicate_all;
     loop {
         let n = match from.read(&mut buf).await {
             Ok(0) | Err(_) => {
@@ -634,6 +684,40 @@ async fn pump(
             }
             Ok(n) => n,
         };
+        // The schedule now in force: a healed proxy heals kept-alive connections too.
+        let schedule = state.schedule();
+        if direction == Direction::Up && capture.at_boundary() {
+            if first_request {
+                first_request = false;
+            } else {
+                state.stats.requests.fetch_add(1, Ordering::Relaxed);
+                let request = state.next_conn.fetch_add(1, Ordering::SeqCst);
+                duplicate = duplicate_all;
+                match schedule.connection(request) {
+                    ConnFault::Pass => {}
+                    ConnFault::Drop => {
+                        state.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                        return Err(Cut);
+                    }
+                    ConnFault::LinkDown(length) => {
+                        state.go_down(length);
+                        return Err(Cut);
+                    }
+                    ConnFault::Delay(d) => {
+                        state.stats.delayed.fetch_add(1, Ordering::Relaxed);
+                        tokio::time::sleep(d).await;
+                    }
+                    ConnFault::Reorder(limit) => {
+                        state.stats.reordered.fetch_add(1, Ordering::Relaxed);
+                        let mut later = state.forwarded.subscribe();
+                        later.mark_unchanged();
+                        let _ = tokio::time::timeout(limit, later.changed()).await;
+                    }
+                    ConnFault::Duplicate => duplicate = true,
+                    ConnFault::Truncate { direction, bytes } => limits.set(direction, bytes),
+                }
+            }
+        }
         let mut data = &buf[..n];
         let mut close_after = false;
         match schedule.chunk(conn, direction, chunk, n) {
@@ -642,20 +726,19 @@ async fn pump(
                 state.stats.chunks_delayed.fetch_add(1, Ordering::Relaxed);
                 tokio::time::sleep(d).await;
             }
-            ChunkFault::Drop => return Err(Cut),
+            ChunkFault::Drop => {
+                state.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                return Err(Cut);
+            }
             ChunkFault::Truncate(k) => {
                 data = &data[..k];
                 close_after = true;
             }
         }
         chunk += 1;
-        if let Some(left) = limit.as_mut() {
-            if data.len() >= *left {
-                data = &data[..*left];
-                close_after = true;
-            }
-            *left -= data.len();
-        }
+        let (passed, cut_here) = limits.take(direction, data.len());
+        data = &data[..passed];
+        close_after |= cut_here;
         if !data.is_empty() {
             if to.write_all(data).await.is_err() {
                 return Err(Cut);
@@ -666,12 +749,15 @@ async fn pump(
                 .fetch_add(data.len() as u64, Ordering::Relaxed);
         }
         if close_after {
+            state.stats.truncated.fetch_add(1, Ordering::Relaxed);
             return Err(Cut);
         }
-        if duplicate {
+        if direction == Direction::Up {
             for request in capture.push(data) {
-                state.stats.duplicated.fetch_add(1, Ordering::Relaxed);
-                tokio::spawn(replay(state.target, request));
+                if duplicate {
+                    state.stats.duplicated.fetch_add(1, Ordering::Relaxed);
+                    tokio::spawn(replay(state.target, request));
+                }
             }
         }
     }
@@ -700,6 +786,11 @@ pub struct RequestCapture {
 const MAX_CAPTURE: usize = 32 * 1024 * 1024;
 
 impl RequestCapture {
+    /// Whether the next byte starts a new request (nothing of an unfinished one is held).
+    pub fn at_boundary(&self) -> bool {
+        self.buf.is_empty() && !self.gave_up
+    }
+
     /// Takes the next bytes; returns the requests they complete.
     pub fn push(&mut self, data: &[u8]) -> Vec<Vec<u8>> {
         if self.gave_up {
@@ -707,10 +798,7 @@ impl RequestCapture {
         }
         self.buf.extend_from_slice(data);
         let mut done = Vec::new();
-        loop {
-            let Some(end) = find(&self.buf, b"\r\n\r\n") else {
-                break;
-            };
+        while let Some(end) = find(&self.buf, b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&self.buf[..end]).to_ascii_lowercase();
             if head.contains("transfer-encoding:") {
                 // Chunked bodies are not followed; nothing more is captured on this connection.
@@ -1033,6 +1121,57 @@ mod tests {
         assert_eq!(proxy.counts().link_downs, 2);
         proxy.heal();
         assert_eq!(round_trip(&proxy, b"healed"), b"healed");
+    }
+
+    /// Sends one HTTP request on `s` and reads its echoed answer; `None` if the connection
+    /// closed first.
+    fn http_exchange(s: &mut std::net::TcpStream, body: &str) -> Option<()> {
+        let request = format!(
+            "POST /x HTTP/1.1\r\nhost: t\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(request.as_bytes()).ok()?;
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !answer.ends_with(body.as_bytes()) {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => return None,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+        Some(())
+    }
+
+    #[test]
+    fn each_request_on_a_kept_alive_connection_draws_its_own_fault() {
+        let (target, requests) = http_echo_server();
+        let proxy = Proxy::start(0, target).unwrap();
+        let mut s = connect(&proxy);
+        assert!(http_exchange(&mut s, "one").is_some());
+        // The schedule changes while the connection stays open: the next request is dropped.
+        proxy.set_schedule(only(|s| s.drop = 1.0));
+        assert!(http_exchange(&mut s, "two").is_none());
+        assert_eq!(
+            requests.load(Ordering::SeqCst),
+            1,
+            "the second never arrived"
+        );
+        let c = proxy.counts();
+        assert_eq!((c.connections, c.requests, c.dropped), (1, 1, 1));
+        // Healing reaches connections that are already open: under a schedule that delays
+        // every request by a second, a connection is opened; after healing, its next request
+        // passes at once.
+        proxy.set_schedule(only(|s| {
+            s.delay = 1.0;
+            s.max_delay_ms = 1000;
+        }));
+        let mut s = connect(&proxy);
+        assert!(http_exchange(&mut s, "three").is_some());
+        proxy.heal();
+        let started = std::time::Instant::now();
+        assert!(http_exchange(&mut s, "four").is_some());
+        assert!(started.elapsed() < Duration::from_millis(200));
+        assert_eq!(requests.load(Ordering::SeqCst), 3);
     }
 
     #[test]
