@@ -509,11 +509,17 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/consignments", get(consignments))
         .route("/api/consignments/{id}", get(consignment))
         .route("/api/acts", post(record_act))
-        .route("/api/acts/import", post(import_acts))
+        .route(
+            "/api/acts/import",
+            post(import_acts).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
         .route("/api/acts/{id}/file", get(act_file))
         .route("/api/acts/{id}/qr.svg", get(act_qr))
         .route("/api/offers", post(make_offer).get(list_offers))
-        .route("/api/offers/import", post(import_offer))
+        .route(
+            "/api/offers/import",
+            post(import_offer).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
         .route("/api/offers/{id}", get(get_offer))
         .route("/api/offers/{id}/file", get(offer_file))
         .route("/api/offers/{id}/qr.svg", get(offer_qr))
@@ -522,9 +528,13 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/offers/{id}/countersign", post(countersign))
         .route("/api/sync", post(sync_now))
         .route("/api/bundles/export", post(export_bundle))
-        .route("/api/bundles/import", post(import_bundle))
+        .route(
+            "/api/bundles/import",
+            post(import_bundle).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
         .route("/api/jobs/{id}", get(get_job))
-        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+        // JSON forms up to MAX_FORM_BYTES; uploads (files, photos) up to MAX_UPLOAD_BYTES.
+        .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(middleware::from_fn(local_only))
         .with_state(shared)
 }

@@ -581,7 +581,28 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::ImportBundle { file } => {
             let node = Node::open(&dir).map_err(|e| e.to_string())?;
-            let bytes = std::fs::read(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            // A bundle is one sync frame and a signature: a larger file is refused before it
+            // is read.
+            let limit = (tamga_sync::frame::MAX_FRAME_BYTES + 64) as u64;
+            let too_large = |size: u64| {
+                format!(
+                    "{}: {size} bytes, larger than any bundle ({limit} bytes at most): this is not a bundle file, or it was damaged; export it again",
+                    file.display()
+                )
+            };
+            let size = std::fs::metadata(&file)
+                .map_err(|e| format!("{}: {e}", file.display()))?
+                .len();
+            if size > limit {
+                return Err(too_large(size));
+            }
+            let bytes = tamga_edge::files::read_limited(&file, limit).map_err(|e| {
+                if e.kind() == std::io::ErrorKind::InvalidData {
+                    too_large(limit + 1)
+                } else {
+                    format!("{}: {e}", file.display())
+                }
+            })?;
             let report = tamga_sync::bundle::import(&node.store, &bytes, &node.device_id())
                 .map_err(|e| e.to_string())?;
             println!(

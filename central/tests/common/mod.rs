@@ -111,15 +111,33 @@ impl Drop for Server {
 }
 
 pub fn serve(dir: &Path) -> (Server, String) {
-    let mut child = Command::new(CENTRAL)
+    serve_with(dir, &[], None)
+}
+
+/// `tamga-central serve` with more environment variables (`TAMGA_HTTP_*` limits) and, if given,
+/// a lower limit on open file descriptors (`ulimit -n`, set by the shell that starts it).
+pub fn serve_with(dir: &Path, env: &[(&str, &str)], open_files: Option<u32>) -> (Server, String) {
+    let mut command = match open_files {
+        Some(n) => {
+            let mut c = Command::new("sh");
+            c.arg("-c")
+                .arg(format!("ulimit -n {n} && exec \"$0\" \"$@\""))
+                .arg(CENTRAL);
+            c
+        }
+        None => Command::new(CENTRAL),
+    };
+    command
         .arg("--data-dir")
         .arg(dir)
         .arg("serve")
         .env("TAMGA_LOG", "warn")
         .env("TAMGA_CENTRAL_LISTEN", "127.0.0.1:0")
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stdout(Stdio::piped());
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command.spawn().unwrap();
     let mut reader = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     reader.read_line(&mut line).unwrap();
@@ -153,6 +171,9 @@ impl Http {
                 .unwrap(),
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(60))
+                // Below the shortest header deadline the tests give central, so that a kept
+                // connection is never reused as central closes it.
+                .pool_idle_timeout(Duration::from_millis(500))
                 .build()
                 .unwrap(),
             base: base.to_owned(),
@@ -423,13 +444,22 @@ pub struct Scene {
 impl Scene {
     /// The scene; `enroll_more` runs while central serves, before the enrollment file is written.
     pub fn new(enroll_more: impl FnOnce(&Path)) -> Scene {
+        Scene::serving_with(&[], None, enroll_more)
+    }
+
+    /// The scene with central started as [`serve_with`] starts it.
+    pub fn serving_with(
+        env: &[(&str, &str)],
+        open_files: Option<u32>,
+        enroll_more: impl FnOnce(&Path),
+    ) -> Scene {
         let edge = edge_binary();
         let story = Story::new();
         let root = tempfile::tempdir().unwrap();
         let hq = root.path().join("hq");
         let post = root.path().join("post");
         let (authority, central_device) = init_central(&hq);
-        let (server, url) = serve(&hq);
+        let (server, url) = serve_with(&hq, env, open_files);
         let http = Http::new(&url);
         let post_device = init_post(&edge, &post, &authority);
         enroll_story(&hq, &story);

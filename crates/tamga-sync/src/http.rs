@@ -152,29 +152,30 @@ async fn handle(
             )
         }
     };
-    let body =
-        match body {
-            Ok(b) => b,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return refuse(
+    let body = match body {
+        Ok(b) => b,
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return refuse(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "too_large",
                 format!(
                     "the sync frame is over the {MAX_FRAME_BYTES}-byte limit: send smaller batches"
                 ),
                 Some(auth.node),
-            ),
-            Err(e) => {
-                return refuse(
-                    e.status(),
-                    "unreadable_body",
-                    format!(
-                        "the request body could not be read ({}): send it again",
-                        e.body_text()
-                    ),
-                    Some(auth.node),
-                )
-            }
-        };
+            )
+        }
+        Err(e) => {
+            return refuse(
+                e.status(),
+                "unreadable_body",
+                format!(
+                    "the request body could not be read ({}): send it again",
+                    e.body_text()
+                ),
+                Some(auth.node),
+            )
+        }
+    };
     let worker = Arc::clone(&endpoint);
     let claimed = auth.node.clone();
     // The store's calls block (they wait for the disk): keep them off the async workers.
@@ -283,10 +284,12 @@ pub struct HttpPeer {
     pub scope: Scope,
 }
 
-/// The HTTP client of this node.
+/// The HTTP client of this node. Idle connections are dropped before a peer's header deadline
+/// ([`Limits::header_timeout`]) would close them under a request.
 pub fn client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
+        .pool_idle_timeout(Duration::from_secs(5))
         .timeout(timeout)
         .build()
         .expect("a plain HTTP client builds")
