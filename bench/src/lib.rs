@@ -3,4 +3,6 @@
 //! BENCHMARKS.md records the results with the commands that reproduce them.
 
 pub mod consignments;
+pub mod link;
 pub mod procstat;
+pub mod sync_pair;
