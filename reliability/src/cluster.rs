@@ -730,6 +730,7 @@ pub struct Cluster {
     pub acks: Vec<Ack>,
     /// The binaries.
     pub bins: Binaries,
+    kept: bool,
     // Last: the directories go after the processes have been killed.
     _root: tempfile::TempDir,
 }
@@ -808,6 +809,7 @@ impl Cluster {
             proxies: Vec::new(),
             acks: Vec::new(),
             bins,
+            kept: false,
             _root: root,
         };
         let central_target: std::net::SocketAddr = ([127, 0, 0, 1], cluster.central.port).into();
@@ -924,6 +926,9 @@ impl Cluster {
         let mut missing = Vec::new();
         for ack in self.acks.iter().filter(|a| a.doc != "registry") {
             for (node, held) in snapshot {
+                if !held.contains_key(&ack.doc) {
+                    continue; // not in this snapshot's focus
+                }
                 if !held
                     .get(&ack.doc)
                     .is_some_and(|acts| acts.contains(&ack.act))
@@ -945,15 +950,16 @@ impl Cluster {
         focus: Option<&BTreeSet<String>>,
     ) -> Result<BTreeMap<String, BTreeMap<String, BTreeSet<String>>>, String> {
         let started = Instant::now();
-        let mut last = String::new();
+        let mut last;
         loop {
+            last = String::new();
             for e in &self.edges {
                 let out = e.sync();
                 if out.hung {
                     return Err(format!("{}: `tamga-edge sync` hung", e.name));
                 }
                 if !out.ok {
-                    last = format!("{} sync: {}", e.name, out.stderr.trim());
+                    last += &format!("{} sync: {}\n", e.name, out.stderr.trim());
                 }
             }
             match self.snapshot(focus) {
@@ -964,14 +970,17 @@ impl Cluster {
                     if same && missing.is_empty() {
                         return Ok(snapshot);
                     }
+                    let first = missing.first().map(|(node, ack)| {
+                        let held = &snapshot[node][&ack.doc];
+                        format!("{node} {ack:?}: {node} held {held:?} of {}", ack.doc)
+                    });
                     last = format!(
-                        "{last}\nnot converged: {}; {} acknowledged acts missing (first: {:?})",
+                        "{last}not converged: {}; {} acknowledged acts missing (first: {first:?})",
                         describe_difference(&snapshot),
                         missing.len(),
-                        missing.first()
                     );
                 }
-                Err(e) => last = format!("{last}\nsnapshot failed: {e}"),
+                Err(e) => last += &format!("snapshot failed: {e}"),
             }
             if started.elapsed() > limit {
                 return Err(last);
@@ -1055,6 +1064,69 @@ impl Cluster {
     }
 }
 
+impl Cluster {
+    /// After a failure: stops every process and says what each store holds of `ack` (present
+    /// in the document, among its acts, among its rejections, and the document's heads).
+    pub fn diagnose(&mut self, ack: &Ack) -> String {
+        let mut lines = vec![format!("what the running nodes answer for {}:", ack.doc)];
+        let path = format!("/api/consignments/{}", ack.doc.replace('/', "%2F"));
+        let mut ports = vec![("central".to_owned(), self.central.port)];
+        ports.extend(self.edges.iter().map(|e| (e.name.clone(), e.port)));
+        for (name, port) in ports {
+            let answer = http_get(port, &path).map(|(status, body)| {
+                let acts = serde_json::from_str::<Value>(&body)
+                    .map(|v| act_ids(&v["acts"]))
+                    .unwrap_or_default();
+                format!("{status}, acts {acts:?}, {}", &body[..body.len().min(300)])
+            });
+            lines.push(format!("{name}: {answer:?}"));
+        }
+        for e in &mut self.edges {
+            e.kill();
+        }
+        self.central.kill();
+        lines.push(format!("what the stores hold of {ack:?}:"));
+        let mut dirs = vec![("central".to_owned(), self.central.store_dir())];
+        dirs.extend(self.edges.iter().map(|e| (e.name.clone(), e.store_dir())));
+        let doc = doc_id(&ack.doc);
+        let Ok(act) = tamga_core::ActId::from_hex(&ack.act) else {
+            return format!("{ack:?}: not an act id");
+        };
+        for (name, dir) in dirs {
+            let line = match Store::open(&dir, &self.central.authority) {
+                Err(e) => format!("{name}: does not open: {e}"),
+                Ok(store) => {
+                    let present = store.has_act(&doc, &act);
+                    let among_acts = store
+                        .acts(&doc)
+                        .map(|a| (a.len(), a.iter().any(|x| x.id() == act)));
+                    let rejected: Vec<String> = store
+                        .rejected(&doc)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|r| r.act == Some(act) || r.key.contains(&ack.act))
+                        .map(|r| r.reason)
+                        .collect();
+                    let heads = store.heads(&doc).map(|h| h.len());
+                    let problems = store.check().map(|p| p.len());
+                    format!(
+                        "{name}: has_act {present:?}; (acts, among them) {among_acts:?}; rejected as {rejected:?}; heads {heads:?}; check problems {problems:?}"
+                    )
+                }
+            };
+            lines.push(line);
+        }
+        lines.join("\n")
+    }
+
+    /// Keeps the data directories after the test (for a look by hand); their path.
+    pub fn keep_directories(&mut self) -> PathBuf {
+        let path = self._root.path().to_path_buf();
+        self.kept = true;
+        path
+    }
+}
+
 impl Drop for Cluster {
     fn drop(&mut self) {
         // Kill first: the temporary directories go once nothing writes in them.
@@ -1063,6 +1135,23 @@ impl Drop for Cluster {
         }
         self.central.kill();
         self.proxies.clear();
+        if std::thread::panicking() {
+            if std::env::var_os("TAMGA_RELIABILITY_KEEP").is_some() {
+                self.kept = true;
+                eprintln!("data directories kept in {}", self._root.path().display());
+            } else {
+                eprintln!(
+                    "set TAMGA_RELIABILITY_KEEP=1 to keep the data directories of a failed run"
+                );
+            }
+        }
+        if self.kept {
+            let root = std::mem::replace(
+                &mut self._root,
+                tempfile::tempdir().expect("a temporary directory"),
+            );
+            let _ = root.keep();
+        }
     }
 }
 

@@ -32,6 +32,17 @@ fn proxy_seed(seed: u64, index: usize) -> u64 {
         .wrapping_add(index as u64 + 1)
 }
 
+/// Schedules run on one cluster before a fresh one is set up.
+const SCHEDULES_PER_CLUSTER: u64 = 10;
+
+/// Stops the cluster's processes and compares their stores: the documents compared.
+fn finish(cluster: &mut Cluster, first_seed: u64) -> usize {
+    assert!(cluster.stop(), "every process stops cleanly on SIGTERM");
+    cluster
+        .compare_stores()
+        .unwrap_or_else(|e| panic!("stores after the schedules from seed {first_seed}: {e}"))
+}
+
 #[test]
 fn every_node_converges_and_keeps_every_acknowledged_act_under_network_faults() {
     let schedules = env_count("TAMGA_FAULT_SCHEDULES", 4);
@@ -41,13 +52,19 @@ fn every_node_converges_and_keeps_every_acknowledged_act_under_network_faults() 
         "network faults: {schedules} schedules, seeds from TAMGA_FAULT_SEED={first_seed}, {} ms of faults each",
         fault_time.as_millis()
     );
-    let mut cluster = Cluster::new(true);
-    cluster.start();
-    let mut officers: Vec<Officer> = cluster
-        .edges
-        .iter()
-        .map(|e| Officer::new(first_seed ^ e.numbers_from, e.numbers_from))
-        .collect();
+    let fresh = || {
+        let mut cluster = Cluster::new(true);
+        cluster.start();
+        let officers: Vec<Officer> = cluster
+            .edges
+            .iter()
+            .map(|e| Officer::new(first_seed ^ e.numbers_from, e.numbers_from))
+            .collect();
+        (cluster, officers)
+    };
+    let (mut cluster, mut officers) = fresh();
+    let mut acknowledged_total = 0usize;
+    let mut docs = 0usize;
     let mut totals = Counts::default();
     let mut refused_acts = 0usize;
     let mut failed_syncs = 0usize;
@@ -55,6 +72,12 @@ fn every_node_converges_and_keeps_every_acknowledged_act_under_network_faults() 
     let started = Instant::now();
     for round in 0..schedules {
         let seed = first_seed.wrapping_add(round);
+        if round > 0 && round % SCHEDULES_PER_CLUSTER == 0 {
+            // A fresh cluster now and then, so that checks stay quick on long runs.
+            docs += finish(&mut cluster, first_seed);
+            acknowledged_total += cluster.acks.len();
+            (cluster, officers) = fresh();
+        }
         let before: Vec<Counts> = cluster.proxies.iter().map(|(_, p)| p.counts()).collect();
         for (i, (_, proxy)) in cluster.proxies.iter().enumerate() {
             proxy.set_schedule(Schedule::random(proxy_seed(seed, i)));
@@ -145,23 +168,30 @@ fn every_node_converges_and_keeps_every_acknowledged_act_under_network_faults() 
                     snapshot.get("central").map_or(0, |c| c.len()),
                 );
             }
-            Err(e) => panic!(
-                "schedule {round}: the nodes did not converge within a minute after the links healed.\n\
-                 Replay: TAMGA_FAULT_SEED={seed} TAMGA_FAULT_SCHEDULES=1 cargo test -p tamga-reliability --test network_faults -- --nocapture\n{e}"
-            ),
+            Err(e) => {
+                let first = cluster
+                    .snapshot(Some(&touched))
+                    .ok()
+                    .and_then(|snap| cluster.missing(&snap).into_iter().next());
+                let diagnosis = first
+                    .map(|(_, ack)| cluster.diagnose(&ack))
+                    .unwrap_or_default();
+                panic!(
+                    "schedule {round}: the nodes did not converge within a minute after the links healed.\n\
+                     Replay: TAMGA_FAULT_SEED={seed} TAMGA_FAULT_SCHEDULES=1 cargo test -p tamga-reliability --test network_faults -- --nocapture\n{e}\n{diagnosis}"
+                )
+            }
         }
     }
-    assert!(cluster.stop(), "every process stops cleanly on SIGTERM");
-    let docs = cluster.compare_stores().unwrap_or_else(|e| {
-        panic!("stores after {schedules} schedules (first seed {first_seed}): {e}")
-    });
+    docs += finish(&mut cluster, first_seed);
+    acknowledged_total += cluster.acks.len();
     assert!(
         totals.faults() > 0 || schedules == 0,
         "the proxies injected no fault at all: {totals}"
     );
     report(&format!(
         "RELIABILITY network_faults schedules={schedules} schedules_survived={survived} first_seed={first_seed} acts_acknowledged={} acts_lost=0 acts_refused={refused_acts} syncs_failed_during_faults={failed_syncs} documents_compared={docs} seconds={} {totals}",
-        cluster.acks.len(),
+        acknowledged_total,
         started.elapsed().as_secs()
     ));
 }
