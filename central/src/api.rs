@@ -49,6 +49,30 @@ pub(crate) fn internal(message: impl ToString) -> ApiError {
 
 pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
+/// A request body as read, or a JSON refusal: 413 when it is over [`MAX_JSON_BYTES`].
+fn read_body(
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<axum::body::Bytes> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError(
+                e.status(),
+                format!(
+                    "the request is over the {MAX_JSON_BYTES}-byte limit of this API: send less"
+                ),
+            )
+        } else {
+            ApiError(
+                e.status(),
+                format!(
+                    "the request body could not be read ({}): send it again",
+                    e.body_text()
+                ),
+            )
+        }
+    })
+}
+
 /// Runs store work off the async workers.
 pub(crate) async fn blocking<T: Send + 'static>(
     shared: &Arc<Shared>,
@@ -411,8 +435,9 @@ async fn consignment(
 async fn resolve(
     State(s): State<Arc<Shared>>,
     Path(discrepancy): Path<String>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    let body = read_body(body)?;
     let form: ResolveForm = serde_json::from_slice(&body).map_err(|e| {
         s.counters
             .resolutions_refused
@@ -562,9 +587,10 @@ fn admin_allowed(s: &Shared, headers: &axum::http::HeaderMap) -> ApiResult<()> {
 async fn admin_enroll(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<Value>> {
     admin_allowed(&s, &headers)?;
+    let body = read_body(body)?;
     let request: EnrollBody =
         serde_json::from_slice(&body).map_err(|e| bad(format!("enrollment request: {e}")))?;
     let out = blocking(&s, move |s| {
@@ -577,9 +603,10 @@ async fn admin_enroll(
 async fn admin_revoke(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<Value>> {
     admin_allowed(&s, &headers)?;
+    let body = read_body(body)?;
     let request: RevokeBody =
         serde_json::from_slice(&body).map_err(|e| bad(format!("revocation request: {e}")))?;
     let out = blocking(&s, move |s| {

@@ -80,7 +80,7 @@ fn oversized_requests_are_refused_with_413_and_shown() {
     );
 
     // A JSON body over the dashboard API's 64 KiB.
-    let (status, _) = scene.http.send(
+    let (status, answer) = scene.http.send(
         scene
             .http
             .client
@@ -88,7 +88,14 @@ fn oversized_requests_are_refused_with_413_and_shown() {
             .header("content-type", "application/json")
             .body(format!("{{\"reason\": \"{}\"}}", "x".repeat(70 * 1024))),
     );
-    assert_eq!(status, 413);
+    assert_eq!(status, 413, "{answer}");
+    let answer: serde_json::Value = serde_json::from_str(&answer).expect("a JSON error");
+    assert!(
+        answer["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("limit")),
+        "{answer}"
+    );
     assert_eq!(scene.http.get("/health")["feed_position"], position);
     // The post's own sync still works.
     scene.sync();
