@@ -199,6 +199,8 @@ pub struct Populated {
     pub seconds: f64,
     /// Of which the store's merges (`Store::apply_changes`), seconds, summed call by call.
     pub merge_seconds: f64,
+    /// The merging thread's CPU time in those calls, seconds.
+    pub merge_cpu_seconds: f64,
     /// Bytes of the saved documents handed to the store.
     pub document_bytes: u64,
 }
@@ -255,11 +257,13 @@ pub fn populate_keeping(
         });
         for (n, bytes) in rx {
             let id = DocId::Consignment(testing::consignment(n));
+            let cpu = crate::procstat::thread_cpu_seconds();
             let t = Instant::now();
             let report = store
                 .apply_changes(&id, &bytes)
                 .expect("the store merges a generated document");
             out.merge_seconds += t.elapsed().as_secs_f64();
+            out.merge_cpu_seconds += crate::procstat::thread_cpu_seconds() - cpu;
             assert!(
                 report.rejected.is_empty(),
                 "generated acts hold: {:?}",

@@ -101,3 +101,35 @@ pub fn last_json(text: &str) -> serde_json::Value {
 pub fn today() -> String {
     chrono::Utc::now().format("%Y-%m-%d").to_string()
 }
+
+/// Time the calling thread has spent waiting on a run queue (runnable but not running),
+/// seconds, from `/proc/thread-self/schedstat`; 0 if the kernel does not keep it.
+pub fn thread_runqueue_wait_seconds() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map(|ns| ns as f64 / 1e9)
+        .unwrap_or(0.0)
+}
+
+/// Wall and CPU time (of the calling thread) spent, accumulated over timed sections: on a
+/// machine shared with other work the CPU time is the steadier figure.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Spent {
+    /// Wall time, seconds.
+    pub wall: f64,
+    /// The calling thread's CPU time, seconds.
+    pub cpu: f64,
+}
+
+impl Spent {
+    /// Runs `f`, adding its wall and CPU time to `self`.
+    pub fn time<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        let cpu = thread_cpu_seconds();
+        let t = Instant::now();
+        let out = f();
+        self.wall += secs(t);
+        self.cpu += thread_cpu_seconds() - cpu;
+        out
+    }
+}

@@ -21,8 +21,8 @@
 //!   memory (`VmRSS`, and the peak `VmHWM`) idle 2 s after start, then after serving `GET
 //!   /api/consignments` (the list the UI shows: every consignment assessed) and 2 s idle again;
 //! - baseline **`footprint_floor`**: tokio + axum + the same sled database with the store's
-//!   cache size, one route listing the documents; same measurements, its probe and list being
-//!   `GET /api/consignments`;
+//!   cache size; same measurements, its probe being `GET /health` and its list `GET
+//!   /api/consignments` (the documents' keys, no assessment);
 //! - baseline **`Store::open` alone**: this executable in a child mode that opens the store,
 //!   says so and waits; start-up = spawn until it says so.
 //!
@@ -307,7 +307,7 @@ fn main() {
         edge_served.list_rows as u64, n,
         "the node lists every consignment"
     );
-    let floor_served = measure(floor_command, "/api/consignments", "/api/consignments");
+    let floor_served = measure(floor_command, "/health", "/api/consignments");
     assert_eq!(
         floor_served.list_rows as u64,
         n + 1,
@@ -411,6 +411,7 @@ fn main() {
         serde_json::json!({
             "startup_ms_median": median(&s.startup_ms),
             "startup_ms_first": s.startup_ms[0],
+            "startup_ms": s.startup_ms,
             "rss_idle_mib": s.idle.rss,
             "hwm_idle_mib": s.idle.hwm,
             "rss_after_list_mib": s.after_list.rss,

@@ -1,15 +1,15 @@
 //! The floor of the edge node's stack: the smallest server on the same pieces (tokio's
 //! multi-threaded runtime, axum, sled with the store's cache size), which opens the same sled
-//! database as the node and answers one route. `footprint` measures it beside `tamga-edge
+//! database as the node and answers a probe and one list. `footprint` measures it beside `tamga-edge
 //! serve`, so the node's figures can be read against what the stack itself costs.
 //!
 //! ```sh
 //! footprint_floor <store dir> <listen address>
 //! ```
 //!
-//! `GET /api/consignments` lists the documents the database holds (the keys of its `doc_seq`
-//! tree, one per document) as a JSON array of strings: a list on the same data without any
-//! assessment. Prints `listening on <address>` when it accepts connections, like the node, and
+//! `GET /health` answers `ok` (the start-up probe); `GET /api/consignments` lists the documents
+//! the database holds (the keys of its `doc_seq` tree, one per document) as a JSON array of
+//! strings: a list on the same data without any assessment. Prints `listening on <address>` when it accepts connections, like the node, and
 //! stops on SIGTERM or Ctrl-C.
 
 use axum::extract::State;
@@ -36,6 +36,7 @@ fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     runtime.block_on(async move {
         let app = Router::new()
+            .route("/health", get(|| async { "ok" }))
             .route("/api/consignments", get(list))
             .with_state(Arc::new(docs));
         let listener = tokio::net::TcpListener::bind(listen.as_str())

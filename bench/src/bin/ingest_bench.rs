@@ -47,6 +47,7 @@ struct Session {
     wall_s: f64,
     central_s: f64,
     central_cpu_s: f64,
+    central_runqueue_s: f64,
 }
 
 fn session(post: &Store, central: &Store) -> Session {
@@ -61,6 +62,7 @@ fn session(post: &Store, central: &Store) -> Session {
         let wire = frame::encode(&request).expect("request frames");
         out.bytes += wire.len();
         let cpu = procstat::thread_cpu_seconds();
+        let queued = procstat::thread_runqueue_wait_seconds();
         let t = Instant::now();
         let response = respond(
             central,
@@ -72,6 +74,7 @@ fn session(post: &Store, central: &Store) -> Session {
         let wire = frame::encode(&response).expect("response frames");
         out.central_s += secs(t);
         out.central_cpu_s += procstat::thread_cpu_seconds() - cpu;
+        out.central_runqueue_s += procstat::thread_runqueue_wait_seconds() - queued;
         out.bytes += wire.len();
         match initiator
             .receive(frame::decode(&wire).expect("response decodes"))
@@ -214,17 +217,23 @@ fn main() {
         first.central_s,
     );
     row(
+        "(e') the same, central's CPU time only (without waiting on the disk or the run queue)",
+        first.central_cpu_s,
+    );
+    row(
         "(f) sync session, both sides on the one core (wall)",
         first.wall_s,
     );
     println!(
-        "\nfirst session: {} round trips, {} documents, {:.1} MiB of frames, {:.2} s wall, central {:.2} s ({:.2} s CPU), post {:.2} s",
+        "\nfirst session: {} round trips, {} documents, {:.1} MiB of frames, {:.2} s wall; central {:.2} s: {:.2} s on the CPU, {:.2} s runnable but waiting for the CPU, the rest ({:.2} s) blocked (fsync); post {:.2} s",
         first.round_trips,
         first.documents,
         first.bytes as f64 / 1048576.0,
         first.wall_s,
         first.central_s,
         first.central_cpu_s,
+        first.central_runqueue_s,
+        first.central_s - first.central_cpu_s - first.central_runqueue_s,
         first.wall_s - first.central_s
     );
     println!(
@@ -249,6 +258,7 @@ fn main() {
         "verify_batch_acts_per_s": rate(batch_s),
         "decode_verify_acts_per_s": rate(check_s),
         "session_central_acts_per_s": rate(first.central_s),
+        "session_central_cpu_acts_per_s": rate(first.central_cpu_s),
         "session_wall_acts_per_s": rate(first.wall_s),
         "session_central_vs_verify_strict": rate(first.central_s) / strict,
         "session_central_vs_verify_batch": first.central_s.recip() * batch_s,
@@ -257,6 +267,7 @@ fn main() {
         "session_wall_s": first.wall_s,
         "session_central_s": first.central_s,
         "session_central_cpu_s": first.central_cpu_s,
+        "session_central_runqueue_s": first.central_runqueue_s,
         "settle_s": settle.wall_s,
         "settle_central_s": settle.central_s,
         "quiet_ms": quiet.wall_s * 1000.0,

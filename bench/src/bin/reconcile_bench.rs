@@ -31,7 +31,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 use tamga_bench::consignments::{self, ACTS_PER_CONSIGNMENT};
-use tamga_bench::procstat::{self, ms, secs};
+use tamga_bench::procstat::{self, ms, secs, Spent};
 use tamga_central::reconcile::{Reconciler, Record};
 use tamga_core::fixtures::Story;
 use tamga_core::signing::signing_message;
@@ -117,7 +117,8 @@ fn main() {
     let now = consignments::assessment_time(&story);
     let tolerances = Tolerances::default();
     let mut keys: HashMap<String, ed25519_dalek::VerifyingKey> = HashMap::new();
-    let (mut assess_s, mut decode_s, mut strict_s) = (0.0, 0.0, 0.0);
+    let (mut assess_t, mut decode_t, mut strict_t) =
+        (Spent::default(), Spent::default(), Spent::default());
     let (mut acts_total, mut sigs_total, mut held_total, mut discrepancies) =
         (0u64, 0u64, 0u64, 0u64);
     let mut file = std::io::BufReader::new(std::fs::File::open(&acts_file).expect("acts file"));
@@ -132,12 +133,12 @@ fn main() {
             (to - from) * ACTS_PER_CONSIGNMENT as u64
         );
 
-        let t = Instant::now();
-        let decoded: Vec<SignedAct> = encoded
-            .iter()
-            .map(|b| SignedAct::decode(b).expect("decodes"))
-            .collect();
-        decode_s += secs(t);
+        let decoded: Vec<SignedAct> = decode_t.time(|| {
+            encoded
+                .iter()
+                .map(|b| SignedAct::decode(b).expect("decodes"))
+                .collect()
+        });
 
         let mut messages = Vec::new();
         let mut sigs = Vec::new();
@@ -157,26 +158,26 @@ fn main() {
             }
         }
 
-        let t = Instant::now();
-        for (i, acts) in decoded.chunks(ACTS_PER_CONSIGNMENT).enumerate() {
-            let a = assess(
-                &testing::consignment(from + i as u64),
-                acts,
-                &registry,
-                now,
-                &tolerances,
-            );
-            held_total += a.acts.len() as u64;
-            discrepancies += a.discrepancies.len() as u64;
-            std::hint::black_box(a);
-        }
-        assess_s += secs(t);
+        assess_t.time(|| {
+            for (i, acts) in decoded.chunks(ACTS_PER_CONSIGNMENT).enumerate() {
+                let a = assess(
+                    &testing::consignment(from + i as u64),
+                    acts,
+                    &registry,
+                    now,
+                    &tolerances,
+                );
+                held_total += a.acts.len() as u64;
+                discrepancies += a.discrepancies.len() as u64;
+                std::hint::black_box(a);
+            }
+        });
 
-        let t = Instant::now();
-        for ((m, s), k) in messages.iter().zip(&sigs).zip(&vks) {
-            k.verify_strict(m, s).expect("verifies");
-        }
-        strict_s += secs(t);
+        strict_t.time(|| {
+            for ((m, s), k) in messages.iter().zip(&sigs).zip(&vks) {
+                k.verify_strict(m, s).expect("verifies");
+            }
+        });
 
         acts_total += decoded.len() as u64;
         sigs_total += sigs.len() as u64;
@@ -224,23 +225,30 @@ fn main() {
         disk as f64 / 1048576.0
     );
     println!(
-        "\n| full reassessment of {n} consignments | time | per consignment | vs pure `assess` |"
+        "\n| full reassessment of {n} consignments | wall | CPU | CPU per consignment | vs pure `assess` (CPU; wall) |"
     );
-    println!("|---|---|---|---|");
-    let row = |what: &str, s: f64| {
+    println!("|---|---|---|---|---|");
+    let full_t = Spent {
+        wall: full_s,
+        cpu: f("full_cpu_s"),
+    };
+    let row = |what: &str, t: Spent| {
         println!(
-            "| {what} | {s:.2} s | {:.3} ms | {:.2}x |",
-            s * 1000.0 / n as f64,
-            s / assess_s
+            "| {what} | {:.1} s | {:.1} s | {:.3} ms | {:.2}x; {:.2}x |",
+            t.wall,
+            t.cpu,
+            t.cpu * 1000.0 / n as f64,
+            t.cpu / assess_t.cpu,
+            t.wall / assess_t.wall
         );
     };
-    row("**`Reconciler::full`** (store, central's index)", full_s);
+    row("**`Reconciler::full`** (store, central's index)", full_t);
     row(
         "baseline: pure `tamga_core::assess`, acts in memory",
-        assess_s,
+        assess_t,
     );
-    row("`SignedAct::decode` of every act", decode_s);
-    row("ed25519-dalek `verify_strict` of every signature", strict_s);
+    row("`SignedAct::decode` of every act", decode_t);
+    row("ed25519-dalek `verify_strict` of every signature", strict_t);
     println!(
         "\n| after one sync (10 consignments changed) | time | vs pure `assess` of the 10 |\n|---|---|---|"
     );
@@ -265,19 +273,20 @@ fn main() {
         f("full_cpu_s")
     );
     println!(
-        "per consignment, {SAMPLE} sampled out of the cache: `Store::acts` {:.3} ms, `Store::assessment` {:.3} ms, `Record::of` {:.3} ms; pure `assess` {:.3} ms, decode of its acts {:.3} ms, verify_strict of its signatures {:.3} ms",
+        "CPU per consignment, {SAMPLE} sampled out of the cache: `Store::acts` {:.3} ms, `Store::assessment` {:.3} ms, `Record::of` {:.3} ms; pure `assess` {:.3} ms, decode of its acts {:.3} ms, verify_strict of its signatures {:.3} ms",
         f("sample_acts_ms"),
         f("sample_assessment_ms"),
         f("sample_record_ms"),
-        assess_s * 1000.0 / n as f64,
-        decode_s * 1000.0 / n as f64,
-        strict_s * 1000.0 / n as f64,
+        assess_t.cpu * 1000.0 / n as f64,
+        decode_t.cpu * 1000.0 / n as f64,
+        strict_t.cpu * 1000.0 / n as f64,
     );
     println!(
-        "population: {:.1} s wall, of which Store::apply_changes {:.1} s ({:.2} ms a consignment), {:.1} MiB of documents merged",
+        "population: {:.1} s wall, of which Store::apply_changes {:.1} s ({:.2} ms a consignment; CPU {:.1} s), {:.1} MiB of documents merged",
         populated.seconds,
         populated.merge_seconds,
         populated.merge_seconds * 1000.0 / n as f64,
+        populated.merge_cpu_seconds,
         populated.document_bytes as f64 / 1048576.0
     );
     let json = serde_json::json!({
@@ -294,11 +303,16 @@ fn main() {
         "full_cpu_s": f("full_cpu_s"),
         "full_peak_rss_mib": f("full_peak_rss_mib"),
         "open_rss_mib": f("open_rss_mib"),
-        "assess_s": assess_s,
-        "decode_s": decode_s,
-        "verify_strict_s": strict_s,
-        "full_vs_assess": full_s / assess_s,
-        "full_vs_verify_strict": full_s / strict_s,
+        "populate_merge_cpu_s": populated.merge_cpu_seconds,
+        "assess_s": assess_t.wall,
+        "assess_cpu_s": assess_t.cpu,
+        "decode_s": decode_t.wall,
+        "decode_cpu_s": decode_t.cpu,
+        "verify_strict_s": strict_t.wall,
+        "verify_strict_cpu_s": strict_t.cpu,
+        "full_vs_assess": full_s / assess_t.wall,
+        "full_vs_assess_cpu": full_t.cpu / assess_t.cpu,
+        "full_vs_verify_strict_cpu": full_t.cpu / strict_t.cpu,
         "merge10_ms": f("merge10_ms"),
         "step_ms": step_ms,
         "step_assessed": r["step_assessed"],
@@ -376,20 +390,15 @@ fn child(dir: &str, n: u64) {
 
     // The reconciler's per-consignment work by step, on consignments out of the cache.
     let sample: Vec<u64> = (0..SAMPLE.min(n)).collect();
-    let (mut acts_s, mut assessment_s, mut record_s) = (0.0, 0.0, 0.0);
+    let (mut acts_t, mut assessment_t, mut record_t) =
+        (Spent::default(), Spent::default(), Spent::default());
     for &c in &sample {
         let id = testing::consignment(c);
-        let t = Instant::now();
-        let acts = store.acts(&DocId::Consignment(id.clone())).expect("acts");
-        acts_s += secs(t);
-        let t = Instant::now();
-        let a = store.assessment(&id, now).expect("assessment");
-        assessment_s += secs(t);
-        let t = Instant::now();
-        std::hint::black_box(Record::of(&a, &acts));
-        record_s += secs(t);
+        let acts = acts_t.time(|| store.acts(&DocId::Consignment(id.clone())).expect("acts"));
+        let a = assessment_t.time(|| store.assessment(&id, now).expect("assessment"));
+        record_t.time(|| std::hint::black_box(Record::of(&a, &acts)));
     }
-    let per = |s: f64| s * 1000.0 / sample.len().max(1) as f64;
+    let per = |t: Spent| t.cpu * 1000.0 / sample.len().max(1) as f64;
     println!(
         "{}",
         serde_json::json!({
@@ -401,9 +410,9 @@ fn child(dir: &str, n: u64) {
             "merge10_ms": merge10_ms,
             "step_ms": step_ms,
             "step_assessed": step_assessed,
-            "sample_acts_ms": per(acts_s),
-            "sample_assessment_ms": per(assessment_s),
-            "sample_record_ms": per(record_s),
+            "sample_acts_ms": per(acts_t),
+            "sample_assessment_ms": per(assessment_t),
+            "sample_record_ms": per(record_t),
         })
     );
 }
