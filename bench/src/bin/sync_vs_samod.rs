@@ -26,6 +26,10 @@
 //! deepest chain over all documents, halved and rounded up, plus one for the connection
 //! handshake (join/peer), is the round-trip figure.
 //!
+//! samod's hub does work proportional to the number of active documents on every event, so its
+//! connections cost O(N²) in time: at N = 2,000 about a minute each, at the default N = 10,000
+//! far longer (BENCHMARKS.md records `--n 2000`).
+//!
 //! Run: `cargo run --release -p tamga-bench --bin sync_vs_samod [-- --quick | -- --n N]`
 
 use futures::channel::mpsc;
