@@ -1238,10 +1238,29 @@ impl Officer {
     }
 }
 
-/// Appends `line` to the file named by `TAMGA_RELIABILITY_REPORT`, if set, and prints it.
+impl Officer {
+    /// Records a seal check on one of `pool` (which must not be empty) on `edge`.
+    pub fn check_one_of(&mut self, edge: &Edge, pool: &[String]) -> Result<Ack, Out> {
+        let c = self
+            .rng
+            .choice(pool)
+            .expect("a consignment to check")
+            .clone();
+        self.checks += 1;
+        let note = format!("{} check {}", edge.name, self.checks);
+        let act = edge.record(edge.seal_checked(&c, &note))?;
+        Ok(Ack {
+            node: edge.name.clone(),
+            doc: c,
+            act,
+        })
+    }
+}
+
+/// Prints `line` on standard output (seen with `-- --nocapture`) and appends it to the file
+/// named by `TAMGA_RELIABILITY_REPORT`, if set.
 pub fn report(line: &str) {
     println!("{line}");
-    eprintln!("{line}");
     if let Ok(path) = std::env::var("TAMGA_RELIABILITY_REPORT") {
         if let Ok(mut f) = std::fs::OpenOptions::new()
             .create(true)
