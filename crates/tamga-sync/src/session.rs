@@ -33,7 +33,7 @@ pub const MAX_DOCS_PER_ROUND: usize = 512;
 /// The most bytes of sync messages a request carries (before compression; the first message
 /// past it is still sent, so a larger document goes alone). Kept small because a round is the
 /// unit of progress: every merge is durable as a round arrives, but a request cut off on the
-/// way is lost whole. At 64 kbit/s a round of this size takes about half a minute, so a link
+/// way is lost whole. At 64 kbit/s a round of this size takes about a minute, so a link
 /// that is up for a few minutes still moves a week of work forward, at the cost of one extra
 /// round trip per half megabyte.
 pub const MAX_BYTES_PER_ROUND: usize = 512 * 1024;
