@@ -123,7 +123,7 @@ fn finish(cluster: &mut Cluster, seed: u64) -> usize {
 
 #[test]
 fn acknowledged_acts_survive_sigkill_of_edge_and_central() {
-    let rounds = env_count("TAMGA_KILL_ROUNDS", 6);
+    let rounds = env_count("TAMGA_KILL_ROUNDS", 9);
     let seed = env_seed("TAMGA_KILL_SEED");
     eprintln!("crashes: {rounds} rounds, TAMGA_KILL_SEED={seed}");
     let mut rng = fastrand::Rng::with_seed(seed);

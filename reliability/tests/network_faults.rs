@@ -45,7 +45,7 @@ fn finish(cluster: &mut Cluster, first_seed: u64) -> usize {
 
 #[test]
 fn every_node_converges_and_keeps_every_acknowledged_act_under_network_faults() {
-    let schedules = env_count("TAMGA_FAULT_SCHEDULES", 4);
+    let schedules = env_count("TAMGA_FAULT_SCHEDULES", 6);
     let first_seed = env_seed("TAMGA_FAULT_SEED");
     let fault_time = Duration::from_millis(env_count("TAMGA_FAULT_MILLIS", 2500));
     eprintln!(
