@@ -1045,7 +1045,7 @@ mod tests {
         // The first connection is held (reorder), the second passes.
         let mut schedule = only(|s| {
             s.reorder = 1.0;
-            s.max_delay_ms = 3000;
+            s.max_delay_ms = 6000;
         });
         schedule.seed = 1;
         proxy.set_schedule(schedule);
@@ -1060,7 +1060,7 @@ mod tests {
         first.read_exact(&mut buf).unwrap();
         assert_eq!(&buf, b"first");
         assert!(
-            started.elapsed() < Duration::from_millis(1500),
+            started.elapsed() < Duration::from_millis(2500),
             "the held connection went on once a later one was forwarded"
         );
         assert_eq!(proxy.counts().reordered, 1);
@@ -1159,18 +1159,33 @@ mod tests {
         let c = proxy.counts();
         assert_eq!((c.connections, c.requests, c.dropped), (1, 1, 1));
         // Healing reaches connections that are already open: under a schedule that delays
-        // every request by a second, a connection is opened; after healing, its next request
-        // passes at once.
-        proxy.set_schedule(only(|s| {
-            s.delay = 1.0;
-            s.max_delay_ms = 1000;
-        }));
+        // every request by at least half a second, a connection is opened; after healing, its
+        // next request passes without the delay the schedule had drawn for it.
+        let slow = (0..1000)
+            .map(|seed| {
+                let mut s = only(|s| {
+                    s.delay = 1.0;
+                    s.max_delay_ms = 2000;
+                });
+                s.seed = seed;
+                s
+            })
+            .find(|s| {
+                [s.connection(0), s.connection(1)]
+                    .iter()
+                    .all(|f| matches!(f, ConnFault::Delay(d) if *d >= Duration::from_millis(800)))
+            })
+            .expect("a schedule with two long delays");
+        let ConnFault::Delay(drawn) = slow.connection(1) else {
+            unreachable!()
+        };
+        proxy.set_schedule(slow);
         let mut s = connect(&proxy);
         assert!(http_exchange(&mut s, "three").is_some());
         proxy.heal();
         let started = std::time::Instant::now();
         assert!(http_exchange(&mut s, "four").is_some());
-        assert!(started.elapsed() < Duration::from_millis(200));
+        assert!(started.elapsed() < drawn, "the healed request was not held");
         assert_eq!(requests.load(Ordering::SeqCst), 3);
     }
 
