@@ -27,8 +27,11 @@
 //! TAMGA_KILL_SEED=N ...     # the same phases, victims and delays
 //! ```
 //!
-//! The last line printed (`RELIABILITY crashes ...`, also appended to the file named by
-//! `TAMGA_RELIABILITY_REPORT`) holds the figures.
+//! A fresh cluster is set up every 12 rounds. The last line printed (`RELIABILITY crashes ...`,
+//! also appended to the file named by `TAMGA_RELIABILITY_REPORT`) holds the figures; it is
+//! printed only when every check passed, so its `acts_lost` is 0: a lost act fails the test,
+//! naming the act and the round. `TAMGA_RELIABILITY_KEEP=1` keeps the data directories of a
+//! failed run.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
