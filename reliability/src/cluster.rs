@@ -629,9 +629,16 @@ impl Edge {
         id.ok_or(out)
     }
 
-    /// The form registering consignment number `n` (from this post to its destination).
+    /// The form registering consignment number `n`: from this post to the other post (even
+    /// numbers), or to a post with no node in the suite, [`ELSEWHERE`] (odd numbers), so that
+    /// the other post's scope leaves it out.
     pub fn registration(&self, n: u64) -> Value {
         let id = consignment(n);
+        let destination = if n.is_multiple_of(2) {
+            self.destination.as_str()
+        } else {
+            ELSEWHERE
+        };
         let deadline = Timestamp::now().plus_seconds(8 * 3600);
         json!({
             "kind": "consignment_registered",
@@ -651,8 +658,8 @@ impl Edge {
             "packages": 1,
             "certificates": [{"kind": "kimberley_process", "number": "BE 0417733", "issued_by": "BE", "issued_at": "2026-11-20T00:00:00Z"}],
             "office_of_departure": self.unit,
-            "office_of_destination": self.destination,
-            "route": [self.unit, self.destination],
+            "office_of_destination": destination,
+            "route": [self.unit, destination],
             "delivery_deadline": deadline.to_string(),
         })
     }
@@ -702,6 +709,33 @@ impl Edge {
     pub fn store_dir(&self) -> PathBuf {
         self.dir.join("store")
     }
+}
+
+/// The destination of odd-numbered consignments: a post with no node in the suite.
+pub const ELSEWHERE: &str = "TALAS-POST";
+
+/// The first consignment number the department's post registers (the airport's start at
+/// 1,000,000).
+const DEPARTMENT_NUMBERS: u64 = 5_000_000;
+
+/// Whether `node` (central, airport, department) receives `doc` (a consignment id or
+/// `registry`): central and the registering post always; the other post only when the route
+/// takes in its unit (even numbers).
+pub fn in_scope(node: &str, doc: &str) -> bool {
+    if node == "central" || doc == "registry" {
+        return true;
+    }
+    let n: u64 = doc
+        .rsplit('/')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .expect("a consignment of the suite");
+    let registering = if n < DEPARTMENT_NUMBERS {
+        "airport"
+    } else {
+        "department"
+    };
+    node == registering || n.is_multiple_of(2)
 }
 
 /// The consignment id of number `n`.
@@ -764,7 +798,7 @@ impl Cluster {
             "MANAS-AIRPORT",
             &central.authority,
             &story.department_officer,
-            5_000_000,
+            DEPARTMENT_NUMBERS,
         );
         for (key, role, unit, name) in [
             (
@@ -926,8 +960,8 @@ impl Cluster {
         let mut missing = Vec::new();
         for ack in self.acks.iter().filter(|a| a.doc != "registry") {
             for (node, held) in snapshot {
-                if !held.contains_key(&ack.doc) {
-                    continue; // not in this snapshot's focus
+                if !held.contains_key(&ack.doc) || !in_scope(node, &ack.doc) {
+                    continue; // not in this snapshot's focus, or not for this node
                 }
                 if !held
                     .get(&ack.doc)
@@ -964,8 +998,7 @@ impl Cluster {
             }
             match self.snapshot(focus) {
                 Ok(snapshot) => {
-                    let first = snapshot.values().next().cloned().unwrap_or_default();
-                    let same = snapshot.values().all(|s| *s == first);
+                    let same = describe_difference(&snapshot).is_empty();
                     let missing = self.missing(&snapshot);
                     if same && missing.is_empty() {
                         return Ok(snapshot);
@@ -975,7 +1008,7 @@ impl Cluster {
                         format!("{node} {ack:?}: {node} held {held:?} of {}", ack.doc)
                     });
                     last = format!(
-                        "{last}not converged: {}; {} acknowledged acts missing (first: {first:?})",
+                        "{last}not converged: {:?}; {} acknowledged acts missing (first: {first:?})",
                         describe_difference(&snapshot),
                         missing.len(),
                     );
@@ -990,8 +1023,9 @@ impl Cluster {
     }
 
     /// With every process stopped: each store opened with tamga-store, checked
-    /// ([`Store::check`]), and compared: the same documents with the same heads and acts
-    /// everywhere, every acknowledged act present. The number of documents compared.
+    /// ([`Store::check`]), and compared: every document with the same heads and acts in every
+    /// store whose scope takes it in, and nothing of it in the others; every acknowledged act
+    /// present wherever it belongs. The number of documents compared.
     pub fn compare_stores(&self) -> Result<usize, String> {
         let mut stores: Vec<(String, Store)> = Vec::new();
         let authority = &self.central.authority;
@@ -1034,6 +1068,17 @@ impl Cluster {
                     .iter()
                     .map(|a| a.id().to_string())
                     .collect();
+                let key_text = String::from_utf8_lossy(key);
+                let doc_name = key_text.strip_prefix("c:").unwrap_or("registry");
+                if !in_scope(name, doc_name) {
+                    if !heads.is_empty() || !acts.is_empty() {
+                        return Err(format!(
+                            "{doc}: {name} holds {} acts of a consignment outside its scope",
+                            acts.len()
+                        ));
+                    }
+                    continue;
+                }
                 match &seen {
                     None => seen = Some((name.clone(), heads, acts)),
                     Some((first, h, a)) => {
@@ -1051,7 +1096,7 @@ impl Cluster {
         for ack in &self.acks {
             let doc = doc_id(&ack.doc);
             let act = tamga_core::ActId::from_hex(&ack.act).map_err(|e| e.to_string())?;
-            for (name, store) in &stores {
+            for (name, store) in stores.iter().filter(|(n, _)| in_scope(n, &ack.doc)) {
                 if !store.has_act(&doc, &act).map_err(|e| e.to_string())? {
                     return Err(format!(
                         "{name} lacks act {} of {} acknowledged by {}",
@@ -1155,32 +1200,34 @@ impl Drop for Cluster {
     }
 }
 
-/// Where two snapshots differ, briefly.
+/// Where a snapshot departs from what converged nodes hold: each post the same acts as
+/// central for the consignments in its scope ([`in_scope`]), none for the others. Empty when
+/// converged (at most five differences listed).
 pub fn describe_difference(
     snapshot: &BTreeMap<String, BTreeMap<String, BTreeSet<String>>>,
-) -> String {
+) -> Vec<String> {
     let mut diffs = Vec::new();
-    let Some((first_name, first)) = snapshot.iter().next() else {
-        return "nothing".into();
-    };
-    for (name, held) in snapshot.iter().skip(1) {
+    let empty = BTreeMap::new();
+    let central = snapshot.get("central").unwrap_or(&empty);
+    for (name, held) in snapshot.iter().filter(|(n, _)| *n != "central") {
         for (c, acts) in held {
-            let other = first.get(c).cloned().unwrap_or_default();
-            if *acts != other {
+            let expected = if in_scope(name, c) {
+                central.get(c).cloned().unwrap_or_default()
+            } else {
+                BTreeSet::new()
+            };
+            if *acts != expected {
                 diffs.push(format!(
-                    "{c}: {first_name} {} acts, {name} {} acts",
-                    other.len(),
-                    acts.len()
+                    "{c}: central {} acts, {name} {} acts (expected {})",
+                    central.get(c).map_or(0, |a| a.len()),
+                    acts.len(),
+                    expected.len()
                 ));
             }
         }
     }
-    if diffs.is_empty() {
-        "same acts everywhere".into()
-    } else {
-        diffs.truncate(5);
-        diffs.join("; ")
-    }
+    diffs.truncate(5);
+    diffs
 }
 
 /// A post's officer at work: registers consignments, seals them, checks seals on any
@@ -1215,10 +1262,15 @@ impl Officer {
             let c = self.rng.choice(&self.own).expect("not empty").clone();
             (c.clone(), edge.seal_applied(&c), false)
         } else {
-            let pool = if known.is_empty() || self.rng.bool() {
+            let mine: Vec<String> = known
+                .iter()
+                .filter(|c| in_scope(&edge.name, c))
+                .cloned()
+                .collect();
+            let pool = if mine.is_empty() || self.rng.bool() {
                 &self.own
             } else {
-                known
+                &mine
             };
             let c = self.rng.choice(pool).expect("not empty").clone();
             self.checks += 1;

@@ -940,6 +940,11 @@ mod tests {
         let proxy = Proxy::start(0, target).unwrap();
         let data: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
         assert_eq!(round_trip(&proxy, &data), data);
+        // The proxy counts a chunk once its write returned: the client may read it first.
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while proxy.counts().bytes < 2 * data.len() as u64 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         let c = proxy.counts();
         assert_eq!(c.connections, 1);
         assert_eq!(c.bytes, 2 * data.len() as u64);

@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tamga_core::ActId;
 use tamga_reliability::cluster::{
-    doc_id, env_count, env_seed, report, Ack, Cluster, Edge, Officer, Out,
+    doc_id, env_count, env_seed, in_scope, report, Ack, Cluster, Edge, Officer, Out,
 };
 use tamga_store::Store;
 
@@ -188,12 +188,17 @@ fn acknowledged_acts_survive_sigkill_of_edge_and_central() {
                         // In the compaction phase both posts keep checking seals on three
                         // consignments they hold, so these documents gather changes faster
                         // than compaction folds them.
-                        let pool: &[String] = if phase == Phase::Compaction {
-                            &known[..known.len().min(3)]
+                        let pool: Vec<String> = if phase == Phase::Compaction {
+                            known
+                                .iter()
+                                .filter(|c| in_scope(&edge.name, c))
+                                .take(3)
+                                .cloned()
+                                .collect()
                         } else {
-                            &[]
+                            Vec::new()
                         };
-                        recorders.push(s.spawn(move || record_until(edge, officer, pool, go)));
+                        recorders.push(s.spawn(move || record_until(edge, officer, &pool, go)));
                     }
                     if phase == Phase::Recording {
                         let central = &cluster.central;
