@@ -4,12 +4,18 @@
 //! `add-peer`, `serve`), with every sync path optionally going through a fault-injecting
 //! [`Proxy`].
 //!
+//! The airport post registers consignments numbered from 1,000,000, the Department's post from
+//! 5,000,000; even-numbered ones go to the other post, odd-numbered ones to a post with no node
+//! ([`ELSEWHERE`]), so the other post's scope leaves them out ([`in_scope`]): converged means
+//! central holds every act, and each post exactly central's acts for the consignments in its
+//! scope and nothing of the others.
+//!
 //! Officers record acts with the CLI (`tamga-edge act -`), which goes through the running
 //! node's local API; an act counts as **acknowledged** only when the command exited 0, and then
 //! its id (printed by the command) is kept as an [`Ack`]. Reading back goes through the nodes'
 //! JSON APIs (what `tamga-edge list`/`show --json` print) while they run, or through
-//! [`tamga_store::Store`] once they are stopped ([`Cluster::stores`]): heads of every document,
-//! the acts, [`tamga_store::Store::check`].
+//! [`tamga_store::Store`] once they are stopped ([`Cluster::compare_stores`]): heads of every
+//! document, the acts, [`tamga_store::Store::check`].
 //!
 //! Every process is killed and every directory removed when the [`Cluster`] is dropped, also
 //! when a test fails. The binaries come from the target directory beside the test executable;
