@@ -26,7 +26,8 @@
 //! - baseline **`Store::open` alone**: this executable in a child mode that opens the store,
 //!   says so and waits; start-up = spawn until it says so.
 //!
-//! Start-up is the median of 5 runs (the first run, after population, is also printed). Binary
+//! Start-up is the median of 9 runs, the three processes taking turns run by run (the first
+//! run, after population, is also printed). Binary
 //! sizes: `tamga-edge`, `tamga-central` and `footprint_floor` as built, and stripped with
 //! `strip` into a temporary file.
 
@@ -40,7 +41,7 @@ use tamga_bench::procstat::{self, ms};
 use tamga_core::fixtures::Story;
 use tamga_store::Store;
 
-const RUNS: usize = 5;
+const RUNS: usize = 9;
 const IDLE: Duration = Duration::from_secs(2);
 
 /// A GET on loopback: the status code and the body.
@@ -163,28 +164,56 @@ fn start(mut command: Command, addr: &str, probe: &str) -> (Running, f64) {
     }
 }
 
-fn measure(make: impl Fn(&str) -> Command, probe: &str, list: &str) -> Served {
-    let mut served = Served::default();
-    for run in 0..RUNS {
-        let addr = free_address();
-        let (running, startup) = start(make(&addr), &addr, probe);
-        served.startup_ms.push(startup);
-        if run + 1 < RUNS {
-            continue;
-        }
-        let pid = running.0.id();
-        std::thread::sleep(IDLE);
-        served.idle = memory(pid);
-        let t = Instant::now();
-        let (status, body) = http_get(&addr, list).expect("the list answers");
-        served.list_ms = ms(t);
-        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
-        let rows: serde_json::Value = serde_json::from_slice(&body).expect("a JSON list");
-        served.list_rows = rows.as_array().map(Vec::len).unwrap_or(0);
-        std::thread::sleep(IDLE);
-        served.after_list = memory(pid);
+/// One start of a server; on the last run also its memory idle, the list query and its memory
+/// after.
+fn measure_run(
+    served: &mut Served,
+    last: bool,
+    make: &dyn Fn(&str) -> Command,
+    probe: &str,
+    list: &str,
+) {
+    let addr = free_address();
+    let (running, startup) = start(make(&addr), &addr, probe);
+    served.startup_ms.push(startup);
+    if !last {
+        return;
     }
-    served
+    let pid = running.0.id();
+    std::thread::sleep(IDLE);
+    served.idle = memory(pid);
+    let t = Instant::now();
+    let (status, body) = http_get(&addr, list).expect("the list answers");
+    served.list_ms = ms(t);
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let rows: serde_json::Value = serde_json::from_slice(&body).expect("a JSON list");
+    served.list_rows = rows.as_array().map(Vec::len).unwrap_or(0);
+    std::thread::sleep(IDLE);
+    served.after_list = memory(pid);
+}
+
+/// One start of `Store::open` alone (this executable's child mode): the time until it says it
+/// opened, and its memory.
+fn open_run(exe: &Path, store_dir: &Path) -> (f64, Memory) {
+    let started = Instant::now();
+    let mut child = Command::new(exe)
+        .arg("store-open")
+        .arg(store_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("store-open starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("store-open answers");
+    assert_eq!(line.trim(), "opened");
+    let startup = ms(started);
+    std::thread::sleep(Duration::from_millis(500));
+    let mem = memory(child.id());
+    drop(child.stdin.take());
+    child.wait().expect("store-open ends");
+    (startup, mem)
 }
 
 fn file_mib(path: &Path) -> f64 {
@@ -302,42 +331,39 @@ fn main() {
         c.arg(&store_dir).arg(addr);
         c
     };
-    let edge_served = measure(edge_command, "/api/status", "/api/consignments");
+    // The three, interleaved run by run, so that other work on the machine weighs on all alike.
+    let exe = std::env::current_exe().expect("own executable");
+    let (mut edge_served, mut floor_served) = (Served::default(), Served::default());
+    let (mut open_ms, mut open_mem) = (Vec::new(), Memory::default());
+    for run in 0..RUNS {
+        let last = run + 1 == RUNS;
+        measure_run(
+            &mut edge_served,
+            last,
+            &edge_command,
+            "/api/status",
+            "/api/consignments",
+        );
+        measure_run(
+            &mut floor_served,
+            last,
+            &floor_command,
+            "/health",
+            "/api/consignments",
+        );
+        let (startup, mem) = open_run(&exe, &store_dir);
+        open_ms.push(startup);
+        open_mem = mem;
+    }
     assert_eq!(
         edge_served.list_rows as u64, n,
         "the node lists every consignment"
     );
-    let floor_served = measure(floor_command, "/health", "/api/consignments");
     assert_eq!(
         floor_served.list_rows as u64,
         n + 1,
         "the floor lists every document"
     );
-
-    // Store::open alone.
-    let exe = std::env::current_exe().expect("own executable");
-    let mut open_ms = Vec::new();
-    let mut open_mem = Memory::default();
-    for _ in 0..RUNS {
-        let started = Instant::now();
-        let mut child = Command::new(&exe)
-            .arg("store-open")
-            .arg(&store_dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("store-open starts");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("store-open answers");
-        assert_eq!(line.trim(), "opened");
-        open_ms.push(ms(started));
-        std::thread::sleep(Duration::from_millis(500));
-        open_mem = memory(child.id());
-        drop(child.stdin.take());
-        child.wait().expect("store-open ends");
-    }
 
     // Binary sizes.
     let sizes: Vec<(&str, f64, f64)> = [

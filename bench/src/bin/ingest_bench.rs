@@ -18,7 +18,9 @@
 //! central through `tamga_sync::session::{Initiator, respond}`, every request and response
 //! encoded and decoded with `tamga_sync::frame` as on the wire, until the session is done. The
 //! time on central's side (decoding the request, `respond`, encoding the response) is measured
-//! apart from the post's side; central's acts per second is N over central's time.
+//! apart from the post's side; central's acts per second is N over central's time. Every row
+//! gives rates over the thread's CPU time (steady on a machine shared with other work) and
+//! over wall time (which also holds waiting for the disk's flushes and for the CPU).
 //!
 //! Baselines, in the same process on the same core: ed25519-dalek `verify_strict` of every
 //! signature of the same acts (keys parsed beforehand) and `verify_batch` in batches of 64 (the
@@ -26,7 +28,7 @@
 //! `Registry::verify` (verify_bench's (c)).
 
 use std::time::Instant;
-use tamga_bench::procstat::{self, secs};
+use tamga_bench::procstat::{self, secs, Spent};
 use tamga_core::fixtures::{self, Story};
 use tamga_core::signing::{key_id, signing_message};
 use tamga_core::SignedAct;
@@ -48,6 +50,7 @@ struct Session {
     central_s: f64,
     central_cpu_s: f64,
     central_runqueue_s: f64,
+    cpu_s: f64,
 }
 
 fn session(post: &Store, central: &Store) -> Session {
@@ -56,6 +59,7 @@ fn session(post: &Store, central: &Store) -> Session {
     let post_scope = Scope::Unit(fixtures::unit(fixtures::AIRPORT_POST));
     let mut out = Session::default();
     let started = Instant::now();
+    let started_cpu = procstat::thread_cpu_seconds();
     let mut initiator = Initiator::new(post, central_id, Scope::All);
     let mut request = initiator.start().expect("session opens");
     loop {
@@ -85,6 +89,7 @@ fn session(post: &Store, central: &Store) -> Session {
                 out.round_trips = summary.round_trips;
                 out.documents = summary.documents;
                 out.wall_s = secs(started);
+                out.cpu_s = procstat::thread_cpu_seconds() - started_cpu;
                 return out;
             }
         }
@@ -173,57 +178,61 @@ fn main() {
         }
     }
     let sigs = signatures.len();
-    let t = Instant::now();
-    for ((m, s), k) in messages.iter().zip(&signatures).zip(&keys) {
-        k.verify_strict(m, s).expect("verifies");
-    }
-    let strict_s = secs(t);
+    let (mut strict_t, mut batch_t, mut check_t) =
+        (Spent::default(), Spent::default(), Spent::default());
+    strict_t.time(|| {
+        for ((m, s), k) in messages.iter().zip(&signatures).zip(&keys) {
+            k.verify_strict(m, s).expect("verifies");
+        }
+    });
     let refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
-    let t = Instant::now();
-    for ((m, s), k) in refs
-        .chunks(BATCH)
-        .zip(signatures.chunks(BATCH))
-        .zip(keys.chunks(BATCH))
-    {
-        ed25519_dalek::verify_batch(m, s, k).expect("verifies");
-    }
-    let batch_s = secs(t);
-    let t = Instant::now();
-    for bytes in &encoded {
-        let a = SignedAct::decode(bytes).expect("decodes");
-        registry.verify(&a).expect("holds");
-    }
-    let check_s = secs(t);
+    batch_t.time(|| {
+        for ((m, s), k) in refs
+            .chunks(BATCH)
+            .zip(signatures.chunks(BATCH))
+            .zip(keys.chunks(BATCH))
+        {
+            ed25519_dalek::verify_batch(m, s, k).expect("verifies");
+        }
+    });
+    check_t.time(|| {
+        for bytes in &encoded {
+            let a = SignedAct::decode(bytes).expect("decodes");
+            registry.verify(&a).expect("holds");
+        }
+    });
+    let central_t = Spent {
+        wall: first.central_s,
+        cpu: first.central_cpu_s,
+    };
+    let both_t = Spent {
+        wall: first.wall_s,
+        cpu: first.cpu_s,
+    };
 
     let rate = |s: f64| n as f64 / s;
-    let strict = rate(strict_s);
     println!(
         "\ncentral ingest on one core (CPU {cpu}, pinned: {pinned}): {n} acts, {sigs} signatures, {consignments} consignments; post populated in {populate_s:.1} s (acts signed in {generate_s:.1} s)"
     );
-    println!("\n| one core | acts/s | signatures/s | vs (a) |\n|---|---|---|---|");
-    let row = |what: &str, s: f64| {
+    println!("\n| one core | acts/s (CPU time) | signatures/s (CPU time) | vs (a), CPU | acts/s (wall) | vs (a), wall |\n|---|---|---|---|---|---|");
+    let row = |what: &str, t: Spent| {
         println!(
-            "| {what} | {:.0} | {:.0} | {:.3} |",
-            rate(s),
-            sigs as f64 / s,
-            rate(s) / strict
+            "| {what} | {:.0} | {:.0} | {:.3} | {:.0} | {:.3} |",
+            rate(t.cpu),
+            sigs as f64 / t.cpu,
+            strict_t.cpu / t.cpu,
+            rate(t.wall),
+            strict_t.wall / t.wall
         );
     };
-    row("(a) ed25519-dalek `verify_strict`, one by one", strict_s);
-    row("(b) ed25519-dalek `verify_batch`, 64 a batch", batch_s);
-    row("(c) `SignedAct::decode` + `Registry::verify`", check_s);
+    row("(a) ed25519-dalek `verify_strict`, one by one", strict_t);
+    row("(b) ed25519-dalek `verify_batch`, 64 a batch", batch_t);
+    row("(c) `SignedAct::decode` + `Registry::verify`", check_t);
     row(
         "**(e) sync session, central's side** (frames, `respond`: merge, check, durable)",
-        first.central_s,
+        central_t,
     );
-    row(
-        "(e') the same, central's CPU time only (without waiting on the disk or the run queue)",
-        first.central_cpu_s,
-    );
-    row(
-        "(f) sync session, both sides on the one core (wall)",
-        first.wall_s,
-    );
+    row("(f) sync session, both sides on the one core", both_t);
     println!(
         "\nfirst session: {} round trips, {} documents, {:.1} MiB of frames, {:.2} s wall; central {:.2} s: {:.2} s on the CPU, {:.2} s runnable but waiting for the CPU, the rest ({:.2} s) blocked (fsync); post {:.2} s",
         first.round_trips,
@@ -254,14 +263,19 @@ fn main() {
         "cpu": cpu,
         "pinned": pinned,
         "populate_s": populate_s,
-        "verify_strict_acts_per_s": strict,
-        "verify_batch_acts_per_s": rate(batch_s),
-        "decode_verify_acts_per_s": rate(check_s),
+        "verify_strict_acts_per_s": rate(strict_t.wall),
+        "verify_strict_cpu_acts_per_s": rate(strict_t.cpu),
+        "verify_batch_acts_per_s": rate(batch_t.wall),
+        "verify_batch_cpu_acts_per_s": rate(batch_t.cpu),
+        "decode_verify_acts_per_s": rate(check_t.wall),
+        "decode_verify_cpu_acts_per_s": rate(check_t.cpu),
         "session_central_acts_per_s": rate(first.central_s),
         "session_central_cpu_acts_per_s": rate(first.central_cpu_s),
         "session_wall_acts_per_s": rate(first.wall_s),
-        "session_central_vs_verify_strict": rate(first.central_s) / strict,
-        "session_central_vs_verify_batch": first.central_s.recip() * batch_s,
+        "session_cpu_acts_per_s": rate(first.cpu_s),
+        "session_central_vs_verify_strict_cpu": strict_t.cpu / central_t.cpu,
+        "session_central_vs_verify_batch_cpu": batch_t.cpu / central_t.cpu,
+        "session_central_vs_verify_strict_wall": strict_t.wall / central_t.wall,
         "session_round_trips": first.round_trips,
         "session_bytes": first.bytes,
         "session_wall_s": first.wall_s,
