@@ -69,8 +69,12 @@ pub struct Shared {
     pub contacts: Mutex<BTreeMap<String, PeerContact>>,
     /// Long operations.
     pub jobs: Jobs,
-    /// One sync round at a time.
-    sync_lock: tokio::sync::Mutex<()>,
+    /// One session at a time with each peer; sessions with different peers run side by side,
+    /// so a peer that stops answering holds up only its own.
+    peer_locks: Mutex<BTreeMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// When the last session with each peer succeeded (for the background loop: a sync made
+    /// from the CLI or the UI ends that peer's backoff).
+    succeeded: Mutex<BTreeMap<String, tokio::time::Instant>>,
     http: reqwest::Client,
     bound: Mutex<Option<std::net::SocketAddr>>,
 }
@@ -96,7 +100,8 @@ impl Shared {
             node,
             contacts: Mutex::new(contacts),
             jobs: Jobs::default(),
-            sync_lock: tokio::sync::Mutex::new(()),
+            peer_locks: Mutex::new(BTreeMap::new()),
+            succeeded: Mutex::new(BTreeMap::new()),
             http: client(Duration::from_secs(120)),
             bound: Mutex::new(None),
         }
@@ -202,6 +207,10 @@ impl Shared {
             match &outcome {
                 Ok(summary) => {
                     let now = Timestamp::now();
+                    self.succeeded
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(peer.name.clone(), tokio::time::Instant::now());
                     c.failures = 0;
                     c.last_success = Some(now.for_people());
                     c.last_success_unix = Some(now.unix());
@@ -220,7 +229,7 @@ impl Shared {
         outcome
     }
 
-    /// Syncs with every configured peer in turn (one round at a time on this node). Returns a
+    /// Syncs with every configured peer, side by side (one session at a time with each). Returns a
     /// line per peer for people, or the failures.
     pub async fn sync_all(&self, job: Option<u64>) -> Result<String, String> {
         let peers = self.peers();
@@ -240,16 +249,43 @@ impl Shared {
         self.sync_peers(&peers, job).await
     }
 
+    /// Syncs with `peer` once no other session with it runs.
+    async fn sync_one(
+        &self,
+        peer: &crate::config::PeerConfig,
+        job: Option<u64>,
+    ) -> Result<tamga_sync::session::Summary, String> {
+        let lock = Arc::clone(
+            self.peer_locks
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(peer.name.clone())
+                .or_default(),
+        );
+        let _one_at_a_time = lock.lock().await;
+        self.sync_peer(peer, job).await
+    }
+
+    /// When the last session with `peer` succeeded, if one did since the node started.
+    fn succeeded_at(&self, peer: &str) -> Option<tokio::time::Instant> {
+        self.succeeded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(peer)
+            .copied()
+    }
+
     async fn sync_peers(
         &self,
         peers: &[crate::config::PeerConfig],
         job: Option<u64>,
     ) -> Result<String, String> {
-        let _one_at_a_time = self.sync_lock.lock().await;
+        let outcomes =
+            futures::future::join_all(peers.iter().map(|peer| self.sync_one(peer, job))).await;
         let mut done = Vec::new();
         let mut failed = Vec::new();
-        for peer in peers {
-            match self.sync_peer(peer, job).await {
+        for (peer, outcome) in peers.iter().zip(outcomes) {
+            match outcome {
                 Ok(s) => done.push(format!(
                     "{}: synced, {} documents, {} round trips",
                     peer.name, s.documents, s.round_trips
@@ -333,29 +369,59 @@ pub fn backoff(interval: Duration, failures: u32, jitter: f64) -> Duration {
 /// How often the loop looks for peers that are due (and for peers added meanwhile).
 const TICK: Duration = Duration::from_secs(2);
 
-/// Visits each peer when it is due. Each peer has its own backoff, so a link that is down for
-/// days (central, from a vehicle on the road) does not slow the sync with a peer at hand.
+/// Visits each peer when it is due, each in a task of its own. Each peer has its own backoff,
+/// so a link that is down for days (central, from a vehicle on the road) does not slow the sync
+/// with a peer at hand, and a peer that stops answering mid-session holds up only its own
+/// session. A session that succeeds meanwhile from the CLI or the UI ends that peer's backoff.
 async fn sync_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     let interval = Duration::from_secs(shared.node.config.sync_interval_seconds);
     let mut rng = fastrand::Rng::new();
-    let mut due: BTreeMap<String, tokio::time::Instant> = BTreeMap::new();
+    // Per peer: when its wait was set, and when it is due.
+    type Due = BTreeMap<String, (tokio::time::Instant, tokio::time::Instant)>;
+    let due: Arc<Mutex<Due>> = Arc::default();
+    let mut in_flight: BTreeMap<String, tokio::task::JoinHandle<()>> = BTreeMap::new();
     loop {
+        in_flight.retain(|_, task| !task.is_finished());
         let now = tokio::time::Instant::now();
-        let ready: Vec<_> = shared
-            .peers()
-            .into_iter()
-            .filter(|p| due.get(&p.name).is_none_or(|t| *t <= now))
-            .collect();
-        if !ready.is_empty() {
-            let _ = shared.sync_peers(&ready, None).await;
-            for p in &ready {
-                let wait = backoff(interval, shared.failures(&p.name), rng.f64());
-                due.insert(p.name.clone(), tokio::time::Instant::now() + wait);
+        for peer in shared.peers() {
+            if in_flight.contains_key(&peer.name) {
+                continue;
             }
+            {
+                let mut due = due.lock().unwrap_or_else(|p| p.into_inner());
+                if let (Some((set, when)), Some(success)) =
+                    (due.get_mut(&peer.name), shared.succeeded_at(&peer.name))
+                {
+                    if success > *set {
+                        *when = (*when).min(success + interval);
+                    }
+                }
+                if due.get(&peer.name).is_some_and(|(_, when)| *when > now) {
+                    continue;
+                }
+            }
+            let (shared, due, jitter) = (Arc::clone(&shared), Arc::clone(&due), rng.f64());
+            let name = peer.name.clone();
+            in_flight.insert(
+                name,
+                tokio::spawn(async move {
+                    let _ = shared.sync_one(&peer, None).await;
+                    let wait = backoff(interval, shared.failures(&peer.name), jitter);
+                    let set = tokio::time::Instant::now();
+                    due.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(peer.name, (set, set + wait));
+                }),
+            );
         }
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {}
-            _ = stop.changed() => return,
+            _ = stop.changed() => {
+                for task in in_flight.values() {
+                    task.abort();
+                }
+                return;
+            }
         }
     }
 }

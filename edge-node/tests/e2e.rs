@@ -451,3 +451,84 @@ fn custody_passes_with_no_network_by_bundle_and_qr_codes() {
     let (ok, _, err) = edge(&vehicle_dir, &["handoff", "import", &done]);
     assert!(!ok && err.contains("completed act"), "{err}");
 }
+
+#[test]
+fn a_peer_that_stops_answering_holds_up_only_its_own_sync() {
+    let story = Story::new();
+    let root = tempfile::tempdir().unwrap();
+    let post_dir = root.path().join("post");
+    let vehicle_dir = root.path().join("vehicle");
+    let post_key = init(&post_dir, &story, "post", fixtures::DEPARTMENT);
+    let vehicle_key = init(&vehicle_dir, &story, "vehicle", fixtures::ESCORT_UNIT);
+    let mut registry = story.registry_acts();
+    registry.push(story.device_enrollment(&post_key, fixtures::DEPARTMENT, "department post PC"));
+    registry.push(story.device_enrollment(
+        &vehicle_key,
+        fixtures::ESCORT_UNIT,
+        "escort vehicle tablet",
+    ));
+    let enrollment = root.path().join("enrollment.acts");
+    write_acts(&enrollment, &registry);
+    for dir in [&post_dir, &vehicle_dir] {
+        assert!(edge(dir, &["record", enrollment.to_str().unwrap()]).0);
+    }
+    let acts = root.path().join("story.acts");
+    write_acts(&acts, &story.clean_delivery()[..6]);
+    assert!(edge(&vehicle_dir, &["record", acts.to_str().unwrap()]).0);
+
+    // A peer that accepts connections and never answers, listed first.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let silent_url = format!("http://{}", silent.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in silent.incoming() {
+            held.push(stream);
+        }
+    });
+    common::add_peer(&vehicle_dir, "a silent post", &silent_url, &post_key);
+    let (post, url) = serve(&post_dir);
+    common::add_peer(&vehicle_dir, "department post", &url, &post_key);
+
+    // The vehicle's background sync reaches the department's post while the session with the
+    // silent one hangs (the client waits two minutes for an answer).
+    let (vehicle, vehicle_url) = serve(&vehicle_dir);
+    let started = std::time::Instant::now();
+    let path = format!(
+        "/api/consignments/{}",
+        story.consignment.as_str().replace('/', "%2F")
+    );
+    loop {
+        let answer = http_get(&url, &path);
+        if answer.starts_with("HTTP/1.1 200") {
+            let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+            let shown: serde_json::Value = serde_json::from_str(body).unwrap();
+            if shown["acts"].as_array().is_some_and(|a| a.len() == 6) {
+                break;
+            }
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the department's post did not receive the vehicle's acts while another peer hung: {}",
+            http_get(&vehicle_url, "/api/status")
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    stop(vehicle);
+    stop(post);
+}
+
+/// The body of a plain GET, for diagnostics.
+fn http_get(base: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let host = base.trim_start_matches("http://");
+    let Ok(mut stream) = std::net::TcpStream::connect(host) else {
+        return format!("cannot connect to {host}");
+    };
+    let _ = write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    );
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
+}
