@@ -156,15 +156,17 @@ pub(crate) struct Envelope {
 ///
 /// A value never changes once made, so it keeps its canonical bytes (computed once, or the very
 /// input it was decoded from, which decoding proved canonical) and remembers that its
-/// signatures verified once they have: both are functions of the value alone, so keeping them
-/// changes no result, only what is computed again. Equality is that of body and signatures.
+/// signatures verified once they have (its clones share that memory): both are functions of the
+/// value alone, so keeping them changes no result, only what is computed again. Equality is that
+/// of body and signatures.
 #[derive(Clone)]
 pub struct SignedAct {
     body: ActBody,
     signatures: Vec<ActSignature>,
     id: ActId,
     encoded: std::sync::Arc<[u8]>,
-    signatures_hold: std::sync::OnceLock<()>,
+    /// Shared by the value's clones: a copy kept in a cache learns it when another verifies.
+    signatures_hold: std::sync::Arc<std::sync::OnceLock<()>>,
 }
 
 impl PartialEq for SignedAct {
@@ -254,7 +256,7 @@ impl SignedAct {
             signatures,
             id,
             encoded,
-            signatures_hold: std::sync::OnceLock::new(),
+            signatures_hold: std::sync::Arc::new(std::sync::OnceLock::new()),
         }
     }
 
