@@ -512,8 +512,7 @@ impl Reconciler {
     ) -> Result<usize, StoreError> {
         let mut records = Vec::with_capacity(ids.len());
         for id in ids {
-            let acts = self.store.acts(&DocId::Consignment(id.clone()))?;
-            let assessment = self.store.assessment(id, now)?;
+            let (assessment, acts) = self.store.assessment_and_acts(id, now)?;
             records.push(Record::of(&assessment, &acts));
         }
         let mut guard = self.state.write().unwrap_or_else(|p| p.into_inner());

@@ -307,8 +307,8 @@ impl Node {
         }
         let mut rows = Vec::with_capacity(ids.len());
         for id in ids {
-            let assessment = self.store.assessment(&id, now)?;
-            let registration = self.registration(&assessment)?;
+            let (assessment, acts) = self.store.assessment_and_acts(&id, now)?;
+            let registration = registration(&assessment, &acts);
             rows.push(workflow::row(&assessment, registration.as_ref()));
         }
         rows.sort_by(|a, b| {
@@ -319,22 +319,6 @@ impl Node {
             ))
         });
         Ok(rows)
-    }
-
-    fn registration(
-        &self,
-        assessment: &Assessment,
-    ) -> Result<Option<ConsignmentRegistered>, DeskError> {
-        let Some(id) = assessment.state.registration else {
-            return Ok(None);
-        };
-        let acts = self
-            .store
-            .acts(&DocId::Consignment(assessment.consignment.clone()))?;
-        Ok(acts.into_iter().find_map(|a| match a.body() {
-            ActBody::ConsignmentRegistered(r) if a.id() == id => Some(r.clone()),
-            _ => None,
-        }))
     }
 
     /// The signer as the registry knows them.
@@ -352,14 +336,13 @@ impl Node {
 
     /// One consignment: its assessment now, its acts with their signers, the handoff prefill.
     pub fn consignment_view(&self, id: &ConsignmentId) -> Result<ConsignmentView, DeskError> {
-        let acts = self.store.acts(&DocId::Consignment(id.clone()))?;
+        let (assessment, acts) = self.store.assessment_and_acts(id, Timestamp::now())?;
         if acts.is_empty() {
             return Err(DeskError::NotFound(format!(
                 "no consignment {id} on this node: check the number, or sync with the post that registered it"
             )));
         }
-        let assessment = self.store.assessment(id, Timestamp::now())?;
-        let registration = self.registration(&assessment)?;
+        let registration = registration(&assessment, &acts);
         let by_id: std::collections::BTreeMap<ActId, &SignedAct> =
             acts.iter().map(|a| (a.id(), a)).collect();
         let view = |act: &SignedAct, holds: bool| ActView {
@@ -656,4 +639,13 @@ fn enrollment_view(
         valid_until: e.valid_until,
         revoked: registry.revocation(key).is_some(),
     }
+}
+
+/// The registration in force among a consignment's acts, as its assessment names it.
+fn registration(assessment: &Assessment, acts: &[SignedAct]) -> Option<ConsignmentRegistered> {
+    let id = assessment.state.registration?;
+    acts.iter().find_map(|a| match a.body() {
+        ActBody::ConsignmentRegistered(r) if a.id() == id => Some(r.clone()),
+        _ => None,
+    })
 }

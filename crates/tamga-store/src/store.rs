@@ -1067,15 +1067,20 @@ impl Store {
     /// The consignment's assessment as of `as_of` (the caller passes the time: a shell passes
     /// `Timestamp::now()`).
     pub fn assessment(&self, consignment: &ConsignmentId, as_of: Timestamp) -> Result<Assessment> {
+        Ok(self.assessment_and_acts(consignment, as_of)?.0)
+    }
+
+    /// [`Store::assessment`] together with the acts it was made from ([`Store::acts`]), read
+    /// once, for a caller that needs both.
+    pub fn assessment_and_acts(
+        &self,
+        consignment: &ConsignmentId,
+        as_of: Timestamp,
+    ) -> Result<(Assessment, Vec<SignedAct>)> {
         let acts = self.acts(&DocId::Consignment(consignment.clone()))?;
         let registry = self.registry();
-        Ok(assess(
-            consignment,
-            &acts,
-            &registry,
-            as_of,
-            &self.tolerances,
-        ))
+        let assessment = assess(consignment, &acts, &registry, as_of, &self.tolerances);
+        Ok((assessment, acts))
     }
 
     /// The entries of a document that do not hold, with the reason (from the derived record,
