@@ -343,46 +343,12 @@ fn the_same_acts_twice_add_nothing() {
     // A second node (the escort vehicle) records the same acts on its own and syncs: central
     // merges its copies, and still holds each act once.
     let vehicle = scene.root.path().join("vehicle");
-    let out = must(
-        &scene.edge,
+    scene.enrolled_node(
         &vehicle,
-        &[
-            "init",
-            "--role",
-            "vehicle",
-            "--unit",
-            fixtures::ESCORT_UNIT,
-            "--authority",
-            scene.authority.as_str(),
-            "--listen",
-            "127.0.0.1:0",
-            "--central-unit",
-            "HQ-RECON",
-        ],
-        "",
+        "vehicle",
+        fixtures::ESCORT_UNIT,
+        "escort vehicle tablet 02",
     );
-    let device = out
-        .lines()
-        .find_map(|l| l.strip_prefix("device key: "))
-        .unwrap()
-        .to_owned();
-    must(
-        Path::new(CENTRAL),
-        &scene.hq,
-        &[
-            "enroll",
-            "--key",
-            &device,
-            "--role",
-            "device",
-            "--unit",
-            fixtures::ESCORT_UNIT,
-            "--name",
-            "escort vehicle tablet 02",
-        ],
-        "",
-    );
-    scene.refresh_enrollment(&vehicle);
     let file = scene.root.path().join("same.acts");
     write_acts(&file, &acts[..6]);
     must(
@@ -626,46 +592,12 @@ fn a_device_of_another_unit_receives_nothing_of_the_consignment() {
     // A real node of the Tokmok post syncs with central: it gets the registry, not the
     // consignment.
     let tokmok = scene.root.path().join("tokmok");
-    let out = must(
-        &scene.edge,
+    scene.enrolled_node(
         &tokmok,
-        &[
-            "init",
-            "--role",
-            "post",
-            "--unit",
-            fixtures::OTHER_POST,
-            "--authority",
-            scene.authority.as_str(),
-            "--listen",
-            "127.0.0.1:0",
-            "--central-unit",
-            "HQ-RECON",
-        ],
-        "",
+        "post",
+        fixtures::OTHER_POST,
+        "tokmok road post laptop",
     );
-    let device = out
-        .lines()
-        .find_map(|l| l.strip_prefix("device key: "))
-        .unwrap()
-        .to_owned();
-    must(
-        Path::new(CENTRAL),
-        &scene.hq,
-        &[
-            "enroll",
-            "--key",
-            &device,
-            "--role",
-            "device",
-            "--unit",
-            fixtures::OTHER_POST,
-            "--name",
-            "tokmok road post laptop",
-        ],
-        "",
-    );
-    scene.refresh_enrollment(&tokmok);
     sync_post_with_central(&scene.edge, &tokmok, &scene.url, &scene.central_device);
     let listed: Value =
         serde_json::from_str(&must(&scene.edge, &tokmok, &["list", "--json"], "")).unwrap();

@@ -34,16 +34,17 @@ fn stop(node: common::Running) {
     node.stop_cleanly();
 }
 
-#[test]
-fn a_vehicle_hands_its_records_to_a_post_over_the_lan_and_by_bundle() {
-    let story = Story::new();
-    let root = tempfile::tempdir().unwrap();
-    let post_dir = root.path().join("post");
-    let vehicle_dir = root.path().join("vehicle");
-    let post_key = init(&post_dir, &story, "post", fixtures::DEPARTMENT);
-    let vehicle_key = init(&vehicle_dir, &story, "vehicle", fixtures::ESCORT_UNIT);
-
-    // Central's enrollment file: the registry plus both devices.
+/// A Department post and a vehicle node under `root`, both enrolled (central's enrollment file:
+/// the registry plus both devices); the vehicle holds the story up to the seal check on the road.
+/// Returns the post's and the vehicle's directories and device keys.
+fn department_post_and_vehicle(
+    story: &Story,
+    root: &Path,
+) -> (std::path::PathBuf, std::path::PathBuf, KeyId, KeyId) {
+    let post_dir = root.join("post");
+    let vehicle_dir = root.join("vehicle");
+    let post_key = init(&post_dir, story, "post", fixtures::DEPARTMENT);
+    let vehicle_key = init(&vehicle_dir, story, "vehicle", fixtures::ESCORT_UNIT);
     let mut registry = story.registry_acts();
     registry.push(story.device_enrollment(&post_key, fixtures::DEPARTMENT, "department post PC"));
     registry.push(story.device_enrollment(
@@ -51,18 +52,26 @@ fn a_vehicle_hands_its_records_to_a_post_over_the_lan_and_by_bundle() {
         fixtures::ESCORT_UNIT,
         "escort vehicle tablet",
     ));
-    let enrollment = root.path().join("enrollment.acts");
+    let enrollment = root.join("enrollment.acts");
     write_acts(&enrollment, &registry);
     for dir in [&post_dir, &vehicle_dir] {
         let (ok, out, err) = edge(dir, &["record", enrollment.to_str().unwrap()]);
         assert!(ok && out.contains("8 new acts"), "{out}{err}");
     }
-
-    // The vehicle holds the story up to the seal check on the road.
-    let acts = root.path().join("story.acts");
+    let acts = root.join("story.acts");
     write_acts(&acts, &story.clean_delivery()[..6]);
     let (ok, _, err) = edge(&vehicle_dir, &["record", acts.to_str().unwrap()]);
     assert!(ok, "{err}");
+    (post_dir, vehicle_dir, post_key, vehicle_key)
+}
+
+#[test]
+fn a_vehicle_hands_its_records_to_a_post_over_the_lan_and_by_bundle() {
+    let story = Story::new();
+    let root = tempfile::tempdir().unwrap();
+    let (post_dir, vehicle_dir, post_key, vehicle_key) =
+        department_post_and_vehicle(&story, root.path());
+    let acts = root.path().join("story.acts");
 
     // The post serves; the vehicle syncs with it.
     let (post, url) = serve(&post_dir);
@@ -456,25 +465,7 @@ fn custody_passes_with_no_network_by_bundle_and_qr_codes() {
 fn a_peer_that_stops_answering_holds_up_only_its_own_sync() {
     let story = Story::new();
     let root = tempfile::tempdir().unwrap();
-    let post_dir = root.path().join("post");
-    let vehicle_dir = root.path().join("vehicle");
-    let post_key = init(&post_dir, &story, "post", fixtures::DEPARTMENT);
-    let vehicle_key = init(&vehicle_dir, &story, "vehicle", fixtures::ESCORT_UNIT);
-    let mut registry = story.registry_acts();
-    registry.push(story.device_enrollment(&post_key, fixtures::DEPARTMENT, "department post PC"));
-    registry.push(story.device_enrollment(
-        &vehicle_key,
-        fixtures::ESCORT_UNIT,
-        "escort vehicle tablet",
-    ));
-    let enrollment = root.path().join("enrollment.acts");
-    write_acts(&enrollment, &registry);
-    for dir in [&post_dir, &vehicle_dir] {
-        assert!(edge(dir, &["record", enrollment.to_str().unwrap()]).0);
-    }
-    let acts = root.path().join("story.acts");
-    write_acts(&acts, &story.clean_delivery()[..6]);
-    assert!(edge(&vehicle_dir, &["record", acts.to_str().unwrap()]).0);
+    let (post_dir, vehicle_dir, post_key, _) = department_post_and_vehicle(&story, root.path());
 
     // A peer that accepts connections and never answers, listed first.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -486,6 +486,45 @@ impl Scene {
         scene
     }
 
+    /// Creates an edge node in `dir` (`role` at `unit`, pinned to central's authority), has
+    /// central enroll its device key as `name`, and records the enrollment file there. Returns
+    /// the device key.
+    pub fn enrolled_node(&self, dir: &Path, role: &str, unit: &str, name: &str) -> String {
+        let out = must(
+            &self.edge,
+            dir,
+            &[
+                "init",
+                "--role",
+                role,
+                "--unit",
+                unit,
+                "--authority",
+                self.authority.as_str(),
+                "--listen",
+                "127.0.0.1:0",
+                "--central-unit",
+                "HQ-RECON",
+            ],
+            "",
+        );
+        let device = out
+            .lines()
+            .find_map(|l| l.strip_prefix("device key: "))
+            .expect("device key printed")
+            .to_owned();
+        must(
+            Path::new(CENTRAL),
+            &self.hq,
+            &[
+                "enroll", "--key", &device, "--role", "device", "--unit", unit, "--name", name,
+            ],
+            "",
+        );
+        self.refresh_enrollment(dir);
+        device
+    }
+
     /// Writes central's enrollment file and records it at the node in `dir`.
     pub fn refresh_enrollment(&self, dir: &Path) {
         let file = self.root.path().join("enrollment.acts");
