@@ -136,21 +136,12 @@ pub fn open(shared: Arc<Shared>) -> Router {
 
 // ---- loopback only: the dashboard, its API, administration ----
 
-const INDEX_HTML: &str = include_str!("../ui/index.html");
-const APP_JS: &str = include_str!("../ui/app.js");
-const I18N_JS: &str = include_str!("../ui/i18n.js");
-const STYLE_CSS: &str = include_str!("../ui/style.css");
-
-fn asset(content_type: &'static str, body: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        body,
-    )
-        .into_response()
-}
+const UI: tamga_sync::http::UiFiles = tamga_sync::http::UiFiles {
+    index_html: include_str!("../ui/index.html"),
+    app_js: include_str!("../ui/app.js"),
+    i18n_js: include_str!("../ui/i18n.js"),
+    style_css: include_str!("../ui/style.css"),
+};
 
 /// The dashboard and `/api` answer only on central's machine, to a `Host` that names it (no
 /// DNS rebinding), and a POST must be JSON (no cross-site form posts).
@@ -166,15 +157,10 @@ async fn local_only(
         )
         .into_response();
     }
-    if request.method() == axum::http::Method::POST {
-        let json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
-        if !json {
-            return bad("send JSON (Content-Type: application/json)").into_response();
-        }
+    if request.method() == axum::http::Method::POST
+        && !tamga_sync::http::declares_json(request.headers())
+    {
+        return bad("send JSON (Content-Type: application/json)").into_response();
     }
     next.run(request).await
 }
@@ -584,20 +570,41 @@ fn admin_allowed(s: &Shared, headers: &axum::http::HeaderMap) -> ApiResult<()> {
     }
 }
 
+/// An administration request: the token checked, the body read as `B`, then `work` off the
+/// async workers.
+async fn admin_request<B, T>(
+    s: &Arc<Shared>,
+    headers: &axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    what: &'static str,
+    work: impl FnOnce(&Shared, B) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<Json<Value>>
+where
+    B: serde::de::DeserializeOwned + Send + 'static,
+    T: serde::Serialize + Send + 'static,
+{
+    admin_allowed(s, headers)?;
+    let body = read_body(body)?;
+    let request: B = serde_json::from_slice(&body).map_err(|e| bad(format!("{what}: {e}")))?;
+    let out = blocking(s, move |s| work(s, request)).await?;
+    Ok(Json(json!(out)))
+}
+
 async fn admin_enroll(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<Value>> {
-    admin_allowed(&s, &headers)?;
-    let body = read_body(body)?;
-    let request: EnrollBody =
-        serde_json::from_slice(&body).map_err(|e| bad(format!("enrollment request: {e}")))?;
-    let out = blocking(&s, move |s| {
-        crate::admin::enroll(&s.central, &request.into(), Timestamp::now()).map_err(central_error)
-    })
-    .await?;
-    Ok(Json(json!(out)))
+    admin_request(
+        &s,
+        &headers,
+        body,
+        "enrollment request",
+        |s, r: EnrollBody| {
+            crate::admin::enroll(&s.central, &r.into(), Timestamp::now()).map_err(central_error)
+        },
+    )
+    .await
 }
 
 async fn admin_revoke(
@@ -605,15 +612,16 @@ async fn admin_revoke(
     headers: axum::http::HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<Value>> {
-    admin_allowed(&s, &headers)?;
-    let body = read_body(body)?;
-    let request: RevokeBody =
-        serde_json::from_slice(&body).map_err(|e| bad(format!("revocation request: {e}")))?;
-    let out = blocking(&s, move |s| {
-        crate::admin::revoke(&s.central, &request.into(), Timestamp::now()).map_err(central_error)
-    })
-    .await?;
-    Ok(Json(json!(out)))
+    admin_request(
+        &s,
+        &headers,
+        body,
+        "revocation request",
+        |s, r: RevokeBody| {
+            crate::admin::revoke(&s.central, &r.into(), Timestamp::now()).map_err(central_error)
+        },
+    )
+    .await
 }
 
 async fn admin_enrollment(
@@ -685,23 +693,7 @@ async fn vocabulary() -> Json<Value> {
 
 /// The dashboard, its API and the administration API: loopback only.
 pub fn local(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route(
-            "/",
-            get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }),
-        )
-        .route(
-            "/app.js",
-            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
-        )
-        .route(
-            "/i18n.js",
-            get(|| async { asset("text/javascript; charset=utf-8", I18N_JS) }),
-        )
-        .route(
-            "/style.css",
-            get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }),
-        )
+    tamga_sync::http::ui_routes(UI)
         .route("/api/overview", get(overview))
         .route("/api/vocabulary", get(vocabulary))
         .route("/api/consignments", get(consignments))

@@ -348,18 +348,6 @@ impl Central {
     }
 }
 
-/// A temporary file's path beside `path`.
-fn temporary(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // Unique per write, not only per process: two threads may save the same file at once.
-    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    path.with_file_name(format!(".{name}.{}.{n}.tmp", std::process::id()))
-}
-
 /// Flushes the directory holding `path`, so a rename or link into it is durable.
 fn sync_parent(path: &Path) -> Result<(), CentralError> {
     let parent = match path.parent() {
@@ -377,7 +365,7 @@ fn sync_parent(path: &Path) -> Result<(), CentralError> {
 fn write_new_private(path: &Path, text: &str) -> Result<(), CentralError> {
     #[cfg(unix)]
     use std::os::unix::fs::OpenOptionsExt;
-    let tmp = temporary(path);
+    let tmp = tamga_edge::files::temporary_beside(path);
     let _ = std::fs::remove_file(&tmp);
     let result = (|| {
         let mut options = std::fs::OpenOptions::new();
@@ -404,7 +392,7 @@ fn write_new_private(path: &Path, text: &str) -> Result<(), CentralError> {
 /// Writes `bytes` to `path`, replacing any file there whole: a temporary file is written,
 /// flushed and renamed over it.
 pub(crate) fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), CentralError> {
-    let tmp = temporary(path);
+    let tmp = tamga_edge::files::temporary_beside(path);
     let result = (|| {
         let mut file = std::fs::File::create(&tmp).map_err(|e| file_error(&tmp, e))?;
         file.write_all(bytes)

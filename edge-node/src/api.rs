@@ -69,21 +69,12 @@ fn consignment_id(text: &str) -> ApiResult<ConsignmentId> {
 
 // ---- the officer's side: UI and /api ----
 
-const INDEX_HTML: &str = include_str!("../ui/index.html");
-const APP_JS: &str = include_str!("../ui/app.js");
-const I18N_JS: &str = include_str!("../ui/i18n.js");
-const STYLE_CSS: &str = include_str!("../ui/style.css");
-
-fn asset(content_type: &'static str, body: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        body,
-    )
-        .into_response()
-}
+const UI: tamga_sync::http::UiFiles = tamga_sync::http::UiFiles {
+    index_html: include_str!("../ui/index.html"),
+    app_js: include_str!("../ui/app.js"),
+    i18n_js: include_str!("../ui/i18n.js"),
+    style_css: include_str!("../ui/style.css"),
+};
 
 /// Requests to the UI and `/api` must come from this device, name it in `Host` (no DNS
 /// rebinding), and a POST must be JSON or a marked upload (no cross-site form posts).
@@ -102,10 +93,7 @@ async fn local_only(
     }
     if request.method() == axum::http::Method::POST {
         let headers = request.headers();
-        let json = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/json"));
+        let json = tamga_sync::http::declares_json(headers);
         let upload = headers.get("x-tamga-upload").is_some();
         if !json && !upload {
             return bad("send JSON (Content-Type: application/json), or an upload with the header X-Tamga-Upload: 1").into_response();
@@ -486,23 +474,7 @@ async fn get_job(
 
 /// The UI and the local API.
 pub fn local(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route(
-            "/",
-            get(|| async { asset("text/html; charset=utf-8", INDEX_HTML) }),
-        )
-        .route(
-            "/app.js",
-            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
-        )
-        .route(
-            "/i18n.js",
-            get(|| async { asset("text/javascript; charset=utf-8", I18N_JS) }),
-        )
-        .route(
-            "/style.css",
-            get(|| async { asset("text/css; charset=utf-8", STYLE_CSS) }),
-        )
+    tamga_sync::http::ui_routes(UI)
         .route("/api/status", get(status))
         .route("/api/officers", get(officers))
         .route("/api/registry", get(registry))

@@ -257,6 +257,42 @@ fn serve(bin: &Path, dir: &Path, env: &[(&str, String)], what: &str) -> Proc {
     proc
 }
 
+/// The serving process of a node, when it runs.
+#[derive(Default)]
+pub struct Server {
+    proc: Option<Proc>,
+}
+
+impl Server {
+    /// Starts `bin serve` in `dir` with `env`, unless it runs already.
+    fn start(&mut self, bin: &Path, dir: &Path, env: &[(&str, String)], what: &str) {
+        assert!(self.proc.is_none(), "{what} is already running");
+        self.proc = Some(serve(bin, dir, env, what));
+    }
+
+    /// SIGKILL.
+    pub fn kill(&mut self) {
+        if let Some(mut p) = self.proc.take() {
+            p.kill();
+        }
+    }
+
+    /// SIGTERM; whether it stopped cleanly.
+    pub fn stop(&mut self) -> bool {
+        self.proc.take().is_none_or(|mut p| p.terminate())
+    }
+
+    /// Whether it runs.
+    pub fn running(&mut self) -> bool {
+        self.proc.as_mut().is_some_and(Proc::running)
+    }
+
+    /// The process id, while running.
+    pub fn pid(&self) -> Option<u32> {
+        self.proc.as_ref().map(Proc::pid)
+    }
+}
+
 /// A free port on loopback (for a node its peers must know before it starts).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -356,7 +392,8 @@ pub struct Central {
     pub device_key: String,
     /// The customs authority's key.
     pub authority: KeyId,
-    proc: Option<Proc>,
+    /// Its serving process.
+    pub server: Server,
     bin: PathBuf,
 }
 
@@ -372,7 +409,7 @@ impl Central {
             authority: KeyId::new(made["authority_key"].as_str().expect("authority key"))
                 .expect("a key id"),
             dir,
-            proc: None,
+            server: Server::default(),
             bin: bin.to_path_buf(),
         }
     }
@@ -412,35 +449,12 @@ impl Central {
 
     /// Starts `tamga-central serve` on its port.
     pub fn start(&mut self) {
-        assert!(self.proc.is_none(), "central is already running");
-        self.proc = Some(serve(
+        self.server.start(
             &self.bin,
             &self.dir,
             &[("TAMGA_CENTRAL_LISTEN", format!("127.0.0.1:{}", self.port))],
             "tamga-central",
-        ));
-    }
-
-    /// SIGKILL.
-    pub fn kill(&mut self) {
-        if let Some(mut p) = self.proc.take() {
-            p.kill();
-        }
-    }
-
-    /// SIGTERM; whether it stopped cleanly.
-    pub fn stop(&mut self) -> bool {
-        self.proc.take().is_none_or(|mut p| p.terminate())
-    }
-
-    /// Whether it runs.
-    pub fn running(&mut self) -> bool {
-        self.proc.as_mut().is_some_and(Proc::running)
-    }
-
-    /// The process id, while running.
-    pub fn pid(&self) -> Option<u32> {
-        self.proc.as_ref().map(Proc::pid)
+        );
     }
 
     /// The ids of the acts central holds for `consignment` (its JSON API).
@@ -488,7 +502,8 @@ pub struct Edge {
     pub pin: String,
     /// The first consignment number it registers.
     pub numbers_from: u64,
-    proc: Option<Proc>,
+    /// Its serving process.
+    pub server: Server,
     bin: PathBuf,
 }
 
@@ -557,7 +572,7 @@ impl Edge {
             officer: officer.id.clone(),
             pin,
             numbers_from,
-            proc: None,
+            server: Server::default(),
             bin: bin.to_path_buf(),
         };
         edge.set_config("sync_interval_seconds", toml::Value::Integer(1));
@@ -585,31 +600,8 @@ impl Edge {
 
     /// Starts `tamga-edge serve`.
     pub fn start(&mut self) {
-        assert!(self.proc.is_none(), "{} is already running", self.name);
         let what = format!("tamga-edge {}", self.name);
-        self.proc = Some(serve(&self.bin, &self.dir, &[], &what));
-    }
-
-    /// SIGKILL.
-    pub fn kill(&mut self) {
-        if let Some(mut p) = self.proc.take() {
-            p.kill();
-        }
-    }
-
-    /// SIGTERM; whether it stopped cleanly.
-    pub fn stop(&mut self) -> bool {
-        self.proc.take().is_none_or(|mut p| p.terminate())
-    }
-
-    /// Whether it runs.
-    pub fn running(&mut self) -> bool {
-        self.proc.as_mut().is_some_and(Proc::running)
-    }
-
-    /// The process id, while running.
-    pub fn pid(&self) -> Option<u32> {
-        self.proc.as_ref().map(Proc::pid)
+        self.server.start(&self.bin, &self.dir, &[], &what);
     }
 
     /// `tamga-edge sync` (through the running node).
@@ -895,9 +887,9 @@ impl Cluster {
     pub fn stop(&mut self) -> bool {
         let mut clean = true;
         for e in &mut self.edges {
-            clean &= e.stop();
+            clean &= e.server.stop();
         }
-        clean &= self.central.stop();
+        clean &= self.central.server.stop();
         clean
     }
 
@@ -1133,9 +1125,9 @@ impl Cluster {
             lines.push(format!("{name}: {answer:?}"));
         }
         for e in &mut self.edges {
-            e.kill();
+            e.server.kill();
         }
-        self.central.kill();
+        self.central.server.kill();
         lines.push(format!("what the stores hold of {ack:?}:"));
         let mut dirs = vec![("central".to_owned(), self.central.store_dir())];
         dirs.extend(self.edges.iter().map(|e| (e.name.clone(), e.store_dir())));
@@ -1182,9 +1174,9 @@ impl Drop for Cluster {
     fn drop(&mut self) {
         // Kill first: the temporary directories go once nothing writes in them.
         for e in &mut self.edges {
-            e.kill();
+            e.server.kill();
         }
-        self.central.kill();
+        self.central.server.kill();
         self.proxies.clear();
         if std::thread::panicking() {
             if std::env::var_os("TAMGA_RELIABILITY_KEEP").is_some() {

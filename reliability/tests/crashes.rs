@@ -283,8 +283,8 @@ fn acknowledged_acts_survive_sigkill_of_edge_and_central() {
         });
         // Reap the victim.
         match victim {
-            Victim::Central => cluster.central.kill(),
-            Victim::Edge(i) => cluster.edges[i].kill(),
+            Victim::Central => cluster.central.server.kill(),
+            Victim::Edge(i) => cluster.edges[i].server.kill(),
         }
         interrupted += failures;
         enrolled += acks.iter().filter(|a| a.doc == "registry").count() as u64;
@@ -349,11 +349,11 @@ fn acknowledged_acts_survive_sigkill_of_edge_and_central() {
 }
 
 fn cluster_kill_central(cluster: &Cluster) {
-    kill_pid(cluster.central.pid());
+    kill_pid(cluster.central.server.pid());
 }
 
 fn cluster_kill_edge(cluster: &Cluster, i: usize) {
-    kill_pid(cluster.edges[i].pid());
+    kill_pid(cluster.edges[i].server.pid());
 }
 
 /// SIGKILL by process id (the harness reaps the process afterwards).

@@ -402,6 +402,64 @@ pub fn from_this_machine(peer: &std::net::SocketAddr, headers: &axum::http::Head
     peer.ip().is_loopback() && host_ok
 }
 
+/// Whether a request declares a JSON body (`Content-Type: application/json`): a local UI's POSTs
+/// must, so that a cross-site form post (which cannot set it) is refused.
+pub fn declares_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// The four files of a node's embedded web UI.
+#[derive(Clone, Copy)]
+pub struct UiFiles {
+    /// `/`
+    pub index_html: &'static str,
+    /// `/app.js`
+    pub app_js: &'static str,
+    /// `/i18n.js`
+    pub i18n_js: &'static str,
+    /// `/style.css`
+    pub style_css: &'static str,
+}
+
+/// Routes serving a node's embedded web UI, never cached stale.
+pub fn ui_routes<S: Clone + Send + Sync + 'static>(files: UiFiles) -> Router<S> {
+    fn file(content_type: &'static str, body: &'static str) -> axum::response::Response {
+        (
+            [
+                (axum::http::header::CONTENT_TYPE, content_type),
+                (axum::http::header::CACHE_CONTROL, "no-cache"),
+            ],
+            body,
+        )
+            .into_response()
+    }
+    let js = "text/javascript; charset=utf-8";
+    Router::new()
+        .route(
+            "/",
+            axum::routing::get(move || async move {
+                file("text/html; charset=utf-8", files.index_html)
+            }),
+        )
+        .route(
+            "/app.js",
+            axum::routing::get(move || async move { file(js, files.app_js) }),
+        )
+        .route(
+            "/i18n.js",
+            axum::routing::get(move || async move { file(js, files.i18n_js) }),
+        )
+        .route(
+            "/style.css",
+            axum::routing::get(
+                move || async move { file("text/css; charset=utf-8", files.style_css) },
+            ),
+        )
+}
+
 /// Whether a `Host` header's value names this machine (localhost or a loopback address).
 pub fn is_loopback_host(host: &str) -> bool {
     let name = if let Some(rest) = host.strip_prefix('[') {
