@@ -194,27 +194,12 @@ fn an_act_signed_outside_the_keys_validity_is_flagged() {
         fixtures::ESCORT_UNIT,
     );
     let scene = Scene::new(|hq| {
-        must(
-            Path::new(CENTRAL),
+        enroll_until(
             hq,
-            &[
-                "enroll",
-                "--key",
-                expired.id.as_str(),
-                "--role",
-                "escort_officer",
-                "--unit",
-                fixtures::ESCORT_UNIT,
-                "--name",
-                expired.name,
-                "--personal-number",
-                expired.personal_number,
-                "--valid-from",
-                "2026-01-01",
-                "--valid-until",
-                "2026-06-01",
-            ],
-            "",
+            &expired,
+            fixtures::ESCORT_UNIT,
+            "escort_officer",
+            "2026-06-01",
         );
     });
     let story = &scene.story;
@@ -568,22 +553,7 @@ fn a_device_of_another_unit_receives_nothing_of_the_consignment() {
         fixtures::OTHER_POST,
     );
     let scene = Scene::new(|hq| {
-        must(
-            Path::new(CENTRAL),
-            hq,
-            &[
-                "enroll",
-                "--key",
-                tokmok_device.id.as_str(),
-                "--role",
-                "device",
-                "--unit",
-                fixtures::OTHER_POST,
-                "--name",
-                tokmok_device.name,
-            ],
-            "",
-        );
+        enroll(hq, &tokmok_device, fixtures::OTHER_POST, "device");
     });
     let story = &scene.story;
     let central = tamga_core::KeyId::new(scene.central_device.clone()).unwrap();

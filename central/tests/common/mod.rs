@@ -210,6 +210,11 @@ impl Http {
 }
 
 pub fn enroll(dir: &Path, person: &Person, unit: &str, role: &str) {
+    enroll_until(dir, person, unit, role, "2028-01-01");
+}
+
+/// Enrolls `person` at central in `dir`, valid from 2026-01-01 until `valid_until`.
+pub fn enroll_until(dir: &Path, person: &Person, unit: &str, role: &str, valid_until: &str) {
     let mut args = vec![
         "enroll",
         "--key",
@@ -223,7 +228,7 @@ pub fn enroll(dir: &Path, person: &Person, unit: &str, role: &str) {
         "--valid-from",
         "2026-01-01",
         "--valid-until",
-        "2028-01-01",
+        valid_until,
     ];
     if !person.personal_number.is_empty() {
         args.extend(["--personal-number", person.personal_number]);
