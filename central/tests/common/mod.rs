@@ -566,14 +566,22 @@ impl Scene {
     }
 
     /// What the post shows of the story's consignment (`tamga-edge show --json`).
+    ///
+    /// Without `as_of`, the moment the view was computed, so that two views of an unchanged
+    /// store compare equal even when a second passed between them.
     pub fn post_view(&self) -> Value {
-        serde_json::from_str(&must(
+        let mut view: Value = serde_json::from_str(&must(
             &self.edge,
             &self.post,
             &["show", self.story.consignment.as_str(), "--json"],
             "",
         ))
-        .unwrap()
+        .unwrap();
+        view.as_object_mut()
+            .expect("the post shows a consignment as an object")
+            .remove("as_of")
+            .expect("the post's view says when it was computed");
+        view
     }
 
     /// Central's view of the story's consignment (`/api/consignments/{id}`).
