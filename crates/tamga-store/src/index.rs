@@ -10,6 +10,7 @@
 //! | `deadline` | the delivery deadline, 8 bytes big-endian of `unix + 2^63` | consignments due before a time, in deadline order |
 //! | `seal` | a seal number ever recorded on the consignment | which consignment carries a seal |
 //! | `signer` | a key that signed any act in the document (held or not) | consignments to re-assess when the registry changes that key |
+//! | `unit` | a unit the consignment concerns ([`units_concerned`]: route, escort units, custody parties; acts that hold only) | what a node of that unit may receive (sync scope) |
 //!
 //! No code contains a zero byte, so `<kind>/<value>\0` is an exact prefix and every query is a
 //! range scan. The index only holds what does not depend on the time of assessment (overdue is
@@ -20,7 +21,8 @@
 
 use crate::doc::Rejection;
 use std::collections::BTreeSet;
-use tamga_core::{Assessment, ConsignmentId, SignedAct, Timestamp};
+use tamga_core::assessment::units_concerned;
+use tamga_core::{Assessment, ConsignmentId, SignedAct, Timestamp, UnitCode};
 
 /// The kinds of index entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +37,8 @@ pub enum IndexKind {
     Seal,
     /// By signing key.
     Signer,
+    /// By unit concerned.
+    Unit,
 }
 
 impl IndexKind {
@@ -45,6 +49,7 @@ impl IndexKind {
             IndexKind::Deadline => b"deadline/",
             IndexKind::Seal => b"seal/",
             IndexKind::Signer => b"signer/",
+            IndexKind::Unit => b"unit/",
         }
     }
 }
@@ -108,6 +113,9 @@ impl Derived {
         for seal in state.seals.keys() {
             keys.insert(entry(IndexKind::Seal, seal.as_str().as_bytes(), c));
         }
+        for unit in units_concerned(acts, assessment) {
+            keys.insert(entry(IndexKind::Unit, unit.as_str().as_bytes(), c));
+        }
         for act in acts {
             for signature in act.signatures() {
                 keys.insert(entry(
@@ -118,6 +126,19 @@ impl Derived {
             }
         }
         Derived { keys, rejected }
+    }
+
+    /// The units the consignment concerns, from its `unit` keys.
+    pub fn units_concerned(&self) -> BTreeSet<UnitCode> {
+        let kind = IndexKind::Unit.prefix();
+        self.keys
+            .iter()
+            .filter_map(|k| k.strip_prefix(kind))
+            .filter_map(|rest| {
+                let value = &rest[..rest.iter().position(|b| *b == 0)?];
+                UnitCode::new(std::str::from_utf8(value).ok()?).ok()
+            })
+            .collect()
     }
 
     /// Bytes for the `derived` tree: a simple length-prefixed layout.
@@ -215,6 +236,15 @@ mod tests {
         assert!(d
             .keys
             .contains(&entry(IndexKind::Deadline, &time_key(story.t(480)), c)));
+        assert!(d
+            .keys
+            .contains(&entry(IndexKind::Unit, b"MANAS-AIRPORT", c)));
+        assert_eq!(
+            d.units_concerned(),
+            units_concerned(&acts, &a),
+            "the unit keys read back as the units concerned"
+        );
+        assert!(!d.units_concerned().is_empty());
         for k in &d.keys {
             assert_eq!(consignment_of(k).as_ref(), Some(c));
         }

@@ -58,8 +58,10 @@ use tracing::{debug, info, warn};
 
 /// The format marker in `meta/magic`.
 pub const MAGIC: &[u8] = b"tamga-store";
-/// The newest format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest format this build writes and reads. Version 2 added the `unit` index; a version
+/// 1 store is brought up to it when opened (every consignment re-derived, then the version
+/// written), so opening an older store is all an upgrade takes.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Knobs for a store.
 #[derive(Clone, Debug)]
@@ -301,6 +303,7 @@ impl Store {
             pending: tree("pending")?,
         };
         let sled_err = |e| from_sled(&dir, e);
+        let mut opened_version = FORMAT_VERSION;
         let actor = match t.meta.get("magic").map_err(sled_err)? {
             Some(magic) if magic.as_ref() == MAGIC => {
                 let version = t
@@ -319,6 +322,7 @@ impl Store {
                         supported: FORMAT_VERSION,
                     });
                 }
+                opened_version = version;
                 let stored = t
                     .meta
                     .get("authority")
@@ -413,6 +417,9 @@ impl Store {
             let registry = store.build_registry(&mut inner)?;
             inner.registry = registry;
             store.finish_pending(&mut inner)?;
+            if opened_version < FORMAT_VERSION {
+                store.upgrade(&mut inner, opened_version)?;
+            }
         }
         debug!(path = %dir.display(), "opened tamga store");
         Ok(store)
@@ -551,6 +558,13 @@ impl Store {
     /// Writes one modification atomically and flushes. Returns the feed number if a change
     /// was written.
     fn write(&self, id: &DocId, w: Write<'_>) -> Result<Option<u64>> {
+        let seq = self.write_unflushed(id, w)?;
+        self.db.flush().map_err(|e| self.sled_err(e))?;
+        Ok(seq)
+    }
+
+    /// [`Store::write`] without the flush: durable only once something flushes after it.
+    fn write_unflushed(&self, id: &DocId, w: Write<'_>) -> Result<Option<u64>> {
         let doc_key = id.to_key();
         let t = &self.t;
         let result = (
@@ -611,7 +625,6 @@ impl Store {
             Err(TransactionError::Abort(detail)) => return Err(self.corrupted(detail)),
             Err(TransactionError::Storage(e)) => return Err(self.sled_err(e)),
         };
-        self.db.flush().map_err(|e| self.sled_err(e))?;
         Ok(seq)
     }
 
@@ -702,6 +715,53 @@ impl Store {
                 },
             )?;
         }
+        Ok(())
+    }
+
+    /// Brings a store of format `from` up to [`FORMAT_VERSION`]: re-derives every consignment
+    /// (index keys and derived record) with this build's rules, then writes the version. A crash
+    /// part way leaves the old version, so the next open starts again; re-deriving is
+    /// idempotent.
+    fn upgrade(&self, inner: &mut Inner, from: u32) -> Result<()> {
+        let docs: Vec<DocId> = self
+            .t
+            .doc_seq
+            .iter()
+            .keys()
+            .map(|k| {
+                let k = k.map_err(|e| self.sled_err(e))?;
+                DocId::from_key(&k)
+                    .ok_or_else(|| self.corrupted("a document key does not parse".into()))
+            })
+            .collect::<Result<_>>()?;
+        let registry = inner.registry.clone();
+        let mut consignments = 0;
+        for id in docs.iter().filter(|d| matches!(d, DocId::Consignment(_))) {
+            let entries = doc::entries(self.doc(inner, id)?);
+            let derived = self.derive(&registry, id, &entries);
+            // One flush at the end: until the version is written, a crash means starting over.
+            self.write_unflushed(
+                id,
+                Write {
+                    derived: Some(&derived),
+                    ..Write::default()
+                },
+            )?;
+            consignments += 1;
+        }
+        self.db.flush().map_err(|e| self.sled_err(e))?;
+        self.t
+            .meta
+            .insert("version", &FORMAT_VERSION.to_be_bytes())
+            .map_err(|e| self.sled_err(e))?;
+        self.db.flush().map_err(|e| self.sled_err(e))?;
+        info!(
+            path = %self.path.display(),
+            from,
+            to = FORMAT_VERSION,
+            consignments,
+            "upgraded the store's format"
+        );
         Ok(())
     }
 
@@ -868,7 +928,8 @@ impl Store {
         let new_acts = entries
             .iter()
             .filter(|e| new_keys.contains(&e.key) && !rejected_keys.contains(&e.key))
-            .filter_map(|e| SignedAct::decode(&e.bytes).ok().map(|a| a.id()))
+            // Decoded a moment ago by `commit_doc`'s derivation: from the cache.
+            .filter_map(|e| self.decode_cached(&e.bytes).ok().map(|a| a.id()))
             .collect();
         for r in &rejected {
             warn!(doc = %id, key = %r.key, reason = %r.reason, "an entry from a peer does not hold");
@@ -1119,6 +1180,23 @@ impl Store {
     /// Consignments whose planned route passes `post` (from the index).
     pub fn by_post(&self, post: &UnitCode) -> Result<Vec<ConsignmentId>> {
         self.scan_index(&index::prefix(IndexKind::Post, post.as_str().as_bytes()))
+    }
+
+    /// The units consignment `consignment` concerns (from its derived record, no document load):
+    /// what sync scope is decided by. Empty for a consignment the store does not hold.
+    pub fn units_concerned(&self, consignment: &ConsignmentId) -> Result<BTreeSet<UnitCode>> {
+        let key = DocId::Consignment(consignment.clone()).to_key();
+        match self.t.derived.get(key).map_err(|e| self.sled_err(e))? {
+            None => Ok(BTreeSet::new()),
+            Some(bytes) => Derived::decode(&bytes)
+                .map(|d| d.units_concerned())
+                .ok_or_else(|| self.corrupted("a derived record does not decode".into())),
+        }
+    }
+
+    /// Consignments that concern unit `unit` (from the index).
+    pub fn by_unit(&self, unit: &UnitCode) -> Result<Vec<ConsignmentId>> {
+        self.scan_index(&index::prefix(IndexKind::Unit, unit.as_str().as_bytes()))
     }
 
     /// Consignments that carry or carried seal `seal` (from the index).
@@ -1739,12 +1817,25 @@ mod tests {
             "the officer is not enrolled on b yet"
         );
         assert!(b.by_status(Status::Registered).unwrap().is_empty());
+        assert!(
+            b.units_concerned(&story.consignment).unwrap().is_empty(),
+            "an act that does not hold concerns no unit"
+        );
         assert!(b.check().unwrap().is_empty());
         // The registry arrives by sync.
         b.apply_changes(&DocId::Registry, &a.save_doc(&DocId::Registry).unwrap())
             .unwrap();
         assert_eq!(
             b.by_status(Status::Registered).unwrap(),
+            vec![story.consignment.clone()]
+        );
+        let route: BTreeSet<UnitCode> = [fixtures::AIRPORT_POST, fixtures::DEPARTMENT]
+            .into_iter()
+            .map(fixtures::unit)
+            .collect();
+        assert_eq!(b.units_concerned(&story.consignment).unwrap(), route);
+        assert_eq!(
+            b.by_unit(&fixtures::unit(fixtures::DEPARTMENT)).unwrap(),
             vec![story.consignment.clone()]
         );
         assert!(b.rejected(&doc).unwrap().is_empty());
@@ -1836,6 +1927,71 @@ mod tests {
         }
         assert!(store.cached_docs() <= 4);
         assert_eq!(store.doc_count(), 11);
+        assert!(store.check().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_store_of_the_first_format_gains_the_unit_index_when_opened() {
+        let story = Story::new();
+        let dir = tempfile::tempdir().unwrap();
+        let escort = fixtures::unit(fixtures::ESCORT_UNIT);
+        {
+            let store = new_store(dir.path(), &story);
+            for act in story.clean_delivery() {
+                store.record(&act).unwrap();
+            }
+            for n in 1..=3 {
+                store.record(&registration(&story, n)).unwrap();
+            }
+            // What a version 1 store holds: no `unit` keys, in the index or derived records.
+            let unit_keys: Vec<_> = store
+                .t
+                .index
+                .scan_prefix(b"unit/")
+                .keys()
+                .map(|k| k.unwrap())
+                .collect();
+            assert!(!unit_keys.is_empty());
+            for k in unit_keys {
+                store.t.index.remove(k).unwrap();
+            }
+            for item in store.t.derived.iter() {
+                let (k, v) = item.unwrap();
+                let mut d = Derived::decode(&v).unwrap();
+                d.keys.retain(|k| !k.starts_with(b"unit/"));
+                store.t.derived.insert(k, d.encode()).unwrap();
+            }
+            store.t.meta.insert("version", &1u32.to_be_bytes()).unwrap();
+            store.db.flush().unwrap();
+            assert!(store
+                .units_concerned(&story.consignment)
+                .unwrap()
+                .is_empty());
+            assert!(
+                !store.check().unwrap().is_empty(),
+                "check sees what is missing"
+            );
+        }
+        let store = Store::open(dir.path(), &story.authority_id()).unwrap();
+        assert_eq!(
+            store.t.meta.get("version").unwrap().unwrap().as_ref(),
+            FORMAT_VERSION.to_be_bytes()
+        );
+        assert!(store
+            .units_concerned(&story.consignment)
+            .unwrap()
+            .contains(&escort));
+        assert_eq!(
+            store.by_unit(&escort).unwrap(),
+            vec![story.consignment.clone()]
+        );
+        assert_eq!(
+            store
+                .by_unit(&fixtures::unit(fixtures::AIRPORT_POST))
+                .unwrap()
+                .len(),
+            4
+        );
         assert!(store.check().unwrap().is_empty());
     }
 

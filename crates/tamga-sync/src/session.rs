@@ -20,11 +20,10 @@
 //! while the session runs is offered again next time; nothing is skipped. Documents outside the
 //! peer's scope ([`crate::scope`]) are never listed or sent.
 
-use crate::scope::{units_concerned, Scope};
+use crate::scope::Scope;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use tamga_core::assessment::{assess, Tolerances};
-use tamga_core::{KeyId, Timestamp};
+use tamga_core::KeyId;
 use tamga_store::{DocId, Store, StoreError};
 use tracing::debug;
 
@@ -112,7 +111,9 @@ fn doc_key(doc: &DocId) -> String {
     String::from_utf8(doc.to_key()).expect("document keys are text")
 }
 
-/// Whether `doc`, as `store` holds it, is in `scope`. The registry is in every scope.
+/// Whether `doc`, as `store` holds it, is in `scope`. The registry is in every scope. Reads the
+/// store's `unit` index (kept in step with every change and registry update), so it costs one
+/// lookup, not an assessment.
 pub fn in_scope(store: &Store, doc: &DocId, scope: &Scope) -> Result<bool, StoreError> {
     let DocId::Consignment(consignment) = doc else {
         return Ok(true);
@@ -120,17 +121,7 @@ pub fn in_scope(store: &Store, doc: &DocId, scope: &Scope) -> Result<bool, Store
     if *scope == Scope::All {
         return Ok(true);
     }
-    let acts = store.acts(doc)?;
-    // Scope does not depend on the time: any instant gives the same acts that hold.
-    let epoch = Timestamp::from_unix(0).expect("epoch");
-    let assessment = assess(
-        consignment,
-        &acts,
-        &store.registry(),
-        epoch,
-        &Tolerances::default(),
-    );
-    Ok(scope.includes(&units_concerned(&acts, &assessment)))
+    Ok(scope.includes(&store.units_concerned(consignment)?))
 }
 
 /// Whether this node may send sync messages about `doc` to a peer with `scope`: the document is

@@ -10,8 +10,10 @@
 //! - [`seals`]: the seal ledger and seal mismatches;
 //! - [`goods`]: certificates, package counts and masses;
 //! - [`timing`]: deadlines, arrival notification and clock anomalies;
-//! - [`route`]: route progress and acts off the route.
+//! - [`route`]: route progress and acts off the route;
+//! - [`concerned`]: the units a consignment concerns (sync scope).
 
+pub mod concerned;
 pub mod custody;
 mod discrepancy;
 pub mod goods;
@@ -19,6 +21,7 @@ pub mod route;
 pub mod seals;
 pub mod timing;
 
+pub use concerned::units_concerned;
 pub use discrepancy::{
     discrepancy_id, Discrepancy, DiscrepancyId, DiscrepancyKind, Resolution, Severity,
 };
