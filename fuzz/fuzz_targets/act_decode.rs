@@ -1,8 +1,9 @@
 //! Hostile bytes as a signed act and as a custody offer.
 //!
 //! Properties: the strict decoder gives every act one byte string (what decodes encodes back to
-//! exactly the input), the id is the hash of the canonical body, and checking signatures never
-//! panics, whatever the keys and signature bytes say.
+//! exactly the input), the id is the hash of the canonical body, checking signatures never
+//! panics, whatever the keys and signature bytes say, and the decoder's one-parse path agrees
+//! with the decoding through a JSON value on every input (same act, or same error).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -12,7 +13,14 @@ use tamga_core::signing::act_id;
 use tamga_core::{SignedAct, MAX_ACT_BYTES};
 
 fuzz_target!(|data: &[u8]| {
-    if let Ok(act) = SignedAct::decode(data) {
+    let direct = SignedAct::decode(data);
+    let by_value = SignedAct::decode_by_value(data);
+    match (&direct, &by_value) {
+        (Ok(a), Ok(b)) => assert!(a == b && a.encode() == b.encode()),
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+        _ => panic!("the two decodings disagree: {direct:?} / {by_value:?}"),
+    }
+    if let Ok(act) = direct {
         assert!(data.len() <= MAX_ACT_BYTES);
         let bytes = act.encode();
         assert_eq!(
