@@ -218,14 +218,7 @@ async fn act_of(s: &Arc<Shared>, id: &str) -> ApiResult<tamga_core::SignedAct> {
                 .map_err(|e| DeskError::NotFound(e.to_string()))?;
             return n.act(&consignment, &id);
         }
-        for row in n.consignments()? {
-            let c = ConsignmentId::new(row.consignment)
-                .map_err(|e| DeskError::NotFound(e.to_string()))?;
-            if let Ok(act) = n.act(&c, &id) {
-                return Ok(act);
-            }
-        }
-        Err(DeskError::NotFound(format!("no act {id} on this node")))
+        n.find_act(&id)
     })
     .await
 }

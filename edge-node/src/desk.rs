@@ -292,9 +292,8 @@ impl Node {
         self.record_signed(&act)
     }
 
-    /// Every consignment held here, as the list shows them, most urgent deadline first.
-    pub fn consignments(&self) -> Result<Vec<ConsignmentRow>, DeskError> {
-        let now = Timestamp::now();
+    /// The ids of every consignment held here (from the status index, nothing assessed).
+    fn consignment_ids(&self) -> Result<std::collections::BTreeSet<ConsignmentId>, DeskError> {
         let mut ids = std::collections::BTreeSet::new();
         for status in [
             Status::Unregistered,
@@ -305,6 +304,13 @@ impl Node {
         ] {
             ids.extend(self.store.by_status(status)?);
         }
+        Ok(ids)
+    }
+
+    /// Every consignment held here, as the list shows them, most urgent deadline first.
+    pub fn consignments(&self) -> Result<Vec<ConsignmentRow>, DeskError> {
+        let now = Timestamp::now();
+        let ids = self.consignment_ids()?;
         let mut rows = Vec::with_capacity(ids.len());
         for id in ids {
             let (assessment, acts) = self.store.assessment_and_acts(&id, now)?;
@@ -615,6 +621,20 @@ impl Node {
     }
 
     /// An act held here, by id, searched in the consignment named.
+    /// Act `id`, in whichever consignment holds it: looked up by its key in each document, no
+    /// consignment assessed.
+    pub fn find_act(&self, id: &ActId) -> Result<SignedAct, DeskError> {
+        for consignment in self.consignment_ids()? {
+            if self
+                .store
+                .has_act(&DocId::Consignment(consignment.clone()), id)?
+            {
+                return self.act(&consignment, id);
+            }
+        }
+        Err(DeskError::NotFound(format!("no act {id} on this node")))
+    }
+
     pub fn act(&self, consignment: &ConsignmentId, id: &ActId) -> Result<SignedAct, DeskError> {
         self.store
             .acts(&DocId::Consignment(consignment.clone()))?

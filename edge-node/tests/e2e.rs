@@ -488,13 +488,13 @@ fn a_peer_that_stops_answering_holds_up_only_its_own_sync() {
         "/api/consignments/{}",
         story.consignment.as_str().replace('/', "%2F")
     );
-    loop {
+    let shown = loop {
         let answer = http_get(&url, &path);
         if answer.starts_with("HTTP/1.1 200") {
             let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
             let shown: serde_json::Value = serde_json::from_str(body).unwrap();
             if shown["acts"].as_array().is_some_and(|a| a.len() == 6) {
-                break;
+                break shown;
             }
         }
         assert!(
@@ -503,7 +503,19 @@ fn a_peer_that_stops_answering_holds_up_only_its_own_sync() {
             http_get(&vehicle_url, "/api/status")
         );
         std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    // Any act held can be taken away as a file, found by its id alone.
+    for act in shown["acts"].as_array().unwrap() {
+        let id = act["id"].as_str().unwrap();
+        let answer = http_get(&url, &format!("/api/acts/{id}/file"));
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+        let act = tamga_core::SignedAct::decode(body.as_bytes()).expect("the file is the act");
+        assert_eq!(act.id().to_hex(), id);
     }
+    let unknown = "ab".repeat(32);
+    let answer = http_get(&url, &format!("/api/acts/{unknown}/file"));
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
     stop(vehicle);
     stop(post);
 }
