@@ -38,18 +38,23 @@ mod tests {
     use crate::assessment::{assess, Tolerances};
     use crate::fixtures::{unit, Story, AIRPORT_POST, DEPARTMENT, ESCORT_UNIT, OTHER_POST};
 
-    #[test]
-    fn posts_on_the_route_and_the_escort_are_concerned_others_are_not() {
-        let story = Story::new();
-        let acts = story.clean_delivery();
+    /// The units `acts` of the story's consignment concern, assessed after the story.
+    fn concerned(story: &Story, acts: &[SignedAct]) -> BTreeSet<UnitCode> {
         let a = assess(
             &story.consignment,
-            &acts,
+            acts,
             &story.registry(),
             story.after(),
             &Tolerances::default(),
         );
-        let units = units_concerned(&acts, &a);
+        units_concerned(acts, &a)
+    }
+
+    #[test]
+    fn posts_on_the_route_and_the_escort_are_concerned_others_are_not() {
+        let story = Story::new();
+        let acts = story.clean_delivery();
+        let units = concerned(&story, &acts);
         for inside in [AIRPORT_POST, DEPARTMENT, ESCORT_UNIT] {
             assert!(units.contains(&unit(inside)), "{inside}");
         }
@@ -60,24 +65,10 @@ mod tests {
     fn an_escort_is_concerned_only_once_assigned_or_handed_the_goods() {
         let story = Story::new();
         let acts = vec![story.registration(), story.seal_applied()];
-        let a = assess(
-            &story.consignment,
-            &acts,
-            &story.registry(),
-            story.after(),
-            &Tolerances::default(),
-        );
-        assert!(!units_concerned(&acts, &a).contains(&unit(ESCORT_UNIT)));
+        assert!(!concerned(&story, &acts).contains(&unit(ESCORT_UNIT)));
         let mut acts = acts;
         acts.push(story.escort_assigned());
-        let a = assess(
-            &story.consignment,
-            &acts,
-            &story.registry(),
-            story.after(),
-            &Tolerances::default(),
-        );
-        assert!(units_concerned(&acts, &a).contains(&unit(ESCORT_UNIT)));
+        assert!(concerned(&story, &acts).contains(&unit(ESCORT_UNIT)));
     }
 
     #[test]
@@ -92,13 +83,6 @@ mod tests {
         body.officer = story.outsider.id.clone();
         body.escort_unit = unit(OTHER_POST);
         acts.push(story.sign(ActBody::EscortAssigned(body), &[&story.outsider]));
-        let a = assess(
-            &story.consignment,
-            &acts,
-            &story.registry(),
-            story.after(),
-            &Tolerances::default(),
-        );
-        assert!(!units_concerned(&acts, &a).contains(&unit(OTHER_POST)));
+        assert!(!concerned(&story, &acts).contains(&unit(OTHER_POST)));
     }
 }
