@@ -132,20 +132,28 @@ async fn find(c: &Client, css: &str) -> Element {
     }
 }
 
-/// Clicks, scrolling the element to the middle of the screen first.
-async fn click(c: &Client, el: &Element) {
-    c.execute(
-        "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});",
-        vec![serde_json::to_value(el).unwrap()],
-    )
-    .await
-    .unwrap();
-    el.click().await.unwrap();
-}
-
+/// Clicks the element `css` finds, scrolling it to the middle of the screen first. When the
+/// page re-draws the element between finding and clicking it (the old one is then stale), it is
+/// found again.
 async fn click_css(c: &Client, css: &str) {
-    let el = find(c, css).await;
-    click(c, &el).await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let el = find(c, css).await;
+        let clicked = async {
+            c.execute(
+                "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});",
+                vec![serde_json::to_value(&el).unwrap()],
+            )
+            .await?;
+            el.click().await
+        }
+        .await;
+        match clicked {
+            Ok(()) => return,
+            Err(e) if e.to_string().contains("stale element") && Instant::now() < deadline => {}
+            Err(e) => panic!("clicking {css}: {e}"),
+        }
+    }
 }
 
 async fn type_into(c: &Client, css: &str, text: &str) {
@@ -461,12 +469,11 @@ async fn steps(c: &Client, base: &str, story: &Story, x: &Expected, screenshot: 
         "[data-test=discrepancy][data-kind=seal_damaged]#d-{}",
         x.discrepancy
     );
-    let proof = find(
+    click_css(
         c,
         &format!("{card} a[data-test=proof][data-act=\"{}\"]", x.proof),
     )
     .await;
-    click(c, &proof).await;
     find(c, &format!("#timeline tr#act-{}.target", x.proof)).await;
     let kind = find(c, &format!("#act-{} td b", x.proof))
         .await
