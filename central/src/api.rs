@@ -136,7 +136,7 @@ pub fn open(shared: Arc<Shared>) -> Router {
 
 // ---- loopback only: the dashboard, its API, administration ----
 
-const UI: tamga_sync::http::UiFiles = tamga_sync::http::UiFiles {
+const UI: tamga_node::local::UiFiles = tamga_node::local::UiFiles {
     index_html: include_str!("../ui/index.html"),
     app_js: include_str!("../ui/app.js"),
     i18n_js: include_str!("../ui/i18n.js"),
@@ -150,7 +150,7 @@ async fn local_only(
     request: Request,
     next: Next,
 ) -> Response {
-    if !tamga_sync::http::from_this_machine(&peer, request.headers()) {
+    if !tamga_node::local::from_this_machine(&peer, request.headers()) {
         return ApiError(
             StatusCode::FORBIDDEN,
             "the dashboard and its API answer only on central's machine (open http://127.0.0.1:<port>/ there, or through an SSH tunnel)".into(),
@@ -158,7 +158,7 @@ async fn local_only(
         .into_response();
     }
     if request.method() == axum::http::Method::POST
-        && !tamga_sync::http::declares_json(request.headers())
+        && !tamga_node::local::declares_json(request.headers())
     {
         return bad("send JSON (Content-Type: application/json)").into_response();
     }
@@ -517,7 +517,7 @@ async fn refusals(State(s): State<Arc<Shared>>) -> Json<Value> {
 
 async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     let v = blocking(&s, |s| {
-        let keystore = tamga_edge::keystore::Keystore::open(s.central.dir.join(OFFICERS_DIR))
+        let keystore = tamga_node::keystore::Keystore::open(s.central.dir.join(OFFICERS_DIR))
             .map_err(internal)?;
         let registry = s.central.store.registry();
         let now = Timestamp::now();
@@ -693,7 +693,7 @@ async fn vocabulary() -> Json<Value> {
 
 /// The dashboard, its API and the administration API: loopback only.
 pub fn local(shared: Arc<Shared>) -> Router {
-    tamga_sync::http::ui_routes(UI)
+    tamga_node::local::ui_routes(UI)
         .route("/api/overview", get(overview))
         .route("/api/vocabulary", get(vocabulary))
         .route("/api/consignments", get(consignments))

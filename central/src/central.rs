@@ -365,7 +365,7 @@ fn sync_parent(path: &Path) -> Result<(), CentralError> {
 fn write_new_private(path: &Path, text: &str) -> Result<(), CentralError> {
     #[cfg(unix)]
     use std::os::unix::fs::OpenOptionsExt;
-    let tmp = tamga_edge::files::temporary_beside(path);
+    let tmp = tamga_node::files::temporary_beside(path);
     let _ = std::fs::remove_file(&tmp);
     let result = (|| {
         let mut options = std::fs::OpenOptions::new();
@@ -392,7 +392,7 @@ fn write_new_private(path: &Path, text: &str) -> Result<(), CentralError> {
 /// Writes `bytes` to `path`, replacing any file there whole: a temporary file is written,
 /// flushed and renamed over it.
 pub(crate) fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), CentralError> {
-    let tmp = tamga_edge::files::temporary_beside(path);
+    let tmp = tamga_node::files::temporary_beside(path);
     let result = (|| {
         let mut file = std::fs::File::create(&tmp).map_err(|e| file_error(&tmp, e))?;
         file.write_all(bytes)

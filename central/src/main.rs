@@ -286,7 +286,7 @@ struct OfficerOut {
 }
 
 fn officer(dir: &Path, command: OfficerCommand, json: bool) -> Result<String, String> {
-    use tamga_edge::keystore::Keystore;
+    use tamga_node::keystore::Keystore;
     let mut answer = String::new();
     if !dir.join(tamga_central::config::FILE_NAME).exists() {
         return Err(format!(

@@ -122,7 +122,7 @@ pub struct RefusalEntry {
     pub claimed_key: Option<KeyId>,
     /// The status sent.
     pub status: u16,
-    /// The reason code (see `tamga_sync::http::Refusal`).
+    /// The reason code (see `tamga_node::transport::Refusal`).
     pub reason: &'static str,
     /// What the client was told.
     pub message: String,

@@ -22,8 +22,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tamga_core::Timestamp;
+use tamga_node::transport::{router, Endpoint, Refusal, AUTH_HEADER};
 use tamga_sync::auth::RequestAuth;
-use tamga_sync::http::{router, Endpoint, Refusal, AUTH_HEADER};
 use tokio::sync::watch;
 use tracing::{info, warn};
 
@@ -283,15 +283,15 @@ pub async fn run(central: Central, on_listen: impl FnOnce(SocketAddr)) -> Result
     on_listen(bound);
     let (stop_tx, stop_rx) = watch::channel(false);
     let background = tokio::spawn(reconcile_loop(Arc::clone(&shared), stop_rx.clone()));
-    let compaction = tokio::spawn(tamga_sync::upkeep::compaction_loop(
+    let compaction = tokio::spawn(tamga_node::upkeep::compaction_loop(
         Arc::clone(&shared.central.store),
         std::time::Duration::from_secs(shared.central.config.compact_interval_seconds),
         stop_rx.clone(),
     ));
     let mut server_stop = stop_rx;
-    let served = tamga_sync::http::serve(listener, app(Arc::clone(&shared)), async move {
+    let served = tamga_node::server::serve(listener, app(Arc::clone(&shared)), async move {
         tokio::select! {
-            _ = tamga_sync::http::stop_on_signal(stop_tx) => {}
+            _ = tamga_node::server::stop_on_signal(stop_tx) => {}
             _ = server_stop.changed() => {}
         }
     })

@@ -13,7 +13,7 @@ use tamga_core::act::DiscrepancyResolved;
 use tamga_core::assessment::DiscrepancyId;
 use tamga_core::codes::Text;
 use tamga_core::{ActBody, Assessment, ConsignmentId, KeyId, Registry, Role, SignedAct, Timestamp};
-use tamga_edge::keystore::{Keystore, KeystoreError};
+use tamga_node::keystore::{Keystore, KeystoreError};
 use tamga_store::StoreError;
 
 /// The keystore's directory in central's data directory.

@@ -69,7 +69,7 @@ fn consignment_id(text: &str) -> ApiResult<ConsignmentId> {
 
 // ---- the officer's side: UI and /api ----
 
-const UI: tamga_sync::http::UiFiles = tamga_sync::http::UiFiles {
+const UI: tamga_node::local::UiFiles = tamga_node::local::UiFiles {
     index_html: include_str!("../ui/index.html"),
     app_js: include_str!("../ui/app.js"),
     i18n_js: include_str!("../ui/i18n.js"),
@@ -83,7 +83,7 @@ async fn local_only(
     request: Request,
     next: Next,
 ) -> Response {
-    if !tamga_sync::http::from_this_machine(&peer, request.headers()) {
+    if !tamga_node::local::from_this_machine(&peer, request.headers()) {
         return ApiError(
             StatusCode::FORBIDDEN,
             "the officer's UI and API answer only on this device (open http://127.0.0.1:<port>/ here)"
@@ -93,7 +93,7 @@ async fn local_only(
     }
     if request.method() == axum::http::Method::POST {
         let headers = request.headers();
-        let json = tamga_sync::http::declares_json(headers);
+        let json = tamga_node::local::declares_json(headers);
         let upload = headers.get("x-tamga-upload").is_some();
         if !json && !upload {
             return bad("send JSON (Content-Type: application/json), or an upload with the header X-Tamga-Upload: 1").into_response();
@@ -467,7 +467,7 @@ async fn get_job(
 
 /// The UI and the local API.
 pub fn local(shared: Arc<Shared>) -> Router {
-    tamga_sync::http::ui_routes(UI)
+    tamga_node::local::ui_routes(UI)
         .route("/api/status", get(status))
         .route("/api/officers", get(officers))
         .route("/api/registry", get(registry))

@@ -119,7 +119,7 @@ impl Config {
     pub fn save(&self, dir: &Path) -> Result<(), ConfigError> {
         let path = dir.join(FILE_NAME);
         let text = toml::to_string_pretty(self).expect("the configuration serializes");
-        crate::files::write_atomic(&path, text.as_bytes()).map_err(|source| ConfigError::Io {
+        tamga_node::files::write_atomic(&path, text.as_bytes()).map_err(|source| ConfigError::Io {
             path: path.display().to_string(),
             source,
         })

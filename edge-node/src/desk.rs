@@ -9,7 +9,6 @@
 //! the releasing node by sync, over the LAN at once, or as a QR code or file
 //! ([`Node::record_acts_text`]).
 
-use crate::keystore::{Keystore, KeystoreError};
 use crate::node::{Node, NodeError};
 use crate::offers::{Direction, OfferBox, OfferBoxError, OfferNote, Via};
 use crate::workflow::{self, ConsignmentRow, FormError, NextHandoff};
@@ -21,6 +20,7 @@ use tamga_core::assessment::{Discrepancy, Status};
 use tamga_core::handoff::{Count, CustodyOffer, HandoffError, OFFER_LIFETIME_SECONDS};
 use tamga_core::quantity::Mass;
 use tamga_core::{ActId, Assessment, ConsignmentId, KeyId, SignedAct, Timestamp, Tolerances};
+use tamga_node::keystore::{Keystore, KeystoreError};
 use tamga_store::{DocId, StoreError};
 
 /// Why an operation at the desk failed. Each says what to do; [`DeskError::status`] gives the

@@ -5,7 +5,6 @@
 //!
 //! - [`config`]: the node's configuration file and environment overrides.
 //! - [`node`]: a node's data directory: device key, store, peers, status, bundles.
-//! - [`keystore`]: officer keys encrypted under their PIN.
 //! - [`workflow`]: forms to acts, assessments to what people see (pure).
 //! - [`desk`]: the officers' workflows on a node: sign, record, hand over.
 //! - [`offers`]: handoff offers in flight.
@@ -13,15 +12,12 @@
 //! - [`jobs`]: long operations and their progress.
 //! - [`api`]: the web UI, the local JSON API, the handoff endpoints for peers.
 //! - [`serve`]: the running node: endpoints, peers' contact, the background sync loop.
-//! - [`files`]: atomic small files.
 
 pub mod api;
 pub mod client;
 pub mod config;
 pub mod desk;
-pub mod files;
 pub mod jobs;
-pub mod keystore;
 pub mod node;
 pub mod offers;
 pub mod qr;

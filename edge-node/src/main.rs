@@ -596,7 +596,7 @@ fn run(cli: Cli) -> Result<(), String> {
             if size > limit {
                 return Err(too_large(size));
             }
-            let bytes = tamga_edge::files::read_limited(&file, limit).map_err(|e| {
+            let bytes = tamga_node::files::read_limited(&file, limit).map_err(|e| {
                 if e.kind() == std::io::ErrorKind::InvalidData {
                     too_large(limit + 1)
                 } else {
@@ -1008,7 +1008,7 @@ fn recorded(answer: Value) -> Result<(), String> {
 
 fn officer(dir: &std::path::Path, cmd: OfficerCommand) -> Result<(), String> {
     let keystore =
-        tamga_edge::keystore::Keystore::open(dir.join("officers")).map_err(|e| e.to_string())?;
+        tamga_node::keystore::Keystore::open(dir.join("officers")).map_err(|e| e.to_string())?;
     match cmd {
         OfficerCommand::New { holder } => {
             let pin = read_secret("new PIN (at least 6 characters): ")?;
@@ -1064,7 +1064,7 @@ fn officer(dir: &std::path::Path, cmd: OfficerCommand) -> Result<(), String> {
 }
 
 fn read_offer_or_act_file(path: &std::path::Path) -> Result<String, String> {
-    let bytes = tamga_edge::files::read_limited(path, 64 * 1024 * 1024)
+    let bytes = tamga_node::files::read_limited(path, 64 * 1024 * 1024)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     let is_picture = bytes.starts_with(b"\x89PNG") || bytes.starts_with(&[0xff, 0xd8, 0xff]);
     if is_picture {

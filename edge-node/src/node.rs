@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tamga_core::signing::key_id;
 use tamga_core::{KeyId, SignedAct, Timestamp};
+use tamga_node::transport::HttpPeer;
 use tamga_store::{DocId, Store, StoreError};
-use tamga_sync::http::HttpPeer;
 use tamga_sync::scope::Scope;
 
 /// The device key's file name.

@@ -6,11 +6,11 @@
 //! completed act. Whether an offer is completed is not stored: it is whether the store holds the
 //! act with the offer's id.
 
-use crate::files::{read_limited, write_atomic};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tamga_core::handoff::CustodyOffer;
 use tamga_core::ActId;
+use tamga_node::files::{read_limited, write_atomic};
 
 /// The largest offer file accepted.
 pub const MAX_OFFER_BYTES: u64 = 64 * 1024;

@@ -2,7 +2,6 @@
 //! loop that visits each configured peer in turn, backing off with jitter when a peer cannot be
 //! reached, without ever holding up local work. Stops cleanly on Ctrl-C or SIGTERM.
 
-use crate::files::write_atomic;
 use crate::jobs::Jobs;
 use crate::node::Node;
 use serde::{Deserialize, Serialize};
@@ -11,7 +10,8 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tamga_core::Timestamp;
-use tamga_sync::http::{client, router, sync_with_progress, Endpoint};
+use tamga_node::files::write_atomic;
+use tamga_node::transport::{client, router, sync_with_progress, Endpoint};
 use tamga_sync::scope::Scope;
 use tokio::sync::watch;
 use tracing::{info, warn};
@@ -447,15 +447,15 @@ pub async fn run(node: Node, on_listen: impl FnOnce(std::net::SocketAddr)) -> Re
     on_listen(bound);
     let (stop_tx, stop_rx) = watch::channel(false);
     let background = tokio::spawn(sync_loop(Arc::clone(&shared), stop_rx.clone()));
-    let compaction = tokio::spawn(tamga_sync::upkeep::compaction_loop(
+    let compaction = tokio::spawn(tamga_node::upkeep::compaction_loop(
         Arc::clone(&shared.node.store),
         Duration::from_secs(shared.node.config.compact_interval_seconds),
         stop_rx.clone(),
     ));
     let mut server_stop = stop_rx;
-    tamga_sync::http::serve(listener, app, async move {
+    tamga_node::server::serve(listener, app, async move {
         tokio::select! {
-            _ = tamga_sync::http::stop_on_signal(stop_tx) => {}
+            _ = tamga_node::server::stop_on_signal(stop_tx) => {}
             _ = server_stop.changed() => {}
         }
     })

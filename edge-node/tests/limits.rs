@@ -57,7 +57,7 @@ fn post(
         let answer = reqwest::Client::new()
             .post(format!("http://{address}{path}"))
             .header("content-type", content_type)
-            .header(tamga_sync::http::AUTH_HEADER, credential)
+            .header(tamga_node::transport::AUTH_HEADER, credential)
             .body(body)
             .send()
             .await

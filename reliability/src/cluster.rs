@@ -510,7 +510,7 @@ pub struct Edge {
 /// KDF parameters for officer keys in the suite: the same code path as in production, cheaper
 /// (each recorded act unlocks the key once), so that the suite spends its time on recording and
 /// syncing. The parameters are stored in each key file, as for any key.
-pub const SUITE_KDF: tamga_edge::keystore::KdfParams = tamga_edge::keystore::KdfParams {
+pub const SUITE_KDF: tamga_node::keystore::KdfParams = tamga_node::keystore::KdfParams {
     memory_kib: 64,
     iterations: 1,
     parallelism: 1,
@@ -558,7 +558,7 @@ impl Edge {
             .expect("device key printed")
             .to_owned();
         let pin = format!("{:06}", 100_000 + numbers_from % 900_000);
-        tamga_edge::keystore::Keystore::with_params(dir.join("officers"), SUITE_KDF)
+        tamga_node::keystore::Keystore::with_params(dir.join("officers"), SUITE_KDF)
             .expect("keystore opens")
             .add(&officer.key, officer.name, &pin)
             .expect("officer key stored");

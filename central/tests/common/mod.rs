@@ -651,7 +651,7 @@ pub fn raw_sync(
 
 /// `POST /sync` with a given credential header and body.
 pub fn post_sync(http: &Http, credential: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
-    use tamga_sync::http::{AUTH_HEADER, SYNC_PATH};
+    use tamga_node::transport::{AUTH_HEADER, SYNC_PATH};
     http.runtime.block_on(async {
         let answer = http
             .client

@@ -20,7 +20,7 @@ use tamga_sync::session::{respond, Initiator, Step};
 /// measured on a real credential.
 fn header_bytes() -> usize {
     use tamga_sync::auth::{RequestAuth, ResponseAuth};
-    use tamga_sync::http::{AUTH_HEADER, RESPONSE_AUTH_HEADER};
+    use tamga_sync::responder::{AUTH_HEADER, RESPONSE_AUTH_HEADER};
     let device = fixtures::key("bench header");
     let request = RequestAuth::sign(&device, &key_id(&device), Story::new().t(0), [0; 16], b"");
     let response = ResponseAuth::sign(&device, &request, b"");

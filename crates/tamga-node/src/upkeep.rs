@@ -4,7 +4,7 @@
 //! log without bound nor slows its loading. Compaction is crash-safe document by document (the
 //! store's guarantee), so stopping or killing the node in the middle loses nothing.
 //!
-//! This is shell code (a tokio task around a blocking call), next to the HTTP shell.
+//! A tokio task around a blocking call: shell code, beside the server it runs with.
 
 use std::sync::Arc;
 use std::time::Duration;

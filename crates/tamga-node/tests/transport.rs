@@ -7,10 +7,12 @@ use std::time::Duration;
 use tamga_core::fixtures::{self, key, Story};
 use tamga_core::signing::key_id;
 use tamga_core::{SignedAct, Timestamp};
+use tamga_node::transport::{
+    client, router, sync_with, Endpoint, HttpPeer, HttpSyncError, AUTH_HEADER,
+};
 use tamga_store::{DocId, Store};
 use tamga_sync::auth::RequestAuth;
 use tamga_sync::frame;
-use tamga_sync::http::{client, router, sync_with, Endpoint, HttpPeer, HttpSyncError, AUTH_HEADER};
 use tamga_sync::scope::Scope;
 use tamga_sync::session::Request;
 

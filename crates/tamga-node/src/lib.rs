@@ -1,0 +1,20 @@
+//! tamga-node: what both binaries, `tamga-edge` and `tamga-central`, stand on. The shell
+//! around the functional core (`tamga-core`) and the sans-IO sync engine (`tamga-sync`): the
+//! only crate under the binaries that opens sockets, serves HTTP, or runs background tasks.
+//!
+//! - [`server`]: the HTTP server with its limits (connections, header and request deadlines)
+//!   and the graceful stop on a signal.
+//! - [`transport`]: the sync endpoint (`POST /sync`) and the client that runs a session with a
+//!   peer.
+//! - [`local`]: the local UI and API's guard (this machine only), the JSON-body check, and the
+//!   embedded UI files' routes.
+//! - [`keystore`]: officers' signing keys encrypted under their PIN.
+//! - [`files`]: small files written atomically and durably, read with a bound.
+//! - [`upkeep`]: background compaction of a serving node's store.
+
+pub mod files;
+pub mod keystore;
+pub mod local;
+pub mod server;
+pub mod transport;
+pub mod upkeep;

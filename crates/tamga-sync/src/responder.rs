@@ -1,0 +1,197 @@
+//! The serving side of one sync request, whatever carries it: the credential is checked, the
+//! frame decoded, the request answered within the peer's scope, and the answer signed. A
+//! transport (the HTTP endpoint of the shell, a test's loop) hands over the credential text,
+//! the body and the time, and gets back the answer's bytes and signature or a [`Refusal`]
+//! saying why, in a stable code and in words for the client.
+//!
+//! No I/O and no clock: the time is an argument, and the store calls are the only blocking
+//! work (a transport runs [`Responder::answer`] off its async workers).
+
+use crate::auth::{AuthError, Authenticator, RequestAuth, ResponseAuth};
+use crate::frame::{self, FrameError};
+use crate::scope::Scope;
+use crate::session::{respond, Request, SyncError};
+use ed25519_dalek::SigningKey;
+use std::sync::{Arc, Mutex};
+use tamga_core::signing::key_id;
+use tamga_core::{KeyId, Timestamp, UnitCode};
+use tamga_store::{Store, StoreError};
+
+/// The header (or field) name under which a transport carries the request credential.
+pub const AUTH_HEADER: &str = "tamga-auth";
+/// The header (or field) name under which a transport carries the response signature.
+pub const RESPONSE_AUTH_HEADER: &str = "tamga-response-auth";
+/// The path of the sync endpoint on a node's HTTP server.
+pub const SYNC_PATH: &str = "/sync";
+
+/// What kind of refusal, for a transport to map to its own codes (HTTP: 401, 503, 413, 400,
+/// 500).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefusalKind {
+    /// The credential is missing or refused: unenrolled or revoked device, replay, clock skew,
+    /// bad signature, another node addressed.
+    Credential,
+    /// The node cannot keep up (the replay guard is full).
+    Overloaded,
+    /// The frame is over its size limit.
+    TooLarge,
+    /// The frame or the request breaks the protocol.
+    Malformed,
+    /// This node's store failed.
+    Failed,
+}
+
+/// Why a request was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// What kind.
+    pub kind: RefusalKind,
+    /// A stable code for the reason: `no_credential`, `malformed_credential`, `not_enrolled`,
+    /// `not_a_device`, `wrong_peer`, `clock_skew`, `replayed`, `overloaded`, `bad_signature`,
+    /// `too_large`, `unreadable_body`, `bad_frame`, `protocol`, `store_failed`.
+    pub reason: &'static str,
+    /// What went wrong, as sent to the client.
+    pub message: String,
+    /// The device key the credential claimed, if it could be read (not proof of who sent it).
+    pub claimed: Option<KeyId>,
+}
+
+impl Refusal {
+    /// A refusal of the given kind and reason.
+    pub fn new(
+        kind: RefusalKind,
+        reason: &'static str,
+        message: String,
+        claimed: Option<KeyId>,
+    ) -> Self {
+        Refusal {
+            kind,
+            reason,
+            message,
+            claimed,
+        }
+    }
+}
+
+/// An accepted request's answer.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    /// The response frame.
+    pub body: Vec<u8>,
+    /// The response signature, as its header text.
+    pub signature: String,
+}
+
+/// The stable reason code of a refused credential.
+pub fn auth_reason(e: &AuthError) -> &'static str {
+    match e {
+        AuthError::Malformed(_) => "malformed_credential",
+        AuthError::NotEnrolled { .. } => "not_enrolled",
+        AuthError::NotADevice { .. } => "not_a_device",
+        AuthError::WrongPeer { .. } => "wrong_peer",
+        AuthError::ClockSkew { .. } => "clock_skew",
+        AuthError::Replayed { .. } => "replayed",
+        AuthError::Overloaded { .. } => "overloaded",
+        AuthError::BadSignature { .. } => "bad_signature",
+    }
+}
+
+/// A node's answering side: its store, its device key, central's units, and the authenticator
+/// with its replay guard.
+pub struct Responder {
+    /// The node's store.
+    pub store: Arc<Store>,
+    /// The node's device key.
+    pub device: SigningKey,
+    /// The units whose devices receive everything (central's).
+    pub central_units: Vec<UnitCode>,
+    /// Checks credentials and remembers nonces.
+    pub authenticator: Mutex<Authenticator>,
+}
+
+impl Responder {
+    /// The responder of the node with `device` key over `store`.
+    pub fn new(
+        store: Arc<Store>,
+        device: SigningKey,
+        central_units: Vec<UnitCode>,
+        skew_seconds: i64,
+    ) -> Self {
+        let me = key_id(&device);
+        Responder {
+            store,
+            device,
+            central_units,
+            authenticator: Mutex::new(Authenticator::new(me, skew_seconds)),
+        }
+    }
+
+    /// Reads a credential's text: `None` (absent) and unreadable text are refusals.
+    pub fn credential(text: Option<&str>) -> Result<RequestAuth, Refusal> {
+        let Some(text) = text else {
+            return Err(Refusal::new(
+                RefusalKind::Credential,
+                "no_credential",
+                format!(
+                    "missing {AUTH_HEADER} header: sync requests must be signed by an enrolled device"
+                ),
+                None,
+            ));
+        };
+        RequestAuth::from_header(text).map_err(|e| {
+            Refusal::new(
+                RefusalKind::Credential,
+                auth_reason(&e),
+                e.to_string(),
+                None,
+            )
+        })
+    }
+
+    /// Answers the request `body` carrying credential `auth`, received at `now`. A refusal
+    /// changes nothing.
+    pub fn answer(
+        &self,
+        auth: &RequestAuth,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<Answer, Refusal> {
+        let refused = |kind, reason, message: String| {
+            Refusal::new(kind, reason, message, Some(auth.node.clone()))
+        };
+        let registry = self.store.registry();
+        let peer = self
+            .authenticator
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .accept(&registry, auth, body, now)
+            .map_err(|e| {
+                let kind = match e {
+                    AuthError::Overloaded { .. } => RefusalKind::Overloaded,
+                    _ => RefusalKind::Credential,
+                };
+                refused(kind, auth_reason(&e), e.to_string())
+            })?;
+        let request: Request = frame::decode(body).map_err(|e| match e {
+            FrameError::TooLarge { .. } => {
+                refused(RefusalKind::TooLarge, "too_large", e.to_string())
+            }
+            _ => refused(RefusalKind::Malformed, "bad_frame", e.to_string()),
+        })?;
+        let scope = Scope::of(&peer.enrollment.unit, &self.central_units);
+        let response = respond(&self.store, &peer.key, &scope, request).map_err(|e| match e {
+            SyncError::Protocol(_) => refused(RefusalKind::Malformed, "protocol", e.to_string()),
+            SyncError::Store(StoreError::BadInput { .. }) => {
+                refused(RefusalKind::Malformed, "protocol", e.to_string())
+            }
+            SyncError::Store(_) => refused(RefusalKind::Failed, "store_failed", e.to_string()),
+        })?;
+        let bytes = frame::encode(&response)
+            .map_err(|e| refused(RefusalKind::Failed, "store_failed", e.to_string()))?;
+        let signature = ResponseAuth::sign(&self.device, auth, &bytes).to_header();
+        Ok(Answer {
+            body: bytes,
+            signature,
+        })
+    }
+}
