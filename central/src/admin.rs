@@ -5,7 +5,6 @@
 
 use crate::authority::{parse_key, Enrolling, Revoking};
 use crate::central::{Central, CentralError};
-use crate::serve::{ServeInfo, SERVE_FILE};
 use crate::{EnrollmentRequest, RevocationRequest};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -15,6 +14,20 @@ use tamga_store::StoreError;
 
 /// The header carrying the administration token.
 pub const TOKEN_HEADER: &str = "x-tamga-admin-token";
+
+/// The file a running server writes for the CLI.
+pub const SERVE_FILE: &str = "serve.json";
+
+/// What the running server tells the CLI.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ServeInfo {
+    /// The local API's base URL on loopback.
+    pub url: String,
+    /// The token for `/api/admin/*`.
+    pub token: String,
+    /// The server's process id.
+    pub pid: u32,
+}
 
 /// An enrollment request on the wire.
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -29,10 +29,10 @@
 //! [`MAX_CONSIGNMENTS`] bounds it all the same, and a request over it is refused with a clear
 //! error instead of exhausting the server.
 
-use crate::api::{bad, blocking, filter, internal, ApiError, ApiResult};
 use crate::reconcile::{Filter, Record};
+use crate::reply::{bad, blocking, filter, internal, ApiError, ApiResult};
 use crate::reports::{self, ConsignmentRecord, ReportError, Skipped};
-use crate::serve::Shared;
+use crate::shared::Shared;
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};

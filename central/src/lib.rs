@@ -39,8 +39,10 @@ pub mod exports;
 pub mod metrics;
 pub mod nodes;
 pub mod reconcile;
+pub mod reply;
 pub mod reports;
 pub mod serve;
+pub mod shared;
 pub mod staff;
 
 pub use authority::{Authority, AuthorityError, EnrollmentRequest, RevocationRequest};

@@ -8,14 +8,14 @@
 //! its local API and a fresh token for the administration endpoints (readable by central's user
 //! only). The file is removed at shutdown.
 
+use crate::admin::{ServeInfo, SERVE_FILE};
 use crate::central::Central;
-use crate::metrics::{Counters, Snapshot};
-use crate::nodes::{Contacts, RefusalEntry, Refusals};
+use crate::nodes::RefusalEntry;
 use crate::reconcile::Reconciler;
+use crate::shared::Shared;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -27,83 +27,8 @@ use tamga_sync::auth::RequestAuth;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-/// The file a running server writes for the CLI.
-pub const SERVE_FILE: &str = "serve.json";
-
 /// How often the change feed is followed.
 pub const FOLLOW_EVERY: Duration = Duration::from_secs(1);
-
-/// What the running server tells the CLI.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ServeInfo {
-    /// The local API's base URL on loopback.
-    pub url: String,
-    /// The token for `/api/admin/*`.
-    pub token: String,
-    /// The server's process id.
-    pub pid: u32,
-}
-
-/// The running server's state shared by the handlers and the background loops.
-pub struct Shared {
-    /// Central, opened.
-    pub central: Central,
-    /// The index of assessments.
-    pub reconciler: Reconciler,
-    /// The nodes' last contact.
-    pub contacts: Contacts,
-    /// Counters for `/metrics`.
-    pub counters: Counters,
-    /// The last refused sync requests, and counts by reason.
-    pub refusals: Refusals,
-    /// The token for the administration endpoints.
-    pub admin_token: String,
-}
-
-impl Shared {
-    /// The shared state of `central`.
-    pub fn new(central: Central) -> Result<Shared, String> {
-        let reconciler = Reconciler::new(Arc::clone(&central.store));
-        let contacts = Contacts::open(&central.dir);
-        let mut token = [0u8; 32];
-        getrandom::fill(&mut token).map_err(|e| format!("no randomness: {e}"))?;
-        Ok(Shared {
-            central,
-            reconciler,
-            contacts,
-            counters: Counters::default(),
-            refusals: Refusals::default(),
-            admin_token: hex::encode(token),
-        })
-    }
-
-    /// Seconds after which a node that has not synced counts as silent.
-    pub fn silent_after(&self) -> i64 {
-        self.central.config.silent_after_seconds as i64
-    }
-
-    /// What `/metrics` reports now.
-    pub fn snapshot(&self, now: Timestamp) -> Result<Snapshot, tamga_store::StoreError> {
-        let (totals, progress) = self.reconciler.read(|i, p| (i.totals(), p.clone()));
-        let rows = crate::nodes::rows(
-            &self.central.store.registry(),
-            &self.contacts.snapshot(),
-            &self.central.device_id(),
-            now,
-            self.silent_after(),
-        );
-        let count = |s: &str| rows.iter().filter(|r| r.state == s).count();
-        Ok(Snapshot {
-            totals,
-            progress,
-            store_position: self.central.store.last_seq()?,
-            documents: self.central.store.doc_count(),
-            nodes: (count("ok"), count("silent"), count("never")),
-            refusals: self.refusals.counts(),
-            now,
-        })
-    }
-}
 
 /// Counts sync requests and notes, for each accepted one, the node's device key (from the
 /// credential the endpoint has just verified); each refused one goes to the refusal log with the
@@ -227,22 +152,10 @@ async fn reconcile_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
 }
 
 fn write_serve_file(dir: &Path, info: &ServeInfo) -> Result<PathBuf, String> {
-    use std::io::Write as _;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
     let path = dir.join(SERVE_FILE);
-    let tmp = dir.join(format!(".{SERVE_FILE}.{}.tmp", std::process::id()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut file = options
-        .open(&tmp)
-        .map_err(|e| format!("{}: {e}", tmp.display()))?;
-    file.write_all(&serde_json::to_vec_pretty(info).expect("serializes"))
-        .and_then(|()| file.sync_all())
-        .map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = serde_json::to_vec_pretty(info).expect("serializes");
+    tamga_node::files::write_atomic_private(&path, &bytes)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(path)
 }
 

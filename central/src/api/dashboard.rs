@@ -1,179 +1,26 @@
-//! Central's HTTP surface besides sync: `/health` and `/metrics` (for monitoring, on any
-//! address), and — on loopback only — the dashboard for reconciliation staff (`ui/`, embedded),
-//! its JSON API under `/api`, and the administration API the CLI uses while the server holds
-//! the store (`/api/admin/*`, with the token from `serve.json`).
-//!
-//! Handlers are thin: reads come from the reconciliation index or the store, off the async
-//! workers; errors are `{"error": ...}` with a status that says whose fault it is.
+//! The dashboard's JSON API: the overview, consignments and discrepancies by filter, one
+//! consignment with its chain and proofs, resolutions, nodes, refusals, officers, the registry
+//! and the vocabulary the UI translates.
 
-use crate::admin::{EnrollBody, RevokeBody, TOKEN_HEADER};
 use crate::central::registry_entries;
-use crate::reconcile::Filter;
-use crate::serve::Shared;
+use crate::reply::{
+    bad, blocking, consignment_id, filter, internal, read_body, ApiError, ApiResult,
+};
+use crate::shared::Shared;
 use crate::staff::{ResolveError, ResolveForm, OFFICERS_DIR};
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
-use axum::http::{header, StatusCode};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tamga_core::assessment::Status;
-use tamga_core::{ActBody, ActId, ConsignmentId, KeyId, Registry, SignedAct, Timestamp};
+use tamga_core::{ActBody, ActId, KeyId, Registry, SignedAct, Timestamp};
 use tamga_store::DocId;
 
-/// The largest JSON body accepted by the dashboard's and the administration API.
-pub const MAX_JSON_BYTES: usize = 64 * 1024;
-
-/// An error answer: `{"error": "..."}` with its status.
-pub struct ApiError(pub(crate) StatusCode, pub(crate) String);
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.0, Json(json!({ "error": self.1 }))).into_response()
-    }
-}
-
-pub(crate) fn bad(message: impl Into<String>) -> ApiError {
-    ApiError(StatusCode::BAD_REQUEST, message.into())
-}
-
-pub(crate) fn internal(message: impl ToString) -> ApiError {
-    ApiError(StatusCode::INTERNAL_SERVER_ERROR, message.to_string())
-}
-
-pub(crate) type ApiResult<T> = Result<T, ApiError>;
-
-/// A request body as read, or a JSON refusal: 413 when it is over [`MAX_JSON_BYTES`].
-fn read_body(
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
-) -> ApiResult<axum::body::Bytes> {
-    body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError(
-                e.status(),
-                format!(
-                    "the request is over the {MAX_JSON_BYTES}-byte limit of this API: send less"
-                ),
-            )
-        } else {
-            ApiError(
-                e.status(),
-                format!(
-                    "the request body could not be read ({}): send it again",
-                    e.body_text()
-                ),
-            )
-        }
-    })
-}
-
-/// Runs store work off the async workers.
-pub(crate) async fn blocking<T: Send + 'static>(
-    shared: &Arc<Shared>,
-    work: impl FnOnce(&Shared) -> ApiResult<T> + Send + 'static,
-) -> ApiResult<T> {
-    let shared = Arc::clone(shared);
-    tokio::task::spawn_blocking(move || work(&shared))
-        .await
-        .map_err(internal)?
-}
-
-// ---- open to the network: health and metrics ----
-
-async fn health(State(s): State<Arc<Shared>>) -> Response {
-    let answer = blocking(&s, |s| {
-        let position = s.central.store.last_seq().map_err(internal)?;
-        let (consignments, progress) = s.reconciler.read(|i, p| (i.len(), p.clone()));
-        Ok(json!({
-            "status": "ok",
-            "unit": s.central.config.unit,
-            "feed_position": position,
-            "reconciled_position": progress.position,
-            "consignments": consignments,
-            "last_full_reassessment": progress.last_full,
-        }))
-    })
-    .await;
-    match answer {
-        Ok(v) => Json(v).into_response(),
-        Err(ApiError(_, message)) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "unavailable", "error": message })),
-        )
-            .into_response(),
-    }
-}
-
-async fn metrics(State(s): State<Arc<Shared>>) -> ApiResult<Response> {
-    let text = blocking(&s, |s| {
-        let snapshot = s.snapshot(Timestamp::now()).map_err(internal)?;
-        Ok(crate::metrics::render(&s.counters, &snapshot))
-    })
-    .await?;
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        text,
-    )
-        .into_response())
-}
-
-/// `/health` and `/metrics`.
-pub fn open(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route("/health", get(health))
-        .route("/metrics", get(metrics))
-        .with_state(shared)
-}
-
-// ---- loopback only: the dashboard, its API, administration ----
-
-const UI: tamga_node::local::UiFiles = tamga_node::local::UiFiles {
-    index_html: include_str!("../ui/index.html"),
-    app_js: include_str!("../ui/app.js"),
-    i18n_js: include_str!("../ui/i18n.js"),
-    style_css: include_str!("../ui/style.css"),
-};
-
-/// The dashboard and `/api` answer only on central's machine, to a `Host` that names it (no
-/// DNS rebinding), and a POST must be JSON (no cross-site form posts).
-async fn local_only(
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    request: Request,
-    next: Next,
-) -> Response {
-    if !tamga_node::local::from_this_machine(&peer, request.headers()) {
-        return ApiError(
-            StatusCode::FORBIDDEN,
-            "the dashboard and its API answer only on central's machine (open http://127.0.0.1:<port>/ there, or through an SSH tunnel)".into(),
-        )
-        .into_response();
-    }
-    if request.method() == axum::http::Method::POST
-        && !tamga_node::local::declares_json(request.headers())
-    {
-        return bad("send JSON (Content-Type: application/json)").into_response();
-    }
-    next.run(request).await
-}
-
-pub(crate) fn consignment_id(text: &str) -> ApiResult<ConsignmentId> {
-    ConsignmentId::new(text).map_err(|e| bad(format!("consignment: {e}")))
-}
-
-pub(crate) fn filter(params: &BTreeMap<String, String>) -> ApiResult<Filter> {
-    Filter::from_query(params).map_err(|e| bad(format!("filter {e}")))
-}
-
-async fn overview(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
+pub(super) async fn overview(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     let v = blocking(&s, |s| {
         let now = Timestamp::now();
         let snapshot = s.snapshot(now).map_err(internal)?;
@@ -193,7 +40,7 @@ async fn overview(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     Ok(Json(v))
 }
 
-async fn consignments(
+pub(super) async fn consignments(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
@@ -213,7 +60,7 @@ async fn consignments(
     Ok(Json(json!(rows)))
 }
 
-async fn discrepancies(
+pub(super) async fn discrepancies(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
@@ -345,7 +192,7 @@ fn chain(
     (links, beside)
 }
 
-async fn consignment(
+pub(super) async fn consignment(
     State(s): State<Arc<Shared>>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
@@ -418,7 +265,7 @@ async fn consignment(
     Ok(Json(v))
 }
 
-async fn resolve(
+pub(super) async fn resolve(
     State(s): State<Arc<Shared>>,
     Path(discrepancy): Path<String>,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
@@ -471,7 +318,7 @@ fn resolve_error(e: ResolveError) -> ApiError {
     ApiError(status, e.to_string())
 }
 
-async fn nodes(
+pub(super) async fn nodes(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
@@ -505,7 +352,7 @@ async fn nodes(
     Ok(Json(v))
 }
 
-async fn refusals(State(s): State<Arc<Shared>>) -> Json<Value> {
+pub(super) async fn refusals(State(s): State<Arc<Shared>>) -> Json<Value> {
     let now = Timestamp::now();
     Json(json!({
         "now": now,
@@ -515,7 +362,7 @@ async fn refusals(State(s): State<Arc<Shared>>) -> Json<Value> {
     }))
 }
 
-async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
+pub(super) async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     let v = blocking(&s, |s| {
         let keystore = tamga_node::keystore::Keystore::open(s.central.dir.join(OFFICERS_DIR))
             .map_err(internal)?;
@@ -539,112 +386,12 @@ async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     Ok(Json(v))
 }
 
-async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
+pub(super) async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     let now = Timestamp::now();
     Ok(Json(json!(registry_entries(
         &s.central.store.registry(),
         now
     ))))
-}
-
-fn admin_allowed(s: &Shared, headers: &axum::http::HeaderMap) -> ApiResult<()> {
-    let given = headers
-        .get(TOKEN_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    // Compare without an early exit on the first differing byte.
-    let expected = s.admin_token.as_bytes();
-    let same = given.len() == expected.len()
-        && given
-            .bytes()
-            .zip(expected)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if same {
-        Ok(())
-    } else {
-        Err(ApiError(
-            StatusCode::FORBIDDEN,
-            format!("administration needs the token in {TOKEN_HEADER} (the CLI reads it from serve.json in the data directory)"),
-        ))
-    }
-}
-
-/// An administration request: the token checked, the body read as `B`, then `work` off the
-/// async workers.
-async fn admin_request<B, T>(
-    s: &Arc<Shared>,
-    headers: &axum::http::HeaderMap,
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
-    what: &'static str,
-    work: impl FnOnce(&Shared, B) -> ApiResult<T> + Send + 'static,
-) -> ApiResult<Json<Value>>
-where
-    B: serde::de::DeserializeOwned + Send + 'static,
-    T: serde::Serialize + Send + 'static,
-{
-    admin_allowed(s, headers)?;
-    let body = read_body(body)?;
-    let request: B = serde_json::from_slice(&body).map_err(|e| bad(format!("{what}: {e}")))?;
-    let out = blocking(s, move |s| work(s, request)).await?;
-    Ok(Json(json!(out)))
-}
-
-async fn admin_enroll(
-    State(s): State<Arc<Shared>>,
-    headers: axum::http::HeaderMap,
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
-) -> ApiResult<Json<Value>> {
-    admin_request(
-        &s,
-        &headers,
-        body,
-        "enrollment request",
-        |s, r: EnrollBody| {
-            crate::admin::enroll(&s.central, &r.into(), Timestamp::now()).map_err(central_error)
-        },
-    )
-    .await
-}
-
-async fn admin_revoke(
-    State(s): State<Arc<Shared>>,
-    headers: axum::http::HeaderMap,
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
-) -> ApiResult<Json<Value>> {
-    admin_request(
-        &s,
-        &headers,
-        body,
-        "revocation request",
-        |s, r: RevokeBody| {
-            crate::admin::revoke(&s.central, &r.into(), Timestamp::now()).map_err(central_error)
-        },
-    )
-    .await
-}
-
-async fn admin_enrollment(
-    State(s): State<Arc<Shared>>,
-    headers: axum::http::HeaderMap,
-) -> ApiResult<Json<Value>> {
-    admin_allowed(&s, &headers)?;
-    let out = blocking(&s, |s| {
-        crate::admin::enrollment_text(&s.central).map_err(central_error)
-    })
-    .await?;
-    Ok(Json(json!(out)))
-}
-
-fn central_error(e: crate::CentralError) -> ApiError {
-    use crate::CentralError as E;
-    let status = match &e {
-        E::Authority(crate::AuthorityError::KeyFile { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
-        E::Authority(crate::AuthorityError::NoRandomness(_)) => StatusCode::INTERNAL_SERVER_ERROR,
-        E::Authority(_) => StatusCode::BAD_REQUEST,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    ApiError(status, e.to_string())
 }
 
 /// Statuses as the dashboard lists them.
@@ -658,7 +405,7 @@ fn statuses() -> Value {
     ])
 }
 
-async fn vocabulary() -> Json<Value> {
+pub(super) async fn vocabulary() -> Json<Value> {
     use tamga_core::DiscrepancyKind as K;
     let kinds = [
         K::BadSignature,
@@ -689,32 +436,4 @@ async fn vocabulary() -> Json<Value> {
         "kinds": kinds,
         "severities": [tamga_core::Severity::Critical, tamga_core::Severity::Major, tamga_core::Severity::Minor],
     }))
-}
-
-/// The dashboard, its API and the administration API: loopback only.
-pub fn local(shared: Arc<Shared>) -> Router {
-    tamga_node::local::ui_routes(UI)
-        .route("/api/overview", get(overview))
-        .route("/api/vocabulary", get(vocabulary))
-        .route("/api/consignments", get(consignments))
-        .route("/api/consignments/{id}", get(consignment))
-        .route("/api/discrepancies", get(discrepancies))
-        .route("/api/discrepancies/{id}/resolve", post(resolve))
-        .route("/api/nodes", get(nodes))
-        .route("/api/refusals", get(refusals))
-        .route("/api/officers", get(officers))
-        .route("/api/registry", get(registry))
-        .route("/api/reports/kp", get(crate::exports::kp))
-        .route(
-            "/api/reports/reconciliation",
-            get(crate::exports::reconciliation),
-        )
-        .route("/api/export/epcis", get(crate::exports::epcis))
-        .route("/api/export/csv", get(crate::exports::consignments_csv))
-        .route("/api/admin/enroll", post(admin_enroll))
-        .route("/api/admin/revoke", post(admin_revoke))
-        .route("/api/admin/enrollment", post(admin_enrollment))
-        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
-        .layer(middleware::from_fn(local_only))
-        .with_state(shared)
 }

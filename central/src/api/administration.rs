@@ -1,0 +1,112 @@
+//! The administration API the CLI uses while the server holds the store (`/api/admin/*`, with
+//! the token from `serve.json`): enroll, revoke, the enrollment file.
+
+use crate::admin::{EnrollBody, RevokeBody, TOKEN_HEADER};
+use crate::reply::{bad, blocking, read_body, ApiError, ApiResult};
+use crate::shared::Shared;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use tamga_core::Timestamp;
+
+fn admin_allowed(s: &Shared, headers: &axum::http::HeaderMap) -> ApiResult<()> {
+    let given = headers
+        .get(TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    // Compare without an early exit on the first differing byte.
+    let expected = s.admin_token.as_bytes();
+    let same = given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(ApiError(
+            StatusCode::FORBIDDEN,
+            format!("administration needs the token in {TOKEN_HEADER} (the CLI reads it from serve.json in the data directory)"),
+        ))
+    }
+}
+
+/// An administration request: the token checked, the body read as `B`, then `work` off the
+/// async workers.
+async fn admin_request<B, T>(
+    s: &Arc<Shared>,
+    headers: &axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+    what: &'static str,
+    work: impl FnOnce(&Shared, B) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<Json<Value>>
+where
+    B: serde::de::DeserializeOwned + Send + 'static,
+    T: serde::Serialize + Send + 'static,
+{
+    admin_allowed(s, headers)?;
+    let body = read_body(body)?;
+    let request: B = serde_json::from_slice(&body).map_err(|e| bad(format!("{what}: {e}")))?;
+    let out = blocking(s, move |s| work(s, request)).await?;
+    Ok(Json(json!(out)))
+}
+
+pub(super) async fn admin_enroll(
+    State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    admin_request(
+        &s,
+        &headers,
+        body,
+        "enrollment request",
+        |s, r: EnrollBody| {
+            crate::admin::enroll(&s.central, &r.into(), Timestamp::now()).map_err(central_error)
+        },
+    )
+    .await
+}
+
+pub(super) async fn admin_revoke(
+    State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    admin_request(
+        &s,
+        &headers,
+        body,
+        "revocation request",
+        |s, r: RevokeBody| {
+            crate::admin::revoke(&s.central, &r.into(), Timestamp::now()).map_err(central_error)
+        },
+    )
+    .await
+}
+
+pub(super) async fn admin_enrollment(
+    State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<Json<Value>> {
+    admin_allowed(&s, &headers)?;
+    let out = blocking(&s, |s| {
+        crate::admin::enrollment_text(&s.central).map_err(central_error)
+    })
+    .await?;
+    Ok(Json(json!(out)))
+}
+
+fn central_error(e: crate::CentralError) -> ApiError {
+    use crate::CentralError as E;
+    let status = match &e {
+        E::Authority(crate::AuthorityError::KeyFile { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
+        E::Authority(crate::AuthorityError::NoRandomness(_)) => StatusCode::INTERNAL_SERVER_ERROR,
+        E::Authority(_) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    ApiError(status, e.to_string())
+}

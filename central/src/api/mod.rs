@@ -1,0 +1,138 @@
+//! Central's HTTP surface besides sync: `/health` and `/metrics` (for monitoring, on any
+//! address), and — on loopback only — the dashboard for reconciliation staff (`ui/`, embedded),
+//! its JSON API under `/api`, and the administration API the CLI uses while the server holds
+//! the store (`/api/admin/*`, with the token from `serve.json`).
+//!
+//! Handlers are thin: reads come from the reconciliation index or the store, off the async
+//! workers; errors are `{"error": ...}` with a status that says whose fault it is.
+
+use crate::reply::{bad, blocking, internal, ApiError, ApiResult, MAX_JSON_BYTES};
+use crate::shared::Shared;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::json;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tamga_core::Timestamp;
+
+mod administration;
+mod dashboard;
+
+use administration::{admin_enroll, admin_enrollment, admin_revoke};
+use dashboard::{
+    consignment, consignments, discrepancies, nodes, officers, overview, refusals, registry,
+    resolve, vocabulary,
+};
+
+// ---- open to the network: health and metrics ----
+
+async fn health(State(s): State<Arc<Shared>>) -> Response {
+    let answer = blocking(&s, |s| {
+        let position = s.central.store.last_seq().map_err(internal)?;
+        let (consignments, progress) = s.reconciler.read(|i, p| (i.len(), p.clone()));
+        Ok(json!({
+            "status": "ok",
+            "unit": s.central.config.unit,
+            "feed_position": position,
+            "reconciled_position": progress.position,
+            "consignments": consignments,
+            "last_full_reassessment": progress.last_full,
+        }))
+    })
+    .await;
+    match answer {
+        Ok(v) => Json(v).into_response(),
+        Err(ApiError(_, message)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "error": message })),
+        )
+            .into_response(),
+    }
+}
+
+async fn metrics(State(s): State<Arc<Shared>>) -> ApiResult<Response> {
+    let text = blocking(&s, |s| {
+        let snapshot = s.snapshot(Timestamp::now()).map_err(internal)?;
+        Ok(crate::metrics::render(&s.counters, &snapshot))
+    })
+    .await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response())
+}
+
+/// `/health` and `/metrics`.
+pub fn open(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .route("/metrics", get(metrics))
+        .with_state(shared)
+}
+
+// ---- loopback only: the dashboard, its API, administration ----
+
+const UI: tamga_node::local::UiFiles = tamga_node::local::UiFiles {
+    index_html: include_str!("../../ui/index.html"),
+    app_js: include_str!("../../ui/app.js"),
+    i18n_js: include_str!("../../ui/i18n.js"),
+    style_css: include_str!("../../ui/style.css"),
+};
+
+/// The dashboard and `/api` answer only on central's machine, to a `Host` that names it (no
+/// DNS rebinding), and a POST must be JSON (no cross-site form posts).
+async fn local_only(
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !tamga_node::local::from_this_machine(&peer, request.headers()) {
+        return ApiError(
+            StatusCode::FORBIDDEN,
+            "the dashboard and its API answer only on central's machine (open http://127.0.0.1:<port>/ there, or through an SSH tunnel)".into(),
+        )
+        .into_response();
+    }
+    if request.method() == axum::http::Method::POST
+        && !tamga_node::local::declares_json(request.headers())
+    {
+        return bad("send JSON (Content-Type: application/json)").into_response();
+    }
+    next.run(request).await
+}
+
+/// The dashboard, its API and the administration API: loopback only.
+pub fn local(shared: Arc<Shared>) -> Router {
+    tamga_node::local::ui_routes(UI)
+        .route("/api/overview", get(overview))
+        .route("/api/vocabulary", get(vocabulary))
+        .route("/api/consignments", get(consignments))
+        .route("/api/consignments/{id}", get(consignment))
+        .route("/api/discrepancies", get(discrepancies))
+        .route("/api/discrepancies/{id}/resolve", post(resolve))
+        .route("/api/nodes", get(nodes))
+        .route("/api/refusals", get(refusals))
+        .route("/api/officers", get(officers))
+        .route("/api/registry", get(registry))
+        .route("/api/reports/kp", get(crate::exports::kp))
+        .route(
+            "/api/reports/reconciliation",
+            get(crate::exports::reconciliation),
+        )
+        .route("/api/export/epcis", get(crate::exports::epcis))
+        .route("/api/export/csv", get(crate::exports::consignments_csv))
+        .route("/api/admin/enroll", post(admin_enroll))
+        .route("/api/admin/revoke", post(admin_revoke))
+        .route("/api/admin/enrollment", post(admin_enrollment))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .layer(middleware::from_fn(local_only))
+        .with_state(shared)
+}

@@ -1,0 +1,78 @@
+//! How central's HTTP handlers answer: `{"error": ...}` with a status that says whose fault it
+//! is, bounded request bodies, store work off the async workers, and the parameters every list
+//! shares (a consignment id, a filter).
+
+use crate::reconcile::Filter;
+use crate::shared::Shared;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tamga_core::ConsignmentId;
+
+/// The largest JSON body accepted by the dashboard's and the administration API.
+pub const MAX_JSON_BYTES: usize = 64 * 1024;
+
+/// An error answer: `{"error": "..."}` with its status.
+pub struct ApiError(pub(crate) StatusCode, pub(crate) String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+pub(crate) fn bad(message: impl Into<String>) -> ApiError {
+    ApiError(StatusCode::BAD_REQUEST, message.into())
+}
+
+pub(crate) fn internal(message: impl ToString) -> ApiError {
+    ApiError(StatusCode::INTERNAL_SERVER_ERROR, message.to_string())
+}
+
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
+
+/// A request body as read, or a JSON refusal: 413 when it is over [`MAX_JSON_BYTES`].
+pub(crate) fn read_body(
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<axum::body::Bytes> {
+    body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError(
+                e.status(),
+                format!(
+                    "the request is over the {MAX_JSON_BYTES}-byte limit of this API: send less"
+                ),
+            )
+        } else {
+            ApiError(
+                e.status(),
+                format!(
+                    "the request body could not be read ({}): send it again",
+                    e.body_text()
+                ),
+            )
+        }
+    })
+}
+
+/// Runs store work off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(
+    shared: &Arc<Shared>,
+    work: impl FnOnce(&Shared) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    let shared = Arc::clone(shared);
+    tokio::task::spawn_blocking(move || work(&shared))
+        .await
+        .map_err(internal)?
+}
+
+pub(crate) fn consignment_id(text: &str) -> ApiResult<ConsignmentId> {
+    ConsignmentId::new(text).map_err(|e| bad(format!("consignment: {e}")))
+}
+
+pub(crate) fn filter(params: &BTreeMap<String, String>) -> ApiResult<Filter> {
+    Filter::from_query(params).map_err(|e| bad(format!("filter {e}")))
+}

@@ -1,0 +1,70 @@
+//! The running server's state, shared by the handlers and the background loops: central
+//! opened, the reconciliation index, the nodes' contacts, counters, refusals, the admin token.
+
+use crate::central::Central;
+use crate::metrics::{Counters, Snapshot};
+use crate::nodes::{Contacts, Refusals};
+use crate::reconcile::Reconciler;
+use std::sync::Arc;
+use tamga_core::Timestamp;
+
+/// The running server's state shared by the handlers and the background loops.
+pub struct Shared {
+    /// Central, opened.
+    pub central: Central,
+    /// The index of assessments.
+    pub reconciler: Reconciler,
+    /// The nodes' last contact.
+    pub contacts: Contacts,
+    /// Counters for `/metrics`.
+    pub counters: Counters,
+    /// The last refused sync requests, and counts by reason.
+    pub refusals: Refusals,
+    /// The token for the administration endpoints.
+    pub admin_token: String,
+}
+
+impl Shared {
+    /// The shared state of `central`.
+    pub fn new(central: Central) -> Result<Shared, String> {
+        let reconciler = Reconciler::new(Arc::clone(&central.store));
+        let contacts = Contacts::open(&central.dir);
+        let mut token = [0u8; 32];
+        getrandom::fill(&mut token).map_err(|e| format!("no randomness: {e}"))?;
+        Ok(Shared {
+            central,
+            reconciler,
+            contacts,
+            counters: Counters::default(),
+            refusals: Refusals::default(),
+            admin_token: hex::encode(token),
+        })
+    }
+
+    /// Seconds after which a node that has not synced counts as silent.
+    pub fn silent_after(&self) -> i64 {
+        self.central.config.silent_after_seconds as i64
+    }
+
+    /// What `/metrics` reports now.
+    pub fn snapshot(&self, now: Timestamp) -> Result<Snapshot, tamga_store::StoreError> {
+        let (totals, progress) = self.reconciler.read(|i, p| (i.totals(), p.clone()));
+        let rows = crate::nodes::rows(
+            &self.central.store.registry(),
+            &self.contacts.snapshot(),
+            &self.central.device_id(),
+            now,
+            self.silent_after(),
+        );
+        let count = |s: &str| rows.iter().filter(|r| r.state == s).count();
+        Ok(Snapshot {
+            totals,
+            progress,
+            store_position: self.central.store.last_seq()?,
+            documents: self.central.store.doc_count(),
+            nodes: (count("ok"), count("silent"), count("never")),
+            refusals: self.refusals.counts(),
+            now,
+        })
+    }
+}
