@@ -22,7 +22,8 @@
 //! - [`metrics`] renders `/metrics`.
 //! - [`staff`] signs the staff's resolutions of discrepancies.
 //! - [`serve`] and [`api`] are the running server: sync, health, metrics, dashboard, JSON API.
-//! - [`reports`] computes the KP statistics and the reconciliation with the Department.
+//! - [`reports`] computes the KP statistics and the reconciliation with the Department, one
+//!   file per report, and renders them as CSV and HTML fragments.
 //! - [`epcis`] exports custody and seal acts as a GS1 EPCIS 2.0 JSON-LD document.
 //! - [`exports`] serves the reports and the exports to the dashboard: JSON, CSV, a printable
 //!   page, EPCIS.
