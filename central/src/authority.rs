@@ -188,7 +188,7 @@ impl Authority {
             path: shown.clone(),
             detail,
         };
-        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+        let text = Zeroizing::new(tamga_node::files::read_text_limited(path, 4096).map_err(|e| {
             err(format!(
                 "{e}; is this central's data directory (--data-dir)? `tamga-central init` creates it"
             ))

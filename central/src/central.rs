@@ -26,6 +26,8 @@ use zeroize::Zeroizing;
 pub const DEVICE_KEY_FILE: &str = "device.key";
 /// The store's directory in the data directory.
 pub const STORE_DIR: &str = "store";
+/// The largest key file read (a key file is one line of hex).
+const KEY_FILE_LIMIT: u64 = 4096;
 
 /// Why a central operation failed. Each says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -263,7 +265,8 @@ impl Central {
         let authority = Authority::load(&dir.join(AUTHORITY_KEY_FILE))?;
         let key_path = dir.join(DEVICE_KEY_FILE);
         let text = Zeroizing::new(
-            std::fs::read_to_string(&key_path).map_err(|e| file_error(&key_path, e))?,
+            tamga_node::files::read_text_limited(&key_path, KEY_FILE_LIMIT)
+                .map_err(|e| file_error(&key_path, e))?,
         );
         let mut seed = Zeroizing::new([0u8; 32]);
         hex::decode_to_slice(text.trim(), seed.as_mut()).map_err(|_| {
@@ -348,63 +351,21 @@ impl Central {
     }
 }
 
-/// Flushes the directory holding `path`, so a rename or link into it is durable.
-fn sync_parent(path: &Path) -> Result<(), CentralError> {
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    std::fs::File::open(parent)
-        .and_then(|d| d.sync_all())
-        .map_err(|e| file_error(parent, e))
-}
-
 /// Writes a new file readable by its owner only, whole or not at all, and never over an
-/// existing one: the text goes to a temporary file, which is flushed and then linked to `path`
-/// (a link fails if `path` exists).
+/// existing one.
 fn write_new_private(path: &Path, text: &str) -> Result<(), CentralError> {
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = tamga_node::files::temporary_beside(path);
-    let _ = std::fs::remove_file(&tmp);
-    let result = (|| {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        options.mode(0o600);
-        let mut file = options.open(&tmp).map_err(|e| file_error(&tmp, e))?;
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(|e| file_error(&tmp, e))?;
-        std::fs::hard_link(&tmp, path).map_err(|e| {
-            if e.kind() == std::io::ErrorKind::AlreadyExists {
-                file_error(path, "already exists and is never overwritten")
-            } else {
-                file_error(path, e)
-            }
-        })
-    })();
-    let _ = std::fs::remove_file(&tmp);
-    result?;
-    sync_parent(path)
+    tamga_node::files::write_new_private(path, text.as_bytes()).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            file_error(path, "already exists and is never overwritten")
+        } else {
+            file_error(path, e)
+        }
+    })
 }
 
-/// Writes `bytes` to `path`, replacing any file there whole: a temporary file is written,
-/// flushed and renamed over it.
+/// Writes `bytes` to `path`, replacing any file there whole, atomically and durably.
 pub(crate) fn write_replacing(path: &Path, bytes: &[u8]) -> Result<(), CentralError> {
-    let tmp = tamga_node::files::temporary_beside(path);
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp).map_err(|e| file_error(&tmp, e))?;
-        file.write_all(bytes)
-            .and_then(|()| file.sync_all())
-            .map_err(|e| file_error(&tmp, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| file_error(path, e))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result?;
-    sync_parent(path)
+    tamga_node::files::write_atomic(path, bytes).map_err(|e| file_error(path, e))
 }
 
 #[cfg(test)]

@@ -1,0 +1,361 @@
+//! The reports' and exports' query parameters, read by pure functions: a parameter that
+//! cannot be read, or an unknown one, is a [`ParamError`] naming it.
+
+use crate::reports;
+use chrono::Datelike;
+use std::collections::BTreeMap;
+use std::ops::RangeInclusive;
+use tamga_core::{ConsignmentId, Timestamp};
+
+/// A query parameter that cannot be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamError {
+    /// The parameter's name.
+    pub parameter: &'static str,
+    /// What is wrong with it.
+    pub detail: String,
+}
+
+impl std::fmt::Display for ParamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.parameter, self.detail)
+    }
+}
+
+fn param_error(parameter: &'static str, detail: impl Into<String>) -> ParamError {
+    ParamError {
+        parameter,
+        detail: detail.into(),
+    }
+}
+
+/// How a report is answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// JSON for the dashboard.
+    Json,
+    /// A CSV download.
+    Csv,
+    /// A complete printable HTML page.
+    Html,
+}
+
+/// Which table of the reconciliation a CSV download holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    /// By direction and HS heading, with totals.
+    Summary,
+    /// Every goods line.
+    Lines,
+}
+
+/// The KP statistics asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KpQuery {
+    /// The years, inclusive.
+    pub years: RangeInclusive<i32>,
+    /// How to answer.
+    pub format: Format,
+}
+
+/// The reconciliation asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReconciliationQuery {
+    /// The period's start (inclusive).
+    pub from: Timestamp,
+    /// The period's end (exclusive).
+    pub until: Timestamp,
+    /// How to answer.
+    pub format: Format,
+    /// Which table a CSV download holds.
+    pub table: Table,
+}
+
+/// The EPCIS export asked for: one consignment, or all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EpcisQuery {
+    /// The consignment; `None` for every consignment central holds.
+    pub consignment: Option<ConsignmentId>,
+}
+
+/// The years a report may name.
+const YEARS: RangeInclusive<i32> = 1970..=9998;
+
+fn check_known(
+    params: &BTreeMap<String, String>,
+    known: &[&'static str],
+) -> Result<(), ParamError> {
+    for name in params.keys() {
+        if !known.contains(&name.as_str()) {
+            return Err(ParamError {
+                parameter: "query",
+                detail: format!("unknown parameter {name:?} (expected {})", known.join(", ")),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A parameter's value, trimmed; `None` when absent or empty.
+fn given<'p>(params: &'p BTreeMap<String, String>, name: &str) -> Option<&'p str> {
+    params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
+fn format_of(params: &BTreeMap<String, String>) -> Result<Format, ParamError> {
+    match given(params, "format") {
+        None | Some("json") => Ok(Format::Json),
+        Some("csv") => Ok(Format::Csv),
+        Some("html") => Ok(Format::Html),
+        Some(other) => Err(param_error(
+            "format",
+            format!("{other:?}: expected json, csv or html"),
+        )),
+    }
+}
+
+fn year_of(t: Timestamp) -> i32 {
+    chrono::DateTime::from_timestamp(t.unix(), 0)
+        .map(|d| d.year())
+        .expect("a timestamp is a date")
+}
+
+/// 1 January of `year`, 00:00 UTC.
+pub(super) fn new_year(year: i32) -> Timestamp {
+    let seconds = chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+        .expect("the years checked exist")
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight exists")
+        .and_utc()
+        .timestamp();
+    Timestamp::from_unix(seconds).expect("the years checked are in range")
+}
+
+fn year_param(
+    params: &BTreeMap<String, String>,
+    name: &'static str,
+) -> Result<Option<i32>, ParamError> {
+    let Some(text) = given(params, name) else {
+        return Ok(None);
+    };
+    let year: i32 = text
+        .parse()
+        .ok()
+        .filter(|y| YEARS.contains(y))
+        .ok_or_else(|| {
+            param_error(
+                name,
+                format!(
+                    "{text:?} is not a year from {} to {} (like 2026)",
+                    YEARS.start(),
+                    YEARS.end()
+                ),
+            )
+        })?;
+    Ok(Some(year))
+}
+
+/// Reads `from_year`, `to_year` (each defaults to the other, both to the year of `now`) and
+/// `format`.
+pub fn kp_query(params: &BTreeMap<String, String>, now: Timestamp) -> Result<KpQuery, ParamError> {
+    check_known(params, &["from_year", "to_year", "format"])?;
+    let from = year_param(params, "from_year")?;
+    let to = year_param(params, "to_year")?;
+    let this_year = year_of(now);
+    let (from, to) = match (from, to) {
+        (Some(f), Some(t)) => (f, t),
+        (Some(f), None) => (f, f),
+        (None, Some(t)) => (t, t),
+        (None, None) => (this_year, this_year),
+    };
+    if from > to {
+        return Err(param_error(
+            "from_year",
+            format!("{from} is after to_year {to}"),
+        ));
+    }
+    if (to - from) as usize >= reports::MAX_REPORT_YEARS {
+        return Err(param_error(
+            "to_year",
+            format!(
+                "{from} to {to} is more than {} years",
+                reports::MAX_REPORT_YEARS
+            ),
+        ));
+    }
+    Ok(KpQuery {
+        years: from..=to,
+        format: format_of(params)?,
+    })
+}
+
+/// Reads `from`, `until` (RFC 3339 or a date; defaults: the start of the year of `now` and of
+/// the next), `format` and `table` (`summary` or `lines`, for CSV).
+pub fn reconciliation_query(
+    params: &BTreeMap<String, String>,
+    now: Timestamp,
+) -> Result<ReconciliationQuery, ParamError> {
+    check_known(params, &["from", "until", "format", "table"])?;
+    let time = |name: &'static str| -> Result<Option<Timestamp>, ParamError> {
+        given(params, name)
+            .map(|v| crate::authority::parse_time(v).map_err(|e| param_error(name, e)))
+            .transpose()
+    };
+    let this_year = year_of(now);
+    let from = time("from")?.unwrap_or_else(|| new_year(this_year));
+    let until = time("until")?.unwrap_or_else(|| new_year(this_year + 1));
+    if until <= from {
+        return Err(param_error(
+            "until",
+            format!(
+                "{} is not after from {}",
+                until.for_people(),
+                from.for_people()
+            ),
+        ));
+    }
+    let table = match given(params, "table") {
+        None | Some("summary") => Table::Summary,
+        Some("lines") => Table::Lines,
+        Some(other) => {
+            return Err(param_error(
+                "table",
+                format!("{other:?}: expected summary or lines"),
+            ))
+        }
+    };
+    Ok(ReconciliationQuery {
+        from,
+        until,
+        format: format_of(params)?,
+        table,
+    })
+}
+
+/// Reads `consignment` (optional).
+pub fn epcis_query(params: &BTreeMap<String, String>) -> Result<EpcisQuery, ParamError> {
+    check_known(params, &["consignment"])?;
+    let consignment = given(params, "consignment")
+        .map(|v| ConsignmentId::new(v).map_err(|e| param_error("consignment", e.to_string())))
+        .transpose()?;
+    Ok(EpcisQuery { consignment })
+}
+
+// ---- gathering from the store ----
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn now() -> Timestamp {
+        Timestamp::parse("2026-11-23T08:30:00Z").unwrap()
+    }
+
+    #[test]
+    fn kp_years_default_to_the_current_year_and_to_each_other() {
+        let q = kp_query(&params(&[]), now()).unwrap();
+        assert_eq!(q.years, 2026..=2026);
+        assert_eq!(q.format, Format::Json);
+        let q = kp_query(&params(&[("from_year", "2024")]), now()).unwrap();
+        assert_eq!(q.years, 2024..=2024);
+        let q = kp_query(&params(&[("to_year", " 2025 "), ("format", "csv")]), now()).unwrap();
+        assert_eq!((q.years, q.format), (2025..=2025, Format::Csv));
+        let q = kp_query(
+            &params(&[
+                ("from_year", "2020"),
+                ("to_year", "2026"),
+                ("format", "html"),
+            ]),
+            now(),
+        )
+        .unwrap();
+        assert_eq!((q.years, q.format), (2020..=2026, Format::Html));
+        let q = kp_query(&params(&[("from_year", ""), ("format", "")]), now()).unwrap();
+        assert_eq!((q.years, q.format), (2026..=2026, Format::Json));
+    }
+
+    #[test]
+    fn a_bad_year_is_refused_naming_the_parameter() {
+        for (pairs, parameter) in [
+            (vec![("from_year", "20x6")], "from_year"),
+            (vec![("to_year", "2026.5")], "to_year"),
+            (vec![("from_year", "-2026")], "from_year"),
+            (vec![("to_year", "99999")], "to_year"),
+            (
+                vec![("from_year", "2027"), ("to_year", "2026")],
+                "from_year",
+            ),
+            (vec![("from_year", "1970"), ("to_year", "2070")], "to_year"),
+            (vec![("format", "pdf")], "format"),
+            (vec![("year", "2026")], "query"),
+        ] {
+            let e = kp_query(&params(&pairs), now()).unwrap_err();
+            assert_eq!(e.parameter, parameter, "{pairs:?}: {e}");
+            assert!(e.to_string().starts_with(&format!("{parameter}: ")), "{e}");
+        }
+        let e = kp_query(&params(&[("from_year", "20x6")]), now()).unwrap_err();
+        assert!(e.detail.contains("\"20x6\" is not a year"), "{e}");
+    }
+
+    #[test]
+    fn the_reconciliation_period_defaults_to_the_current_year() {
+        let q = reconciliation_query(&params(&[]), now()).unwrap();
+        assert_eq!(q.from, Timestamp::parse("2026-01-01T00:00:00Z").unwrap());
+        assert_eq!(q.until, Timestamp::parse("2027-01-01T00:00:00Z").unwrap());
+        assert_eq!((q.format, q.table), (Format::Json, Table::Summary));
+        let q = reconciliation_query(
+            &params(&[
+                ("from", "2026-11-01"),
+                ("until", "2026-11-23T14:30:00+06:00"),
+                ("format", "csv"),
+                ("table", "lines"),
+            ]),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(q.from, Timestamp::parse("2026-11-01T00:00:00Z").unwrap());
+        assert_eq!(q.until, Timestamp::parse("2026-11-23T08:30:00Z").unwrap());
+        assert_eq!((q.format, q.table), (Format::Csv, Table::Lines));
+    }
+
+    #[test]
+    fn a_bad_date_is_refused_naming_the_parameter() {
+        for (pairs, parameter) in [
+            (vec![("from", "2026-13-01")], "from"),
+            (vec![("from", "yesterday")], "from"),
+            (vec![("until", "23.11.2026")], "until"),
+            (vec![("until", "2026-11-23T08:30:00.5Z")], "until"),
+            (
+                vec![("from", "2026-11-23"), ("until", "2026-11-23")],
+                "until",
+            ),
+            (
+                vec![("from", "2026-12-01"), ("until", "2026-11-01")],
+                "until",
+            ),
+            (vec![("table", "all")], "table"),
+            (vec![("format", "xlsx")], "format"),
+            (vec![("since", "2026-01-01")], "query"),
+        ] {
+            let e = reconciliation_query(&params(&pairs), now()).unwrap_err();
+            assert_eq!(e.parameter, parameter, "{pairs:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn epcis_takes_one_consignment_or_none() {
+        assert_eq!(epcis_query(&params(&[])).unwrap().consignment, None);
+        let q = epcis_query(&params(&[("consignment", "10609050/231126/0000123")])).unwrap();
+        assert_eq!(q.consignment.unwrap().as_str(), "10609050/231126/0000123");
+        let e = epcis_query(&params(&[("consignment", "no such id!")])).unwrap_err();
+        assert_eq!(e.parameter, "consignment", "{e}");
+        let e = epcis_query(&params(&[("format", "json")])).unwrap_err();
+        assert_eq!(e.parameter, "query", "{e}");
+    }
+}
