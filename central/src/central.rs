@@ -13,7 +13,6 @@ use crate::authority::{
 use crate::config::{self, Config, ConfigError};
 use ed25519_dalek::SigningKey;
 use serde::Serialize;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tamga_core::signing::key_id;
