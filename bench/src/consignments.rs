@@ -20,9 +20,9 @@ use std::io::{Read, Write};
 use std::sync::mpsc;
 use std::time::Instant;
 use tamga_core::act::{ActBody, SealObservation, SealState};
+use tamga_core::fixtures::stream;
 use tamga_core::fixtures::{self, Story};
 use tamga_core::{SignedAct, Timestamp};
-use tamga_store::store::testing;
 use tamga_store::{DocId, Store};
 
 /// Acts per consignment from [`acts`] (every kind of consignment has this many).
@@ -70,7 +70,7 @@ pub fn positions(story: &Story, n: u64, minutes: i64) -> SignedAct {
     };
     let m0 = start_minute(n);
     // The story's report is at minute 70 with fixes at 40, 55, 70.
-    body.consignment = testing::consignment(n);
+    body.consignment = stream::consignment(n);
     body.at = story.t(m0 + minutes);
     for p in &mut body.positions {
         p.at = shifted(p.at, m0 + minutes - 70);
@@ -83,9 +83,9 @@ pub fn seal_checked(story: &Story, n: u64, minutes: i64, state: SealState) -> Si
     let ActBody::SealChecked(mut body) = story.seal_checked(0, state).body().clone() else {
         unreachable!("the story's seal check")
     };
-    body.consignment = testing::consignment(n);
+    body.consignment = stream::consignment(n);
     body.at = story.t(start_minute(n) + minutes);
-    body.seal = testing::seal(n);
+    body.seal = stream::seal(n);
     story.sign(ActBody::SealChecked(body), &[&story.escort_second])
 }
 
@@ -93,9 +93,9 @@ pub fn seal_checked(story: &Story, n: u64, minutes: i64, state: SealState) -> Si
 /// them).
 pub fn acts(story: &Story, n: u64) -> Vec<SignedAct> {
     let m0 = start_minute(n);
-    let consignment = testing::consignment(n);
+    let consignment = stream::consignment(n);
     let seals = vec![SealObservation {
-        seal: testing::seal(n),
+        seal: stream::seal(n),
         state: SealState::Intact,
     }];
     let escort = {
@@ -120,8 +120,8 @@ pub fn acts(story: &Story, n: u64) -> Vec<SignedAct> {
     };
     let first_handoff = to_escort.id();
     let mut out = vec![
-        testing::registration(story, n),
-        testing::seal_applied(story, n),
+        stream::registration(story, n),
+        stream::seal_applied(story, n),
         escort,
         to_escort,
         positions(story, n, 45),
@@ -256,7 +256,7 @@ pub fn populate_keeping(
             }
         });
         for (n, bytes) in rx {
-            let id = DocId::Consignment(testing::consignment(n));
+            let id = DocId::Consignment(stream::consignment(n));
             let cpu = crate::procstat::thread_cpu_seconds();
             let t = Instant::now();
             let report = store

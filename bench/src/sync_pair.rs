@@ -9,11 +9,11 @@ use tamga_core::act::{
     ActBody, ArrivalNotified, ConsignmentDelivered, Coordinates, Place, Position, PositionReported,
     SealChecked, SealObservation, SealState,
 };
+use tamga_core::fixtures::stream;
 use tamga_core::fixtures::{self, Story};
 use tamga_core::quantity::{parse_decimal, Mass, MassUnit};
 use tamga_core::signing::key_id;
 use tamga_core::{KeyId, SignedAct};
-use tamga_store::store::testing;
 use tamga_store::{DocId, Store};
 use tamga_sync::frame;
 use tamga_sync::scope::Scope;
@@ -204,13 +204,13 @@ impl Default for Pair {
 pub fn seal_check(story: &Story, n: u64) -> SignedAct {
     story.sign(
         ActBody::SealChecked(SealChecked {
-            consignment: testing::consignment(n),
+            consignment: stream::consignment(n),
             at: story.t((n % 1000) as i64 + 30),
             officer: story.airport_officer.id.clone(),
             place: Place::Post {
                 unit: fixtures::unit(fixtures::AIRPORT_POST),
             },
-            seal: testing::seal(n),
+            seal: stream::seal(n),
             state: SealState::Intact,
             note: None,
         }),
@@ -228,10 +228,10 @@ pub const ACTS_PER_ESCORT: usize = 40;
 /// four minutes) and 3 seal checks by the second escort officer, and at the Department the
 /// arrival notice, the handoff to the Department officer and the delivery.
 pub fn escorted_consignment(story: &Story, n: u64) -> Vec<SignedAct> {
-    let consignment = testing::consignment(n);
-    let seal = testing::seal(n);
+    let consignment = stream::consignment(n);
+    let seal = stream::seal(n);
     let mut acts: Vec<SignedAct> = (0..4)
-        .map(|step| testing::post_stream_act(story, 4 * n + step))
+        .map(|step| stream::post_stream_act(story, 4 * n + step))
         .collect();
     let handoff = acts[3].id();
     // The post's acts keep `post_stream_act`'s times; the road starts 40 minutes after the

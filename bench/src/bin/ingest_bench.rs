@@ -12,7 +12,7 @@
 //!
 //! A post's store holds N acts of its week, four per consignment in the order a post records
 //! them (registration, seal applied, escort assigned, the handoff to the escort:
-//! `tamga_store::store::testing::post_stream_act`, the acts `verify_bench` uses), each
+//! `tamga_core::fixtures::stream::post_stream_act`, the acts `verify_bench` uses), each
 //! consignment's document built with one change per act and merged into the post's store
 //! (population, timed apart). Central's store holds the registry. Then the post syncs with
 //! central through `tamga_sync::session::{Initiator, respond}`, every request and response
@@ -29,10 +29,10 @@
 
 use std::time::Instant;
 use tamga_bench::procstat::{self, secs, Spent};
+use tamga_core::fixtures::stream;
 use tamga_core::fixtures::{self, Story};
 use tamga_core::signing::{key_id, signing_message};
 use tamga_core::SignedAct;
-use tamga_store::store::testing;
 use tamga_store::{DocId, Store};
 use tamga_sync::frame;
 use tamga_sync::scope::Scope;
@@ -127,9 +127,7 @@ fn main() {
 
     // The acts, and the post's store (population, timed apart).
     let t = Instant::now();
-    let acts: Vec<SignedAct> = (0..n)
-        .map(|k| testing::post_stream_act(&story, k))
-        .collect();
+    let acts: Vec<SignedAct> = (0..n).map(|k| stream::post_stream_act(&story, k)).collect();
     let generate_s = secs(t);
     let post = Store::open(dirs.0.path(), &story.authority_id()).expect("post store");
     let central = Store::open(dirs.1.path(), &story.authority_id()).expect("central store");
@@ -139,7 +137,7 @@ fn main() {
     }
     let t = Instant::now();
     for (c, week) in acts.chunks(4).enumerate() {
-        let id = DocId::Consignment(testing::consignment(c as u64));
+        let id = DocId::Consignment(stream::consignment(c as u64));
         let report = post
             .apply_changes(&id, &tamga_bench::consignments::document(week))
             .expect("post merges");
@@ -152,7 +150,7 @@ fn main() {
     let first = session(&post, &central);
     for c in [0, consignments / 2, consignments - 1] {
         let held = central
-            .acts(&DocId::Consignment(testing::consignment(c)))
+            .acts(&DocId::Consignment(stream::consignment(c)))
             .expect("central has the document")
             .len();
         assert_eq!(held, 4, "consignment {c} arrived whole");

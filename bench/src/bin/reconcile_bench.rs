@@ -33,10 +33,10 @@ use std::time::Instant;
 use tamga_bench::consignments::{self, ACTS_PER_CONSIGNMENT};
 use tamga_bench::procstat::{self, ms, secs, Spent};
 use tamga_central::reconcile::{Reconciler, Record};
+use tamga_core::fixtures::stream;
 use tamga_core::fixtures::Story;
 use tamga_core::signing::signing_message;
 use tamga_core::{assess, SignedAct, Tolerances};
-use tamga_store::store::testing;
 use tamga_store::{DocId, Store};
 
 /// Consignments whose news arrives in the incremental step.
@@ -161,7 +161,7 @@ fn main() {
         assess_t.time(|| {
             for (i, acts) in decoded.chunks(ACTS_PER_CONSIGNMENT).enumerate() {
                 let a = assess(
-                    &testing::consignment(from + i as u64),
+                    &stream::consignment(from + i as u64),
                     acts,
                     &registry,
                     now,
@@ -204,7 +204,7 @@ fn main() {
         let t = Instant::now();
         for (c, acts) in &changed_acts {
             std::hint::black_box(assess(
-                &testing::consignment(*c),
+                &stream::consignment(*c),
                 acts,
                 &registry,
                 now,
@@ -361,7 +361,7 @@ fn child(dir: &str, n: u64) {
         let changes: Vec<(DocId, Vec<u8>)> = changed_ids(n)
             .into_iter()
             .map(|c| {
-                let id = DocId::Consignment(testing::consignment(c));
+                let id = DocId::Consignment(stream::consignment(c));
                 let bytes = consignments::change_adding(&store, &id, &news(&story, c, round));
                 (id, bytes)
             })
@@ -370,7 +370,7 @@ fn child(dir: &str, n: u64) {
         // be at central between two syncs from their post.
         for k in 0..SAMPLE.min(n) {
             store
-                .heads(&DocId::Consignment(testing::consignment((k * 7 + 3) % n)))
+                .heads(&DocId::Consignment(stream::consignment((k * 7 + 3) % n)))
                 .expect("heads");
         }
         let t = Instant::now();
@@ -393,7 +393,7 @@ fn child(dir: &str, n: u64) {
     let (mut acts_t, mut assessment_t, mut record_t) =
         (Spent::default(), Spent::default(), Spent::default());
     for &c in &sample {
-        let id = testing::consignment(c);
+        let id = stream::consignment(c);
         let acts = acts_t.time(|| store.acts(&DocId::Consignment(id.clone())).expect("acts"));
         let a = assessment_t.time(|| store.assessment(&id, now).expect("assessment"));
         record_t.time(|| std::hint::black_box(Record::of(&a, &acts)));

@@ -23,7 +23,7 @@
 use std::time::Instant;
 use tamga_bench::link::{Link, LinkParams, LinkStats};
 use tamga_bench::sync_pair::{escorted_consignment, Exchange, Pair, SessionRun, ACTS_PER_ESCORT};
-use tamga_store::store::testing;
+use tamga_core::fixtures::stream;
 use tamga_store::DocId;
 
 /// Loss patterns each figure is averaged over.
@@ -127,7 +127,7 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
     let docs: Vec<DocId> = (0..consignments)
-        .map(|n| DocId::Consignment(testing::consignment(n)))
+        .map(|n| DocId::Consignment(stream::consignment(n)))
         .collect();
 
     // The lower bound: every change of the week's documents, one zstd stream.

@@ -42,7 +42,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tamga_bench::sync_pair::{seal_check, Pair, SessionRun};
-use tamga_store::store::testing;
+use tamga_core::fixtures::stream;
 use tamga_store::DocId;
 
 /// Silence on the transport for this long ends a samod exchange (not counted in its time).
@@ -413,7 +413,7 @@ fn change(pair: &Pair, docs: &[DocId], consignments: &[u64]) -> (Vec<(usize, Vec
     let mut out = Vec::new();
     let mut lower = 0;
     for &i in consignments {
-        let doc = DocId::Consignment(testing::consignment(i));
+        let doc = DocId::Consignment(stream::consignment(i));
         let index = docs.iter().position(|d| *d == doc).expect("known document");
         let heads = pair.post.heads(&doc).expect("heads");
         pair.post
@@ -452,10 +452,10 @@ fn main() {
     let t = Instant::now();
     for i in 0..n {
         pair.post
-            .record(&testing::registration(&pair.story, i))
+            .record(&stream::registration(&pair.story, i))
             .expect("registration");
         pair.post
-            .record(&testing::seal_applied(&pair.story, i))
+            .record(&stream::seal_applied(&pair.story, i))
             .expect("seal applied");
     }
     eprintln!(

@@ -40,8 +40,8 @@ pub async fn compaction_loop(store: Arc<Store>, every: Duration, mut stop: watch
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tamga_core::fixtures::stream;
     use tamga_core::fixtures::Story;
-    use tamga_store::store::testing;
 
     #[tokio::test]
     async fn the_loop_compacts_and_stops() {
@@ -52,7 +52,7 @@ mod tests {
             store.record(&act).unwrap();
         }
         for k in 0..8 {
-            store.record(&testing::post_stream_act(&story, k)).unwrap();
+            store.record(&stream::post_stream_act(&story, k)).unwrap();
         }
         let before = store.uncompacted_changes();
         let (tx, rx) = watch::channel(false);

@@ -16,8 +16,8 @@
 use std::process::Command;
 use std::time::Instant;
 use tamga_core::assessment::Status;
+use tamga_core::fixtures::stream;
 use tamga_core::fixtures::{self, Story};
-use tamga_store::store::testing;
 use tamga_store::{DocId, Store, StoreOptions};
 
 fn peak_rss_kib() -> u64 {
@@ -53,8 +53,8 @@ fn main() {
             store.record(&act).unwrap();
         }
         for i in 0..n {
-            store.record(&testing::registration(&story, i)).unwrap();
-            store.record(&testing::seal_applied(&story, i)).unwrap();
+            store.record(&stream::registration(&story, i)).unwrap();
+            store.record(&stream::seal_applied(&story, i)).unwrap();
         }
         store.compact(1).unwrap();
     }
@@ -109,7 +109,7 @@ fn open(dir: &str) {
         .unwrap()
         .len();
     let due = store.due_before(story.t(8 * 60 + 100)).unwrap().len();
-    let sealed = store.by_seal(&testing::seal(5000)).unwrap().len();
+    let sealed = store.by_seal(&stream::seal(5000)).unwrap().len();
     let changed = store
         .changed_since(store.last_seq().unwrap().saturating_sub(100))
         .unwrap()
@@ -117,7 +117,7 @@ fn open(dir: &str) {
     let queries_ms = ms(t);
     let t = Instant::now();
     let a = store
-        .assessment(&testing::consignment(5000), story.t(60))
+        .assessment(&stream::consignment(5000), story.t(60))
         .unwrap();
     let assess_ms = ms(t);
     println!(

@@ -17,9 +17,9 @@
 //! Prints p50/p90/p99/max of each and the ratios. Both live under the system temp directory.
 
 use std::time::{Duration, Instant};
+use tamga_core::fixtures::stream;
 use tamga_core::fixtures::Story;
 use tamga_core::SignedAct;
-use tamga_store::store::testing;
 use tamga_store::{Store, StoreOptions};
 
 struct Summary {
@@ -64,9 +64,7 @@ fn main() {
         .max(1);
     let base = std::env::temp_dir().join(format!("tamga-record-bench-{}", std::process::id()));
     let story = Story::new();
-    let acts: Vec<SignedAct> = (0..n)
-        .map(|k| testing::post_stream_act(&story, k))
-        .collect();
+    let acts: Vec<SignedAct> = (0..n).map(|k| stream::post_stream_act(&story, k)).collect();
     let encoded: Vec<(Vec<u8>, Vec<u8>)> = acts
         .iter()
         .map(|a| (a.id().0.to_vec(), a.encode()))

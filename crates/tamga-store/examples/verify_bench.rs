@@ -21,10 +21,10 @@
 
 use ed25519_dalek::{Signature, VerifyingKey};
 use std::time::Instant;
+use tamga_core::fixtures::stream;
 use tamga_core::fixtures::Story;
 use tamga_core::signing::signing_message;
 use tamga_core::SignedAct;
-use tamga_store::store::testing;
 use tamga_store::Store;
 
 const BATCH: usize = 64;
@@ -37,9 +37,7 @@ fn main() {
         .max(1);
     let story = Story::new();
     let registry = story.registry();
-    let acts: Vec<SignedAct> = (0..n)
-        .map(|k| testing::post_stream_act(&story, k))
-        .collect();
+    let acts: Vec<SignedAct> = (0..n).map(|k| stream::post_stream_act(&story, k)).collect();
     let encoded: Vec<Vec<u8>> = acts.iter().map(SignedAct::encode).collect();
     let mut messages = Vec::new();
     let mut signatures = Vec::new();

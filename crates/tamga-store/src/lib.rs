@@ -34,8 +34,31 @@
 //!   damaged files, a store already open by another process (with its pid), a full disk, a
 //!   different pinned authority. None panics; none acknowledges anything.
 //!
-//! See [`store`] for the layout on disk and the write path, [`doc`] for the document layout,
-//! [`index`] for the indexes.
+//! # How the methods are used
+//!
+//! The methods of [`Store`] are grouped by concept, one module of [`store`] each, and a node
+//! comes to them in this order:
+//!
+//! 1. [`store::open`]: [`Store::open`] takes the lock, checks the format (bringing a store of
+//!    format 1 up to date) and loads the registry document.
+//! 2. [`store::write`] and [`store::merge`]: acts made on this node ([`Store::record`],
+//!    [`Store::annotate`]) and changes or sync messages from peers ([`Store::apply_changes`],
+//!    [`Store::check_merge`], [`Store::generate_sync_message`],
+//!    [`Store::receive_sync_message`]); every modification ends in the one transaction of the
+//!    write path.
+//! 3. [`store::feed`] and [`store::peers`], during sync: which documents changed since a
+//!    position ([`Store::last_seq`], [`Store::changed_since`]) and where each peer is
+//!    ([`Store::checkpoint`], [`Store::set_checkpoint`]).
+//! 4. [`store::query`]: acts, assessments, the registry and the indexes ([`Store::acts`],
+//!    [`Store::assessment`], [`Store::by_status`], [`Store::units_concerned`],
+//!    [`Store::due_before`], ...).
+//! 5. [`store::compact`] and [`store::check`], in upkeep ([`Store::compact`], [`Store::check`]).
+//!
+//! Beneath them, [`store::layout`] holds the trees on disk, the lock file and the format
+//! constants, and [`store::cache`] the caches of loaded documents and decoded acts.
+//!
+//! See [`store::layout`] for the layout on disk, [`store::write`] for the write path, [`doc`]
+//! for the document layout, [`index`] for the indexes.
 //!
 //! # Tests
 //!

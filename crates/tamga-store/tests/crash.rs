@@ -18,9 +18,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tamga_core::fixtures::stream;
 use tamga_core::fixtures::Story;
 use tamga_core::ActId;
-use tamga_store::store::testing;
 use tamga_store::{DocId, Store, StoreError};
 
 const WRITER_DIR: &str = "TAMGA_CRASH_WRITER_DIR";
@@ -53,13 +53,13 @@ fn crash_writer_child() {
     }
     let mut n = start;
     loop {
-        let r = store.record(&testing::registration(&story, n)).unwrap();
+        let r = store.record(&stream::registration(&story, n)).unwrap();
         ack(&r.doc, r.act);
-        let r = store.record(&testing::seal_applied(&story, n)).unwrap();
+        let r = store.record(&stream::seal_applied(&story, n)).unwrap();
         ack(&r.doc, r.act);
         if n.is_multiple_of(3) {
             // Recording again is a no-op, and is acknowledged like any record.
-            let r = store.record(&testing::registration(&story, n)).unwrap();
+            let r = store.record(&stream::registration(&story, n)).unwrap();
             assert_eq!(r.seq, None);
         }
         if n % 25 == 24 {

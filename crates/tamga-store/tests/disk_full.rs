@@ -8,8 +8,8 @@
 //! TAMGA_SMALL_FS=/tmp/tiny cargo test -p tamga-store --test disk_full -- --ignored --nocapture
 //! ```
 
+use tamga_core::fixtures::stream;
 use tamga_core::fixtures::Story;
-use tamga_store::store::testing;
 use tamga_store::{Store, StoreError};
 
 #[test]
@@ -27,7 +27,7 @@ fn a_full_disk_is_reported_and_loses_nothing() {
             store.record(&act).unwrap();
         }
         for n in 0..1_000_000 {
-            match store.record(&testing::registration(&story, n)) {
+            match store.record(&stream::registration(&story, n)) {
                 Ok(r) => acked.push((r.doc, r.act)),
                 Err(e) => {
                     error = Some(e);
@@ -56,7 +56,7 @@ fn a_full_disk_is_reported_and_loses_nothing() {
                 assert!(store.has_act(doc, act).unwrap(), "{act} of {doc} lost");
             }
             assert!(matches!(
-                store.record(&testing::registration(&story, 0)),
+                store.record(&stream::registration(&story, 0)),
                 Ok(_) | Err(StoreError::DiskFull { .. })
             ));
         }

@@ -7,10 +7,10 @@
 
 use std::time::Instant;
 use tamga_core::act::{ActBody, Place, SealChecked, SealState};
+use tamga_core::fixtures::stream;
 use tamga_core::fixtures::{self, Story};
 use tamga_core::signing::key_id;
 use tamga_core::KeyId;
-use tamga_store::store::testing;
 use tamga_store::{DocId, Store};
 use tamga_sync::frame;
 use tamga_sync::scope::Scope;
@@ -84,8 +84,8 @@ fn main() {
     let central_id = key_id(&fixtures::key("bench central device"));
     let t = Instant::now();
     for i in 0..n {
-        post.record(&testing::registration(&story, i)).unwrap();
-        post.record(&testing::seal_applied(&story, i)).unwrap();
+        post.record(&stream::registration(&story, i)).unwrap();
+        post.record(&stream::seal_applied(&story, i)).unwrap();
     }
     eprintln!(
         "post: {n} consignments recorded in {:.1} s",
@@ -109,17 +109,17 @@ fn main() {
     let changed: Vec<u64> = (0..10).map(|k| k * (n / 10).max(1)).collect();
     let mut lower_bound = 0;
     for &i in &changed {
-        let doc = DocId::Consignment(testing::consignment(i));
+        let doc = DocId::Consignment(stream::consignment(i));
         let heads = post.heads(&doc).unwrap();
         let act = story.sign(
             ActBody::SealChecked(SealChecked {
-                consignment: testing::consignment(i),
+                consignment: stream::consignment(i),
                 at: story.t((i % 1000) as i64 + 30),
                 officer: story.airport_officer.id.clone(),
                 place: Place::Post {
                     unit: fixtures::unit(fixtures::AIRPORT_POST),
                 },
-                seal: testing::seal(i),
+                seal: stream::seal(i),
                 state: SealState::Intact,
                 note: None,
             }),

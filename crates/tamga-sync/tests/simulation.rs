@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use tamga_core::act::{ActBody, EscortAssigned, Place, SealChecked, SealState};
 use tamga_core::assessment::{assess, Tolerances};
+use tamga_core::fixtures::stream;
 use tamga_core::fixtures::{self, key, Story};
 use tamga_core::signing::key_id;
 use tamga_core::{KeyId, SignedAct, Timestamp, UnitCode};
-use tamga_store::store::testing;
 use tamga_store::{DocId, Store};
 use tamga_sync::auth::{Authenticator, RequestAuth, ResponseAuth, DEFAULT_SKEW_SECONDS};
 use tamga_sync::frame;
@@ -143,12 +143,12 @@ impl Net {
                 // escort.
                 let n = self.consignments;
                 self.consignments += 1;
-                self.record(1, testing::registration(&self.story, n));
-                self.record(1, testing::seal_applied(&self.story, n));
+                self.record(1, stream::registration(&self.story, n));
+                self.record(1, stream::seal_applied(&self.story, n));
                 if n.is_multiple_of(2) {
                     let act = self.story.sign(
                         ActBody::EscortAssigned(EscortAssigned {
-                            consignment: testing::consignment(n),
+                            consignment: stream::consignment(n),
                             at: self.story.t((n % 1000) as i64 + 15),
                             officer: self.story.airport_officer.id.clone(),
                             place: Place::Post {
@@ -195,7 +195,7 @@ impl Net {
                             description: fixtures::text("a stop on the way"),
                             coordinates: None,
                         },
-                        seal: testing::seal(n),
+                        seal: stream::seal(n),
                         state: SealState::Intact,
                         note: None,
                     }),
@@ -550,9 +550,9 @@ fn a_replayed_request_from_the_wire_changes_nothing() {
 fn one_clean_session_carries_a_new_consignment_to_central() {
     let mut net = Net::new(5);
     let clean = Faults::NONE;
-    net.record(1, testing::registration(&net.story, 0));
+    net.record(1, stream::registration(&net.story, 0));
     net.session(1, 0, &clean).unwrap();
-    let doc = DocId::Consignment(testing::consignment(0));
+    let doc = DocId::Consignment(stream::consignment(0));
     assert!(net.nodes[0]
         .store
         .has_act(&doc, &net.acknowledged[0].1.id())
@@ -563,9 +563,9 @@ fn one_clean_session_carries_a_new_consignment_to_central() {
 fn a_crafted_request_cannot_pull_a_document_outside_the_scope() {
     let mut net = Net::new(7);
     // Post A registers an unescorted consignment: no vehicle is concerned with it.
-    net.record(1, testing::registration(&net.story, 1));
-    net.record(1, testing::seal_applied(&net.story, 1));
-    let doc = DocId::Consignment(testing::consignment(1));
+    net.record(1, stream::registration(&net.story, 1));
+    net.record(1, stream::seal_applied(&net.story, 1));
+    let doc = DocId::Consignment(stream::consignment(1));
     let vehicle = net.nodes[4].id.clone();
     let vehicle_scope = scope_of(&net.nodes[4].unit);
     let post = &net.nodes[1].store;
@@ -610,7 +610,7 @@ fn a_crafted_request_cannot_pull_a_document_outside_the_scope() {
 #[test]
 fn a_crafted_answer_cannot_make_the_initiator_send_a_document_outside_the_peers_scope() {
     let mut net = Net::new(8);
-    net.record(1, testing::registration(&net.story, 2));
+    net.record(1, stream::registration(&net.story, 2));
     let post = Rc::clone(&net.nodes[1].store);
     let off_route = net.nodes[3].id.clone();
     let mut initiator = Initiator::new(&post, off_route, scope_of(&net.nodes[3].unit));

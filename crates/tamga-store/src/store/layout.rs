@@ -1,0 +1,112 @@
+//! The trees on disk, the lock file, the format constants and the keys they use.
+//!
+//! # Layout on disk
+//!
+//! `<dir>/tamga.lock` (an advisory lock held while the store is open; it names the holder's
+//! pid) and `<dir>/sled/` (the sled database) with these trees:
+//!
+//! | tree | key | value |
+//! |---|---|---|
+//! | `meta` | `magic`, `version`, `authority`, `actor`, `last_seq` | format marker, version (u32 BE), pinned authority key, this node's automerge actor, last feed number (u64 BE) |
+//! | `docs` | doc key ([`DocId::to_key`]) | the document as last compacted ([`AutoCommit::save`]) |
+//! | `changes` | doc key, `0`, seq (u64 BE) | an incremental change ([`AutoCommit::save_after`]) not yet folded into `docs` |
+//! | `feed` | seq (u64 BE) | doc key: every local modification, in order, contiguous from 1 |
+//! | `latest` | seq (u64 BE) | doc key: only each document's latest seq, so "changed since N" is one range scan whose length is the answer's |
+//! | `doc_seq` | doc key | its latest seq |
+//! | `derived` | doc key | [`Derived`]: its index keys and the entries that do not hold |
+//! | `index` | see [`crate::index`] | empty |
+//! | `peers` | `ckpt\0<peer>` / `sync\0<peer>\0<doc key>` | checkpoint (u64 BE) / automerge `sync::State` |
+//! | `pending` | key id | empty: registry keys whose consignments still need re-indexing |
+//!
+//! [`DocId::to_key`]: crate::DocId::to_key
+//! [`AutoCommit::save`]: automerge::AutoCommit::save
+//! [`AutoCommit::save_after`]: automerge::AutoCommit::save_after
+//! [`Derived`]: crate::index::Derived
+
+use crate::doc::DocId;
+use crate::error::{from_io, Result, StoreError};
+use sled::Tree;
+use std::fs::File;
+use std::io::Write as _;
+use std::path::Path;
+
+/// The format marker in `meta/magic`.
+pub const MAGIC: &[u8] = b"tamga-store";
+/// The newest format this build writes and reads. Version 2 added the `unit` index; a version
+/// 1 store is brought up to it when opened (every consignment re-derived, then the version
+/// written), so opening an older store is all an upgrade takes.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The store's sled trees, one per row of the table above.
+pub(super) struct Trees {
+    pub(super) meta: Tree,
+    pub(super) docs: Tree,
+    pub(super) changes: Tree,
+    pub(super) feed: Tree,
+    pub(super) latest: Tree,
+    pub(super) doc_seq: Tree,
+    pub(super) derived: Tree,
+    pub(super) index: Tree,
+    pub(super) peers: Tree,
+    pub(super) pending: Tree,
+}
+
+pub(super) fn seq_key(seq: u64) -> [u8; 8] {
+    seq.to_be_bytes()
+}
+
+pub(super) fn read_u64(bytes: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(bytes.try_into().ok()?))
+}
+
+pub(super) fn change_prefix(doc: &[u8]) -> Vec<u8> {
+    let mut k = doc.to_vec();
+    k.push(0);
+    k
+}
+
+pub(super) fn sync_key(peer: &str, doc: &DocId) -> Vec<u8> {
+    let mut k = b"sync\0".to_vec();
+    k.extend_from_slice(peer.as_bytes());
+    k.push(0);
+    k.extend_from_slice(&doc.to_key());
+    k
+}
+
+pub(super) fn checkpoint_key(peer: &str) -> Vec<u8> {
+    let mut k = b"ckpt\0".to_vec();
+    k.extend_from_slice(peer.as_bytes());
+    k
+}
+
+/// Takes the advisory lock `<dir>/tamga.lock` and writes our pid into it.
+pub(super) fn take_lock(dir: &Path) -> Result<File> {
+    use std::os::unix::io::AsRawFd;
+    let path = dir.join("tamga.lock");
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| from_io(dir, e))?;
+    // SAFETY: flock on a file descriptor we own.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc != 0 {
+        let e = std::io::Error::last_os_error();
+        if e.raw_os_error() == Some(libc::EWOULDBLOCK) {
+            let pid = std::fs::read_to_string(&path)
+                .ok()
+                .and_then(|t| t.trim().parse().ok());
+            return Err(StoreError::Locked {
+                path: dir.to_owned(),
+                pid,
+            });
+        }
+        return Err(from_io(dir, e));
+    }
+    file.set_len(0).map_err(|e| from_io(dir, e))?;
+    write!(file, "{}", std::process::id()).map_err(|e| from_io(dir, e))?;
+    file.sync_all().map_err(|e| from_io(dir, e))?;
+    Ok(file)
+}

@@ -1,0 +1,405 @@
+//! Merges: changes and automerge sync messages from peers, each entry checked like a
+//! recorded act and a peer's removal of an act undone; and what this node sends (saved
+//! documents, changes since heads, sync messages).
+
+use super::layout::sync_key;
+use super::write::Write;
+use super::{Inner, MergeReport, Store};
+use crate::doc::{self, DocId, Entry, Rejection};
+use crate::error::{Result, StoreError};
+use automerge::sync::{self, SyncDoc};
+use automerge::ChangeHash;
+use std::collections::BTreeSet;
+use tracing::warn;
+
+impl Store {
+    /// Applies changes from a peer to document `id`: bytes from [`Store::changes_since`],
+    /// [`Store::save_doc`] or automerge's `save`/`save_incremental`/`save_after`. Every entry
+    /// the changes bring is checked like a recorded act; those that do not hold are reported
+    /// and kept out of the derived state. Returns once the merge is durable.
+    pub fn apply_changes(&self, id: &DocId, bytes: &[u8]) -> Result<MergeReport> {
+        // automerge skips chunks it cannot parse; input from a peer must parse whole.
+        check_chunks(bytes).map_err(|detail| StoreError::BadInput {
+            what: "changes from a peer",
+            detail,
+        })?;
+        let mut inner = self.lock();
+        let doc = self.doc(&mut inner, id)?;
+        let before = doc::entries(doc);
+        let heads = doc.get_heads();
+        if let Err(e) = doc.load_incremental(bytes) {
+            inner.cache.pop(id);
+            return Err(StoreError::BadInput {
+                what: "changes from a peer",
+                detail: e.to_string(),
+            });
+        }
+        self.finish_merge(&mut inner, id, &heads, before, Vec::new())
+    }
+
+    /// Checks, without changing any document, that [`Store::apply_changes`] would take `bytes`
+    /// into document `id`: they parse whole as automerge changes or documents, and a copy of the
+    /// document takes them. For a caller that must refuse a batch of several documents (a
+    /// bundle) before merging any of it. Costs a copy of the document.
+    pub fn check_merge(&self, id: &DocId, bytes: &[u8]) -> Result<()> {
+        check_chunks(bytes).map_err(|detail| StoreError::BadInput {
+            what: "changes from a peer",
+            detail,
+        })?;
+        let mut inner = self.lock();
+        let mut copy = self.doc(&mut inner, id)?.clone();
+        drop(inner);
+        copy.load_incremental(bytes)
+            .map(|_| ())
+            .map_err(|e| StoreError::BadInput {
+                what: "changes from a peer",
+                detail: e.to_string(),
+            })
+    }
+
+    fn finish_merge(
+        &self,
+        inner: &mut Inner,
+        id: &DocId,
+        heads: &[ChangeHash],
+        before: Vec<Entry>,
+        peers: Vec<(Vec<u8>, Vec<u8>)>,
+    ) -> Result<MergeReport> {
+        let doc = self.doc(inner, id)?;
+        let after: BTreeSet<(String, Vec<u8>)> = doc::entries(doc)
+            .into_iter()
+            .map(|e| (e.key, e.bytes))
+            .collect();
+        let before_set: BTreeSet<(String, Vec<u8>)> = before
+            .iter()
+            .map(|e| (e.key.clone(), e.bytes.clone()))
+            .collect();
+        // Grow-only: a value this node held that a peer's change removed comes back.
+        let mut restored = Vec::new();
+        for (key, bytes) in before_set.difference(&after) {
+            if let Err(e) = doc::put_entry(doc, key, bytes) {
+                inner.cache.pop(id);
+                return Err(self.corrupted(format!("the document of {id} refused a write: {e}")));
+            }
+            warn!(doc = %id, key, "a peer's change removed an act; restored");
+            restored.push(key.clone());
+        }
+        if !restored.is_empty() {
+            doc.commit();
+        }
+        if doc.get_heads() == heads {
+            // Nothing new in the document: only the peer's sync state, if any, is stored.
+            if !peers.is_empty() {
+                self.write(
+                    id,
+                    Write {
+                        peers,
+                        ..Write::default()
+                    },
+                )?;
+            }
+            return Ok(MergeReport::default());
+        }
+        let new_keys: BTreeSet<&String> = after.difference(&before_set).map(|(k, _)| k).collect();
+        let (seq, entries, derived) = self.commit_doc(inner, id, heads, peers)?;
+        let rejected: Vec<Rejection> = derived
+            .rejected
+            .iter()
+            .filter(|r| new_keys.contains(&r.key))
+            .cloned()
+            .collect();
+        let rejected_keys: BTreeSet<&String> = rejected.iter().map(|r| &r.key).collect();
+        let new_acts = entries
+            .iter()
+            .filter(|e| new_keys.contains(&e.key) && !rejected_keys.contains(&e.key))
+            // Decoded a moment ago by `commit_doc`'s derivation: from the cache.
+            .filter_map(|e| self.decode_cached(&e.bytes).ok().map(|a| a.id()))
+            .collect();
+        for r in &rejected {
+            warn!(doc = %id, key = %r.key, reason = %r.reason, "an entry from a peer does not hold");
+        }
+        Ok(MergeReport {
+            seq,
+            new_acts,
+            rejected,
+            restored,
+        })
+    }
+
+    /// The next automerge sync message for `peer` about document `id`, or `None` if there is
+    /// nothing to send. The peer's sync state is kept (in memory in full, on disk its shared
+    /// heads, which is what automerge persists).
+    pub fn generate_sync_message(&self, id: &DocId, peer: &str) -> Result<Option<Vec<u8>>> {
+        let mut inner = self.lock();
+        let mut state = self.sync_state(&mut inner, peer, id)?;
+        let doc = self.doc(&mut inner, id)?;
+        let message = doc.sync().generate_sync_message(&mut state);
+        self.t
+            .peers
+            .insert(sync_key(peer, id), state.encode())
+            .map_err(|e| self.sled_err(e))?;
+        inner.sync_states.put((peer.to_owned(), id.clone()), state);
+        Ok(message.map(|m| m.encode()))
+    }
+
+    /// Receives an automerge sync message from `peer` about document `id`: applies what it
+    /// carries like [`Store::apply_changes`] and stores the peer's sync state in the same write.
+    pub fn receive_sync_message(
+        &self,
+        id: &DocId,
+        peer: &str,
+        message: &[u8],
+    ) -> Result<MergeReport> {
+        let message = sync::Message::decode(message).map_err(|e| StoreError::BadInput {
+            what: "a sync message",
+            detail: e.to_string(),
+        })?;
+        let mut inner = self.lock();
+        let mut state = self.sync_state(&mut inner, peer, id)?;
+        let doc = self.doc(&mut inner, id)?;
+        let before = doc::entries(doc);
+        let heads = doc.get_heads();
+        let received = doc.sync().receive_sync_message(&mut state, message);
+        if let Err(e) = received {
+            inner.cache.pop(id);
+            return Err(StoreError::BadInput {
+                what: "a sync message",
+                detail: e.to_string(),
+            });
+        }
+        let peers = vec![(sync_key(peer, id), state.encode())];
+        let report = self.finish_merge(&mut inner, id, &heads, before, peers)?;
+        inner.sync_states.put((peer.to_owned(), id.clone()), state);
+        Ok(report)
+    }
+
+    /// Forgets the in-memory sync state for `peer` (call when a connection drops, as automerge
+    /// asks); the stored shared heads remain.
+    pub fn reset_sync(&self, peer: &str) {
+        let mut inner = self.lock();
+        let keys: Vec<(String, DocId)> = inner
+            .sync_states
+            .iter()
+            .filter(|((p, _), _)| p == peer)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in keys {
+            inner.sync_states.pop(&k);
+        }
+    }
+
+    /// The whole document, saved (for a bundle or a peer that has nothing).
+    pub fn save_doc(&self, id: &DocId) -> Result<Vec<u8>> {
+        let mut inner = self.lock();
+        Ok(self.doc(&mut inner, id)?.save())
+    }
+
+    /// The document's heads.
+    pub fn heads(&self, id: &DocId) -> Result<Vec<ChangeHash>> {
+        let mut inner = self.lock();
+        Ok(self.doc(&mut inner, id)?.get_heads())
+    }
+
+    /// The changes of document `id` that are not ancestors of `heads`.
+    pub fn changes_since(&self, id: &DocId, heads: &[ChangeHash]) -> Result<Vec<u8>> {
+        let mut inner = self.lock();
+        Ok(self.doc(&mut inner, id)?.save_after(heads))
+    }
+}
+
+/// Checks that `bytes` is a sequence of whole automerge chunks (documents or changes) that each
+/// parse, since `load_incremental` silently skips what it cannot read.
+fn check_chunks(mut bytes: &[u8]) -> std::result::Result<(), String> {
+    const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+    let mut index = 0;
+    while !bytes.is_empty() {
+        if bytes.len() < 9 || bytes[..4] != MAGIC {
+            return Err(format!("chunk {index} is not an automerge chunk"));
+        }
+        let kind = bytes[8];
+        let (mut len, mut shift, mut at) = (0u64, 0u32, 9usize);
+        loop {
+            let b = *bytes.get(at).ok_or(format!("chunk {index} is cut short"))?;
+            if shift > 56 {
+                return Err(format!("chunk {index} has a bad length"));
+            }
+            len |= u64::from(b & 0x7f) << shift;
+            shift += 7;
+            at += 1;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        let end = usize::try_from(len)
+            .ok()
+            .and_then(|l| at.checked_add(l))
+            .filter(|end| *end <= bytes.len())
+            .ok_or(format!("chunk {index} is cut short"))?;
+        let chunk = &bytes[..end];
+        match kind {
+            0 => automerge::Automerge::load_with_options(
+                chunk,
+                automerge::LoadOptions::new()
+                    .on_partial_load(automerge::OnPartialLoad::Error)
+                    .verification_mode(automerge::VerificationMode::Check),
+            )
+            .map(|_| ())
+            .map_err(|e| format!("document chunk {index} does not load: {e}"))?,
+            1 | 2 => automerge::Change::try_from(chunk)
+                .map(|_| ())
+                .map_err(|e| format!("change chunk {index} does not load: {e}"))?,
+            other => return Err(format!("chunk {index} has unknown type {other}")),
+        }
+        bytes = &bytes[end..];
+        index += 1;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::new_store;
+    use crate::store::Store;
+    use tamga_core::act::ActBody;
+    use tamga_core::assessment::Status;
+    use tamga_core::fixtures::stream::consignment;
+    use tamga_core::fixtures::Story;
+
+    #[test]
+    fn merges_report_invalid_acts_and_keep_them_out_of_indexes() {
+        let story = Story::new();
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let a = new_store(da.path(), &story);
+        let b = new_store(db.path(), &story);
+        let doc = DocId::Consignment(story.consignment.clone());
+        a.record(&story.registration()).unwrap();
+        a.record(&story.seal_applied()).unwrap();
+        // A forged act slipped into A's document by hand: an outsider's seal check.
+        let mut body = story.registration_body();
+        body.officer = story.outsider.id.clone();
+        body.packages = 7;
+        let outsider = story.sign(ActBody::ConsignmentRegistered(body), &[&story.outsider]);
+        {
+            let mut inner = a.lock();
+            let d = a.doc(&mut inner, &doc).unwrap();
+            doc::put_act(d, &outsider).unwrap();
+            doc::put_entry(d, "act:garbage", b"{}").unwrap();
+            d.commit();
+        }
+        let bytes = a.save_doc(&doc).unwrap();
+        let report = b.apply_changes(&doc, &bytes).unwrap();
+        assert!(report.seq.is_some());
+        assert_eq!(report.new_acts.len(), 2, "{report:?}");
+        assert_eq!(report.rejected.len(), 2, "{report:?}");
+        assert!(report.rejected.iter().any(|r| r.act == Some(outsider.id())));
+        assert_eq!(b.rejected(&doc).unwrap().len(), 2);
+        assert_eq!(
+            b.by_status(Status::Registered).unwrap(),
+            vec![story.consignment.clone()]
+        );
+        let assessment = b.assessment(&story.consignment, story.t(60)).unwrap();
+        assert_eq!(assessment.acts.len(), 2);
+        assert!(b.check().unwrap().is_empty());
+        // Applying the same bytes again changes nothing.
+        assert_eq!(
+            b.apply_changes(&doc, &bytes).unwrap(),
+            MergeReport::default()
+        );
+        // Garbage bytes are refused and change nothing.
+        let last = b.last_seq().unwrap();
+        assert!(matches!(
+            b.apply_changes(&doc, b"garbage"),
+            Err(StoreError::BadInput { .. })
+        ));
+        assert_eq!(b.last_seq().unwrap(), last);
+        assert!(b.check().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_peer_cannot_delete_an_act() {
+        use automerge::transaction::Transactable;
+        let story = Story::new();
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let a = new_store(da.path(), &story);
+        let b = new_store(db.path(), &story);
+        let doc = DocId::Consignment(story.consignment.clone());
+        a.record(&story.registration()).unwrap();
+        b.apply_changes(&doc, &a.save_doc(&doc).unwrap()).unwrap();
+        let heads = b.heads(&doc).unwrap();
+        {
+            let mut inner = a.lock();
+            let d = a.doc(&mut inner, &doc).unwrap();
+            d.delete(automerge::ROOT, doc::act_key(&story.registration().id()))
+                .unwrap();
+            d.commit();
+        }
+        let evil = a.changes_since(&doc, &heads).unwrap();
+        let report = b.apply_changes(&doc, &evil).unwrap();
+        assert_eq!(report.restored.len(), 1);
+        assert!(b.has_act(&doc, &story.registration().id()).unwrap());
+        assert_eq!(
+            b.by_status(Status::Registered).unwrap(),
+            vec![story.consignment.clone()]
+        );
+        assert!(b.check().unwrap().is_empty());
+    }
+
+    #[test]
+    fn sync_messages_converge_and_persist_peer_state() {
+        let story = Story::new();
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let a = new_store(da.path(), &story);
+        let b = new_store(db.path(), &story);
+        let doc = DocId::Consignment(story.consignment.clone());
+        a.record(&story.registration()).unwrap();
+        b.record(&story.seal_applied()).unwrap();
+        for _ in 0..10 {
+            let ab = a.generate_sync_message(&doc, "b").unwrap();
+            if let Some(m) = &ab {
+                b.receive_sync_message(&doc, "a", m).unwrap();
+            }
+            let ba = b.generate_sync_message(&doc, "a").unwrap();
+            if let Some(m) = &ba {
+                a.receive_sync_message(&doc, "b", m).unwrap();
+            }
+            if ab.is_none() && ba.is_none() {
+                break;
+            }
+        }
+        assert_eq!(a.heads(&doc).unwrap(), b.heads(&doc).unwrap());
+        assert_eq!(a.acts(&doc).unwrap().len(), 2);
+        assert_eq!(b.acts(&doc).unwrap().len(), 2);
+        assert!(a.check().unwrap().is_empty() && b.check().unwrap().is_empty());
+        assert!(a.t.peers.get(sync_key("b", &doc)).unwrap().is_some());
+        a.set_checkpoint("b", 17).unwrap();
+        assert!(matches!(
+            b.receive_sync_message(&doc, "a", b"nonsense"),
+            Err(StoreError::BadInput { .. })
+        ));
+        drop(a);
+        let a = Store::open(da.path(), &story.authority_id()).unwrap();
+        assert_eq!(a.checkpoint("b").unwrap(), Some(17));
+        assert_eq!(a.checkpoint("c").unwrap(), None);
+        // The persisted state lets the next session start from the shared heads.
+        assert!(a.generate_sync_message(&doc, "b").unwrap().is_some());
+    }
+
+    #[test]
+    fn syncing_a_document_nobody_has_leaves_no_trace() {
+        let story = Story::new();
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let a = new_store(da.path(), &story);
+        let b = new_store(db.path(), &story);
+        let doc = DocId::Consignment(consignment(99));
+        let last = a.last_seq().unwrap();
+        let m = b.generate_sync_message(&doc, "a").unwrap().unwrap();
+        assert_eq!(
+            a.receive_sync_message(&doc, "b", &m).unwrap(),
+            MergeReport::default()
+        );
+        assert_eq!(a.last_seq().unwrap(), last);
+        assert!(a.by_status(Status::Unregistered).unwrap().is_empty());
+        assert!(a.check().unwrap().is_empty());
+    }
+}

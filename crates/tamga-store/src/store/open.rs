@@ -1,0 +1,417 @@
+//! Opening a store: the directory and the lock, sled, the format check (marker, version,
+//! pinned authority), a new store's meta, the registry document, pending re-assessments, and the
+//! upgrade of an older format.
+
+use super::layout::{take_lock, Trees};
+use super::write::Write;
+use super::{Inner, Store, StoreOptions, FORMAT_VERSION, MAGIC};
+use crate::doc::{self, DocId};
+use crate::error::{from_io, from_sled, Result, StoreError};
+use automerge::ActorId;
+use lru::LruCache;
+use std::num::NonZeroUsize;
+use std::path::Path;
+use std::sync::Mutex;
+use tamga_core::{KeyId, Registry};
+use tracing::{debug, info};
+
+impl Store {
+    /// Opens the store in `dir`, creating it if `dir` does not exist or is empty. `authority`
+    /// is the pinned customs authority key; a store remembers the key it was made with and
+    /// refuses another.
+    ///
+    /// Opening reads the format marker, the registry document and nothing else: consignment
+    /// documents are loaded when first used and evicted when the cache is full.
+    pub fn open(dir: impl AsRef<Path>, authority: &KeyId) -> Result<Store> {
+        Store::open_with(dir, authority, StoreOptions::default())
+    }
+
+    /// [`Store::open`] with options.
+    pub fn open_with(
+        dir: impl AsRef<Path>,
+        authority: &KeyId,
+        options: StoreOptions,
+    ) -> Result<Store> {
+        let dir = dir.as_ref().to_owned();
+        std::fs::create_dir_all(&dir).map_err(|e| from_io(&dir, e))?;
+        let names: Vec<String> = std::fs::read_dir(&dir)
+            .map_err(|e| from_io(&dir, e))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        let foreign: Vec<&String> = names
+            .iter()
+            .filter(|n| *n != "sled" && *n != "tamga.lock")
+            .collect();
+        if !foreign.is_empty() {
+            return Err(StoreError::NotAStore {
+                path: dir.clone(),
+                detail: format!(
+                    "it holds {} that a tamga store does not have",
+                    foreign
+                        .iter()
+                        .take(3)
+                        .map(|n| format!("{n:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+        }
+        let lock = take_lock(&dir)?;
+        let sled_dir = dir.join("sled");
+        let config = sled::Config::new()
+            .path(&sled_dir)
+            .cache_capacity(options.sled_cache_bytes);
+        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+        let db = match opened {
+            Ok(Ok(db)) => db,
+            Ok(Err(e @ (sled::Error::Unsupported(_) | sled::Error::ReportableBug(_)))) => {
+                return Err(StoreError::Corrupted {
+                    path: dir.clone(),
+                    detail: format!("the database files could not be read: {e}"),
+                })
+            }
+            Ok(Err(e)) => return Err(from_sled(&dir, e)),
+            Err(_) => {
+                return Err(StoreError::Corrupted {
+                    path: dir.clone(),
+                    detail: "the database files could not be read".into(),
+                })
+            }
+        };
+        let tree = |name: &str| db.open_tree(name).map_err(|e| from_sled(&dir, e));
+        let t = Trees {
+            meta: tree("meta")?,
+            docs: tree("docs")?,
+            changes: tree("changes")?,
+            feed: tree("feed")?,
+            latest: tree("latest")?,
+            doc_seq: tree("doc_seq")?,
+            derived: tree("derived")?,
+            index: tree("index")?,
+            peers: tree("peers")?,
+            pending: tree("pending")?,
+        };
+        let sled_err = |e| from_sled(&dir, e);
+        let mut opened_version = FORMAT_VERSION;
+        let actor = match t.meta.get("magic").map_err(sled_err)? {
+            Some(magic) if magic.as_ref() == MAGIC => {
+                let version = t
+                    .meta
+                    .get("version")
+                    .map_err(sled_err)?
+                    .and_then(|v| v.as_ref().try_into().ok().map(u32::from_be_bytes))
+                    .ok_or_else(|| StoreError::Corrupted {
+                        path: dir.clone(),
+                        detail: "the format version is missing".into(),
+                    })?;
+                if version > FORMAT_VERSION {
+                    return Err(StoreError::NewerFormat {
+                        path: dir.clone(),
+                        found: version,
+                        supported: FORMAT_VERSION,
+                    });
+                }
+                opened_version = version;
+                let stored = t
+                    .meta
+                    .get("authority")
+                    .map_err(sled_err)?
+                    .and_then(|v| KeyId::new(String::from_utf8_lossy(&v).into_owned()).ok())
+                    .ok_or_else(|| StoreError::Corrupted {
+                        path: dir.clone(),
+                        detail: "the pinned authority key is missing".into(),
+                    })?;
+                if &stored != authority {
+                    return Err(StoreError::AuthorityMismatch {
+                        path: dir.clone(),
+                        stored,
+                        given: authority.clone(),
+                    });
+                }
+                let actor = t.meta.get("actor").map_err(sled_err)?.ok_or_else(|| {
+                    StoreError::Corrupted {
+                        path: dir.clone(),
+                        detail: "the node's actor id is missing".into(),
+                    }
+                })?;
+                ActorId::from(actor.as_ref())
+            }
+            Some(_) => {
+                return Err(StoreError::NotAStore {
+                    path: dir.clone(),
+                    detail: "its database carries another program's format marker".into(),
+                })
+            }
+            None => {
+                let empty = [
+                    &t.docs, &t.changes, &t.feed, &t.latest, &t.doc_seq, &t.derived, &t.index,
+                    &t.peers, &t.pending,
+                ]
+                .iter()
+                .all(|t| t.is_empty())
+                    && t.meta.is_empty()
+                    && db.is_empty();
+                let others = db
+                    .tree_names()
+                    .iter()
+                    .filter(|n| {
+                        let n = n.as_ref();
+                        n != b"__sled__default"
+                            && ![
+                                "meta", "docs", "changes", "feed", "latest", "doc_seq", "derived",
+                                "index", "peers", "pending",
+                            ]
+                            .iter()
+                            .any(|k| k.as_bytes() == n)
+                    })
+                    .count();
+                if !empty || others > 0 {
+                    return Err(StoreError::NotAStore {
+                        path: dir.clone(),
+                        detail: "its database has no tamga format marker".into(),
+                    });
+                }
+                let actor = ActorId::random();
+                let mut batch = sled::Batch::default();
+                batch.insert("version", &FORMAT_VERSION.to_be_bytes());
+                batch.insert("authority", authority.as_str().as_bytes());
+                batch.insert("actor", actor.to_bytes());
+                batch.insert("last_seq", &0u64.to_be_bytes());
+                // The marker goes last in the batch; the batch is atomic anyway.
+                batch.insert("magic", MAGIC);
+                t.meta.apply_batch(batch).map_err(sled_err)?;
+                db.flush().map_err(sled_err)?;
+                info!(path = %dir.display(), "created a new tamga store");
+                actor
+            }
+        };
+        let cap = |n: usize| NonZeroUsize::new(n.max(2)).expect("at least 2");
+        let store = Store {
+            path: dir.clone(),
+            db,
+            t,
+            authority: authority.clone(),
+            actor,
+            tolerances: options.tolerances,
+            inner: Mutex::new(Inner {
+                cache: LruCache::new(cap(options.cached_docs)),
+                registry: Registry::new(authority.clone()),
+                sync_states: LruCache::new(cap(4096)),
+            }),
+            decoded: Mutex::new(LruCache::new(cap(options.cached_acts))),
+            _lock: lock,
+        };
+        {
+            let mut inner = store.lock();
+            let registry = store.build_registry(&mut inner)?;
+            inner.registry = registry;
+            store.finish_pending(&mut inner)?;
+            if opened_version < FORMAT_VERSION {
+                store.upgrade(&mut inner, opened_version)?;
+            }
+        }
+        debug!(path = %dir.display(), "opened tamga store");
+        Ok(store)
+    }
+
+    fn build_registry(&self, inner: &mut Inner) -> Result<Registry> {
+        let doc = self.doc(inner, &DocId::Registry)?;
+        let entries = doc::entries(doc);
+        let (acts, _) = self.sort_entries(
+            &DocId::Registry,
+            &entries,
+            &Registry::new(self.authority.clone()),
+        );
+        Ok(Registry::from_acts(self.authority.clone(), &acts).0)
+    }
+
+    /// Brings a store of format `from` up to [`FORMAT_VERSION`]: re-derives every consignment
+    /// (index keys and derived record) with this build's rules, then writes the version. A crash
+    /// part way leaves the old version, so the next open starts again; re-deriving is
+    /// idempotent.
+    fn upgrade(&self, inner: &mut Inner, from: u32) -> Result<()> {
+        let docs: Vec<DocId> = self
+            .t
+            .doc_seq
+            .iter()
+            .keys()
+            .map(|k| {
+                let k = k.map_err(|e| self.sled_err(e))?;
+                DocId::from_key(&k)
+                    .ok_or_else(|| self.corrupted("a document key does not parse".into()))
+            })
+            .collect::<Result<_>>()?;
+        let registry = inner.registry.clone();
+        let mut consignments = 0;
+        for id in docs.iter().filter(|d| matches!(d, DocId::Consignment(_))) {
+            let entries = doc::entries(self.doc(inner, id)?);
+            let derived = self.derive(&registry, id, &entries);
+            // One flush at the end: until the version is written, a crash means starting over.
+            self.write_unflushed(
+                id,
+                Write {
+                    derived: Some(&derived),
+                    ..Write::default()
+                },
+            )?;
+            consignments += 1;
+        }
+        self.db.flush().map_err(|e| self.sled_err(e))?;
+        self.t
+            .meta
+            .insert("version", &FORMAT_VERSION.to_be_bytes())
+            .map_err(|e| self.sled_err(e))?;
+        self.db.flush().map_err(|e| self.sled_err(e))?;
+        info!(
+            path = %self.path.display(),
+            from,
+            to = FORMAT_VERSION,
+            consignments,
+            "upgraded the store's format"
+        );
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::Derived;
+    use crate::store::test_support::new_store;
+    use tamga_core::fixtures::stream::registration;
+    use tamga_core::fixtures::{self, Story};
+
+    #[test]
+    fn a_store_of_the_first_format_gains_the_unit_index_when_opened() {
+        let story = Story::new();
+        let dir = tempfile::tempdir().unwrap();
+        let escort = fixtures::unit(fixtures::ESCORT_UNIT);
+        {
+            let store = new_store(dir.path(), &story);
+            for act in story.clean_delivery() {
+                store.record(&act).unwrap();
+            }
+            for n in 1..=3 {
+                store.record(&registration(&story, n)).unwrap();
+            }
+            // What a version 1 store holds: no `unit` keys, in the index or derived records.
+            let unit_keys: Vec<_> = store
+                .t
+                .index
+                .scan_prefix(b"unit/")
+                .keys()
+                .map(|k| k.unwrap())
+                .collect();
+            assert!(!unit_keys.is_empty());
+            for k in unit_keys {
+                store.t.index.remove(k).unwrap();
+            }
+            for item in store.t.derived.iter() {
+                let (k, v) = item.unwrap();
+                let mut d = Derived::decode(&v).unwrap();
+                d.keys.retain(|k| !k.starts_with(b"unit/"));
+                store.t.derived.insert(k, d.encode()).unwrap();
+            }
+            store.t.meta.insert("version", &1u32.to_be_bytes()).unwrap();
+            store.db.flush().unwrap();
+            assert!(store
+                .units_concerned(&story.consignment)
+                .unwrap()
+                .is_empty());
+            assert!(
+                !store.check().unwrap().is_empty(),
+                "check sees what is missing"
+            );
+        }
+        let store = Store::open(dir.path(), &story.authority_id()).unwrap();
+        assert_eq!(
+            store.t.meta.get("version").unwrap().unwrap().as_ref(),
+            FORMAT_VERSION.to_be_bytes()
+        );
+        assert!(store
+            .units_concerned(&story.consignment)
+            .unwrap()
+            .contains(&escort));
+        assert_eq!(
+            store.by_unit(&escort).unwrap(),
+            vec![story.consignment.clone()]
+        );
+        assert_eq!(
+            store
+                .by_unit(&fixtures::unit(fixtures::AIRPORT_POST))
+                .unwrap()
+                .len(),
+            4
+        );
+        assert!(store.check().unwrap().is_empty());
+    }
+
+    #[test]
+    fn refuses_foreign_newer_locked_and_mismatched_stores() {
+        let story = Story::new();
+        let authority = story.authority_id();
+        // A directory with someone else's files.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("photo.jpg"), b"...").unwrap();
+        let err = Store::open(dir.path(), &authority).err().unwrap();
+        assert!(matches!(err, StoreError::NotAStore { .. }), "{err}");
+        assert!(dir.path().join("photo.jpg").exists());
+        assert!(!dir.path().join("sled").exists());
+        // A sled database of another program.
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let db = sled::open(dir.path().join("sled")).unwrap();
+            db.insert("other", "data").unwrap();
+            db.flush().unwrap();
+        }
+        let err = Store::open(dir.path(), &authority).err().unwrap();
+        assert!(matches!(err, StoreError::NotAStore { .. }), "{err}");
+        // Damaged files.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sled")).unwrap();
+        std::fs::write(dir.path().join("sled/conf"), b"\xff\xfe garbage").unwrap();
+        std::fs::write(dir.path().join("sled/db"), vec![0xAB; 4096]).unwrap();
+        let err = Store::open(dir.path(), &authority).err().unwrap();
+        assert!(
+            matches!(
+                err,
+                StoreError::Corrupted { .. } | StoreError::NotAStore { .. }
+            ),
+            "{err}"
+        );
+        // A second opener while the store is open.
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &authority).unwrap();
+        let err = Store::open(dir.path(), &authority).err().unwrap();
+        match &err {
+            StoreError::Locked { pid, .. } => assert_eq!(*pid, Some(std::process::id())),
+            other => panic!("{other}"),
+        }
+        assert!(
+            err.to_string().contains("already open by another process"),
+            "{err}"
+        );
+        // Another authority.
+        drop(store);
+        let other = tamga_core::signing::key_id(&fixtures::key("another authority"));
+        let err = Store::open(dir.path(), &other).err().unwrap();
+        assert!(matches!(err, StoreError::AuthorityMismatch { .. }), "{err}");
+        // A newer format.
+        {
+            let store = Store::open(dir.path(), &authority).unwrap();
+            store
+                .t
+                .meta
+                .insert("version", &99u32.to_be_bytes())
+                .unwrap();
+            store.db.flush().unwrap();
+        }
+        let err = Store::open(dir.path(), &authority).err().unwrap();
+        assert!(
+            matches!(err, StoreError::NewerFormat { found: 99, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("upgrade tamga"), "{err}");
+    }
+}

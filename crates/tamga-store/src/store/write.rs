@@ -1,0 +1,382 @@
+//! The write path: recording an act, annotating, and the one transaction every modification
+//! of a document ends in.
+//!
+//! # The write path
+//!
+//! Every modification of a document (recording an act, a merge, a sync message, an annotation)
+//! runs under the store's lock: the document is changed in memory, the change bytes are taken
+//! with `save_after(heads before)`, the assessment is recomputed from the document's acts, and
+//! then **one sled transaction** writes the change, the next feed number, the document's latest
+//! seq, the derived record and the index diff (and the peer's sync state, for a sync message).
+//! The store then flushes sled (fsync) and only then returns: what a call returned is durable,
+//! and the document, feed and indexes cannot disagree after a crash. If the write fails the
+//! document is dropped from memory, so memory never runs ahead of disk.
+//!
+//! When the registry gains an enrollment or revocation of a key, the consignments whose acts
+//! that key signed are re-assessed (found through the `signer` index). The keys are written to
+//! `pending` in the registry's own transaction, so a crash in between is finished on the next
+//! open.
+
+use super::layout::{change_prefix, read_u64, seq_key};
+use super::{Inner, Recorded, Store};
+use crate::doc::{self, DocId, Entry};
+use crate::error::{Result, StoreError};
+use crate::index::{self, Derived, IndexKind};
+use automerge::ChangeHash;
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use std::collections::BTreeSet;
+use tamga_core::act::ActBody;
+use tamga_core::{assess, KeyId, Registry, SignedAct, Timestamp};
+use tracing::{debug, warn};
+
+/// One write: everything that must land together.
+#[derive(Default)]
+pub(super) struct Write<'a> {
+    pub(super) change: Option<&'a [u8]>,
+    pub(super) derived: Option<&'a Derived>,
+    pub(super) peers: Vec<(Vec<u8>, Vec<u8>)>,
+    pub(super) pending_add: Vec<Vec<u8>>,
+    pub(super) pending_remove: Vec<Vec<u8>>,
+}
+
+impl Store {
+    /// Records an act made on this node. The act must hold: a consignment act against the
+    /// registry as this store knows it, a registry act under the pinned authority. Returns once
+    /// the act is durable. Recording an act the store already holds changes nothing.
+    pub fn record(&self, act: &SignedAct) -> Result<Recorded> {
+        let id = DocId::of_act(act);
+        let mut inner = self.lock();
+        let verdict = match &id {
+            DocId::Registry => Registry::new(self.authority.clone())
+                .apply(act)
+                .map_err(|e| e.to_string()),
+            DocId::Consignment(_) => inner.registry.verify(act).map_err(|e| e.to_string()),
+        };
+        if let Err(reason) = verdict {
+            return Err(StoreError::InvalidAct {
+                act: act.id(),
+                reason,
+            });
+        }
+        let doc = self.doc(&mut inner, &id)?;
+        if doc::holds(doc, act) {
+            return Ok(Recorded {
+                act: act.id(),
+                doc: id,
+                seq: None,
+            });
+        }
+        let heads = doc.get_heads();
+        if let Err(e) = doc::put_act(doc, act) {
+            inner.cache.pop(&id);
+            return Err(self.corrupted(format!("the document of {id} refused a write: {e}")));
+        }
+        doc.commit();
+        self.remember_act(act);
+        let (seq, _, _) = self.commit_doc(&mut inner, &id, &heads, Vec::new())?;
+        debug!(act = %act.id().short(), doc = %id, ?seq, "recorded act");
+        Ok(Recorded {
+            act: act.id(),
+            doc: id,
+            seq,
+        })
+    }
+
+    /// Sets an unsigned annotation (a note, a tag) on a document. Annotations are ordinary
+    /// automerge fields (last writer wins) and never enter the assessment.
+    pub fn annotate(&self, id: &DocId, name: &str, value: &str) -> Result<Option<u64>> {
+        use automerge::transaction::Transactable;
+        let mut inner = self.lock();
+        let doc = self.doc(&mut inner, id)?;
+        let heads = doc.get_heads();
+        let key = format!("{}{name}", doc::ANNOTATION_PREFIX);
+        if let Err(e) = doc.put(automerge::ROOT, key, value) {
+            inner.cache.pop(id);
+            return Err(self.corrupted(format!("the document of {id} refused a write: {e}")));
+        }
+        doc.commit();
+        Ok(self.commit_doc(&mut inner, id, &heads, Vec::new())?.0)
+    }
+
+    /// The annotations on a document.
+    pub fn annotations(&self, id: &DocId) -> Result<Vec<(String, String)>> {
+        let mut inner = self.lock();
+        Ok(doc::annotations(self.doc(&mut inner, id)?))
+    }
+
+    /// The derived record of a document from its entries.
+    pub(super) fn derive(&self, registry: &Registry, id: &DocId, entries: &[Entry]) -> Derived {
+        let (acts, rejected) = self.sort_entries(id, entries, registry);
+        match id {
+            DocId::Registry => Derived {
+                keys: BTreeSet::new(),
+                rejected,
+            },
+            DocId::Consignment(c) => {
+                let assessment = assess(
+                    c,
+                    &acts,
+                    registry,
+                    Timestamp::from_unix(0).expect("epoch"),
+                    &self.tolerances,
+                );
+                Derived::from_assessment(&assessment, &acts, rejected)
+            }
+        }
+    }
+
+    /// Writes one modification atomically and flushes. Returns the feed number if a change
+    /// was written.
+    pub(super) fn write(&self, id: &DocId, w: Write<'_>) -> Result<Option<u64>> {
+        let seq = self.write_unflushed(id, w)?;
+        self.db.flush().map_err(|e| self.sled_err(e))?;
+        Ok(seq)
+    }
+
+    /// [`Store::write`] without the flush: durable only once something flushes after it.
+    pub(super) fn write_unflushed(&self, id: &DocId, w: Write<'_>) -> Result<Option<u64>> {
+        let doc_key = id.to_key();
+        let t = &self.t;
+        let result = (
+            &t.meta, &t.changes, &t.feed, &t.latest, &t.doc_seq, &t.derived, &t.index, &t.peers,
+            &t.pending,
+        )
+            .transaction(
+                |(meta, changes, feed, latest, doc_seq, derived, index, peers, pending)| {
+                    let mut seq = None;
+                    if let Some(change) = w.change {
+                        let last = meta
+                            .get("last_seq")?
+                            .and_then(|v| read_u64(&v))
+                            .unwrap_or(0);
+                        let next = last + 1;
+                        meta.insert("last_seq", &seq_key(next))?;
+                        let mut ck = change_prefix(&doc_key);
+                        ck.extend_from_slice(&seq_key(next));
+                        changes.insert(ck, change)?;
+                        feed.insert(&seq_key(next), doc_key.as_slice())?;
+                        if let Some(old) = doc_seq.insert(doc_key.as_slice(), &seq_key(next))? {
+                            latest.remove(old)?;
+                        }
+                        latest.insert(&seq_key(next), doc_key.as_slice())?;
+                        seq = Some(next);
+                    }
+                    if let Some(new) = w.derived {
+                        let old = match derived.get(&doc_key)? {
+                            Some(bytes) => Derived::decode(&bytes).ok_or_else(|| {
+                                ConflictableTransactionError::Abort(
+                                    "a derived record does not decode".to_owned(),
+                                )
+                            })?,
+                            None => Derived::default(),
+                        };
+                        for gone in old.keys.difference(&new.keys) {
+                            index.remove(gone.as_slice())?;
+                        }
+                        for added in new.keys.difference(&old.keys) {
+                            index.insert(added.as_slice(), &[])?;
+                        }
+                        derived.insert(doc_key.as_slice(), new.encode())?;
+                    }
+                    for (k, v) in &w.peers {
+                        peers.insert(k.as_slice(), v.as_slice())?;
+                    }
+                    for k in &w.pending_add {
+                        pending.insert(k.as_slice(), &[])?;
+                    }
+                    for k in &w.pending_remove {
+                        pending.remove(k.as_slice())?;
+                    }
+                    Ok(seq)
+                },
+            );
+        let seq = match result {
+            Ok(seq) => seq,
+            Err(TransactionError::Abort(detail)) => return Err(self.corrupted(detail)),
+            Err(TransactionError::Storage(e)) => return Err(self.sled_err(e)),
+        };
+        Ok(seq)
+    }
+
+    /// Finishes a modification of document `id` made in memory since `heads`: derives, writes,
+    /// flushes. On failure the document is dropped from the cache.
+    pub(super) fn commit_doc(
+        &self,
+        inner: &mut Inner,
+        id: &DocId,
+        heads: &[ChangeHash],
+        peers: Vec<(Vec<u8>, Vec<u8>)>,
+    ) -> Result<(Option<u64>, Vec<Entry>, Derived)> {
+        let result = (|| {
+            let doc = self.doc(inner, id)?;
+            let change = doc.save_after(heads);
+            let entries = doc::entries(doc);
+            let mut pending_add = Vec::new();
+            let registry = if id == &DocId::Registry {
+                let (acts, _) =
+                    self.sort_entries(id, &entries, &Registry::new(self.authority.clone()));
+                let (registry, _) = Registry::from_acts(self.authority.clone(), &acts);
+                for key in changed_keys(&inner.registry, &registry, &acts) {
+                    pending_add.push(key.as_str().as_bytes().to_vec());
+                }
+                registry
+            } else {
+                inner.registry.clone()
+            };
+            let derived = self.derive(&registry, id, &entries);
+            let seq = self.write(
+                id,
+                Write {
+                    change: (!change.is_empty()).then_some(change.as_slice()),
+                    derived: Some(&derived),
+                    peers,
+                    pending_add,
+                    pending_remove: Vec::new(),
+                },
+            )?;
+            if id == &DocId::Registry {
+                inner.registry = registry;
+            }
+            Ok((seq, entries, derived))
+        })();
+        match result {
+            Ok(r) => {
+                if id == &DocId::Registry {
+                    self.finish_pending(inner)?;
+                }
+                Ok(r)
+            }
+            Err(e) => {
+                inner.cache.pop(id);
+                warn!(doc = %id, error = %e, "write failed; the document was dropped from memory");
+                Err(e)
+            }
+        }
+    }
+
+    /// Re-assesses the consignments signed by keys in `pending`, then clears them.
+    pub(super) fn finish_pending(&self, inner: &mut Inner) -> Result<()> {
+        let keys: Vec<sled::IVec> = self
+            .t
+            .pending
+            .iter()
+            .keys()
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sled_err(e))?;
+        for key in keys {
+            let consignments = self.scan_index(&index::prefix(IndexKind::Signer, &key))?;
+            for c in consignments {
+                let id = DocId::Consignment(c);
+                let entries = doc::entries(self.doc(inner, &id)?);
+                let derived = self.derive(&inner.registry.clone(), &id, &entries);
+                self.write(
+                    &id,
+                    Write {
+                        derived: Some(&derived),
+                        ..Write::default()
+                    },
+                )?;
+            }
+            self.write(
+                &DocId::Registry,
+                Write {
+                    pending_remove: vec![key.to_vec()],
+                    ..Write::default()
+                },
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Keys whose enrollments or revocations differ between two registries.
+fn changed_keys(old: &Registry, new: &Registry, acts: &[SignedAct]) -> Vec<KeyId> {
+    let mut keys = BTreeSet::new();
+    for act in acts {
+        let key = match act.body() {
+            ActBody::KeyEnrolled(a) => &a.key,
+            ActBody::KeyRevoked(a) => &a.key,
+            _ => continue,
+        };
+        if old.enrollments(key) != new.enrollments(key)
+            || old.revocation(key) != new.revocation(key)
+        {
+            keys.insert(key.clone());
+        }
+    }
+    keys.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::new_store;
+    use tamga_core::assessment::Status;
+    use tamga_core::fixtures::{self, Story};
+    use tamga_core::UnitCode;
+
+    #[test]
+    fn refuses_acts_that_do_not_hold() {
+        let story = Story::new();
+        let dir = tempfile::tempdir().unwrap();
+        let store = new_store(dir.path(), &story);
+        let mut body = story.registration_body();
+        body.officer = story.outsider.id.clone();
+        let outsider = story.sign(ActBody::ConsignmentRegistered(body), &[&story.outsider]);
+        let err = store.record(&outsider).unwrap_err();
+        assert!(matches!(err, StoreError::InvalidAct { .. }), "{err}");
+        assert!(err.to_string().contains("not enrolled"), "{err}");
+        let foreign = tamga_core::fixtures::key("another authority");
+        let mut enrollment = story.enrollment(&story.outsider).body().clone();
+        if let ActBody::KeyEnrolled(e) = &mut enrollment {
+            e.authority = tamga_core::signing::key_id(&foreign);
+        }
+        let forged = SignedAct::sign(enrollment, &[&foreign]).unwrap();
+        assert!(matches!(
+            store.record(&forged),
+            Err(StoreError::InvalidAct { .. })
+        ));
+        assert!(store.check().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_late_enrollment_reindexes_the_consignments_it_concerns() {
+        let story = Story::new();
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let a = new_store(da.path(), &story);
+        let b = Store::open(db.path(), &story.authority_id()).unwrap();
+        let doc = DocId::Consignment(story.consignment.clone());
+        a.record(&story.registration()).unwrap();
+        let report = b.apply_changes(&doc, &a.save_doc(&doc).unwrap()).unwrap();
+        assert_eq!(
+            report.rejected.len(),
+            1,
+            "the officer is not enrolled on b yet"
+        );
+        assert!(b.by_status(Status::Registered).unwrap().is_empty());
+        assert!(
+            b.units_concerned(&story.consignment).unwrap().is_empty(),
+            "an act that does not hold concerns no unit"
+        );
+        assert!(b.check().unwrap().is_empty());
+        // The registry arrives by sync.
+        b.apply_changes(&DocId::Registry, &a.save_doc(&DocId::Registry).unwrap())
+            .unwrap();
+        assert_eq!(
+            b.by_status(Status::Registered).unwrap(),
+            vec![story.consignment.clone()]
+        );
+        let route: BTreeSet<UnitCode> = [fixtures::AIRPORT_POST, fixtures::DEPARTMENT]
+            .into_iter()
+            .map(fixtures::unit)
+            .collect();
+        assert_eq!(b.units_concerned(&story.consignment).unwrap(), route);
+        assert_eq!(
+            b.by_unit(&fixtures::unit(fixtures::DEPARTMENT)).unwrap(),
+            vec![story.consignment.clone()]
+        );
+        assert!(b.rejected(&doc).unwrap().is_empty());
+        assert!(b.t.pending.is_empty());
+        assert!(b.check().unwrap().is_empty());
+    }
+}
