@@ -7,6 +7,8 @@ use tamga_core::{KeyId, UnitCode};
 
 /// The configuration file's name in the data directory.
 pub const FILE_NAME: &str = "tamga-edge.toml";
+/// The largest configuration file read.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// What kind of node this is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,10 +93,13 @@ impl Config {
     pub fn load(dir: &Path) -> Result<Config, ConfigError> {
         let path = dir.join(FILE_NAME);
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
-            path: shown.clone(),
-            source,
-        })?;
+        let text =
+            tamga_node::files::read_text_limited(&path, MAX_FILE_BYTES).map_err(|source| {
+                ConfigError::Io {
+                    path: shown.clone(),
+                    source,
+                }
+            })?;
         let mut config: Config = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
             path: shown.clone(),
             detail: e.to_string(),

@@ -11,11 +11,13 @@
 //! - [`qr`]: offers and acts as QR codes.
 //! - [`jobs`]: long operations and their progress.
 //! - [`api`]: the web UI, the local JSON API, the handoff endpoints for peers.
+//! - [`contacts`]: what the node remembers of each peer's last contact.
 //! - [`serve`]: the running node: endpoints, peers' contact, the background sync loop.
 
 pub mod api;
 pub mod client;
 pub mod config;
+pub mod contacts;
 pub mod desk;
 pub mod jobs;
 pub mod node;

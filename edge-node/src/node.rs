@@ -14,6 +14,10 @@ use tamga_sync::scope::Scope;
 
 /// The device key's file name.
 pub const DEVICE_KEY_FILE: &str = "device.key";
+/// The largest device key file read (the key is 64 hex digits).
+const MAX_DEVICE_KEY_BYTES: u64 = 1024;
+/// The largest file of acts `record_file` reads (as the local API's largest upload).
+pub const MAX_ACTS_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Why a node operation failed. Each says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -135,7 +139,10 @@ impl Node {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|e| file_error(dir, format!("no randomness: {e}")))?;
         let device = SigningKey::from_bytes(&seed);
-        write_private(&dir.join(DEVICE_KEY_FILE), hex::encode(seed).as_bytes())?;
+        let key_path = dir.join(DEVICE_KEY_FILE);
+        // Created readable by the node's user only, whole or not at all, never over a key.
+        tamga_node::files::write_new_private(&key_path, hex::encode(seed).as_bytes())
+            .map_err(|e| file_error(&key_path, e))?;
         config.save(dir)?;
         Store::open(dir.join("store"), &config.authority_key())?;
         Ok(key_id(&device))
@@ -145,7 +152,8 @@ impl Node {
     pub fn open(dir: &Path) -> Result<Node, NodeError> {
         let config = Config::load(dir)?;
         let key_path = dir.join(DEVICE_KEY_FILE);
-        let text = std::fs::read_to_string(&key_path).map_err(|e| file_error(&key_path, e))?;
+        let text = tamga_node::files::read_text_limited(&key_path, MAX_DEVICE_KEY_BYTES)
+            .map_err(|e| file_error(&key_path, e))?;
         let mut seed = [0u8; 32];
         hex::decode_to_slice(text.trim(), &mut seed)
             .map_err(|_| file_error(&key_path, "not a device key (64 hex digits expected)"))?;
@@ -167,7 +175,8 @@ impl Node {
     /// central, or acts signed elsewhere). Stops at the first line that does not hold; the
     /// lines before it stay recorded. Returns how many were new.
     pub fn record_file(&self, path: &Path) -> Result<usize, NodeError> {
-        let text = std::fs::read_to_string(path).map_err(|e| file_error(path, e))?;
+        let text = tamga_node::files::read_text_limited(path, MAX_ACTS_FILE_BYTES)
+            .map_err(|e| file_error(path, e))?;
         let mut new = 0;
         for (n, line) in text
             .lines()
@@ -265,18 +274,4 @@ impl Node {
     ) -> Result<Vec<SignedAct>, NodeError> {
         Ok(self.store.acts(&DocId::Consignment(consignment.clone()))?)
     }
-}
-
-/// Writes a file readable by its owner only.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), NodeError> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut file = options.open(path).map_err(|e| file_error(path, e))?;
-    file.write_all(bytes).map_err(|e| file_error(path, e))?;
-    file.sync_all().map_err(|e| file_error(path, e))
 }

@@ -10,10 +10,12 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tamga_core::handoff::CustodyOffer;
 use tamga_core::ActId;
-use tamga_node::files::{read_limited, write_atomic};
+use tamga_node::files::{read_limited, read_limited_if_exists, write_atomic};
 
 /// The largest offer file accepted.
 pub const MAX_OFFER_BYTES: u64 = 64 * 1024;
+/// The largest note read beside an offer.
+const MAX_NOTE_BYTES: u64 = 64 * 1024;
 /// The most offers kept in one direction.
 pub const MAX_OFFERS: usize = 1000;
 
@@ -163,13 +165,14 @@ impl OfferBox {
             return Err(damaged("it holds another offer".into()));
         }
         let note_path = self.path(direction, id, "json");
-        let note = match std::fs::read(&note_path) {
-            Ok(b) => serde_json::from_slice(&b).map_err(|e| damaged(e.to_string()))?,
-            Err(_) => OfferNote {
-                via: Via::File,
-                reply_to: None,
-            },
-        };
+        let note =
+            match read_limited_if_exists(&note_path, MAX_NOTE_BYTES).map_err(io(&note_path))? {
+                Some(b) => serde_json::from_slice(&b).map_err(|e| damaged(e.to_string()))?,
+                None => OfferNote {
+                    via: Via::File,
+                    reply_to: None,
+                },
+            };
         Ok((offer, note))
     }
 

@@ -2,71 +2,25 @@
 //! loop that visits each configured peer in turn, backing off with jitter when a peer cannot be
 //! reached, without ever holding up local work. Stops cleanly on Ctrl-C or SIGTERM.
 
+use crate::contacts::{self, Contacts, Progress};
 use crate::jobs::Jobs;
 use crate::node::Node;
-use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tamga_core::Timestamp;
-use tamga_node::files::write_atomic;
 use tamga_node::transport::{client, router, sync_with_progress, Endpoint};
 use tamga_sync::scope::Scope;
 use tokio::sync::watch;
 use tracing::{info, warn};
 
-/// Where the node keeps what it knows of its peers' last contact.
-pub const CONTACTS_FILE: &str = "contacts.json";
-
-/// How far a session has come.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Progress {
-    /// Documents being exchanged.
-    pub documents: usize,
-    /// Round trips so far.
-    pub round_trips: u32,
-}
-
-/// What the node knows of a peer's last contact.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct PeerContact {
-    /// The peer's URL.
-    #[serde(default)]
-    pub url: String,
-    /// When the last session completed, for people.
-    pub last_success: Option<String>,
-    /// The same, in seconds since the Unix epoch.
-    #[serde(default)]
-    pub last_success_unix: Option<i64>,
-    /// This node's feed position when the last completed session opened: every change up to it
-    /// has reached the peer (within its scope).
-    #[serde(default)]
-    pub sent_position: u64,
-    /// The last error, if the last attempt failed.
-    pub last_error: Option<String>,
-    /// Failed attempts in a row.
-    pub failures: u32,
-    /// A session is running now.
-    #[serde(default)]
-    pub syncing: bool,
-    /// How far it has come.
-    #[serde(default)]
-    pub progress: Option<Progress>,
-    /// Documents changed here since the last completed session (filled in when asked).
-    #[serde(default)]
-    pub pending_changes: usize,
-    /// The peer receives everything (it is central).
-    #[serde(default)]
-    pub central: bool,
-}
-
 /// The running node's state shared by the endpoints and the background loop.
 pub struct Shared {
     /// The node.
     pub node: Node,
-    /// Peers' last contact, persisted in [`CONTACTS_FILE`].
-    pub contacts: Mutex<BTreeMap<String, PeerContact>>,
+    /// Peers' last contact, persisted in [`crate::contacts::CONTACTS_FILE`].
+    pub contacts: Mutex<Contacts>,
     /// Long operations.
     pub jobs: Jobs,
     /// One session at a time with each peer; sessions with different peers run side by side,
@@ -85,17 +39,7 @@ pub const MAX_PENDING_COUNTED: usize = 100_000;
 impl Shared {
     /// The running state of `node`, with the contacts it remembers.
     pub fn new(node: Node) -> Self {
-        let contacts = std::fs::read(node.dir.join(CONTACTS_FILE))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<BTreeMap<String, PeerContact>>(&b).ok())
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, mut c)| {
-                c.syncing = false;
-                c.progress = None;
-                (k, c)
-            })
-            .collect();
+        let contacts = contacts::load(&node.dir);
         Shared {
             node,
             contacts: Mutex::new(contacts),
@@ -115,13 +59,12 @@ impl Shared {
             .unwrap_or_else(|_| self.node.config.peers.clone())
     }
 
-    fn contacts(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, PeerContact>> {
+    fn contacts(&self) -> std::sync::MutexGuard<'_, Contacts> {
         self.contacts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn save_contacts(&self) {
-        let bytes = serde_json::to_vec_pretty(&*self.contacts()).expect("contacts serialize");
-        if let Err(e) = write_atomic(&self.node.dir.join(CONTACTS_FILE), &bytes) {
+        if let Err(e) = contacts::save(&self.node.dir, &self.contacts()) {
             warn!(error = %e, "could not save the peers' last contact");
         }
     }
