@@ -202,11 +202,11 @@ impl Central {
         options: &InitOptions,
         now: Timestamp,
     ) -> Result<Initialized, CentralError> {
-        let config = Config::new(&options.unit, &options.listen);
-        config.check().map_err(|detail| ConfigError::Invalid {
-            path: "the options given".into(),
-            detail,
-        })?;
+        let config =
+            Config::new(&options.unit, &options.listen).map_err(|detail| ConfigError::Invalid {
+                path: "the options given".into(),
+                detail,
+            })?;
         let shown = dir.display().to_string();
         if dir.join(config::FILE_NAME).exists() {
             return Err(CentralError::AlreadyInitialized {
@@ -408,7 +408,10 @@ mod tests {
         let central = Central::open(&dir).unwrap();
         assert_eq!(central.authority.id(), made.authority_key);
         assert_eq!(central.device_id(), made.device_key);
-        assert_eq!(central.config.central_units, vec!["HQ-RECON".to_owned()]);
+        assert_eq!(
+            central.config.central_units,
+            vec![UnitCode::new("HQ-RECON").unwrap()]
+        );
         let entries = central.registry_entries(now());
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].key, made.device_key);

@@ -9,6 +9,10 @@ use tamga_core::UnitCode;
 pub const FILE_NAME: &str = "tamga-central.toml";
 
 /// The address central listens on unless told otherwise.
+/// The largest configuration file read.
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The default listen address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:7400";
 
 /// Central's configuration.
@@ -16,12 +20,12 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:7400";
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Central's own unit code (its device key is enrolled there), like `HQ-RECON`.
-    pub unit: String,
+    pub unit: UnitCode,
     /// Where central listens for edge nodes and staff, like `127.0.0.1:7400`.
     pub listen: String,
     /// The units whose nodes receive every consignment: central's own, and any other
     /// headquarters unit. Edge nodes are configured with the same list.
-    pub central_units: Vec<String>,
+    pub central_units: Vec<UnitCode>,
     /// How often every consignment is reassessed, in seconds (deadlines pass without any new
     /// act); changed consignments are reassessed as their changes arrive.
     #[serde(default = "default_reassess_seconds")]
@@ -81,25 +85,30 @@ pub enum ConfigError {
 impl Config {
     /// A new configuration for `unit`, listening on `listen`, with `unit` as the only central
     /// unit.
-    pub fn new(unit: &str, listen: &str) -> Config {
-        Config {
-            unit: unit.to_owned(),
+    pub fn new(unit: &str, listen: &str) -> Result<Config, String> {
+        let unit = UnitCode::new(unit).map_err(|e| format!("unit: {e}"))?;
+        let config = Config {
+            unit: unit.clone(),
             listen: listen.to_owned(),
-            central_units: vec![unit.to_owned()],
+            central_units: vec![unit],
             reassess_seconds: DEFAULT_REASSESS_SECONDS,
             silent_after_seconds: DEFAULT_SILENT_AFTER_SECONDS,
             compact_interval_seconds: DEFAULT_COMPACT_INTERVAL_SECONDS,
-        }
+        };
+        config.check()?;
+        Ok(config)
     }
 
-    /// Reads the configuration in `dir`, with environment overrides, and checks it.
     pub fn load(dir: &Path) -> Result<Config, ConfigError> {
         let path = dir.join(FILE_NAME);
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
-            path: shown.clone(),
-            source,
-        })?;
+        let text =
+            tamga_node::files::read_text_limited(&path, MAX_FILE_BYTES).map_err(|source| {
+                ConfigError::Io {
+                    path: shown.clone(),
+                    source,
+                }
+            })?;
         let mut config = Config::parse(&text).map_err(|detail| ConfigError::Invalid {
             path: shown.clone(),
             detail: format!("{detail}; fix the file"),
@@ -128,16 +137,12 @@ impl Config {
 
     /// Checks codes and addresses.
     pub fn check(&self) -> Result<(), String> {
-        UnitCode::new(self.unit.clone()).map_err(|e| format!("unit: {e}"))?;
         self.listen.parse::<std::net::SocketAddr>().map_err(|e| {
             format!(
                 "listen {:?}: {e} (expected like 127.0.0.1:7400)",
                 self.listen
             )
         })?;
-        for u in &self.central_units {
-            UnitCode::new(u.clone()).map_err(|e| format!("central_units: {e}"))?;
-        }
         if !(1..=86_400).contains(&self.reassess_seconds) {
             return Err(format!(
                 "reassess_seconds {} must be between 1 and 86400",
@@ -161,15 +166,12 @@ impl Config {
 
     /// The unit as a code (checked at load).
     pub fn unit_code(&self) -> UnitCode {
-        UnitCode::new(self.unit.clone()).expect("checked at load")
+        self.unit.clone()
     }
 
     /// The central units as codes (checked at load).
     pub fn central_unit_codes(&self) -> Vec<UnitCode> {
-        self.central_units
-            .iter()
-            .map(|u| UnitCode::new(u.clone()).expect("checked at load"))
-            .collect()
+        self.central_units.clone()
     }
 }
 
@@ -179,26 +181,40 @@ mod tests {
 
     #[test]
     fn a_new_configuration_round_trips() {
-        let config = Config::new("HQ-RECON", DEFAULT_LISTEN);
+        let config = Config::new("HQ-RECON", DEFAULT_LISTEN).unwrap();
         config.check().unwrap();
-        assert_eq!(config.central_units, vec!["HQ-RECON".to_owned()]);
+        assert_eq!(
+            config.central_units,
+            vec![UnitCode::new("HQ-RECON").unwrap()]
+        );
         assert_eq!(Config::parse(&config.to_toml()).unwrap(), config);
     }
 
     #[test]
     fn bad_values_are_refused_with_the_field() {
         let bad_unit = Config::new("hq recon", DEFAULT_LISTEN);
-        assert!(bad_unit.check().unwrap_err().starts_with("unit:"));
+        assert!(bad_unit.unwrap_err().starts_with("unit:"));
         let bad_listen = Config::new("HQ-RECON", "localhost");
-        assert!(bad_listen.check().unwrap_err().starts_with("listen"));
-        let mut without_own = Config::new("HQ-RECON", DEFAULT_LISTEN);
-        without_own.central_units = vec!["HQ-AUDIT".into()];
+        assert!(bad_listen.unwrap_err().starts_with("listen"));
+        let mut without_own = Config::new("HQ-RECON", DEFAULT_LISTEN).unwrap();
+        without_own.central_units = vec![UnitCode::new("HQ-AUDIT").unwrap()];
         assert!(without_own.check().unwrap_err().contains("own unit"));
-        let unknown_field = format!("{}extra = 1\n", Config::new("HQ", DEFAULT_LISTEN).to_toml());
+        let unknown_field = format!(
+            "{}extra = 1\n",
+            Config::new("HQ", DEFAULT_LISTEN).unwrap().to_toml()
+        );
         assert!(Config::parse(&unknown_field).is_err());
-        let mut never = Config::new("HQ-RECON", DEFAULT_LISTEN);
+        let mut never = Config::new("HQ-RECON", DEFAULT_LISTEN).unwrap();
         never.reassess_seconds = 0;
         assert!(never.check().unwrap_err().starts_with("reassess_seconds"));
+        // Codes in the file are checked as they are read, naming the field.
+        for (field, file) in [
+            ("unit", "unit = \"hq recon\"\nlisten = \"127.0.0.1:7400\"\ncentral_units = [\"HQ-RECON\"]\n"),
+            ("central_units", "unit = \"HQ-RECON\"\nlisten = \"127.0.0.1:7400\"\ncentral_units = [\"HQ-RECON\", \"a b\"]\n"),
+        ] {
+            let e = Config::parse(file).unwrap_err();
+            assert!(e.contains(field), "{e}");
+        }
         // A file written before these settings existed still loads, with the defaults.
         let old =
             "unit = \"HQ-RECON\"\nlisten = \"127.0.0.1:7400\"\ncentral_units = [\"HQ-RECON\"]\n";

@@ -86,12 +86,7 @@ impl Record {
     pub fn of(assessment: &Assessment, acts: &[SignedAct]) -> Record {
         let holding: BTreeSet<_> = assessment.acts.iter().copied().collect();
         let valid: Vec<&SignedAct> = acts.iter().filter(|a| holding.contains(&a.id())).collect();
-        let registration = assessment.state.registration.and_then(|id| {
-            valid.iter().find_map(|a| match a.body() {
-                ActBody::ConsignmentRegistered(r) if a.id() == id => Some(r),
-                _ => None,
-            })
-        });
+        let registration = assessment.registration().map(|(_, r)| r);
         let mut posts: BTreeSet<UnitCode> =
             assessment.state.route.planned.iter().cloned().collect();
         for act in &valid {

@@ -84,19 +84,15 @@ struct SignerView {
 }
 
 fn signer(registry: &Registry, key: &KeyId, at: Timestamp) -> SignerView {
-    let enrollments = registry.enrollments(key);
-    let covering = enrollments
-        .iter()
-        .rev()
-        .find(|e| e.valid_from <= at && at < e.valid_until);
-    let e = covering.or(enrollments.last());
+    let named = registry.signer_at(key, at);
+    let e = named.enrollment;
     SignerView {
         key: key.clone(),
         name: e.map(|e| e.holder.clone()),
         personal_number: e.and_then(|e| e.personal_number.clone()),
         role: e.map(|e| e.role.as_str().to_owned()),
         unit: e.map(|e| e.unit.to_string()),
-        enrolled_at_the_time: covering.is_some(),
+        enrolled_at_the_time: named.in_force,
     }
 }
 
@@ -153,17 +149,15 @@ fn chain(
     registry: &Registry,
 ) -> (Vec<ChainLink>, Vec<ActId>) {
     let mut links = Vec::new();
-    if let Some(reg) = a.state.registration.and_then(|id| by_id.get(&id)) {
-        if let ActBody::ConsignmentRegistered(r) = reg.body() {
-            links.push(ChainLink {
-                unit: r.office_of_departure.to_string(),
-                officer: signer(registry, &r.officer, r.at),
-                since: r.at,
-                since_for_people: r.at.for_people(),
-                act: reg.id(),
-                kind: reg.body().kind(),
-            });
-        }
+    if let Some((id, r)) = a.registration() {
+        links.push(ChainLink {
+            unit: r.office_of_departure.to_string(),
+            officer: signer(registry, &r.officer, r.at),
+            since: r.at,
+            since_for_people: r.at.for_people(),
+            act: id,
+            kind: "consignment_registered",
+        });
     }
     for id in &a.state.custody_chain {
         if let Some(act) = by_id.get(id) {
@@ -245,10 +239,8 @@ pub(super) async fn consignment(
             })
             .collect();
         let registration = assessment
-            .state
-            .registration
-            .and_then(|r| by_id.get(&r))
-            .map(|a| json!(a.body()));
+            .registration()
+            .map(|(_, r)| json!(ActBody::ConsignmentRegistered(r.clone())));
         let record = crate::reconcile::Record::of(&assessment, &acts);
         Ok(json!({
             "record": record,

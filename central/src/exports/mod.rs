@@ -49,7 +49,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::sync::Arc;
 use tamga_core::act::ConsignmentRegistered;
-use tamga_core::{ActBody, Assessment, ConsignmentId, SignedAct, Timestamp};
+use tamga_core::{Assessment, ConsignmentId, SignedAct, Timestamp};
 use tamga_store::DocId;
 
 /// The most consignments one report or export reads from the store.
@@ -102,16 +102,8 @@ fn gather(s: &Shared, from: Timestamp, until: Timestamp, now: Timestamp) -> ApiR
     let store = &s.central.store;
     let mut records = Vec::with_capacity(ids.len());
     for id in ids {
-        let acts = store
-            .acts(&DocId::Consignment(id.clone()))
-            .map_err(internal)?;
         let assessment = store.assessment(&id, now).map_err(internal)?;
-        let registration = assessment.state.registration.and_then(|reg| {
-            acts.iter().find_map(|a| match a.body() {
-                ActBody::ConsignmentRegistered(r) if a.id() == reg => Some(r.clone()),
-                _ => None,
-            })
-        });
+        let registration = assessment.registration().map(|(_, r)| r.clone());
         match registration {
             Some(r) => records.push((assessment, r)),
             None => skipped.push(Skipped {

@@ -180,6 +180,16 @@ pub enum AuthorizationError {
     Registry(#[from] RegistryError),
 }
 
+/// A signer as named for an act: see [`Registry::signer_at`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignerAt<'r> {
+    /// The enrollment that names them.
+    pub enrollment: Option<&'r Enrollment>,
+    /// Whether that enrollment was in force at the act's time (whether the role allowed the
+    /// act is the assessment's to say).
+    pub in_force: bool,
+}
+
 /// The keys the customs authority has enrolled and revoked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Registry {
@@ -276,6 +286,21 @@ impl Registry {
     /// All enrolled keys.
     pub fn keys(&self) -> impl Iterator<Item = &KeyId> {
         self.enrollments.keys()
+    }
+
+    /// How to name the signer `key` of an act dated `at`: the enrollment in force at that time
+    /// (the latest of them, if several), or else the key's latest enrollment; `None` for a key
+    /// never enrolled. The one answer both nodes' views give for "who signed this".
+    pub fn signer_at(&self, key: &KeyId, at: Timestamp) -> SignerAt<'_> {
+        let enrollments = self.enrollments(key);
+        let in_force = enrollments
+            .iter()
+            .rev()
+            .find(|e| e.valid_from <= at && at < e.valid_until);
+        SignerAt {
+            enrollment: in_force.or(enrollments.last()),
+            in_force: in_force.is_some(),
+        }
     }
 
     /// The enrollment under which `key` could act at `at` in one of `roles`.
@@ -405,6 +430,43 @@ pub enum ActRejection {
 mod tests {
     use super::*;
     use crate::fixtures::{at, Story};
+
+    #[test]
+    fn an_act_names_its_signer_as_enrolled_at_the_act_s_time() {
+        let story = Story::new();
+        let mut registry = story.registry();
+        let officer = &story.airport_officer;
+        // Moved to another post for 2028: a second enrollment, later than the first.
+        let ActBody::KeyEnrolled(mut moved) = story.enrollment(officer).body().clone() else {
+            unreachable!("an enrollment")
+        };
+        moved.at = at("2027-12-20T09:00:00Z");
+        moved.unit = crate::fixtures::unit(crate::fixtures::OTHER_POST);
+        moved.valid_from = at("2028-01-01T00:00:00Z");
+        moved.valid_until = at("2029-01-01T00:00:00Z");
+        registry
+            .apply(&story.by_authority(ActBody::KeyEnrolled(moved)))
+            .unwrap();
+
+        let then = registry.signer_at(&officer.id, at("2026-06-01T00:00:00Z"));
+        assert!(then.in_force);
+        assert_eq!(then.enrollment.unwrap().unit, officer.unit_code());
+        let later = registry.signer_at(&officer.id, at("2028-06-01T00:00:00Z"));
+        assert!(later.in_force);
+        assert_eq!(
+            later.enrollment.unwrap().unit.as_str(),
+            crate::fixtures::OTHER_POST
+        );
+        // Outside every enrollment: named by the latest, not in force.
+        let after = registry.signer_at(&officer.id, at("2030-01-01T00:00:00Z"));
+        assert!(!after.in_force);
+        assert_eq!(
+            after.enrollment.unwrap().unit.as_str(),
+            crate::fixtures::OTHER_POST
+        );
+        let stranger = registry.signer_at(&story.outsider.id, at("2026-06-01T00:00:00Z"));
+        assert_eq!((stranger.enrollment, stranger.in_force), (None, false));
+    }
 
     #[test]
     fn enrolled_officer_may_register_and_escort_may_not() {

@@ -173,9 +173,18 @@ pub struct Assessment {
     pub acts: Vec<ActId>,
     /// The acts that were left out, and why.
     pub rejected: Vec<RejectedAct>,
+    /// The body of the registration in force (the act [`ConsignmentState::registration`]
+    /// names), so that nobody has to search the acts for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_body: Option<ConsignmentRegistered>,
 }
 
 impl Assessment {
+    /// The registration in force: its act id and its body.
+    pub fn registration(&self) -> Option<(ActId, &ConsignmentRegistered)> {
+        self.state.registration.zip(self.registration_body.as_ref())
+    }
+
     /// The discrepancies not yet resolved.
     pub fn open_discrepancies(&self) -> impl Iterator<Item = &Discrepancy> {
         self.discrepancies.iter().filter(|d| d.resolution.is_none())
@@ -468,6 +477,7 @@ pub(crate) fn assess_trusting(
         discrepancies,
         acts: facts.acts.iter().map(|a| a.id()).collect(),
         rejected,
+        registration_body: facts.registration.map(|(_, r)| r.clone()),
     }
 }
 
