@@ -1,9 +1,11 @@
 //! The node's HTTP surface besides sync: the web UI and the local JSON API for the officer at
 //! this device (loopback only), and the handoff endpoints for peers on the LAN. The contract is
-//! `docs/edge-api.md`. Handlers are thin: they call [`crate::desk`] off the async workers.
+//! `docs/edge-api.md`. Handlers are thin: each reads the clock once, calls [`crate::desk`] off the
+//! async workers, and answers a desk error with the status [`status_of`] gives it.
 
 use crate::desk::{CountForm, DeskError};
-use crate::offers::Via;
+use crate::node::NodeError;
+use crate::offers::{OfferBoxError, Via};
 use crate::qr::{self, Carried};
 use crate::serve::Shared;
 use axum::body::Bytes;
@@ -17,7 +19,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tamga_core::{ActId, ConsignmentId, KeyId};
+use tamga_core::handoff::HandoffError;
+use tamga_core::{ActId, ConsignmentId, KeyId, Timestamp};
+use tamga_node::keystore::KeystoreError;
+use tamga_store::StoreError;
 use tracing::{info, warn};
 
 /// The largest upload accepted (a bundle file or a photo).
@@ -36,8 +41,34 @@ impl IntoResponse for ApiError {
 
 impl From<DeskError> for ApiError {
     fn from(e: DeskError) -> Self {
-        let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        ApiError(status, e.to_string())
+        ApiError(status_of(&e), e.to_string())
+    }
+}
+
+/// The HTTP status a desk error answers with: the officer's mistakes are 4xx (a form that does
+/// not make an act, a wrong PIN, an offer that does not hold), the node's own troubles 5xx.
+pub fn status_of(e: &DeskError) -> StatusCode {
+    match e {
+        DeskError::Form(_) => StatusCode::BAD_REQUEST,
+        DeskError::Key(KeystoreError::WrongPin { .. }) => StatusCode::FORBIDDEN,
+        DeskError::Key(KeystoreError::TryLater { .. }) => StatusCode::TOO_MANY_REQUESTS,
+        DeskError::Key(KeystoreError::PinTooShort { .. }) => StatusCode::BAD_REQUEST,
+        DeskError::Key(KeystoreError::UnknownKey { .. }) => StatusCode::NOT_FOUND,
+        DeskError::Key(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        DeskError::NotAllowed(_) => StatusCode::FORBIDDEN,
+        DeskError::Handoff(HandoffError::Decode(_)) => StatusCode::BAD_REQUEST,
+        DeskError::Handoff(_) => StatusCode::CONFLICT,
+        DeskError::Offers(OfferBoxError::Unknown { .. }) => StatusCode::NOT_FOUND,
+        DeskError::Offers(OfferBoxError::Full) => StatusCode::SERVICE_UNAVAILABLE,
+        DeskError::Offers(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        DeskError::NotFound(_) => StatusCode::NOT_FOUND,
+        DeskError::Node(NodeError::Store(StoreError::InvalidAct { .. })) => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        DeskError::Node(NodeError::Store(StoreError::DiskFull { .. })) => {
+            StatusCode::INSUFFICIENT_STORAGE
+        }
+        DeskError::Node(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -115,7 +146,8 @@ async fn status(State(shared): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
 }
 
 async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
-    let list = desk(&s, |n| n.officers()).await?;
+    let now = Timestamp::now();
+    let list = desk(&s, move |n| n.officers(now)).await?;
     Ok(Json(json!(list)))
 }
 
@@ -125,7 +157,8 @@ async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
 }
 
 async fn consignments(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
-    let rows = desk(&s, |n| n.consignments()).await?;
+    let now = Timestamp::now();
+    let rows = desk(&s, move |n| n.consignments(now)).await?;
     Ok(Json(json!(rows)))
 }
 
@@ -134,7 +167,8 @@ async fn consignment(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Value>> {
     let id = consignment_id(&id)?;
-    let view = desk(&s, move |n| n.consignment_view(&id)).await?;
+    let now = Timestamp::now();
+    let view = desk(&s, move |n| n.consignment_view(&id, now)).await?;
     Ok(Json(json!(view)))
 }
 
@@ -142,7 +176,8 @@ async fn record_act(
     State(s): State<Arc<Shared>>,
     Json(form): Json<Value>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let recorded = desk(&s, move |n| n.record_form(form)).await?;
+    let now = Timestamp::now();
+    let recorded = desk(&s, move |n| n.record_form(form, now)).await?;
     info!(act = %recorded.act.short(), kind = %recorded.kind, "act recorded");
     Ok((StatusCode::CREATED, Json(json!(recorded))))
 }
@@ -211,9 +246,10 @@ struct ActPath {
 
 async fn act_of(s: &Arc<Shared>, id: &str) -> ApiResult<tamga_core::SignedAct> {
     let id = act_id(id)?;
+    let now = Timestamp::now();
     // An act is found through the offer it completes, or through any consignment held here.
     desk(s, move |n| {
-        if let Ok(view) = n.offer(&id) {
+        if let Ok(view) = n.offer(&id, now) {
             let consignment = ConsignmentId::new(view.consignment.clone())
                 .map_err(|e| DeskError::NotFound(e.to_string()))?;
             return n.act(&consignment, &id);
@@ -283,7 +319,8 @@ async fn make_offer(
         _ => None,
     };
     let rest = form.rest;
-    let offer = desk(&s, move |n| n.make_offer(rest)).await?;
+    let now = Timestamp::now();
+    let offer = desk(&s, move |n| n.make_offer(rest, now)).await?;
     let mut answer = json!({ "offer": offer.id(), "sent": false, "send_error": null });
     if let Some(peer) = send_to {
         match s.send_offer(&peer.url, &offer.encode()).await {
@@ -301,13 +338,15 @@ async fn make_offer(
 }
 
 async fn list_offers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
-    let list = desk(&s, |n| n.offer_list()).await?;
+    let now = Timestamp::now();
+    let list = desk(&s, move |n| n.offer_list(now)).await?;
     Ok(Json(json!(list)))
 }
 
 async fn get_offer(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Json<Value>> {
     let id = act_id(&p.id)?;
-    let view = desk(&s, move |n| n.offer(&id)).await?;
+    let now = Timestamp::now();
+    let view = desk(&s, move |n| n.offer(&id, now)).await?;
     Ok(Json(json!(view)))
 }
 
@@ -354,7 +393,8 @@ async fn review_offer(
     Json(count): Json<CountForm>,
 ) -> ApiResult<Json<Value>> {
     let id = act_id(&p.id)?;
-    let (_, _, review) = desk(&s, move |n| n.review_offer(&id, &count)).await?;
+    let now = Timestamp::now();
+    let (_, _, review) = desk(&s, move |n| n.review_offer(&id, &count, now)).await?;
     Ok(Json(json!({
         "assessment": review.assessment,
         "new_discrepancies": review.new_discrepancies,
@@ -367,7 +407,8 @@ async fn countersign(
     Json(count): Json<CountForm>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let id = act_id(&p.id)?;
-    let (act, reply_to) = desk(&s, move |n| n.countersign(&id, &count)).await?;
+    let now = Timestamp::now();
+    let (act, reply_to) = desk(&s, move |n| n.countersign(&id, &count, now)).await?;
     info!(act = %act.id().short(), "handoff countersigned");
     let mut returned = false;
     let mut return_error = None;

@@ -1,13 +1,15 @@
 //! The CLI's way to the desk. A node's store is open in one process at a time: when the node is
 //! not running, the CLI opens it itself; when `tamga-edge serve` holds it, the CLI sends the same
 //! forms to the running node's local API (`docs/edge-api.md`) and prints the same answers.
+//! Going to the store directly, the client reads the clock for the desk; through the API, the
+//! running node reads its own.
 
 use crate::desk::{CountForm, DeskError};
 use crate::node::{Node, NodeError};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::time::Duration;
-use tamga_core::{ActId, ConsignmentId};
+use tamga_core::{ActId, ConsignmentId, Timestamp};
 use tamga_store::StoreError;
 
 /// Where the CLI's requests go.
@@ -107,7 +109,10 @@ impl Client {
     /// Records an officer's form (`POST /api/acts`).
     pub fn record_form(&self, form: Value) -> Result<Value, String> {
         match self {
-            Client::Local(n) => n.record_form(form).map(to_value).map_err(local_err),
+            Client::Local(n) => n
+                .record_form(form, Timestamp::now())
+                .map(to_value)
+                .map_err(local_err),
             _ => self.call("POST", "/api/acts", Some(form)),
         }
     }
@@ -115,7 +120,10 @@ impl Client {
     /// The consignments held.
     pub fn consignments(&self) -> Result<Value, String> {
         match self {
-            Client::Local(n) => n.consignments().map(to_value).map_err(local_err),
+            Client::Local(n) => n
+                .consignments(Timestamp::now())
+                .map(to_value)
+                .map_err(local_err),
             _ => self.call("GET", "/api/consignments", None),
         }
     }
@@ -123,7 +131,10 @@ impl Client {
     /// One consignment.
     pub fn consignment(&self, id: &ConsignmentId) -> Result<Value, String> {
         match self {
-            Client::Local(n) => n.consignment_view(id).map(to_value).map_err(local_err),
+            Client::Local(n) => n
+                .consignment_view(id, Timestamp::now())
+                .map(to_value)
+                .map_err(local_err),
             _ => {
                 let path = format!("/api/consignments/{}", encode(id.as_str()));
                 self.call("GET", &path, None)
@@ -134,7 +145,10 @@ impl Client {
     /// The officer keys held, with their enrollment.
     pub fn officers(&self) -> Result<Value, String> {
         match self {
-            Client::Local(n) => n.officers().map(to_value).map_err(local_err),
+            Client::Local(n) => n
+                .officers(Timestamp::now())
+                .map(to_value)
+                .map_err(local_err),
             _ => self.call("GET", "/api/officers", None),
         }
     }
@@ -147,7 +161,7 @@ impl Client {
                 if form.get("send_to").is_some() {
                     return Err("sending an offer over the LAN needs the running node: start `tamga-edge serve`, or hand over the file or QR code".into());
                 }
-                let offer = n.make_offer(form).map_err(local_err)?;
+                let offer = n.make_offer(form, Timestamp::now()).map_err(local_err)?;
                 Ok(json!({ "offer": offer.id(), "sent": false }))
             }
             _ => self.call("POST", "/api/offers", Some(form)),
@@ -157,7 +171,10 @@ impl Client {
     /// The offers in flight.
     pub fn offers(&self) -> Result<Value, String> {
         match self {
-            Client::Local(n) => n.offer_list().map(to_value).map_err(local_err),
+            Client::Local(n) => n
+                .offer_list(Timestamp::now())
+                .map(to_value)
+                .map_err(local_err),
             _ => self.call("GET", "/api/offers", None),
         }
     }
@@ -212,7 +229,9 @@ impl Client {
         match self {
             Client::Local(n) => {
                 let count: CountForm = serde_json::from_value(count).map_err(|e| e.to_string())?;
-                let (_, _, review) = n.review_offer(id, &count).map_err(local_err)?;
+                let (_, _, review) = n
+                    .review_offer(id, &count, Timestamp::now())
+                    .map_err(local_err)?;
                 Ok(json!({
                     "assessment": review.assessment,
                     "new_discrepancies": review.new_discrepancies,
@@ -227,7 +246,9 @@ impl Client {
         match self {
             Client::Local(n) => {
                 let count: CountForm = serde_json::from_value(count).map_err(|e| e.to_string())?;
-                let (act, _) = n.countersign(id, &count).map_err(local_err)?;
+                let (act, _) = n
+                    .countersign(id, &count, Timestamp::now())
+                    .map_err(local_err)?;
                 Ok(json!({
                     "act": act.id(),
                     "returned": false,

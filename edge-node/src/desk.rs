@@ -1,6 +1,8 @@
 //! The officer's desk: every workflow of the crew and the post, on an opened [`Node`]. Each
-//! operation reads the clock once, unlocks the signing officer's key with their PIN, signs, and
-//! records durably before it answers. The CLI calls these directly; the local API wraps them.
+//! operation is given the time by its caller (the local API or the CLI reads the clock once),
+//! unlocks the signing officer's key with their PIN, signs, and records durably before it
+//! answers. The CLI calls these directly; the local API wraps them. The desk knows nothing of
+//! HTTP: the API decides the status each [`DeskError`] answers with.
 //!
 //! Handoffs go in three steps (see [`tamga_core::handoff`]): the releasing officer makes an
 //! offer ([`Node::make_offer`]), the receiving node takes it in ([`Node::receive_offer`], over
@@ -23,8 +25,7 @@ use tamga_core::{ActId, Assessment, ConsignmentId, KeyId, SignedAct, Timestamp, 
 use tamga_node::keystore::{Keystore, KeystoreError};
 use tamga_store::{DocId, StoreError};
 
-/// Why an operation at the desk failed. Each says what to do; [`DeskError::status`] gives the
-/// HTTP status the local API answers with.
+/// Why an operation at the desk failed. Each says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
     /// The form does not make a valid act.
@@ -53,30 +54,6 @@ pub enum DeskError {
 impl From<StoreError> for DeskError {
     fn from(e: StoreError) -> Self {
         DeskError::Node(NodeError::Store(e))
-    }
-}
-
-impl DeskError {
-    /// The HTTP status for this error.
-    pub fn status(&self) -> u16 {
-        match self {
-            DeskError::Form(_) => 400,
-            DeskError::Key(KeystoreError::WrongPin { .. }) => 403,
-            DeskError::Key(KeystoreError::TryLater { .. }) => 429,
-            DeskError::Key(KeystoreError::PinTooShort { .. }) => 400,
-            DeskError::Key(KeystoreError::UnknownKey { .. }) => 404,
-            DeskError::Key(_) => 500,
-            DeskError::NotAllowed(_) => 403,
-            DeskError::Handoff(HandoffError::Decode(_)) => 400,
-            DeskError::Handoff(_) => 409,
-            DeskError::Offers(OfferBoxError::Unknown { .. }) => 404,
-            DeskError::Offers(OfferBoxError::Full) => 503,
-            DeskError::Offers(_) => 500,
-            DeskError::NotFound(_) => 404,
-            DeskError::Node(NodeError::Store(StoreError::InvalidAct { .. })) => 422,
-            DeskError::Node(NodeError::Store(StoreError::DiskFull { .. })) => 507,
-            DeskError::Node(_) => 500,
-        }
     }
 }
 
@@ -257,9 +234,9 @@ impl Node {
         OfferBox::new(&self.dir)
     }
 
-    fn unlock(&self, officer: &KeyId, pin: &str) -> Result<SigningKey, DeskError> {
+    fn unlock(&self, officer: &KeyId, pin: &str, now: Timestamp) -> Result<SigningKey, DeskError> {
         let store = self.keystore()?;
-        Ok(store.unlock(officer, pin, Timestamp::now().unix())?)
+        Ok(store.unlock(officer, pin, now.unix())?)
     }
 
     fn allowed(&self, body: &ActBody, signer: &KeyId) -> Result<(), DeskError> {
@@ -279,14 +256,14 @@ impl Node {
         })
     }
 
-    /// Records the act an officer's form describes (see [`workflow::act_from_form`]), signed
-    /// with the officer's key unlocked by the form's `pin`.
-    pub fn record_form(&self, mut form: Value) -> Result<RecordedAct, DeskError> {
+    /// Records the act an officer's form describes (see [`workflow::act_from_form`]), performed
+    /// `now`, signed with the officer's key unlocked by the form's `pin`.
+    pub fn record_form(&self, mut form: Value, now: Timestamp) -> Result<RecordedAct, DeskError> {
         let pin = workflow::take_pin(&mut form)?;
-        let body = workflow::act_from_form(form, Timestamp::now())?;
+        let body = workflow::act_from_form(form, now)?;
         let signer = workflow::signer(&body).clone();
         self.allowed(&body, &signer)?;
-        let key = self.unlock(&signer, &pin)?;
+        let key = self.unlock(&signer, &pin, now)?;
         let act = SignedAct::sign(body, &[&key])
             .map_err(|e| DeskError::Form(FormError(e.to_string())))?;
         self.record_signed(&act)
@@ -307,9 +284,9 @@ impl Node {
         Ok(ids)
     }
 
-    /// Every consignment held here, as the list shows them, most urgent deadline first.
-    pub fn consignments(&self) -> Result<Vec<ConsignmentRow>, DeskError> {
-        let now = Timestamp::now();
+    /// Every consignment held here, as the list shows them assessed `now`, most urgent deadline
+    /// first.
+    pub fn consignments(&self, now: Timestamp) -> Result<Vec<ConsignmentRow>, DeskError> {
         let ids = self.consignment_ids()?;
         let mut rows = Vec::with_capacity(ids.len());
         for id in ids {
@@ -340,9 +317,13 @@ impl Node {
         }
     }
 
-    /// One consignment: its assessment now, its acts with their signers, the handoff prefill.
-    pub fn consignment_view(&self, id: &ConsignmentId) -> Result<ConsignmentView, DeskError> {
-        let (assessment, acts) = self.store.assessment_and_acts(id, Timestamp::now())?;
+    /// One consignment: its assessment `now`, its acts with their signers, the handoff prefill.
+    pub fn consignment_view(
+        &self,
+        id: &ConsignmentId,
+        now: Timestamp,
+    ) -> Result<ConsignmentView, DeskError> {
+        let (assessment, acts) = self.store.assessment_and_acts(id, now)?;
         if acts.is_empty() {
             return Err(DeskError::NotFound(format!(
                 "no consignment {id} on this node: check the number, or sync with the post that registered it"
@@ -383,9 +364,8 @@ impl Node {
         })
     }
 
-    /// The officer keys held here, with their enrollment.
-    pub fn officers(&self) -> Result<Vec<OfficerView>, DeskError> {
-        let now = Timestamp::now();
+    /// The officer keys held here, with their enrollment in force `now`.
+    pub fn officers(&self, now: Timestamp) -> Result<Vec<OfficerView>, DeskError> {
         let registry = self.store.registry();
         let mut out = Vec::new();
         for stored in self.keystore()?.list()? {
@@ -419,8 +399,8 @@ impl Node {
     }
 
     /// Makes a handoff offer from the releasing officer's form (the `custody_transferred` body
-    /// without `at` and `previous`, with `pin`), and keeps it as outgoing.
-    pub fn make_offer(&self, mut form: Value) -> Result<CustodyOffer, DeskError> {
+    /// without `at` and `previous`, with `pin`), made `now`, and keeps it as outgoing.
+    pub fn make_offer(&self, mut form: Value, now: Timestamp) -> Result<CustodyOffer, DeskError> {
         let pin = workflow::take_pin(&mut form)?;
         let consignment = form
             .get("consignment")
@@ -428,7 +408,6 @@ impl Node {
             .ok_or_else(|| FormError("consignment: which consignment is handed over".into()))?;
         let consignment =
             ConsignmentId::new(consignment).map_err(|e| FormError(format!("consignment: {e}")))?;
-        let now = Timestamp::now();
         let previous = self
             .store
             .assessment(&consignment, now)?
@@ -439,7 +418,7 @@ impl Node {
         let transfer = workflow::offer_from_form(form, now, previous)?;
         let body = ActBody::CustodyTransferred(transfer.clone());
         self.allowed(&body, &transfer.releasing.officer)?;
-        let key = self.unlock(&transfer.releasing.officer, &pin)?;
+        let key = self.unlock(&transfer.releasing.officer, &pin, now)?;
         let offer = CustodyOffer::create(transfer, &key)?;
         self.offers().put(
             Direction::Outgoing,
@@ -484,24 +463,24 @@ impl Node {
         Ok(offer)
     }
 
-    /// The offers in flight, newest first.
-    pub fn offer_list(&self) -> Result<Vec<OfferView>, DeskError> {
+    /// The offers in flight as they stand `now`, newest first.
+    pub fn offer_list(&self, now: Timestamp) -> Result<Vec<OfferView>, DeskError> {
         let offers = self.offers();
         let mut out = Vec::new();
         for direction in [Direction::Incoming, Direction::Outgoing] {
             for id in offers.ids(direction)? {
                 let (offer, note) = offers.get(direction, &id)?;
-                out.push(self.offer_view(direction, &offer, &note)?);
+                out.push(self.offer_view(direction, &offer, &note, now)?);
             }
         }
         out.sort_by(|a, b| b.at.cmp(&a.at).then(a.offer.cmp(&b.offer)));
         Ok(out)
     }
 
-    /// One offer.
-    pub fn offer(&self, id: &ActId) -> Result<OfferView, DeskError> {
+    /// One offer, as it stands `now`.
+    pub fn offer(&self, id: &ActId, now: Timestamp) -> Result<OfferView, DeskError> {
         let (direction, offer, note) = self.offers().find(id)?;
-        self.offer_view(direction, &offer, &note)
+        self.offer_view(direction, &offer, &note, now)
     }
 
     fn offer_view(
@@ -509,12 +488,13 @@ impl Node {
         direction: Direction,
         offer: &CustodyOffer,
         note: &OfferNote,
+        now: Timestamp,
     ) -> Result<OfferView, DeskError> {
         let t = offer.transfer();
         let completed = self
             .store
             .has_act(&DocId::Consignment(t.consignment.clone()), &offer.id())?;
-        let age = Timestamp::now().seconds_since(&t.at);
+        let age = now.seconds_since(&t.at);
         let state = if completed {
             "completed"
         } else if age > OFFER_LIFETIME_SECONDS {
@@ -544,11 +524,12 @@ impl Node {
     }
 
     /// The receiving officer's review of an incoming offer against their own count: the
-    /// assessment with the handoff in place, every discrepancy shown before signing.
+    /// assessment `now` with the handoff in place, every discrepancy shown before signing.
     pub fn review_offer(
         &self,
         id: &ActId,
         count: &CountForm,
+        now: Timestamp,
     ) -> Result<(CustodyOffer, OfferNote, tamga_core::handoff::Review), DeskError> {
         let (offer, note) = self.offers().get(Direction::Incoming, id)?;
         let consignment = offer.transfer().consignment.clone();
@@ -558,7 +539,7 @@ impl Node {
             &known,
             &count.count(),
             &count.officer,
-            Timestamp::now(),
+            now,
             &Tolerances::default(),
         )?;
         Ok((offer, note, review))
@@ -570,13 +551,14 @@ impl Node {
         &self,
         id: &ActId,
         count: &CountForm,
+        now: Timestamp,
     ) -> Result<(SignedAct, Option<String>), DeskError> {
         let pin = count
             .pin
             .as_deref()
             .ok_or_else(|| FormError("pin: the receiving officer's PIN is required".into()))?;
-        let (_, note, review) = self.review_offer(id, count)?;
-        let key = self.unlock(&count.officer, pin)?;
+        let (_, note, review) = self.review_offer(id, count, now)?;
+        let key = self.unlock(&count.officer, pin, now)?;
         let act = review.countersign(&key)?;
         self.record_signed(&act)?;
         Ok((act, note.reply_to))
