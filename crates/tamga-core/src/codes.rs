@@ -150,6 +150,35 @@ code_type!(
         && t.chars().all(|c| !c.is_control() || c == '\n' || c == '\t')
 );
 
+/// What a key holder is enrolled as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// An officer at a customs post or office.
+    PostOfficer,
+    /// An officer of a customs escort crew.
+    EscortOfficer,
+    /// An official of the Precious Metals Department.
+    PreciousMetalsOfficer,
+    /// Reconciliation staff at headquarters.
+    CentralStaff,
+    /// A node's device key (post PC, vehicle tablet, navigation seal gateway).
+    Device,
+}
+
+impl Role {
+    /// The role's name as the encoding writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::PostOfficer => "post_officer",
+            Role::EscortOfficer => "escort_officer",
+            Role::PreciousMetalsOfficer => "precious_metals_officer",
+            Role::CentralStaff => "central_staff",
+            Role::Device => "device",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,37 +11,9 @@ use crate::canonical::ActId;
 use crate::codes::{KeyId, UnitCode};
 use crate::signing::{SignatureError, SignedAct};
 use crate::time::Timestamp;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// What a key holder is enrolled as.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// An officer at a customs post or office.
-    PostOfficer,
-    /// An officer of a customs escort crew.
-    EscortOfficer,
-    /// An official of the Precious Metals Department.
-    PreciousMetalsOfficer,
-    /// Reconciliation staff at headquarters.
-    CentralStaff,
-    /// A node's device key (post PC, vehicle tablet, navigation seal gateway).
-    Device,
-}
-
-impl Role {
-    /// The role's name as the encoding writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::PostOfficer => "post_officer",
-            Role::EscortOfficer => "escort_officer",
-            Role::PreciousMetalsOfficer => "precious_metals_officer",
-            Role::CentralStaff => "central_staff",
-            Role::Device => "device",
-        }
-    }
-}
+pub use crate::codes::Role;
 
 /// The roles allowed to sign each kind of consignment act. Registry acts are signed by the
 /// authority key alone.

@@ -1,0 +1,178 @@
+//! The acts: every fact with legal weight, as the customs workflow names it.
+//!
+//! An [`ActBody`] is what officers sign. It is immutable once signed and identified by the hash
+//! of its canonical encoding ([`crate::canonical`]). Consignment acts belong to one consignment;
+//! registry acts ([`ActBody::KeyEnrolled`], [`ActBody::KeyRevoked`]) are signed by the customs
+//! authority and belong to the registry.
+//!
+//! - [`kinds`]: one struct per act kind, named in the domain's words, and the parts they are
+//!   made of (goods lines, certificates, places, seals, custodians, positions, holders).
+//! - [`check`]: the content rules an act keeps beyond its fields' syntax.
+
+mod check;
+mod kinds;
+
+pub use check::ContentError;
+pub use kinds::*;
+
+use crate::codes::{ConsignmentId, KeyId};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// The most positions one `position_reported` act may carry.
+pub const MAX_POSITIONS_PER_ACT: usize = 1000;
+/// The most goods lines, seals, crew members or attachments one act may carry.
+pub const MAX_LIST_LEN: usize = 200;
+
+/// Everything an act can say. The `kind` field of the encoding names the variant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ActBody {
+    /// The office of departure registers a consignment for transit under escort.
+    ConsignmentRegistered(ConsignmentRegistered),
+    /// A seal (identification means) is fixed.
+    SealApplied(SealApplied),
+    /// A seal is inspected and its state recorded.
+    SealChecked(SealChecked),
+    /// A seal is taken off.
+    SealRemoved(SealRemoved),
+    /// A seal is taken off and another fixed in its place.
+    SealReplaced(SealReplaced),
+    /// An escort crew is assigned to the consignment.
+    EscortAssigned(EscortAssigned),
+    /// Custody passes from one party to another; signed by both officers.
+    CustodyTransferred(CustodyTransferred),
+    /// Something happened on the way that customs must know of.
+    IncidentReported(IncidentReported),
+    /// Positions along the way, in a batch.
+    PositionReported(PositionReported),
+    /// The goods are presented at the office of destination and their arrival notified.
+    ArrivalNotified(ArrivalNotified),
+    /// Transit ends: the office of destination takes delivery.
+    ConsignmentDelivered(ConsignmentDelivered),
+    /// Central staff close a discrepancy with a reason.
+    DiscrepancyResolved(DiscrepancyResolved),
+    /// The authority enrolls a key with a role, unit and validity.
+    KeyEnrolled(KeyEnrolled),
+    /// The authority revokes a key from a given time.
+    KeyRevoked(KeyRevoked),
+}
+
+/// Which part of the system an act belongs to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject<'a> {
+    /// A consignment's document.
+    Consignment(&'a ConsignmentId),
+    /// The registry document.
+    Registry,
+}
+
+impl ActBody {
+    /// The act's kind as written in the encoding (`custody_transferred`, ...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ActBody::ConsignmentRegistered(_) => "consignment_registered",
+            ActBody::SealApplied(_) => "seal_applied",
+            ActBody::SealChecked(_) => "seal_checked",
+            ActBody::SealRemoved(_) => "seal_removed",
+            ActBody::SealReplaced(_) => "seal_replaced",
+            ActBody::EscortAssigned(_) => "escort_assigned",
+            ActBody::CustodyTransferred(_) => "custody_transferred",
+            ActBody::IncidentReported(_) => "incident_reported",
+            ActBody::PositionReported(_) => "position_reported",
+            ActBody::ArrivalNotified(_) => "arrival_notified",
+            ActBody::ConsignmentDelivered(_) => "consignment_delivered",
+            ActBody::DiscrepancyResolved(_) => "discrepancy_resolved",
+            ActBody::KeyEnrolled(_) => "key_enrolled",
+            ActBody::KeyRevoked(_) => "key_revoked",
+        }
+    }
+
+    /// When the act was performed.
+    pub fn at(&self) -> Timestamp {
+        match self {
+            ActBody::ConsignmentRegistered(a) => a.at,
+            ActBody::SealApplied(a) => a.at,
+            ActBody::SealChecked(a) => a.at,
+            ActBody::SealRemoved(a) => a.at,
+            ActBody::SealReplaced(a) => a.at,
+            ActBody::EscortAssigned(a) => a.at,
+            ActBody::CustodyTransferred(a) => a.at,
+            ActBody::IncidentReported(a) => a.at,
+            ActBody::PositionReported(a) => a.at,
+            ActBody::ArrivalNotified(a) => a.at,
+            ActBody::ConsignmentDelivered(a) => a.at,
+            ActBody::DiscrepancyResolved(a) => a.at,
+            ActBody::KeyEnrolled(a) => a.at,
+            ActBody::KeyRevoked(a) => a.at,
+        }
+    }
+
+    /// The consignment or the registry.
+    pub fn subject(&self) -> Subject<'_> {
+        match self {
+            ActBody::ConsignmentRegistered(a) => Subject::Consignment(&a.consignment),
+            ActBody::SealApplied(a) => Subject::Consignment(&a.consignment),
+            ActBody::SealChecked(a) => Subject::Consignment(&a.consignment),
+            ActBody::SealRemoved(a) => Subject::Consignment(&a.consignment),
+            ActBody::SealReplaced(a) => Subject::Consignment(&a.consignment),
+            ActBody::EscortAssigned(a) => Subject::Consignment(&a.consignment),
+            ActBody::CustodyTransferred(a) => Subject::Consignment(&a.consignment),
+            ActBody::IncidentReported(a) => Subject::Consignment(&a.consignment),
+            ActBody::PositionReported(a) => Subject::Consignment(&a.consignment),
+            ActBody::ArrivalNotified(a) => Subject::Consignment(&a.consignment),
+            ActBody::ConsignmentDelivered(a) => Subject::Consignment(&a.consignment),
+            ActBody::DiscrepancyResolved(a) => Subject::Consignment(&a.consignment),
+            ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) => Subject::Registry,
+        }
+    }
+
+    /// The consignment this act belongs to, if it is a consignment act.
+    pub fn consignment(&self) -> Option<&ConsignmentId> {
+        match self.subject() {
+            Subject::Consignment(id) => Some(id),
+            Subject::Registry => None,
+        }
+    }
+
+    /// The place the act was performed, where it names one.
+    pub fn place(&self) -> Option<&Place> {
+        match self {
+            ActBody::SealApplied(a) => Some(&a.place),
+            ActBody::SealChecked(a) => Some(&a.place),
+            ActBody::SealRemoved(a) => Some(&a.place),
+            ActBody::SealReplaced(a) => Some(&a.place),
+            ActBody::EscortAssigned(a) => Some(&a.place),
+            ActBody::CustodyTransferred(a) => Some(&a.place),
+            ActBody::IncidentReported(a) => Some(&a.place),
+            ActBody::ArrivalNotified(a) => Some(&a.place),
+            ActBody::ConsignmentDelivered(a) => Some(&a.place),
+            ActBody::ConsignmentRegistered(_)
+            | ActBody::PositionReported(_)
+            | ActBody::DiscrepancyResolved(_)
+            | ActBody::KeyEnrolled(_)
+            | ActBody::KeyRevoked(_) => None,
+        }
+    }
+
+    /// The keys that must sign this act, in signature order. A handoff needs the releasing
+    /// officer first and the receiving officer second; every other act one signer.
+    pub fn required_signers(&self) -> Vec<&KeyId> {
+        match self {
+            ActBody::ConsignmentRegistered(a) => vec![&a.officer],
+            ActBody::SealApplied(a) => vec![&a.officer],
+            ActBody::SealChecked(a) => vec![&a.officer],
+            ActBody::SealRemoved(a) => vec![&a.officer],
+            ActBody::SealReplaced(a) => vec![&a.officer],
+            ActBody::EscortAssigned(a) => vec![&a.officer],
+            ActBody::CustodyTransferred(a) => vec![&a.releasing.officer, &a.receiving.officer],
+            ActBody::IncidentReported(a) => vec![&a.officer],
+            ActBody::PositionReported(a) => vec![&a.officer],
+            ActBody::ArrivalNotified(a) => vec![&a.officer],
+            ActBody::ConsignmentDelivered(a) => vec![&a.officer],
+            ActBody::DiscrepancyResolved(a) => vec![&a.officer],
+            ActBody::KeyEnrolled(a) => vec![&a.authority],
+            ActBody::KeyRevoked(a) => vec![&a.authority],
+        }
+    }
+}
