@@ -11,6 +11,7 @@ pub mod canonical;
 pub mod codes;
 pub mod fixtures;
 pub mod handoff;
+pub mod id;
 pub mod quantity;
 pub mod registry;
 pub mod signing;

@@ -1,10 +1,10 @@
 //! The act kinds, one struct each, and the parts they are made of.
 
-use crate::canonical::ActId;
 use crate::codes::Role;
 use crate::codes::{
     ConsignmentId, CountryCode, HsCode, KeyId, SealNumber, Sha256Hex, Text, UnitCode,
 };
+use crate::id::ActId;
 use crate::quantity::{decimal_string, Mass, Money, Quantity};
 use crate::time::Timestamp;
 use rust_decimal::Decimal;
