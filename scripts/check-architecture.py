@@ -44,7 +44,7 @@ problems = []
 
 def metadata():
     out = subprocess.run(
-        ["cargo", "metadata", "--format-version", "1", "--locked"],
+        ["cargo", "metadata", "--format-version", "1"],
         check=True, capture_output=True, text=True,
     ).stdout
     return json.loads(out)
