@@ -22,205 +22,27 @@
 mod common;
 
 use common::*;
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
 use tamga_core::act::SealState;
 use tamga_core::fixtures::Story;
+use tamga_testkit::webdriver::{
+    browser, click_css, find, keep_screenshot, start_chromedriver, texts, tools_present, type_into,
+    value_of, wait_attr, wait_text, CatchUnwind, Client,
+};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const PIN: &str = "staff-pin-2026";
-const WAIT: Duration = Duration::from_secs(30);
 
 // ------------------------------------------------------------------ the browser
 
-fn tools_present() -> bool {
-    let required = std::env::var("TAMGA_BROWSER_TEST").as_deref() == Ok("required");
-    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
-        .into_iter()
-        .filter(|p| !Path::new(p).exists())
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let message = format!(
-        "browser test skipped: {} not found (Debian: apt-get install chromium chromium-driver)",
-        missing.join(" and ")
-    );
-    assert!(!required, "{message}, and TAMGA_BROWSER_TEST=required");
-    eprintln!("{message}");
-    false
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_chromedriver() -> (Server, u16) {
-    let port = free_port();
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .arg("--allowed-ips=127.0.0.1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let driver = Server(child);
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "chromedriver did not listen on port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (driver, port)
-}
-
-async fn browser(driver_port: u16, profile: &Path) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-dev-shm-usage",
-                "--window-size=1280,900",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("a WebDriver session")
-}
-
-async fn page_text(c: &Client) -> String {
-    match c.find(Locator::Css("body")).await {
-        Ok(body) => body.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-async fn find(c: &Client, css: &str) -> Element {
-    match c.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
-        Ok(el) => el,
-        Err(e) => {
-            let text = page_text(c).await;
-            panic!("no element {css}: {e}; the page says:\n{text}")
-        }
-    }
-}
-
-/// Clicks the element `css` finds, scrolling it to the middle of the screen first. When the
-/// page re-draws the element between finding and clicking it (the old one is then stale), it is
-/// found again.
-async fn click_css(c: &Client, css: &str) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let el = find(c, css).await;
-        let clicked = async {
-            c.execute(
-                "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});",
-                vec![serde_json::to_value(&el).unwrap()],
-            )
-            .await?;
-            el.click().await
-        }
-        .await;
-        match clicked {
-            Ok(()) => return,
-            Err(e) if e.to_string().contains("stale element") && Instant::now() < deadline => {}
-            Err(e) => panic!("clicking {css}: {e}"),
-        }
-    }
-}
-
-async fn type_into(c: &Client, css: &str, text: &str) {
-    let el = find(c, css).await;
-    el.clear().await.unwrap();
-    el.send_keys(text).await.unwrap();
-}
-
-async fn value_of(c: &Client, css: &str) -> String {
-    find(c, css)
-        .await
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap_or_default()
-}
-
-/// Waits until `css` matches an element whose attribute `attr` is `value`.
-async fn wait_attr(c: &Client, css: &str, attr: &str, value: &str) -> Element {
-    let start = Instant::now();
-    let mut last = None;
-    loop {
-        if let Ok(el) = c.find(Locator::Css(css)).await {
-            match el.attr(attr).await {
-                Ok(Some(v)) if v == value => return el,
-                Ok(v) => last = v,
-                Err(_) => {}
-            }
-        }
-        if start.elapsed() > WAIT {
-            let text = page_text(c).await;
-            panic!("{css}[{attr}] is {last:?}, not {value:?}; the page says:\n{text}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// Waits until the text of the element at `css` contains `wanted`, and returns it.
-async fn wait_text(c: &Client, css: &str, wanted: &str) -> String {
-    let start = Instant::now();
-    let mut last = String::new();
-    loop {
-        if let Ok(el) = c.find(Locator::Css(css)).await {
-            last = el.text().await.unwrap_or_default();
-            if last.contains(wanted) {
-                return last;
-            }
-        }
-        if start.elapsed() > WAIT {
-            let text = page_text(c).await;
-            panic!("{css} says {last:?}, not {wanted:?}; the page says:\n{text}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-async fn texts(c: &Client, css: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for el in c.find_all(Locator::Css(css)).await.unwrap() {
-        out.push(el.text().await.unwrap());
-    }
-    out
-}
-
+/// Opens `route` on central at `base`, once the dashboard's navigation is there.
 async fn goto(c: &Client, base: &str, route: &str) {
-    c.goto(&format!("{base}/{route}")).await.unwrap();
-    find(c, "header nav a[data-test=nav-consignments]").await;
+    tamga_testkit::webdriver::goto(
+        c,
+        &format!("{base}/{route}"),
+        "header nav a[data-test=nav-consignments]",
+    )
+    .await;
 }
 
 // ------------------------------------------------------------------ central's API
@@ -330,9 +152,7 @@ fn staff_follow_a_damaged_seal_to_its_resolution_and_read_the_kp_report_in_the_b
         .unwrap();
     runtime.block_on(async {
         let c = browser(driver_port, &profile).await;
-        let outcome =
-            futures_like::CatchUnwind(Box::pin(steps(&c, &url, &story, &expected, &screenshot)))
-                .await;
+        let outcome = CatchUnwind(Box::pin(steps(&c, &url, &story, &expected, &screenshot))).await;
         if let Err(panic) = outcome {
             let shot = root.path().join("central-failure.png");
             if let Ok(png) = c.screenshot().await {
@@ -347,16 +167,6 @@ fn staff_follow_a_damaged_seal_to_its_resolution_and_read_the_kp_report_in_the_b
     keep_screenshot(&screenshot);
     drop(driver);
     drop(server);
-}
-
-fn keep_screenshot(path: &Path) {
-    if let Ok(dir) = std::env::var("TAMGA_SCREENSHOT_DIR") {
-        let dir = PathBuf::from(dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let to = dir.join(path.file_name().unwrap());
-        std::fs::copy(path, &to).unwrap();
-        eprintln!("screenshot: {}", to.display());
-    }
 }
 
 async fn steps(c: &Client, base: &str, story: &Story, x: &Expected, screenshot: &Path) {
@@ -602,27 +412,4 @@ async fn steps(c: &Client, base: &str, story: &Story, x: &Expected, screenshot: 
     wait_text(c, "#kp-volumes caption", "необработанных алмазов").await;
     let ru_value = find(c, &format!("{kp_row} [data-test=kp-import-value]")).await;
     assert_eq!(ru_value.text().await.unwrap(), "1875525.00");
-}
-
-/// Catching a panic inside an async block, without an extra dependency.
-mod futures_like {
-    use std::future::Future;
-    use std::panic::AssertUnwindSafe;
-    use std::pin::Pin;
-    use std::task::{Context, Poll};
-
-    pub struct CatchUnwind<'a>(pub Pin<Box<dyn Future<Output = ()> + 'a>>);
-
-    impl Future for CatchUnwind<'_> {
-        type Output = Result<(), Box<dyn std::any::Any + Send>>;
-
-        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-            let inner = &mut self.0;
-            match std::panic::catch_unwind(AssertUnwindSafe(|| inner.as_mut().poll(cx))) {
-                Ok(Poll::Pending) => Poll::Pending,
-                Ok(Poll::Ready(())) => Poll::Ready(Ok(())),
-                Err(panic) => Poll::Ready(Err(panic)),
-            }
-        }
-    }
 }

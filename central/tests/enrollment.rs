@@ -6,7 +6,6 @@
 
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 use tamga_core::fixtures::key;
 use tamga_core::signing::key_id;
 use tamga_core::{ActBody, KeyId, Role, SignedAct};
@@ -21,19 +20,11 @@ struct Run {
 }
 
 fn central(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("TAMGA_LOG", "warn")
-        .env_remove("TAMGA_CENTRAL_DIR")
-        .env_remove("TAMGA_CENTRAL_LISTEN")
-        .output()
-        .unwrap();
+    let out = tamga_testkit::process::run_node(Path::new(BIN), dir, args, "");
     Run {
-        code: out.status.code().expect("exited"),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.code.expect("exited"),
+        stdout: out.stdout,
+        stderr: out.stderr,
     }
 }
 

@@ -80,14 +80,13 @@ fn oversized_requests_are_refused_with_413_and_shown() {
     );
 
     // A JSON body over the dashboard API's 64 KiB.
-    let (status, answer) = scene.http.send(
-        scene
-            .http
-            .client
-            .post(format!("{}/api/discrepancies/x/resolve", scene.url))
-            .header("content-type", "application/json")
-            .body(format!("{{\"reason\": \"{}\"}}", "x".repeat(70 * 1024))),
+    let answer = scene.http.send(
+        "POST",
+        "/api/discrepancies/x/resolve",
+        &[("content-type", "application/json")],
+        format!("{{\"reason\": \"{}\"}}", "x".repeat(70 * 1024)).as_bytes(),
     );
+    let (status, answer) = (answer.status, answer.text());
     assert_eq!(status, 413, "{answer}");
     let answer: serde_json::Value = serde_json::from_str(&answer).expect("a JSON error");
     assert!(

@@ -299,27 +299,14 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
     assert_eq!(status, 400, "{answer}");
     assert!(answer.contains("until"), "{answer}");
     let download = |path: &str| {
-        http.runtime.block_on(async {
-            let answer = http
-                .client
-                .get(format!("{url}{path}"))
-                .send()
-                .await
-                .unwrap();
-            let header = |name: &str| {
-                answer
-                    .headers()
-                    .get(name)
-                    .map(|v| v.to_str().unwrap().to_owned())
-                    .unwrap_or_default()
-            };
-            let (status, kind, disposition) = (
-                answer.status().as_u16(),
-                header("content-type"),
-                header("content-disposition"),
-            );
-            (status, kind, disposition, answer.text().await.unwrap())
-        })
+        let answer = http.send("GET", path, &[], &[]);
+        let header = |name: &str| answer.header(name).unwrap_or_default().to_owned();
+        let (status, kind, disposition) = (
+            answer.status,
+            header("content-type"),
+            header("content-disposition"),
+        );
+        (status, kind, disposition, answer.text())
     };
     let (status, kind, disposition, csv) =
         download(&format!("/api/reports/kp?from_year={year}&format=csv"));
@@ -397,11 +384,14 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
     assert!(row.ends_with(",yes,1,major,overdue,7,1"), "{row}");
 
     // The dashboard answers on loopback only, to a Host that names it.
-    let (status, _) = http.send(
-        http.client
-            .get(format!("{url}/api/overview"))
-            .header("host", "tamga.example.org"),
-    );
+    let status = http
+        .send(
+            "GET",
+            "/api/overview",
+            &[("host", "tamga.example.org")],
+            &[],
+        )
+        .status;
     assert_eq!(status, 403);
     let (status, page) = http.get_text("/");
     assert_eq!(status, 200);

@@ -14,23 +14,22 @@
 //! of the vehicle's consignment page is written to the test's temporary directory and, when
 //! `TAMGA_SCREENSHOT_DIR` is set, copied there.
 
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::{json, Value};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use serde_json::Value;
+use std::path::Path;
+use std::time::Duration;
 mod common;
 
-use common::{add_peer, edge, free_port, import_officer, serve, write_acts, Running};
+use common::{add_peer, edge, import_officer, serve, write_acts};
 use tamga_core::fixtures::{self, Story};
+use tamga_testkit::webdriver::{
+    browser, click, click_css, find, keep_screenshot, page_text, select, start_chromedriver,
+    tools_present, type_into, value_of, visible_text, wait_attr, CatchUnwind, Client, Locator,
+};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const POST_PIN: &str = "417-airport";
 const ESCORT_PIN: &str = "1120-escort";
-const WAIT: Duration = Duration::from_secs(30);
+/// The navigation every page of the officer's UI has.
+const NAV: &str = "#nav a[data-test=nav-consignments]";
 
 // ------------------------------------------------------------------ the nodes
 
@@ -50,159 +49,6 @@ async fn act_count(http: &reqwest::Client, base: &str, id: &str) -> usize {
 
 // ------------------------------------------------------------------ the browser
 
-fn start_chromedriver() -> (Running, u16) {
-    let port = free_port();
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .arg("--allowed-ips=127.0.0.1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let driver = Running {
-        child,
-        what: "chromedriver",
-    };
-    let start = Instant::now();
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "chromedriver did not listen on port {port}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    (driver, port)
-}
-
-async fn browser(driver_port: u16, profile: &Path) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": CHROMIUM,
-            "args": [
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-dev-shm-usage",
-                format!("--user-data-dir={}", profile.display()),
-            ],
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{driver_port}"))
-        .await
-        .expect("a WebDriver session")
-}
-
-async fn find(c: &Client, css: &str) -> Element {
-    match c.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
-        Ok(el) => el,
-        Err(e) => {
-            let text = page_text(c).await;
-            panic!("no element {css}: {e}; the page says:\n{text}")
-        }
-    }
-}
-
-/// Clicks, scrolling the element to the middle of the screen first (the header is sticky).
-async fn click(c: &Client, el: &Element) {
-    c.execute(
-        "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});",
-        vec![serde_json::to_value(el).unwrap()],
-    )
-    .await
-    .unwrap();
-    el.click().await.unwrap();
-}
-
-async fn click_css(c: &Client, css: &str) {
-    let el = find(c, css).await;
-    click(c, &el).await;
-}
-
-async fn type_into(c: &Client, css: &str, text: &str) {
-    let el = find(c, css).await;
-    el.clear().await.unwrap();
-    el.send_keys(text).await.unwrap();
-}
-
-async fn select(c: &Client, css: &str, value: &str) {
-    let el = find(c, css).await;
-    let start = Instant::now();
-    // Options may arrive a moment after the select itself.
-    loop {
-        match el.select_by_value(value).await {
-            Ok(()) => return,
-            Err(e) if start.elapsed() > WAIT => panic!("{css}: no option {value}: {e}"),
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-}
-
-/// Waits until `css` matches an element whose attribute `attr` is `value`.
-async fn wait_attr(c: &Client, css: &str, attr: &str, value: &str) -> Element {
-    let start = Instant::now();
-    let mut last = None;
-    loop {
-        if let Ok(el) = c.find(Locator::Css(css)).await {
-            match el.attr(attr).await {
-                Ok(Some(v)) if v == value => return el,
-                Ok(v) => last = v,
-                Err(_) => {}
-            }
-        }
-        if start.elapsed() > WAIT {
-            let text = page_text(c).await;
-            panic!("{css}[{attr}] is {last:?}, not {value:?}; the page says:\n{text}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-/// Waits until a visible element matching `css` has text, and returns it.
-async fn visible_text(c: &Client, css: &str) -> String {
-    let start = Instant::now();
-    loop {
-        for el in c.find_all(Locator::Css(css)).await.unwrap_or_default() {
-            if el.is_displayed().await.unwrap_or(false) {
-                let text = el.text().await.unwrap_or_default();
-                if !text.trim().is_empty() {
-                    return text;
-                }
-            }
-        }
-        if start.elapsed() > WAIT {
-            let text = page_text(c).await;
-            panic!("nothing visible at {css}; the page says:\n{text}");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-async fn page_text(c: &Client) -> String {
-    match c.find(Locator::Css("body")).await {
-        Ok(body) => body.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-async fn value_of(c: &Client, css: &str) -> String {
-    find(c, css)
-        .await
-        .prop("value")
-        .await
-        .unwrap()
-        .unwrap_or_default()
-}
-
 /// Opens `url` in English: the language is remembered per origin, so it is set once per node.
 async fn open_in_english(c: &Client, base: &str, route: &str) {
     c.goto(&format!("{base}/")).await.unwrap();
@@ -211,12 +57,12 @@ async fn open_in_english(c: &Client, base: &str, route: &str) {
         .unwrap();
     c.goto(&format!("{base}/{route}")).await.unwrap();
     c.refresh().await.unwrap();
-    find(c, "#nav a[data-test=nav-consignments]").await;
+    find(c, NAV).await;
 }
 
+/// Opens `route` on the node at `base`, once its navigation is there.
 async fn goto(c: &Client, base: &str, route: &str) {
-    c.goto(&format!("{base}/{route}")).await.unwrap();
-    find(c, "#nav a[data-test=nav-consignments]").await;
+    tamga_testkit::webdriver::goto(c, &format!("{base}/{route}"), NAV).await;
 }
 
 fn hash_of(consignment: &str) -> String {
@@ -224,24 +70,6 @@ fn hash_of(consignment: &str) -> String {
 }
 
 // ------------------------------------------------------------------ the test
-
-fn tools_present() -> bool {
-    let required = std::env::var("TAMGA_BROWSER_TEST").as_deref() == Ok("required");
-    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
-        .into_iter()
-        .filter(|p| !Path::new(p).exists())
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let message = format!(
-        "browser test skipped: {} not found (Debian: apt-get install chromium chromium-driver)",
-        missing.join(" and ")
-    );
-    assert!(!required, "{message}, and TAMGA_BROWSER_TEST=required");
-    eprintln!("{message}");
-    false
-}
 
 #[test]
 fn an_officer_hands_custody_over_from_the_post_to_the_escort_in_the_browser() {
@@ -351,16 +179,6 @@ fn an_officer_hands_custody_over_from_the_post_to_the_escort_in_the_browser() {
     drop(vehicle);
 }
 
-fn keep_screenshot(path: &Path) {
-    if let Ok(dir) = std::env::var("TAMGA_SCREENSHOT_DIR") {
-        let dir = PathBuf::from(dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let to = dir.join(path.file_name().unwrap());
-        std::fs::copy(path, &to).unwrap();
-        eprintln!("screenshot: {}", to.display());
-    }
-}
-
 /// The officers' steps; a failed step panics, and the panic is handed back so the caller can
 /// take a screenshot of what the browser showed.
 async fn drive(
@@ -370,7 +188,6 @@ async fn drive(
     vehicle: &str,
     screenshot: &Path,
 ) -> Result<(), Box<dyn std::any::Any + Send>> {
-    use futures_like::CatchUnwind;
     CatchUnwind(Box::pin(steps(c, story, post, vehicle, screenshot))).await
 }
 
@@ -635,27 +452,4 @@ async fn steps(c: &Client, story: &Story, post: &str, vehicle: &str, screenshot:
         fixtures::ESCORT_UNIT,
     )
     .await;
-}
-
-/// Catching a panic inside an async block, without an extra dependency.
-mod futures_like {
-    use std::future::Future;
-    use std::panic::AssertUnwindSafe;
-    use std::pin::Pin;
-    use std::task::{Context, Poll};
-
-    pub struct CatchUnwind<'a>(pub Pin<Box<dyn Future<Output = ()> + 'a>>);
-
-    impl Future for CatchUnwind<'_> {
-        type Output = Result<(), Box<dyn std::any::Any + Send>>;
-
-        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-            let inner = &mut self.0;
-            match std::panic::catch_unwind(AssertUnwindSafe(|| inner.as_mut().poll(cx))) {
-                Ok(Poll::Pending) => Poll::Pending,
-                Ok(Poll::Ready(())) => Poll::Ready(Ok(())),
-                Err(panic) => Poll::Ready(Err(panic)),
-            }
-        }
-    }
 }

@@ -18,19 +18,21 @@ use tamga_core::KeyId;
 
 mod common;
 
-use common::{edge, edge_with_input, free_port, import_officer, json_of, write_acts, BIN};
+use common::{edge, edge_with_input, import_officer, json_of, write_acts, BIN};
+use tamga_testkit::ports::free_port;
+use tamga_testkit::process::Proc;
 
 fn init(dir: &Path, story: &Story, role: &str, unit: &str) -> KeyId {
     common::init(dir, story, role, unit, "127.0.0.1:0")
 }
 
 /// Serves a node; returns it and its URL.
-fn serve(dir: &Path) -> (common::Running, String) {
+fn serve(dir: &Path) -> (Proc, String) {
     let (running, address) = common::serve(dir, None, "node");
     (running, format!("http://{address}"))
 }
 
-fn stop(node: common::Running) {
+fn stop(node: Proc) {
     node.stop_cleanly();
 }
 

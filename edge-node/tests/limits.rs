@@ -49,21 +49,16 @@ fn post(
     credential: &str,
     body: Vec<u8>,
 ) -> (u16, String) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let answer = reqwest::Client::new()
-            .post(format!("http://{address}{path}"))
-            .header("content-type", content_type)
-            .header(tamga_node::transport::AUTH_HEADER, credential)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        (answer.status().as_u16(), answer.text().await.unwrap())
-    })
+    let answer = tamga_testkit::http::Http::new(address).send(
+        "POST",
+        path,
+        &[
+            ("content-type", content_type),
+            (tamga_node::transport::AUTH_HEADER, credential),
+        ],
+        &body,
+    );
+    (answer.status, answer.text())
 }
 
 #[test]

@@ -18,243 +18,36 @@
 //! document, the acts, [`tamga_store::Store::check`].
 //!
 //! Every process is killed and every directory removed when the [`Cluster`] is dropped, also
-//! when a test fails. The binaries come from the target directory beside the test executable;
-//! [`binaries`] builds them first (`cargo build -p tamga-edge -p tamga-central`).
+//! when a test fails. The binaries come from the target directory beside the test executable
+//! ([`tamga_testkit::binaries`]); they are built beforehand (`cargo build -p tamga-edge -p
+//! tamga-central`, which `scripts/reliability.sh` and `cargo test --workspace` do), and a test
+//! says so when they are missing. Running commands, serving, free ports and the HTTP client come
+//! from [`tamga_testkit`] too.
 
 use crate::proxy::Proxy;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 use tamga_core::fixtures::{Person, Story};
 use tamga_core::{KeyId, Timestamp};
 use tamga_store::{DocId, Store};
-
-/// The two binaries under test.
-#[derive(Clone, Debug)]
-pub struct Binaries {
-    /// `tamga-edge`.
-    pub edge: PathBuf,
-    /// `tamga-central`.
-    pub central: PathBuf,
-}
-
-/// The binaries, built once per test process with the same cargo, profile and target directory
-/// as the test itself (nothing to do when they are up to date).
-pub fn binaries() -> Binaries {
-    static BINS: OnceLock<Binaries> = OnceLock::new();
-    BINS.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test executable's path");
-        // target/<profile>/deps/<test> → target/<profile>
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("the test executable lives in target/<profile>/deps")
-            .to_path_buf();
-        let mut args = vec![
-            "build",
-            "--quiet",
-            "-p",
-            "tamga-edge",
-            "-p",
-            "tamga-central",
-        ];
-        if profile_dir.file_name().is_some_and(|n| n == "release") {
-            args.push("--release");
-        }
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let built = Command::new(&cargo)
-            .args(&args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status();
-        let bins = Binaries {
-            edge: profile_dir.join("tamga-edge"),
-            central: profile_dir.join("tamga-central"),
-        };
-        match built {
-            Ok(s) if s.success() => {}
-            other => panic!(
-                "building the binaries failed ({other:?}): run `cargo {}` (with the same CARGO_TARGET_DIR) and try again",
-                args.join(" ")
-            ),
-        }
-        for b in [&bins.edge, &bins.central] {
-            assert!(
-                b.exists(),
-                "{} is missing: run `cargo {}` (with the same CARGO_TARGET_DIR)",
-                b.display(),
-                args.join(" ")
-            );
-        }
-        bins
-    })
-    .clone()
-}
-
-/// A command's outcome.
-#[derive(Debug)]
-pub struct Out {
-    /// Exit 0.
-    pub ok: bool,
-    /// Standard output.
-    pub stdout: String,
-    /// Standard error.
-    pub stderr: String,
-    /// It did not finish in time and was killed.
-    pub hung: bool,
-}
-
-/// How long any single command may take before it counts as hung.
-pub const COMMAND_LIMIT: Duration = Duration::from_secs(120);
-
-/// Runs `bin --data-dir DIR ARGS...` with `input` on standard input.
-pub fn run(bin: &Path, dir: &Path, args: &[&str], input: &str) -> Out {
-    let mut child = Command::new(bin)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("TAMGA_LOG", "warn")
-        .env_remove("TAMGA_CENTRAL_DIR")
-        .env_remove("TAMGA_CENTRAL_LISTEN")
-        .env_remove("TAMGA_EDGE_DIR")
-        .env_remove("TAMGA_EDGE_LISTEN")
-        .env_remove("TAMGA_EDGE_SYNC_INTERVAL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{} cannot be run: {e}", bin.display()));
-    let _ = child
-        .stdin
-        .take()
-        .expect("stdin piped")
-        .write_all(input.as_bytes());
-    let read = |mut r: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = r.read_to_string(&mut s);
-            s
-        })
-    };
-    let stdout = read(Box::new(child.stdout.take().expect("stdout piped")));
-    let stderr = read(Box::new(child.stderr.take().expect("stderr piped")));
-    let started = Instant::now();
-    let mut hung = false;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for a command") {
-            break Some(status);
-        }
-        if started.elapsed() > COMMAND_LIMIT {
-            hung = true;
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(3));
-    };
-    Out {
-        ok: status.is_some_and(|s| s.success()),
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
-        hung,
-    }
-}
-
-/// A server process, killed (SIGKILL) when dropped if still running.
-pub struct Proc {
-    child: Child,
-    what: String,
-}
-
-impl Proc {
-    /// The process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// SIGKILL, and wait for it to end.
-    pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-
-    /// SIGTERM; SIGKILL if it does not end within 15 s. Whether it stopped cleanly (exit 0).
-    pub fn terminate(&mut self) -> bool {
-        if let Ok(Some(status)) = self.child.try_wait() {
-            return status.success();
-        }
-        // SAFETY: sending a signal to our own child, which has not been waited for yet.
-        unsafe {
-            libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM);
-        }
-        let started = Instant::now();
-        while started.elapsed() < Duration::from_secs(15) {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.success();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        eprintln!("{} did not stop on SIGTERM; killing it", self.what);
-        self.kill();
-        false
-    }
-
-    /// Whether it is still running.
-    pub fn running(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if self.running() {
-            self.kill();
-        }
-    }
-}
+pub use tamga_testkit::binaries::Binaries;
+use tamga_testkit::http::get as http_get;
+use tamga_testkit::ports::free_port;
+pub use tamga_testkit::process::Out;
+use tamga_testkit::process::{self, run_node as run, Proc};
 
 /// Starts `bin --data-dir DIR serve` and waits for its `listening on` line.
 fn serve(bin: &Path, dir: &Path, env: &[(&str, String)], what: &str) -> Proc {
-    let mut command = Command::new(bin);
-    command
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("serve")
-        .env("TAMGA_LOG", "error")
-        .env_remove("TAMGA_EDGE_LISTEN")
-        .env_remove("TAMGA_CENTRAL_LISTEN")
-        .env_remove("TAMGA_EDGE_SYNC_INTERVAL")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
+    let mut command = process::node_command(bin, dir, &["serve"]);
+    command.env("TAMGA_LOG", "error").stderr(Stdio::inherit());
     for (k, v) in env {
         command.env(k, v);
     }
-    let mut child = command
-        .spawn()
-        .unwrap_or_else(|e| panic!("{what}: {} cannot be run: {e}", bin.display()));
-    let mut reader = BufReader::new(child.stdout.take().expect("stdout piped"));
-    let mut proc = Proc {
-        child,
-        what: what.to_owned(),
-    };
-    let mut line = String::new();
-    let _ = reader.read_line(&mut line);
-    if !line.starts_with("listening on ") {
-        proc.kill();
-        panic!("{what} did not start: it printed {line:?}");
-    }
-    // Keep reading, so the server never blocks on a full pipe.
-    std::thread::spawn(move || {
-        let mut sink = String::new();
-        while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-            sink.clear();
-        }
-    });
-    proc
+    process::serve(command, what).0
 }
 
 /// The serving process of a node, when it runs.
@@ -277,9 +70,9 @@ impl Server {
         }
     }
 
-    /// SIGTERM; whether it stopped cleanly.
+    /// SIGTERM (SIGKILL if it lingers); whether it stopped cleanly.
     pub fn stop(&mut self) -> bool {
-        self.proc.take().is_none_or(|mut p| p.terminate())
+        self.proc.take().is_none_or(|mut p| p.terminate().success())
     }
 
     /// Whether it runs.
@@ -293,54 +86,11 @@ impl Server {
     }
 }
 
-/// A free port on loopback (for a node its peers must know before it starts).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// `GET path` on `127.0.0.1:port`: status and body. A small HTTP/1.1 client of our own, so the
-/// suite needs no second HTTP stack.
-pub fn http_get(port: u16, path: &str) -> Result<(u16, String), String> {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-    s.set_read_timeout(Some(Duration::from_secs(60)))
-        .map_err(|e| e.to_string())?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-    )
-    .map_err(|e| e.to_string())?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).map_err(|e| e.to_string())?;
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or("no end of headers")?;
-    let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or("no status")?;
-    let mut body = raw[end + 4..].to_vec();
-    if head.contains("transfer-encoding: chunked") {
-        let mut out = Vec::new();
-        let mut rest = &body[..];
-        while let Some(nl) = rest.windows(2).position(|w| w == b"\r\n") {
-            let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..nl]).trim(), 16)
-                .map_err(|e| e.to_string())?;
-            if size == 0 {
-                break;
-            }
-            let start = nl + 2;
-            out.extend_from_slice(&rest[start..(start + size).min(rest.len())]);
-            rest = &rest[(start + size + 2).min(rest.len())..];
-        }
-        body = out;
+impl Drop for Server {
+    /// SIGKILL, as a crash would: a failed test's cluster does not wait for clean stops.
+    fn drop(&mut self) {
+        self.kill();
     }
-    Ok((status, String::from_utf8_lossy(&body).into_owned()))
 }
 
 fn get_json(port: u16, path: &str) -> Result<Option<Value>, String> {
@@ -771,7 +521,7 @@ impl Cluster {
     /// Sets up central and two posts (not yet serving). With `proxies`, every sync path (each
     /// post to central, each post to the other) goes through its own [`Proxy`].
     pub fn new(proxies: bool) -> Cluster {
-        let bins = binaries();
+        let bins = tamga_testkit::binaries::binaries();
         let root = tempfile::Builder::new()
             .prefix("tamga-reliability-")
             .tempdir()

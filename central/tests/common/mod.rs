@@ -1,78 +1,35 @@
-//! What the end-to-end tests of `tamga-central` share: running the real `tamga-central` and
-//! `tamga-edge` binaries, serving, a small blocking HTTP client, and setting up central with the
+//! What the end-to-end tests of `tamga-central` share, on top of `tamga-testkit`: running the
+//! real `tamga-central` and `tamga-edge` binaries, serving, and setting up central with the
 //! reference story's officers and a post node.
 //!
 //! The `tamga-edge` binary: tests of this package only get their own binary's path from cargo
-//! (`CARGO_BIN_EXE_tamga-central`), so [`edge_binary`] runs `cargo build -p tamga-edge --bin
-//! tamga-edge` (with the same cargo and target directory; nothing to do when it is up to date)
-//! and takes the binary from beside `tamga-central`.
-#![allow(dead_code)]
+//! (`CARGO_BIN_EXE_tamga-central`), so [`edge_binary`] takes it from the target directory
+//! (`tamga_testkit::binaries`). `cargo test --workspace` builds it; a narrower run needs
+//! `cargo build -p tamga-edge -p tamga-central` first, and says so when it is missing.
+#![allow(dead_code, unused_imports)]
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 use tamga_core::fixtures::{Person, Story};
 use tamga_core::{KeyId, SignedAct};
+pub use tamga_testkit::http::Http;
+use tamga_testkit::process::{self, Out, Proc};
+pub use tamga_testkit::wait::wait_for;
 
 /// The binary under test.
 pub const CENTRAL: &str = env!("CARGO_BIN_EXE_tamga-central");
 
-/// The `tamga-edge` binary, built if needed.
+/// The `tamga-edge` binary, built beforehand.
 pub fn edge_binary() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "tamga-edge",
-            "--bin",
-            "tamga-edge",
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "cargo build -p tamga-edge failed");
-    let path = Path::new(CENTRAL).with_file_name("tamga-edge");
-    assert!(path.exists(), "{} was built", path.display());
-    path
+    tamga_testkit::binaries::edge()
 }
 
-/// A command's outcome.
-pub struct Run {
-    pub ok: bool,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-pub fn run(bin: &Path, dir: &Path, args: &[&str], input: &str) -> Run {
-    let mut child = Command::new(bin)
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env("TAMGA_LOG", "warn")
-        .env_remove("TAMGA_CENTRAL_DIR")
-        .env_remove("TAMGA_CENTRAL_LISTEN")
-        .env_remove("TAMGA_EDGE_LISTEN")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    Run {
-        ok: out.status.success(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+/// Runs `bin --data-dir DIR ARGS...` with `input` on standard input.
+pub fn run(bin: &Path, dir: &Path, args: &[&str], input: &str) -> Out {
+    let out = process::run_node(bin, dir, args, input);
+    assert!(!out.hung, "{args:?} hung: {}{}", out.stdout, out.stderr);
+    out
 }
 
 pub fn must(bin: &Path, dir: &Path, args: &[&str], input: &str) -> String {
@@ -81,42 +38,14 @@ pub fn must(bin: &Path, dir: &Path, args: &[&str], input: &str) -> String {
     r.stdout
 }
 
-/// A child process stopped when dropped.
-pub struct Server(pub Child);
-
-impl Server {
-    pub fn terminate(&mut self) -> std::process::ExitStatus {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.0.id().to_string())
-            .status();
-        let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(15) {
-            if let Ok(Some(status)) = self.0.try_wait() {
-                return status;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        self.0.wait().unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            self.terminate();
-        }
-    }
-}
-
-pub fn serve(dir: &Path) -> (Server, String) {
+pub fn serve(dir: &Path) -> (Proc, String) {
     serve_with(dir, &[], None)
 }
 
 /// `tamga-central serve` with more environment variables (`TAMGA_HTTP_*` limits) and, if given,
 /// a lower limit on open file descriptors (`ulimit -n`, set by the shell that starts it).
-pub fn serve_with(dir: &Path, env: &[(&str, &str)], open_files: Option<u32>) -> (Server, String) {
+/// Returns the server (stopped when dropped) and its URL.
+pub fn serve_with(dir: &Path, env: &[(&str, &str)], open_files: Option<u32>) -> (Proc, String) {
     let mut command = match open_files {
         Some(n) => {
             let mut c = Command::new("sh");
@@ -127,86 +56,13 @@ pub fn serve_with(dir: &Path, env: &[(&str, &str)], open_files: Option<u32>) -> 
         }
         None => Command::new(CENTRAL),
     };
-    command
-        .arg("--data-dir")
-        .arg(dir)
-        .arg("serve")
-        .env("TAMGA_LOG", "warn")
-        .env("TAMGA_CENTRAL_LISTEN", "127.0.0.1:0")
-        .stdout(Stdio::piped());
+    command.arg("--data-dir").arg(dir).arg("serve");
+    process::node_env(&mut command).env("TAMGA_CENTRAL_LISTEN", "127.0.0.1:0");
     for (name, value) in env {
         command.env(name, value);
     }
-    let mut child = command.spawn().unwrap();
-    let mut reader = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    reader.read_line(&mut line).unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("address printed, got {line:?}"))
-        .to_owned();
-    std::thread::spawn(move || {
-        let mut sink = String::new();
-        while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-            sink.clear();
-        }
-    });
-    (Server(child), format!("http://{address}"))
-}
-
-/// A small blocking HTTP client over reqwest.
-pub struct Http {
-    pub runtime: tokio::runtime::Runtime,
-    pub client: reqwest::Client,
-    pub base: String,
-}
-
-impl Http {
-    pub fn new(base: &str) -> Http {
-        Http {
-            runtime: tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap(),
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(60))
-                // Below the shortest header deadline the tests give central, so that a kept
-                // connection is never reused as central closes it.
-                .pool_idle_timeout(Duration::from_millis(500))
-                .build()
-                .unwrap(),
-            base: base.to_owned(),
-        }
-    }
-
-    pub fn send(&self, request: reqwest::RequestBuilder) -> (u16, String) {
-        self.runtime.block_on(async {
-            let answer = request.send().await.unwrap();
-            let status = answer.status().as_u16();
-            (status, answer.text().await.unwrap())
-        })
-    }
-
-    pub fn get_text(&self, path: &str) -> (u16, String) {
-        self.send(self.client.get(format!("{}{path}", self.base)))
-    }
-
-    pub fn get(&self, path: &str) -> Value {
-        let (status, text) = self.get_text(path);
-        assert_eq!(status, 200, "GET {path}: {text}");
-        serde_json::from_str(&text).unwrap()
-    }
-
-    pub fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let (status, text) = self.send(
-            self.client
-                .post(format!("{}{path}", self.base))
-                .header("content-type", "application/json")
-                .body(body.to_string()),
-        );
-        (status, serde_json::from_str(&text).unwrap())
-    }
+    let (server, address) = process::serve(command, "tamga-central");
+    (server, format!("http://{address}"))
 }
 
 pub fn enroll(dir: &Path, person: &Person, unit: &str, role: &str) {
@@ -247,14 +103,6 @@ pub fn write_acts(path: &Path, acts: &[SignedAct]) {
 
 pub fn encode_path(id: &str) -> String {
     id.replace('/', "%2F")
-}
-
-pub fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < Duration::from_secs(30), "{what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
 
 /// `tamga-central init --unit HQ-RECON`: the authority key and central's device key.
@@ -441,7 +289,7 @@ pub struct Scene {
     pub authority: KeyId,
     pub central_device: String,
     pub post_device: String,
-    pub server: Server,
+    pub server: Proc,
     pub url: String,
     pub http: Http,
 }
@@ -652,16 +500,6 @@ pub fn raw_sync(
 /// `POST /sync` with a given credential header and body.
 pub fn post_sync(http: &Http, credential: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
     use tamga_node::transport::{AUTH_HEADER, SYNC_PATH};
-    http.runtime.block_on(async {
-        let answer = http
-            .client
-            .post(format!("{}{SYNC_PATH}", http.base))
-            .header(AUTH_HEADER, credential)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = answer.status().as_u16();
-        (status, answer.bytes().await.unwrap().to_vec())
-    })
+    let answer = http.send("POST", SYNC_PATH, &[(AUTH_HEADER, credential)], &body);
+    (answer.status, answer.body)
 }
