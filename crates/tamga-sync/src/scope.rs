@@ -8,7 +8,8 @@
 //! `unit` index.
 
 use std::collections::BTreeSet;
-use tamga_core::UnitCode;
+use tamga_core::registry::AuthorizationError;
+use tamga_core::{KeyId, Registry, Role, Timestamp, UnitCode};
 
 /// What a peer may receive.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +30,20 @@ impl Scope {
         }
     }
 
+    /// The scope of the node whose device key is `device`, as enrolled at `at`: the one way a
+    /// peer's scope is worked out from the registry (for a sync session, a bundle's addressee,
+    /// and the answering side, whose authenticator has looked up the same enrollment). A key
+    /// not enrolled as a device at that time has no scope.
+    pub fn of_device(
+        registry: &Registry,
+        device: &KeyId,
+        at: Timestamp,
+        central_units: &[UnitCode],
+    ) -> Result<Self, AuthorizationError> {
+        let enrollment = registry.enrollment_at(device, at, &[Role::Device])?;
+        Ok(Scope::of(&enrollment.unit, central_units))
+    }
+
     /// Whether a consignment concerning `units` is in this scope.
     pub fn includes(&self, units: &BTreeSet<UnitCode>) -> bool {
         match self {
@@ -41,6 +56,28 @@ impl Scope {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tamga_core::fixtures::{key, Story};
+    use tamga_core::signing::key_id;
+
+    #[test]
+    fn a_device_s_scope_comes_from_its_enrollment_at_the_time() {
+        let story = Story::new();
+        let mut registry = story.registry();
+        let post = key_id(&key("post device"));
+        registry
+            .apply(&story.device_enrollment(&post, AIRPORT_POST, "post"))
+            .unwrap();
+        let hq = [unit("HQ-RECON")];
+        assert_eq!(
+            Scope::of_device(&registry, &post, story.t(0), &hq),
+            Ok(Scope::Unit(unit(AIRPORT_POST)))
+        );
+        // An officer's key is not a device; an unknown key has no scope.
+        let officer = story.airport_officer.id.clone();
+        assert!(Scope::of_device(&registry, &officer, story.t(0), &hq).is_err());
+        let stranger = key_id(&key("nobody"));
+        assert!(Scope::of_device(&registry, &stranger, story.t(0), &hq).is_err());
+    }
     use tamga_core::fixtures::{unit, AIRPORT_POST, DEPARTMENT, ESCORT_UNIT, OTHER_POST};
 
     #[test]
