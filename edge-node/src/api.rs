@@ -3,11 +3,15 @@
 //! `docs/edge-api.md`. Handlers are thin: each reads the clock once, calls [`crate::desk`] off the
 //! async workers, and answers a desk error with the status [`status_of`] gives it.
 
-use crate::desk::{CountForm, DeskError};
+use crate::answers::{
+    sorted, ActsRecorded, Countersigned, ErrorAnswer, JobStarted, OfferImported, OfferMade,
+    OfferReceived,
+};
+use crate::desk::{CountForm, Desk, DeskError};
 use crate::node::NodeError;
-use crate::offers::{OfferBoxError, Via};
+use crate::offers::{Direction, OfferBoxError, Via};
 use crate::qr::{self, Carried};
-use crate::serve::Shared;
+use crate::shared::Shared;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -15,8 +19,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tamga_core::handoff::HandoffError;
@@ -30,12 +34,21 @@ pub const MAX_UPLOAD_BYTES: usize = 256 * 1024 * 1024;
 /// The largest JSON form accepted.
 pub const MAX_FORM_BYTES: usize = 1024 * 1024;
 
+/// A typed answer, sent as JSON with its keys in sorted order (see [`sorted`]).
+pub struct Answer<T>(pub T);
+
+impl<T: Serialize> IntoResponse for Answer<T> {
+    fn into_response(self) -> Response {
+        Json(sorted(&self.0)).into_response()
+    }
+}
+
 /// An error answer: `{"error": "..."}` with its status.
 pub struct ApiError(StatusCode, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, Json(json!({ "error": self.1 }))).into_response()
+        (self.0, Json(ErrorAnswer { error: self.1 })).into_response()
     }
 }
 
@@ -68,6 +81,7 @@ pub fn status_of(e: &DeskError) -> StatusCode {
         DeskError::Node(NodeError::Store(StoreError::DiskFull { .. })) => {
             StatusCode::INSUFFICIENT_STORAGE
         }
+        DeskError::Node(NodeError::Addressee(_)) => StatusCode::FORBIDDEN,
         DeskError::Node(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -81,10 +95,10 @@ type ApiResult<T> = Result<T, ApiError>;
 /// Runs desk work off the async workers.
 async fn desk<T: Send + 'static>(
     shared: &Arc<Shared>,
-    work: impl FnOnce(&crate::node::Node) -> Result<T, DeskError> + Send + 'static,
+    work: impl FnOnce(Desk<'_>) -> Result<T, DeskError> + Send + 'static,
 ) -> ApiResult<T> {
     let shared = Arc::clone(shared);
-    tokio::task::spawn_blocking(move || work(&shared.node))
+    tokio::task::spawn_blocking(move || work(Desk::new(&shared.node)))
         .await
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .map_err(ApiError::from)
@@ -133,53 +147,52 @@ async fn local_only(
     next.run(request).await
 }
 
-async fn status(State(shared): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
+async fn status(State(shared): State<Arc<Shared>>) -> ApiResult<impl IntoResponse> {
+    let now = Timestamp::now();
     let answer = {
         let shared = Arc::clone(&shared);
-        tokio::task::spawn_blocking(move || shared.status_answer())
+        tokio::task::spawn_blocking(move || shared.status_answer(now))
             .await
             .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
     };
     answer
-        .map(Json)
+        .map(Answer)
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
-async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
+async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<impl IntoResponse> {
     let now = Timestamp::now();
-    let list = desk(&s, move |n| n.officers(now)).await?;
-    Ok(Json(json!(list)))
+    Ok(Answer(desk(&s, move |d| d.officers(now)).await?))
 }
 
-async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
-    let list = desk(&s, |n| Ok(n.enrolled())).await?;
-    Ok(Json(json!(list)))
+async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<impl IntoResponse> {
+    Ok(Answer(desk(&s, |d| Ok(d.enrolled())).await?))
 }
 
-async fn consignments(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
+async fn consignments(State(s): State<Arc<Shared>>) -> ApiResult<impl IntoResponse> {
     let now = Timestamp::now();
-    let rows = desk(&s, move |n| n.consignments(now)).await?;
-    Ok(Json(json!(rows)))
+    Ok(Answer(desk(&s, move |d| d.consignments(now)).await?))
 }
 
 async fn consignment(
     State(s): State<Arc<Shared>>,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<impl IntoResponse> {
     let id = consignment_id(&id)?;
     let now = Timestamp::now();
-    let view = desk(&s, move |n| n.consignment_view(&id, now)).await?;
-    Ok(Json(json!(view)))
+    Ok(Answer(
+        desk(&s, move |d| d.consignment_view(&id, now)).await?,
+    ))
 }
 
 async fn record_act(
     State(s): State<Arc<Shared>>,
     Json(form): Json<Value>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<impl IntoResponse> {
     let now = Timestamp::now();
-    let recorded = desk(&s, move |n| n.record_form(form, now)).await?;
+    let recorded = desk(&s, move |d| d.record_form(form, now)).await?;
     info!(act = %recorded.act.short(), kind = %recorded.kind, "act recorded");
-    Ok((StatusCode::CREATED, Json(json!(recorded))))
+    Ok((StatusCode::CREATED, Answer(recorded)))
 }
 
 #[derive(Deserialize)]
@@ -233,10 +246,10 @@ async fn import_acts(
     State(s): State<Arc<Shared>>,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<impl IntoResponse> {
     let (text, _) = upload_text(&headers, &body)?;
-    let new = desk(&s, move |n| n.record_acts_text(&text)).await?;
-    Ok(Json(json!({ "new": new })))
+    let new = desk(&s, move |d| d.record_acts_text(&text)).await?;
+    Ok(Answer(ActsRecorded { new }))
 }
 
 #[derive(Deserialize)]
@@ -246,17 +259,7 @@ struct ActPath {
 
 async fn act_of(s: &Arc<Shared>, id: &str) -> ApiResult<tamga_core::SignedAct> {
     let id = act_id(id)?;
-    let now = Timestamp::now();
-    // An act is found through the offer it completes, or through any consignment held here.
-    desk(s, move |n| {
-        if let Ok(view) = n.offer(&id, now) {
-            let consignment = ConsignmentId::new(view.consignment.clone())
-                .map_err(|e| DeskError::NotFound(e.to_string()))?;
-            return n.act(&consignment, &id);
-        }
-        n.find_act(&id)
-    })
-    .await
+    desk(s, move |d| d.act_by_id(&id)).await
 }
 
 async fn act_file(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
@@ -308,7 +311,7 @@ struct OfferForm {
 async fn make_offer(
     State(s): State<Arc<Shared>>,
     Json(form): Json<OfferForm>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<impl IntoResponse> {
     let send_to = match &form.send_to {
         Some(name) if !name.is_empty() => Some(
             s.peers()
@@ -320,39 +323,44 @@ async fn make_offer(
     };
     let rest = form.rest;
     let now = Timestamp::now();
-    let offer = desk(&s, move |n| n.make_offer(rest, now)).await?;
-    let mut answer = json!({ "offer": offer.id(), "sent": false, "send_error": null });
+    let offer = desk(&s, move |d| d.make_offer(rest, now)).await?;
+    let mut answer = OfferMade {
+        offer: offer.id(),
+        sent: false,
+        send_error: None,
+    };
     if let Some(peer) = send_to {
         match s.send_offer(&peer.url, &offer.encode()).await {
-            Ok(()) => answer["sent"] = json!(true),
+            Ok(()) => answer.sent = true,
             Err(e) => {
                 warn!(peer = %peer.name, error = %e, "offer not delivered over the LAN");
-                answer["send_error"] = json!(format!(
+                answer.send_error = Some(format!(
                     "the offer is kept here but could not be sent to {}: {e}. Show its QR code or hand over the file",
                     peer.name
                 ));
             }
         }
     }
-    Ok((StatusCode::CREATED, Json(answer)))
+    Ok((StatusCode::CREATED, Answer(answer)))
 }
 
-async fn list_offers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
+async fn list_offers(State(s): State<Arc<Shared>>) -> ApiResult<impl IntoResponse> {
     let now = Timestamp::now();
-    let list = desk(&s, move |n| n.offer_list(now)).await?;
-    Ok(Json(json!(list)))
+    Ok(Answer(desk(&s, move |d| d.offer_list(now)).await?))
 }
 
-async fn get_offer(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Json<Value>> {
+async fn get_offer(
+    State(s): State<Arc<Shared>>,
+    Path(p): Path<ActPath>,
+) -> ApiResult<impl IntoResponse> {
     let id = act_id(&p.id)?;
     let now = Timestamp::now();
-    let view = desk(&s, move |n| n.offer(&id, now)).await?;
-    Ok(Json(json!(view)))
+    Ok(Answer(desk(&s, move |d| d.offer(&id, now)).await?))
 }
 
 async fn offer_bytes_of(s: &Arc<Shared>, id: &str) -> ApiResult<Vec<u8>> {
     let id = act_id(id)?;
-    desk(s, move |n| Ok(n.offers().find(&id)?.1.encode())).await
+    desk(s, move |d| d.offer_bytes(&id)).await
 }
 
 async fn offer_file(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
@@ -377,38 +385,35 @@ async fn import_offer(
     State(s): State<Arc<Shared>>,
     headers: HeaderMap,
     body: Bytes,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<impl IntoResponse> {
     let (text, via) = upload_text(&headers, &body)?;
     let bytes = offer_bytes(&text)?;
-    let offer = desk(&s, move |n| n.receive_offer(&bytes, via, None)).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "offer": offer.id(), "direction": "incoming" })),
-    ))
+    let offer = desk(&s, move |d| d.receive_offer(&bytes, via, None)).await?;
+    let answer = OfferImported {
+        offer: offer.id(),
+        direction: Direction::Incoming,
+    };
+    Ok((StatusCode::CREATED, Answer(answer)))
 }
 
 async fn review_offer(
     State(s): State<Arc<Shared>>,
     Path(p): Path<ActPath>,
     Json(count): Json<CountForm>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<impl IntoResponse> {
     let id = act_id(&p.id)?;
     let now = Timestamp::now();
-    let (_, _, review) = desk(&s, move |n| n.review_offer(&id, &count, now)).await?;
-    Ok(Json(json!({
-        "assessment": review.assessment,
-        "new_discrepancies": review.new_discrepancies,
-    })))
+    Ok(Answer(desk(&s, move |d| d.review(&id, &count, now)).await?))
 }
 
 async fn countersign(
     State(s): State<Arc<Shared>>,
     Path(p): Path<ActPath>,
     Json(count): Json<CountForm>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<impl IntoResponse> {
     let id = act_id(&p.id)?;
     let now = Timestamp::now();
-    let (act, reply_to) = desk(&s, move |n| n.countersign(&id, &count, now)).await?;
+    let (act, reply_to) = desk(&s, move |d| d.countersign(&id, &count, now)).await?;
     info!(act = %act.id().short(), "handoff countersigned");
     let mut returned = false;
     let mut return_error = None;
@@ -418,10 +423,12 @@ async fn countersign(
             Err(e) => return_error = Some(e),
         }
     }
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "act": act.id(), "returned": returned, "return_error": return_error })),
-    ))
+    let answer = Countersigned {
+        act: act.id(),
+        returned,
+        return_error,
+    };
+    Ok((StatusCode::CREATED, Answer(answer)))
 }
 
 #[derive(Deserialize, Default)]
@@ -433,7 +440,7 @@ struct SyncForm {
 async fn sync_now(
     State(s): State<Arc<Shared>>,
     Json(form): Json<SyncForm>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<impl IntoResponse> {
     let peers = s.peers();
     if peers.is_empty() {
         return Err(bad(
@@ -451,7 +458,7 @@ async fn sync_now(
         let outcome = shared.sync_named(form.peer.as_deref(), Some(job)).await;
         shared.jobs.finish(job, outcome);
     });
-    Ok((StatusCode::ACCEPTED, Json(json!({ "job": job }))))
+    Ok((StatusCode::ACCEPTED, Answer(JobStarted { job })))
 }
 
 #[derive(Deserialize)]
@@ -468,14 +475,14 @@ async fn export_bundle(
         Some(k) => Some(KeyId::new(k).map_err(|e| bad(format!("for: {e}")))?),
         None => None,
     };
-    let bytes = desk(&s, move |n| n.export_bundle(for_key.as_ref(), 0)).await?;
+    let bytes = desk(&s, move |d| {
+        Ok(d.node().export_bundle(for_key.as_ref(), 0)?)
+    })
+    .await?;
     Ok(download(bytes, "tamga.bundle"))
 }
 
-async fn import_bundle(
-    State(s): State<Arc<Shared>>,
-    body: Bytes,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+async fn import_bundle(State(s): State<Arc<Shared>>, body: Bytes) -> ApiResult<impl IntoResponse> {
     let job = s.jobs.start("import bundle");
     let shared = Arc::clone(&s);
     tokio::task::spawn_blocking(move || {
@@ -493,9 +500,10 @@ async fn import_bundle(
             .map_err(|e| e.to_string());
         shared.jobs.finish(job, outcome);
     });
-    Ok((StatusCode::ACCEPTED, Json(json!({ "job": job }))))
+    Ok((StatusCode::ACCEPTED, Answer(JobStarted { job })))
 }
 
+/// A job as it stands, its fields in their declared order (as the API has always given it).
 async fn get_job(
     State(s): State<Arc<Shared>>,
     Path(id): Path<u64>,
@@ -556,22 +564,23 @@ async fn peer_offer(
     State(s): State<Arc<Shared>>,
     Query(q): Query<ReplyTo>,
     body: Bytes,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<impl IntoResponse> {
     let reply_to = q
         .reply_to
         .filter(|u| u.starts_with("http://") || u.starts_with("https://"));
-    let offer = desk(&s, move |n| n.receive_offer(&body, Via::Lan, reply_to)).await?;
+    let offer = desk(&s, move |d| d.receive_offer(&body, Via::Lan, reply_to)).await?;
     info!(offer = %offer.id().short(), "offer received over the LAN");
-    Ok((StatusCode::CREATED, Json(json!({ "offer": offer.id() }))))
+    let answer = OfferReceived { offer: offer.id() };
+    Ok((StatusCode::CREATED, Answer(answer)))
 }
 
 async fn peer_completion(
     State(s): State<Arc<Shared>>,
     body: Bytes,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let recorded = desk(&s, move |n| n.receive_completion(&body)).await?;
+) -> ApiResult<impl IntoResponse> {
+    let recorded = desk(&s, move |d| d.receive_completion(&body)).await?;
     info!(act = %recorded.act.short(), "completed handoff received over the LAN");
-    Ok((StatusCode::CREATED, Json(json!(recorded))))
+    Ok((StatusCode::CREATED, Answer(recorded)))
 }
 
 /// The handoff endpoints for peers.

@@ -1,12 +1,21 @@
 //! The CLI's way to the desk. A node's store is open in one process at a time: when the node is
-//! not running, the CLI opens it itself; when `tamga-edge serve` holds it, the CLI sends the same
-//! forms to the running node's local API (`docs/edge-api.md`) and prints the same answers.
-//! Going to the store directly, the client reads the clock for the desk; through the API, the
-//! running node reads its own.
+//! not running, the CLI opens it itself and calls the [`Desk`]; when `tamga-edge serve` holds
+//! it, the CLI sends the same forms to the running node's local API (`docs/edge-api.md`) and
+//! reads its answers back into the same types ([`crate::answers`]), so the CLI prints the same
+//! either way. Going to the store directly, the client reads the clock for the desk; through the
+//! API, the running node reads its own.
 
-use crate::desk::{CountForm, DeskError};
+use crate::answers::{
+    ActsRecorded, ConsignmentRow, ConsignmentView, Countersigned, ErrorAnswer, JobStarted,
+    OfferImported, OfferMade, OfferView, OfficerView, RecordedAct, ReviewView,
+};
+use crate::desk::{CountForm, Desk, DeskError};
+use crate::jobs::Job;
 use crate::node::{Node, NodeError};
-use serde_json::{json, Value};
+use crate::offers::{Direction, Via};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
 use tamga_core::{ActId, ConsignmentId, Timestamp};
@@ -17,22 +26,142 @@ pub enum Client {
     /// The node's store, opened here.
     Local(Box<Node>),
     /// The running node's local API.
-    Remote {
-        /// Its base URL on loopback.
-        base: String,
-        /// The runtime for the HTTP client.
-        runtime: tokio::runtime::Runtime,
-        /// The HTTP client.
-        http: reqwest::Client,
-    },
+    Remote(Api),
+}
+
+/// The running node's local API, on loopback.
+pub struct Api {
+    /// Its base URL.
+    base: String,
+    /// The runtime for the HTTP client.
+    runtime: tokio::runtime::Runtime,
+    /// The HTTP client.
+    http: reqwest::Client,
+}
+
+/// A handoff countersigned, with the completed act for the releasing side.
+#[derive(Clone, Debug)]
+pub struct Countersignature {
+    /// The answer: the act's id, whether it went back over the LAN.
+    pub answer: Countersigned,
+    /// The completed act, canonical (one line of an acts file).
+    pub act_text: String,
 }
 
 fn local_err(e: DeskError) -> String {
     e.to_string()
 }
 
-fn to_value<T: serde::Serialize>(v: T) -> Value {
-    serde_json::to_value(v).expect("answers serialize")
+/// A typed form as the JSON value the desk reads.
+fn form_value(form: &impl Serialize) -> Result<Value, String> {
+    serde_json::to_value(form).map_err(|e| format!("the form does not encode: {e}"))
+}
+
+/// The receiving officer's count, read as the API reads it.
+fn count_form(form: &impl Serialize) -> Result<CountForm, String> {
+    serde_json::from_value(form_value(form)?).map_err(|e| e.to_string())
+}
+
+/// `POST /api/sync`'s form.
+#[derive(Serialize)]
+struct SyncForm<'a> {
+    peer: Option<&'a str>,
+}
+
+/// `POST /api/offers/import`'s and `POST /api/acts/import`'s form.
+#[derive(Serialize)]
+struct TextForm<'a> {
+    text: &'a str,
+}
+
+impl Api {
+    fn new(address: std::net::SocketAddr) -> Result<Api, String> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Api {
+            base: format!("http://{address}"),
+            runtime,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(300))
+                .build()
+                .map_err(|e| e.to_string())?,
+        })
+    }
+
+    /// `GET path`, its JSON answer read as a `T`.
+    fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, String> {
+        self.call(path, None)
+    }
+
+    /// `POST path` with `form` as JSON, its JSON answer read as a `T`.
+    fn post<T: DeserializeOwned>(&self, path: &str, form: &impl Serialize) -> Result<T, String> {
+        let body =
+            serde_json::to_vec(form).map_err(|e| format!("the form does not encode: {e}"))?;
+        self.call(path, Some(body))
+    }
+
+    fn call<T: DeserializeOwned>(&self, path: &str, body: Option<Vec<u8>>) -> Result<T, String> {
+        let base = &self.base;
+        let url = format!("{base}{path}");
+        self.runtime.block_on(async {
+            let request = match body {
+                None => self.http.get(&url),
+                Some(body) => self
+                    .http
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body),
+            };
+            let answer = request.send().await.map_err(|e| {
+                format!("the node's store is busy but its API at {base} does not answer ({e}); is `tamga-edge serve` still running?")
+            })?;
+            let status = answer.status();
+            let bytes = answer
+                .bytes()
+                .await
+                .map_err(|e| format!("{url}: unreadable answer ({e})"))?;
+            let unreadable = |e: serde_json::Error| format!("{url}: unreadable answer ({e})");
+            if status.is_success() {
+                return serde_json::from_slice(&bytes).map_err(unreadable);
+            }
+            let value: Value = serde_json::from_slice(&bytes).map_err(unreadable)?;
+            Err(serde_json::from_value::<ErrorAnswer>(value)
+                .map(|a| a.error)
+                .unwrap_or_else(|_| format!("{url}: {status}")))
+        })
+    }
+
+    /// The bytes at `path`, which must answer with success.
+    fn bytes(&self, path: &str) -> Result<Vec<u8>, String> {
+        self.runtime.block_on(async {
+            let url = format!("{}{path}", self.base);
+            let answer = self
+                .http
+                .get(&url)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            if !answer.status().is_success() {
+                return Err(format!("{url}: {}", answer.status()));
+            }
+            Ok(answer.bytes().await.map_err(|e| e.to_string())?.to_vec())
+        })
+    }
+
+    /// The text at `path`.
+    fn text(&self, path: &str) -> Result<String, String> {
+        self.runtime.block_on(async {
+            let answer = self
+                .http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            answer.text().await.map_err(|e| e.to_string())
+        })
+    }
 }
 
 impl Client {
@@ -50,160 +179,90 @@ impl Client {
                 if addr.port() == 0 {
                     return Err("the node is running on a port chosen at start; use its web UI, or stop it and run the command again".into());
                 }
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| e.to_string())?;
-                Ok(Client::Remote {
-                    base: format!("http://{addr}"),
-                    runtime,
-                    http: reqwest::Client::builder()
-                        .timeout(Duration::from_secs(300))
-                        .build()
-                        .map_err(|e| e.to_string())?,
-                })
+                Ok(Client::Remote(Api::new(addr)?))
             }
             Err(e) => Err(e.to_string()),
         }
     }
 
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
-        let Client::Remote {
-            base,
-            runtime,
-            http,
-        } = self
-        else {
-            unreachable!("only remote clients call the API")
-        };
-        let url = format!("{base}{path}");
-        runtime.block_on(async {
-            let request = match method {
-                "GET" => http.get(&url),
-                _ => http
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .body(serde_json::to_vec(&body.unwrap_or(json!({}))).expect("JSON encodes")),
-            };
-            let answer = request.send().await.map_err(|e| {
-                format!("the node's store is busy but its API at {base} does not answer ({e}); is `tamga-edge serve` still running?")
-            })?;
-            let status = answer.status();
-            let bytes = answer
-                .bytes()
-                .await
-                .map_err(|e| format!("{url}: unreadable answer ({e})"))?;
-            let value: Value = serde_json::from_slice(&bytes)
-                .map_err(|e| format!("{url}: unreadable answer ({e})"))?;
-            if status.is_success() {
-                Ok(value)
-            } else {
-                Err(value["error"]
-                    .as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| format!("{url}: {status}")))
-            }
-        })
-    }
-
-    /// Records an officer's form (`POST /api/acts`).
-    pub fn record_form(&self, form: Value) -> Result<Value, String> {
+    /// Records an officer's form (`POST /api/acts`): the act's JSON without `at`, with `pin`.
+    pub fn record_form(&self, form: &impl Serialize) -> Result<RecordedAct, String> {
         match self {
-            Client::Local(n) => n
-                .record_form(form, Timestamp::now())
-                .map(to_value)
+            Client::Local(n) => Desk::new(n)
+                .record_form(form_value(form)?, Timestamp::now())
                 .map_err(local_err),
-            _ => self.call("POST", "/api/acts", Some(form)),
+            Client::Remote(api) => api.post("/api/acts", form),
         }
     }
 
     /// The consignments held.
-    pub fn consignments(&self) -> Result<Value, String> {
+    pub fn consignments(&self) -> Result<Vec<ConsignmentRow>, String> {
         match self {
-            Client::Local(n) => n
+            Client::Local(n) => Desk::new(n)
                 .consignments(Timestamp::now())
-                .map(to_value)
                 .map_err(local_err),
-            _ => self.call("GET", "/api/consignments", None),
+            Client::Remote(api) => api.get("/api/consignments"),
         }
     }
 
     /// One consignment.
-    pub fn consignment(&self, id: &ConsignmentId) -> Result<Value, String> {
+    pub fn consignment(&self, id: &ConsignmentId) -> Result<ConsignmentView, String> {
         match self {
-            Client::Local(n) => n
+            Client::Local(n) => Desk::new(n)
                 .consignment_view(id, Timestamp::now())
-                .map(to_value)
                 .map_err(local_err),
-            _ => {
-                let path = format!("/api/consignments/{}", encode(id.as_str()));
-                self.call("GET", &path, None)
-            }
+            Client::Remote(api) => api.get(&format!("/api/consignments/{}", encode(id.as_str()))),
         }
     }
 
     /// The officer keys held, with their enrollment.
-    pub fn officers(&self) -> Result<Value, String> {
+    pub fn officers(&self) -> Result<Vec<OfficerView>, String> {
         match self {
-            Client::Local(n) => n
-                .officers(Timestamp::now())
-                .map(to_value)
-                .map_err(local_err),
-            _ => self.call("GET", "/api/officers", None),
+            Client::Local(n) => Desk::new(n).officers(Timestamp::now()).map_err(local_err),
+            Client::Remote(api) => api.get("/api/officers"),
         }
     }
 
-    /// Makes an offer; returns `{"offer": id, ...}`. Sending it over the LAN needs the running
-    /// node (`send_to`).
-    pub fn make_offer(&self, form: Value) -> Result<Value, String> {
+    /// Makes an offer from the releasing officer's form. Sending it over the LAN needs the
+    /// running node (`send_to`).
+    pub fn make_offer(&self, form: &impl Serialize) -> Result<OfferMade, String> {
         match self {
             Client::Local(n) => {
+                let form = form_value(form)?;
                 if form.get("send_to").is_some() {
                     return Err("sending an offer over the LAN needs the running node: start `tamga-edge serve`, or hand over the file or QR code".into());
                 }
-                let offer = n.make_offer(form, Timestamp::now()).map_err(local_err)?;
-                Ok(json!({ "offer": offer.id(), "sent": false }))
+                let offer = Desk::new(n)
+                    .make_offer(form, Timestamp::now())
+                    .map_err(local_err)?;
+                Ok(OfferMade {
+                    offer: offer.id(),
+                    sent: false,
+                    send_error: None,
+                })
             }
-            _ => self.call("POST", "/api/offers", Some(form)),
+            Client::Remote(api) => api.post("/api/offers", form),
         }
     }
 
     /// The offers in flight.
-    pub fn offers(&self) -> Result<Value, String> {
+    pub fn offers(&self) -> Result<Vec<OfferView>, String> {
         match self {
-            Client::Local(n) => n
-                .offer_list(Timestamp::now())
-                .map(to_value)
-                .map_err(local_err),
-            _ => self.call("GET", "/api/offers", None),
+            Client::Local(n) => Desk::new(n).offer_list(Timestamp::now()).map_err(local_err),
+            Client::Remote(api) => api.get("/api/offers"),
         }
     }
 
     /// An offer's canonical bytes.
     pub fn offer_bytes(&self, id: &ActId) -> Result<Vec<u8>, String> {
         match self {
-            Client::Local(n) => n
-                .offers()
-                .find(id)
-                .map(|(_, o, _)| o.encode())
-                .map_err(|e| e.to_string()),
-            Client::Remote {
-                base,
-                runtime,
-                http,
-            } => runtime.block_on(async {
-                let url = format!("{base}/api/offers/{id}/file");
-                let answer = http.get(&url).send().await.map_err(|e| e.to_string())?;
-                if !answer.status().is_success() {
-                    return Err(format!("{url}: {}", answer.status()));
-                }
-                Ok(answer.bytes().await.map_err(|e| e.to_string())?.to_vec())
-            }),
+            Client::Local(n) => Desk::new(n).offer_bytes(id).map_err(local_err),
+            Client::Remote(api) => api.bytes(&format!("/api/offers/{id}/file")),
         }
     }
 
     /// Takes in an offer from a file's or a QR code's text.
-    pub fn import_offer(&self, text: &str) -> Result<Value, String> {
+    pub fn import_offer(&self, text: &str) -> Result<OfferImported, String> {
         match self {
             Client::Local(n) => {
                 let (bytes, via) = if text.trim_start().starts_with("tamga:") {
@@ -213,78 +272,59 @@ impl Client {
                             "this code holds a completed act: use `handoff complete`".into()
                         );
                     }
-                    (bytes, crate::offers::Via::Qr)
+                    (bytes, Via::Qr)
                 } else {
-                    (text.trim().as_bytes().to_vec(), crate::offers::Via::File)
+                    (text.trim().as_bytes().to_vec(), Via::File)
                 };
-                let offer = n.receive_offer(&bytes, via, None).map_err(local_err)?;
-                Ok(json!({ "offer": offer.id(), "direction": "incoming" }))
+                let offer = Desk::new(n)
+                    .receive_offer(&bytes, via, None)
+                    .map_err(local_err)?;
+                Ok(OfferImported {
+                    offer: offer.id(),
+                    direction: Direction::Incoming,
+                })
             }
-            _ => self.call("POST", "/api/offers/import", Some(json!({ "text": text }))),
+            Client::Remote(api) => api.post("/api/offers/import", &TextForm { text }),
         }
     }
 
-    /// Reviews an incoming offer against the officer's count.
-    pub fn review(&self, id: &ActId, count: Value) -> Result<Value, String> {
+    /// Reviews an incoming offer against the receiving officer's count (the API's count form).
+    pub fn review(&self, id: &ActId, count: &impl Serialize) -> Result<ReviewView, String> {
+        match self {
+            Client::Local(n) => Desk::new(n)
+                .review(id, &count_form(count)?, Timestamp::now())
+                .map_err(local_err),
+            Client::Remote(api) => api.post(&format!("/api/offers/{id}/review"), count),
+        }
+    }
+
+    /// Countersigns an incoming offer with the receiving officer's count and PIN; returns the
+    /// answer with the completed act's text.
+    pub fn countersign(
+        &self,
+        id: &ActId,
+        count: &impl Serialize,
+    ) -> Result<Countersignature, String> {
         match self {
             Client::Local(n) => {
-                let count: CountForm = serde_json::from_value(count).map_err(|e| e.to_string())?;
-                let (_, _, review) = n
-                    .review_offer(id, &count, Timestamp::now())
+                let (act, _) = Desk::new(n)
+                    .countersign(id, &count_form(count)?, Timestamp::now())
                     .map_err(local_err)?;
-                Ok(json!({
-                    "assessment": review.assessment,
-                    "new_discrepancies": review.new_discrepancies,
-                }))
+                Ok(Countersignature {
+                    answer: Countersigned {
+                        act: act.id(),
+                        returned: false,
+                        return_error: None,
+                    },
+                    act_text: String::from_utf8_lossy(&act.encode()).into_owned(),
+                })
             }
-            _ => self.call("POST", &format!("/api/offers/{id}/review"), Some(count)),
-        }
-    }
-
-    /// Countersigns an incoming offer; returns `{"act": id, "act_text": canonical act, ...}`.
-    pub fn countersign(&self, id: &ActId, count: Value) -> Result<Value, String> {
-        match self {
-            Client::Local(n) => {
-                let count: CountForm = serde_json::from_value(count).map_err(|e| e.to_string())?;
-                let (act, _) = n
-                    .countersign(id, &count, Timestamp::now())
-                    .map_err(local_err)?;
-                Ok(json!({
-                    "act": act.id(),
-                    "returned": false,
-                    "act_text": String::from_utf8_lossy(&act.encode()),
-                }))
-            }
-            _ => {
-                let mut answer = self.call(
-                    "POST",
-                    &format!("/api/offers/{id}/countersign"),
-                    Some(count),
-                )?;
-                let file = self.fetch_text(&format!("/api/acts/{id}/file"))?;
-                answer["act_text"] = json!(file);
-                Ok(answer)
+            Client::Remote(api) => {
+                let answer = api.post(&format!("/api/offers/{id}/countersign"), count)?;
+                let act_text = api.text(&format!("/api/acts/{id}/file"))?;
+                Ok(Countersignature { answer, act_text })
             }
         }
-    }
-
-    fn fetch_text(&self, path: &str) -> Result<String, String> {
-        let Client::Remote {
-            base,
-            runtime,
-            http,
-        } = self
-        else {
-            unreachable!("only remote clients fetch")
-        };
-        runtime.block_on(async {
-            let answer = http
-                .get(format!("{base}{path}"))
-                .send()
-                .await
-                .map_err(|e| e.to_string())?;
-            answer.text().await.map_err(|e| e.to_string())
-        })
     }
 
     /// Syncs with every configured peer now, or with the one named; returns a line per peer.
@@ -292,19 +332,18 @@ impl Client {
         match self {
             Client::Local(n) => {
                 let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-                let shared = crate::serve::Shared::new(*n);
+                let shared = crate::shared::Shared::new(*n);
                 runtime.block_on(shared.sync_named(peer, None))
             }
-            _ => {
-                let answer = self.call("POST", "/api/sync", Some(json!({ "peer": peer })))?;
-                let job = answer["job"].as_u64().unwrap_or(0);
+            Client::Remote(api) => {
+                let started: JobStarted = api.post("/api/sync", &SyncForm { peer })?;
                 loop {
                     std::thread::sleep(Duration::from_millis(200));
-                    let state = self.call("GET", &format!("/api/jobs/{job}"), None)?;
-                    if state["finished"] == true {
-                        return match state["error"].as_str() {
-                            Some(e) => Err(e.to_owned()),
-                            None => Ok(state["result"].as_str().unwrap_or("").to_owned()),
+                    let job: Job = api.get(&format!("/api/jobs/{}", started.job))?;
+                    if job.finished {
+                        return match job.error {
+                            Some(e) => Err(e),
+                            None => Ok(job.result.unwrap_or_default()),
                         };
                     }
                 }
@@ -313,13 +352,13 @@ impl Client {
     }
 
     /// Records signed acts from text (a file's lines, or a `tamga:act:` code).
-    pub fn import_acts(&self, text: &str) -> Result<Value, String> {
+    pub fn import_acts(&self, text: &str) -> Result<ActsRecorded, String> {
         match self {
-            Client::Local(n) => n
+            Client::Local(n) => Desk::new(n)
                 .record_acts_text(text)
-                .map(|new| json!({ "new": new }))
+                .map(|new| ActsRecorded { new })
                 .map_err(local_err),
-            _ => self.call("POST", "/api/acts/import", Some(json!({ "text": text }))),
+            Client::Remote(api) => api.post("/api/acts/import", &TextForm { text }),
         }
     }
 }

@@ -1,14 +1,14 @@
 //! Long operations the officer watches (a large bundle import, a first sync): each is a job with
 //! a progress count that the UI polls. Jobs live in memory; the last [`KEEP`] are kept.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 
 /// How many finished jobs are remembered.
 pub const KEEP: usize = 32;
 
 /// One job as the UI sees it.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Job {
     /// Its number.
     pub id: u64,

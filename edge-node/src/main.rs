@@ -613,7 +613,7 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Officer(cmd) => officer(&dir, cmd),
         Command::List { json } => {
-            let rows = Client::open(&dir)?.consignments()?;
+            let rows = as_value(Client::open(&dir)?.consignments()?);
             if json {
                 return print_json(&rows);
             }
@@ -649,7 +649,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 let officer = value["officer"].as_str().unwrap_or("").to_owned();
                 value["pin"] = json!(read_secret(&format!("PIN for {officer}: "))?);
             }
-            recorded(Client::open(&dir)?.record_form(value)?)
+            recorded(as_value(Client::open(&dir)?.record_form(&value)?))
         }
         Command::Seal(cmd) => {
             let role = role_of(&dir)?;
@@ -796,7 +796,7 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Handoff(cmd) => handoff(&dir, cmd),
         Command::Show { consignment, json } => {
             let id = ConsignmentId::new(consignment).map_err(|e| e.to_string())?;
-            let view = Client::open(&dir)?.consignment(&id)?;
+            let view = as_value(Client::open(&dir)?.consignment(&id)?);
             if json {
                 // The assessment as before, with the acts as people read them beside it.
                 let mut shown = view["assessment"].clone();
@@ -807,6 +807,10 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+fn as_value(answer: impl serde::Serialize) -> Value {
+    serde_json::to_value(answer).expect("answers serialize")
 }
 
 fn print_json(value: &Value) -> Result<(), String> {
@@ -986,7 +990,7 @@ fn sign_and_record(dir: &std::path::Path, mut form: Value) -> Result<(), String>
     let client = Client::open(dir)?;
     let officer = form["officer"].as_str().unwrap_or("").to_owned();
     form["pin"] = json!(read_secret(&format!("PIN for {officer}: "))?);
-    recorded(client.record_form(form)?)
+    recorded(as_value(client.record_form(&form)?))
 }
 
 fn recorded(answer: Value) -> Result<(), String> {
@@ -1040,7 +1044,7 @@ fn officer(dir: &std::path::Path, cmd: OfficerCommand) -> Result<(), String> {
             Ok(())
         }
         OfficerCommand::List { json } => {
-            let list = Client::open(dir)?.officers()?;
+            let list = as_value(Client::open(dir)?.officers()?);
             if json {
                 return print_json(&list);
             }
@@ -1134,7 +1138,7 @@ fn handoff(dir: &std::path::Path, cmd: HandoffCommand) -> Result<(), String> {
             if let Some(peer) = &send {
                 form["send_to"] = json!(peer);
             }
-            let answer = client.make_offer(form)?;
+            let answer = as_value(client.make_offer(&form)?);
             let id = ActId::from_hex(&text(&answer["offer"])).map_err(|e| e.to_string())?;
             println!("offer {id} made");
             let bytes = client.offer_bytes(&id)?;
@@ -1157,7 +1161,7 @@ fn handoff(dir: &std::path::Path, cmd: HandoffCommand) -> Result<(), String> {
             Ok(())
         }
         HandoffCommand::List { json } => {
-            let list = Client::open(dir)?.offers()?;
+            let list = as_value(Client::open(dir)?.offers()?);
             if json {
                 return print_json(&list);
             }
@@ -1177,7 +1181,7 @@ fn handoff(dir: &std::path::Path, cmd: HandoffCommand) -> Result<(), String> {
         }
         HandoffCommand::Import { file } => {
             let text_in = read_offer_or_act_file(&file)?;
-            let answer = Client::open(dir)?.import_offer(&text_in)?;
+            let answer = as_value(Client::open(dir)?.import_offer(&text_in)?);
             println!(
                 "offer {} taken in: review it with `tamga-edge handoff review`",
                 text(&answer["offer"])
@@ -1193,7 +1197,7 @@ fn handoff(dir: &std::path::Path, cmd: HandoffCommand) -> Result<(), String> {
             let id = ActId::from_hex(&offer).map_err(|e| e.to_string())?;
             let mut form = count_json(&count)?;
             form["officer"] = json!(officer);
-            let review = Client::open(dir)?.review(&id, form)?;
+            let review = as_value(Client::open(dir)?.review(&id, &form)?);
             if json {
                 return print_json(&review);
             }
@@ -1211,10 +1215,12 @@ fn handoff(dir: &std::path::Path, cmd: HandoffCommand) -> Result<(), String> {
             let client = Client::open(dir)?;
             let mut form = count_json(&count)?;
             form["officer"] = json!(officer);
-            let review = client.review(&id, form.clone())?;
+            let review = as_value(client.review(&id, &form)?);
             print_review(&review);
             form["pin"] = json!(read_secret(&format!("PIN for {officer} to countersign: "))?);
-            let answer = client.countersign(&id, form)?;
+            let done = client.countersign(&id, &form)?;
+            let mut answer = as_value(&done.answer);
+            answer["act_text"] = json!(done.act_text);
             println!("custody taken over: act {}", text(&answer["act"]));
             let act_text = text(&answer["act_text"]);
             if let Some(path) = &out {
@@ -1239,7 +1245,7 @@ fn handoff(dir: &std::path::Path, cmd: HandoffCommand) -> Result<(), String> {
         }
         HandoffCommand::Complete { file } => {
             let text_in = read_offer_or_act_file(&file)?;
-            let answer = Client::open(dir)?.import_acts(&text_in)?;
+            let answer = as_value(Client::open(dir)?.import_acts(&text_in)?);
             println!("{} new acts recorded", answer["new"]);
             Ok(())
         }

@@ -3,7 +3,7 @@
 
 use crate::config::{Config, ConfigError, NodeRole, PeerConfig};
 use ed25519_dalek::SigningKey;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tamga_core::signing::key_id;
@@ -50,6 +50,9 @@ pub enum NodeError {
     /// A bundle could not be written or was refused.
     #[error("{0}")]
     Bundle(String),
+    /// A bundle was asked for a node that may not receive one.
+    #[error("the receiving node may not receive a bundle: {0}")]
+    Addressee(String),
     /// Acts in a file that do not hold.
     #[error("{path}, line {line}: {detail}")]
     BadAct {
@@ -96,7 +99,7 @@ pub struct Node {
 }
 
 /// A node's state at a glance.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Status {
     /// Post or vehicle.
     pub role: NodeRole,
@@ -237,24 +240,20 @@ impl Node {
         &self,
         addressee: Option<&KeyId>,
         since: u64,
-    ) -> Result<Vec<u8>, crate::desk::DeskError> {
+    ) -> Result<Vec<u8>, NodeError> {
         let now = Timestamp::now();
         let scope = match addressee {
             Some(key) => {
                 let registry = self.store.registry();
                 let enrollment = registry
                     .enrollment_at(key, now, &[tamga_core::Role::Device])
-                    .map_err(|e| {
-                        crate::desk::DeskError::NotAllowed(format!(
-                            "the receiving node may not receive a bundle: {e}"
-                        ))
-                    })?;
+                    .map_err(|e| NodeError::Addressee(e.to_string()))?;
                 Scope::of(&enrollment.unit, &self.config.central_unit_codes())
             }
             None => Scope::All,
         };
         tamga_sync::bundle::export(&self.store, &self.device, addressee, &scope, since, now)
-            .map_err(|e| NodeError::Bundle(e.to_string()).into())
+            .map_err(|e| NodeError::Bundle(e.to_string()))
     }
 
     /// Imports a bundle file, telling `progress(done, total)` as documents are merged.

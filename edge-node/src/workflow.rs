@@ -4,7 +4,7 @@
 //! Nothing here reads a clock, a file or a key: the node passes the time and does the signing
 //! and recording (see [`crate::desk`]).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use tamga_core::act::{ActBody, ConsignmentRegistered, CustodyTransferred, SealObservation};
 use tamga_core::assessment::seals::SealStatus;
@@ -153,7 +153,7 @@ pub fn signer(body: &ActBody) -> &KeyId {
 
 /// What the offer form starts from: what this node knows of the consignment. The releasing
 /// officer confirms every value before signing.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NextHandoff {
     /// The last custody act known here.
     pub previous: Option<ActId>,
@@ -221,12 +221,12 @@ pub fn registered_gross_mass(r: &ConsignmentRegistered) -> Option<Mass> {
 }
 
 /// One consignment as the list shows it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ConsignmentRow {
     /// The id.
     pub consignment: String,
-    /// Where it stands.
-    pub status: &'static str,
+    /// Where it stands (`in_transit`, ...).
+    pub status: String,
     /// Who holds custody (empty while disputed or before registration).
     pub custodian: Option<String>,
     /// The delivery deadline.
@@ -269,7 +269,7 @@ pub fn row(
         .unwrap_or_default();
     ConsignmentRow {
         consignment: assessment.consignment.to_string(),
-        status: state.status.as_str(),
+        status: state.status.as_str().to_owned(),
         custodian: state.custodian.as_ref().map(|c| c.unit.to_string()),
         deadline: state.deadline.map(|d| d.to_rfc3339()),
         deadline_for_people: state.deadline.map(|d| d.for_people()),

@@ -1,0 +1,248 @@
+//! The answers of the desk and the local API, as typed values: the desk returns them, the API
+//! sends them (`docs/edge-api.md` is their contract), the CLI's client reads them back from the
+//! running node's API into the same types, and the CLI prints their fields. The list row and
+//! the handoff prefill are [`crate::workflow`]'s ([`ConsignmentRow`], [`NextHandoff`]), since
+//! they are computed there.
+//!
+//! Each type serializes to exactly the JSON the API has always given; the API and the CLI's
+//! `--json` write every answer with its keys in sorted order (see [`sorted`]).
+
+use crate::contacts::PeerContact;
+use crate::jobs::Job;
+use crate::node::Status;
+use crate::offers::{Direction, Via};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use tamga_core::act::ConsignmentRegistered;
+use tamga_core::assessment::Discrepancy;
+use tamga_core::{ActId, Assessment, KeyId, Timestamp};
+
+pub use crate::workflow::{ConsignmentRow, NextHandoff};
+
+/// An answer as JSON with every object's keys in sorted order, the way the API and the CLI's
+/// `--json` have always written them.
+pub fn sorted<T: Serialize>(answer: &T) -> Value {
+    serde_json::to_value(answer).expect("answers serialize")
+}
+
+/// An error answer: `{"error": "<what went wrong and what to do>"}`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ErrorAnswer {
+    /// What went wrong and what to do.
+    pub error: String,
+}
+
+/// An act recorded at the desk (`POST /api/acts`, `POST /handoff/completions`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RecordedAct {
+    /// Its id.
+    pub act: ActId,
+    /// Its kind.
+    pub kind: String,
+    /// Its consignment.
+    pub consignment: Option<String>,
+    /// Whether it was new here (false: the node already held it).
+    pub new: bool,
+}
+
+/// Signed acts recorded from text (`POST /api/acts/import`).
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct ActsRecorded {
+    /// How many were new here.
+    pub new: usize,
+}
+
+/// One signer of an act, as the registry knows them.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Signer {
+    /// The key.
+    pub key: KeyId,
+    /// Name, if enrolled.
+    pub name: Option<String>,
+    /// Personal number, for officers.
+    pub personal_number: Option<String>,
+    /// Role, if enrolled.
+    pub role: Option<String>,
+    /// Unit, if enrolled.
+    pub unit: Option<String>,
+}
+
+/// One act as people read it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ActView {
+    /// Its id.
+    pub id: ActId,
+    /// Its kind.
+    pub kind: String,
+    /// When.
+    pub at: Timestamp,
+    /// The same, for people.
+    pub at_for_people: String,
+    /// The act's body, as the act spells it.
+    pub body: Value,
+    /// Who signed it.
+    pub signers: Vec<Signer>,
+    /// Whether it holds (false: left out of the state; the assessment says why).
+    pub holds: bool,
+}
+
+/// One consignment as people read it (`GET /api/consignments/{id}`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConsignmentView {
+    /// The assessment, made now.
+    pub assessment: Assessment,
+    /// Its acts: those that hold in order, then those left out.
+    pub acts: Vec<ActView>,
+    /// The registration in force.
+    pub registration: Option<ConsignmentRegistered>,
+    /// The prefill for the next handoff.
+    pub next_handoff: NextHandoff,
+}
+
+/// A party to an offer, with the name the registry gives.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Party {
+    /// The unit.
+    pub unit: String,
+    /// The officer's key.
+    pub officer: KeyId,
+    /// The officer's name, if enrolled.
+    pub name: Option<String>,
+}
+
+/// An offer as people read it (`GET /api/offers`, `GET /api/offers/{offer}`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OfferView {
+    /// The id the completed act has.
+    pub offer: ActId,
+    /// Made here or for an officer here.
+    pub direction: Direction,
+    /// The consignment.
+    pub consignment: String,
+    /// Who hands over.
+    pub releasing: Party,
+    /// Who takes over.
+    pub receiving: Party,
+    /// When it was made.
+    pub at: Timestamp,
+    /// The same, for people.
+    pub at_for_people: String,
+    /// `open`, `completed` or `stale`.
+    pub state: String,
+    /// How it came.
+    pub via: Via,
+    /// The handoff as offered (the `custody_transferred` body).
+    pub transfer: Value,
+    /// The completed act's id, once countersigned.
+    pub completed_act: Option<ActId>,
+}
+
+/// An offer made (`POST /api/offers`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OfferMade {
+    /// Its id.
+    pub offer: ActId,
+    /// Whether it reached the peer named in `send_to` over the LAN.
+    pub sent: bool,
+    /// Why it did not, if it was to be sent.
+    #[serde(default)]
+    pub send_error: Option<String>,
+}
+
+/// An offer taken in from a file or a QR code (`POST /api/offers/import`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OfferImported {
+    /// Its id.
+    pub offer: ActId,
+    /// Always incoming: it is for an officer here.
+    pub direction: Direction,
+}
+
+/// An offer received from a peer over the LAN (`POST /handoff/offers`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OfferReceived {
+    /// Its id.
+    pub offer: ActId,
+}
+
+/// What a review shows the receiving officer before signing (`POST /api/offers/{id}/review`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ReviewView {
+    /// The consignment with the handoff in place.
+    pub assessment: Assessment,
+    /// Open discrepancies the handoff itself would add.
+    pub new_discrepancies: Vec<Discrepancy>,
+}
+
+/// A handoff countersigned (`POST /api/offers/{id}/countersign`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Countersigned {
+    /// The completed act's id (the offer's).
+    pub act: ActId,
+    /// Whether it went back to the releasing node over the LAN.
+    pub returned: bool,
+    /// Why it did not, when the offer came over the LAN.
+    #[serde(default)]
+    pub return_error: Option<String>,
+}
+
+/// An officer key held here (`GET /api/officers`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct OfficerView {
+    /// The key.
+    pub key: KeyId,
+    /// Who holds it, as recorded in the keystore.
+    pub holder: String,
+    /// Its enrollment in force now, if any.
+    pub enrollment: Option<EnrollmentView>,
+}
+
+/// An enrollment as people read it (`GET /api/registry`, and in [`OfficerView`]).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EnrollmentView {
+    /// The key.
+    pub key: KeyId,
+    /// The holder's name.
+    pub name: String,
+    /// The personal number, for officers.
+    pub personal_number: Option<String>,
+    /// The role.
+    pub role: String,
+    /// The unit.
+    pub unit: String,
+    /// Valid from.
+    pub valid_from: Timestamp,
+    /// Valid until.
+    pub valid_until: Timestamp,
+    /// Revoked (from some time on).
+    pub revoked: bool,
+}
+
+/// A long operation started (`POST /api/sync`, `POST /api/bundles/import`); follow it with
+/// `GET /api/jobs/{job}`.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct JobStarted {
+    /// The job's number.
+    pub job: u64,
+}
+
+/// The running node at a glance (`GET /api/status`): the node's state, the time, its peers'
+/// last contact, the jobs running.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct StatusAnswer {
+    /// The node's state.
+    #[serde(flatten)]
+    pub node: Status,
+    /// The node's clock.
+    pub now: Timestamp,
+    /// The same, for people.
+    pub now_for_people: String,
+    /// Documents changed here that central (or, with no central configured, the least recently
+    /// synced peer) has not yet heard.
+    pub pending_changes: usize,
+    /// Each configured peer's last contact, by name.
+    pub peers: BTreeMap<String, PeerContact>,
+    /// The jobs running.
+    pub jobs: Vec<Job>,
+}

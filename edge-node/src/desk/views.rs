@@ -1,0 +1,201 @@
+//! What people see at the desk: the consignments held here, one consignment with its acts and
+//! their signers, the officer keys on this device, the registry, acts by id.
+
+use super::{Desk, DeskError};
+use crate::answers::{ActView, ConsignmentView, EnrollmentView, OfficerView, Signer};
+use crate::workflow::{self, ConsignmentRow};
+use std::collections::{BTreeMap, BTreeSet};
+use tamga_core::act::{ActBody, ConsignmentRegistered};
+use tamga_core::assessment::Status;
+use tamga_core::{ActId, Assessment, ConsignmentId, KeyId, SignedAct, Timestamp};
+use tamga_store::DocId;
+
+impl Desk<'_> {
+    /// The ids of every consignment held here (from the status index, nothing assessed).
+    fn consignment_ids(&self) -> Result<BTreeSet<ConsignmentId>, DeskError> {
+        let mut ids = BTreeSet::new();
+        for status in [
+            Status::Unregistered,
+            Status::Registered,
+            Status::InTransit,
+            Status::Arrived,
+            Status::Delivered,
+        ] {
+            ids.extend(self.node.store.by_status(status)?);
+        }
+        Ok(ids)
+    }
+
+    /// Every consignment held here, as the list shows them assessed `now`, most urgent deadline
+    /// first.
+    pub fn consignments(&self, now: Timestamp) -> Result<Vec<ConsignmentRow>, DeskError> {
+        let ids = self.consignment_ids()?;
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in ids {
+            let (assessment, acts) = self.node.store.assessment_and_acts(&id, now)?;
+            let registration = registration(&assessment, &acts);
+            rows.push(workflow::row(&assessment, registration.as_ref()));
+        }
+        rows.sort_by(|a, b| {
+            (a.status == "delivered", &a.deadline, &a.consignment).cmp(&(
+                b.status == "delivered",
+                &b.deadline,
+                &b.consignment,
+            ))
+        });
+        Ok(rows)
+    }
+
+    /// The signer as the registry knows them.
+    pub fn signer(&self, key: &KeyId) -> Signer {
+        let registry = self.node.store.registry();
+        let enrollment = registry.enrollments(key).last();
+        Signer {
+            key: key.clone(),
+            name: enrollment.map(|e| e.holder.clone()),
+            personal_number: enrollment.and_then(|e| e.personal_number.clone()),
+            role: enrollment.map(|e| e.role.as_str().to_owned()),
+            unit: enrollment.map(|e| e.unit.to_string()),
+        }
+    }
+
+    /// One consignment: its assessment `now`, its acts with their signers, the handoff prefill.
+    pub fn consignment_view(
+        &self,
+        id: &ConsignmentId,
+        now: Timestamp,
+    ) -> Result<ConsignmentView, DeskError> {
+        let (assessment, acts) = self.node.store.assessment_and_acts(id, now)?;
+        if acts.is_empty() {
+            return Err(DeskError::NotFound(format!(
+                "no consignment {id} on this node: check the number, or sync with the post that registered it"
+            )));
+        }
+        let registration = registration(&assessment, &acts);
+        let by_id: BTreeMap<ActId, &SignedAct> = acts.iter().map(|a| (a.id(), a)).collect();
+        let view = |act: &SignedAct, holds: bool| ActView {
+            id: act.id(),
+            kind: act.body().kind().to_owned(),
+            at: act.body().at(),
+            at_for_people: act.body().at().for_people(),
+            body: serde_json::to_value(act.body()).expect("an act serializes"),
+            signers: act
+                .signatures()
+                .iter()
+                .map(|s| self.signer(&s.key))
+                .collect(),
+            holds,
+        };
+        let mut views: Vec<ActView> = assessment
+            .acts
+            .iter()
+            .filter_map(|id| by_id.get(id).map(|a| view(a, true)))
+            .collect();
+        for rejected in &assessment.rejected {
+            if let Some(a) = by_id.get(&rejected.act) {
+                views.push(view(a, false));
+            }
+        }
+        let next_handoff = workflow::next_handoff(&assessment, registration.as_ref());
+        Ok(ConsignmentView {
+            assessment,
+            acts: views,
+            registration,
+            next_handoff,
+        })
+    }
+
+    /// The officer keys held here, with their enrollment in force `now`.
+    pub fn officers(&self, now: Timestamp) -> Result<Vec<OfficerView>, DeskError> {
+        let registry = self.node.store.registry();
+        let mut out = Vec::new();
+        for stored in self.keystore()?.list()? {
+            let enrollment = registry
+                .enrollments(&stored.id)
+                .iter()
+                .rev()
+                .find(|e| e.valid_from <= now && now < e.valid_until)
+                .map(|e| enrollment_view(&registry, &stored.id, e));
+            out.push(OfficerView {
+                key: stored.id,
+                holder: stored.holder,
+                enrollment,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Every key enrolled in the registry here (the latest enrollment of each).
+    pub fn enrolled(&self) -> Vec<EnrollmentView> {
+        let registry = self.node.store.registry();
+        registry
+            .keys()
+            .filter_map(|k| {
+                registry
+                    .enrollments(k)
+                    .last()
+                    .map(|e| enrollment_view(&registry, k, e))
+            })
+            .collect()
+    }
+
+    /// Act `id`: the completed handoff of an offer kept here, or else the act in whichever
+    /// consignment holds it.
+    pub fn act_by_id(&self, id: &ActId) -> Result<SignedAct, DeskError> {
+        if let Ok((_, offer, _)) = self.offers().find(id) {
+            return self.act(&offer.transfer().consignment, id);
+        }
+        self.find_act(id)
+    }
+
+    /// Act `id`, in whichever consignment holds it: looked up by its key in each document, no
+    /// consignment assessed.
+    pub fn find_act(&self, id: &ActId) -> Result<SignedAct, DeskError> {
+        for consignment in self.consignment_ids()? {
+            if self
+                .node
+                .store
+                .has_act(&DocId::Consignment(consignment.clone()), id)?
+            {
+                return self.act(&consignment, id);
+            }
+        }
+        Err(DeskError::NotFound(format!("no act {id} on this node")))
+    }
+
+    /// Act `id` of `consignment`.
+    pub fn act(&self, consignment: &ConsignmentId, id: &ActId) -> Result<SignedAct, DeskError> {
+        self.node
+            .store
+            .acts(&DocId::Consignment(consignment.clone()))?
+            .into_iter()
+            .find(|a| &a.id() == id)
+            .ok_or_else(|| DeskError::NotFound(format!("no act {id} in consignment {consignment}")))
+    }
+}
+
+fn enrollment_view(
+    registry: &tamga_core::Registry,
+    key: &KeyId,
+    e: &tamga_core::registry::Enrollment,
+) -> EnrollmentView {
+    EnrollmentView {
+        key: key.clone(),
+        name: e.holder.clone(),
+        personal_number: e.personal_number.clone(),
+        role: e.role.as_str().to_owned(),
+        unit: e.unit.to_string(),
+        valid_from: e.valid_from,
+        valid_until: e.valid_until,
+        revoked: registry.revocation(key).is_some(),
+    }
+}
+
+/// The registration in force among a consignment's acts, as its assessment names it.
+fn registration(assessment: &Assessment, acts: &[SignedAct]) -> Option<ConsignmentRegistered> {
+    let id = assessment.state.registration?;
+    acts.iter().find_map(|a| match a.body() {
+        ActBody::ConsignmentRegistered(r) if a.id() == id => Some(r.clone()),
+        _ => None,
+    })
+}
