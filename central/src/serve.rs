@@ -56,7 +56,11 @@ async fn track_sync(
         shared.counters.sync_refused.fetch_add(1, Ordering::Relaxed);
         let refusal = response.extensions().get::<Refusal>().cloned();
         let (reason, message, claimed_key) = match refusal {
-            Some(r) => (r.reason, r.message, r.claimed.or(claimed.clone())),
+            Some(r) => (
+                r.refusal.reason,
+                r.refusal.message,
+                r.refusal.claimed.or(claimed.clone()),
+            ),
             // Refused before the endpoint saw it (no such route or method).
             None => (
                 "not_a_sync_request",

@@ -59,12 +59,8 @@ pub fn router(endpoint: Arc<Endpoint>) -> Router {
 pub struct Refusal {
     /// The status sent.
     pub status: u16,
-    /// A stable code for the reason (see [`responder::Refusal::reason`]).
-    pub reason: &'static str,
-    /// What went wrong, as sent to the client.
-    pub message: String,
-    /// The device key the credential claimed, if it could be read (not proof of who sent it).
-    pub claimed: Option<KeyId>,
+    /// The reason, in a stable code and in words, and the key the credential claimed.
+    pub refusal: responder::Refusal,
 }
 
 fn status_of(kind: RefusalKind) -> StatusCode {
@@ -77,26 +73,19 @@ fn status_of(kind: RefusalKind) -> StatusCode {
     }
 }
 
-fn refuse(
-    status: StatusCode,
-    reason: &'static str,
-    message: String,
-    claimed: Option<KeyId>,
-) -> axum::response::Response {
-    let key = claimed.as_ref().map(KeyId::as_str).unwrap_or("-");
-    warn!(%status, reason, claimed = key, %message, "sync request refused");
-    let mut response = (status, message.clone() + "\n").into_response();
-    response.extensions_mut().insert(Refusal {
-        status: status.as_u16(),
-        reason,
-        message,
-        claimed,
-    });
-    response
+fn refuse(r: responder::Refusal) -> axum::response::Response {
+    refuse_with(status_of(r.kind), r)
 }
 
-fn refused(r: responder::Refusal) -> axum::response::Response {
-    refuse(status_of(r.kind), r.reason, r.message, r.claimed)
+fn refuse_with(status: StatusCode, r: responder::Refusal) -> axum::response::Response {
+    let key = r.claimed.as_ref().map(KeyId::as_str).unwrap_or("-");
+    warn!(%status, reason = r.reason, claimed = key, message = %r.message, "sync request refused");
+    let mut response = (status, r.message.clone() + "\n").into_response();
+    response.extensions_mut().insert(Refusal {
+        status: status.as_u16(),
+        refusal: r,
+    });
+    response
 }
 
 async fn handle(
@@ -107,30 +96,33 @@ async fn handle(
     let credential = headers.get(AUTH_HEADER).and_then(|v| v.to_str().ok());
     let auth = match Responder::credential(credential) {
         Ok(a) => a,
-        Err(r) => return refused(r),
+        Err(r) => return refuse(r),
     };
     let body = match body {
         Ok(b) => b,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
+            return refuse(responder::Refusal::new(
+                RefusalKind::TooLarge,
                 "too_large",
                 format!(
                     "the sync frame is over the {MAX_FRAME_BYTES}-byte limit: send smaller batches"
                 ),
                 Some(auth.node),
-            )
+            ))
         }
         Err(e) => {
-            return refuse(
+            return refuse_with(
                 e.status(),
-                "unreadable_body",
-                format!(
-                    "the request body could not be read ({}): send it again",
-                    e.body_text()
+                responder::Refusal::new(
+                    RefusalKind::Malformed,
+                    "unreadable_body",
+                    format!(
+                        "the request body could not be read ({}): send it again",
+                        e.body_text()
+                    ),
+                    Some(auth.node),
                 ),
-                Some(auth.node),
-            )
+            );
         }
     };
     let worker = Arc::clone(&endpoint);
@@ -142,12 +134,12 @@ async fn handle(
     .await;
     match outcome {
         Ok(Ok(answer)) => ([(RESPONSE_AUTH_HEADER, answer.signature)], answer.body).into_response(),
-        Ok(Err(r)) => refused(r),
-        Err(e) => refuse(
-            StatusCode::INTERNAL_SERVER_ERROR,
+        Ok(Err(r)) => refuse(r),
+        Err(e) => refuse(responder::Refusal::new(
+            RefusalKind::Failed,
             "store_failed",
             format!("sync worker failed: {e}"),
             Some(claimed),
-        ),
+        )),
     }
 }
