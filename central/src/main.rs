@@ -258,26 +258,6 @@ struct EnrollmentOut {
     acts: usize,
 }
 
-fn read_secret(prompt: &str) -> Result<zeroize::Zeroizing<String>, String> {
-    use std::io::IsTerminal;
-    let text = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(prompt).map_err(|e| e.to_string())?
-    } else {
-        let mut line = String::new();
-        std::io::stdin()
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
-        line.trim_end_matches(['\n', '\r']).to_owned()
-    };
-    if text.is_empty() {
-        return Err(format!(
-            "{}: nothing was given",
-            prompt.trim_end_matches([':', ' '])
-        ));
-    }
-    Ok(zeroize::Zeroizing::new(text))
-}
-
 #[derive(Serialize)]
 struct OfficerOut {
     key: String,
@@ -298,30 +278,12 @@ fn officer(dir: &Path, command: OfficerCommand, json: bool) -> Result<String, St
         Keystore::open(dir.join(tamga_central::staff::OFFICERS_DIR)).map_err(|e| e.to_string())?;
     match command {
         OfficerCommand::New { holder } => {
-            let pin = read_secret("new PIN (at least 6 characters): ")?;
-            use std::io::IsTerminal;
-            if std::io::stdin().is_terminal() && *read_secret("the PIN again: ")? != *pin {
-                return Err("the two PINs differ; nothing was stored".into());
-            }
-            let mut seed = zeroize::Zeroizing::new([0u8; 32]);
-            getrandom::fill(seed.as_mut()).map_err(|e| format!("no randomness: {e}"))?;
-            let key = ed25519_dalek::SigningKey::from_bytes(&seed);
-            let id = keystore
-                .add(&key, &holder, &pin)
-                .map_err(|e| e.to_string())?;
+            let id = tamga_node::officer::new_key(&keystore, &holder)?;
             say!(answer, "staff key created for {holder}: {id}");
             say!(answer, "Enroll it: tamga-central enroll --key {id} --role central_staff --unit <unit> --name \"{holder}\" --personal-number <number>");
         }
         OfficerCommand::Import { holder } => {
-            let secret = read_secret("secret key (64 hex digits): ")?;
-            let mut seed = zeroize::Zeroizing::new([0u8; 32]);
-            hex::decode_to_slice(secret.trim(), seed.as_mut())
-                .map_err(|_| "the secret key must be 64 hex digits".to_owned())?;
-            let pin = read_secret("PIN (at least 6 characters): ")?;
-            let key = ed25519_dalek::SigningKey::from_bytes(&seed);
-            let id = keystore
-                .add(&key, &holder, &pin)
-                .map_err(|e| e.to_string())?;
+            let id = tamga_node::officer::import_key(&keystore, &holder)?;
             say!(answer, "staff key imported for {holder}: {id}");
         }
         OfficerCommand::List => {

@@ -9,12 +9,14 @@
 //! - [`local`]: the local UI and API's guard (this machine only), the JSON-body check, and the
 //!   embedded UI files' routes.
 //! - [`keystore`]: officers' signing keys encrypted under their PIN.
+//! - [`officer`]: the officer commands both binaries offer: a key made or imported under a PIN.
 //! - [`files`]: small files written atomically and durably, read with a bound.
 //! - [`upkeep`]: background compaction of a serving node's store.
 
 pub mod files;
 pub mod keystore;
 pub mod local;
+pub mod officer;
 pub mod server;
 pub mod transport;
 pub mod upkeep;
