@@ -14,6 +14,8 @@ use tamga_sync::scope::Scope;
 
 /// The device key's file name.
 pub const DEVICE_KEY_FILE: &str = "device.key";
+/// The officers' keystore's folder (one encrypted key per file).
+pub const OFFICERS_DIR: &str = "officers";
 /// The largest device key file read (the key is 64 hex digits).
 const MAX_DEVICE_KEY_BYTES: u64 = 1024;
 /// The largest file of acts `record_file` reads (as the local API's largest upload).

@@ -20,7 +20,7 @@ mod views;
 pub use handoffs::CountForm;
 
 use crate::answers::RecordedAct;
-use crate::node::{Node, NodeError};
+use crate::node::{Node, NodeError, OFFICERS_DIR};
 use crate::offers::{OfferBox, OfferBoxError};
 use crate::workflow::{self, FormError};
 use ed25519_dalek::SigningKey;
@@ -82,7 +82,7 @@ impl<'a> Desk<'a> {
 
     /// The officers' keystore of this node (`officers/`).
     pub fn keystore(&self) -> Result<Keystore, DeskError> {
-        Ok(Keystore::open(self.node.dir.join("officers"))?)
+        Ok(Keystore::open(self.node.dir.join(OFFICERS_DIR))?)
     }
 
     /// The offers in flight.

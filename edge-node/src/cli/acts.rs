@@ -1,0 +1,68 @@
+//! The officer's records from the command line: `list` and `show` (what is held, assessed
+//! now), `act` (any single-signer act from a form file), and the acts built from options
+//! (`seal`, `escort`, `incident`, `position`, `arrive`, `deliver`), each signed with the
+//! officer's key under their PIN.
+
+use super::forms::{ActForm, Signed};
+use super::{print, read_secret};
+use serde_json::Value;
+use std::path::Path;
+use tamga_core::ConsignmentId;
+use tamga_edge::api::MAX_FORM_BYTES;
+use tamga_edge::client::Client;
+
+/// `list`.
+pub fn list(dir: &Path, json: bool) -> Result<(), String> {
+    let rows = Client::open(dir)?.consignments()?;
+    if json {
+        print::json(&rows);
+    } else {
+        print::consignments(&rows);
+    }
+    Ok(())
+}
+
+/// `show`.
+pub fn show(dir: &Path, consignment: String, json: bool) -> Result<(), String> {
+    let id = ConsignmentId::new(consignment).map_err(|e| e.to_string())?;
+    let view = Client::open(dir)?.consignment(&id)?;
+    if json {
+        print::consignment_json(&view);
+    } else {
+        print::consignment(&view);
+    }
+    Ok(())
+}
+
+/// `act`: the act's JSON without `at` from a file or standard input (`-`); the PIN is asked
+/// for unless the form holds it.
+pub fn act(dir: &Path, form: &Path) -> Result<(), String> {
+    let text = if form.as_os_str() == "-" {
+        let mut t = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut t).map_err(|e| e.to_string())?;
+        t
+    } else {
+        tamga_node::files::read_text_limited(form, MAX_FORM_BYTES as u64)
+            .map_err(|e| format!("{}: {e}", form.display()))?
+    };
+    let mut value: Value =
+        serde_json::from_str(&text).map_err(|e| format!("the form is not JSON: {e}"))?;
+    // A form that is not an object is left for the desk to refuse, naming what is wrong.
+    if let Value::Object(fields) = &mut value {
+        if !fields.contains_key("pin") {
+            let officer = fields.get("officer").and_then(Value::as_str).unwrap_or("");
+            let pin = read_secret(&format!("PIN for {officer}: "))?;
+            fields.insert("pin".into(), Value::String(pin));
+        }
+    }
+    print::recorded(&Client::open(dir)?.record_form(&value)?);
+    Ok(())
+}
+
+/// Signs and records an act built from the command's options, asking for the PIN.
+pub fn record(dir: &Path, form: ActForm) -> Result<(), String> {
+    let client = Client::open(dir)?;
+    let pin = read_secret(&format!("PIN for {}: ", form.officer()))?;
+    print::recorded(&client.record_form(&Signed { form, pin })?);
+    Ok(())
+}

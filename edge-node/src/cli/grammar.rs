@@ -1,0 +1,437 @@
+//! The command line's grammar: every command, subcommand and option of `tamga-edge`, as clap
+//! reads them (the help texts people see come from these doc comments). Nothing here runs.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use tamga_edge::config::NodeRole;
+
+#[derive(Parser)]
+#[command(
+    name = "tamga-edge",
+    version,
+    about = "The tamga node at a customs post or in an escort vehicle: signed custody records that work offline and sync with any peer."
+)]
+pub struct Cli {
+    /// The node's data directory.
+    #[arg(
+        long,
+        global = true,
+        env = "TAMGA_EDGE_DIR",
+        default_value = "tamga-node"
+    )]
+    pub data_dir: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create a node: a device key, the configuration, an empty store pinned to the authority.
+    Init {
+        /// `post` or `vehicle`.
+        #[arg(long, value_parser = parse_role)]
+        role: NodeRole,
+        /// The post's or escort unit's code, like MANAS-AIRPORT.
+        #[arg(long)]
+        unit: String,
+        /// The customs authority's public key (64 hex digits), as central gives it.
+        #[arg(long)]
+        authority: String,
+        /// Where to listen for peers and the local API.
+        #[arg(long, default_value = "127.0.0.1:7300")]
+        listen: String,
+        /// A unit whose nodes receive everything (central's); repeat for several.
+        #[arg(long = "central-unit")]
+        central_units: Vec<String>,
+        /// An enrollment file from central (signed registry acts, one per line) to import.
+        #[arg(long)]
+        enrollment: Option<PathBuf>,
+    },
+    /// Run the node: sync endpoint, local API, background sync with the configured peers.
+    Serve,
+    /// Show the node's state.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record signed acts from a file, one canonical act per line (an enrollment file, acts
+    /// signed on another device).
+    Record {
+        /// The file.
+        file: PathBuf,
+    },
+    /// Add a peer to sync with in the background.
+    AddPeer {
+        /// A name for it ("central", "airport post").
+        #[arg(long)]
+        name: String,
+        /// Its URL, like http://10.0.0.5:7300.
+        #[arg(long)]
+        url: String,
+        /// Its device key (64 hex digits).
+        #[arg(long)]
+        key: String,
+    },
+    /// Sync now with one configured peer (or all).
+    Sync {
+        /// The peer's name; all peers if absent.
+        #[arg(long)]
+        peer: Option<String>,
+    },
+    /// Write a bundle file for a peer (sync by USB stick).
+    ExportBundle {
+        /// Where to write it.
+        #[arg(long)]
+        out: PathBuf,
+        /// The receiving node's device key: only what it may receive goes in, addressed to it.
+        #[arg(long = "for")]
+        for_key: Option<String>,
+        /// Only what changed after this feed position (0: everything).
+        #[arg(long, default_value_t = 0)]
+        since: u64,
+    },
+    /// Import a bundle file.
+    ImportBundle {
+        /// The file.
+        file: PathBuf,
+    },
+    /// Officer keys on this device: create, import, list. Keys are stored encrypted under the
+    /// officer's PIN; central enrolls the key id printed.
+    #[command(subcommand)]
+    Officer(OfficerCommand),
+    /// List the consignments held here, most urgent first.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record an act from a form: the act's JSON without `at` (see docs/edge-api.md), from a
+    /// file or `-` for standard input. Registering a consignment is done this way:
+    /// `{"kind": "consignment_registered", ...}`. The PIN is asked for.
+    Act {
+        /// The form file, or `-`.
+        form: PathBuf,
+    },
+    /// Seals: apply, check at a stop, replace, remove.
+    #[command(subcommand)]
+    Seal(SealCommand),
+    /// Assign the escort crew.
+    Escort {
+        #[command(flatten)]
+        who: Who,
+        /// The escort unit, like ESCORT-BISHKEK.
+        #[arg(long)]
+        unit: String,
+        /// The vehicle's plate.
+        #[arg(long)]
+        vehicle: String,
+        /// The officer in charge (key).
+        #[arg(long)]
+        in_charge: String,
+        /// Crew members' keys (the officer in charge included); repeat.
+        #[arg(long, required = true)]
+        crew: Vec<String>,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+    /// Report an incident at once: accident, force_majeure, seal_damage, route_deviation,
+    /// delay, loss_or_shortage.
+    Incident {
+        #[command(flatten)]
+        who: Who,
+        /// The kind.
+        #[arg(long)]
+        kind: String,
+        /// What happened.
+        #[arg(long)]
+        description: String,
+        /// A seal affected; repeat.
+        #[arg(long)]
+        seal: Vec<String>,
+        /// A photo or document to attach (its SHA-256 goes into the act); repeat.
+        #[arg(long)]
+        attachment: Vec<PathBuf>,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+    /// Record positions along the way: `--fix TIME,LATITUDE,LONGITUDE`, repeat.
+    Position {
+        #[command(flatten)]
+        who: Who,
+        /// A fix, like 2026-11-23T06:40:00Z,43.0612,74.4776.
+        #[arg(long, required = true)]
+        fix: Vec<String>,
+    },
+    /// Notify arrival at the office of destination (within 30 minutes of arrival).
+    Arrive {
+        #[command(flatten)]
+        who: Who,
+        /// When the goods arrived (UTC, like 2026-11-23T07:35:00Z).
+        #[arg(long)]
+        arrived_at: String,
+        /// If they arrived outside working hours: when working hours began.
+        #[arg(long)]
+        working_hours_began_at: Option<String>,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+    /// Take delivery and close transit, with the seals as verified here.
+    Deliver {
+        #[command(flatten)]
+        who: Who,
+        #[command(flatten)]
+        count: CountArgs,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+    /// Hand over custody: offer, list, import, review, accept (countersign), complete.
+    #[command(subcommand)]
+    Handoff(HandoffCommand),
+    /// Show a consignment: its state and discrepancies, assessed now.
+    Show {
+        /// The consignment id.
+        consignment: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum OfficerCommand {
+    /// Create a new officer key on this device, encrypted under a PIN (asked for twice; from
+    /// standard input, the first line). Prints the key id for central to enroll.
+    New {
+        /// The officer's full name.
+        #[arg(long)]
+        holder: String,
+    },
+    /// Import an existing officer key: standard input gives the 64-hex-digit secret key, then
+    /// the PIN, one per line.
+    Import {
+        /// The officer's full name.
+        #[arg(long)]
+        holder: String,
+    },
+    /// List the officer keys on this device and their enrollment.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum SealCommand {
+    /// Fix a seal.
+    Apply {
+        #[command(flatten)]
+        who: Who,
+        /// The seal's number.
+        #[arg(long)]
+        seal: String,
+        /// mechanical or navigation.
+        #[arg(long, default_value = "mechanical")]
+        seal_kind: String,
+        /// What it is fixed on ("safe-bag, one place").
+        #[arg(long)]
+        on: String,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+    /// Check a seal at a stop or a post.
+    Check {
+        #[command(flatten)]
+        who: Who,
+        /// The seal's number.
+        #[arg(long)]
+        seal: String,
+        /// intact, damaged or missing.
+        #[arg(long)]
+        state: String,
+        /// Remarks.
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+    /// Replace a seal (with permission, for inspection, or under a threat: report it too).
+    Replace {
+        #[command(flatten)]
+        who: Who,
+        /// The seal taken off.
+        #[arg(long)]
+        old: String,
+        /// Its state: intact, damaged or missing.
+        #[arg(long)]
+        old_state: String,
+        /// The new seal's number.
+        #[arg(long)]
+        new: String,
+        /// The new seal's kind.
+        #[arg(long, default_value = "mechanical")]
+        seal_kind: String,
+        /// What the new seal is fixed on.
+        #[arg(long)]
+        on: String,
+        #[command(flatten)]
+        grounds: GroundsArgs,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+    /// Remove a seal.
+    Remove {
+        #[command(flatten)]
+        who: Who,
+        /// The seal's number.
+        #[arg(long)]
+        seal: String,
+        /// Its state: intact, damaged or missing.
+        #[arg(long)]
+        state: String,
+        #[command(flatten)]
+        grounds: GroundsArgs,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum HandoffCommand {
+    /// Offer custody to an officer of another unit, signed by the releasing officer.
+    Offer {
+        #[command(flatten)]
+        who: Who,
+        /// The receiving unit.
+        #[arg(long)]
+        to_unit: String,
+        /// The receiving officer's key.
+        #[arg(long)]
+        to_officer: String,
+        /// The unit handing over (this node's unit if absent).
+        #[arg(long)]
+        from_unit: Option<String>,
+        #[command(flatten)]
+        count: CountArgs,
+        #[command(flatten)]
+        place: PlaceArgs,
+        /// Send it over the LAN to this configured peer (the node must be serving).
+        #[arg(long)]
+        send: Option<String>,
+        /// Write the offer file here (for a USB stick).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write the offer as a QR code picture here (.svg or .png).
+        #[arg(long)]
+        qr: Option<PathBuf>,
+    },
+    /// List offers in flight.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take in an offer: an offer file, a file with a QR code's text, or a photo of the code.
+    Import {
+        /// The file.
+        file: PathBuf,
+    },
+    /// Check an incoming offer against your own count and see every discrepancy; signs nothing.
+    Review {
+        /// The offer's id.
+        offer: String,
+        /// You, the receiving officer (key).
+        #[arg(long)]
+        officer: String,
+        #[command(flatten)]
+        count: CountArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Review and countersign an incoming offer (the PIN is asked for); custody passes.
+    Accept {
+        /// The offer's id.
+        offer: String,
+        /// You, the receiving officer (key).
+        #[arg(long)]
+        officer: String,
+        #[command(flatten)]
+        count: CountArgs,
+        /// Write the completed act here, for the releasing side.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Write the completed act as a QR code picture here (.svg or .png).
+        #[arg(long)]
+        qr: Option<PathBuf>,
+    },
+    /// Record the completed handoff on the releasing side: the act file, a file with the QR
+    /// code's text, or a photo of the code.
+    Complete {
+        /// The file.
+        file: PathBuf,
+    },
+}
+
+/// The consignment and the signing officer.
+#[derive(clap::Args)]
+pub struct Who {
+    /// The consignment id.
+    #[arg(long, short = 'c')]
+    pub consignment: String,
+    /// The signing officer's key (see `officer list`).
+    #[arg(long)]
+    pub officer: String,
+}
+
+/// Where the act is performed: at a post, or on the road. A post node is at its own post unless
+/// told otherwise.
+#[derive(clap::Args)]
+pub struct PlaceArgs {
+    /// At this post.
+    #[arg(long, conflicts_with = "road")]
+    pub post: Option<String>,
+    /// On the road: where, in words.
+    #[arg(long)]
+    pub road: Option<String>,
+    /// Latitude, decimal degrees (with --road).
+    #[arg(long, requires = "road")]
+    pub lat: Option<String>,
+    /// Longitude, decimal degrees (with --road).
+    #[arg(long, requires = "road")]
+    pub lon: Option<String>,
+}
+
+/// What was counted: seals and their state, packages, gross mass.
+#[derive(clap::Args)]
+pub struct CountArgs {
+    /// A seal and its state, like KG-0042137:intact; repeat.
+    #[arg(long = "seal")]
+    pub seals: Vec<String>,
+    /// Packages counted.
+    #[arg(long)]
+    pub packages: u32,
+    /// Gross mass weighed, like "0.412 kg" (kg, g or ct).
+    #[arg(long)]
+    pub gross_mass: String,
+}
+
+/// Why a seal was taken off.
+#[derive(clap::Args)]
+pub struct GroundsArgs {
+    /// permission, inspection, threat_of_loss or threat_to_life.
+    #[arg(long)]
+    pub basis: String,
+    /// The permission's or inspection order's reference.
+    #[arg(long)]
+    pub reference: Option<String>,
+}
+
+pub fn parse_role(text: &str) -> Result<NodeRole, String> {
+    match text {
+        "post" => Ok(NodeRole::Post),
+        "vehicle" => Ok(NodeRole::Vehicle),
+        _ => Err("expected `post` or `vehicle`".into()),
+    }
+}

@@ -1,0 +1,138 @@
+//! The node's own commands: `init`, `serve`, `status`, `record`, `add-peer`, `sync`,
+//! `export-bundle` and `import-bundle`. They work on the data directory and the store, not at
+//! the officer's desk.
+
+use super::print;
+use std::path::Path;
+use tamga_core::KeyId;
+use tamga_edge::client::Client;
+use tamga_edge::config::{Config, PeerConfig};
+use tamga_edge::node::{InitOptions, Node};
+use tamga_node::files::{read_limited, write_atomic};
+
+fn open(dir: &Path) -> Result<Node, String> {
+    Node::open(dir).map_err(|e| e.to_string())
+}
+
+/// `init`: a device key, the configuration, an empty store pinned to the authority; then the
+/// enrollment file, if one is given.
+pub fn init(dir: &Path, options: InitOptions, enrollment: Option<&Path>) -> Result<(), String> {
+    let authority_key = KeyId::new(options.authority.clone()).map_err(|e| e.to_string())?;
+    let device = Node::init(dir, options).map_err(|e| e.to_string())?;
+    println!("node created in {}", dir.display());
+    println!("device key: {device}");
+    println!(
+        "customs authority pinned: {} (confirm this fingerprint with central)",
+        authority_key.fingerprint()
+    );
+    if let Some(file) = enrollment {
+        let new = open(dir)?.record_file(file).map_err(|e| e.to_string())?;
+        println!("enrollment imported: {new} registry acts");
+    }
+    Ok(())
+}
+
+/// `serve`: runs the node until Ctrl-C or SIGTERM.
+pub fn serve(dir: &Path) -> Result<(), String> {
+    let node = open(dir)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
+    runtime.block_on(tamga_edge::serve::run(node, |addr| {
+        println!("listening on {addr}");
+    }))
+}
+
+/// `status`.
+pub fn status(dir: &Path, json: bool) -> Result<(), String> {
+    let status = open(dir)?.status().map_err(|e| e.to_string())?;
+    if json {
+        print::status_json(&status);
+    } else {
+        print::status(&status);
+    }
+    Ok(())
+}
+
+/// `record`: signed acts from a file, one per line.
+pub fn record(dir: &Path, file: &Path) -> Result<(), String> {
+    let new = open(dir)?.record_file(file).map_err(|e| e.to_string())?;
+    println!("{new} new acts recorded");
+    Ok(())
+}
+
+/// `add-peer`. Only the configuration changes: a running node reads its peers again each round.
+pub fn add_peer(dir: &Path, peer: PeerConfig) -> Result<(), String> {
+    let mut config = Config::load(dir).map_err(|e| e.to_string())?;
+    let name = peer.name.clone();
+    config.peers.retain(|p| p.name != name);
+    config.peers.push(peer);
+    config.check()?;
+    config.save(dir).map_err(|e| e.to_string())?;
+    println!("peer {name} added");
+    Ok(())
+}
+
+/// `sync`: with one configured peer, or all.
+pub fn sync(dir: &Path, peer: Option<&str>) -> Result<(), String> {
+    let lines = Client::open(dir)?.sync(peer)?;
+    println!("{lines}");
+    Ok(())
+}
+
+/// `export-bundle`: everything changed after `since`, for the node with device key `for_key`
+/// (only what it may receive, addressed to it) or for anyone.
+pub fn export_bundle(
+    dir: &Path,
+    out: &Path,
+    for_key: Option<String>,
+    since: u64,
+) -> Result<(), String> {
+    let node = open(dir)?;
+    let addressee = match for_key {
+        Some(k) => Some(KeyId::new(k).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let bytes = node
+        .export_bundle(addressee.as_ref(), since)
+        .map_err(|e| e.to_string())?;
+    write_atomic(out, &bytes).map_err(|e| format!("{}: {e}", out.display()))?;
+    println!(
+        "bundle written to {} ({} bytes)",
+        out.display(),
+        bytes.len()
+    );
+    Ok(())
+}
+
+/// `import-bundle`.
+pub fn import_bundle(dir: &Path, file: &Path) -> Result<(), String> {
+    let node = open(dir)?;
+    // A bundle is one sync frame and a signature: a larger file is refused before it is read.
+    let limit = (tamga_sync::frame::MAX_FRAME_BYTES + 64) as u64;
+    let too_large = |size: u64| {
+        format!(
+            "{}: {size} bytes, larger than any bundle ({limit} bytes at most): this is not a bundle file, or it was damaged; export it again",
+            file.display()
+        )
+    };
+    let size = std::fs::metadata(file)
+        .map_err(|e| format!("{}: {e}", file.display()))?
+        .len();
+    if size > limit {
+        return Err(too_large(size));
+    }
+    let bytes = read_limited(file, limit).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::FileTooLarge {
+            // It grew after it was measured.
+            too_large(limit + 1)
+        } else {
+            format!("{}: {e}", file.display())
+        }
+    })?;
+    let report = tamga_sync::bundle::import(&node.store, &bytes, &node.device_id())
+        .map_err(|e| e.to_string())?;
+    println!(
+        "bundle imported: {} documents, {} changed, {} new acts, {} left out",
+        report.documents, report.changed, report.new_acts, report.rejected
+    );
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! Printing the node's answers: for people (a line per row, what matters first) and as JSON
+//! (`--json`: the API's answer, pretty, keys sorted as the API writes them). Everything printed
+//! is read from the typed answers' fields.
+
+use serde::Serialize;
+use tamga_core::canonical::wire_name;
+use tamga_edge::answers::{
+    sorted, ActView, ConsignmentRow, ConsignmentView, OfferView, OfficerView, RecordedAct,
+    ReviewView, Signer,
+};
+use tamga_edge::node::Status;
+
+/// An answer as pretty JSON, its keys sorted.
+pub fn json(answer: &impl Serialize) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&sorted(answer)).expect("JSON prints")
+    );
+}
+
+/// `status --json`: the node's state, its fields in their declared order.
+pub fn status_json(status: &Status) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(status).expect("status serializes")
+    );
+}
+
+/// `status`.
+pub fn status(status: &Status) {
+    println!("{:?} node of {}", status.role, status.unit);
+    println!("device key: {}", status.device_key);
+    println!("authority: {}", status.authority_fingerprint);
+    println!(
+        "documents: {}, feed position {}",
+        status.documents, status.feed_position
+    );
+    println!("enrolled keys: {}", status.enrolled_keys);
+}
+
+/// An act recorded (or already held).
+pub fn recorded(answer: &RecordedAct) {
+    if answer.new {
+        println!("recorded {} {}", answer.kind, answer.act);
+    } else {
+        println!("already recorded: {} {}", answer.kind, answer.act);
+    }
+}
+
+/// `list`: a line per consignment.
+pub fn consignments(rows: &[ConsignmentRow]) {
+    if rows.is_empty() {
+        println!("no consignments here yet: register one, or sync with a peer");
+    }
+    for r in rows {
+        println!(
+            "{}  {:<11} custody {:<16} deadline {}{}  {} open discrepancies",
+            r.consignment,
+            r.status,
+            or_dash(r.custodian.as_deref()),
+            or_dash(r.deadline_for_people.as_deref()),
+            if r.overdue { " OVERDUE" } else { "" },
+            r.open_discrepancies
+        );
+    }
+}
+
+/// `show --json`: the assessment, with the acts as people read them beside it.
+#[derive(Serialize)]
+struct Shown<'a> {
+    #[serde(flatten)]
+    assessment: &'a tamga_core::Assessment,
+    act_details: &'a [ActView],
+}
+
+/// `show --json`.
+pub fn consignment_json(view: &ConsignmentView) {
+    json(&Shown {
+        assessment: &view.assessment,
+        act_details: &view.acts,
+    });
+}
+
+/// `show`: the consignment's state, seals, discrepancies and acts.
+pub fn consignment(view: &ConsignmentView) {
+    let a = &view.assessment;
+    let s = &a.state;
+    println!(
+        "consignment {}: {}",
+        a.consignment.as_str(),
+        wire_name(&s.status)
+    );
+    if let Some(c) = &s.custodian {
+        println!(
+            "custodian: {} (officer {})",
+            c.unit.as_str(),
+            c.officer.as_str()
+        );
+    } else if s.custody_disputed {
+        println!("custodian: DISPUTED (two handoffs from one predecessor)");
+    }
+    if let Some(d) = &s.deadline {
+        println!(
+            "deadline: {}{}",
+            d.for_people(),
+            if s.overdue { " (OVERDUE)" } else { "" }
+        );
+    }
+    for (n, seal) in &s.seals {
+        println!(
+            "seal {}: {}, last seen {}",
+            n.as_str(),
+            wire_name(&seal.status),
+            wire_name(&seal.last_state)
+        );
+    }
+    for d in &a.discrepancies {
+        let resolved = if d.resolution.is_some() {
+            " (resolved)"
+        } else {
+            ""
+        };
+        println!(
+            "[{}] {}: {}{resolved}",
+            wire_name(&d.severity),
+            wire_name(&d.kind),
+            d.summary
+        );
+    }
+    println!("acts:");
+    for act in &view.acts {
+        let signers: Vec<String> = act.signers.iter().map(signer).collect();
+        println!(
+            "  {}  {:<22} {}{}  [{}]",
+            act.at_for_people,
+            act.kind,
+            signers.join(", "),
+            if act.holds { "" } else { "  DOES NOT HOLD" },
+            act.id.short()
+        );
+    }
+}
+
+/// A signer as people name them.
+fn signer(s: &Signer) -> String {
+    match (&s.name, &s.personal_number) {
+        (Some(n), Some(p)) => format!("{n} ({p})"),
+        (Some(n), None) => n.clone(),
+        _ => format!("unknown key {}", s.key.as_str()),
+    }
+}
+
+/// `officer list`: a line per key, with its enrollment.
+pub fn officers(list: &[OfficerView]) {
+    for o in list {
+        let enrolled = match &o.enrollment {
+            None => "NOT ENROLLED now: ask central to enroll it".to_owned(),
+            Some(e) => format!("{} of {}, until {}", e.role, e.unit, e.valid_until),
+        };
+        println!("{}  {}  {}", o.key.as_str(), o.holder, enrolled);
+    }
+}
+
+/// `handoff list`: a line per offer.
+pub fn offers(list: &[OfferView]) {
+    for o in list {
+        println!(
+            "{}  {:<8} {:<9} {}  {} -> {}  {}",
+            o.offer,
+            wire_name(&o.direction),
+            o.state,
+            o.consignment,
+            o.releasing.unit,
+            o.receiving.unit,
+            o.at_for_people,
+        );
+    }
+}
+
+/// A review: every discrepancy, the ones the handoff would add marked NEW.
+pub fn review(review: &ReviewView) {
+    let all = &review.assessment.discrepancies;
+    if all.is_empty() {
+        println!("no discrepancy: the handoff may be countersigned");
+    }
+    for d in all {
+        let is_new = review.new_discrepancies.iter().any(|n| n.id == d.id);
+        println!(
+            "{}[{}] {}: {}",
+            if is_new { "NEW " } else { "" },
+            wire_name(&d.severity),
+            wire_name(&d.kind),
+            d.summary
+        );
+    }
+}
+
+/// Text for an absent value.
+fn or_dash(text: Option<&str>) -> &str {
+    text.unwrap_or("-")
+}
