@@ -4,7 +4,7 @@
 //! officer's key under their PIN.
 
 use super::forms::{ActForm, Signed};
-use super::{print, read_secret};
+use super::{print, read_pin};
 use serde_json::Value;
 use std::path::Path;
 use tamga_core::ConsignmentId;
@@ -51,7 +51,7 @@ pub fn act(dir: &Path, form: &Path) -> Result<(), String> {
     if let Value::Object(fields) = &mut value {
         if !fields.contains_key("pin") {
             let officer = fields.get("officer").and_then(Value::as_str).unwrap_or("");
-            let pin = read_secret(&format!("PIN for {officer}: "))?;
+            let pin = read_pin(&format!("PIN for {officer}: "))?;
             fields.insert("pin".into(), Value::String(pin));
         }
     }
@@ -62,7 +62,7 @@ pub fn act(dir: &Path, form: &Path) -> Result<(), String> {
 /// Signs and records an act built from the command's options, asking for the PIN.
 pub fn record(dir: &Path, form: ActForm) -> Result<(), String> {
     let client = Client::open(dir)?;
-    let pin = read_secret(&format!("PIN for {}: ", form.officer()))?;
+    let pin = read_pin(&format!("PIN for {}: ", form.officer()))?;
     print::recorded(&client.record_form(&Signed { form, pin })?);
     Ok(())
 }

@@ -6,7 +6,7 @@
 
 use super::forms::{self, Here, OfferForm, PartyForm, ReceivingCount, Signed};
 use super::grammar::HandoffCommand;
-use super::{print, read_secret};
+use super::{print, read_pin};
 use std::path::Path;
 use tamga_core::ActId;
 use tamga_edge::client::Client;
@@ -47,7 +47,7 @@ pub fn run(dir: &Path, cmd: HandoffCommand) -> Result<(), String> {
                 count,
                 send_to: send.clone(),
             };
-            let pin = read_secret(&format!("PIN for {}: ", form.releasing.officer))?;
+            let pin = read_pin(&format!("PIN for {}: ", form.releasing.officer))?;
             let answer = client.make_offer(&Signed { form, pin })?;
             let id = answer.offer;
             println!("offer {id} made");
@@ -118,7 +118,7 @@ pub fn run(dir: &Path, cmd: HandoffCommand) -> Result<(), String> {
                 officer,
             };
             print::review(&client.review(&id, &count)?);
-            let pin = read_secret(&format!("PIN for {} to countersign: ", count.officer))?;
+            let pin = read_pin(&format!("PIN for {} to countersign: ", count.officer))?;
             let done = client.countersign(&id, &Signed { form: &count, pin })?;
             println!("custody taken over: act {}", done.answer.act);
             if let Some(path) = &out {

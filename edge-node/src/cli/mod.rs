@@ -19,24 +19,8 @@ pub mod node;
 pub mod officer;
 pub mod print;
 
-use std::io::IsTerminal;
-
-/// A secret from the terminal (not echoed), or the next line of standard input in a script.
-pub fn read_secret(prompt: &str) -> Result<String, String> {
-    if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(prompt).map_err(|e| e.to_string())
-    } else {
-        let mut line = String::new();
-        std::io::stdin()
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
-        let line = line.trim_end_matches(['\n', '\r']).to_owned();
-        if line.is_empty() {
-            return Err(format!(
-                "{}: nothing on standard input",
-                prompt.trim_end_matches([':', ' '])
-            ));
-        }
-        Ok(line)
-    }
+/// The signing officer's PIN: without echo from a terminal, or the next line of standard input
+/// in a script (see [`tamga_node::officer::read_secret`]).
+pub fn read_pin(prompt: &str) -> Result<String, String> {
+    tamga_node::officer::read_secret(prompt).map(|pin| pin.as_str().to_owned())
 }
