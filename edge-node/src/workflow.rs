@@ -2,7 +2,7 @@
 //! act body; a consignment's assessment becomes the list row and the handoff prefill people see.
 //!
 //! Nothing here reads a clock, a file or a key: the node passes the time and does the signing
-//! and recording (see [`crate::desk`]).
+//! and recording (the desk).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
