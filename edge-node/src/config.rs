@@ -29,7 +29,7 @@ pub struct PeerConfig {
     /// Its base URL, like `http://10.0.0.5:7300`.
     pub url: String,
     /// Its device key (64 hex digits).
-    pub key: String,
+    pub key: KeyId,
 }
 
 /// The node's configuration.
@@ -39,14 +39,14 @@ pub struct Config {
     /// Post or vehicle.
     pub role: NodeRole,
     /// The post's or escort unit's code.
-    pub unit: String,
+    pub unit: UnitCode,
     /// The customs authority's public key, pinned at `init`.
-    pub authority: String,
+    pub authority: KeyId,
     /// Where the node listens, like `127.0.0.1:7300`.
     pub listen: String,
     /// The units whose nodes receive every consignment (central's).
     #[serde(default)]
-    pub central_units: Vec<String>,
+    pub central_units: Vec<UnitCode>,
     /// Peers to sync with in the background.
     #[serde(default)]
     pub peers: Vec<PeerConfig>,
@@ -132,16 +132,10 @@ impl Config {
 
     /// Checks codes, keys and addresses.
     pub fn check(&self) -> Result<(), String> {
-        UnitCode::new(self.unit.clone()).map_err(|e| format!("unit: {e}"))?;
-        KeyId::new(self.authority.clone()).map_err(|e| format!("authority: {e}"))?;
         self.listen
             .parse::<std::net::SocketAddr>()
             .map_err(|e| format!("listen {:?}: {e}", self.listen))?;
-        for u in &self.central_units {
-            UnitCode::new(u.clone()).map_err(|e| format!("central_units: {e}"))?;
-        }
         for p in &self.peers {
-            KeyId::new(p.key.clone()).map_err(|e| format!("peer {}: {e}", p.name))?;
             if !(p.url.starts_with("http://") || p.url.starts_with("https://")) {
                 return Err(format!(
                     "peer {}: url {:?} must start with http:// or https://",
@@ -156,23 +150,5 @@ impl Config {
             return Err("compact_interval_seconds must be at least 1".into());
         }
         Ok(())
-    }
-
-    /// The unit as a code (checked at load).
-    pub fn unit_code(&self) -> UnitCode {
-        UnitCode::new(self.unit.clone()).expect("checked at load")
-    }
-
-    /// The pinned authority key (checked at load).
-    pub fn authority_key(&self) -> KeyId {
-        KeyId::new(self.authority.clone()).expect("checked at load")
-    }
-
-    /// Central's units as codes (checked at load).
-    pub fn central_unit_codes(&self) -> Vec<UnitCode> {
-        self.central_units
-            .iter()
-            .map(|u| UnitCode::new(u.clone()).expect("checked at load"))
-            .collect()
     }
 }

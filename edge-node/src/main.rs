@@ -62,7 +62,10 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Serve => node::serve(dir),
         Command::Status { json } => node::status(dir, json),
         Command::Record { file } => node::record(dir, &file),
-        Command::AddPeer { name, url, key } => node::add_peer(dir, PeerConfig { name, url, key }),
+        Command::AddPeer { name, url, key } => {
+            let key = tamga_core::KeyId::new(key).map_err(|e| format!("peer {name}: {e}"))?;
+            node::add_peer(dir, PeerConfig { name, url, key })
+        }
         Command::Sync { peer } => node::sync(dir, peer.as_deref()),
         Command::ExportBundle {
             out,

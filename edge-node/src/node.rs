@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tamga_core::signing::key_id;
-use tamga_core::{KeyId, SignedAct, Timestamp};
+use tamga_core::{KeyId, SignedAct, Timestamp, UnitCode};
 use tamga_node::transport::HttpPeer;
 use tamga_store::{DocId, Store, StoreError};
 use tamga_sync::scope::Scope;
@@ -126,12 +126,25 @@ impl Node {
         if dir.join(crate::config::FILE_NAME).exists() || dir.join(DEVICE_KEY_FILE).exists() {
             return Err(NodeError::AlreadyInitialized(dir.display().to_string()));
         }
+        let invalid = |detail: String| ConfigError::Invalid {
+            path: "the options given".into(),
+            detail,
+        };
+        let unit = UnitCode::new(options.unit).map_err(|e| invalid(format!("unit: {e}")))?;
+        let authority =
+            KeyId::new(options.authority).map_err(|e| invalid(format!("authority: {e}")))?;
+        let central_units = options
+            .central_units
+            .into_iter()
+            .map(UnitCode::new)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| invalid(format!("central_units: {e}")))?;
         let config = Config {
             role: options.role,
-            unit: options.unit,
-            authority: options.authority,
+            unit,
+            authority,
             listen: options.listen,
-            central_units: options.central_units,
+            central_units,
             peers: Vec::new(),
             sync_interval_seconds: 60,
             compact_interval_seconds: 3600,
@@ -149,7 +162,7 @@ impl Node {
         tamga_node::files::write_new_private(&key_path, hex::encode(seed).as_bytes())
             .map_err(|e| file_error(&key_path, e))?;
         config.save(dir)?;
-        Store::open(dir.join("store"), &config.authority_key())?;
+        Store::open(dir.join("store"), &config.authority.clone())?;
         Ok(key_id(&device))
     }
 
@@ -162,7 +175,7 @@ impl Node {
         let mut seed = [0u8; 32];
         hex::decode_to_slice(text.trim(), &mut seed)
             .map_err(|_| file_error(&key_path, "not a device key (64 hex digits expected)"))?;
-        let store = Store::open(dir.join("store"), &config.authority_key())?;
+        let store = Store::open(dir.join("store"), &config.authority.clone())?;
         Ok(Node {
             dir: dir.to_owned(),
             config,
@@ -204,21 +217,20 @@ impl Node {
 
     /// A configured peer, with the scope its enrollment gives it.
     pub fn peer(&self, peer: &PeerConfig) -> Result<HttpPeer, NodeError> {
-        let key = KeyId::new(peer.key.clone()).map_err(|e| NodeError::UnknownPeer {
+        let scope = Scope::of_device(
+            &self.store.registry(),
+            &peer.key,
+            Timestamp::now(),
+            &self.config.central_units,
+        )
+        .map_err(|_| NodeError::UnknownPeer {
             name: peer.name.clone(),
-            key: e.to_string(),
+            key: peer.key.to_string(),
         })?;
-        let registry = self.store.registry();
-        let enrollment = registry
-            .enrollment_at(&key, Timestamp::now(), &[tamga_core::Role::Device])
-            .map_err(|_| NodeError::UnknownPeer {
-                name: peer.name.clone(),
-                key: peer.key.clone(),
-            })?;
         Ok(HttpPeer {
             url: peer.url.clone(),
-            key,
-            scope: Scope::of(&enrollment.unit, &self.config.central_unit_codes()),
+            key: peer.key.clone(),
+            scope,
         })
     }
 
@@ -226,9 +238,9 @@ impl Node {
     pub fn status(&self) -> Result<Status, NodeError> {
         Ok(Status {
             role: self.config.role,
-            unit: self.config.unit.clone(),
+            unit: self.config.unit.to_string(),
             device_key: self.device_id().to_string(),
-            authority_fingerprint: self.config.authority_key().fingerprint(),
+            authority_fingerprint: self.config.authority.fingerprint(),
             documents: self.store.doc_count(),
             feed_position: self.store.last_seq()?,
             enrolled_keys: self.store.registry().keys().count(),
@@ -246,11 +258,8 @@ impl Node {
         let now = Timestamp::now();
         let scope = match addressee {
             Some(key) => {
-                let registry = self.store.registry();
-                let enrollment = registry
-                    .enrollment_at(key, now, &[tamga_core::Role::Device])
-                    .map_err(|e| NodeError::Addressee(e.to_string()))?;
-                Scope::of(&enrollment.unit, &self.config.central_unit_codes())
+                Scope::of_device(&self.store.registry(), key, now, &self.config.central_units)
+                    .map_err(|e| NodeError::Addressee(e.to_string()))?
             }
             None => Scope::All,
         };

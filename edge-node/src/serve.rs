@@ -86,7 +86,7 @@ pub async fn run(node: Node, on_listen: impl FnOnce(std::net::SocketAddr)) -> Re
     let endpoint = Arc::new(Endpoint::new(
         Arc::clone(&node.store),
         node.device.clone(),
-        node.config.central_unit_codes(),
+        node.config.central_units.clone(),
         tamga_sync::auth::DEFAULT_SKEW_SECONDS,
     ));
     let shared = Arc::new(Shared::new(node));

@@ -25,7 +25,7 @@ impl Here {
         let config = Config::load(dir).map_err(|e| e.to_string())?;
         Ok(Here {
             role: config.role,
-            unit: config.unit,
+            unit: config.unit.to_string(),
         })
     }
 }

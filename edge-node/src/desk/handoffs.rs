@@ -92,7 +92,7 @@ impl Desk<'_> {
         registry
             .signer_check(&body, &t.releasing.officer)
             .map_err(|e| HandoffError::Releasing(ActRejection::Authorization(e)))?;
-        let unit = self.node.config.unit_code();
+        let unit = self.node.config.unit.clone();
         if t.receiving.unit != unit {
             return Err(DeskError::NotAllowed(format!(
                 "the offer hands over to {}, but this node is {unit}: give it to a node of {}",
@@ -155,7 +155,7 @@ impl Desk<'_> {
         let party = |c: &Custodian| Party {
             unit: c.unit.to_string(),
             officer: c.officer.clone(),
-            name: self.signer(&c.officer).name,
+            name: self.signer(&c.officer, t.at).name,
         };
         Ok(OfferView {
             offer: offer.id(),

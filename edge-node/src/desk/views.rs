@@ -5,9 +5,8 @@ use super::{Desk, DeskError};
 use crate::answers::{ActView, ConsignmentView, EnrollmentView, OfficerView, Signer};
 use crate::workflow::{self, ConsignmentRow};
 use std::collections::{BTreeMap, BTreeSet};
-use tamga_core::act::{ActBody, ConsignmentRegistered};
 use tamga_core::assessment::Status;
-use tamga_core::{ActId, Assessment, ConsignmentId, KeyId, SignedAct, Timestamp};
+use tamga_core::{ActId, ConsignmentId, KeyId, SignedAct, Timestamp};
 use tamga_store::DocId;
 
 impl Desk<'_> {
@@ -32,9 +31,11 @@ impl Desk<'_> {
         let ids = self.consignment_ids()?;
         let mut rows = Vec::with_capacity(ids.len());
         for id in ids {
-            let (assessment, acts) = self.node.store.assessment_and_acts(&id, now)?;
-            let registration = registration(&assessment, &acts);
-            rows.push(workflow::row(&assessment, registration.as_ref()));
+            let assessment = self.node.store.assessment(&id, now)?;
+            rows.push(workflow::row(
+                &assessment,
+                assessment.registration_body.as_ref(),
+            ));
         }
         rows.sort_by(|a, b| {
             (a.status == "delivered", &a.deadline, &a.consignment).cmp(&(
@@ -46,10 +47,11 @@ impl Desk<'_> {
         Ok(rows)
     }
 
-    /// The signer as the registry knows them.
-    pub fn signer(&self, key: &KeyId) -> Signer {
+    /// The signer of an act dated `at`, as enrolled at that time
+    /// ([`tamga_core::Registry::signer_at`], the answer central's dashboard gives too).
+    pub fn signer(&self, key: &KeyId, at: Timestamp) -> Signer {
         let registry = self.node.store.registry();
-        let enrollment = registry.enrollments(key).last();
+        let enrollment = registry.signer_at(key, at).enrollment;
         Signer {
             key: key.clone(),
             name: enrollment.map(|e| e.holder.clone()),
@@ -71,7 +73,7 @@ impl Desk<'_> {
                 "no consignment {id} on this node: check the number, or sync with the post that registered it"
             )));
         }
-        let registration = registration(&assessment, &acts);
+        let registration = assessment.registration_body.clone();
         let by_id: BTreeMap<ActId, &SignedAct> = acts.iter().map(|a| (a.id(), a)).collect();
         let view = |act: &SignedAct, holds: bool| ActView {
             id: act.id(),
@@ -82,7 +84,7 @@ impl Desk<'_> {
             signers: act
                 .signatures()
                 .iter()
-                .map(|s| self.signer(&s.key))
+                .map(|s| self.signer(&s.key, act.body().at()))
                 .collect(),
             holds,
         };
@@ -191,11 +193,61 @@ fn enrollment_view(
     }
 }
 
-/// The registration in force among a consignment's acts, as its assessment names it.
-fn registration(assessment: &Assessment, acts: &[SignedAct]) -> Option<ConsignmentRegistered> {
-    let id = assessment.state.registration?;
-    acts.iter().find_map(|a| match a.body() {
-        ActBody::ConsignmentRegistered(r) if a.id() == id => Some(r.clone()),
-        _ => None,
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::NodeRole;
+    use crate::node::{InitOptions, Node};
+    use tamga_core::act::ActBody;
+    use tamga_core::fixtures::{at, unit, Story, OTHER_POST};
+
+    /// An officer enrolled at the airport for 2026–27 and moved to another post for 2028: the
+    /// registration they signed in 2026 names them as enrolled then, as central's dashboard
+    /// does, not by their latest enrollment.
+    #[test]
+    fn an_act_shows_its_signer_as_enrolled_at_the_act_s_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let story = Story::new();
+        Node::init(
+            dir.path(),
+            InitOptions {
+                role: NodeRole::Post,
+                unit: tamga_core::fixtures::AIRPORT_POST.into(),
+                authority: story.authority_id().to_string(),
+                listen: "127.0.0.1:0".into(),
+                central_units: vec!["HQ-RECON".into()],
+            },
+        )
+        .unwrap();
+        let node = Node::open(dir.path()).unwrap();
+        for act in story.registry_acts() {
+            node.store.record(&act).unwrap();
+        }
+        let ActBody::KeyEnrolled(mut moved) =
+            story.enrollment(&story.airport_officer).body().clone()
+        else {
+            unreachable!("an enrollment")
+        };
+        moved.at = at("2027-12-20T09:00:00Z");
+        moved.unit = unit(OTHER_POST);
+        moved.valid_from = at("2028-01-01T00:00:00Z");
+        moved.valid_until = at("2029-01-01T00:00:00Z");
+        node.store
+            .record(&story.by_authority(ActBody::KeyEnrolled(moved)))
+            .unwrap();
+        node.store.record(&story.registration()).unwrap();
+
+        let view = Desk::new(&node)
+            .consignment_view(&story.consignment, story.t(60))
+            .unwrap();
+        let registered = view
+            .acts
+            .iter()
+            .find(|a| a.kind == "consignment_registered")
+            .unwrap();
+        assert_eq!(
+            registered.signers[0].unit.as_deref(),
+            Some(tamga_core::fixtures::AIRPORT_POST)
+        );
+    }
 }
