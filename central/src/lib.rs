@@ -21,7 +21,8 @@
 //! - [`nodes`] records which edge nodes synced, and when.
 //! - [`metrics`] renders `/metrics`.
 //! - [`staff`] signs the staff's resolutions of discrepancies.
-//! - [`serve`] and [`api`] are the running server: sync, health, metrics, dashboard, JSON API.
+//! - [`serve`] and [`api`] are the running server: sync, health, metrics, dashboard, JSON API;
+//!   [`shared`] is its state and [`reply`] how its handlers answer.
 //! - [`reports`] computes the KP statistics and the reconciliation with the Department, one
 //!   file per report, and renders them as CSV and HTML fragments.
 //! - [`epcis`] exports custody and seal acts as a GS1 EPCIS 2.0 JSON-LD document.
