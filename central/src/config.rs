@@ -163,16 +163,6 @@ impl Config {
         }
         Ok(())
     }
-
-    /// The unit as a code (checked at load).
-    pub fn unit_code(&self) -> UnitCode {
-        self.unit.clone()
-    }
-
-    /// The central units as codes (checked at load).
-    pub fn central_unit_codes(&self) -> Vec<UnitCode> {
-        self.central_units.clone()
-    }
 }
 
 #[cfg(test)]

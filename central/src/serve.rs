@@ -89,7 +89,7 @@ pub fn app(shared: Arc<Shared>) -> axum::Router {
     let endpoint = Arc::new(Endpoint::new(
         Arc::clone(&shared.central.store),
         shared.central.device.clone(),
-        shared.central.config.central_unit_codes(),
+        shared.central.config.central_units.clone(),
         tamga_sync::auth::DEFAULT_SKEW_SECONDS,
     ));
     let sync = router(endpoint).layer(middleware::from_fn_with_state(

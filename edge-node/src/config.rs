@@ -152,3 +152,37 @@ impl Config {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "role = \"post\"\nunit = \"MANAS-AIRPORT\"\nauthority = \"AUTH\"\nlisten = \"127.0.0.1:7300\"\ncentral_units = [\"HQ-RECON\"]\n";
+
+    fn load(text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), text).unwrap();
+        Config::load(dir.path())
+    }
+
+    #[test]
+    fn codes_and_keys_are_checked_as_the_file_is_read_naming_the_field() {
+        let authority = "ab".repeat(32);
+        let good = GOOD.replace("AUTH", &authority);
+        let config = load(&good).unwrap();
+        assert_eq!(config.unit.as_str(), "MANAS-AIRPORT");
+        assert_eq!(config.authority.as_str(), authority);
+        for (field, text) in [
+            ("unit", good.replace("MANAS-AIRPORT", "manas airport")),
+            ("authority", GOOD.replace("AUTH", "not-a-key")),
+            ("central_units", good.replace("[\"HQ-RECON\"]", "[\"a b\"]")),
+            (
+                "key",
+                format!("{good}[[peers]]\nname = \"hq\"\nurl = \"http://127.0.0.1:7400\"\nkey = \"zz\"\n"),
+            ),
+        ] {
+            let e = load(&text).unwrap_err().to_string();
+            assert!(e.contains(field), "{field}: {e}");
+        }
+    }
+}

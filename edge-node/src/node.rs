@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tamga_core::signing::key_id;
 use tamga_core::{KeyId, SignedAct, Timestamp, UnitCode};
 use tamga_node::transport::HttpPeer;
-use tamga_store::{DocId, Store, StoreError};
+use tamga_store::{Store, StoreError};
 use tamga_sync::scope::Scope;
 
 /// The device key's file name.
@@ -275,13 +275,5 @@ impl Node {
     ) -> Result<tamga_sync::bundle::ImportReport, NodeError> {
         tamga_sync::bundle::import_with_progress(&self.store, bytes, &self.device_id(), progress)
             .map_err(|e| NodeError::Bundle(e.to_string()))
-    }
-
-    /// The acts of one consignment that this node holds, as canonical lines.
-    pub fn consignment_acts(
-        &self,
-        consignment: &tamga_core::ConsignmentId,
-    ) -> Result<Vec<SignedAct>, NodeError> {
-        Ok(self.store.acts(&DocId::Consignment(consignment.clone()))?)
     }
 }
