@@ -18,5 +18,6 @@ pub mod keystore;
 pub mod local;
 pub mod officer;
 pub mod server;
+pub mod tls;
 pub mod transport;
 pub mod upkeep;
