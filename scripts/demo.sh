@@ -111,13 +111,13 @@ for node in airport department vehicle; do
 done
 
 step "peers: the posts and the vehicle know each other and central"
-edge airport add-peer --name vehicle --url "http://$VEHICLE_ADDR" --key "$VEHICLE_DEVICE" >/dev/null
-edge airport add-peer --name central --url "http://$CENTRAL_ADDR" --key "$CENTRAL_DEVICE" >/dev/null
-edge department add-peer --name vehicle --url "http://$VEHICLE_ADDR" --key "$VEHICLE_DEVICE" >/dev/null
-edge department add-peer --name central --url "http://$CENTRAL_ADDR" --key "$CENTRAL_DEVICE" >/dev/null
-edge vehicle add-peer --name airport --url "http://$AIRPORT_ADDR" --key "$AIRPORT_DEVICE" >/dev/null
-edge vehicle add-peer --name department --url "http://$DEPT_ADDR" --key "$DEPT_DEVICE" >/dev/null
-edge vehicle add-peer --name central --url "http://$CENTRAL_ADDR" --key "$CENTRAL_DEVICE" >/dev/null
+edge airport add-peer --name vehicle --url "https://$VEHICLE_ADDR" --key "$VEHICLE_DEVICE" >/dev/null
+edge airport add-peer --name central --url "https://$CENTRAL_ADDR" --key "$CENTRAL_DEVICE" >/dev/null
+edge department add-peer --name vehicle --url "https://$VEHICLE_ADDR" --key "$VEHICLE_DEVICE" >/dev/null
+edge department add-peer --name central --url "https://$CENTRAL_ADDR" --key "$CENTRAL_DEVICE" >/dev/null
+edge vehicle add-peer --name airport --url "https://$AIRPORT_ADDR" --key "$AIRPORT_DEVICE" >/dev/null
+edge vehicle add-peer --name department --url "https://$DEPT_ADDR" --key "$DEPT_DEVICE" >/dev/null
+edge vehicle add-peer --name central --url "https://$CENTRAL_ADDR" --key "$CENTRAL_DEVICE" >/dev/null
 
 serve_node airport
 serve_node vehicle

@@ -41,8 +41,8 @@ tamga-edge --data-dir airport serve & AIRPORT_PID=$!
 tamga-edge --data-dir vehicle serve & VEHICLE_PID=$!
 trap 'kill $AIRPORT_PID $VEHICLE_PID 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
 sleep 1
-tamga-edge --data-dir airport add-peer --name vehicle --url http://127.0.0.1:7302 --key "$VEHICLE_DEVICE"
-tamga-edge --data-dir vehicle add-peer --name airport --url http://127.0.0.1:7301 --key "$AIRPORT_DEVICE"
+tamga-edge --data-dir airport add-peer --name vehicle --url https://127.0.0.1:7302 --key "$VEHICLE_DEVICE"
+tamga-edge --data-dir vehicle add-peer --name airport --url https://127.0.0.1:7301 --key "$AIRPORT_DEVICE"
 
 # The airport post registers the diamonds, seals the safe-bag, assigns the escort.
 C=10609050/231126/0000123
@@ -74,7 +74,7 @@ tamga-central --data-dir hq serve >central.log 2>&1 & CENTRAL_PID=$!
 trap 'kill $AIRPORT_PID $VEHICLE_PID $CENTRAL_PID 2>/dev/null; wait 2>/dev/null; rm -rf "$W"' EXIT
 sleep 1
 for node in airport vehicle; do
-  tamga-edge --data-dir $node add-peer --name central --url http://127.0.0.1:7400 --key "$CENTRAL_DEVICE"
+  tamga-edge --data-dir $node add-peer --name central --url https://127.0.0.1:7400 --key "$CENTRAL_DEVICE"
   tamga-edge --data-dir $node sync --peer central
 done
 shown=$(curl -s "http://127.0.0.1:7400/api/consignments/10609050%2F231126%2F0000123")

@@ -192,6 +192,7 @@ enum OfficerCommand {
 }
 
 fn main() -> ExitCode {
+    tamga_node::tls::install_provider();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TAMGA_LOG")

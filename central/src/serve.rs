@@ -1,5 +1,6 @@
-//! The running central: one HTTP server with the sync endpoint for edge nodes (`POST /sync`),
-//! `/health` and `/metrics`, the dashboard and its JSON API (loopback only), and the local
+//! The running central: one server with the sync endpoint for edge nodes (`POST /sync`, over
+//! TLS 1.3 to enrolled device keys only), and on loopback only `/health`, `/metrics`, the
+//! dashboard and its JSON API, and the local
 //! administration API the CLI uses while the server holds the store. Background work: following
 //! the change feed (every second), reassessing everything (every `reassess_seconds`), saving the
 //! nodes' last contact. Stops cleanly on Ctrl-C or SIGTERM.
@@ -84,8 +85,9 @@ async fn track_sync(
     response
 }
 
-/// The whole application: sync, health and metrics, dashboard and API.
-pub fn app(shared: Arc<Shared>) -> axum::Router {
+/// The whole application: sync over TLS for enrolled devices (refused handshakes go to the
+/// refusal log, status 0); health, metrics, dashboard and API on loopback.
+pub fn app(shared: Arc<Shared>) -> tamga_node::server::Routes {
     let endpoint = Arc::new(Endpoint::new(
         Arc::clone(&shared.central.store),
         shared.central.device.clone(),
@@ -96,8 +98,26 @@ pub fn app(shared: Arc<Shared>) -> axum::Router {
         Arc::clone(&shared),
         track_sync,
     ));
-    sync.merge(crate::api::open(Arc::clone(&shared)))
-        .merge(crate::api::local(shared))
+    let log = Arc::clone(&shared);
+    let handshake_refused: tamga_node::server::HandshakeRefused =
+        Arc::new(move |remote: SocketAddr, message: String| {
+            let now = Timestamp::now();
+            log.counters.sync_refused.fetch_add(1, Ordering::Relaxed);
+            log.refusals.note(RefusalEntry {
+                at: now,
+                at_for_people: now.for_people(),
+                remote: remote.to_string(),
+                claimed_key: None,
+                status: 0,
+                reason: "tls_handshake",
+                message,
+            });
+        });
+    tamga_node::server::Routes {
+        peers: sync,
+        local: crate::api::open(Arc::clone(&shared)).merge(crate::api::local(shared)),
+        handshake_refused: Some(handshake_refused),
+    }
 }
 
 /// Runs blocking reconciliation work off the async workers, counting failures.
@@ -206,7 +226,12 @@ pub async fn run(central: Central, on_listen: impl FnOnce(SocketAddr)) -> Result
         stop_rx.clone(),
     ));
     let mut server_stop = stop_rx;
-    let served = tamga_node::server::serve(listener, app(Arc::clone(&shared)), async move {
+    let store = Arc::clone(&shared.central.store);
+    let tls = tamga_node::tls::server_config(
+        &shared.central.device,
+        tamga_node::tls::any_enrolled_device(move || store.registry()),
+    )?;
+    let served = tamga_node::server::serve(listener, app(Arc::clone(&shared)), tls, async move {
         tokio::select! {
             _ = tamga_node::server::stop_on_signal(stop_tx) => {}
             _ = server_stop.changed() => {}

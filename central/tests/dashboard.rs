@@ -170,6 +170,7 @@ fn staff_follow_a_damaged_seal_to_its_resolution_and_read_the_kp_report_in_the_b
 }
 
 async fn steps(c: &Client, base: &str, story: &Story, x: &Expected, screenshot: &Path) {
+    tamga_node::tls::install_provider();
     let http = reqwest::Client::new();
     let id = x.consignment.as_str();
     let api_consignment = format!("{base}/api/consignments/{}", id.replace('/', "%2F"));

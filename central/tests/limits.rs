@@ -7,10 +7,11 @@
 //! - Too many connections and slow clients: central runs with 256 file descriptors (`ulimit
 //!   -n`) and short deadlines (`TAMGA_HTTP_HEADER_TIMEOUT_SECONDS=1`,
 //!   `TAMGA_HTTP_REQUEST_TIMEOUT_SECONDS=3`). The test opens 400 idle TCP connections to its port,
-//!   20 slowloris connections sending their headers one byte a second, and one request whose body
-//!   comes one byte a second. While they go on, another client's `/health` answers within a few
+//!   20 slowloris connections sending their headers one byte a second, 10 opening a TLS handshake
+//!   one byte a second, and one request whose body comes one byte a second. While they go on, another client's `/health` answers within a few
 //!   seconds and the post's real sync with central succeeds; the slow connections are closed by
-//!   central (headers: after the header deadline; body: 408 after the request deadline); central
+//!   central (headers and handshakes: after the header deadline; body: 408 after the request
+//!   deadline); central
 //!   still stops cleanly. Without the limits (plain `axum::serve`), central runs out of file
 //!   descriptors, accepts nothing more, and keeps every slow connection open.
 
@@ -39,7 +40,13 @@ fn oversized_requests_are_refused_with_413_and_shown() {
         &body,
     )
     .to_header();
-    let (status, answer) = post_sync(&scene.http, &credential, body);
+    let (status, answer) = post_sync(
+        &scene.http,
+        &story.vehicle_device.key,
+        &central,
+        &credential,
+        body,
+    );
     let answer = String::from_utf8_lossy(&answer);
     assert_eq!(status, 413, "{answer}");
     assert!(
@@ -59,7 +66,13 @@ fn oversized_requests_are_refused_with_413_and_shown() {
         &small,
     )
     .to_header();
-    let (status, answer) = post_sync(&scene.http, &credential, small);
+    let (status, answer) = post_sync(
+        &scene.http,
+        &story.vehicle_device.key,
+        &central,
+        &credential,
+        small,
+    );
     let answer = String::from_utf8_lossy(&answer);
     assert_eq!(status, 413, "{answer}");
     assert!(answer.contains("limit"), "{answer}");
@@ -146,14 +159,22 @@ fn idle_and_slow_connections_do_not_keep_others_out() {
         "GET /health HTTP/1.1\r\nHost: {address}\r\nX-Slow: {}\r\n\r\n",
         "a".repeat(60)
     );
+    // And 10 that open a TLS handshake (a record header, then a ClientHello one byte a second).
+    let mut tls_head = vec![0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03];
+    tls_head.extend_from_slice(&[7u8; 60]);
     let mut slow_threads = Vec::new();
     let (tx, rx) = std::sync::mpsc::channel::<(bool, Duration)>();
-    for _ in 0..20 {
-        let (address, head, stop, tx) = (address.clone(), head.clone(), stop.clone(), tx.clone());
+    for i in 0..30 {
+        let head = if i < 20 {
+            head.as_bytes().to_vec()
+        } else {
+            tls_head.clone()
+        };
+        let (address, stop, tx) = (address.clone(), stop.clone(), tx.clone());
         slow_threads.push(std::thread::spawn(move || {
             let mut s = TcpStream::connect(&address).unwrap();
             let start = Instant::now();
-            for b in head.bytes() {
+            for b in head {
                 if stop.load(std::sync::atomic::Ordering::Relaxed) || s.write_all(&[b]).is_err() {
                     break;
                 }
@@ -164,11 +185,11 @@ fn idle_and_slow_connections_do_not_keep_others_out() {
         }));
     }
     drop(tx);
-    // A sync request whose body comes one byte a second.
+    // A request whose body comes one byte a second.
     let mut slow_body = TcpStream::connect(&address).unwrap();
     write!(
         slow_body,
-        "POST /sync HTTP/1.1\r\nHost: {address}\r\nContent-Length: 1000\r\ntamga-auth: node=x\r\n\r\n"
+        "POST /api/discrepancies/x/resolve HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
     )
     .unwrap();
     let body_started = Instant::now();
@@ -214,9 +235,10 @@ fn idle_and_slow_connections_do_not_keep_others_out() {
     assert!(answer.contains("took more than 3 s"), "{answer}");
     assert!(body_took < Duration::from_secs(8), "{body_took:?}");
 
-    // The slowloris connections are closed by central, long before their heads are sent.
-    let closed: Vec<(bool, Duration)> = rx.iter().take(20).collect();
-    assert_eq!(closed.len(), 20);
+    // The slowloris connections (plain and TLS) are closed by central, long before their heads
+    // are sent.
+    let closed: Vec<(bool, Duration)> = rx.iter().take(30).collect();
+    assert_eq!(closed.len(), 30);
     assert!(closed.iter().all(|(early, _)| *early), "{closed:?}");
     // The idle connections are closed too.
     let mut idle = idle;

@@ -18,7 +18,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -26,6 +26,7 @@ use std::sync::Arc;
 use tamga_core::handoff::HandoffError;
 use tamga_core::{ActId, ConsignmentId, KeyId, Timestamp};
 use tamga_node::keystore::KeystoreError;
+use tamga_node::server::PeerKey;
 use tamga_store::StoreError;
 use tracing::{info, warn};
 
@@ -330,7 +331,7 @@ async fn make_offer(
         send_error: None,
     };
     if let Some(peer) = send_to {
-        match s.send_offer(&peer.url, &offer.encode()).await {
+        match s.send_offer(&peer, &offer.encode()).await {
             Ok(()) => answer.sent = true,
             Err(e) => {
                 warn!(peer = %peer.name, error = %e, "offer not delivered over the LAN");
@@ -417,8 +418,8 @@ async fn countersign(
     info!(act = %act.id().short(), "handoff countersigned");
     let mut returned = false;
     let mut return_error = None;
-    if let Some(url) = reply_to {
-        match s.send_completion(&url, &act.encode()).await {
+    if let Some((url, key)) = reply_to {
+        match s.send_completion(&url, &key, &act.encode()).await {
             Ok(()) => returned = true,
             Err(e) => return_error = Some(e),
         }
@@ -562,13 +563,16 @@ struct ReplyTo {
 
 async fn peer_offer(
     State(s): State<Arc<Shared>>,
+    Extension(PeerKey(sender)): Extension<PeerKey>,
     Query(q): Query<ReplyTo>,
     body: Bytes,
 ) -> ApiResult<impl IntoResponse> {
-    let reply_to = q
+    // The completed act goes back only to the device that sent the offer, over TLS.
+    let reply = q
         .reply_to
-        .filter(|u| u.starts_with("http://") || u.starts_with("https://"));
-    let offer = desk(&s, move |d| d.receive_offer(&body, Via::Lan, reply_to)).await?;
+        .filter(|u| tamga_node::transport::check_peer_url(u).is_ok())
+        .map(|u| (u, sender));
+    let offer = desk(&s, move |d| d.receive_offer(&body, Via::Lan, reply)).await?;
     info!(offer = %offer.id().short(), "offer received over the LAN");
     let answer = OfferReceived { offer: offer.id() };
     Ok((StatusCode::CREATED, Answer(answer)))
@@ -576,6 +580,7 @@ async fn peer_offer(
 
 async fn peer_completion(
     State(s): State<Arc<Shared>>,
+    Extension(PeerKey(_)): Extension<PeerKey>,
     body: Bytes,
 ) -> ApiResult<impl IntoResponse> {
     let recorded = desk(&s, move |d| d.receive_completion(&body)).await?;
@@ -583,7 +588,8 @@ async fn peer_completion(
     Ok((StatusCode::CREATED, Answer(recorded)))
 }
 
-/// The handoff endpoints for peers.
+/// The handoff endpoints for peers, answered over TLS only (each request carries the sender's
+/// [`PeerKey`]; one without it is refused).
 pub fn peers(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/handoff/offers", post(peer_offer))

@@ -26,7 +26,7 @@ pub enum NodeRole {
 pub struct PeerConfig {
     /// A name for people and logs ("central", "airport post").
     pub name: String,
-    /// Its base URL, like `http://10.0.0.5:7300`.
+    /// Its base URL, like `https://10.0.0.5:7300` (plain `http://` is refused).
     pub url: String,
     /// Its device key (64 hex digits).
     pub key: KeyId,
@@ -136,12 +136,8 @@ impl Config {
             .parse::<std::net::SocketAddr>()
             .map_err(|e| format!("listen {:?}: {e}", self.listen))?;
         for p in &self.peers {
-            if !(p.url.starts_with("http://") || p.url.starts_with("https://")) {
-                return Err(format!(
-                    "peer {}: url {:?} must start with http:// or https://",
-                    p.name, p.url
-                ));
-            }
+            tamga_node::transport::check_peer_url(&p.url)
+                .map_err(|e| format!("peer {}: url: {e}", p.name))?;
         }
         if self.sync_interval_seconds == 0 {
             return Err("sync_interval_seconds must be at least 1".into());
@@ -178,7 +174,11 @@ mod tests {
             ("central_units", good.replace("[\"HQ-RECON\"]", "[\"a b\"]")),
             (
                 "key",
-                format!("{good}[[peers]]\nname = \"hq\"\nurl = \"http://127.0.0.1:7400\"\nkey = \"zz\"\n"),
+                format!("{good}[[peers]]\nname = \"hq\"\nurl = \"https://127.0.0.1:7400\"\nkey = \"zz\"\n"),
+            ),
+            (
+                "write https://127.0.0.1:7400",
+                format!("{good}[[peers]]\nname = \"hq\"\nurl = \"http://127.0.0.1:7400\"\nkey = \"{authority}\"\n"),
             ),
         ] {
             let e = load(&text).unwrap_err().to_string();

@@ -15,6 +15,7 @@ use tamga_edge::config::PeerConfig;
 use tamga_edge::node::InitOptions;
 
 fn main() -> ExitCode {
+    tamga_node::tls::install_provider();
     // Output piped into `head` or `grep -q` may be closed early: end quietly like other
     // command-line tools instead of failing on the write.
     #[cfg(unix)]

@@ -60,6 +60,18 @@ pub struct OfferNote {
     /// Where to send the completed act (the releasing node's base URL), if it came over the LAN.
     #[serde(default)]
     pub reply_to: Option<String>,
+    /// The device key the releasing node proved at the TLS handshake that carried the offer: the
+    /// completed act goes back to `reply_to` only over a connection to that key.
+    #[serde(default)]
+    pub reply_key: Option<tamga_core::KeyId>,
+}
+
+impl OfferNote {
+    /// Where the completed act goes back to, and the key that must answer there; none unless
+    /// both are known.
+    pub fn reply(&self) -> Option<(String, tamga_core::KeyId)> {
+        Some((self.reply_to.clone()?, self.reply_key.clone()?))
+    }
 }
 
 /// Why an offer could not be kept or found.
@@ -171,6 +183,7 @@ impl OfferBox {
                 None => OfferNote {
                     via: Via::File,
                     reply_to: None,
+                    reply_key: None,
                 },
             };
         Ok((offer, note))
@@ -235,7 +248,8 @@ mod tests {
         assert!(offers.ids(Direction::Incoming).unwrap().is_empty());
         let note = OfferNote {
             via: Via::Lan,
-            reply_to: Some("http://127.0.0.1:7300".into()),
+            reply_to: Some("https://127.0.0.1:7300".into()),
+            reply_key: Some(story.vehicle_device.id.clone()),
         };
         offers.put(Direction::Incoming, &offer, &note).unwrap();
         assert_eq!(offers.ids(Direction::Incoming).unwrap(), vec![offer.id()]);

@@ -1,5 +1,5 @@
-//! The running node: the sync endpoint for peers, the handoff endpoints and the local API
-//! ([`crate::api`]), the background sync loop that visits each configured peer when it is due,
+//! The running node: the sync endpoint and the handoff endpoints for peers (over TLS 1.3, to
+//! enrolled device keys only), the local API on loopback ([`crate::api`]), the background sync loop that visits each configured peer when it is due,
 //! backing off with jitter when a peer cannot be reached, without ever holding up local work,
 //! and background compaction. Stops cleanly on Ctrl-C or SIGTERM.
 
@@ -8,6 +8,7 @@ use crate::shared::Shared;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tamga_node::server::Routes;
 use tamga_node::transport::{router, Endpoint};
 use tokio::sync::watch;
 
@@ -90,9 +91,15 @@ pub async fn run(node: Node, on_listen: impl FnOnce(std::net::SocketAddr)) -> Re
         tamga_sync::auth::DEFAULT_SKEW_SECONDS,
     ));
     let shared = Arc::new(Shared::new(node));
-    let app = router(endpoint)
-        .merge(crate::api::peers(Arc::clone(&shared)))
-        .merge(crate::api::local(Arc::clone(&shared)));
+    let routes = Routes::new(
+        router(endpoint).merge(crate::api::peers(Arc::clone(&shared))),
+        crate::api::local(Arc::clone(&shared)),
+    );
+    let store = Arc::clone(&shared.node.store);
+    let tls = tamga_node::tls::server_config(
+        &shared.node.device,
+        tamga_node::tls::any_enrolled_device(move || store.registry()),
+    )?;
     let listener = tokio::net::TcpListener::bind(&listen)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}. Is another node running there? Set `listen` in the configuration or TAMGA_EDGE_LISTEN"))?;
@@ -107,7 +114,7 @@ pub async fn run(node: Node, on_listen: impl FnOnce(std::net::SocketAddr)) -> Re
         stop_rx.clone(),
     ));
     let mut server_stop = stop_rx;
-    tamga_node::server::serve(listener, app, async move {
+    tamga_node::server::serve(listener, routes, tls, async move {
         tokio::select! {
             _ = tamga_node::server::stop_on_signal(stop_tx) => {}
             _ = server_stop.changed() => {}

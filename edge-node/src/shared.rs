@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tamga_core::Timestamp;
-use tamga_node::transport::{client, sync_with_progress};
+use tamga_core::{KeyId, Timestamp};
+use tamga_node::transport::{causes, check_peer_url, read_bounded, sync_with_progress, Connector};
 use tamga_sync::scope::Scope;
 use tracing::{info, warn};
 
@@ -31,7 +31,8 @@ pub struct Shared {
     /// When the last session with each peer succeeded (for the background loop: a sync made
     /// from the CLI or the UI ends that peer's backoff).
     succeeded: Mutex<BTreeMap<String, tokio::time::Instant>>,
-    http: reqwest::Client,
+    /// Opens TLS connections to peers, each pinned to the peer's device key.
+    connector: Connector,
     bound: Mutex<Option<SocketAddr>>,
 }
 
@@ -43,13 +44,17 @@ impl Shared {
     pub fn new(node: Node) -> Self {
         let contacts = contacts::load(&node.dir);
         Shared {
-            node,
             contacts: Mutex::new(contacts),
             jobs: Jobs::default(),
             peer_locks: Mutex::new(BTreeMap::new()),
             succeeded: Mutex::new(BTreeMap::new()),
-            http: client(Duration::from_secs(120)),
+            connector: Connector::for_store(
+                node.device.clone(),
+                Arc::clone(&node.store),
+                Duration::from_secs(120),
+            ),
             bound: Mutex::new(None),
+            node,
         }
     }
 
@@ -135,9 +140,8 @@ impl Shared {
             }
         };
         let outcome = sync_with_progress(
-            &self.http,
+            &self.connector,
             Arc::clone(&self.node.store),
-            &self.node.device,
             &target,
             &report,
         )
@@ -250,42 +254,54 @@ impl Shared {
         self.contacts().get(peer).map(|c| c.failures).unwrap_or(0)
     }
 
-    async fn post_to(&self, url: &str, body: Vec<u8>) -> Result<(), String> {
-        let answer = self
-            .http
+    /// POSTs `body` to `url` over TLS, admitting only the device `key` there.
+    async fn post_to(&self, url: &str, key: &KeyId, body: Vec<u8>) -> Result<(), String> {
+        check_peer_url(url)?;
+        let http = self.connector.client(key).map_err(|e| e.to_string())?;
+        let answer = http
             .post(url)
             .timeout(Duration::from_secs(20))
             .header("content-type", "application/octet-stream")
             .body(body)
             .send()
             .await
-            .map_err(|e| format!("{url} cannot be reached ({e})"))?;
+            .map_err(|e| format!("{url} cannot be reached ({})", causes(&e)))?;
         if answer.status().is_success() {
             return Ok(());
         }
         let status = answer.status();
-        let text = answer.text().await.unwrap_or_default();
+        let text = read_bounded(answer, tamga_node::transport::MAX_REFUSAL_BYTES)
+            .await
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
         let message = serde_json::from_str::<ErrorAnswer>(&text)
             .map(|a| a.error)
             .unwrap_or(text);
         Err(format!("{url} refused it ({status}): {message}"))
     }
 
-    /// Sends an offer to a peer over the LAN, asking for the completed act to come back here.
-    pub async fn send_offer(&self, peer_url: &str, offer: &[u8]) -> Result<(), String> {
-        let base = peer_url.trim_end_matches('/');
+    /// Sends an offer to a configured peer over the LAN (TLS to the peer's device key), asking
+    /// for the completed act to come back here.
+    pub async fn send_offer(&self, peer: &PeerConfig, offer: &[u8]) -> Result<(), String> {
+        let base = peer.url.trim_end_matches('/');
         let mut url = reqwest::Url::parse(&format!("{base}/handoff/offers"))
-            .map_err(|e| format!("{peer_url}: {e}"))?;
+            .map_err(|e| format!("{}: {e}", peer.url))?;
         if let Some(me) = self.public_url() {
             url.query_pairs_mut().append_pair("reply_to", &me);
         }
-        self.post_to(url.as_str(), offer.to_vec()).await
+        self.post_to(url.as_str(), &peer.key, offer.to_vec()).await
     }
 
-    /// Sends a completed handoff back to the releasing node.
-    pub async fn send_completion(&self, reply_to: &str, act: &[u8]) -> Result<(), String> {
+    /// Sends a completed handoff back to the releasing node, at `reply_to`, over TLS to the
+    /// device key that sent the offer.
+    pub async fn send_completion(
+        &self,
+        reply_to: &str,
+        key: &KeyId,
+        act: &[u8],
+    ) -> Result<(), String> {
         let url = format!("{}/handoff/completions", reply_to.trim_end_matches('/'));
-        self.post_to(&url, act.to_vec()).await
+        self.post_to(&url, key, act.to_vec()).await
     }
 
     /// Records the address the node listens on (for peers to send completed handoffs back).
@@ -299,6 +315,6 @@ impl Shared {
         let bound = *self.bound.lock().unwrap_or_else(|p| p.into_inner());
         bound
             .filter(|a| !a.ip().is_unspecified())
-            .map(|a| format!("http://{a}"))
+            .map(|a| format!("https://{a}"))
     }
 }

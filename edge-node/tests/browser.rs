@@ -192,6 +192,7 @@ async fn drive(
 }
 
 async fn steps(c: &Client, story: &Story, post: &str, vehicle: &str, screenshot: &Path) {
+    tamga_node::tls::install_provider();
     let http = reqwest::Client::new();
     let id = story.consignment.as_str();
     let consignment_row = format!("tr[data-test=consignment-row][data-consignment='{id}']");

@@ -84,7 +84,7 @@ fn a_vehicle_hands_its_records_to_a_post_over_the_lan_and_by_bundle() {
             "--name",
             "department post",
             "--url",
-            &url,
+            &url.replacen("http://", "https://", 1),
             "--key",
             post_key.as_str(),
         ],

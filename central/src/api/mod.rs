@@ -1,5 +1,5 @@
-//! Central's HTTP surface besides sync: `/health` and `/metrics` (for monitoring, on any
-//! address), and — on loopback only — the dashboard for reconciliation staff (`ui/`, embedded),
+//! Central's HTTP surface besides sync, on loopback only (the server answers plain HTTP to
+//! nothing else): `/health` and `/metrics` for monitoring on central's machine, the dashboard for reconciliation staff (`ui/`, embedded),
 //! its JSON API under `/api`, and the administration API the CLI uses while the server holds
 //! the store (`/api/admin/*`, with the token from `serve.json`).
 //!
@@ -28,7 +28,7 @@ use dashboard::{
     resolve, vocabulary,
 };
 
-// ---- open to the network: health and metrics ----
+// ---- monitoring: health and metrics ----
 
 async fn health(State(s): State<Arc<Shared>>) -> Response {
     let answer = blocking(&s, |s| {
@@ -70,7 +70,7 @@ async fn metrics(State(s): State<Arc<Shared>>) -> ApiResult<Response> {
         .into_response())
 }
 
-/// `/health` and `/metrics`.
+/// `/health` and `/metrics` (loopback connections only: see [`crate::serve::app`]).
 pub fn open(shared: Arc<Shared>) -> Router {
     Router::new()
         .route("/health", get(health))

@@ -14,6 +14,7 @@ use std::process::Command;
 use tamga_core::fixtures::{Person, Story};
 use tamga_core::{KeyId, SignedAct};
 pub use tamga_testkit::http::Http;
+pub use tamga_testkit::peer::PeerHttp;
 use tamga_testkit::process::{self, Out, Proc};
 pub use tamga_testkit::wait::wait_for;
 
@@ -198,8 +199,14 @@ pub fn import_staff(hq: &Path, story: &Story, pin: &str) {
     assert!(out.contains(story.central_staff.id.as_str()), "{out}");
 }
 
+/// The address a node calls a server at as its peer: the same port, over TLS.
+pub fn peer_url(base: &str) -> String {
+    base.replacen("http://", "https://", 1)
+}
+
 /// Central as the post's peer, and one sync.
 pub fn sync_post_with_central(edge: &Path, post: &Path, url: &str, central_device: &str) {
+    let url = &peer_url(url);
     must(
         edge,
         post,
@@ -493,13 +500,35 @@ pub fn raw_sync(
     use tamga_sync::auth::RequestAuth;
     let body = tamga_sync::frame::encode(request).unwrap();
     let credential = RequestAuth::sign(device, central, at, nonce, &body).to_header();
-    let (status, answer) = post_sync(http, &credential, body.clone());
+    let (status, answer) = post_sync(http, device, central, &credential, body.clone());
     (status, credential, body, answer)
 }
 
-/// `POST /sync` with a given credential header and body.
-pub fn post_sync(http: &Http, credential: &str, body: Vec<u8>) -> (u16, Vec<u8>) {
+/// A client speaking to central as the node holding `device`: TLS with that device key,
+/// admitting only `central`'s key.
+pub fn as_peer(http: &Http, device: &ed25519_dalek::SigningKey, central: &KeyId) -> PeerHttp {
+    let expected = central.clone();
+    let admit: tamga_node::tls::Admission = std::sync::Arc::new(move |key: &KeyId| {
+        (key == &expected)
+            .then_some(())
+            .ok_or_else(|| format!("not central's key: {}", key.fingerprint()))
+    });
+    PeerHttp::new(
+        http.base(),
+        tamga_node::tls::client_config(device, admit).unwrap(),
+    )
+}
+
+/// `POST /sync` over TLS as `device`, with a given credential header and body.
+pub fn post_sync(
+    http: &Http,
+    device: &ed25519_dalek::SigningKey,
+    central: &KeyId,
+    credential: &str,
+    body: Vec<u8>,
+) -> (u16, Vec<u8>) {
     use tamga_node::transport::{AUTH_HEADER, SYNC_PATH};
-    let answer = http.send("POST", SYNC_PATH, &[(AUTH_HEADER, credential)], &body);
+    let answer =
+        as_peer(http, device, central).send("POST", SYNC_PATH, &[(AUTH_HEADER, credential)], &body);
     (answer.status, answer.body)
 }

@@ -2,6 +2,11 @@
 //! connections (below the process's file-descriptor limit), a deadline for a request's headers
 //! (idle and slow-header connections are closed), and a deadline for a whole request; and the
 //! graceful stop on Ctrl-C or SIGTERM.
+//!
+//! One port serves two kinds of connection ([`Routes`]): TLS 1.3 from peers, each admitted by
+//! its device key at the handshake ([`crate::tls`]), and plain HTTP from this machine only (the
+//! officer's UI, central's dashboard). A plain connection from elsewhere is told to use TLS and
+//! closed; nothing a peer sends is ever read in the clear.
 
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -9,6 +14,7 @@ use axum::Router;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
+use tamga_core::KeyId;
 use tracing::{debug, info, warn};
 
 /// Waits for Ctrl-C or SIGTERM, then tells `stop`: the graceful stop of a node's server and its
@@ -129,26 +135,66 @@ fn open_files_limit() -> usize {
     usize::MAX
 }
 
-/// Serves `app` on `listener` with the [`Limits`] from the environment until `shutdown`
+/// What a node's server answers, and to whom.
+#[derive(Clone)]
+pub struct Routes {
+    /// Answered over TLS 1.3 to peers whose device key the TLS configuration admits (see
+    /// [`crate::tls`]); each request carries the peer's key as a [`PeerKey`] extension.
+    pub peers: Router,
+    /// Answered over plain HTTP to this machine only (a loopback client): the officer's UI and
+    /// API, central's dashboard. A plain connection from anywhere else gets a `403` that says
+    /// to use TLS, and is closed.
+    pub local: Router,
+    /// Told of each TLS handshake that failed (the client's address, the reason), for a node
+    /// that keeps a log of refusals; the server logs them in any case.
+    pub handshake_refused: Option<HandshakeRefused>,
+}
+
+/// A hook told of each failed TLS handshake: the client's address and the reason.
+pub type HandshakeRefused = Arc<dyn Fn(std::net::SocketAddr, String) + Send + Sync>;
+
+impl Routes {
+    /// `peers` over TLS, `local` over plain HTTP on loopback, no hook.
+    pub fn new(peers: Router, local: Router) -> Self {
+        Routes {
+            peers,
+            local,
+            handshake_refused: None,
+        }
+    }
+}
+
+/// The device key a peer proved at the TLS handshake, on each request it sends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerKey(pub KeyId);
+
+/// The first byte of a TLS record carrying a handshake (a ClientHello opens with it); a plain
+/// HTTP request opens with a method's letter.
+const TLS_HANDSHAKE_RECORD: u8 = 0x16;
+
+/// Serves `routes` on `listener` with the [`Limits`] from the environment until `shutdown`
 /// completes, then lets open requests finish (for at most 10 s). Handlers see the client's
 /// address as `ConnectInfo<SocketAddr>`. The one server of central and the edge node.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    app: Router,
+    routes: Routes,
+    tls: Arc<rustls::ServerConfig>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
     let limits = Limits::from_env()?;
-    serve_with(listener, app, limits, shutdown).await
+    serve_with(listener, routes, tls, limits, shutdown).await
 }
 
-/// [`serve`] with the limits given.
+/// [`serve`] with the limits given. One port answers both: a connection that opens with a TLS
+/// handshake is a peer's (the handshake must end within the header deadline), any other is
+/// plain HTTP for this machine only.
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
-    app: Router,
+    routes: Routes,
+    tls: Arc<rustls::ServerConfig>,
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), String> {
-    use hyper_util::rt::{TokioIo, TokioTimer};
     let cap = limits.connection_cap();
     info!(
         connections = cap,
@@ -156,6 +202,7 @@ pub async fn serve_with(
         request_timeout_s = limits.request_timeout.as_secs(),
         "HTTP limits"
     );
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
     let permits = Arc::new(tokio::sync::Semaphore::new(cap));
     let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
@@ -188,63 +235,54 @@ pub async fn serve_with(
                 "connection cap reached; new connections wait"
             );
         }
-        let app = app.clone();
-        let request_timeout = limits.request_timeout;
-        let service = hyper::service::service_fn(
-            move |mut request: hyper::Request<hyper::body::Incoming>| {
-                request
-                    .extensions_mut()
-                    .insert(axum::extract::ConnectInfo(remote));
-                let mut app = app.clone();
-                async move {
-                    let call =
-                        tower_service::Service::call(&mut app, request.map(axum::body::Body::new));
-                    match tokio::time::timeout(request_timeout, call).await {
-                        Ok(answer) => answer,
-                        Err(_) => {
-                            warn!(%remote, seconds = request_timeout.as_secs(), "request took too long; closing the connection");
-                            let mut answer = (
-                            StatusCode::REQUEST_TIMEOUT,
-                            format!(
-                                "the request took more than {} s: send it again on a faster link, or in smaller parts\n",
-                                request_timeout.as_secs()
-                            ),
-                        )
-                            .into_response();
-                            answer.headers_mut().insert(
-                                axum::http::header::CONNECTION,
-                                axum::http::HeaderValue::from_static("close"),
-                            );
-                            Ok(answer)
-                        }
-                    }
-                }
-            },
+        let (routes, acceptor, limits, closing) = (
+            routes.clone(),
+            acceptor.clone(),
+            limits.clone(),
+            closing_rx.clone(),
         );
-        let mut closing = closing_rx.clone();
-        let header_timeout = limits.header_timeout;
         tokio::spawn(async move {
             let _permit = permit;
-            let mut builder = hyper::server::conn::http1::Builder::new();
-            builder
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout);
-            let connection = builder.serve_connection(TokioIo::new(stream), service);
-            let mut connection = std::pin::pin!(connection);
-            let mut told = false;
-            loop {
-                tokio::select! {
-                    done = connection.as_mut() => {
-                        if let Err(e) = done {
-                            debug!(%remote, error = %e, "connection ended");
+            let deadline = limits.header_timeout;
+            let mut first = [0u8; 1];
+            match tokio::time::timeout(deadline, stream.peek(&mut first)).await {
+                Ok(Ok(1)) => {}
+                _ => return,
+            }
+            if first[0] == TLS_HANDSHAKE_RECORD {
+                let tls = match tokio::time::timeout(deadline, acceptor.accept(stream)).await {
+                    Ok(Ok(tls)) => tls,
+                    Ok(Err(e)) => {
+                        warn!(%remote, error = %e, "TLS handshake failed; connection closed");
+                        if let Some(hook) = &routes.handshake_refused {
+                            hook(remote, format!("TLS handshake failed: {e}"));
                         }
-                        break;
+                        return;
                     }
-                    _ = closing.changed(), if !told => {
-                        told = true;
-                        connection.as_mut().graceful_shutdown();
+                    Err(_) => {
+                        warn!(%remote, seconds = deadline.as_secs(), "TLS handshake not finished in time; connection closed");
+                        if let Some(hook) = &routes.handshake_refused {
+                            hook(
+                                remote,
+                                format!(
+                                    "TLS handshake not finished within {} s",
+                                    deadline.as_secs()
+                                ),
+                            );
+                        }
+                        return;
                     }
-                }
+                };
+                let Some(key) = crate::tls::peer_key(tls.get_ref().1) else {
+                    warn!(%remote, "TLS peer without a device key; connection closed");
+                    return;
+                };
+                debug!(%remote, peer = %key.fingerprint(), "TLS peer admitted");
+                connection(tls, routes.peers, remote, Some(PeerKey(key)), &limits, closing).await;
+            } else if remote.ip().is_loopback() {
+                connection(stream, routes.local, remote, None, &limits, closing).await;
+            } else {
+                refuse_plain(stream, remote).await;
             }
         });
     }
@@ -259,4 +297,88 @@ pub async fn serve_with(
         warn!("some connections were still open 10 s after the stop; closing them");
     }
     Ok(())
+}
+
+/// Answers a plain HTTP connection from another machine with a `403` that says what to do, and
+/// closes it.
+async fn refuse_plain(mut stream: tokio::net::TcpStream, remote: std::net::SocketAddr) {
+    use tokio::io::AsyncWriteExt;
+    warn!(%remote, "plain HTTP from another machine refused: peers must use TLS");
+    let text = "this node speaks TLS to enrolled nodes only (https:// with the node's device key); its own UI answers on its own machine only\n";
+    let answer = format!(
+        "HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{text}",
+        text.len()
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.write_all(answer.as_bytes())).await;
+    let _ = stream.shutdown().await;
+}
+
+/// Serves HTTP/1.1 on one connection until it closes or the server stops.
+async fn connection<I>(
+    io: I,
+    app: Router,
+    remote: std::net::SocketAddr,
+    peer: Option<PeerKey>,
+    limits: &Limits,
+    mut closing: tokio::sync::watch::Receiver<bool>,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let request_timeout = limits.request_timeout;
+    let service = hyper::service::service_fn(
+        move |mut request: hyper::Request<hyper::body::Incoming>| {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(remote));
+            if let Some(peer) = &peer {
+                request.extensions_mut().insert(peer.clone());
+            }
+            let mut app = app.clone();
+            async move {
+                let call =
+                    tower_service::Service::call(&mut app, request.map(axum::body::Body::new));
+                match tokio::time::timeout(request_timeout, call).await {
+                    Ok(answer) => answer,
+                    Err(_) => {
+                        warn!(%remote, seconds = request_timeout.as_secs(), "request took too long; closing the connection");
+                        let mut answer = (
+                            StatusCode::REQUEST_TIMEOUT,
+                            format!(
+                                "the request took more than {} s: send it again on a faster link, or in smaller parts\n",
+                                request_timeout.as_secs()
+                            ),
+                        )
+                            .into_response();
+                        answer.headers_mut().insert(
+                            axum::http::header::CONNECTION,
+                            axum::http::HeaderValue::from_static("close"),
+                        );
+                        Ok(answer)
+                    }
+                }
+            }
+        },
+    );
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    let connection = builder.serve_connection(TokioIo::new(io), service);
+    let mut connection = std::pin::pin!(connection);
+    let mut told = false;
+    loop {
+        tokio::select! {
+            done = connection.as_mut() => {
+                if let Err(e) = done {
+                    debug!(%remote, error = %e, "connection ended");
+                }
+                break;
+            }
+            _ = closing.changed(), if !told => {
+                told = true;
+                connection.as_mut().graceful_shutdown();
+            }
+        }
+    }
 }

@@ -275,15 +275,15 @@ impl Authenticator {
         }
     }
 
-    /// Accepts or refuses a request carrying `body` with credential `auth` at time `now`. An
-    /// accepted nonce is remembered; a refused request changes nothing.
-    pub fn accept(
-        &mut self,
+    /// Checks what a credential says before its body is read: it names this node, its time is
+    /// within the skew of `now`, and its key is an enrolled device at that time. Returns the
+    /// device's enrollment. [`Authenticator::accept`] makes the same checks, then the rest.
+    pub fn check_header(
+        &self,
         registry: &Registry,
         auth: &RequestAuth,
-        body: &[u8],
         now: Timestamp,
-    ) -> Result<Peer, AuthError> {
+    ) -> Result<Enrollment, AuthError> {
         if auth.peer != self.me {
             return Err(AuthError::WrongPeer {
                 addressed: auth.peer.clone(),
@@ -297,7 +297,7 @@ impl Authenticator {
                 skew: self.skew,
             });
         }
-        let enrollment = registry
+        registry
             .enrollment_at(&auth.node, auth.at, &[Role::Device])
             .map_err(|e| match e {
                 AuthorizationError::RoleNotPermitted { key, role, .. } => {
@@ -307,8 +307,20 @@ impl Authenticator {
                     key: auth.node.clone(),
                     reason: other.to_string(),
                 },
-            })?
-            .clone();
+            })
+            .cloned()
+    }
+
+    /// Accepts or refuses a request carrying `body` with credential `auth` at time `now`. An
+    /// accepted nonce is remembered; a refused request changes nothing.
+    pub fn accept(
+        &mut self,
+        registry: &Registry,
+        auth: &RequestAuth,
+        body: &[u8],
+        now: Timestamp,
+    ) -> Result<Peer, AuthError> {
+        let enrollment = self.check_header(registry, auth, now)?;
         let message = RequestAuth::message(&auth.node, &auth.peer, auth.at, &auth.nonce, body);
         verifying_key(&auth.node)?
             .verify_strict(&message, &Signature::from_bytes(&auth.signature))

@@ -148,6 +148,41 @@ impl Responder {
         })
     }
 
+    /// Checks a credential before its request's body is read, at `now`: it names this node, is
+    /// within the clock skew, is signed for an enrolled device, and (when the transport proved
+    /// a key, as TLS does) names the same device key as the connection. A refusal changes
+    /// nothing; [`Responder::answer`] checks the rest once the body is read.
+    pub fn admit(
+        &self,
+        auth: &RequestAuth,
+        connection_key: Option<&KeyId>,
+        now: Timestamp,
+    ) -> Result<(), Refusal> {
+        let refused = |kind, reason, message: String| {
+            Refusal::new(kind, reason, message, Some(auth.node.clone()))
+        };
+        if let Some(key) = connection_key {
+            if key != &auth.node {
+                return Err(refused(
+                    RefusalKind::Credential,
+                    "not_the_connection_key",
+                    format!(
+                        "the request is signed for device {}, but the connection was opened by device {}: a node signs its own requests",
+                        auth.node.fingerprint(),
+                        key.fingerprint()
+                    ),
+                ));
+            }
+        }
+        let registry = self.store.registry();
+        self.authenticator
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .check_header(&registry, auth, now)
+            .map(|_| ())
+            .map_err(|e| refused(RefusalKind::Credential, auth_reason(&e), e.to_string()))
+    }
+
     /// Answers the request `body` carrying credential `auth`, received at `now`. A refusal
     /// changes nothing.
     pub fn answer(

@@ -63,20 +63,8 @@ pub fn request(
         .set_read_timeout(Some(TIMEOUT))
         .and_then(|()| stream.set_write_timeout(Some(TIMEOUT)))
         .map_err(|e| e.to_string())?;
-    let mut head = format!("{method} {path} HTTP/1.1\r\n");
-    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
-        head += &format!("Host: {authority}\r\n");
-    }
-    for (name, value) in headers {
-        head += &format!("{name}: {value}\r\n");
-    }
-    if !body.is_empty() || !matches!(method, "GET" | "HEAD") {
-        head += &format!("Content-Length: {}\r\n", body.len());
-    }
-    head += "Connection: close\r\n\r\n";
     let mut writer = stream.try_clone().map_err(|e| e.to_string())?;
-    let mut out = head.into_bytes();
-    out.extend_from_slice(body);
+    let out = request_bytes(authority, method, path, headers, body);
     let written = std::thread::spawn(move || writer.write_all(&out).map_err(|e| e.to_string()));
     let answer = read_response(&mut stream, method == "HEAD");
     let written = written
@@ -89,9 +77,37 @@ pub fn request(
     }
 }
 
+/// The bytes of a request: head (with `Host` unless given, `Content-Length` when there is a body
+/// or the method is not GET or HEAD, `Connection: close`) and body.
+pub(crate) fn request_bytes(
+    authority: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Vec<u8> {
+    let mut head = format!("{method} {path} HTTP/1.1\r\n");
+    if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        head += &format!("Host: {authority}\r\n");
+    }
+    for (name, value) in headers {
+        head += &format!("{name}: {value}\r\n");
+    }
+    if !body.is_empty() || !matches!(method, "GET" | "HEAD") {
+        head += &format!("Content-Length: {}\r\n", body.len());
+    }
+    head += "Connection: close\r\n\r\n";
+    let mut out = head.into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
 /// Reads one answer: up to its end when its length is known, else up to the close. An error
 /// after a complete answer (the server reset the connection) does not count.
-fn read_response(stream: &mut TcpStream, head_only: bool) -> Result<Response, String> {
+pub(crate) fn read_response(
+    stream: &mut impl Read,
+    head_only: bool,
+) -> Result<Response, String> {
     let mut raw = Vec::new();
     let mut buf = [0u8; 16 * 1024];
     loop {

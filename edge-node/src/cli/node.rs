@@ -63,11 +63,14 @@ pub fn record(dir: &Path, file: &Path) -> Result<(), String> {
 pub fn add_peer(dir: &Path, peer: PeerConfig) -> Result<(), String> {
     let mut config = Config::load(dir).map_err(|e| e.to_string())?;
     let name = peer.name.clone();
+    let (url, fingerprint) = (peer.url.clone(), peer.key.fingerprint());
     config.peers.retain(|p| p.name != name);
     config.peers.push(peer);
     config.check()?;
     config.save(dir).map_err(|e| e.to_string())?;
-    println!("peer {name} added");
+    println!(
+        "peer {name} added: this node calls {url} over TLS and accepts only device key {fingerprint} there; confirm that fingerprint with the peer's operator (`tamga-edge show` on that node prints it)"
+    );
     Ok(())
 }
 

@@ -72,6 +72,7 @@ impl Desk<'_> {
             &OfferNote {
                 via: Via::Local,
                 reply_to: None,
+                reply_key: None,
             },
         )?;
         Ok(offer)
@@ -83,7 +84,7 @@ impl Desk<'_> {
         &self,
         bytes: &[u8],
         via: Via,
-        reply_to: Option<String>,
+        reply: Option<(String, tamga_core::KeyId)>,
     ) -> Result<CustodyOffer, DeskError> {
         let offer = CustodyOffer::decode(bytes)?;
         let t = offer.transfer();
@@ -102,8 +103,16 @@ impl Desk<'_> {
         offer
             .verify_releasing()
             .map_err(|e| HandoffError::Releasing(ActRejection::Signature(e)))?;
-        self.offers()
-            .put(Direction::Incoming, &offer, &OfferNote { via, reply_to })?;
+        let (reply_to, reply_key) = reply.unzip();
+        self.offers().put(
+            Direction::Incoming,
+            &offer,
+            &OfferNote {
+                via,
+                reply_to,
+                reply_key,
+            },
+        )?;
         Ok(offer)
     }
 
@@ -209,14 +218,14 @@ impl Desk<'_> {
     }
 
     /// Countersigns an incoming offer after the review made `now`, records the completed act,
-    /// and returns it with where it should go back to (the releasing node, if the offer came
-    /// over the LAN).
+    /// and returns it with where it should go back to (the releasing node's address and device
+    /// key, if the offer came over the LAN).
     pub fn countersign(
         &self,
         id: &ActId,
         count: &CountForm,
         now: Timestamp,
-    ) -> Result<(SignedAct, Option<String>), DeskError> {
+    ) -> Result<(SignedAct, Option<(String, tamga_core::KeyId)>), DeskError> {
         let pin = count
             .pin
             .as_deref()
@@ -225,7 +234,7 @@ impl Desk<'_> {
         let key = self.unlock(&count.officer, pin, now)?;
         let act = review.countersign(&key)?;
         self.record_signed(&act)?;
-        Ok((act, note.reply_to))
+        Ok((act, note.reply()))
     }
 
     /// A completed handoff sent back by the receiving node: recorded only if it completes an

@@ -91,7 +91,10 @@ pub fn serve(dir: &Path, listen: Option<&str>, what: &'static str) -> (Proc, Str
     process::serve(command, what)
 }
 
+/// Tells the node at `dir` of a peer at `url` (a node's base URL; it is called over TLS, on the
+/// same port) with device key `key`.
 pub fn add_peer(dir: &Path, name: &str, url: &str, key: &KeyId) {
+    let url = &url.replacen("http://", "https://", 1);
     let (ok, out, err) = edge(
         dir,
         &[

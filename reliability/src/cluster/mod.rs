@@ -199,8 +199,8 @@ impl Cluster {
                 urls
             } else {
                 (
-                    format!("http://127.0.0.1:{}", cluster.central.port),
-                    format!("http://127.0.0.1:{}", cluster.edges[other].port),
+                    format!("https://127.0.0.1:{}", cluster.central.port),
+                    format!("https://127.0.0.1:{}", cluster.edges[other].port),
                 )
             };
             let central_key = cluster.central.device_key.clone();

@@ -7,7 +7,8 @@
 //! - per connection ([`ConnFault`]): pass; **drop** (close without forwarding anything);
 //!   **delay** (wait before connecting upstream); **duplicate** (every complete HTTP request
 //!   seen on it is also replayed, whole, on a new upstream connection whose answer is thrown
-//!   away); **reorder** (hold the connection's bytes until a later connection has been
+//!   away; a TLS connection, whose requests cannot be seen, is replayed byte for byte once it
+//!   closes, as an attacker on the wire would); **reorder** (hold the connection's bytes until a later connection has been
 //!   forwarded, or a time limit, so later connections overtake it); **truncate** (forward a
 //!   prefix of one direction, then close both); **link down** (cut every open connection and
 //!   refuse new ones for a while);
@@ -137,9 +138,9 @@ impl Proxy {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `https://127.0.0.1:PORT`: the address a node calls its peer at through the proxy.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("https://{}", self.addr)
     }
 
     /// Where it forwards to.
@@ -347,6 +348,10 @@ async fn pump(
         let n = match from.read(&mut buf).await {
             Ok(0) | Err(_) => {
                 let _ = to.shutdown().await;
+                if let Some(stream) = capture.finish().filter(|_| duplicate) {
+                    state.stats.duplicated.fetch_add(1, Ordering::Relaxed);
+                    tokio::spawn(replay(state.target, stream));
+                }
                 return Ok(());
             }
             Ok(n) => n,
@@ -443,10 +448,14 @@ async fn replay(target: SocketAddr, request: Vec<u8>) {
 }
 
 /// Cuts an HTTP/1.1 request stream into whole requests (headers and a `Content-Length` body).
+/// A stream that opens with a TLS handshake record holds no visible requests: it is kept whole,
+/// for [`RequestCapture::finish`].
 #[derive(Default)]
 pub struct RequestCapture {
     buf: Vec<u8>,
     gave_up: bool,
+    /// Whether the stream is TLS, once its first byte is seen.
+    tls: Option<bool>,
 }
 
 /// Requests larger than this are not captured.
@@ -455,12 +464,29 @@ const MAX_CAPTURE: usize = 32 * 1024 * 1024;
 impl RequestCapture {
     /// Whether the next byte starts a new request (nothing of an unfinished one is held).
     pub fn at_boundary(&self) -> bool {
-        self.buf.is_empty() && !self.gave_up
+        self.buf.is_empty() && !self.gave_up && self.tls != Some(true)
+    }
+
+    /// The whole stream of a TLS connection, once it has ended (none for plain HTTP, whose
+    /// requests [`RequestCapture::push`] returns one by one).
+    pub fn finish(&mut self) -> Option<Vec<u8>> {
+        (self.tls == Some(true) && !self.gave_up && !self.buf.is_empty())
+            .then(|| std::mem::take(&mut self.buf))
     }
 
     /// Takes the next bytes; returns the requests they complete.
     pub fn push(&mut self, data: &[u8]) -> Vec<Vec<u8>> {
-        if self.gave_up {
+        if self.gave_up || data.is_empty() {
+            return Vec::new();
+        }
+        let tls = *self.tls.get_or_insert(data[0] == 0x16);
+        if tls {
+            if self.buf.len() + data.len() > MAX_CAPTURE {
+                self.gave_up = true;
+                self.buf.clear();
+            } else {
+                self.buf.extend_from_slice(data);
+            }
             return Vec::new();
         }
         self.buf.extend_from_slice(data);

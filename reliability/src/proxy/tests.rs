@@ -372,3 +372,19 @@ fn request_capture_splits_pipelined_requests() {
     got.extend(c.push(b));
     assert_eq!(got, vec![one, two]);
 }
+
+#[test]
+fn request_capture_keeps_a_tls_stream_whole() {
+    let mut c = RequestCapture::default();
+    // A handshake record, then bytes that happen to look like the end of a head.
+    assert!(c.push(&[0x16, 0x03, 0x01, 0x00, 0x05]).is_empty());
+    assert!(!c.at_boundary(), "no request boundary is visible in TLS");
+    assert!(c.push(b"\r\n\r\nxyz").is_empty());
+    let mut whole = vec![0x16, 0x03, 0x01, 0x00, 0x05];
+    whole.extend_from_slice(b"\r\n\r\nxyz");
+    assert_eq!(c.finish(), Some(whole));
+    // Plain HTTP is never given back whole.
+    let mut plain = RequestCapture::default();
+    plain.push(b"GET / HTTP/1.1\r\n");
+    assert_eq!(plain.finish(), None);
+}

@@ -34,6 +34,13 @@ pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
+/// Makes ring the process's default crypto provider, for the HTTP clients that do not bring a
+/// configuration of their own (an officer's CLI calling its own node on loopback). Call it
+/// first thing in `main`; a second call changes nothing.
+pub fn install_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// The device key `key` as the raw public key a peer presents: its DER SubjectPublicKeyInfo.
 pub fn spki_of(key: &KeyId) -> Vec<u8> {
     let mut raw = [0u8; 32];

@@ -2,16 +2,20 @@
 //! credential the [`AUTH_HEADER`]; the answer is [`tamga_sync::responder`]'s, with its signature
 //! in the [`RESPONSE_AUTH_HEADER`].
 //!
+//! The endpoint answers only over TLS (see [`crate::server::Routes`]): the credential must name
+//! the device key the connection was opened with, and it is checked before the body is read.
+//!
 //! Status codes: 401 for a credential that is refused (unenrolled or revoked device, replay,
-//! clock skew, bad signature), 400 for a frame or request that breaks the protocol, 413 for an
+//! clock skew, bad signature, not the connection's key, not over TLS), 400 for a frame or request that breaks the protocol, 413 for an
 //! oversized body, 503 when the node cannot keep up, 500 when the node's store fails. The body of
 //! an error is a line of text that says what went wrong; the response also carries a
 //! [`Refusal`] extension (a stable reason code, the message, the key the credential claimed),
 //! for the server around the endpoint to log and count.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use crate::server::PeerKey;
+use axum::body::Body;
+use axum::extract::State;
+use axum::Extension;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
@@ -49,7 +53,6 @@ impl Endpoint {
 pub fn router(endpoint: Arc<Endpoint>) -> Router {
     Router::new()
         .route(SYNC_PATH, post(handle))
-        .layer(DefaultBodyLimit::max(MAX_FRAME_BYTES))
         .with_state(endpoint)
 }
 
@@ -90,36 +93,61 @@ fn refuse_with(status: StatusCode, r: responder::Refusal) -> axum::response::Res
 
 async fn handle(
     State(endpoint): State<Arc<Endpoint>>,
+    peer: Option<Extension<PeerKey>>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> axum::response::Response {
     let credential = headers.get(AUTH_HEADER).and_then(|v| v.to_str().ok());
     let auth = match Responder::credential(credential) {
         Ok(a) => a,
         Err(r) => return refuse(r),
     };
-    let body = match body {
+    let Some(Extension(PeerKey(connection_key))) = peer else {
+        return refuse(responder::Refusal::new(
+            RefusalKind::Credential,
+            "not_over_tls",
+            "sync requests are answered over TLS only: use https:// and this node's device key"
+                .into(),
+            Some(auth.node),
+        ));
+    };
+    // The credential is checked before the body is read: a stranger cannot make the node
+    // buffer 8 MiB.
+    if let Err(r) = endpoint
+        .responder
+        .admit(&auth, Some(&connection_key), Timestamp::now())
+    {
+        return refuse(r);
+    }
+    let too_large = |node| {
+        refuse(responder::Refusal::new(
+            RefusalKind::TooLarge,
+            "too_large",
+            format!("the sync frame is over the {MAX_FRAME_BYTES}-byte limit: send smaller batches"),
+            Some(node),
+        ))
+    };
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_FRAME_BYTES as u64) {
+        return too_large(auth.node);
+    }
+    let body = match axum::body::to_bytes(body, MAX_FRAME_BYTES).await {
         Ok(b) => b,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return refuse(responder::Refusal::new(
-                RefusalKind::TooLarge,
-                "too_large",
-                format!(
-                    "the sync frame is over the {MAX_FRAME_BYTES}-byte limit: send smaller batches"
-                ),
-                Some(auth.node),
-            ))
-        }
         Err(e) => {
+            let over = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            if over {
+                return too_large(auth.node);
+            }
             return refuse_with(
-                e.status(),
+                StatusCode::BAD_REQUEST,
                 responder::Refusal::new(
                     RefusalKind::Malformed,
                     "unreadable_body",
-                    format!(
-                        "the request body could not be read ({}): send it again",
-                        e.body_text()
-                    ),
+                    format!("the request body could not be read ({e}): send it again"),
                     Some(auth.node),
                 ),
             );
