@@ -230,7 +230,7 @@ impl Central {
         let mut seed = Zeroizing::new([0u8; 32]);
         getrandom::fill(seed.as_mut()).map_err(|e| AuthorityError::NoRandomness(e.to_string()))?;
         let device = SigningKey::from_bytes(&seed);
-        let device_text = Zeroizing::new(format!("{}\n", hex::encode(seed.as_ref())));
+        let device_text = Zeroizing::new(format!("{}\n", hex::encode(&seed[..])));
         write_new_private(&dir.join(DEVICE_KEY_FILE), &device_text)?;
         let store = Store::open(dir.join(STORE_DIR), &authority.id())?;
         let device_valid_until = now.plus_seconds(i64::from(options.device_valid_days) * 86_400);

@@ -160,7 +160,9 @@ fn idle_and_slow_connections_do_not_keep_others_out() {
         "a".repeat(60)
     );
     // And 10 that open a TLS handshake (a record header, then a ClientHello one byte a second).
-    let mut tls_head = vec![0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03];
+    let mut tls_head = vec![
+        0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03,
+    ];
     tls_head.extend_from_slice(&[7u8; 60]);
     let mut slow_threads = Vec::new();
     let (tx, rx) = std::sync::mpsc::channel::<(bool, Duration)>();

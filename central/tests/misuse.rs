@@ -30,9 +30,8 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use tamga_core::act::{ActBody, Place, SealChecked, SealState};
 use tamga_core::fixtures::{self, text, Story};
 use tamga_core::{Role, SignedAct, Timestamp};
@@ -365,44 +364,6 @@ fn the_same_acts_twice_add_nothing() {
     );
 }
 
-/// What a relay kept: the bytes each client sent, one buffer per connection.
-type Kept = Arc<Mutex<Vec<Arc<Mutex<Vec<u8>>>>>>;
-
-/// A TCP relay to `target` that keeps what clients send.
-fn recording_relay(target: String) -> (String, Kept) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    let kept: Kept = Arc::default();
-    let keep = Arc::clone(&kept);
-    std::thread::spawn(move || {
-        for client in listener.incoming() {
-            let Ok(mut client) = client else { return };
-            let Ok(mut server) = TcpStream::connect(&target) else {
-                return;
-            };
-            let buffer = Arc::new(Mutex::new(Vec::new()));
-            keep.lock().unwrap().push(Arc::clone(&buffer));
-            let (mut client_r, mut server_w) =
-                (client.try_clone().unwrap(), server.try_clone().unwrap());
-            std::thread::spawn(move || {
-                let mut chunk = [0u8; 65536];
-                while let Ok(n) = client_r.read(&mut chunk) {
-                    if n == 0 || server_w.write_all(&chunk[..n]).is_err() {
-                        break;
-                    }
-                    buffer.lock().unwrap().extend_from_slice(&chunk[..n]);
-                }
-                let _ = server_w.shutdown(std::net::Shutdown::Write);
-            });
-            std::thread::spawn(move || {
-                let _ = std::io::copy(&mut server, &mut client);
-                let _ = client.shutdown(std::net::Shutdown::Write);
-            });
-        }
-    });
-    (format!("https://{address}"), kept)
-}
-
 /// Sends raw bytes on a new connection; returns what comes back before the close (or 10 s).
 fn send_raw(address: &str, request: &[u8]) -> String {
     let mut stream = TcpStream::connect(address).unwrap();
@@ -439,7 +400,8 @@ fn the_wire_shows_nothing_and_captured_streams_sent_again_are_refused() {
     let acts = scene.story.clean_delivery();
     scene.record_at_post(&acts[6..7]).unwrap();
     let central_address = scene.url.trim_start_matches("http://").to_owned();
-    let (relay, kept) = recording_relay(central_address.clone());
+    let tap = tamga_testkit::tap::Tap::start(central_address.parse().unwrap());
+    let relay = format!("https://{}", tap.address());
     must(
         &scene.edge,
         &scene.post,
@@ -456,19 +418,22 @@ fn the_wire_shows_nothing_and_captured_streams_sent_again_are_refused() {
     );
     scene.sync();
     scene.wait_for_acts(7);
-    let captured: Vec<Vec<u8>> = kept
-        .lock()
-        .unwrap()
-        .iter()
-        .map(|b| b.lock().unwrap().clone())
+    let captured: Vec<Vec<u8>> = tap
+        .captured()
+        .into_iter()
+        .map(|c| c.up)
         .filter(|b| !b.is_empty())
         .collect();
+    let answers = tap.all_bytes();
     assert!(!captured.is_empty(), "the sync went through the relay");
     // What went over the wire is TLS records: no request, no credential, no consignment, not
     // even the post's device key (TLS 1.3 sends it encrypted).
     let post_key = hex::decode(scene.post_device.as_str()).unwrap();
     for stream in &captured {
-        assert_eq!(stream[0], 0x16, "a TLS handshake record opens the connection");
+        assert_eq!(
+            stream[0], 0x16,
+            "a TLS handshake record opens the connection"
+        );
         for plain in [
             b"POST /sync".as_slice(),
             b"tamga-auth",
@@ -476,7 +441,8 @@ fn the_wire_shows_nothing_and_captured_streams_sent_again_are_refused() {
             &post_key,
         ] {
             assert!(
-                !stream.windows(plain.len()).any(|w| w == plain),
+                !tamga_testkit::tap::contains(stream, plain)
+                    && !tamga_testkit::tap::contains(&answers, plain),
                 "{:?} is readable on the wire",
                 String::from_utf8_lossy(plain)
             );
@@ -637,6 +603,9 @@ fn a_bundle_of_another_customs_authority_is_refused_and_changes_nothing() {
     let other_post = scene.root.path().join("other-post");
     let other_device = init_post(&scene.edge, &other_post, &other_authority);
     enroll_post_device(&other_hq, &other_device);
+    // It knows our post's device key (keys are no secret) and enrolls it too, to seal a bundle
+    // to it.
+    enroll_post_device(&other_hq, &scene.post_device);
     let file = scene.root.path().join("other.enrollment");
     must(
         Path::new(CENTRAL),
@@ -654,7 +623,13 @@ fn a_bundle_of_another_customs_authority_is_refused_and_changes_nothing() {
     must(
         &scene.edge,
         &other_post,
-        &["export-bundle", "--out", bundle.to_str().unwrap()],
+        &[
+            "export-bundle",
+            "--out",
+            bundle.to_str().unwrap(),
+            "--for",
+            &scene.post_device,
+        ],
         "",
     );
 

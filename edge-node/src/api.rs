@@ -472,14 +472,14 @@ async fn export_bundle(
     State(s): State<Arc<Shared>>,
     Json(form): Json<ExportForm>,
 ) -> ApiResult<Response> {
-    let for_key = match form.for_key.filter(|k| !k.is_empty()) {
-        Some(k) => Some(KeyId::new(k).map_err(|e| bad(format!("for: {e}")))?),
-        None => None,
-    };
-    let bytes = desk(&s, move |d| {
-        Ok(d.node().export_bundle(for_key.as_ref(), 0)?)
-    })
-    .await?;
+    let for_key =
+        match form.for_key.filter(|k| !k.is_empty()) {
+            Some(k) => KeyId::new(k).map_err(|e| bad(format!("for: {e}")))?,
+            None => return Err(bad(
+                "for: choose the device the bundle is for: it is encrypted to that device's key",
+            )),
+        };
+    let bytes = desk(&s, move |d| Ok(d.node().export_bundle(&for_key, 0)?)).await?;
     Ok(download(bytes, "tamga.bundle"))
 }
 
@@ -545,7 +545,9 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/bundles/export", post(export_bundle))
         .route(
             "/api/bundles/import",
-            post(import_bundle).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+            post(import_bundle).layer(DefaultBodyLimit::max(
+                tamga_node::sealed::MAX_SEALED_BUNDLE_BYTES,
+            )),
         )
         .route("/api/jobs/{id}", get(get_job))
         // JSON forms up to MAX_FORM_BYTES; uploads (files, photos) up to MAX_UPLOAD_BYTES.

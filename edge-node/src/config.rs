@@ -1,5 +1,6 @@
 //! The node's configuration: `tamga-edge.toml` in the data directory, written by `init`, with
-//! environment variables taking precedence (`TAMGA_EDGE_LISTEN`, `TAMGA_EDGE_SYNC_INTERVAL`).
+//! environment variables taking precedence (`TAMGA_EDGE_LISTEN`, `TAMGA_EDGE_PUBLIC_URL`,
+//! `TAMGA_EDGE_SYNC_INTERVAL`).
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -44,6 +45,11 @@ pub struct Config {
     pub authority: KeyId,
     /// Where the node listens, like `127.0.0.1:7300`.
     pub listen: String,
+    /// Where peers reach this node, like `https://192.168.1.10:7300`, when that is not the
+    /// listen address (a node listening on `0.0.0.0`, or behind a forwarded port): a peer sends a
+    /// completed handoff back there. Without it, a node listening on one address gives that.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
     /// The units whose nodes receive every consignment (central's).
     #[serde(default)]
     pub central_units: Vec<UnitCode>,
@@ -107,6 +113,9 @@ impl Config {
         if let Ok(listen) = std::env::var("TAMGA_EDGE_LISTEN") {
             config.listen = listen;
         }
+        if let Ok(url) = std::env::var("TAMGA_EDGE_PUBLIC_URL") {
+            config.public_url = Some(url).filter(|u| !u.is_empty());
+        }
         if let Ok(interval) = std::env::var("TAMGA_EDGE_SYNC_INTERVAL") {
             config.sync_interval_seconds = interval.parse().map_err(|_| ConfigError::Invalid {
                 path: "TAMGA_EDGE_SYNC_INTERVAL".into(),
@@ -135,6 +144,9 @@ impl Config {
         self.listen
             .parse::<std::net::SocketAddr>()
             .map_err(|e| format!("listen {:?}: {e}", self.listen))?;
+        if let Some(url) = &self.public_url {
+            tamga_node::transport::check_peer_url(url).map_err(|e| format!("public_url: {e}"))?;
+        }
         for p in &self.peers {
             tamga_node::transport::check_peer_url(&p.url)
                 .map_err(|e| format!("peer {}: url: {e}", p.name))?;

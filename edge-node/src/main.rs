@@ -72,7 +72,7 @@ fn run(cli: Cli) -> Result<(), String> {
             out,
             for_key,
             since,
-        } => node::export_bundle(dir, &out, for_key, since),
+        } => node::export_bundle(dir, &out, &for_key, since),
         Command::ImportBundle { file } => node::import_bundle(dir, &file),
         Command::Officer(cmd) => officer::run(dir, cmd),
         Command::List { json } => acts::list(dir, json),

@@ -144,6 +144,7 @@ impl Node {
             unit,
             authority,
             listen: options.listen,
+            public_url: None,
             central_units,
             peers: Vec::new(),
             sync_interval_seconds: 60,
@@ -247,33 +248,42 @@ impl Node {
         })
     }
 
-    /// A bundle file of everything changed after `since`, for the node with device key
-    /// `addressee` (only what its enrollment lets it receive, addressed to it), or for anyone
-    /// (`None`: everything).
-    pub fn export_bundle(
-        &self,
-        addressee: Option<&KeyId>,
-        since: u64,
-    ) -> Result<Vec<u8>, NodeError> {
+    /// A sealed bundle file of everything changed after `since`, for the node with device key
+    /// `addressee`: only what its enrollment lets it receive, addressed to it, signed by this
+    /// node and encrypted to the addressee's key ([`tamga_node::sealed`]).
+    pub fn export_bundle(&self, addressee: &KeyId, since: u64) -> Result<Vec<u8>, NodeError> {
         let now = Timestamp::now();
-        let scope = match addressee {
-            Some(key) => {
-                Scope::of_device(&self.store.registry(), key, now, &self.config.central_units)
-                    .map_err(|e| NodeError::Addressee(e.to_string()))?
-            }
-            None => Scope::All,
-        };
-        tamga_sync::bundle::export(&self.store, &self.device, addressee, &scope, since, now)
+        let scope = Scope::of_device(
+            &self.store.registry(),
+            addressee,
+            now,
+            &self.config.central_units,
+        )
+        .map_err(|e| NodeError::Addressee(e.to_string()))?;
+        let signed = tamga_sync::bundle::export(
+            &self.store,
+            &self.device,
+            Some(addressee),
+            &scope,
+            since,
+            now,
+        )
+        .map_err(|e| NodeError::Bundle(e.to_string()))?;
+        tamga_node::sealed::seal_to(&signed, std::slice::from_ref(addressee))
             .map_err(|e| NodeError::Bundle(e.to_string()))
     }
 
-    /// Imports a bundle file, telling `progress(done, total)` as documents are merged.
+    /// Imports a sealed bundle file (decrypted with this node's device key, then checked whole
+    /// before anything is merged), telling `progress(done, total)` as documents are merged.
     pub fn import_bundle(
         &self,
         bytes: &[u8],
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<tamga_sync::bundle::ImportReport, NodeError> {
-        tamga_sync::bundle::import_with_progress(&self.store, bytes, &self.device_id(), progress)
+        let signed =
+            tamga_node::sealed::unseal(bytes, &self.device, tamga_node::sealed::MAX_BUNDLE_BYTES)
+                .map_err(|e| NodeError::Bundle(e.to_string()))?;
+        tamga_sync::bundle::import_with_progress(&self.store, &signed, &self.device_id(), progress)
             .map_err(|e| NodeError::Bundle(e.to_string()))
     }
 }

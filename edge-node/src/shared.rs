@@ -310,8 +310,11 @@ impl Shared {
     }
 
     fn public_url(&self) -> Option<String> {
+        if let Some(url) = &self.node.config.public_url {
+            return Some(url.clone());
+        }
         // A node bound to every address cannot tell which one the peer reaches it at: the
-        // completed act then comes back by the next sync instead.
+        // completed act then comes back by the next sync instead (unless `public_url` is set).
         let bound = *self.bound.lock().unwrap_or_else(|p| p.into_inner());
         bound
             .filter(|a| !a.ip().is_unspecified())

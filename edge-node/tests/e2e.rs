@@ -126,11 +126,38 @@ fn a_vehicle_hands_its_records_to_a_post_over_the_lan_and_by_bundle() {
         "importing twice adds nothing: {out}"
     );
 
-    // A bundle cut short on the way, and an act edited after signing: refused, exit code 1.
+    // The file on the stick is sealed: nothing of the consignment can be read from it.
     let bytes = std::fs::read(&bundle).unwrap();
+    assert!(bytes.starts_with(b"age-encryption.org/v1\n"));
+    for plain in [story.consignment.as_str(), "0.412", fixtures::ESCORT_UNIT] {
+        assert!(
+            !bytes.windows(plain.len()).any(|w| w == plain.as_bytes()),
+            "{plain} is readable in the bundle file"
+        );
+    }
+    // The post itself cannot open a bundle sealed for the vehicle.
+    let (ok, _, err) = edge(&post_dir, &["import-bundle", bundle.to_str().unwrap()]);
+    assert!(!ok && err.contains("sealed for another node"), "{err}");
+    let vehicle_before = json_of(&vehicle_dir, &["status", "--json"]);
+    // A bundle cut short on the way, one altered on the way, and one not sealed: refused,
+    // exit code 1, nothing merged.
     std::fs::write(&bundle, &bytes[..bytes.len() / 2]).unwrap();
     let (ok, _, err) = edge(&vehicle_dir, &["import-bundle", bundle.to_str().unwrap()]);
-    assert!(!ok && err.contains("truncated"), "{err}");
+    assert!(!ok && err.contains("damaged"), "{err}");
+    let mut altered = bytes.clone();
+    let at = altered.len() - 40;
+    altered[at] ^= 0x20;
+    std::fs::write(&bundle, &altered).unwrap();
+    let (ok, _, err) = edge(&vehicle_dir, &["import-bundle", bundle.to_str().unwrap()]);
+    assert!(!ok && err.contains("damaged or was altered"), "{err}");
+    std::fs::write(&bundle, b"TAMGA\x01 an unsealed bundle of an older node").unwrap();
+    let (ok, _, err) = edge(&vehicle_dir, &["import-bundle", bundle.to_str().unwrap()]);
+    assert!(!ok && err.contains("not sealed"), "{err}");
+    assert_eq!(
+        json_of(&vehicle_dir, &["status", "--json"])["feed_position"],
+        vehicle_before["feed_position"]
+    );
+    // An act edited after signing: refused, exit code 1.
     let forged = String::from_utf8(story.delivered(110).encode())
         .unwrap()
         .replace("\"0.412\"", "\"0.402\"");
@@ -389,6 +416,108 @@ fn custody_passes_from_the_airport_post_to_the_escort_over_the_lan() {
     assert_eq!(
         json_of(&post_dir, &["handoff", "list", "--json"])[0]["state"],
         "completed"
+    );
+    stop(post);
+    stop(vehicle);
+}
+
+/// The address a node's configuration says it listens on.
+fn listen_of(dir: &Path) -> std::net::SocketAddr {
+    let text = std::fs::read_to_string(dir.join("tamga-edge.toml")).unwrap();
+    let line = text.lines().find(|l| l.starts_with("listen")).unwrap();
+    line.split('"').nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn nothing_of_a_consignment_crosses_the_lan_in_the_clear() {
+    use tamga_testkit::tap::{contains, Tap};
+    let story = Story::new();
+    let root = tempfile::tempdir().unwrap();
+    let (post_dir, vehicle_dir, post_key, vehicle_key) = two_nodes(&story, root.path());
+    register_seal_assign(&story, &post_dir, root.path());
+
+    // Every link between the two nodes passes a tap: sync both ways, the offer, and the
+    // completed act sent back (the post gives the tap as the address peers reach it at).
+    let post_tap = Tap::start(listen_of(&post_dir));
+    let vehicle_tap = Tap::start(listen_of(&vehicle_dir));
+    let config = post_dir.join("tamga-edge.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let public = format!("https://{}", post_tap.address());
+    std::fs::write(&config, format!("public_url = \"{public}\"\n{text}")).unwrap();
+    let (post, _) = serve(&post_dir);
+    let (vehicle, vehicle_url) = serve(&vehicle_dir);
+    common::add_peer(
+        &post_dir,
+        "vehicle",
+        &format!("https://{}", vehicle_tap.address()),
+        &vehicle_key,
+    );
+    common::add_peer(&vehicle_dir, "airport", &public, &post_key);
+    let mut offer_args = offer_to_escort(&story);
+    offer_args.extend(["--send", "vehicle"]);
+    offer_args.extend(COUNT);
+    let (ok, out, err) = edge_with_input(&post_dir, &offer_args, &format!("{AIRPORT_PIN}\n"));
+    assert!(ok && out.contains("sent over the LAN"), "{out}{err}");
+    let (ok, out, err) = edge(&vehicle_dir, &["sync"]);
+    assert!(ok && out.contains("airport: synced"), "{out}{err}");
+    let offer = json_of(&vehicle_dir, &["handoff", "list", "--json"])[0]["offer"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut accept = vec![
+        "handoff",
+        "accept",
+        &offer,
+        "--officer",
+        story.escort_lead.id.as_str(),
+    ];
+    accept.extend(COUNT);
+    let (ok, out, err) = edge_with_input(&vehicle_dir, &accept, &format!("{ESCORT_PIN}\n"));
+    assert!(
+        ok && out.contains("sent back to the releasing node"),
+        "{out}{err}"
+    );
+    let (ok, out, err) = edge(&post_dir, &["sync"]);
+    assert!(ok && out.contains("vehicle: synced"), "{out}{err}");
+
+    let secrets: [&str; 7] = [
+        story.consignment.as_str(),
+        "KG-0042137",
+        story.airport_officer.name,
+        story.escort_lead.name,
+        "0.412",
+        "01 KG 777 ABC",
+        fixtures::ESCORT_UNIT,
+    ];
+    let wire = [post_tap.all_bytes(), vehicle_tap.all_bytes()].concat();
+    assert!(
+        post_tap.captured().len() >= 2 && vehicle_tap.captured().len() >= 1,
+        "the offer, the completion and both syncs went through the taps"
+    );
+    for secret in secrets {
+        assert!(
+            !contains(&wire, secret.as_bytes()),
+            "{secret:?} is readable on the LAN"
+        );
+    }
+    // The same tap in front of a plain HTTP link (the vehicle's own UI API, on its machine)
+    // reads every one of them: the check above can fail.
+    let ui_tap = Tap::start(vehicle_url.trim_start_matches("http://").parse().unwrap());
+    let ui = tamga_testkit::http::Http::new(&ui_tap.address().to_string());
+    let path = format!(
+        "/api/consignments/{}",
+        story.consignment.as_str().replace('/', "%2F")
+    );
+    let (status, _) = ui.get_text(&path);
+    assert_eq!(status, 200);
+    let plain = ui_tap.all_bytes();
+    let readable: Vec<&str> = secrets
+        .into_iter()
+        .filter(|s| contains(&plain, s.as_bytes()))
+        .collect();
+    assert!(
+        readable.contains(&story.consignment.as_str()) && readable.contains(&"KG-0042137"),
+        "plain HTTP shows {readable:?}"
     );
     stop(post);
     stop(vehicle);

@@ -2503,7 +2503,7 @@
           label: t('sync.export_for'),
           type: 'select',
           test: 'export-for',
-          options: [['', t('sync.for_central')]].concat(devices.map((d) => [d.key, `${d.name} — ${d.unit} (${shortId(d.key)})`])),
+          options: [['', t('sync.choose_device')]].concat(devices.map((d) => [d.key, `${d.name} — ${d.unit} (${shortId(d.key)})`])),
         }),
         h('div', { class: 'form-actions' }, exportBtn),
         exportErr,

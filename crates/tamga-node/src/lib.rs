@@ -5,7 +5,9 @@
 //! - [`server`]: the HTTP server with its limits (connections, header and request deadlines)
 //!   and the graceful stop on a signal.
 //! - [`transport`]: the sync endpoint (`POST /sync`) and the client that runs a session with a
-//!   peer.
+//!   peer, over HTTPS.
+//! - [`tls`]: TLS 1.3 between nodes, each side's identity its enrolled device key.
+//! - [`sealed`]: bundle files encrypted to their addressee's device key.
 //! - [`local`]: the local UI and API's guard (this machine only), the JSON-body check, and the
 //!   embedded UI files' routes.
 //! - [`keystore`]: officers' signing keys encrypted under their PIN.
@@ -17,6 +19,7 @@ pub mod files;
 pub mod keystore;
 pub mod local;
 pub mod officer;
+pub mod sealed;
 pub mod server;
 pub mod tls;
 pub mod transport;

@@ -278,7 +278,15 @@ pub async fn serve_with(
                     return;
                 };
                 debug!(%remote, peer = %key.fingerprint(), "TLS peer admitted");
-                connection(tls, routes.peers, remote, Some(PeerKey(key)), &limits, closing).await;
+                connection(
+                    tls,
+                    routes.peers,
+                    remote,
+                    Some(PeerKey(key)),
+                    &limits,
+                    closing,
+                )
+                .await;
             } else if remote.ip().is_loopback() {
                 connection(stream, routes.local, remote, None, &limits, closing).await;
             } else {

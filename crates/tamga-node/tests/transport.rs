@@ -55,8 +55,8 @@ async fn serve(store: Arc<Store>, device: ed25519_dalek::SigningKey) -> std::net
         vec![fixtures::unit("HQ-RECON")],
         300,
     ));
-    let tls = tls::server_config(&device, tls::any_enrolled_device(move || store.registry()))
-        .unwrap();
+    let tls =
+        tls::server_config(&device, tls::any_enrolled_device(move || store.registry())).unwrap();
     let routes = Routes::new(
         router(endpoint),
         axum::Router::new().route("/", axum::routing::get(|| async { "local" })),
@@ -64,9 +64,15 @@ async fn serve(store: Arc<Store>, device: ed25519_dalek::SigningKey) -> std::net
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        serve_with(listener, routes, tls, Limits::default(), std::future::pending())
-            .await
-            .unwrap()
+        serve_with(
+            listener,
+            routes,
+            tls,
+            Limits::default(),
+            std::future::pending(),
+        )
+        .await
+        .unwrap()
     });
     address
 }
@@ -258,7 +264,11 @@ async fn refused_credentials_replays_and_oversized_bodies_get_clear_errors() {
     // Plain HTTP on loopback reaches the local routes, never the sync endpoint.
     tls::install_provider();
     let plain = reqwest::Client::new();
-    let local = plain.get(format!("http://{address}/")).send().await.unwrap();
+    let local = plain
+        .get(format!("http://{address}/"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(local.text().await.unwrap(), "local");
     let sync = plain
         .post(format!("http://{address}/sync"))

@@ -104,10 +104,7 @@ pub(crate) fn request_bytes(
 
 /// Reads one answer: up to its end when its length is known, else up to the close. An error
 /// after a complete answer (the server reset the connection) does not count.
-pub(crate) fn read_response(
-    stream: &mut impl Read,
-    head_only: bool,
-) -> Result<Response, String> {
+pub(crate) fn read_response(stream: &mut impl Read, head_only: bool) -> Result<Response, String> {
     let mut raw = Vec::new();
     let mut buf = [0u8; 16 * 1024];
     loop {

@@ -76,15 +76,32 @@ impl PeerHttp {
                 .complete_io(&mut stream.sock)
                 .map_err(|e| format!("TLS handshake with {}: {e}", self.authority))?;
         }
-        let out = request_bytes(&self.authority, method, path, headers, body);
-        // A node may answer before reading the whole body (413): the answer is read even when
-        // the write failed.
-        let written = stream.write_all(&out).and_then(|()| stream.flush());
-        match (read_response(&mut stream, method == "HEAD"), written) {
-            (Ok(response), _) => Ok(response),
-            (Err(read), Err(write)) => Err(format!("{method} {path}: {read} (writing: {write})")),
-            (Err(read), Ok(())) => Err(format!("{method} {path}: {read}")),
+        // A large body waits for the node's `100 Continue`: a node that refuses it from its head
+        // (413) says so before a byte of it is sent, as over TLS a refusal racing a write is
+        // lost with the connection.
+        let large = body.len() > 64 * 1024;
+        let mut with_expect = headers.to_vec();
+        if large {
+            with_expect.push(("Expect", "100-continue"));
         }
+        let out = request_bytes(&self.authority, method, path, &with_expect, body);
+        let (head, rest) = out.split_at(out.len() - body.len());
+        let fail = |e: std::io::Error| format!("{method} {path}: writing: {e}");
+        stream
+            .write_all(head)
+            .and_then(|()| stream.flush())
+            .map_err(fail)?;
+        if large {
+            let early = read_response(&mut stream, false)?;
+            if early.status != 100 {
+                return Ok(early);
+            }
+        }
+        stream
+            .write_all(rest)
+            .and_then(|()| stream.flush())
+            .map_err(fail)?;
+        read_response(&mut stream, method == "HEAD").map_err(|e| format!("{method} {path}: {e}"))
     }
 
     /// [`PeerHttp::request`], panicking when there is no answer.

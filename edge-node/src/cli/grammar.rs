@@ -79,14 +79,15 @@ pub enum Command {
         #[arg(long)]
         peer: Option<String>,
     },
-    /// Write a bundle file for a peer (sync by USB stick).
+    /// Write a sealed bundle file for a peer (sync by USB stick).
     ExportBundle {
         /// Where to write it.
         #[arg(long)]
         out: PathBuf,
-        /// The receiving node's device key: only what it may receive goes in, addressed to it.
+        /// The receiving node's device key: only what it may receive goes in, addressed to it
+        /// and encrypted to that key (only that node can read the file).
         #[arg(long = "for")]
-        for_key: Option<String>,
+        for_key: String,
         /// Only what changed after this feed position (0: everything).
         #[arg(long, default_value_t = 0)]
         since: u64,

@@ -81,27 +81,20 @@ pub fn sync(dir: &Path, peer: Option<&str>) -> Result<(), String> {
     Ok(())
 }
 
-/// `export-bundle`: everything changed after `since`, for the node with device key `for_key`
-/// (only what it may receive, addressed to it) or for anyone.
-pub fn export_bundle(
-    dir: &Path,
-    out: &Path,
-    for_key: Option<String>,
-    since: u64,
-) -> Result<(), String> {
+/// `export-bundle`: everything changed after `since` that the node with device key `for_key`
+/// may receive, addressed and sealed to it.
+pub fn export_bundle(dir: &Path, out: &Path, for_key: &str, since: u64) -> Result<(), String> {
     let node = open(dir)?;
-    let addressee = match for_key {
-        Some(k) => Some(KeyId::new(k).map_err(|e| e.to_string())?),
-        None => None,
-    };
+    let addressee = KeyId::new(for_key.to_owned()).map_err(|e| format!("--for: {e}"))?;
     let bytes = node
-        .export_bundle(addressee.as_ref(), since)
+        .export_bundle(&addressee, since)
         .map_err(|e| e.to_string())?;
     write_atomic(out, &bytes).map_err(|e| format!("{}: {e}", out.display()))?;
     println!(
-        "bundle written to {} ({} bytes)",
+        "bundle written to {} ({} bytes), sealed for device {}: only that node can read it",
         out.display(),
-        bytes.len()
+        bytes.len(),
+        addressee.fingerprint()
     );
     Ok(())
 }
@@ -109,8 +102,9 @@ pub fn export_bundle(
 /// `import-bundle`.
 pub fn import_bundle(dir: &Path, file: &Path) -> Result<(), String> {
     let node = open(dir)?;
-    // A bundle is one sync frame and a signature: a larger file is refused before it is read.
-    let limit = (tamga_sync::frame::MAX_FRAME_BYTES + 64) as u64;
+    // A bundle is one sync frame and a signature, sealed: a larger file is refused before it is
+    // read.
+    let limit = tamga_node::sealed::MAX_SEALED_BUNDLE_BYTES as u64;
     let too_large = |size: u64| {
         format!(
             "{}: {size} bytes, larger than any bundle ({limit} bytes at most): this is not a bundle file, or it was damaged; export it again",
@@ -131,7 +125,8 @@ pub fn import_bundle(dir: &Path, file: &Path) -> Result<(), String> {
             format!("{}: {e}", file.display())
         }
     })?;
-    let report = tamga_sync::bundle::import(&node.store, &bytes, &node.device_id())
+    let report = node
+        .import_bundle(&bytes, &mut |_, _| {})
         .map_err(|e| e.to_string())?;
     println!(
         "bundle imported: {} documents, {} changed, {} new acts, {} left out",

@@ -159,11 +159,9 @@ impl Connector {
             return Ok(client.clone());
         }
         let registry = self.registry.clone();
-        let config = tls::client_config(
-            &self.device,
-            tls::exactly(peer.clone(), move || registry()),
-        )
-        .map_err(HttpSyncError::Address)?;
+        let config =
+            tls::client_config(&self.device, tls::exactly(peer.clone(), move || registry()))
+                .map_err(HttpSyncError::Address)?;
         let client = reqwest::Client::builder()
             .use_preconfigured_tls(config)
             .https_only(true)
@@ -200,10 +198,7 @@ pub async fn read_bounded(
     mut response: reqwest::Response,
     limit: usize,
 ) -> Result<Vec<u8>, BoundedReadError> {
-    if response
-        .content_length()
-        .is_some_and(|n| n > limit as u64)
-    {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
         return Err(BoundedReadError::TooLarge);
     }
     let mut body = Vec::new();

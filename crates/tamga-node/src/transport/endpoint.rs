@@ -15,10 +15,10 @@
 use crate::server::PeerKey;
 use axum::body::Body;
 use axum::extract::State;
-use axum::Extension;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::post;
+use axum::Extension;
 use axum::Router;
 use ed25519_dalek::SigningKey;
 use std::sync::Arc;
@@ -123,7 +123,9 @@ async fn handle(
         refuse(responder::Refusal::new(
             RefusalKind::TooLarge,
             "too_large",
-            format!("the sync frame is over the {MAX_FRAME_BYTES}-byte limit: send smaller batches"),
+            format!(
+                "the sync frame is over the {MAX_FRAME_BYTES}-byte limit: send smaller batches"
+            ),
             Some(node),
         ))
     };
