@@ -17,12 +17,23 @@ use tamga_edge::node::InitOptions;
 fn main() -> ExitCode {
     tamga_node::tls::install_provider();
     // Output piped into `head` or `grep -q` may be closed early: end quietly like other
-    // command-line tools instead of failing on the write.
-    #[cfg(unix)]
-    // SAFETY: restoring the default action of SIGPIPE before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    // command-line tools instead of failing on the write. SIGPIPE stays ignored (Rust's
+    // default): TLS writes sockets with `writev`, which raises it when a peer closes, and the
+    // default action would kill a serving node without a word. A closed standard output ends
+    // the process here instead.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default_hook(info)
+    }));
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TAMGA_LOG")

@@ -69,7 +69,7 @@ pub fn add_peer(dir: &Path, peer: PeerConfig) -> Result<(), String> {
     config.check()?;
     config.save(dir).map_err(|e| e.to_string())?;
     println!(
-        "peer {name} added: this node calls {url} over TLS and accepts only device key {fingerprint} there; confirm that fingerprint with the peer's operator (`tamga-edge show` on that node prints it)"
+        "peer {name} added: this node calls {url} over TLS and accepts only device key {fingerprint} there; confirm that fingerprint with the peer's operator (the device key `tamga-edge status` prints there begins with it)"
     );
     Ok(())
 }
