@@ -124,7 +124,7 @@ async fn a_vehicle_syncs_with_a_post_over_tls() {
 async fn a_wrong_unenrolled_or_revoked_key_fails_the_handshake_and_nothing_is_merged() {
     let story = Story::new();
     let (post_device, post_enrolled) = device_enrollment(&story, "post PC", fixtures::DEPARTMENT);
-    let post = node(&story, &[post_enrolled.clone()]);
+    let post = node(&story, std::slice::from_ref(&post_enrolled));
     let vehicle = node(&story, &[post_enrolled]);
     for act in &story.clean_delivery()[..6] {
         vehicle.store.record(act).unwrap();
