@@ -405,6 +405,7 @@ pub(super) async fn vocabulary() -> Json<Value> {
         K::ExpiredKey,
         K::RevokedKey,
         K::RoleNotPermitted,
+        K::NotPermitted,
         K::MissingRegistration,
         K::ConflictingRegistration,
         K::CustodyFork,

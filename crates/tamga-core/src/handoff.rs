@@ -376,7 +376,11 @@ mod tests {
     #[test]
     fn an_offer_travels_as_bytes_and_completes_with_both_signatures() {
         let story = Story::new();
-        let known = vec![story.registration(), story.seal_applied()];
+        let known = vec![
+            story.registration(),
+            story.seal_applied(),
+            story.escort_assigned(),
+        ];
         let wire = offer(&story).encode();
         let received = CustodyOffer::decode(&wire).unwrap();
         let review = received
@@ -434,7 +438,11 @@ mod tests {
     #[test]
     fn a_count_that_differs_names_the_difference() {
         let story = Story::new();
-        let known = vec![story.registration(), story.seal_applied()];
+        let known = vec![
+            story.registration(),
+            story.seal_applied(),
+            story.escort_assigned(),
+        ];
         let mut count = story.registered_count();
         count.seals[0].state = crate::act::SealState::Damaged;
         let err = offer(&story)

@@ -253,7 +253,16 @@ impl Plan {
         if self.sealed {
             acts.push(s.seal_applied());
         }
-        if self.escorted {
+        // The crew's acts need the crew assigned (assessment::permission).
+        let crew_acts = self.to_escort.is_some()
+            || !self.checks.is_empty()
+            || !self.incidents.is_empty()
+            || self.replacement.is_some()
+            || self.positions.is_some()
+            || self.to_department.is_some()
+            || self.arrival.is_some()
+            || matches!(self.extra, Some((Extra::EscortToAirport, _)));
+        if self.escorted || (self.registered && crew_acts) {
             acts.push(s.escort_assigned());
         }
         let h1 = self

@@ -1,7 +1,10 @@
 //! Which units a consignment concerns: the posts on its route, the escort units assigned to it,
 //! and every party to a custody transfer. Sync scope (which node may receive the consignment's
 //! document) and the store's `unit` index are both this. Only acts that hold count, so an act
-//! signed by nobody in particular cannot widen the set.
+//! signed by nobody in particular, or by a unit with no such part ([`super::permission`]), cannot
+//! widen the set. The route is the registration in force's alone (a second, conflicting
+//! registration does not bring its own route in), and a consignment with no registration in
+//! force concerns no unit: only central sees it.
 
 use super::Assessment;
 use crate::act::ActBody;
@@ -12,13 +15,13 @@ use std::collections::BTreeSet;
 /// The units concerned with a consignment, from its acts and its assessment: the route, the
 /// escort units assigned, and every custody party. Acts the assessment left out do not count.
 pub fn units_concerned(acts: &[SignedAct], assessment: &Assessment) -> BTreeSet<UnitCode> {
+    if assessment.state.registration.is_none() {
+        return BTreeSet::new();
+    }
     let holds: BTreeSet<_> = assessment.acts.iter().collect();
     let mut units: BTreeSet<UnitCode> = assessment.state.route.planned.iter().cloned().collect();
     for act in acts.iter().filter(|a| holds.contains(&a.id())) {
         match act.body() {
-            ActBody::ConsignmentRegistered(r) => {
-                units.extend(r.route.iter().cloned());
-            }
             ActBody::EscortAssigned(e) => {
                 units.insert(e.escort_unit.clone());
             }

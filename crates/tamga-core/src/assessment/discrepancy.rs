@@ -34,6 +34,9 @@ pub enum DiscrepancyKind {
     RevokedKey,
     /// A signer's role (or unit) does not allow the act.
     RoleNotPermitted,
+    /// The signer's unit has no such part in the consignment, or signed at another place or
+    /// moment than the act allows (see `assessment::permission`).
+    NotPermitted,
     /// Acts exist for a consignment that was never (validly) registered.
     MissingRegistration,
     /// The consignment was registered twice with different content.
@@ -80,6 +83,7 @@ impl DiscrepancyKind {
             ExpiredKey => "expired_key",
             RevokedKey => "revoked_key",
             RoleNotPermitted => "role_not_permitted",
+            NotPermitted => "not_permitted",
             MissingRegistration => "missing_registration",
             ConflictingRegistration => "conflicting_registration",
             CustodyFork => "custody_fork",

@@ -10,6 +10,8 @@
 //! - [`seals`]: the seal ledger and seal mismatches;
 //! - [`goods`]: certificates, package counts and masses;
 //! - [`timing`]: deadlines, arrival notification and clock anomalies;
+//! - [`permission`]: who may write what: each act signed from a unit the consignment gives that
+//!   part to, at the right place and moment;
 //! - [`route`]: route progress and acts off the route;
 //! - [`concerned`]: the units a consignment concerns (sync scope).
 
@@ -17,6 +19,7 @@ pub mod concerned;
 pub mod custody;
 mod discrepancy;
 pub mod goods;
+pub mod permission;
 pub mod route;
 pub mod seals;
 pub mod timing;
@@ -343,6 +346,7 @@ pub(crate) fn assess_trusting(
         rejected.push(RejectedAct { act: id, reason });
     }
     valid.sort_by_key(|a| (a.body().at(), workflow_rank(a.body()), a.id()));
+    let valid = permission::sift(valid, registry, &mut findings, &mut rejected);
 
     let registrations: Vec<(ActId, &ConsignmentRegistered)> = valid
         .iter()
