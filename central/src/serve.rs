@@ -23,7 +23,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 use tamga_core::Timestamp;
-use tamga_node::transport::{router, Endpoint, Refusal, AUTH_HEADER};
+use tamga_node::transport::{router, Endpoint, OutOfScope, Refusal, AUTH_HEADER};
 use tamga_sync::auth::RequestAuth;
 use tokio::sync::watch;
 use tracing::{info, warn};
@@ -50,6 +50,21 @@ async fn track_sync(
     let now = Timestamp::now();
     if response.status().is_success() {
         shared.counters.sync_ok.fetch_add(1, Ordering::Relaxed);
+        if let Some(out) = response.extensions().get::<OutOfScope>() {
+            for doc in &out.documents {
+                shared.refusals.note(RefusalEntry {
+                    at: now,
+                    at_for_people: now.for_people(),
+                    remote: remote.to_string(),
+                    claimed_key: Some(out.peer.clone()),
+                    status: response.status().as_u16(),
+                    reason: "out_of_scope",
+                    message: format!(
+                        "changes to {doc} refused, nothing merged: the device's unit has no part in that consignment"
+                    ),
+                });
+            }
+        }
         if let Some(key) = claimed {
             shared.contacts.seen(key, now);
         }

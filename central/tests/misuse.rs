@@ -486,6 +486,21 @@ fn the_wire_shows_nothing_and_captured_streams_sent_again_are_refused() {
 }
 
 /// The first sync message of a node that holds nothing of a document: "send me everything".
+/// A sync message from a document with one change of its own: a node that holds the document
+/// answers it differently from one that does not, unless it hides which it is.
+fn ask_with_heads() -> Vec<u8> {
+    use automerge::sync::SyncDoc;
+    use automerge::transaction::Transactable;
+    let mut doc = automerge::AutoCommit::new();
+    doc.put(automerge::ROOT, "probe", 1).unwrap();
+    let mut state = automerge::sync::State::new();
+    let message = doc
+        .sync()
+        .generate_sync_message(&mut state)
+        .expect("a document with a change speaks");
+    message.encode()
+}
+
 fn ask_for_everything() -> Vec<u8> {
     let mut doc = automerge::AutoCommit::new();
     let mut state = automerge::sync::State::new();
@@ -540,7 +555,7 @@ fn a_device_of_another_unit_receives_nothing_of_the_consignment() {
     // By hand: the Tokmok device opens a session from nothing, then asks for the document by
     // name. Central lists nothing and answers nothing about it.
     let position = scene.http.get("/health")["feed_position"].clone();
-    let ask = |device: &fixtures::Person| {
+    let ask_about = |device: &fixtures::Person, doc: &str, probe: Vec<u8>| {
         let mut nonce = [0u8; 16];
         getrandom::fill(&mut nonce).unwrap();
         let (status, _, _, answer) = raw_sync(
@@ -562,8 +577,8 @@ fn a_device_of_another_unit_receives_nothing_of_the_consignment() {
             &central,
             &Request::Sync {
                 messages: vec![DocMessage {
-                    doc: doc.clone(),
-                    message: ask_for_everything(),
+                    doc: doc.to_owned(),
+                    message: probe,
                 }],
             },
             Timestamp::now(),
@@ -575,14 +590,34 @@ fn a_device_of_another_unit_receives_nothing_of_the_consignment() {
         };
         (changed, messages)
     };
-    let (changed, messages) = ask(&tokmok_device);
+    let probe = ask_with_heads();
+    let (changed, messages) = ask_about(&tokmok_device, &doc, probe.clone());
     assert!(!changed.contains(&doc), "{changed:?}");
-    assert!(
-        messages.is_empty(),
-        "no answer about the consignment: {messages:?}"
+    // Central answers as a node that holds nothing of it, exactly as it answers about a
+    // consignment that does not exist: the answer tells nothing.
+    let blank = tamga_store::blank_sync_reply(&probe).expect("asks for the change");
+    assert_eq!(
+        messages,
+        vec![DocMessage {
+            doc: doc.clone(),
+            message: blank.clone()
+        }]
+    );
+    let nowhere = String::from_utf8(
+        DocId::Consignment(tamga_core::ConsignmentId::new("10609050/231126/9999999").unwrap())
+            .to_key(),
+    )
+    .unwrap();
+    let (_, about_nothing) = ask_about(&tokmok_device, &nowhere, probe);
+    assert_eq!(
+        about_nothing,
+        vec![DocMessage {
+            doc: nowhere.clone(),
+            message: blank
+        }]
     );
     // The escort's device, in scope, asking the same way is answered: the test can tell.
-    let (changed, messages) = ask(&story.vehicle_device);
+    let (changed, messages) = ask_about(&story.vehicle_device, &doc, ask_for_everything());
     assert!(changed.contains(&doc), "{changed:?}");
     assert_eq!(messages.len(), 1);
     assert_eq!(messages[0].doc, doc);

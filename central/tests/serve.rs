@@ -46,7 +46,9 @@ fn slip_into_store(dir: &Path, authority: &KeyId, forged: &SignedAct) {
     .unwrap();
     doc.commit();
     let change = doc.save_after(&heads);
-    let report = store.apply_changes(&doc_id, &change).unwrap();
+    let report = store
+        .apply_changes(&doc_id, &change, &tamga_store::Writer::Anyone)
+        .unwrap();
     assert!(
         report.seq.is_some(),
         "the forged entry was merged: {report:?}"

@@ -283,7 +283,13 @@ impl Node {
         let signed =
             tamga_node::sealed::unseal(bytes, &self.device, tamga_node::sealed::MAX_BUNDLE_BYTES)
                 .map_err(|e| NodeError::Bundle(e.to_string()))?;
-        tamga_sync::bundle::import_with_progress(&self.store, &signed, &self.device_id(), progress)
-            .map_err(|e| NodeError::Bundle(e.to_string()))
+        tamga_sync::bundle::import_with_progress(
+            &self.store,
+            &signed,
+            &self.device_id(),
+            &self.config.central_units,
+            progress,
+        )
+        .map_err(|e| NodeError::Bundle(e.to_string()))
     }
 }

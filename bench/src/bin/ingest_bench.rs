@@ -139,7 +139,11 @@ fn main() {
     for (c, week) in acts.chunks(4).enumerate() {
         let id = DocId::Consignment(stream::consignment(c as u64));
         let report = post
-            .apply_changes(&id, &tamga_bench::consignments::document(week))
+            .apply_changes(
+                &id,
+                &tamga_bench::consignments::document(week),
+                &tamga_store::Writer::Anyone,
+            )
             .expect("post merges");
         assert_eq!(report.new_acts.len(), week.len());
     }

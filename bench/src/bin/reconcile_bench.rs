@@ -375,7 +375,9 @@ fn child(dir: &str, n: u64) {
         }
         let t = Instant::now();
         for (id, bytes) in &changes {
-            let report = store.apply_changes(id, bytes).expect("merge");
+            let report = store
+                .apply_changes(id, bytes, &tamga_store::Writer::Anyone)
+                .expect("merge");
             assert_eq!(report.new_acts.len(), 1);
         }
         merges.push(ms(t));

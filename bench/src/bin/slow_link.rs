@@ -143,7 +143,11 @@ fn main() {
     for d in &docs {
         cut_pair
             .post
-            .apply_changes(d, &pair.post.save_doc(d).expect("save"))
+            .apply_changes(
+                d,
+                &pair.post.save_doc(d).expect("save"),
+                &tamga_store::Writer::Anyone,
+            )
             .expect("merge");
     }
 

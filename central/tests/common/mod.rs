@@ -269,7 +269,9 @@ pub fn slip_into_store(
         .unwrap();
     automerge_doc.commit();
     let change = automerge_doc.save_after(&heads);
-    let report = store.apply_changes(doc, &change).unwrap();
+    let report = store
+        .apply_changes(doc, &change, &tamga_store::Writer::Anyone)
+        .unwrap();
     assert!(report.seq.is_some(), "the entry was merged: {report:?}");
 }
 

@@ -75,6 +75,15 @@ pub enum StoreError {
         /// The decoder's complaint.
         detail: String,
     },
+    /// A peer's changes to a consignment its unit is not concerned with (write scope): refused
+    /// whole, nothing merged.
+    #[error("changes to consignment {consignment} from a node of {unit} were refused and nothing was merged: {unit} has no part in that consignment (it is not on the route, assigned as escort, or a custody party by acts that hold)")]
+    OutOfScope {
+        /// The consignment.
+        consignment: tamga_core::ConsignmentId,
+        /// The writer's unit.
+        unit: tamga_core::UnitCode,
+    },
     /// Another I/O failure.
     #[error(
         "I/O error on the store at {path}: {source}; check the disk and permissions, then retry"

@@ -77,6 +77,7 @@ pub mod store;
 
 pub use doc::{DocId, Rejection};
 pub use error::{Result, StoreError};
+pub use store::merge::{blank_sync_reply, sync_message_carries_changes, Writer};
 pub use store::{
     CompactionReport, MergeReport, Recorded, Store, StoreOptions, FORMAT_VERSION, MAGIC,
 };

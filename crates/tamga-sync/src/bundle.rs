@@ -234,14 +234,17 @@ pub fn export(
     Ok(seal(&bundle, device)?)
 }
 
-/// Imports a bundle file into the store of node `me`. The whole file is checked before anything
-/// is merged; importing the same bundle again, or an older one, merges nothing new.
+/// Imports a bundle file into the store of node `me` (`central_units`: the units whose devices
+/// may write everything). The whole file is checked before anything is merged, each document
+/// against the exporter's write scope ([`crate::scope::Scope::writer`]); importing the same
+/// bundle again, or an older one, merges nothing new.
 pub fn import(
     store: &tamga_store::Store,
     bytes: &[u8],
     me: &KeyId,
+    central_units: &[tamga_core::UnitCode],
 ) -> Result<ImportReport, CarryError> {
-    import_with_progress(store, bytes, me, &mut |_, _| {})
+    import_with_progress(store, bytes, me, central_units, &mut |_, _| {})
 }
 
 /// [`import`], telling `progress(done, total)` after each document merged, for a person watching
@@ -250,15 +253,26 @@ pub fn import_with_progress(
     store: &tamga_store::Store,
     bytes: &[u8],
     me: &KeyId,
+    central_units: &[tamga_core::UnitCode],
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport, CarryError> {
-    let bundle = open(bytes, &store.registry(), me)?;
+    let registry = store.registry();
+    let bundle = open(bytes, &registry, me)?;
+    let exporter =
+        KeyId::new(bundle.header.exporter.clone()).expect("open checked the exporter's key");
+    let at = Timestamp::from_unix(bundle.header.created_at).expect("open checked the time");
+    let writer = crate::scope::Scope::of_device(&registry, &exporter, at, central_units)
+        .map_err(|e| BundleError::UnknownExporter {
+            exporter: exporter.to_string(),
+            reason: e.to_string(),
+        })?
+        .writer();
     let mut docs = Vec::with_capacity(bundle.docs.len());
     for d in &bundle.docs {
         let id = tamga_store::DocId::from_key(d.doc.as_bytes())
             .ok_or_else(|| BundleError::Damaged(format!("no such document key {:?}", d.doc)))?;
         // Every document must merge before any is merged: a refused bundle changes nothing.
-        store.check_merge(&id, &d.bytes)?;
+        store.check_merge(&id, &d.bytes, &writer)?;
         docs.push((id, &d.bytes));
     }
     let mut report = ImportReport {
@@ -268,7 +282,7 @@ pub fn import_with_progress(
     let total = docs.len();
     progress(0, total);
     for (done, (id, bytes)) in docs.into_iter().enumerate() {
-        let merged = store.apply_changes(&id, bytes)?;
+        let merged = store.apply_changes(&id, bytes, &writer)?;
         progress(done + 1, total);
         if merged.seq.is_some() {
             report.changed += 1;
@@ -425,7 +439,7 @@ mod carry_tests {
         let me = story.escort_lead.id.clone();
         let position = vehicle.last_seq().unwrap();
         assert!(matches!(
-            import(&vehicle, &bytes, &me),
+            import(&vehicle, &bytes, &me, &[]),
             Err(CarryError::Store(tamga_store::StoreError::BadInput { .. }))
         ));
         assert_eq!(vehicle.last_seq().unwrap(), position);
@@ -456,12 +470,12 @@ mod carry_tests {
             story.t(40),
         )
         .unwrap();
-        let first = import(&vehicle, &bytes, &me).unwrap();
+        let first = import(&vehicle, &bytes, &me, &[]).unwrap();
         assert_eq!(first.new_acts, 4, "{first:?}");
         assert!(first.checkpoint.is_some());
         let doc = DocId::Consignment(story.consignment.clone());
         assert_eq!(vehicle.acts(&doc).unwrap().len(), 4);
-        let again = import(&vehicle, &bytes, &me).unwrap();
+        let again = import(&vehicle, &bytes, &me, &[]).unwrap();
         assert_eq!(
             (again.changed, again.new_acts, again.checkpoint),
             (0, 0, None)
@@ -501,7 +515,7 @@ mod carry_tests {
         )
         .unwrap();
         let before = other.last_seq().unwrap();
-        let err = import(&other, &bytes[..bytes.len() - 10], &me).unwrap_err();
+        let err = import(&other, &bytes[..bytes.len() - 10], &me, &[]).unwrap_err();
         assert!(
             err.to_string().contains("truncated") || err.to_string().contains("altered"),
             "{err}"

@@ -10,7 +10,7 @@
 use crate::auth::{AuthError, Authenticator, RequestAuth, ResponseAuth};
 use crate::frame::{self, FrameError};
 use crate::scope::Scope;
-use crate::session::{respond, Request, SyncError};
+use crate::session::{respond_noting, Request, SyncError};
 use ed25519_dalek::SigningKey;
 use std::sync::{Arc, Mutex};
 use tamga_core::signing::key_id;
@@ -80,6 +80,9 @@ pub struct Answer {
     pub body: Vec<u8>,
     /// The response signature, as its header text.
     pub signature: String,
+    /// The documents whose changes from the peer were refused as out of its write scope
+    /// (reason code `out_of_scope`): nothing of them merged, the rest of the request answered.
+    pub out_of_scope: Vec<String>,
 }
 
 /// The stable reason code of a refused credential.
@@ -214,7 +217,9 @@ impl Responder {
             _ => refused(RefusalKind::Malformed, "bad_frame", e.to_string()),
         })?;
         let scope = Scope::of(&peer.enrollment.unit, &self.central_units);
-        let response = respond(&self.store, &peer.key, &scope, request).map_err(|e| match e {
+        let mut out_of_scope = Vec::new();
+        let response = respond_noting(&self.store, &peer.key, &scope, request, &mut out_of_scope)
+            .map_err(|e| match e {
             SyncError::Protocol(_) => refused(RefusalKind::Malformed, "protocol", e.to_string()),
             SyncError::Store(StoreError::BadInput { .. }) => {
                 refused(RefusalKind::Malformed, "protocol", e.to_string())
@@ -227,6 +232,7 @@ impl Responder {
         Ok(Answer {
             body: bytes,
             signature,
+            out_of_scope: out_of_scope.iter().map(|d| d.to_string()).collect(),
         })
     }
 }

@@ -5,11 +5,13 @@
 //! received custody of it. Central's units receive everything. Every node receives the registry.
 //! Only acts that hold count: an act signed by nobody in particular cannot widen a scope. The
 //! units concerned are [`tamga_core::assessment::units_concerned`], kept by the store in its
-//! `unit` index.
+//! `unit` index. The same rule bounds what a peer may write ([`Scope::writer`]): its changes to a
+//! consignment are merged only if its unit is concerned with the consignment as merged.
 
 use std::collections::BTreeSet;
 use tamga_core::registry::AuthorizationError;
 use tamga_core::{KeyId, Registry, Role, Timestamp, UnitCode};
+use tamga_store::Writer;
 
 /// What a peer may receive.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +44,15 @@ impl Scope {
     ) -> Result<Self, AuthorizationError> {
         let enrollment = registry.enrollment_at(device, at, &[Role::Device])?;
         Ok(Scope::of(&enrollment.unit, central_units))
+    }
+
+    /// What a peer of this scope may write: the same consignments it may receive, judged on the
+    /// document as its changes would leave it (`tamga_store::Writer`).
+    pub fn writer(&self) -> Writer {
+        match self {
+            Scope::All => Writer::Anyone,
+            Scope::Unit(unit) => Writer::Unit(unit.clone()),
+        }
     }
 
     /// Whether a consignment concerning `units` is in this scope.

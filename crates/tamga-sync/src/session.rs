@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use tamga_core::KeyId;
 use tamga_store::{DocId, Store, StoreError};
-use tracing::debug;
+use tracing::{debug, warn};
 
 /// The most documents per sync round.
 pub const MAX_DOCS_PER_ROUND: usize = 512;
@@ -149,6 +149,18 @@ pub fn respond(
     scope: &Scope,
     request: Request,
 ) -> Result<Response, SyncError> {
+    respond_noting(store, peer, scope, request, &mut Vec::new())
+}
+
+/// [`respond`], adding to `refused` each document whose changes from the peer were refused as
+/// out of its write scope (nothing of them merged; the round goes on with the others).
+pub fn respond_noting(
+    store: &Store,
+    peer: &KeyId,
+    scope: &Scope,
+    request: Request,
+    refused: &mut Vec<DocId>,
+) -> Result<Response, SyncError> {
     let name = peer.as_str();
     match request {
         Request::Open { heard_from_you } => {
@@ -175,23 +187,58 @@ pub fn respond(
             }
             let mut seen = BTreeSet::new();
             let mut replies = Vec::new();
+            let writer = scope.writer();
             for m in messages {
                 let doc = parse_doc(&m.doc)?;
                 if !seen.insert(doc.clone()) {
                     return Err(SyncError::Protocol(format!("{doc} twice in one round")));
                 }
-                let report = store.receive_sync_message(&doc, name, &m.message)?;
-                if !report.rejected.is_empty() {
-                    debug!(%doc, rejected = report.rejected.len(), "entries from the peer left out");
+                // A peer sees this node's copy only if it is in the peer's scope. About any
+                // other document (held here or not) the answer is the one a node without it
+                // gives, so the peer cannot tell which documents exist here.
+                let visible = !store.heads(&doc)?.is_empty() && in_scope(store, &doc, scope)?;
+                if !visible && !tamga_store::sync_message_carries_changes(&m.message)? {
+                    replies.extend(tamga_store::blank_sync_reply(&m.message).map(|message| {
+                        DocMessage {
+                            doc: m.doc,
+                            message,
+                        }
+                    }));
+                    continue;
+                }
+                match store.receive_sync_message(&doc, name, &m.message, &writer) {
+                    Ok(report) => {
+                        if !report.rejected.is_empty() {
+                            debug!(%doc, rejected = report.rejected.len(), "entries from the peer left out");
+                        }
+                    }
+                    Err(StoreError::OutOfScope { .. }) => {
+                        refused.push(doc.clone());
+                        replies.extend(tamga_store::blank_sync_reply(&m.message).map(|message| {
+                            DocMessage {
+                                doc: m.doc,
+                                message,
+                            }
+                        }));
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
                 }
                 // Never answer about a document the peer may not have.
-                if may_send(store, &doc, scope)? {
+                if in_scope(store, &doc, scope)? || store.heads(&doc)?.is_empty() {
                     if let Some(reply) = store.generate_sync_message(&doc, name)? {
                         replies.push(DocMessage {
                             doc: m.doc,
                             message: reply,
                         });
                     }
+                } else {
+                    replies.extend(tamga_store::blank_sync_reply(&m.message).map(|message| {
+                        DocMessage {
+                            doc: m.doc,
+                            message,
+                        }
+                    }));
                 }
             }
             Ok(Response::Synced { messages: replies })
@@ -331,7 +378,21 @@ impl<'s> Initiator<'s> {
                         return Err(SyncError::Protocol(format!("{doc} was not asked about")));
                     }
                     self.summary.messages += 1;
-                    self.store.receive_sync_message(&doc, &name, &m.message)?;
+                    match self.store.receive_sync_message(
+                        &doc,
+                        &name,
+                        &m.message,
+                        &self.scope.writer(),
+                    ) {
+                        Ok(_) => {}
+                        Err(StoreError::OutOfScope { .. }) => {
+                            // Nothing of it merged; the peer is not asked about it again.
+                            warn!(%doc, peer = %self.peer, "changes from the peer to a consignment outside its write scope refused");
+                            self.withheld.insert(doc.clone());
+                            continue;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
                     if !self.withheld.contains(&doc) {
                         self.pending.insert(doc);
                     }
@@ -412,5 +473,94 @@ fn response_name(r: &Response) -> &'static str {
         Response::Opened { .. } => "opened",
         Response::Synced { .. } => "synced",
         Response::Closed => "closed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tamga_core::act::{ActBody, Place};
+    use tamga_core::fixtures::{key, unit, Story, OTHER_POST};
+    use tamga_core::signing::key_id;
+
+    fn store(story: &Story) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &story.authority_id()).unwrap();
+        for act in story.registry_acts() {
+            store.record(&act).unwrap();
+        }
+        (dir, store)
+    }
+
+    fn sync(messages: Vec<DocMessage>) -> Request {
+        Request::Sync { messages }
+    }
+
+    /// A peer of an unrelated post asks about a consignment: the answer is the same whether this
+    /// node holds it or not, and the changes it pushes are refused either way.
+    #[test]
+    fn answers_about_documents_out_of_scope_do_not_tell_whether_they_exist() {
+        let story = Story::new();
+        let (_a, holder) = store(&story);
+        let (_b, stranger) = store(&story);
+        let (_c, attacker) = store(&story);
+        let doc = DocId::Consignment(story.consignment.clone());
+        for act in story.clean_delivery() {
+            holder.record(&act).unwrap();
+        }
+        // The attacker's node holds an escort assignment of its own making.
+        let ActBody::EscortAssigned(mut body) = story.escort_assigned().body().clone() else {
+            unreachable!()
+        };
+        body.escort_unit = unit(OTHER_POST);
+        body.place = Place::Post {
+            unit: unit(OTHER_POST),
+        };
+        attacker
+            .record(&story.sign(ActBody::EscortAssigned(body), &[&story.airport_officer]))
+            .ok();
+        attacker.record(&story.registration()).unwrap();
+        let peer = key_id(&key("unrelated post device"));
+        let scope = Scope::Unit(unit(OTHER_POST));
+        let question = attacker.generate_sync_message(&doc, "x").unwrap().unwrap();
+        let ask = || {
+            sync(vec![DocMessage {
+                doc: doc_key(&doc),
+                message: question.clone(),
+            }])
+        };
+        let from_holder = respond(&holder, &peer, &scope, ask()).unwrap();
+        let from_stranger = respond(&stranger, &peer, &scope, ask()).unwrap();
+        assert_eq!(from_holder, from_stranger);
+        // Its changes, sent once the answer asked for them, are refused at both, and nothing is
+        // merged.
+        let Response::Synced { messages } = from_holder else {
+            panic!("a sync answer")
+        };
+        attacker
+            .receive_sync_message(
+                &doc,
+                "x",
+                &messages[0].message,
+                &tamga_store::Writer::Anyone,
+            )
+            .unwrap();
+        let carrying = attacker.generate_sync_message(&doc, "x").unwrap().unwrap();
+        assert!(tamga_store::sync_message_carries_changes(&carrying).unwrap());
+        let mut answers = Vec::new();
+        for node in [&holder, &stranger] {
+            let before = node.last_seq().unwrap();
+            let acts = node.acts(&doc).unwrap().len();
+            let mut refused = Vec::new();
+            let push = sync(vec![DocMessage {
+                doc: doc_key(&doc),
+                message: carrying.clone(),
+            }]);
+            answers.push(respond_noting(node, &peer, &scope, push, &mut refused).unwrap());
+            assert_eq!(refused, vec![doc.clone()]);
+            assert_eq!(node.last_seq().unwrap(), before);
+            assert_eq!(node.acts(&doc).unwrap().len(), acts);
+        }
+        assert_eq!(answers[0], answers[1]);
     }
 }

@@ -571,7 +571,8 @@ fn a_crafted_request_cannot_pull_a_document_outside_the_scope() {
     let post = &net.nodes[1].store;
 
     // The vehicle names the document in a sync round, with a message of an empty copy, as if it
-    // were entitled: the post answers nothing about it.
+    // were entitled: the post answers as a node holding nothing of it (the same answer it gives
+    // about a consignment that does not exist), which carries nothing.
     let empty = {
         use automerge::sync::SyncDoc;
         automerge::AutoCommit::new()
@@ -583,11 +584,16 @@ fn a_crafted_request_cannot_pull_a_document_outside_the_scope() {
     let crafted = Request::Sync {
         messages: vec![tamga_sync::session::DocMessage {
             doc: "c:10609050/231126/0000001".into(),
-            message: empty,
+            message: empty.clone(),
         }],
     };
+    let blank = tamga_store::blank_sync_reply(&empty).expect("an empty copy is answered");
+    assert!(!tamga_store::sync_message_carries_changes(&blank).unwrap());
     match respond(post, &vehicle, &vehicle_scope, crafted).unwrap() {
-        Response::Synced { messages } => assert!(messages.is_empty(), "{messages:?}"),
+        Response::Synced { messages } => {
+            assert_eq!(messages.len(), 1);
+            assert_eq!(messages[0].message, blank);
+        }
         other => panic!("{other:?}"),
     }
     // Nor does it list the document when the vehicle opens a session.

@@ -56,6 +56,17 @@ pub fn router(endpoint: Arc<Endpoint>) -> Router {
         .with_state(endpoint)
 }
 
+/// The writes an answered sync request brought that were refused as out of the peer's write
+/// scope (`tamga_sync::responder::Answer::out_of_scope`), as an extension of the response: what
+/// a server around the endpoint logs and counts (reason code `out_of_scope`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutOfScope {
+    /// The peer's device key.
+    pub peer: tamga_core::KeyId,
+    /// The documents.
+    pub documents: Vec<String>,
+}
+
 /// Why the endpoint refused a sync request, as an extension of the refusing response: what a
 /// server around the endpoint logs and counts. The message is the one sent to the client.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -163,7 +174,17 @@ async fn handle(
     })
     .await;
     match outcome {
-        Ok(Ok(answer)) => ([(RESPONSE_AUTH_HEADER, answer.signature)], answer.body).into_response(),
+        Ok(Ok(answer)) => {
+            let mut response =
+                ([(RESPONSE_AUTH_HEADER, answer.signature)], answer.body).into_response();
+            if !answer.out_of_scope.is_empty() {
+                response.extensions_mut().insert(OutOfScope {
+                    peer: claimed,
+                    documents: answer.out_of_scope,
+                });
+            }
+            response
+        }
         Ok(Err(r)) => refuse(r),
         Err(e) => refuse(responder::Refusal::new(
             RefusalKind::Failed,

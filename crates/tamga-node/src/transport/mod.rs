@@ -10,4 +10,6 @@ pub use client::{
     causes, check_peer_url, read_bounded, sync_with, sync_with_progress, BoundedReadError,
     Connector, HttpPeer, HttpSyncError, MAX_REFUSAL_BYTES,
 };
-pub use endpoint::{router, Endpoint, Refusal, AUTH_HEADER, RESPONSE_AUTH_HEADER, SYNC_PATH};
+pub use endpoint::{
+    router, Endpoint, OutOfScope, Refusal, AUTH_HEADER, RESPONSE_AUTH_HEADER, SYNC_PATH,
+};

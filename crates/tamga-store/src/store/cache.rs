@@ -95,6 +95,7 @@ mod tests {
     use super::*;
     use crate::store::test_support::new_store;
     use crate::store::StoreOptions;
+    use crate::Writer;
     use tamga_core::fixtures::stream::{consignment, registration};
     use tamga_core::fixtures::Story;
 
@@ -125,7 +126,8 @@ mod tests {
             doc::put_entry(d, &doc::act_key(&genuine.id()), &forged).unwrap();
             d.commit();
         }
-        b.apply_changes(&doc, &a.save_doc(&doc).unwrap()).unwrap();
+        b.apply_changes(&doc, &a.save_doc(&doc).unwrap(), &Writer::Anyone)
+            .unwrap();
         let rejected = b.rejected(&doc).unwrap();
         assert_eq!(rejected.len(), 1, "{rejected:#?}");
         assert_eq!(rejected[0].act, Some(genuine.id()));

@@ -1,6 +1,7 @@
 //! Merges: changes and automerge sync messages from peers, each entry checked like a
-//! recorded act and a peer's removal of an act undone; and what this node sends (saved
-//! documents, changes since heads, sync messages).
+//! recorded act and a peer's removal of an act undone, and each merge admitted only from a
+//! [`Writer`] that may write the document; and what this node sends (saved documents, changes
+//! since heads, sync messages).
 
 use super::layout::sync_key;
 use super::write::Write;
@@ -10,14 +11,39 @@ use crate::error::{Result, StoreError};
 use automerge::sync::{self, SyncDoc};
 use automerge::ChangeHash;
 use std::collections::BTreeSet;
+use tamga_core::UnitCode;
 use tracing::warn;
+
+/// Who brings changes from a peer: write scope. A merge that a writer may not make is refused
+/// whole ([`StoreError::OutOfScope`]) and changes nothing, not even the peer's sync state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Writer {
+    /// A node that may write every document: central (or, for central, its own tools).
+    Anyone,
+    /// A node of this unit: it may bring changes to a consignment only if the unit is concerned
+    /// with it as merged ([`tamga_core::assessment::units_concerned`]: only acts that hold, so
+    /// an act the unit may not sign cannot make it concerned). A new consignment is thus taken
+    /// only from its office of departure or a unit it has given a part to. The registry is
+    /// anyone's to relay: its acts count only with the authority's signature.
+    Unit(UnitCode),
+}
+
+impl Writer {
+    /// Whether this writer may leave a consignment concerning `units`.
+    pub fn may_write(&self, units: &BTreeSet<UnitCode>) -> bool {
+        match self {
+            Writer::Anyone => true,
+            Writer::Unit(unit) => units.contains(unit),
+        }
+    }
+}
 
 impl Store {
     /// Applies changes from a peer to document `id`: bytes from [`Store::changes_since`],
     /// [`Store::save_doc`] or automerge's `save`/`save_incremental`/`save_after`. Every entry
     /// the changes bring is checked like a recorded act; those that do not hold are reported
     /// and kept out of the derived state. Returns once the merge is durable.
-    pub fn apply_changes(&self, id: &DocId, bytes: &[u8]) -> Result<MergeReport> {
+    pub fn apply_changes(&self, id: &DocId, bytes: &[u8], writer: &Writer) -> Result<MergeReport> {
         // automerge skips chunks it cannot parse; input from a peer must parse whole.
         check_chunks(bytes).map_err(|detail| StoreError::BadInput {
             what: "changes from a peer",
@@ -34,27 +60,38 @@ impl Store {
                 detail: e.to_string(),
             });
         }
-        self.finish_merge(&mut inner, id, &heads, before, Vec::new())
+        self.finish_merge(&mut inner, id, &heads, before, Vec::new(), writer)
     }
 
     /// Checks, without changing any document, that [`Store::apply_changes`] would take `bytes`
     /// into document `id`: they parse whole as automerge changes or documents, and a copy of the
     /// document takes them. For a caller that must refuse a batch of several documents (a
-    /// bundle) before merging any of it. Costs a copy of the document.
-    pub fn check_merge(&self, id: &DocId, bytes: &[u8]) -> Result<()> {
+    /// bundle) before merging any of it, and that `writer` may make the merge. Costs a copy of
+    /// the document and, for a consignment from a unit, its assessment.
+    pub fn check_merge(&self, id: &DocId, bytes: &[u8], writer: &Writer) -> Result<()> {
         check_chunks(bytes).map_err(|detail| StoreError::BadInput {
             what: "changes from a peer",
             detail,
         })?;
         let mut inner = self.lock();
         let mut copy = self.doc(&mut inner, id)?.clone();
+        let registry = inner.registry.clone();
         drop(inner);
         copy.load_incremental(bytes)
-            .map(|_| ())
             .map_err(|e| StoreError::BadInput {
                 what: "changes from a peer",
                 detail: e.to_string(),
-            })
+            })?;
+        if let (DocId::Consignment(consignment), Writer::Unit(unit)) = (id, writer) {
+            let derived = self.derive(&registry, id, &doc::entries(&copy));
+            if !writer.may_write(&derived.units_concerned()) {
+                return Err(StoreError::OutOfScope {
+                    consignment: consignment.clone(),
+                    unit: unit.clone(),
+                });
+            }
+        }
+        Ok(())
     }
 
     fn finish_merge(
@@ -64,6 +101,7 @@ impl Store {
         heads: &[ChangeHash],
         before: Vec<Entry>,
         peers: Vec<(Vec<u8>, Vec<u8>)>,
+        writer: &Writer,
     ) -> Result<MergeReport> {
         let doc = self.doc(inner, id)?;
         let after: BTreeSet<(String, Vec<u8>)> = doc::entries(doc)
@@ -101,7 +139,7 @@ impl Store {
             return Ok(MergeReport::default());
         }
         let new_keys: BTreeSet<&String> = after.difference(&before_set).map(|(k, _)| k).collect();
-        let (seq, entries, derived) = self.commit_doc(inner, id, heads, peers)?;
+        let (seq, entries, derived) = self.commit_doc(inner, id, heads, peers, writer)?;
         let rejected: Vec<Rejection> = derived
             .rejected
             .iter()
@@ -149,6 +187,7 @@ impl Store {
         id: &DocId,
         peer: &str,
         message: &[u8],
+        writer: &Writer,
     ) -> Result<MergeReport> {
         let message = sync::Message::decode(message).map_err(|e| StoreError::BadInput {
             what: "a sync message",
@@ -168,7 +207,14 @@ impl Store {
             });
         }
         let peers = vec![(sync_key(peer, id), state.encode())];
-        let report = self.finish_merge(&mut inner, id, &heads, before, peers)?;
+        let report = match self.finish_merge(&mut inner, id, &heads, before, peers, writer) {
+            Ok(report) => report,
+            Err(e) => {
+                // The in-memory sync state saw the refused message: forget it with the document.
+                inner.sync_states.pop(&(peer.to_owned(), id.clone()));
+                return Err(e);
+            }
+        };
         inner.sync_states.put((peer.to_owned(), id.clone()), state);
         Ok(report)
     }
@@ -205,6 +251,37 @@ impl Store {
         let mut inner = self.lock();
         Ok(self.doc(&mut inner, id)?.save_after(heads))
     }
+}
+
+/// Whether the automerge sync message `message` carries changes that a document holding nothing
+/// would take in (a message always carries a list of change chunks, often empty ones).
+pub fn sync_message_carries_changes(message: &[u8]) -> Result<bool> {
+    let bad = |e: automerge::AutomergeError| StoreError::BadInput {
+        what: "a sync message",
+        detail: e.to_string(),
+    };
+    let decoded = sync::Message::decode(message).map_err(|e| StoreError::BadInput {
+        what: "a sync message",
+        detail: e.to_string(),
+    })?;
+    let mut scratch = automerge::Automerge::new();
+    scratch
+        .receive_sync_message(&mut sync::State::new(), decoded)
+        .map_err(bad)?;
+    Ok(!scratch.get_heads().is_empty())
+}
+
+/// The reply a node holding nothing of a document gives to the sync message `message`: a fresh
+/// empty document with a fresh sync state takes the message and answers. It touches no store,
+/// so it is the same whatever a node holds: what a node says about a document a peer may not
+/// see, so that the peer cannot tell whether the node has it.
+pub fn blank_sync_reply(message: &[u8]) -> Option<Vec<u8>> {
+    let message = sync::Message::decode(message).ok()?;
+    let mut doc = automerge::Automerge::new();
+    let mut state = sync::State::new();
+    // The message's changes go into the scratch document and are dropped with it.
+    let _ = doc.receive_sync_message(&mut state, message);
+    doc.generate_sync_message(&mut state).map(|m| m.encode())
 }
 
 /// Checks that `bytes` is a sequence of whole automerge chunks (documents or changes) that each
@@ -288,7 +365,7 @@ mod tests {
             d.commit();
         }
         let bytes = a.save_doc(&doc).unwrap();
-        let report = b.apply_changes(&doc, &bytes).unwrap();
+        let report = b.apply_changes(&doc, &bytes, &Writer::Anyone).unwrap();
         assert!(report.seq.is_some());
         assert_eq!(report.new_acts.len(), 2, "{report:?}");
         assert_eq!(report.rejected.len(), 2, "{report:?}");
@@ -303,13 +380,13 @@ mod tests {
         assert!(b.check().unwrap().is_empty());
         // Applying the same bytes again changes nothing.
         assert_eq!(
-            b.apply_changes(&doc, &bytes).unwrap(),
+            b.apply_changes(&doc, &bytes, &Writer::Anyone).unwrap(),
             MergeReport::default()
         );
         // Garbage bytes are refused and change nothing.
         let last = b.last_seq().unwrap();
         assert!(matches!(
-            b.apply_changes(&doc, b"garbage"),
+            b.apply_changes(&doc, b"garbage", &Writer::Anyone),
             Err(StoreError::BadInput { .. })
         ));
         assert_eq!(b.last_seq().unwrap(), last);
@@ -325,7 +402,8 @@ mod tests {
         let b = new_store(db.path(), &story);
         let doc = DocId::Consignment(story.consignment.clone());
         a.record(&story.registration()).unwrap();
-        b.apply_changes(&doc, &a.save_doc(&doc).unwrap()).unwrap();
+        b.apply_changes(&doc, &a.save_doc(&doc).unwrap(), &Writer::Anyone)
+            .unwrap();
         let heads = b.heads(&doc).unwrap();
         {
             let mut inner = a.lock();
@@ -335,7 +413,7 @@ mod tests {
             d.commit();
         }
         let evil = a.changes_since(&doc, &heads).unwrap();
-        let report = b.apply_changes(&doc, &evil).unwrap();
+        let report = b.apply_changes(&doc, &evil, &Writer::Anyone).unwrap();
         assert_eq!(report.restored.len(), 1);
         assert!(b.has_act(&doc, &story.registration().id()).unwrap());
         assert_eq!(
@@ -357,11 +435,13 @@ mod tests {
         for _ in 0..10 {
             let ab = a.generate_sync_message(&doc, "b").unwrap();
             if let Some(m) = &ab {
-                b.receive_sync_message(&doc, "a", m).unwrap();
+                b.receive_sync_message(&doc, "a", m, &Writer::Anyone)
+                    .unwrap();
             }
             let ba = b.generate_sync_message(&doc, "a").unwrap();
             if let Some(m) = &ba {
-                a.receive_sync_message(&doc, "b", m).unwrap();
+                a.receive_sync_message(&doc, "b", m, &Writer::Anyone)
+                    .unwrap();
             }
             if ab.is_none() && ba.is_none() {
                 break;
@@ -374,7 +454,7 @@ mod tests {
         assert!(a.t.peers.get(sync_key("b", &doc)).unwrap().is_some());
         a.set_checkpoint("b", 17).unwrap();
         assert!(matches!(
-            b.receive_sync_message(&doc, "a", b"nonsense"),
+            b.receive_sync_message(&doc, "a", b"nonsense", &Writer::Anyone),
             Err(StoreError::BadInput { .. })
         ));
         drop(a);
@@ -395,11 +475,76 @@ mod tests {
         let last = a.last_seq().unwrap();
         let m = b.generate_sync_message(&doc, "a").unwrap().unwrap();
         assert_eq!(
-            a.receive_sync_message(&doc, "b", &m).unwrap(),
+            a.receive_sync_message(&doc, "b", &m, &Writer::Anyone)
+                .unwrap(),
             MergeReport::default()
         );
         assert_eq!(a.last_seq().unwrap(), last);
         assert!(a.by_status(Status::Unregistered).unwrap().is_empty());
         assert!(a.check().unwrap().is_empty());
+    }
+}
+
+#[cfg(test)]
+mod write_scope {
+    use super::*;
+    use crate::store::test_support::new_store;
+    use tamga_core::fixtures::{unit, Story, AIRPORT_POST, ESCORT_UNIT, OTHER_POST};
+
+    #[test]
+    fn a_unit_writes_only_consignments_it_is_concerned_with_as_merged() {
+        let story = Story::new();
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let post = new_store(da.path(), &story);
+        let central = new_store(db.path(), &story);
+        let doc = DocId::Consignment(story.consignment.clone());
+        post.record(&story.registration()).unwrap();
+        let registered = post.save_doc(&doc).unwrap();
+        let last = central.last_seq().unwrap();
+        // An unrelated post, and the escort before it is assigned: refused, nothing merged.
+        for outsider in [OTHER_POST, ESCORT_UNIT] {
+            let refused = central.apply_changes(&doc, &registered, &Writer::Unit(unit(outsider)));
+            assert!(
+                matches!(refused, Err(StoreError::OutOfScope { .. })),
+                "{outsider}: {refused:?}"
+            );
+            assert!(matches!(
+                central.check_merge(&doc, &registered, &Writer::Unit(unit(outsider))),
+                Err(StoreError::OutOfScope { .. })
+            ));
+        }
+        assert_eq!(central.last_seq().unwrap(), last);
+        assert!(central.heads(&doc).unwrap().is_empty());
+        // The office of departure may bring its new consignment.
+        let merged = central
+            .apply_changes(&doc, &registered, &Writer::Unit(unit(AIRPORT_POST)))
+            .unwrap();
+        assert!(merged.seq.is_some());
+        // Once assigned (by an act that holds), the escort may write.
+        post.record(&story.seal_applied()).unwrap();
+        post.record(&story.escort_assigned()).unwrap();
+        let assigned = post.save_doc(&doc).unwrap();
+        central
+            .apply_changes(&doc, &assigned, &Writer::Unit(unit(ESCORT_UNIT)))
+            .unwrap();
+        assert_eq!(central.acts(&doc).unwrap().len(), 3);
+        assert!(central.check().unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_blank_reply_is_the_reply_of_a_node_without_the_document() {
+        let story = Story::new();
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let asker = new_store(da.path(), &story);
+        let empty = new_store(db.path(), &story);
+        let doc = DocId::Consignment(story.consignment.clone());
+        asker.record(&story.registration()).unwrap();
+        let question = asker.generate_sync_message(&doc, "x").unwrap().unwrap();
+        let genuine = empty
+            .receive_sync_message(&doc, "asker", &question, &Writer::Anyone)
+            .map(|_| empty.generate_sync_message(&doc, "asker").unwrap())
+            .unwrap();
+        assert_eq!(blank_sync_reply(&question), genuine);
+        assert!(!sync_message_carries_changes(&question).unwrap());
     }
 }

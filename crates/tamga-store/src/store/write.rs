@@ -18,6 +18,7 @@
 //! open.
 
 use super::layout::{change_prefix, read_u64, seq_key};
+use super::merge::Writer;
 use super::{Inner, Recorded, Store};
 use crate::doc::{self, DocId, Entry};
 use crate::error::{Result, StoreError};
@@ -73,7 +74,7 @@ impl Store {
         }
         doc.commit();
         self.remember_act(act);
-        let (seq, _, _) = self.commit_doc(&mut inner, &id, &heads, Vec::new())?;
+        let (seq, _, _) = self.commit_doc(&mut inner, &id, &heads, Vec::new(), &Writer::Anyone)?;
         debug!(act = %act.id().short(), doc = %id, ?seq, "recorded act");
         Ok(Recorded {
             act: act.id(),
@@ -95,7 +96,9 @@ impl Store {
             return Err(self.corrupted(format!("the document of {id} refused a write: {e}")));
         }
         doc.commit();
-        Ok(self.commit_doc(&mut inner, id, &heads, Vec::new())?.0)
+        Ok(self
+            .commit_doc(&mut inner, id, &heads, Vec::new(), &Writer::Anyone)?
+            .0)
     }
 
     /// The annotations on a document.
@@ -206,6 +209,7 @@ impl Store {
         id: &DocId,
         heads: &[ChangeHash],
         peers: Vec<(Vec<u8>, Vec<u8>)>,
+        writer: &Writer,
     ) -> Result<(Option<u64>, Vec<Entry>, Derived)> {
         let result = (|| {
             let doc = self.doc(inner, id)?;
@@ -224,6 +228,17 @@ impl Store {
                 inner.registry.clone()
             };
             let derived = self.derive(&registry, id, &entries);
+            if let DocId::Consignment(consignment) = id {
+                if !writer.may_write(&derived.units_concerned()) {
+                    let Writer::Unit(unit) = writer else {
+                        unreachable!("anyone may write")
+                    };
+                    return Err(StoreError::OutOfScope {
+                        consignment: consignment.clone(),
+                        unit: unit.clone(),
+                    });
+                }
+            }
             let seq = self.write(
                 id,
                 Write {
@@ -248,7 +263,9 @@ impl Store {
             }
             Err(e) => {
                 inner.cache.pop(id);
-                warn!(doc = %id, error = %e, "write failed; the document was dropped from memory");
+                if !matches!(e, StoreError::OutOfScope { .. }) {
+                    warn!(doc = %id, error = %e, "write failed; the document was dropped from memory");
+                }
                 Err(e)
             }
         }
@@ -347,7 +364,9 @@ mod tests {
         let b = Store::open(db.path(), &story.authority_id()).unwrap();
         let doc = DocId::Consignment(story.consignment.clone());
         a.record(&story.registration()).unwrap();
-        let report = b.apply_changes(&doc, &a.save_doc(&doc).unwrap()).unwrap();
+        let report = b
+            .apply_changes(&doc, &a.save_doc(&doc).unwrap(), &Writer::Anyone)
+            .unwrap();
         assert_eq!(
             report.rejected.len(),
             1,
@@ -360,8 +379,12 @@ mod tests {
         );
         assert!(b.check().unwrap().is_empty());
         // The registry arrives by sync.
-        b.apply_changes(&DocId::Registry, &a.save_doc(&DocId::Registry).unwrap())
-            .unwrap();
+        b.apply_changes(
+            &DocId::Registry,
+            &a.save_doc(&DocId::Registry).unwrap(),
+            &Writer::Anyone,
+        )
+        .unwrap();
         assert_eq!(
             b.by_status(Status::Registered).unwrap(),
             vec![story.consignment.clone()]
