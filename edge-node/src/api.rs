@@ -569,15 +569,40 @@ async fn peer_offer(
     Query(q): Query<ReplyTo>,
     body: Bytes,
 ) -> ApiResult<impl IntoResponse> {
-    // The completed act goes back only to the device that sent the offer, over TLS.
-    let reply = q
-        .reply_to
-        .filter(|u| tamga_node::transport::check_peer_url(u).is_ok())
-        .map(|u| (u, sender));
+    // The completed act goes back only to the device that sent the offer, over TLS, and only
+    // at an address configured here for that device: the sender's `reply_to` may choose among
+    // them (a node reachable at several), never add one.
+    let reply =
+        reply_address(&s.peers(), &sender, q.reply_to.as_deref()).map(|u| (u, sender.clone()));
+    if reply.is_none() {
+        info!(
+            sender = %sender.fingerprint(),
+            "the offering device is not a configured peer: its completed act goes with the next sync"
+        );
+    }
     let offer = desk(&s, move |d| d.receive_offer(&body, Via::Lan, reply)).await?;
     info!(offer = %offer.id().short(), "offer received over the LAN");
     let answer = OfferReceived { offer: offer.id() };
     Ok((StatusCode::CREATED, Answer(answer)))
+}
+
+/// Where a completed handoff goes back to for an offer from `sender`: `asked` if it is an
+/// address configured for that device, else the first configured for it, else nowhere.
+fn reply_address(
+    peers: &[crate::config::PeerConfig],
+    sender: &tamga_core::KeyId,
+    asked: Option<&str>,
+) -> Option<String> {
+    let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
+    let configured: Vec<&str> = peers
+        .iter()
+        .filter(|p| &p.key == sender)
+        .map(|p| p.url.as_str())
+        .collect();
+    asked
+        .and_then(|a| configured.iter().find(|c| same(c, a)))
+        .or(configured.first())
+        .map(|u| u.to_string())
 }
 
 async fn peer_completion(
@@ -600,4 +625,44 @@ pub fn peers(shared: Arc<Shared>) -> Router {
             crate::offers::MAX_OFFER_BYTES as usize,
         ))
         .with_state(shared)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reply_address;
+    use crate::config::PeerConfig;
+    use tamga_core::fixtures::Story;
+
+    #[test]
+    fn a_completion_goes_only_to_an_address_configured_for_the_offering_device() {
+        let story = Story::new();
+        let vehicle = story.vehicle_device.id.clone();
+        let peer = |url: &str, key: &tamga_core::KeyId| PeerConfig {
+            name: "p".into(),
+            url: url.into(),
+            key: key.clone(),
+        };
+        let peers = vec![
+            peer("https://central.example:7400", &story.central_staff.id),
+            peer("https://10.0.0.7:7300", &vehicle),
+            peer("https://192.0.2.7:7300/", &vehicle),
+        ];
+        // The sender may choose among its configured addresses...
+        assert_eq!(
+            reply_address(&peers, &vehicle, Some("https://192.0.2.7:7300")).as_deref(),
+            Some("https://192.0.2.7:7300/")
+        );
+        // ...never add one (an internal service, another node's address).
+        for elsewhere in ["https://127.0.0.1:5432", "https://central.example:7400"] {
+            assert_eq!(
+                reply_address(&peers, &vehicle, Some(elsewhere)).as_deref(),
+                Some("https://10.0.0.7:7300")
+            );
+        }
+        // A device configured nowhere gets nothing back over the LAN.
+        assert_eq!(
+            reply_address(&peers, &story.escort_lead.id, Some("https://10.0.0.9:7300")),
+            None
+        );
+    }
 }

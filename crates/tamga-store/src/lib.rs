@@ -74,10 +74,13 @@ pub mod doc;
 pub mod error;
 pub mod index;
 pub mod store;
+pub mod writer;
 
 pub use doc::{DocId, Rejection};
 pub use error::{Result, StoreError};
-pub use store::merge::{blank_sync_reply, sync_message_carries_changes, Writer};
+pub use store::merge::{blank_sync_reply, sync_message_carries_changes};
+pub use store::peers::RememberedNonce;
 pub use store::{
     CompactionReport, MergeReport, Recorded, Store, StoreOptions, FORMAT_VERSION, MAGIC,
 };
+pub use writer::Writer;

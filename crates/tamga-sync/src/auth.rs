@@ -15,7 +15,7 @@
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use tamga_core::registry::{AuthorizationError, Enrollment, Registry, Role};
 use tamga_core::signing::key_id;
 use tamga_core::{KeyId, Timestamp};
@@ -28,6 +28,10 @@ pub const RESPONSE_CONTEXT: &[u8] = b"tamga/sync-response/v1\0";
 pub const DEFAULT_SKEW_SECONDS: i64 = 300;
 /// The most nonces a node remembers; past it, new requests are refused until old ones expire.
 pub const MAX_REMEMBERED_NONCES: usize = 200_000;
+/// The most nonces a node remembers of one device: past it, that device's requests (and only
+/// its) are refused until its old ones expire, so one device cannot crowd out the others. At the
+/// default skew window, 33 requests a second, sustained; a sync session makes a few.
+pub const MAX_NONCES_PER_DEVICE: usize = 10_000;
 
 /// Why sync traffic was refused. Each says what to do.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -82,6 +86,16 @@ pub enum AuthError {
     /// Too many requests in the window to remember them all.
     #[error("too many requests in the last {window} s; try again later")]
     Overloaded {
+        /// The window, in seconds.
+        window: i64,
+    },
+    /// Too many requests from this one device in the window.
+    #[error("device {key} sent more than {limit} requests in the last {window} s; try again later (is a sync loop running wild?)")]
+    DeviceOverloaded {
+        /// The device.
+        key: KeyId,
+        /// Its quota.
+        limit: usize,
         /// The window, in seconds.
         window: i64,
     },
@@ -228,11 +242,13 @@ pub struct Peer {
     pub enrollment: Enrollment,
 }
 
-/// Remembers nonces seen within the skew window, so no request is accepted twice.
+/// Remembers nonces seen within the skew window, so no request is accepted twice, and how many
+/// each device has.
 #[derive(Debug, Default)]
 pub struct ReplayGuard {
     seen: HashSet<(KeyId, [u8; 16])>,
     by_time: BTreeSet<(i64, KeyId, [u8; 16])>,
+    per_device: HashMap<KeyId, usize>,
 }
 
 impl ReplayGuard {
@@ -242,8 +258,25 @@ impl ReplayGuard {
                 break;
             }
             self.by_time.remove(&first);
-            self.seen.remove(&(first.1, first.2));
+            self.seen.remove(&(first.1.clone(), first.2));
+            if let Some(n) = self.per_device.get_mut(&first.1) {
+                *n -= 1;
+                if *n == 0 {
+                    self.per_device.remove(&first.1);
+                }
+            }
         }
+    }
+
+    fn insert(&mut self, at: i64, device: KeyId, nonce: [u8; 16]) {
+        if self.seen.insert((device.clone(), nonce)) {
+            *self.per_device.entry(device.clone()).or_default() += 1;
+            self.by_time.insert((at, device, nonce));
+        }
+    }
+
+    fn of_device(&self, device: &KeyId) -> usize {
+        self.per_device.get(device).copied().unwrap_or(0)
     }
 
     /// Nonces remembered now.
@@ -335,14 +368,18 @@ impl Authenticator {
                 nonce: hex::encode(auth.nonce),
             });
         }
+        if self.guard.of_device(&auth.node) >= MAX_NONCES_PER_DEVICE {
+            return Err(AuthError::DeviceOverloaded {
+                key: auth.node.clone(),
+                limit: MAX_NONCES_PER_DEVICE,
+                window: self.skew,
+            });
+        }
         if self.guard.len() >= MAX_REMEMBERED_NONCES {
             return Err(AuthError::Overloaded { window: self.skew });
         }
         // Remembered until the request's own time leaves the window.
-        self.guard
-            .by_time
-            .insert((auth.at.unix(), entry.0.clone(), entry.1));
-        self.guard.seen.insert(entry);
+        self.guard.insert(auth.at.unix(), entry.0, entry.1);
         Ok(Peer {
             key: auth.node.clone(),
             enrollment,
@@ -352,6 +389,20 @@ impl Authenticator {
     /// The replay guard's state, for metrics.
     pub fn remembered(&self) -> usize {
         self.guard.len()
+    }
+
+    /// Takes back nonces remembered before (a restart): `(time, device, nonce)` as the store
+    /// keeps them. Those already out of the window are forgotten at the next request.
+    pub fn restore(&mut self, nonces: impl IntoIterator<Item = (i64, KeyId, [u8; 16])>) {
+        for (at, device, nonce) in nonces {
+            self.guard.insert(at, device, nonce);
+        }
+    }
+
+    /// The window a remembered nonce is kept for, in seconds: a request dated further from the
+    /// clock is refused by its time.
+    pub fn skew(&self) -> i64 {
+        self.skew
     }
 }
 
@@ -449,6 +500,69 @@ mod tests {
             registry,
             post,
         }
+    }
+
+    #[test]
+    fn one_device_at_its_quota_does_not_stall_the_others() {
+        let mut n = net();
+        let other = key("tokmok road post PC");
+        n.registry
+            .apply(&n.story.device_enrollment(
+                &key_id(&other),
+                tamga_core::fixtures::OTHER_POST,
+                "tokmok road post PC",
+            ))
+            .unwrap();
+        let now = n.story.t(0);
+        let me = key_id(&n.post);
+        let mut post = Authenticator::new(me.clone(), DEFAULT_SKEW_SECONDS);
+        let request = |device: &SigningKey, i: u32| {
+            let mut nonce = [0u8; 16];
+            nonce[..4].copy_from_slice(&i.to_be_bytes());
+            RequestAuth::sign(device, &me, now, nonce, b"")
+        };
+        for i in 0..MAX_NONCES_PER_DEVICE as u32 {
+            post.accept(&n.registry, &request(&n.vehicle, i), b"", now)
+                .unwrap();
+        }
+        let over = post.accept(
+            &n.registry,
+            &request(&n.vehicle, MAX_NONCES_PER_DEVICE as u32),
+            b"",
+            now,
+        );
+        assert!(
+            matches!(over, Err(AuthError::DeviceOverloaded { .. })),
+            "{over:?}"
+        );
+        assert_eq!(
+            post.remembered(),
+            MAX_NONCES_PER_DEVICE,
+            "the refusal changed nothing"
+        );
+        // Another device is still accepted.
+        post.accept(&n.registry, &request(&other, 0), b"", now)
+            .unwrap();
+        // And the first is again once its requests leave the window.
+        let later = now.plus_seconds(DEFAULT_SKEW_SECONDS + 1);
+        let fresh = RequestAuth::sign(&n.vehicle, &me, later, [0xee; 16], b"");
+        post.accept(&n.registry, &fresh, b"", later).unwrap();
+    }
+
+    #[test]
+    fn restored_nonces_are_replays_after_a_restart() {
+        let n = net();
+        let now = n.story.t(0);
+        let me = key_id(&n.post);
+        let auth = RequestAuth::sign(&n.vehicle, &me, now, [5; 16], b"body");
+        let mut before = Authenticator::new(me.clone(), DEFAULT_SKEW_SECONDS);
+        before.accept(&n.registry, &auth, b"body", now).unwrap();
+        let mut after = Authenticator::new(me.clone(), DEFAULT_SKEW_SECONDS);
+        after.restore([(now.unix(), key_id(&n.vehicle), [5; 16])]);
+        assert!(matches!(
+            after.accept(&n.registry, &auth, b"body", now.plus_seconds(3)),
+            Err(AuthError::Replayed { .. })
+        ));
     }
 
     #[test]

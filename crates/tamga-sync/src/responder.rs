@@ -95,6 +95,7 @@ pub fn auth_reason(e: &AuthError) -> &'static str {
         AuthError::ClockSkew { .. } => "clock_skew",
         AuthError::Replayed { .. } => "replayed",
         AuthError::Overloaded { .. } => "overloaded",
+        AuthError::DeviceOverloaded { .. } => "device_overloaded",
         AuthError::BadSignature { .. } => "bad_signature",
     }
 }
@@ -121,11 +122,19 @@ impl Responder {
         skew_seconds: i64,
     ) -> Self {
         let me = key_id(&device);
+        let mut authenticator = Authenticator::new(me, skew_seconds);
+        // The nonces accepted before a restart: a request captured then is still refused.
+        match store.remembered_nonces(i64::MIN) {
+            Ok(nonces) => authenticator.restore(nonces),
+            Err(e) => {
+                tracing::error!(error = %e, "the replay guard's nonces could not be read back")
+            }
+        }
         Responder {
             store,
             device,
             central_units,
-            authenticator: Mutex::new(Authenticator::new(me, skew_seconds)),
+            authenticator: Mutex::new(authenticator),
         }
     }
 
@@ -205,11 +214,23 @@ impl Responder {
             .accept(&registry, auth, body, now)
             .map_err(|e| {
                 let kind = match e {
-                    AuthError::Overloaded { .. } => RefusalKind::Overloaded,
+                    AuthError::Overloaded { .. } | AuthError::DeviceOverloaded { .. } => {
+                        RefusalKind::Overloaded
+                    }
                     _ => RefusalKind::Credential,
                 };
                 refused(kind, auth_reason(&e), e.to_string())
             })?;
+        // The nonce is on disk before anything is answered: after a restart the request is
+        // still a replay.
+        let skew = self
+            .authenticator
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .skew();
+        self.store
+            .remember_nonce(&auth.node, &auth.nonce, auth.at.unix(), now.unix() - skew)
+            .map_err(|e| refused(RefusalKind::Failed, "store_failed", e.to_string()))?;
         let request: Request = frame::decode(body).map_err(|e| match e {
             FrameError::TooLarge { .. } => {
                 refused(RefusalKind::TooLarge, "too_large", e.to_string())

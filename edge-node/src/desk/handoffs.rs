@@ -103,6 +103,11 @@ impl Desk<'_> {
         offer
             .verify_releasing()
             .map_err(|e| HandoffError::Releasing(ActRejection::Signature(e)))?;
+        // An offer already here keeps the note it came with: posting it again (from anywhere)
+        // cannot redirect its completion.
+        if let Ok((known, _)) = self.offers().get(Direction::Incoming, &offer.id()) {
+            return Ok(known);
+        }
         let (reply_to, reply_key) = reply.unzip();
         self.offers().put(
             Direction::Incoming,
@@ -244,5 +249,46 @@ impl Desk<'_> {
             SignedAct::decode(bytes).map_err(|e| DeskError::Form(FormError(e.to_string())))?;
         self.offers().get(Direction::Outgoing, &act.id())?;
         self.record_signed(&act)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::NodeRole;
+    use crate::desk::Desk;
+    use crate::offers::{Direction, Via};
+    use tamga_core::fixtures::{Story, AIRPORT_POST, ESCORT_UNIT};
+    use tamga_core::handoff::CustodyOffer;
+
+    /// An offer posted again, from another device and with another address, keeps the note it
+    /// first came with: its completion cannot be redirected.
+    #[test]
+    fn an_offer_posted_again_keeps_where_its_completion_goes() {
+        let dir = tempfile::tempdir().unwrap();
+        let story = Story::new();
+        let node = crate::desk::test_node(dir.path(), NodeRole::Vehicle, ESCORT_UNIT, &story);
+        let body = story.transfer_body(
+            30,
+            AIRPORT_POST,
+            None,
+            &story.airport_officer,
+            &story.escort_lead,
+        );
+        let offer = CustodyOffer::create(body, &story.airport_officer.key).unwrap();
+        let desk = Desk::new(&node);
+        let first = Some((
+            "https://10.0.0.5:7300".to_string(),
+            story.airport_officer.id.clone(),
+        ));
+        desk.receive_offer(&offer.encode(), Via::Lan, first.clone())
+            .unwrap();
+        let again = Some((
+            "https://10.66.6.6:7300".to_string(),
+            story.outsider.id.clone(),
+        ));
+        desk.receive_offer(&offer.encode(), Via::Lan, again)
+            .unwrap();
+        let (_, note) = desk.offers().get(Direction::Incoming, &offer.id()).unwrap();
+        assert_eq!(note.reply(), first);
     }
 }

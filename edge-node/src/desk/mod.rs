@@ -154,3 +154,30 @@ impl<'a> Desk<'a> {
         Ok(new)
     }
 }
+
+/// A node for the desk's tests: initialized in `dir` as `role` at `unit`, pinned to the story's
+/// authority, its registry recorded.
+#[cfg(test)]
+pub(crate) fn test_node(
+    dir: &std::path::Path,
+    role: crate::config::NodeRole,
+    unit: &str,
+    story: &tamga_core::fixtures::Story,
+) -> Node {
+    Node::init(
+        dir,
+        crate::node::InitOptions {
+            role,
+            unit: unit.into(),
+            authority: story.authority_id().to_string(),
+            listen: "127.0.0.1:0".into(),
+            central_units: vec!["HQ-RECON".into()],
+        },
+    )
+    .unwrap();
+    let node = Node::open(dir).unwrap();
+    for act in story.registry_acts() {
+        node.store.record(&act).unwrap();
+    }
+    node
+}

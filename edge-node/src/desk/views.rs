@@ -197,7 +197,6 @@ fn enrollment_view(
 mod tests {
     use super::*;
     use crate::config::NodeRole;
-    use crate::node::{InitOptions, Node};
     use tamga_core::act::ActBody;
     use tamga_core::fixtures::{at, unit, Story, OTHER_POST};
 
@@ -208,21 +207,12 @@ mod tests {
     fn an_act_shows_its_signer_as_enrolled_at_the_act_s_time() {
         let dir = tempfile::tempdir().unwrap();
         let story = Story::new();
-        Node::init(
+        let node = crate::desk::test_node(
             dir.path(),
-            InitOptions {
-                role: NodeRole::Post,
-                unit: tamga_core::fixtures::AIRPORT_POST.into(),
-                authority: story.authority_id().to_string(),
-                listen: "127.0.0.1:0".into(),
-                central_units: vec!["HQ-RECON".into()],
-            },
-        )
-        .unwrap();
-        let node = Node::open(dir.path()).unwrap();
-        for act in story.registry_acts() {
-            node.store.record(&act).unwrap();
-        }
+            NodeRole::Post,
+            tamga_core::fixtures::AIRPORT_POST,
+            &story,
+        );
         let ActBody::KeyEnrolled(mut moved) =
             story.enrollment(&story.airport_officer).body().clone()
         else {

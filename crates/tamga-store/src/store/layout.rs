@@ -15,7 +15,7 @@
 //! | `doc_seq` | doc key | its latest seq |
 //! | `derived` | doc key | [`Derived`]: its index keys and the entries that do not hold |
 //! | `index` | see [`crate::index`] | empty |
-//! | `peers` | `ckpt\0<peer>` / `sync\0<peer>\0<doc key>` | checkpoint (u64 BE) / automerge `sync::State` |
+//! | `peers` | `ckpt\0<peer>` / `sync\0<peer>\0<doc key>` / `nonce\0<time>` `<device key>` `<nonce>` | checkpoint (u64 BE) / automerge `sync::State` / empty: an accepted request's nonce (time: i64 with the sign bit flipped, BE), kept until it leaves the skew window |
 //! | `pending` | key id | empty: registry keys whose consignments still need re-indexing |
 //!
 //! [`DocId::to_key`]: crate::DocId::to_key

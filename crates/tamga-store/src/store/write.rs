@@ -18,11 +18,11 @@
 //! open.
 
 use super::layout::{change_prefix, read_u64, seq_key};
-use super::merge::Writer;
 use super::{Inner, Recorded, Store};
 use crate::doc::{self, DocId, Entry};
 use crate::error::{Result, StoreError};
 use crate::index::{self, Derived, IndexKind};
+use crate::writer::Writer;
 use automerge::ChangeHash;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 use std::collections::BTreeSet;
