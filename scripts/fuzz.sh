@@ -50,7 +50,16 @@ declare -A max_len=(
 
 cd fuzz
 echo "== building the fuzz targets (address sanitizer, debug assertions)"
-cargo fuzz build 2>&1 | tail -n 3
+build_log="$(mktemp)"
+if ! cargo fuzz build >"$build_log" 2>&1; then
+  grep -E -A 12 '^error' "$build_log" | head -n 80 || true
+  tail -n 20 "$build_log"
+  rm -f "$build_log"
+  echo "the fuzz targets do not build" >&2
+  exit 1
+fi
+tail -n 3 "$build_log"
+rm -f "$build_log"
 
 if [ "$seed" = 1 ]; then
   echo "== writing the seed corpus from the fixtures"
