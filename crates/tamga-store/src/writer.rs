@@ -1,7 +1,8 @@
 //! Write scope: who may bring changes from a peer into a document.
 
+use crate::error::StoreError;
 use std::collections::BTreeSet;
-use tamga_core::UnitCode;
+use tamga_core::{ConsignmentId, UnitCode};
 
 /// Who brings changes from a peer: write scope. A merge that a writer may not make is refused
 /// whole ([`StoreError::OutOfScope`]) and changes nothing, not even the peer's sync state.
@@ -18,11 +19,19 @@ pub enum Writer {
 }
 
 impl Writer {
-    /// Whether this writer may leave a consignment concerning `units`.
-    pub fn may_write(&self, units: &BTreeSet<UnitCode>) -> bool {
+    /// Whether this writer may leave `consignment` concerning `units`; if not, the error that
+    /// refuses the merge.
+    pub(crate) fn admit(
+        &self,
+        consignment: &ConsignmentId,
+        units: &BTreeSet<UnitCode>,
+    ) -> Result<(), StoreError> {
         match self {
-            Writer::Anyone => true,
-            Writer::Unit(unit) => units.contains(unit),
+            Writer::Unit(unit) if !units.contains(unit) => Err(StoreError::OutOfScope {
+                consignment: consignment.clone(),
+                unit: unit.clone(),
+            }),
+            _ => Ok(()),
         }
     }
 }

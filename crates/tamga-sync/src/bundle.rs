@@ -394,16 +394,9 @@ mod carry_tests {
     use super::*;
     use crate::scope::Scope;
     use tamga_core::fixtures::{unit, Story, ESCORT_UNIT};
-    use tamga_store::{DocId, Store};
+    use tamga_store::DocId;
 
-    fn store(story: &Story) -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), &story.authority_id()).unwrap();
-        for act in story.registry_acts() {
-            store.record(&act).unwrap();
-        }
-        (dir, store)
-    }
+    use crate::test_support::store;
 
     #[test]
     fn a_bundle_with_one_damaged_document_is_refused_whole() {

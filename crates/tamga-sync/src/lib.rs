@@ -84,3 +84,20 @@ pub mod frame;
 pub mod responder;
 pub mod scope;
 pub mod session;
+
+/// A store for the crate's tests: in a temporary directory, pinned to the story's authority,
+/// the story's registry recorded.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use tamga_core::fixtures::Story;
+    use tamga_store::Store;
+
+    pub fn store(story: &Story) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path(), &story.authority_id()).unwrap();
+        for act in story.registry_acts() {
+            store.record(&act).unwrap();
+        }
+        (dir, store)
+    }
+}

@@ -188,6 +188,13 @@ pub fn respond_noting(
             let mut seen = BTreeSet::new();
             let mut replies = Vec::new();
             let writer = scope.writer();
+            // What a node holding nothing of the document answers (touches no store).
+            let blank = |m: &DocMessage| {
+                tamga_store::blank_sync_reply(&m.message).map(|message| DocMessage {
+                    doc: m.doc.clone(),
+                    message,
+                })
+            };
             for m in messages {
                 let doc = parse_doc(&m.doc)?;
                 if !seen.insert(doc.clone()) {
@@ -198,34 +205,24 @@ pub fn respond_noting(
                 // gives, so the peer cannot tell which documents exist here.
                 let visible = !store.heads(&doc)?.is_empty() && in_scope(store, &doc, scope)?;
                 if !visible && !tamga_store::sync_message_carries_changes(&m.message)? {
-                    replies.extend(tamga_store::blank_sync_reply(&m.message).map(|message| {
-                        DocMessage {
-                            doc: m.doc,
-                            message,
-                        }
-                    }));
+                    replies.extend(blank(&m));
                     continue;
                 }
                 match store.receive_sync_message(&doc, name, &m.message, &writer) {
-                    Ok(report) => {
-                        if !report.rejected.is_empty() {
-                            debug!(%doc, rejected = report.rejected.len(), "entries from the peer left out");
-                        }
+                    Ok(report) if !report.rejected.is_empty() => {
+                        debug!(%doc, rejected = report.rejected.len(), "entries from the peer left out");
                     }
+                    Ok(_) => {}
                     Err(StoreError::OutOfScope { .. }) => {
-                        refused.push(doc.clone());
-                        replies.extend(tamga_store::blank_sync_reply(&m.message).map(|message| {
-                            DocMessage {
-                                doc: m.doc,
-                                message,
-                            }
-                        }));
+                        refused.push(doc);
+                        replies.extend(blank(&m));
                         continue;
                     }
                     Err(e) => return Err(e.into()),
                 }
-                // Never answer about a document the peer may not have.
-                if in_scope(store, &doc, scope)? || store.heads(&doc)?.is_empty() {
+                // The merge may have put the document in the peer's scope; if not, never
+                // answer about it.
+                if may_send(store, &doc, scope)? {
                     if let Some(reply) = store.generate_sync_message(&doc, name)? {
                         replies.push(DocMessage {
                             doc: m.doc,
@@ -233,12 +230,7 @@ pub fn respond_noting(
                         });
                     }
                 } else {
-                    replies.extend(tamga_store::blank_sync_reply(&m.message).map(|message| {
-                        DocMessage {
-                            doc: m.doc,
-                            message,
-                        }
-                    }));
+                    replies.extend(blank(&m));
                 }
             }
             Ok(Response::Synced { messages: replies })
@@ -483,14 +475,7 @@ mod tests {
     use tamga_core::fixtures::{key, unit, Story, OTHER_POST};
     use tamga_core::signing::key_id;
 
-    fn store(story: &Story) -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path(), &story.authority_id()).unwrap();
-        for act in story.registry_acts() {
-            store.record(&act).unwrap();
-        }
-        (dir, store)
-    }
+    use crate::test_support::store;
 
     fn sync(messages: Vec<DocMessage>) -> Request {
         Request::Sync { messages }

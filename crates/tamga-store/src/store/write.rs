@@ -229,15 +229,7 @@ impl Store {
             };
             let derived = self.derive(&registry, id, &entries);
             if let DocId::Consignment(consignment) = id {
-                if !writer.may_write(&derived.units_concerned()) {
-                    let Writer::Unit(unit) = writer else {
-                        unreachable!("anyone may write")
-                    };
-                    return Err(StoreError::OutOfScope {
-                        consignment: consignment.clone(),
-                        unit: unit.clone(),
-                    });
-                }
+                writer.admit(consignment, &derived.units_concerned())?;
             }
             let seq = self.write(
                 id,
