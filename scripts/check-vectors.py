@@ -10,6 +10,11 @@ What it checks, with Python's standard library only:
   the body keep the format's grammar;
 * invalid inputs: the stage at which each must fail (size limit, JSON syntax, canonical form,
   signer shape), and for bad_decimal / bad_time inputs that some field breaks the grammar;
+* registry acts (registry.json): a set judged together under one pinned root key, each act's
+  verdict (`holds` or a reason code) derived here from docs/act-format.md section 9: the root
+  enrolls and revokes anyone; a registrar (enrolled by the root in role `registrar`) only while
+  in force and not revoked, never a registrar, its own key or the root key; no enrollment starts
+  before its act unless it names the paper record it carries over (`migrated_from`);
 * other spellings (cases named non_canonical/...): canonical JSON that spells a value otherwise
   than the format does; the type-level check is the decoder's, so here only their JSON is read.
 
@@ -505,6 +510,117 @@ def check_case(c, case):
     done()
 
 
+def registry_verdicts(root, bodies):
+    """Each registry act's verdict under the pinned root key (docs/act-format.md section 9).
+
+    bodies: {act id: body}. Who is a registrar is decided by the root's acts alone, so those are
+    judged first, then every registrar's act against them.
+    """
+
+    def retroactive(body):
+        return (
+            body["kind"] == "key_enrolled"
+            and parse_time(body["valid_from"]) < parse_time(body["at"])
+            and "migrated_from" not in body
+        )
+
+    verdicts = {}
+    registrar_windows = {}  # key -> [(from, until)] from the root's registrar enrollments
+    registrar_revoked = {}  # key -> earliest effective_from of the root's revocations
+    for act_id, body in bodies.items():
+        if body["authority"] != root:
+            continue
+        if retroactive(body):
+            verdicts[act_id] = "retroactive_enrollment"
+            continue
+        verdicts[act_id] = "holds"
+        if body["kind"] == "key_enrolled" and body["role"] == "registrar":
+            registrar_windows.setdefault(body["key"], []).append(
+                (parse_time(body["valid_from"]), parse_time(body["valid_until"]))
+            )
+    for act_id, body in bodies.items():
+        if body["authority"] == root and verdicts[act_id] == "holds":
+            if body["kind"] == "key_revoked" and body["key"] in registrar_windows:
+                t = parse_time(body["effective_from"])
+                old = registrar_revoked.get(body["key"])
+                registrar_revoked[body["key"]] = t if old is None else min(old, t)
+    for act_id, body in bodies.items():
+        signer = body["authority"]
+        if signer == root:
+            continue
+        at = parse_time(body["at"])
+        if retroactive(body):
+            verdicts[act_id] = "retroactive_enrollment"
+        elif signer not in registrar_windows:
+            verdicts[act_id] = "not_a_registrar"
+        elif signer in registrar_revoked and registrar_revoked[signer] <= at:
+            verdicts[act_id] = "registrar_not_in_force"
+        elif not any(f <= at < u for f, u in registrar_windows[signer]):
+            verdicts[act_id] = "registrar_not_in_force"
+        elif body["kind"] == "key_enrolled" and body["role"] == "registrar":
+            verdicts[act_id] = "beyond_registrar"
+        elif body["kind"] == "key_revoked" and body["key"] in registrar_windows:
+            verdicts[act_id] = "beyond_registrar"
+        elif body["key"] in (signer, root):
+            verdicts[act_id] = "beyond_registrar"
+        else:
+            verdicts[act_id] = "holds"
+    return verdicts
+
+
+def parse_time(text):
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_registry(c, registry_file):
+    keys = {}
+    for k in registry_file["keys"]:
+        problems = []
+        if HAVE_CRYPTOGRAPHY:
+            seed = hashlib.sha256(k["seed_phrase"].encode("utf-8")).digest()
+            raw = Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes_raw()
+            if raw.hex() != k["public_key"]:
+                problems.append("public key does not derive from the seed phrase")
+        keys[k["public_key"]] = k["name"]
+        c.vector("registry key " + k["name"], problems)
+    root = registry_file["root"]
+    bodies = {}
+    for case in registry_file["acts"]:
+        problems = []
+        data = case["envelope"].encode("utf-8")
+        try:
+            value, duplicates = parse_strict(data)
+        except Malformed as e:
+            c.vector("registry " + case["name"], ["envelope does not parse: %s" % e])
+            continue
+        if duplicates or jcs_bytes(value) != data:
+            problems.append("envelope is not canonical")
+        body, signatures = value["body"], value["signatures"]
+        act_id = hashlib.sha256(jcs_bytes(body)).hexdigest()
+        if act_id != case["id"]:
+            problems.append("id is not SHA-256 of the body's canonical form")
+        if body["kind"] not in ("key_enrolled", "key_revoked"):
+            problems.append("not a registry act")
+        fault = signer_fault(body, signatures)
+        if fault:
+            problems.append("signatures: %s" % fault)
+        message = SIGNATURE_CONTEXT + bytes.fromhex(act_id)
+        for sig in signatures:
+            if c.sig(sig["key"], sig["signature"], message) is False:
+                problems.append("signature by %s does not verify" % keys.get(sig["key"], sig["key"]))
+        for f in grammar_faults(body):
+            problems.append("%s field %s breaks the grammar: %r" % f)
+        bodies[act_id] = body
+        c.vector("registry " + case["name"] + " (form)", problems)
+    verdicts = registry_verdicts(root, bodies)
+    for case in registry_file["acts"]:
+        got = verdicts.get(case["id"])
+        problems = [] if got == case["verdict"] else [
+            "the rules give %s, the file says %s" % (got, case["verdict"])
+        ]
+        c.vector("registry " + case["name"], problems)
+
+
 def main():
     global MAX_ACT_BYTES
     directory = sys.argv[1] if len(sys.argv) > 1 else VECTORS
@@ -533,6 +649,12 @@ def main():
         c.vector("every kind", ["kinds without a valid vector: %s" % sorted(all_kinds - kinds)])
     for case in invalid_file["cases"]:
         check_case(c, case)
+    registry_path = os.path.join(directory, "registry.json")
+    if os.path.exists(registry_path):
+        with open(registry_path, encoding="utf-8") as f:
+            check_registry(c, json.load(f))
+    else:
+        c.vector("registry.json", ["missing"])
 
     if HAVE_CRYPTOGRAPHY:
         print("signatures: %d checked (strict ed25519, with cryptography)" % c.signatures_verified)

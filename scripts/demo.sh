@@ -76,8 +76,14 @@ stop_node() {
   unset "SERVING[$node]"
 }
 
-step "headquarters: the customs authority and central"
-out=$(central init --unit HQ-RECON --listen "$CENTRAL_ADDR")
+step "headquarters: the customs authority's root key (offline, under a passphrase) and central"
+# The root key file would live on a removable medium kept offline; `init` opens it once to
+# enroll central's registrar key, and central never holds it.
+export TAMGA_ROOT_PASSPHRASE="demo root passphrase, not for real use"
+mkdir -p "$W/offline"
+central root init --root-key "$W/offline/root.key" >/dev/null
+out=$(central init --unit HQ-RECON --listen "$CENTRAL_ADDR" --root-key "$W/offline/root.key")
+unset TAMGA_ROOT_PASSPHRASE
 AUTHORITY=$(central authority | sed -n 's/^customs authority key: //p')
 CENTRAL_DEVICE=$(sed -n "s/^central's device key: \([0-9a-f]*\).*/\1/p" <<<"$out")
 say "   authority key $AUTHORITY"
@@ -107,7 +113,7 @@ central enroll --key "$DEPT_OFFICER" --role precious_metals_officer --unit PMD-B
 central enrollment --out "$W/enrollment.acts" >/dev/null
 for node in airport department vehicle; do
   out=$(edge $node record "$W/enrollment.acts")
-  expect "$node imported the enrollment" "$out" "8 new acts recorded"
+  expect "$node imported the enrollment" "$out" "9 new acts recorded"
 done
 
 step "peers: the posts and the vehicle know each other and central"

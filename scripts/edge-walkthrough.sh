@@ -11,8 +11,9 @@ cargo build -p tamga-edge -p tamga-central
 export PATH="${CARGO_TARGET_DIR:-$REPO/target}/debug:$PATH"
 W=$(mktemp -d); cd "$W"
 
-# Headquarters: the customs authority.
-CENTRAL_DEVICE=$(tamga-central --data-dir hq init --unit HQ-RECON | sed -n "s/^central's device key: \([0-9a-f]*\).*/\1/p")
+# Headquarters: the customs authority's root key (kept offline) enrolls central's registrar.
+export TAMGA_ROOT_PASSPHRASE="walkthrough root passphrase"
+CENTRAL_DEVICE=$(tamga-central --data-dir hq init --unit HQ-RECON --root-key root.key | sed -n "s/^central's device key: \([0-9a-f]*\).*/\1/p")
 AUTHORITY=$(tamga-central --data-dir hq authority | sed -n 's/^customs authority key: //p')
 
 # The two nodes, each pinned to the authority.

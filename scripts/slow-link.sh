@@ -120,7 +120,7 @@ EOF
 done
 
 say "== central in $HQ_NS, the post at MANAS-AIRPORT in $POST_NS"
-out=$(central init --unit HQ-RECON --listen "0.0.0.0:7400")
+out=$(TAMGA_ROOT_PASSPHRASE="slow link root passphrase" central init --unit HQ-RECON --listen "0.0.0.0:7400" --root-key "$W/root.key")
 AUTHORITY=$(central authority | sed -n 's/^customs authority key: //p')
 CENTRAL_DEVICE=$(sed -n "s/^central's device key: \([0-9a-f]*\).*/\1/p" <<<"$out")
 edge init --role post --unit MANAS-AIRPORT --authority "$AUTHORITY" --listen 127.0.0.1:7300 --central-unit HQ-RECON >/dev/null
@@ -134,7 +134,8 @@ central enroll --key "$POST_DEVICE" --role device --unit MANAS-AIRPORT --name "M
 while IFS=$'\t' read -r key role unit name number; do
   pn=(); [ "$number" != "-" ] && pn=(--personal-number "$number")
   central enroll --key "$key" --role "$role" --unit "$unit" --name "$name" "${pn[@]}" \
-    --valid-from 2026-01-01T00:00:00Z --valid-until 2028-01-01T00:00:00Z >/dev/null
+    --valid-from 2026-01-01T00:00:00Z --valid-until 2028-01-01T00:00:00Z \
+    --migrated-from "bench enrollment: the story's acts are dated 2026" >/dev/null
 done <"$W/week.keys"
 central enrollment --out "$W/enrollment.acts" >/dev/null
 edge record "$W/enrollment.acts" >/dev/null

@@ -48,6 +48,9 @@ pub struct EnrollBody {
     pub valid_from: Timestamp,
     /// Valid until (exclusive).
     pub valid_until: Timestamp,
+    /// The paper record the enrollment carries over, if it is a migration.
+    #[serde(default)]
+    pub migrated_from: Option<String>,
 }
 
 impl From<EnrollBody> for EnrollmentRequest {
@@ -60,6 +63,7 @@ impl From<EnrollBody> for EnrollmentRequest {
             personal_number: b.personal_number,
             valid_from: b.valid_from,
             valid_until: b.valid_until,
+            migrated_from: b.migrated_from,
         }
     }
 }
@@ -214,6 +218,59 @@ pub fn enrollment_text(central: &Central) -> Result<EnrollmentText, CentralError
     })
 }
 
+/// A registry act file on the wire: its text, one act per line.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportBody {
+    /// The file's text.
+    pub text: String,
+}
+
+/// The answer to an import.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ImportOut {
+    /// Acts in the file.
+    pub acts: usize,
+    /// Acts central did not hold before.
+    pub new: usize,
+}
+
+/// The largest registry act file taken (a registrar rotation is two or three lines).
+pub const MAX_IMPORT_BYTES: usize = 4 * 1024 * 1024;
+
+/// Imports the registry act file `text` into `central`.
+pub fn import(central: &Central, text: &str, now: Timestamp) -> Result<ImportOut, CentralError> {
+    let bad = |detail: String| CentralError::File {
+        path: "the act file".into(),
+        detail,
+    };
+    if text.len() > MAX_IMPORT_BYTES {
+        return Err(bad(format!(
+            "larger than {MAX_IMPORT_BYTES} bytes: not a registry act file"
+        )));
+    }
+    let mut acts = Vec::new();
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let act = tamga_core::SignedAct::decode(line.trim().as_bytes())
+            .map_err(|e| bad(format!("line {}: {e}; nothing was recorded", n + 1)))?;
+        acts.push(act);
+    }
+    if acts.is_empty() {
+        return Err(bad(
+            "holds no act: give the file `tamga-central root ...` wrote".into(),
+        ));
+    }
+    let new = central.import_registry_acts(&acts, now)?;
+    Ok(ImportOut {
+        acts: acts.len(),
+        new,
+    })
+}
+
 /// Where the CLI's enrollments and revocations go.
 pub enum Admin {
     /// Central, opened here.
@@ -300,6 +357,14 @@ impl Admin {
                     .map_err(|e| e.to_string())?;
                 Ok(got.acts)
             }
+        }
+    }
+
+    /// Imports a registry act file, here or through the running server.
+    pub fn import(&self, text: String, now: Timestamp) -> Result<ImportOut, String> {
+        match self {
+            Admin::Local(c) => import(c, &text, now).map_err(|e| e.to_string()),
+            Admin::Remote(info) => Admin::call(info, "/api/admin/import", &ImportBody { text }),
         }
     }
 

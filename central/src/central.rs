@@ -1,14 +1,16 @@
-//! Central's data directory, opened: the customs authority key (`authority.key`), central's own
-//! device key (`device.key`), the configuration (`tamga-central.toml`) and the store (`store/`,
-//! pinned to the authority key).
+//! Central's data directory, opened: central's registrar key (`registrar.key`), its device key
+//! (`device.key`), the configuration (`tamga-central.toml`, which names the customs authority's
+//! root key) and the store (`store/`, pinned to the root key). The root key itself is never
+//! here: `init` is given it once, to enroll central's registrar, and it goes back offline
+//! ([`crate::root`]).
 //!
-//! Key files are readable by central's user only, written whole or not at all, and never
-//! overwritten. `init` writes the configuration last, so a directory with a configuration is a
-//! finished one.
+//! Key files are readable by central's user only (a file others may read is refused), written
+//! whole or not at all, and never overwritten. `init` writes the configuration last, so a
+//! directory with a configuration is a finished one.
 
 use crate::authority::{
     enrollment_acts, enrollment_file, Authority, AuthorityError, Enrolling, EnrollmentRequest,
-    RevocationRequest, Revoking, AUTHORITY_KEY_FILE,
+    RevocationRequest, Revoking, REGISTRAR_KEY_FILE,
 };
 use crate::config::{self, Config, ConfigError};
 use ed25519_dalek::SigningKey;
@@ -21,6 +23,8 @@ use tamga_store::{DocId, Store, StoreError};
 use tracing::info;
 use zeroize::Zeroizing;
 
+/// A registrar key made for rotation, waiting for the root's enrollment (`registrar new`).
+pub const NEXT_REGISTRAR_KEY_FILE: &str = "registrar.next.key";
 /// Central's device key's file name.
 pub const DEVICE_KEY_FILE: &str = "device.key";
 /// The store's directory in the data directory.
@@ -76,6 +80,9 @@ pub struct InitOptions {
     pub listen: String,
     /// For how many days central's own device key is enrolled.
     pub device_valid_days: u32,
+    /// For how many days central's registrar key is enrolled (the root enrolls a new one before
+    /// it ends).
+    pub registrar_valid_days: u32,
 }
 
 /// What `init` made: the keys to publish.
@@ -90,6 +97,10 @@ pub struct Initialized {
     pub authority_key: KeyId,
     /// Its fingerprint, read aloud to confirm it.
     pub authority_fingerprint: String,
+    /// Central's registrar key, enrolled by the root.
+    pub registrar_key: KeyId,
+    /// Until when the registrar key is enrolled.
+    pub registrar_valid_until: Timestamp,
     /// Central's own device key, enrolled in the registry.
     pub device_key: KeyId,
     /// Until when the device key is enrolled.
@@ -117,6 +128,10 @@ pub struct RegistryEntry {
     pub valid_until: Timestamp,
     /// The enrolling act's id.
     pub act: String,
+    /// Who signed it: `root` (the customs authority's root key) or the registrar's key.
+    pub enrolled_by: String,
+    /// The paper record it carries over, if it is a migration.
+    pub migrated_from: Option<String>,
     /// `valid`, `not_yet_valid`, `expired` or `revoked`, at the time of listing.
     pub status: &'static str,
     /// The key's revocation, if any.
@@ -158,6 +173,12 @@ pub fn registry_entries(registry: &Registry, now: Timestamp) -> Vec<RegistryEntr
                     valid_from: e.valid_from,
                     valid_until: e.valid_until,
                     act: e.act.to_hex(),
+                    enrolled_by: if &e.by == registry.authority() {
+                        "root".to_owned()
+                    } else {
+                        e.by.to_string()
+                    },
+                    migrated_from: e.migrated_from.clone(),
                     status,
                     revoked: revocation.map(|r| RevokedEntry {
                         effective_from: r.effective_from,
@@ -186,8 +207,10 @@ pub struct Central {
     pub dir: PathBuf,
     /// Its configuration.
     pub config: Config,
-    /// The customs authority.
-    pub authority: Authority,
+    /// Central's registrar key, under the root key the configuration names. Replaced when the
+    /// root enrolls the next one ([`Central::new_registrar_key`]).
+    registrar: std::sync::RwLock<Authority>,
+    root: KeyId,
     /// Central's own device key (for sync with edge nodes).
     pub device: SigningKey,
     /// Central's replicas; its registry document is the registry of record.
@@ -195,18 +218,27 @@ pub struct Central {
 }
 
 impl Central {
-    /// Creates central in `dir`: a fresh customs authority key, a device key, the store pinned
-    /// to the authority, the device key enrolled at `options.unit`, then the configuration.
+    /// Creates central in `dir` with the root key `root` (opened for this once): a fresh
+    /// registrar key the root enrolls, a device key the registrar enrolls at `options.unit`, the
+    /// store pinned to the root, then the configuration. The root key is not kept.
     pub fn init(
         dir: &Path,
         options: &InitOptions,
+        root: &Authority,
         now: Timestamp,
     ) -> Result<Initialized, CentralError> {
-        let config =
+        if !root.is_root() {
+            return Err(file_error(
+                dir,
+                "init needs the customs authority's root key",
+            ));
+        }
+        let mut config =
             Config::new(&options.unit, &options.listen).map_err(|detail| ConfigError::Invalid {
                 path: "the options given".into(),
                 detail,
             })?;
+        config.authority = Some(root.id());
         let shown = dir.display().to_string();
         if dir.join(config::FILE_NAME).exists() {
             return Err(CentralError::AlreadyInitialized {
@@ -215,44 +247,68 @@ impl Central {
                 hint: "",
             });
         }
-        for part in [AUTHORITY_KEY_FILE, DEVICE_KEY_FILE, STORE_DIR] {
+        for part in [REGISTRAR_KEY_FILE, DEVICE_KEY_FILE, STORE_DIR] {
             if dir.join(part).exists() {
                 return Err(CentralError::AlreadyInitialized {
                     dir: shown,
                     what: format!("{part} but no configuration"),
-                    hint: ". If an earlier init was interrupted, move the directory aside and run init again; never delete an authority key that was published",
+                    hint: ". If an earlier init was interrupted, move the directory aside and run init again",
                 });
             }
         }
         std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
-        let authority = Authority::generate()?;
-        write_new_private(&dir.join(AUTHORITY_KEY_FILE), &authority.key_file_text())?;
+        let registrar = Authority::generate()?.under(root.id());
+        write_new_private(&dir.join(REGISTRAR_KEY_FILE), &registrar.key_file_text())?;
         let mut seed = Zeroizing::new([0u8; 32]);
         getrandom::fill(seed.as_mut()).map_err(|e| AuthorityError::NoRandomness(e.to_string()))?;
         let device = SigningKey::from_bytes(&seed);
         let device_text = Zeroizing::new(format!("{}\n", hex::encode(&seed[..])));
         write_new_private(&dir.join(DEVICE_KEY_FILE), &device_text)?;
-        let store = Store::open(dir.join(STORE_DIR), &authority.id())?;
-        let device_valid_until = now.plus_seconds(i64::from(options.device_valid_days) * 86_400);
-        let request = EnrollmentRequest {
-            key: key_id(&device).to_string(),
-            role: Role::Device,
-            unit: options.unit.clone(),
-            holder: format!("tamga-central {}", options.unit),
-            personal_number: None,
-            valid_from: now,
-            valid_until: device_valid_until,
-        };
-        if let Enrolling::New(act) = authority.enroll(&store.registry(), &request, now)? {
-            store.record(&act)?;
+        let store = Store::open(dir.join(STORE_DIR), &root.id())?;
+        let days = |n: u32| now.plus_seconds(i64::from(n) * 86_400);
+        let registrar_valid_until = days(options.registrar_valid_days);
+        let device_valid_until = days(options.device_valid_days);
+        for (signer, request) in [
+            (
+                root,
+                EnrollmentRequest {
+                    key: registrar.id().to_string(),
+                    role: Role::Registrar,
+                    unit: options.unit.clone(),
+                    holder: format!("tamga-central {} registrar", options.unit),
+                    personal_number: None,
+                    valid_from: now,
+                    valid_until: registrar_valid_until,
+                    migrated_from: None,
+                },
+            ),
+            (
+                &registrar,
+                EnrollmentRequest {
+                    key: key_id(&device).to_string(),
+                    role: Role::Device,
+                    unit: options.unit.clone(),
+                    holder: format!("tamga-central {}", options.unit),
+                    personal_number: None,
+                    valid_from: now,
+                    valid_until: device_valid_until,
+                    migrated_from: None,
+                },
+            ),
+        ] {
+            if let Enrolling::New(act) = signer.enroll(&store.registry(), &request, now)? {
+                store.record(&act)?;
+            }
         }
         write_replacing(&dir.join(config::FILE_NAME), config.to_toml().as_bytes())?;
-        info!(authority = %authority.id(), device = %key_id(&device), unit = %options.unit, "central initialized");
+        info!(root = %root.id(), registrar = %registrar.id(), device = %key_id(&device), unit = %options.unit, "central initialized");
         Ok(Initialized {
             data_dir: shown,
             unit: options.unit.clone(),
-            authority_key: authority.id(),
-            authority_fingerprint: authority.fingerprint(),
+            authority_key: root.id(),
+            authority_fingerprint: root.fingerprint(),
+            registrar_key: registrar.id(),
+            registrar_valid_until,
             device_key: key_id(&device),
             device_valid_until,
         })
@@ -261,10 +317,15 @@ impl Central {
     /// Opens central in `dir`.
     pub fn open(dir: &Path) -> Result<Central, CentralError> {
         let config = Config::load(dir)?;
-        let authority = Authority::load(&dir.join(AUTHORITY_KEY_FILE))?;
+        let root = config.root().map_err(|detail| ConfigError::Invalid {
+            path: dir.join(config::FILE_NAME).display().to_string(),
+            detail,
+        })?;
+        let registrar = Authority::load(&dir.join(REGISTRAR_KEY_FILE), root.clone())?;
+        info!(registrar = %registrar.id(), "registrar key loaded");
         let key_path = dir.join(DEVICE_KEY_FILE);
         let text = Zeroizing::new(
-            tamga_node::files::read_text_limited(&key_path, KEY_FILE_LIMIT)
+            tamga_node::files::read_private_text(&key_path, KEY_FILE_LIMIT)
                 .map_err(|e| file_error(&key_path, e))?,
         );
         let mut seed = Zeroizing::new([0u8; 32]);
@@ -274,14 +335,111 @@ impl Central {
                 "not a device key (64 hex digits expected); restore it from its backup",
             )
         })?;
-        let store = Store::open(dir.join(STORE_DIR), &authority.id())?;
+        let store = Store::open(dir.join(STORE_DIR), &root)?;
         Ok(Central {
             dir: dir.to_owned(),
             config,
-            authority,
+            registrar: std::sync::RwLock::new(registrar),
+            root,
             device: SigningKey::from_bytes(&seed),
             store: Arc::new(store),
         })
+    }
+
+    /// The customs authority's root key, which every node pins.
+    pub fn root(&self) -> &KeyId {
+        &self.root
+    }
+
+    /// The registrar key central signs enrollments and revocations with.
+    pub fn registrar_id(&self) -> KeyId {
+        self.registrar_key().id()
+    }
+
+    fn registrar_key(&self) -> std::sync::RwLockReadGuard<'_, Authority> {
+        self.registrar.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Makes the next registrar key (`registrar.next.key`) for the root to enroll, or returns
+    /// the one already waiting. Once an imported act file enrolls it as registrar and it is in
+    /// force, central signs with it and the old key file is removed.
+    pub fn new_registrar_key(dir: &Path) -> Result<KeyId, CentralError> {
+        let path = dir.join(NEXT_REGISTRAR_KEY_FILE);
+        let config = Config::load(dir)?;
+        let root = config
+            .root()
+            .map_err(|detail| file_error(&dir.join(config::FILE_NAME), detail))?;
+        if path.exists() {
+            return Ok(Authority::load(&path, root)?.id());
+        }
+        let next = Authority::generate()?;
+        write_new_private(&path, &next.key_file_text())?;
+        info!(next = %next.id(), "next registrar key made; the root must enroll it");
+        Ok(next.id())
+    }
+
+    /// Signs with the next registrar key if the registry now holds it as a registrar in force.
+    fn promote_next_registrar(&self, now: Timestamp) -> Result<(), CentralError> {
+        let next_path = self.dir.join(NEXT_REGISTRAR_KEY_FILE);
+        if !next_path.exists() {
+            return Ok(());
+        }
+        let next = Authority::load(&next_path, self.root.clone())?;
+        let registry = self.store.registry();
+        let in_force = registry
+            .enrollment_at(&next.id(), now, &[Role::Registrar])
+            .is_ok();
+        if !in_force || !registry.is_registrar(&next.id()) {
+            return Ok(());
+        }
+        let current = self.dir.join(REGISTRAR_KEY_FILE);
+        std::fs::rename(&next_path, &current).map_err(|e| file_error(&current, e))?;
+        tamga_node::files::sync_parent(&current).map_err(|e| file_error(&current, e))?;
+        let mut registrar = self.registrar.write().unwrap_or_else(|e| e.into_inner());
+        info!(old = %registrar.id(), new = %next.id(), "registrar key rotated");
+        *registrar = next;
+        Ok(())
+    }
+
+    /// Records the registry acts of an act file from the root key (or another registrar):
+    /// each must hold against the registry as it stands with the file's earlier acts. Nothing
+    /// is recorded unless every act holds. Returns how many were new.
+    pub fn import_registry_acts(
+        &self,
+        acts: &[SignedAct],
+        now: Timestamp,
+    ) -> Result<usize, CentralError> {
+        let mut check = self.store.registry();
+        for act in acts {
+            if !matches!(
+                act.body(),
+                tamga_core::ActBody::KeyEnrolled(_) | tamga_core::ActBody::KeyRevoked(_)
+            ) {
+                return Err(file_error(
+                    Path::new("the act file"),
+                    format!(
+                        "act {} is a {} act: a registry act file holds enrollments and revocations only",
+                        act.id().short(),
+                        act.body().kind()
+                    ),
+                ));
+            }
+            check.apply(act).map_err(|e| {
+                file_error(
+                    Path::new("the act file"),
+                    format!("{e}; nothing of the file was recorded"),
+                )
+            })?;
+        }
+        let mut new = 0;
+        for act in acts {
+            if self.store.record(act)?.seq.is_some() {
+                new += 1;
+                info!(act = %act.id(), kind = act.body().kind(), "registry act imported");
+            }
+        }
+        self.promote_next_registrar(now)?;
+        Ok(new)
     }
 
     /// Central's device key id.
@@ -297,7 +455,7 @@ impl Central {
         now: Timestamp,
     ) -> Result<Enrolling, CentralError> {
         let decision = self
-            .authority
+            .registrar_key()
             .enroll(&self.store.registry(), request, now)?;
         if let Enrolling::New(act) = &decision {
             self.store.record(act)?;
@@ -316,7 +474,7 @@ impl Central {
         now: Timestamp,
     ) -> Result<Revoking, CentralError> {
         let decision = self
-            .authority
+            .registrar_key()
             .revoke(&self.store.registry(), request, now)?;
         if let Revoking::New(act) = &decision {
             self.store.record(act)?;
@@ -335,7 +493,7 @@ impl Central {
     /// Every registry act that holds, once each, in a stable order.
     pub fn enrollment_acts(&self) -> Result<Vec<SignedAct>, CentralError> {
         Ok(enrollment_acts(
-            &self.authority.id(),
+            self.root(),
             self.store.acts(&DocId::Registry)?,
         ))
     }
@@ -377,7 +535,12 @@ mod tests {
             unit: "HQ-RECON".into(),
             listen: config::DEFAULT_LISTEN.into(),
             device_valid_days: 365,
+            registrar_valid_days: 365,
         }
+    }
+
+    fn root_key() -> Authority {
+        Authority::from_seed(&[9u8; 32])
     }
 
     fn now() -> Timestamp {
@@ -388,9 +551,9 @@ mod tests {
     fn init_makes_private_keys_a_pinned_store_and_enrolls_central_itself() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("central");
-        let made = Central::init(&dir, &options(), now()).unwrap();
+        let made = Central::init(&dir, &options(), &root_key(), now()).unwrap();
         #[cfg(unix)]
-        for file in [AUTHORITY_KEY_FILE, DEVICE_KEY_FILE] {
+        for file in [REGISTRAR_KEY_FILE, DEVICE_KEY_FILE] {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(dir.join(file))
                 .unwrap()
@@ -406,15 +569,20 @@ mod tests {
         assert!(leftovers.is_empty(), "{leftovers:?}");
 
         let central = Central::open(&dir).unwrap();
-        assert_eq!(central.authority.id(), made.authority_key);
+        assert_eq!(central.root(), &made.authority_key);
+        assert_eq!(central.registrar_id(), made.registrar_key);
         assert_eq!(central.device_id(), made.device_key);
         assert_eq!(
             central.config.central_units,
             vec![UnitCode::new("HQ-RECON").unwrap()]
         );
         let entries = central.registry_entries(now());
-        assert_eq!(entries.len(), 1);
-        assert_eq!(entries[0].key, made.device_key);
+        assert_eq!(entries.len(), 2, "the registrar and the device");
+        let entries: Vec<_> = entries
+            .into_iter()
+            .filter(|e| e.key == made.device_key)
+            .collect();
+        assert_eq!(entries[0].enrolled_by, made.registrar_key.to_string());
         assert_eq!(
             (entries[0].role, entries[0].status),
             (Role::Device, "valid")
@@ -426,19 +594,19 @@ mod tests {
     fn init_never_overwrites_a_key() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("central");
-        Central::init(&dir, &options(), now()).unwrap();
-        let key_before = std::fs::read(dir.join(AUTHORITY_KEY_FILE)).unwrap();
-        let err = Central::init(&dir, &options(), now()).unwrap_err();
+        Central::init(&dir, &options(), &root_key(), now()).unwrap();
+        let key_before = std::fs::read(dir.join(REGISTRAR_KEY_FILE)).unwrap();
+        let err = Central::init(&dir, &options(), &root_key(), now()).unwrap_err();
         assert!(
             matches!(err, CentralError::AlreadyInitialized { .. }),
             "{err}"
         );
         // An interrupted init (a key, no configuration) is not finished over the key either.
         std::fs::remove_file(dir.join(config::FILE_NAME)).unwrap();
-        let err = Central::init(&dir, &options(), now()).unwrap_err();
+        let err = Central::init(&dir, &options(), &root_key(), now()).unwrap_err();
         assert!(err.to_string().contains("interrupted"), "{err}");
         assert_eq!(
-            std::fs::read(dir.join(AUTHORITY_KEY_FILE)).unwrap(),
+            std::fs::read(dir.join(REGISTRAR_KEY_FILE)).unwrap(),
             key_before
         );
         let path = root.path().join("exists");
@@ -453,17 +621,17 @@ mod tests {
         let dir = root.path().join("central");
         let mut bad = options();
         bad.unit = "hq".into();
-        assert!(Central::init(&dir, &bad, now()).is_err());
+        assert!(Central::init(&dir, &bad, &root_key(), now()).is_err());
         assert!(!dir.exists());
     }
 
     #[test]
-    fn a_readable_authority_key_is_refused() {
+    fn a_readable_registrar_key_is_refused() {
         use std::os::unix::fs::PermissionsExt;
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("central");
-        Central::init(&dir, &options(), now()).unwrap();
-        let path = dir.join(AUTHORITY_KEY_FILE);
+        Central::init(&dir, &options(), &root_key(), now()).unwrap();
+        let path = dir.join(REGISTRAR_KEY_FILE);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let err = Central::open(&dir).err().expect("refused");
         assert!(err.to_string().contains("chmod 600"), "{err}");
@@ -473,7 +641,7 @@ mod tests {
     fn enroll_revoke_and_the_enrollment_file() {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("central");
-        Central::init(&dir, &options(), now()).unwrap();
+        Central::init(&dir, &options(), &root_key(), now()).unwrap();
         let central = Central::open(&dir).unwrap();
         let officer = key_id(&key("officer"));
         let request = EnrollmentRequest {
@@ -484,6 +652,7 @@ mod tests {
             personal_number: Some("KG-0417".into()),
             valid_from: now(),
             valid_until: at("2027-01-01T00:00:00Z"),
+            migrated_from: None,
         };
         assert!(matches!(
             central.enroll(&request, now()).unwrap(),
@@ -508,9 +677,9 @@ mod tests {
         assert_eq!(entry.revoked.as_ref().unwrap().reason, "personal seal lost");
 
         let out = root.path().join("enrollment.acts");
-        assert_eq!(central.write_enrollment(&out).unwrap(), 3);
+        assert_eq!(central.write_enrollment(&out).unwrap(), 4);
         let first = std::fs::read(&out).unwrap();
-        assert_eq!(central.write_enrollment(&out).unwrap(), 3);
+        assert_eq!(central.write_enrollment(&out).unwrap(), 4);
         assert_eq!(
             std::fs::read(&out).unwrap(),
             first,
@@ -521,7 +690,7 @@ mod tests {
             .filter(|l| !l.is_empty())
             .map(|l| SignedAct::decode(l).unwrap())
             .collect();
-        let (registry, rejected) = Registry::from_acts(central.authority.id(), &acts);
+        let (registry, rejected) = Registry::from_acts(central.root().clone(), &acts);
         assert!(rejected.is_empty());
         assert_eq!(registry, central.store.registry());
     }

@@ -23,6 +23,10 @@ pub struct Config {
     pub unit: UnitCode,
     /// Where central listens for edge nodes and staff, like `127.0.0.1:7400`.
     pub listen: String,
+    /// The customs authority's root key (64 hex digits), which every node pins; its secret half
+    /// is kept offline. Written by `init`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority: Option<tamga_core::KeyId>,
     /// The units whose nodes receive every consignment: central's own, and any other
     /// headquarters unit. Edge nodes are configured with the same list.
     pub central_units: Vec<UnitCode>,
@@ -90,6 +94,7 @@ impl Config {
         let config = Config {
             unit: unit.clone(),
             listen: listen.to_owned(),
+            authority: None,
             central_units: vec![unit],
             reassess_seconds: DEFAULT_REASSESS_SECONDS,
             silent_after_seconds: DEFAULT_SILENT_AFTER_SECONDS,
@@ -121,6 +126,13 @@ impl Config {
             })?;
         }
         Ok(config)
+    }
+
+    /// The root key the configuration names.
+    pub fn root(&self) -> Result<tamga_core::KeyId, String> {
+        self.authority.clone().ok_or_else(|| {
+            "it names no customs authority root key (authority = \"<64 hex digits>\"); add the key every edge node pins".to_owned()
+        })
     }
 
     /// Parses and checks the text of a configuration file.

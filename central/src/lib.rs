@@ -1,22 +1,26 @@
 //! tamga-central: the headquarters server.
 //!
-//! Central holds the **customs authority key**, the root of trust of every tamga node, and keeps
-//! the **registry of keys** of record: which officer and device keys are enrolled, in which
-//! role, for which unit and for how long, and which are revoked. Both are facts signed by the
-//! authority (`key_enrolled`, `key_revoked` acts), recorded in central's store like any other
-//! act and handed to edge nodes as an **enrollment file**: every registry act, one canonical
-//! signed act per line, which `tamga-edge record` and `tamga-edge init --enrollment` import.
+//! Central keeps the **registry of keys** of record: which officer and device keys are enrolled,
+//! in which role, for which unit and for how long, and which are revoked. These are facts signed
+//! by the customs authority (`key_enrolled`, `key_revoked` acts), recorded in central's store like
+//! any other act and handed to edge nodes as an **enrollment file**: every registry act, one
+//! canonical signed act per line, which `tamga-edge record` and `tamga-edge init --enrollment`
+//! import. The authority's **root key**, the root of trust every node pins, stays offline
+//! ([`root`]); it enrolls central's **registrar key**, which enrolls and revokes officers, staff
+//! and devices. The root's later acts (a new registrar, a revocation) come as act files central
+//! imports.
 //!
 //! Central is also the hub edge nodes sync with: `tamga-central serve` runs the sync endpoint,
 //! reconciles every consignment as its acts arrive, and serves the dashboard for reconciliation
 //! staff, who close discrepancies with acts signed by their own keys.
 //!
-//! - [`authority`] holds the authority key and the decision to sign a registry act (a
+//! - [`authority`] is a key that signs registry acts and its decision to sign one (a
 //!   functional core: the registry and the time in, a signed act or a refusal out).
+//! - [`root`] is the root key file, encrypted under a passphrase, and the root's act files.
 //! - [`config`] reads and writes `tamga-central.toml`.
 //! - [`central`] opens the data directory (keys, configuration, store) and enrolls, revokes,
-//!   lists and exports.
-//! - [`admin`] enrolls and revokes, here or through the running server.
+//!   imports the root's act files, rotates the registrar key, lists and exports.
+//! - [`admin`] enrolls, revokes and imports, here or through the running server.
 //! - [`reconcile`] keeps every consignment's assessment indexed for the dashboard's filters.
 //! - [`nodes`] records which edge nodes synced, and when.
 //! - [`metrics`] renders `/metrics`.
@@ -43,6 +47,7 @@ pub mod nodes;
 pub mod reconcile;
 pub mod reply;
 pub mod reports;
+pub mod root;
 pub mod serve;
 pub mod shared;
 pub mod staff;

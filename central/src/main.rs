@@ -19,9 +19,14 @@ use tamga_core::{Role, Timestamp};
 const AFTER_HELP: &str = "\
 Setting up, step by step:
   0. export TAMGA_CENTRAL_DIR=/var/lib/tamga-central   (or give --data-dir to every command)
-  1. tamga-central init --unit HQ-RECON
-     Creates the customs authority key and prints it with its fingerprint. Back up
-     authority.key offline: it cannot be replaced without re-enrolling every node.
+  1. tamga-central init --unit HQ-RECON --root-key /media/root-stick/root.key
+     With the root key file on a removable medium (made here if absent, under a passphrase
+     asked on the terminal or taken from TAMGA_ROOT_PASSPHRASE): the root enrolls central's
+     registrar key, which enrolls central's device. Prints the root key and its fingerprint.
+     Then take the root key offline: central never needs it again. Later root work (a new
+     registrar before this one expires, revoking one) is done on the offline machine with
+     `tamga-central root enroll-registrar|revoke --root-key FILE --out FILE`, and the act file
+     is carried here: tamga-central import FILE.
   2. On each post PC or vehicle tablet, `tamga-edge init ... --authority <the key>` prints
      the node's device key; confirm the fingerprint with the node's operator.
   3. tamga-central enroll --key <device key> --role device --unit MANAS-AIRPORT --name \"airport post PC\"
@@ -80,6 +85,8 @@ enum RoleArg {
     CentralStaff,
     /// A node's device key (post PC, vehicle tablet).
     Device,
+    /// A registrar key (root only: see `tamga-central root enroll-registrar`).
+    Registrar,
 }
 
 impl From<RoleArg> for Role {
@@ -90,15 +97,24 @@ impl From<RoleArg> for Role {
             RoleArg::PreciousMetalsOfficer => Role::PreciousMetalsOfficer,
             RoleArg::CentralStaff => Role::CentralStaff,
             RoleArg::Device => Role::Device,
+            RoleArg::Registrar => Role::Registrar,
         }
     }
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Create central: a new customs authority key, central's device key, the configuration and
-    /// the store. Prints the authority key and its fingerprint for edge nodes to pin.
+    /// Create central: the root key enrolls a new registrar key for central, which enrolls
+    /// central's device key; the configuration and the store. Prints the root key and its
+    /// fingerprint for edge nodes to pin.
     Init {
+        /// The customs authority's root key file (made there if absent). It is read once and
+        /// never copied into the data directory: keep it offline afterwards.
+        #[arg(long)]
+        root_key: PathBuf,
+        /// For how many days central's registrar key is enrolled.
+        #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3650))]
+        registrar_valid_days: u32,
         /// Central's unit code, like HQ-RECON.
         #[arg(long)]
         unit: String,
@@ -109,8 +125,24 @@ enum Command {
         #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3650))]
         device_valid_days: u32,
     },
-    /// Print the customs authority key and its fingerprint.
+    /// Print the customs authority's root key and its fingerprint.
     Authority,
+    /// Record a registry act file the root key wrote on its offline machine (a registrar's
+    /// enrollment or revocation). Nothing is recorded unless every act in it holds.
+    Import {
+        /// The act file.
+        file: PathBuf,
+    },
+    /// Make the next registrar key (kept as registrar.next.key) and print it, for the root to
+    /// enroll before the current one expires or after it is revoked; central signs with it once
+    /// the root's act file is imported. Prints the waiting key again if there is one.
+    NextRegistrar,
+    /// The customs authority's root key, on its offline machine: each command writes an act
+    /// file for `tamga-central import`.
+    Root {
+        #[command(subcommand)]
+        command: RootCommand,
+    },
     /// Enroll an officer's or a device's key: signs a key_enrolled act and records it.
     Enroll {
         /// The public key to enroll (64 hex digits), as the node or the keystore printed it.
@@ -138,6 +170,10 @@ enum Command {
         /// Valid for this many days from --valid-from (default 365).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=3650))]
         valid_days: Option<u32>,
+        /// The paper record this enrollment carries over ("Register of personal seals No. 4,
+        /// entry 112"): only then may --valid-from lie in the past.
+        #[arg(long)]
+        migrated_from: Option<String>,
     },
     /// Revoke a key: acts it signs from --effective-from on are invalid. Final.
     Revoke {
@@ -233,6 +269,10 @@ macro_rules! say {
     };
 }
 
+// After the macro: the module uses `say!`.
+mod root_cli;
+use root_cli::{root_command, root_for_init, RootCommand};
+
 fn to_json(value: &impl Serialize) -> String {
     serde_json::to_string_pretty(value).expect("serializes") + "\n"
 }
@@ -251,6 +291,7 @@ fn open(dir: &Path) -> Result<Central, String> {
 struct AuthorityOut {
     authority_key: String,
     authority_fingerprint: String,
+    registrar_key: String,
 }
 
 #[derive(Serialize)]
@@ -347,17 +388,22 @@ fn run(cli: Cli) -> Result<String, String> {
     let mut answer = String::new();
     match cli.command {
         Command::Init {
+            root_key,
+            registrar_valid_days,
             unit,
             listen,
             device_valid_days,
         } => {
+            let root = root_for_init(&dir, &root_key, &mut answer)?;
             let made = Central::init(
                 &dir,
                 &InitOptions {
                     unit,
                     listen,
                     device_valid_days,
+                    registrar_valid_days,
                 },
+                &root,
                 Timestamp::now(),
             )
             .map_err(|e| e.to_string())?;
@@ -369,6 +415,12 @@ fn run(cli: Cli) -> Result<String, String> {
             say!(answer, "fingerprint: {}", made.authority_fingerprint);
             say!(
                 answer,
+                "central's registrar key: {} (enrolled by the root until {})",
+                made.registrar_key,
+                made.registrar_valid_until.for_people()
+            );
+            say!(
+                answer,
                 "central's device key: {} (enrolled at {} until {})",
                 made.device_key,
                 made.unit,
@@ -376,26 +428,67 @@ fn run(cli: Cli) -> Result<String, String> {
             );
             say!(answer);
             say!(answer, "Give the authority key to every edge node (tamga-edge init --authority <key>) and read the");
-            say!(answer, "fingerprint aloud to its operator to confirm it. Back up authority.key offline, readable by");
-            say!(answer, "central's user only. Next: tamga-central enroll, then tamga-central enrollment --out FILE.");
+            say!(answer, "fingerprint aloud to its operator to confirm it. Take the root key file offline now, with a");
+            say!(answer, "copy in a safe. Next: tamga-central enroll, then tamga-central enrollment --out FILE.");
             Ok(answer)
         }
         Command::Authority => {
-            // The key file alone: this works while `serve` holds the store.
-            let authority = tamga_central::Authority::load(
-                &dir.join(tamga_central::authority::AUTHORITY_KEY_FILE),
+            // The configuration alone: this works while `serve` holds the store.
+            let config = tamga_central::config::Config::load(&dir).map_err(|e| e.to_string())?;
+            let root = config.root()?;
+            let registrar = tamga_central::Authority::load(
+                &dir.join(tamga_central::authority::REGISTRAR_KEY_FILE),
+                root.clone(),
             )
             .map_err(|e| e.to_string())?;
             let out = AuthorityOut {
-                authority_key: authority.id().to_string(),
-                authority_fingerprint: authority.fingerprint(),
+                authority_key: root.to_string(),
+                authority_fingerprint: root.fingerprint(),
+                registrar_key: registrar.id().to_string(),
             };
             if json {
                 answer = to_json(&out);
             } else {
                 say!(answer, "customs authority key: {}", out.authority_key);
                 say!(answer, "fingerprint: {}", out.authority_fingerprint);
+                say!(answer, "central's registrar key: {}", out.registrar_key);
             }
+            Ok(answer)
+        }
+        Command::Import { file } => {
+            let text = tamga_node::files::read_text_limited(
+                &file,
+                tamga_central::admin::MAX_IMPORT_BYTES as u64,
+            )
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+            let out = Admin::open(&dir)?.import(text, Timestamp::now())?;
+            if json {
+                return Ok(to_json(&out));
+            }
+            say!(
+                answer,
+                "imported {}: {} registry acts, {} new",
+                file.display(),
+                out.acts,
+                out.new
+            );
+            say!(
+                answer,
+                "Hand out a new enrollment file: tamga-central enrollment --out FILE"
+            );
+            Ok(answer)
+        }
+        Command::Root { command } => root_command(command, json),
+        Command::NextRegistrar => {
+            let next = Central::new_registrar_key(&dir).map_err(|e| e.to_string())?;
+            if json {
+                return Ok(to_json(
+                    &serde_json::json!({ "next_registrar_key": next.to_string() }),
+                ));
+            }
+            say!(answer, "next registrar key: {next}");
+            say!(answer, "On the root's offline machine: tamga-central root enroll-registrar --root-key FILE --key {next} --name \"...\" --unit <central's unit> --out FILE");
+            say!(answer, "then here: tamga-central import FILE");
             Ok(answer)
         }
         Command::Enroll {
@@ -407,6 +500,7 @@ fn run(cli: Cli) -> Result<String, String> {
             valid_from,
             valid_until,
             valid_days,
+            migrated_from,
         } => {
             let now = Timestamp::now();
             let valid_from = valid_from.unwrap_or(now);
@@ -421,6 +515,7 @@ fn run(cli: Cli) -> Result<String, String> {
                 personal_number,
                 valid_from,
                 valid_until,
+                migrated_from,
             };
             let out = Admin::open(&dir)?.enroll(body, now)?;
             if json {
@@ -543,6 +638,15 @@ fn print_registry(answer: &mut String, entries: &[RegistryEntry], now: Timestamp
             e.status
         );
         say!(answer, "  key {} (fingerprint {})", e.key, e.fingerprint);
+        let by = if e.enrolled_by == "root" {
+            "the root key".to_owned()
+        } else {
+            format!("registrar {}", &e.enrolled_by[..16])
+        };
+        say!(answer, "  enrolled by {by} (act {})", &e.act[..16]);
+        if let Some(paper) = &e.migrated_from {
+            say!(answer, "  MIGRATED from the paper record: {paper}");
+        }
         say!(
             answer,
             "  valid {} until {}",

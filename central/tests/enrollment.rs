@@ -48,7 +48,12 @@ fn central_enrolls_revokes_and_writes_an_enrollment_file_that_edge_nodes_can_che
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("central");
 
-    let made = json(&dir, &["init", "--unit", "HQ-RECON"]);
+    let root_key = tamga_testkit::process::root_key_beside(&dir);
+    let root_key = root_key.to_str().unwrap();
+    let made = json(
+        &dir,
+        &["init", "--unit", "HQ-RECON", "--root-key", root_key],
+    );
     let authority = KeyId::new(field(&made, "authority_key")).unwrap();
     assert_eq!(
         field(&made, "authority_fingerprint"),
@@ -58,7 +63,7 @@ fn central_enrolls_revokes_and_writes_an_enrollment_file_that_edge_nodes_can_che
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(dir.join("authority.key"))
+        let mode = std::fs::metadata(dir.join("registrar.key"))
             .unwrap()
             .permissions()
             .mode();
@@ -73,15 +78,18 @@ fn central_enrolls_revokes_and_writes_an_enrollment_file_that_edge_nodes_can_che
     assert!(shown.stdout.contains(&authority.fingerprint()));
 
     // init again: refused, the key untouched.
-    let key_file = std::fs::read(dir.join("authority.key")).unwrap();
-    let again = central(&dir, &["init", "--unit", "HQ-RECON"]);
+    let key_file = std::fs::read(dir.join("registrar.key")).unwrap();
+    let again = central(
+        &dir,
+        &["init", "--unit", "HQ-RECON", "--root-key", root_key],
+    );
     assert_eq!(again.code, 1, "{}", again.stderr);
     assert!(
         again.stderr.contains("never overwritten"),
         "{}",
         again.stderr
     );
-    assert_eq!(std::fs::read(dir.join("authority.key")).unwrap(), key_file);
+    assert_eq!(std::fs::read(dir.join("registrar.key")).unwrap(), key_file);
 
     let officer = key_id(&key("Aibek Asanov"));
     let post_device = key_id(&key("airport post PC"));
@@ -101,6 +109,8 @@ fn central_enrolls_revokes_and_writes_an_enrollment_file_that_edge_nodes_can_che
         "2026-01-01T00:00:00Z",
         "--valid-until",
         "2099-01-01T06:00:00+06:00",
+        "--migrated-from",
+        "register of personal seals No. 4, entry 112",
     ];
     let enrolled = json(&dir, &officer_args);
     assert_eq!(field(&enrolled, "outcome"), "enrolled");
@@ -144,7 +154,7 @@ fn central_enrolls_revokes_and_writes_an_enrollment_file_that_edge_nodes_can_che
 
     let file = root.path().join("enrollment.acts");
     let written = json(&dir, &["enrollment", "--out", file.to_str().unwrap()]);
-    assert_eq!(written["acts"], 4, "{written}");
+    assert_eq!(written["acts"], 5, "{written}");
     let bytes = std::fs::read(&file).unwrap();
 
     // Bad requests: refused with a message, exit 1 (or 2 for the command line), nothing changed.
@@ -245,7 +255,7 @@ fn central_enrolls_revokes_and_writes_an_enrollment_file_that_edge_nodes_can_che
         assert_eq!(run.code, code, "{args:?}: {}{}", run.stdout, run.stderr);
         assert!(run.stderr.contains(says), "{args:?}: {}", run.stderr);
         let rewritten = json(&dir, &["enrollment", "--out", file.to_str().unwrap()]);
-        assert_eq!(rewritten["acts"], 4);
+        assert_eq!(rewritten["acts"], 5);
         assert_eq!(
             std::fs::read(&file).unwrap(),
             bytes,
@@ -253,7 +263,9 @@ fn central_enrolls_revokes_and_writes_an_enrollment_file_that_edge_nodes_can_che
         );
     }
 
-    // The file, checked with the act format alone: one signed act per line, by the authority.
+    // The file, checked with the act format alone: one signed act per line, the root's
+    // enrollment of central's registrar first, then the registrar's acts.
+    let registrar = KeyId::new(field(&made, "registrar_key")).unwrap();
     let text = String::from_utf8(bytes).unwrap();
     assert!(text.ends_with('\n'));
     let acts: Vec<SignedAct> = text
@@ -262,17 +274,18 @@ fn central_enrolls_revokes_and_writes_an_enrollment_file_that_edge_nodes_can_che
             let act = SignedAct::decode(line.as_bytes()).expect("a canonical signed act");
             act.verify_signatures().expect("signatures verify");
             assert_eq!(act.signatures().len(), 1);
-            assert_eq!(act.signatures()[0].key, authority);
             act
         })
         .collect();
     let kinds: Vec<&str> = acts.iter().map(|a| a.body().kind()).collect();
-    assert_eq!(kinds.iter().filter(|k| **k == "key_enrolled").count(), 3);
+    assert_eq!(kinds.iter().filter(|k| **k == "key_enrolled").count(), 4);
     assert_eq!(kinds.iter().filter(|k| **k == "key_revoked").count(), 1);
-    for act in &acts {
+    for (n, act) in acts.iter().enumerate() {
+        let signer = if n == 0 { &authority } else { &registrar };
+        assert_eq!(&act.signatures()[0].key, signer, "line {}", n + 1);
         match act.body() {
-            ActBody::KeyEnrolled(e) => assert_eq!(e.authority, authority),
-            ActBody::KeyRevoked(r) => assert_eq!(r.authority, authority),
+            ActBody::KeyEnrolled(e) => assert_eq!(&e.authority, signer),
+            ActBody::KeyRevoked(r) => assert_eq!(&r.authority, signer),
             other => panic!("not a registry act: {}", other.kind()),
         }
     }
@@ -284,7 +297,8 @@ fn central_enrolls_revokes_and_writes_an_enrollment_file_that_edge_nodes_can_che
         assert!(store.record(act).unwrap().seq.is_some());
     }
     let registry = store.registry();
-    assert_eq!(registry.keys().count(), 3);
+    assert_eq!(registry.keys().count(), 4);
+    assert!(registry.is_registrar(&registrar));
     assert_eq!(registry.enrollments(&central_device)[0].role, Role::Device);
     assert_eq!(
         registry.enrollments(&central_device)[0].unit.as_str(),
@@ -314,7 +328,7 @@ fn central_enrolls_revokes_and_writes_an_enrollment_file_that_edge_nodes_can_che
     // Central's own listing says the same.
     let listing = json(&dir, &["registry"]);
     let entries = listing.as_array().unwrap();
-    assert_eq!(entries.len(), 3);
+    assert_eq!(entries.len(), 4);
     let device_entry = entries
         .iter()
         .find(|e| e["key"] == post_device.as_str())
@@ -324,6 +338,12 @@ fn central_enrolls_revokes_and_writes_an_enrollment_file_that_edge_nodes_can_che
     let text_listing = central(&dir, &["registry"]).stdout;
     assert!(text_listing.contains("REVOKED from 2026-02-01 00:00:00 +00:00: post PC stolen"));
     assert!(text_listing.contains("Aibek Asanov (personal number KG-0417)"));
+    assert!(
+        text_listing.contains(
+            "MIGRATED from the paper record: register of personal seals No. 4, entry 112"
+        ),
+        "{text_listing}"
+    );
 }
 
 #[test]

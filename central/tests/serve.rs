@@ -104,7 +104,7 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
         &["enrollment", "--out", enrollment.to_str().unwrap()],
         "",
     );
-    assert!(out.contains("(8 registry acts)"), "{out}");
+    assert!(out.contains("(9 registry acts)"), "{out}");
 
     must(&edge, &post, &["record", enrollment.to_str().unwrap()], "");
     let acts = story.clean_delivery();

@@ -410,15 +410,17 @@ async function registryPage(main) {
   } catch (e) {
     return showError(main, e);
   }
-  const table = el("table", {}, el("tr", {}, [t("holder"), t("personal_number"), t("role"), t("unit"), t("valid"), t("state"), t("key")].map((h) => el("th", {}, h))));
+  const table = el("table", {}, el("tr", {}, [t("holder"), t("personal_number"), t("role"), t("unit"), t("valid"), t("state"), t("enrolled_by"), t("key")].map((h) => el("th", {}, h))));
   for (const e of rows) {
     table.append(el("tr", {},
       el("td", {}, e.holder),
       el("td", {}, e.personal_number || "—"),
       el("td", {}, e.role),
       el("td", {}, e.unit),
-      el("td", {}, when(e.valid_from) + " — " + when(e.valid_until)),
+      el("td", {}, [when(e.valid_from) + " — " + when(e.valid_until)].concat(
+        e.migrated_from ? [el("br"), el("span", { class: "warn" }, t("migrated_from") + ": " + e.migrated_from)] : [])),
       el("td", { class: e.status === "valid" ? "ok" : "bad" }, e.status),
+      el("td", {}, e.enrolled_by === "root" ? t("root_key") : el("span", { class: "mono" }, e.enrolled_by.slice(0, 16))),
       el("td", { class: "mono" }, e.fingerprint)));
   }
   main.append(table);

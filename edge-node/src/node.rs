@@ -171,7 +171,7 @@ impl Node {
     pub fn open(dir: &Path) -> Result<Node, NodeError> {
         let config = Config::load(dir)?;
         let key_path = dir.join(DEVICE_KEY_FILE);
-        let text = tamga_node::files::read_text_limited(&key_path, MAX_DEVICE_KEY_BYTES)
+        let text = tamga_node::files::read_private_text(&key_path, MAX_DEVICE_KEY_BYTES)
             .map_err(|e| file_error(&key_path, e))?;
         let mut seed = [0u8; 32];
         hex::decode_to_slice(text.trim(), &mut seed)

@@ -1,7 +1,7 @@
 //! The administration API the CLI uses while the server holds the store (`/api/admin/*`, with
 //! the token from `serve.json`): enroll, revoke, the enrollment file.
 
-use crate::admin::{EnrollBody, RevokeBody, TOKEN_HEADER};
+use crate::admin::{EnrollBody, ImportBody, RevokeBody, TOKEN_HEADER};
 use crate::reply::{bad, blocking, read_body, ApiError, ApiResult};
 use crate::shared::Shared;
 use axum::extract::State;
@@ -88,6 +88,23 @@ pub(super) async fn admin_revoke(
     .await
 }
 
+pub(super) async fn admin_import(
+    State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    admin_request(
+        &s,
+        &headers,
+        body,
+        "registry act file",
+        |s, r: ImportBody| {
+            crate::admin::import(&s.central, &r.text, Timestamp::now()).map_err(central_error)
+        },
+    )
+    .await
+}
+
 pub(super) async fn admin_enrollment(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -105,7 +122,7 @@ fn central_error(e: crate::CentralError) -> ApiError {
     let status = match &e {
         E::Authority(crate::AuthorityError::KeyFile { .. }) => StatusCode::INTERNAL_SERVER_ERROR,
         E::Authority(crate::AuthorityError::NoRandomness(_)) => StatusCode::INTERNAL_SERVER_ERROR,
-        E::Authority(_) => StatusCode::BAD_REQUEST,
+        E::Authority(_) | E::File { .. } => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
     ApiError(status, e.to_string())

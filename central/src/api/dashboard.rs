@@ -26,7 +26,7 @@ pub(super) async fn overview(State(s): State<Arc<Shared>>) -> ApiResult<Json<Val
         let snapshot = s.snapshot(now).map_err(internal)?;
         Ok(json!({
             "unit": s.central.config.unit,
-            "authority_fingerprint": s.central.authority.fingerprint(),
+            "authority_fingerprint": s.central.root().fingerprint(),
             "now": now,
             "now_for_people": now.for_people(),
             "totals": snapshot.totals,

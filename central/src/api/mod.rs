@@ -22,7 +22,7 @@ use tamga_core::Timestamp;
 mod administration;
 mod dashboard;
 
-use administration::{admin_enroll, admin_enrollment, admin_revoke};
+use administration::{admin_enroll, admin_enrollment, admin_import, admin_revoke};
 use dashboard::{
     consignment, consignments, discrepancies, nodes, officers, overview, refusals, registry,
     resolve, vocabulary,
@@ -132,6 +132,7 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/admin/enroll", post(admin_enroll))
         .route("/api/admin/revoke", post(admin_revoke))
         .route("/api/admin/enrollment", post(admin_enrollment))
+        .route("/api/admin/import", post(admin_import))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(middleware::from_fn(local_only))
         .with_state(shared)

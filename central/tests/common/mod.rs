@@ -70,7 +70,9 @@ pub fn enroll(dir: &Path, person: &Person, unit: &str, role: &str) {
     enroll_until(dir, person, unit, role, "2028-01-01");
 }
 
-/// Enrolls `person` at central in `dir`, valid from 2026-01-01 until `valid_until`.
+/// Enrolls `person` at central in `dir`, valid from 2026-01-01 until `valid_until`: the story's
+/// acts are dated in 2026, before the enrollment, so it carries their keys over as a migration
+/// of a paper record.
 pub fn enroll_until(dir: &Path, person: &Person, unit: &str, role: &str, valid_until: &str) {
     let mut args = vec![
         "enroll",
@@ -86,6 +88,8 @@ pub fn enroll_until(dir: &Path, person: &Person, unit: &str, role: &str, valid_u
         "2026-01-01",
         "--valid-until",
         valid_until,
+        "--migrated-from",
+        "register of personal seals, 2026",
     ];
     if !person.personal_number.is_empty() {
         args.extend(["--personal-number", person.personal_number]);
@@ -111,7 +115,14 @@ pub fn init_central(hq: &Path) -> (KeyId, String) {
     let made: Value = serde_json::from_str(&must(
         Path::new(CENTRAL),
         hq,
-        &["init", "--unit", "HQ-RECON", "--json"],
+        &[
+            "init",
+            "--unit",
+            "HQ-RECON",
+            "--root-key",
+            process::root_key_beside(hq).to_str().unwrap(),
+            "--json",
+        ],
         "",
     ))
     .unwrap();

@@ -164,6 +164,10 @@ pub enum Role {
     CentralStaff,
     /// A node's device key (post PC, vehicle tablet, navigation seal gateway).
     Device,
+    /// A registrar key: enrolled by the customs authority's root key for a limited time, it
+    /// enrolls and revokes officers, staff and devices (never registrars). It signs no
+    /// consignment act.
+    Registrar,
 }
 
 impl Role {
@@ -175,6 +179,7 @@ impl Role {
             Role::PreciousMetalsOfficer => "precious_metals_officer",
             Role::CentralStaff => "central_staff",
             Role::Device => "device",
+            Role::Registrar => "registrar",
         }
     }
 }

@@ -1889,7 +1889,7 @@ fn act_signed_outside_the_keys_validity_is_left_out() {
 
     // An enrollment that ended before the act.
     let short = story.by_authority(ActBody::KeyEnrolled(KeyEnrolled {
-        at: at("2026-11-01T09:00:00Z"),
+        at: at("2026-10-31T09:00:00Z"),
         authority: story.authority_id(),
         key: story.escort_second.id.clone(),
         holder: tamga_core::act::Holder {
@@ -1900,6 +1900,7 @@ fn act_signed_outside_the_keys_validity_is_left_out() {
         unit: story.escort_second.unit_code(),
         valid_from: at("2026-11-01T00:00:00Z"),
         valid_until: story.t(50),
+        migrated_from: None,
     }));
     let mut acts: Vec<SignedAct> = story
         .enrolled()

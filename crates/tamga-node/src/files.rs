@@ -60,7 +60,10 @@ pub fn write_new_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// Reads a file of at most `limit` bytes; a larger one is an error of kind
 /// [`io::ErrorKind::FileTooLarge`], not a large allocation.
 pub fn read_limited(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
-    let file = File::open(path)?;
+    read_to_limit(File::open(path)?, limit)
+}
+
+fn read_to_limit(file: File, limit: u64) -> io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
@@ -85,6 +88,30 @@ pub fn read_limited_if_exists(path: &Path, limit: u64) -> io::Result<Option<Vec<
 /// [`io::ErrorKind::InvalidData`].
 pub fn read_text_limited(path: &Path, limit: u64) -> io::Result<String> {
     String::from_utf8(read_limited(path, limit)?)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"))
+}
+
+/// [`read_text_limited`] for a secret: refuses (kind [`io::ErrorKind::PermissionDenied`]) a
+/// file that users other than its owner may read or write, since whoever could read it may
+/// hold the key.
+pub fn read_private_text(path: &Path, limit: u64) -> io::Result<String> {
+    let file = File::open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = file.metadata()?.permissions().mode();
+        if mode & 0o077 != 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "this key file is open to other users (mode {:o}): make it private with `chmod 600 {}`, and find out who could have read it (if anyone did, revoke the key and make a new one)",
+                    mode & 0o777,
+                    path.display()
+                ),
+            ));
+        }
+    }
+    String::from_utf8(read_to_limit(file, limit)?)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "not UTF-8 text"))
 }
 
@@ -220,5 +247,21 @@ mod tests {
         remove(&path).unwrap();
         remove(&path).unwrap();
         assert!(!path.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_others_may_read_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("device.key");
+        write_new_private(&path, b"secret").unwrap();
+        assert_eq!(read_private_text(&path, 64).unwrap(), "secret");
+        for mode in [0o640, 0o604, 0o620] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let err = read_private_text(&path, 64).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::PermissionDenied, "{mode:o}");
+            assert!(err.to_string().contains("chmod 600"), "{err}");
+        }
     }
 }

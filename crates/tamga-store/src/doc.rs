@@ -156,6 +156,7 @@ pub fn sort_entries_with(
     decode: &mut dyn FnMut(&[u8]) -> Result<SignedAct, tamga_core::DecodeError>,
 ) -> (Vec<SignedAct>, Vec<Rejection>) {
     let mut acts = Vec::new();
+    let mut keys = Vec::new();
     let mut rejected = Vec::new();
     for entry in entries {
         let reject = |act: Option<ActId>, reason: String| Rejection {
@@ -192,16 +193,31 @@ pub fn sort_entries_with(
             ));
             continue;
         }
-        let verdict = match doc {
-            DocId::Registry => Registry::new(registry.authority().clone())
-                .apply(&act)
-                .map_err(|e| e.to_string()),
-            DocId::Consignment(_) => registry.verify(&act).map_err(|e| e.to_string()),
-        };
-        if let Err(reason) = verdict {
-            rejected.push(reject(Some(act.id()), reason));
+        if let DocId::Consignment(_) = doc {
+            if let Err(reason) = registry.verify(&act) {
+                rejected.push(reject(Some(act.id()), reason.to_string()));
+            }
         }
         acts.push(act);
+        keys.push(entry.key.clone());
+    }
+    if doc == &DocId::Registry {
+        // A registry act holds or not against the others (a registrar's act needs the root's
+        // enrollment of the registrar), so the document is judged whole.
+        let (_, refused) = Registry::from_acts(registry.authority().clone(), &acts);
+        let refused: std::collections::BTreeMap<ActId, String> = refused
+            .into_iter()
+            .map(|(id, e)| (id, e.to_string()))
+            .collect();
+        for (act, key) in acts.iter().zip(&keys) {
+            if let Some(reason) = refused.get(&act.id()) {
+                rejected.push(Rejection {
+                    key: key.clone(),
+                    act: Some(act.id()),
+                    reason: reason.clone(),
+                });
+            }
+        }
     }
     (acts, rejected)
 }

@@ -52,13 +52,25 @@ pub struct Out {
     pub hung: bool,
 }
 
-/// Quiet logs (`TAMGA_LOG=warn`) and none of [`NODE_ENV`].
+/// The passphrase of the root key files tests make (`tamga-central init --root-key`).
+pub const TEST_ROOT_PASSPHRASE: &str = "test root passphrase, never used for real";
+
+/// Quiet logs (`TAMGA_LOG=warn`), none of [`NODE_ENV`], and the test root key's passphrase.
 pub fn node_env(command: &mut Command) -> &mut Command {
     command.env("TAMGA_LOG", "warn");
     for name in NODE_ENV {
         command.env_remove(name);
     }
+    command.env("TAMGA_ROOT_PASSPHRASE", TEST_ROOT_PASSPHRASE);
     command
+}
+
+/// Where a test keeps the root key file of the central in `dir`: beside the data directory,
+/// never inside it.
+pub fn root_key_beside(dir: &Path) -> std::path::PathBuf {
+    let mut name = dir.file_name().unwrap_or_default().to_owned();
+    name.push(".root.key");
+    dir.with_file_name(name)
 }
 
 /// `bin --data-dir DIR ARGS...`, with [`node_env`].

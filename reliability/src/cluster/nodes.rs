@@ -113,7 +113,21 @@ pub struct Central {
 impl Central {
     /// `tamga-central init --unit HQ-RECON`.
     pub fn init(dir: PathBuf, bin: &Path) -> Central {
-        let out = run(bin, &dir, &["init", "--unit", "HQ-RECON", "--json"], "");
+        let root_key = tamga_testkit::process::root_key_beside(&dir);
+        let root_key = root_key.to_str().expect("a UTF-8 path");
+        let out = run(
+            bin,
+            &dir,
+            &[
+                "init",
+                "--unit",
+                "HQ-RECON",
+                "--root-key",
+                root_key,
+                "--json",
+            ],
+            "",
+        );
         assert!(out.ok, "central init: {}{}", out.stdout, out.stderr);
         let made: Value = serde_json::from_str(&out.stdout).expect("init prints JSON");
         Central {

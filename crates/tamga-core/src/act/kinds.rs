@@ -487,13 +487,14 @@ pub struct Holder {
     pub personal_number: Option<Text>,
 }
 
-/// `key_enrolled`: the authority enrolls a key.
+/// `key_enrolled`: the authority (its root key or a registrar) enrolls a key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyEnrolled {
     /// When.
     pub at: Timestamp,
-    /// The authority's key, which signs this act.
+    /// The key that signs this act: the customs authority's root key, or a registrar key the
+    /// root enrolled.
     pub authority: KeyId,
     /// The key enrolled.
     pub key: KeyId,
@@ -507,15 +508,22 @@ pub struct KeyEnrolled {
     pub valid_from: Timestamp,
     /// Valid until (exclusive).
     pub valid_until: Timestamp,
+    /// The paper record this enrollment carries over (register and entry, as the paper says
+    /// it). Only such a migration may start its validity before the act: any other enrollment
+    /// is valid from its own time on at the earliest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migrated_from: Option<Text>,
 }
 
-/// `key_revoked`: the authority revokes a key from a given time on.
+/// `key_revoked`: the authority (its root key or a registrar) revokes a key from a given time
+/// on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KeyRevoked {
     /// When.
     pub at: Timestamp,
-    /// The authority's key, which signs this act.
+    /// The key that signs this act: the root key, or a registrar key (which may not revoke a
+    /// registrar).
     pub authority: KeyId,
     /// The key revoked.
     pub key: KeyId,

@@ -48,9 +48,7 @@ impl Store {
         let id = DocId::of_act(act);
         let mut inner = self.lock();
         let verdict = match &id {
-            DocId::Registry => Registry::new(self.authority.clone())
-                .apply(act)
-                .map_err(|e| e.to_string()),
+            DocId::Registry => inner.registry.clone().apply(act).map_err(|e| e.to_string()),
             DocId::Consignment(_) => inner.registry.verify(act).map_err(|e| e.to_string()),
         };
         if let Err(reason) = verdict {

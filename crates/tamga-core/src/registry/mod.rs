@@ -1,10 +1,22 @@
 //! The key registry: which keys the customs authority has enrolled, in which role, for which
 //! unit and for how long, and which it has revoked.
 //!
-//! The registry is derived, like consignment state, from registry acts signed by the pinned
-//! authority key. It is a set of facts, so it does not depend on the order acts arrive in. An act
-//! is authorized only if each of its signers was enrolled in a role allowed to perform it, within
-//! the enrollment's validity, and not revoked at the act's time.
+//! The registry is derived, like consignment state, from registry acts. Its root of trust is the
+//! customs authority's root key, pinned by every node; the root can stay offline. The root
+//! enrolls **registrar** keys (role [`Role::Registrar`], for a limited time), and registrars
+//! enroll and revoke officers, staff and devices. A registrar may not enroll or revoke a
+//! registrar, nor its own key; only the root does that, so a registrar is rotated or revoked
+//! without re-enrolling anyone it enrolled: its acts dated while it was in force keep holding,
+//! its acts dated later do not ([`judge`]). No enrollment may start before the act that makes
+//! it, unless the act says it carries over a paper record (`migrated_from`).
+//!
+//! The registry is a set of facts, so it does not depend on the order acts arrive in: a
+//! registrar's act that arrives before the root's enrollment of that registrar is kept and holds
+//! once the enrollment arrives. An act is authorized only if each of its signers was enrolled in
+//! a role allowed to perform it, within the enrollment's validity, and not revoked at the act's
+//! time.
+
+mod judge;
 
 use crate::act::ActBody;
 use crate::canonical::ActId;
@@ -44,6 +56,8 @@ pub fn roles_allowed(body: &ActBody) -> &'static [Role] {
 pub struct Enrollment {
     /// The enrolling act.
     pub act: ActId,
+    /// Who signed it: the root key or a registrar.
+    pub by: KeyId,
     /// The holder's name.
     pub holder: String,
     /// The holder's personal number, for officers.
@@ -56,6 +70,9 @@ pub struct Enrollment {
     pub valid_from: Timestamp,
     /// Valid until (exclusive).
     pub valid_until: Timestamp,
+    /// The paper record this enrollment carries over, if it is a migration (then its validity
+    /// may start before the act).
+    pub migrated_from: Option<String>,
 }
 
 /// A revocation of a key.
@@ -63,6 +80,8 @@ pub struct Enrollment {
 pub struct Revocation {
     /// The revoking act.
     pub act: ActId,
+    /// Who signed it: the root key or a registrar.
+    pub by: KeyId,
     /// From when the key is no longer valid.
     pub effective_from: Timestamp,
     /// Why.
@@ -75,19 +94,65 @@ pub enum RegistryError {
     /// Not a registry act.
     #[error("act {0} is a {1} act, not a registry act")]
     NotRegistryAct(ActId, &'static str),
-    /// Signed by a key other than the pinned authority key.
-    #[error("act {act} names authority {named}, but the pinned customs authority key is {pinned}: it comes from another authority")]
+    /// Signed by a key that is neither the pinned root key nor a registrar it enrolled.
+    #[error("act {act} is signed by {named}, which is neither the pinned customs authority key {pinned} nor a registrar it enrolled: it comes from another authority, or from a key that may not keep the registry")]
     ForeignAuthority {
         /// The act.
         act: ActId,
-        /// The authority it names.
+        /// The key that signs it.
         named: KeyId,
-        /// The pinned authority.
+        /// The pinned root key.
         pinned: KeyId,
     },
-    /// The authority's signature does not verify.
+    /// The signature does not verify.
     #[error(transparent)]
     Signature(#[from] SignatureError),
+    /// An enrollment whose validity starts before the act, not marked as a migration.
+    #[error("act {act} enrolls a key from {valid_from}, before the act itself ({at}): an enrollment cannot reach back in time unless it carries over a paper record (migrated_from)")]
+    Retroactive {
+        /// The act.
+        act: ActId,
+        /// The act's time.
+        at: Timestamp,
+        /// The validity's start it asks for.
+        valid_from: Timestamp,
+    },
+    /// Signed by a registrar that was not in force at the act's time.
+    #[error(
+        "act {act} is signed by registrar {registrar}, which was not in force at {at}: {detail}"
+    )]
+    RegistrarNotInForce {
+        /// The act.
+        act: ActId,
+        /// The registrar.
+        registrar: KeyId,
+        /// The act's time.
+        at: Timestamp,
+        /// Expired, not yet valid, or revoked (and from when).
+        detail: String,
+    },
+    /// A registrar's act that only the root key may sign.
+    #[error("act {act}: a registrar may not {what}; only the customs authority's root key may")]
+    BeyondRegistrar {
+        /// The act.
+        act: ActId,
+        /// What it tried.
+        what: &'static str,
+    },
+}
+
+impl RegistryError {
+    /// The stable code of the reason, as the vectors and refusal counts name it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RegistryError::NotRegistryAct(..) => "not_a_registry_act",
+            RegistryError::ForeignAuthority { .. } => "not_a_registrar",
+            RegistryError::Signature(_) => "bad_signature",
+            RegistryError::Retroactive { .. } => "retroactive_enrollment",
+            RegistryError::RegistrarNotInForce { .. } => "registrar_not_in_force",
+            RegistryError::BeyondRegistrar { .. } => "beyond_registrar",
+        }
+    }
 }
 
 /// Why a signer may not perform an act.
@@ -166,17 +231,25 @@ pub struct SignerAt<'r> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Registry {
     authority: KeyId,
+    /// What the acts that hold say.
     enrollments: BTreeMap<KeyId, Vec<Enrollment>>,
     revocations: BTreeMap<KeyId, Vec<Revocation>>,
+    /// Registrars' acts whose signatures verify, kept to be judged again whenever the root
+    /// enrolls or revokes a registrar.
+    delegated: BTreeMap<ActId, SignedAct>,
+    /// Registry acts whose signatures verify but which do not hold, with the reason.
+    refused: BTreeMap<ActId, RegistryError>,
 }
 
 impl Registry {
-    /// An empty registry that trusts `authority` (the pinned customs authority key).
+    /// An empty registry that trusts `authority` (the pinned customs authority root key).
     pub fn new(authority: KeyId) -> Self {
         Registry {
             authority,
             enrollments: BTreeMap::new(),
             revocations: BTreeMap::new(),
+            delegated: BTreeMap::new(),
+            refused: BTreeMap::new(),
         }
     }
 
@@ -186,10 +259,26 @@ impl Registry {
         acts: impl IntoIterator<Item = &'a SignedAct>,
     ) -> (Self, Vec<(ActId, RegistryError)>) {
         let mut registry = Registry::new(authority);
-        let rejected = acts
-            .into_iter()
-            .filter_map(|act| registry.apply(act).err().map(|e| (act.id(), e)))
-            .collect();
+        let mut rejected = Vec::new();
+        let mut given = Vec::new();
+        for act in acts {
+            match registry.take(act) {
+                Ok(rejudge) => {
+                    given.push(act.id());
+                    if rejudge {
+                        registry.rejudge_delegated();
+                    }
+                }
+                Err(e) => rejected.push((act.id(), e)),
+            }
+        }
+        given.sort();
+        given.dedup();
+        rejected.extend(
+            given
+                .into_iter()
+                .filter_map(|id| registry.refused.get(&id).map(|e| (id, e.clone()))),
+        );
         (registry, rejected)
     }
 
@@ -198,51 +287,17 @@ impl Registry {
         &self.authority
     }
 
-    /// Takes a registry act in. Applying the same act twice changes nothing.
+    /// Takes a registry act in. Applying the same act twice changes nothing. An act whose
+    /// signature verifies but which does not hold (yet) is kept and reported: a registrar's
+    /// act may come to hold when the root's enrollment of the registrar arrives.
     pub fn apply(&mut self, act: &SignedAct) -> Result<(), RegistryError> {
-        let (named, id) = match act.body() {
-            ActBody::KeyEnrolled(a) => (&a.authority, act.id()),
-            ActBody::KeyRevoked(a) => (&a.authority, act.id()),
-            other => return Err(RegistryError::NotRegistryAct(act.id(), other.kind())),
-        };
-        if named != &self.authority {
-            return Err(RegistryError::ForeignAuthority {
-                act: id,
-                named: named.clone(),
-                pinned: self.authority.clone(),
-            });
+        if self.take(act)? {
+            self.rejudge_delegated();
         }
-        act.verify_signatures()?;
-        match act.body() {
-            ActBody::KeyEnrolled(a) => {
-                let list = self.enrollments.entry(a.key.clone()).or_default();
-                if !list.iter().any(|e| e.act == id) {
-                    list.push(Enrollment {
-                        act: id,
-                        holder: a.holder.name.to_string(),
-                        personal_number: a.holder.personal_number.as_ref().map(|p| p.to_string()),
-                        role: a.role,
-                        unit: a.unit.clone(),
-                        valid_from: a.valid_from,
-                        valid_until: a.valid_until,
-                    });
-                    list.sort_by_key(|e| (e.valid_from, e.act));
-                }
-            }
-            ActBody::KeyRevoked(a) => {
-                let list = self.revocations.entry(a.key.clone()).or_default();
-                if !list.iter().any(|r| r.act == id) {
-                    list.push(Revocation {
-                        act: id,
-                        effective_from: a.effective_from,
-                        reason: a.reason.to_string(),
-                    });
-                    list.sort_by_key(|r| (r.effective_from, r.act));
-                }
-            }
-            _ => unreachable!("checked above"),
+        match self.refused.get(&act.id()) {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Every enrollment of `key`, earliest first.
@@ -331,16 +386,10 @@ impl Registry {
     pub fn authorize(&self, act: &SignedAct) -> Result<(), AuthorizationError> {
         let body = act.body();
         if matches!(body, ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_)) {
-            let named = body.required_signers()[0];
-            if named != &self.authority {
-                return Err(RegistryError::ForeignAuthority {
-                    act: act.id(),
-                    named: named.clone(),
-                    pinned: self.authority.clone(),
-                }
-                .into());
+            if let Some(e) = self.refused.get(&act.id()) {
+                return Err(e.clone().into());
             }
-            return Ok(());
+            return Ok(self.judge(act)?);
         }
         for key in body.required_signers() {
             self.signer_check(body, key)?;
@@ -399,169 +448,4 @@ pub enum ActRejection {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::fixtures::{at, Story};
-
-    #[test]
-    fn an_act_names_its_signer_as_enrolled_at_the_act_s_time() {
-        let story = Story::new();
-        let mut registry = story.registry();
-        let officer = &story.airport_officer;
-        // Moved to another post for 2028: a second enrollment, later than the first.
-        let ActBody::KeyEnrolled(mut moved) = story.enrollment(officer).body().clone() else {
-            unreachable!("an enrollment")
-        };
-        moved.at = at("2027-12-20T09:00:00Z");
-        moved.unit = crate::fixtures::unit(crate::fixtures::OTHER_POST);
-        moved.valid_from = at("2028-01-01T00:00:00Z");
-        moved.valid_until = at("2029-01-01T00:00:00Z");
-        registry
-            .apply(&story.by_authority(ActBody::KeyEnrolled(moved)))
-            .unwrap();
-
-        let then = registry.signer_at(&officer.id, at("2026-06-01T00:00:00Z"));
-        assert!(then.in_force);
-        assert_eq!(then.enrollment.unwrap().unit, officer.unit_code());
-        let later = registry.signer_at(&officer.id, at("2028-06-01T00:00:00Z"));
-        assert!(later.in_force);
-        assert_eq!(
-            later.enrollment.unwrap().unit.as_str(),
-            crate::fixtures::OTHER_POST
-        );
-        // Outside every enrollment: named by the latest, not in force.
-        let after = registry.signer_at(&officer.id, at("2030-01-01T00:00:00Z"));
-        assert!(!after.in_force);
-        assert_eq!(
-            after.enrollment.unwrap().unit.as_str(),
-            crate::fixtures::OTHER_POST
-        );
-        let stranger = registry.signer_at(&story.outsider.id, at("2026-06-01T00:00:00Z"));
-        assert_eq!((stranger.enrollment, stranger.in_force), (None, false));
-    }
-
-    #[test]
-    fn enrolled_officer_may_register_and_escort_may_not() {
-        let story = Story::new();
-        let registry = story.registry();
-        let registration = story.registration();
-        assert_eq!(registry.verify(&registration), Ok(()));
-
-        let mut body = story.registration_body();
-        body.officer = story.escort_lead.id.clone();
-        let by_escort = story.sign(ActBody::ConsignmentRegistered(body), &[&story.escort_lead]);
-        match registry.authorize(&by_escort) {
-            Err(AuthorizationError::RoleNotPermitted { role, kind, .. }) => {
-                assert_eq!((role, kind), ("escort_officer", "consignment_registered"))
-            }
-            other => panic!("expected RoleNotPermitted, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn revocation_takes_effect_from_its_time() {
-        let story = Story::new();
-        let mut acts = story.registry_acts();
-        acts.push(story.revocation(&story.airport_officer, story.t(5)));
-        let (registry, rejected) = Registry::from_acts(story.authority_id(), &acts);
-        assert!(rejected.is_empty());
-        // Registered at t(0): before the revocation, still valid.
-        assert_eq!(registry.authorize(&story.registration()), Ok(()));
-        // Sealed at t(10): after it.
-        assert!(matches!(
-            registry.authorize(&story.seal_applied()),
-            Err(AuthorizationError::RevokedKey { .. })
-        ));
-    }
-
-    #[test]
-    fn keys_are_valid_only_within_their_enrollment() {
-        let story = Story::new();
-        let registry = story.registry();
-        let mut body = story.registration_body();
-        body.at = at("2028-01-01T00:00:00Z");
-        body.delivery_deadline = at("2028-01-02T00:00:00Z");
-        let late = story.sign(
-            ActBody::ConsignmentRegistered(body),
-            &[&story.airport_officer],
-        );
-        assert!(matches!(
-            registry.authorize(&late),
-            Err(AuthorizationError::ExpiredKey { .. })
-        ));
-        let unknown = story.sign(
-            ActBody::ConsignmentRegistered(ConsignmentRegisteredBy::outsider(&story)),
-            &[&story.outsider],
-        );
-        assert!(matches!(
-            registry.authorize(&unknown),
-            Err(AuthorizationError::UnknownKey { .. })
-        ));
-    }
-
-    struct ConsignmentRegisteredBy;
-    impl ConsignmentRegisteredBy {
-        fn outsider(story: &Story) -> crate::act::ConsignmentRegistered {
-            let mut body = story.registration_body();
-            body.officer = story.outsider.id.clone();
-            body
-        }
-    }
-
-    #[test]
-    fn registry_refuses_another_authority_and_forged_enrollments() {
-        let story = Story::new();
-        let other = Story {
-            authority: crate::fixtures::key("another authority"),
-            ..Story::new()
-        };
-        let foreign = other.enrollment(&other.outsider);
-        let (registry, rejected) = Registry::from_acts(story.authority_id(), [&foreign]);
-        assert!(matches!(
-            rejected[0].1,
-            RegistryError::ForeignAuthority { .. }
-        ));
-        assert_eq!(registry.keys().count(), 0);
-
-        // An enrollment whose body was changed after the authority signed it.
-        let genuine = story.enrollment(&story.escort_lead);
-        let ActBody::KeyEnrolled(mut body) = genuine.body().clone() else {
-            unreachable!()
-        };
-        body.role = Role::CentralStaff;
-        let forged = SignedAct::assemble(ActBody::KeyEnrolled(body), genuine.signatures().to_vec())
-            .expect("shape is right");
-        let (_, rejected) = Registry::from_acts(story.authority_id(), [&forged]);
-        assert!(matches!(rejected[0].1, RegistryError::Signature(_)));
-    }
-
-    #[test]
-    fn registry_does_not_depend_on_order_or_duplicates() {
-        let story = Story::new();
-        let mut acts = story.registry_acts();
-        acts.push(story.revocation(&story.vehicle_device, story.t(1)));
-        let (forward, _) = Registry::from_acts(story.authority_id(), &acts);
-        let mut backward: Vec<SignedAct> = acts.iter().rev().cloned().collect();
-        backward.extend(acts.iter().cloned());
-        let (reversed, _) = Registry::from_acts(story.authority_id(), &backward);
-        assert_eq!(forward, reversed);
-    }
-
-    #[test]
-    fn handoff_must_be_signed_for_the_officers_own_unit() {
-        let story = Story::new();
-        let mut body = story.transfer_body(
-            30,
-            crate::fixtures::AIRPORT_POST,
-            None,
-            &story.airport_officer,
-            &story.escort_lead,
-        );
-        body.receiving.unit = crate::fixtures::unit(crate::fixtures::DEPARTMENT);
-        let act = story.transfer(body, &story.airport_officer, &story.escort_lead);
-        assert!(matches!(
-            story.registry().authorize(&act),
-            Err(AuthorizationError::UnitMismatch { .. })
-        ));
-    }
-}
+mod tests;
