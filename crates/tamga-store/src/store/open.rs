@@ -91,6 +91,7 @@ impl Store {
             index: tree("index")?,
             peers: tree("peers")?,
             pending: tree("pending")?,
+            pin_failures: tree("pin_failures")?,
         };
         let sled_err = |e| from_sled(&dir, e);
         let mut opened_version = FORMAT_VERSION;
@@ -146,7 +147,7 @@ impl Store {
             None => {
                 let empty = [
                     &t.docs, &t.changes, &t.feed, &t.latest, &t.doc_seq, &t.derived, &t.index,
-                    &t.peers, &t.pending,
+                    &t.peers, &t.pending, &t.pin_failures,
                 ]
                 .iter()
                 .all(|t| t.is_empty())
@@ -160,7 +161,7 @@ impl Store {
                         n != b"__sled__default"
                             && ![
                                 "meta", "docs", "changes", "feed", "latest", "doc_seq", "derived",
-                                "index", "peers", "pending",
+                                "index", "peers", "pending", "pin_failures",
                             ]
                             .iter()
                             .any(|k| k.as_bytes() == n)
