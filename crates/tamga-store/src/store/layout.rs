@@ -38,6 +38,21 @@ pub const MAGIC: &[u8] = b"tamga-store";
 /// written), so opening an older store is all an upgrade takes.
 pub const FORMAT_VERSION: u32 = 2;
 
+/// The names of the store's sled trees, as in the table above.
+pub(super) const TREE_NAMES: [&str; 11] = [
+    "meta",
+    "docs",
+    "changes",
+    "feed",
+    "latest",
+    "doc_seq",
+    "derived",
+    "index",
+    "peers",
+    "pending",
+    "pin_failures",
+];
+
 /// The store's sled trees, one per row of the table above.
 pub(super) struct Trees {
     pub(super) meta: Tree,

@@ -91,7 +91,11 @@ mod tests {
         let store = Store::open(dir.path(), &story.authority_id()).unwrap();
         assert_eq!(store.pin_failures(&officer).unwrap(), 7);
         assert_eq!(store.pin_failures(&other).unwrap(), 0, "cleared for good");
-        assert_eq!(store.t.pin_failures.len(), 1, "a cleared count leaves no entry");
+        assert_eq!(
+            store.t.pin_failures.len(),
+            1,
+            "a cleared count leaves no entry"
+        );
 
         // Damage reads as the longest wait, never as no failures.
         store
