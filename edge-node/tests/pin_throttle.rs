@@ -3,6 +3,8 @@
 //! beside the key files and killing and restarting the node does not give the guesser a free
 //! attempt (the count of failures is in the node's store, the wait is measured from the
 //! process's start); once the wait is over the right PIN signs, and the count starts afresh.
+//! A command run while the node does not serve counts in the same store, and waits out the
+//! delay (saying so) rather than refusing, since each run is a new process.
 
 use std::path::Path;
 use std::time::Duration;
@@ -11,7 +13,7 @@ use tamga_testkit::http::Http;
 
 mod common;
 
-use common::{edge, import_officer, write_acts};
+use common::{edge, edge_with_input, import_officer, write_acts};
 
 const PIN: &str = "417417";
 const WRONG: &str = "999999";
@@ -67,18 +69,24 @@ fn delete_all_but_key_files(dir: &Path) -> Vec<String> {
     removed
 }
 
+/// An airport post under `root`, enrolled, holding the airport officer's key under [`PIN`].
+fn airport_post(story: &Story, root: &Path) -> std::path::PathBuf {
+    let dir = root.join("airport");
+    let device = common::init(&dir, story, "post", fixtures::AIRPORT_POST, "127.0.0.1:0");
+    let mut registry = story.registry_acts();
+    registry.push(story.device_enrollment(&device, fixtures::AIRPORT_POST, "airport post PC"));
+    let enrollment = root.join("enrollment.acts");
+    write_acts(&enrollment, &registry);
+    assert!(edge(&dir, &["record", enrollment.to_str().unwrap()]).0);
+    import_officer(&dir, &story.airport_officer, PIN);
+    dir
+}
+
 #[test]
 fn pin_guessing_is_not_reset_by_deleting_files_or_restarting_the_node() {
     let story = Story::new();
     let root = tempfile::tempdir().unwrap();
-    let dir = root.path().join("airport");
-    let device = common::init(&dir, &story, "post", fixtures::AIRPORT_POST, "127.0.0.1:0");
-    let mut registry = story.registry_acts();
-    registry.push(story.device_enrollment(&device, fixtures::AIRPORT_POST, "airport post PC"));
-    let enrollment = root.path().join("enrollment.acts");
-    write_acts(&enrollment, &registry);
-    assert!(edge(&dir, &["record", enrollment.to_str().unwrap()]).0);
-    import_officer(&dir, &story.airport_officer, PIN);
+    let dir = airport_post(&story, root.path());
 
     let (mut node, address) = common::serve(&dir, None, "airport post");
     let http = Http::new(&address);
@@ -142,4 +150,41 @@ fn pin_guessing_is_not_reset_by_deleting_files_or_restarting_the_node() {
         "a success clears the count: {answer}"
     );
     node.stop_cleanly();
+}
+
+#[test]
+fn a_command_counts_in_the_store_and_waits_out_the_delay() {
+    let story = Story::new();
+    let root = tempfile::tempdir().unwrap();
+    let dir = airport_post(&story, root.path());
+    let form = root.path().join("registration.json");
+    let mut body = registration(&story, PIN);
+    body.as_object_mut().unwrap().remove("pin");
+    std::fs::write(&form, body.to_string()).unwrap();
+    let act =
+        |pin: &str| edge_with_input(&dir, &["act", form.to_str().unwrap()], &format!("{pin}\n"));
+
+    // Each run is a new process; the count carries over in the store.
+    for left in [2, 1, 0] {
+        let (ok, _, err) = act(WRONG);
+        assert!(!ok && err.contains("wrong PIN"), "{err}");
+        if left > 0 {
+            assert!(err.contains(&format!("{left} more attempt")), "{err}");
+        }
+    }
+    // The next run waits a full delay from its start, saying so, then tries the PIN.
+    let started = std::time::Instant::now();
+    let (ok, out, err) = act(PIN);
+    assert!(
+        ok && out.contains("recorded consignment_registered"),
+        "{out}{err}"
+    );
+    assert!(
+        err.contains("too many wrong PINs") && err.contains("waiting 1 seconds"),
+        "{err}"
+    );
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    // The success cleared the count.
+    let (ok, _, err) = act(WRONG);
+    assert!(!ok && err.contains("2 more attempt"), "{err}");
 }
