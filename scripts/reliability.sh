@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The reliability and security suite, from one command: network faults between real processes
 # (through the fault-injecting proxy), SIGKILL of edge and central under load, forgery and misuse
-# on real processes, limits, the store's own crash test, and the fuzz targets. Prints the figures
-# each part reports and fails if any part fails. RELIABILITY.md records the figures.
+# on real processes, limits, PIN guessing against a real node, the store's own crash test, and
+# the fuzz targets. Prints the figures each part reports and fails if any part fails.
+# RELIABILITY.md records the figures.
 #
 #   bash scripts/reliability.sh           the full suite (about an hour on 2 cores)
 #   bash scripts/reliability.sh --quick   a short run of every part (CI)
@@ -59,6 +60,7 @@ part crashes env TAMGA_KILL_ROUNDS="$kills" \
   cargo test --locked -p tamga-reliability --test crashes -- --nocapture --test-threads=1
 part misuse cargo test --locked -p tamga-central --test misuse -- --nocapture
 part limits cargo test --locked -p tamga-central -p tamga-edge --test limits -- --nocapture
+part pin-throttle cargo test --locked -p tamga-edge --test pin_throttle -- --nocapture
 part store-crashes env TAMGA_CRASH_ITERATIONS="$store_crashes" \
   cargo test --locked --release -p tamga-store --test crash -- --nocapture
 part fuzz bash scripts/fuzz.sh "${fuzz_args[@]}"

@@ -1,5 +1,6 @@
 //! The running server's state, shared by the handlers and the background loops: central
-//! opened, the reconciliation index, the nodes' contacts, counters, refusals, the admin token.
+//! opened, the reconciliation index, the nodes' contacts, counters, refusals, the admin token,
+//! the PIN throttle staff resolutions are signed under.
 
 use crate::central::Central;
 use crate::metrics::{Counters, Snapshot};
@@ -7,6 +8,7 @@ use crate::nodes::{Contacts, Refusals};
 use crate::reconcile::Reconciler;
 use std::sync::Arc;
 use tamga_core::Timestamp;
+use tamga_node::keystore::Throttle;
 
 /// The running server's state shared by the handlers and the background loops.
 pub struct Shared {
@@ -22,12 +24,17 @@ pub struct Shared {
     pub refusals: Refusals,
     /// The token for the administration endpoints.
     pub admin_token: String,
+    /// The PIN throttle of this process over central's store: every unlock of a staff key goes
+    /// through it (counts in the store, waits from this process's start, one attempt at a time
+    /// per key).
+    pub pins: Throttle,
 }
 
 impl Shared {
     /// The shared state of `central`.
     pub fn new(central: Central) -> Result<Shared, String> {
         let reconciler = Reconciler::new(Arc::clone(&central.store));
+        let pins = Throttle::new(Arc::clone(&central.store) as _);
         let contacts = Contacts::open(&central.dir);
         let mut token = [0u8; 32];
         getrandom::fill(&mut token).map_err(|e| format!("no randomness: {e}"))?;
@@ -38,6 +45,7 @@ impl Shared {
             counters: Counters::default(),
             refusals: Refusals::default(),
             admin_token: hex::encode(token),
+            pins,
         })
     }
 

@@ -3,7 +3,8 @@
 //! the same format as an edge node's).
 //!
 //! [`resolution`] is the functional core (the assessment, the registry, the form and the time
-//! in, the act's body or a refusal out); [`resolve`] unlocks the key, signs and records.
+//! in, the act's body or a refusal out); [`resolve`] unlocks the key under the server's PIN
+//! throttle ([`crate::shared::Shared::pins`]), signs and records.
 //! The signer's enrollment is checked before the PIN is tried, and nothing is recorded unless
 //! every check passes.
 
@@ -13,7 +14,7 @@ use tamga_core::act::DiscrepancyResolved;
 use tamga_core::assessment::DiscrepancyId;
 use tamga_core::codes::Text;
 use tamga_core::{ActBody, Assessment, ConsignmentId, KeyId, Registry, Role, SignedAct, Timestamp};
-use tamga_node::keystore::{Keystore, KeystoreError};
+use tamga_node::keystore::{Keystore, KeystoreError, Throttle};
 use tamga_store::StoreError;
 
 /// The keystore's directory in central's data directory.
@@ -153,9 +154,11 @@ pub fn resolution(
 }
 
 /// Resolves discrepancy `discrepancy` as `form` asks: checks, unlocks the officer's key with
-/// the PIN, signs and records the act (durable when this returns).
+/// the PIN under `pins` (the process's throttle over central's store), signs and records the
+/// act (durable when this returns).
 pub fn resolve(
     central: &Central,
+    pins: &Throttle,
     discrepancy: &str,
     form: &ResolveForm,
     now: Timestamp,
@@ -176,7 +179,7 @@ pub fn resolve(
     let assessment = central.store.assessment(&checked.consignment, now)?;
     let body = resolution(&assessment, &central.store.registry(), &checked, now)?;
     let keystore = Keystore::open(central.dir.join(OFFICERS_DIR))?;
-    let key = keystore.unlock(&checked.officer, &form.pin, now.unix())?;
+    let key = keystore.unlock(&checked.officer, &form.pin, pins)?;
     let act = SignedAct::sign(ActBody::DiscrepancyResolved(body), &[&key])
         .map_err(|e| ResolveError::Form(e.to_string()))?;
     central.store.record(&act)?;

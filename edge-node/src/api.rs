@@ -99,7 +99,7 @@ async fn desk<T: Send + 'static>(
     work: impl FnOnce(Desk<'_>) -> Result<T, DeskError> + Send + 'static,
 ) -> ApiResult<T> {
     let shared = Arc::clone(shared);
-    tokio::task::spawn_blocking(move || work(Desk::new(&shared.node)))
+    tokio::task::spawn_blocking(move || work(Desk::new(&shared.node, &shared.pins)))
         .await
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .map_err(ApiError::from)

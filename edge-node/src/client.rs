@@ -3,7 +3,10 @@
 //! it, the CLI sends the same forms to the running node's local API (`docs/edge-api.md`) and
 //! reads its answers back into the same types ([`crate::answers`]), so the CLI prints the same
 //! either way. Going to the store directly, the client reads the clock for the desk; through the
-//! API, the running node reads its own.
+//! API, the running node reads its own. Going to the store directly, officers' keys are unlocked
+//! under a throttle of this command's own over the node's store ([`Throttle::waiting`]): an
+//! attempt that must wait waits, saying so, since a refusal would only send the officer to run
+//! the command again, which waits a full delay from its start anyway.
 
 use crate::answers::{
     ActsRecorded, ConsignmentRow, ConsignmentView, Countersigned, ErrorAnswer, JobStarted,
@@ -19,14 +22,42 @@ use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
 use tamga_core::{ActId, ConsignmentId, Timestamp};
+use tamga_node::keystore::Throttle;
 use tamga_store::StoreError;
 
 /// Where the CLI's requests go.
 pub enum Client {
     /// The node's store, opened here.
-    Local(Box<Node>),
+    Local(Box<LocalNode>),
     /// The running node's local API.
     Remote(Api),
+}
+
+/// A node opened by this command, with the command's PIN throttle over its store.
+pub struct LocalNode {
+    /// The node.
+    pub node: Node,
+    /// The throttle every unlock of this command goes through.
+    pub pins: Throttle,
+}
+
+impl LocalNode {
+    /// `node`, with a throttle of this command over its store that waits out a delay (telling
+    /// the officer on standard error) rather than refusing.
+    pub fn new(node: Node) -> LocalNode {
+        let pins = Throttle::waiting(std::sync::Arc::clone(&node.store) as _, |key, seconds| {
+            eprintln!(
+                "too many wrong PINs for key {key}: waiting {seconds} seconds before trying this one \
+                 (stopping the command does not shorten the wait: the next run waits again)"
+            );
+        });
+        LocalNode { node, pins }
+    }
+
+    /// The desk over the node and the throttle.
+    pub fn desk(&self) -> Desk<'_> {
+        Desk::new(&self.node, &self.pins)
+    }
 }
 
 /// The running node's local API, on loopback.
@@ -168,7 +199,7 @@ impl Client {
     /// Opens the node in `dir`, or reaches it through its API if it is running.
     pub fn open(dir: &Path) -> Result<Client, String> {
         match Node::open(dir) {
-            Ok(node) => Ok(Client::Local(Box::new(node))),
+            Ok(node) => Ok(Client::Local(Box::new(LocalNode::new(node)))),
             Err(NodeError::Store(StoreError::Locked { .. })) => {
                 let config = crate::config::Config::load(dir).map_err(|e| e.to_string())?;
                 let mut addr: std::net::SocketAddr =
@@ -188,7 +219,8 @@ impl Client {
     /// Records an officer's form (`POST /api/acts`): the act's JSON without `at`, with `pin`.
     pub fn record_form(&self, form: &impl Serialize) -> Result<RecordedAct, String> {
         match self {
-            Client::Local(n) => Desk::new(n)
+            Client::Local(n) => n
+                .desk()
                 .record_form(form_value(form)?, Timestamp::now())
                 .map_err(local_err),
             Client::Remote(api) => api.post("/api/acts", form),
@@ -198,9 +230,7 @@ impl Client {
     /// The consignments held.
     pub fn consignments(&self) -> Result<Vec<ConsignmentRow>, String> {
         match self {
-            Client::Local(n) => Desk::new(n)
-                .consignments(Timestamp::now())
-                .map_err(local_err),
+            Client::Local(n) => n.desk().consignments(Timestamp::now()).map_err(local_err),
             Client::Remote(api) => api.get("/api/consignments"),
         }
     }
@@ -208,7 +238,8 @@ impl Client {
     /// One consignment.
     pub fn consignment(&self, id: &ConsignmentId) -> Result<ConsignmentView, String> {
         match self {
-            Client::Local(n) => Desk::new(n)
+            Client::Local(n) => n
+                .desk()
                 .consignment_view(id, Timestamp::now())
                 .map_err(local_err),
             Client::Remote(api) => api.get(&format!("/api/consignments/{}", encode(id.as_str()))),
@@ -218,7 +249,7 @@ impl Client {
     /// The officer keys held, with their enrollment.
     pub fn officers(&self) -> Result<Vec<OfficerView>, String> {
         match self {
-            Client::Local(n) => Desk::new(n).officers(Timestamp::now()).map_err(local_err),
+            Client::Local(n) => n.desk().officers(Timestamp::now()).map_err(local_err),
             Client::Remote(api) => api.get("/api/officers"),
         }
     }
@@ -232,7 +263,8 @@ impl Client {
                 if form.get("send_to").is_some() {
                     return Err("sending an offer over the LAN needs the running node: start `tamga-edge serve`, or hand over the file or QR code".into());
                 }
-                let offer = Desk::new(n)
+                let offer = n
+                    .desk()
                     .make_offer(form, Timestamp::now())
                     .map_err(local_err)?;
                 Ok(OfferMade {
@@ -248,7 +280,7 @@ impl Client {
     /// The offers in flight.
     pub fn offers(&self) -> Result<Vec<OfferView>, String> {
         match self {
-            Client::Local(n) => Desk::new(n).offer_list(Timestamp::now()).map_err(local_err),
+            Client::Local(n) => n.desk().offer_list(Timestamp::now()).map_err(local_err),
             Client::Remote(api) => api.get("/api/offers"),
         }
     }
@@ -256,7 +288,7 @@ impl Client {
     /// An offer's canonical bytes.
     pub fn offer_bytes(&self, id: &ActId) -> Result<Vec<u8>, String> {
         match self {
-            Client::Local(n) => Desk::new(n).offer_bytes(id).map_err(local_err),
+            Client::Local(n) => n.desk().offer_bytes(id).map_err(local_err),
             Client::Remote(api) => api.bytes(&format!("/api/offers/{id}/file")),
         }
     }
@@ -276,7 +308,8 @@ impl Client {
                 } else {
                     (text.trim().as_bytes().to_vec(), Via::File)
                 };
-                let offer = Desk::new(n)
+                let offer = n
+                    .desk()
                     .receive_offer(&bytes, via, None)
                     .map_err(local_err)?;
                 Ok(OfferImported {
@@ -291,7 +324,8 @@ impl Client {
     /// Reviews an incoming offer against the receiving officer's count (the API's count form).
     pub fn review(&self, id: &ActId, count: &impl Serialize) -> Result<ReviewView, String> {
         match self {
-            Client::Local(n) => Desk::new(n)
+            Client::Local(n) => n
+                .desk()
                 .review(id, &count_form(count)?, Timestamp::now())
                 .map_err(local_err),
             Client::Remote(api) => api.post(&format!("/api/offers/{id}/review"), count),
@@ -307,7 +341,8 @@ impl Client {
     ) -> Result<Countersignature, String> {
         match self {
             Client::Local(n) => {
-                let (act, _) = Desk::new(n)
+                let (act, _) = n
+                    .desk()
                     .countersign(id, &count_form(count)?, Timestamp::now())
                     .map_err(local_err)?;
                 Ok(Countersignature {
@@ -332,7 +367,7 @@ impl Client {
         match self {
             Client::Local(n) => {
                 let runtime = tokio::runtime::Runtime::new().map_err(|e| e.to_string())?;
-                let shared = crate::shared::Shared::new(*n);
+                let shared = crate::shared::Shared::new(n.node);
                 runtime.block_on(shared.sync_named(peer, None))
             }
             Client::Remote(api) => {
@@ -354,7 +389,8 @@ impl Client {
     /// Records signed acts from text (a file's lines, or a `tamga:act:` code).
     pub fn import_acts(&self, text: &str) -> Result<ActsRecorded, String> {
         match self {
-            Client::Local(n) => Desk::new(n)
+            Client::Local(n) => n
+                .desk()
                 .record_acts_text(text)
                 .map(|new| ActsRecorded { new })
                 .map_err(local_err),

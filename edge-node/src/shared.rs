@@ -1,5 +1,5 @@
-//! The running node's shared state: the node, what it knows of its peers' last contact, the
-//! jobs the officer watches. Both the local API and the background sync loop work through it:
+//! The running node's shared state: the node, its PIN throttle, what it knows of its peers' last
+//! contact, the jobs the officer watches. Both the local API and the background sync loop work through it:
 //! sessions with peers (one at a time with each, different peers side by side), the status at a
 //! glance, and offers and completed handoffs sent over the LAN.
 
@@ -13,6 +13,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tamga_core::{KeyId, Timestamp};
+use tamga_node::keystore::Throttle;
 use tamga_node::transport::{causes, check_peer_url, read_bounded, sync_with_progress, Connector};
 use tamga_sync::scope::Scope;
 use tracing::{info, warn};
@@ -21,6 +22,10 @@ use tracing::{info, warn};
 pub struct Shared {
     /// The node.
     pub node: Node,
+    /// The PIN throttle of this process: every unlock of an officer's key goes through it
+    /// (counts in the node's store, waits from this process's start, one attempt at a time per
+    /// key).
+    pub pins: Throttle,
     /// Peers' last contact, persisted in [`crate::contacts::CONTACTS_FILE`].
     pub contacts: Mutex<Contacts>,
     /// Long operations.
@@ -44,6 +49,7 @@ impl Shared {
     pub fn new(node: Node) -> Self {
         let contacts = contacts::load(&node.dir);
         Shared {
+            pins: Throttle::new(Arc::clone(&node.store) as _),
             contacts: Mutex::new(contacts),
             jobs: Jobs::default(),
             peer_locks: Mutex::new(BTreeMap::new()),

@@ -273,7 +273,7 @@ pub(super) async fn resolve(
     })?;
     let answer = blocking(&s, move |s| {
         let now = Timestamp::now();
-        let outcome = crate::staff::resolve(&s.central, &discrepancy, &form, now);
+        let outcome = crate::staff::resolve(&s.central, &s.pins, &discrepancy, &form, now);
         match outcome {
             Ok(act) => {
                 s.counters.resolutions.fetch_add(1, Ordering::Relaxed);

@@ -55,7 +55,10 @@
 //! 5. [`store::compact`] and [`store::check`], in upkeep ([`Store::compact`], [`Store::check`]).
 //!
 //! Beneath them, [`store::layout`] holds the trees on disk, the lock file and the format
-//! constants, and [`store::cache`] the caches of loaded documents and decoded acts.
+//! constants, and [`store::cache`] the caches of loaded documents and decoded acts. Beside
+//! them, [`store::pin`] keeps the node's own count of wrong PINs per officer key for the
+//! keystore's throttle ([`Store::pin_failures`], [`Store::set_pin_failures`]): local to the
+//! node, outside every document, never synced.
 //!
 //! See [`store::layout`] for the layout on disk, [`store::write`] for the write path, [`doc`]
 //! for the document layout, [`index`] for the indexes.

@@ -64,7 +64,7 @@ impl Desk<'_> {
         let transfer = workflow::offer_from_form(form, now, previous)?;
         let body = ActBody::CustodyTransferred(transfer.clone());
         self.allowed(&body, &transfer.releasing.officer)?;
-        let key = self.unlock(&transfer.releasing.officer, &pin, now)?;
+        let key = self.unlock(&transfer.releasing.officer, &pin)?;
         let offer = CustodyOffer::create(transfer, &key)?;
         self.offers().put(
             Direction::Outgoing,
@@ -236,7 +236,7 @@ impl Desk<'_> {
             .as_deref()
             .ok_or_else(|| FormError("pin: the receiving officer's PIN is required".into()))?;
         let (note, review) = self.review_offer(id, count, now)?;
-        let key = self.unlock(&count.officer, pin, now)?;
+        let key = self.unlock(&count.officer, pin)?;
         let act = review.countersign(&key)?;
         self.record_signed(&act)?;
         Ok((act, note.reply()))
@@ -275,7 +275,8 @@ mod tests {
             &story.escort_lead,
         );
         let offer = CustodyOffer::create(body, &story.airport_officer.key).unwrap();
-        let desk = Desk::new(&node);
+        let pins = crate::desk::test_pins(&node);
+        let desk = Desk::new(&node, &pins);
         let first = Some((
             "https://10.0.0.5:7300".to_string(),
             story.airport_officer.id.clone(),

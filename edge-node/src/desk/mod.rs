@@ -1,7 +1,7 @@
 //! The officer's desk: every workflow of the crew and the post, as a [`Desk`] over an opened
-//! [`Node`]. Each operation is given the time by its caller (the local API or the CLI reads the
-//! clock once), unlocks the signing officer's key with their PIN, signs, and records durably
-//! before it answers. The CLI's client calls the desk directly; the local API wraps it. The desk
+//! [`Node`] and the process's PIN [`Throttle`]. Each operation is given the time by its caller
+//! (the local API or the CLI reads the clock once), unlocks the signing officer's key with their
+//! PIN under the throttle, signs, and records durably before it answers. The CLI's client calls the desk directly; the local API wraps it. The desk
 //! knows nothing of HTTP: the API decides the status each [`DeskError`] answers with.
 //!
 //! - here: signing and recording an officer's form, signed acts from text.
@@ -28,7 +28,7 @@ use serde_json::Value;
 use tamga_core::act::ActBody;
 use tamga_core::handoff::HandoffError;
 use tamga_core::{KeyId, SignedAct, Timestamp};
-use tamga_node::keystore::{Keystore, KeystoreError};
+use tamga_node::keystore::{Keystore, KeystoreError, Throttle};
 use tamga_store::StoreError;
 
 /// Why an operation at the desk failed. Each says what to do.
@@ -67,12 +67,15 @@ impl From<StoreError> for DeskError {
 #[derive(Clone, Copy)]
 pub struct Desk<'a> {
     node: &'a Node,
+    pins: &'a Throttle,
 }
 
 impl<'a> Desk<'a> {
-    /// The desk at `node`.
-    pub fn new(node: &'a Node) -> Self {
-        Desk { node }
+    /// The desk at `node`, unlocking officers' keys under `pins`: the process's one throttle
+    /// over the node's store (the running node's, in [`crate::shared::Shared`]; a command's own,
+    /// [`crate::client::LocalNode`]).
+    pub fn new(node: &'a Node, pins: &'a Throttle) -> Self {
+        Desk { node, pins }
     }
 
     /// The node.
@@ -90,8 +93,9 @@ impl<'a> Desk<'a> {
         OfferBox::new(&self.node.dir)
     }
 
-    fn unlock(&self, officer: &KeyId, pin: &str, now: Timestamp) -> Result<SigningKey, DeskError> {
-        Ok(self.keystore()?.unlock(officer, pin, now.unix())?)
+    /// Unlocks `officer`'s key with `pin` under the throttle (which reads no wall clock).
+    fn unlock(&self, officer: &KeyId, pin: &str) -> Result<SigningKey, DeskError> {
+        Ok(self.keystore()?.unlock(officer, pin, self.pins)?)
     }
 
     fn allowed(&self, body: &ActBody, signer: &KeyId) -> Result<(), DeskError> {
@@ -119,7 +123,7 @@ impl<'a> Desk<'a> {
         let body = workflow::act_from_form(form, now)?;
         let signer = workflow::signer(&body).clone();
         self.allowed(&body, &signer)?;
-        let key = self.unlock(&signer, &pin, now)?;
+        let key = self.unlock(&signer, &pin)?;
         let act = SignedAct::sign(body, &[&key])
             .map_err(|e| DeskError::Form(FormError(e.to_string())))?;
         self.record_signed(&act)
@@ -153,6 +157,12 @@ impl<'a> Desk<'a> {
         }
         Ok(new)
     }
+}
+
+/// A throttle over `node`'s store, for the desk's tests.
+#[cfg(test)]
+pub(crate) fn test_pins(node: &Node) -> Throttle {
+    Throttle::new(std::sync::Arc::clone(&node.store) as _)
 }
 
 /// A node for the desk's tests: initialized in `dir` as `role` at `unit`, pinned to the story's

@@ -227,7 +227,8 @@ mod tests {
             .unwrap();
         node.store.record(&story.registration()).unwrap();
 
-        let view = Desk::new(&node)
+        let pins = crate::desk::test_pins(&node);
+        let view = Desk::new(&node, &pins)
             .consignment_view(&story.consignment, story.t(60))
             .unwrap();
         let registered = view

@@ -30,22 +30,42 @@
 //! KDF parameters, key id (renamed to match) or holder was altered reports
 //! [`KeystoreError::WrongPin`]. Files that are not well-formed report [`KeystoreError::Corrupt`].
 //!
-//! Repeated failures are slowed. Next to each key file, `<key id>.failures.json` holds
-//! `{"failures": n, "last_failure_unix": t}`. After [`FREE_ATTEMPTS`] consecutive failures,
-//! each further attempt must wait `2^(n - 3)` seconds after the last failure (at most
-//! [`MAX_WAIT_SECS`]); an earlier attempt is refused with [`KeystoreError::TryLater`] without
-//! running the KDF and without counting as a failure. The failure is recorded *before* the KDF
-//! runs, so killing the program mid-attempt does not give a free guess; a success removes the
-//! record. If the clock is found to have gone back before the last failure, the last failure is
-//! moved to the present, so the wait is never longer than one full delay from then.
+//! Repeated failures are slowed by a [`Throttle`], made once per process and passed to
+//! [`Keystore::unlock`]:
 //!
-//! All files are written atomically (temporary file, fsync, rename) and key files are never
-//! overwritten.
+//! - The count of consecutive failures of each key is kept in a [`FailureLedger`]: on a node,
+//!   its store ([`tamga_store::Store::pin_failures`], local to the node, never synced), not a
+//!   file beside the key, so deleting files in the keystore's directory does not reset it.
+//! - After [`FREE_ATTEMPTS`] consecutive failures, each further attempt must wait
+//!   `2^(n - 3)` seconds (at most [`MAX_WAIT_SECS`]) for `n` failures, measured on the
+//!   process's monotonic clock ([`std::time::Instant`]) from the later of the last failure this
+//!   process saw on the key (when that attempt's answer was known) and the moment the throttle
+//!   was made (the start of the process).
+//!   The wall clock plays no part: setting it forward or back changes nothing, and a restart
+//!   makes the next attempt wait a full delay. An earlier attempt is refused with
+//!   [`KeystoreError::TryLater`] without running the KDF and without counting as a failure (a
+//!   one-shot command's throttle, [`Throttle::waiting`], waits instead, since its process is
+//!   new each time).
+//! - Attempts on one key run one at a time: the throttle holds a lock per key across the whole
+//!   attempt (the wait check, counting, the KDF, clearing), so concurrent requests get one
+//!   guess at a time and each sees the count the one before left.
+//! - The failure is counted, durably, *before* the KDF runs, so killing the program
+//!   mid-attempt does not give a free guess; a success sets the count back to 0.
+//! - A `<key id>.failures.json` beside a key (`{"failures": n, "last_failure_unix": t}`, where
+//!   an older build kept the count) is taken into the ledger on the next attempt (the larger of
+//!   the two counts; its time is not used) and removed.
+//!
+//! Key files are written atomically (temporary file, fsync, link) and are never overwritten.
+
+mod throttle;
+
+pub use throttle::{FailureLedger, LedgerError, MemoryLedger, Throttle};
 
 use crate::files;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use throttle::{ledger_error, Outcome};
 
 use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::{Aead, Payload};
@@ -80,7 +100,7 @@ const SALT_LEN: usize = 16;
 const NONCE_LEN: usize = 24;
 const SECRET_LEN: usize = 32;
 const TAG_LEN: usize = 16;
-/// Key and failure files are tiny; anything larger is not ours.
+/// Key files and legacy failure records are tiny; anything larger is not ours.
 const MAX_FILE_BYTES: u64 = 64 * 1024;
 
 /// Argon2id cost parameters.
@@ -204,6 +224,13 @@ pub enum KeystoreError {
         /// What is wrong with it.
         detail: String,
     },
+    /// The count of wrong PINs could not be read or recorded (in a node, its store).
+    #[error("cannot read or record the count of wrong PINs for this key: {source}")]
+    Ledger {
+        /// The ledger's error (a store's says what to do).
+        #[source]
+        source: LedgerError,
+    },
     /// Reading or writing a keystore file failed.
     #[error(
         "cannot read or write {}: {source}; check the disk and the folder's permissions",
@@ -264,10 +291,11 @@ struct KdfRecord {
     parallelism: u32,
 }
 
-/// The failure record, as stored.
+/// The failure record an older build kept beside a key (`<key id>.failures.json`). Only the
+/// count is taken; the time was the wall clock's.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Failures {
+struct LegacyFailures {
     failures: u32,
     last_failure_unix: i64,
 }
@@ -385,13 +413,9 @@ impl Keystore {
         self.dir.join(format!("{id}.json"))
     }
 
-    fn failures_path(&self, id: &KeyId) -> PathBuf {
+    /// Where an older build kept the count of failures of `id`.
+    fn legacy_failures_path(&self, id: &KeyId) -> PathBuf {
         self.dir.join(format!("{id}.failures.json"))
-    }
-
-    /// Atomically replaces (or creates) `path` with `bytes`.
-    fn write_replace(&self, path: &Path, bytes: &[u8]) -> Result<()> {
-        files::write_atomic_private(path, bytes).map_err(io_err(path))
     }
 
     /// Atomically creates `path` with `bytes`, refusing to replace an existing file.
@@ -489,7 +513,7 @@ impl Keystore {
             let Some(stem) = name.strip_suffix(".json") else {
                 continue;
             };
-            // Only `<64 hex>.json` are key files; failure records and temporaries are not.
+            // Only `<64 hex>.json` are key files; legacy failure records and temporaries are not.
             let Ok(id) = KeyId::new(stem) else { continue };
             let path = entry.path();
             let parsed = self.parse(&id, &path)?;
@@ -567,58 +591,54 @@ impl Keystore {
         })
     }
 
-    fn read_failures(&self, id: &KeyId) -> Result<Failures> {
-        let path = self.failures_path(id);
-        match read_small(&path)? {
-            None => Ok(Failures::default()),
-            Some(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| corrupt(&path, format!("not a failure record: {e}"))),
+    /// Takes a legacy failure record of `id` into `ledger` (the larger of the two counts),
+    /// then removes the file. A damaged record is reported, not ignored.
+    fn take_legacy_failures(&self, id: &KeyId, ledger: &dyn FailureLedger) -> Result<()> {
+        let path = self.legacy_failures_path(id);
+        let Some(bytes) = read_small(&path)? else {
+            return Ok(());
+        };
+        let legacy: LegacyFailures = serde_json::from_slice(&bytes).map_err(|e| {
+            corrupt(
+                &path,
+                format!("not a failure record of an older build: {e}"),
+            )
+        })?;
+        let stored = ledger.failures(id).map_err(ledger_error)?;
+        if legacy.failures > stored {
+            ledger
+                .set_failures(id, legacy.failures)
+                .map_err(ledger_error)?;
         }
-    }
-
-    fn write_failures(&self, id: &KeyId, record: &Failures) -> Result<()> {
-        let path = self.failures_path(id);
-        let bytes = serde_json::to_vec(record)
-            .map_err(|e| KeystoreError::Invalid(format!("cannot encode failure record: {e}")))?;
-        self.write_replace(&path, &bytes)
-    }
-
-    fn clear_failures(&self, id: &KeyId) -> Result<()> {
-        let path = self.failures_path(id);
         files::remove(&path).map_err(io_err(&path))
     }
 
-    /// Decrypts the key `id` with `pin`. `now_unix` is the current time in seconds since the
-    /// Unix epoch (the binary passes the system clock), used to slow repeated failures.
-    pub fn unlock(&self, id: &KeyId, pin: &str, now_unix: i64) -> Result<SigningKey> {
+    /// Decrypts the key `id` with `pin`, under `throttle` (which slows and serializes
+    /// attempts: see the module documentation). A file that is missing or damaged, or a PIN too
+    /// short, is refused before the throttle counts anything.
+    pub fn unlock(&self, id: &KeyId, pin: &str, throttle: &Throttle) -> Result<SigningKey> {
         let path = self.key_path(id);
         let parsed = self.parse(id, &path)?;
         check_pin(pin)?;
+        throttle.attempt(
+            id,
+            |ledger| self.take_legacy_failures(id, ledger),
+            || match self.open_key(id, &path, &parsed, pin) {
+                Ok(Some(key)) => Outcome::Opened(key),
+                Ok(None) => Outcome::WrongPin,
+                Err(e) => Outcome::Failed(e),
+            },
+        )
+    }
 
-        let mut record = self.read_failures(id)?;
-        let delay = delay_after(record.failures);
-        if delay > 0 {
-            if now_unix < record.last_failure_unix {
-                // The clock went back: restart the wait from now rather than from the future.
-                record.last_failure_unix = now_unix;
-                self.write_failures(id, &record)?;
-            }
-            let ready_at = record.last_failure_unix.saturating_add(delay as i64);
-            if now_unix < ready_at {
-                return Err(KeystoreError::TryLater {
-                    seconds: (ready_at - now_unix) as u64,
-                });
-            }
-        }
-
-        // Count the attempt as a failure before running the KDF, so that stopping the program
-        // mid-attempt does not give a free guess.
-        let failed = Failures {
-            failures: record.failures.saturating_add(1),
-            last_failure_unix: now_unix,
-        };
-        self.write_failures(id, &failed)?;
-
+    /// Runs the KDF and the AEAD: the key, or `None` if `pin` does not open it.
+    fn open_key(
+        &self,
+        id: &KeyId,
+        path: &Path,
+        parsed: &Parsed,
+        pin: &str,
+    ) -> Result<Option<SigningKey>> {
         let wrapping = self.derive(&parsed.params, pin, &parsed.salt)?;
         let cipher = XChaCha20Poly1305::new_from_slice(wrapping.as_ref())
             .map_err(|_| KeystoreError::Invalid("bad AEAD key length".into()))?;
@@ -631,27 +651,23 @@ impl Keystore {
             },
         );
         let Ok(plain) = opened else {
-            return Err(KeystoreError::WrongPin {
-                free_attempts_left: FREE_ATTEMPTS.saturating_sub(failed.failures),
-                next_wait_seconds: delay_after(failed.failures),
-            });
+            return Ok(None);
         };
         let plain = Zeroizing::new(plain);
         let mut secret = [0u8; SECRET_LEN];
         if plain.len() != SECRET_LEN {
-            return Err(corrupt(&path, "decrypted secret has the wrong length"));
+            return Err(corrupt(path, "decrypted secret has the wrong length"));
         }
         secret.copy_from_slice(&plain);
         let key = SigningKey::from_bytes(&secret);
         secret.zeroize();
         if key_id(&key) != *id {
             return Err(corrupt(
-                &path,
+                path,
                 "the secret key does not belong to the recorded key id",
             ));
         }
-        self.clear_failures(id)?;
-        Ok(key)
+        Ok(Some(key))
     }
 
     /// How many times the KDF has run through this handle (for tests).

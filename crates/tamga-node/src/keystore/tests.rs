@@ -1,8 +1,11 @@
-//! The keystore's tests: round trips, PIN checks, slowed failures, damaged and edited files.
+//! The keystore's tests: round trips, PIN checks, slowed and serialized failures (the
+//! throttle), damaged and edited files.
 
 use super::*;
 use ed25519_dalek::Signer;
 use std::fs;
+use std::sync::Arc;
+use std::time::Duration;
 
 const PIN: &str = "482913";
 const FAST: KdfParams = KdfParams {
@@ -23,6 +26,12 @@ fn store() -> (tempfile::TempDir, Keystore) {
     (dir, ks)
 }
 
+/// A throttle over a ledger in memory, and the ledger.
+fn throttle() -> (Throttle, Arc<MemoryLedger>) {
+    let ledger = Arc::new(MemoryLedger::default());
+    (Throttle::new(ledger.clone()), ledger)
+}
+
 fn edit(path: &Path, f: impl FnOnce(&mut serde_json::Value)) {
     let mut v: serde_json::Value = serde_json::from_slice(&fs::read(path).unwrap()).unwrap();
     f(&mut v);
@@ -35,7 +44,8 @@ fn round_trip() {
     let key = new_key();
     let id = ks.add(&key, "Insp. Aigerim Nurlanovna", PIN).unwrap();
     assert_eq!(id, key_id(&key));
-    let back = ks.unlock(&id, PIN, 1_000).unwrap();
+    let (pins, _) = throttle();
+    let back = ks.unlock(&id, PIN, &pins).unwrap();
     assert_eq!(back.to_bytes(), key.to_bytes());
     let sig = back.sign(b"act");
     key.verifying_key().verify_strict(b"act", &sig).unwrap();
@@ -71,14 +81,19 @@ fn unlock_uses_parameters_in_the_file() {
         .add(&key, "A", PIN)
         .unwrap();
     let ks = Keystore::with_params(dir.path(), FAST).unwrap();
-    assert_eq!(ks.unlock(&id, PIN, 0).unwrap().to_bytes(), key.to_bytes());
+    let (pins, _) = throttle();
+    assert_eq!(
+        ks.unlock(&id, PIN, &pins).unwrap().to_bytes(),
+        key.to_bytes()
+    );
 }
 
 #[test]
 fn wrong_pin_refused() {
     let (_d, ks) = store();
     let id = ks.add(&new_key(), "B", PIN).unwrap();
-    let err = ks.unlock(&id, "482914", 100).unwrap_err();
+    let (pins, ledger) = throttle();
+    let err = ks.unlock(&id, "482914", &pins).unwrap_err();
     assert!(
         matches!(
             err,
@@ -90,6 +105,12 @@ fn wrong_pin_refused() {
         "{err:?}"
     );
     assert!(err.to_string().contains("2 more attempt"), "{err}");
+    assert_eq!(ledger.failures(&id).unwrap(), 1);
+}
+
+/// Whether `r` is a refusal to try now, asking for `seconds`.
+fn try_later<T: std::fmt::Debug>(r: &Result<T>, seconds: u64) -> bool {
+    matches!(r, Err(KeystoreError::TryLater { seconds: s }) if *s == seconds)
 }
 
 #[test]
@@ -97,13 +118,14 @@ fn repeated_failures_are_slowed_then_reset_by_success() {
     let (_d, ks) = store();
     let key = new_key();
     let id = ks.add(&key, "C", PIN).unwrap();
+    let (pins, ledger) = throttle();
     let runs = ks.kdf_runs();
     let bad = "000000";
-    let t = 10_000;
+    let second = Duration::from_secs(1);
 
-    // Three free failures, at the same instant.
+    // Three free failures, one after the other.
     for left in [2, 1, 0] {
-        match ks.unlock(&id, bad, t) {
+        match ks.unlock(&id, bad, &pins) {
             Err(KeystoreError::WrongPin {
                 free_attempts_left, ..
             }) => assert_eq!(free_attempts_left, left),
@@ -111,29 +133,33 @@ fn repeated_failures_are_slowed_then_reset_by_success() {
         }
     }
     assert_eq!(ks.kdf_runs(), runs + 3);
+    assert_eq!(ledger.failures(&id).unwrap(), 3);
 
     // Now 3 failures: the next attempt waits 2^0 = 1 s after the last failure.
-    let err = ks.unlock(&id, PIN, t).unwrap_err();
-    assert!(
-        matches!(err, KeystoreError::TryLater { seconds: 1 }),
-        "{err:?}"
-    );
+    let r = ks.unlock(&id, PIN, &pins);
+    assert!(try_later(&r, 1), "{r:?}");
     assert_eq!(ks.kdf_runs(), runs + 3, "no KDF run while waiting");
+    assert_eq!(
+        ledger.failures(&id).unwrap(),
+        3,
+        "a refusal is not a failure"
+    );
 
-    // At t+1 it is allowed; failure 4 then asks for 2 s.
-    match ks.unlock(&id, bad, t + 1) {
+    // A second later it is allowed; failure 4 then asks for 2 s.
+    pins.advance(second);
+    match ks.unlock(&id, bad, &pins) {
         Err(KeystoreError::WrongPin {
             free_attempts_left: 0,
             next_wait_seconds: 2,
         }) => {}
         other => panic!("{other:?}"),
     }
-    assert!(matches!(
-        ks.unlock(&id, bad, t + 2),
-        Err(KeystoreError::TryLater { seconds: 1 })
-    ));
-    // Refused attempts do not count: still 2 s from t+1.
-    match ks.unlock(&id, bad, t + 3) {
+    pins.advance(second);
+    let r = ks.unlock(&id, bad, &pins);
+    assert!(try_later(&r, 1), "{r:?}");
+    // Refused attempts do not count: still 2 s from failure 4.
+    pins.advance(second);
+    match ks.unlock(&id, bad, &pins) {
         Err(KeystoreError::WrongPin {
             next_wait_seconds: 4,
             ..
@@ -141,32 +167,24 @@ fn repeated_failures_are_slowed_then_reset_by_success() {
         other => panic!("{other:?}"),
     }
     assert_eq!(ks.kdf_runs(), runs + 5);
-    // 5 failures: wait 4 s from t+3.
-    assert!(matches!(
-        ks.unlock(&id, PIN, t + 4),
-        Err(KeystoreError::TryLater { seconds: 3 })
-    ));
-    assert!(matches!(
-        ks.unlock(&id, PIN, t + 6),
-        Err(KeystoreError::TryLater { seconds: 1 })
-    ));
+    // 5 failures: wait 4 s from the fifth.
+    pins.advance(second);
+    let r = ks.unlock(&id, PIN, &pins);
+    assert!(try_later(&r, 3), "{r:?}");
+    pins.advance(2 * second);
+    let r = ks.unlock(&id, PIN, &pins);
+    assert!(try_later(&r, 1), "{r:?}");
     assert_eq!(ks.kdf_runs(), runs + 5, "no KDF run while waiting");
 
-    // The record survives reopening the keystore (it is on disk).
-    let ks2 = Keystore::with_params(ks.dir(), FAST).unwrap();
-    assert!(matches!(
-        ks2.unlock(&id, PIN, t + 6),
-        Err(KeystoreError::TryLater { seconds: 1 })
-    ));
-
-    // Success at t+7 resets the counter: three free failures again.
+    // Success a second later sets the count back to 0: three free failures again.
+    pins.advance(second);
     assert_eq!(
-        ks.unlock(&id, PIN, t + 7).unwrap().to_bytes(),
+        ks.unlock(&id, PIN, &pins).unwrap().to_bytes(),
         key.to_bytes()
     );
-    assert!(!ks.failures_path(&id).exists());
+    assert_eq!(ledger.failures(&id).unwrap(), 0);
     for left in [2, 1, 0] {
-        match ks.unlock(&id, bad, t + 7) {
+        match ks.unlock(&id, bad, &pins) {
             Err(KeystoreError::WrongPin {
                 free_attempts_left, ..
             }) => assert_eq!(free_attempts_left, left),
@@ -176,7 +194,7 @@ fn repeated_failures_are_slowed_then_reset_by_success() {
 }
 
 #[test]
-fn delays_are_capped_and_clock_going_back_is_bounded() {
+fn delays_are_capped_and_waits_follow_no_wall_clock() {
     assert_eq!(delay_after(0), 0);
     assert_eq!(delay_after(2), 0);
     assert_eq!(delay_after(3), 1);
@@ -187,25 +205,230 @@ fn delays_are_capped_and_clock_going_back_is_bounded() {
 
     let (_d, ks) = store();
     let id = ks.add(&new_key(), "D", PIN).unwrap();
-    ks.write_failures(
-        &id,
-        &Failures {
-            failures: 40,
-            last_failure_unix: 1_000_000,
-        },
+    let ledger = Arc::new(MemoryLedger::default());
+    ledger.set_failures(&id, 40).unwrap();
+    // The wait is the cap, from the throttle's start; only its own clock shortens it.
+    let pins = Throttle::new(ledger.clone());
+    let r = ks.unlock(&id, PIN, &pins);
+    assert!(try_later(&r, 900), "{r:?}");
+    pins.advance(Duration::from_secs(100));
+    let r = ks.unlock(&id, PIN, &pins);
+    assert!(try_later(&r, 800), "{r:?}");
+    pins.advance(Duration::from_secs(800));
+    assert!(ks.unlock(&id, PIN, &pins).is_ok());
+    assert_eq!(ks.kdf_runs(), 2, "one add, one unlock");
+}
+
+#[test]
+fn deleting_files_beside_the_key_does_not_reset_the_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let authority = key_id(&new_key());
+    let store = Arc::new(tamga_store::Store::open(dir.path().join("store"), &authority).unwrap());
+    let ks = Keystore::with_params(dir.path().join("keys"), FAST).unwrap();
+    let id = ks.add(&new_key(), "I", PIN).unwrap();
+    let pins = Throttle::new(store.clone());
+    for _ in 0..FREE_ATTEMPTS {
+        assert!(matches!(
+            ks.unlock(&id, "000000", &pins),
+            Err(KeystoreError::WrongPin { .. })
+        ));
+    }
+    let r = ks.unlock(&id, PIN, &pins);
+    assert!(try_later(&r, 1), "{r:?}");
+
+    // Whatever lies beside the key (a stray file, an old-style record saying 0) is deleted;
+    // the keystore is opened afresh from a directory holding the key file alone.
+    fs::write(ks.dir().join("notes.txt"), "x").unwrap();
+    fs::write(
+        ks.legacy_failures_path(&id),
+        r#"{"failures":0,"last_failure_unix":0}"#,
     )
     .unwrap();
-    assert!(matches!(
-        ks.unlock(&id, PIN, 1_000_000 + 100),
-        Err(KeystoreError::TryLater { seconds: 800 })
-    ));
-    // Clock set back a day: the wait restarts from now, not a day plus 15 minutes.
-    assert!(matches!(
-        ks.unlock(&id, PIN, 1_000_000 - 86_400),
-        Err(KeystoreError::TryLater { seconds: 900 })
-    ));
-    assert!(ks.unlock(&id, PIN, 1_000_000 - 86_400 + 900).is_ok());
-    assert_eq!(ks.kdf_runs(), 2, "one add, one unlock");
+    for entry in fs::read_dir(ks.dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path != ks.key_path(&id) {
+            fs::remove_file(path).unwrap();
+        }
+    }
+    let ks = Keystore::with_params(ks.dir(), FAST).unwrap();
+    let r = ks.unlock(&id, PIN, &pins);
+    assert!(try_later(&r, 1), "{r:?}");
+    assert_eq!(ks.kdf_runs(), 0, "nothing tried");
+    assert_eq!(store.pin_failures(&id).unwrap(), FREE_ATTEMPTS);
+}
+
+#[test]
+fn a_restarted_throttle_refuses_an_early_attempt() {
+    let dir = tempfile::tempdir().unwrap();
+    let authority = key_id(&new_key());
+    let store_dir = dir.path().join("store");
+    let ks = Keystore::with_params(dir.path().join("keys"), FAST).unwrap();
+    let key = new_key();
+    let id = ks.add(&key, "J", PIN).unwrap();
+    {
+        let store = Arc::new(tamga_store::Store::open(&store_dir, &authority).unwrap());
+        let pins = Throttle::new(store.clone());
+        for _ in 0..FREE_ATTEMPTS + 1 {
+            let _ = ks.unlock(&id, "000000", &pins);
+            pins.advance(Duration::from_secs(1));
+        }
+        assert_eq!(store.pin_failures(&id).unwrap(), 4);
+        // Long after the last failure on this throttle's clock (or the wall clock's).
+        pins.advance(Duration::from_secs(86_400));
+        // The process ends: the throttle and the store go.
+    }
+    // A new process: the store reopened, a new throttle. The wait (2 s for 4 failures) starts
+    // at its start, however long ago the last failure was.
+    let store = Arc::new(tamga_store::Store::open(&store_dir, &authority).unwrap());
+    let pins = Throttle::new(store.clone());
+    let runs = ks.kdf_runs();
+    let r = ks.unlock(&id, PIN, &pins);
+    assert!(try_later(&r, 2), "{r:?}");
+    // The same with a ledger in memory shared by two throttles.
+    let (first, ledger) = throttle();
+    ledger.set_failures(&id, 3).unwrap();
+    first.advance(Duration::from_secs(5));
+    let second = Throttle::new(ledger.clone());
+    let r = ks.unlock(&id, PIN, &second);
+    assert!(try_later(&r, 1), "{r:?}");
+    assert_eq!(ks.kdf_runs(), runs, "nothing tried");
+    pins.advance(Duration::from_secs(2));
+    assert_eq!(
+        ks.unlock(&id, PIN, &pins).unwrap().to_bytes(),
+        key.to_bytes()
+    );
+    assert_eq!(store.pin_failures(&id).unwrap(), 0, "a success clears it");
+}
+
+#[test]
+fn concurrent_unlocks_run_the_kdf_once_per_allowed_attempt() {
+    let (_d, ks) = store();
+    let id = ks.add(&new_key(), "K", PIN).unwrap();
+    let (pins, ledger) = throttle();
+    let threads = 8;
+    let race = |expected_runs: u64| {
+        let runs = ks.kdf_runs();
+        let start = std::sync::Barrier::new(threads);
+        let outcomes: Vec<Result<SigningKey>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        start.wait();
+                        ks.unlock(&id, "000000", &pins)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        let tried = outcomes
+            .iter()
+            .filter(|o| matches!(o, Err(KeystoreError::WrongPin { .. })))
+            .count() as u64;
+        let refused = outcomes
+            .iter()
+            .filter(|o| matches!(o, Err(KeystoreError::TryLater { .. })))
+            .count() as u64;
+        assert_eq!(ks.kdf_runs() - runs, expected_runs, "{outcomes:?}");
+        assert_eq!(tried, expected_runs, "{outcomes:?}");
+        assert_eq!(tried + refused, threads as u64, "{outcomes:?}");
+    };
+    // The free attempts, then only refusals.
+    race(u64::from(FREE_ATTEMPTS));
+    assert_eq!(ledger.failures(&id).unwrap(), FREE_ATTEMPTS);
+    // Once the wait is over, one attempt, which sets the next wait.
+    pins.advance(Duration::from_secs(1));
+    race(1);
+    assert_eq!(ledger.failures(&id).unwrap(), FREE_ATTEMPTS + 1);
+}
+
+#[test]
+fn success_clears_the_count() {
+    let (_d, ks) = store();
+    let key = new_key();
+    let id = ks.add(&key, "L", PIN).unwrap();
+    let (pins, ledger) = throttle();
+    for _ in 0..FREE_ATTEMPTS - 1 {
+        let _ = ks.unlock(&id, "000000", &pins);
+    }
+    assert_eq!(ledger.failures(&id).unwrap(), FREE_ATTEMPTS - 1);
+    assert!(ks.unlock(&id, PIN, &pins).is_ok());
+    assert_eq!(ledger.failures(&id).unwrap(), 0);
+    // All the free attempts again, not the one left before.
+    for left in [2, 1, 0] {
+        match ks.unlock(&id, "000000", &pins) {
+            Err(KeystoreError::WrongPin {
+                free_attempts_left, ..
+            }) => assert_eq!(free_attempts_left, left),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_legacy_failure_record_is_taken_into_the_ledger_once() {
+    let (_d, ks) = store();
+    let id = ks.add(&new_key(), "M", PIN).unwrap();
+    let (pins, ledger) = throttle();
+    let legacy = ks.legacy_failures_path(&id);
+    // Its time (far in the past on the wall clock) is not used: the wait is from the start.
+    fs::write(&legacy, r#"{"failures":6,"last_failure_unix":1}"#).unwrap();
+    ledger.set_failures(&id, 2).unwrap();
+    let r = ks.unlock(&id, PIN, &pins);
+    assert!(try_later(&r, 8), "{r:?}");
+    assert_eq!(ledger.failures(&id).unwrap(), 6, "the larger count");
+    assert!(!legacy.exists(), "removed once taken");
+    // A record smaller than the ledger's count lowers nothing.
+    fs::write(&legacy, r#"{"failures":4,"last_failure_unix":1}"#).unwrap();
+    let r = ks.unlock(&id, PIN, &pins);
+    assert!(matches!(r, Err(KeystoreError::TryLater { .. })), "{r:?}");
+    assert_eq!(ledger.failures(&id).unwrap(), 6);
+    assert!(!legacy.exists());
+    assert_eq!(ks.kdf_runs(), 1, "only the add ran the KDF");
+}
+
+#[test]
+fn a_one_shot_throttle_waits_instead_of_refusing() {
+    let (_d, ks) = store();
+    let key = new_key();
+    let id = ks.add(&key, "N", PIN).unwrap();
+    let ledger = Arc::new(MemoryLedger::default());
+    ledger.set_failures(&id, FREE_ATTEMPTS).unwrap();
+    let told = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let notes = told.clone();
+    let pins = Throttle::waiting(ledger.clone(), move |key, seconds| {
+        notes.lock().unwrap().push((key.clone(), seconds));
+    });
+    let started = std::time::Instant::now();
+    assert_eq!(
+        ks.unlock(&id, PIN, &pins).unwrap().to_bytes(),
+        key.to_bytes()
+    );
+    assert!(started.elapsed() >= Duration::from_millis(900));
+    assert_eq!(*told.lock().unwrap(), vec![(id.clone(), 1)]);
+    assert_eq!(ledger.failures(&id).unwrap(), 0);
+}
+
+/// A ledger that cannot record.
+struct Broken;
+
+impl FailureLedger for Broken {
+    fn failures(&self, _: &KeyId) -> std::result::Result<u32, LedgerError> {
+        Ok(0)
+    }
+    fn set_failures(&self, _: &KeyId, _: u32) -> std::result::Result<(), LedgerError> {
+        Err("the disk is full".into())
+    }
+}
+
+#[test]
+fn an_attempt_that_cannot_be_counted_is_not_tried() {
+    let (_d, ks) = store();
+    let id = ks.add(&new_key(), "O", PIN).unwrap();
+    let pins = Throttle::new(Arc::new(Broken));
+    let err = ks.unlock(&id, PIN, &pins).unwrap_err();
+    assert!(matches!(err, KeystoreError::Ledger { .. }), "{err:?}");
+    assert!(err.to_string().contains("the disk is full"), "{err}");
+    assert_eq!(ks.kdf_runs(), 1, "only the add ran the KDF");
 }
 
 #[test]
@@ -213,33 +436,32 @@ fn file_edited_to_another_key_fails() {
     let (_d, ks) = store();
     let a = ks.add(&new_key(), "E", PIN).unwrap();
     let b = key_id(&new_key());
+    let (pins, _) = throttle();
 
     // Key id field changed but not the name: the mismatch is seen before any KDF.
     let path_a = ks.key_path(&a);
     let original = fs::read(&path_a).unwrap();
     edit(&path_a, |v| v["key_id"] = b.as_str().into());
     assert!(matches!(
-        ks.unlock(&a, PIN, 0),
+        ks.unlock(&a, PIN, &pins),
         Err(KeystoreError::Corrupt { .. })
     ));
 
     // Renamed to match: the associated data no longer matches, so it does not open.
     fs::rename(&path_a, ks.key_path(&b)).unwrap();
-    let err = ks.unlock(&b, PIN, 0).unwrap_err();
+    let err = ks.unlock(&b, PIN, &pins).unwrap_err();
     assert!(matches!(err, KeystoreError::WrongPin { .. }), "{err:?}");
 
     // Holder edited: also does not open.
     fs::remove_file(ks.key_path(&b)).unwrap();
-    fs::remove_file(ks.failures_path(&b)).unwrap();
     fs::write(&path_a, &original).unwrap();
     edit(&path_a, |v| v["holder"] = "Someone Else".into());
     assert!(matches!(
-        ks.unlock(&a, PIN, 0),
+        ks.unlock(&a, PIN, &pins),
         Err(KeystoreError::WrongPin { .. })
     ));
     fs::write(&path_a, &original).unwrap();
-    ks.clear_failures(&a).unwrap();
-    assert!(ks.unlock(&a, PIN, 0).is_ok());
+    assert!(ks.unlock(&a, PIN, &pins).is_ok());
 }
 
 #[test]
@@ -249,6 +471,7 @@ fn damaged_files_are_corrupt_not_panics() {
     let path = ks.key_path(&id);
     let original = fs::read(&path).unwrap();
     let runs = ks.kdf_runs();
+    let (pins, ledger) = throttle();
 
     let mut cases: Vec<Vec<u8>> = vec![
         Vec::new(),
@@ -280,20 +503,23 @@ fn damaged_files_are_corrupt_not_panics() {
     }
     for bytes in cases {
         fs::write(&path, &bytes).unwrap();
-        let err = ks.unlock(&id, PIN, 0).unwrap_err();
+        let err = ks.unlock(&id, PIN, &pins).unwrap_err();
         assert!(matches!(err, KeystoreError::Corrupt { .. }), "{err:?}");
         assert!(err.to_string().contains(&id.to_string()), "{err}");
         assert!(matches!(ks.list(), Err(KeystoreError::Corrupt { .. })));
     }
     assert_eq!(ks.kdf_runs(), runs, "no KDF on a damaged file");
+    assert_eq!(ledger.failures(&id).unwrap(), 0, "nothing counted");
 
-    // A damaged failure record is reported too, not ignored.
+    // A damaged legacy failure record is reported too, not ignored (nor removed).
     fs::write(&path, &original).unwrap();
-    fs::write(ks.failures_path(&id), b"{\"failures\":").unwrap();
+    fs::write(ks.legacy_failures_path(&id), b"{\"failures\":").unwrap();
     assert!(matches!(
-        ks.unlock(&id, PIN, 0),
+        ks.unlock(&id, PIN, &pins),
         Err(KeystoreError::Corrupt { .. })
     ));
+    assert!(ks.legacy_failures_path(&id).exists());
+    assert_eq!(ks.kdf_runs(), runs);
 }
 
 #[test]
@@ -310,12 +536,13 @@ fn pin_too_short() {
     // Six characters, not six bytes.
     let id = ks.add(&key, "G", "ключ12").unwrap();
     // A too-short PIN at unlock is refused without counting as a failure.
+    let (pins, ledger) = throttle();
     assert!(matches!(
-        ks.unlock(&id, "", 0),
+        ks.unlock(&id, "", &pins),
         Err(KeystoreError::PinTooShort { chars: 0 })
     ));
-    assert!(!ks.failures_path(&id).exists());
-    assert!(ks.unlock(&id, "ключ12", 0).is_ok());
+    assert_eq!(ledger.failures(&id).unwrap(), 0);
+    assert!(ks.unlock(&id, "ключ12", &pins).is_ok());
 }
 
 #[test]
@@ -324,8 +551,12 @@ fn list_without_pin() {
     assert!(ks.list().unwrap().is_empty());
     let a = ks.add(&new_key(), "Zhanar B.", PIN).unwrap();
     let b = ks.add(&new_key(), "Askar T.", "correct horse").unwrap();
-    // A failure record and a stray file do not show as keys.
-    let _ = ks.unlock(&a, "999999", 0);
+    // A legacy failure record and a stray file do not show as keys.
+    fs::write(
+        ks.legacy_failures_path(&a),
+        r#"{"failures":1,"last_failure_unix":0}"#,
+    )
+    .unwrap();
     fs::write(ks.dir().join("notes.txt"), "x").unwrap();
     let listed = ks.list().unwrap();
     assert_eq!(
@@ -355,11 +586,12 @@ fn refuses_overwrite_and_unknown_key() {
         "{err:?}"
     );
     assert_eq!(fs::read(ks.key_path(&id)).unwrap(), before);
-    assert!(ks.unlock(&id, PIN, 0).is_ok());
+    let (pins, _) = throttle();
+    assert!(ks.unlock(&id, PIN, &pins).is_ok());
 
     let other = key_id(&new_key());
     assert!(matches!(
-        ks.unlock(&other, PIN, 0),
+        ks.unlock(&other, PIN, &pins),
         Err(KeystoreError::UnknownKey { .. })
     ));
 }

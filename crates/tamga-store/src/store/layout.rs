@@ -17,6 +17,7 @@
 //! | `index` | see [`crate::index`] | empty |
 //! | `peers` | `ckpt\0<peer>` / `sync\0<peer>\0<doc key>` / `nonce\0<time>` `<device key>` `<nonce>` | checkpoint (u64 BE) / automerge `sync::State` / empty: an accepted request's nonce (time: i64 with the sign bit flipped, BE), kept until it leaves the skew window |
 //! | `pending` | key id | empty: registry keys whose consignments still need re-indexing |
+//! | `pin_failures` | officer key id (64 hex) | u32 BE: consecutive wrong PINs for that key on this node (see [`super::pin`]); local, never synced |
 //!
 //! [`DocId::to_key`]: crate::DocId::to_key
 //! [`AutoCommit::save`]: automerge::AutoCommit::save
@@ -37,6 +38,21 @@ pub const MAGIC: &[u8] = b"tamga-store";
 /// written), so opening an older store is all an upgrade takes.
 pub const FORMAT_VERSION: u32 = 2;
 
+/// The names of the store's sled trees, as in the table above.
+pub(super) const TREE_NAMES: [&str; 11] = [
+    "meta",
+    "docs",
+    "changes",
+    "feed",
+    "latest",
+    "doc_seq",
+    "derived",
+    "index",
+    "peers",
+    "pending",
+    "pin_failures",
+];
+
 /// The store's sled trees, one per row of the table above.
 pub(super) struct Trees {
     pub(super) meta: Tree,
@@ -49,6 +65,7 @@ pub(super) struct Trees {
     pub(super) index: Tree,
     pub(super) peers: Tree,
     pub(super) pending: Tree,
+    pub(super) pin_failures: Tree,
 }
 
 pub(super) fn seq_key(seq: u64) -> [u8; 8] {

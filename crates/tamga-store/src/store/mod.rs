@@ -8,6 +8,7 @@
 //! - [`write`](mod@write): the write path (recording, annotating, the one-transaction commit);
 //! - [`merge`]: changes and sync messages from peers, and what is sent to them;
 //! - [`peers`]: sync checkpoints and peers' sync states;
+//! - [`pin`]: the node's own count of wrong PINs per officer key (local, never synced);
 //! - [`feed`]: the change feed;
 //! - [`query`]: acts, assessments, the registry and the indexes;
 //! - [`compact`] and [`check`]: upkeep.
@@ -30,6 +31,7 @@ pub mod layout;
 pub mod merge;
 pub mod open;
 pub mod peers;
+pub mod pin;
 pub mod query;
 pub mod write;
 

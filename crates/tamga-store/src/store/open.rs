@@ -2,7 +2,7 @@
 //! pinned authority), a new store's meta, the registry document, pending re-assessments, and the
 //! upgrade of an older format.
 
-use super::layout::{take_lock, Trees};
+use super::layout::{take_lock, Trees, TREE_NAMES};
 use super::write::Write;
 use super::{Inner, Store, StoreOptions, FORMAT_VERSION, MAGIC};
 use crate::doc::{self, DocId};
@@ -91,6 +91,7 @@ impl Store {
             index: tree("index")?,
             peers: tree("peers")?,
             pending: tree("pending")?,
+            pin_failures: tree("pin_failures")?,
         };
         let sled_err = |e| from_sled(&dir, e);
         let mut opened_version = FORMAT_VERSION;
@@ -150,6 +151,7 @@ impl Store {
                 ]
                 .iter()
                 .all(|t| t.is_empty())
+                    && t.pin_failures.is_empty()
                     && t.meta.is_empty()
                     && db.is_empty();
                 let others = db
@@ -157,13 +159,7 @@ impl Store {
                     .iter()
                     .filter(|n| {
                         let n = n.as_ref();
-                        n != b"__sled__default"
-                            && ![
-                                "meta", "docs", "changes", "feed", "latest", "doc_seq", "derived",
-                                "index", "peers", "pending",
-                            ]
-                            .iter()
-                            .any(|k| k.as_bytes() == n)
+                        n != b"__sled__default" && !TREE_NAMES.iter().any(|k| k.as_bytes() == n)
                     })
                     .count();
                 if !empty || others > 0 {
