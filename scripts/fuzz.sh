@@ -39,11 +39,12 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 
-targets=(act_decode sync_frame bundle_import qr_text)
+targets=(act_decode sync_frame sync_respond bundle_import qr_text)
 # The longest input tried, per target: above the largest real input of each kind.
 declare -A max_len=(
   [act_decode]=16384
   [sync_frame]=65536
+  [sync_respond]=65536
   [bundle_import]=65536
   [qr_text]=16640
 )

@@ -1,6 +1,6 @@
 //! The node's configuration: `tamga-edge.toml` in the data directory, written by `init`, with
 //! environment variables taking precedence (`TAMGA_EDGE_LISTEN`, `TAMGA_EDGE_PUBLIC_URL`,
-//! `TAMGA_EDGE_SYNC_INTERVAL`).
+//! `TAMGA_EDGE_SYNC_INTERVAL`, `TAMGA_EDGE_KEEP_DELIVERED_DAYS`).
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -63,6 +63,10 @@ pub struct Config {
     /// saved documents).
     #[serde(default = "default_compact_interval")]
     pub compact_interval_seconds: u64,
+    /// On a vehicle: days a delivered consignment is kept once central holds it, then
+    /// forgotten (default 7; 0: at the next sync). Posts keep what concerns them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_delivered_days: Option<u32>,
 }
 
 fn default_interval() -> u64 {
@@ -121,6 +125,12 @@ impl Config {
                 path: "TAMGA_EDGE_SYNC_INTERVAL".into(),
                 detail: format!("{interval:?} is not a number of seconds"),
             })?;
+        }
+        if let Ok(days) = std::env::var("TAMGA_EDGE_KEEP_DELIVERED_DAYS") {
+            config.keep_delivered_days = Some(days.parse().map_err(|_| ConfigError::Invalid {
+                path: "TAMGA_EDGE_KEEP_DELIVERED_DAYS".into(),
+                detail: format!("{days:?} is not a number of days"),
+            })?);
         }
         config.check().map_err(|detail| ConfigError::Invalid {
             path: shown,

@@ -31,6 +31,7 @@ pub mod jobs;
 pub mod node;
 pub mod offers;
 pub mod qr;
+pub mod retention;
 pub mod serve;
 pub mod shared;
 pub mod workflow;

@@ -149,6 +149,7 @@ impl Node {
             peers: Vec::new(),
             sync_interval_seconds: 60,
             compact_interval_seconds: 3600,
+            keep_delivered_days: None,
         };
         config.check().map_err(|detail| ConfigError::Invalid {
             path: "the options given".into(),

@@ -218,7 +218,35 @@ impl Shared {
                 .or_default(),
         );
         let _one_at_a_time = lock.lock().await;
-        self.sync_peer(peer, job).await
+        let summary = self.sync_peer(peer, job).await?;
+        if self.node.config.role == crate::config::NodeRole::Vehicle {
+            self.forget_delivered().await;
+        }
+        Ok(summary)
+    }
+
+    /// On a vehicle, after a sync: forgets the delivered consignments central holds (see
+    /// [`crate::retention`]). A failure is logged; the next sync tries again.
+    async fn forget_delivered(&self) {
+        let store = Arc::clone(&self.node.store);
+        let units = self.node.config.central_units.clone();
+        let keep = self
+            .node
+            .config
+            .keep_delivered_days
+            .unwrap_or(crate::retention::DEFAULT_KEEP_DELIVERED_DAYS);
+        let now = Timestamp::now();
+        let outcome = tokio::task::spawn_blocking(move || {
+            crate::retention::forget_delivered(&store, &units, keep, now)
+        })
+        .await;
+        match outcome {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                warn!(error = %e, "forgetting delivered consignments failed; retrying after the next sync")
+            }
+            Err(e) => warn!(error = %e, "the forgetting task ended abnormally"),
+        }
     }
 
     /// When the last session with `peer` succeeded, if one did since the node started.

@@ -84,6 +84,12 @@ pub enum StoreError {
         /// The writer's unit.
         unit: tamga_core::UnitCode,
     },
+    /// A write into a document this node forgot (data minimization): refused, nothing merged.
+    #[error("{doc} was forgotten on this node after its delivery (central holds it) and is never taken in again; nothing was merged")]
+    Forgotten {
+        /// The document.
+        doc: crate::doc::DocId,
+    },
     /// Another I/O failure.
     #[error(
         "I/O error on the store at {path}: {source}; check the disk and permissions, then retry"

@@ -271,6 +271,10 @@ pub fn import_with_progress(
     for d in &bundle.docs {
         let id = tamga_store::DocId::from_key(d.doc.as_bytes())
             .ok_or_else(|| BundleError::Damaged(format!("no such document key {:?}", d.doc)))?;
+        // A document this node forgot stays forgotten: left out, the rest imported.
+        if store.is_forgotten(&id)? {
+            continue;
+        }
         // Every document must merge before any is merged: a refused bundle changes nothing.
         store.check_merge(&id, &d.bytes, &writer)?;
         docs.push((id, &d.bytes));

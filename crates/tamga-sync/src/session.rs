@@ -213,7 +213,7 @@ pub fn respond_noting(
                         debug!(%doc, rejected = report.rejected.len(), "entries from the peer left out");
                     }
                     Ok(_) => {}
-                    Err(StoreError::OutOfScope { .. }) => {
+                    Err(StoreError::OutOfScope { .. } | StoreError::Forgotten { .. }) => {
                         refused.push(doc);
                         replies.extend(blank(&m));
                         continue;
@@ -377,7 +377,7 @@ impl<'s> Initiator<'s> {
                         &self.scope.writer(),
                     ) {
                         Ok(_) => {}
-                        Err(StoreError::OutOfScope { .. }) => {
+                        Err(StoreError::OutOfScope { .. } | StoreError::Forgotten { .. }) => {
                             // Nothing of it merged; the peer is not asked about it again.
                             warn!(%doc, peer = %self.peer, "changes from the peer to a consignment outside its write scope refused");
                             self.withheld.insert(doc.clone());

@@ -200,6 +200,20 @@ fn main() {
     for round in 0.. {
         let frame_bytes = frame::encode(&request).expect("frame");
         c.put("sync_frame", &format!("request-{round}"), &frame_bytes);
+        // sync_respond: the same requests, as a whole frame (way 0) and, for each document
+        // message, as a message about the story's consignment (way 1) and an unknown one (2).
+        c.put("sync_respond", &format!("frame-{round}"), &[&[0u8][..], &frame_bytes].concat());
+        if let tamga_sync::session::Request::Sync { messages } = &request {
+            for (i, m) in messages.iter().enumerate() {
+                for way in [1u8, 2] {
+                    c.put(
+                        "sync_respond",
+                        &format!("message-{round}-{i}-way{way}"),
+                        &[&[way][..], &m.message].concat(),
+                    );
+                }
+            }
+        }
         let response = respond(&post, &story.vehicle_device.id, &scope, request).expect("respond");
         c.put(
             "sync_frame",

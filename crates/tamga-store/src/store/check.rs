@@ -33,6 +33,10 @@ impl Store {
             expected = seq + 1;
             latest_of.insert(v.to_vec(), seq);
         }
+        // A forgotten document keeps its numbers in the feed, nothing else.
+        for (id, _) in self.forgotten()? {
+            latest_of.remove(&id.to_key());
+        }
         if expected - 1 != last {
             problems.push(format!(
                 "feed ends at {} but last_seq is {last}",

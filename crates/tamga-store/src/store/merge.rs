@@ -20,6 +20,7 @@ impl Store {
     /// the changes bring is checked like a recorded act; those that do not hold are reported
     /// and kept out of the derived state. Returns once the merge is durable.
     pub fn apply_changes(&self, id: &DocId, bytes: &[u8], writer: &Writer) -> Result<MergeReport> {
+        self.refuse_forgotten(id)?;
         // automerge skips chunks it cannot parse; input from a peer must parse whole.
         check_chunks(bytes).map_err(|detail| StoreError::BadInput {
             what: "changes from a peer",
@@ -45,6 +46,7 @@ impl Store {
     /// bundle) before merging any of it, and that `writer` may make the merge. Costs a copy of
     /// the document and, for a consignment from a unit, its assessment.
     pub fn check_merge(&self, id: &DocId, bytes: &[u8], writer: &Writer) -> Result<()> {
+        self.refuse_forgotten(id)?;
         check_chunks(bytes).map_err(|detail| StoreError::BadInput {
             what: "changes from a peer",
             detail,
@@ -161,6 +163,7 @@ impl Store {
         message: &[u8],
         writer: &Writer,
     ) -> Result<MergeReport> {
+        self.refuse_forgotten(id)?;
         let message = sync::Message::decode(message).map_err(|e| StoreError::BadInput {
             what: "a sync message",
             detail: e.to_string(),

@@ -27,6 +27,7 @@ pub mod cache;
 pub mod check;
 pub mod compact;
 pub mod feed;
+pub mod forget;
 pub mod layout;
 pub mod merge;
 pub mod open;

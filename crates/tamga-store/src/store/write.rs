@@ -46,6 +46,7 @@ impl Store {
     /// the act is durable. Recording an act the store already holds changes nothing.
     pub fn record(&self, act: &SignedAct) -> Result<Recorded> {
         let id = DocId::of_act(act);
+        self.refuse_forgotten(&id)?;
         let mut inner = self.lock();
         let verdict = match &id {
             DocId::Registry => inner.registry.clone().apply(act).map_err(|e| e.to_string()),
