@@ -12,6 +12,7 @@
 //! - [`offers`]: handoff offers in flight, as files.
 //! - [`qr`]: offers and acts as QR codes.
 //! - [`jobs`]: long operations and their progress.
+//! - [`retention`]: on a vehicle, forgetting delivered consignments central holds.
 //! - [`contacts`]: what the node remembers of each peer's last contact (`contacts.json`).
 //! - [`answers`]: the typed answers of the desk and the local API, as the API sends them.
 //! - [`desk`]: the officers' workflows on a node: sign, record, hand over; given the time.

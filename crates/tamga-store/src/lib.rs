@@ -59,6 +59,8 @@
 //! them, [`store::pin`] keeps the node's own count of wrong PINs per officer key for the
 //! keystore's throttle ([`Store::pin_failures`], [`Store::set_pin_failures`]): local to the
 //! node, outside every document, never synced.
+//! [`store::forget`] removes a delivered consignment from a vehicle for good ([`Store::forget`])
+//! and refuses it on every path after.
 //!
 //! See [`store::layout`] for the layout on disk, [`store::write`] for the write path, [`doc`]
 //! for the document layout, [`index`] for the indexes.
