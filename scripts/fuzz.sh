@@ -7,6 +7,7 @@
 #   bash scripts/fuzz.sh [seconds per target]   default 60
 #   bash scripts/fuzz.sh --quick                 about 20 s per target (CI)
 #   bash scripts/fuzz.sh --seed [seconds]        rewrite the seed corpus from the fixtures first
+#   bash scripts/fuzz.sh --runs N [--only a,b]   each (named) target for N executions instead
 #
 # New inputs found during a run go to a temporary directory, not into the committed corpus. Only
 # the stable toolchain is needed: cargo-fuzz's nightly flags are enabled with RUSTC_BOOTSTRAP=1.
@@ -15,17 +16,23 @@ cd "$(dirname "$0")/.."
 
 seconds=60
 seed=0
-for arg in "$@"; do
-  case "$arg" in
+runs=""
+only=""
+while [ "$#" -gt 0 ]; do
+  case "$1" in
     --quick) seconds=20 ;;
     --seed) seed=1 ;;
+    --runs) shift; runs="${1:-}" ;;
+    --only) shift; only="${1:-}" ;;
     ''|*[!0-9]*)
-      echo "usage: bash scripts/fuzz.sh [--quick] [--seed] [seconds per target]" >&2
+      echo "usage: bash scripts/fuzz.sh [--quick] [--seed] [--runs N] [--only target,...] [seconds per target]" >&2
       exit 2
       ;;
-    *) seconds="$arg" ;;
+    *) seconds="$1" ;;
   esac
+  shift
 done
+case "$runs" in *[!0-9]*) echo "--runs takes a number of executions" >&2; exit 2 ;; esac
 
 export RUSTC_BOOTSTRAP=1
 export CARGO_TERM_COLOR=never
@@ -40,6 +47,9 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 targets=(act_decode sync_frame sync_respond bundle_import qr_text)
+if [ -n "$only" ]; then
+  IFS=, read -r -a targets <<<"$only"
+fi
 # The longest input tried, per target: above the largest real input of each kind.
 declare -A max_len=(
   [act_decode]=16384
@@ -72,13 +82,17 @@ trap 'rm -rf "$work"' EXIT
 failed=()
 summary=()
 for t in "${targets[@]}"; do
-  echo "== fuzzing $t for ${seconds}s"
+  if [ -n "$runs" ]; then
+    limit=(-runs="$runs"); echo "== fuzzing $t for $runs executions"
+  else
+    limit=(-max_total_time="$seconds"); echo "== fuzzing $t for ${seconds}s"
+  fi
   mkdir -p "$work/$t" "$work/tmp" "artifacts/$t"
   log="$work/$t.log"
   status=0
   # The first corpus directory receives new inputs; the committed corpus is only read.
   TMPDIR="$work/tmp" cargo fuzz run "$t" "$work/$t" "corpus/$t" -- \
-    -max_total_time="$seconds" -rss_limit_mb=2048 -max_len="${max_len[$t]}" -timeout=20 \
+    "${limit[@]}" -rss_limit_mb=2048 -max_len="${max_len[$t]}" -timeout=20 \
     -print_final_stats=1 >"$log" 2>&1 || status=$?
   grep -E '^#[0-9]+.*(INITED|DONE)|^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)|^(SUMMARY|==[0-9]+==ERROR|thread .* panicked)' "$log" || true
   execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
@@ -88,7 +102,8 @@ for t in "${targets[@]}"; do
     ls -1 "artifacts/$t" 2>/dev/null | sed "s|^|   replay: RUSTC_BOOTSTRAP=1 cargo fuzz run $t fuzz/artifacts/$t/|"
     failed+=("$t")
   fi
-  summary+=("$t: ${execs:-?} executions in ${seconds}s, exit $status")
+  took="$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -n 1)"
+  summary+=("$t: ${execs:-?} executions in ${took:-$seconds}s, exit $status")
 done
 
 echo "== summary"
