@@ -145,15 +145,31 @@ impl<'a> Desk<'a> {
                 SignedAct::decode(&bytes).map_err(|e| DeskError::Form(FormError(e.to_string())))?;
             return Ok(usize::from(self.record_signed(&act)?.new));
         }
-        let mut new = 0;
+        // Every line decodes before anything is recorded.
+        let mut acts = Vec::new();
         for (n, line) in trimmed
             .lines()
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
         {
-            let act = SignedAct::decode(line.trim().as_bytes())
-                .map_err(|e| DeskError::Form(FormError(format!("line {}: {e}", n + 1))))?;
-            new += usize::from(self.record_signed(&act)?.new);
+            acts.push(
+                SignedAct::decode(line.trim().as_bytes())
+                    .map_err(|e| DeskError::Form(FormError(format!("line {}: {e}", n + 1))))?,
+            );
+        }
+        // Each act is judged against what is recorded before it: the root key's registry acts
+        // first (they say who the registrars are), then the registrars', then the rest, each
+        // group in the file's order.
+        let root = self.node.store.authority().clone();
+        acts.sort_by_key(|a| match a.body() {
+            ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) => {
+                usize::from(a.body().required_signers()[0] != &root)
+            }
+            _ => 2,
+        });
+        let mut new = 0;
+        for act in &acts {
+            new += usize::from(self.record_signed(act)?.new);
         }
         Ok(new)
     }
@@ -190,4 +206,54 @@ pub(crate) fn test_node(
         node.store.record(&act).unwrap();
     }
     node
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{test_node, test_pins, Desk};
+    use crate::config::NodeRole;
+    use tamga_core::fixtures::{at, Story, AIRPORT_POST};
+    use tamga_core::SignedAct;
+
+    fn lines(acts: &[SignedAct]) -> String {
+        acts.iter()
+            .map(|a| String::from_utf8(a.encode()).unwrap() + "\n")
+            .collect()
+    }
+
+    /// A file whose consignment act and registrar's act come before the root's enrollment of
+    /// the registrar records whole; a file with one bad line records nothing.
+    #[test]
+    fn an_act_file_records_whole_in_any_order_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let story = Story::new();
+        let node = test_node(dir.path(), NodeRole::Post, AIRPORT_POST, &story);
+        let pins = test_pins(&node);
+        let desk = Desk::new(&node, &pins);
+        let registrar = Story::registrar("registrar 2026");
+        let officer = tamga_core::fixtures::Person::new(
+            "Asel Dzhumabaeva",
+            "KG-2210",
+            tamga_core::Role::PostOfficer,
+            AIRPORT_POST,
+        );
+        let by_registrar = story.enrollment_by(&registrar, &officer, at("2026-02-01T08:00:00Z"));
+        let by_root = story.registrar_enrollment(
+            &registrar,
+            at("2026-01-01T00:00:00Z"),
+            at("2027-01-01T00:00:00Z"),
+        );
+        let broken = lines(&[by_registrar.clone(), by_root.clone()]) + "not an act\n";
+        assert!(desk.record_acts_text(&broken).is_err());
+        assert!(node.store.registry().enrollments(&officer.id).is_empty());
+        assert!(node.store.registry().enrollments(&registrar.id).is_empty());
+        assert_eq!(
+            desk.record_acts_text(&lines(&[story.registration(), by_registrar, by_root]))
+                .unwrap(),
+            3
+        );
+        let registry = node.store.registry();
+        assert_eq!(registry.enrollments(&officer.id)[0].by, registrar.id);
+        assert!(registry.is_registrar(&registrar.id));
+    }
 }
