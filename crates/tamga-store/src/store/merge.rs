@@ -164,10 +164,20 @@ impl Store {
         writer: &Writer,
     ) -> Result<MergeReport> {
         self.refuse_forgotten(id)?;
-        let message = sync::Message::decode(message).map_err(|e| StoreError::BadInput {
+        let mut message = sync::Message::decode(message).map_err(|e| StoreError::BadInput {
             what: "a sync message",
             detail: e.to_string(),
         })?;
+        // automerge expects the hash lists of a message in order and without repeats (it
+        // asserts so when it saves the state it derives from them); a peer's need not be.
+        for hashes in [&mut message.heads, &mut message.need] {
+            hashes.sort();
+            hashes.dedup();
+        }
+        for have in &mut message.have {
+            have.last_sync.sort();
+            have.last_sync.dedup();
+        }
         let mut inner = self.lock();
         let mut state = self.sync_state(&mut inner, peer, id)?;
         let doc = self.doc(&mut inner, id)?;
@@ -181,6 +191,8 @@ impl Store {
                 detail: e.to_string(),
             });
         }
+        state.shared_heads.sort();
+        state.shared_heads.dedup();
         let peers = vec![(sync_key(peer, id), state.encode())];
         let report = match self.finish_merge(&mut inner, id, &heads, before, peers, writer) {
             Ok(report) => report,
@@ -457,6 +469,58 @@ mod tests {
         assert_eq!(a.last_seq().unwrap(), last);
         assert!(a.by_status(Status::Unregistered).unwrap().is_empty());
         assert!(a.check().unwrap().is_empty());
+    }
+}
+
+#[cfg(test)]
+mod hostile_messages {
+    use crate::store::test_support::new_store;
+    use crate::{DocId, Writer};
+    use automerge::sync;
+    use tamga_core::fixtures::Story;
+
+    /// A sync message whose heads are out of order (found by the `sync_respond` fuzz target):
+    /// automerge asserted on it when saving the sync state; now the lists are put in order
+    /// first. Fails (panics) before.
+    #[test]
+    fn a_message_with_heads_out_of_order_is_taken_in_order() {
+        let story = Story::new();
+        let acts = story.clean_delivery();
+        let (a_dir, b_dir, c_dir) = (
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+        );
+        let (a, b, c) = (
+            new_store(a_dir.path(), &story),
+            new_store(b_dir.path(), &story),
+            new_store(c_dir.path(), &story),
+        );
+        let doc = DocId::Consignment(story.consignment.clone());
+        // Two concurrent changes, merged at `b`: two heads.
+        a.record(&acts[0]).unwrap();
+        b.record(&acts[1]).unwrap();
+        b.apply_changes(&doc, &a.save_doc(&doc).unwrap(), &Writer::Anyone)
+            .unwrap();
+        let bytes = b.generate_sync_message(&doc, "c").unwrap().unwrap();
+        let message = sync::Message::decode(&bytes).unwrap();
+        assert_eq!(message.heads.len(), 2, "{:?}", message.heads);
+        // The encoding: the message type, the number of heads, the heads (32 bytes each). A
+        // peer's bytes, not automerge's encoder (which asserts the order): swap the two heads.
+        assert_eq!(bytes[1], 2);
+        let mut hostile = bytes.clone();
+        hostile[2..34].copy_from_slice(&bytes[34..66]);
+        hostile[34..66].copy_from_slice(&bytes[2..34]);
+        let decoded = sync::Message::decode(&hostile).unwrap();
+        assert_eq!(decoded.heads, vec![message.heads[1], message.heads[0]]);
+        c.receive_sync_message(&doc, "b", &hostile, &Writer::Anyone)
+            .unwrap();
+        // Again, now that `c` knows what the message names.
+        c.apply_changes(&doc, &b.save_doc(&doc).unwrap(), &Writer::Anyone)
+            .unwrap();
+        c.receive_sync_message(&doc, "b", &hostile, &Writer::Anyone)
+            .unwrap();
+        assert!(c.check().unwrap().is_empty());
     }
 }
 
