@@ -9,4 +9,5 @@
 //!   `tests/crashes.rs` (SIGKILL while recording, syncing and compacting).
 
 pub mod cluster;
+pub mod lazyfs;
 pub mod proxy;
