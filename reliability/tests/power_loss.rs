@@ -217,3 +217,75 @@ fn acknowledged_acts_survive_power_loss() {
         "acknowledged acts did not survive power loss: {line}"
     );
 }
+
+/// The layer itself: what was fsynced stays, what was only written (or `sync_file_range`d) or
+/// created without a directory fsync goes.
+#[test]
+#[ignore = "needs root and /dev/fuse; run by scripts/power-loss.sh (see RELIABILITY.md)"]
+fn the_layer_loses_what_was_not_synced() {
+    use std::io::Write;
+    use std::os::unix::io::AsRawFd;
+    assert!(
+        lazyfs::available(),
+        "/dev/fuse cannot be opened: run as root with FUSE"
+    );
+    let base = tempfile::tempdir().unwrap();
+    let mut mount = Mounted::mount(
+        &base.path().join("backing"),
+        &base.path().join("trash"),
+        &base.path().join("mnt"),
+        Options::default(),
+    )
+    .unwrap();
+    let m = mount.path().to_owned();
+    let sync_dir = |p: &std::path::Path| std::fs::File::open(p).unwrap().sync_all().unwrap();
+    // Made durable before the cut: a file with its directory entry.
+    let mut a = std::fs::File::create(m.join("a")).unwrap();
+    a.write_all(b"durable").unwrap();
+    a.sync_all().unwrap();
+    std::fs::write(m.join("c"), b"c").unwrap();
+    std::fs::File::open(m.join("c"))
+        .unwrap()
+        .sync_all()
+        .unwrap();
+    sync_dir(&m);
+    // Then: more data, pushed with sync_file_range only (as sled does), and a rewrite of the
+    // durable bytes; a new file fsynced but not its directory entry; a durable file unlinked
+    // without a directory fsync.
+    a.write_all(b" volatile").unwrap();
+    // SAFETY: a valid descriptor; the call only asks the kernel to write pages back.
+    let rc = unsafe {
+        libc::sync_file_range(
+            a.as_raw_fd(),
+            0,
+            0,
+            libc::SYNC_FILE_RANGE_WAIT_BEFORE
+                | libc::SYNC_FILE_RANGE_WRITE
+                | libc::SYNC_FILE_RANGE_WAIT_AFTER,
+        )
+    };
+    assert_eq!(rc, 0);
+    use std::os::unix::fs::FileExt;
+    a.write_all_at(b"DUR", 0).unwrap();
+    drop(a);
+    let mut b = std::fs::File::create(m.join("b")).unwrap();
+    b.write_all(b"b").unwrap();
+    b.sync_all().unwrap();
+    drop(b);
+    std::fs::remove_file(m.join("c")).unwrap();
+    assert_eq!(std::fs::read(m.join("a")).unwrap(), b"DURable volatile");
+
+    let counts = mount.cut_power().unwrap();
+    assert_eq!(std::fs::read(m.join("a")).unwrap(), b"durable");
+    assert!(
+        !m.join("b").exists(),
+        "a file whose directory was not fsynced survived"
+    );
+    assert_eq!(
+        std::fs::read(m.join("c")).unwrap(),
+        b"c",
+        "an unlink not made durable stuck"
+    );
+    assert_eq!(counts.files_reverted, 1);
+    assert_eq!(counts.entries_reverted, 2);
+}
