@@ -87,18 +87,17 @@ impl Volatile {
     }
 
     fn undo_of(&mut self, ino: u64, real: &Path) -> io::Result<&mut FileUndo> {
-        if !self.files.contains_key(&ino) {
-            // First change since the last sync (or the mount): what is there now is durable.
-            let size = std::fs::metadata(real)?.len();
-            self.files.insert(
-                ino,
-                FileUndo {
-                    durable_size: size,
+        match self.files.entry(ino) {
+            std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                // First change since the last sync (or the mount): what is there now is durable.
+                let durable_size = std::fs::metadata(real)?.len();
+                Ok(e.insert(FileUndo {
+                    durable_size,
                     undo: Vec::new(),
-                },
-            );
+                }))
+            }
         }
-        Ok(self.files.get_mut(&ino).expect("just inserted"))
     }
 
     /// Before `len` bytes are written at `offset` of the file at `real`.
