@@ -177,6 +177,11 @@ impl Store {
         for have in &mut message.have {
             have.last_sync.sort();
             have.last_sync.dedup();
+            // A filter that claims entries but has no bits would divide by zero when probed
+            // (found by `sync_respond`): taken as the empty filter, which holds nothing.
+            if bloom_without_bits(&have.bloom) {
+                have.bloom = sync::BloomFilter::from_hashes(std::iter::empty::<ChangeHash>());
+            }
         }
         let mut inner = self.lock();
         let mut state = self.sync_state(&mut inner, peer, id)?;
@@ -238,6 +243,20 @@ impl Store {
         let mut inner = self.lock();
         Ok(self.doc(&mut inner, id)?.save_after(heads))
     }
+}
+
+/// Whether a peer's bloom filter claims entries but holds no bits (automerge would divide by
+/// zero probing it). Its encoding: entries, bits per entry, probes (LEB128 each), then the bits.
+fn bloom_without_bits(bloom: &sync::BloomFilter) -> bool {
+    let bytes = bloom.to_bytes();
+    let mut rest = bytes.as_slice();
+    for _ in 0..3 {
+        match rest.iter().position(|b| b & 0x80 == 0) {
+            Some(end) => rest = &rest[end + 1..],
+            None => return !bytes.is_empty(),
+        }
+    }
+    !bytes.is_empty() && rest.is_empty()
 }
 
 /// Whether the automerge sync message `message` carries changes that a document holding nothing
@@ -521,6 +540,40 @@ mod hostile_messages {
         c.receive_sync_message(&doc, "b", &hostile, &Writer::Anyone)
             .unwrap();
         assert!(c.check().unwrap().is_empty());
+    }
+}
+
+#[cfg(test)]
+mod hostile_blooms {
+    use crate::store::test_support::new_store;
+    use crate::{DocId, Writer};
+    use automerge::sync;
+    use tamga_core::fixtures::Story;
+
+    /// A `have` whose bloom filter claims an entry and has no bits (found by `sync_respond`):
+    /// probing it divided by zero when the answer was made. Panics before the fix.
+    #[test]
+    fn a_bloom_filter_without_bits_is_taken_as_empty() {
+        let story = Story::new();
+        let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (a, b) = (
+            new_store(a_dir.path(), &story),
+            new_store(b_dir.path(), &story),
+        );
+        let doc = DocId::Consignment(story.consignment.clone());
+        a.record(&story.registration()).unwrap();
+        b.record(&story.registration()).unwrap();
+        let bytes = b.generate_sync_message(&doc, "a").unwrap().unwrap();
+        let mut message = sync::Message::decode(&bytes).unwrap();
+        let bloom = sync::BloomFilter::try_from(&[1u8, 0, 1][..]).unwrap();
+        message.have = vec![sync::Have {
+            last_sync: Vec::new(),
+            bloom,
+        }];
+        a.receive_sync_message(&doc, "b", &message.encode(), &Writer::Anyone)
+            .unwrap();
+        a.generate_sync_message(&doc, "b").unwrap();
+        assert!(a.check().unwrap().is_empty());
     }
 }
 
