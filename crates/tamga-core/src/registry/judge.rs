@@ -167,12 +167,7 @@ impl Registry {
         {
             return Ok(());
         }
-        let nearest = enrollments
-            .iter()
-            .min_by_key(|e| {
-                (e.valid_from.seconds_since(&at).abs()).min(at.seconds_since(&e.valid_until).abs())
-            })
-            .expect("not empty");
+        let nearest = super::nearest(enrollments.iter().copied(), at).expect("not empty");
         Err(Standing::NotInForce(format!(
             "its enrollment as registrar covers {} to {}",
             nearest.valid_from, nearest.valid_until

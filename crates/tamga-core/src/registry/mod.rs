@@ -356,13 +356,7 @@ impl Registry {
             .filter(|e| e.valid_from <= at && at < e.valid_until)
             .collect();
         if current.is_empty() {
-            let nearest = enrollments
-                .iter()
-                .min_by_key(|e| {
-                    (e.valid_from.seconds_since(&at).abs())
-                        .min(at.seconds_since(&e.valid_until).abs())
-                })
-                .expect("not empty");
+            let nearest = nearest(enrollments.iter(), at).expect("not empty");
             return Err(AuthorizationError::ExpiredKey {
                 key: key.clone(),
                 at,
@@ -434,6 +428,17 @@ impl Registry {
         act.verify_signatures().map_err(ActRejection::Signature)?;
         self.authorize(act).map_err(ActRejection::Authorization)
     }
+}
+
+/// The enrollment whose validity lies nearest to `at` (to say what an act outside every
+/// enrollment missed).
+fn nearest<'e>(
+    enrollments: impl Iterator<Item = &'e Enrollment>,
+    at: Timestamp,
+) -> Option<&'e Enrollment> {
+    enrollments.min_by_key(|e| {
+        (e.valid_from.seconds_since(&at).abs()).min(at.seconds_since(&e.valid_until).abs())
+    })
 }
 
 /// Why an act does not hold.
