@@ -11,9 +11,12 @@
 //!   sits under another act's id, belongs to another document, or does not hold is kept in the
 //!   document (a CRDT cannot refuse part of a change) but never enters the derived state or the
 //!   indexes, and it is reported in the [`MergeReport`] and kept in [`Store::rejected`].
-//! - **Acknowledged means durable.** Every call that changes a document returns only after one
-//!   sled transaction (document change, feed number, derived record, index diff, peer sync
-//!   state) has been flushed to disk. Recording an act twice is a no-op.
+//! - **Acknowledged means durable, across power loss.** Every call that changes a document
+//!   returns only after its one sled transaction (document change, feed number, derived record,
+//!   index diff, peer sync state) is durable: sled flushed, then its log `fdatasync`ed (and new
+//!   blob files synced), in group commits that concurrent writers share (`store::durable`).
+//!   The `_deferred` merges leave the wait to their caller, who calls [`Store::make_durable`]
+//!   once for many before acknowledging any. Recording an act twice is a no-op.
 //! - **Grow-only acts.** A peer's change that removes or overwrites an act this node holds is
 //!   answered by restoring the act (reported in [`MergeReport::restored`]).
 //! - **Derived state is never stored in a document.** It is computed by [`tamga_core::assess`]

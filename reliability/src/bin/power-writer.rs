@@ -3,10 +3,18 @@
 //! number `start` (its second argument) on, a registration and a seal for each, printing
 //! `ACK <doc key> <act id>` on stdout after each `Store::record` returns (= acknowledged as
 //! durable), compacting now and then, until it is killed.
+//!
+//! `TAMGA_POWER_WRITERS` (default 3) threads record at once, each its own consignments (thread
+//! `t` from `start + t * 30,000`), so acknowledgements come from concurrent writers that share
+//! the store's group commits.
 
 use std::io::Write;
+use std::sync::Arc;
 use tamga_core::fixtures::{stream, Story};
 use tamga_store::Store;
+
+/// Consignment numbers apart between two threads' ranges.
+const PER_THREAD: u64 = 30_000;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -15,22 +23,40 @@ fn main() {
         .next()
         .and_then(|s| s.parse().ok())
         .expect("usage: power-writer STORE_DIR START");
-    let story = Story::new();
+    let writers: u64 = std::env::var("TAMGA_POWER_WRITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .clamp(1, 3);
+    let story = Arc::new(Story::new());
     let store = match Store::open(&dir, &story.authority_id()) {
-        Ok(store) => store,
+        Ok(store) => Arc::new(store),
         Err(e) => {
             eprintln!("power-writer: the store does not open: {e}");
             std::process::exit(3);
         }
     };
-    let mut out = std::io::stdout().lock();
-    let mut n = start;
+    let threads: Vec<_> = (0..writers)
+        .map(|t| {
+            let (store, story) = (store.clone(), story.clone());
+            std::thread::spawn(move || write(&store, &story, start + t * PER_THREAD, t == 0))
+        })
+        .collect();
+    for t in threads {
+        let _ = t.join();
+    }
+}
+
+/// Records consignments from `first` on until the process is killed.
+fn write(store: &Store, story: &Story, first: u64, compacts: bool) {
+    let mut n = first;
     loop {
         for act in [
-            stream::registration(&story, n),
-            stream::seal_applied(&story, n),
+            stream::registration(story, n),
+            stream::seal_applied(story, n),
         ] {
             let r = store.record(&act).expect("act recorded");
+            let mut out = std::io::stdout().lock();
             writeln!(
                 out,
                 "ACK {} {}",
@@ -40,7 +66,7 @@ fn main() {
             .unwrap();
             out.flush().unwrap();
         }
-        if n % 25 == 24 {
+        if compacts && n % 25 == 24 {
             store.compact(2).expect("compaction");
         }
         n += 1;

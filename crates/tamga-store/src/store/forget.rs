@@ -141,7 +141,7 @@ impl Store {
             inner.sync_states.pop(&k);
         }
         drop(inner);
-        self.db.flush().map_err(|e| self.sled_err(e))?;
+        self.make_durable()?;
         info!(doc = %id, "document forgotten");
         Ok(())
     }

@@ -20,6 +20,19 @@ impl Store {
     /// the changes bring is checked like a recorded act; those that do not hold are reported
     /// and kept out of the derived state. Returns once the merge is durable.
     pub fn apply_changes(&self, id: &DocId, bytes: &[u8], writer: &Writer) -> Result<MergeReport> {
+        let report = self.apply_changes_deferred(id, bytes, writer)?;
+        self.make_durable()?;
+        Ok(report)
+    }
+
+    /// [`Store::apply_changes`] without waiting for durability: durable once
+    /// [`Store::make_durable`] returns after it (one sync for many merges).
+    pub fn apply_changes_deferred(
+        &self,
+        id: &DocId,
+        bytes: &[u8],
+        writer: &Writer,
+    ) -> Result<MergeReport> {
         self.refuse_forgotten(id)?;
         // automerge skips chunks it cannot parse; input from a peer must parse whole.
         check_chunks(bytes).map_err(|detail| StoreError::BadInput {
@@ -156,7 +169,22 @@ impl Store {
 
     /// Receives an automerge sync message from `peer` about document `id`: applies what it
     /// carries like [`Store::apply_changes`] and stores the peer's sync state in the same write.
+    /// Returns once the merge is durable.
     pub fn receive_sync_message(
+        &self,
+        id: &DocId,
+        peer: &str,
+        message: &[u8],
+        writer: &Writer,
+    ) -> Result<MergeReport> {
+        let report = self.receive_sync_message_deferred(id, peer, message, writer)?;
+        self.make_durable()?;
+        Ok(report)
+    }
+
+    /// [`Store::receive_sync_message`] without waiting for durability: durable once
+    /// [`Store::make_durable`] returns after it (one sync for a round's documents).
+    pub fn receive_sync_message_deferred(
         &self,
         id: &DocId,
         peer: &str,

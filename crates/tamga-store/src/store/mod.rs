@@ -5,6 +5,7 @@
 //! - [`layout`]: the trees on disk, the lock file, the format constants;
 //! - [`cache`]: the cache of loaded documents and the cache of decoded acts;
 //! - [`open`]: opening, the format check, the upgrade from format 1;
+//! - [`durable`]: durability across power loss: the group commit every write ends in;
 //! - [`write`](mod@write): the write path (recording, annotating, the one-transaction commit);
 //! - [`merge`]: changes and sync messages from peers, and what is sent to them;
 //! - [`peers`]: sync checkpoints and peers' sync states;
@@ -26,6 +27,7 @@ use tamga_core::{ActId, KeyId, Registry, SignedAct, Tolerances};
 pub mod cache;
 pub mod check;
 pub mod compact;
+pub mod durable;
 pub mod feed;
 pub mod forget;
 pub mod layout;
@@ -116,6 +118,7 @@ pub struct Store {
     tolerances: Tolerances,
     inner: Mutex<Inner>,
     decoded: Mutex<LruCache<Vec<u8>, SignedAct>>,
+    durability: durable::Durability,
     _lock: File,
 }
 
@@ -130,6 +133,18 @@ impl Store {
         &self.authority
     }
 
+    /// Returns once every change written to the store before the call is durable, across a
+    /// power cut (a group commit: see [`durable`]). Every write method calls it before it
+    /// returns; the `_deferred` merges leave it to their caller, who calls it once for many.
+    pub fn make_durable(&self) -> Result<(), StoreError> {
+        self.durability.wait(&self.db)
+    }
+
+    /// How many durability rounds (sled flush + fdatasync) ran since the store was opened.
+    pub fn durable_rounds(&self) -> u64 {
+        self.durability.rounds()
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -142,6 +157,15 @@ impl Store {
         StoreError::Corrupted {
             path: self.path.clone(),
             detail,
+        }
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // What no write method waited for (peers' sync states): kept if it can be.
+        if let Err(e) = self.make_durable() {
+            tracing::warn!(path = %self.path.display(), error = %e, "the store's last changes could not be made durable when it closed");
         }
     }
 }

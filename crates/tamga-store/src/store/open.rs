@@ -2,6 +2,7 @@
 //! pinned authority), a new store's meta, the registry document, pending re-assessments, and the
 //! upgrade of an older format.
 
+use super::durable::{sync_dir, sync_tree, Durability};
 use super::layout::{take_lock, Trees, TREE_NAMES};
 use super::write::Write;
 use super::{Inner, Store, StoreOptions, FORMAT_VERSION, MAGIC};
@@ -41,7 +42,7 @@ impl Store {
             .collect();
         let foreign: Vec<&String> = names
             .iter()
-            .filter(|n| *n != "sled" && *n != "tamga.lock")
+            .filter(|n| ![SLED_DIR, SLED_PARTIAL, "tamga.lock"].contains(&n.as_str()))
             .collect();
         if !foreign.is_empty() {
             return Err(StoreError::NotAStore {
@@ -58,27 +59,24 @@ impl Store {
             });
         }
         let lock = take_lock(&dir)?;
-        let sled_dir = dir.join("sled");
-        let config = sled::Config::new()
-            .path(&sled_dir)
-            .cache_capacity(options.sled_cache_bytes);
-        let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
-        let db = match opened {
-            Ok(Ok(db)) => db,
-            Ok(Err(e @ (sled::Error::Unsupported(_) | sled::Error::ReportableBug(_)))) => {
-                return Err(StoreError::Corrupted {
-                    path: dir.clone(),
-                    detail: format!("the database files could not be read: {e}"),
-                })
-            }
-            Ok(Err(e)) => return Err(from_sled(&dir, e)),
-            Err(_) => {
-                return Err(StoreError::Corrupted {
-                    path: dir.clone(),
-                    detail: "the database files could not be read".into(),
-                })
+        let sled_dir = dir.join(SLED_DIR);
+        let db = if sled_dir.exists() {
+            open_sled(&dir, &sled_dir, &options)?
+        } else {
+            create(&dir, authority, &options)?;
+            // sled's threads of the database just made may hold its file lock a moment longer.
+            let mut tries = 0;
+            loop {
+                match open_sled(&dir, &sled_dir, &options) {
+                    Err(StoreError::Locked { .. }) if tries < 250 => {
+                        tries += 1;
+                        std::thread::sleep(std::time::Duration::from_millis(20));
+                    }
+                    other => break other?,
+                }
             }
         };
+        let durability = Durability::open(&sled_dir)?;
         let tree = |name: &str| db.open_tree(name).map_err(|e| from_sled(&dir, e));
         let t = Trees {
             meta: tree("meta")?,
@@ -94,8 +92,7 @@ impl Store {
             pin_failures: tree("pin_failures")?,
         };
         let sled_err = |e| from_sled(&dir, e);
-        let mut opened_version = FORMAT_VERSION;
-        let actor = match t.meta.get("magic").map_err(sled_err)? {
+        let (actor, opened_version) = match t.meta.get("magic").map_err(sled_err)? {
             Some(magic) if magic.as_ref() == MAGIC => {
                 let version = t
                     .meta
@@ -113,7 +110,6 @@ impl Store {
                         supported: FORMAT_VERSION,
                     });
                 }
-                opened_version = version;
                 let stored = t
                     .meta
                     .get("authority")
@@ -136,7 +132,7 @@ impl Store {
                         detail: "the node's actor id is missing".into(),
                     }
                 })?;
-                ActorId::from(actor.as_ref())
+                (ActorId::from(actor.as_ref()), version)
             }
             Some(_) => {
                 return Err(StoreError::NotAStore {
@@ -168,18 +164,14 @@ impl Store {
                         detail: "its database has no tamga format marker".into(),
                     });
                 }
-                let actor = ActorId::random();
-                let mut batch = sled::Batch::default();
-                batch.insert("version", &FORMAT_VERSION.to_be_bytes());
-                batch.insert("authority", authority.as_str().as_bytes());
-                batch.insert("actor", actor.to_bytes());
-                batch.insert("last_seq", &0u64.to_be_bytes());
-                // The marker goes last in the batch; the batch is atomic anyway.
-                batch.insert("magic", MAGIC);
-                t.meta.apply_batch(batch).map_err(sled_err)?;
-                db.flush().map_err(sled_err)?;
-                info!(path = %dir.display(), "created a new tamga store");
-                actor
+                // A new store is renamed into `sled/` only once its marker is durable: this
+                // one was made, and its data is gone.
+                return Err(StoreError::Corrupted {
+                    path: dir.clone(),
+                    detail: "its database is empty, though the store had been made: its data was \
+                             lost (a power cut or a damaged disk); it is not taken for a new store"
+                        .into(),
+                });
             }
         };
         let cap = |n: usize| NonZeroUsize::new(n.max(2)).expect("at least 2");
@@ -196,6 +188,7 @@ impl Store {
                 sync_states: LruCache::new(cap(4096)),
             }),
             decoded: Mutex::new(LruCache::new(cap(options.cached_acts))),
+            durability,
             _lock: lock,
         };
         {
@@ -207,6 +200,7 @@ impl Store {
                 store.upgrade(&mut inner, opened_version)?;
             }
         }
+        store.make_durable()?;
         debug!(path = %dir.display(), "opened tamga store");
         Ok(store)
     }
@@ -243,8 +237,8 @@ impl Store {
         for id in docs.iter().filter(|d| matches!(d, DocId::Consignment(_))) {
             let entries = doc::entries(self.doc(inner, id)?);
             let derived = self.derive(&registry, id, &entries);
-            // One flush at the end: until the version is written, a crash means starting over.
-            self.write_unflushed(
+            // Durable once at the end: until the version is written, a crash means starting over.
+            self.write(
                 id,
                 Write {
                     derived: Some(&derived),
@@ -253,12 +247,12 @@ impl Store {
             )?;
             consignments += 1;
         }
-        self.db.flush().map_err(|e| self.sled_err(e))?;
+        self.make_durable()?;
         self.t
             .meta
             .insert("version", &FORMAT_VERSION.to_be_bytes())
             .map_err(|e| self.sled_err(e))?;
-        self.db.flush().map_err(|e| self.sled_err(e))?;
+        self.make_durable()?;
         info!(
             path = %self.path.display(),
             from,
@@ -268,6 +262,68 @@ impl Store {
         );
         Ok(())
     }
+}
+
+/// sled's directory in a store.
+pub(super) const SLED_DIR: &str = "sled";
+/// Where a new store's database is made before it is renamed to [`SLED_DIR`].
+const SLED_PARTIAL: &str = "sled.partial";
+
+/// Opens sled in `sled_dir` (its own background flusher off: only the store's rounds sync, see
+/// [`super::durable`]). Files sled cannot read are a damaged store, not a crash.
+fn open_sled(dir: &Path, sled_dir: &Path, options: &StoreOptions) -> Result<sled::Db> {
+    let config = sled::Config::new()
+        .path(sled_dir)
+        .cache_capacity(options.sled_cache_bytes)
+        .flush_every_ms(None);
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+    match opened {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(e @ (sled::Error::Unsupported(_) | sled::Error::ReportableBug(_)))) => {
+            Err(StoreError::Corrupted {
+                path: dir.to_owned(),
+                detail: format!("the database files could not be read: {e}"),
+            })
+        }
+        Ok(Err(e)) => Err(from_sled(dir, e)),
+        Err(_) => Err(StoreError::Corrupted {
+            path: dir.to_owned(),
+            detail: "the database files could not be read".into(),
+        }),
+    }
+}
+
+/// Makes a new store's database in `dir`: in [`SLED_PARTIAL`] (a partial one left by a creation
+/// cut short is removed first), with its format marker, synced whole, then renamed to
+/// [`SLED_DIR`] and the rename made durable. So `sled/` exists only once a store was made.
+fn create(dir: &Path, authority: &KeyId, options: &StoreOptions) -> Result<()> {
+    let partial = dir.join(SLED_PARTIAL);
+    if partial.exists() {
+        info!(path = %partial.display(), "removing a store creation that was cut short");
+        std::fs::remove_dir_all(&partial).map_err(|e| from_io(&partial, e))?;
+    }
+    {
+        let db = open_sled(dir, &partial, options)?;
+        let meta = db.open_tree("meta").map_err(|e| from_sled(dir, e))?;
+        let mut batch = sled::Batch::default();
+        batch.insert("version", &FORMAT_VERSION.to_be_bytes());
+        batch.insert("authority", authority.as_str().as_bytes());
+        batch.insert("actor", ActorId::random().to_bytes());
+        batch.insert("last_seq", &0u64.to_be_bytes());
+        batch.insert("magic", MAGIC);
+        meta.apply_batch(batch).map_err(|e| from_sled(dir, e))?;
+        db.flush().map_err(|e| from_sled(dir, e))?;
+    }
+    sync_tree(&partial)?;
+    let sled_dir = dir.join(SLED_DIR);
+    std::fs::rename(&partial, &sled_dir).map_err(|e| from_io(dir, e))?;
+    sync_dir(dir)?;
+    // The store directory's own entry, if it was made just now.
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        sync_dir(parent)?;
+    }
+    info!(path = %dir.display(), "created a new tamga store");
+    Ok(())
 }
 
 #[cfg(test)]
@@ -409,5 +465,38 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains("upgrade tamga"), "{err}");
+    }
+
+    #[test]
+    fn a_store_whose_database_came_back_empty_is_refused_not_made_anew() {
+        let story = Story::new();
+        let dir = tempfile::tempdir().unwrap();
+        drop(new_store(dir.path(), &story));
+        // What a power cut that took the database's contents leaves: `sled/` with an empty
+        // database.
+        std::fs::remove_dir_all(dir.path().join(SLED_DIR)).unwrap();
+        drop(sled::open(dir.path().join(SLED_DIR)).unwrap());
+        let err = Store::open(dir.path(), &story.authority_id())
+            .err()
+            .expect("refused");
+        assert!(matches!(err, StoreError::Corrupted { .. }), "{err}");
+        assert!(err.to_string().contains("its data was lost"), "{err}");
+        // Still refused the next time: nothing was made in its place.
+        assert!(Store::open(dir.path(), &story.authority_id()).is_err());
+    }
+
+    #[test]
+    fn a_store_creation_cut_short_is_made_again() {
+        let story = Story::new();
+        let dir = tempfile::tempdir().unwrap();
+        // A creation cut before its rename: a partial database, perhaps half written.
+        let partial = dir.path().join(SLED_PARTIAL);
+        std::fs::create_dir(&partial).unwrap();
+        std::fs::write(partial.join("db"), vec![0xAB; 100]).unwrap();
+        let store = new_store(dir.path(), &story);
+        assert!(!partial.exists());
+        assert!(dir.path().join(SLED_DIR).exists());
+        assert!(store.check().unwrap().is_empty());
+        assert!(store.durable_rounds() > 0);
     }
 }

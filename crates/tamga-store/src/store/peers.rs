@@ -49,7 +49,7 @@ impl Store {
             .peers
             .insert(checkpoint_key(peer), &seq_key(position))
             .map_err(|e| self.sled_err(e))?;
-        self.db.flush().map_err(|e| self.sled_err(e))?;
+        self.make_durable()?;
         Ok(())
     }
 
@@ -105,7 +105,7 @@ impl Store {
             .peers
             .apply_batch(batch)
             .map_err(|e| self.sled_err(e))?;
-        self.db.flush().map_err(|e| self.sled_err(e))?;
+        self.make_durable()?;
         Ok(())
     }
 

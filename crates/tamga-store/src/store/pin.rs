@@ -4,7 +4,7 @@
 //!
 //! The count is local to the node, like the replay guard's nonces: it lives in its own tree
 //! (`pin_failures`, see [`super::layout`]), outside every document, so no sync session, bundle
-//! or compaction ever reads, sends or changes it. Each write is flushed before it returns, as
+//! or compaction ever reads, sends or changes it. Each write is durable before it returns, as
 //! every local write of the store is: the throttle counts an attempt before it runs the KDF,
 //! and a count that could be lost in a crash would give a free guess.
 //!
@@ -52,7 +52,7 @@ impl Store {
                 .insert(name, &failures.to_be_bytes())
                 .map_err(|e| self.sled_err(e))?;
         }
-        self.db.flush().map_err(|e| self.sled_err(e))?;
+        self.make_durable()?;
         Ok(())
     }
 }

@@ -8,9 +8,11 @@
 //! with `save_after(heads before)`, the assessment is recomputed from the document's acts, and
 //! then **one sled transaction** writes the change, the next feed number, the document's latest
 //! seq, the derived record and the index diff (and the peer's sync state, for a sync message).
-//! The store then flushes sled (fsync) and only then returns: what a call returned is durable,
-//! and the document, feed and indexes cannot disagree after a crash. If the write fails the
-//! document is dropped from memory, so memory never runs ahead of disk.
+//! The public method then releases the lock and waits for a durability round (sled's flush and
+//! an `fdatasync` of its log, shared with concurrent writers: [`super::durable`]) and only then
+//! returns: what a call returned is durable across a power cut, and the document, feed and
+//! indexes cannot disagree after a crash. If the write fails the document is dropped from
+//! memory, so memory never runs ahead of disk.
 //!
 //! When the registry gains an enrollment or revocation of a key, the consignments whose acts
 //! that key signed are re-assessed (found through the `signer` index). The keys are written to
@@ -43,8 +45,17 @@ pub(super) struct Write<'a> {
 impl Store {
     /// Records an act made on this node. The act must hold: a consignment act against the
     /// registry as this store knows it, a registry act under the pinned authority. Returns once
-    /// the act is durable. Recording an act the store already holds changes nothing.
+    /// the act is durable. Recording an act the store already holds changes nothing (and
+    /// returns once the act is durable: another writer may have recorded it a moment ago).
     pub fn record(&self, act: &SignedAct) -> Result<Recorded> {
+        let recorded = self.record_deferred(act)?;
+        self.make_durable()?;
+        Ok(recorded)
+    }
+
+    /// [`Store::record`] without waiting for durability: durable once [`Store::make_durable`]
+    /// returns after it. For a caller that records many acts and acknowledges them together.
+    pub fn record_deferred(&self, act: &SignedAct) -> Result<Recorded> {
         let id = DocId::of_act(act);
         self.refuse_forgotten(&id)?;
         let mut inner = self.lock();
@@ -95,9 +106,12 @@ impl Store {
             return Err(self.corrupted(format!("the document of {id} refused a write: {e}")));
         }
         doc.commit();
-        Ok(self
+        let seq = self
             .commit_doc(&mut inner, id, &heads, Vec::new(), &Writer::Anyone)?
-            .0)
+            .0;
+        drop(inner);
+        self.make_durable()?;
+        Ok(seq)
     }
 
     /// The annotations on a document.
@@ -127,16 +141,10 @@ impl Store {
         }
     }
 
-    /// Writes one modification atomically and flushes. Returns the feed number if a change
-    /// was written.
+    /// Writes one modification atomically. Returns the feed number if a change was written.
+    /// Durable only once [`Store::make_durable`] returns after it: the public methods call it
+    /// after they release the store's lock, so that concurrent writers share one sync.
     pub(super) fn write(&self, id: &DocId, w: Write<'_>) -> Result<Option<u64>> {
-        let seq = self.write_unflushed(id, w)?;
-        self.db.flush().map_err(|e| self.sled_err(e))?;
-        Ok(seq)
-    }
-
-    /// [`Store::write`] without the flush: durable only once something flushes after it.
-    pub(super) fn write_unflushed(&self, id: &DocId, w: Write<'_>) -> Result<Option<u64>> {
         let doc_key = id.to_key();
         let t = &self.t;
         let result = (
@@ -200,8 +208,9 @@ impl Store {
         Ok(seq)
     }
 
-    /// Finishes a modification of document `id` made in memory since `heads`: derives, writes,
-    /// flushes. On failure the document is dropped from the cache.
+    /// Finishes a modification of document `id` made in memory since `heads`: derives and
+    /// writes (durable at the caller's [`Store::make_durable`]). On failure the document is
+    /// dropped from the cache.
     pub(super) fn commit_doc(
         &self,
         inner: &mut Inner,
