@@ -4,13 +4,14 @@
 //!
 //! - [`layout`]: the trees on disk, the lock file, the format constants;
 //! - [`cache`]: the cache of loaded documents and the cache of decoded acts;
-//! - [`open`]: opening, the format check, the upgrade from format 1;
+//! - [`open`]: opening, the format check, the upgrade from an older format;
 //! - [`write`](mod@write): the write path (recording, annotating, the one-transaction commit);
 //! - [`merge`]: changes and sync messages from peers, and what is sent to them;
 //! - [`peers`]: sync checkpoints and peers' sync states;
 //! - [`pin`]: the node's own count of wrong PINs per officer key (local, never synced);
 //! - [`feed`]: the change feed;
 //! - [`query`]: acts, assessments, the registry and the indexes;
+//! - [`list`]: the consignment list a page at a time, its filters and counts;
 //! - [`compact`] and [`check`]: upkeep.
 
 use crate::doc::{DocId, Rejection};
@@ -28,6 +29,7 @@ pub mod check;
 pub mod compact;
 pub mod feed;
 pub mod forget;
+pub mod list;
 pub mod layout;
 pub mod merge;
 pub mod open;
