@@ -138,13 +138,19 @@ impl Summary {
         for d in a.open_discrepancies() {
             if d.kind == DiscrepancyKind::ClockAnomaly && d.subject == "future" {
                 // At the epoch every act is in the future: keep the act's time, decide later.
-                if let Some(act) = d.acts.first().and_then(|id| acts.iter().find(|x| x.id() == *id))
+                if let Some(act) = d
+                    .acts
+                    .first()
+                    .and_then(|id| acts.iter().find(|x| x.id() == *id))
                 {
                     future.push(act.body().at());
                 }
                 continue;
             }
-            open[SEVERITIES.iter().position(|s| *s == d.severity).unwrap_or(2)] += 1;
+            open[SEVERITIES
+                .iter()
+                .position(|s| *s == d.severity)
+                .unwrap_or(2)] += 1;
         }
         future.sort();
         let reached = state.arrival_notified_at.is_some() || state.delivered_at.is_some();
@@ -169,7 +175,11 @@ impl Summary {
                 .as_ref()
                 .map(|r| r.route.clone())
                 .unwrap_or_default(),
-            goods: a.registration_body.as_ref().map(goods_text).unwrap_or_default(),
+            goods: a
+                .registration_body
+                .as_ref()
+                .map(goods_text)
+                .unwrap_or_default(),
             open,
             due,
             due_resolved,
@@ -211,7 +221,11 @@ impl Summary {
         put_bytes(out, self.status.as_str().as_bytes());
         put_bytes(
             out,
-            self.custodian.as_ref().map(|u| u.as_str()).unwrap_or("").as_bytes(),
+            self.custodian
+                .as_ref()
+                .map(|u| u.as_str())
+                .unwrap_or("")
+                .as_bytes(),
         );
         put_time(out, self.deadline);
         put_u32(out, self.route.len() as u32);

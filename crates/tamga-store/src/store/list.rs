@@ -177,17 +177,19 @@ impl Store {
                 .index
                 .range::<Vec<u8>, _>((start, end))
                 .keys()
-                .map(move |k| {
-                    k.map(|k| k[n..].to_vec())
-                        .map_err(|e| self.sled_err(e))
-                }),
+                .map(move |k| k.map(|k| k[n..].to_vec()).map_err(|e| self.sled_err(e))),
         )
     }
 
     /// The consignments of the index keys from `from` to `to` (excluded).
     fn ids_between(&self, from: Bound<Vec<u8>>, to: Vec<u8>) -> Result<Vec<ConsignmentId>> {
         let mut out = Vec::new();
-        for k in self.t.index.range::<Vec<u8>, _>((from, Bound::Excluded(to))).keys() {
+        for k in self
+            .t
+            .index
+            .range::<Vec<u8>, _>((from, Bound::Excluded(to)))
+            .keys()
+        {
             let k = k.map_err(|e| self.sled_err(e))?;
             out.push(
                 index::consignment_of(&k)
@@ -217,7 +219,11 @@ impl Store {
     }
 
     /// The suffixes of `ids`, after `after`, sorted.
-    fn suffixes_of(&self, ids: BTreeSet<ConsignmentId>, after: Option<&Cursor>) -> Result<Vec<Vec<u8>>> {
+    fn suffixes_of(
+        &self,
+        ids: BTreeSet<ConsignmentId>,
+        after: Option<&Cursor>,
+    ) -> Result<Vec<Vec<u8>>> {
         let mut out = Vec::new();
         for id in ids {
             let s = self.summary_of(&id)?;
@@ -246,7 +252,8 @@ impl Store {
             let ids = self.overdue_now(now)?.into_iter().collect();
             sources.push(Box::new(self.suffixes_of(ids, after)?.into_iter().map(Ok)));
         } else if let Some(status) = q.status {
-            sources.push(self.suffixes(format!("lstatus/{}/", status.as_str()).into_bytes(), after));
+            sources
+                .push(self.suffixes(format!("lstatus/{}/", status.as_str()).into_bytes(), after));
         } else if let Some(unit) = &q.custodian {
             sources.push(self.suffixes(format!("lcustodian/{unit}/").into_bytes(), after));
         } else if let Some(at_least) = q.severity {
@@ -294,13 +301,18 @@ impl Store {
             };
             let (order, id) = (&min[..zero], &min[zero + 1..]);
             let id = std::str::from_utf8(id).unwrap_or("");
-            if q.number.as_ref().is_some_and(|n| !id.starts_with(n.as_str())) {
+            if q.number
+                .as_ref()
+                .is_some_and(|n| !id.starts_with(n.as_str()))
+            {
                 continue;
             }
             let deadline = valid_order(order)
                 .ok_or_else(|| self.corrupted("a list key's order is malformed".into()))?;
-            if q.deadline_after.is_some_and(|t| deadline.is_none_or(|d| d < t))
-                || q.deadline_before.is_some_and(|t| deadline.is_none_or(|d| d >= t))
+            if q.deadline_after
+                .is_some_and(|t| deadline.is_none_or(|d| d < t))
+                || q.deadline_before
+                    .is_some_and(|t| deadline.is_none_or(|d| d >= t))
             {
                 continue;
             }
@@ -316,9 +328,12 @@ impl Store {
             }
             let as_of = summary.at(now, &self.tolerances);
             let keep = q.status.is_none_or(|s| summary.status == s)
-                && q.custodian.as_ref().is_none_or(|u| summary.custodian.as_ref() == Some(u))
+                && q.custodian
+                    .as_ref()
+                    .is_none_or(|u| summary.custodian.as_ref() == Some(u))
                 && (!q.overdue || as_of.overdue)
-                && q.severity.is_none_or(|s| as_of.worst().is_some_and(|w| w <= s))
+                && q.severity
+                    .is_none_or(|s| as_of.worst().is_some_and(|w| w <= s))
                 && goods
                     .as_ref()
                     .is_none_or(|g| summary.goods.to_lowercase().contains(g.as_str()));
@@ -347,7 +362,8 @@ impl Store {
         let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
         for k in self.t.index.scan_prefix(b"lstatus/").keys() {
             let k = k.map_err(|e| self.sled_err(e))?;
-            let v = value(&k, 8).ok_or_else(|| self.corrupted("a status key is malformed".into()))?;
+            let v =
+                value(&k, 8).ok_or_else(|| self.corrupted("a status key is malformed".into()))?;
             *by_status.entry(v).or_default() += 1;
         }
         for (i, s) in STATUSES.iter().enumerate() {
@@ -357,7 +373,8 @@ impl Store {
         let mut by_worst: BTreeMap<String, u64> = BTreeMap::new();
         for k in self.t.index.scan_prefix(b"lworst/").keys() {
             let k = k.map_err(|e| self.sled_err(e))?;
-            let v = value(&k, 7).ok_or_else(|| self.corrupted("a worst key is malformed".into()))?;
+            let v =
+                value(&k, 7).ok_or_else(|| self.corrupted("a worst key is malformed".into()))?;
             *by_worst.entry(v).or_default() += 1;
         }
         for (i, name) in ["critical", "major", "minor", "none"].iter().enumerate() {

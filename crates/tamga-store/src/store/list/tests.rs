@@ -175,9 +175,17 @@ fn every_page_and_count_is_what_assessing_every_consignment_gives() {
                 limit,
                 ..ListQuery::default()
             };
-            assert_eq!(all_pages(&store, &q, now), expected, "at {now}, {limit} a page");
+            assert_eq!(
+                all_pages(&store, &q, now),
+                expected,
+                "at {now}, {limit} a page"
+            );
         }
-        assert_eq!(store.list_counts(now).unwrap(), counts_of(&expected), "at {now}");
+        assert_eq!(
+            store.list_counts(now).unwrap(),
+            counts_of(&expected),
+            "at {now}"
+        );
     }
     // Time matters: something is overdue late, nothing early; acts dated ahead early.
     let early = brute(&store, story.t(0));
@@ -278,7 +286,10 @@ fn each_filter_and_search_gives_what_assessing_every_consignment_gives() {
                 number: Some("10609050".into()),
                 ..ListQuery::default()
             },
-            &|e| e.goods.to_lowercase().contains(&word.to_lowercase()) && e.order.2.starts_with("10609050"),
+            &|e| {
+                e.goods.to_lowercase().contains(&word.to_lowercase())
+                    && e.order.2.starts_with("10609050")
+            },
             "goods",
         );
         assert!(n > 0);
@@ -291,12 +302,17 @@ fn each_filter_and_search_gives_what_assessing_every_consignment_gives() {
             "goods nowhere",
         );
     }
-    let e = store
-        .list(&ListQuery::default(), story.t(0))
-        .err()
-        .unwrap();
+    let e = store.list(&ListQuery::default(), story.t(0)).err().unwrap();
     assert!(matches!(e, StoreError::BadInput { .. }), "{e}");
-    for bad in ["", "0", "2-.x", "0-", "0-.", "00123.10609050/1", "x-.10609050/231126/0000001"] {
+    for bad in [
+        "",
+        "0",
+        "2-.x",
+        "0-",
+        "0-.",
+        "00123.10609050/1",
+        "x-.10609050/231126/0000001",
+    ] {
         assert_eq!(Cursor::parse(bad), None, "{bad}");
     }
 }
@@ -323,7 +339,9 @@ fn paging_while_consignments_are_added_skips_and_repeats_nothing() {
         // Between pages, consignments are added before and after the cursor.
         if added < 60 {
             store.record(&registration(&story, added)).unwrap();
-            store.record(&registration(&story, added + 1000 - 60)).unwrap();
+            store
+                .record(&registration(&story, added + 1000 - 60))
+                .unwrap();
             added += 2;
         }
         match page.next {
@@ -334,11 +352,17 @@ fn paging_while_consignments_are_added_skips_and_repeats_nothing() {
     let unique: BTreeSet<&String> = seen.iter().collect();
     assert_eq!(unique.len(), seen.len(), "no row shown twice: {seen:?}");
     for id in &before {
-        assert!(unique.contains(id), "{id} was held before paging began and is shown");
+        assert!(
+            unique.contains(id),
+            "{id} was held before paging began and is shown"
+        );
     }
     let mut sorted = seen.clone();
     sorted.sort_by_key(|id| {
-        let s = store.summary(&ConsignmentId::new(id.as_str()).unwrap()).unwrap().unwrap();
+        let s = store
+            .summary(&ConsignmentId::new(id.as_str()).unwrap())
+            .unwrap()
+            .unwrap();
         (s.deadline, id.clone())
     });
     assert_eq!(seen, sorted, "in the list's order");
@@ -351,7 +375,17 @@ fn a_late_revocation_and_the_passing_of_time_change_the_list_as_assessing_does()
     let store = populated(dir.path(), &story);
     let now = story.t(300);
     let before = brute(&store, now);
-    assert_eq!(all_pages(&store, &ListQuery { limit: 9, ..ListQuery::default() }, now), before);
+    assert_eq!(
+        all_pages(
+            &store,
+            &ListQuery {
+                limit: 9,
+                ..ListQuery::default()
+            },
+            now
+        ),
+        before
+    );
     // Time passes the deadlines: no write, and the list follows.
     let later = story.t(3000);
     let q = ListQuery {
@@ -403,9 +437,16 @@ fn a_store_of_format_2_gains_the_list_when_opened() {
         let expected = brute(&store, now);
         // What a format 2 store holds: no list keys, no summaries.
         let list_key = |k: &[u8]| {
-            ["list/", "lstatus/", "lcustodian/", "lworst/", "due/", "future/"]
-                .iter()
-                .any(|p| k.starts_with(p.as_bytes()))
+            [
+                "list/",
+                "lstatus/",
+                "lcustodian/",
+                "lworst/",
+                "due/",
+                "future/",
+            ]
+            .iter()
+            .any(|p| k.starts_with(p.as_bytes()))
         };
         for item in store.t.derived.iter() {
             let (k, v) = item.unwrap();
@@ -424,7 +465,10 @@ fn a_store_of_format_2_gains_the_list_when_opened() {
             ..ListQuery::default()
         };
         assert!(store.list(&q, now).unwrap().rows.is_empty());
-        assert!(!store.check().unwrap().is_empty(), "check sees what is missing");
+        assert!(
+            !store.check().unwrap().is_empty(),
+            "check sees what is missing"
+        );
         expected
     };
     let store = Store::open(dir.path(), &story.authority_id()).unwrap();
