@@ -32,7 +32,7 @@
 //! ([`Derived`], [`Summary`]).
 
 use crate::doc::Rejection;
-use crate::summary::{severity_name, Summary};
+use crate::summary::{get_bytes, get_u32, put_bytes, put_u32, severity_name, Summary};
 use std::collections::BTreeSet;
 use tamga_core::assessment::units_concerned;
 use tamga_core::{Assessment, ConsignmentId, SignedAct, Timestamp, UnitCode};
@@ -257,31 +257,6 @@ impl Derived {
         }
         bytes.is_empty().then_some(d)
     }
-}
-
-pub(crate) fn put_u32(out: &mut Vec<u8>, n: u32) {
-    out.extend_from_slice(&n.to_be_bytes());
-}
-
-pub(crate) fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
-    put_u32(out, b.len() as u32);
-    out.extend_from_slice(b);
-}
-
-pub(crate) fn get_u32(input: &mut &[u8]) -> Option<u32> {
-    let (head, rest) = input.split_first_chunk::<4>()?;
-    *input = rest;
-    Some(u32::from_be_bytes(*head))
-}
-
-pub(crate) fn get_bytes<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
-    let n = get_u32(input)? as usize;
-    if input.len() < n {
-        return None;
-    }
-    let (head, rest) = input.split_at(n);
-    *input = rest;
-    Some(head)
 }
 
 #[cfg(test)]

@@ -216,7 +216,6 @@ impl Summary {
 
     /// Bytes inside the derived record.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        use crate::index::{put_bytes, put_u32};
         put_bytes(out, self.consignment.as_str().as_bytes());
         put_bytes(out, self.status.as_str().as_bytes());
         put_bytes(
@@ -246,7 +245,6 @@ impl Summary {
 
     /// Reads [`Summary::encode`].
     pub fn decode(input: &mut &[u8]) -> Option<Self> {
-        use crate::index::{get_bytes, get_u32};
         let text = |b: &[u8]| std::str::from_utf8(b).ok().map(str::to_owned);
         let consignment = ConsignmentId::new(text(get_bytes(input)?)?).ok()?;
         let status = status_from_name(&text(get_bytes(input)?)?)?;
@@ -306,4 +304,29 @@ fn get_time(input: &mut &[u8]) -> Option<Option<Timestamp>> {
     let (head, rest) = input.split_first_chunk::<8>()?;
     *input = rest;
     Some(Some(Timestamp::from_unix(i64::from_be_bytes(*head))?))
+}
+
+pub(crate) fn put_u32(out: &mut Vec<u8>, n: u32) {
+    out.extend_from_slice(&n.to_be_bytes());
+}
+
+pub(crate) fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_u32(out, b.len() as u32);
+    out.extend_from_slice(b);
+}
+
+pub(crate) fn get_u32(input: &mut &[u8]) -> Option<u32> {
+    let (head, rest) = input.split_first_chunk::<4>()?;
+    *input = rest;
+    Some(u32::from_be_bytes(*head))
+}
+
+pub(crate) fn get_bytes<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
+    let n = get_u32(input)? as usize;
+    if input.len() < n {
+        return None;
+    }
+    let (head, rest) = input.split_at(n);
+    *input = rest;
+    Some(head)
 }

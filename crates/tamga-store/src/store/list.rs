@@ -280,12 +280,9 @@ impl Store {
             examined: 0,
         };
         let mut last: Option<Vec<u8>> = None;
-        loop {
-            // The smallest head among the sources; equal heads (one consignment found twice)
-            // are taken together.
-            let Some(min) = heads.iter().flatten().min().cloned() else {
-                break;
-            };
+        // The smallest head among the sources; equal heads (one consignment found twice) are
+        // taken together.
+        while let Some(min) = heads.iter().flatten().min().cloned() {
             for (head, source) in heads.iter_mut().zip(sources.iter_mut()) {
                 if head.as_ref() == Some(&min) {
                     *head = source.next().transpose()?;
