@@ -538,7 +538,8 @@
     const page = h('div', { id: 'page-consignments' });
     // The filters and the page are asked of the node (GET /api/consignments): it holds the list
     // in its indexes, a page at a time. `cursors` are where each page shown so far began.
-    const filterModel = drafts.get('list-filter') || { q: '', status: '', severity: '', overdue: false, cursors: [''] };
+    const filterModel = Object.assign({ q: '', status: '', severity: '', overdue: false, cursors: [''] }, drafts.get('list-filter') || {});
+    if (!Array.isArray(filterModel.cursors) || !filterModel.cursors.length) filterModel.cursors = [''];
     drafts.set('list-filter', filterModel);
     const listBox = h('div', {});
     const countsBox = h('div', { class: 'counts', 'data-test': 'list-counts' });
