@@ -39,6 +39,7 @@ benches=(
   "ingest|ingest_bench|ingest_bench --quick"
   "reconcile|reconcile_bench|reconcile_bench --quick"
   "footprint|footprint|footprint --quick"
+  "list|list_bench|list_bench --quick"
 )
 
 wanted() {

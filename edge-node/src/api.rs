@@ -13,6 +13,7 @@ use crate::offers::{Direction, OfferBoxError, Via};
 use crate::qr::{self, Carried};
 use crate::shared::Shared;
 use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -170,9 +171,16 @@ async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<impl IntoResponse> 
     Ok(Answer(desk(&s, |d| Ok(d.enrolled())).await?))
 }
 
-async fn consignments(State(s): State<Arc<Shared>>) -> ApiResult<impl IntoResponse> {
+async fn consignments(
+    State(s): State<Arc<Shared>>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
+) -> ApiResult<impl IntoResponse> {
+    let Query(pairs) = query.map_err(|e| bad(format!("the query string does not read: {e}")))?;
+    let query = crate::listing::parse_query(&pairs).map_err(|e| bad(e.0))?;
     let now = Timestamp::now();
-    Ok(Answer(desk(&s, move |d| d.consignments(now)).await?))
+    Ok(Answer(
+        desk(&s, move |d| d.consignments(&query, now)).await?,
+    ))
 }
 
 async fn consignment(

@@ -9,11 +9,12 @@
 //! the command again, which waits a full delay from its start anyway.
 
 use crate::answers::{
-    ActsRecorded, ConsignmentRow, ConsignmentView, Countersigned, ErrorAnswer, JobStarted,
-    OfferImported, OfferMade, OfferView, OfficerView, RecordedAct, ReviewView,
+    ActsRecorded, ConsignmentView, Countersigned, ErrorAnswer, JobStarted, OfferImported,
+    OfferMade, OfferView, OfficerView, RecordedAct, ReviewView,
 };
 use crate::desk::{CountForm, Desk, DeskError};
 use crate::jobs::Job;
+use crate::listing::ConsignmentList;
 use crate::node::{Node, NodeError};
 use crate::offers::{Direction, Via};
 use serde::de::DeserializeOwned;
@@ -227,11 +228,23 @@ impl Client {
         }
     }
 
-    /// The consignments held.
-    pub fn consignments(&self) -> Result<Vec<ConsignmentRow>, String> {
+    /// A page of the list: `query` is the API's query parameters (see
+    /// [`crate::listing::parse_query`]), read the same way here and by the running node.
+    pub fn consignments(&self, query: &[(String, String)]) -> Result<ConsignmentList, String> {
         match self {
-            Client::Local(n) => n.desk().consignments(Timestamp::now()).map_err(local_err),
-            Client::Remote(api) => api.get("/api/consignments"),
+            Client::Local(n) => {
+                let q = crate::listing::parse_query(query).map_err(|e| e.0)?;
+                n.desk()
+                    .consignments(&q, Timestamp::now())
+                    .map_err(local_err)
+            }
+            Client::Remote(api) => {
+                let text: Vec<String> = query
+                    .iter()
+                    .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+                    .collect();
+                api.get(&format!("/api/consignments?{}", text.join("&")))
+            }
         }
     }
 

@@ -29,6 +29,7 @@ pub mod config;
 pub mod contacts;
 pub mod desk;
 pub mod jobs;
+pub mod listing;
 pub mod node;
 pub mod offers;
 pub mod qr;

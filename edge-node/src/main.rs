@@ -86,7 +86,7 @@ fn run(cli: Cli) -> Result<(), String> {
         } => node::export_bundle(dir, &out, &for_key, since),
         Command::ImportBundle { file } => node::import_bundle(dir, &file),
         Command::Officer(cmd) => officer::run(dir, cmd),
-        Command::List { json } => acts::list(dir, json),
+        Command::List { json, filters } => acts::list(dir, json, &filters),
         Command::Show { consignment, json } => acts::show(dir, consignment, json),
         Command::Act { form } => acts::act(dir, &form),
         Command::Seal(cmd) => acts::record(dir, forms::seal(cmd, &Here::of(dir)?)?),

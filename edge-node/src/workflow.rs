@@ -252,20 +252,7 @@ pub fn row(
 ) -> ConsignmentRow {
     let state = &assessment.state;
     let goods = registration
-        .map(|r| {
-            r.goods
-                .iter()
-                .map(|g| {
-                    format!(
-                        "{} ({} {})",
-                        g.description.as_str(),
-                        g.quantity.value,
-                        tamga_core::canonical::wire_name(&g.quantity.unit)
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join("; ")
-        })
+        .map(tamga_store::summary::goods_text)
         .unwrap_or_default();
     ConsignmentRow {
         consignment: assessment.consignment.to_string(),

@@ -417,6 +417,54 @@ fn custody_passes_from_the_airport_post_to_the_escort_over_the_lan() {
         json_of(&post_dir, &["handoff", "list", "--json"])[0]["state"],
         "completed"
     );
+
+    // The list, a page at a time with its counts, through the API and the CLI; bad parameters
+    // are refused naming the parameter.
+    let port = listen_of(&post_dir).port();
+    let (code, body) =
+        tamga_testkit::http::get(port, "/api/consignments?limit=1&status=in_transit").unwrap();
+    assert_eq!(code, 200, "{body}");
+    let page: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(page["rows"][0]["consignment"], c, "{page}");
+    assert_eq!(
+        page["rows"][0]["custodian"],
+        fixtures::ESCORT_UNIT,
+        "{page}"
+    );
+    assert_eq!(page["counts"]["total"], 1, "{page}");
+    assert_eq!(page["counts"]["by_status"]["in_transit"], 1, "{page}");
+    let listed = json_of(
+        &post_dir,
+        &["list", "--json", "--filter", "number=10609050"],
+    );
+    assert_eq!(listed["rows"].as_array().unwrap().len(), 1, "{listed}");
+    let (code, body) =
+        tamga_testkit::http::get(port, "/api/consignments?status=delivered").unwrap();
+    assert_eq!(code, 200, "{body}");
+    assert!(body.contains("\"rows\":[]"), "{body}");
+    for (name, query) in [
+        ("limit", "limit=0"),
+        ("limit", "limit=1000"),
+        ("status", "status=lost"),
+        ("severity", "severity=high"),
+        ("after", "after=somewhere"),
+        ("overdue", "overdue=maybe"),
+        ("deadline_before", "deadline_before=soon"),
+        ("custodian", "custodian=a%20post"),
+        ("sort", "sort=deadline"),
+    ] {
+        let (code, body) =
+            tamga_testkit::http::get(port, &format!("/api/consignments?{query}")).unwrap();
+        assert_eq!(code, 400, "{query}: {body}");
+        let error: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(
+            error["error"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("{name}:")),
+            "{query}: {body}"
+        );
+    }
     stop(post);
     stop(vehicle);
 }

@@ -536,9 +536,14 @@
 
   async function pageConsignments() {
     const page = h('div', { id: 'page-consignments' });
-    const filterModel = drafts.get('list-filter') || { q: '' };
+    // The filters and the page are asked of the node (GET /api/consignments): it holds the list
+    // in its indexes, a page at a time. `cursors` are where each page shown so far began.
+    const filterModel = Object.assign({ q: '', status: '', severity: '', overdue: false, cursors: [''] }, drafts.get('list-filter') || {});
+    if (!Array.isArray(filterModel.cursors) || !filterModel.cursors.length) filterModel.cursors = [''];
     drafts.set('list-filter', filterModel);
     const listBox = h('div', {});
+    const countsBox = h('div', { class: 'counts', 'data-test': 'list-counts' });
+    const pager = h('div', { class: 'pager' });
     const filter = h('input', {
       type: 'search',
       id: 'filter',
@@ -547,18 +552,80 @@
       'aria-label': t('list.filter'),
       value: filterModel.q,
     });
-    let rows = [];
+    const select = (test, key, options) => {
+      const el = h(
+        'select',
+        { 'data-test': test, 'aria-label': options[0][1] },
+        options.map(([v, l]) => h('option', { value: v, selected: filterModel[key] === v }, l)),
+      );
+      el.addEventListener('change', () => {
+        filterModel[key] = el.value;
+        restart();
+      });
+      return el;
+    };
+    const statusSelect = select('filter-status', 'status', [
+      ['', t('list.status_any')],
+      ...['registered', 'in_transit', 'arrived', 'delivered', 'unregistered'].map((st) => [st, tEnum('status', st)]),
+    ]);
+    const severitySelect = select('filter-severity', 'severity', [
+      ['', t('list.sev_any')],
+      ['critical', t('list.sev_critical')],
+      ['major', t('list.sev_major')],
+      ['minor', t('list.sev_minor')],
+    ]);
+    const overdueBox = h('input', { type: 'checkbox', 'data-test': 'filter-overdue', checked: filterModel.overdue });
+    overdueBox.addEventListener('change', () => {
+      filterModel.overdue = overdueBox.checked;
+      restart();
+    });
+    let answer = { rows: [], next: null, counts: null };
+    const query = () => {
+      const p = new URLSearchParams({ limit: '50' });
+      const q = filterModel.q.trim();
+      // A consignment number starts with a digit; anything else is looked for in the goods.
+      if (q) p.set(/^[0-9]/.test(q) ? 'number' : 'goods', q);
+      if (filterModel.status) p.set('status', filterModel.status);
+      if (filterModel.severity) p.set('severity', filterModel.severity);
+      if (filterModel.overdue) p.set('overdue', 'true');
+      const after = filterModel.cursors[filterModel.cursors.length - 1];
+      if (after) p.set('after', after);
+      return '/api/consignments?' + p.toString();
+    };
+    const drawCounts = (c) => {
+      clear(countsBox);
+      if (!c) return;
+      const sev = ['critical', 'major', 'minor'].filter((k) => c.by_worst[k]).map((k) => [severityBadge(k), ' ', String(c.by_worst[k]), ' ']);
+      countsBox.append(
+        h('span', { 'data-test': 'count-total' }, t('list.counts', { total: c.total, overdue: c.overdue })),
+        ' · ',
+        ...Object.entries(c.by_status)
+          .filter(([, n]) => n)
+          .map(([st, n]) => h('span', { class: 'count-status', 'data-test': 'count-' + st }, tEnum('status', st), ' ', String(n), ' ')),
+        ...sev,
+        c.by_worst.none ? h('span', {}, t('list.no_open'), ' ', String(c.by_worst.none)) : null,
+      );
+    };
     const draw = () => {
       clear(listBox);
-      const q = filterModel.q.trim().toLowerCase();
-      const shown = rows.filter((r) =>
-        !q ||
-        [r.consignment, r.goods, r.custodian, r.status, (r.route || []).join(' ')].some((x) =>
-          String(x || '').toLowerCase().includes(q),
-        ),
-      );
+      drawCounts(answer.counts);
+      clear(pager);
+      const n = filterModel.cursors.length;
+      const prev = h('button', { type: 'button', class: 'btn', 'data-test': 'list-prev', disabled: n <= 1 }, t('list.prev'));
+      prev.addEventListener('click', () => {
+        filterModel.cursors.pop();
+        load();
+      });
+      const next = h('button', { type: 'button', class: 'btn', 'data-test': 'list-next', disabled: !answer.next }, t('list.next'));
+      next.addEventListener('click', () => {
+        filterModel.cursors.push(answer.next);
+        load();
+      });
+      pager.append(prev, ' ', h('span', { 'data-test': 'list-page' }, t('list.page', { n })), ' ', next);
+      const shown = answer.rows;
       if (!shown.length) {
-        listBox.append(h('p', { class: 'empty', 'data-test': 'no-consignments' }, rows.length ? t('list.none_match') : t('list.none')));
+        const any = answer.counts && answer.counts.total;
+        listBox.append(h('p', { class: 'empty', 'data-test': 'no-consignments' }, any ? t('list.none_match') : t('list.none')));
         return;
       }
       listBox.append(
@@ -594,17 +661,23 @@
         ),
       );
     };
+    let timer = null;
     const load = async () => {
       try {
-        rows = await api.get('/api/consignments');
+        answer = await api.get(query());
         draw();
       } catch (e) {
         clear(listBox).append(errorBox(e.message, 'page-error'));
       }
     };
+    const restart = () => {
+      filterModel.cursors = [''];
+      load();
+    };
     filter.addEventListener('input', () => {
       filterModel.q = filter.value;
-      draw();
+      clearTimeout(timer);
+      timer = setTimeout(restart, 300);
     });
     await load();
     pageRefresh = load;
@@ -616,8 +689,10 @@
         h('h1', {}, t('list.title')),
         h('div', { class: 'actions' }, link(['register'], t('nav.register'), { class: 'btn primary', 'data-test': 'register' }), refreshButton(load)),
       ),
-      filter,
+      countsBox,
+      h('div', { class: 'filters' }, filter, ' ', statusSelect, ' ', severitySelect, ' ', h('label', {}, overdueBox, ' ', t('list.overdue_only'))),
       listBox,
+      pager,
     );
     return page;
   }

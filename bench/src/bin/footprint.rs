@@ -19,7 +19,8 @@
 //!
 //! - **`tamga-edge serve`**: start-up = spawn until `GET /api/status` answers 200; resident
 //!   memory (`VmRSS`, and the peak `VmHWM`) idle 2 s after start, then after serving `GET
-//!   /api/consignments` (the list the UI shows: every consignment assessed) and 2 s idle again;
+//!   /api/consignments?limit=50` (the list's first page as the UI asks for it, with the counts
+//!   over every consignment) and 2 s idle again;
 //! - baseline **`footprint_floor`**: tokio + axum + the same sled database with the store's
 //!   cache size; same measurements, its probe being `GET /health` and its list `GET
 //!   /api/consignments` (the documents' keys, no assessment);
@@ -187,7 +188,11 @@ fn measure_run(
     served.list_ms = ms(t);
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     let rows: serde_json::Value = serde_json::from_slice(&body).expect("a JSON list");
-    served.list_rows = rows.as_array().map(Vec::len).unwrap_or(0);
+    // The floor answers every key; the node a page and the count of everything held.
+    served.list_rows = match rows.as_array() {
+        Some(all) => all.len(),
+        None => rows["counts"]["total"].as_u64().unwrap_or(0) as usize,
+    };
     std::thread::sleep(IDLE);
     served.after_list = memory(pid);
 }
@@ -342,7 +347,7 @@ fn main() {
             last,
             &edge_command,
             "/api/status",
-            "/api/consignments",
+            "/api/consignments?limit=50",
         );
         measure_run(
             &mut floor_served,

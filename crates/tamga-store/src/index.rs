@@ -11,15 +11,28 @@
 //! | `seal` | a seal number ever recorded on the consignment | which consignment carries a seal |
 //! | `signer` | a key that signed any act in the document (held or not) | consignments to re-assess when the registry changes that key |
 //! | `unit` | a unit the consignment concerns ([`units_concerned`]: route, escort units, custody parties; acts that hold only) | what a node of that unit may receive (sync scope) |
+//! | `list` | the list order ([`list_order`]) | the list, a page at a time |
+//! | `lstatus` | `<status>/` and the list order | the list filtered by status |
+//! | `lcustodian` | `<unit holding custody>/` and the list order | the list filtered by custodian |
+//! | `lworst` | `<worst open discrepancy that does not depend on the time, or none>/` and the list order | the list filtered by severity; counts |
+//! | `due` | the deadline of a consignment registered but neither arrived nor delivered | what is overdue at a time |
+//! | `future` | the latest time of an act whose "dated in the future" anomaly is open | what has such an anomaly at a time |
 //!
 //! No code contains a zero byte, so `<kind>/<value>\0` is an exact prefix and every query is a
 //! range scan. The index only holds what does not depend on the time of assessment (overdue is
 //! derived at query time from the `deadline` index).
 //!
+//! The list keys (`list`, `lstatus`, `lcustodian`, `lworst`) end in the list order, so that
+//! each is a scan in the order the list shows; `due` and `future` hold the two things the
+//! time decides (see [`crate::summary`]), so a query finds what is overdue or dated in the
+//! future at its own time with a short range scan.
+//!
 //! Next to the index, the `derived` tree keeps, per consignment, the list of its index keys (to
-//! remove them when it changes) and a short summary ([`Derived`]).
+//! remove them when it changes), the entries that do not hold and the list row
+//! ([`Derived`], [`Summary`]).
 
 use crate::doc::Rejection;
+use crate::summary::{get_bytes, get_u32, put_bytes, put_u32, severity_name, Summary};
 use std::collections::BTreeSet;
 use tamga_core::assessment::units_concerned;
 use tamga_core::{Assessment, ConsignmentId, SignedAct, Timestamp, UnitCode};
@@ -59,6 +72,57 @@ pub fn time_key(t: Timestamp) -> [u8; 8] {
     ((t.unix() as i128 + (1i128 << 63)) as u64).to_be_bytes()
 }
 
+/// A time as 16 hex digits of [`time_key`]: sorts like the time, and contains no zero byte.
+pub fn time_hex(t: Timestamp) -> String {
+    hex::encode(time_key(t))
+}
+
+/// Reads [`time_hex`].
+pub fn time_from_hex(text: &[u8]) -> Option<Timestamp> {
+    let raw: [u8; 8] = hex::decode(text).ok()?.try_into().ok()?;
+    Timestamp::from_unix((u64::from_be_bytes(raw) as i128 - (1i128 << 63)) as i64)
+}
+
+/// Where a consignment stands in the list: not delivered before delivered, then no deadline
+/// before the earliest deadline (`0` or `1`, then `-` or [`time_hex`]). With the consignment
+/// id after it, the order of today's list: most urgent first, delivered last.
+pub fn list_order(delivered: bool, deadline: Option<Timestamp>) -> String {
+    let mut order = String::from(if delivered { "1" } else { "0" });
+    match deadline {
+        None => order.push('-'),
+        Some(d) => order.push_str(&time_hex(d)),
+    }
+    order
+}
+
+/// The list keys of a summary: `list/<order>\0<id>`, `lstatus/<status>/<order>\0<id>`, ...
+fn list_keys(s: &Summary, keys: &mut BTreeSet<Vec<u8>>) {
+    let order = list_order(
+        s.status == tamga_core::assessment::Status::Delivered,
+        s.deadline,
+    );
+    let c = &s.consignment;
+    let mut add = |kind: &str, value: String| {
+        let mut key = format!("{kind}/{value}").into_bytes();
+        key.push(0);
+        key.extend_from_slice(c.as_str().as_bytes());
+        keys.insert(key);
+    };
+    add("list", order.clone());
+    add("lstatus", format!("{}/{order}", s.status.as_str()));
+    if let Some(unit) = &s.custodian {
+        add("lcustodian", format!("{unit}/{order}"));
+    }
+    let worst = s.base_worst().map(severity_name).unwrap_or("none");
+    add("lworst", format!("{worst}/{order}"));
+    if let Some(due) = s.due {
+        add("due", time_hex(due));
+    }
+    if let Some(latest) = s.future.last() {
+        add("future", time_hex(*latest));
+    }
+}
+
 /// The prefix of every entry of `kind` with `value`.
 pub fn prefix(kind: IndexKind, value: &[u8]) -> Vec<u8> {
     let mut key = kind.prefix().to_vec();
@@ -87,6 +151,8 @@ pub struct Derived {
     pub keys: BTreeSet<Vec<u8>>,
     /// Entries of its document that do not hold, with the reason.
     pub rejected: Vec<Rejection>,
+    /// The list row (consignments only; `None` in a record of format 2 until it is upgraded).
+    pub summary: Option<Summary>,
 }
 
 impl Derived {
@@ -125,7 +191,13 @@ impl Derived {
                 ));
             }
         }
-        Derived { keys, rejected }
+        let summary = Summary::from_assessment(assessment, acts);
+        list_keys(&summary, &mut keys);
+        Derived {
+            keys,
+            rejected,
+            summary: Some(summary),
+        }
     }
 
     /// The units the consignment concerns, from its `unit` keys.
@@ -157,6 +229,9 @@ impl Derived {
             );
             put_bytes(&mut out, r.reason.as_bytes());
         }
+        if let Some(summary) = &self.summary {
+            summary.encode(&mut out);
+        }
         out
     }
 
@@ -177,33 +252,11 @@ impl Derived {
             let reason = String::from_utf8(get_bytes(&mut bytes)?.to_vec()).ok()?;
             d.rejected.push(Rejection { key, act, reason });
         }
+        if !bytes.is_empty() {
+            d.summary = Some(Summary::decode(&mut bytes)?);
+        }
         bytes.is_empty().then_some(d)
     }
-}
-
-fn put_u32(out: &mut Vec<u8>, n: u32) {
-    out.extend_from_slice(&n.to_be_bytes());
-}
-
-fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
-    put_u32(out, b.len() as u32);
-    out.extend_from_slice(b);
-}
-
-fn get_u32(input: &mut &[u8]) -> Option<u32> {
-    let (head, rest) = input.split_first_chunk::<4>()?;
-    *input = rest;
-    Some(u32::from_be_bytes(*head))
-}
-
-fn get_bytes<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {
-    let n = get_u32(input)? as usize;
-    if input.len() < n {
-        return None;
-    }
-    let (head, rest) = input.split_at(n);
-    *input = rest;
-    Some(head)
 }
 
 #[cfg(test)]

@@ -82,6 +82,7 @@ pub mod doc;
 pub mod error;
 pub mod index;
 pub mod store;
+pub mod summary;
 pub mod writer;
 
 pub use doc::{DocId, Rejection};

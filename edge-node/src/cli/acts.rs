@@ -12,12 +12,19 @@ use tamga_edge::api::MAX_FORM_BYTES;
 use tamga_edge::client::Client;
 
 /// `list`.
-pub fn list(dir: &Path, json: bool) -> Result<(), String> {
-    let rows = Client::open(dir)?.consignments()?;
+pub fn list(dir: &Path, json: bool, filters: &[String]) -> Result<(), String> {
+    let mut pairs = Vec::new();
+    for f in filters {
+        let (name, value) = f
+            .split_once('=')
+            .ok_or_else(|| format!("--filter {f}: write NAME=VALUE, e.g. status=in_transit"))?;
+        pairs.push((name.to_owned(), value.to_owned()));
+    }
+    let page = Client::open(dir)?.consignments(&pairs)?;
     if json {
-        print::json(&rows);
+        print::json(&page);
     } else {
-        print::consignments(&rows);
+        print::consignments(&page);
     }
     Ok(())
 }

@@ -101,11 +101,17 @@ pub enum Command {
     /// officer's PIN; central enrolls the key id printed.
     #[command(subcommand)]
     Officer(OfficerCommand),
-    /// List the consignments held here, most urgent first.
+    /// List the consignments held here, most urgent first, a page at a time (50 unless
+    /// `--filter limit=N`), with the counts by status and discrepancy.
     List {
-        /// Print JSON.
+        /// Print JSON (the API's `{rows, next, counts}`).
         #[arg(long)]
         json: bool,
+        /// A parameter of the list as the API takes it, NAME=VALUE (repeatable): limit, after
+        /// (the `next` a page printed), status, custodian, deadline_after, deadline_before,
+        /// overdue=true, severity (at least), number (prefix), goods (words in the goods).
+        #[arg(long = "filter", value_name = "NAME=VALUE")]
+        filters: Vec<String>,
     },
     /// Record an act from a form: the act's JSON without `at` (see docs/edge-api.md), from a
     /// file or `-` for standard input. Registering a consignment is done this way:

@@ -5,9 +5,9 @@
 use serde::Serialize;
 use tamga_core::canonical::wire_name;
 use tamga_edge::answers::{
-    sorted, ActView, ConsignmentRow, ConsignmentView, OfferView, OfficerView, RecordedAct,
-    ReviewView, Signer,
+    sorted, ActView, ConsignmentView, OfferView, OfficerView, RecordedAct, ReviewView, Signer,
 };
+use tamga_edge::listing::ConsignmentList;
 use tamga_edge::node::Status;
 
 /// An answer as pretty JSON, its keys sorted.
@@ -47,10 +47,30 @@ pub fn recorded(answer: &RecordedAct) {
     }
 }
 
-/// `list`: a line per consignment.
-pub fn consignments(rows: &[ConsignmentRow]) {
+/// `list`: the counts, a line per consignment, and how to get the next page.
+pub fn consignments(page: &ConsignmentList) {
+    let c = &page.counts;
+    let by = |m: &std::collections::BTreeMap<String, u64>| {
+        m.iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    println!(
+        "{} held ({}); overdue {}; worst open discrepancy: {}",
+        c.total,
+        by(&c.by_status),
+        c.overdue,
+        by(&c.by_worst)
+    );
+    let rows = &page.rows;
     if rows.is_empty() {
-        println!("no consignments here yet: register one, or sync with a peer");
+        if c.total == 0 {
+            println!("no consignments here yet: register one, or sync with a peer");
+        } else {
+            println!("no consignments match");
+        }
     }
     for r in rows {
         println!(
@@ -62,6 +82,9 @@ pub fn consignments(rows: &[ConsignmentRow]) {
             if r.overdue { " OVERDUE" } else { "" },
             r.open_discrepancies
         );
+    }
+    if let Some(next) = &page.next {
+        println!("more: --filter after={next}");
     }
 }
 

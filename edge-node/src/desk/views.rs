@@ -3,10 +3,12 @@
 
 use super::{Desk, DeskError};
 use crate::answers::{ActView, ConsignmentView, EnrollmentView, OfficerView, Signer};
-use crate::workflow::{self, ConsignmentRow};
+use crate::listing::{self, ConsignmentList};
+use crate::workflow;
 use std::collections::{BTreeMap, BTreeSet};
 use tamga_core::assessment::Status;
 use tamga_core::{ActId, ConsignmentId, KeyId, SignedAct, Timestamp};
+use tamga_store::store::list::ListQuery;
 use tamga_store::DocId;
 
 impl Desk<'_> {
@@ -25,26 +27,21 @@ impl Desk<'_> {
         Ok(ids)
     }
 
-    /// Every consignment held here, as the list shows them assessed `now`, most urgent deadline
-    /// first.
-    pub fn consignments(&self, now: Timestamp) -> Result<Vec<ConsignmentRow>, DeskError> {
-        let ids = self.consignment_ids()?;
-        let mut rows = Vec::with_capacity(ids.len());
-        for id in ids {
-            let assessment = self.node.store.assessment(&id, now)?;
-            rows.push(workflow::row(
-                &assessment,
-                assessment.registration_body.as_ref(),
-            ));
-        }
-        rows.sort_by(|a, b| {
-            (a.status == "delivered", &a.deadline, &a.consignment).cmp(&(
-                b.status == "delivered",
-                &b.deadline,
-                &b.consignment,
-            ))
-        });
-        Ok(rows)
+    /// A page of the consignments held here as the list shows them at `now`, most urgent
+    /// deadline first, delivered last, with the header's counts: from the store's summaries
+    /// and list keys, nothing assessed.
+    pub fn consignments(
+        &self,
+        query: &ListQuery,
+        now: Timestamp,
+    ) -> Result<ConsignmentList, DeskError> {
+        let store = &self.node.store;
+        let page = store.list(query, now)?;
+        Ok(ConsignmentList {
+            rows: page.rows.iter().map(listing::row).collect(),
+            next: page.next.map(|c| c.to_text()),
+            counts: (&store.list_counts(now)?).into(),
+        })
     }
 
     /// The signer of an act dated `at`, as enrolled at that time

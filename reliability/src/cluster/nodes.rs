@@ -407,17 +407,30 @@ impl Edge {
         })
     }
 
-    /// The consignments the running node lists (`tamga-edge list --json`, through its API).
+    /// The consignments the running node lists (`tamga-edge list --json`, through its API),
+    /// every page.
     pub fn consignments(&self) -> Result<Vec<String>, String> {
-        let rows = get_json(self.port, "/api/consignments")?.unwrap_or(json!([]));
-        Ok(rows
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|r| r["consignment"].as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default())
+        let mut out = Vec::new();
+        let mut path = "/api/consignments?limit=200".to_owned();
+        loop {
+            let page = get_json(self.port, &path)?.unwrap_or(json!({}));
+            out.extend(
+                page["rows"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|r| r["consignment"].as_str().map(str::to_owned)),
+            );
+            match page["next"].as_str() {
+                Some(next) => {
+                    path = format!(
+                        "/api/consignments?limit=200&after={}",
+                        next.replace('/', "%2F")
+                    )
+                }
+                None => return Ok(out),
+            }
+        }
     }
 
     /// The ids of the acts the running node holds for `consignment` (`show --json`, through its

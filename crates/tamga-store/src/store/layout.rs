@@ -13,7 +13,7 @@
 //! | `feed` | seq (u64 BE) | doc key: every local modification, in order, contiguous from 1 |
 //! | `latest` | seq (u64 BE) | doc key: only each document's latest seq, so "changed since N" is one range scan whose length is the answer's |
 //! | `doc_seq` | doc key | its latest seq |
-//! | `derived` | doc key | [`Derived`]: its index keys and the entries that do not hold |
+//! | `derived` | doc key | [`Derived`]: its index keys, the entries that do not hold and the list row |
 //! | `index` | see [`crate::index`] | empty |
 //! | `peers` | `ckpt\0<peer>` / `sync\0<peer>\0<doc key>` / `nonce\0<time>` `<device key>` `<nonce>` | checkpoint (u64 BE) / automerge `sync::State` / empty: an accepted request's nonce (time: i64 with the sign bit flipped, BE), kept until it leaves the skew window |
 //! | `pending` | key id | empty: registry keys whose consignments still need re-indexing |
@@ -33,10 +33,12 @@ use std::path::Path;
 
 /// The format marker in `meta/magic`.
 pub const MAGIC: &[u8] = b"tamga-store";
-/// The newest format this build writes and reads. Version 2 added the `unit` index; a version
-/// 1 store is brought up to it when opened (every consignment re-derived, then the version
-/// written), so opening an older store is all an upgrade takes.
-pub const FORMAT_VERSION: u32 = 2;
+/// The newest format this build writes and reads. Version 2 added the `unit` index, version 3
+/// the list row in the derived record and the list keys (`list`, `lstatus`, `lcustodian`,
+/// `lworst`, `due`, `future`); an older store is brought up to it when opened (every
+/// consignment re-derived, then the version written), so opening an older store is all an
+/// upgrade takes.
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The names of the store's sled trees, as in the table above.
 pub(super) const TREE_NAMES: [&str; 11] = [

@@ -4,7 +4,7 @@
 //!
 //! - [`layout`]: the trees on disk, the lock file, the format constants;
 //! - [`cache`]: the cache of loaded documents and the cache of decoded acts;
-//! - [`open`]: opening, the format check, the upgrade from format 1;
+//! - [`open`]: opening, the format check, the upgrade from an older format;
 //! - [`durable`]: durability across power loss: the group commit every write ends in;
 //! - [`write`](mod@write): the write path (recording, annotating, the one-transaction commit);
 //! - [`merge`]: changes and sync messages from peers, and what is sent to them;
@@ -12,6 +12,7 @@
 //! - [`pin`]: the node's own count of wrong PINs per officer key (local, never synced);
 //! - [`feed`]: the change feed;
 //! - [`query`]: acts, assessments, the registry and the indexes;
+//! - [`list`]: the consignment list a page at a time, its filters and counts;
 //! - [`compact`] and [`check`]: upkeep.
 
 use crate::doc::{DocId, Rejection};
@@ -31,6 +32,7 @@ pub mod durable;
 pub mod feed;
 pub mod forget;
 pub mod layout;
+pub mod list;
 pub mod merge;
 pub mod open;
 pub mod peers;

@@ -127,6 +127,7 @@ impl Store {
             DocId::Registry => Derived {
                 keys: BTreeSet::new(),
                 rejected,
+                summary: None,
             },
             DocId::Consignment(c) => {
                 let assessment = assess(

@@ -1,0 +1,400 @@
+//! The consignment list, a page at a time: range scans over the list keys (see
+//! [`crate::index`]) in the list's order (not delivered before delivered, then by deadline,
+//! none first, then by consignment id), reading at most one summary per row examined, never
+//! assessing. What depends on the time (overdue, acts dated in the future) is decided for the
+//! time the caller passes ([`Summary::at`]), from the `due` and `future` keys.
+//!
+//! Costs, with `n` consignments held:
+//! - a page with no filter, or filtered by status or custodian (each has its own ordered keys):
+//!   one range scan and one summary read per row shown (plus rows whose other filters fail);
+//! - severity at least S: a merge of the `lworst` scans for the severities at least S, plus
+//!   the consignments the time makes major (overdue now, or with an act dated later than now);
+//! - overdue: one range scan of `due` up to now (only consignments registered and neither
+//!   arrived nor delivered have such a key), those summaries read and sorted;
+//! - number (prefix of the consignment id) and deadline before/after: checked on the key,
+//!   no summary read for a key that fails;
+//! - goods (case-insensitive substring of the goods' descriptions): one summary read per
+//!   consignment examined, so a rare word costs a scan of up to `n` summaries;
+//! - counts ([`Store::list_counts`]): the `lstatus` and `lworst` keys (`2n` keys, no summary),
+//!   plus the summaries of what the time changes (overdue, dated in the future).
+
+use super::Store;
+use crate::error::{Result, StoreError};
+use crate::index::{self, time_hex};
+use crate::summary::{severity_name, AsOf, Summary, SEVERITIES, STATUSES};
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
+use tamga_core::assessment::Status;
+use tamga_core::{ConsignmentId, Severity, Timestamp, UnitCode};
+
+/// The most rows a page may ask for.
+pub const MAX_PAGE: usize = 200;
+
+/// Where a page ends: the list order and the consignment id of its last row. The next page
+/// starts strictly after it, so rows added meanwhile before it are not shown again and none
+/// after it are skipped.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Cursor(Vec<u8>);
+
+impl Cursor {
+    /// Reads [`Cursor::to_text`]: `<order>.<consignment id>`.
+    pub fn parse(text: &str) -> Option<Cursor> {
+        let (order, id) = text.split_once('.')?;
+        valid_order(order.as_bytes())?;
+        let id = ConsignmentId::new(id).ok()?;
+        let mut bytes = order.as_bytes().to_vec();
+        bytes.push(0);
+        bytes.extend_from_slice(id.as_str().as_bytes());
+        Some(Cursor(bytes))
+    }
+
+    /// The cursor as text (ASCII, safe in a URL query once `/` is escaped).
+    pub fn to_text(&self) -> String {
+        String::from_utf8_lossy(&self.0).replacen('\0', ".", 1)
+    }
+}
+
+/// The deadline an order names (`None`: no deadline), if it is well formed.
+fn valid_order(order: &[u8]) -> Option<Option<Timestamp>> {
+    let (delivered, rest) = order.split_first()?;
+    if *delivered != b'0' && *delivered != b'1' {
+        return None;
+    }
+    match rest {
+        b"-" => Some(None),
+        hex if hex.len() == 16 => Some(Some(index::time_from_hex(hex)?)),
+        _ => None,
+    }
+}
+
+/// What the list is asked for.
+#[derive(Clone, Debug, Default)]
+pub struct ListQuery {
+    /// Rows per page, 1 to [`MAX_PAGE`].
+    pub limit: usize,
+    /// Start after this cursor (the previous page's `next`).
+    pub after: Option<Cursor>,
+    /// Only this status.
+    pub status: Option<Status>,
+    /// Only consignments in the custody of this unit.
+    pub custodian: Option<UnitCode>,
+    /// Only deadlines at or after this time.
+    pub deadline_after: Option<Timestamp>,
+    /// Only deadlines before this time.
+    pub deadline_before: Option<Timestamp>,
+    /// Only consignments overdue at the time of the query.
+    pub overdue: bool,
+    /// Only consignments whose worst open discrepancy, at the time of the query, is at least
+    /// this severe.
+    pub severity: Option<Severity>,
+    /// Only consignment ids starting with this.
+    pub number: Option<String>,
+    /// Only goods whose text contains this, in any case.
+    pub goods: Option<String>,
+}
+
+/// One row: the summary and what the time of the query makes of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListRow {
+    /// The time-independent summary.
+    pub summary: Summary,
+    /// Overdue and open discrepancies at the time of the query.
+    pub as_of: AsOf,
+}
+
+/// A page of the list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListPage {
+    /// Up to `limit` rows, in the list's order.
+    pub rows: Vec<ListRow>,
+    /// Where the next page starts; `None` when this page is the last (a full page gives a
+    /// cursor even if nothing follows it).
+    pub next: Option<Cursor>,
+    /// How many list keys were examined (a measure of the cost).
+    pub examined: usize,
+}
+
+/// The counts for the list's header, over every consignment held, at the time of the query.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ListCounts {
+    /// Consignments held.
+    pub total: u64,
+    /// By status, in [`STATUSES`] order.
+    pub by_status: [u64; 5],
+    /// By worst open discrepancy: critical, major, minor, none.
+    pub by_worst: [u64; 4],
+    /// Overdue.
+    pub overdue: u64,
+}
+
+type Suffixes<'a> = Box<dyn Iterator<Item = Result<Vec<u8>>> + 'a>;
+
+fn prefix_end(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    *end.last_mut().expect("a prefix") += 1;
+    end
+}
+
+fn worst_bucket(w: Option<Severity>) -> usize {
+    w.map(|s| SEVERITIES.iter().position(|x| *x == s).unwrap_or(2))
+        .unwrap_or(3)
+}
+
+impl Store {
+    /// The summary of a consignment (from its derived record; `None` if not held).
+    pub fn summary(&self, consignment: &ConsignmentId) -> Result<Option<Summary>> {
+        let key = crate::DocId::Consignment(consignment.clone()).to_key();
+        match self.t.derived.get(key).map_err(|e| self.sled_err(e))? {
+            None => Ok(None),
+            Some(bytes) => crate::index::Derived::decode(&bytes)
+                .map(|d| d.summary)
+                .ok_or_else(|| self.corrupted("a derived record does not decode".into())),
+        }
+    }
+
+    fn summary_of(&self, consignment: &ConsignmentId) -> Result<Summary> {
+        self.summary(consignment)?.ok_or_else(|| {
+            self.corrupted(format!(
+                "consignment {consignment} has a list key but no summary"
+            ))
+        })
+    }
+
+    /// The suffixes (`<order>\0<id>`) of the keys under `prefix`, after `after`, in order.
+    fn suffixes<'a>(&'a self, prefix: Vec<u8>, after: Option<&Cursor>) -> Suffixes<'a> {
+        let start = match after {
+            Some(c) => {
+                let mut k = prefix.clone();
+                k.extend_from_slice(&c.0);
+                Bound::Excluded(k)
+            }
+            None => Bound::Included(prefix.clone()),
+        };
+        let end = Bound::Excluded(prefix_end(&prefix));
+        let n = prefix.len();
+        Box::new(
+            self.t
+                .index
+                .range::<Vec<u8>, _>((start, end))
+                .keys()
+                .map(move |k| k.map(|k| k[n..].to_vec()).map_err(|e| self.sled_err(e))),
+        )
+    }
+
+    /// The consignments of the index keys from `from` to `to` (excluded).
+    fn ids_between(&self, from: Bound<Vec<u8>>, to: Vec<u8>) -> Result<Vec<ConsignmentId>> {
+        let mut out = Vec::new();
+        for k in self
+            .t
+            .index
+            .range::<Vec<u8>, _>((from, Bound::Excluded(to)))
+            .keys()
+        {
+            let k = k.map_err(|e| self.sled_err(e))?;
+            out.push(
+                index::consignment_of(&k)
+                    .ok_or_else(|| self.corrupted("an index entry names no consignment".into()))?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Consignments overdue at `now` (from the `due` keys).
+    fn overdue_now(&self, now: Timestamp) -> Result<Vec<ConsignmentId>> {
+        let limit = now.plus_seconds(-self.tolerances.deadline_grace_seconds);
+        let mut to = b"due/".to_vec();
+        to.extend_from_slice(time_hex(limit).as_bytes());
+        self.ids_between(Bound::Included(b"due/".to_vec()), to)
+    }
+
+    /// Consignments with an act dated later than `now` plus the clock skew (from the `future`
+    /// keys).
+    fn dated_ahead_of(&self, now: Timestamp) -> Result<Vec<ConsignmentId>> {
+        let mut from = b"future/".to_vec();
+        from.extend_from_slice(
+            time_hex(now.plus_seconds(self.tolerances.clock_skew_seconds)).as_bytes(),
+        );
+        from.push(1);
+        self.ids_between(Bound::Included(from), b"future0".to_vec())
+    }
+
+    /// The suffixes of `ids`, after `after`, sorted.
+    fn suffixes_of(
+        &self,
+        ids: BTreeSet<ConsignmentId>,
+        after: Option<&Cursor>,
+    ) -> Result<Vec<Vec<u8>>> {
+        let mut out = Vec::new();
+        for id in ids {
+            let s = self.summary_of(&id)?;
+            let mut k = index::list_order(s.status == Status::Delivered, s.deadline).into_bytes();
+            k.push(0);
+            k.extend_from_slice(id.as_str().as_bytes());
+            if after.is_none_or(|c| k > c.0) {
+                out.push(k);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// A page of the list as of `now` (see the module doc for what each filter costs).
+    pub fn list(&self, q: &ListQuery, now: Timestamp) -> Result<ListPage> {
+        if q.limit == 0 || q.limit > MAX_PAGE {
+            return Err(StoreError::BadInput {
+                what: "a page size",
+                detail: format!("from 1 to {MAX_PAGE} rows, not {}", q.limit),
+            });
+        }
+        let after = q.after.as_ref();
+        let mut sources: Vec<Suffixes<'_>> = Vec::new();
+        if q.overdue {
+            let ids = self.overdue_now(now)?.into_iter().collect();
+            sources.push(Box::new(self.suffixes_of(ids, after)?.into_iter().map(Ok)));
+        } else if let Some(status) = q.status {
+            sources
+                .push(self.suffixes(format!("lstatus/{}/", status.as_str()).into_bytes(), after));
+        } else if let Some(unit) = &q.custodian {
+            sources.push(self.suffixes(format!("lcustodian/{unit}/").into_bytes(), after));
+        } else if let Some(at_least) = q.severity {
+            for s in SEVERITIES.into_iter().filter(|s| *s <= at_least) {
+                let prefix = format!("lworst/{}/", severity_name(s)).into_bytes();
+                sources.push(self.suffixes(prefix, after));
+            }
+            if at_least >= Severity::Major {
+                let mut ids: BTreeSet<ConsignmentId> = self.overdue_now(now)?.into_iter().collect();
+                ids.extend(self.dated_ahead_of(now)?);
+                sources.push(Box::new(self.suffixes_of(ids, after)?.into_iter().map(Ok)));
+            }
+        } else {
+            sources.push(self.suffixes(b"list/".to_vec(), after));
+        }
+        let goods = q.goods.as_ref().map(|g| g.to_lowercase());
+        let mut heads: Vec<Option<Vec<u8>>> = Vec::with_capacity(sources.len());
+        for s in &mut sources {
+            heads.push(s.next().transpose()?);
+        }
+        let mut page = ListPage {
+            rows: Vec::new(),
+            next: None,
+            examined: 0,
+        };
+        let mut last: Option<Vec<u8>> = None;
+        // The smallest head among the sources; equal heads (one consignment found twice) are
+        // taken together.
+        while let Some(min) = heads.iter().flatten().min().cloned() {
+            for (head, source) in heads.iter_mut().zip(sources.iter_mut()) {
+                if head.as_ref() == Some(&min) {
+                    *head = source.next().transpose()?;
+                }
+            }
+            if last.as_ref() == Some(&min) {
+                continue;
+            }
+            last = Some(min.clone());
+            page.examined += 1;
+            let Some(zero) = min.iter().position(|b| *b == 0) else {
+                return Err(self.corrupted("a list key has no consignment".into()));
+            };
+            let (order, id) = (&min[..zero], &min[zero + 1..]);
+            let id = std::str::from_utf8(id).unwrap_or("");
+            if q.number
+                .as_ref()
+                .is_some_and(|n| !id.starts_with(n.as_str()))
+            {
+                continue;
+            }
+            let deadline = valid_order(order)
+                .ok_or_else(|| self.corrupted("a list key's order is malformed".into()))?;
+            if q.deadline_after
+                .is_some_and(|t| deadline.is_none_or(|d| d < t))
+                || q.deadline_before
+                    .is_some_and(|t| deadline.is_none_or(|d| d >= t))
+            {
+                continue;
+            }
+            let id = ConsignmentId::new(id)
+                .map_err(|_| self.corrupted("a list key names no consignment".into()))?;
+            let Some(summary) = self.summary(&id)? else {
+                continue; // forgotten since the scan
+            };
+            if index::list_order(summary.status == Status::Delivered, summary.deadline).as_bytes()
+                != order
+            {
+                continue; // moved since the scan: it is shown where it now stands
+            }
+            let as_of = summary.at(now, &self.tolerances);
+            let keep = q.status.is_none_or(|s| summary.status == s)
+                && q.custodian
+                    .as_ref()
+                    .is_none_or(|u| summary.custodian.as_ref() == Some(u))
+                && (!q.overdue || as_of.overdue)
+                && q.severity
+                    .is_none_or(|s| as_of.worst().is_some_and(|w| w <= s))
+                && goods
+                    .as_ref()
+                    .is_none_or(|g| summary.goods.to_lowercase().contains(g.as_str()));
+            if !keep {
+                continue;
+            }
+            page.rows.push(ListRow { summary, as_of });
+            if page.rows.len() == q.limit {
+                page.next = Some(Cursor(min));
+                break;
+            }
+        }
+        Ok(page)
+    }
+
+    /// The counts for the list's header at `now`: by status and by worst open discrepancy from
+    /// the `lstatus` and `lworst` keys (no summary read), corrected for what the time makes
+    /// overdue or dated in the future (those summaries read).
+    pub fn list_counts(&self, now: Timestamp) -> Result<ListCounts> {
+        let mut counts = ListCounts::default();
+        let value = |k: &[u8], n: usize| -> Option<String> {
+            let rest = k.get(n..)?;
+            let end = rest.iter().position(|b| *b == b'/')?;
+            std::str::from_utf8(&rest[..end]).ok().map(str::to_owned)
+        };
+        let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
+        for k in self.t.index.scan_prefix(b"lstatus/").keys() {
+            let k = k.map_err(|e| self.sled_err(e))?;
+            let v =
+                value(&k, 8).ok_or_else(|| self.corrupted("a status key is malformed".into()))?;
+            *by_status.entry(v).or_default() += 1;
+        }
+        for (i, s) in STATUSES.iter().enumerate() {
+            counts.by_status[i] = by_status.get(s.as_str()).copied().unwrap_or(0);
+        }
+        counts.total = counts.by_status.iter().sum();
+        let mut by_worst: BTreeMap<String, u64> = BTreeMap::new();
+        for k in self.t.index.scan_prefix(b"lworst/").keys() {
+            let k = k.map_err(|e| self.sled_err(e))?;
+            let v =
+                value(&k, 7).ok_or_else(|| self.corrupted("a worst key is malformed".into()))?;
+            *by_worst.entry(v).or_default() += 1;
+        }
+        for (i, name) in ["critical", "major", "minor", "none"].iter().enumerate() {
+            counts.by_worst[i] = by_worst.get(*name).copied().unwrap_or(0);
+        }
+        let overdue = self.overdue_now(now)?;
+        counts.overdue = overdue.len() as u64;
+        let mut changed: BTreeSet<ConsignmentId> = overdue.into_iter().collect();
+        changed.extend(self.dated_ahead_of(now)?);
+        for id in changed {
+            let s = self.summary_of(&id)?;
+            let (from, to) = (
+                worst_bucket(s.base_worst()),
+                worst_bucket(s.at(now, &self.tolerances).worst()),
+            );
+            if from != to {
+                counts.by_worst[from] -= 1;
+                counts.by_worst[to] += 1;
+            }
+        }
+        Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests;

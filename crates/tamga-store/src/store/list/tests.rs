@@ -1,0 +1,487 @@
+//! The list against a brute-force assessment of every consignment at the same time.
+
+use super::*;
+use crate::store::test_support::new_store;
+use tamga_core::act::{ActBody, DiscrepancyResolved};
+use tamga_core::assessment::discrepancy_id;
+use tamga_core::fixtures::stream::{consignment, post_stream_act, registration};
+use tamga_core::fixtures::{text, unit, Story, AIRPORT_POST, ESCORT_UNIT};
+use tamga_core::DiscrepancyKind;
+
+/// What the list must show of one consignment at a time: from `assess` at that time.
+#[derive(Debug, PartialEq, Eq, Clone)]
+struct Expected {
+    order: (bool, Option<Timestamp>, String),
+    status: Status,
+    custodian: Option<UnitCode>,
+    overdue: bool,
+    open: [u32; 3],
+    goods: String,
+}
+
+fn brute(store: &Store, now: Timestamp) -> Vec<Expected> {
+    let mut ids = BTreeSet::new();
+    for s in STATUSES {
+        ids.extend(store.by_status(s).unwrap());
+    }
+    let mut out: Vec<Expected> = ids
+        .into_iter()
+        .map(|id| {
+            let a = store.assessment(&id, now).unwrap();
+            let mut open = [0u32; 3];
+            for d in a.open_discrepancies() {
+                open[SEVERITIES.iter().position(|s| *s == d.severity).unwrap()] += 1;
+            }
+            Expected {
+                order: (
+                    a.state.status == Status::Delivered,
+                    a.state.deadline,
+                    id.to_string(),
+                ),
+                status: a.state.status,
+                custodian: a.state.custodian.as_ref().map(|c| c.unit.clone()),
+                overdue: a.state.overdue,
+                open,
+                goods: a
+                    .registration_body
+                    .as_ref()
+                    .map(crate::summary::goods_text)
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.order.cmp(&b.order));
+    out
+}
+
+fn shown(row: &ListRow) -> Expected {
+    let s = &row.summary;
+    Expected {
+        order: (
+            s.status == Status::Delivered,
+            s.deadline,
+            s.consignment.to_string(),
+        ),
+        status: s.status,
+        custodian: s.custodian.clone(),
+        overdue: row.as_of.overdue,
+        open: row.as_of.open,
+        goods: s.goods.clone(),
+    }
+}
+
+/// Every page of `q` (its limit as the page size).
+fn all_pages(store: &Store, q: &ListQuery, now: Timestamp) -> Vec<Expected> {
+    let mut q = q.clone();
+    let mut out = Vec::new();
+    loop {
+        let page = store.list(&q, now).unwrap();
+        assert!(page.rows.len() <= q.limit);
+        out.extend(page.rows.iter().map(shown));
+        match page.next {
+            Some(next) => {
+                let text = next.to_text();
+                assert_eq!(Cursor::parse(&text), Some(next.clone()), "{text}");
+                q.after = Some(next);
+            }
+            None => return out,
+        }
+    }
+}
+
+fn worst(open: [u32; 3]) -> Option<Severity> {
+    AsOf {
+        overdue: false,
+        open,
+    }
+    .worst()
+}
+
+fn counts_of(expected: &[Expected]) -> ListCounts {
+    let mut c = ListCounts::default();
+    for e in expected {
+        c.total += 1;
+        c.by_status[STATUSES.iter().position(|s| *s == e.status).unwrap()] += 1;
+        c.by_worst[worst_bucket(worst(e.open))] += 1;
+        c.overdue += e.overdue as u64;
+    }
+    c
+}
+
+/// The reference delivery, 40 consignments of a post's stream at every step, one whose
+/// overdue discrepancy staff resolved.
+fn populated(dir: &std::path::Path, story: &Story) -> Store {
+    let store = new_store(dir, story);
+    for act in story.clean_delivery() {
+        store.record(&act).unwrap();
+    }
+    for k in 4..4 * 40 {
+        // Consignment k / 4 gets its first (k % 4 + 1) acts for a few steps of the stream.
+        if (k % 4) <= (k / 4) % 4 {
+            store.record(&post_stream_act(story, k)).unwrap();
+        }
+    }
+    let c = consignment(7);
+    let reg = store
+        .acts(&crate::DocId::Consignment(c.clone()))
+        .unwrap()
+        .into_iter()
+        .find(|a| a.body().kind() == "consignment_registered")
+        .unwrap()
+        .id();
+    store
+        .record(&story.sign(
+            ActBody::DiscrepancyResolved(DiscrepancyResolved {
+                consignment: c,
+                at: story.t(2000),
+                officer: story.central_staff.id.clone(),
+                discrepancy: discrepancy_id(DiscrepancyKind::Overdue, "", &[reg]),
+                reason: text("delayed at the border by order"),
+            }),
+            &[&story.central_staff],
+        ))
+        .unwrap();
+    store
+}
+
+/// Times before, among and after the deadlines and the acts' own times (some acts are dated
+/// in the future at the earlier ones).
+fn times(story: &Story) -> Vec<Timestamp> {
+    [0, 60, 300, 485, 700, 2000, 5000]
+        .into_iter()
+        .map(|m| story.t(m))
+        .collect()
+}
+
+#[test]
+fn every_page_and_count_is_what_assessing_every_consignment_gives() {
+    let story = Story::new();
+    let dir = tempfile::tempdir().unwrap();
+    let store = populated(dir.path(), &story);
+    let resolved = store.assessment(&consignment(7), story.t(5000)).unwrap();
+    assert!(
+        resolved
+            .discrepancies
+            .iter()
+            .any(|d| d.kind == DiscrepancyKind::Overdue && d.resolution.is_some()),
+        "the overdue discrepancy of consignment 7 is resolved: {:?}",
+        resolved.discrepancies
+    );
+    for now in times(&story) {
+        let expected = brute(&store, now);
+        assert_eq!(expected.len(), 40);
+        for limit in [1, 7, 40, MAX_PAGE] {
+            let q = ListQuery {
+                limit,
+                ..ListQuery::default()
+            };
+            assert_eq!(
+                all_pages(&store, &q, now),
+                expected,
+                "at {now}, {limit} a page"
+            );
+        }
+        assert_eq!(
+            store.list_counts(now).unwrap(),
+            counts_of(&expected),
+            "at {now}"
+        );
+    }
+    // Time matters: something is overdue late, nothing early; acts dated ahead early.
+    let early = brute(&store, story.t(0));
+    assert!(early.iter().all(|e| !e.overdue));
+    assert!(early.iter().any(|e| e.open[1] > 0));
+    assert!(brute(&store, story.t(5000)).iter().any(|e| e.overdue));
+    assert!(store.check().unwrap().is_empty());
+}
+
+#[test]
+fn each_filter_and_search_gives_what_assessing_every_consignment_gives() {
+    let story = Story::new();
+    let dir = tempfile::tempdir().unwrap();
+    let store = populated(dir.path(), &story);
+    for now in times(&story) {
+        let all = brute(&store, now);
+        let check = |q: ListQuery, keep: &dyn Fn(&Expected) -> bool, what: &str| {
+            let want: Vec<Expected> = all.iter().filter(|e| keep(e)).cloned().collect();
+            for limit in [3, MAX_PAGE] {
+                let q = ListQuery { limit, ..q.clone() };
+                assert_eq!(all_pages(&store, &q, now), want, "{what} at {now}");
+            }
+            want.len()
+        };
+        for status in STATUSES {
+            check(
+                ListQuery {
+                    status: Some(status),
+                    ..ListQuery::default()
+                },
+                &|e| e.status == status,
+                status.as_str(),
+            );
+        }
+        for code in [AIRPORT_POST, ESCORT_UNIT, "PMD-BISHKEK"] {
+            let u = unit(code);
+            check(
+                ListQuery {
+                    custodian: Some(u.clone()),
+                    ..ListQuery::default()
+                },
+                &|e| e.custodian.as_ref() == Some(&u),
+                code,
+            );
+        }
+        for s in SEVERITIES {
+            check(
+                ListQuery {
+                    severity: Some(s),
+                    ..ListQuery::default()
+                },
+                &|e| worst(e.open).is_some_and(|w| w <= s),
+                severity_name(s),
+            );
+            // Combined with a status: the severity decides at the time, the status on the row.
+            check(
+                ListQuery {
+                    severity: Some(s),
+                    status: Some(Status::InTransit),
+                    ..ListQuery::default()
+                },
+                &|e| worst(e.open).is_some_and(|w| w <= s) && e.status == Status::InTransit,
+                "severity and status",
+            );
+        }
+        check(
+            ListQuery {
+                overdue: true,
+                ..ListQuery::default()
+            },
+            &|e| e.overdue,
+            "overdue",
+        );
+        let (from, to) = (story.t(20), story.t(500));
+        check(
+            ListQuery {
+                deadline_after: Some(from),
+                deadline_before: Some(to),
+                ..ListQuery::default()
+            },
+            &|e| e.order.1.is_some_and(|d| d >= from && d < to),
+            "deadline between",
+        );
+        let n = check(
+            ListQuery {
+                number: Some("10609050/231126/000001".into()),
+                ..ListQuery::default()
+            },
+            &|e| e.order.2.starts_with("10609050/231126/000001"),
+            "number",
+        );
+        assert_eq!(n, 10, "consignments 10 to 19");
+        let word = all[0].goods.split(' ').next().unwrap().to_uppercase();
+        assert!(!word.is_empty());
+        let n = check(
+            ListQuery {
+                goods: Some(word.clone()),
+                number: Some("10609050".into()),
+                ..ListQuery::default()
+            },
+            &|e| {
+                e.goods.to_lowercase().contains(&word.to_lowercase())
+                    && e.order.2.starts_with("10609050")
+            },
+            "goods",
+        );
+        assert!(n > 0);
+        check(
+            ListQuery {
+                goods: Some("no such goods".into()),
+                ..ListQuery::default()
+            },
+            &|_| false,
+            "goods nowhere",
+        );
+    }
+    let e = store.list(&ListQuery::default(), story.t(0)).err().unwrap();
+    assert!(matches!(e, StoreError::BadInput { .. }), "{e}");
+    for bad in [
+        "",
+        "0",
+        "2-.x",
+        "0-",
+        "0-.",
+        "00123.10609050/1",
+        "x-.10609050/231126/0000001",
+    ] {
+        assert_eq!(Cursor::parse(bad), None, "{bad}");
+    }
+}
+
+#[test]
+fn paging_while_consignments_are_added_skips_and_repeats_nothing() {
+    let story = Story::new();
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path(), &story);
+    for n in (0..60).step_by(2) {
+        store.record(&registration(&story, n)).unwrap();
+    }
+    let now = story.t(10);
+    let before: Vec<String> = brute(&store, now).into_iter().map(|e| e.order.2).collect();
+    let mut q = ListQuery {
+        limit: 4,
+        ..ListQuery::default()
+    };
+    let mut seen: Vec<String> = Vec::new();
+    let mut added = 1;
+    loop {
+        let page = store.list(&q, now).unwrap();
+        seen.extend(page.rows.iter().map(|r| r.summary.consignment.to_string()));
+        // Between pages, consignments are added before and after the cursor.
+        if added < 60 {
+            store.record(&registration(&story, added)).unwrap();
+            store
+                .record(&registration(&story, added + 1000 - 60))
+                .unwrap();
+            added += 2;
+        }
+        match page.next {
+            Some(next) => q.after = Some(next),
+            None => break,
+        }
+    }
+    let unique: BTreeSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no row shown twice: {seen:?}");
+    for id in &before {
+        assert!(
+            unique.contains(id),
+            "{id} was held before paging began and is shown"
+        );
+    }
+    let mut sorted = seen.clone();
+    sorted.sort_by_key(|id| {
+        let s = store
+            .summary(&ConsignmentId::new(id.as_str()).unwrap())
+            .unwrap()
+            .unwrap();
+        (s.deadline, id.clone())
+    });
+    assert_eq!(seen, sorted, "in the list's order");
+}
+
+#[test]
+fn a_late_revocation_and_the_passing_of_time_change_the_list_as_assessing_does() {
+    let story = Story::new();
+    let dir = tempfile::tempdir().unwrap();
+    let store = populated(dir.path(), &story);
+    let now = story.t(300);
+    let before = brute(&store, now);
+    assert_eq!(
+        all_pages(
+            &store,
+            &ListQuery {
+                limit: 9,
+                ..ListQuery::default()
+            },
+            now
+        ),
+        before
+    );
+    // Time passes the deadlines: no write, and the list follows.
+    let later = story.t(3000);
+    let q = ListQuery {
+        limit: 9,
+        ..ListQuery::default()
+    };
+    let expected = brute(&store, later);
+    assert_ne!(
+        expected.iter().filter(|e| e.overdue).count(),
+        before.iter().filter(|e| e.overdue).count()
+    );
+    assert_eq!(all_pages(&store, &q, later), expected);
+    assert_eq!(store.list_counts(later).unwrap(), counts_of(&expected));
+    // The airport officer's key is revoked from before the stream began: every act they
+    // signed stops holding, the consignments are re-derived in the registry's write.
+    store
+        .record(&story.revocation(&story.airport_officer, story.t(-60)))
+        .unwrap();
+    let after = brute(&store, now);
+    assert_ne!(after, before, "the revocation changes the assessments");
+    let q = ListQuery {
+        limit: 9,
+        ..ListQuery::default()
+    };
+    assert_eq!(all_pages(&store, &q, now), after);
+    assert_eq!(store.list_counts(now).unwrap(), counts_of(&after));
+    let critical = ListQuery {
+        limit: 9,
+        severity: Some(Severity::Critical),
+        ..ListQuery::default()
+    };
+    assert_eq!(
+        all_pages(&store, &critical, now),
+        after
+            .iter()
+            .filter(|e| worst(e.open) == Some(Severity::Critical))
+            .cloned()
+            .collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_store_of_format_2_gains_the_list_when_opened() {
+    let story = Story::new();
+    let dir = tempfile::tempdir().unwrap();
+    let now = story.t(700);
+    let expected = {
+        let store = populated(dir.path(), &story);
+        let expected = brute(&store, now);
+        // What a format 2 store holds: no list keys, no summaries.
+        let list_key = |k: &[u8]| {
+            [
+                "list/",
+                "lstatus/",
+                "lcustodian/",
+                "lworst/",
+                "due/",
+                "future/",
+            ]
+            .iter()
+            .any(|p| k.starts_with(p.as_bytes()))
+        };
+        for item in store.t.derived.iter() {
+            let (k, v) = item.unwrap();
+            let mut d = crate::index::Derived::decode(&v).unwrap();
+            for key in d.keys.iter().filter(|k| list_key(k)) {
+                store.t.index.remove(key).unwrap();
+            }
+            d.keys.retain(|k| !list_key(k));
+            d.summary = None;
+            store.t.derived.insert(k, d.encode()).unwrap();
+        }
+        store.t.meta.insert("version", &2u32.to_be_bytes()).unwrap();
+        store.db.flush().unwrap();
+        let q = ListQuery {
+            limit: 10,
+            ..ListQuery::default()
+        };
+        assert!(store.list(&q, now).unwrap().rows.is_empty());
+        assert!(
+            !store.check().unwrap().is_empty(),
+            "check sees what is missing"
+        );
+        expected
+    };
+    let store = Store::open(dir.path(), &story.authority_id()).unwrap();
+    assert_eq!(
+        store.t.meta.get("version").unwrap().unwrap().as_ref(),
+        crate::FORMAT_VERSION.to_be_bytes()
+    );
+    assert_eq!(crate::FORMAT_VERSION, 3);
+    let q = ListQuery {
+        limit: 10,
+        ..ListQuery::default()
+    };
+    assert_eq!(all_pages(&store, &q, now), expected);
+    assert_eq!(store.list_counts(now).unwrap(), counts_of(&expected));
+    assert!(store.check().unwrap().is_empty());
+}
