@@ -9,13 +9,21 @@
 //! escort (two signatures). Then, timing every call on its own:
 //!
 //! - `Store::record` of each act into a fresh store (each call verifies the act, merges it into
-//!   the consignment's automerge document, writes one sled transaction and flushes before it
-//!   returns);
+//!   the consignment's automerge document, writes one sled transaction and returns once it is
+//!   durable across power loss: sled's flush, then `fdatasync` of sled's log);
 //! - baseline: sled's `insert` of the act's canonical bytes under its id into one tree of a
-//!   fresh sled database, then `flush`, for the same acts in the same order, on the same disk.
+//!   fresh sled database (its background flusher off, as the store's), then `flush`, then the
+//!   same sync (`fdatasync` of sled's log file), for the same acts in the same order, on the
+//!   same disk; and, for scale, the same without the `fdatasync` (what durability cost before).
 //!
-//! Prints p50/p90/p99/max of each and the ratios. Both live under the system temp directory.
+//! Then concurrent writers: 4 threads recording the same acts into a fresh store, each its own
+//! consignments in order: wall time, acts per second, and how many durability rounds (group
+//! commits) the store ran for how many acts; against 4 threads of the baseline's insert +
+//! flush + `fdatasync` into one sled database, each syncing for itself.
+//!
+//! Prints p50/p90/p99/max of each and the ratios. All live under the system temp directory.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tamga_core::fixtures::stream;
 use tamga_core::fixtures::Story;
@@ -88,23 +96,63 @@ fn main() {
     let tamga_cpu = cpu() - cpu_before;
     drop(store);
 
-    // Baseline: sled insert + flush of the same canonical bytes, same order, same disk.
-    let db = sled::Config::new()
-        .path(base.join("sled"))
-        .cache_capacity(StoreOptions::default().sled_cache_bytes)
-        .open()
-        .unwrap();
-    let tree = db.open_tree("acts").unwrap();
-    let mut bare = Vec::with_capacity(n as usize);
-    let cpu_before = cpu();
-    for (id, bytes) in &encoded {
-        let t = Instant::now();
-        tree.insert(id.as_slice(), bytes.as_slice()).unwrap();
-        db.flush().unwrap();
-        bare.push(t.elapsed());
+    // Baselines: sled insert + flush (+ the same fdatasync) of the same canonical bytes, same
+    // order, same disk.
+    let (bare, bare_cpu) = sled_baseline(&base.join("sled-synced"), &encoded, true);
+    let (unsynced, unsynced_cpu) = sled_baseline(&base.join("sled"), &encoded, false);
+
+    // Concurrent writers.
+    let threads = 4;
+    let store =
+        Arc::new(Store::open(base.join("store-concurrent"), &story.authority_id()).unwrap());
+    for a in story.registry_acts() {
+        store.record(&a).unwrap();
     }
-    let bare_cpu = cpu() - cpu_before;
-    drop(tree);
+    let rounds_before = store.durable_rounds();
+    let acts = Arc::new(acts);
+    let t = Instant::now();
+    let workers: Vec<_> = (0..threads)
+        .map(|w| {
+            let (store, acts) = (store.clone(), acts.clone());
+            std::thread::spawn(move || {
+                for (k, a) in acts.iter().enumerate() {
+                    if (k / 4) % threads == w {
+                        store.record(a).unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let concurrent_wall = t.elapsed();
+    let rounds = store.durable_rounds() - rounds_before;
+    drop(store);
+    let db = Arc::new(open_sled(&base.join("sled-concurrent")));
+    let log_path = base.join("sled-concurrent").join("db");
+    let encoded = Arc::new(encoded);
+    let t = Instant::now();
+    let workers: Vec<_> = (0..threads)
+        .map(|w| {
+            let (db, encoded, log_path) = (db.clone(), encoded.clone(), log_path.clone());
+            std::thread::spawn(move || {
+                let tree = db.open_tree("acts").unwrap();
+                let log = std::fs::File::open(&log_path).unwrap();
+                for (k, (id, bytes)) in encoded.iter().enumerate() {
+                    if (k / 4) % threads == w {
+                        tree.insert(id.as_slice(), bytes.as_slice()).unwrap();
+                        db.flush().unwrap();
+                        log.sync_data().unwrap();
+                    }
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().unwrap();
+    }
+    let concurrent_bare_wall = t.elapsed();
     drop(db);
     std::fs::remove_dir_all(&base).ok();
 
@@ -121,6 +169,7 @@ fn main() {
         .collect();
     let s = summarize(tamga);
     let b = summarize(bare);
+    let u = summarize(unsynced);
     println!(
         "acts={n} (consignments={}, mean canonical act {mean_bytes:.0} bytes) under {}",
         n.div_ceil(4),
@@ -131,11 +180,16 @@ fn main() {
     );
     for (name, x, c) in [
         (
-            "`Store::record` (verify, merge, one transaction, flush)",
+            "`Store::record` (verify, merge, one transaction, flush, fdatasync)",
             &s,
             tamga_cpu,
         ),
-        ("baseline: sled `insert` + `flush`", &b, bare_cpu),
+        (
+            "baseline: sled `insert` + `flush` + `fdatasync`",
+            &b,
+            bare_cpu,
+        ),
+        ("for scale: sled `insert` + `flush` alone", &u, unsynced_cpu),
     ] {
         println!(
             "| {name} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {:.2} |",
@@ -152,10 +206,53 @@ fn main() {
         s.p50.as_secs_f64() / b.p50.as_secs_f64(),
         s.p99.as_secs_f64() / b.p99.as_secs_f64()
     );
+    println!(
+        "concurrent: {threads} threads, {n} acts: Store::record {:.2} s wall ({:.0} acts/s), {rounds} durability rounds ({:.2} acts per round); baseline sled insert + flush + fdatasync per act {:.2} s ({:.0} acts/s); ratio tamga/baseline wall {:.2}x",
+        concurrent_wall.as_secs_f64(),
+        n as f64 / concurrent_wall.as_secs_f64(),
+        n as f64 / rounds.max(1) as f64,
+        concurrent_bare_wall.as_secs_f64(),
+        n as f64 / concurrent_bare_wall.as_secs_f64(),
+        concurrent_wall.as_secs_f64() / concurrent_bare_wall.as_secs_f64(),
+    );
     println!("Store::record mean: first tenth {first:.3} ms, last tenth {last:.3} ms");
     println!(
         "Store::record mean by step (document holds 1..4 acts): {}",
         by_step.join(", ")
     );
     println!("reproduce: cargo run --release -p tamga-store --example record_bench -- {n}");
+}
+
+/// A sled database configured as the store's (cache, background flusher off).
+fn open_sled(dir: &std::path::Path) -> sled::Db {
+    sled::Config::new()
+        .path(dir)
+        .cache_capacity(StoreOptions::default().sled_cache_bytes)
+        .flush_every_ms(None)
+        .open()
+        .unwrap()
+}
+
+/// sled insert + flush (+ `fdatasync` of sled's log if `sync`) of each act in turn: the
+/// latency of each, and the CPU time of all.
+fn sled_baseline(
+    dir: &std::path::Path,
+    encoded: &[(Vec<u8>, Vec<u8>)],
+    sync: bool,
+) -> (Vec<Duration>, Duration) {
+    let db = open_sled(dir);
+    let tree = db.open_tree("acts").unwrap();
+    let log = std::fs::File::open(dir.join("db")).unwrap();
+    let mut times = Vec::with_capacity(encoded.len());
+    let cpu_before = cpu();
+    for (id, bytes) in encoded {
+        let t = Instant::now();
+        tree.insert(id.as_slice(), bytes.as_slice()).unwrap();
+        db.flush().unwrap();
+        if sync {
+            log.sync_data().unwrap();
+        }
+        times.push(t.elapsed());
+    }
+    (times, cpu() - cpu_before)
 }

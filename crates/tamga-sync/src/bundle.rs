@@ -286,7 +286,7 @@ pub fn import_with_progress(
     let total = docs.len();
     progress(0, total);
     for (done, (id, bytes)) in docs.into_iter().enumerate() {
-        let merged = store.apply_changes(&id, bytes, &writer)?;
+        let merged = store.apply_changes_deferred(&id, bytes, &writer)?;
         progress(done + 1, total);
         if merged.seq.is_some() {
             report.changed += 1;
@@ -294,6 +294,8 @@ pub fn import_with_progress(
         report.new_acts += merged.new_acts.len();
         report.rejected += merged.rejected.len();
     }
+    // Every document's merge, durable in one group commit before the import reports it.
+    store.make_durable()?;
     let exporter = bundle.header.exporter.as_str();
     let heard = store.checkpoint(exporter)?.unwrap_or(0);
     if bundle.header.since <= heard && bundle.header.feed_position > heard {

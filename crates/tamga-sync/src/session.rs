@@ -12,7 +12,9 @@
 //!    ends here: one small round trip, whatever the number of documents.
 //! 2. **sync** — for the documents either side changed, rounds of automerge sync messages,
 //!    many documents per round, until neither side has anything to send. Every message is
-//!    merged and made durable by the store as it arrives, so a cut session keeps what it got.
+//!    merged as it arrives, and a round's merges are made durable in one group commit
+//!    (`Store::make_durable`) before the round is answered or the next one asked for, so a cut
+//!    session keeps what it got.
 //! 3. **close** — the initiator tells the responder the position it has now received up to;
 //!    each side records the other's position as its new checkpoint.
 //!
@@ -208,7 +210,7 @@ pub fn respond_noting(
                     replies.extend(blank(&m));
                     continue;
                 }
-                match store.receive_sync_message(&doc, name, &m.message, &writer) {
+                match store.receive_sync_message_deferred(&doc, name, &m.message, &writer) {
                     Ok(report) if !report.rejected.is_empty() => {
                         debug!(%doc, rejected = report.rejected.len(), "entries from the peer left out");
                     }
@@ -233,6 +235,9 @@ pub fn respond_noting(
                     replies.extend(blank(&m));
                 }
             }
+            // The round's merges and sync states, durable in one group commit before the answer
+            // acknowledges them.
+            store.make_durable()?;
             Ok(Response::Synced { messages: replies })
         }
         Request::Close { position } => {
@@ -370,7 +375,7 @@ impl<'s> Initiator<'s> {
                         return Err(SyncError::Protocol(format!("{doc} was not asked about")));
                     }
                     self.summary.messages += 1;
-                    match self.store.receive_sync_message(
+                    match self.store.receive_sync_message_deferred(
                         &doc,
                         &name,
                         &m.message,
@@ -389,6 +394,8 @@ impl<'s> Initiator<'s> {
                         self.pending.insert(doc);
                     }
                 }
+                // The round's merges, durable in one group commit.
+                self.store.make_durable()?;
                 self.stage = Stage::Syncing;
                 self.next_round()
             }
