@@ -3,7 +3,8 @@
 # and the power cut at random points, every acknowledged act looked for afterwards.
 # Needs root and /dev/fuse (the layer mounts through /dev/fuse itself, no libfuse needed; fuse3
 # is installed for fusermount3 when there is apt). RELIABILITY.md, "Power loss", records the
-# figures. Exits non-zero if any acknowledged act was lost (today: it is).
+# figures. Exits non-zero if any acknowledged act was lost, a store does not open, comes back
+# empty or is not clean after a cut.
 #
 #   bash scripts/power-loss.sh --quick   12 cuts
 #   bash scripts/power-loss.sh           500 cuts (TAMGA_POWER_CUTS overrides)

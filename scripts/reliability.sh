@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The reliability and security suite, from one command: network faults between real processes
 # (through the fault-injecting proxy), SIGKILL of edge and central under load, forgery and misuse
-# on real processes, limits, PIN guessing against a real node, the store's own crash test, and
+# on real processes, limits, PIN guessing against a real node, the store's own crash test, power
+# cuts on the lazyfs layer (root and /dev/fuse; skipped, saying so, where they are missing), and
 # the fuzz targets. Prints the figures each part reports and fails if any part fails.
 # RELIABILITY.md records the figures.
 #
@@ -26,11 +27,13 @@ if [ "$quick" = 1 ]; then
   schedules="${TAMGA_FAULT_SCHEDULES:-6}"
   kills="${TAMGA_KILL_ROUNDS:-9}"
   store_crashes="${TAMGA_CRASH_ITERATIONS:-6}"
+  power_args=(--quick)
   fuzz_args=(--quick)
 else
   schedules="${TAMGA_FAULT_SCHEDULES:-200}"
   kills="${TAMGA_KILL_ROUNDS:-150}"
   store_crashes="${TAMGA_CRASH_ITERATIONS:-150}"
+  power_args=()
   fuzz_args=(150)
 fi
 
@@ -63,11 +66,17 @@ part limits cargo test --locked -p tamga-central -p tamga-edge --test limits -- 
 part pin-throttle cargo test --locked -p tamga-edge --test pin_throttle -- --nocapture
 part store-crashes env TAMGA_CRASH_ITERATIONS="$store_crashes" \
   cargo test --locked --release -p tamga-store --test crash -- --nocapture
+if [ -e /dev/fuse ] && [ "$(id -u)" = 0 ]; then
+  part power-loss bash scripts/power-loss.sh "${power_args[@]}"
+else
+  echo "== power-loss skipped: it needs root and /dev/fuse (bash scripts/power-loss.sh where they are)"
+fi
 part fuzz bash scripts/fuzz.sh "${fuzz_args[@]}"
 
 echo
 echo "== figures"
 cat "$log/figures.txt" 2>/dev/null || true
 grep -h -E '^crash test: .* acknowledged' "$log/store-crashes.txt" || true
+grep -h -E '^power loss: cuts=' "$log/power-loss.txt" 2>/dev/null || true
 grep -h -E '^[a-z_]+: [0-9?]+ executions' "$log/fuzz.txt" || true
 echo "reliability suite passed in $((SECONDS - started)) s"

@@ -7,7 +7,9 @@
 //! `Store::check` is clean. Per cut it prints what was acknowledged, found and lost, and whether
 //! the store opened.
 //!
-//! Opt-in: it needs root and `/dev/fuse`, and today it fails (see RELIABILITY.md, "Power loss").
+//! Opt-in (`#[ignore]`): it needs root and `/dev/fuse`; `scripts/reliability.sh` runs it where
+//! they are (see RELIABILITY.md, "Power loss"). The writer records from three threads at once,
+//! so acknowledgements come from writers sharing group commits.
 //!
 //! ```sh
 //! bash scripts/power-loss.sh --quick      # 12 cuts
