@@ -106,6 +106,14 @@ impl Store {
                 index.difference(&all_keys).count()
             ));
         }
+        let (stored, indexed) = (self.stored_counts()?, self.counts_from_index()?);
+        if stored != indexed {
+            problems.push(format!(
+                "the list's counters ({} kept) do not match the index ({} counted)",
+                stored.len(),
+                indexed.len()
+            ));
+        }
         Ok(problems)
     }
 }

@@ -8,6 +8,7 @@
 //! [`StoreError::Forgotten`]: nothing of it is merged, and the sync engine treats it like a
 //! document out of this node's scope.
 
+use super::counts;
 use super::layout::{change_prefix, read_u64};
 use super::Store;
 use crate::doc::DocId;
@@ -117,6 +118,7 @@ impl Store {
                         for k in &old.keys {
                             index.remove(k.as_slice())?;
                         }
+                        counts::adjust(meta, old.keys.iter(), std::iter::empty())?;
                     }
                     for k in &sync_states {
                         peers.remove(k)?;

@@ -15,14 +15,15 @@
 //!   no summary read for a key that fails;
 //! - goods (case-insensitive substring of the goods' descriptions): one summary read per
 //!   consignment examined, so a rare word costs a scan of up to `n` summaries;
-//! - counts ([`Store::list_counts`]): the `lstatus` and `lworst` keys (`2n` keys, no summary),
+//! - counts ([`Store::list_counts`]): the counters kept with the `lstatus` and `lworst` keys
+//!   ([`super::counts`]: eight reads, no scan),
 //!   plus the summaries of what the time changes (overdue, dated in the future).
 
 use super::Store;
 use crate::error::{Result, StoreError};
 use crate::index::{self, time_hex};
 use crate::summary::{severity_name, AsOf, Summary, SEVERITIES, STATUSES};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::ops::Bound;
 use tamga_core::assessment::Status;
 use tamga_core::{ConsignmentId, Severity, Timestamp, UnitCode};
@@ -347,35 +348,16 @@ impl Store {
     }
 
     /// The counts for the list's header at `now`: by status and by worst open discrepancy from
-    /// the `lstatus` and `lworst` keys (no summary read), corrected for what the time makes
+    /// the counters kept with the `lstatus` and `lworst` keys (no scan, no summary read), corrected for what the time makes
     /// overdue or dated in the future (those summaries read).
     pub fn list_counts(&self, now: Timestamp) -> Result<ListCounts> {
         let mut counts = ListCounts::default();
-        let value = |k: &[u8], n: usize| -> Option<String> {
-            let rest = k.get(n..)?;
-            let end = rest.iter().position(|b| *b == b'/')?;
-            std::str::from_utf8(&rest[..end]).ok().map(str::to_owned)
-        };
-        let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
-        for k in self.t.index.scan_prefix(b"lstatus/").keys() {
-            let k = k.map_err(|e| self.sled_err(e))?;
-            let v =
-                value(&k, 8).ok_or_else(|| self.corrupted("a status key is malformed".into()))?;
-            *by_status.entry(v).or_default() += 1;
-        }
         for (i, s) in STATUSES.iter().enumerate() {
-            counts.by_status[i] = by_status.get(s.as_str()).copied().unwrap_or(0);
+            counts.by_status[i] = self.counted(&format!("lstatus/{}", s.as_str()))?;
         }
         counts.total = counts.by_status.iter().sum();
-        let mut by_worst: BTreeMap<String, u64> = BTreeMap::new();
-        for k in self.t.index.scan_prefix(b"lworst/").keys() {
-            let k = k.map_err(|e| self.sled_err(e))?;
-            let v =
-                value(&k, 7).ok_or_else(|| self.corrupted("a worst key is malformed".into()))?;
-            *by_worst.entry(v).or_default() += 1;
-        }
         for (i, name) in ["critical", "major", "minor", "none"].iter().enumerate() {
-            counts.by_worst[i] = by_worst.get(*name).copied().unwrap_or(0);
+            counts.by_worst[i] = self.counted(&format!("lworst/{name}"))?;
         }
         let overdue = self.overdue_now(now)?;
         counts.overdue = overdue.len() as u64;

@@ -28,6 +28,7 @@ use tamga_core::{ActId, KeyId, Registry, SignedAct, Tolerances};
 pub mod cache;
 pub mod check;
 pub mod compact;
+pub mod counts;
 pub mod durable;
 pub mod feed;
 pub mod forget;

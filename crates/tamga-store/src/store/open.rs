@@ -2,6 +2,7 @@
 //! pinned authority), a new store's meta, the registry document, pending re-assessments, and the
 //! upgrade of an older format.
 
+use super::counts::COUNTED_MARK;
 use super::durable::{sync_dir, sync_tree, Durability};
 use super::layout::{take_lock, Trees, TREE_NAMES};
 use super::write::Write;
@@ -200,6 +201,14 @@ impl Store {
                 store.upgrade(&mut inner, opened_version)?;
             }
         }
+        let counted = store
+            .t
+            .meta
+            .get(COUNTED_MARK)
+            .map_err(|e| store.sled_err(e))?;
+        if counted.is_none() {
+            store.recount()?;
+        }
         store.make_durable()?;
         debug!(path = %dir.display(), "opened tamga store");
         Ok(store)
@@ -247,6 +256,9 @@ impl Store {
             )?;
             consignments += 1;
         }
+        // The re-derivation adjusted the list's counters from whatever they held: count them
+        // afresh, before the version says the upgrade is done.
+        self.recount()?;
         self.make_durable()?;
         self.t
             .meta

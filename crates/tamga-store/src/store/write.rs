@@ -19,6 +19,7 @@
 //! `pending` in the registry's own transaction, so a crash in between is finished on the next
 //! open.
 
+use super::counts;
 use super::layout::{change_prefix, read_u64, seq_key};
 use super::{Inner, Recorded, Store};
 use crate::doc::{self, DocId, Entry};
@@ -187,6 +188,11 @@ impl Store {
                         for added in new.keys.difference(&old.keys) {
                             index.insert(added.as_slice(), &[])?;
                         }
+                        counts::adjust(
+                            meta,
+                            old.keys.difference(&new.keys),
+                            new.keys.difference(&old.keys),
+                        )?;
                         derived.insert(doc_key.as_slice(), new.encode())?;
                     }
                     for (k, v) in &w.peers {
