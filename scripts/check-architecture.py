@@ -16,6 +16,9 @@ From the sources (src/ of every workspace crate, tests/ and examples/ left out):
   6. no two modules of a crate import each other, directly or round a circle (a module and
      its own submodules excepted).
 
+From every file git tracks:
+  7. no merge conflict marker is left in (a line that is `<<<<<<< `, `=======` or `>>>>>>> `).
+
 Run: python3 scripts/check-architecture.py   (CI runs it from .ci/run)
 """
 
@@ -227,7 +230,27 @@ def check_sources(crate, src):
             visit(n)
 
 
+CONFLICT = re.compile(r"^(<<<<<<< |=======$|>>>>>>> )", re.M)
+
+
+def check_conflict_markers():
+    tracked = subprocess.run(["git", "ls-files", "-z"], capture_output=True, check=True)
+    for path in tracked.stdout.decode().split("\0"):
+        if not path or not os.path.isfile(path):
+            continue
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except (UnicodeDecodeError, OSError):
+            continue
+        m = CONFLICT.search(text)
+        if m:
+            line = text.count("\n", 0, m.start()) + 1
+            problems.append(f"{path}:{line}: a merge conflict marker is left in")
+
+
 def main():
+    check_conflict_markers()
     meta = metadata()
     check_dependencies(meta)
     for p in meta["packages"]:
