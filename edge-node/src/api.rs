@@ -7,6 +7,7 @@ use crate::answers::{
     sorted, ActsRecorded, Countersigned, ErrorAnswer, JobStarted, OfferImported, OfferMade,
     OfferReceived,
 };
+use crate::archive::format::ArchiveError;
 use crate::desk::{CountForm, Desk, DeskError};
 use crate::node::NodeError;
 use crate::offers::{Direction, OfferBoxError, Via};
@@ -77,6 +78,8 @@ pub fn status_of(e: &DeskError) -> StatusCode {
         DeskError::Offers(OfferBoxError::Full) => StatusCode::SERVICE_UNAVAILABLE,
         DeskError::Offers(_) => StatusCode::INTERNAL_SERVER_ERROR,
         DeskError::NotFound(_) => StatusCode::NOT_FOUND,
+        DeskError::Archive(ArchiveError::NotArchived(_)) => StatusCode::NOT_FOUND,
+        DeskError::Archive(_) => StatusCode::INTERNAL_SERVER_ERROR,
         DeskError::Node(NodeError::Store(StoreError::InvalidAct { .. })) => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
