@@ -32,6 +32,8 @@ use tamga_node::server::PeerKey;
 use tamga_store::StoreError;
 use tracing::{info, warn};
 
+pub mod archive;
+
 /// The largest upload accepted (a bundle file or a photo).
 pub const MAX_UPLOAD_BYTES: usize = 256 * 1024 * 1024;
 /// The largest JSON form accepted.
@@ -561,6 +563,7 @@ pub fn local(shared: Arc<Shared>) -> Router {
             )),
         )
         .route("/api/jobs/{id}", get(get_job))
+        .merge(archive::routes())
         // JSON forms up to MAX_FORM_BYTES; uploads (files, photos) up to MAX_UPLOAD_BYTES.
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(middleware::from_fn(local_only))
