@@ -9,8 +9,9 @@
 //! the command again, which waits a full delay from its start anyway.
 
 use crate::answers::{
-    ArchiveListing, ArchivePass, ArchivedView, ActsRecorded, ConsignmentView, Countersigned, ErrorAnswer, JobStarted, OfferImported,
-    OfferMade, OfferView, OfficerView, RecordedAct, ReviewView,
+    ActsRecorded, ArchiveListing, ArchivePass, ArchivedView, ConsignmentView, Countersigned,
+    ErrorAnswer, JobStarted, OfferImported, OfferMade, OfferView, OfficerView, RecordedAct,
+    ReviewView,
 };
 use crate::api::archive::RunForm;
 use crate::desk::{CountForm, Desk, DeskError};
@@ -441,10 +442,7 @@ impl Client {
     /// An archived consignment, assessed now.
     pub fn archived(&self, id: &ConsignmentId) -> Result<ArchivedView, String> {
         match self {
-            Client::Local(n) => n
-                .desk()
-                .archived(id, Timestamp::now())
-                .map_err(local_err),
+            Client::Local(n) => n.desk().archived(id, Timestamp::now()).map_err(local_err),
             Client::Remote(api) => api.get(&format!("/api/archive/{}", encode(id.as_str()))),
         }
     }

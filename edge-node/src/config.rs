@@ -139,11 +139,10 @@ impl Config {
             })?);
         }
         if let Ok(days) = std::env::var("TAMGA_EDGE_ARCHIVE_CLOSED_DAYS") {
-            config.archive_closed_days =
-                Some(days.parse().map_err(|_| ConfigError::Invalid {
-                    path: "TAMGA_EDGE_ARCHIVE_CLOSED_DAYS".into(),
-                    detail: format!("{days:?} is not a number of days"),
-                })?);
+            config.archive_closed_days = Some(days.parse().map_err(|_| ConfigError::Invalid {
+                path: "TAMGA_EDGE_ARCHIVE_CLOSED_DAYS".into(),
+                detail: format!("{days:?} is not a number of days"),
+            })?);
         }
         config.check().map_err(|detail| ConfigError::Invalid {
             path: shown,

@@ -99,22 +99,37 @@ fn a_post_archives_what_central_holds_then_searches_shows_and_exports_it() {
     // Found by number and by goods; shown with its acts, assessed.
     for query in [number, "rough diamonds"] {
         let (ok, out, err) = edge(&post, &["archive", "search", query]);
-        assert!(ok && out.contains(number) && out.contains(&file), "{out}{err}");
+        assert!(
+            ok && out.contains(number) && out.contains(&file),
+            "{out}{err}"
+        );
     }
     let (ok, out, _) = edge(&post, &["archive", "search", "bananas"]);
     assert!(ok && out.contains("0 archived consignments"), "{out}");
     let (ok, out, err) = edge(&post, &["archive", "show", number]);
-    assert!(ok && out.contains("ARCHIVED in") && out.contains("delivered"), "{out}{err}");
+    assert!(
+        ok && out.contains("ARCHIVED in") && out.contains("delivered"),
+        "{out}{err}"
+    );
 
     // Exported, the acts are recorded by another node, which checks every signature.
     let exported = root.join("exported.acts");
     let (ok, out, err) = edge(
         &post,
-        &["archive", "export", number, "--out", exported.to_str().unwrap()],
+        &[
+            "archive",
+            "export",
+            number,
+            "--out",
+            exported.to_str().unwrap(),
+        ],
     );
     assert!(ok, "{out}{err}");
     let (ok, out, err) = edge(&fresh, &["record", exported.to_str().unwrap()]);
-    assert!(ok && out.contains(&format!("{} new acts", acts.len())), "{out}{err}");
+    assert!(
+        ok && out.contains(&format!("{} new acts", acts.len())),
+        "{out}{err}"
+    );
     let shown = json_of(&fresh, &["show", number, "--json"]);
     assert_eq!(shown["state"]["status"], "delivered", "{shown}");
 

@@ -151,7 +151,10 @@ fn digest(header: &[u8], summaries: &[u8], documents: &[u8]) -> [u8; 32] {
 
 /// The bytes of an archive file holding `entries` (at most [`MAX_ENTRIES`]).
 pub fn encode(entries: &[Entry]) -> Vec<u8> {
-    assert!(entries.len() <= MAX_ENTRIES, "too many entries for one file");
+    assert!(
+        entries.len() <= MAX_ENTRIES,
+        "too many entries for one file"
+    );
     let mut documents = Vec::new();
     let mut summaries = Vec::with_capacity(entries.len());
     for entry in entries {
@@ -188,13 +191,13 @@ fn be_u64(b: &[u8]) -> u64 {
 /// Reads and checks an archive file's bytes (`path` names it in errors).
 pub fn decode(bytes: &[u8], path: &str) -> Result<ArchiveFile, ArchiveError> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(refused(
-            path,
-            format!("larger than {MAX_FILE_BYTES} bytes"),
-        ));
+        return Err(refused(path, format!("larger than {MAX_FILE_BYTES} bytes")));
     }
     if bytes.len() < HEADER_BYTES || &bytes[..8] != MAGIC {
-        return Err(refused(path, "not a tamga archive file (no TAMGAARC header)"));
+        return Err(refused(
+            path,
+            "not a tamga archive file (no TAMGAARC header)",
+        ));
     }
     let version = be_u32(&bytes[8..12]);
     if version != VERSION {
@@ -337,7 +340,10 @@ mod tests {
         mixed.extend_from_slice(&bytes[32..64]);
         mixed.extend_from_slice(&forged[64..]);
         assert!(refusal(&mixed).contains("damaged or was edited"));
-        assert!(refusal(b"PK\x03\x04 a zip file, not an archive at all......................................").contains("not a tamga archive"));
+        assert!(refusal(
+            b"PK\x03\x04 a zip file, not an archive at all......................................"
+        )
+        .contains("not a tamga archive"));
         let mut newer = bytes.clone();
         newer[11] = 2;
         assert!(refusal(&newer).contains("version 2"));

@@ -217,7 +217,9 @@ impl Shelf {
         }
         let Some((path, file, i)) = latest else {
             // Not found: a refused file may have held it, and the officer must know.
-            return Err(refused.unwrap_or_else(|| ArchiveError::NotArchived(consignment.to_string())));
+            return Err(
+                refused.unwrap_or_else(|| ArchiveError::NotArchived(consignment.to_string()))
+            );
         };
         let documents = file.documents(&path.display().to_string())?;
         let found = Found {
@@ -307,7 +309,11 @@ fn write_read_only(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// The summary of a consignment held in `store`, as of `now`, with its saved document.
-fn entry(store: &Store, consignment: &ConsignmentId, now: Timestamp) -> Result<Entry, ArchiveError> {
+fn entry(
+    store: &Store,
+    consignment: &ConsignmentId,
+    now: Timestamp,
+) -> Result<Entry, ArchiveError> {
     let doc = DocId::Consignment(consignment.clone());
     let document = store.save_doc(&doc)?;
     let heads = tamga_store::saved::heads(&document)?;

@@ -107,7 +107,10 @@ fn a_post_archives_only_what_is_closed_long_enough_and_central_holds() {
     let now = s.days_after_delivery(31);
     let pass = archive_closed(&s.post.store, &shelf, &hq(), 30, now).unwrap();
     assert_eq!(pass.archived, 1);
-    assert_eq!(pass.files, vec![format!("{}-1.archive", &now.to_string()[..10])]);
+    assert_eq!(
+        pass.files,
+        vec![format!("{}-1.archive", &now.to_string()[..10])]
+    );
     assert!(s.post.store.is_forgotten(&s.doc()).unwrap());
     assert!(s.post.store.acts(&s.doc()).unwrap().is_empty());
     assert!(s.post.store.check().unwrap().is_empty());
@@ -136,8 +139,8 @@ fn a_post_archives_only_what_is_closed_long_enough_and_central_holds() {
 }
 
 #[test]
-fn the_file_is_durable_before_anything_is_forgotten_and_a_crash_between_loses_and_doubles_nothing(
-) {
+fn the_file_is_durable_before_anything_is_forgotten_and_a_crash_between_loses_and_doubles_nothing()
+{
     let s = setup();
     s.sync();
     let shelf = s.shelf();
@@ -160,7 +163,10 @@ fn the_file_is_durable_before_anything_is_forgotten_and_a_crash_between_loses_an
     s.sync();
     let shelf = s.shelf();
     let written = shelf
-        .write(&[entry(&s.post.store, &s.story.consignment, now).unwrap()], now)
+        .write(
+            &[entry(&s.post.store, &s.story.consignment, now).unwrap()],
+            now,
+        )
         .unwrap();
     assert!(!s.post.store.is_forgotten(&s.doc()).unwrap());
     // The next pass forgets it without a second copy.
@@ -187,7 +193,10 @@ fn a_consignment_changed_since_an_interrupted_pass_is_archived_again_and_the_lat
     // An old copy archived (a crash before the forgetting), then a new act arrives.
     let old = crate::archive::entry(&s.post.store, &s.story.consignment, now).unwrap();
     shelf.write(&[old], now).unwrap();
-    s.post.store.annotate(&s.doc(), "note", "seen again").unwrap();
+    s.post
+        .store
+        .annotate(&s.doc(), "note", "seen again")
+        .unwrap();
     s.sync();
     let pass = archive_closed(&s.post.store, &shelf, &hq(), 30, now).unwrap();
     assert_eq!(pass.archived, 1);
@@ -208,7 +217,10 @@ fn a_refused_file_stops_the_pass_and_is_named_by_a_search() {
     std::fs::create_dir_all(shelf.dir()).unwrap();
     std::fs::write(shelf.dir().join("2020-01-01-1.archive"), b"TAMGAARC edited").unwrap();
     let e = archive_closed(&s.post.store, &shelf, &hq(), 30, now).unwrap_err();
-    assert!(e.to_string().contains("2020-01-01-1.archive is refused"), "{e}");
+    assert!(
+        e.to_string().contains("2020-01-01-1.archive is refused"),
+        "{e}"
+    );
     assert!(!s.post.store.is_forgotten(&s.doc()).unwrap());
     let (found, refused) = shelf.search("").unwrap();
     assert!(found.is_empty());
@@ -238,7 +250,9 @@ fn search_finds_by_number_and_goods_and_export_gives_acts_that_verify_elsewhere(
     assert_eq!(shown.view.acts.len(), live.acts.len());
     assert!(matches!(
         desk.archived(&ConsignmentId::new("10609050/010101/0000001").unwrap(), now),
-        Err(crate::desk::DeskError::Archive(ArchiveError::NotArchived(_)))
+        Err(crate::desk::DeskError::Archive(ArchiveError::NotArchived(
+            _
+        )))
     ));
     // Exported, the acts record on a fresh node and assess the same.
     let text = desk.archived_acts_text(&s.story.consignment).unwrap();

@@ -48,7 +48,10 @@ pub fn run(dir: &Path, cmd: ArchiveCommand) -> Result<(), String> {
         ArchiveCommand::Search { text, json } => {
             listing(&Client::open(dir)?.archive_search(&text)?, json)
         }
-        ArchiveCommand::Show { consignment: id, json } => {
+        ArchiveCommand::Show {
+            consignment: id,
+            json,
+        } => {
             let shown = Client::open(dir)?.archived(&consignment(id)?)?;
             if json {
                 print::json(&shown);
@@ -64,7 +67,10 @@ pub fn run(dir: &Path, cmd: ArchiveCommand) -> Result<(), String> {
             }
             Ok(())
         }
-        ArchiveCommand::Export { consignment: id, out } => {
+        ArchiveCommand::Export {
+            consignment: id,
+            out,
+        } => {
             let id = consignment(id)?;
             let text = Client::open(dir)?.archived_acts(&id)?;
             let lines = text.lines().count();

@@ -74,7 +74,11 @@ impl Desk<'_> {
     }
 
     /// A consignment's view from its assessment and the acts it was made from.
-    pub fn view_of(&self, assessment: tamga_core::Assessment, acts: &[SignedAct]) -> ConsignmentView {
+    pub fn view_of(
+        &self,
+        assessment: tamga_core::Assessment,
+        acts: &[SignedAct],
+    ) -> ConsignmentView {
         let registration = assessment.registration_body.clone();
         let by_id: BTreeMap<ActId, &SignedAct> = acts.iter().map(|a| (a.id(), a)).collect();
         let view = |act: &SignedAct, holds: bool| ActView {
