@@ -71,7 +71,7 @@ impl Desk<'_> {
     pub fn archived_acts(&self, consignment: &ConsignmentId) -> Result<Vec<SignedAct>, DeskError> {
         let (_, acts, rejected) = self.archived_acts_all(consignment)?;
         let left_out: std::collections::BTreeSet<_> =
-            rejected.iter().filter_map(|r| r.act.clone()).collect();
+            rejected.iter().filter_map(|r| r.act).collect();
         let mut acts: Vec<SignedAct> = acts
             .into_iter()
             .filter(|a| !left_out.contains(&a.id()))
