@@ -40,6 +40,7 @@ benches=(
   "reconcile|reconcile_bench|reconcile_bench --quick"
   "footprint|footprint|footprint --quick"
   "list|list_bench|list_bench --quick"
+  "archive|archive_bench|archive_bench --quick"
 )
 
 wanted() {

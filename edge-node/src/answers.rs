@@ -246,3 +246,59 @@ pub struct StatusAnswer {
     /// The jobs running.
     pub jobs: Vec<Job>,
 }
+
+/// What an archive pass did (`POST /api/archive/run`, `tamga-edge archive run`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchivePass {
+    /// Consignments written into new archive files and forgotten in the live store.
+    pub archived: usize,
+    /// Consignments an earlier, interrupted pass had archived: only forgotten now.
+    pub already: usize,
+    /// Consignments changed while being archived: kept live for a later pass.
+    pub changed: usize,
+    /// The files written (names in the archive folder).
+    pub files: Vec<String>,
+}
+
+/// A consignment in the archive as a search shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchivedRow {
+    /// Its id (number).
+    pub consignment: String,
+    /// The transit declaration's reference.
+    pub declaration: Option<String>,
+    /// The goods' descriptions.
+    pub goods: Vec<String>,
+    /// The planned route.
+    pub route: Vec<String>,
+    /// When registered.
+    pub registered_at: Option<Timestamp>,
+    /// When delivered.
+    pub delivered_at: Option<Timestamp>,
+    /// When archived.
+    pub archived_at: Timestamp,
+    /// How many acts its document holds.
+    pub acts: usize,
+    /// The archive file holding it.
+    pub file: String,
+}
+
+/// A search of the archive (`GET /api/archive?q=`): the consignments found, newest delivery
+/// first, and the files that were refused (damaged, edited, unreadable), each with why.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ArchiveListing {
+    /// What was found.
+    pub rows: Vec<ArchivedRow>,
+    /// Each refused file's error.
+    pub refused: Vec<String>,
+}
+
+/// An archived consignment (`GET /api/archive/{id}`): the same view as a live one, assessed
+/// now against this node's registry, and where it is kept.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ArchivedView {
+    /// What the search shows of it.
+    pub archived: ArchivedRow,
+    /// Its acts, assessed.
+    pub view: ConsignmentView,
+}

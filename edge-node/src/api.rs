@@ -7,6 +7,7 @@ use crate::answers::{
     sorted, ActsRecorded, Countersigned, ErrorAnswer, JobStarted, OfferImported, OfferMade,
     OfferReceived,
 };
+use crate::archive::format::ArchiveError;
 use crate::desk::{CountForm, Desk, DeskError};
 use crate::node::NodeError;
 use crate::offers::{Direction, OfferBoxError, Via};
@@ -30,6 +31,8 @@ use tamga_node::keystore::KeystoreError;
 use tamga_node::server::PeerKey;
 use tamga_store::StoreError;
 use tracing::{info, warn};
+
+pub mod archive;
 
 /// The largest upload accepted (a bundle file or a photo).
 pub const MAX_UPLOAD_BYTES: usize = 256 * 1024 * 1024;
@@ -77,6 +80,8 @@ pub fn status_of(e: &DeskError) -> StatusCode {
         DeskError::Offers(OfferBoxError::Full) => StatusCode::SERVICE_UNAVAILABLE,
         DeskError::Offers(_) => StatusCode::INTERNAL_SERVER_ERROR,
         DeskError::NotFound(_) => StatusCode::NOT_FOUND,
+        DeskError::Archive(ArchiveError::NotArchived(_)) => StatusCode::NOT_FOUND,
+        DeskError::Archive(_) => StatusCode::INTERNAL_SERVER_ERROR,
         DeskError::Node(NodeError::Store(StoreError::InvalidAct { .. })) => {
             StatusCode::UNPROCESSABLE_ENTITY
         }
@@ -558,6 +563,7 @@ pub fn local(shared: Arc<Shared>) -> Router {
             )),
         )
         .route("/api/jobs/{id}", get(get_job))
+        .merge(archive::routes())
         // JSON forms up to MAX_FORM_BYTES; uploads (files, photos) up to MAX_UPLOAD_BYTES.
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(middleware::from_fn(local_only))

@@ -9,9 +9,11 @@
 //! the command again, which waits a full delay from its start anyway.
 
 use crate::answers::{
-    ActsRecorded, ConsignmentView, Countersigned, ErrorAnswer, JobStarted, OfferImported,
-    OfferMade, OfferView, OfficerView, RecordedAct, ReviewView,
+    ActsRecorded, ArchiveListing, ArchivePass, ArchivedView, ConsignmentView, Countersigned,
+    ErrorAnswer, JobStarted, OfferImported, OfferMade, OfferView, OfficerView, RecordedAct,
+    ReviewView,
 };
+use crate::api::archive::RunForm;
 use crate::desk::{CountForm, Desk, DeskError};
 use crate::jobs::Job;
 use crate::listing::ConsignmentList;
@@ -408,6 +410,51 @@ impl Client {
                 .map(|new| ActsRecorded { new })
                 .map_err(local_err),
             Client::Remote(api) => api.post("/api/acts/import", &TextForm { text }),
+        }
+    }
+}
+
+impl Client {
+    /// Archives now the consignments delivered at least `days` days ago (else the configured
+    /// `archive_closed_days`) that central holds.
+    pub fn archive_run(&self, days: Option<u32>) -> Result<ArchivePass, String> {
+        match self {
+            Client::Local(n) => {
+                let days = days.or(n.node.config.archive_closed_days).ok_or(
+                    "no number of days: pass --days N, or set archive_closed_days in tamga-edge.toml",
+                )?;
+                n.desk()
+                    .archive_pass(days, Timestamp::now())
+                    .map_err(local_err)
+            }
+            Client::Remote(api) => api.post("/api/archive/run", &RunForm { days }),
+        }
+    }
+
+    /// The archived consignments matching `query` (all for an empty one).
+    pub fn archive_search(&self, query: &str) -> Result<ArchiveListing, String> {
+        match self {
+            Client::Local(n) => n.desk().archive_search(query).map_err(local_err),
+            Client::Remote(api) => api.get(&format!("/api/archive?q={}", encode(query))),
+        }
+    }
+
+    /// An archived consignment, assessed now.
+    pub fn archived(&self, id: &ConsignmentId) -> Result<ArchivedView, String> {
+        match self {
+            Client::Local(n) => n.desk().archived(id, Timestamp::now()).map_err(local_err),
+            Client::Remote(api) => api.get(&format!("/api/archive/{}", encode(id.as_str()))),
+        }
+    }
+
+    /// An archived consignment's signed acts, as an acts file's text.
+    pub fn archived_acts(&self, id: &ConsignmentId) -> Result<String, String> {
+        match self {
+            Client::Local(n) => n.desk().archived_acts_text(id).map_err(local_err),
+            Client::Remote(api) => {
+                let bytes = api.bytes(&format!("/api/archive/{}/acts", encode(id.as_str())))?;
+                String::from_utf8(bytes).map_err(|_| "the acts file is not text".into())
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The node's configuration: `tamga-edge.toml` in the data directory, written by `init`, with
 //! environment variables taking precedence (`TAMGA_EDGE_LISTEN`, `TAMGA_EDGE_PUBLIC_URL`,
-//! `TAMGA_EDGE_SYNC_INTERVAL`, `TAMGA_EDGE_KEEP_DELIVERED_DAYS`).
+//! `TAMGA_EDGE_SYNC_INTERVAL`, `TAMGA_EDGE_KEEP_DELIVERED_DAYS`, `TAMGA_EDGE_ARCHIVE_CLOSED_DAYS`).
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -67,6 +67,12 @@ pub struct Config {
     /// forgotten (default 7; 0: at the next sync). Posts keep what concerns them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_delivered_days: Option<u32>,
+    /// At a post: days after delivery a consignment central holds stays in the live store before
+    /// `serve` moves it into the archive (`archive/`, still searched and exported). Absent (the
+    /// default): nothing is archived in the background; `tamga-edge archive run --days N` does
+    /// it by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive_closed_days: Option<u32>,
 }
 
 fn default_interval() -> u64 {
@@ -129,6 +135,12 @@ impl Config {
         if let Ok(days) = std::env::var("TAMGA_EDGE_KEEP_DELIVERED_DAYS") {
             config.keep_delivered_days = Some(days.parse().map_err(|_| ConfigError::Invalid {
                 path: "TAMGA_EDGE_KEEP_DELIVERED_DAYS".into(),
+                detail: format!("{days:?} is not a number of days"),
+            })?);
+        }
+        if let Ok(days) = std::env::var("TAMGA_EDGE_ARCHIVE_CLOSED_DAYS") {
+            config.archive_closed_days = Some(days.parse().map_err(|_| ConfigError::Invalid {
+                path: "TAMGA_EDGE_ARCHIVE_CLOSED_DAYS".into(),
                 detail: format!("{days:?} is not a number of days"),
             })?);
         }

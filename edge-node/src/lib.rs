@@ -13,6 +13,8 @@
 //! - [`qr`]: offers and acts as QR codes.
 //! - [`jobs`]: long operations and their progress.
 //! - [`retention`]: on a vehicle, forgetting delivered consignments central holds.
+//! - [`archive`]: at a post, closed consignments central holds moved into read-only archive
+//!   files, still searched and exported.
 //! - [`contacts`]: what the node remembers of each peer's last contact (`contacts.json`).
 //! - [`answers`]: the typed answers of the desk and the local API, as the API sends them.
 //! - [`desk`]: the officers' workflows on a node: sign, record, hand over; given the time.
@@ -24,6 +26,7 @@
 
 pub mod answers;
 pub mod api;
+pub mod archive;
 pub mod client;
 pub mod config;
 pub mod contacts;

@@ -9,7 +9,7 @@ mod cli;
 use clap::Parser;
 use cli::forms::{self, Here};
 use cli::grammar::{Cli, Command};
-use cli::{acts, handoff, node, officer};
+use cli::{acts, archive, handoff, node, officer};
 use std::process::ExitCode;
 use tamga_edge::config::PeerConfig;
 use tamga_edge::node::InitOptions;
@@ -135,5 +135,6 @@ fn run(cli: Cli) -> Result<(), String> {
             acts::record(dir, forms::deliver(who, &count, &place, &here)?)
         }
         Command::Handoff(cmd) => handoff::run(dir, cmd),
+        Command::Archive(cmd) => archive::run(dir, cmd),
     }
 }

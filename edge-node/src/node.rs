@@ -150,6 +150,7 @@ impl Node {
             sync_interval_seconds: 60,
             compact_interval_seconds: 3600,
             keep_delivered_days: None,
+            archive_closed_days: None,
         };
         config.check().map_err(|detail| ConfigError::Invalid {
             path: "the options given".into(),

@@ -1,8 +1,11 @@
 //! The running node: the sync endpoint and the handoff endpoints for peers (over TLS 1.3, to
 //! enrolled device keys only), the local API on loopback ([`crate::api`]), the background sync loop that visits each configured peer when it is due,
 //! backing off with jitter when a peer cannot be reached, without ever holding up local work,
-//! and background compaction. Stops cleanly on Ctrl-C or SIGTERM.
+//! background compaction and, at a post with `archive_closed_days` set, archiving on the same
+//! interval ([`crate::archive`]). Stops cleanly on Ctrl-C or SIGTERM.
 
+use crate::archive::Shelf;
+use crate::config::NodeRole;
 use crate::node::Node;
 use crate::shared::Shared;
 use std::collections::BTreeMap;
@@ -11,6 +14,7 @@ use std::time::Duration;
 use tamga_node::server::Routes;
 use tamga_node::transport::{router, Endpoint};
 use tokio::sync::watch;
+use tracing::{info, warn};
 
 /// The delay before the next attempt with a peer after `failures` failures in a row: the
 /// interval, doubled per failure up to ten minutes, with ±20% jitter so that nodes coming back
@@ -81,6 +85,42 @@ async fn sync_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     }
 }
 
+/// At a post with `archive_closed_days` set: a pass of [`crate::archive::archive_closed`] every
+/// `every` (the compaction interval). A failed pass is logged and tried again at the next; it
+/// forgets nothing it has not archived first.
+async fn archive_loop(shared: Arc<Shared>, every: Duration, mut stop: watch::Receiver<bool>) {
+    let node = &shared.node;
+    let Some(days) = node.config.archive_closed_days else {
+        return;
+    };
+    if node.config.role != NodeRole::Post {
+        return;
+    }
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+        let (store, shelf) = (Arc::clone(&node.store), Shelf::of(&node.dir));
+        let units = node.config.central_units.clone();
+        let now = tamga_core::Timestamp::now();
+        let pass = tokio::task::spawn_blocking(move || {
+            crate::archive::archive_closed(&store, &shelf, &units, days, now)
+        })
+        .await;
+        match pass {
+            Ok(Ok(pass)) => info!(
+                archived = pass.archived,
+                already = pass.already,
+                changed = pass.changed,
+                "archive pass"
+            ),
+            Ok(Err(e)) => warn!(error = %e, "archiving failed; retrying at the next interval"),
+            Err(e) => warn!(error = %e, "the archive task ended abnormally"),
+        }
+    }
+}
+
 /// Runs the node until Ctrl-C or SIGTERM. `on_listen` receives the bound address.
 pub async fn run(node: Node, on_listen: impl FnOnce(std::net::SocketAddr)) -> Result<(), String> {
     let listen = node.config.listen.clone();
@@ -113,6 +153,11 @@ pub async fn run(node: Node, on_listen: impl FnOnce(std::net::SocketAddr)) -> Re
         Duration::from_secs(shared.node.config.compact_interval_seconds),
         stop_rx.clone(),
     ));
+    let archiving = tokio::spawn(archive_loop(
+        Arc::clone(&shared),
+        Duration::from_secs(shared.node.config.compact_interval_seconds),
+        stop_rx.clone(),
+    ));
     let mut server_stop = stop_rx;
     tamga_node::server::serve(listener, routes, tls, async move {
         tokio::select! {
@@ -123,6 +168,7 @@ pub async fn run(node: Node, on_listen: impl FnOnce(std::net::SocketAddr)) -> Re
     .await?;
     background.abort();
     compaction.abort();
+    archiving.abort();
     Ok(())
 }
 

@@ -63,7 +63,8 @@
 //! keystore's throttle ([`Store::pin_failures`], [`Store::set_pin_failures`]): local to the
 //! node, outside every document, never synced.
 //! [`store::forget`] removes a delivered consignment from a vehicle for good ([`Store::forget`])
-//! and refuses it on every path after.
+//! and refuses it on every path after; [`saved`] reads the acts back from a document's saved
+//! form ([`Store::save_doc`]) outside the store, as a post's archive files keep them.
 //!
 //! See [`store::layout`] for the layout on disk, [`store::write`] for the write path, [`doc`]
 //! for the document layout, [`index`] for the indexes.
@@ -81,6 +82,7 @@
 pub mod doc;
 pub mod error;
 pub mod index;
+pub mod saved;
 pub mod store;
 pub mod summary;
 pub mod writer;

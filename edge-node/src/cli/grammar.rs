@@ -195,6 +195,10 @@ pub enum Command {
     /// Hand over custody: offer, list, import, review, accept (countersign), complete.
     #[command(subcommand)]
     Handoff(HandoffCommand),
+    /// The post's archive: consignments delivered long ago and held by central, moved out of
+    /// the live store into read-only files (`archive/`), still searched, shown and exported.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
     /// Show a consignment: its state and discrepancies, assessed now.
     Show {
         /// The consignment id.
@@ -202,6 +206,51 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ArchiveCommand {
+    /// Archive now the consignments delivered at least N days ago that central holds.
+    Run {
+        /// N (else `archive_closed_days` of tamga-edge.toml).
+        #[arg(long)]
+        days: Option<u32>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List every archived consignment, newest delivery first.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find archived consignments by number, declaration, goods or route (every word must
+    /// appear, in any case).
+    Search {
+        /// The words.
+        text: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show an archived consignment: its acts, assessed now, as `show` shows a live one.
+    Show {
+        /// The consignment id.
+        consignment: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write an archived consignment's signed acts as an acts file (one canonical act per line,
+    /// as `record` takes in), to be verified elsewhere.
+    Export {
+        /// The consignment id.
+        consignment: String,
+        /// Where to write it (never over an existing file).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 

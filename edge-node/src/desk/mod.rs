@@ -13,7 +13,10 @@
 //!   [`Desk::countersign`]). The completed act reaches the releasing node by sync, over the LAN
 //!   at once ([`Desk::receive_completion`]), or as a QR code or file
 //!   ([`Desk::record_acts_text`]).
+//! - `archived`: the post's archive ([`crate::archive`]): a pass now, a search, an archived
+//!   consignment shown as a live one, its signed acts for export.
 
+mod archived;
 mod handoffs;
 mod views;
 
@@ -55,6 +58,9 @@ pub enum DeskError {
     /// Something asked for is not here.
     #[error("{0}")]
     NotFound(String),
+    /// The archive.
+    #[error(transparent)]
+    Archive(#[from] crate::archive::format::ArchiveError),
 }
 
 impl From<StoreError> for DeskError {

@@ -70,6 +70,15 @@ impl Desk<'_> {
                 "no consignment {id} on this node: check the number, or sync with the post that registered it"
             )));
         }
+        Ok(self.view_of(assessment, &acts))
+    }
+
+    /// A consignment's view from its assessment and the acts it was made from.
+    pub fn view_of(
+        &self,
+        assessment: tamga_core::Assessment,
+        acts: &[SignedAct],
+    ) -> ConsignmentView {
         let registration = assessment.registration_body.clone();
         let by_id: BTreeMap<ActId, &SignedAct> = acts.iter().map(|a| (a.id(), a)).collect();
         let view = |act: &SignedAct, holds: bool| ActView {
@@ -96,12 +105,12 @@ impl Desk<'_> {
             }
         }
         let next_handoff = workflow::next_handoff(&assessment, registration.as_ref());
-        Ok(ConsignmentView {
+        ConsignmentView {
             assessment,
             acts: views,
             registration,
             next_handoff,
-        })
+        }
     }
 
     /// The officer keys held here, with their enrollment in force `now`.

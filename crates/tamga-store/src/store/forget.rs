@@ -71,6 +71,18 @@ impl Store {
     /// Forgets consignment `id` for good, at `at` (Unix seconds): see the module doc. Durable
     /// when it returns. The registry is never forgotten.
     pub fn forget(&self, id: &DocId, at: i64) -> Result<()> {
+        self.forget_checked(id, None, at).map(|_| ())
+    }
+
+    /// [`Store::forget`], only if the document's heads are still `heads` (hex, as
+    /// [`crate::saved::heads`] gives them), checked under the store's lock: a caller that kept a
+    /// copy of the document elsewhere (a post's archive) forgets nothing a change since would
+    /// add. Returns whether it forgot.
+    pub fn forget_if_unchanged(&self, id: &DocId, heads: &[String], at: i64) -> Result<bool> {
+        self.forget_checked(id, Some(heads), at)
+    }
+
+    fn forget_checked(&self, id: &DocId, expected: Option<&[String]>, at: i64) -> Result<bool> {
         if id == &DocId::Registry {
             return Err(StoreError::BadInput {
                 what: "a document to forget",
@@ -79,6 +91,17 @@ impl Store {
         }
         let doc_key = id.to_key();
         let mut inner = self.lock();
+        if let Some(expected) = expected {
+            let heads: Vec<String> = self
+                .doc(&mut inner, id)?
+                .get_heads()
+                .iter()
+                .map(|h| h.to_string())
+                .collect();
+            if heads != expected {
+                return Ok(false);
+            }
+        }
         let changes: Vec<sled::IVec> = self
             .t
             .changes
@@ -145,7 +168,7 @@ impl Store {
         drop(inner);
         self.make_durable()?;
         info!(doc = %id, "document forgotten");
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -225,5 +248,24 @@ mod tests {
         assert!(store.is_forgotten(&doc).unwrap());
         assert!(store.check().unwrap().is_empty());
         assert!(store.forget(&DocId::Registry, 0).is_err());
+    }
+
+    #[test]
+    fn forget_if_unchanged_forgets_only_the_document_as_it_was() {
+        let story = Story::new();
+        let dir = tempfile::tempdir().unwrap();
+        let store = new_store(dir.path(), &story);
+        let acts = story.clean_delivery();
+        for act in &acts[..4] {
+            store.record(act).unwrap();
+        }
+        let doc = DocId::Consignment(story.consignment.clone());
+        let heads = crate::saved::heads(&store.save_doc(&doc).unwrap()).unwrap();
+        store.record(&acts[4]).unwrap();
+        assert!(!store.forget_if_unchanged(&doc, &heads, 1).unwrap());
+        assert_eq!(store.acts(&doc).unwrap().len(), 5);
+        let heads = crate::saved::heads(&store.save_doc(&doc).unwrap()).unwrap();
+        assert!(store.forget_if_unchanged(&doc, &heads, 1).unwrap());
+        assert!(store.is_forgotten(&doc).unwrap());
     }
 }

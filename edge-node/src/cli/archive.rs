@@ -1,0 +1,116 @@
+//! `tamga-edge archive`: the post's archive ([`tamga_edge::archive`]): a pass now, the
+//! archived consignments listed or searched, one shown as `show` shows a live one, its signed
+//! acts exported as an acts file.
+
+use super::grammar::ArchiveCommand;
+use super::print;
+use std::path::Path;
+use tamga_core::ConsignmentId;
+use tamga_edge::answers::{ArchiveListing, ArchivedRow};
+use tamga_edge::client::Client;
+
+fn consignment(text: String) -> Result<ConsignmentId, String> {
+    ConsignmentId::new(text).map_err(|e| e.to_string())
+}
+
+/// Runs an `archive` subcommand.
+pub fn run(dir: &Path, cmd: ArchiveCommand) -> Result<(), String> {
+    match cmd {
+        ArchiveCommand::Run { days, json } => {
+            let pass = Client::open(dir)?.archive_run(days)?;
+            if json {
+                print::json(&pass);
+            } else {
+                println!(
+                    "archived {} consignments{}{}",
+                    pass.archived,
+                    if pass.files.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" into {}", pass.files.join(", "))
+                    },
+                    if pass.already > 0 {
+                        format!("; {} archived before, forgotten now", pass.already)
+                    } else {
+                        String::new()
+                    }
+                );
+                if pass.changed > 0 {
+                    println!(
+                        "{} changed while being archived: kept live, archived by a later pass",
+                        pass.changed
+                    );
+                }
+            }
+            Ok(())
+        }
+        ArchiveCommand::List { json } => listing(&Client::open(dir)?.archive_search("")?, json),
+        ArchiveCommand::Search { text, json } => {
+            listing(&Client::open(dir)?.archive_search(&text)?, json)
+        }
+        ArchiveCommand::Show {
+            consignment: id,
+            json,
+        } => {
+            let shown = Client::open(dir)?.archived(&consignment(id)?)?;
+            if json {
+                print::json(&shown);
+            } else {
+                let a = &shown.archived;
+                println!(
+                    "ARCHIVED in {} on {} ({} acts)",
+                    a.file,
+                    a.archived_at.for_people(),
+                    a.acts
+                );
+                print::consignment(&shown.view);
+            }
+            Ok(())
+        }
+        ArchiveCommand::Export {
+            consignment: id,
+            out,
+        } => {
+            let id = consignment(id)?;
+            let text = Client::open(dir)?.archived_acts(&id)?;
+            let lines = text.lines().count();
+            tamga_node::files::write_new_private(&out, text.as_bytes())
+                .map_err(|e| format!("{}: {e}", out.display()))?;
+            println!(
+                "{lines} signed acts of {id} written to {}: `tamga-edge record` takes them in, checking every signature",
+                out.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn row(r: &ArchivedRow) -> String {
+    format!(
+        "{}  delivered {}  {}  [{}]",
+        r.consignment,
+        r.delivered_at
+            .map(|t| t.for_people())
+            .unwrap_or_else(|| "-".into()),
+        r.goods.join("; "),
+        r.file
+    )
+}
+
+/// Prints a listing; a refused file is an error after the rows, so a damaged archive is never
+/// passed over in silence.
+fn listing(listing: &ArchiveListing, json: bool) -> Result<(), String> {
+    if json {
+        print::json(listing);
+    } else {
+        for r in &listing.rows {
+            println!("{}", row(r));
+        }
+        println!("{} archived consignments", listing.rows.len());
+    }
+    if listing.refused.is_empty() {
+        Ok(())
+    } else {
+        Err(listing.refused.join("\n"))
+    }
+}
