@@ -151,7 +151,19 @@ fn a_post_archives_what_central_holds_then_searches_shows_and_exports_it() {
     assert_eq!(status, 404);
     let (ok, out, err) = edge(&post, &["archive", "search", number]);
     assert!(ok && out.contains(number), "{out}{err}");
+    // The space is given back only while the node is stopped.
+    let (ok, _, err) = edge(&post, &["archive", "reclaim"]);
+    assert!(
+        !ok && err.contains("only while the node is stopped"),
+        "{err}"
+    );
     node.stop_cleanly();
+    let (ok, out, err) = edge(&post, &["archive", "reclaim"]);
+    assert!(ok && out.contains("store rewritten"), "{out}{err}");
+    let (ok, out, err) = edge(&post, &["archive", "search", number]);
+    assert!(ok && out.contains(number), "{out}{err}");
+    let (ok, out, err) = edge(&post, &["status"]);
+    assert!(ok, "the rewritten store opens: {out}{err}");
 
     // An edited archive file is refused with a clear error, never believed.
     let path = post.join("archive").join(&file);

@@ -25,8 +25,8 @@
 //! 4. **the next month**: N·30/365 more consignments recorded into the archived store: does the
 //!    space freed by archiving get used again (the store grows less than it grew the first time
 //!    for as many)?
-//! 5. **rewritten**: the store's sled database copied into a fresh one (`Db::export` →
-//!    `Db::import`), what a rewrite of the live store would give back;
+//! 5. **rewritten**: the store rewritten into a fresh database with `Store::rewrite` (what
+//!    `tamga-edge archive reclaim` runs while the node is stopped);
 //! 6. the archive files' total size, and the time to find one consignment by number in them.
 
 use std::path::Path;
@@ -155,24 +155,13 @@ fn main() {
     let live = node.store.doc_count();
     drop(node);
 
-    // The database rewritten into a fresh one.
-    let rewritten_dir = base.path().join("rewritten");
+    // The store rewritten into a fresh database, as `tamga-edge archive reclaim` does.
     let t = Instant::now();
-    {
-        let old_db = sled::Config::new()
-            .path(store_dir.join("sled"))
-            .open()
-            .expect("the store's sled database");
-        let new_db = sled::Config::new()
-            .path(&rewritten_dir)
-            .open()
-            .expect("a fresh sled database");
-        new_db.import(old_db.export());
-        new_db.flush().expect("flushed");
-    }
+    let done = tamga_store::Store::rewrite(&store_dir, &story.authority_id())
+        .expect("the store rewritten");
     let rewrite_s = t.elapsed().as_secs_f64();
-    let rewritten =
-        dir_bytes(&rewritten_dir) + dir_bytes(&store_dir) - dir_bytes(&store_dir.join("sled"));
+    let rewritten = dir_bytes(&store_dir);
+    assert!(done.bytes_after <= rewritten);
 
     println!(
         "archive: a post's year, {n} consignments ({} acts), {} archived (delivered, older than 30 days) in {:.1} s into {} files",
@@ -204,7 +193,7 @@ fn main() {
         mib(grew_first)
     );
     println!(
-        "  store rewritten (export/import) {:>8.1} MiB ({} documents live, {:.1} s)",
+        "  store rewritten (archive reclaim) {:>7.1} MiB ({} documents live, {:.1} s)",
         mib(rewritten),
         live,
         rewrite_s

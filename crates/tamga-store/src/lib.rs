@@ -91,6 +91,7 @@ pub use doc::{DocId, Rejection};
 pub use error::{Result, StoreError};
 pub use store::merge::{blank_sync_reply, sync_message_carries_changes};
 pub use store::peers::RememberedNonce;
+pub use store::rewrite::Rewritten;
 pub use store::{
     CompactionReport, MergeReport, Recorded, Store, StoreOptions, FORMAT_VERSION, MAGIC,
 };

@@ -82,7 +82,28 @@ pub fn run(dir: &Path, cmd: ArchiveCommand) -> Result<(), String> {
             );
             Ok(())
         }
+        ArchiveCommand::Reclaim => reclaim(dir),
     }
+}
+
+/// Rewrites the stopped node's store (`tamga_store::Store::rewrite`).
+fn reclaim(dir: &Path) -> Result<(), String> {
+    let config = tamga_edge::config::Config::load(dir).map_err(|e| e.to_string())?;
+    let done = tamga_store::Store::rewrite(dir.join("store"), &config.authority).map_err(|e| {
+        match e {
+            tamga_store::StoreError::Locked { .. } => format!(
+                "{e}\nthe store is rewritten only while the node is stopped: stop `tamga-edge serve`, run `tamga-edge archive reclaim`, start it again"
+            ),
+            other => other.to_string(),
+        }
+    })?;
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    println!(
+        "store rewritten: {:.1} MiB before, {:.1} MiB now",
+        mib(done.bytes_before),
+        mib(done.bytes_after)
+    );
+    Ok(())
 }
 
 fn row(r: &ArchivedRow) -> String {

@@ -252,6 +252,9 @@ pub enum ArchiveCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Give back the disk space of archived (forgotten) consignments: the store is rewritten
+    /// into a fresh database and swapped in atomically. Only while the node is stopped.
+    Reclaim,
 }
 
 #[derive(Subcommand)]

@@ -13,7 +13,7 @@
 //! - [`feed`]: the change feed;
 //! - [`query`]: acts, assessments, the registry and the indexes;
 //! - [`list`]: the consignment list a page at a time, its filters and counts;
-//! - [`compact`] and [`check`]: upkeep.
+//! - [`compact`], [`rewrite`] and [`check`]: upkeep.
 
 use crate::doc::{DocId, Rejection};
 use crate::error::{from_sled, StoreError};
@@ -39,6 +39,7 @@ pub mod open;
 pub mod peers;
 pub mod pin;
 pub mod query;
+pub mod rewrite;
 pub mod write;
 
 use layout::Trees;

@@ -43,7 +43,7 @@ impl Store {
             .collect();
         let foreign: Vec<&String> = names
             .iter()
-            .filter(|n| ![SLED_DIR, SLED_PARTIAL, "tamga.lock"].contains(&n.as_str()))
+            .filter(|n| ![SLED_DIR, SLED_PARTIAL, SLED_REWRITE, "tamga.lock"].contains(&n.as_str()))
             .collect();
         if !foreign.is_empty() {
             return Err(StoreError::NotAStore {
@@ -61,21 +61,18 @@ impl Store {
         }
         let lock = take_lock(&dir)?;
         let sled_dir = dir.join(SLED_DIR);
+        let rewrite = dir.join(SLED_REWRITE);
+        if rewrite.exists() {
+            // A rewrite's copy cut short, or the old database it exchanged: `sled/` is whole.
+            info!(path = %rewrite.display(), "removing what a store rewrite left");
+            std::fs::remove_dir_all(&rewrite).map_err(|e| from_io(&rewrite, e))?;
+            sync_dir(&dir)?;
+        }
         let db = if sled_dir.exists() {
-            open_sled(&dir, &sled_dir, &options)?
+            open_sled_waiting(&dir, &sled_dir, &options)?
         } else {
             create(&dir, authority, &options)?;
-            // sled's threads of the database just made may hold its file lock a moment longer.
-            let mut tries = 0;
-            loop {
-                match open_sled(&dir, &sled_dir, &options) {
-                    Err(StoreError::Locked { .. }) if tries < 250 => {
-                        tries += 1;
-                        std::thread::sleep(std::time::Duration::from_millis(20));
-                    }
-                    other => break other?,
-                }
-            }
+            open_sled_waiting(&dir, &sled_dir, &options)?
         };
         let durability = Durability::open(&sled_dir)?;
         let tree = |name: &str| db.open_tree(name).map_err(|e| from_sled(&dir, e));
@@ -280,6 +277,8 @@ impl Store {
 pub(super) const SLED_DIR: &str = "sled";
 /// Where a new store's database is made before it is renamed to [`SLED_DIR`].
 const SLED_PARTIAL: &str = "sled.partial";
+/// Where [`Store::rewrite`] makes its copy (and leaves the old database after the exchange).
+pub(super) const SLED_REWRITE: &str = "sled.rewrite";
 
 /// Opens sled in `sled_dir` (its own background flusher off: only the store's rounds sync, see
 /// [`super::durable`]). Files sled cannot read are a damaged store, not a crash.
@@ -302,6 +301,25 @@ fn open_sled(dir: &Path, sled_dir: &Path, options: &StoreOptions) -> Result<sled
             path: dir.to_owned(),
             detail: "the database files could not be read".into(),
         }),
+    }
+}
+
+/// [`open_sled`], waiting up to 5 s while sled's lock on its file is held: sled's threads of a
+/// database this process closed a moment ago may hold it a little longer.
+pub(super) fn open_sled_waiting(
+    dir: &Path,
+    sled_dir: &Path,
+    options: &StoreOptions,
+) -> Result<sled::Db> {
+    let mut tries = 0;
+    loop {
+        match open_sled(dir, sled_dir, options) {
+            Err(StoreError::Locked { .. }) if tries < 250 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
     }
 }
 
