@@ -69,7 +69,7 @@ fn spread<T: Sync>(items: &[T], threads: usize, f: impl Fn(&T) + Sync) {
     }
     std::thread::scope(|s| {
         for _ in 0..threads {
-            s.spawn(&work);
+            s.spawn(work);
         }
     });
 }

@@ -67,7 +67,7 @@ pub(super) fn assess_all(
         return work();
     }
     std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads).map(|_| s.spawn(&work)).collect();
+        let workers: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
         let mut result = Ok(());
         for worker in workers {
             let r = worker
