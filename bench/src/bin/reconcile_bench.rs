@@ -17,7 +17,9 @@
 //!    `VmHWM` read right after it), then today's one-thread `Reconciler::full_sequential` over
 //!    the same store (the index totals compared), then the store's lock measured: a sample of
 //!    consignments assessed through `Store::assessment_and_acts` (the shared caches, under the
-//!    store's lock) and through `Reader`, on one thread and on one per core; a
+//!    store's lock) and through `Reader`, on one thread and on one per core, with the time the
+//!    threads were blocked (neither running nor waiting for a core, from
+//!    `/proc/thread-self/schedstat`); a
 //!    `Reconciler::step` with nothing changed, then 5 rounds of a sync's worth of news (one new position report in each of 10
 //!    consignments, merged with `Store::apply_changes` as a sync does) and `Reconciler::step`
 //!    (medians reported). Then, on a
@@ -57,21 +59,35 @@ const ROUNDS: u64 = 5;
 const CONTENDED: u64 = 2000;
 
 /// Runs `f` over `items` on `threads` threads sharing a cursor (on this thread alone if 1).
-fn spread<T: Sync>(items: &[T], threads: usize, f: impl Fn(&T) + Sync) {
+/// Returns, summed over the threads, the seconds they were neither running nor waiting for a
+/// core (wall - CPU - run-queue wait): blocked, on a lock or on I/O.
+fn spread<T: Sync>(items: &[T], threads: usize, f: impl Fn(&T) + Sync) -> f64 {
     let next = AtomicUsize::new(0);
-    let work = || loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(item) = items.get(i) else { break };
-        f(item);
+    let work = || {
+        let (t, cpu, queued) = (
+            Instant::now(),
+            procstat::thread_cpu_seconds(),
+            procstat::thread_runqueue_wait_seconds(),
+        );
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else { break };
+            f(item);
+        }
+        secs(t)
+            - (procstat::thread_cpu_seconds() - cpu)
+            - (procstat::thread_runqueue_wait_seconds() - queued)
     };
     if threads <= 1 {
         return work();
     }
     std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(work);
-        }
-    });
+        let workers: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a worker"))
+            .sum()
+    })
 }
 
 /// The news a sync brings for consignment `c` in round `round`: a position report.
@@ -218,7 +234,7 @@ fn main() {
             .map(|(i, acts)| (from + i as u64, acts))
             .collect();
         assess_par_t.time_process(|| {
-            spread(&consignments, threads, |(c, acts)| {
+            let _ = spread(&consignments, threads, |(c, acts)| {
                 std::hint::black_box(assess(
                     &stream::consignment(*c),
                     acts,
@@ -226,7 +242,7 @@ fn main() {
                     now,
                     &tolerances,
                 ));
-            })
+            });
         });
         drop(consignments);
         drop(fresh);
@@ -330,7 +346,7 @@ fn main() {
         strict_t,
     );
     println!(
-        "\n| the store's lock: {} consignments assessed | 1 thread: wall; CPU per consignment | {threads} threads: wall; CPU per consignment | speed-up (wall) |\n|---|---|---|---|",
+        "\n| the store's lock: {} consignments assessed | 1 thread: wall; CPU; blocked per consignment | {threads} threads: wall; CPU; blocked per consignment | speed-up (wall) |\n|---|---|---|---|",
         r["contended"]
     );
     for (what, key) in [
@@ -347,11 +363,13 @@ fn main() {
         let all = f(&format!("{key}_n_s"));
         let per = |s: f64| s * 1000.0 / r["contended"].as_f64().unwrap_or(f64::NAN);
         println!(
-            "| {what} | {:.3} ms; {:.3} ms | {:.3} ms; {:.3} ms | {:.2}x |",
+            "| {what} | {:.3} ms; {:.3} ms; {:.3} ms | {:.3} ms; {:.3} ms; {:.3} ms | {:.2}x |",
             per(one),
             per(f(&format!("{key}_1_cpu_s"))),
+            per(f(&format!("{key}_1_blocked_s"))),
             per(all),
             per(f(&format!("{key}_n_cpu_s"))),
+            per(f(&format!("{key}_n_blocked_s"))),
             one / all
         );
     }
@@ -482,7 +500,7 @@ fn child(dir: &str, n: u64) {
     for (key, through_reader) in [("cached", false), ("reader", true)] {
         for (suffix, t) in [("1", 1), ("n", threads)] {
             let mut spent = Spent::default();
-            spent.time_process(|| {
+            let blocked = spent.time_process(|| {
                 spread(&contended, t, |id| {
                     let (a, acts) = if through_reader {
                         store.reader().assessment_and_acts(id, now)
@@ -495,6 +513,7 @@ fn child(dir: &str, n: u64) {
             });
             lock.insert(format!("{key}_{suffix}_s"), spent.wall.into());
             lock.insert(format!("{key}_{suffix}_cpu_s"), spent.cpu.into());
+            lock.insert(format!("{key}_{suffix}_blocked_s"), blocked.into());
         }
     }
 
@@ -567,6 +586,10 @@ fn child(dir: &str, n: u64) {
             "reader_1_cpu_s": lock["reader_1_cpu_s"],
             "reader_n_s": lock["reader_n_s"],
             "reader_n_cpu_s": lock["reader_n_cpu_s"],
+            "cached_1_blocked_s": lock["cached_1_blocked_s"],
+            "cached_n_blocked_s": lock["cached_n_blocked_s"],
+            "reader_1_blocked_s": lock["reader_1_blocked_s"],
+            "reader_n_blocked_s": lock["reader_n_blocked_s"],
             "full_peak_rss_mib": full_peak_rss_mib,
             "open_rss_mib": open_rss_mib,
             "idle_step_ms": idle_step_ms,
