@@ -36,6 +36,17 @@ pub fn thread_cpu_seconds() -> f64 {
     ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
 }
 
+/// CPU time (user + system) the whole process has used, all its threads, seconds.
+pub fn process_cpu_seconds() -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
+}
+
 /// Pins the calling thread to CPU `cpu` with `sched_setaffinity`. Returns whether it worked.
 pub fn pin_to_cpu(cpu: usize) -> bool {
     // SAFETY: a zeroed cpu_set_t is the empty set; CPU_SET and sched_setaffinity only touch
@@ -130,6 +141,17 @@ impl Spent {
         let out = f();
         self.wall += secs(t);
         self.cpu += thread_cpu_seconds() - cpu;
+        out
+    }
+
+    /// Runs `f`, which may run threads of its own, adding its wall time and the whole
+    /// process's CPU time to `self`.
+    pub fn time_process<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        let cpu = process_cpu_seconds();
+        let t = Instant::now();
+        let out = f();
+        self.wall += secs(t);
+        self.cpu += process_cpu_seconds() - cpu;
         out
     }
 }

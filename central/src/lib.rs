@@ -21,7 +21,8 @@
 //! - [`central`] opens the data directory (keys, configuration, store) and enrolls, revokes,
 //!   imports the root's act files, rotates the registrar key, lists and exports.
 //! - [`admin`] enrolls, revokes and imports, here or through the running server.
-//! - [`reconcile`] keeps every consignment's assessment indexed for the dashboard's filters.
+//! - [`reconcile`] keeps every consignment's assessment indexed for the dashboard's filters; its full
+//!   pass runs on every core.
 //! - [`nodes`] records which edge nodes synced, and when.
 //! - [`metrics`] renders `/metrics`.
 //! - [`staff`] signs the staff's resolutions of discrepancies.

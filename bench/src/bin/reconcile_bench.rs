@@ -12,15 +12,24 @@
 //!    consignment's automerge document built once and merged with `Store::apply_changes`
 //!    (checked and made durable as a sync's merge is).
 //! 2. In a child process, so that its peak RSS (`VmHWM`) is its own: `Store::open`,
-//!    `Reconciler::full` (every consignment reassessed), a `Reconciler::step` with nothing
-//!    changed, then 5 rounds of a sync's worth of news (one new position report in each of 10
+//!    `Reconciler::full` (every consignment reassessed on one worker per core, each reading
+//!    through its own `tamga_store::Reader`; wall and the process's CPU time over all threads;
+//!    `VmHWM` read right after it), then today's one-thread `Reconciler::full_sequential` over
+//!    the same store (the index totals compared), then the store's lock measured: a sample of
+//!    consignments assessed through `Store::assessment_and_acts` (the shared caches, under the
+//!    store's lock) and through `Reader`, on one thread and on one per core, with the time the
+//!    threads were blocked (neither running nor waiting for a core, from
+//!    `/proc/thread-self/schedstat`); a
+//!    `Reconciler::step` with nothing changed, then 5 rounds of a sync's worth of news (one new position report in each of 10
 //!    consignments, merged with `Store::apply_changes` as a sync does) and `Reconciler::step`
 //!    (medians reported). Then, on a
 //!    sample of consignments no longer in the document cache, the reconciler's per-consignment
 //!    work timed by step (`Store::acts`, `Store::assessment`, `Record::of`).
 //! 3. Baselines, in the parent, over the same acts (population wrote their canonical bytes to
 //!    a file; they are read back a chunk at a time): `SignedAct::decode` of every act; the pure
-//!    core `tamga_core::assess` of every consignment over its decoded acts in memory;
+//!    core `tamga_core::assess` of every consignment over its decoded acts in memory, on one
+//!    thread and again (acts decoded afresh, so signatures are verified again) split over one
+//!    thread per core, the fair baseline of the parallel pass;
 //!    ed25519-dalek `verify_strict` of every signature (keys parsed beforehand: the ceiling if
 //!    signatures are checked again). Also the pure `assess` of the 10 changed consignments with
 //!    their news, the baseline of the incremental step.
@@ -28,15 +37,16 @@
 //! Prints tables with the ratios and a last line of JSON.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 use tamga_bench::consignments::{self, ACTS_PER_CONSIGNMENT};
 use tamga_bench::procstat::{self, ms, secs, Spent};
-use tamga_central::reconcile::{Reconciler, Record};
+use tamga_central::reconcile::{default_threads, Reconciler, Record};
 use tamga_core::fixtures::stream;
 use tamga_core::fixtures::Story;
 use tamga_core::signing::signing_message;
-use tamga_core::{assess, SignedAct, Tolerances};
+use tamga_core::{assess, ConsignmentId, SignedAct, Tolerances};
 use tamga_store::{DocId, Store};
 
 /// Consignments whose news arrives in the incremental step.
@@ -45,6 +55,40 @@ const CHANGED: u64 = 10;
 const SAMPLE: u64 = 1000;
 /// Rounds of sync + step (the median is reported).
 const ROUNDS: u64 = 5;
+/// Consignments in the measure of the store's lock (each read path, one thread and all).
+const CONTENDED: u64 = 2000;
+
+/// Runs `f` over `items` on `threads` threads sharing a cursor (on this thread alone if 1).
+/// Returns, summed over the threads, the seconds they were neither running nor waiting for a
+/// core (wall - CPU - run-queue wait): blocked, on a lock or on I/O.
+fn spread<T: Sync>(items: &[T], threads: usize, f: impl Fn(&T) + Sync) -> f64 {
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let (t, cpu, queued) = (
+            Instant::now(),
+            procstat::thread_cpu_seconds(),
+            procstat::thread_runqueue_wait_seconds(),
+        );
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else { break };
+            f(item);
+        }
+        secs(t)
+            - (procstat::thread_cpu_seconds() - cpu)
+            - (procstat::thread_runqueue_wait_seconds() - queued)
+    };
+    if threads <= 1 {
+        return work();
+    }
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads).map(|_| s.spawn(work)).collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().expect("a worker"))
+            .sum()
+    })
+}
 
 /// The news a sync brings for consignment `c` in round `round`: a position report.
 fn news(story: &Story, c: u64, round: u64) -> SignedAct {
@@ -117,8 +161,13 @@ fn main() {
     let now = consignments::assessment_time(&story);
     let tolerances = Tolerances::default();
     let mut keys: HashMap<String, ed25519_dalek::VerifyingKey> = HashMap::new();
-    let (mut assess_t, mut decode_t, mut strict_t) =
-        (Spent::default(), Spent::default(), Spent::default());
+    let threads = default_threads();
+    let (mut assess_t, mut assess_par_t, mut decode_t, mut strict_t) = (
+        Spent::default(),
+        Spent::default(),
+        Spent::default(),
+        Spent::default(),
+    );
     let (mut acts_total, mut sigs_total, mut held_total, mut discrepancies) =
         (0u64, 0u64, 0u64, 0u64);
     let mut file = std::io::BufReader::new(std::fs::File::open(&acts_file).expect("acts file"));
@@ -173,6 +222,31 @@ fn main() {
             }
         });
 
+        // The same on one thread per core, over acts decoded afresh (a decoded act keeps that
+        // its signatures held, so the copies above would not be verified again).
+        let fresh: Vec<SignedAct> = encoded
+            .iter()
+            .map(|b| SignedAct::decode(b).expect("decodes"))
+            .collect();
+        let consignments: Vec<(u64, &[SignedAct])> = fresh
+            .chunks(ACTS_PER_CONSIGNMENT)
+            .enumerate()
+            .map(|(i, acts)| (from + i as u64, acts))
+            .collect();
+        assess_par_t.time_process(|| {
+            let _ = spread(&consignments, threads, |(c, acts)| {
+                std::hint::black_box(assess(
+                    &stream::consignment(*c),
+                    acts,
+                    &registry,
+                    now,
+                    &tolerances,
+                ));
+            });
+        });
+        drop(consignments);
+        drop(fresh);
+
         strict_t.time(|| {
             for ((m, s), k) in messages.iter().zip(&sigs).zip(&vks) {
                 k.verify_strict(m, s).expect("verifies");
@@ -224,31 +298,81 @@ fn main() {
         populated.seconds,
         disk as f64 / 1048576.0
     );
+    let per_ms = |seconds: f64| seconds * 1000.0 / n as f64;
     println!(
-        "\n| full reassessment of {n} consignments | wall | CPU | CPU per consignment | vs pure `assess` (CPU; wall) |"
+        "\n| full reassessment of {n} consignments ({threads} cores) | wall | CPU (all threads) | wall per consignment | CPU per consignment | vs pure `assess` on {threads} threads (wall; CPU) | vs pure `assess` on 1 thread (wall; CPU) |"
     );
-    println!("|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     let full_t = Spent {
         wall: full_s,
         cpu: f("full_cpu_s"),
     };
+    let sequential_t = Spent {
+        wall: f("sequential_s"),
+        cpu: f("sequential_cpu_s"),
+    };
     let row = |what: &str, t: Spent| {
         println!(
-            "| {what} | {:.1} s | {:.1} s | {:.3} ms | {:.2}x; {:.2}x |",
+            "| {what} | {:.1} s | {:.1} s | {:.3} ms | {:.3} ms | {:.2}x; {:.2}x | {:.2}x; {:.2}x |",
             t.wall,
             t.cpu,
-            t.cpu * 1000.0 / n as f64,
+            per_ms(t.wall),
+            per_ms(t.cpu),
+            t.wall / assess_par_t.wall,
+            t.cpu / assess_par_t.cpu,
+            t.wall / assess_t.wall,
             t.cpu / assess_t.cpu,
-            t.wall / assess_t.wall
         );
     };
-    row("**`Reconciler::full`** (store, central's index)", full_t);
     row(
-        "baseline: pure `tamga_core::assess`, acts in memory",
+        &format!("**`Reconciler::full`**, {threads} workers (store, central's index)"),
+        full_t,
+    );
+    row(
+        "`Reconciler::full_sequential` (one thread, the store's caches)",
+        sequential_t,
+    );
+    row(
+        &format!("baseline: pure `tamga_core::assess` on {threads} threads, acts in memory"),
+        assess_par_t,
+    );
+    row(
+        "baseline: pure `tamga_core::assess` on 1 thread, acts in memory",
         assess_t,
     );
-    row("`SignedAct::decode` of every act", decode_t);
-    row("ed25519-dalek `verify_strict` of every signature", strict_t);
+    row("`SignedAct::decode` of every act, 1 thread", decode_t);
+    row(
+        "ed25519-dalek `verify_strict` of every signature, 1 thread",
+        strict_t,
+    );
+    println!(
+        "\n| the store's lock: {} consignments assessed | 1 thread: wall; CPU; blocked per consignment | {threads} threads: wall; CPU; blocked per consignment | speed-up (wall) |\n|---|---|---|---|",
+        r["contended"]
+    );
+    for (what, key) in [
+        (
+            "`Store::assessment_and_acts` (shared caches, under the lock)",
+            "cached",
+        ),
+        (
+            "`Reader::assessment_and_acts` (bytes copied under the lock)",
+            "reader",
+        ),
+    ] {
+        let one = f(&format!("{key}_1_s"));
+        let all = f(&format!("{key}_n_s"));
+        let per = |s: f64| s * 1000.0 / r["contended"].as_f64().unwrap_or(f64::NAN);
+        println!(
+            "| {what} | {:.3} ms; {:.3} ms; {:.3} ms | {:.3} ms; {:.3} ms; {:.3} ms | {:.2}x |",
+            per(one),
+            per(f(&format!("{key}_1_cpu_s"))),
+            per(f(&format!("{key}_1_blocked_s"))),
+            per(all),
+            per(f(&format!("{key}_n_cpu_s"))),
+            per(f(&format!("{key}_n_blocked_s"))),
+            one / all
+        );
+    }
     println!(
         "\n| after one sync (10 consignments changed) | time | vs pure `assess` of the 10 |\n|---|---|---|"
     );
@@ -310,6 +434,14 @@ fn main() {
         "decode_cpu_s": decode_t.cpu,
         "verify_strict_s": strict_t.wall,
         "verify_strict_cpu_s": strict_t.cpu,
+        "threads": threads,
+        "sequential_s": sequential_t.wall,
+        "sequential_cpu_s": sequential_t.cpu,
+        "assess_threads_s": assess_par_t.wall,
+        "assess_threads_cpu_s": assess_par_t.cpu,
+        "full_vs_assess_threads": full_s / assess_par_t.wall,
+        "full_vs_assess_threads_cpu": full_t.cpu / assess_par_t.cpu,
+        "child": r,
         "full_vs_assess": full_s / assess_t.wall,
         "full_vs_assess_cpu": full_t.cpu / assess_t.cpu,
         "full_vs_verify_strict_cpu": full_t.cpu / strict_t.cpu,
@@ -334,11 +466,11 @@ fn child(dir: &str, n: u64) {
     let open_rss_mib = procstat::rss_mib();
     let reconciler = Reconciler::new(Arc::clone(&store));
 
-    let cpu = procstat::thread_cpu_seconds();
-    let t = Instant::now();
-    let pass = reconciler.full(now).expect("full pass");
-    let full_s = secs(t);
-    let full_cpu_s = procstat::thread_cpu_seconds() - cpu;
+    let mut full_t = Spent::default();
+    let pass = full_t
+        .time_process(|| reconciler.full(now))
+        .expect("full pass");
+    let (full_s, full_cpu_s) = (full_t.wall, full_t.cpu);
     let full_peak_rss_mib = procstat::peak_rss_mib();
     assert_eq!(pass.assessed as u64, n, "every consignment assessed");
     let totals = reconciler.read(|index, _| index.totals());
@@ -347,6 +479,43 @@ fn child(dir: &str, n: u64) {
         "  full: {} consignments, {} acts, {} overdue, open by kind {:?}, {full_s:.1} s",
         totals.consignments, totals.acts, totals.overdue, totals.open_by_kind
     );
+
+    // Today's pass on one thread through the store's caches, over the same store.
+    let mut sequential_t = Spent::default();
+    {
+        let sequential = Reconciler::new(Arc::clone(&store));
+        sequential_t
+            .time_process(|| sequential.full_sequential(now))
+            .expect("sequential pass");
+        assert_eq!(sequential.read(|index, _| index.totals()), totals);
+    }
+    eprintln!("  sequential: {:.1} s", sequential_t.wall);
+
+    // The store's lock: the same consignments through each read path, on one thread and on
+    // one per core.
+    let threads = default_threads();
+    let contended: Vec<ConsignmentId> = (0..CONTENDED.min(n)).map(stream::consignment).collect();
+    let mut lock = serde_json::Map::new();
+    lock.insert("contended".into(), contended.len().into());
+    for (key, through_reader) in [("cached", false), ("reader", true)] {
+        for (suffix, t) in [("1", 1), ("n", threads)] {
+            let mut spent = Spent::default();
+            let blocked = spent.time_process(|| {
+                spread(&contended, t, |id| {
+                    let (a, acts) = if through_reader {
+                        store.reader().assessment_and_acts(id, now)
+                    } else {
+                        store.assessment_and_acts(id, now)
+                    }
+                    .expect("assessment");
+                    std::hint::black_box(Record::of(&a, &acts));
+                })
+            });
+            lock.insert(format!("{key}_{suffix}_s"), spent.wall.into());
+            lock.insert(format!("{key}_{suffix}_cpu_s"), spent.cpu.into());
+            lock.insert(format!("{key}_{suffix}_blocked_s"), blocked.into());
+        }
+    }
 
     let t = Instant::now();
     let idle = reconciler.step(now).expect("idle step");
@@ -406,6 +575,21 @@ fn child(dir: &str, n: u64) {
         serde_json::json!({
             "full_s": full_s,
             "full_cpu_s": full_cpu_s,
+            "sequential_s": sequential_t.wall,
+            "sequential_cpu_s": sequential_t.cpu,
+            "contended": lock["contended"],
+            "cached_1_s": lock["cached_1_s"],
+            "cached_1_cpu_s": lock["cached_1_cpu_s"],
+            "cached_n_s": lock["cached_n_s"],
+            "cached_n_cpu_s": lock["cached_n_cpu_s"],
+            "reader_1_s": lock["reader_1_s"],
+            "reader_1_cpu_s": lock["reader_1_cpu_s"],
+            "reader_n_s": lock["reader_n_s"],
+            "reader_n_cpu_s": lock["reader_n_cpu_s"],
+            "cached_1_blocked_s": lock["cached_1_blocked_s"],
+            "cached_n_blocked_s": lock["cached_n_blocked_s"],
+            "reader_1_blocked_s": lock["reader_1_blocked_s"],
+            "reader_n_blocked_s": lock["reader_n_blocked_s"],
             "full_peak_rss_mib": full_peak_rss_mib,
             "open_rss_mib": open_rss_mib,
             "idle_step_ms": idle_step_ms,

@@ -55,6 +55,9 @@
 //! 4. [`store::query`]: acts, assessments, the registry and the indexes ([`Store::acts`],
 //!    [`Store::assessment`], [`Store::by_status`], [`Store::units_concerned`],
 //!    [`Store::due_before`], ...).
+//!    A pass over many consignments on several threads reads through a [`Reader`] each
+//!    ([`Store::reader`], [`store::reader`]): the store's lock is held only to copy a
+//!    document's bytes, and acts are decoded and verified apart from the shared caches.
 //! 5. [`store::compact`] and [`store::check`], in upkeep ([`Store::compact`], [`Store::check`]).
 //!
 //! Beneath them, [`store::layout`] holds the trees on disk, the lock file and the format
@@ -91,6 +94,7 @@ pub use doc::{DocId, Rejection};
 pub use error::{Result, StoreError};
 pub use store::merge::{blank_sync_reply, sync_message_carries_changes};
 pub use store::peers::RememberedNonce;
+pub use store::reader::Reader;
 pub use store::rewrite::Rewritten;
 pub use store::{
     CompactionReport, MergeReport, Recorded, Store, StoreOptions, FORMAT_VERSION, MAGIC,

@@ -10,23 +10,46 @@ use automerge::AutoCommit;
 use tamga_core::{Registry, SignedAct};
 use tracing::debug;
 
+/// A document's bytes as stored in sled: the saved form (if any) and its incremental changes.
+pub(super) struct StoredDoc {
+    saved: Option<sled::IVec>,
+    changes: Vec<sled::IVec>,
+}
+
 impl Store {
     /// Reads a document from disk: the saved form, then its incremental changes in order.
     pub(super) fn read_doc(&self, id: &DocId) -> Result<AutoCommit> {
+        let mut doc = self.load_stored(id, self.stored_doc(id)?)?;
+        doc.set_actor(self.actor.clone());
+        Ok(doc)
+    }
+
+    /// A document's bytes as stored: the saved form and its incremental changes in order. Read
+    /// under the store's lock, they are one consistent state (writes and compaction change both
+    /// under it).
+    pub(super) fn stored_doc(&self, id: &DocId) -> Result<StoredDoc> {
         let key = id.to_key();
-        let mut doc = match self.t.docs.get(&key).map_err(|e| self.sled_err(e))? {
+        let saved = self.t.docs.get(&key).map_err(|e| self.sled_err(e))?;
+        let mut changes = Vec::new();
+        for item in self.t.changes.scan_prefix(change_prefix(&key)) {
+            changes.push(item.map_err(|e| self.sled_err(e))?.1);
+        }
+        Ok(StoredDoc { saved, changes })
+    }
+
+    /// Loads a document from its stored bytes (no lock needed: automerge's work only).
+    pub(super) fn load_stored(&self, id: &DocId, stored: StoredDoc) -> Result<AutoCommit> {
+        let mut doc = match stored.saved {
             Some(bytes) => AutoCommit::load(&bytes).map_err(|e| {
                 self.corrupted(format!("the saved document of {id} does not load: {e}"))
             })?,
             None => AutoCommit::new(),
         };
-        for item in self.t.changes.scan_prefix(change_prefix(&key)) {
-            let (_, bytes) = item.map_err(|e| self.sled_err(e))?;
+        for bytes in stored.changes {
             doc.load_incremental(&bytes).map_err(|e| {
                 self.corrupted(format!("a stored change of {id} does not load: {e}"))
             })?;
         }
-        doc.set_actor(self.actor.clone());
         Ok(doc)
     }
 

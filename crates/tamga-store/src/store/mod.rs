@@ -12,6 +12,8 @@
 //! - [`pin`]: the node's own count of wrong PINs per officer key (local, never synced);
 //! - [`feed`]: the change feed;
 //! - [`query`]: acts, assessments, the registry and the indexes;
+//! - [`reader`]: reads for a pass over many consignments on several threads, apart from the
+//!   shared caches;
 //! - [`list`]: the consignment list a page at a time, its filters and counts;
 //! - [`compact`], [`rewrite`] and [`check`]: upkeep.
 
@@ -39,6 +41,7 @@ pub mod open;
 pub mod peers;
 pub mod pin;
 pub mod query;
+pub mod reader;
 pub mod rewrite;
 pub mod write;
 

@@ -1,0 +1,123 @@
+//! The index: one row per consignment, filtered lists and totals over it, pure.
+
+use super::filter::Filter;
+use super::record::{DiscrepancyRow, Record};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use tamga_core::{ConsignmentId, DiscrepancyKind, Severity};
+
+/// Counts over the whole index, for `/metrics` and the overview.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Consignments.
+    pub consignments: usize,
+    /// Consignments by status name.
+    pub by_status: BTreeMap<&'static str, usize>,
+    /// Open discrepancies by severity.
+    pub open_by_severity: BTreeMap<Severity, usize>,
+    /// Open discrepancies by kind.
+    pub open_by_kind: BTreeMap<DiscrepancyKind, usize>,
+    /// Resolved discrepancies.
+    pub resolved: usize,
+    /// Overdue consignments.
+    pub overdue: usize,
+    /// Acts that hold.
+    pub acts: usize,
+    /// Acts left out.
+    pub rejected: usize,
+}
+
+/// The index: one row per consignment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Index {
+    records: BTreeMap<ConsignmentId, Record>,
+}
+
+impl Index {
+    /// Puts a row in place of the consignment's previous one; returns how many more acts (held
+    /// or left out) the consignment has than before.
+    pub fn put(&mut self, record: Record) -> usize {
+        let before = self
+            .records
+            .get(&record.consignment)
+            .map(|r| r.acts + r.rejected)
+            .unwrap_or(0);
+        let after = record.acts + record.rejected;
+        self.records.insert(record.consignment.clone(), record);
+        after.saturating_sub(before)
+    }
+
+    /// One consignment's row.
+    pub fn get(&self, id: &ConsignmentId) -> Option<&Record> {
+        self.records.get(id)
+    }
+
+    /// How many rows.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+
+    /// The consignments matching `filter`: those with the most severe open discrepancies
+    /// first, then by deadline, then by id.
+    pub fn consignments(&self, filter: &Filter) -> Vec<&Record> {
+        let mut out: Vec<&Record> = self
+            .records
+            .values()
+            .filter(|r| filter.matches(r))
+            .collect();
+        out.sort_by(|a, b| {
+            let worst = |r: &Record| r.worst_open().map(|s| s as u8).unwrap_or(u8::MAX);
+            (worst(a), a.deadline, &a.consignment).cmp(&(worst(b), b.deadline, &b.consignment))
+        });
+        out
+    }
+
+    /// The discrepancies matching `filter` (consignment part and discrepancy part), most severe
+    /// first, then by consignment and kind.
+    pub fn discrepancies(&self, filter: &Filter) -> Vec<&DiscrepancyRow> {
+        let mut out: Vec<&DiscrepancyRow> = self
+            .records
+            .values()
+            .filter(|r| filter.matches_consignment(r))
+            .flat_map(|r| r.discrepancies.iter())
+            .filter(|d| filter.matches_discrepancy(d))
+            .collect();
+        out.sort_by(|a, b| {
+            (a.severity, &a.consignment, a.kind, &a.id).cmp(&(
+                b.severity,
+                &b.consignment,
+                b.kind,
+                &b.id,
+            ))
+        });
+        out
+    }
+
+    /// Counts over every row.
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals {
+            consignments: self.records.len(),
+            ..Totals::default()
+        };
+        for r in self.records.values() {
+            *t.by_status.entry(r.status.as_str()).or_default() += 1;
+            t.overdue += usize::from(r.overdue);
+            t.acts += r.acts;
+            t.rejected += r.rejected;
+            for d in &r.discrepancies {
+                if d.resolution.is_some() {
+                    t.resolved += 1;
+                } else {
+                    *t.open_by_severity.entry(d.severity).or_default() += 1;
+                    *t.open_by_kind.entry(d.kind).or_default() += 1;
+                }
+            }
+        }
+        t
+    }
+}

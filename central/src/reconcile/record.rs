@@ -1,0 +1,137 @@
+//! A consignment's row in the index, made from its assessment and acts: [`Record::of`], pure.
+
+use serde::Serialize;
+use std::collections::BTreeSet;
+use tamga_core::act::ActBody;
+use tamga_core::assessment::{Resolution, Status};
+use tamga_core::{
+    Assessment, ConsignmentId, DiscrepancyKind, Severity, SignedAct, Timestamp, UnitCode,
+};
+
+/// One discrepancy as the dashboard lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DiscrepancyRow {
+    /// Its stable id.
+    pub id: String,
+    /// The consignment.
+    pub consignment: ConsignmentId,
+    /// Kind.
+    pub kind: DiscrepancyKind,
+    /// Severity.
+    pub severity: Severity,
+    /// What it is about (a seal number, a post), or empty.
+    pub subject: String,
+    /// What happened, in words.
+    pub summary: String,
+    /// The acts that prove it (hex ids).
+    pub acts: Vec<String>,
+    /// How staff closed it, if they did.
+    pub resolution: Option<Resolution>,
+}
+
+/// One consignment as the index holds it: what its latest assessment says, with what filters
+/// need.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Record {
+    /// The consignment.
+    pub consignment: ConsignmentId,
+    /// Where it stands.
+    pub status: Status,
+    /// When it was registered (the registration in force).
+    pub registered_at: Option<Timestamp>,
+    /// The declaration reference.
+    pub declaration: Option<String>,
+    /// Office of departure.
+    pub departure: Option<UnitCode>,
+    /// Office of destination.
+    pub destination: Option<UnitCode>,
+    /// The planned route.
+    pub route: Vec<UnitCode>,
+    /// Every post or unit concerned: the route, the custody parties, where acts were recorded.
+    pub posts: BTreeSet<UnitCode>,
+    /// The unit answering for the goods now.
+    pub custodian: Option<UnitCode>,
+    /// Custody is disputed (a fork).
+    pub custody_disputed: bool,
+    /// The delivery deadline.
+    pub deadline: Option<Timestamp>,
+    /// Past the deadline and not delivered.
+    pub overdue: bool,
+    /// The latest act's time.
+    pub last_act_at: Option<Timestamp>,
+    /// Acts that hold.
+    pub acts: usize,
+    /// Acts left out (bad signature, unknown key, ...).
+    pub rejected: usize,
+    /// Every discrepancy, open and resolved, most severe first.
+    pub discrepancies: Vec<DiscrepancyRow>,
+    /// The time it was assessed for.
+    pub assessed_at: Timestamp,
+}
+
+impl Record {
+    /// The row for `assessment`, made from the document's `acts`.
+    pub fn of(assessment: &Assessment, acts: &[SignedAct]) -> Record {
+        let holding: BTreeSet<_> = assessment.acts.iter().copied().collect();
+        let valid: Vec<&SignedAct> = acts.iter().filter(|a| holding.contains(&a.id())).collect();
+        let registration = assessment.registration().map(|(_, r)| r);
+        let mut posts: BTreeSet<UnitCode> =
+            assessment.state.route.planned.iter().cloned().collect();
+        for act in &valid {
+            if let Some(post) = act.body().place().and_then(|p| p.post()) {
+                posts.insert(post.clone());
+            }
+            if let ActBody::CustodyTransferred(t) = act.body() {
+                posts.insert(t.releasing.unit.clone());
+                posts.insert(t.receiving.unit.clone());
+            }
+        }
+        if let Some(r) = registration {
+            posts.insert(r.office_of_departure.clone());
+            posts.insert(r.office_of_destination.clone());
+        }
+        let discrepancies = assessment
+            .discrepancies
+            .iter()
+            .map(|d| DiscrepancyRow {
+                id: d.id.to_string(),
+                consignment: assessment.consignment.clone(),
+                kind: d.kind,
+                severity: d.severity,
+                subject: d.subject.clone(),
+                summary: d.summary.clone(),
+                acts: d.acts.iter().map(|a| a.to_hex()).collect(),
+                resolution: d.resolution.clone(),
+            })
+            .collect();
+        Record {
+            consignment: assessment.consignment.clone(),
+            status: assessment.state.status,
+            registered_at: registration.map(|r| r.at),
+            declaration: registration.map(|r| r.declaration.to_string()),
+            departure: registration.map(|r| r.office_of_departure.clone()),
+            destination: registration.map(|r| r.office_of_destination.clone()),
+            route: assessment.state.route.planned.clone(),
+            posts,
+            custodian: assessment.state.custodian.as_ref().map(|h| h.unit.clone()),
+            custody_disputed: assessment.state.custody_disputed,
+            deadline: assessment.state.deadline,
+            overdue: assessment.state.overdue,
+            last_act_at: valid.iter().map(|a| a.body().at()).max(),
+            acts: assessment.acts.len(),
+            rejected: assessment.rejected.len(),
+            discrepancies,
+            assessed_at: assessment.as_of,
+        }
+    }
+
+    /// The discrepancies not yet resolved.
+    pub fn open(&self) -> impl Iterator<Item = &DiscrepancyRow> {
+        self.discrepancies.iter().filter(|d| d.resolution.is_none())
+    }
+
+    /// The most severe open discrepancy's severity.
+    pub fn worst_open(&self) -> Option<Severity> {
+        self.open().map(|d| d.severity).min()
+    }
+}

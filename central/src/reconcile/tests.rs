@@ -1,0 +1,181 @@
+use super::*;
+use tamga_core::act::SealState;
+use tamga_core::assessment::Status;
+use tamga_core::fixtures::{at, Story};
+use tamga_core::{assess, Tolerances};
+use tamga_core::{DiscrepancyKind, Severity, SignedAct, UnitCode};
+
+fn record(story: &Story, acts: &[SignedAct], now: Timestamp) -> Record {
+    let a = assess(
+        &story.consignment,
+        acts,
+        &story.registry(),
+        now,
+        &Tolerances::default(),
+    );
+    Record::of(&a, acts)
+}
+
+fn query(pairs: &[(&str, &str)]) -> Result<Filter, FilterError> {
+    Filter::from_query(
+        &pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+    )
+}
+
+#[test]
+fn a_clean_delivery_has_no_open_discrepancy_and_every_post_concerned() {
+    let story = Story::new();
+    let acts = story.clean_delivery();
+    let r = record(&story, &acts, story.after());
+    assert_eq!(r.status, Status::Delivered);
+    assert_eq!(r.acts, acts.len());
+    assert_eq!(r.rejected, 0);
+    assert!(r.open().next().is_none(), "{:?}", r.discrepancies);
+    for post in ["MANAS-AIRPORT", "PMD-BISHKEK", "ESCORT-BISHKEK"] {
+        assert!(r.posts.contains(&UnitCode::new(post).unwrap()), "{post}");
+    }
+    assert_eq!(r.registered_at, Some(story.start));
+    assert_eq!(r.last_act_at, Some(story.t(110)));
+}
+
+#[test]
+fn the_deadline_passing_makes_a_consignment_overdue_without_a_new_act() {
+    let story = Story::new();
+    let on_the_road = story.clean_delivery()[..6].to_vec();
+    let before = record(&story, &on_the_road, story.t(120));
+    assert!(!before.overdue);
+    let later = record(&story, &on_the_road, story.t(60 * 24));
+    assert!(later.overdue);
+    assert!(later.open().any(|d| d.kind == DiscrepancyKind::Overdue));
+}
+
+#[test]
+fn filters_pick_by_kind_severity_post_status_date_and_deadline() {
+    let story = Story::new();
+    let clean = story.clean_delivery();
+    let mut damaged = clean[..5].to_vec();
+    damaged.push(story.seal_checked(60, SealState::Damaged));
+    let mut index = Index::default();
+    let mut other = record(&story, &damaged, story.after());
+    other.consignment = ConsignmentId::new("10609050/231126/0000999").unwrap();
+    for d in &mut other.discrepancies {
+        d.consignment = other.consignment.clone();
+    }
+    assert_eq!(
+        index.put(record(&story, &clean, story.after())),
+        clean.len()
+    );
+    index.put(other.clone());
+    assert_eq!(index.len(), 2);
+
+    let damaged_only = query(&[("kind", "seal_damaged")]).unwrap();
+    let found = index.consignments(&damaged_only);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].consignment, other.consignment);
+    assert!(index
+        .discrepancies(&damaged_only)
+        .iter()
+        .all(|d| d.kind == DiscrepancyKind::SealDamaged && d.consignment == other.consignment));
+    assert!(!index.discrepancies(&damaged_only).is_empty());
+
+    let delivered = query(&[("status", "delivered")]).unwrap();
+    assert_eq!(index.consignments(&delivered).len(), 1);
+    let none_open = query(&[("discrepancies", "no")]).unwrap();
+    assert_eq!(
+        index.consignments(&none_open)[0].consignment,
+        story.consignment
+    );
+    let at_department = query(&[("post", "PMD-BISHKEK")]).unwrap();
+    assert_eq!(
+        index.consignments(&at_department).len(),
+        2,
+        "the route passes it"
+    );
+    let elsewhere = query(&[("post", "TOKMOK-ROAD")]).unwrap();
+    assert!(index.consignments(&elsewhere).is_empty());
+    let later = query(&[("from", "2026-11-24")]).unwrap();
+    assert!(index.consignments(&later).is_empty());
+    let that_day = query(&[("from", "2026-11-23"), ("until", "2026-11-24")]).unwrap();
+    assert_eq!(index.consignments(&that_day).len(), 2);
+    let due_early = query(&[("due_before", "2026-11-23T07:00:00Z")]).unwrap();
+    assert!(index.consignments(&due_early).is_empty());
+    // The consignment with an open discrepancy comes first.
+    let all = index.consignments(&Filter::default());
+    assert_eq!(all[0].consignment, other.consignment);
+
+    let totals = index.totals();
+    assert_eq!(totals.consignments, 2);
+    assert_eq!(totals.by_status["delivered"], 1);
+    assert!(totals.open_by_kind[&DiscrepancyKind::SealDamaged] >= 1);
+}
+
+#[test]
+fn bad_filters_are_refused_with_the_parameter() {
+    for (name, value) in [
+        ("kind", "lost"),
+        ("severity", "urgent"),
+        ("status", "gone"),
+        ("post", "not a code"),
+        ("from", "yesterday"),
+        ("discrepancies", "maybe"),
+        ("colour", "red"),
+    ] {
+        let err = query(&[(name, value)]).unwrap_err();
+        assert_eq!(err.field, name, "{err}");
+    }
+    assert_eq!(query(&[("kind", "")]).unwrap(), Filter::default());
+    assert_eq!(
+        query(&[("severity", "critical")]).unwrap().severity,
+        Some(Severity::Critical)
+    );
+    let _ = at("2026-01-01T00:00:00Z");
+}
+
+#[test]
+fn the_reconciler_follows_the_feed_and_reassesses_on_a_full_pass() {
+    let story = Story::new();
+    let root = tempfile::tempdir().unwrap();
+    let store = std::sync::Arc::new(Store::open(root.path(), &story.authority_id()).unwrap());
+    for act in story.registry_acts() {
+        store.record(&act).unwrap();
+    }
+    let acts = story.clean_delivery();
+    for act in &acts[..3] {
+        store.record(act).unwrap();
+    }
+    let reconciler = Reconciler::new(std::sync::Arc::clone(&store));
+    let first = reconciler.full(story.t(30)).unwrap();
+    assert_eq!(first.assessed, 1);
+    assert_eq!(reconciler.lag_positions().unwrap(), 0);
+    assert_eq!(
+        reconciler.read(|_, p| p.acts_ingested),
+        0,
+        "the first load is not ingestion"
+    );
+
+    for act in &acts[3..6] {
+        store.record(act).unwrap();
+    }
+    assert!(reconciler.lag_positions().unwrap() > 0);
+    let pass = reconciler.step(story.t(70)).unwrap();
+    assert_eq!(pass.assessed, 1);
+    assert_eq!(reconciler.lag_positions().unwrap(), 0);
+    reconciler.read(|index, progress| {
+        assert_eq!(progress.acts_ingested, 3);
+        let r = index.get(&story.consignment).unwrap();
+        assert_eq!(r.acts, 6);
+        assert_eq!(r.status, Status::InTransit);
+        assert!(!r.overdue);
+    });
+    // Nothing new: a step assesses nothing; a full pass a day later finds it overdue.
+    assert_eq!(reconciler.step(story.t(80)).unwrap().assessed, 0);
+    reconciler.full(story.t(60 * 24)).unwrap();
+    reconciler.read(|index, _| {
+        let r = index.get(&story.consignment).unwrap();
+        assert!(r.overdue);
+        assert_eq!(index.totals().overdue, 1);
+    });
+}
