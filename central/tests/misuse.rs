@@ -539,8 +539,15 @@ fn a_device_of_another_unit_receives_nothing_of_the_consignment() {
     sync_post_with_central(&scene.edge, &tokmok, &scene.url, &scene.central_device);
     let listed: Value =
         serde_json::from_str(&must(&scene.edge, &tokmok, &["list", "--json"], "")).unwrap();
-    assert_eq!(listed["rows"], serde_json::json!([]), "nothing of the consignment");
-    assert_eq!(listed["counts"]["total"], 0, "nothing of the consignment: {listed}");
+    assert_eq!(
+        listed["rows"],
+        serde_json::json!([]),
+        "nothing of the consignment"
+    );
+    assert_eq!(
+        listed["counts"]["total"], 0,
+        "nothing of the consignment: {listed}"
+    );
     let r = run(
         &scene.edge,
         &tokmok,
