@@ -44,26 +44,37 @@ pub struct EnrollBody {
     /// The officer's personal number.
     #[serde(default)]
     pub personal_number: Option<String>,
-    /// Valid from.
-    pub valid_from: Timestamp,
-    /// Valid until (exclusive).
-    pub valid_until: Timestamp,
+    /// Valid from; absent: the moment the enrollment is signed (the server's now, so a request
+    /// that took a while to arrive does not reach back in time).
+    #[serde(default)]
+    pub valid_from: Option<Timestamp>,
+    /// Valid until (exclusive); absent: `valid_days` after `valid_from`.
+    #[serde(default)]
+    pub valid_until: Option<Timestamp>,
+    /// Days of validity when `valid_until` is absent (365 if absent too).
+    #[serde(default)]
+    pub valid_days: Option<u32>,
     /// The paper record the enrollment carries over, if it is a migration.
     #[serde(default)]
     pub migrated_from: Option<String>,
 }
 
-impl From<EnrollBody> for EnrollmentRequest {
-    fn from(b: EnrollBody) -> Self {
+impl EnrollBody {
+    /// The request, its absent times taken from `now` (the signer's time).
+    pub fn request(self, now: Timestamp) -> EnrollmentRequest {
+        let valid_from = self.valid_from.unwrap_or(now);
+        let valid_until = self.valid_until.unwrap_or_else(|| {
+            valid_from.plus_seconds(i64::from(self.valid_days.unwrap_or(365)) * 86_400)
+        });
         EnrollmentRequest {
-            key: b.key,
-            role: b.role,
-            unit: b.unit,
-            holder: b.name,
-            personal_number: b.personal_number,
-            valid_from: b.valid_from,
-            valid_until: b.valid_until,
-            migrated_from: b.migrated_from,
+            key: self.key,
+            role: self.role,
+            unit: self.unit,
+            holder: self.name,
+            personal_number: self.personal_number,
+            valid_from,
+            valid_until,
+            migrated_from: self.migrated_from,
         }
     }
 }
@@ -340,7 +351,7 @@ impl Admin {
     /// Enrolls, here or through the running server.
     pub fn enroll(&self, body: EnrollBody, now: Timestamp) -> Result<EnrollOut, String> {
         match self {
-            Admin::Local(c) => enroll(c, &body.into(), now).map_err(|e| e.to_string()),
+            Admin::Local(c) => enroll(c, &body.request(now), now).map_err(|e| e.to_string()),
             Admin::Remote(info) => Admin::call(info, "/api/admin/enroll", &body),
         }
     }

@@ -503,10 +503,6 @@ fn run(cli: Cli) -> Result<String, String> {
             migrated_from,
         } => {
             let now = Timestamp::now();
-            let valid_from = valid_from.unwrap_or(now);
-            let valid_until = valid_until.unwrap_or_else(|| {
-                valid_from.plus_seconds(i64::from(valid_days.unwrap_or(365)) * 86_400)
-            });
             let body = EnrollBody {
                 key,
                 role: role.into(),
@@ -515,6 +511,7 @@ fn run(cli: Cli) -> Result<String, String> {
                 personal_number,
                 valid_from,
                 valid_until,
+                valid_days,
                 migrated_from,
             };
             let out = Admin::open(&dir)?.enroll(body, now)?;

@@ -65,7 +65,8 @@ pub(super) async fn admin_enroll(
         body,
         "enrollment request",
         |s, r: EnrollBody| {
-            crate::admin::enroll(&s.central, &r.into(), Timestamp::now()).map_err(central_error)
+            let now = Timestamp::now();
+            crate::admin::enroll(&s.central, &r.request(now), now).map_err(central_error)
         },
     )
     .await
