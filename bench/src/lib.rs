@@ -6,3 +6,15 @@ pub mod consignments;
 pub mod link;
 pub mod procstat;
 pub mod sync_pair;
+
+/// The size a benchmark runs at: the first number among its arguments, else `quick` with
+/// `--quick`, else `full`.
+pub fn size(args: &[String], quick: u64, full: u64) -> u64 {
+    args.iter().skip(1).find_map(|a| a.parse().ok()).unwrap_or(
+        if args.iter().any(|a| a == "--quick") {
+            quick
+        } else {
+            full
+        },
+    )
+}

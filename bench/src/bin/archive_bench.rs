@@ -58,12 +58,7 @@ fn mib(bytes: u64) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let quick = args.iter().any(|a| a == "--quick");
-    let n: u64 = args
-        .iter()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(if quick { 730 } else { 7_300 });
+    let n = tamga_bench::size(&args, 730, 7_300);
     let story = Story::new();
     let base = tempfile::Builder::new()
         .prefix("tamga-archive-")

@@ -251,12 +251,7 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("store-open") {
         return store_open(&args[2]);
     }
-    let quick = args.iter().any(|a| a == "--quick");
-    let n: u64 = args
-        .iter()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(if quick { 1_000 } else { 10_000 });
+    let n = tamga_bench::size(&args, 1_000, 10_000);
     let bin_dir: PathBuf = std::env::var_os("TAMGA_BIN_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {

@@ -101,12 +101,7 @@ fn main() {
     let cpu = *allowed.last().expect("some CPU is allowed");
     let pinned = procstat::pin_to_cpu(cpu);
     let args: Vec<String> = std::env::args().collect();
-    let quick = args.iter().any(|a| a == "--quick");
-    let n: u64 = args
-        .iter()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(if quick { 2_000 } else { 20_000 });
+    let n = tamga_bench::size(&args, 2_000, 20_000);
     let n = n.div_ceil(4) * 4;
     let consignments = n / 4;
     let story = Story::new();

@@ -117,12 +117,7 @@ fn timed(mut f: impl FnMut()) -> (f64, f64) {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let quick = args.iter().any(|a| a == "--quick");
-    let n: u64 = args
-        .iter()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(if quick { 2_000 } else { 100_000 });
+    let n = tamga_bench::size(&args, 2_000, 100_000);
     let bin_dir: PathBuf = std::env::var_os("TAMGA_BIN_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {

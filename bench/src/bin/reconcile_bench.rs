@@ -113,12 +113,7 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("child-reconcile") {
         return child(&args[2], args[3].parse().expect("consignments"));
     }
-    let quick = args.iter().any(|a| a == "--quick");
-    let n: u64 = args
-        .iter()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(if quick { 2_000 } else { 100_000 });
+    let n = tamga_bench::size(&args, 2_000, 100_000);
     let story = Story::new();
     let base = tempfile::Builder::new()
         .prefix("tamga-reconcile-bench-")

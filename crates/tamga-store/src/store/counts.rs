@@ -103,8 +103,8 @@ impl Store {
     pub(super) fn recount(&self) -> Result<()> {
         let counts = self.counts_from_index()?;
         let mut batch = sled::Batch::default();
-        for (k, _) in self.stored_counts()? {
-            batch.remove(k);
+        for k in self.t.meta.scan_prefix(COUNT_PREFIX).keys() {
+            batch.remove(k.map_err(|e| self.sled_err(e))?);
         }
         for (k, n) in counts {
             batch.insert(k, &n.to_be_bytes());
