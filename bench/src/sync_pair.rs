@@ -308,6 +308,9 @@ pub fn escorted_consignment(story: &Story, n: u64) -> Vec<SignedAct> {
     acts.push(story.transfer(body, &story.escort_lead, &story.department_officer));
     acts.push(story.sign(
         ActBody::ConsignmentDelivered(ConsignmentDelivered {
+            documents: Vec::new(),
+            net_mass: None,
+            shortage: None,
             consignment,
             at: story.t(arrived + 15),
             officer: story.department_officer.id.clone(),

@@ -474,6 +474,7 @@ mod tests {
                 new_seal_kind: SealKind::Mechanical,
                 fixed_on: text("safe-bag, one place"),
                 grounds: SealGrounds {
+                    permission: None,
                     basis: SealBasis::ThreatOfLoss,
                     reference: None,
                 },
@@ -491,6 +492,7 @@ mod tests {
                 seal: new_seal.clone(),
                 state: SealState::Intact,
                 grounds: SealGrounds {
+                    permission: None,
                     basis: SealBasis::Inspection,
                     reference: Some(text("order 77/2026")),
                 },

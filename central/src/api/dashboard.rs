@@ -393,7 +393,9 @@ fn statuses() -> Value {
         Status::Registered,
         Status::InTransit,
         Status::Arrived,
-        Status::Delivered
+        Status::Delivered,
+        Status::Refused,
+        Status::Returned
     ])
 }
 

@@ -249,6 +249,7 @@ fn run() -> Result<(), String> {
             new_seal_kind: SealKind::Mechanical,
             fixed_on: fixtures::text("safe-bag, one place"),
             grounds: SealGrounds {
+                permission: None,
                 basis: SealBasis::ThreatOfLoss,
                 reference: None,
             },

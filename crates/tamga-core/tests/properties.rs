@@ -230,6 +230,7 @@ fn handoff(
     to: &Person,
 ) -> SignedAct {
     let body = CustodyTransferred {
+        transhipment: None,
         consignment: s.consignment.clone(),
         at: s.t(c.minute),
         place: Place::Post { unit: unit(place) },
@@ -291,6 +292,7 @@ impl Plan {
         for &(minute, incident, names_seal) in &self.incidents {
             acts.push(s.sign(
                 ActBody::IncidentReported(IncidentReported {
+                    happened_at: None,
                     consignment: s.consignment.clone(),
                     at: s.t(minute),
                     officer: s.escort_lead.id.clone(),
@@ -321,11 +323,13 @@ impl Plan {
                     fixed_on: text("safe-bag, one place"),
                     grounds: if permitted {
                         SealGrounds {
+                            permission: None,
                             basis: SealBasis::Permission,
                             reference: Some(text("permission 0417/26")),
                         }
                     } else {
                         SealGrounds {
+                            permission: None,
                             basis: SealBasis::ThreatOfLoss,
                             reference: None,
                         }
@@ -407,6 +411,9 @@ impl Plan {
         if let Some(c) = &self.delivery {
             acts.push(s.sign(
                 ActBody::ConsignmentDelivered(ConsignmentDelivered {
+                    documents: Vec::new(),
+                    net_mass: None,
+                    shortage: None,
                     consignment: s.consignment.clone(),
                     at: s.t(c.minute),
                     officer: s.department_officer.id.clone(),

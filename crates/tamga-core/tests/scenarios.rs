@@ -9,15 +9,16 @@
 use tamga_core::act::{
     ActBody, ArrivalNotified, Certificate, CertificateKind, ConsignmentDelivered,
     ConsignmentRegistered, Coordinates, Direction, DiscrepancyResolved, GoodsLine, IncidentKind,
-    IncidentReported, KeyEnrolled, Place, Position, PositionReported, SealBasis, SealChecked,
-    SealGrounds, SealKind, SealObservation, SealRemoved, SealReplaced, SealState,
+    IncidentReported, KeyEnrolled, PermissionGranted, Permit, Place, Position, PositionReported,
+    SealBasis, SealChecked, SealGrounds, SealKind, SealObservation, SealRemoved, SealReplaced,
+    SealState,
 };
 use tamga_core::assessment::seals::SealStatus;
 use tamga_core::assessment::{
     assess, discrepancy_id, Assessment, Discrepancy, DiscrepancyKind as K, Severity, Status,
     Tolerances,
 };
-use tamga_core::codes::{CountryCode, CurrencyCode, HsCode};
+use tamga_core::codes::{CountryCode, CurrencyCode, HsCode, Sha256Hex};
 use tamga_core::fixtures::{
     at, text, unit, Person, Story, AIRPORT_POST, DEPARTMENT, ESCORT_UNIT, OTHER_POST,
 };
@@ -249,6 +250,7 @@ fn seal_check(
 fn incident(story: &Story, minutes: i64, kind: IncidentKind, seals: Vec<SealNumber>) -> SignedAct {
     story.sign(
         ActBody::IncidentReported(IncidentReported {
+            happened_at: None,
             consignment: story.consignment.clone(),
             at: story.t(minutes),
             officer: story.escort_lead.id.clone(),
@@ -287,6 +289,7 @@ fn seal_replaced(
 
 fn threat_of_loss() -> SealGrounds {
     SealGrounds {
+        permission: None,
         basis: SealBasis::ThreatOfLoss,
         reference: None,
     }
@@ -769,26 +772,81 @@ fn seal_replaced_under_a_claimed_threat_without_an_incident_has_no_grounds() {
     assert_eq!(new.kind, Some(SealKind::Mechanical));
     assert_eq!(new.applied, Some(replaced.id()));
 
-    // The threat reported at once (an accident naming no seal) is grounds enough.
+    // A threat reported at once (an accident naming no seal) is not grounds enough without a
+    // photo: the crew's word alone.
     let accident = incident(&story, 65, IncidentKind::Accident, vec![]);
     let a = assess_at(
         &story,
         &with(c.departed(), &[&replaced, &accident]),
         story.t(70),
     );
-    expect_none(&a);
+    assert_eq!(
+        the(&a, K::SealRemovedWithoutGrounds).acts,
+        ids(&[&replaced])
+    );
+    // With a photo it is; the accident stays open until a customs body follows it up.
+    let ActBody::IncidentReported(mut body) = accident.body().clone() else {
+        unreachable!()
+    };
+    body.attachments =
+        vec![
+            Sha256Hex::new("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")
+                .unwrap(),
+        ];
+    let pictured = story.sign(ActBody::IncidentReported(body), &[&story.escort_lead]);
+    let a = assess_at(
+        &story,
+        &with(c.departed(), &[&replaced, &pictured]),
+        story.t(70),
+    );
+    expect(&a, &[d(K::IncidentOpen, Severity::Major, "", &[&pictured])]);
 
-    // So is a permission with its reference.
+    // A permission's reference typed by the crew is not a permission.
+    let referenced = seal_replaced(
+        &story,
+        60,
+        &new_seal,
+        SealGrounds {
+            permission: None,
+            basis: SealBasis::Permission,
+            reference: Some(text("permission 0417/26 of the Bishkek customs office")),
+        },
+    );
+    let a = assess_at(&story, &with(c.departed(), &[&referenced]), story.t(70));
+    assert_eq!(
+        the(&a, K::SealRemovedWithoutGrounds).acts,
+        ids(&[&referenced])
+    );
+    // A permission act of the customs body, naming the seal, is.
+    let permission = story.sign(
+        ActBody::PermissionGranted(PermissionGranted {
+            consignment: story.consignment.clone(),
+            at: story.t(55),
+            officer: story.airport_officer.id.clone(),
+            place: post(AIRPORT_POST),
+            permits: Permit::SealRemoval {
+                seals: vec![story.seal.clone()],
+            },
+            reason: text("the safe-bag's seal is cracked; replace it at the next stop"),
+            valid_until: Some(story.t(120)),
+        }),
+        &[&story.airport_officer],
+    );
     let permitted = seal_replaced(
         &story,
         60,
         &new_seal,
         SealGrounds {
+            permission: Some(permission.id()),
             basis: SealBasis::Permission,
             reference: Some(text("permission 0417/26 of the Bishkek customs office")),
         },
     );
-    let a = assess_at(&story, &with(c.departed(), &[&permitted]), story.t(70));
+    let a = assess_at(
+        &story,
+        &with(c.departed(), &[&permission, &permitted]),
+        story.t(70),
+    );
     expect_none(&a);
 
     // The Department's handoff then lists the new seal: nothing further.
@@ -797,7 +855,7 @@ fn seal_replaced_under_a_claimed_threat_without_an_incident_has_no_grounds() {
     });
     let a = assess_at(
         &story,
-        &with(c.departed(), &[&permitted, &h2]),
+        &with(c.departed(), &[&permission, &permitted, &h2]),
         story.t(110),
     );
     expect_none(&a);
@@ -807,7 +865,7 @@ fn seal_replaced_under_a_claimed_threat_without_an_incident_has_no_grounds() {
     let stale = c.h2.clone();
     let a = assess_at(
         &story,
-        &with(c.departed(), &[&permitted, &stale]),
+        &with(c.departed(), &[&permission, &permitted, &stale]),
         story.t(110),
     );
     expect(
@@ -833,21 +891,38 @@ fn seal_replaced_under_a_claimed_threat_without_an_incident_has_no_grounds() {
 fn seal_removed_for_inspection_then_handed_over_unsealed() {
     let story = Story::new();
     let c = clean(&story);
-    let removed = story.sign(
-        ActBody::SealRemoved(SealRemoved {
-            consignment: story.consignment.clone(),
-            at: story.t(60),
-            officer: story.escort_second.id.clone(),
-            place: road(),
-            seal: story.seal.clone(),
-            state: SealState::Intact,
-            grounds: SealGrounds {
-                basis: SealBasis::Inspection,
-                reference: Some(text("inspection order 12/26")),
-            },
-        }),
-        &[&story.escort_second],
+    let inspection = |by: &Person, place: Place| {
+        story.sign(
+            ActBody::SealRemoved(SealRemoved {
+                consignment: story.consignment.clone(),
+                at: story.t(60),
+                officer: by.id.clone(),
+                place,
+                seal: story.seal.clone(),
+                state: SealState::Intact,
+                grounds: SealGrounds {
+                    permission: None,
+                    basis: SealBasis::Inspection,
+                    reference: Some(text("inspection order 12/26")),
+                },
+            }),
+            &[by],
+        )
+    };
+    // An escort officer may not call their own removal an inspection.
+    let by_escort = inspection(&story.escort_second, road());
+    let a = assess_at(&story, &with(c.departed(), &[&by_escort]), story.t(70));
+    expect(
+        &a,
+        &[d(
+            K::SealRemovedWithoutGrounds,
+            Severity::Critical,
+            story.seal.as_str(),
+            &[&by_escort],
+        )],
     );
+    // The Department's officer inspects at the Department.
+    let removed = inspection(&story.department_officer, post(DEPARTMENT));
     let a = assess_at(&story, &with(c.departed(), &[&removed]), story.t(70));
     expect_none(&a);
     assert_eq!(a.state.seals[&story.seal].status, SealStatus::Removed);
@@ -1609,9 +1684,15 @@ fn gross_mass_outside_tolerance_at_a_handoff() {
     let a = assess_at(&story, &c.replacing(&c.h2, heavy.clone()), story.after());
     expect(
         &a,
-        &[d(K::MassMismatch, Severity::Major, "", &[&c.reg, &heavy])],
+        &[d(
+            K::MassMismatch,
+            Severity::Critical,
+            "",
+            &[&c.reg, &heavy],
+        )],
     );
-    let just_over = h2_with(&story, &c.h1, |b| b.gross_mass = kg("0.4171"));
+    // Rough diamonds: 0.2 g (one carat) over is the most a scale may drift.
+    let just_over = h2_with(&story, &c.h1, |b| b.gross_mass = kg("0.4123"));
     let a = assess_at(
         &story,
         &c.replacing(&c.h2, just_over.clone()),
@@ -1621,9 +1702,25 @@ fn gross_mass_outside_tolerance_at_a_handoff() {
         &a,
         &[d(
             K::MassMismatch,
-            Severity::Major,
+            Severity::Critical,
             "",
             &[&c.reg, &just_over],
+        )],
+    );
+    // 4 g light is 20 carats of diamonds gone: flagged (a 5 g floor let it pass).
+    let twenty_carats = h2_with(&story, &c.h1, |b| b.gross_mass = kg("0.408"));
+    let a = assess_at(
+        &story,
+        &c.replacing(&c.h2, twenty_carats.clone()),
+        story.after(),
+    );
+    expect(
+        &a,
+        &[d(
+            K::MassMismatch,
+            Severity::Critical,
+            "",
+            &[&c.reg, &twenty_carats],
         )],
     );
     let light = h2_with(&story, &c.h1, |b| b.gross_mass = kg("0.380"));
@@ -1641,7 +1738,7 @@ fn gross_mass_outside_tolerance_at_a_handoff() {
 fn gross_mass_within_tolerance_raises_nothing() {
     let story = Story::new();
     let c = clean(&story);
-    for mass in ["0.416", "0.417", "0.407", "0.412000"] {
+    for mass in ["0.4121", "0.4122", "0.4118", "0.412000"] {
         let h2 = h2_with(&story, &c.h1, |b| b.gross_mass = kg(mass));
         expect_none(&assess_at(&story, &c.replacing(&c.h2, h2), story.after()));
     }
@@ -1663,28 +1760,41 @@ fn tolerances_set_by_the_deployment_change_the_outcome() {
     let heavy = h2_with(&story, &c.h1, |b| b.gross_mass = kg("0.420"));
     let acts = c.replacing(&c.h2, heavy.clone());
     let loose = Tolerances {
-        mass_absolute_grams: parse_decimal("10").unwrap(),
+        precious_gross_grams: parse_decimal("10").unwrap(),
         ..Tolerances::default()
     };
     expect_none(&assess_tol(&story, &acts, story.after(), &loose));
-    let relative = Tolerances {
-        mass_absolute_grams: parse_decimal("0").unwrap(),
+    // The tolerances of other goods do not apply to diamonds.
+    let other_goods_loose = Tolerances {
+        mass_absolute_grams: parse_decimal("10").unwrap(),
         mass_relative: parse_decimal("0.05").unwrap(),
         ..Tolerances::default()
     };
-    expect_none(&assess_tol(&story, &acts, story.after(), &relative));
+    expect(
+        &assess_tol(&story, &acts, story.after(), &other_goods_loose),
+        &[d(
+            K::MassMismatch,
+            Severity::Critical,
+            "",
+            &[&c.reg, &heavy],
+        )],
+    );
 
-    let slight = h2_with(&story, &c.h1, |b| b.gross_mass = kg("0.416"));
+    let slight = h2_with(&story, &c.h1, |b| b.gross_mass = kg("0.4121"));
     let acts = c.replacing(&c.h2, slight.clone());
     expect_none(&assess_at(&story, &acts, story.after()));
     let strict = Tolerances {
-        mass_absolute_grams: parse_decimal("1").unwrap(),
-        mass_relative: parse_decimal("0").unwrap(),
+        precious_gross_grams: parse_decimal("0.05").unwrap(),
         ..Tolerances::default()
     };
     expect(
         &assess_tol(&story, &acts, story.after(), &strict),
-        &[d(K::MassMismatch, Severity::Major, "", &[&c.reg, &slight])],
+        &[d(
+            K::MassMismatch,
+            Severity::Critical,
+            "",
+            &[&c.reg, &slight],
+        )],
     );
 }
 

@@ -707,7 +707,7 @@ fn build_acts(story: &Story) -> Acts {
         "incident_reported/seal_damage",
         "Seal damage reported at once, in Russian, with the seal affected and the SHA-256 of a photo.",
         story.sign(
-            ActBody::IncidentReported(IncidentReported {
+            ActBody::IncidentReported(IncidentReported { happened_at: None,
                 consignment: story.consignment.clone(),
                 at: story.t(66),
                 officer: story.escort_lead.id.clone(),
@@ -740,7 +740,7 @@ fn build_acts(story: &Story) -> Acts {
                 new_seal: SealNumber::new("KG-0042190").unwrap(),
                 new_seal_kind: SealKind::Mechanical,
                 fixed_on: text("safe-bag, one place"),
-                grounds: SealGrounds {
+                grounds: SealGrounds { permission: None,
                     basis: SealBasis::ThreatOfLoss,
                     reference: None,
                 },
@@ -804,6 +804,7 @@ fn build_acts(story: &Story) -> Acts {
                 seal: story.seal.clone(),
                 state: SealState::Intact,
                 grounds: SealGrounds {
+                    permission: None,
                     basis: SealBasis::Inspection,
                     reference: Some(text("Распоряжение о досмотре № 17/2026")),
                 },

@@ -97,10 +97,7 @@ pub fn list_order(delivered: bool, deadline: Option<Timestamp>) -> String {
 
 /// The list keys of a summary: `list/<order>\0<id>`, `lstatus/<status>/<order>\0<id>`, ...
 fn list_keys(s: &Summary, keys: &mut BTreeSet<Vec<u8>>) {
-    let order = list_order(
-        s.status == tamga_core::assessment::Status::Delivered,
-        s.deadline,
-    );
+    let order = list_order(s.status.ended(), s.deadline);
     let c = &s.consignment;
     let mut add = |kind: &str, value: String| {
         let mut key = format!("{kind}/{value}").into_bytes();

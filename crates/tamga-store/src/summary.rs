@@ -45,12 +45,14 @@ pub fn severity_from_name(name: &str) -> Option<Severity> {
 }
 
 /// Every status, in the order of the workflow.
-pub const STATUSES: [Status; 5] = [
+pub const STATUSES: [Status; 7] = [
     Status::Unregistered,
     Status::Registered,
     Status::InTransit,
     Status::Arrived,
     Status::Delivered,
+    Status::Refused,
+    Status::Returned,
 ];
 
 /// Reads [`Status::as_str`].
@@ -153,15 +155,22 @@ impl Summary {
                 .unwrap_or(2)] += 1;
         }
         future.sort();
-        let reached = state.arrival_notified_at.is_some() || state.delivered_at.is_some();
-        let (due, due_resolved) = match (a.registration(), reached) {
-            (Some((reg_id, reg)), false) => {
-                let id = discrepancy_id(DiscrepancyKind::Overdue, "", &[reg_id]);
+        // Reached the office of destination (arrived, delivered, refused there) or returned.
+        let reached = state.arrival_notified_at.is_some()
+            || state.delivered_at.is_some()
+            || state.outcome.is_some();
+        let (due, due_resolved) = match (a.registration(), reached, state.deadline) {
+            (Some((reg_id, _)), false, Some(deadline)) => {
+                let proof: Vec<_> = [reg_id]
+                    .into_iter()
+                    .chain(state.deadline_extension)
+                    .collect();
+                let id = discrepancy_id(DiscrepancyKind::Overdue, "", &proof);
                 let resolved = acts.iter().any(|act| {
                     held.contains(&act.id())
                         && matches!(act.body(), ActBody::DiscrepancyResolved(r) if r.discrepancy == id)
                 });
-                (Some(reg.delivery_deadline), resolved)
+                (Some(deadline), resolved)
             }
             _ => (None, false),
         };

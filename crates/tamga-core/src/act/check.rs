@@ -45,14 +45,102 @@ fn check_positive(field: &str, value: &Decimal) -> Result<(), ContentError> {
 }
 
 fn check_reference(field: &str, grounds: &SealGrounds) -> Result<(), ContentError> {
-    let needs_reference = matches!(grounds.basis, SealBasis::Permission | SealBasis::Inspection);
-    if needs_reference && grounds.reference.is_none() {
-        return Err(content_error(
+    match grounds.basis {
+        SealBasis::Permission if grounds.reference.is_none() && grounds.permission.is_none() => {
+            Err(content_error(
+                field,
+                "a permission needs the permission act or its reference",
+            ))
+        }
+        SealBasis::Inspection if grounds.reference.is_none() => Err(content_error(
             field,
-            "a permission or inspection needs its reference",
-        ));
+            "an inspection needs the order's reference",
+        )),
+        SealBasis::ThreatOfLoss | SealBasis::ThreatToLife | SealBasis::Inspection
+            if grounds.permission.is_some() =>
+        {
+            Err(content_error(
+                field,
+                "a permission act is named only for a removal with permission",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn check_crew(officer_in_charge: &KeyId, crew: &[KeyId]) -> Result<(), ContentError> {
+    check_len("crew", crew, 1, MAX_LIST_LEN)?;
+    check_unique("crew", crew.iter())?;
+    if !crew.contains(officer_in_charge) {
+        return Err(content_error("crew", "must include the officer in charge"));
     }
     Ok(())
+}
+
+fn check_registration_lists(
+    goods: &[GoodsLine],
+    certificates: &[Certificate],
+    documents: &[AccompanyingDocument],
+) -> Result<(), ContentError> {
+    check_len("goods", goods, 1, MAX_LIST_LEN)?;
+    check_len("certificates", certificates, 0, MAX_LIST_LEN)?;
+    check_len("documents", documents, 0, MAX_LIST_LEN)?;
+    check_unique("documents", documents.iter().map(|d| &d.number))?;
+    for (i, line) in goods.iter().enumerate() {
+        check_positive(&format!("goods[{i}].quantity"), &line.quantity.value)?;
+        check_positive(&format!("goods[{i}].net_mass"), &line.net_mass.value)?;
+        check_positive(&format!("goods[{i}].gross_mass"), &line.gross_mass.value)?;
+        if line.value.amount.is_sign_negative() {
+            return Err(content_error(
+                &format!("goods[{i}].value"),
+                "must not be negative",
+            ));
+        }
+        match (line.net_mass.in_grams(), line.gross_mass.in_grams()) {
+            (Some(net), Some(gross)) if net <= gross => {}
+            _ => {
+                return Err(content_error(
+                    &format!("goods[{i}].net_mass"),
+                    "net mass must not exceed gross mass",
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_correction(c: &Correction) -> Result<(), ContentError> {
+    if c.fields().is_empty() {
+        return Err(content_error("changes", "changes no field"));
+    }
+    match c {
+        Correction::ConsignmentRegistered(f) => {
+            if let Some(goods) = &f.goods {
+                check_registration_lists(goods, &[], &[])?;
+            }
+            if let Some(certificates) = &f.certificates {
+                check_len("changes.certificates", certificates, 0, MAX_LIST_LEN)?;
+            }
+            if let Some(documents) = &f.documents {
+                check_len("changes.documents", documents, 0, MAX_LIST_LEN)?;
+                check_unique("changes.documents", documents.iter().map(|d| &d.number))?;
+            }
+            if f.packages == Some(0) {
+                return Err(content_error("changes.packages", "must be at least 1"));
+            }
+            Ok(())
+        }
+        Correction::SealApplied(_) | Correction::EscortAssigned(_) => Ok(()),
+        Correction::IncidentReported(f) => {
+            if let Some(seals) = &f.seals {
+                check_len("changes.seals", seals, 0, MAX_LIST_LEN)?;
+            }
+            if let Some(attachments) = &f.attachments {
+                check_len("changes.attachments", attachments, 0, MAX_LIST_LEN)?;
+            }
+            Ok(())
+        }
+    }
 }
 
 fn check_place(field: &str, place: &Place) -> Result<(), ContentError> {
@@ -95,29 +183,8 @@ impl ActBody {
     pub fn check_content(&self) -> Result<(), ContentError> {
         match self {
             ActBody::ConsignmentRegistered(a) => {
-                check_len("goods", &a.goods, 1, MAX_LIST_LEN)?;
-                check_len("certificates", &a.certificates, 0, MAX_LIST_LEN)?;
+                check_registration_lists(&a.goods, &a.certificates, &a.documents)?;
                 check_len("route", &a.route, 2, MAX_LIST_LEN)?;
-                for (i, line) in a.goods.iter().enumerate() {
-                    check_positive(&format!("goods[{i}].quantity"), &line.quantity.value)?;
-                    check_positive(&format!("goods[{i}].net_mass"), &line.net_mass.value)?;
-                    check_positive(&format!("goods[{i}].gross_mass"), &line.gross_mass.value)?;
-                    if line.value.amount.is_sign_negative() {
-                        return Err(content_error(
-                            &format!("goods[{i}].value"),
-                            "must not be negative",
-                        ));
-                    }
-                    match (line.net_mass.in_grams(), line.gross_mass.in_grams()) {
-                        (Some(net), Some(gross)) if net <= gross => {}
-                        _ => {
-                            return Err(content_error(
-                                &format!("goods[{i}].net_mass"),
-                                "net mass must not exceed gross mass",
-                            ))
-                        }
-                    }
-                }
                 if a.packages == 0 {
                     return Err(content_error("packages", "must be at least 1"));
                 }
@@ -154,12 +221,11 @@ impl ActBody {
             }
             ActBody::EscortAssigned(a) => {
                 check_place("place", &a.place)?;
-                check_len("crew", &a.crew, 1, MAX_LIST_LEN)?;
-                check_unique("crew", a.crew.iter())?;
-                if !a.crew.contains(&a.officer_in_charge) {
-                    return Err(content_error("crew", "must include the officer in charge"));
-                }
-                Ok(())
+                check_crew(&a.officer_in_charge, &a.crew)
+            }
+            ActBody::EscortChanged(a) => {
+                check_place("place", &a.place)?;
+                check_crew(&a.officer_in_charge, &a.crew)
             }
             ActBody::CustodyTransferred(a) => {
                 check_place("place", &a.place)?;
@@ -172,10 +238,29 @@ impl ActBody {
                         "the releasing and receiving officer must be different people",
                     ));
                 }
+                if let Some(t) = &a.transhipment {
+                    check_len("transhipment.new_seals", &t.new_seals, 1, MAX_LIST_LEN)?;
+                    check_unique(
+                        "transhipment.new_seals",
+                        t.new_seals.iter().map(|s| &s.seal),
+                    )?;
+                    if t.new_seals
+                        .iter()
+                        .any(|n| a.seals.iter().any(|o| o.seal == n.seal))
+                    {
+                        return Err(content_error(
+                            "transhipment.new_seals",
+                            "a new seal must differ from every seal taken off",
+                        ));
+                    }
+                }
                 Ok(())
             }
             ActBody::IncidentReported(a) => {
                 check_place("place", &a.place)?;
+                if a.happened_at.is_some_and(|h| h > a.at) {
+                    return Err(content_error("happened_at", "must not be after the report"));
+                }
                 check_len("seals", &a.seals, 0, MAX_LIST_LEN)?;
                 check_len("attachments", &a.attachments, 0, MAX_LIST_LEN)
             }
@@ -191,9 +276,53 @@ impl ActBody {
                 check_place("place", &a.place)?;
                 check_len("seals", &a.seals, 0, MAX_LIST_LEN)?;
                 check_unique("seals", a.seals.iter().map(|s| &s.seal))?;
-                check_positive("gross_mass", &a.gross_mass.value)
+                check_positive("gross_mass", &a.gross_mass.value)?;
+                if let Some(net) = &a.net_mass {
+                    check_positive("net_mass", &net.value)?;
+                }
+                if let Some(short) = &a.shortage {
+                    if short.packages == 0 && short.net_mass.value.is_zero() {
+                        return Err(content_error(
+                            "shortage",
+                            "names no package and no mass missing",
+                        ));
+                    }
+                    if short.net_mass.value.is_sign_negative() {
+                        return Err(content_error("shortage.net_mass", "must not be negative"));
+                    }
+                }
+                check_len("documents", &a.documents, 0, MAX_LIST_LEN)?;
+                check_unique("documents", a.documents.iter().map(|d| &d.number))
             }
             ActBody::DiscrepancyResolved(_) => Ok(()),
+            ActBody::PermissionGranted(a) => {
+                check_place("place", &a.place)?;
+                if a.valid_until.is_some_and(|until| until <= a.at) {
+                    return Err(content_error("valid_until", "must be after the grant"));
+                }
+                if let Permit::SealRemoval { seals } = &a.permits {
+                    check_len("permits.seals", seals, 1, MAX_LIST_LEN)?;
+                    check_unique("permits.seals", seals.iter())?;
+                }
+                Ok(())
+            }
+            ActBody::ActCorrected(a) => check_correction(&a.changes),
+            ActBody::DeadlineExtended(_) => Ok(()),
+            ActBody::IncidentFollowedUp(a) => {
+                check_place("place", &a.place)?;
+                check_len("attachments", &a.attachments, 0, MAX_LIST_LEN)
+            }
+            ActBody::DeliveryRefused(a) => {
+                check_place("place", &a.place)?;
+                check_len("seals", &a.seals, 0, MAX_LIST_LEN)?;
+                check_unique("seals", a.seals.iter().map(|s| &s.seal))
+            }
+            ActBody::ConsignmentReturned(a) => {
+                check_place("place", &a.place)?;
+                check_len("seals", &a.seals, 0, MAX_LIST_LEN)?;
+                check_unique("seals", a.seals.iter().map(|s| &s.seal))?;
+                check_positive("gross_mass", &a.gross_mass.value)
+            }
             ActBody::KeyEnrolled(a) => {
                 if a.valid_until <= a.valid_from {
                     return Err(content_error("valid_until", "must be after valid_from"));

@@ -1,5 +1,6 @@
 //! The act kinds, one struct each, and the parts they are made of.
 
+use super::outcomes::{AccompanyingDocument, DocumentCheck, Shortage, Transhipment};
 use crate::codes::Role;
 use crate::codes::{
     ConsignmentId, CountryCode, HsCode, KeyId, SealNumber, Sha256Hex, Text, UnitCode,
@@ -111,6 +112,12 @@ pub struct ConsignmentRegistered {
     pub route: Vec<UnitCode>,
     /// The delivery deadline set by the office of departure (Customs Code art. 36, 138).
     pub delivery_deadline: Timestamp,
+    /// The carrier, who answers for the goods in transit (Customs Code art. 39).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<Trader>,
+    /// The documents that travel with the goods (art. 36), checked at delivery.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<AccompanyingDocument>,
 }
 
 /// Where an act was performed: at a post, or on the road.
@@ -209,6 +216,9 @@ pub struct SealGrounds {
     /// The permission's or order's reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Text>,
+    /// The `permission_granted` act, for a removal with permission.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permission: Option<ActId>,
 }
 
 /// `seal_applied`: a seal is fixed on the goods or their container.
@@ -354,6 +364,10 @@ pub struct CustodyTransferred {
     pub packages: u32,
     /// Gross mass weighed.
     pub gross_mass: Mass,
+    /// Set when the goods move to another vehicle at this handoff: the crew releasing and the
+    /// crew receiving both sign it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transhipment: Option<Transhipment>,
 }
 
 /// The kind of an incident (Customs Code art. 38, 139, 140).
@@ -386,6 +400,9 @@ pub struct IncidentReported {
     pub officer: KeyId,
     /// Where the goods are.
     pub place: Place,
+    /// When it happened, if before it was reported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub happened_at: Option<Timestamp>,
     /// What kind of incident.
     pub incident: IncidentKind,
     /// What happened.
@@ -458,6 +475,15 @@ pub struct ConsignmentDelivered {
     pub packages: u32,
     /// Gross mass weighed.
     pub gross_mass: Mass,
+    /// Net mass re-weighed, in the goods' own unit (carats for stones, grams for metals).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub net_mass: Option<Mass>,
+    /// What is short, if the delivery is partial.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shortage: Option<Shortage>,
+    /// The accompanying documents as found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<DocumentCheck>,
 }
 
 /// `discrepancy_resolved`: central staff close a discrepancy.

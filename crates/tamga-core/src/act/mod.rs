@@ -7,13 +7,19 @@
 //!
 //! - [`kinds`]: one struct per act kind, named in the domain's words, and the parts they are
 //!   made of (goods lines, certificates, places, seals, custodians, positions, holders).
+//! - [`amendments`]: permissions, corrections, escort changes, deadline extensions.
+//! - [`outcomes`]: incident follow-ups, refusal and return, and the parts a delivery carries.
 //! - [`check`]: the content rules an act keeps beyond its fields' syntax.
 
+mod amendments;
 mod check;
 mod kinds;
+mod outcomes;
 
+pub use amendments::*;
 pub use check::ContentError;
 pub use kinds::*;
+pub use outcomes::*;
 
 use crate::codes::{ConsignmentId, KeyId};
 use crate::time::Timestamp;
@@ -52,6 +58,20 @@ pub enum ActBody {
     ConsignmentDelivered(ConsignmentDelivered),
     /// Central staff close a discrepancy with a reason.
     DiscrepancyResolved(DiscrepancyResolved),
+    /// A customs body permits a seal removal, a correction, a transhipment or a return.
+    PermissionGranted(PermissionGranted),
+    /// An earlier act is corrected by a new one that names it.
+    ActCorrected(ActCorrected),
+    /// The escort crew, its officer in charge or its vehicle changes.
+    EscortChanged(EscortChanged),
+    /// The delivery deadline is extended after an incident.
+    DeadlineExtended(DeadlineExtended),
+    /// A customs body follows up an incident.
+    IncidentFollowedUp(IncidentFollowedUp),
+    /// The office of destination refuses the goods.
+    DeliveryRefused(DeliveryRefused),
+    /// Transit ends back at the office of departure.
+    ConsignmentReturned(ConsignmentReturned),
     /// The authority enrolls a key with a role, unit and validity.
     KeyEnrolled(KeyEnrolled),
     /// The authority revokes a key from a given time.
@@ -83,6 +103,13 @@ impl ActBody {
             ActBody::ArrivalNotified(_) => "arrival_notified",
             ActBody::ConsignmentDelivered(_) => "consignment_delivered",
             ActBody::DiscrepancyResolved(_) => "discrepancy_resolved",
+            ActBody::PermissionGranted(_) => "permission_granted",
+            ActBody::ActCorrected(_) => "act_corrected",
+            ActBody::EscortChanged(_) => "escort_changed",
+            ActBody::DeadlineExtended(_) => "deadline_extended",
+            ActBody::IncidentFollowedUp(_) => "incident_followed_up",
+            ActBody::DeliveryRefused(_) => "delivery_refused",
+            ActBody::ConsignmentReturned(_) => "consignment_returned",
             ActBody::KeyEnrolled(_) => "key_enrolled",
             ActBody::KeyRevoked(_) => "key_revoked",
         }
@@ -103,6 +130,13 @@ impl ActBody {
             ActBody::ArrivalNotified(a) => a.at,
             ActBody::ConsignmentDelivered(a) => a.at,
             ActBody::DiscrepancyResolved(a) => a.at,
+            ActBody::PermissionGranted(a) => a.at,
+            ActBody::ActCorrected(a) => a.at,
+            ActBody::EscortChanged(a) => a.at,
+            ActBody::DeadlineExtended(a) => a.at,
+            ActBody::IncidentFollowedUp(a) => a.at,
+            ActBody::DeliveryRefused(a) => a.at,
+            ActBody::ConsignmentReturned(a) => a.at,
             ActBody::KeyEnrolled(a) => a.at,
             ActBody::KeyRevoked(a) => a.at,
         }
@@ -123,6 +157,13 @@ impl ActBody {
             ActBody::ArrivalNotified(a) => Subject::Consignment(&a.consignment),
             ActBody::ConsignmentDelivered(a) => Subject::Consignment(&a.consignment),
             ActBody::DiscrepancyResolved(a) => Subject::Consignment(&a.consignment),
+            ActBody::PermissionGranted(a) => Subject::Consignment(&a.consignment),
+            ActBody::ActCorrected(a) => Subject::Consignment(&a.consignment),
+            ActBody::EscortChanged(a) => Subject::Consignment(&a.consignment),
+            ActBody::DeadlineExtended(a) => Subject::Consignment(&a.consignment),
+            ActBody::IncidentFollowedUp(a) => Subject::Consignment(&a.consignment),
+            ActBody::DeliveryRefused(a) => Subject::Consignment(&a.consignment),
+            ActBody::ConsignmentReturned(a) => Subject::Consignment(&a.consignment),
             ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) => Subject::Registry,
         }
     }
@@ -147,7 +188,14 @@ impl ActBody {
             ActBody::IncidentReported(a) => Some(&a.place),
             ActBody::ArrivalNotified(a) => Some(&a.place),
             ActBody::ConsignmentDelivered(a) => Some(&a.place),
+            ActBody::PermissionGranted(a) => Some(&a.place),
+            ActBody::EscortChanged(a) => Some(&a.place),
+            ActBody::IncidentFollowedUp(a) => Some(&a.place),
+            ActBody::DeliveryRefused(a) => Some(&a.place),
+            ActBody::ConsignmentReturned(a) => Some(&a.place),
             ActBody::ConsignmentRegistered(_)
+            | ActBody::ActCorrected(_)
+            | ActBody::DeadlineExtended(_)
             | ActBody::PositionReported(_)
             | ActBody::DiscrepancyResolved(_)
             | ActBody::KeyEnrolled(_)
@@ -171,6 +219,13 @@ impl ActBody {
             ActBody::ArrivalNotified(a) => vec![&a.officer],
             ActBody::ConsignmentDelivered(a) => vec![&a.officer],
             ActBody::DiscrepancyResolved(a) => vec![&a.officer],
+            ActBody::PermissionGranted(a) => vec![&a.officer],
+            ActBody::ActCorrected(a) => vec![&a.officer],
+            ActBody::EscortChanged(a) => vec![&a.officer],
+            ActBody::DeadlineExtended(a) => vec![&a.officer],
+            ActBody::IncidentFollowedUp(a) => vec![&a.officer],
+            ActBody::DeliveryRefused(a) => vec![&a.officer],
+            ActBody::ConsignmentReturned(a) => vec![&a.officer],
             ActBody::KeyEnrolled(a) => vec![&a.authority],
             ActBody::KeyRevoked(a) => vec![&a.authority],
         }

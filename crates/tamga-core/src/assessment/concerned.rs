@@ -25,6 +25,9 @@ pub fn units_concerned(acts: &[SignedAct], assessment: &Assessment) -> BTreeSet<
             ActBody::EscortAssigned(e) => {
                 units.insert(e.escort_unit.clone());
             }
+            ActBody::EscortChanged(e) => {
+                units.insert(e.escort_unit.clone());
+            }
             ActBody::CustodyTransferred(t) => {
                 units.insert(t.releasing.unit.clone());
                 units.insert(t.receiving.unit.clone());

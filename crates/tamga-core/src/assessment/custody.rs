@@ -163,20 +163,26 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> CustodyView 
         }),
     };
 
+    // Transit ends with the custodian: a delivery at the office of destination, a return at
+    // the office of departure.
     if let (Some(holder), Some((_, reg)), false) = (&holder, facts.registration, disputed) {
-        for (id, d) in facts.each(|b| match b {
-            ActBody::ConsignmentDelivered(d) => Some(d),
-            _ => None,
-        }) {
-            if holder.unit != reg.office_of_destination {
+        for act in &facts.acts {
+            let (what, place, unit) = match act.body() {
+                ActBody::ConsignmentDelivered(d) => {
+                    ("delivered", &d.place, &reg.office_of_destination)
+                }
+                ActBody::ConsignmentReturned(r) => ("returned", &r.place, &reg.office_of_departure),
+                _ => continue,
+            };
+            if &holder.unit != unit {
                 findings.add(
                     DiscrepancyKind::CustodyGap,
                     Severity::Critical,
-                    reg.office_of_destination.as_str(),
-                    [holder.act, id],
+                    unit.as_str(),
+                    [holder.act, act.id()],
                     format!(
-                        "delivered at {} but custody was last passed to {}",
-                        d.place
+                        "{what} at {} but custody was last passed to {}",
+                        place
                             .post()
                             .map(|p| p.to_string())
                             .unwrap_or_else(|| "a place off any post".into()),

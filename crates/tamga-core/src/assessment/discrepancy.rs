@@ -71,6 +71,25 @@ pub enum DiscrepancyKind {
     ArrivalNotifiedLate,
     /// Delivered without arrival being notified.
     ArrivalNotNotified,
+    /// A handoff to or from an escort unit signed by an officer not in its crew in force.
+    NotInCrew,
+    /// An accident, force majeure, loss or shortage no customs body has followed up.
+    IncidentOpen,
+    /// An incident reported longer after it happened than the incident window.
+    IncidentReportedLate,
+    /// Goods moved to another vehicle without a transhipment permit.
+    TranshipmentWithoutPermission,
+    /// Delivered with a shortage counted.
+    Shortage,
+    /// Refused at the office of destination.
+    DeliveryRefused,
+    /// A registered accompanying document missing or not checked at delivery.
+    DocumentMissing,
+    /// A goods line or a weighing in a unit that does not fit the goods (carats for stones,
+    /// grams for metals).
+    GoodsUnitMismatch,
+    /// Net mass re-weighed at delivery outside tolerance, in the goods' own unit.
+    NetMassMismatch,
 }
 
 impl DiscrepancyKind {
@@ -101,6 +120,15 @@ impl DiscrepancyKind {
             MissingCertificate => "missing_certificate",
             ArrivalNotifiedLate => "arrival_notified_late",
             ArrivalNotNotified => "arrival_not_notified",
+            NotInCrew => "not_in_crew",
+            IncidentOpen => "incident_open",
+            IncidentReportedLate => "incident_reported_late",
+            TranshipmentWithoutPermission => "transhipment_without_permission",
+            Shortage => "shortage",
+            DeliveryRefused => "delivery_refused",
+            DocumentMissing => "document_missing",
+            GoodsUnitMismatch => "goods_unit_mismatch",
+            NetMassMismatch => "net_mass_mismatch",
         }
     }
 }

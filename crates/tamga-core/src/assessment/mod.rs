@@ -12,26 +12,38 @@
 //! - [`timing`]: deadlines, arrival notification and clock anomalies;
 //! - [`permission`]: who may write what: each act signed from a unit the consignment gives that
 //!   part to, at the right place and moment;
+//! - [`corrections`]: corrections applied to the acts they name, so the rules read corrected
+//!   values;
+//! - [`escort`]: the crew in force and handoffs to and from it;
+//! - [`incidents`]: incidents followed up or still open, and reported late;
+//! - [`delivery`]: how transit ended (delivered, short, refused, returned) and the documents;
 //! - [`route`]: route progress and acts off the route;
 //! - [`concerned`]: the units a consignment concerns (sync scope).
 
 pub mod concerned;
+mod corrections;
 pub mod custody;
+pub mod delivery;
 mod discrepancy;
+pub mod escort;
 pub mod goods;
+pub mod incidents;
 pub mod permission;
 pub mod route;
 pub mod seals;
 pub mod timing;
 
 pub use concerned::units_concerned;
+pub use delivery::Outcome;
 pub use discrepancy::{
     discrepancy_id, Discrepancy, DiscrepancyId, DiscrepancyKind, Resolution, Severity,
 };
+pub use escort::Escort;
+pub use goods::GoodsClass;
 
-use crate::act::{ActBody, ConsignmentRegistered, EscortAssigned, IncidentReported, Position};
+use crate::act::{ActBody, ConsignmentRegistered, IncidentReported, Position};
 use crate::canonical::ActId;
-use crate::codes::{ConsignmentId, KeyId, SealNumber, UnitCode};
+use crate::codes::{ConsignmentId, SealNumber};
 use crate::registry::{ActRejection, AuthorizationError, Registry};
 use crate::signing::SignedAct;
 use crate::time::Timestamp;
@@ -40,16 +52,29 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The limits within which the assessment does not raise a discrepancy. Every field has a
-/// default drawn from the rules in DOMAIN.md; a deployment can set its own.
+/// default drawn from the rules in DOMAIN.md; a deployment can set its own. Masses are judged
+/// by the kind of goods ([`GoodsClass`]): precious stones in carats, precious metals in grams,
+/// other goods by gross mass in grams (docs/act-format.md, "Tolerances", gives the reasons).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Tolerances {
-    /// Gross mass may differ from the registered gross mass by this many grams...
+    /// Gross mass of other goods may differ from the registered gross mass by this many
+    /// grams...
     #[serde(with = "crate::quantity::decimal_string")]
     pub mass_absolute_grams: rust_decimal::Decimal,
     /// ...or by this fraction of it, whichever is larger.
     #[serde(with = "crate::quantity::decimal_string")]
     pub mass_relative: rust_decimal::Decimal,
+    /// Gross mass of precious stones or metals (safe-bags, sealed boxes) may differ by this many
+    /// grams, and no more.
+    #[serde(with = "crate::quantity::decimal_string")]
+    pub precious_gross_grams: rust_decimal::Decimal,
+    /// Net mass of precious stones re-weighed at destination may differ by this many carats.
+    #[serde(with = "crate::quantity::decimal_string")]
+    pub stones_net_carats: rust_decimal::Decimal,
+    /// Net mass of precious metals re-weighed at destination may differ by this many grams.
+    #[serde(with = "crate::quantity::decimal_string")]
+    pub metals_net_grams: rust_decimal::Decimal,
     /// Seconds after the deadline before a consignment counts as overdue.
     pub deadline_grace_seconds: i64,
     /// Seconds allowed between arrival (or the start of working hours) and its notification
@@ -67,6 +92,13 @@ impl Default for Tolerances {
         Tolerances {
             mass_absolute_grams: rust_decimal::Decimal::new(5, 0),
             mass_relative: rust_decimal::Decimal::new(2, 3),
+            // A safe-bag's gross mass on a post's scale of 0.1 g resolution, weighed at two
+            // posts: 0.2 g is one carat, the most a scale's drift may hide.
+            precious_gross_grams: rust_decimal::Decimal::new(2, 1),
+            // Rough diamonds are weighed to 0.01 ct (KP practice): one step of the scale.
+            stones_net_carats: rust_decimal::Decimal::new(1, 2),
+            // Precious metals on assay balances of 0.01 g: one step of the balance.
+            metals_net_grams: rust_decimal::Decimal::new(1, 2),
             deadline_grace_seconds: 0,
             arrival_notice_seconds: 30 * 60,
             clock_skew_seconds: 5 * 60,
@@ -87,8 +119,12 @@ pub enum Status {
     InTransit,
     /// Arrival notified at the office of destination.
     Arrived,
-    /// Delivered: transit has ended.
+    /// Delivered: transit has ended (in full or short: see [`ConsignmentState::outcome`]).
     Delivered,
+    /// Refused at the office of destination: going back to the office of departure.
+    Refused,
+    /// Returned to the office of departure: transit has ended.
+    Returned,
 }
 
 impl Status {
@@ -100,23 +136,15 @@ impl Status {
             Status::InTransit => "in_transit",
             Status::Arrived => "arrived",
             Status::Delivered => "delivered",
+            Status::Refused => "refused",
+            Status::Returned => "returned",
         }
     }
-}
 
-/// The escort crew, as last assigned.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Escort {
-    /// The `escort_assigned` act.
-    pub act: ActId,
-    /// The escort unit.
-    pub unit: UnitCode,
-    /// The vehicle.
-    pub vehicle: String,
-    /// The officer in charge.
-    pub officer_in_charge: KeyId,
-    /// The crew.
-    pub crew: Vec<KeyId>,
+    /// Whether transit has ended: delivered (in full or short) or returned.
+    pub fn ended(self) -> bool {
+        matches!(self, Status::Delivered | Status::Returned)
+    }
 }
 
 /// A consignment's state, derived from the acts that hold.
@@ -132,24 +160,37 @@ pub struct ConsignmentState {
     pub custody_chain: Vec<ActId>,
     /// Two handoffs from the same predecessor: custody cannot be told.
     pub custody_disputed: bool,
-    /// The escort crew.
+    /// The escort crew in force (of the unit holding custody, else the last assigned).
     pub escort: Option<Escort>,
     /// Every seal ever recorded on the consignment.
     pub seals: BTreeMap<SealNumber, seals::SealRecord>,
     /// The planned route and how far along it the consignment has come.
     pub route: route::RouteProgress,
-    /// The delivery deadline.
+    /// The delivery deadline in force (the registered one, or the last extension).
     pub deadline: Option<Timestamp>,
+    /// The `deadline_extended` act that set the deadline in force, if one did.
+    #[serde(default)]
+    pub deadline_extension: Option<ActId>,
     /// Past the deadline and not delivered.
     pub overdue: bool,
     /// The latest position reported.
     pub last_position: Option<Position>,
     /// Incidents reported.
     pub incidents: Vec<ActId>,
+    /// Incidents of kinds that must be followed up (accident, force majeure, loss or
+    /// shortage) that no customs body has followed up yet.
+    #[serde(default)]
+    pub open_incidents: Vec<ActId>,
     /// When arrival at the office of destination was notified.
     pub arrival_notified_at: Option<Timestamp>,
     /// When it was delivered.
     pub delivered_at: Option<Timestamp>,
+    /// How transit ended, once it has (or is ending: refused).
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+    /// The acts corrected, each with its corrections in order.
+    #[serde(default)]
+    pub corrections: BTreeMap<ActId, Vec<ActId>>,
 }
 
 /// An act left out of the state, and why.
@@ -177,7 +218,7 @@ pub struct Assessment {
     /// The acts that were left out, and why.
     pub rejected: Vec<RejectedAct>,
     /// The body of the registration in force (the act [`ConsignmentState::registration`]
-    /// names), so that nobody has to search the acts for it.
+    /// names), with its corrections applied, so that nobody has to search the acts for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration_body: Option<ConsignmentRegistered>,
 }
@@ -199,12 +240,32 @@ impl Assessment {
     }
 }
 
+/// An act that holds, as the rules read it: its corrected body where it was corrected.
+#[derive(Clone, Copy)]
+pub(crate) struct Fact<'a> {
+    act: &'a SignedAct,
+    body: &'a ActBody,
+}
+
+impl<'a> Fact<'a> {
+    /// The act's id (of the act as signed).
+    pub fn id(&self) -> ActId {
+        self.act.id()
+    }
+
+    /// The body, corrected.
+    pub fn body(&self) -> &'a ActBody {
+        self.body
+    }
+}
+
 /// What the rules read: the consignment's valid acts in order, its registration, the time.
 pub(crate) struct Facts<'a> {
-    pub acts: Vec<&'a SignedAct>,
+    pub acts: Vec<Fact<'a>>,
     pub registration: Option<(ActId, &'a ConsignmentRegistered)>,
     pub as_of: Timestamp,
     pub tolerances: &'a Tolerances,
+    pub registry: &'a Registry,
 }
 
 impl<'a> Facts<'a> {
@@ -216,6 +277,20 @@ impl<'a> Facts<'a> {
         self.acts
             .iter()
             .filter_map(move |act| pick(act.body()).map(|b| (act.id(), b)))
+    }
+
+    /// The role the first signer of `act` was enrolled in at the act's time.
+    pub fn signer_role(&self, body: &ActBody) -> Option<crate::codes::Role> {
+        let key = body.required_signers().into_iter().next()?;
+        self.registry
+            .signer_at(key, body.at())
+            .enrollment
+            .map(|e| e.role)
+    }
+
+    /// The act `id` among the valid acts, corrected.
+    pub fn find(&self, id: &ActId) -> Option<&'a ActBody> {
+        self.acts.iter().find(|a| a.id() == *id).map(|a| a.body())
     }
 
     /// The registration's id, for proofs (empty if none).
@@ -241,15 +316,21 @@ fn workflow_rank(body: &ActBody) -> u8 {
         ActBody::ConsignmentRegistered(_) => 0,
         ActBody::SealApplied(_) => 1,
         ActBody::EscortAssigned(_) => 2,
-        ActBody::PositionReported(_) => 3,
-        ActBody::SealChecked(_) => 4,
-        ActBody::IncidentReported(_) => 5,
-        ActBody::SealRemoved(_) | ActBody::SealReplaced(_) => 6,
-        ActBody::ArrivalNotified(_) => 7,
-        ActBody::CustodyTransferred(_) => 8,
-        ActBody::ConsignmentDelivered(_) => 9,
-        ActBody::DiscrepancyResolved(_) => 10,
-        ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) => 11,
+        ActBody::EscortChanged(_) => 3,
+        ActBody::PositionReported(_) => 4,
+        ActBody::SealChecked(_) => 5,
+        ActBody::IncidentReported(_) => 6,
+        ActBody::IncidentFollowedUp(_) => 7,
+        ActBody::DeadlineExtended(_) => 8,
+        ActBody::PermissionGranted(_) => 9,
+        ActBody::SealRemoved(_) | ActBody::SealReplaced(_) => 10,
+        ActBody::ArrivalNotified(_) => 11,
+        ActBody::CustodyTransferred(_) => 12,
+        ActBody::ConsignmentDelivered(_) | ActBody::DeliveryRefused(_) => 13,
+        ActBody::ConsignmentReturned(_) => 14,
+        ActBody::ActCorrected(_) => 15,
+        ActBody::DiscrepancyResolved(_) => 16,
+        ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) => 17,
     }
 }
 
@@ -348,7 +429,15 @@ pub(crate) fn assess_trusting(
     valid.sort_by_key(|a| (a.body().at(), workflow_rank(a.body()), a.id()));
     let valid = permission::sift(valid, registry, &mut findings, &mut rejected);
 
-    let registrations: Vec<(ActId, &ConsignmentRegistered)> = valid
+    let corrected = corrections::apply(&valid);
+    let facts_acts: Vec<Fact<'_>> = valid
+        .iter()
+        .map(|&act| Fact {
+            act,
+            body: corrected.bodies.get(&act.id()).unwrap_or(act.body()),
+        })
+        .collect();
+    let registrations: Vec<(ActId, &ConsignmentRegistered)> = facts_acts
         .iter()
         .filter_map(|a| match a.body() {
             ActBody::ConsignmentRegistered(r) => Some((a.id(), r)),
@@ -389,34 +478,29 @@ pub(crate) fn assess_trusting(
     }
 
     let facts = Facts {
-        acts: valid,
+        acts: facts_acts,
         registration: registrations.first().copied(),
         as_of,
         tolerances,
+        registry,
     };
     let custody = custody::assess(&facts, &mut findings);
     let seals = seals::assess(&facts, &mut findings);
     goods::assess(&facts, &mut findings);
     let timing = timing::assess(&facts, &mut findings);
     let route = route::assess(&facts, &mut findings);
+    let escort = escort::assess(&facts, custody.holder.as_ref(), &mut findings);
+    let open_incidents = incidents::assess(&facts, &mut findings);
+    let outcome = delivery::assess(&facts, &mut findings);
 
-    let escort = facts
-        .each(|b| match b {
-            ActBody::EscortAssigned(e) => Some(e),
-            _ => None,
-        })
-        .last()
-        .map(|(act, e): (ActId, &EscortAssigned)| Escort {
-            act,
-            unit: e.escort_unit.clone(),
-            vehicle: e.vehicle.to_string(),
-            officer_in_charge: e.officer_in_charge.clone(),
-            crew: e.crew.clone(),
-        });
     let status = if facts.registration.is_none() {
         Status::Unregistered
+    } else if matches!(outcome, Some(Outcome::Returned { .. })) {
+        Status::Returned
     } else if timing.delivered_at.is_some() {
         Status::Delivered
+    } else if matches!(outcome, Some(Outcome::Refused { .. })) {
+        Status::Refused
     } else if timing.arrival_notified_at.is_some() {
         Status::Arrived
     } else if !custody.chain.is_empty() || custody.disputed || escort.is_some() {
@@ -471,15 +555,19 @@ pub(crate) fn assess_trusting(
             escort,
             seals,
             route,
-            deadline: facts.registration.map(|(_, r)| r.delivery_deadline),
+            deadline: timing.deadline,
+            deadline_extension: timing.extension,
             overdue: timing.overdue,
             last_position,
             incidents: facts.incidents().map(|(id, _)| id).collect(),
+            open_incidents,
             arrival_notified_at: timing.arrival_notified_at,
             delivered_at: timing.delivered_at,
+            outcome,
+            corrections: corrected.by_act,
         },
         discrepancies,
-        acts: facts.acts.iter().map(|a| a.id()).collect(),
+        acts: facts.acts.iter().map(Fact::id).collect(),
         rejected,
         registration_body: facts.registration.map(|(_, r)| r.clone()),
     }

@@ -15,6 +15,15 @@
 //! | `arrival_notified` | the office of destination or an assigned escort unit, at the office of destination |
 //! | `consignment_delivered` | the office of destination, at the office of destination |
 //! | `discrepancy_resolved` | any (central staff, by role) |
+//! | `permission_granted` | central staff; or a post on the route or one that has held custody, at itself (a correction: only the office of departure or central staff) |
+//! | `act_corrected` | the unit that signed the act corrected, before the first handoff; after it, with a correction permit for that act |
+//! | `escort_changed` | central staff; or a post on the route or one that has held custody, at itself |
+//! | `deadline_extended` | the office of departure or central staff, naming an incident that holds, for a later deadline |
+//! | `incident_followed_up` | brought to customs: any post, at itself (the nearest customs body); officials attended: any post or central staff; closed: a post on the route or one that has held custody, or central staff; always naming an incident that holds |
+//! | `delivery_refused` | the office of destination, at itself, before any delivery or refusal |
+//! | `consignment_returned` | the office of departure, at itself, after a refusal or with a return permit, once |
+//!
+//! And transit ends once: nothing is delivered after a refusal, a delivery or a return.
 //!
 //! "Has held custody" and "current custodian" mean by acts that hold and come earlier in the
 //! fold; "assigned" means by an `escort_assigned` that holds, at whatever time (a vehicle's clock
@@ -28,11 +37,13 @@
 
 use super::discrepancy::Findings;
 use super::{DiscrepancyKind, RejectedAct, Severity};
-use crate::act::{ActBody, ConsignmentRegistered, Place};
+use crate::act::{ActBody, ConsignmentRegistered, FollowUp, Permit, Place};
+use crate::canonical::ActId;
 use crate::codes::{Role, UnitCode};
 use crate::registry::Registry;
 use crate::signing::SignedAct;
-use std::collections::BTreeSet;
+use crate::time::Timestamp;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The earliest registration, in fold order, whose signer's unit is its office of departure.
 pub(crate) fn registration_in_force<'a>(
@@ -111,8 +122,14 @@ fn fold<'a>(
     for &act in acts {
         match parts.check(act, registry) {
             Ok(()) => {
-                if let ActBody::EscortAssigned(e) = act.body() {
-                    assigned.insert(e.escort_unit.clone());
+                match act.body() {
+                    ActBody::EscortAssigned(e) => {
+                        assigned.insert(e.escort_unit.clone());
+                    }
+                    ActBody::EscortChanged(e) => {
+                        assigned.insert(e.escort_unit.clone());
+                    }
+                    _ => {}
                 }
                 parts.take(act);
                 kept.push(act);
@@ -162,6 +179,16 @@ struct Parts<'a> {
     custodians: BTreeSet<UnitCode>,
     /// The receiving unit of the latest permitted handoff (at first the office of departure).
     custodian: UnitCode,
+    /// The acts permitted so far, by id.
+    kept: BTreeMap<ActId, &'a SignedAct>,
+    /// The deadline in force.
+    deadline: Timestamp,
+    /// A handoff has been permitted.
+    handed_over: bool,
+    /// A refusal has been permitted.
+    refused: bool,
+    /// Transit has ended: delivered or returned.
+    ended: bool,
 }
 
 impl<'a> Parts<'a> {
@@ -173,7 +200,28 @@ impl<'a> Parts<'a> {
             escorts,
             custodians: [departure.clone()].into(),
             custodian: departure,
+            kept: BTreeMap::new(),
+            deadline: registration.delivery_deadline,
+            handed_over: false,
+            refused: false,
+            ended: false,
         }
+    }
+
+    fn departure(&self) -> &UnitCode {
+        &self.registration.office_of_departure
+    }
+
+    /// A permitted act of the consignment, by id.
+    fn held(&self, id: &ActId) -> Option<&'a ActBody> {
+        self.kept.get(id).map(|a| a.body())
+    }
+
+    /// Whether `id` names a permission that holds, permits what `wanted` accepts, and is in
+    /// force at `at`.
+    fn permitted(&self, id: &ActId, at: Timestamp, wanted: impl Fn(&Permit) -> bool) -> bool {
+        matches!(self.held(id), Some(ActBody::PermissionGranted(p))
+            if wanted(&p.permits) && p.valid_until.is_none_or(|until| at < until))
     }
 
     fn destination(&self) -> &UnitCode {
@@ -219,6 +267,7 @@ impl<'a> Parts<'a> {
             return Err(format!("{key} is not enrolled"));
         };
         let unit = &enrollment.unit;
+        let central = enrollment.role == Role::CentralStaff;
         let at_post = body.place().and_then(Place::post);
         // A post's officers sign at their own post; escort crews sign wherever they are.
         let post_role = matches!(
@@ -301,6 +350,145 @@ impl<'a> Parts<'a> {
                         self.destination()
                     ));
                 }
+                self.transit_goes_on()
+            }
+            ActBody::DeliveryRefused(_) => {
+                if unit != self.destination() || at_post != Some(self.destination()) {
+                    return Err(format!(
+                        "a refusal is recorded by the office of destination ({}) at itself",
+                        self.destination()
+                    ));
+                }
+                self.transit_goes_on()
+            }
+            ActBody::ConsignmentReturned(r) => {
+                if unit != self.departure() || at_post != Some(self.departure()) {
+                    return Err(format!(
+                        "a return is recorded by the office of departure ({}) at itself",
+                        self.departure()
+                    ));
+                }
+                if self.ended {
+                    return Err("transit has already ended".into());
+                }
+                let permit = r
+                    .permission
+                    .is_some_and(|p| self.permitted(&p, r.at, |p| matches!(p, Permit::Return)));
+                if !(self.refused || permit) {
+                    return Err(
+                        "goods return to the office of departure only after a refusal at destination or with a return permit"
+                            .into(),
+                    );
+                }
+                Ok(())
+            }
+            ActBody::PermissionGranted(p) => {
+                if matches!(p.permits, Permit::Correction { .. }) {
+                    if !(central || unit == self.departure()) {
+                        return Err(format!(
+                            "a correction is permitted by the office of departure ({}) or central staff, not {unit}",
+                            self.departure()
+                        ));
+                    }
+                    return at_own_post();
+                }
+                self.customs_body(unit, central)?;
+                at_own_post()
+            }
+            ActBody::EscortChanged(_) => {
+                self.customs_body(unit, central)?;
+                at_own_post()
+            }
+            ActBody::DeadlineExtended(d) => {
+                if !(central || unit == self.departure()) {
+                    return Err(format!(
+                        "the deadline is extended by the office of departure ({}) or central staff, not {unit}",
+                        self.departure()
+                    ));
+                }
+                if !matches!(self.held(&d.incident), Some(ActBody::IncidentReported(_))) {
+                    return Err(format!(
+                        "names incident {}, which is not an incident recorded before it",
+                        d.incident.short()
+                    ));
+                }
+                if d.delivery_deadline <= self.deadline {
+                    return Err(format!(
+                        "sets the deadline to {}, not later than the one in force ({})",
+                        d.delivery_deadline.for_people(),
+                        self.deadline.for_people()
+                    ));
+                }
+                Ok(())
+            }
+            ActBody::IncidentFollowedUp(f) => {
+                if !matches!(self.held(&f.incident), Some(ActBody::IncidentReported(_))) {
+                    return Err(format!(
+                        "follows up {}, which is not an incident recorded before it",
+                        f.incident.short()
+                    ));
+                }
+                match f.action {
+                    FollowUp::BroughtToCustoms => {
+                        if !post_role || at_post != Some(unit) {
+                            return Err(
+                                "goods brought to customs are recorded by that customs body's officer, at it"
+                                    .into(),
+                            );
+                        }
+                        Ok(())
+                    }
+                    FollowUp::OfficialsAttended => {
+                        if !(post_role || central) {
+                            return Err("only customs officials record that they attended".into());
+                        }
+                        at_own_post()
+                    }
+                    FollowUp::Closed => {
+                        self.customs_body(unit, central)?;
+                        at_own_post()
+                    }
+                }
+            }
+            ActBody::ActCorrected(c) => {
+                let Some(target) = self.kept.get(&c.corrects) else {
+                    return Err(format!(
+                        "corrects {}, which is not an act of this consignment recorded before it",
+                        c.corrects.short()
+                    ));
+                };
+                if !super::corrections::fits(target.body(), &c.changes) {
+                    return Err(format!(
+                        "carries changes for a {} act, but {} is a {} act",
+                        c.changes.target_kind(),
+                        c.corrects.short(),
+                        target.body().kind()
+                    ));
+                }
+                let owner = signer_units(target, registry);
+                if owner.first() != Some(&unit) {
+                    return Err(format!(
+                        "{} was signed for {}; an officer of {unit} may not correct it",
+                        c.corrects.short(),
+                        owner.first().map_or("no unit", |u| u.as_str())
+                    ));
+                }
+                if self.handed_over {
+                    let corrects = c.corrects;
+                    let permit = c.permission.is_some_and(|p| {
+                        self.permitted(
+                            &p,
+                            c.at,
+                            |p| matches!(p, Permit::Correction { act } if *act == corrects),
+                        )
+                    });
+                    if !permit {
+                        return Err(
+                            "after the first handoff a correction needs a correction permit for that act from the office of departure or central staff"
+                                .into(),
+                        );
+                    }
+                }
                 Ok(())
             }
             ActBody::CustodyTransferred(_) | ActBody::DiscrepancyResolved(_) => Ok(()),
@@ -310,11 +498,38 @@ impl<'a> Parts<'a> {
         }
     }
 
+    /// Transit has not ended (by a delivery, a refusal or a return).
+    fn transit_goes_on(&self) -> Result<(), String> {
+        if self.ended || self.refused {
+            return Err("transit has already ended (delivered, refused or returned)".into());
+        }
+        Ok(())
+    }
+
+    /// Whether `unit` is a customs body with a part in the consignment (on the route or having
+    /// held custody), or the signer is central staff.
+    fn customs_body(&self, unit: &UnitCode, central: bool) -> Result<(), String> {
+        if central || self.route.contains(unit) || self.custodians.contains(unit) {
+            return Ok(());
+        }
+        Err(format!(
+            "{unit} is not a customs body with a part in this consignment"
+        ))
+    }
+
     /// Takes a permitted act's part into account.
-    fn take(&mut self, act: &SignedAct) {
-        if let ActBody::CustodyTransferred(t) = act.body() {
-            self.custodians.insert(t.receiving.unit.clone());
-            self.custodian = t.receiving.unit.clone();
+    fn take(&mut self, act: &'a SignedAct) {
+        self.kept.insert(act.id(), act);
+        match act.body() {
+            ActBody::CustodyTransferred(t) => {
+                self.custodians.insert(t.receiving.unit.clone());
+                self.custodian = t.receiving.unit.clone();
+                self.handed_over = true;
+            }
+            ActBody::DeadlineExtended(d) => self.deadline = d.delivery_deadline,
+            ActBody::DeliveryRefused(_) => self.refused = true,
+            ActBody::ConsignmentDelivered(_) | ActBody::ConsignmentReturned(_) => self.ended = true,
+            _ => {}
         }
     }
 }

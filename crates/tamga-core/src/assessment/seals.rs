@@ -1,16 +1,24 @@
 //! The seal ledger: which seals were applied, what every officer saw of them, and which were
 //! removed or replaced and on what grounds. Mismatches: a seal observed that was never applied,
-//! an applied seal not there, damage without an incident, removal without permission or a
-//! reported threat, and observations that contradict each other.
+//! an applied seal not there, damage without an incident, and observations that contradict each
+//! other.
+//!
+//! Grounds for taking a seal off (Customs Code art. 140, 202): a permission is a
+//! `permission_granted` act of a customs body naming the seal, in force at the time (a text
+//! reference alone is the crew's word); an inspection is a customs officer's own act; a threat
+//! to life or of loss needs an incident reported within the incident window with at least one
+//! attachment (a photo) as proof. A transhipment takes every seal listed off and fixes the new
+//! ones, under a transhipment permit.
 
 use super::discrepancy::Findings;
 use super::goods::is_rough_diamond;
 use super::{DiscrepancyKind, Facts, Severity};
 use crate::act::{
-    ActBody, IncidentKind, SealBasis, SealGrounds, SealKind, SealObservation, SealState,
+    ActBody, IncidentKind, Permit, SealBasis, SealGrounds, SealKind, SealObservation, SealState,
+    Transhipment,
 };
 use crate::canonical::ActId;
-use crate::codes::SealNumber;
+use crate::codes::{Role, SealNumber};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -51,12 +59,17 @@ struct Ledger<'f, 'a> {
 }
 
 impl Ledger<'_, '_> {
-    /// An incident that explains something happening to `seal` at `at`.
-    fn incident_for(&self, seal: &SealNumber, at: Timestamp) -> Option<ActId> {
+    /// An incident that explains something happening to `seal` at `at`; with `proof`, only
+    /// one with an attachment.
+    fn incident_for(&self, seal: &SealNumber, at: Timestamp, proof: bool) -> Option<ActId> {
         let window = self.facts.tolerances.incident_window_seconds;
         self.facts
             .incidents()
             .find(|(_, i)| {
+                if proof && i.attachments.is_empty() {
+                    return false;
+                }
+                let when = i.happened_at.unwrap_or(i.at);
                 let relevant = match i.incident {
                     IncidentKind::SealDamage => i.seals.contains(seal) || i.seals.is_empty(),
                     IncidentKind::Accident
@@ -64,7 +77,7 @@ impl Ledger<'_, '_> {
                     | IncidentKind::LossOrShortage => i.seals.is_empty() || i.seals.contains(seal),
                     IncidentKind::RouteDeviation | IncidentKind::Delay => false,
                 };
-                relevant && i.at.seconds_since(&at).abs() <= window
+                relevant && when.seconds_since(&at).abs() <= window
             })
             .map(|(id, _)| id)
     }
@@ -156,7 +169,7 @@ impl Ledger<'_, '_> {
                 _ => (DiscrepancyKind::SealDamaged, "damaged"),
             };
             let proof = record.applied.into_iter().chain([act]);
-            match self.incident_for(seal, at) {
+            match self.incident_for(seal, at, false) {
                 None => self.findings.add(
                     kind,
                     Severity::Critical,
@@ -182,32 +195,95 @@ impl Ledger<'_, '_> {
         record.history.push(act);
     }
 
+    /// Whether `permission` names a permit of a customs body that `wanted` accepts, in force
+    /// at `at`.
+    fn permits(
+        &self,
+        permission: Option<ActId>,
+        at: Timestamp,
+        wanted: impl Fn(&Permit) -> bool,
+    ) -> bool {
+        permission.is_some_and(|id| {
+            matches!(self.facts.find(&id), Some(ActBody::PermissionGranted(p))
+                if wanted(&p.permits) && p.at <= at && p.valid_until.is_none_or(|u| at < u))
+        })
+    }
+
     fn take_off(
         &mut self,
         act: ActId,
-        at: Timestamp,
+        body: &ActBody,
         seal: &SealNumber,
         grounds: &SealGrounds,
         status: SealStatus,
     ) {
-        if matches!(
-            grounds.basis,
-            SealBasis::ThreatOfLoss | SealBasis::ThreatToLife
-        ) && self.incident_for(seal, at).is_none()
-        {
+        let at = body.at();
+        let missing = match grounds.basis {
+            SealBasis::ThreatOfLoss | SealBasis::ThreatToLife => self
+                .incident_for(seal, at, true)
+                .is_none()
+                .then(|| format!(
+                    "seal {seal} taken off under a claimed threat ({:?}) but no incident with a photo was reported within {} hours",
+                    grounds.basis,
+                    self.facts.tolerances.incident_window_seconds / 3600
+                )),
+            SealBasis::Permission => (!self.permits(grounds.permission, at, |p| {
+                matches!(p, Permit::SealRemoval { seals } if seals.contains(seal))
+            }))
+            .then(|| format!(
+                "seal {seal} taken off \"with permission\", but no permission of a customs body for this seal is recorded in force"
+            )),
+            SealBasis::Inspection => (!matches!(
+                self.facts.signer_role(body),
+                Some(Role::PostOfficer | Role::PreciousMetalsOfficer)
+            ))
+            .then(|| format!(
+                "seal {seal} taken off for an inspection, but not by a customs officer of a post"
+            )),
+        };
+        if let Some(summary) = missing {
             self.findings.add(
                 DiscrepancyKind::SealRemovedWithoutGrounds,
                 Severity::Critical,
                 seal.as_str(),
-                [act],
-                format!(
-                    "seal {seal} taken off under a claimed threat ({:?}) but no incident was reported",
-                    grounds.basis
-                ),
+                [act].into_iter().chain(grounds.permission),
+                summary,
             );
         }
         if let Some(record) = self.seals.get_mut(seal) {
             record.status = status;
+        }
+    }
+
+    /// A transhipment: every seal listed comes off, the new seals go on, under a permit.
+    fn tranship(
+        &mut self,
+        act: ActId,
+        at: Timestamp,
+        listed: &[SealObservation],
+        t: &Transhipment,
+    ) {
+        if !self.permits(Some(t.permission), at, |p| {
+            matches!(p, Permit::Transhipment { .. })
+        }) {
+            self.findings.add(
+                DiscrepancyKind::TranshipmentWithoutPermission,
+                Severity::Critical,
+                "",
+                [act, t.permission],
+                format!(
+                    "goods moved to vehicle {} without a transhipment permit of a customs body in force",
+                    t.vehicle
+                ),
+            );
+        }
+        for o in listed {
+            if let Some(record) = self.seals.get_mut(&o.seal) {
+                record.status = SealStatus::Replaced;
+            }
+        }
+        for n in &t.new_seals {
+            self.apply(act, at, &n.seal, n.seal_kind);
         }
     }
 
@@ -278,15 +354,24 @@ pub(crate) fn assess(
             ActBody::SealChecked(a) => ledger.observe(id, a.at, &a.seal, a.state),
             ActBody::SealRemoved(a) => {
                 ledger.observe(id, a.at, &a.seal, a.state);
-                ledger.take_off(id, a.at, &a.seal, &a.grounds, SealStatus::Removed);
+                let body = act.body();
+                ledger.take_off(id, body, &a.seal, &a.grounds, SealStatus::Removed);
             }
             ActBody::SealReplaced(a) => {
                 ledger.observe(id, a.at, &a.old_seal, a.old_state);
-                ledger.take_off(id, a.at, &a.old_seal, &a.grounds, SealStatus::Replaced);
+                let body = act.body();
+                ledger.take_off(id, body, &a.old_seal, &a.grounds, SealStatus::Replaced);
                 ledger.apply(id, a.at, &a.new_seal, a.new_seal_kind);
             }
-            ActBody::CustodyTransferred(t) => ledger.inventory(id, t.at, &t.seals),
+            ActBody::CustodyTransferred(t) => {
+                ledger.inventory(id, t.at, &t.seals);
+                if let Some(moved) = &t.transhipment {
+                    ledger.tranship(id, t.at, &t.seals, moved);
+                }
+            }
             ActBody::ConsignmentDelivered(d) => ledger.inventory(id, d.at, &d.seals),
+            ActBody::DeliveryRefused(r) => ledger.inventory(id, r.at, &r.seals),
+            ActBody::ConsignmentReturned(r) => ledger.inventory(id, r.at, &r.seals),
             _ => {}
         }
     }

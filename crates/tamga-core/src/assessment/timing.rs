@@ -1,14 +1,18 @@
-//! Time rules: the delivery deadline (Customs Code art. 36, 138), notification of arrival within
+//! Time rules: the delivery deadline (Customs Code art. 36, 138; extended after an incident by
+//! `deadline_extended`, the last extension in force), notification of arrival within
 //! 30 minutes of arrival or of the start of working hours (art. 140), and clocks that cannot be
 //! right (acts dated in the future, before the registration, or positions after their batch).
 
 use super::discrepancy::Findings;
 use super::{DiscrepancyKind, Facts, Severity};
 use crate::act::ActBody;
+use crate::canonical::ActId;
 use crate::time::Timestamp;
 
 /// What the time rules derive.
 pub(crate) struct TimingView {
+    pub deadline: Option<Timestamp>,
+    pub extension: Option<ActId>,
     pub overdue: bool,
     pub arrival_notified_at: Option<Timestamp>,
     pub delivered_at: Option<Timestamp>,
@@ -30,26 +34,53 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> TimingView {
         .collect();
     let delivered = deliveries.first().copied();
     let mut overdue = false;
+    // The permission rules let through only extensions to a later deadline, in fold order.
+    let extension = facts
+        .each(|b| match b {
+            ActBody::DeadlineExtended(d) => Some(d),
+            _ => None,
+        })
+        .last();
+    let deadline = facts
+        .registration
+        .map(|(_, r)| extension.map_or(r.delivery_deadline, |(_, e)| e.delivery_deadline));
 
-    if let Some((reg_id, reg)) = facts.registration {
+    if let (Some((reg_id, reg)), Some(deadline)) = (facts.registration, deadline) {
         // The deadline is for reaching the office of destination (art. 36, 138): the goods have
-        // reached it when they arrived there, as the arrival notice says, or when delivered.
-        let late_after = reg.delivery_deadline.plus_seconds(t.deadline_grace_seconds);
+        // reached it when they arrived there, as the arrival notice says, or when delivered or
+        // refused there. A return to the office of departure ends transit too.
+        let late_after = deadline.plus_seconds(t.deadline_grace_seconds);
+        let refused = facts.each(|b| match b {
+            ActBody::DeliveryRefused(r) => Some(r),
+            _ => None,
+        });
+        let returned = facts.each(|b| match b {
+            ActBody::ConsignmentReturned(r) => Some(r),
+            _ => None,
+        });
+        let proof = |id: ActId| {
+            [reg_id, id]
+                .into_iter()
+                .chain(extension.map(|(e, _)| e))
+                .collect::<Vec<_>>()
+        };
         let reached = arrivals
             .iter()
             .map(|(id, a)| (a.arrived_at, *id, "reached the office of destination"))
             .chain(delivered.map(|(id, d)| (d.at, id, "delivered")))
+            .chain(refused.map(|(id, r)| (r.at, id, "refused at the office of destination")))
+            .chain(returned.map(|(id, r)| (r.at, id, "returned to the office of departure")))
             .min();
         match reached {
             Some((when, id, what)) if when > late_after => findings.add(
                 DiscrepancyKind::Overdue,
                 Severity::Major,
                 "",
-                [reg_id, id],
+                proof(id),
                 format!(
                     "{what} {} after the deadline of {}",
                     when.for_people(),
-                    reg.delivery_deadline.for_people()
+                    deadline.for_people()
                 ),
             ),
             None if facts.as_of > late_after => {
@@ -58,10 +89,10 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> TimingView {
                     DiscrepancyKind::Overdue,
                     Severity::Major,
                     "",
-                    [reg_id],
+                    proof(reg_id),
                     format!(
                         "not at the office of destination by the deadline of {}",
-                        reg.delivery_deadline.for_people()
+                        deadline.for_people()
                     ),
                 );
             }
@@ -161,6 +192,8 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> TimingView {
     }
 
     TimingView {
+        deadline,
+        extension: extension.map(|(id, _)| id),
         overdue,
         arrival_notified_at: arrivals.first().map(|(_, a)| a.at),
         delivered_at: delivered.map(|(_, d)| d.at),

@@ -47,6 +47,16 @@ pub fn roles_allowed(body: &ActBody) -> &'static [Role] {
         ActBody::PositionReported(_) => &[EscortOfficer, Device],
         ActBody::ConsignmentDelivered(_) => &[PostOfficer, PreciousMetalsOfficer],
         ActBody::DiscrepancyResolved(_) => &[CentralStaff],
+        // A customs body's decisions: a post's officers, or central staff.
+        ActBody::PermissionGranted(_)
+        | ActBody::EscortChanged(_)
+        | ActBody::DeadlineExtended(_)
+        | ActBody::IncidentFollowedUp(_) => &[PostOfficer, PreciousMetalsOfficer, CentralStaff],
+        // Whoever signed the act corrected (the assessment checks it is their unit).
+        ActBody::ActCorrected(_) => &[PostOfficer, EscortOfficer, PreciousMetalsOfficer],
+        ActBody::DeliveryRefused(_) | ActBody::ConsignmentReturned(_) => {
+            &[PostOfficer, PreciousMetalsOfficer]
+        }
         ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) => &[],
     }
 }

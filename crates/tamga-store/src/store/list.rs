@@ -228,7 +228,7 @@ impl Store {
         let mut out = Vec::new();
         for id in ids {
             let s = self.summary_of(&id)?;
-            let mut k = index::list_order(s.status == Status::Delivered, s.deadline).into_bytes();
+            let mut k = index::list_order(s.status.ended(), s.deadline).into_bytes();
             k.push(0);
             k.extend_from_slice(id.as_str().as_bytes());
             if after.is_none_or(|c| k > c.0) {
@@ -319,9 +319,7 @@ impl Store {
             let Some(summary) = self.summary(&id)? else {
                 continue; // forgotten since the scan
             };
-            if index::list_order(summary.status == Status::Delivered, summary.deadline).as_bytes()
-                != order
-            {
+            if index::list_order(summary.status.ended(), summary.deadline).as_bytes() != order {
                 continue; // moved since the scan: it is shown where it now stands
             }
             let as_of = summary.at(now, &self.tolerances);

@@ -1,0 +1,108 @@
+//! The escort: the crew in force for each escort unit (its assignment, then each change of
+//! crew, officer in charge or vehicle, and the vehicle a transhipment moves the goods to), and
+//! the handoffs to and from an escort unit, each of which must be signed on the escort's side by
+//! an officer of the crew in force (Order 79, appendix 4: the escort is the crew assigned).
+
+use super::custody::Holder;
+use super::discrepancy::Findings;
+use super::{DiscrepancyKind, Facts, Severity};
+use crate::act::ActBody;
+use crate::canonical::ActId;
+use crate::codes::{KeyId, UnitCode};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// An escort crew as in force.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Escort {
+    /// The `escort_assigned` act.
+    pub act: ActId,
+    /// The escort unit.
+    pub unit: UnitCode,
+    /// The vehicle.
+    pub vehicle: String,
+    /// The officer in charge.
+    pub officer_in_charge: KeyId,
+    /// The crew.
+    pub crew: Vec<KeyId>,
+    /// The `escort_changed` acts and transhipments since the assignment, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<ActId>,
+}
+
+pub(crate) fn assess(
+    facts: &Facts<'_>,
+    holder: Option<&Holder>,
+    findings: &mut Findings,
+) -> Option<Escort> {
+    let mut crews: BTreeMap<UnitCode, Escort> = BTreeMap::new();
+    let mut last: Option<UnitCode> = None;
+    for act in &facts.acts {
+        let id = act.id();
+        match act.body() {
+            ActBody::EscortAssigned(e) => {
+                crews.insert(
+                    e.escort_unit.clone(),
+                    Escort {
+                        act: id,
+                        unit: e.escort_unit.clone(),
+                        vehicle: e.vehicle.to_string(),
+                        officer_in_charge: e.officer_in_charge.clone(),
+                        crew: e.crew.clone(),
+                        changes: Vec::new(),
+                    },
+                );
+                last = Some(e.escort_unit.clone());
+            }
+            ActBody::EscortChanged(c) => {
+                let escort = crews.entry(c.escort_unit.clone()).or_insert(Escort {
+                    act: id,
+                    unit: c.escort_unit.clone(),
+                    vehicle: String::new(),
+                    officer_in_charge: c.officer_in_charge.clone(),
+                    crew: Vec::new(),
+                    changes: Vec::new(),
+                });
+                escort.vehicle = c.vehicle.to_string();
+                escort.officer_in_charge = c.officer_in_charge.clone();
+                escort.crew = c.crew.clone();
+                escort.changes.push(id);
+                last = Some(c.escort_unit.clone());
+            }
+            ActBody::CustodyTransferred(t) => {
+                for (side, party) in [("releasing", &t.releasing), ("receiving", &t.receiving)] {
+                    let Some(escort) = crews.get(&party.unit) else {
+                        continue;
+                    };
+                    if !escort.crew.contains(&party.officer) {
+                        let proof = [escort.act, id]
+                            .into_iter()
+                            .chain(escort.changes.last().copied());
+                        findings.add(
+                            DiscrepancyKind::NotInCrew,
+                            Severity::Critical,
+                            party.unit.as_str(),
+                            proof,
+                            format!(
+                                "the {side} officer for escort unit {} ({}) is not in the crew in force",
+                                party.unit,
+                                party.officer
+                            ),
+                        );
+                    }
+                }
+                if let (Some(moved), Some(escort)) =
+                    (&t.transhipment, crews.get_mut(&t.receiving.unit))
+                {
+                    escort.vehicle = moved.vehicle.to_string();
+                    escort.changes.push(id);
+                }
+            }
+            _ => {}
+        }
+    }
+    let holding = holder.and_then(|h| crews.get(&h.unit));
+    holding
+        .or_else(|| last.as_ref().and_then(|u| crews.get(u)))
+        .cloned()
+}
