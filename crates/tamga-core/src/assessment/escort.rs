@@ -28,6 +28,9 @@ pub struct Escort {
     /// The `escort_changed` acts and transhipments since the assignment, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<ActId>,
+    /// The crew before the last change: in a transhipment the crew handing over signs too.
+    #[serde(skip)]
+    previous_crew: Vec<KeyId>,
 }
 
 pub(crate) fn assess(
@@ -50,6 +53,7 @@ pub(crate) fn assess(
                         officer_in_charge: e.officer_in_charge.clone(),
                         crew: e.crew.clone(),
                         changes: Vec::new(),
+                        previous_crew: Vec::new(),
                     },
                 );
                 last = Some(e.escort_unit.clone());
@@ -62,7 +66,9 @@ pub(crate) fn assess(
                     officer_in_charge: c.officer_in_charge.clone(),
                     crew: Vec::new(),
                     changes: Vec::new(),
+                    previous_crew: Vec::new(),
                 });
+                escort.previous_crew = std::mem::take(&mut escort.crew);
                 escort.vehicle = c.vehicle.to_string();
                 escort.officer_in_charge = c.officer_in_charge.clone();
                 escort.crew = c.crew.clone();
@@ -74,7 +80,11 @@ pub(crate) fn assess(
                     let Some(escort) = crews.get(&party.unit) else {
                         continue;
                     };
-                    if !escort.crew.contains(&party.officer) {
+                    // In a transhipment the crew relieved hands over to the crew in force.
+                    let relieved = side == "releasing"
+                        && t.transhipment.is_some()
+                        && escort.previous_crew.contains(&party.officer);
+                    if !escort.crew.contains(&party.officer) && !relieved {
                         let proof = [escort.act, id]
                             .into_iter()
                             .chain(escort.changes.last().copied());

@@ -1,8 +1,10 @@
 //! The route: the posts the consignment was planned to pass, the ones where acts show it has
-//! been, the next one, and acts performed at posts that are not on the route.
+//! been, the next one, and acts performed at posts that are not on the route (minor when the
+//! goods were brought there after an incident).
 
 use super::discrepancy::Findings;
 use super::{DiscrepancyKind, Facts, Severity};
+use crate::act::ActBody;
 use crate::codes::UnitCode;
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +32,23 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> RouteProgres
         };
         match planned.iter().position(|p| p == post) {
             Some(i) => reached[i] = true,
+            // Brought to the nearest customs body after an incident (art. 38, 139): off the
+            // route, for a reason on record.
+            None if matches!(act.body(), ActBody::IncidentFollowedUp(_)) => {
+                let ActBody::IncidentFollowedUp(f) = act.body() else {
+                    unreachable!("a follow-up")
+                };
+                findings.add(
+                    DiscrepancyKind::OffRoute,
+                    Severity::Minor,
+                    post.as_str(),
+                    [reg_id, act.id(), f.incident],
+                    format!(
+                        "brought to {post}, which is not on the planned route, after incident {}",
+                        f.incident.short()
+                    ),
+                )
+            }
             None => findings.add(
                 DiscrepancyKind::OffRoute,
                 Severity::Major,
