@@ -1,11 +1,16 @@
 //! The reference story, told by the core alone: rough diamonds escorted from the Manas airport
 //! post to the Precious Metals Department, every step a signed act, then assessed. A second run
-//! replaces a seal on the way without permission, and the assessment shows it with its proof.
+//! replaces a seal on the way without permission, and the assessment shows it with its proof. A
+//! third shows that the record is never edited: a mistyped seal number is corrected by a new
+//! act naming the old one, and the crew is relieved on the way by the airport post's order.
 //!
 //! Run: `cargo run -p tamga-core --example escorted_delivery`. Exits non-zero if any outcome
 //! differs from what the story says.
 
-use tamga_core::act::{ActBody, Place, SealBasis, SealGrounds, SealKind, SealReplaced, SealState};
+use tamga_core::act::{
+    ActBody, Correction, Place, SealBasis, SealFields, SealGrounds, SealKind, SealReplaced,
+    SealState,
+};
 use tamga_core::assessment::{assess, Assessment, DiscrepancyKind, Status, Tolerances};
 use tamga_core::fixtures::{self, Story, AIRPORT_POST, DEPARTMENT};
 use tamga_core::handoff::CustodyOffer;
@@ -278,7 +283,88 @@ fn run() -> Result<(), String> {
         "the discrepancy names the replacement act as its proof",
     )?;
 
+    corrected_and_relieved(&story, &mut n)?;
+
     println!("\nThe story ran as told. Every act above is canonical JSON, hashed with SHA-256 and signed with ed25519; docs/act-format.md says how to check them without this code.");
+    Ok(())
+}
+
+/// The third run: a correction before the handoff and a crew change on the way.
+fn corrected_and_relieved(story: &Story, n: &mut u32) -> Result<(), String> {
+    let registry = story.registry_with_relief();
+    let relief = Story::relief_officer();
+    step(
+        n,
+        "Once more: the airport officer types the seal number wrong, then corrects it before the handoff:",
+    );
+    let mistyped = story.seal_applied_mistyped();
+    let correction = story.correction(
+        20,
+        &story.airport_officer,
+        &mistyped,
+        Correction::SealApplied(SealFields {
+            seal: Some(story.seal.clone()),
+            ..SealFields::default()
+        }),
+        None,
+    );
+    println!(
+        "    act {} says seal KG-0042173; act {} corrects it to {} and names it; neither is ever edited",
+        mistyped.id().short(),
+        correction.id().short(),
+        story.seal
+    );
+    let mut acts = vec![
+        story.registration(),
+        mistyped.clone(),
+        correction.clone(),
+        story.escort_assigned(),
+    ];
+    let handoff = story.handoff_to_escort(&acts);
+    let first = handoff.id();
+    acts.push(handoff);
+    step(
+        n,
+        "On the road the officer in charge falls ill; the airport post orders a crew change, the relief officer takes charge:",
+    );
+    acts.push(story.crew_change(50));
+    println!(
+        "    {} ({}) replaces {} as officer in charge",
+        relief.name, relief.personal_number, story.escort_lead.name
+    );
+    acts.push(story.arrival(95, 100));
+    acts.push(story.transfer(
+        story.transfer_body(
+            105,
+            DEPARTMENT,
+            Some(first),
+            &relief,
+            &story.department_officer,
+        ),
+        &relief,
+        &story.department_officer,
+    ));
+    acts.push(story.delivered(110));
+    let a = assess(
+        &story.consignment,
+        &acts,
+        &registry,
+        story.after(),
+        &Tolerances::default(),
+    );
+    show(&a);
+    check(
+        a.discrepancies.is_empty(),
+        "the corrected seal number matches every handoff, and the relief officer may hand over",
+    )?;
+    check(
+        a.state.corrections.get(&mistyped.id()) == Some(&vec![correction.id()]),
+        "the timeline keeps the original act and its correction",
+    )?;
+    check(
+        a.state.escort.as_ref().map(|e| &e.officer_in_charge) == Some(&relief.id),
+        "the officer in charge is the relief officer",
+    )?;
     Ok(())
 }
 
