@@ -51,6 +51,13 @@ use discrepancy::Findings;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The version of the rules [`assess`] applies. Stores keep what they derived from it (the list's
+/// summaries, index keys) with this number and derive everything again when a build's rules
+/// differ. Raise it with every change to what an assessment finds. 1: the rules before the
+/// number was kept; 2: the legal record's second round (corrections, crews, incidents,
+/// transhipment, outcomes, documents, tolerances by kind of goods).
+pub const RULES_VERSION: u32 = 2;
+
 /// The limits within which the assessment does not raise a discrepancy. Every field has a
 /// default drawn from the rules in DOMAIN.md; a deployment can set its own. Masses are judged
 /// by the kind of goods ([`GoodsClass`]): precious stones in carats, precious metals in grams,

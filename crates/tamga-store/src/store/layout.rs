@@ -7,7 +7,7 @@
 //!
 //! | tree | key | value |
 //! |---|---|---|
-//! | `meta` | `magic`, `version`, `authority`, `actor`, `last_seq`, `forgotten\0<doc key>` | format marker, version (u32 BE), pinned authority key, this node's automerge actor, last feed number (u64 BE), when a document was forgotten (Unix seconds, u64 BE) |
+//! | `meta` | `magic`, `version`, `rules`, `authority`, `actor`, `last_seq`, `forgotten\0<doc key>` | format marker, version (u32 BE), the assessment rules' version the derived records were made with (u32 BE, `tamga_core::assessment::RULES_VERSION`), pinned authority key, this node's automerge actor, last feed number (u64 BE), when a document was forgotten (Unix seconds, u64 BE) |
 //! | `docs` | doc key ([`DocId::to_key`]) | the document as last compacted ([`AutoCommit::save`]) |
 //! | `changes` | doc key, `0`, seq (u64 BE) | an incremental change ([`AutoCommit::save_after`]) not yet folded into `docs` |
 //! | `feed` | seq (u64 BE) | doc key: every local modification, in order, contiguous from 1 |

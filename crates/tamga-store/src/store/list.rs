@@ -121,7 +121,7 @@ pub struct ListCounts {
     /// Consignments held.
     pub total: u64,
     /// By status, in [`STATUSES`] order.
-    pub by_status: [u64; 5],
+    pub by_status: [u64; STATUSES.len()],
     /// By worst open discrepancy: critical, major, minor, none.
     pub by_worst: [u64; 4],
     /// Overdue.

@@ -14,6 +14,7 @@ use lru::LruCache;
 use std::num::NonZeroUsize;
 use std::path::Path;
 use std::sync::Mutex;
+use tamga_core::assessment::RULES_VERSION;
 use tamga_core::{KeyId, Registry};
 use tracing::{debug, info};
 
@@ -194,8 +195,9 @@ impl Store {
             let registry = store.build_registry(&mut inner)?;
             inner.registry = registry;
             store.finish_pending(&mut inner)?;
-            if opened_version < FORMAT_VERSION {
-                store.upgrade(&mut inner, opened_version)?;
+            let rules = store.derived_with()?;
+            if opened_version < FORMAT_VERSION || rules != RULES_VERSION {
+                store.upgrade(&mut inner, opened_version, rules)?;
             }
         }
         let counted = store
@@ -222,11 +224,23 @@ impl Store {
         Ok(Registry::from_acts(self.authority.clone(), &acts).0)
     }
 
-    /// Brings a store of format `from` up to [`FORMAT_VERSION`]: re-derives every consignment
-    /// (index keys and derived record) with this build's rules, then writes the version. A crash
-    /// part way leaves the old version, so the next open starts again; re-deriving is
-    /// idempotent.
-    fn upgrade(&self, inner: &mut Inner, from: u32) -> Result<()> {
+    /// The version of the assessment's rules the derived records were made with (`meta/rules`;
+    /// absent: 1, the rules before the version was kept).
+    fn derived_with(&self) -> Result<u32> {
+        let stored = self.t.meta.get("rules").map_err(|e| self.sled_err(e))?;
+        match stored {
+            None => Ok(1),
+            Some(bytes) => <[u8; 4]>::try_from(bytes.as_ref())
+                .map(u32::from_be_bytes)
+                .map_err(|_| self.corrupted("meta/rules is not a u32".into())),
+        }
+    }
+
+    /// Brings a store of format `from`, derived with the rules `rules`, up to [`FORMAT_VERSION`]
+    /// and [`RULES_VERSION`]: re-derives every consignment (index keys and derived record) with
+    /// this build's rules, then writes both versions. A crash part way leaves the old versions,
+    /// so the next open starts again; re-deriving is idempotent.
+    fn upgrade(&self, inner: &mut Inner, from: u32, rules: u32) -> Result<()> {
         let docs: Vec<DocId> = self
             .t
             .doc_seq
@@ -257,17 +271,22 @@ impl Store {
         // afresh, before the version says the upgrade is done.
         self.recount()?;
         self.make_durable()?;
+        let mut batch = sled::Batch::default();
+        batch.insert("version", &FORMAT_VERSION.to_be_bytes());
+        batch.insert("rules", &RULES_VERSION.to_be_bytes());
         self.t
             .meta
-            .insert("version", &FORMAT_VERSION.to_be_bytes())
+            .apply_batch(batch)
             .map_err(|e| self.sled_err(e))?;
         self.make_durable()?;
         info!(
             path = %self.path.display(),
             from,
             to = FORMAT_VERSION,
+            rules_from = rules,
+            rules = RULES_VERSION,
             consignments,
-            "upgraded the store's format"
+            "re-derived the store with this build's format and rules"
         );
         Ok(())
     }
@@ -337,6 +356,7 @@ fn create(dir: &Path, authority: &KeyId, options: &StoreOptions) -> Result<()> {
         let meta = db.open_tree("meta").map_err(|e| from_sled(dir, e))?;
         let mut batch = sled::Batch::default();
         batch.insert("version", &FORMAT_VERSION.to_be_bytes());
+        batch.insert("rules", &RULES_VERSION.to_be_bytes());
         batch.insert("authority", authority.as_str().as_bytes());
         batch.insert("actor", ActorId::random().to_bytes());
         batch.insert("last_seq", &0u64.to_be_bytes());

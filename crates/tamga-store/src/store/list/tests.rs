@@ -485,3 +485,44 @@ fn a_store_of_format_2_gains_the_list_when_opened() {
     assert_eq!(store.list_counts(now).unwrap(), counts_of(&expected));
     assert!(store.check().unwrap().is_empty());
 }
+
+#[test]
+fn a_store_derived_with_older_rules_is_derived_again_when_opened() {
+    let story = Story::new();
+    let dir = tempfile::tempdir().unwrap();
+    let now = story.t(700);
+    let expected = {
+        let store = populated(dir.path(), &story);
+        let expected = brute(&store, now);
+        // Derived with the rules before their version was kept: no `rules`, and (to see the
+        // re-derivation happen) summaries that are gone.
+        for item in store.t.derived.iter() {
+            let (k, v) = item.unwrap();
+            let mut d = crate::index::Derived::decode(&v).unwrap();
+            d.summary = None;
+            store.t.derived.insert(k, d.encode()).unwrap();
+        }
+        store.t.meta.remove("rules").unwrap();
+        store.db.flush().unwrap();
+        assert!(
+            !store.check().unwrap().is_empty(),
+            "check sees the stale records"
+        );
+        expected
+    };
+    let store = Store::open(dir.path(), &story.authority_id()).unwrap();
+    assert_eq!(
+        store.t.meta.get("rules").unwrap().unwrap().as_ref(),
+        tamga_core::assessment::RULES_VERSION.to_be_bytes()
+    );
+    let q = ListQuery {
+        limit: 10,
+        ..ListQuery::default()
+    };
+    assert_eq!(all_pages(&store, &q, now), expected);
+    assert!(store.check().unwrap().is_empty());
+    // Opened again with the same rules: nothing to do, the same answers.
+    drop(store);
+    let store = Store::open(dir.path(), &story.authority_id()).unwrap();
+    assert_eq!(all_pages(&store, &q, now), expected);
+}
