@@ -8,9 +8,10 @@ mod cli;
 
 use clap::Parser;
 use cli::forms::{self, Here};
-use cli::grammar::{Cli, Command};
+use cli::grammar::{Cli, Command, PermitCommand, SealCommand};
 use cli::{acts, archive, handoff, node, officer};
 use std::process::ExitCode;
+use tamga_edge::client::Client;
 use tamga_edge::config::PeerConfig;
 use tamga_edge::node::InitOptions;
 
@@ -89,7 +90,19 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::List { json, filters } => acts::list(dir, json, &filters),
         Command::Show { consignment, json } => acts::show(dir, consignment, json),
         Command::Act { form } => acts::act(dir, &form),
-        Command::Seal(cmd) => acts::record(dir, forms::seal(cmd, &Here::of(dir)?)?),
+        Command::Seal(cmd) => {
+            let here = Here::of(dir)?;
+            let client = Client::open(dir)?;
+            let permission = match &cmd {
+                SealCommand::Replace { who, grounds, .. }
+                | SealCommand::Remove { who, grounds, .. } => match &grounds.permission {
+                    Some(p) => Some(acts::Acts::of(&client, &who.consignment).id(p)?),
+                    None => None,
+                },
+                _ => None,
+            };
+            acts::record_on(&client, forms::seal(cmd, &here, permission)?)
+        }
         Command::Escort {
             who,
             unit,
@@ -111,12 +124,19 @@ fn run(cli: Cli) -> Result<(), String> {
             who,
             kind,
             description,
+            happened_at,
             seal,
             attachment,
             place,
         } => {
             let here = Here::of(dir)?;
-            let form = forms::incident(who, kind, description, seal, &attachment, &place, &here)?;
+            let what = forms::Incident {
+                kind,
+                description,
+                happened_at,
+                seals: seal,
+            };
+            let form = forms::incident(who, what, &attachment, &place, &here)?;
             acts::record(dir, form)
         }
         Command::Position { who, fix } => acts::record(dir, forms::position(who, &fix)?),
@@ -130,9 +150,110 @@ fn run(cli: Cli) -> Result<(), String> {
             let form = forms::arrive(who, arrived_at, working_hours_began_at, &place, &here)?;
             acts::record(dir, form)
         }
-        Command::Deliver { who, count, place } => {
+        Command::Deliver {
+            who,
+            count,
+            delivery,
+            place,
+        } => {
             let here = Here::of(dir)?;
-            acts::record(dir, forms::deliver(who, &count, &place, &here)?)
+            acts::record(dir, forms::deliver(who, &count, &delivery, &place, &here)?)
+        }
+        Command::Permit(cmd) => {
+            let here = Here::of(dir)?;
+            let client = Client::open(dir)?;
+            let consignment = match &cmd {
+                PermitCommand::SealRemoval { common, .. }
+                | PermitCommand::Correction { common, .. }
+                | PermitCommand::Transhipment { common, .. }
+                | PermitCommand::Return { common } => common.who.consignment.clone(),
+            };
+            let held = acts::Acts::of(&client, &consignment);
+            let form = forms::permit(cmd, &here, |given| held.id(given))?;
+            acts::record_on(&client, form)
+        }
+        Command::Correct {
+            who,
+            act,
+            reason,
+            permission,
+            fields,
+        } => {
+            let client = Client::open(dir)?;
+            let held = acts::Acts::of(&client, &who.consignment);
+            let (corrects, kind) = held.find(&act)?;
+            let permission = permission.map(|p| held.id(&p)).transpose()?;
+            let changes = forms::correction_changes(&kind, fields)?;
+            let form = forms::correct(who, corrects, changes, reason, permission);
+            acts::record_on(&client, form)
+        }
+        Command::ChangeEscort {
+            who,
+            unit,
+            vehicle,
+            in_charge,
+            crew,
+            reason,
+            place,
+        } => {
+            let here = Here::of(dir)?;
+            let crew = forms::Escort {
+                unit,
+                vehicle,
+                in_charge,
+                crew,
+            };
+            acts::record(dir, forms::change_escort(who, crew, reason, &place, &here)?)
+        }
+        Command::ExtendDeadline {
+            who,
+            incident,
+            until,
+            reason,
+        } => {
+            let client = Client::open(dir)?;
+            let incident = acts::Acts::of(&client, &who.consignment).id(&incident)?;
+            acts::record_on(
+                &client,
+                forms::extend_deadline(who, incident, until, reason),
+            )
+        }
+        Command::FollowUp {
+            who,
+            incident,
+            action,
+            note,
+            attachment,
+            place,
+        } => {
+            let here = Here::of(dir)?;
+            let client = Client::open(dir)?;
+            let incident = acts::Acts::of(&client, &who.consignment).id(&incident)?;
+            let form = forms::follow_up(who, incident, action, note, &attachment, &place, &here)?;
+            acts::record_on(&client, form)
+        }
+        Command::Refuse {
+            who,
+            reason,
+            seals,
+            place,
+        } => {
+            let here = Here::of(dir)?;
+            acts::record(dir, forms::refuse(who, reason, &seals, &place, &here)?)
+        }
+        Command::Return {
+            who,
+            count,
+            permission,
+            place,
+        } => {
+            let here = Here::of(dir)?;
+            let client = Client::open(dir)?;
+            let permission = permission
+                .map(|p| acts::Acts::of(&client, &who.consignment).id(&p))
+                .transpose()?;
+            let form = forms::returned(who, &count, permission, &place, &here)?;
+            acts::record_on(&client, form)
         }
         Command::Handoff(cmd) => handoff::run(dir, cmd),
         Command::Archive(cmd) => archive::run(dir, cmd),

@@ -30,6 +30,27 @@ pub const SINGLE_SIGNER_KINDS: &[&str] = &[
     "position_reported",
     "arrival_notified",
     "consignment_delivered",
+    "permission_granted",
+    "act_corrected",
+    "escort_changed",
+    "deadline_extended",
+    "incident_followed_up",
+    "delivery_refused",
+    "consignment_returned",
+];
+
+/// The acts that amend the record or end transit other than by a delivery: before one is
+/// recorded the desk assesses the consignment with it, and refuses it (recording nothing) if it
+/// would not hold (a correction after the first handoff without a permit, a refusal after the
+/// delivery, ...).
+pub const AMENDING_KINDS: &[&str] = &[
+    "permission_granted",
+    "act_corrected",
+    "escort_changed",
+    "deadline_extended",
+    "incident_followed_up",
+    "delivery_refused",
+    "consignment_returned",
 ];
 
 /// Splits the officer's PIN off a form. The PIN never goes into an act.
@@ -62,15 +83,63 @@ fn with_time(form: Value, at: Timestamp) -> Result<Map<String, Value>, FormError
 /// Reads one act kind's fields, naming the field at fault (an internally tagged enum would
 /// lose the path).
 fn fields<T: serde::de::DeserializeOwned>(object: Map<String, Value>) -> Result<T, FormError> {
+    fields_at(object, None)
+}
+
+/// [`fields`] of an object found at `prefix` in the form.
+fn fields_at<T: serde::de::DeserializeOwned>(
+    object: Map<String, Value>,
+    prefix: Option<&str>,
+) -> Result<T, FormError> {
     serde_path_to_error::deserialize(Value::Object(object)).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
-        if path == "." {
-            FormError(inner)
-        } else {
-            FormError(format!("{path}: {inner}"))
+        match (prefix, path.as_str()) {
+            (None, ".") => FormError(inner),
+            (None, _) => FormError(format!("{path}: {inner}")),
+            (Some(p), ".") => FormError(format!("{p}: {inner}")),
+            (Some(p), _) => FormError(format!("{p}.{path}: {inner}")),
         }
     })
+}
+
+/// A correction's `changes` are tagged by the corrected act's kind; read them as that kind's
+/// fields first, so that an error names the field (`changes.seal: ...`), which the tagged enum
+/// would not.
+fn check_changes(object: &Map<String, Value>) -> Result<(), FormError> {
+    use tamga_core::act::{EscortFields, IncidentFields, RegistrationFields, SealFields};
+    let Some(changes) = object.get("changes") else {
+        return Ok(());
+    };
+    let Value::Object(changes) = changes else {
+        return Err(FormError(
+            "changes: the changed fields, as an object with the corrected act's \"kind\"".into(),
+        ));
+    };
+    let mut fields_only = changes.clone();
+    let kind = match fields_only.remove("kind") {
+        Some(Value::String(k)) => k,
+        _ => {
+            return Err(FormError(
+                "changes.kind: the kind of the act corrected (consignment_registered, seal_applied, escort_assigned or incident_reported)".into(),
+            ))
+        }
+    };
+    if fields_only.is_empty() {
+        return Err(FormError(
+            "changes: name at least one field with its corrected value".into(),
+        ));
+    }
+    let at = Some("changes");
+    match kind.as_str() {
+        "consignment_registered" => fields_at::<RegistrationFields>(fields_only, at).map(drop),
+        "seal_applied" => fields_at::<SealFields>(fields_only, at).map(drop),
+        "escort_assigned" => fields_at::<EscortFields>(fields_only, at).map(drop),
+        "incident_reported" => fields_at::<IncidentFields>(fields_only, at).map(drop),
+        other => Err(FormError(format!(
+            "changes.kind: a {other} act cannot be corrected; only consignment_registered, seal_applied, escort_assigned and incident_reported acts can"
+        ))),
+    }
 }
 
 fn decode_body(mut object: Map<String, Value>) -> Result<ActBody, FormError> {
@@ -90,6 +159,16 @@ fn decode_body(mut object: Map<String, Value>) -> Result<ActBody, FormError> {
         "position_reported" => ActBody::PositionReported(fields(object)?),
         "arrival_notified" => ActBody::ArrivalNotified(fields(object)?),
         "consignment_delivered" => ActBody::ConsignmentDelivered(fields(object)?),
+        "permission_granted" => ActBody::PermissionGranted(fields(object)?),
+        "act_corrected" => {
+            check_changes(&object)?;
+            ActBody::ActCorrected(fields(object)?)
+        }
+        "escort_changed" => ActBody::EscortChanged(fields(object)?),
+        "deadline_extended" => ActBody::DeadlineExtended(fields(object)?),
+        "incident_followed_up" => ActBody::IncidentFollowedUp(fields(object)?),
+        "delivery_refused" => ActBody::DeliveryRefused(fields(object)?),
+        "consignment_returned" => ActBody::ConsignmentReturned(fields(object)?),
         other => {
             return Err(FormError(format!(
                 "kind: {other:?} is not an act recorded here"
@@ -339,6 +418,114 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.0.starts_with("gross_mass.value:"), "{e}");
+    }
+
+    /// An act's JSON without `at`, as a form.
+    fn form_of(body: &ActBody) -> Value {
+        let mut form = serde_json::to_value(body).unwrap();
+        form.as_object_mut().unwrap().remove("at");
+        form
+    }
+
+    #[test]
+    fn the_legal_record_s_acts_are_forms_too() {
+        use tamga_core::act::{Correction, FollowUp, IncidentKind, Permit, SealFields};
+        use tamga_core::fixtures::legal::roadside;
+        let story = Story::new();
+        let incident = story.incident(50, IncidentKind::Accident);
+        let seal = story.seal_applied_mistyped();
+        let acts = [
+            story.permission(60, &story.airport_officer, Permit::Return),
+            story.permission(
+                60,
+                &story.airport_officer,
+                Permit::Correction { act: seal.id() },
+            ),
+            story.correction(
+                61,
+                &story.airport_officer,
+                &seal,
+                Correction::SealApplied(SealFields {
+                    seal: Some(tamga_core::SealNumber::new("KG-0042137").unwrap()),
+                    ..SealFields::default()
+                }),
+                None,
+            ),
+            story.crew_change(62),
+            story.extension(63, &incident, 24 * 60),
+            story.follow_up(
+                64,
+                &story.airport_officer,
+                roadside(),
+                &incident,
+                FollowUp::OfficialsAttended,
+            ),
+            story.refusal(65),
+            story.returned(66, None),
+            story.delivered_with(67, |d| {
+                d.net_mass = Some(
+                    tamga_core::quantity::Mass::new("1250.30", tamga_core::quantity::MassUnit::Ct)
+                        .unwrap(),
+                );
+            }),
+            incident,
+        ];
+        for act in acts {
+            let body = act.body();
+            assert!(
+                SINGLE_SIGNER_KINDS.contains(&body.kind()),
+                "{}",
+                body.kind()
+            );
+            assert_eq!(
+                &act_from_form(form_of(body), body.at()).unwrap(),
+                body,
+                "{}",
+                body.kind()
+            );
+        }
+    }
+
+    #[test]
+    fn a_correction_s_field_errors_name_the_changed_field() {
+        let story = Story::new();
+        let seal = story.seal_applied_mistyped();
+        let form = |changes: Value| {
+            json!({
+                "kind": "act_corrected",
+                "consignment": story.consignment.as_str(),
+                "officer": story.airport_officer.id.as_str(),
+                "corrects": seal.id().to_string(),
+                "changes": changes,
+                "reason": "mistyped",
+            })
+        };
+        let e = act_from_form(
+            form(json!({"kind": "seal_applied", "seal_kind": "glue"})),
+            story.t(5),
+        )
+        .unwrap_err();
+        assert!(e.0.starts_with("changes.seal_kind:"), "{e}");
+        let e = act_from_form(
+            form(json!({"kind": "seal_applied", "vehicle": "01 KG"})),
+            story.t(5),
+        )
+        .unwrap_err();
+        assert!(e.0.starts_with("changes.vehicle: unknown field"), "{e}");
+        let e = act_from_form(form(json!({"kind": "seal_applied"})), story.t(5)).unwrap_err();
+        assert!(e.0.contains("at least one field"), "{e}");
+        let e = act_from_form(
+            form(json!({"kind": "seal_checked", "seal": "X"})),
+            story.t(5),
+        )
+        .unwrap_err();
+        assert!(e.0.starts_with("changes.kind:"), "{e}");
+        let ok = act_from_form(
+            form(json!({"kind": "seal_applied", "seal": "KG-0042137"})),
+            story.t(5),
+        )
+        .unwrap();
+        assert_eq!(ok.kind(), "act_corrected");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::{print, read_pin};
 use serde_json::Value;
 use std::path::Path;
 use tamga_core::ConsignmentId;
+use tamga_edge::answers::ActView;
 use tamga_edge::api::MAX_FORM_BYTES;
 use tamga_edge::client::Client;
 
@@ -68,8 +69,72 @@ pub fn act(dir: &Path, form: &Path) -> Result<(), String> {
 
 /// Signs and records an act built from the command's options, asking for the PIN.
 pub fn record(dir: &Path, form: ActForm) -> Result<(), String> {
-    let client = Client::open(dir)?;
+    record_on(&Client::open(dir)?, form)
+}
+
+/// [`record`] through an open client.
+pub fn record_on(client: &Client, form: ActForm) -> Result<(), String> {
     let pin = read_pin(&format!("PIN for {}: ", form.officer()))?;
     print::recorded(&client.record_form(&Signed { form, pin })?);
     Ok(())
+}
+
+/// The acts of one consignment held here, read once when an act id is first looked up.
+pub struct Acts<'a> {
+    client: &'a Client,
+    consignment: String,
+    acts: std::cell::OnceCell<Vec<ActView>>,
+}
+
+impl<'a> Acts<'a> {
+    /// The acts of `consignment` through `client`.
+    pub fn of(client: &'a Client, consignment: &str) -> Acts<'a> {
+        Acts {
+            client,
+            consignment: consignment.to_owned(),
+            acts: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn list(&self) -> Result<&[ActView], String> {
+        if let Some(acts) = self.acts.get() {
+            return Ok(acts);
+        }
+        let id = ConsignmentId::new(self.consignment.clone())
+            .map_err(|e| format!("--consignment: {e}"))?;
+        let view = self.client.consignment(&id)?;
+        Ok(self.acts.get_or_init(|| view.acts))
+    }
+
+    /// The act `given` (its id, or a prefix of it such as the short id `show` prints): its full
+    /// id and kind.
+    pub fn find(&self, given: &str) -> Result<(String, String), String> {
+        let given = given.trim().to_ascii_lowercase();
+        let c = &self.consignment;
+        if given.len() < 6 || !given.chars().all(|ch| ch.is_ascii_hexdigit()) {
+            return Err(format!(
+                "{given:?} is not an act id: give the id or the short id (12 hex digits) that `tamga-edge show {c}` prints in [brackets]"
+            ));
+        }
+        let found: Vec<&ActView> = self
+            .list()?
+            .iter()
+            .filter(|a| a.id.to_string().starts_with(&given))
+            .collect();
+        match found[..] {
+            [one] => Ok((one.id.to_string(), one.kind.clone())),
+            [] => Err(format!(
+                "no act {given} in consignment {c} on this node: `tamga-edge show {c}` lists its acts with their short ids; if it was recorded on another node, sync first"
+            )),
+            _ => Err(format!(
+                "{given} names {} acts of consignment {c}: give more of its id",
+                found.len()
+            )),
+        }
+    }
+
+    /// The full id of the act `given`.
+    pub fn id(&self, given: &str) -> Result<String, String> {
+        Ok(self.find(given)?.0)
+    }
 }

@@ -4,7 +4,10 @@
 //! exactly the JSON of `docs/edge-api.md`; the values stay as the officer typed them, so the
 //! node checks them and names the field at fault, the same way for the CLI and the web UI.
 
-use super::grammar::{CountArgs, GroundsArgs, PlaceArgs, SealCommand, Who};
+use super::grammar::{
+    CorrectionArgs, CountArgs, DeliveryArgs, GroundsArgs, PermitCommand, PlaceArgs, SealCommand,
+    TranshipmentArgs, Who,
+};
 use serde::Serialize;
 use sha2::Digest;
 use std::path::{Path, PathBuf};
@@ -81,6 +84,57 @@ pub struct GroundsForm {
     /// The permission's or inspection order's reference.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
+    /// The seal-removal permit (`permission_granted` act id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
+}
+
+/// What a customs body permits (`permits` of `permission_granted`).
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PermitForm {
+    /// Taking off or replacing seals.
+    SealRemoval { seals: Vec<String> },
+    /// Correcting an act after the first handoff.
+    Correction { act: String },
+    /// Moving the goods to another vehicle.
+    Transhipment {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        incident: Option<String>,
+    },
+    /// Taking the goods back to the office of departure.
+    Return,
+}
+
+/// A shortage counted at delivery.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShortageForm {
+    pub packages: u32,
+    pub net_mass: MassForm,
+    pub description: String,
+}
+
+/// An accompanying document as checked at delivery.
+#[derive(Clone, Debug, Serialize)]
+pub struct DocumentCheckForm {
+    pub number: String,
+    pub present: bool,
+}
+
+/// A seal fixed in a transhipment.
+#[derive(Clone, Debug, Serialize)]
+pub struct NewSealForm {
+    pub seal: String,
+    pub seal_kind: String,
+    pub fixed_on: String,
+}
+
+/// A transhipment at a handoff.
+#[derive(Clone, Debug, Serialize)]
+pub struct TranshipmentForm {
+    pub permission: String,
+    pub vehicle: String,
+    pub new_seals: Vec<NewSealForm>,
 }
 
 /// A mass: a decimal number and a unit (kg, g or ct), as typed.
@@ -174,6 +228,8 @@ pub enum ActForm {
         #[serde(flatten)]
         who: WhoForm,
         place: PlaceForm,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        happened_at: Option<String>,
         incident: String,
         description: String,
         seals: Vec<String>,
@@ -201,6 +257,81 @@ pub enum ActForm {
         place: PlaceForm,
         #[serde(flatten)]
         count: CountFields,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        net_mass: Option<MassForm>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        shortage: Option<ShortageForm>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        documents: Vec<DocumentCheckForm>,
+    },
+    /// A permission granted.
+    PermissionGranted {
+        #[serde(flatten)]
+        who: WhoForm,
+        place: PlaceForm,
+        permits: PermitForm,
+        reason: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        valid_until: Option<String>,
+    },
+    /// An act corrected.
+    ActCorrected {
+        #[serde(flatten)]
+        who: WhoForm,
+        corrects: String,
+        /// The changed fields with `kind`, the corrected act's kind.
+        changes: serde_json::Map<String, serde_json::Value>,
+        reason: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        permission: Option<String>,
+    },
+    /// The escort crew changed.
+    EscortChanged {
+        #[serde(flatten)]
+        who: WhoForm,
+        place: PlaceForm,
+        escort_unit: String,
+        vehicle: String,
+        officer_in_charge: String,
+        crew: Vec<String>,
+        reason: String,
+    },
+    /// The deadline extended.
+    DeadlineExtended {
+        #[serde(flatten)]
+        who: WhoForm,
+        incident: String,
+        delivery_deadline: String,
+        reason: String,
+    },
+    /// An incident followed up.
+    IncidentFollowedUp {
+        #[serde(flatten)]
+        who: WhoForm,
+        place: PlaceForm,
+        incident: String,
+        action: String,
+        note: String,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        attachments: Vec<String>,
+    },
+    /// Delivery refused.
+    DeliveryRefused {
+        #[serde(flatten)]
+        who: WhoForm,
+        place: PlaceForm,
+        reason: String,
+        seals: Vec<SealSeen>,
+    },
+    /// The goods returned to the office of departure.
+    ConsignmentReturned {
+        #[serde(flatten)]
+        who: WhoForm,
+        place: PlaceForm,
+        #[serde(flatten)]
+        count: CountFields,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        permission: Option<String>,
     },
 }
 
@@ -216,7 +347,14 @@ impl ActForm {
             | ActForm::IncidentReported { who, .. }
             | ActForm::PositionReported { who, .. }
             | ActForm::ArrivalNotified { who, .. }
-            | ActForm::ConsignmentDelivered { who, .. } => &who.officer,
+            | ActForm::ConsignmentDelivered { who, .. }
+            | ActForm::PermissionGranted { who, .. }
+            | ActForm::ActCorrected { who, .. }
+            | ActForm::EscortChanged { who, .. }
+            | ActForm::DeadlineExtended { who, .. }
+            | ActForm::IncidentFollowedUp { who, .. }
+            | ActForm::DeliveryRefused { who, .. }
+            | ActForm::ConsignmentReturned { who, .. } => &who.officer,
         }
     }
 }
@@ -243,6 +381,9 @@ pub struct OfferForm {
     /// What was counted.
     #[serde(flatten)]
     pub count: CountFields,
+    /// The goods move to another vehicle at this handoff.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transhipment: Option<TranshipmentForm>,
     /// The configured peer to send it to over the LAN.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub send_to: Option<String>,
@@ -288,15 +429,17 @@ pub fn place(place: &PlaceArgs, here: &Here) -> Result<PlaceForm, String> {
     }
 }
 
-fn grounds(g: GroundsArgs) -> GroundsForm {
+/// The grounds of a seal removal; `permission` is the permit's act id, resolved by the caller.
+fn grounds(g: GroundsArgs, permission: Option<String>) -> GroundsForm {
     GroundsForm {
         basis: g.basis,
         reference: g.reference,
+        permission,
     }
 }
 
-/// "0.412 kg" as a mass.
-fn mass(text: &str) -> Result<MassForm, String> {
+/// "0.412 kg" as a mass (`what` names the option in the error).
+fn mass_of(what: &str, text: &str) -> Result<MassForm, String> {
     let mut parts = text.split_whitespace();
     match (parts.next(), parts.next(), parts.next()) {
         (Some(value), Some(unit), None) => Ok(MassForm {
@@ -304,15 +447,20 @@ fn mass(text: &str) -> Result<MassForm, String> {
             unit: unit.into(),
         }),
         _ => Err(format!(
-            "gross mass {text:?}: expected a number and a unit, like \"0.412 kg\""
+            "{what} {text:?}: expected a number and a unit, like \"0.412 kg\""
         )),
     }
 }
 
-/// What was counted: `--seal NUMBER:STATE` (repeated), `--packages`, `--gross-mass`.
-pub fn count(count: &CountArgs) -> Result<CountFields, String> {
+/// "0.412 kg" as a gross mass.
+fn mass(text: &str) -> Result<MassForm, String> {
+    mass_of("gross mass", text)
+}
+
+/// `--seal NUMBER:STATE`, repeated.
+fn seals_seen(list: &[String]) -> Result<Vec<SealSeen>, String> {
     let mut seals = Vec::new();
-    for s in &count.seals {
+    for s in list {
         let (seal, state) = s.rsplit_once(':').ok_or_else(|| {
             format!("--seal {s:?}: expected NUMBER:STATE, like KG-0042137:intact")
         })?;
@@ -321,15 +469,20 @@ pub fn count(count: &CountArgs) -> Result<CountFields, String> {
             state: state.into(),
         });
     }
+    Ok(seals)
+}
+
+/// What was counted: `--seal NUMBER:STATE` (repeated), `--packages`, `--gross-mass`.
+pub fn count(count: &CountArgs) -> Result<CountFields, String> {
     Ok(CountFields {
-        seals,
+        seals: seals_seen(&count.seals)?,
         packages: count.packages,
         gross_mass: mass(&count.gross_mass)?,
     })
 }
 
-/// `seal apply|check|replace|remove`.
-pub fn seal(cmd: SealCommand, here: &Here) -> Result<ActForm, String> {
+/// `seal apply|check|replace|remove`; `permission` is `--permission` resolved to an act id.
+pub fn seal(cmd: SealCommand, here: &Here, permission: Option<String>) -> Result<ActForm, String> {
     Ok(match cmd {
         SealCommand::Apply {
             who: w,
@@ -374,7 +527,7 @@ pub fn seal(cmd: SealCommand, here: &Here) -> Result<ActForm, String> {
             new_seal: new,
             new_seal_kind: seal_kind,
             fixed_on: on,
-            grounds: grounds(g),
+            grounds: grounds(g, permission),
         },
         SealCommand::Remove {
             who: w,
@@ -387,7 +540,7 @@ pub fn seal(cmd: SealCommand, here: &Here) -> Result<ActForm, String> {
             who: who(w),
             seal,
             state,
-            grounds: grounds(g),
+            grounds: grounds(g, permission),
         },
     })
 }
@@ -416,23 +569,46 @@ pub fn escort(w: Who, escort: Escort, p: &PlaceArgs, here: &Here) -> Result<ActF
     })
 }
 
-/// `incident`: the attachments go in as their SHA-256.
-pub fn incident(
-    w: Who,
-    kind: String,
-    description: String,
-    seals: Vec<String>,
-    attachments: &[PathBuf],
-    p: &PlaceArgs,
-    here: &Here,
-) -> Result<ActForm, String> {
+/// What `incident` says happened.
+pub struct Incident {
+    /// The kind.
+    pub kind: String,
+    /// What happened.
+    pub description: String,
+    /// When it happened, if before it is reported.
+    pub happened_at: Option<String>,
+    /// Seals affected.
+    pub seals: Vec<String>,
+}
+
+/// The SHA-256 of each attached file.
+fn hashes(attachments: &[PathBuf]) -> Result<Vec<String>, String> {
     let mut hashes = Vec::new();
     for file in attachments {
         hashes.push(sha256_of(file).map_err(|e| format!("{}: {e}", file.display()))?);
     }
+    Ok(hashes)
+}
+
+/// `incident`: the attachments go in as their SHA-256.
+pub fn incident(
+    w: Who,
+    what: Incident,
+    attachments: &[PathBuf],
+    p: &PlaceArgs,
+    here: &Here,
+) -> Result<ActForm, String> {
+    let Incident {
+        kind,
+        description,
+        happened_at,
+        seals,
+    } = what;
+    let hashes = hashes(attachments)?;
     Ok(ActForm::IncidentReported {
         place: place(p, here)?,
         who: who(w),
+        happened_at,
         incident: kind,
         description,
         seals,
@@ -489,13 +665,302 @@ pub fn arrive(
 }
 
 /// `deliver`.
-pub fn deliver(w: Who, c: &CountArgs, p: &PlaceArgs, here: &Here) -> Result<ActForm, String> {
+pub fn deliver(
+    w: Who,
+    c: &CountArgs,
+    d: &DeliveryArgs,
+    p: &PlaceArgs,
+    here: &Here,
+) -> Result<ActForm, String> {
     let count = count(c)?;
+    let net_mass = d
+        .net_mass
+        .as_deref()
+        .map(|m| mass_of("--net-mass", m))
+        .transpose()?;
+    let shortage = match (&d.short_packages, &d.short_net_mass, &d.short_description) {
+        (None, None, None) => None,
+        (Some(packages), Some(net_mass), Some(description)) => Some(ShortageForm {
+            packages: *packages,
+            net_mass: mass_of("--short-net-mass", net_mass)?,
+            description: description.clone(),
+        }),
+        _ => {
+            return Err(
+                "a shortage needs all three of --short-packages, --short-net-mass and --short-description"
+                    .into(),
+            )
+        }
+    };
+    let mut documents = Vec::new();
+    for text in &d.documents {
+        let (number, state) = text.rsplit_once(':').ok_or_else(|| {
+            format!("--document {text:?}: expected NUMBER:present or NUMBER:missing")
+        })?;
+        let present = match state {
+            "present" => true,
+            "missing" => false,
+            _ => {
+                return Err(format!(
+                    "--document {text:?}: after the number write :present or :missing"
+                ))
+            }
+        };
+        documents.push(DocumentCheckForm {
+            number: number.into(),
+            present,
+        });
+    }
     Ok(ActForm::ConsignmentDelivered {
         place: place(p, here)?,
         who: who(w),
         count,
+        net_mass,
+        shortage,
+        documents,
     })
+}
+
+/// `permit ...`; the act ids in it are resolved by the caller (`ids` maps what was typed to
+/// the full id).
+pub fn permit(
+    cmd: PermitCommand,
+    here: &Here,
+    ids: impl Fn(&str) -> Result<String, String>,
+) -> Result<ActForm, String> {
+    let (common, permits) = match cmd {
+        PermitCommand::SealRemoval { common, seals } => (common, PermitForm::SealRemoval { seals }),
+        PermitCommand::Correction { common, act } => {
+            let act = ids(&act)?;
+            (common, PermitForm::Correction { act })
+        }
+        PermitCommand::Transhipment { common, incident } => {
+            let incident = incident.as_deref().map(&ids).transpose()?;
+            (common, PermitForm::Transhipment { incident })
+        }
+        PermitCommand::Return { common } => (common, PermitForm::Return),
+    };
+    Ok(ActForm::PermissionGranted {
+        place: place(&common.place, here)?,
+        who: who(common.who),
+        permits,
+        reason: common.reason,
+        valid_until: common.valid_until,
+    })
+}
+
+/// The changed fields of `correct` for an act of `kind`: the options that fit the kind and the
+/// `--changes` file's fields. An option of another kind's fields is refused, naming the ones
+/// that fit.
+pub fn correction_changes(
+    kind: &str,
+    f: CorrectionArgs,
+) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    use serde_json::Value;
+    let mut changes = serde_json::Map::new();
+    let mut given: Vec<(&str, &str, Value)> = Vec::new();
+    let text = |v: String| Value::String(v);
+    if let Some(v) = f.seal {
+        given.push(("--seal", "seal", text(v)));
+    }
+    if let Some(v) = f.seal_kind {
+        given.push(("--seal-kind", "seal_kind", text(v)));
+    }
+    if let Some(v) = f.fixed_on {
+        given.push(("--fixed-on", "fixed_on", text(v)));
+    }
+    if let Some(v) = f.vehicle {
+        given.push(("--vehicle", "vehicle", text(v)));
+    }
+    if let Some(v) = f.happened_at {
+        given.push(("--happened-at", "happened_at", text(v)));
+    }
+    if let Some(v) = f.description {
+        given.push(("--description", "description", text(v)));
+    }
+    if !f.affected_seals.is_empty() {
+        let list = f.affected_seals.into_iter().map(Value::String).collect();
+        given.push(("--affected-seal", "seals", Value::Array(list)));
+    }
+    if let Some(v) = f.declaration {
+        given.push(("--declaration", "declaration", text(v)));
+    }
+    if let Some(v) = f.packages {
+        given.push(("--packages", "packages", Value::from(v)));
+    }
+    let fitting: &[&str] = match kind {
+        "seal_applied" => &["--seal", "--seal-kind", "--fixed-on"],
+        "escort_assigned" => &["--vehicle"],
+        "incident_reported" => &["--happened-at", "--description", "--affected-seal"],
+        "consignment_registered" => &["--declaration", "--packages"],
+        other => {
+            return Err(format!(
+                "a {other} act cannot be corrected: only a registration, a seal applied, an escort assignment or an incident report can"
+            ))
+        }
+    };
+    for (option, name, value) in given {
+        if !fitting.contains(&option) {
+            return Err(format!(
+                "{option} does not apply to a {kind} act; give {} or --changes FILE",
+                fitting.join(", ")
+            ));
+        }
+        changes.insert(name.into(), value);
+    }
+    if let Some(file) = f.changes {
+        let text =
+            std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let Value::Object(more) = serde_json::from_str(&text)
+            .map_err(|e| format!("{}: not JSON: {e}", file.display()))?
+        else {
+            return Err(format!(
+                "{}: write the changed fields as a JSON object, like {{\"carrier\": {{...}}}}",
+                file.display()
+            ));
+        };
+        changes.extend(more);
+    }
+    if changes.is_empty() {
+        return Err(format!(
+            "say what changes: {} (or --changes FILE)",
+            fitting.join(", ")
+        ));
+    }
+    changes.insert("kind".into(), Value::String(kind.into()));
+    Ok(changes)
+}
+
+/// `correct`: `corrects` and `permission` are resolved act ids, `changes` from
+/// [`correction_changes`].
+pub fn correct(
+    w: Who,
+    corrects: String,
+    changes: serde_json::Map<String, serde_json::Value>,
+    reason: String,
+    permission: Option<String>,
+) -> ActForm {
+    ActForm::ActCorrected {
+        who: who(w),
+        corrects,
+        changes,
+        reason,
+        permission,
+    }
+}
+
+/// `change-escort`.
+pub fn change_escort(
+    w: Who,
+    escort: Escort,
+    reason: String,
+    p: &PlaceArgs,
+    here: &Here,
+) -> Result<ActForm, String> {
+    Ok(ActForm::EscortChanged {
+        place: place(p, here)?,
+        who: who(w),
+        escort_unit: escort.unit,
+        vehicle: escort.vehicle,
+        officer_in_charge: escort.in_charge,
+        crew: escort.crew,
+        reason,
+    })
+}
+
+/// `extend-deadline`: `incident` is a resolved act id.
+pub fn extend_deadline(w: Who, incident: String, until: String, reason: String) -> ActForm {
+    ActForm::DeadlineExtended {
+        who: who(w),
+        incident,
+        delivery_deadline: until,
+        reason,
+    }
+}
+
+/// `follow-up`: `incident` is a resolved act id.
+pub fn follow_up(
+    w: Who,
+    incident: String,
+    action: String,
+    note: String,
+    attachments: &[PathBuf],
+    p: &PlaceArgs,
+    here: &Here,
+) -> Result<ActForm, String> {
+    Ok(ActForm::IncidentFollowedUp {
+        place: place(p, here)?,
+        who: who(w),
+        incident,
+        action,
+        note,
+        attachments: hashes(attachments)?,
+    })
+}
+
+/// `refuse`.
+pub fn refuse(
+    w: Who,
+    reason: String,
+    seals: &[String],
+    p: &PlaceArgs,
+    here: &Here,
+) -> Result<ActForm, String> {
+    Ok(ActForm::DeliveryRefused {
+        place: place(p, here)?,
+        who: who(w),
+        reason,
+        seals: seals_seen(seals)?,
+    })
+}
+
+/// `return`: `permission` is a resolved act id.
+pub fn returned(
+    w: Who,
+    c: &CountArgs,
+    permission: Option<String>,
+    p: &PlaceArgs,
+    here: &Here,
+) -> Result<ActForm, String> {
+    let count = count(c)?;
+    Ok(ActForm::ConsignmentReturned {
+        place: place(p, here)?,
+        who: who(w),
+        count,
+        permission,
+    })
+}
+
+/// The transhipment of `handoff offer`: `permission` is the resolved permit id.
+pub fn transhipment(
+    t: TranshipmentArgs,
+    permission: Option<String>,
+) -> Result<Option<TranshipmentForm>, String> {
+    let Some(permission) = permission else {
+        return Ok(None);
+    };
+    let vehicle = t
+        .vehicle
+        .ok_or("a transhipment needs the vehicle the goods move to: --tranship-vehicle PLATE")?;
+    if t.new_seals.is_empty() {
+        return Err("a transhipment needs the seals fixed after the move: --new-seal NUMBER (repeat) and --new-seal-on \"what they are fixed on\"".into());
+    }
+    let fixed_on = t
+        .new_seal_on
+        .ok_or("say what the new seals are fixed on: --new-seal-on \"safe-bag, one place\"")?;
+    Ok(Some(TranshipmentForm {
+        permission,
+        vehicle,
+        new_seals: t
+            .new_seals
+            .into_iter()
+            .map(|seal| NewSealForm {
+                seal,
+                seal_kind: t.new_seal_kind.clone(),
+                fixed_on: fixed_on.clone(),
+            })
+            .collect(),
+    }))
 }
 
 #[cfg(test)]
@@ -542,6 +1007,7 @@ mod tests {
                 },
             },
             &here(),
+            None,
         )
         .unwrap();
         assert_eq!(form.officer(), "aa");
@@ -563,7 +1029,15 @@ mod tests {
             packages: 1,
             gross_mass: "0.412 kg".into(),
         };
-        let delivered = deliver(who_args(), &count_args, &no_place(), &here()).unwrap();
+        let no_delivery = DeliveryArgs {
+            net_mass: None,
+            short_packages: None,
+            short_net_mass: None,
+            short_description: None,
+            documents: vec![],
+        };
+        let delivered =
+            deliver(who_args(), &count_args, &no_delivery, &no_place(), &here()).unwrap();
         assert_eq!(
             serde_json::to_value(&delivered).unwrap(),
             json!({

@@ -153,6 +153,9 @@ pub enum Command {
         /// What happened.
         #[arg(long)]
         description: String,
+        /// When it happened, if before it is reported (UTC, like 2026-11-23T06:55:00Z).
+        #[arg(long)]
+        happened_at: Option<String>,
         /// A seal affected; repeat.
         #[arg(long)]
         seal: Vec<String>,
@@ -183,12 +186,124 @@ pub enum Command {
         #[command(flatten)]
         place: PlaceArgs,
     },
-    /// Take delivery and close transit, with the seals as verified here.
+    /// Take delivery and close transit, with the seals as verified here; with the net mass
+    /// re-weighed, a shortage counted and the accompanying documents checked, where done.
     Deliver {
         #[command(flatten)]
         who: Who,
         #[command(flatten)]
         count: CountArgs,
+        #[command(flatten)]
+        delivery: DeliveryArgs,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+    /// Permit what the crew or the carrier may not do on their own: a seal removal, the
+    /// correction of an act after the first handoff, a transhipment, a return. Signed by a
+    /// post officer at their post or by central staff.
+    #[command(subcommand)]
+    Permit(PermitCommand),
+    /// Correct an earlier act (a registration, a seal applied, an escort assignment or an
+    /// incident report) with a new signed act naming it; the act corrected stays as signed.
+    /// Give only the fields that change. After the first handoff a correction needs a
+    /// correction permit for that act (`permit correction`), named with --permission.
+    Correct {
+        #[command(flatten)]
+        who: Who,
+        /// The act corrected: its id, or the short id `show` prints.
+        #[arg(long)]
+        act: String,
+        /// Why it is corrected.
+        #[arg(long)]
+        reason: String,
+        /// The correction permit (`permission_granted` act), needed after the first handoff.
+        #[arg(long)]
+        permission: Option<String>,
+        #[command(flatten)]
+        fields: CorrectionArgs,
+    },
+    /// Order a new escort crew, officer in charge or vehicle on the way, with the reason
+    /// (a post officer at their post, or central staff).
+    ChangeEscort {
+        #[command(flatten)]
+        who: Who,
+        /// The escort unit whose crew changes, like ESCORT-BISHKEK.
+        #[arg(long)]
+        unit: String,
+        /// The vehicle's plate from now on.
+        #[arg(long)]
+        vehicle: String,
+        /// The officer in charge from now on (key).
+        #[arg(long)]
+        in_charge: String,
+        /// The crew from now on (keys, the officer in charge included); repeat.
+        #[arg(long, required = true)]
+        crew: Vec<String>,
+        /// Why the crew changes.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+    /// Extend the delivery deadline after an incident (the office of departure or central
+    /// staff).
+    ExtendDeadline {
+        #[command(flatten)]
+        who: Who,
+        /// The incident that calls for it (its id or short id).
+        #[arg(long)]
+        incident: String,
+        /// The new delivery deadline (UTC, like 2026-11-24T12:00:00Z).
+        #[arg(long)]
+        until: String,
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Record what a customs body did about an incident: brought_to_customs (the goods brought
+    /// to this post), officials_attended (officials went to the goods), closed.
+    FollowUp {
+        #[command(flatten)]
+        who: Who,
+        /// The incident (its id or short id).
+        #[arg(long)]
+        incident: String,
+        /// brought_to_customs, officials_attended or closed.
+        #[arg(long)]
+        action: String,
+        /// What was found and decided.
+        #[arg(long)]
+        note: String,
+        /// A photo or document to attach (its SHA-256 goes into the act); repeat.
+        #[arg(long)]
+        attachment: Vec<PathBuf>,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+    /// Refuse the goods at the office of destination, with the reason and the seals as found;
+    /// they go back to the office of departure under escort.
+    Refuse {
+        #[command(flatten)]
+        who: Who,
+        /// Why the goods are refused.
+        #[arg(long)]
+        reason: String,
+        /// A seal and its state as found, like KG-0042137:intact; repeat.
+        #[arg(long = "seal")]
+        seals: Vec<String>,
+        #[command(flatten)]
+        place: PlaceArgs,
+    },
+    /// Take the goods back at the office of departure and end transit (after a refusal, or with
+    /// a return permit named by --permission), with the seals, packages and mass as verified.
+    Return {
+        #[command(flatten)]
+        who: Who,
+        #[command(flatten)]
+        count: CountArgs,
+        /// The return permit (`permission_granted` act), when the goods were not refused.
+        #[arg(long)]
+        permission: Option<String>,
         #[command(flatten)]
         place: PlaceArgs,
     },
@@ -374,6 +489,8 @@ pub enum HandoffCommand {
         #[command(flatten)]
         count: CountArgs,
         #[command(flatten)]
+        transhipment: TranshipmentArgs,
+        #[command(flatten)]
         place: PlaceArgs,
         /// Send it over the LAN to this configured peer (the node must be serving).
         #[arg(long)]
@@ -485,6 +602,137 @@ pub struct GroundsArgs {
     /// The permission's or inspection order's reference.
     #[arg(long)]
     pub reference: Option<String>,
+    /// The seal-removal permit recorded here (`permission_granted` act: id or short id), with
+    /// --basis permission.
+    #[arg(long)]
+    pub permission: Option<String>,
+}
+
+/// What a delivery adds to the count: the net mass re-weighed, a shortage, the documents.
+#[derive(clap::Args)]
+pub struct DeliveryArgs {
+    /// Net mass re-weighed, in the goods' own unit, like "1250.35 ct".
+    #[arg(long)]
+    pub net_mass: Option<String>,
+    /// Packages missing (a shortage; with --short-net-mass and --short-description).
+    #[arg(long)]
+    pub short_packages: Option<u32>,
+    /// Net mass missing, like "12.5 ct".
+    #[arg(long)]
+    pub short_net_mass: Option<String>,
+    /// What is missing, in words.
+    #[arg(long)]
+    pub short_description: Option<String>,
+    /// An accompanying document as checked, NUMBER:present or NUMBER:missing; repeat.
+    #[arg(long = "document", value_name = "NUMBER:present|missing")]
+    pub documents: Vec<String>,
+}
+
+/// A transhipment at the handoff: the goods move to another vehicle under a permit, the seals
+/// listed come off and new ones go on. Both crews sign it (offer, then countersignature).
+#[derive(clap::Args)]
+pub struct TranshipmentArgs {
+    /// The transhipment permit (`permission_granted` act: id or short id).
+    #[arg(long = "tranship-permission")]
+    pub permission: Option<String>,
+    /// The vehicle the goods are moved to (plate).
+    #[arg(long = "tranship-vehicle", requires = "permission")]
+    pub vehicle: Option<String>,
+    /// A seal fixed after the move; repeat.
+    #[arg(long = "new-seal", requires = "permission")]
+    pub new_seals: Vec<String>,
+    /// The new seals' kind: mechanical or navigation.
+    #[arg(long = "new-seal-kind", default_value = "mechanical")]
+    pub new_seal_kind: String,
+    /// What the new seals are fixed on.
+    #[arg(long = "new-seal-on")]
+    pub new_seal_on: Option<String>,
+}
+
+/// What every permission says: who, why, until when, where.
+#[derive(clap::Args)]
+pub struct PermitArgs {
+    #[command(flatten)]
+    pub who: Who,
+    /// Why it is permitted.
+    #[arg(long)]
+    pub reason: String,
+    /// The permission lapses at this time (UTC), if it does.
+    #[arg(long)]
+    pub valid_until: Option<String>,
+    #[command(flatten)]
+    pub place: PlaceArgs,
+}
+
+#[derive(Subcommand)]
+pub enum PermitCommand {
+    /// Permit taking off or replacing seals.
+    SealRemoval {
+        #[command(flatten)]
+        common: PermitArgs,
+        /// A seal; repeat.
+        #[arg(long = "seal", required = true)]
+        seals: Vec<String>,
+    },
+    /// Permit correcting an act after the first handoff (the office of departure or central
+    /// staff).
+    Correction {
+        #[command(flatten)]
+        common: PermitArgs,
+        /// The act to be corrected (id or short id).
+        #[arg(long)]
+        act: String,
+    },
+    /// Permit moving the goods to another vehicle.
+    Transhipment {
+        #[command(flatten)]
+        common: PermitArgs,
+        /// The incident that calls for it (id or short id), if any.
+        #[arg(long)]
+        incident: Option<String>,
+    },
+    /// Permit taking the goods back to the office of departure.
+    Return {
+        #[command(flatten)]
+        common: PermitArgs,
+    },
+}
+
+/// The corrected values, by the kind of the act corrected; give only what changes.
+#[derive(clap::Args)]
+pub struct CorrectionArgs {
+    /// seal_applied: the seal's number.
+    #[arg(long)]
+    pub seal: Option<String>,
+    /// seal_applied: the seal's kind (mechanical or navigation).
+    #[arg(long)]
+    pub seal_kind: Option<String>,
+    /// seal_applied: what it is fixed on.
+    #[arg(long)]
+    pub fixed_on: Option<String>,
+    /// escort_assigned: the vehicle's plate.
+    #[arg(long)]
+    pub vehicle: Option<String>,
+    /// incident_reported: when it happened (UTC).
+    #[arg(long)]
+    pub happened_at: Option<String>,
+    /// incident_reported: what happened.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// incident_reported: a seal affected (every one: the list replaces the old one); repeat.
+    #[arg(long = "affected-seal")]
+    pub affected_seals: Vec<String>,
+    /// consignment_registered: the transit declaration's reference.
+    #[arg(long)]
+    pub declaration: Option<String>,
+    /// consignment_registered: the number of packages.
+    #[arg(long)]
+    pub packages: Option<u32>,
+    /// Any other changed fields as a JSON object file (consignor, consignee, carrier, goods,
+    /// certificates, documents for a registration; attachments for an incident), in the act's
+    /// own spelling (docs/act-format.md).
+    #[arg(long)]
+    pub changes: Option<PathBuf>,
 }
 
 pub fn parse_role(text: &str) -> Result<NodeRole, String> {

@@ -4,6 +4,7 @@
 //! officer reviews it against their own count and countersigns; the completed act goes back
 //! over the LAN, or as a file or QR code that the releasing side records with `complete`.
 
+use super::acts::Acts;
 use super::forms::{self, Here, OfferForm, PartyForm, ReceivingCount, Signed};
 use super::grammar::HandoffCommand;
 use super::{print, read_pin};
@@ -25,6 +26,7 @@ pub fn run(dir: &Path, cmd: HandoffCommand) -> Result<(), String> {
             to_officer,
             from_unit,
             count,
+            transhipment,
             place,
             send,
             out,
@@ -33,6 +35,11 @@ pub fn run(dir: &Path, cmd: HandoffCommand) -> Result<(), String> {
             let here = Here::of(dir)?;
             let client = Client::open(dir)?;
             let count = forms::count(&count)?;
+            let permit = match &transhipment.permission {
+                Some(p) => Some(Acts::of(&client, &who.consignment).id(p)?),
+                None => None,
+            };
+            let transhipment = forms::transhipment(transhipment, permit)?;
             let form = OfferForm {
                 consignment: who.consignment,
                 place: forms::place(&place, &here)?,
@@ -45,6 +52,7 @@ pub fn run(dir: &Path, cmd: HandoffCommand) -> Result<(), String> {
                     officer: to_officer,
                 },
                 count,
+                transhipment,
                 send_to: send.clone(),
             };
             let pin = read_pin(&format!("PIN for {}: ", form.releasing.officer))?;

@@ -132,7 +132,42 @@ impl<'a> Desk<'a> {
         let key = self.unlock(&signer, &pin)?;
         let act = SignedAct::sign(body, &[&key])
             .map_err(|e| DeskError::Form(FormError(e.to_string())))?;
+        if workflow::AMENDING_KINDS.contains(&act.body().kind()) {
+            self.would_hold(&act, now)?;
+        }
         self.record_signed(&act)
+    }
+
+    /// Refuses an amending act (see [`workflow::AMENDING_KINDS`]) that would not hold among the
+    /// consignment's acts held here: nothing is recorded, and the officer is told why.
+    fn would_hold(&self, act: &SignedAct, now: Timestamp) -> Result<(), DeskError> {
+        let Some(consignment) = act.body().consignment() else {
+            return Ok(());
+        };
+        let mut acts = self
+            .node
+            .store
+            .acts(&tamga_store::DocId::Consignment(consignment.clone()))?;
+        if acts.is_empty() {
+            return Err(DeskError::NotFound(format!(
+                "no consignment {consignment} on this node: check the number, or sync with the post that registered it first"
+            )));
+        }
+        acts.push(act.clone());
+        let assessment = tamga_core::assess(
+            consignment,
+            &acts,
+            &self.node.store.registry(),
+            now,
+            &tamga_core::Tolerances::default(),
+        );
+        match assessment.rejected.iter().find(|r| r.act == act.id()) {
+            None => Ok(()),
+            Some(r) => Err(DeskError::NotAllowed(format!(
+                "not recorded: {}; if the act this needs was recorded on another node, sync first",
+                r.reason
+            ))),
+        }
     }
 
     /// Records signed acts given as text: canonical acts one per line (a completed handoff, an

@@ -6,7 +6,6 @@ use crate::answers::{ActView, ConsignmentView, EnrollmentView, OfficerView, Sign
 use crate::listing::{self, ConsignmentList};
 use crate::workflow;
 use std::collections::{BTreeMap, BTreeSet};
-use tamga_core::assessment::Status;
 use tamga_core::{ActId, ConsignmentId, KeyId, SignedAct, Timestamp};
 use tamga_store::store::list::ListQuery;
 use tamga_store::DocId;
@@ -15,13 +14,7 @@ impl Desk<'_> {
     /// The ids of every consignment held here (from the status index, nothing assessed).
     fn consignment_ids(&self) -> Result<BTreeSet<ConsignmentId>, DeskError> {
         let mut ids = BTreeSet::new();
-        for status in [
-            Status::Unregistered,
-            Status::Registered,
-            Status::InTransit,
-            Status::Arrived,
-            Status::Delivered,
-        ] {
+        for status in tamga_store::summary::STATUSES {
             ids.extend(self.node.store.by_status(status)?);
         }
         Ok(ids)
