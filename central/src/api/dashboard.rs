@@ -16,7 +16,6 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use tamga_core::assessment::Status;
 use tamga_core::{ActBody, ActId, KeyId, Registry, SignedAct, Timestamp};
 use tamga_store::DocId;
 
@@ -386,22 +385,10 @@ pub(super) async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<Json<Val
     ))))
 }
 
-/// Statuses as the dashboard lists them.
-fn statuses() -> Value {
-    json!([
-        Status::Unregistered,
-        Status::Registered,
-        Status::InTransit,
-        Status::Arrived,
-        Status::Delivered,
-        Status::Refused,
-        Status::Returned
-    ])
-}
-
-pub(super) async fn vocabulary() -> Json<Value> {
+/// Every discrepancy kind, in the order the dashboard lists them (the filter's choices).
+pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 32] = {
     use tamga_core::DiscrepancyKind as K;
-    let kinds = [
+    [
         K::BadSignature,
         K::UnknownKey,
         K::ExpiredKey,
@@ -412,6 +399,8 @@ pub(super) async fn vocabulary() -> Json<Value> {
         K::ConflictingRegistration,
         K::CustodyFork,
         K::CustodyGap,
+        K::NotInCrew,
+        K::TranshipmentWithoutPermission,
         K::SealNotApplied,
         K::SealMissing,
         K::SealDamaged,
@@ -419,16 +408,30 @@ pub(super) async fn vocabulary() -> Json<Value> {
         K::SealStateConflict,
         K::PackageCountMismatch,
         K::MassMismatch,
+        K::NetMassMismatch,
+        K::GoodsUnitMismatch,
+        K::Shortage,
+        K::DeliveryRefused,
+        K::DocumentMissing,
+        K::MissingCertificate,
+        K::IncidentOpen,
+        K::IncidentReportedLate,
         K::Overdue,
         K::OffRoute,
         K::ClockAnomaly,
-        K::MissingCertificate,
         K::ArrivalNotifiedLate,
         K::ArrivalNotNotified,
-    ];
+    ]
+};
+
+/// The outcomes a consignment's transit may have.
+pub(crate) const OUTCOMES: [&str; 4] = ["delivered", "delivered_short", "refused", "returned"];
+
+pub(super) async fn vocabulary() -> Json<Value> {
     Json(json!({
-        "statuses": statuses(),
-        "kinds": kinds,
+        "statuses": crate::reconcile::STATUSES,
+        "outcomes": OUTCOMES,
+        "kinds": KINDS,
         "severities": [tamga_core::Severity::Critical, tamga_core::Severity::Major, tamga_core::Severity::Minor],
     }))
 }

@@ -14,7 +14,7 @@
 //!   consignment or (without `consignment`) of every consignment central holds, as a GS1 EPCIS
 //!   2.0 JSON-LD document ([`crate::epcis::document`]);
 //! - `GET /api/export/csv`: the consignments list (the same filters as `/api/consignments`)
-//!   with status, custodian, deadline and open discrepancies.
+//!   with status, outcome (how transit ended), custodian, deadline and open discrepancies.
 //!
 //! Parameters are read by pure functions ([`kp_query`], [`reconciliation_query`],
 //! [`epcis_query`]); a parameter that cannot be read, or an unknown one, is refused with 400
@@ -396,6 +396,7 @@ pub fn consignments_to_csv(rows: &[&Record]) -> String {
             "consignment",
             "declaration",
             "status",
+            "outcome",
             "registered_at",
             "departure",
             "destination",
@@ -430,6 +431,7 @@ pub fn consignments_to_csv(rows: &[&Record]) -> String {
             reports::csv_text(r.consignment.as_str()),
             reports::csv_text(r.declaration.as_deref().unwrap_or("")),
             r.status.as_str().to_owned(),
+            r.outcome.unwrap_or_default().to_owned(),
             time(r.registered_at),
             unit(&r.departure),
             unit(&r.destination),

@@ -52,16 +52,22 @@ pub struct FilterError {
     pub detail: String,
 }
 
-fn status_of(text: &str) -> Option<Status> {
-    [
-        Status::Unregistered,
-        Status::Registered,
-        Status::InTransit,
-        Status::Arrived,
-        Status::Delivered,
-    ]
-    .into_iter()
-    .find(|s| s.as_str() == text)
+/// Every status, in the order a consignment passes through them: transit ends delivered (in full
+/// or short), or refused at the office of destination and then returned to the office of
+/// departure.
+pub const STATUSES: [Status; 7] = [
+    Status::Unregistered,
+    Status::Registered,
+    Status::InTransit,
+    Status::Arrived,
+    Status::Delivered,
+    Status::Refused,
+    Status::Returned,
+];
+
+/// A status by its stable name.
+pub fn status_of(text: &str) -> Option<Status> {
+    STATUSES.into_iter().find(|s| s.as_str() == text)
 }
 
 /// A discrepancy kind by its stable name.
@@ -99,7 +105,7 @@ impl Filter {
             match name.as_str() {
                 "status" => {
                     filter.status = Some(status_of(value).ok_or_else(|| {
-                        bad(format!("{value:?}: expected unregistered, registered, in_transit, arrived or delivered"))
+                        bad(format!("{value:?}: expected unregistered, registered, in_transit, arrived, delivered, refused or returned"))
                     })?)
                 }
                 "kind" => {

@@ -87,7 +87,7 @@ mod tests {
     use std::sync::Arc;
     use tamga_core::act::{ActBody, SealState};
     use tamga_core::fixtures::stream::{consignment, post_stream_act, registration, seal_applied};
-    use tamga_core::fixtures::{Story, AIRPORT_POST};
+    use tamga_core::fixtures::{Story, AIRPORT_POST, DEPARTMENT};
     use tamga_core::{DiscrepancyKind, SignedAct};
     use tamga_store::{doc, DocId, Store, StoreOptions, Writer};
 
@@ -178,8 +178,33 @@ mod tests {
                 &acts(&story, c),
             );
         }
-        for act in story.clean_delivery() {
-            store.record(&act).unwrap();
+        // The story's own: refused at the Department and returned to the airport post.
+        let clean = story.clean_delivery();
+        let back = story.transfer(
+            story.transfer_body(
+                130,
+                DEPARTMENT,
+                Some(clean[7].id()),
+                &story.department_officer,
+                &story.escort_lead,
+            ),
+            &story.department_officer,
+            &story.escort_lead,
+        );
+        let home = story.transfer(
+            story.transfer_body(
+                200,
+                AIRPORT_POST,
+                Some(back.id()),
+                &story.escort_lead,
+                &story.airport_officer,
+            ),
+            &story.escort_lead,
+            &story.airport_officer,
+        );
+        let ending = [story.refusal(110), back, home, story.returned(210, None)];
+        for act in clean[..8].iter().chain(&ending) {
+            store.record(act).unwrap();
         }
         let now = story.t(24 * 60);
 
@@ -193,6 +218,7 @@ mod tests {
             DiscrepancyKind::SealDamaged,
             DiscrepancyKind::SealMissing,
             DiscrepancyKind::CustodyFork,
+            DiscrepancyKind::DeliveryRefused,
         ] {
             assert!(
                 totals.open_by_kind.contains_key(&kind),
@@ -200,7 +226,8 @@ mod tests {
             );
         }
         assert_eq!(totals.rejected, n as usize / 6, "{totals:?}");
-        assert_eq!(totals.by_status["delivered"], 1);
+        assert_eq!(totals.by_status["returned"], 1);
+        assert!(!totals.by_status.contains_key("delivered"));
 
         for threads in [1, 2, 4] {
             let parallel = Reconciler::new(Arc::clone(&store)).with_threads(threads);
@@ -214,6 +241,11 @@ mod tests {
             assert!(parallel.read(|i, p| i == &index && p.acts_ingested == 0));
         }
         assert_eq!(index.consignments(&Filter::default()).len(), n as usize + 1);
+        let returned = Filter {
+            status: Some(tamga_core::assessment::Status::Returned),
+            ..Filter::default()
+        };
+        assert_eq!(index.consignments(&returned).len(), 1);
 
         // A registry change makes a step reassess everything on the workers: the same index as
         // a sequential pass from scratch.

@@ -19,7 +19,9 @@ mod full;
 mod index;
 mod record;
 
-pub use filter::{kind_of, severity_of, DiscrepancyState, Filter, FilterError};
+pub use filter::{
+    kind_of, severity_of, status_of, DiscrepancyState, Filter, FilterError, STATUSES,
+};
 pub use full::default_threads;
 pub use index::{Index, Totals};
 pub use record::{DiscrepancyRow, Record};

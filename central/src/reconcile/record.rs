@@ -37,6 +37,9 @@ pub struct Record {
     pub consignment: ConsignmentId,
     /// Where it stands.
     pub status: Status,
+    /// How transit ended (`delivered`, `delivered_short`, `returned`) or is ending (`refused`),
+    /// once it has: a short delivery has the status `delivered` and this outcome.
+    pub outcome: Option<&'static str>,
     /// When it was registered (the registration in force).
     pub registered_at: Option<Timestamp>,
     /// The declaration reference.
@@ -107,6 +110,7 @@ impl Record {
         Record {
             consignment: assessment.consignment.clone(),
             status: assessment.state.status,
+            outcome: assessment.state.outcome.as_ref().map(|o| o.as_str()),
             registered_at: registration.map(|r| r.at),
             declaration: registration.map(|r| r.declaration.to_string()),
             departure: registration.map(|r| r.office_of_departure.clone()),

@@ -179,3 +179,105 @@ fn the_reconciler_follows_the_feed_and_reassesses_on_a_full_pass() {
         assert_eq!(index.totals().overdue, 1);
     });
 }
+
+#[test]
+fn every_status_and_kind_is_a_filter_and_refused_and_returned_are_picked() {
+    // Every status by its name (a new status fails to compile here until it is listed).
+    for status in STATUSES {
+        let index = match status {
+            Status::Unregistered => 0,
+            Status::Registered => 1,
+            Status::InTransit => 2,
+            Status::Arrived => 3,
+            Status::Delivered => 4,
+            Status::Refused => 5,
+            Status::Returned => 6,
+        };
+        assert_eq!(STATUSES[index], status);
+        assert_eq!(
+            query(&[("status", status.as_str())]).unwrap().status,
+            Some(status)
+        );
+    }
+    for kind in [
+        "not_in_crew",
+        "incident_open",
+        "incident_reported_late",
+        "transhipment_without_permission",
+        "shortage",
+        "delivery_refused",
+        "document_missing",
+        "goods_unit_mismatch",
+        "net_mass_mismatch",
+    ] {
+        let k = query(&[("kind", kind)]).unwrap().kind.unwrap();
+        assert_eq!(k.as_str(), kind);
+    }
+
+    // The story refused at the Department, and the same consignment returned home.
+    let story = Story::new();
+    let clean = story.clean_delivery();
+    let mut refused = clean[..8].to_vec();
+    let refusal = story.refusal(110);
+    refused.push(refusal);
+    let back = story.transfer(
+        story.transfer_body(
+            130,
+            "PMD-BISHKEK",
+            Some(clean[7].id()),
+            &story.department_officer,
+            &story.escort_lead,
+        ),
+        &story.department_officer,
+        &story.escort_lead,
+    );
+    let home = story.transfer(
+        story.transfer_body(
+            200,
+            "MANAS-AIRPORT",
+            Some(back.id()),
+            &story.escort_lead,
+            &story.airport_officer,
+        ),
+        &story.escort_lead,
+        &story.airport_officer,
+    );
+    let mut returned = refused.clone();
+    returned.extend([back, home, story.returned(210, None)]);
+    let mut index = Index::default();
+    let r = record(&story, &refused, story.t(115));
+    assert_eq!((r.status, r.outcome), (Status::Refused, Some("refused")));
+    index.put(r);
+    let mut home_again = record(&story, &returned, story.t(24 * 60));
+    assert_eq!(
+        (home_again.status, home_again.outcome, home_again.overdue),
+        (Status::Returned, Some("returned"), false)
+    );
+    home_again.consignment = ConsignmentId::new("10609050/231126/0000999").unwrap();
+    for d in &mut home_again.discrepancies {
+        d.consignment = home_again.consignment.clone();
+    }
+    index.put(home_again.clone());
+    let pick = |pairs: &[(&str, &str)]| -> Vec<ConsignmentId> {
+        index
+            .consignments(&query(pairs).unwrap())
+            .iter()
+            .map(|r| r.consignment.clone())
+            .collect()
+    };
+    assert_eq!(
+        pick(&[("status", "refused")]),
+        vec![story.consignment.clone()]
+    );
+    assert_eq!(
+        pick(&[("status", "returned")]),
+        vec![home_again.consignment.clone()]
+    );
+    assert!(pick(&[("status", "delivered")]).is_empty());
+    // The refusal stays open on both until staff resolve it.
+    assert_eq!(pick(&[("kind", "delivery_refused")]).len(), 2);
+    let totals = index.totals();
+    assert_eq!(totals.by_status["refused"], 1);
+    assert_eq!(totals.by_status["returned"], 1);
+    assert_eq!(totals.open_by_kind[&DiscrepancyKind::DeliveryRefused], 2);
+}

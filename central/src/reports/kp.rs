@@ -1,11 +1,16 @@
 //! The Kimberley Process statistics tables (seed 003, section E, tables 1 and 2): rough
 //! diamonds imported, exported and in transit per year, in carats, US dollars and US dollars per
 //! carat, with the number of KP certificates, as data, CSV and an HTML fragment.
+//!
+//! How each way transit ends counts (the reasons are in [`NOTES`], printed with the report):
+//! a full delivery as registered; a short delivery as registered less the shortage, its value
+//! apportioned to the carats delivered, and listed in [`KpStatistics::short_deliveries`]; a
+//! refusal or a return not at all, listed in [`KpStatistics::set_aside`].
 
-use super::render::{csv_text, esc, skipped_html, Csv};
+use super::render::{csv_text, esc, notes_html, skipped_html, Csv};
 use super::{
-    add, admit, carats, direction_order, overflow, per_unit, ser_decimal, ser_opt_decimal,
-    ConsignmentRecord, ReportError, Skipped, MAX_REPORT_YEARS,
+    add, admit, carats, direction_order, mass_in_carats, overflow, per_unit, ser_decimal,
+    ser_opt_decimal, ConsignmentRecord, ReportError, Skipped, MAX_REPORT_YEARS,
 };
 use chrono::Datelike;
 use rust_decimal::Decimal;
@@ -15,7 +20,16 @@ use std::fmt::Write as _;
 use std::ops::RangeInclusive;
 use tamga_core::act::{CertificateKind, Direction, GoodsLine};
 use tamga_core::assessment::goods::is_rough_diamond;
+use tamga_core::assessment::Outcome;
 use tamga_core::Timestamp;
+
+/// How the KP statistics count each way transit ends, and why: printed with the report.
+pub const NOTES: [&str; 4] = [
+    "A consignment counts in the year it was registered, when it crossed the border and its KP certificate was presented; one not yet delivered counts as registered.",
+    "Delivered short: the volume is the registered carats less the shortage counted at delivery (grams converted at 1 ct = 0.2 g), since only what was delivered was imported or exported. The value of each currency is apportioned to the carats delivered (registered value times delivered carats over registered carats, rounded half-up to the cent), as the acts value the consignment as a whole and not stone by stone; the carats and value deducted are listed under \u{201c}Short deliveries\u{201d}. A shortage that cannot be told to be of rough diamonds (the consignment also carries other goods) is listed there and not deducted.",
+    "Refused at the office of destination or returned to the office of departure: the goods were not imported, exported or carried through; they are not counted in the tables, nor their KP certificates, and are listed under \u{201c}Refused or returned\u{201d} with their registered figures.",
+    "The report shows the record as it stands when it is made: a consignment refused or found short later changes the next report.",
+];
 
 fn year_of(t: &Timestamp) -> Option<i32> {
     chrono::DateTime::from_timestamp(t.unix(), 0).map(|d| d.year())
@@ -58,12 +72,81 @@ pub struct KpFlow {
     pub kp_certificates: u32,
     /// Values in other currencies, listed apart.
     pub not_in_usd: Vec<NotInUsd>,
+    /// Carats deducted from `volume_ct` for shortages counted at delivery.
+    #[serde(serialize_with = "ser_decimal")]
+    pub shortage_ct: Decimal,
+    /// Consignments refused or returned, not counted above.
+    pub refused_or_returned: u32,
+    /// Their registered carats, not counted in `volume_ct`.
+    #[serde(serialize_with = "ser_decimal")]
+    pub refused_or_returned_ct: Decimal,
 }
 
 impl KpFlow {
     fn is_empty(&self) -> bool {
-        self.consignments == 0 && self.kp_certificates == 0
+        self.consignments == 0 && self.kp_certificates == 0 && self.refused_or_returned == 0
     }
+}
+
+/// One currency's value of a consignment's rough diamonds: as registered and as counted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ValueCounted {
+    /// The ISO 4217 currency.
+    pub currency: String,
+    /// The registered value.
+    #[serde(serialize_with = "ser_decimal")]
+    pub registered: Decimal,
+    /// The value counted in the tables (the registered value less what is apportioned to the
+    /// shortage).
+    #[serde(serialize_with = "ser_decimal")]
+    pub counted: Decimal,
+}
+
+/// A consignment of rough diamonds delivered short, and what the tables count of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KpShortDelivery {
+    /// The year it counts in.
+    pub year: i32,
+    /// Its direction.
+    pub direction: Direction,
+    /// The consignment.
+    pub consignment: String,
+    /// The registered carats of rough diamonds.
+    #[serde(serialize_with = "ser_decimal")]
+    pub registered_ct: Decimal,
+    /// The shortage counted at delivery, in carats.
+    #[serde(serialize_with = "ser_decimal")]
+    pub shortage_ct: Decimal,
+    /// The carats counted in the tables.
+    #[serde(serialize_with = "ser_decimal")]
+    pub counted_ct: Decimal,
+    /// The value, per currency.
+    pub values: Vec<ValueCounted>,
+    /// Whether the shortage was deducted: `false` when the consignment carries other goods
+    /// besides rough diamonds, so the acts cannot tell what is missing.
+    pub deducted: bool,
+}
+
+/// A consignment of rough diamonds refused or returned: not counted in the tables.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KpSetAside {
+    /// The year of its registration.
+    pub year: i32,
+    /// Its direction.
+    pub direction: Direction,
+    /// The consignment.
+    pub consignment: String,
+    /// `refused` or `returned`.
+    pub outcome: &'static str,
+    /// Why it was refused, if it was.
+    pub reason: Option<String>,
+    /// Its registered carats of rough diamonds.
+    #[serde(serialize_with = "ser_decimal")]
+    pub volume_ct: Decimal,
+    /// Its registered value, per currency.
+    pub values: Vec<ValueCounted>,
+    /// Its KP certificates, as `number (country)`.
+    pub kp_certificates: Vec<String>,
 }
 
 /// One year's row of tables 1 and 2.
@@ -93,6 +176,12 @@ pub struct KpStatistics {
     pub has_transit: bool,
     /// Whether any value is not in US dollars.
     pub has_not_in_usd: bool,
+    /// Consignments delivered short, counted less the shortage.
+    pub short_deliveries: Vec<KpShortDelivery>,
+    /// Consignments refused or returned, not counted.
+    pub set_aside: Vec<KpSetAside>,
+    /// How each way transit ends counts, and why.
+    pub notes: Vec<&'static str>,
     /// Consignments left out, and why.
     pub skipped: Vec<Skipped>,
 }
@@ -126,6 +215,8 @@ pub fn kp_statistics(
     }
     let (admitted, skipped) = admit(records);
     let mut builders: BTreeMap<(i32, u8), FlowBuilder> = BTreeMap::new();
+    let mut short = Vec::new();
+    let mut set_aside = Vec::new();
     for record in admitted {
         let reg = record.registration;
         let Some(year) = year_of(&reg.at) else {
@@ -142,34 +233,106 @@ pub fn kp_statistics(
         if rough.is_empty() {
             continue;
         }
-        let b = builders
-            .entry((year, direction_order(reg.direction)))
-            .or_default();
-        b.flow.consignments += 1;
-        for line in rough {
-            let ct = carats(line).ok_or_else(|| overflow("carats"))?;
-            add(&mut b.flow.volume_ct, ct, "carats")?;
-            if line.value.currency.as_str() == "USD" {
-                add(&mut b.flow.value_usd, line.value.amount, "US dollar")?;
-                add(&mut b.flow.usd_valued_ct, ct, "carats")?;
-            } else {
-                let entry = b
-                    .not_in_usd
-                    .entry(line.value.currency.as_str().to_owned())
-                    .or_default();
-                add(&mut entry.0, line.value.amount, "value not in US dollars")?;
-                add(&mut entry.1, ct, "carats")?;
-                entry.2.insert(reg.consignment.as_str().to_owned());
-            }
-        }
-        for c in &reg.certificates {
-            if c.kind == CertificateKind::KimberleyProcess {
-                b.certificates.insert((
+        let key = (year, direction_order(reg.direction));
+        let id = reg.consignment.as_str().to_owned();
+        let groups = by_currency(&rough)?;
+        let registered_ct = groups.values().try_fold(Decimal::ZERO, |sum, (ct, _)| {
+            sum.checked_add(*ct).ok_or_else(|| overflow("carats"))
+        })?;
+        let certificates: Vec<(String, String)> = reg
+            .certificates
+            .iter()
+            .filter(|c| c.kind == CertificateKind::KimberleyProcess)
+            .map(|c| {
+                (
                     c.issued_by.as_str().to_owned(),
                     c.number.as_str().to_owned(),
-                ));
+                )
+            })
+            .collect();
+        let b = builders.entry(key).or_default();
+        // Refused or returned: not imported, exported or carried through; listed apart.
+        if record.refused_or_returned() {
+            let (outcome, reason) = match record.outcome() {
+                Some(Outcome::Refused { reason, .. }) => ("refused", Some(reason.clone())),
+                _ => ("returned", None),
+            };
+            b.flow.refused_or_returned += 1;
+            add(&mut b.flow.refused_or_returned_ct, registered_ct, "carats")?;
+            set_aside.push(KpSetAside {
+                year,
+                direction: reg.direction,
+                consignment: id,
+                outcome,
+                reason,
+                volume_ct: registered_ct,
+                values: groups
+                    .iter()
+                    .map(|(currency, (_, amount))| ValueCounted {
+                        currency: currency.clone(),
+                        registered: *amount,
+                        counted: Decimal::ZERO,
+                    })
+                    .collect(),
+                kp_certificates: certificates
+                    .iter()
+                    .map(|(country, number)| format!("{number} ({country})"))
+                    .collect(),
+            });
+            continue;
+        }
+        // Delivered short: what was delivered counts.
+        let counted = match record.outcome() {
+            Some(Outcome::DeliveredShort { net_mass, .. }) => {
+                let shortage_ct = mass_in_carats(net_mass).ok_or_else(|| overflow("carats"))?;
+                let only_rough = rough.len() == reg.goods.len();
+                let counted = if only_rough {
+                    less_shortage(&groups, registered_ct, shortage_ct)?
+                } else {
+                    groups.clone()
+                };
+                let counted_ct = counted.values().try_fold(Decimal::ZERO, |sum, (ct, _)| {
+                    sum.checked_add(*ct).ok_or_else(|| overflow("carats"))
+                })?;
+                let deducted_ct = registered_ct
+                    .checked_sub(counted_ct)
+                    .ok_or_else(|| overflow("carats"))?;
+                add(&mut b.flow.shortage_ct, deducted_ct, "carats")?;
+                short.push(KpShortDelivery {
+                    year,
+                    direction: reg.direction,
+                    consignment: id.clone(),
+                    registered_ct,
+                    shortage_ct,
+                    counted_ct,
+                    values: groups
+                        .iter()
+                        .map(|(currency, (_, amount))| ValueCounted {
+                            currency: currency.clone(),
+                            registered: *amount,
+                            counted: counted[currency].1,
+                        })
+                        .collect(),
+                    deducted: only_rough,
+                });
+                counted
+            }
+            _ => groups,
+        };
+        b.flow.consignments += 1;
+        for (currency, (ct, amount)) in counted {
+            add(&mut b.flow.volume_ct, ct, "carats")?;
+            if currency == "USD" {
+                add(&mut b.flow.value_usd, amount, "US dollar")?;
+                add(&mut b.flow.usd_valued_ct, ct, "carats")?;
+            } else {
+                let entry = b.not_in_usd.entry(currency).or_default();
+                add(&mut entry.0, amount, "value not in US dollars")?;
+                add(&mut entry.1, ct, "carats")?;
+                entry.2.insert(id.clone());
             }
         }
+        b.certificates.extend(certificates);
     }
 
     let mut out = Vec::new();
@@ -206,12 +369,79 @@ pub fn kp_statistics(
             transit,
         });
     }
+    let order = |year: i32, d: Direction, id: &str| (year, direction_order(d), id.to_owned());
+    short.sort_by_key(|s: &KpShortDelivery| order(s.year, s.direction, &s.consignment));
+    set_aside.sort_by_key(|s: &KpSetAside| order(s.year, s.direction, &s.consignment));
     Ok(KpStatistics {
         years: out,
         has_transit,
         has_not_in_usd,
+        short_deliveries: short,
+        set_aside,
+        notes: NOTES.to_vec(),
         skipped,
     })
+}
+
+/// The rough diamond lines' carats and value, per currency (sorted by currency).
+fn by_currency(rough: &[&GoodsLine]) -> Result<BTreeMap<String, (Decimal, Decimal)>, ReportError> {
+    let mut groups: BTreeMap<String, (Decimal, Decimal)> = BTreeMap::new();
+    for line in rough {
+        let ct = carats(line).ok_or_else(|| overflow("carats"))?;
+        let entry = groups
+            .entry(line.value.currency.as_str().to_owned())
+            .or_default();
+        add(&mut entry.0, ct, "carats")?;
+        add(&mut entry.1, line.value.amount, "value")?;
+    }
+    Ok(groups)
+}
+
+/// `groups` (carats and value per currency, `total` carats in all) less a shortage of
+/// `shortage` carats (at most `total`).
+///
+/// The shortage is shared among the currencies in proportion to their carats, to the hundredth
+/// of a carat (the KP's weighing step), the last currency taking what is left so the carats
+/// deducted add up to the shortage exactly; with one currency (the usual case) it is simply
+/// deducted. Each currency's value is apportioned to its carats delivered: the registered
+/// value times the carats delivered over the carats registered, rounded half-up to the cent.
+/// The acts value the goods line as a whole, not stone by stone, so this is the value the
+/// registration itself gives the carats delivered.
+fn less_shortage(
+    groups: &BTreeMap<String, (Decimal, Decimal)>,
+    total: Decimal,
+    shortage: Decimal,
+) -> Result<BTreeMap<String, (Decimal, Decimal)>, ReportError> {
+    let shortage = shortage.min(total).max(Decimal::ZERO);
+    let mut left = shortage;
+    let mut out = BTreeMap::new();
+    let last = groups.len().saturating_sub(1);
+    for (i, (currency, (ct, amount))) in groups.iter().enumerate() {
+        let deducted = if i == last {
+            left
+        } else {
+            let share = shortage
+                .checked_mul(*ct)
+                .ok_or_else(|| overflow("carats"))?;
+            per_unit(share, total)
+                .ok_or_else(|| overflow("carats"))?
+                .min(*ct)
+        };
+        left = left
+            .checked_sub(deducted)
+            .ok_or_else(|| overflow("carats"))?;
+        let delivered = ct.checked_sub(deducted).ok_or_else(|| overflow("carats"))?;
+        let value = if ct.is_zero() || deducted.is_zero() {
+            *amount
+        } else {
+            let scaled = amount
+                .checked_mul(delivered)
+                .ok_or_else(|| overflow("value"))?;
+            per_unit(scaled, *ct).ok_or_else(|| overflow("value"))?
+        };
+        out.insert(currency.clone(), (delivered, value));
+    }
+    Ok(out)
 }
 
 fn not_in_usd_text(list: &[NotInUsd]) -> String {
@@ -230,8 +460,10 @@ impl KpStatistics {
         flows
     }
 
-    /// Tables 1 and 2 side by side, one row per year. Empty cells: no US dollars per carat (no
-    /// carats valued in US dollars) and no values in other currencies.
+    /// Tables 1 and 2 side by side, one row per year, then per direction the carats deducted for
+    /// shortages and the consignments (and their carats) refused or returned, not counted.
+    /// Empty cells: no US dollars per carat (no carats valued in US dollars) and no values in
+    /// other currencies.
     pub fn to_csv(&self) -> String {
         let mut csv = Csv::default();
         let mut header = vec!["year".to_owned()];
@@ -255,6 +487,15 @@ impl KpStatistics {
             header.push(format!("kpc_{d}"));
         }
         header.push("kpc_total".to_owned());
+        for d in &directions {
+            for col in [
+                "shortage_ct",
+                "refused_or_returned",
+                "refused_or_returned_ct",
+            ] {
+                header.push(format!("{d}_{col}"));
+            }
+        }
         csv.row(header);
         for row in &self.years {
             let mut fields = vec![row.year.to_string()];
@@ -270,6 +511,11 @@ impl KpStatistics {
                 fields.push(f.kp_certificates.to_string());
             }
             fields.push(row.kpc_total.to_string());
+            for (_, f) in &flows {
+                fields.push(f.shortage_ct.to_string());
+                fields.push(f.refused_or_returned.to_string());
+                fields.push(f.refused_or_returned_ct.to_string());
+            }
             csv.row(fields);
         }
         csv.out
@@ -386,16 +632,82 @@ impl KpStatistics {
             }
             h.push_str("</tbody>\n</table>\n");
         }
+        if !self.short_deliveries.is_empty() {
+            h.push_str("<table class=\"kp-short\">\n<caption>Short deliveries: counted less the shortage</caption>\n<thead>\n<tr><th scope=\"col\">Period</th><th scope=\"col\">Direction</th><th scope=\"col\">Consignment</th><th scope=\"col\">Registered, ct</th><th scope=\"col\">Shortage, ct</th><th scope=\"col\">Counted, ct</th><th scope=\"col\">Registered value</th><th scope=\"col\">Counted value</th></tr>\n</thead>\n<tbody>\n");
+            for s in &self.short_deliveries {
+                let values = |pick: fn(&ValueCounted) -> Decimal| {
+                    s.values
+                        .iter()
+                        .map(|v| format!("{} {}", pick(v), v.currency))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                };
+                let counted_ct = if s.deducted {
+                    s.counted_ct.to_string()
+                } else {
+                    format!("{} (not deducted: other goods)", s.counted_ct)
+                };
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    s.year,
+                    direction_title(s.direction),
+                    esc(&s.consignment),
+                    esc(&s.registered_ct.to_string()),
+                    esc(&s.shortage_ct.to_string()),
+                    esc(&counted_ct),
+                    esc(&values(|v| v.registered)),
+                    esc(&values(|v| v.counted)),
+                );
+            }
+            h.push_str("</tbody>\n</table>\n");
+        }
+        if !self.set_aside.is_empty() {
+            h.push_str("<table class=\"kp-set-aside\">\n<caption>Refused or returned: not counted</caption>\n<thead>\n<tr><th scope=\"col\">Period</th><th scope=\"col\">Direction</th><th scope=\"col\">Consignment</th><th scope=\"col\">Outcome</th><th scope=\"col\">Volume, ct</th><th scope=\"col\">Value</th><th scope=\"col\">KP certificates</th></tr>\n</thead>\n<tbody>\n");
+            for s in &self.set_aside {
+                let outcome = match &s.reason {
+                    Some(reason) => format!("{}: {reason}", s.outcome),
+                    None => s.outcome.to_owned(),
+                };
+                let values: Vec<String> = s
+                    .values
+                    .iter()
+                    .map(|v| format!("{} {}", v.registered, v.currency))
+                    .collect();
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    s.year,
+                    direction_title(s.direction),
+                    esc(&s.consignment),
+                    esc(&outcome),
+                    esc(&s.volume_ct.to_string()),
+                    esc(&values.join("; ")),
+                    esc(&s.kp_certificates.join(", ")),
+                );
+            }
+            h.push_str("</tbody>\n</table>\n");
+        }
+        notes_html(&mut h, &self.notes);
         skipped_html(&mut h, &self.skipped);
         h.push_str("</section>\n");
         h
     }
 }
 
+fn direction_title(d: Direction) -> &'static str {
+    match d {
+        Direction::Import => "Import",
+        Direction::Export => "Export",
+        Direction::Transit => "Transit",
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{another, dec, story_assessment};
+    use super::super::test_support::{another, dec, ended, story_assessment};
     use super::*;
+    use tamga_core::act::ConsignmentRegistered;
     use tamga_core::codes::{CurrencyCode, Text};
     use tamga_core::fixtures::Story;
     use tamga_core::quantity::Money;
@@ -431,10 +743,14 @@ mod tests {
             rows.next().unwrap(),
             "year,import_volume_ct,import_value_usd,import_usd_per_ct,import_value_not_in_usd,import_consignments,\
              export_volume_ct,export_value_usd,export_usd_per_ct,export_value_not_in_usd,export_consignments,\
-             kpc_import,kpc_export,kpc_total"
+             kpc_import,kpc_export,kpc_total,\
+             import_shortage_ct,import_refused_or_returned,import_refused_or_returned_ct,\
+             export_shortage_ct,export_refused_or_returned,export_refused_or_returned_ct"
         );
-        assert!(csv.contains("\r\n2026,1250.35,1875525.00,1500.00,,1,0,0,,,0,1,0,1\r\n"));
-        assert!(csv.contains("\r\n2022,0,0,,,0,0,0,,,0,0,0,0\r\n"));
+        assert!(
+            csv.contains("\r\n2026,1250.35,1875525.00,1500.00,,1,0,0,,,0,1,0,1,0,0,0,0,0,0\r\n")
+        );
+        assert!(csv.contains("\r\n2022,0,0,,,0,0,0,,,0,0,0,0,0,0,0,0,0,0\r\n"));
 
         let html = kp.to_html();
         assert!(html.contains("<td>1250.35</td><td>1875525.00</td><td>1500.00</td>"));
@@ -538,5 +854,214 @@ mod tests {
         assert!(html.contains("<td>1500.00*</td>"));
         assert!(html.contains("Values not in US$"));
         assert!(html.contains("<td>EUR</td><td>12000.00</td><td>8.00</td><td>IMP-EUR-1</td>"));
+    }
+
+    /// The four endings of the story's consignment, each its own consignment registered in 2026
+    /// with its own KP certificate.
+    fn four_endings(story: &Story) -> Vec<(tamga_core::Assessment, ConsignmentRegistered)> {
+        let reg = story.registration_body();
+        ["delivered", "delivered_short", "refused", "returned"]
+            .iter()
+            .enumerate()
+            .map(|(i, how)| {
+                let a = ended(story, how);
+                let id = format!("IMP-{}", how.to_uppercase());
+                let when = format!("2026-0{}-01T10:00:00Z", i + 1);
+                another(&a, &reg, &id, &when, |r| {
+                    r.certificates[0].number = Text::new(format!("BE 041773{i}")).unwrap();
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_ending_counts_in_its_own_way() {
+        let story = Story::new();
+        let endings = four_endings(&story);
+        let records: Vec<ConsignmentRecord<'_>> = endings
+            .iter()
+            .map(|(a, r)| ConsignmentRecord {
+                assessment: a,
+                registration: r,
+            })
+            .collect();
+        let kp = kp_statistics(&records, 2026..=2026).unwrap();
+        let import = &kp.years[0].import;
+        // Delivered in full (1250.35 ct, 1875525.00 US$) and short (1250.35 - 12.50 = 1237.85 ct,
+        // 1875525.00 x 1237.85 / 1250.35 = 1856775.00 US$); refused and returned not at all.
+        assert_eq!(import.consignments, 2);
+        assert_eq!(import.volume_ct.to_string(), "2488.20");
+        assert_eq!(import.value_usd.to_string(), "3732300.00");
+        assert_eq!(import.usd_valued_ct.to_string(), "2488.20");
+        assert_eq!(import.usd_per_ct.unwrap().to_string(), "1500.00");
+        assert_eq!(
+            import.kp_certificates, 2,
+            "refused and returned: not counted"
+        );
+        assert_eq!(kp.years[0].kpc_total, 2);
+        assert_eq!(import.shortage_ct.to_string(), "12.50");
+        assert_eq!(import.refused_or_returned, 2);
+        assert_eq!(import.refused_or_returned_ct.to_string(), "2500.70");
+        assert_eq!(
+            kp.short_deliveries,
+            vec![KpShortDelivery {
+                year: 2026,
+                direction: Direction::Import,
+                consignment: "IMP-DELIVERED_SHORT".into(),
+                registered_ct: dec("1250.35"),
+                shortage_ct: dec("12.50"),
+                counted_ct: dec("1237.85"),
+                values: vec![ValueCounted {
+                    currency: "USD".into(),
+                    registered: dec("1875525.00"),
+                    counted: dec("1856775.00"),
+                }],
+                deducted: true,
+            }]
+        );
+        let set_aside: Vec<(&str, &str, Option<&str>, String, Vec<String>)> = kp
+            .set_aside
+            .iter()
+            .map(|s| {
+                (
+                    s.consignment.as_str(),
+                    s.outcome,
+                    s.reason.as_deref(),
+                    s.volume_ct.to_string(),
+                    s.kp_certificates.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            set_aside,
+            vec![
+                (
+                    "IMP-REFUSED",
+                    "refused",
+                    Some("the consignee's licence was suspended on 2026-11-22"),
+                    "1250.35".to_owned(),
+                    vec!["BE 0417732 (BE)".to_owned()]
+                ),
+                (
+                    "IMP-RETURNED",
+                    "returned",
+                    None,
+                    "1250.35".to_owned(),
+                    vec!["BE 0417733 (BE)".to_owned()]
+                ),
+            ]
+        );
+        assert_eq!(kp.set_aside[0].values[0].registered, dec("1875525.00"));
+        assert_eq!(kp.notes.len(), NOTES.len());
+
+        let csv = kp.to_csv();
+        assert!(csv.lines().next().unwrap().ends_with(
+            ",kpc_total,import_shortage_ct,import_refused_or_returned,import_refused_or_returned_ct,\
+             export_shortage_ct,export_refused_or_returned,export_refused_or_returned_ct"
+        ));
+        assert!(csv.contains(
+            "\r\n2026,2488.20,3732300.00,1500.00,,2,0,0,,,0,2,0,2,12.50,2,2500.70,0,0,0\r\n"
+        ));
+        let html = kp.to_html();
+        assert!(html.contains("Short deliveries: counted less the shortage"));
+        assert!(html.contains("<td>IMP-DELIVERED_SHORT</td><td>1250.35</td><td>12.50</td><td>1237.85</td><td>1875525.00 USD</td><td>1856775.00 USD</td>"));
+        assert!(html.contains("Refused or returned: not counted"));
+        assert!(html
+            .contains("<td>refused: the consignee&#39;s licence was suspended on 2026-11-22</td>"));
+        assert!(html.contains("<td>IMP-RETURNED</td><td>returned</td><td>1250.35</td><td>1875525.00 USD</td><td>BE 0417733 (BE)</td>"));
+        assert!(html.contains("<h3>Notes</h3>"));
+        let json = serde_json::to_value(&kp).unwrap();
+        assert_eq!(json["years"][0]["import"]["shortage_ct"], "12.50");
+        assert_eq!(json["set_aside"][1]["outcome"], "returned");
+        assert_eq!(
+            json["short_deliveries"][0]["values"][0]["counted"],
+            "1856775.00"
+        );
+    }
+
+    #[test]
+    fn a_shortage_is_shared_by_carats_and_its_value_rounded_half_up_to_the_cent() {
+        // One currency: 1000.00 for 3.00 ct, 1.00 ct short: 2.00 ct for 666.67 (666.666...).
+        let one: BTreeMap<String, (Decimal, Decimal)> =
+            [("USD".to_owned(), (dec("3.00"), dec("1000.00")))].into();
+        let less = less_shortage(&one, dec("3.00"), dec("1.00")).unwrap();
+        assert_eq!(less["USD"], (dec("2.00"), dec("666.67")));
+        // Two currencies, 0.10 ct short of 4.00: US dollars take 0.10 x 3/4 = 0.075, so 0.08
+        // (half-up), euros the rest, 0.02; the carats deducted add up to the shortage exactly.
+        let two: BTreeMap<String, (Decimal, Decimal)> = [
+            ("EUR".to_owned(), (dec("1.00"), dec("500.00"))),
+            ("USD".to_owned(), (dec("3.00"), dec("1000.00"))),
+        ]
+        .into();
+        let less = less_shortage(&two, dec("4.00"), dec("0.10")).unwrap();
+        // EUR first (sorted): 0.10 x 1/4 = 0.025, so 0.03; USD the rest, 0.07.
+        assert_eq!(less["EUR"], (dec("0.97"), dec("485.00")));
+        assert_eq!(less["USD"], (dec("2.93"), dec("976.67")));
+        // More missing than registered: nothing left, nothing valued.
+        let less = less_shortage(&one, dec("3.00"), dec("5")).unwrap();
+        assert_eq!(less["USD"].0, dec("0.00"));
+        assert!(less["USD"].1.is_zero());
+        // Nothing missing: the registered value, exactly.
+        let odd: BTreeMap<String, (Decimal, Decimal)> =
+            [("USD".to_owned(), (dec("3.00"), dec("1000.005")))].into();
+        assert_eq!(
+            less_shortage(&odd, dec("3.00"), dec("0")).unwrap()["USD"],
+            (dec("3.00"), dec("1000.005"))
+        );
+    }
+
+    #[test]
+    fn a_shortage_in_grams_converts_and_one_of_mixed_goods_is_not_deducted() {
+        use tamga_core::act::GoodsLine;
+        use tamga_core::assessment::Outcome;
+        use tamga_core::codes::HsCode;
+        use tamga_core::quantity::{Mass, MassUnit, Quantity, QuantityUnit};
+        let story = Story::new();
+        let short = ended(&story, "delivered_short");
+        let reg = story.registration_body();
+        // 2.5 g short: 12.5 ct.
+        let (mut a, r) = another(&short, &reg, "IMP-GRAMS", "2026-05-01T00:00:00Z", |_| {});
+        if let Some(Outcome::DeliveredShort { net_mass, .. }) = &mut a.state.outcome {
+            *net_mass = Mass::new("2.5", MassUnit::G).unwrap();
+        }
+        // With a gold line beside the diamonds: the acts cannot tell what is missing.
+        let (b, rb) = another(&short, &reg, "IMP-MIXED", "2026-06-01T00:00:00Z", |r| {
+            r.goods.push(GoodsLine {
+                hs_code: HsCode::new("7108120000").unwrap(),
+                description: Text::new("Gold bar").unwrap(),
+                quantity: Quantity {
+                    value: dec("1"),
+                    unit: QuantityUnit::Pcs,
+                },
+                net_mass: Mass::new("1000.00", MassUnit::G).unwrap(),
+                gross_mass: Mass::new("1.01", MassUnit::Kg).unwrap(),
+                value: Money {
+                    amount: dec("65000.00"),
+                    currency: CurrencyCode::new("USD").unwrap(),
+                },
+            });
+            r.certificates[0].number = Text::new("BE 0417999").unwrap();
+        });
+        let records = [
+            ConsignmentRecord {
+                assessment: &a,
+                registration: &r,
+            },
+            ConsignmentRecord {
+                assessment: &b,
+                registration: &rb,
+            },
+        ];
+        let kp = kp_statistics(&records, 2026..=2026).unwrap();
+        let import = &kp.years[0].import;
+        assert_eq!(import.volume_ct.to_string(), "2488.20"); // 1237.85 + 1250.35 (mixed: as registered)
+        assert_eq!(import.value_usd.to_string(), "3732300.00"); // 1856775.00 + 1875525.00
+        assert_eq!(import.shortage_ct.to_string(), "12.50"); // 1250.35 - 1237.85; the mixed one: none
+        assert_eq!(kp.short_deliveries.len(), 2);
+        assert_eq!(kp.short_deliveries[0].shortage_ct, dec("12.5"));
+        assert!(kp.short_deliveries[0].deducted);
+        assert!(!kp.short_deliveries[1].deducted);
+        assert_eq!(kp.short_deliveries[1].counted_ct, dec("1250.35"));
+        assert!(kp.to_html().contains("1250.35 (not deducted: other goods)"));
     }
 }

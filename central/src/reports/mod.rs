@@ -48,15 +48,37 @@
 //! A value in another currency than US dollars cannot be converted without an exchange rate the
 //! acts do not hold: it is listed apart, as "not in USD", with its carats, and the US dollars per
 //! carat are computed over the carats valued in US dollars only.
+//!
+//! # How transit ended
+//!
+//! A consignment's transit ends in one of four ways ([`Outcome`]), and each counts in its own
+//! way; each report says so in its `notes`, printed with it:
+//!
+//! - **delivered** in full: counted as registered.
+//! - **delivered short** (a shortage counted at delivery): the KP statistics count what crossed
+//!   the border and reached its destination, the registered carats less the shortage, and the
+//!   value apportioned to the carats delivered ([`kp_statistics`] says how); the reconciliation
+//!   counts the consignment as delivered short and lists its shortage.
+//! - **refused** at the office of destination, or **returned** to the office of departure: the
+//!   goods were never released where they were going (an import never reached the Department,
+//!   an export never left), so the KP statistics do not count them as imported, exported or in
+//!   transit, nor their KP certificates, and list them apart with their registered figures; the
+//!   reconciliation counts them in their own columns and lists them.
+//! - not ended yet (registered, in transit, arrived): counted as registered, in the year of
+//!   registration, as above. A report shows the record as it stands when it is made: a
+//!   consignment refused later leaves the next report's tables.
 
 mod kp;
 mod reconciliation;
 mod render;
 
-pub use kp::{kp_statistics, KpFlow, KpStatistics, KpYear, NotInUsd};
+pub use kp::{
+    kp_statistics, KpFlow, KpSetAside, KpShortDelivery, KpStatistics, KpYear, NotInUsd,
+    ValueCounted,
+};
 pub use reconciliation::{
-    heading_name, reconciliation, Amount, QuantityTotals, Reconciliation, ReconciliationLine,
-    ReconciliationRow,
+    heading_name, reconciliation, Amount, QuantityTotals, Reconciliation, ReconciliationEnding,
+    ReconciliationLine, ReconciliationRow,
 };
 pub use render::{csv_field, csv_text, esc};
 
@@ -64,7 +86,8 @@ use rust_decimal::Decimal;
 use serde::{Serialize, Serializer};
 use std::collections::BTreeSet;
 use tamga_core::act::{ConsignmentRegistered, Direction, GoodsLine};
-use tamga_core::quantity::{MassUnit, QuantityUnit};
+use tamga_core::assessment::Outcome;
+use tamga_core::quantity::{Mass, MassUnit, QuantityUnit};
 use tamga_core::Assessment;
 
 /// The most years one KP statistics report may cover.
@@ -77,6 +100,22 @@ pub struct ConsignmentRecord<'a> {
     pub assessment: &'a Assessment,
     /// The body of its `consignment_registered` act.
     pub registration: &'a ConsignmentRegistered,
+}
+
+impl ConsignmentRecord<'_> {
+    /// How its transit ended (or is ending: refused), if it has.
+    pub fn outcome(&self) -> Option<&Outcome> {
+        self.assessment.state.outcome.as_ref()
+    }
+
+    /// Refused at the office of destination or returned to the office of departure: the goods
+    /// never reached where they were going.
+    pub fn refused_or_returned(&self) -> bool {
+        matches!(
+            self.outcome(),
+            Some(Outcome::Refused { .. } | Outcome::Returned { .. })
+        )
+    }
 }
 
 /// Why a report could not be computed.
@@ -183,6 +222,14 @@ pub fn carats(line: &GoodsLine) -> Option<Decimal> {
     }
 }
 
+/// A mass in carats, exactly (1 ct = 0.2 g); `None` on overflow.
+pub fn mass_in_carats(mass: &Mass) -> Option<Decimal> {
+    match mass.unit {
+        MassUnit::Ct => Some(mass.value),
+        MassUnit::G | MassUnit::Kg => mass.in_grams()?.checked_mul(Decimal::from(5)),
+    }
+}
+
 fn direction_order(d: Direction) -> u8 {
     match d {
         Direction::Import => 0,
@@ -229,6 +276,69 @@ mod test_support {
         );
         assert_eq!(a.state.status, Status::Delivered);
         (a, story.registration_body())
+    }
+
+    /// The story's consignment assessed after transit ended as `how` says: `delivered` (in
+    /// full), `delivered_short` (12.50 ct of 1250.35 missing), `refused` (at the Department) or
+    /// `returned` (to the airport post after the refusal).
+    pub(super) fn ended(story: &Story, how: &str) -> Assessment {
+        use tamga_core::act::Shortage;
+        use tamga_core::fixtures::{text, AIRPORT_POST, DEPARTMENT};
+        use tamga_core::quantity::{Mass, MassUnit};
+        let clean = story.clean_delivery();
+        let mut acts = clean[..8].to_vec();
+        let mut minutes = 120;
+        match how {
+            "delivered" => acts.push(clean[8].clone()),
+            "delivered_short" => acts.push(story.delivered_with(110, |d| {
+                d.net_mass = Some(Mass::new("1237.85", MassUnit::Ct).unwrap());
+                d.shortage = Some(Shortage {
+                    packages: 0,
+                    net_mass: Mass::new("12.50", MassUnit::Ct).unwrap(),
+                    description: text("three stones missing from the safe-bag"),
+                });
+            })),
+            "refused" | "returned" => {
+                acts.push(story.refusal(110));
+                if how == "returned" {
+                    let back = story.transfer(
+                        story.transfer_body(
+                            130,
+                            DEPARTMENT,
+                            Some(clean[7].id()),
+                            &story.department_officer,
+                            &story.escort_lead,
+                        ),
+                        &story.department_officer,
+                        &story.escort_lead,
+                    );
+                    let home = story.transfer(
+                        story.transfer_body(
+                            200,
+                            AIRPORT_POST,
+                            Some(back.id()),
+                            &story.escort_lead,
+                            &story.airport_officer,
+                        ),
+                        &story.escort_lead,
+                        &story.airport_officer,
+                    );
+                    acts.extend([back, home, story.returned(210, None)]);
+                    minutes = 24 * 60;
+                }
+            }
+            other => panic!("no such ending: {other}"),
+        }
+        let a = assess(
+            &story.consignment,
+            &acts,
+            &story.registry(),
+            story.t(minutes),
+            &Tolerances::default(),
+        );
+        let outcome = a.state.outcome.as_ref().map(|o| o.as_str());
+        assert_eq!(outcome, Some(how), "{:#?}", a.discrepancies);
+        a
     }
 
     /// A copy of `reg` and `assessment` as another consignment registered at `when`.

@@ -2,8 +2,16 @@
 //! imports and exports of precious metals and stones by direction and kind of goods (HS
 //! heading), with the number of State Control Certificates and every goods line, as data, CSV
 //! and an HTML fragment.
+//!
+//! How transit ended is what the two registers are compared by: the Department's register holds
+//! what it received, the customs register what was declared. So each row counts its
+//! consignments delivered in full, delivered short, refused, returned and still in transit, and
+//! every consignment that did not end in a full delivery is listed with its outcome (the
+//! shortage counted, the reason for a refusal) in [`Reconciliation::endings`]. Quantities and
+//! values stay as declared, each consignment counted once whatever its outcome: the listed
+//! endings are what the Department's figures differ by. [`NOTES`] says so with the report.
 
-use super::render::{csv_text, esc, skipped_html, Csv};
+use super::render::{csv_text, esc, notes_html, skipped_html, Csv};
 use super::{
     add, admit, direction_order, overflow, ser_decimal, ConsignmentRecord, ReportError, Skipped,
 };
@@ -13,9 +21,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use tamga_core::act::{CertificateKind, Direction, GoodsLine};
 use tamga_core::assessment::goods::is_precious;
-use tamga_core::assessment::Status;
+use tamga_core::assessment::{Outcome, Status};
 use tamga_core::quantity::QuantityUnit;
 use tamga_core::Timestamp;
+
+/// How the reconciliation counts each way transit ends, and why: printed with the report.
+pub const NOTES: [&str; 3] = [
+    "A consignment counts in the period it was registered in. Quantities, masses and values are as declared, each consignment once, whatever its outcome.",
+    "Each row counts its consignments by how transit ended: delivered in full, delivered short (a shortage counted at delivery), refused at the office of destination, returned to the office of departure, or not ended yet. The Department's register holds what it received: the consignments refused or returned, and the shortages, are what its figures differ from the declarations by; each is listed under \u{201c}Transit ended otherwise than in full\u{201d}.",
+    "The report shows the record as it stands when it is made.",
+];
 
 fn direction_name(d: Direction) -> &'static str {
     match d {
@@ -90,8 +105,16 @@ pub struct ReconciliationRow {
     pub goods: String,
     /// Consignments with goods of this kind.
     pub consignments: u32,
-    /// Of which delivered (transit ended).
+    /// Of which delivered in full.
     pub delivered: u32,
+    /// Of which delivered short.
+    pub delivered_short: u32,
+    /// Of which refused at the office of destination (and not yet returned).
+    pub refused: u32,
+    /// Of which returned to the office of departure.
+    pub returned: u32,
+    /// Of which transit has not ended (registered, in transit, arrived).
+    pub in_transit: u32,
     /// Goods lines.
     pub lines: u32,
     /// Quantities declared, by unit.
@@ -118,6 +141,8 @@ pub struct ReconciliationLine {
     pub direction: Direction,
     /// Where the consignment stands.
     pub status: Status,
+    /// How its transit ended (`delivered`, `delivered_short`, `refused`, `returned`), if it has.
+    pub outcome: Option<&'static str>,
     /// The HS code.
     pub hs_code: String,
     /// The description as declared.
@@ -155,14 +180,41 @@ pub struct Reconciliation {
     pub totals: Vec<ReconciliationRow>,
     /// Every goods line of precious stones or metals, by registration time.
     pub lines: Vec<ReconciliationLine>,
+    /// Every consignment whose transit ended otherwise than in a full delivery, by registration
+    /// time.
+    pub endings: Vec<ReconciliationEnding>,
+    /// How each way transit ends counts, and why.
+    pub notes: Vec<&'static str>,
     /// Consignments left out, and why.
     pub skipped: Vec<Skipped>,
+}
+
+/// A consignment whose transit ended otherwise than in a full delivery.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ReconciliationEnding {
+    /// When it was registered.
+    pub registered_at: Timestamp,
+    /// The consignment.
+    pub consignment: String,
+    /// The transit declaration.
+    pub declaration: String,
+    /// Import, export or transit.
+    pub direction: Direction,
+    /// `delivered_short`, `refused` or `returned`.
+    pub outcome: &'static str,
+    /// Packages missing (delivered short).
+    pub packages_short: Option<u32>,
+    /// Net mass missing, in the goods' own unit, as `12.50 ct` (delivered short).
+    pub net_mass_short: Option<String>,
+    /// Why it was refused.
+    pub reason: Option<String>,
 }
 
 #[derive(Default)]
 struct RowBuilder {
     consignments: BTreeSet<String>,
-    delivered: BTreeSet<String>,
+    /// Each consignment's outcome name (`in_transit` while transit goes on).
+    endings: BTreeMap<String, &'static str>,
     lines: u32,
     quantity: QuantityTotals,
     net_mass_g: Decimal,
@@ -179,9 +231,8 @@ impl RowBuilder {
     ) -> Result<(), ReportError> {
         let reg = record.registration;
         let id = reg.consignment.as_str().to_owned();
-        if record.assessment.state.status == Status::Delivered {
-            self.delivered.insert(id.clone());
-        }
+        let ending = record.outcome().map_or("in_transit", Outcome::as_str);
+        self.endings.insert(id.clone(), ending);
         if self.consignments.insert(id) {
             for c in &reg.certificates {
                 if c.kind == CertificateKind::StateControl {
@@ -209,12 +260,17 @@ impl RowBuilder {
             Some(h) => heading_name(h).to_owned(),
             None => "All precious metals and stones".to_owned(),
         };
+        let count = |name: &str| self.endings.values().filter(|e| **e == name).count() as u32;
         ReconciliationRow {
             direction,
             heading,
             goods,
             consignments: self.consignments.len() as u32,
-            delivered: self.delivered.len() as u32,
+            delivered: count("delivered"),
+            delivered_short: count("delivered_short"),
+            refused: count("refused"),
+            returned: count("returned"),
+            in_transit: count("in_transit"),
             lines: self.lines,
             quantity: self.quantity,
             net_mass_g: self.net_mass_g,
@@ -254,6 +310,7 @@ pub fn reconciliation(
     let mut rows: BTreeMap<(u8, String), RowBuilder> = BTreeMap::new();
     let mut totals: BTreeMap<u8, RowBuilder> = BTreeMap::new();
     let mut lines = Vec::new();
+    let mut endings = Vec::new();
     let mut currencies = BTreeSet::new();
     for record in admitted {
         let reg = record.registration;
@@ -267,6 +324,36 @@ pub fn reconciliation(
             .map(|c| format!("{} ({})", c.number.as_str(), c.issued_by.as_str()))
             .collect();
         let d = direction_order(reg.direction);
+        let outcome = record.outcome();
+        if reg.goods.iter().any(|g| is_precious(&g.hs_code)) {
+            let ending = |outcome, packages_short, net_mass_short, reason| ReconciliationEnding {
+                registered_at: reg.at,
+                consignment: reg.consignment.as_str().to_owned(),
+                declaration: reg.declaration.as_str().to_owned(),
+                direction: reg.direction,
+                outcome,
+                packages_short,
+                net_mass_short,
+                reason,
+            };
+            match outcome {
+                None | Some(Outcome::Delivered { .. }) => {}
+                Some(Outcome::DeliveredShort {
+                    packages, net_mass, ..
+                }) => endings.push(ending(
+                    "delivered_short",
+                    Some(*packages),
+                    Some(net_mass.for_people()),
+                    None,
+                )),
+                Some(Outcome::Refused { reason, .. }) => {
+                    endings.push(ending("refused", None, None, Some(reason.clone())))
+                }
+                Some(Outcome::Returned { .. }) => {
+                    endings.push(ending("returned", None, None, None))
+                }
+            }
+        }
         for line in reg.goods.iter().filter(|g| is_precious(&g.hs_code)) {
             let heading: String = line.hs_code.as_str().chars().take(4).collect();
             let grams = line
@@ -284,6 +371,7 @@ pub fn reconciliation(
                 declaration: reg.declaration.as_str().to_owned(),
                 direction: reg.direction,
                 status: record.assessment.state.status,
+                outcome: outcome.map(Outcome::as_str),
                 hs_code: line.hs_code.as_str().to_owned(),
                 description: line.description.as_str().to_owned(),
                 quantity: line.quantity.value,
@@ -301,6 +389,8 @@ pub fn reconciliation(
         _ => Direction::Transit,
     };
     lines.sort_by(|a, b| (a.registered_at, &a.consignment).cmp(&(b.registered_at, &b.consignment)));
+    endings
+        .sort_by(|a, b| (a.registered_at, &a.consignment).cmp(&(b.registered_at, &b.consignment)));
     Ok(Reconciliation {
         from,
         until,
@@ -314,6 +404,8 @@ pub fn reconciliation(
             .map(|(d, b)| b.finish(direction_of(d), None))
             .collect(),
         lines,
+        endings,
+        notes: NOTES.to_vec(),
         skipped,
     })
 }
@@ -351,6 +443,10 @@ impl Reconciliation {
             "goods",
             "consignments",
             "delivered",
+            "delivered_short",
+            "refused",
+            "returned",
+            "in_transit",
             "goods_lines",
             "quantity_ct",
             "quantity_g",
@@ -370,6 +466,10 @@ impl Reconciliation {
                 csv_text(&row.goods),
                 row.consignments.to_string(),
                 row.delivered.to_string(),
+                row.delivered_short.to_string(),
+                row.refused.to_string(),
+                row.returned.to_string(),
+                row.in_transit.to_string(),
                 row.lines.to_string(),
                 row.quantity.ct.to_string(),
                 row.quantity.g.to_string(),
@@ -398,6 +498,7 @@ impl Reconciliation {
                 "declaration",
                 "direction",
                 "status",
+                "outcome",
                 "hs_code",
                 "description",
                 "quantity",
@@ -416,6 +517,7 @@ impl Reconciliation {
                 csv_text(&l.declaration),
                 direction_name(l.direction).to_owned(),
                 l.status.as_str().to_owned(),
+                l.outcome.unwrap_or_default().to_owned(),
                 csv_text(&l.hs_code),
                 csv_text(&l.description),
                 l.quantity.to_string(),
@@ -439,7 +541,7 @@ impl Reconciliation {
             esc(&self.from.for_people()),
             esc(&self.until.for_people())
         );
-        h.push_str("<table class=\"reconciliation-summary\">\n<caption>By kind of goods</caption>\n<thead>\n<tr><th scope=\"col\">Direction</th><th scope=\"col\">HS heading</th><th scope=\"col\">Goods</th><th scope=\"col\">Consignments</th><th scope=\"col\">Delivered</th><th scope=\"col\">Goods lines</th><th scope=\"col\">Quantity</th><th scope=\"col\">Net mass, g</th><th scope=\"col\">Value</th><th scope=\"col\">State Control Certificates</th></tr>\n</thead>\n<tbody>\n");
+        h.push_str("<table class=\"reconciliation-summary\">\n<caption>By kind of goods</caption>\n<thead>\n<tr><th scope=\"col\">Direction</th><th scope=\"col\">HS heading</th><th scope=\"col\">Goods</th><th scope=\"col\">Consignments</th><th scope=\"col\">Delivered</th><th scope=\"col\">Delivered short</th><th scope=\"col\">Refused</th><th scope=\"col\">Returned</th><th scope=\"col\">In transit</th><th scope=\"col\">Goods lines</th><th scope=\"col\">Quantity</th><th scope=\"col\">Net mass, g</th><th scope=\"col\">Value</th><th scope=\"col\">State Control Certificates</th></tr>\n</thead>\n<tbody>\n");
         for row in self.summary() {
             let q = &row.quantity;
             let quantity: Vec<String> = [(q.ct, "ct"), (q.g, "g"), (q.kg, "kg"), (q.pcs, "pcs")]
@@ -459,12 +561,16 @@ impl Reconciliation {
             };
             let _ = writeln!(
                 h,
-                "<tr{class}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr{class}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 direction_name(row.direction),
                 esc(row.heading.as_deref().unwrap_or("all")),
                 esc(&row.goods),
                 row.consignments,
                 row.delivered,
+                row.delivered_short,
+                row.refused,
+                row.returned,
+                row.in_transit,
                 row.lines,
                 esc(&quantity.join("; ")),
                 esc(&row.net_mass_g.to_string()),
@@ -473,16 +579,17 @@ impl Reconciliation {
             );
         }
         h.push_str("</tbody>\n</table>\n");
-        h.push_str("<table class=\"reconciliation-lines\">\n<caption>Goods lines</caption>\n<thead>\n<tr><th scope=\"col\">Registered</th><th scope=\"col\">Consignment</th><th scope=\"col\">Declaration</th><th scope=\"col\">Direction</th><th scope=\"col\">Status</th><th scope=\"col\">HS code</th><th scope=\"col\">Description</th><th scope=\"col\">Quantity</th><th scope=\"col\">Net mass, g</th><th scope=\"col\">Value</th><th scope=\"col\">State Control Certificates</th></tr>\n</thead>\n<tbody>\n");
+        h.push_str("<table class=\"reconciliation-lines\">\n<caption>Goods lines</caption>\n<thead>\n<tr><th scope=\"col\">Registered</th><th scope=\"col\">Consignment</th><th scope=\"col\">Declaration</th><th scope=\"col\">Direction</th><th scope=\"col\">Status</th><th scope=\"col\">Outcome</th><th scope=\"col\">HS code</th><th scope=\"col\">Description</th><th scope=\"col\">Quantity</th><th scope=\"col\">Net mass, g</th><th scope=\"col\">Value</th><th scope=\"col\">State Control Certificates</th></tr>\n</thead>\n<tbody>\n");
         for l in &self.lines {
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>",
                 esc(&l.registered_at.for_people()),
                 esc(&l.consignment),
                 esc(&l.declaration),
                 direction_name(l.direction),
                 l.status.as_str(),
+                l.outcome.unwrap_or("-"),
                 esc(&l.hs_code),
                 esc(&l.description),
                 esc(&l.quantity.to_string()),
@@ -494,6 +601,25 @@ impl Reconciliation {
             );
         }
         h.push_str("</tbody>\n</table>\n");
+        if !self.endings.is_empty() {
+            h.push_str("<table class=\"reconciliation-endings\">\n<caption>Transit ended otherwise than in full</caption>\n<thead>\n<tr><th scope=\"col\">Registered</th><th scope=\"col\">Consignment</th><th scope=\"col\">Declaration</th><th scope=\"col\">Direction</th><th scope=\"col\">Outcome</th><th scope=\"col\">Packages short</th><th scope=\"col\">Net mass short</th><th scope=\"col\">Reason</th></tr>\n</thead>\n<tbody>\n");
+            for e in &self.endings {
+                let _ = writeln!(
+                    h,
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&e.registered_at.for_people()),
+                    esc(&e.consignment),
+                    esc(&e.declaration),
+                    direction_name(e.direction),
+                    e.outcome,
+                    e.packages_short.map(|p| p.to_string()).unwrap_or_else(|| "-".into()),
+                    esc(e.net_mass_short.as_deref().unwrap_or("-")),
+                    esc(e.reason.as_deref().unwrap_or("-")),
+                );
+            }
+            h.push_str("</tbody>\n</table>\n");
+        }
+        notes_html(&mut h, &self.notes);
         skipped_html(&mut h, &self.skipped);
         h.push_str("</section>\n");
         h
@@ -502,7 +628,7 @@ impl Reconciliation {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{another, dec, story_assessment};
+    use super::super::test_support::{another, dec, ended, story_assessment};
     use super::*;
     use tamga_core::act::Certificate;
     use tamga_core::codes::{CountryCode, CurrencyCode, HsCode, Text};
@@ -577,12 +703,12 @@ mod tests {
         assert_eq!(r.lines.len(), 2);
 
         let csv = r.to_csv();
-        assert!(csv.starts_with("direction,hs_heading,goods,consignments,delivered,goods_lines,quantity_ct,quantity_g,quantity_kg,quantity_pcs,net_mass_g,value_USD,state_control_certificates\r\n"));
-        assert!(
-            csv.contains("\r\nimport,7102,Diamonds,1,1,1,1250.35,0,0,0,250.070,1875525.00,0\r\n")
-        );
+        assert!(csv.starts_with("direction,hs_heading,goods,consignments,delivered,delivered_short,refused,returned,in_transit,goods_lines,quantity_ct,quantity_g,quantity_kg,quantity_pcs,net_mass_g,value_USD,state_control_certificates\r\n"));
         assert!(csv.contains(
-            "\r\nexport,all,All precious metals and stones,1,1,1,0,0,0,2,2000.00,130000.00,1\r\n"
+            "\r\nimport,7102,Diamonds,1,1,0,0,0,0,1,1250.35,0,0,0,250.070,1875525.00,0\r\n"
+        ));
+        assert!(csv.contains(
+            "\r\nexport,all,All precious metals and stones,1,1,0,0,0,0,1,0,0,0,2,2000.00,130000.00,1\r\n"
         ));
 
         // A description with a comma and quotes is quoted, its quotes doubled.
@@ -600,5 +726,137 @@ mod tests {
             at("2026-11-01T00:00:00Z")
         )
         .is_err());
+    }
+
+    #[test]
+    fn each_ending_has_its_column_and_the_exceptions_are_listed() {
+        let story = Story::new();
+        let reg = story.registration_body();
+        let mut endings = Vec::new();
+        for (i, how) in ["delivered", "delivered_short", "refused", "returned"]
+            .iter()
+            .enumerate()
+        {
+            let a = ended(&story, how);
+            let id = format!("IMP-{}", how.to_uppercase());
+            endings.push(another(
+                &a,
+                &reg,
+                &id,
+                &format!("2026-11-0{}T10:00:00Z", i + 1),
+                |_| {},
+            ));
+        }
+        // And one still on the road.
+        let (on_road, _) = story_assessment(&story);
+        let mut on_road = on_road;
+        on_road.state.outcome = None;
+        on_road.state.status = Status::InTransit;
+        endings.push(another(
+            &on_road,
+            &reg,
+            "IMP-ON-THE-ROAD",
+            "2026-11-05T10:00:00Z",
+            |_| {},
+        ));
+        let records: Vec<ConsignmentRecord<'_>> = endings
+            .iter()
+            .map(|(a, r)| ConsignmentRecord {
+                assessment: a,
+                registration: r,
+            })
+            .collect();
+        let r = reconciliation(
+            &records,
+            at("2026-11-01T00:00:00Z"),
+            at("2026-12-01T00:00:00Z"),
+        )
+        .unwrap();
+        let diamonds = &r.by_heading[0];
+        assert_eq!(
+            (
+                diamonds.consignments,
+                diamonds.delivered,
+                diamonds.delivered_short,
+                diamonds.refused,
+                diamonds.returned,
+                diamonds.in_transit
+            ),
+            (5, 1, 1, 1, 1, 1)
+        );
+        // Declared quantities, each consignment once: 5 x 1250.35 ct.
+        assert_eq!(diamonds.quantity.ct.to_string(), "6251.75");
+        assert_eq!(diamonds.values[0].amount.to_string(), "9377625.00");
+        assert_eq!(r.totals[0].delivered_short, 1);
+        let listed: Vec<(&str, &str, Option<u32>, Option<&str>, Option<&str>)> = r
+            .endings
+            .iter()
+            .map(|e| {
+                (
+                    e.consignment.as_str(),
+                    e.outcome,
+                    e.packages_short,
+                    e.net_mass_short.as_deref(),
+                    e.reason.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            listed,
+            vec![
+                (
+                    "IMP-DELIVERED_SHORT",
+                    "delivered_short",
+                    Some(0),
+                    Some("12.50 ct"),
+                    None
+                ),
+                (
+                    "IMP-REFUSED",
+                    "refused",
+                    None,
+                    None,
+                    Some("the consignee's licence was suspended on 2026-11-22")
+                ),
+                ("IMP-RETURNED", "returned", None, None, None),
+            ]
+        );
+        let outcomes: Vec<Option<&str>> = r.lines.iter().map(|l| l.outcome).collect();
+        assert_eq!(
+            outcomes,
+            vec![
+                Some("delivered"),
+                Some("delivered_short"),
+                Some("refused"),
+                Some("returned"),
+                None
+            ]
+        );
+        assert_eq!(r.lines[3].status, Status::Returned);
+        assert_eq!(r.lines[2].status, Status::Refused);
+
+        let csv = r.to_csv();
+        assert!(csv.contains(
+            "\r\nimport,7102,Diamonds,5,1,1,1,1,1,5,6251.75,0,0,0,1250.350,9377625.00,0\r\n"
+        ));
+        let lines = r.lines_to_csv();
+        assert!(lines.starts_with(
+            "registered_at,consignment,declaration,direction,status,outcome,hs_code,"
+        ));
+        assert!(lines.contains(
+            ",IMP-RETURNED,10609050/231126/0000123,import,returned,returned,7102310000,"
+        ));
+        assert!(lines
+            .contains(",IMP-ON-THE-ROAD,10609050/231126/0000123,import,in_transit,,7102310000,"));
+        let html = r.to_html();
+        assert!(html.contains("<caption>Transit ended otherwise than in full</caption>"));
+        assert!(html.contains("<td>IMP-DELIVERED_SHORT</td><td>10609050/231126/0000123</td><td>import</td><td>delivered_short</td><td>0</td><td>12.50 ct</td><td>-</td>"));
+        assert!(html.contains("<td>refused</td><td>-</td><td>-</td><td>the consignee&#39;s licence was suspended on 2026-11-22</td>"));
+        assert!(html.contains("<td>5</td><td>1</td><td>1</td><td>1</td><td>1</td><td>1</td>"));
+        assert!(html.contains("<h3>Notes</h3>"));
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["by_heading"][0]["delivered_short"], 1);
+        assert_eq!(json["endings"][2]["outcome"], "returned");
+        assert_eq!(json["notes"].as_array().unwrap().len(), NOTES.len());
     }
 }

@@ -20,6 +20,18 @@ pub(super) fn skipped_html(h: &mut String, skipped: &[Skipped]) {
     h.push_str("</tbody>\n</table>\n");
 }
 
+/// The report's notes: how it counts, and why.
+pub(super) fn notes_html(h: &mut String, notes: &[&str]) {
+    if notes.is_empty() {
+        return;
+    }
+    h.push_str("<div class=\"notes\">\n<h3>Notes</h3>\n<ul>\n");
+    for note in notes {
+        let _ = writeln!(h, "<li>{}</li>", esc(note));
+    }
+    h.push_str("</ul>\n</div>\n");
+}
+
 /// Text escaped for HTML element content and attribute values.
 pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
