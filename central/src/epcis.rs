@@ -4,22 +4,28 @@
 //!
 //! # Which acts, which events
 //!
-//! Every custody act (`custody_transferred`, `consignment_delivered`) and seal act
-//! (`seal_applied`, `seal_checked`, `seal_removed`, `seal_replaced`) becomes one `ObjectEvent`
-//! with action `OBSERVE`: the consignment exists before and after, and the act observes it
-//! changing hands or its seals changing state. A `TransformationEvent` would say inputs were
-//! consumed into different outputs (processing, repacking into new lots), which never happens
-//! under customs escort: even a seal replacement leaves the same goods in the same package.
-//! Other acts (registration, escort, positions, incidents, arrival, resolutions, the registry)
-//! are not exported. The caller passes only acts that hold (an assessment's accepted acts);
-//! acts are deduplicated by id and ordered by `(time, id)`, so the document does not depend on
-//! the order they were given in.
+//! Every custody act (`custody_transferred`, `consignment_delivered`, `delivery_refused`,
+//! `consignment_returned`) and seal act (`seal_applied`, `seal_checked`, `seal_removed`,
+//! `seal_replaced`) becomes one `ObjectEvent` with action `OBSERVE`: the consignment exists
+//! before and after, and the act observes it changing hands, place or state. A
+//! `TransformationEvent` would say inputs were consumed into different outputs (processing,
+//! repacking into new lots), which never happens under customs escort: even a seal replacement
+//! or a transhipment leaves the same goods in the same package. A correction (`act_corrected`)
+//! of an exported act is an EPCIS error declaration (below). Other acts (registration, escort
+//! and crew changes, positions, incidents and their follow-up, permissions, deadline
+//! extensions, arrival, resolutions, the registry) are not exported: they record decisions and
+//! reports about the goods, not something that happened to them at a place. The caller passes
+//! only acts that hold (an assessment's accepted acts); acts are deduplicated by id and ordered
+//! by `(time, id)`, so the document does not depend on the order they were given in.
 //!
 //! | act | bizStep | disposition |
 //! |---|---|---|
 //! | `custody_transferred`, first handoff (no previous) | `shipping` | `in_transit` |
-//! | `custody_transferred`, later handoffs | `accepting` | `in_transit` |
-//! | `consignment_delivered` | `receiving` | `in_progress` |
+//! | `custody_transferred`, later handoffs, transhipments included | `accepting` | `in_transit` |
+//! | `consignment_delivered`, in full | `receiving` | `in_progress` |
+//! | `consignment_delivered`, with a shortage | `receiving` | `mismatch_quantity` |
+//! | `delivery_refused` | `inspecting` | `non_conformant` |
+//! | `consignment_returned` | `receiving` | `returned` |
 //! | `seal_applied` | `packing` | `container_closed` |
 //! | `seal_checked`, intact | `inspecting` | `conformant` |
 //! | `seal_checked`, damaged or missing | `inspecting` | `non_conformant` |
@@ -34,8 +40,34 @@
 //! is `conformant` or `non_conformant` (dispositions CBV 2.0 added for inspections). The first
 //! handoff is the shipment leaving the office of departure; every later handoff is a change of
 //! possession (`accepting`) while transit goes on; delivery ends transit and adds the goods to
-//! the receiving office's charge (`receiving`), where they await state control (`in_progress`).
+//! the receiving office's charge (`receiving`), where they await state control (`in_progress`);
+//! a delivery with a shortage counted is a receipt whose quantity does not match what was
+//! expected (`mismatch_quantity`, CBV 2.0), the shortage in `tamga:shortage`. A refusal is the
+//! office of destination's check before receipt ending unsuccessfully (`inspecting`,
+//! `non_conformant`), its reason in `tamga:reason`: the goods are not received and stay with the
+//! escort. A return is the office of departure receiving the goods back (`receiving`,
+//! `returned`). A transhipment is a handoff like any other (`accepting`): the goods move to
+//! another crew and vehicle, named as a `location` in `destinationList`
+//! (`urn:tamga:vehicle:<plate>`) beside the receiving unit, with `tamga:transhipment` (the
+//! vehicle and the permission act) and the seals taken off (`removed`) and fixed (`applied`).
 //! The exact act is always in `tamga:actKind`.
+//!
+//! # Corrections
+//!
+//! An act is never edited: a correction is a new signed act naming the old one, and the old one
+//! stays. EPCIS events are immutable the same way, and EPCIS 2.0 corrects one with an error
+//! declaration: an event with the same content (and `eventID`) as the erroneous one plus an
+//! `errorDeclaration` (`declarationTime`, `reason` `incorrect_data`, `correctiveEventIDs`), and a
+//! corrective event with a new `eventID` holding the corrected data. So a correction of an
+//! exported act (a mistyped seal number on `seal_applied`: the one exported kind a correction
+//! may change) adds, at the correction's place in the order, the error declaration of the event
+//! in force (the original's, or the previous correction's) and the corrective event: the
+//! corrected act's event with the corrected fields, at the time the act happened, its
+//! `eventID` derived from the correction's id, `tamga:actKind` `act_corrected`, `tamga:actId` and
+//! `tamga:signers` the correction's and `tamga:corrects` the act corrected. The original event
+//! is exported unchanged, as it was signed. The error declaration carries the correction's id
+//! and reason as `tamga:correctionActId` and `tamga:reason`. Corrections of acts that are not
+//! exported (registration, escort assignment, incident) export nothing.
 //!
 //! # Identifiers
 //!
@@ -62,11 +94,14 @@
 //! digits), `tamga:actKind`, `tamga:signers` (the signers' key ids, in signature order),
 //! `tamga:seals` (each with `tamga:sealNumber`, and `tamga:state`, `tamga:sealKind` and
 //! `tamga:change` where known), and as the act gives them `tamga:grounds`, `tamga:packages`,
-//! `tamga:grossMass`, `tamga:place`, `tamga:note`, `tamga:fixedOn`.
+//! `tamga:grossMass`, `tamga:netMass`, `tamga:shortage`, `tamga:reason`, `tamga:permission`,
+//! `tamga:transhipment`, `tamga:corrects`, `tamga:place`, `tamga:note`, `tamga:fixedOn`.
 
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
-use tamga_core::act::{ActBody, Place, SealGrounds, SealObservation, SealState};
+use tamga_core::act::{
+    ActBody, ActCorrected, Correction, Place, SealGrounds, SealObservation, SealState,
+};
 use tamga_core::quantity::Mass;
 use tamga_core::{ActId, SignedAct, Timestamp};
 
@@ -164,13 +199,27 @@ fn party(unit: &tamga_core::UnitCode, key: &str) -> Value {
     json!([{ "type": "possessing_party", key: unit_uri(unit) }])
 }
 
+/// The vehicle's URI: `urn:tamga:vehicle:<percent-encoded registration plate>`.
+pub fn vehicle_uri(plate: &str) -> String {
+    format!("urn:tamga:vehicle:{}", encode(plate))
+}
+
 /// The EPCIS event for one act, or `None` for an act that is not a custody or seal act.
 pub fn event(act: &SignedAct) -> Option<Value> {
-    let body = act.body();
+    event_of(act, act.body()).map(Value::Object)
+}
+
+/// The event of `act` as `body` says (the act's own body, or its body corrected).
+fn event_of(act: &SignedAct, body: &ActBody) -> Option<Map<String, Value>> {
     let (biz_step, disposition): (&str, &str) = match body {
         ActBody::CustodyTransferred(t) if t.previous.is_none() => ("shipping", "in_transit"),
         ActBody::CustodyTransferred(_) => ("accepting", "in_transit"),
+        ActBody::ConsignmentDelivered(d) if d.shortage.is_some() => {
+            ("receiving", "mismatch_quantity")
+        }
         ActBody::ConsignmentDelivered(_) => ("receiving", "in_progress"),
+        ActBody::DeliveryRefused(_) => ("inspecting", "non_conformant"),
+        ActBody::ConsignmentReturned(_) => ("receiving", "returned"),
         ActBody::SealApplied(_) => ("packing", "container_closed"),
         ActBody::SealChecked(c) if c.state == SealState::Intact => ("inspecting", "conformant"),
         ActBody::SealChecked(_) => ("inspecting", "non_conformant"),
@@ -210,10 +259,13 @@ pub fn event(act: &SignedAct) -> Option<Value> {
     }
     if let ActBody::CustodyTransferred(t) = body {
         e.insert("sourceList".into(), party(&t.releasing.unit, "source"));
-        e.insert(
-            "destinationList".into(),
-            party(&t.receiving.unit, "destination"),
-        );
+        let mut destinations = party(&t.receiving.unit, "destination");
+        if let (Some(moved), Value::Array(list)) = (&t.transhipment, &mut destinations) {
+            list.push(
+                json!({ "type": "location", "destination": vehicle_uri(moved.vehicle.as_str()) }),
+            );
+        }
+        e.insert("destinationList".into(), destinations);
     }
     e.insert("tamga:actId".into(), json!(id.to_hex()));
     e.insert("tamga:actKind".into(), json!(body.kind()));
@@ -228,7 +280,30 @@ pub fn event(act: &SignedAct) -> Option<Value> {
     );
     match body {
         ActBody::CustodyTransferred(t) => {
-            e.insert("tamga:seals".into(), observed(&t.seals));
+            match &t.transhipment {
+                None => {
+                    e.insert("tamga:seals".into(), observed(&t.seals));
+                }
+                Some(moved) => {
+                    // Every seal listed comes off; the new ones go on after the move.
+                    let seals = t
+                        .seals
+                        .iter()
+                        .map(|s| seal_entry(&s.seal, Some(s.state), None, "removed"))
+                        .chain(moved.new_seals.iter().map(|n| {
+                            seal_entry(&n.seal, None, Some(wire(&n.seal_kind)), "applied")
+                        }))
+                        .collect();
+                    e.insert("tamga:seals".into(), Value::Array(seals));
+                    e.insert(
+                        "tamga:transhipment".into(),
+                        json!({
+                            "tamga:vehicle": moved.vehicle.as_str(),
+                            "tamga:permission": moved.permission.to_hex(),
+                        }),
+                    );
+                }
+            }
             e.insert("tamga:packages".into(), json!(t.packages));
             e.insert("tamga:grossMass".into(), mass(&t.gross_mass));
         }
@@ -236,6 +311,31 @@ pub fn event(act: &SignedAct) -> Option<Value> {
             e.insert("tamga:seals".into(), observed(&d.seals));
             e.insert("tamga:packages".into(), json!(d.packages));
             e.insert("tamga:grossMass".into(), mass(&d.gross_mass));
+            if let Some(net) = &d.net_mass {
+                e.insert("tamga:netMass".into(), mass(net));
+            }
+            if let Some(short) = &d.shortage {
+                e.insert(
+                    "tamga:shortage".into(),
+                    json!({
+                        "tamga:packages": short.packages,
+                        "tamga:netMass": mass(&short.net_mass),
+                        "tamga:description": short.description.as_str(),
+                    }),
+                );
+            }
+        }
+        ActBody::DeliveryRefused(r) => {
+            e.insert("tamga:seals".into(), observed(&r.seals));
+            e.insert("tamga:reason".into(), json!(r.reason.as_str()));
+        }
+        ActBody::ConsignmentReturned(r) => {
+            e.insert("tamga:seals".into(), observed(&r.seals));
+            e.insert("tamga:packages".into(), json!(r.packages));
+            e.insert("tamga:grossMass".into(), mass(&r.gross_mass));
+            if let Some(permission) = &r.permission {
+                e.insert("tamga:permission".into(), json!(permission.to_hex()));
+            }
         }
         ActBody::SealApplied(s) => {
             e.insert(
@@ -278,17 +378,105 @@ pub fn event(act: &SignedAct) -> Option<Value> {
         }
         _ => {}
     }
-    Some(Value::Object(e))
+    Some(e)
+}
+
+/// `body` (a `seal_applied` act's) with `correction` applied, if it is a correction of that
+/// kind: the one exported kind a correction may change.
+fn corrected(body: &ActBody, correction: &ActCorrected) -> Option<ActBody> {
+    let (ActBody::SealApplied(seal), Correction::SealApplied(fields)) = (body, &correction.changes)
+    else {
+        return None;
+    };
+    let mut seal = seal.clone();
+    if let Some(number) = &fields.seal {
+        seal.seal = number.clone();
+    }
+    if let Some(kind) = fields.seal_kind {
+        seal.seal_kind = kind;
+    }
+    if let Some(fixed_on) = &fields.fixed_on {
+        seal.fixed_on = fixed_on.clone();
+    }
+    Some(ActBody::SealApplied(seal))
+}
+
+/// The error declaration of `in_force` (the erroneous event, unchanged) and the corrective
+/// event, for the correction `act` of `original` whose corrected body is `body`.
+fn correction_events(
+    original: &SignedAct,
+    body: &ActBody,
+    act: &SignedAct,
+    correction: &ActCorrected,
+    in_force: &Map<String, Value>,
+) -> Option<(Value, Map<String, Value>)> {
+    let mut corrective = event_of(original, body)?;
+    let corrective_id = event_id(&act.id());
+    corrective.insert("eventID".into(), json!(corrective_id));
+    corrective.insert("tamga:actId".into(), json!(act.id().to_hex()));
+    corrective.insert("tamga:actKind".into(), json!(act.body().kind()));
+    corrective.insert(
+        "tamga:signers".into(),
+        Value::Array(
+            act.signatures()
+                .iter()
+                .map(|s| json!(s.key.as_str()))
+                .collect(),
+        ),
+    );
+    corrective.insert("tamga:corrects".into(), json!(original.id().to_hex()));
+    let mut declaration = in_force.clone();
+    declaration.insert(
+        "errorDeclaration".into(),
+        json!({
+            "declarationTime": correction.at.to_rfc3339(),
+            "reason": "incorrect_data",
+            "correctiveEventIDs": [corrective_id],
+            "tamga:correctionActId": act.id().to_hex(),
+            "tamga:reason": correction.reason.as_str(),
+        }),
+    );
+    Some((Value::Object(declaration), corrective))
 }
 
 /// The EPCIS 2.0 document for the custody and seal acts among `acts` (of one consignment or
-/// many), created at `created`: one event per act, deduplicated by id, in `(time, id)` order.
+/// many), created at `created`: one event per act, deduplicated by id, in `(time, id)` order,
+/// and for each correction of an exported act its error declaration and corrective event.
 pub fn document(acts: &[SignedAct], created: Timestamp) -> Value {
     let mut ordered: BTreeMap<(Timestamp, ActId), &SignedAct> = BTreeMap::new();
     for act in acts {
         ordered.entry((act.body().at(), act.id())).or_insert(act);
     }
-    let events: Vec<Value> = ordered.values().filter_map(|a| event(a)).collect();
+    let by_id: BTreeMap<ActId, &SignedAct> = ordered.values().map(|a| (a.id(), *a)).collect();
+    // For each act corrected: its body as corrected so far and the event in force.
+    let mut in_force: BTreeMap<ActId, (ActBody, Map<String, Value>)> = BTreeMap::new();
+    let mut events: Vec<Value> = Vec::new();
+    for act in ordered.values() {
+        let ActBody::ActCorrected(c) = act.body() else {
+            events.extend(event(act));
+            continue;
+        };
+        let Some(original) = by_id.get(&c.corrects) else {
+            continue;
+        };
+        let (body, erroneous) = match in_force.get(&c.corrects) {
+            Some((body, event)) => (body.clone(), event.clone()),
+            None => match event_of(original, original.body()) {
+                Some(event) => (original.body().clone(), event),
+                None => continue,
+            },
+        };
+        let Some(body) = corrected(&body, c) else {
+            continue;
+        };
+        if let Some((declaration, corrective)) =
+            correction_events(original, &body, act, c, &erroneous)
+        {
+            events.push(declaration);
+            events.push(Value::Object(corrective.clone()));
+            in_force.insert(c.corrects, (body, corrective));
+        }
+    }
     json!({
         "@context": [EPCIS_CONTEXT, { "tamga": TAMGA_NAMESPACE }],
         "type": "EPCISDocument",
@@ -553,5 +741,255 @@ mod tests {
     fn uris_are_percent_encoded() {
         assert_eq!(encode("A-b_c.d~9"), "A-b_c.d~9");
         assert_eq!(encode("a/b c:ä"), "a%2Fb%20c%3A%C3%A4");
+    }
+
+    #[test]
+    fn a_transhipment_is_a_handoff_to_the_new_vehicle_with_its_seals() {
+        use tamga_core::act::Permit;
+        let story = Story::new();
+        let mut acts = vec![
+            story.registration(),
+            story.seal_applied(),
+            story.escort_assigned(),
+        ];
+        let h1 = story.handoff_to_escort(&acts);
+        acts.push(h1.clone());
+        let permit = story.permission(
+            63,
+            &story.airport_officer,
+            Permit::Transhipment { incident: None },
+        );
+        let moved = story.transhipment(70, h1.id(), permit.id());
+        acts.extend([permit.clone(), story.crew_change(62), moved.clone()]);
+        let doc = document(&acts, at("2026-11-24T00:00:00Z"));
+        let events = doc["epcisBody"]["eventList"].as_array().unwrap();
+        let kinds: Vec<&str> = events
+            .iter()
+            .map(|e| e["tamga:actKind"].as_str().unwrap())
+            .collect();
+        // The permission and the crew change are decisions, not events on the goods.
+        assert_eq!(
+            kinds,
+            vec!["seal_applied", "custody_transferred", "custody_transferred"]
+        );
+        let t = &events[2];
+        assert_eq!(t["eventID"], event_id(&moved.id()));
+        assert_eq!(
+            (&t["bizStep"], &t["disposition"]),
+            (&json!("accepting"), &json!("in_transit"))
+        );
+        assert!(t.get("readPoint").is_none());
+        assert_eq!(t["tamga:place"], "Bishkek ring road, km 14");
+        assert_eq!(
+            t["sourceList"],
+            json!([{ "type": "possessing_party", "source": "urn:tamga:unit:ESCORT-BISHKEK" }])
+        );
+        assert_eq!(
+            t["destinationList"],
+            json!([
+                { "type": "possessing_party", "destination": "urn:tamga:unit:ESCORT-BISHKEK" },
+                { "type": "location", "destination": "urn:tamga:vehicle:01%20KG%20778%20ABD" },
+            ])
+        );
+        assert_eq!(
+            t["tamga:transhipment"],
+            json!({ "tamga:vehicle": "01 KG 778 ABD", "tamga:permission": permit.id().to_hex() })
+        );
+        assert_eq!(
+            t["tamga:seals"],
+            json!([
+                { "tamga:sealNumber": "KG-0042137", "tamga:state": "intact", "tamga:change": "removed" },
+                { "tamga:sealNumber": "KG-0042200", "tamga:sealKind": "mechanical", "tamga:change": "applied" },
+            ])
+        );
+        // An ordinary handoff names no vehicle.
+        assert_eq!(events[1]["destinationList"].as_array().unwrap().len(), 1);
+        assert!(events[1].get("tamga:transhipment").is_none());
+    }
+
+    #[test]
+    fn a_short_delivery_a_refusal_and_a_return() {
+        use tamga_core::act::Shortage;
+        use tamga_core::quantity::{Mass, MassUnit};
+        let story = Story::new();
+        let short = story.delivered_with(110, |d| {
+            d.net_mass = Some(Mass::new("1237.85", MassUnit::Ct).unwrap());
+            d.shortage = Some(Shortage {
+                packages: 0,
+                net_mass: Mass::new("12.50", MassUnit::Ct).unwrap(),
+                description: text("three stones missing from the safe-bag"),
+            });
+        });
+        let refused = story.refusal(110);
+        let returned = story.returned(210, None);
+        let created = at("2026-11-24T00:00:00Z");
+
+        let e = event(&short).unwrap();
+        assert_eq!(
+            (&e["bizStep"], &e["disposition"]),
+            (&json!("receiving"), &json!("mismatch_quantity"))
+        );
+        assert_eq!(
+            e["tamga:shortage"],
+            json!({
+                "tamga:packages": 0,
+                "tamga:netMass": { "tamga:value": "12.50", "tamga:unit": "ct" },
+                "tamga:description": "three stones missing from the safe-bag",
+            })
+        );
+        assert_eq!(
+            e["tamga:netMass"],
+            json!({ "tamga:value": "1237.85", "tamga:unit": "ct" })
+        );
+        // In full: as before.
+        let full = event(&story.delivered(110)).unwrap();
+        assert_eq!(full["disposition"], "in_progress");
+        assert!(full.get("tamga:shortage").is_none() && full.get("tamga:netMass").is_none());
+
+        let doc = document(&[returned.clone(), refused.clone()], created);
+        let events = doc["epcisBody"]["eventList"].as_array().unwrap();
+        assert_eq!(events.len(), 2);
+        let r = &events[0];
+        assert_eq!(r["tamga:actKind"], "delivery_refused");
+        assert_eq!(
+            (&r["bizStep"], &r["disposition"]),
+            (&json!("inspecting"), &json!("non_conformant"))
+        );
+        assert_eq!(r["readPoint"]["id"], "urn:tamga:unit:PMD-BISHKEK");
+        assert_eq!(
+            r["tamga:reason"],
+            "the consignee's licence was suspended on 2026-11-22"
+        );
+        assert_eq!(r["tamga:seals"][0]["tamga:state"], "intact");
+        let b = &events[1];
+        assert_eq!(b["tamga:actKind"], "consignment_returned");
+        assert_eq!(
+            (&b["bizStep"], &b["disposition"]),
+            (&json!("receiving"), &json!("returned"))
+        );
+        assert_eq!(b["bizLocation"]["id"], "urn:tamga:unit:MANAS-AIRPORT");
+        assert_eq!(b["eventTime"], "2026-11-23T09:30:00Z");
+        assert_eq!(b["tamga:packages"], 1);
+        assert!(b.get("tamga:permission").is_none());
+        let permitted = story.returned(210, Some(refused.id()));
+        assert_eq!(
+            event(&permitted).unwrap()["tamga:permission"],
+            refused.id().to_hex()
+        );
+    }
+
+    #[test]
+    fn a_correction_is_an_error_declaration_and_a_corrective_event() {
+        use tamga_core::act::{Correction, SealFields};
+        let story = Story::new();
+        let mistyped = story.seal_applied_mistyped();
+        let fix = story.correction(
+            20,
+            &story.airport_officer,
+            &mistyped,
+            Correction::SealApplied(SealFields {
+                seal: Some(story.seal.clone()),
+                ..SealFields::default()
+            }),
+            None,
+        );
+        let again = story.correction(
+            25,
+            &story.airport_officer,
+            &mistyped,
+            Correction::SealApplied(SealFields {
+                fixed_on: Some(text("safe-bag no. 7, one place")),
+                ..SealFields::default()
+            }),
+            None,
+        );
+        // A correction of an act that is not exported exports nothing.
+        let registration = story.registration();
+        let of_registration = story.correction(
+            5,
+            &story.airport_officer,
+            &registration,
+            Correction::ConsignmentRegistered(tamga_core::act::RegistrationFields {
+                packages: Some(1),
+                ..Default::default()
+            }),
+            None,
+        );
+        let acts = [
+            again.clone(),
+            registration,
+            of_registration,
+            fix.clone(),
+            mistyped.clone(),
+        ];
+        let doc = document(&acts, at("2026-11-24T00:00:00Z"));
+        let events = doc["epcisBody"]["eventList"].as_array().unwrap();
+        assert_eq!(events.len(), 5, "{events:#?}");
+        let original = &events[0];
+        assert_eq!(
+            original,
+            &event(&mistyped).unwrap(),
+            "the original, as signed"
+        );
+        assert_eq!(original["tamga:seals"][0]["tamga:sealNumber"], "KG-0042173");
+
+        // The error declaration: the original's content, and why.
+        let declared = &events[1];
+        let mut bare = declared.clone();
+        let declaration = bare
+            .as_object_mut()
+            .unwrap()
+            .remove("errorDeclaration")
+            .unwrap();
+        assert_eq!(&bare, original);
+        assert_eq!(
+            declaration,
+            json!({
+                "declarationTime": "2026-11-23T06:20:00Z",
+                "reason": "incorrect_data",
+                "correctiveEventIDs": [event_id(&fix.id())],
+                "tamga:correctionActId": fix.id().to_hex(),
+                "tamga:reason": "mistyped when recorded",
+            })
+        );
+        // The corrective event: what happened at 06:10, the number right.
+        let corrective = &events[2];
+        assert_eq!(corrective["eventID"], event_id(&fix.id()));
+        assert_eq!(corrective["eventTime"], "2026-11-23T06:10:00Z");
+        assert_eq!(
+            (&corrective["bizStep"], &corrective["disposition"]),
+            (&json!("packing"), &json!("container_closed"))
+        );
+        assert_eq!(
+            corrective["tamga:seals"][0]["tamga:sealNumber"],
+            "KG-0042137"
+        );
+        assert_eq!(corrective["tamga:actKind"], "act_corrected");
+        assert_eq!(corrective["tamga:actId"], fix.id().to_hex());
+        assert_eq!(corrective["tamga:corrects"], mistyped.id().to_hex());
+        assert_eq!(corrective["tamga:fixedOn"], "safe-bag, one place");
+        // A second correction declares the first corrective event in error, and keeps its fix.
+        let mut bare = events[3].clone();
+        let declaration = bare
+            .as_object_mut()
+            .unwrap()
+            .remove("errorDeclaration")
+            .unwrap();
+        assert_eq!(&bare, corrective);
+        assert_eq!(
+            declaration["correctiveEventIDs"],
+            json!([event_id(&again.id())])
+        );
+        assert_eq!(
+            events[4]["tamga:seals"][0]["tamga:sealNumber"],
+            "KG-0042137"
+        );
+        assert_eq!(events[4]["tamga:fixedOn"], "safe-bag no. 7, one place");
+        // Without the act corrected: nothing to declare.
+        let alone = document(&[fix], at("2026-11-24T00:00:00Z"));
+        assert!(alone["epcisBody"]["eventList"]
+            .as_array()
+            .unwrap()
+            .is_empty());
     }
 }
