@@ -74,6 +74,7 @@ pub fn status_of(e: &DeskError) -> StatusCode {
         DeskError::Key(KeystoreError::UnknownKey { .. }) => StatusCode::NOT_FOUND,
         DeskError::Key(_) => StatusCode::INTERNAL_SERVER_ERROR,
         DeskError::NotAllowed(_) => StatusCode::FORBIDDEN,
+        DeskError::WouldNotHold(_) => StatusCode::CONFLICT,
         DeskError::Handoff(HandoffError::Decode(_)) => StatusCode::BAD_REQUEST,
         DeskError::Handoff(_) => StatusCode::CONFLICT,
         DeskError::Offers(OfferBoxError::Unknown { .. }) => StatusCode::NOT_FOUND,

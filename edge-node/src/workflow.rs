@@ -39,11 +39,11 @@ pub const SINGLE_SIGNER_KINDS: &[&str] = &[
     "consignment_returned",
 ];
 
-/// The acts that amend the record or end transit other than by a delivery: before one is
-/// recorded the desk assesses the consignment with it, and refuses it (recording nothing) if it
-/// would not hold (a correction after the first handoff without a permit, a refusal after the
-/// delivery, ...).
-pub const AMENDING_KINDS: &[&str] = &[
+/// The acts that amend the record or end transit: before one is recorded the desk assesses the
+/// consignment with it, and refuses it (recording nothing) if it would not hold (a correction
+/// after the first handoff without a permit, a return without a refusal or a permit, a delivery
+/// after transit ended, ...).
+pub const CHECKED_KINDS: &[&str] = &[
     "permission_granted",
     "act_corrected",
     "escort_changed",
@@ -51,6 +51,7 @@ pub const AMENDING_KINDS: &[&str] = &[
     "incident_followed_up",
     "delivery_refused",
     "consignment_returned",
+    "consignment_delivered",
 ];
 
 /// Splits the officer's PIN off a form. The PIN never goes into an act.

@@ -489,7 +489,7 @@ pub enum HandoffCommand {
         #[command(flatten)]
         count: CountArgs,
         #[command(flatten)]
-        transhipment: TranshipmentArgs,
+        transhipment: Box<TranshipmentArgs>,
         #[command(flatten)]
         place: PlaceArgs,
         /// Send it over the LAN to this configured peer (the node must be serving).

@@ -39,7 +39,7 @@ pub fn run(dir: &Path, cmd: HandoffCommand) -> Result<(), String> {
                 Some(p) => Some(Acts::of(&client, &who.consignment).id(p)?),
                 None => None,
             };
-            let transhipment = forms::transhipment(transhipment, permit)?;
+            let transhipment = forms::transhipment(*transhipment, permit)?;
             let form = OfferForm {
                 consignment: who.consignment,
                 place: forms::place(&place, &here)?,

@@ -124,10 +124,37 @@ pub fn consignment(view: &ConsignmentView) {
     }
     if let Some(d) = &s.deadline {
         println!(
-            "deadline: {}{}",
+            "deadline: {}{}{}",
             d.for_people(),
-            if s.overdue { " (OVERDUE)" } else { "" }
+            if s.overdue { " (OVERDUE)" } else { "" },
+            s.deadline_extension
+                .map(|e| format!(" (extended by [{}])", e.short()))
+                .unwrap_or_default()
         );
+    }
+    if let Some(e) = &s.escort {
+        println!(
+            "escort: {}, vehicle {}, in charge {}, crew {}{}",
+            e.unit.as_str(),
+            e.vehicle,
+            e.officer_in_charge.as_str(),
+            e.crew
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if e.changes.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} changes)", e.changes.len())
+            }
+        );
+    }
+    for i in &s.open_incidents {
+        println!("open incident: [{}] (not yet followed up)", i.short());
+    }
+    if let Some(o) = &s.outcome {
+        println!("outcome: {}", outcome(o));
     }
     for (n, seal) in &s.seals {
         println!(
@@ -161,6 +188,60 @@ pub fn consignment(view: &ConsignmentView) {
             if act.holds { "" } else { "  DOES NOT HOLD" },
             act.id.short()
         );
+        if act.kind == "act_corrected" {
+            let corrects = act.body["corrects"].as_str().unwrap_or("");
+            println!(
+                "      corrects [{}]: {}",
+                corrects.get(..12).unwrap_or(corrects),
+                changes_text(&act.body["changes"])
+            );
+        }
+        if let Some(by) = s.corrections.get(&act.id) {
+            let ids: Vec<String> = by.iter().map(|c| format!("[{}]", c.short())).collect();
+            println!("      corrected by {}", ids.join(", "));
+        }
+    }
+}
+
+/// A correction's changed fields, `name: value` each.
+fn changes_text(changes: &serde_json::Value) -> String {
+    let Some(fields) = changes.as_object() else {
+        return String::new();
+    };
+    fields
+        .iter()
+        .filter(|(k, _)| k.as_str() != "kind")
+        .map(|(k, v)| match v {
+            serde_json::Value::String(text) => format!("{k}: {text}"),
+            other => format!("{k}: {other}"),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// How transit ended, in a line.
+fn outcome(o: &tamga_core::assessment::Outcome) -> String {
+    use tamga_core::assessment::Outcome;
+    match o {
+        Outcome::Delivered { act } => format!("delivered in full [{}]", act.short()),
+        Outcome::DeliveredShort {
+            act,
+            packages,
+            net_mass,
+        } => format!(
+            "delivered SHORT by {packages} packages, {} net [{}]",
+            net_mass.for_people(),
+            act.short()
+        ),
+        Outcome::Refused { act, reason } => {
+            format!(
+                "REFUSED at the office of destination: {reason} [{}]",
+                act.short()
+            )
+        }
+        Outcome::Returned { act } => {
+            format!("returned to the office of departure [{}]", act.short())
+        }
     }
 }
 

@@ -55,6 +55,10 @@ pub enum DeskError {
     /// The node (store, files).
     #[error(transparent)]
     Node(#[from] NodeError),
+    /// The act would not hold among the consignment's acts held here (an act of
+    /// [`workflow::CHECKED_KINDS`] the assessment would leave out): nothing was recorded.
+    #[error("{0}")]
+    WouldNotHold(String),
     /// Something asked for is not here.
     #[error("{0}")]
     NotFound(String),
@@ -132,13 +136,13 @@ impl<'a> Desk<'a> {
         let key = self.unlock(&signer, &pin)?;
         let act = SignedAct::sign(body, &[&key])
             .map_err(|e| DeskError::Form(FormError(e.to_string())))?;
-        if workflow::AMENDING_KINDS.contains(&act.body().kind()) {
+        if workflow::CHECKED_KINDS.contains(&act.body().kind()) {
             self.would_hold(&act, now)?;
         }
         self.record_signed(&act)
     }
 
-    /// Refuses an amending act (see [`workflow::AMENDING_KINDS`]) that would not hold among the
+    /// Refuses an act of [`workflow::CHECKED_KINDS`] that would not hold among the
     /// consignment's acts held here: nothing is recorded, and the officer is told why.
     fn would_hold(&self, act: &SignedAct, now: Timestamp) -> Result<(), DeskError> {
         let Some(consignment) = act.body().consignment() else {
@@ -163,7 +167,7 @@ impl<'a> Desk<'a> {
         );
         match assessment.rejected.iter().find(|r| r.act == act.id()) {
             None => Ok(()),
-            Some(r) => Err(DeskError::NotAllowed(format!(
+            Some(r) => Err(DeskError::WouldNotHold(format!(
                 "not recorded: {}; if the act this needs was recorded on another node, sync first",
                 r.reason
             ))),
