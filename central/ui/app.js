@@ -146,7 +146,9 @@ async function consignmentsPage(main, params) {
     body.append(el("tr", { "data-test": "consignment-row", "data-consignment": r.consignment },
       el("td", {}, el("a", { href: consignmentLink(r.consignment) }, r.consignment)),
       el("td", {}, r.declaration || "—"),
-      el("td", {}, t("status." + r.status), r.overdue ? el("div", { class: "bad" }, t("overdue")) : ""),
+      el("td", { "data-test": "c-status", "data-status": r.status }, t("status." + r.status),
+        r.outcome === "delivered_short" ? el("div", { class: "warn" }, t("outcome.delivered_short")) : "",
+        r.overdue ? el("div", { class: "bad" }, t("overdue")) : ""),
       el("td", {}, (r.route || []).join(" → ")),
       el("td", {}, r.custodian || (r.custody_disputed ? el("span", { class: "bad" }, "?") : "—")),
       el("td", {}, when(r.deadline)),
@@ -247,6 +249,80 @@ function chainView(data) {
   return chain;
 }
 
+function actLink(consignment, a) {
+  return el("a", { href: consignmentLink(consignment, a.act), class: "mono", "data-test": "act-link", "data-act": a.act }, short(a.act));
+}
+
+// The legal record in force: how transit ended, the escort crew in force and its changes, the
+// incidents, the deadline and its extension, and each corrected act with its corrections.
+function legalView(consignment, legal) {
+  const box = el("section", { id: "legal-record" });
+  const o = legal.outcome;
+  if (o) {
+    const details = [];
+    if (o.type === "delivered_short") {
+      details.push(el("div", {}, t("packages_short") + ": " + o.packages + " · " + t("net_mass_short") + ": " + o.net_mass_for_people));
+    }
+    if (o.type === "refused") details.push(el("div", { "data-test": "outcome-reason" }, t("reason") + ": " + o.reason));
+    box.append(el("h2", {}, t("outcome")),
+      el("div", { class: "card" + (o.type === "delivered" ? "" : " attention"), id: "outcome", "data-test": "outcome", "data-outcome": o.type },
+        el("b", {}, t("outcome." + o.type)), " · " + (o.at_for_people || "—") + " · ", actLink(consignment, o), details));
+  }
+
+  const e = legal.escort;
+  box.append(el("h2", {}, t("escort_title")));
+  if (!e) box.append(el("p", { class: "muted" }, t("no_escort")));
+  else {
+    box.append(el("div", { class: "card", id: "escort", "data-test": "escort", "data-unit": e.unit },
+      el("div", { class: "grid" },
+        el("div", {}, el("span", {}, t("unit")), e.unit),
+        el("div", {}, el("span", {}, t("vehicle")), el("span", { "data-test": "vehicle" }, e.vehicle)),
+        el("div", {}, el("span", {}, t("officer_in_charge")), el("span", { "data-test": "officer-in-charge", "data-key": e.officer_in_charge.key }, signerText(e.officer_in_charge))),
+        el("div", {}, el("span", {}, t("crew")), e.crew.map((p) => el("div", { "data-test": "crew-member", "data-key": p.key }, signerText(p))))),
+      el("div", { class: "muted" }, t("escort_assigned") + " " + (e.assigned.at_for_people || "—") + " · ", actLink(consignment, e.assigned)),
+      e.changes.length ? el("div", {}, el("b", {}, t("escort_changes")),
+        e.changes.map((c) => el("div", { "data-test": "escort-change", "data-act": c.act },
+          when(c.at) + " · " + (c.transhipment ? t("transhipment") : t("kind_of_act." + c.kind)) + " · ",
+          c.vehicle ? t("vehicle") + " " + c.vehicle + " · " : "",
+          c.officer_in_charge ? t("officer_in_charge") + ": " + signerText(c.officer_in_charge) + " · " : "",
+          c.reason ? c.reason + " · " : "", actLink(consignment, c)))) : ""));
+  }
+
+  if (legal.incidents.length) {
+    box.append(el("h2", {}, t("incidents_title")));
+    for (const i of legal.incidents) {
+      box.append(el("div", { class: "card" + (i.open ? " attention" : ""), "data-test": "incident", "data-open": i.open ? "yes" : "no", "data-act": i.act },
+        el("div", {}, el("b", {}, t("incident." + i.incident)), " · " + when(i.at) + " · ", actLink(consignment, i)),
+        el("div", {}, i.description),
+        i.open ? el("div", { class: "bad" }, t("incident_open")) :
+          i.follow_ups.map((f) => el("div", { class: "ok" }, t("follow_up." + f.action) + " · " + when(f.at) + " · " + f.note + " · ", actLink(consignment, f)))));
+    }
+  }
+
+  const d = legal.deadline;
+  box.append(el("h2", {}, t("deadline")));
+  box.append(el("div", { class: "card", id: "deadline", "data-test": "deadline", "data-extended": d.extension ? "yes" : "no" },
+    el("div", {}, t("deadline_in_force") + ": ", el("b", { "data-test": "deadline-in-force" }, d.in_force_for_people || "—")),
+    d.extension ? [
+      el("div", { class: "muted" }, t("deadline_registered") + ": " + (d.registered_for_people || "—")),
+      el("div", { "data-test": "deadline-extension" }, t("deadline_extended") + " " + when(d.extension.at) + " · " +
+        (d.extension.signer ? signerText(d.extension.signer) + " · " : "") + (d.extension.reason || "") + " · ", actLink(consignment, d.extension)),
+    ] : ""));
+
+  if (legal.corrections.length) {
+    box.append(el("h2", {}, t("corrections_title")));
+    for (const c of legal.corrections) {
+      box.append(el("div", { class: "card", "data-test": "corrected-act", "data-act": c.act },
+        el("div", {}, el("b", {}, c.kind), " · " + when(c.at) + " · " + t("original_kept") + " ", actLink(consignment, c)),
+        c.corrections.map((k) => el("div", { "data-test": "correction", "data-act": k.act },
+          when(k.at) + " · " + t("corrected_fields") + ": " + (k.fields || []).join(", ") + " · " + (k.reason || "") + " · " +
+          (k.signer ? signerText(k.signer) + " · " : ""), actLink(consignment, k),
+          el("pre", { class: "mono" }, JSON.stringify(k.changes))))));
+    }
+  }
+  return box;
+}
+
 // A notice kept at the top of a page reloaded after a resolution.
 function flashNotice(flash) {
   return flash ? el("div", { class: "notice", role: "status", "data-test": "resolve-done" }, flash) : "";
@@ -269,13 +345,16 @@ async function consignmentPage(main, id, target, flash) {
     el("a", { class: "button secondary", href: "/api/export/epcis?consignment=" + encodeURIComponent(r.consignment), download: "", "data-test": "epcis-link" }, t("epcis_one"))));
   main.append(el("div", { class: "grid card" },
     el("div", {}, el("span", {}, t("status")), t("status." + r.status), r.overdue ? el("b", { class: "bad" }, " · " + t("overdue")) : ""),
+    el("div", { "data-test": "c-outcome", "data-outcome": r.outcome || "" }, el("span", {}, t("outcome")), r.outcome ? t("outcome." + r.outcome) : "—"),
     el("div", {}, el("span", {}, t("declaration")), r.declaration || "—"),
     el("div", {}, el("span", {}, t("departure")), r.departure || "—"),
     el("div", {}, el("span", {}, t("destination")), r.destination || "—"),
     el("div", {}, el("span", {}, t("route")), (r.route || []).join(" → ")),
-    el("div", {}, el("span", {}, t("deadline")), when(r.deadline)),
+    el("div", {}, el("span", {}, t("deadline")), when(r.deadline), data.legal.deadline.extension ? el("span", { class: "warn" }, " · " + t("deadline_extended_short")) : ""),
     el("div", {}, el("span", {}, t("custodian")), r.custodian || "—"),
     el("div", {}, el("span", {}, t("acts") + " / " + t("rejected")), r.acts + " / " + r.rejected)));
+
+  main.append(legalView(r.consignment, data.legal));
 
   main.append(el("h2", {}, t("custody_chain")));
   main.append(el("div", { id: "chain" }, chainView(data)));
@@ -488,8 +567,36 @@ function kpSection(data) {
     section.append(el("table", {}, el("caption", {}, t("not_in_usd")),
       el("tr", {}, [t("year"), t("direction"), t("currency"), t("value"), t("volume_ct"), t("consignments")].map((h) => el("th", {}, h))), rows));
   }
+  if (r.short_deliveries.length) {
+    section.append(el("table", { id: "kp-short" }, el("caption", {}, t("kp_short")),
+      el("tr", {}, [t("year"), t("direction"), t("consignment"), t("registered_ct"), t("shortage_ct"), t("counted_ct"), t("registered_value"), t("counted_value")].map((h) => el("th", {}, h))),
+      r.short_deliveries.map((x) => el("tr", { "data-test": "kp-short-row", "data-consignment": x.consignment },
+        el("td", {}, x.year), el("td", {}, t("direction." + x.direction)), el("td", {}, el("a", { href: consignmentLink(x.consignment) }, x.consignment)),
+        el("td", { class: "num" }, x.registered_ct), el("td", { class: "num" }, x.shortage_ct),
+        el("td", { class: "num" }, x.counted_ct + (x.deducted ? "" : " (" + t("not_deducted") + ")")),
+        el("td", { class: "num" }, x.values.map((v) => v.registered + " " + v.currency).join("; ")),
+        el("td", { class: "num" }, x.values.map((v) => v.counted + " " + v.currency).join("; "))))));
+  }
+  if (r.set_aside.length) {
+    section.append(el("table", { id: "kp-set-aside" }, el("caption", {}, t("kp_set_aside")),
+      el("tr", {}, [t("year"), t("direction"), t("consignment"), t("outcome"), t("volume_ct"), t("value"), t("kp_certificates")].map((h) => el("th", {}, h))),
+      r.set_aside.map((x) => el("tr", { "data-test": "kp-set-aside-row", "data-consignment": x.consignment, "data-outcome": x.outcome },
+        el("td", {}, x.year), el("td", {}, t("direction." + x.direction)), el("td", {}, el("a", { href: consignmentLink(x.consignment) }, x.consignment)),
+        el("td", {}, t("outcome." + x.outcome) + (x.reason ? ": " + x.reason : "")),
+        el("td", { class: "num" }, x.volume_ct),
+        el("td", { class: "num" }, x.values.map((v) => v.registered + " " + v.currency).join("; ")),
+        el("td", {}, x.kp_certificates.join(", "))))));
+  }
+  section.append(notesList(r.notes));
   section.append(skippedList(r.skipped));
   return section;
+}
+
+// The report's notes (in English, as the printed report has them): how each outcome counts.
+function notesList(notes) {
+  if (!notes || !notes.length) return "";
+  return el("details", { class: "notes", "data-test": "report-notes" }, el("summary", {}, t("notes")),
+    el("ul", {}, notes.map((n) => el("li", {}, n))));
 }
 
 function quantityText(q) {
@@ -515,6 +622,10 @@ function reconciliationSection(data) {
       el("td", {}, isTotal ? t("total") : row.goods),
       el("td", { class: "num" }, row.consignments),
       el("td", { class: "num" }, row.delivered),
+      el("td", { class: "num", "data-test": "rec-delivered-short" }, row.delivered_short),
+      el("td", { class: "num", "data-test": "rec-refused" }, row.refused),
+      el("td", { class: "num", "data-test": "rec-returned" }, row.returned),
+      el("td", { class: "num" }, row.in_transit),
       el("td", { class: "num" }, row.lines),
       el("td", { class: "num" }, quantityText(row.quantity)),
       el("td", { class: "num" }, row.net_mass_g),
@@ -523,7 +634,7 @@ function reconciliationSection(data) {
   }
   if (!rows.length) section.append(el("p", { class: "muted" }, t("nothing_found")));
   else section.append(el("table", { id: "reconciliation-summary" }, el("caption", {}, t("by_goods")),
-    el("thead", {}, el("tr", {}, [t("direction"), t("hs_heading"), t("goods"), t("consignments"), t("delivered"), t("goods_lines"), t("quantity"), t("net_mass_g"), t("value"), t("scc")].map((h) => el("th", {}, h)))),
+    el("thead", {}, el("tr", {}, [t("direction"), t("hs_heading"), t("goods"), t("consignments"), t("delivered"), t("delivered_short"), t("refused"), t("returned"), t("in_transit"), t("goods_lines"), t("quantity"), t("net_mass_g"), t("value"), t("scc")].map((h) => el("th", {}, h)))),
     body));
   if (r.lines.length) {
     section.append(el("table", { id: "reconciliation-lines" }, el("caption", {}, t("goods_lines")),
@@ -533,7 +644,7 @@ function reconciliationSection(data) {
         el("td", {}, el("a", { href: consignmentLink(l.consignment) }, l.consignment)),
         el("td", {}, l.declaration),
         el("td", {}, t("direction." + l.direction)),
-        el("td", {}, t("status." + l.status)),
+        el("td", {}, t("status." + l.status), l.outcome === "delivered_short" ? el("div", { class: "warn" }, t("outcome.delivered_short")) : ""),
         el("td", { class: "mono" }, l.hs_code),
         el("td", {}, l.description),
         el("td", { class: "num" }, l.quantity + " " + l.unit),
@@ -541,6 +652,20 @@ function reconciliationSection(data) {
         el("td", { class: "num" }, l.value + " " + l.currency),
         el("td", {}, l.state_control_certificates.join("; "))))));
   }
+  if (r.endings.length) {
+    section.append(el("table", { id: "reconciliation-endings" }, el("caption", {}, t("endings")),
+      el("tr", {}, [t("registered"), t("consignment"), t("declaration"), t("direction"), t("outcome"), t("packages_short"), t("net_mass_short"), t("reason")].map((h) => el("th", {}, h))),
+      r.endings.map((x) => el("tr", { "data-test": "ending-row", "data-consignment": x.consignment, "data-outcome": x.outcome },
+        el("td", {}, when(x.registered_at)),
+        el("td", {}, el("a", { href: consignmentLink(x.consignment) }, x.consignment)),
+        el("td", {}, x.declaration),
+        el("td", {}, t("direction." + x.direction)),
+        el("td", {}, t("outcome." + x.outcome)),
+        el("td", { class: "num" }, x.packages_short === null ? "-" : x.packages_short),
+        el("td", { class: "num" }, x.net_mass_short || "-"),
+        el("td", {}, x.reason || "-")))));
+  }
+  section.append(notesList(r.notes));
   section.append(skippedList(r.skipped));
   return section;
 }

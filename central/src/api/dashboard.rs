@@ -185,6 +185,153 @@ fn chain(
     (links, beside)
 }
 
+/// What headquarters reads of the legal record in force: how transit ended, the escort crew in
+/// force with its changes, the incidents (open or followed up), the deadline in force and its
+/// extension, and each corrected act with its corrections (the original kept as signed).
+fn legal_record(
+    by_id: &BTreeMap<ActId, &SignedAct>,
+    a: &tamga_core::Assessment,
+    registry: &Registry,
+) -> Value {
+    let when = |id: &ActId| by_id.get(id).map(|act| act.body().at());
+    let at = |id: &ActId| {
+        let t = when(id);
+        json!({"act": id, "kind": by_id.get(id).map(|x| x.body().kind()), "at": t, "at_for_people": t.map(|t| t.for_people())})
+    };
+    let outcome = a.state.outcome.as_ref().map(|o| {
+        let mut v = json!(o);
+        let act = match o {
+            tamga_core::assessment::Outcome::Delivered { act }
+            | tamga_core::assessment::Outcome::DeliveredShort { act, .. }
+            | tamga_core::assessment::Outcome::Refused { act, .. }
+            | tamga_core::assessment::Outcome::Returned { act } => act,
+        };
+        v["at"] = json!(when(act));
+        v["at_for_people"] = json!(when(act).map(|t| t.for_people()));
+        if let tamga_core::assessment::Outcome::DeliveredShort { net_mass, .. } = o {
+            v["net_mass_for_people"] = json!(net_mass.for_people());
+        }
+        v
+    });
+    let escort = a.state.escort.as_ref().map(|e| {
+        let since = when(&e.act).unwrap_or(a.as_of);
+        let people = |key: &tamga_core::KeyId| signer(registry, key, a.as_of);
+        let changes: Vec<Value> = e
+            .changes
+            .iter()
+            .map(|id| {
+                let mut v = at(id);
+                match by_id.get(id).map(|x| x.body()) {
+                    Some(ActBody::EscortChanged(c)) => {
+                        v["reason"] = json!(c.reason);
+                        v["vehicle"] = json!(c.vehicle);
+                        v["officer_in_charge"] = json!(people(&c.officer_in_charge));
+                    }
+                    Some(ActBody::CustodyTransferred(t)) => {
+                        if let Some(moved) = &t.transhipment {
+                            v["vehicle"] = json!(moved.vehicle);
+                            v["transhipment"] = json!(true);
+                        }
+                    }
+                    _ => {}
+                }
+                v
+            })
+            .collect();
+        json!({
+            "unit": e.unit,
+            "vehicle": e.vehicle,
+            "officer_in_charge": people(&e.officer_in_charge),
+            "crew": e.crew.iter().map(people).collect::<Vec<_>>(),
+            "assigned": at(&e.act),
+            "since": since,
+            "changes": changes,
+        })
+    });
+    let incidents: Vec<Value> = a
+        .state
+        .incidents
+        .iter()
+        .filter_map(|id| {
+            let ActBody::IncidentReported(i) = by_id.get(id)?.body() else {
+                return None;
+            };
+            let follow_ups: Vec<Value> = a
+                .acts
+                .iter()
+                .filter_map(|f| match by_id.get(f)?.body() {
+                    ActBody::IncidentFollowedUp(u) if u.incident == *id => {
+                        let mut v = at(f);
+                        v["action"] = json!(u.action);
+                        v["note"] = json!(u.note);
+                        Some(v)
+                    }
+                    _ => None,
+                })
+                .collect();
+            let mut v = at(id);
+            v["incident"] = json!(i.incident);
+            v["description"] = json!(i.description);
+            v["happened_at"] = json!(i.happened_at);
+            v["open"] = json!(a.state.open_incidents.contains(id));
+            v["follow_ups"] = json!(follow_ups);
+            Some(v)
+        })
+        .collect();
+    let registered = a.registration().map(|(_, r)| r.delivery_deadline);
+    let extension = a.state.deadline_extension.as_ref().map(|id| {
+        let mut v = at(id);
+        if let Some(ActBody::DeadlineExtended(d)) = by_id.get(id).map(|x| x.body()) {
+            v["reason"] = json!(d.reason);
+            v["incident"] = json!(d.incident);
+            v["signer"] = json!(signer(registry, &d.officer, d.at));
+        }
+        v
+    });
+    let corrections: Vec<Value> = a
+        .state
+        .corrections
+        .iter()
+        .map(|(id, list)| {
+            let mut v = at(id);
+            v["corrections"] = json!(list
+                .iter()
+                .map(|c| {
+                    let mut w = at(c);
+                    if let Some(ActBody::ActCorrected(body)) = by_id.get(c).map(|x| x.body()) {
+                        w["fields"] = json!(body.changes.fields());
+                        w["changes"] = json!(body.changes);
+                        w["reason"] = json!(body.reason);
+                        w["permission"] = json!(body.permission);
+                        w["signer"] = json!(signer(registry, &body.officer, body.at));
+                    }
+                    w
+                })
+                .collect::<Vec<_>>());
+            // The act as signed, kept: the assessment reads it corrected.
+            v["original"] = by_id
+                .get(id)
+                .map(|x| serde_json::to_value(x.body()).expect("an act serializes"))
+                .unwrap_or(Value::Null);
+            v
+        })
+        .collect();
+    json!({
+        "outcome": outcome,
+        "escort": escort,
+        "incidents": incidents,
+        "open_incidents": a.state.open_incidents,
+        "deadline": {
+            "in_force": a.state.deadline,
+            "in_force_for_people": a.state.deadline.map(|t| t.for_people()),
+            "registered": registered,
+            "registered_for_people": registered.map(|t| t.for_people()),
+            "extension": extension,
+        },
+        "corrections": corrections,
+    })
+}
+
 pub(super) async fn consignment(
     State(s): State<Arc<Shared>>,
     Path(id): Path<String>,
@@ -241,8 +388,10 @@ pub(super) async fn consignment(
             .registration()
             .map(|(_, r)| json!(ActBody::ConsignmentRegistered(r.clone())));
         let record = crate::reconcile::Record::of(&assessment, &acts);
+        let legal = legal_record(&by_id, &assessment, &registry);
         Ok(json!({
             "record": record,
+            "legal": legal,
             "assessment": assessment,
             "registration": registration,
             "acts": timeline,
@@ -434,4 +583,137 @@ pub(super) async fn vocabulary() -> Json<Value> {
         "kinds": KINDS,
         "severities": [tamga_core::Severity::Critical, tamga_core::Severity::Major, tamga_core::Severity::Minor],
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    const I18N: &str = include_str!("../../ui/i18n.js");
+    const APP: &str = include_str!("../../ui/app.js");
+    const INDEX: &str = include_str!("../../ui/index.html");
+
+    /// Each language's keys, in the order written (`  en: {` opens a language, `    key:` or
+    /// `    "key":` is an entry).
+    fn languages() -> BTreeMap<String, Vec<String>> {
+        let mut langs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut current = None;
+        for line in I18N.lines() {
+            if let Some(name) = line
+                .strip_prefix("  ")
+                .and_then(|l| l.strip_suffix(": {"))
+                .filter(|n| n.chars().all(|c| c.is_ascii_lowercase()))
+            {
+                current = Some(name.to_owned());
+                langs.entry(name.to_owned()).or_default();
+                continue;
+            }
+            let (Some(lang), Some(entry)) = (&current, line.strip_prefix("    ")) else {
+                continue;
+            };
+            let key = match entry.strip_prefix('"') {
+                Some(quoted) => quoted.split('"').next(),
+                None => entry.split(':').next(),
+            };
+            if let Some(key) = key.filter(|k| !k.is_empty() && !k.contains(' ')) {
+                langs.get_mut(lang).unwrap().push(key.to_owned());
+            }
+        }
+        langs
+    }
+
+    /// The keys `app.js` and `index.html` name literally: `t("key")` and `data-t="key"` (a key
+    /// built from a prefix, `t("kind." + k)`, is checked through the vocabulary).
+    fn literal_keys() -> BTreeSet<String> {
+        let mut keys = BTreeSet::new();
+        for (text, open, close) in [(APP, "t(\"", "\")"), (INDEX, "data-t=\"", "\"")] {
+            let mut rest = text;
+            while let Some(at) = rest.find(open) {
+                let before = rest[..at].chars().next_back();
+                let after = &rest[at + open.len()..];
+                rest = after;
+                if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+                    continue;
+                }
+                if let Some(end) = after.find('"') {
+                    if after[end..].starts_with(close) {
+                        keys.insert(after[..end].to_owned());
+                    }
+                }
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn every_language_has_every_word_the_dashboard_shows() {
+        let langs = languages();
+        assert!(langs.len() >= 2, "{:?}", langs.keys());
+        let en: BTreeSet<&String> = langs["en"].iter().collect();
+        let mut needed: BTreeSet<String> = literal_keys();
+        for s in crate::reconcile::STATUSES {
+            needed.insert(format!("status.{}", s.as_str()));
+        }
+        for k in KINDS {
+            needed.insert(format!("kind.{}", k.as_str()));
+        }
+        for o in OUTCOMES {
+            needed.insert(format!("outcome.{o}"));
+        }
+        for s in ["critical", "major", "minor"] {
+            needed.insert(format!("severity.{s}"));
+        }
+        for (lang, keys) in &langs {
+            let set: BTreeSet<&String> = keys.iter().collect();
+            assert_eq!(set.len(), keys.len(), "{lang}: a key written twice");
+            assert_eq!(set, en, "{lang} and en have different keys");
+            let missing: Vec<&String> = needed.iter().filter(|k| !set.contains(k)).collect();
+            assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+        }
+    }
+
+    #[test]
+    fn the_vocabulary_lists_every_discrepancy_kind_once() {
+        use tamga_core::DiscrepancyKind as K;
+        // A new kind fails to compile here until it is listed.
+        let position = |k: K| -> usize {
+            match k {
+                K::BadSignature
+                | K::UnknownKey
+                | K::ExpiredKey
+                | K::RevokedKey
+                | K::RoleNotPermitted
+                | K::NotPermitted
+                | K::MissingRegistration
+                | K::ConflictingRegistration
+                | K::CustodyFork
+                | K::CustodyGap
+                | K::NotInCrew
+                | K::TranshipmentWithoutPermission
+                | K::SealNotApplied
+                | K::SealMissing
+                | K::SealDamaged
+                | K::SealRemovedWithoutGrounds
+                | K::SealStateConflict
+                | K::PackageCountMismatch
+                | K::MassMismatch
+                | K::NetMassMismatch
+                | K::GoodsUnitMismatch
+                | K::Shortage
+                | K::DeliveryRefused
+                | K::DocumentMissing
+                | K::MissingCertificate
+                | K::IncidentOpen
+                | K::IncidentReportedLate
+                | K::Overdue
+                | K::OffRoute
+                | K::ClockAnomaly
+                | K::ArrivalNotifiedLate
+                | K::ArrivalNotNotified => KINDS.iter().position(|x| *x == k).unwrap(),
+            }
+        };
+        let distinct: BTreeSet<usize> = KINDS.iter().map(|k| position(*k)).collect();
+        assert_eq!(distinct.len(), KINDS.len());
+    }
 }
