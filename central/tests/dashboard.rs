@@ -14,6 +14,13 @@
 //! shows the KP statistics row of the story's year (1250.35 ct, 1875525.00 US$) and, in
 //! Russian, its own labels.
 //!
+//! A second test records a consignment refused at the Department after a mistyped seal number
+//! was corrected, the crew changed on the way, an accident left open and the deadline extended;
+//! in the browser the consignment's page shows the outcome and its reason, the crew in force
+//! with the relief officer in charge and the change, the open incident, the deadline in force
+//! and its extension, and the corrected act with its correction; the list filters it by the
+//! status `refused`, and the Russian page names the outcome in Russian.
+//!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian: `chromium chromium-driver`).
 //! Without them the test says so and passes, unless `TAMGA_BROWSER_TEST=required`. A screenshot
 //! of the consignment page is written to the test's temporary directory and, when
@@ -413,4 +420,285 @@ async fn steps(c: &Client, base: &str, story: &Story, x: &Expected, screenshot: 
     wait_text(c, "#kp-volumes caption", "необработанных алмазов").await;
     let ru_value = find(c, &format!("{kp_row} [data-test=kp-import-value]")).await;
     assert_eq!(ru_value.text().await.unwrap(), "1875525.00");
+}
+
+// ------------------------------------------------------------------ the legal record
+
+#[test]
+fn headquarters_read_a_refused_consignment_with_its_crew_incident_extension_and_correction() {
+    use tamga_core::act::{Correction, IncidentKind, SealFields};
+    use tamga_core::fixtures::DEPARTMENT;
+    if !tools_present() {
+        return;
+    }
+    let edge = edge_binary();
+    let story = Story::new();
+    let relief = Story::relief_officer();
+    let root = tempfile::tempdir().unwrap();
+    let hq = root.path().join("hq");
+    let post = root.path().join("post");
+    let (authority, central_device) = init_central(&hq);
+    let (server, url) = serve(&hq);
+    let post_device = init_post(&edge, &post, &authority);
+    enroll_story(&hq, &story);
+    enroll(&hq, &relief, "ESCORT-BISHKEK", "escort_officer");
+    enroll_post_device(&hq, &post_device);
+    let enrollment = root.path().join("enrollment.acts");
+    must(
+        Path::new(CENTRAL),
+        &hq,
+        &["enrollment", "--out", enrollment.to_str().unwrap()],
+        "",
+    );
+    must(&edge, &post, &["record", enrollment.to_str().unwrap()], "");
+
+    let mistyped = story.seal_applied_mistyped();
+    let fix = story.correction(
+        12,
+        &story.airport_officer,
+        &mistyped,
+        Correction::SealApplied(SealFields {
+            seal: Some(story.seal.clone()),
+            ..SealFields::default()
+        }),
+        None,
+    );
+    let mut acts = vec![
+        story.registration(),
+        mistyped.clone(),
+        fix.clone(),
+        story.escort_assigned(),
+    ];
+    let h1 = story.handoff_to_escort(&acts);
+    let change = story.crew_change(50);
+    let accident = story.incident(55, IncidentKind::Accident);
+    let extension = story.extension(60, &accident, 12 * 60);
+    let h2 = story.transfer(
+        story.transfer_body(
+            105,
+            DEPARTMENT,
+            Some(h1.id()),
+            &relief,
+            &story.department_officer,
+        ),
+        &relief,
+        &story.department_officer,
+    );
+    let refusal = story.refusal(110);
+    acts.extend([
+        h1,
+        change.clone(),
+        accident.clone(),
+        extension.clone(),
+        story.arrival(95, 100),
+        h2,
+        refusal.clone(),
+    ]);
+    let file = root.path().join("story.acts");
+    write_acts(&file, &acts);
+    must(&edge, &post, &["record", file.to_str().unwrap()], "");
+    sync_post_with_central(&edge, &post, &url, &central_device);
+
+    // Central's API first: the record as it stands.
+    let http = Http::new(&url);
+    let id = story.consignment.as_str().to_owned();
+    wait_for("central reconciles the refused consignment", || {
+        http.get("/api/consignments?status=refused")
+            .as_array()
+            .is_some_and(|rows| rows.iter().any(|r| r["consignment"] == id.as_str()))
+    });
+    let view = http.get(&format!("/api/consignments/{}", encode_path(&id)));
+    assert_eq!(view["acts"].as_array().unwrap().len(), acts.len(), "{view}");
+    assert_eq!(view["assessment"]["rejected"], json!([]), "{view}");
+    let legal = &view["legal"];
+    assert_eq!(legal["outcome"]["type"], "refused", "{legal}");
+    assert_eq!(legal["escort"]["officer_in_charge"]["name"], relief.name);
+    assert_eq!(legal["escort"]["changes"][0]["act"], change.id().to_hex());
+    assert_eq!(legal["open_incidents"], json!([accident.id().to_hex()]));
+    assert_eq!(
+        legal["deadline"]["extension"]["act"],
+        extension.id().to_hex()
+    );
+    assert_eq!(legal["deadline"]["in_force"], "2026-11-23T18:00:00Z");
+    assert_eq!(legal["deadline"]["registered"], "2026-11-23T14:00:00Z");
+    assert_eq!(legal["corrections"][0]["act"], mistyped.id().to_hex());
+    assert_eq!(
+        legal["corrections"][0]["corrections"][0]["fields"],
+        json!(["seal"])
+    );
+    assert_eq!(
+        legal["corrections"][0]["original"]["seal"], "KG-0042173",
+        "the original is kept as signed"
+    );
+    let kinds: Vec<String> = http
+        .get("/api/discrepancies")
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        kinds.contains(&"delivery_refused".to_owned())
+            && kinds.contains(&"incident_open".to_owned()),
+        "{kinds:?}"
+    );
+    drop(http);
+
+    let profile = root.path().join("chromium-profile");
+    std::fs::create_dir_all(&profile).unwrap();
+    let (driver, driver_port) = start_chromedriver();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let ids = LegalIds {
+        consignment: id,
+        mistyped: mistyped.id().to_hex(),
+        fix: fix.id().to_hex(),
+        change: change.id().to_hex(),
+        accident: accident.id().to_hex(),
+        extension: extension.id().to_hex(),
+        relief: relief.name,
+    };
+    runtime.block_on(async {
+        let c = browser(driver_port, &profile).await;
+        let outcome = CatchUnwind(Box::pin(legal_steps(&c, &url, &ids))).await;
+        if let Err(panic) = outcome {
+            let shot = root.path().join("central-legal-failure.png");
+            if let Ok(png) = c.screenshot().await {
+                let _ = std::fs::write(&shot, png);
+                keep_screenshot(&shot);
+            }
+            let _ = c.close().await;
+            std::panic::resume_unwind(panic);
+        }
+        c.close().await.unwrap();
+    });
+    drop(driver);
+    drop(server);
+}
+
+struct LegalIds {
+    consignment: String,
+    mistyped: String,
+    fix: String,
+    change: String,
+    accident: String,
+    extension: String,
+    relief: &'static str,
+}
+
+async fn legal_steps(c: &Client, base: &str, x: &LegalIds) {
+    let id = x.consignment.as_str();
+    c.goto(&format!("{base}/")).await.unwrap();
+    c.execute("localStorage.setItem('tamga-central-lang', 'en');", vec![])
+        .await
+        .unwrap();
+    c.refresh().await.unwrap();
+
+    // The list, filtered by the new status.
+    goto(c, base, "#/?status=refused").await;
+    let row = format!("tr[data-test=consignment-row][data-consignment=\"{id}\"]");
+    wait_attr(
+        c,
+        &format!("{row} td[data-test=c-status]"),
+        "data-status",
+        "refused",
+    )
+    .await;
+    let row_text = find(c, &row).await.text().await.unwrap();
+    assert!(row_text.contains("refused at destination"), "{row_text}");
+    goto(c, base, "#/?status=returned").await;
+    find(c, "#main p.muted").await;
+    assert!(texts(c, "tr[data-test=consignment-row]").await.is_empty());
+
+    // The consignment's page.
+    goto(c, base, &format!("#/c/{}", id.replace('/', "%2F"))).await;
+    wait_attr(c, "#outcome", "data-outcome", "refused").await;
+    let outcome = find(c, "#outcome").await.text().await.unwrap();
+    assert!(
+        outcome.contains("refused at the office of destination")
+            && outcome.contains("the consignee's licence was suspended on 2026-11-22"),
+        "{outcome}"
+    );
+    let in_charge = find(c, "#escort [data-test=officer-in-charge]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(in_charge.contains(x.relief), "{in_charge}");
+    let crew = texts(c, "#escort [data-test=crew-member]").await;
+    assert_eq!(crew.len(), 2, "{crew:?}");
+    let changes = texts(c, "#escort [data-test=escort-change]").await;
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert!(
+        changes[0].contains("the officer in charge fell ill"),
+        "{changes:?}"
+    );
+    find(
+        c,
+        &format!(
+            "#escort [data-test=escort-change][data-act=\"{}\"]",
+            x.change
+        ),
+    )
+    .await;
+    let incident = find(
+        c,
+        &format!("[data-test=incident][data-act=\"{}\"]", x.accident),
+    )
+    .await;
+    assert_eq!(
+        incident.attr("data-open").await.unwrap().as_deref(),
+        Some("yes")
+    );
+    let incident = incident.text().await.unwrap();
+    assert!(
+        incident.contains("accident") && incident.contains("Open"),
+        "{incident}"
+    );
+    wait_attr(c, "#deadline", "data-extended", "yes").await;
+    let deadline = find(c, "#deadline").await.text().await.unwrap();
+    assert!(
+        deadline.contains("2026-11-23 18:00:00 +00:00")
+            && deadline.contains("2026-11-23 14:00:00 +00:00")
+            && deadline.contains("the vehicle must be repaired"),
+        "{deadline}"
+    );
+    find(c, &format!("#deadline [data-act=\"{}\"]", x.extension)).await;
+    let corrected = find(
+        c,
+        &format!("[data-test=corrected-act][data-act=\"{}\"]", x.mistyped),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(
+        corrected.contains("seal_applied")
+            && corrected.contains("the original kept as signed")
+            && corrected.contains("fields corrected: seal")
+            && corrected.contains("KG-0042137"),
+        "{corrected}"
+    );
+    find(
+        c,
+        &format!("[data-test=correction][data-act=\"{}\"]", x.fix),
+    )
+    .await;
+    // The discrepancies name the new kinds in words.
+    let kinds = texts(c, "[data-test=discrepancy]").await.join("\n");
+    assert!(
+        kinds.contains("delivery refused") && kinds.contains("incident not followed up"),
+        "{kinds}"
+    );
+
+    // In Russian.
+    c.execute("localStorage.setItem('tamga-central-lang', 'ru');", vec![])
+        .await
+        .unwrap();
+    c.refresh().await.unwrap();
+    wait_text(c, "#outcome", "отказ в приёме таможней назначения").await;
+    wait_text(c, "#escort", "Старший наряда").await;
 }
