@@ -919,7 +919,8 @@ mod tests {
                 deducted: true,
             }]
         );
-        let set_aside: Vec<(&str, &str, Option<&str>, String, Vec<String>)> = kp
+        type Row<'a> = (&'a str, &'a str, Option<&'a str>, String, Vec<String>);
+        let set_aside: Vec<Row<'_>> = kp
             .set_aside
             .iter()
             .map(|s| {

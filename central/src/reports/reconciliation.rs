@@ -788,7 +788,14 @@ mod tests {
         assert_eq!(diamonds.quantity.ct.to_string(), "6251.75");
         assert_eq!(diamonds.values[0].amount.to_string(), "9377625.00");
         assert_eq!(r.totals[0].delivered_short, 1);
-        let listed: Vec<(&str, &str, Option<u32>, Option<&str>, Option<&str>)> = r
+        type Row<'a> = (
+            &'a str,
+            &'a str,
+            Option<u32>,
+            Option<&'a str>,
+            Option<&'a str>,
+        );
+        let listed: Vec<Row<'_>> = r
             .endings
             .iter()
             .map(|e| {
