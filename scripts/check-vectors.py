@@ -8,15 +8,23 @@ What it checks, with Python's standard library only:
   its UTF-8 bytes equals id, the envelope is the JCS form of {"body", "signatures"}, the
   signatures are by the signers the act kind names, in order, and decimal strings and times in
   the body keep the format's grammar;
+* the content rules of docs/act-format.md section 5, written again here for every kind: each
+  valid act keeps them, and each invalid_content input breaks at least one;
+* optional members: a valid body never writes an absent one (no null anywhere, no empty
+  `documents` of a registration or delivery, no empty `attachments` of a follow-up);
 * invalid inputs: the stage at which each must fail (size limit, JSON syntax, canonical form,
-  signer shape), and for bad_decimal / bad_time inputs that some field breaks the grammar;
+  signer shape, content rules), and for bad_decimal / bad_time inputs that some field breaks
+  the grammar;
 * registry acts (registry.json): a set judged together under one pinned root key, each act's
   verdict (`holds` or a reason code) derived here from docs/act-format.md section 9: the root
   enrolls and revokes anyone; a registrar (enrolled by the root in role `registrar`) only while
   in force and not revoked, never a registrar, its own key or the root key; no enrollment starts
   before its act unless it names the paper record it carries over (`migrated_from`);
 * other spellings (cases named non_canonical/...): canonical JSON that spells a value otherwise
-  than the format does; the type-level check is the decoder's, so here only their JSON is read.
+  than the format does. Those that write an absent optional member out (as null, or as an empty
+  optional list) must be, without it, exactly the envelope of the valid act their description
+  names ("Same act as NAME"); the other type-level spellings (an array for an object, ...) are
+  the decoder's to refuse, so here only their JSON is read.
 
 Signatures (ed25519, RFC 8032, verified strictly: S < L, neither the public key nor R of small
 order) are checked when the `cryptography` package is importable; the small-order and S < L
@@ -269,6 +277,7 @@ def signature_holds(key_hex, signature_hex, message):
 
 TIME_FIELDS = {
     "at",
+    "happened_at",
     "arrived_at",
     "working_hours_began_at",
     "delivery_deadline",
@@ -315,6 +324,232 @@ def grammar_faults(value, field=None):
         if field in DECIMAL_FIELDS and not decimal_ok(value):
             faults.append(("decimal", field, value))
     return faults
+
+
+# Lists a body omits when empty (the other lists are written even when empty).
+OPTIONAL_LISTS = {
+    "consignment_registered": ("documents",),
+    "consignment_delivered": ("documents",),
+    "incident_followed_up": ("attachments",),
+}
+MAX_LIST = 200
+MAX_POSITIONS = 1000
+GRAMS_PER_UNIT = {"kg": decimal.Decimal(1000), "g": decimal.Decimal(1), "ct": decimal.Decimal("0.2")}
+
+
+def dec(text):
+    return decimal.Decimal(text)
+
+
+def grams(mass):
+    with decimal.localcontext() as ctx:
+        ctx.prec = 200  # exact: a decimal below 2^96 times 1000
+        return dec(mass["value"]) * GRAMS_PER_UNIT[mass["unit"]]
+
+
+def content_faults(body):
+    """The content rules of docs/act-format.md section 5 (ActBody::check_content) this body
+    breaks, as a list of messages; the body is assumed to be well-typed."""
+    faults = []
+    kind = body.get("kind")
+
+    def length(field, items, low, high):
+        if not low <= len(items) <= high:
+            faults.append("%s has %d entries, %d to %d allowed" % (field, len(items), low, high))
+
+    def unique(field, items):
+        items = list(items)
+        if len(set(items)) != len(items):
+            faults.append("%s names an entry twice" % field)
+
+    def positive(field, mass_or_value):
+        value = mass_or_value["value"] if isinstance(mass_or_value, dict) else mass_or_value
+        if dec(value) <= 0:
+            faults.append("%s is not above zero" % field)
+
+    def on_globe(field, c):
+        if abs(dec(c["latitude"])) > 90 or abs(dec(c["longitude"])) > 180:
+            faults.append("%s is off the globe" % field)
+
+    def place(p):
+        if p.get("type") == "road" and "coordinates" in p:
+            on_globe("place", p["coordinates"])
+
+    def grounds(g):
+        basis = g["basis"]
+        if basis == "permission" and "reference" not in g and "permission" not in g:
+            faults.append("a removal with permission names neither the permission act nor a reference")
+        if basis == "inspection" and "reference" not in g:
+            faults.append("an inspection without the order's reference")
+        if basis != "permission" and "permission" in g:
+            faults.append("a permission act named for a basis other than permission")
+
+    def crew(officer_in_charge, members):
+        length("crew", members, 1, MAX_LIST)
+        unique("crew", members)
+        if officer_in_charge not in members:
+            faults.append("the crew does not include the officer in charge")
+
+    def goods_lines(goods):
+        length("goods", goods, 1, MAX_LIST)
+        for i, line in enumerate(goods):
+            positive("goods[%d].quantity" % i, line["quantity"])
+            positive("goods[%d].net_mass" % i, line["net_mass"])
+            positive("goods[%d].gross_mass" % i, line["gross_mass"])
+            if dec(line["value"]["amount"]) < 0:
+                faults.append("goods[%d].value is negative" % i)
+            if grams(line["net_mass"]) > grams(line["gross_mass"]):
+                faults.append("goods[%d]: net mass above gross mass" % i)
+
+    def documents(field, docs):
+        length(field, docs, 0, MAX_LIST)
+        unique(field, (d["number"] for d in docs))
+
+    def seal_list(seals):
+        length("seals", seals, 0, MAX_LIST)
+        unique("seals", (o["seal"] for o in seals))
+
+    if kind == "consignment_registered":
+        goods_lines(body["goods"])
+        length("certificates", body["certificates"], 0, MAX_LIST)
+        documents("documents", body.get("documents", []))
+        route = body["route"]
+        length("route", route, 2, MAX_LIST)
+        if body["packages"] < 1:
+            faults.append("packages below 1")
+        if route[:1] != [body["office_of_departure"]] or route[-1:] != [body["office_of_destination"]]:
+            faults.append("the route does not run from the office of departure to the office of destination")
+        unique("route", route)
+        if parse_time(body["delivery_deadline"]) <= parse_time(body["at"]):
+            faults.append("the delivery deadline is not after the registration")
+    elif kind in ("seal_applied", "seal_checked", "arrival_notified"):
+        place(body["place"])
+    elif kind == "seal_removed":
+        place(body["place"])
+        grounds(body["grounds"])
+    elif kind == "seal_replaced":
+        place(body["place"])
+        grounds(body["grounds"])
+        if body["old_seal"] == body["new_seal"]:
+            faults.append("the new seal is the old seal")
+    elif kind in ("escort_assigned", "escort_changed"):
+        place(body["place"])
+        crew(body["officer_in_charge"], body["crew"])
+    elif kind == "custody_transferred":
+        place(body["place"])
+        seal_list(body["seals"])
+        positive("gross_mass", body["gross_mass"])
+        if body["releasing"]["officer"] == body["receiving"]["officer"]:
+            faults.append("one officer on both sides of the handoff")
+        t = body.get("transhipment")
+        if t is not None:
+            new_seals = [n["seal"] for n in t["new_seals"]]
+            length("transhipment.new_seals", new_seals, 1, MAX_LIST)
+            unique("transhipment.new_seals", new_seals)
+            if set(new_seals) & {o["seal"] for o in body["seals"]}:
+                faults.append("a new seal of the transhipment is a seal taken off")
+    elif kind == "incident_reported":
+        place(body["place"])
+        if "happened_at" in body and parse_time(body["happened_at"]) > parse_time(body["at"]):
+            faults.append("happened_at is after the report")
+        length("seals", body["seals"], 0, MAX_LIST)
+        length("attachments", body["attachments"], 0, MAX_LIST)
+    elif kind == "position_reported":
+        length("positions", body["positions"], 1, MAX_POSITIONS)
+        for i, p in enumerate(body["positions"]):
+            on_globe("positions[%d]" % i, p["coordinates"])
+    elif kind == "consignment_delivered":
+        place(body["place"])
+        seal_list(body["seals"])
+        positive("gross_mass", body["gross_mass"])
+        if "net_mass" in body:
+            positive("net_mass", body["net_mass"])
+        short = body.get("shortage")
+        if short is not None:
+            if short["packages"] == 0 and dec(short["net_mass"]["value"]) == 0:
+                faults.append("a shortage of nothing")
+            if dec(short["net_mass"]["value"]) < 0:
+                faults.append("a negative shortage")
+        documents("documents", body.get("documents", []))
+    elif kind == "permission_granted":
+        place(body["place"])
+        if "valid_until" in body and parse_time(body["valid_until"]) <= parse_time(body["at"]):
+            faults.append("valid_until is not after the grant")
+        permits = body["permits"]
+        if permits["type"] == "seal_removal":
+            length("permits.seals", permits["seals"], 1, MAX_LIST)
+            unique("permits.seals", permits["seals"])
+    elif kind == "act_corrected":
+        changes = body["changes"]
+        if set(changes) == {"kind"}:
+            faults.append("the correction changes no field")
+        if changes["kind"] == "consignment_registered":
+            if "goods" in changes:
+                goods_lines(changes["goods"])
+            if "certificates" in changes:
+                length("changes.certificates", changes["certificates"], 0, MAX_LIST)
+            if "documents" in changes:
+                documents("changes.documents", changes["documents"])
+            if changes.get("packages") == 0:
+                faults.append("changes.packages below 1")
+        elif changes["kind"] == "incident_reported":
+            for field in ("seals", "attachments"):
+                if field in changes:
+                    length("changes." + field, changes[field], 0, MAX_LIST)
+    elif kind == "incident_followed_up":
+        place(body["place"])
+        length("attachments", body.get("attachments", []), 0, MAX_LIST)
+    elif kind == "delivery_refused":
+        place(body["place"])
+        seal_list(body["seals"])
+    elif kind == "consignment_returned":
+        place(body["place"])
+        seal_list(body["seals"])
+        positive("gross_mass", body["gross_mass"])
+    elif kind == "key_enrolled":
+        if parse_time(body["valid_until"]) <= parse_time(body["valid_from"]):
+            faults.append("valid_until is not after valid_from")
+        if body["key"] == body["authority"]:
+            faults.append("the authority enrolls its own key")
+    return faults
+
+
+def absent_written(body, strict=True):
+    """Optional members written although absent: null anywhere, or an empty optional list.
+    Not strict: an object whose one member is null is the spelling of an enumeration value as an
+    object ({"intact": null}, section 10), not an absent member."""
+    found = []
+
+    def walk(v, path):
+        if v is None:
+            found.append(path + " is null")
+        elif isinstance(v, dict):
+            if not strict and len(v) == 1 and None in v.values():
+                return
+            for k, item in v.items():
+                walk(item, path + "/" + k)
+        elif isinstance(v, list):
+            for i, item in enumerate(v):
+                walk(item, "%s/%d" % (path, i))
+
+    walk(body, "")
+    for field in OPTIONAL_LISTS.get(body.get("kind") if isinstance(body, dict) else None, ()):
+        if body.get(field) == []:
+            found.append("/%s is an empty optional list" % field)
+    return found
+
+
+def without_absent(value):
+    """An envelope with every null member and every empty optional list left out."""
+    if isinstance(value, dict):
+        out = {k: without_absent(v) for k, v in value.items() if v is not None}
+        for field in OPTIONAL_LISTS.get(out.get("kind"), ()):
+            if out.get(field) == []:
+                del out[field]
+        return out
+    if isinstance(value, list):
+        return [without_absent(v) for v in value]
+    return value
 
 
 def required_signers(body):
@@ -428,6 +663,10 @@ def check_act(c, v, keys, offer=False):
         problems.append("envelope is larger than max_act_bytes")
     for fault in grammar_faults(body):
         problems.append("%s field %s breaks the grammar: %r" % fault)
+    for fault in content_faults(body):
+        problems.append("breaks a content rule: %s" % fault)
+    for fault in absent_written(body):
+        problems.append("an absent optional member is written: %s" % fault)
     fault = signer_fault(body, v["signatures"], 1 if offer else None)
     if fault:
         problems.append("signatures: %s" % fault)
@@ -445,7 +684,10 @@ def check_act(c, v, keys, offer=False):
     c.vector(("offer " if offer else "act ") + v["name"], problems)
 
 
-def check_case(c, case):
+SAME_ACT_RE = re.compile(r"Same act as (\S+), other bytes\.$")
+
+
+def check_case(c, case, envelopes):
     problems = []
     data = input_bytes(case)
     expected = case["expected"]
@@ -478,6 +720,15 @@ def check_case(c, case):
         # fault is at the level of types, which this script does not model.
         if canonical and not case["name"].startswith("non_canonical/"):
             problems.append("input is in canonical form")
+        if canonical and isinstance(value, dict) and absent_written(value.get("body"), False):
+            # An absent optional member written out: without it, the very act named.
+            same = SAME_ACT_RE.search(case["description"])
+            if not same or same.group(1) not in envelopes:
+                problems.append("the description names no valid act this spells otherwise")
+            elif jcs(without_absent(value)) != envelopes[same.group(1)]:
+                problems.append(
+                    "without its absent members written out it is not %s" % same.group(1)
+                )
         return done()
     if not canonical:
         problems.append("input is not in canonical form, expected %s" % expected)
@@ -490,6 +741,14 @@ def check_case(c, case):
         kinds = {f[0] for f in grammar_faults(value)}
         if ("decimal" if expected == "bad_decimal" else "time") not in kinds:
             problems.append("no field breaks the %s grammar" % expected[4:])
+    elif expected == "invalid_content":
+        try:
+            faults = content_faults(body)
+        except (KeyError, TypeError, AttributeError, decimal.InvalidOperation) as e:
+            faults = []
+            problems.append("not a well-typed body (%r), expected invalid_content" % e)
+        if not faults and not problems:
+            problems.append("breaks no content rule of section 5")
     elif expected in ("missing_signature", "unexpected_signer", "signature_order") or (
         expected == "not_a_handoff" or stage == "verify"
     ):
@@ -643,12 +902,15 @@ def main():
         "consignment_registered", "seal_applied", "seal_checked", "seal_removed",
         "seal_replaced", "escort_assigned", "custody_transferred", "incident_reported",
         "position_reported", "arrival_notified", "consignment_delivered",
-        "discrepancy_resolved", "key_enrolled", "key_revoked",
+        "discrepancy_resolved", "permission_granted", "act_corrected", "escort_changed",
+        "deadline_extended", "incident_followed_up", "delivery_refused",
+        "consignment_returned", "key_enrolled", "key_revoked",
     }
     if kinds != all_kinds:
-        c.vector("every kind", ["kinds without a valid vector: %s" % sorted(all_kinds - kinds)])
+        c.vector("every kind", ["kinds without a valid vector: %s" % sorted(all_kinds ^ kinds)])
+    envelopes = {v["name"]: v["envelope"] for v in acts_file["acts"] + acts_file["offers"]}
     for case in invalid_file["cases"]:
-        check_case(c, case)
+        check_case(c, case, envelopes)
     registry_path = os.path.join(directory, "registry.json")
     if os.path.exists(registry_path):
         with open(registry_path, encoding="utf-8") as f:

@@ -23,15 +23,19 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use tamga_core::act::{
-    ArrivalNotified, Coordinates, DiscrepancyResolved, IncidentKind, IncidentReported, Place,
-    SealBasis, SealChecked, SealGrounds, SealKind, SealRemoved, SealReplaced, SealState,
+    AccompanyingDocument, ArrivalNotified, Coordinates, Correction, DiscrepancyResolved,
+    DocumentCheck, DocumentKind, EscortFields, FollowUp, IncidentFields, IncidentFollowedUp,
+    IncidentKind, IncidentReported, PermissionGranted, Permit, Place, RegistrationFields,
+    SealBasis, SealChecked, SealFields, SealGrounds, SealKind, SealRemoved, SealReplaced,
+    SealState, Shortage, Trader,
 };
 use tamga_core::canonical::canonical_bytes;
 use tamga_core::codes::DiscrepancyId;
-use tamga_core::codes::Sha256Hex;
+use tamga_core::codes::{CountryCode, Sha256Hex};
+use tamga_core::fixtures::legal::roadside;
 use tamga_core::fixtures::{at, text, unit, Person, Story, AIRPORT_POST, DEPARTMENT};
 use tamga_core::handoff::{CustodyOffer, HandoffError};
-use tamga_core::quantity::parse_decimal;
+use tamga_core::quantity::{parse_decimal, Mass, MassUnit};
 use tamga_core::{ActBody, Registry, SealNumber, SignedAct, MAX_ACT_BYTES, SIGNATURE_CONTEXT};
 
 // ---------------------------------------------------------------------------------------------
@@ -325,6 +329,13 @@ fn valid_acts_hold_independently_of_tamga() {
         "arrival_notified",
         "consignment_delivered",
         "discrepancy_resolved",
+        "permission_granted",
+        "act_corrected",
+        "escort_changed",
+        "deadline_extended",
+        "incident_followed_up",
+        "delivery_refused",
+        "consignment_returned",
         "key_enrolled",
         "key_revoked",
     ];
@@ -332,6 +343,56 @@ fn valid_acts_hold_independently_of_tamga() {
         assert!(
             f.acts.iter().any(|v| v.kind == kind),
             "no valid vector of kind {kind}"
+        );
+    }
+    // Each optional member the legal record added is present in one vector of its kind and
+    // absent in another (absent optional members are left out of the encoding).
+    for (kind, pointer) in [
+        ("consignment_registered", "/carrier"),
+        ("consignment_registered", "/documents"),
+        ("seal_removed", "/grounds/permission"),
+        ("custody_transferred", "/transhipment"),
+        ("incident_reported", "/happened_at"),
+        ("consignment_delivered", "/net_mass"),
+        ("consignment_delivered", "/shortage"),
+        ("consignment_delivered", "/documents"),
+        ("permission_granted", "/valid_until"),
+        ("permission_granted", "/permits/incident"),
+        ("act_corrected", "/permission"),
+        ("incident_followed_up", "/attachments"),
+        ("consignment_returned", "/permission"),
+    ] {
+        let of_kind = || f.acts.iter().filter(|v| v.kind == kind);
+        assert!(
+            of_kind().any(|v| v.body.pointer(pointer).is_some()),
+            "no {kind} vector with {pointer}"
+        );
+        assert!(
+            of_kind().any(|v| v.body.pointer(pointer).is_none()),
+            "no {kind} vector without {pointer}"
+        );
+    }
+    // ... never written as null, nor as an empty list where the list is optional.
+    fn has_null(v: &Value) -> bool {
+        match v {
+            Value::Null => true,
+            Value::Array(a) => a.iter().any(has_null),
+            Value::Object(o) => o.values().any(has_null),
+            _ => false,
+        }
+    }
+    for v in f.acts.iter().chain(&f.offers) {
+        assert!(!has_null(&v.body), "{}: null in a body", v.name);
+        let optional_list = match v.kind.as_str() {
+            "consignment_registered" | "consignment_delivered" => "documents",
+            "incident_followed_up" => "attachments",
+            _ => continue,
+        };
+        assert_ne!(
+            v.body.get(optional_list),
+            Some(&json!([])),
+            "{}: an empty {optional_list} is left out",
+            v.name
         );
     }
     assert!(
@@ -489,8 +550,17 @@ fn files_are_what_the_generator_writes() {
 // The generator
 // ---------------------------------------------------------------------------------------------
 
-/// The cast: vector name, seed phrase name, key, and the person where there is one.
-fn cast(story: &Story) -> Vec<(&'static str, &'static str, &SigningKey, Option<&Person>)> {
+/// The cast: vector name, seed phrase name, key, and the person where there is one. The relief
+/// officer (`Story::relief_officer`, of the escort unit) joins for the legal record's acts.
+fn cast<'a>(
+    story: &'a Story,
+    relief: &'a Person,
+) -> Vec<(
+    &'static str,
+    &'static str,
+    &'a SigningKey,
+    Option<&'a Person>,
+)> {
     vec![
         (
             "customs_authority",
@@ -540,6 +610,7 @@ fn cast(story: &Story) -> Vec<(&'static str, &'static str, &SigningKey, Option<&
             &story.outsider.key,
             Some(&story.outsider),
         ),
+        ("relief_officer", relief.name, &relief.key, Some(relief)),
     ]
 }
 
@@ -573,10 +644,10 @@ fn digest(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// The valid acts of the vectors, by name, in order.
+/// The valid acts of the vectors, by name, in order, and the custody offers with their bytes.
 struct Acts {
     list: Vec<(ActVector, SignedAct)>,
-    offer: (ActVector, Vec<u8>),
+    offers: Vec<(ActVector, Vec<u8>)>,
 }
 
 impl Acts {
@@ -592,12 +663,21 @@ impl Acts {
     fn envelope(&self, name: &str) -> String {
         String::from_utf8(self.get(name).encode()).unwrap()
     }
+
+    fn offer(&self, name: &str) -> String {
+        let (_, bytes) = self
+            .offers
+            .iter()
+            .find(|(v, _)| v.name == name)
+            .unwrap_or_else(|| panic!("no offer {name}"));
+        String::from_utf8(bytes.clone()).unwrap()
+    }
 }
 
 const NOTE_WITH_YO: &str =
     "Трос пломбы надрезан у замка, сейф-пакет цел.\nОсмотр проведён на стоянке.";
 
-fn build_acts(story: &Story) -> Acts {
+fn build_acts(story: &Story, relief: &Person) -> Acts {
     let mut list = Vec::new();
     let mut push = |name: &str, description: &str, act: SignedAct, signers: &[&str]| {
         list.push((act_vector(name, description, &act, signers), act));
@@ -838,6 +918,16 @@ fn build_acts(story: &Story) -> Acts {
         &["central_staff"],
     );
 
+    let earlier = |name: &str| {
+        list.iter()
+            .find(|(v, _)| v.name == name)
+            .unwrap_or_else(|| panic!("no act {name}"))
+            .1
+            .clone()
+    };
+    let legal = legal_acts(story, relief, earlier);
+    list.extend(legal);
+
     let offer_body = story.transfer_body(
         30,
         AIRPORT_POST,
@@ -865,10 +955,427 @@ fn build_acts(story: &Story) -> Acts {
     offer_vector.signatures.truncate(1);
     offer_vector.envelope = String::from_utf8(offer_bytes.clone()).unwrap();
     assert_eq!(offer_vector.id, handoff1_vector.id);
-    Acts {
-        list,
-        offer: (offer_vector, offer_bytes),
+    let mut offers = vec![(offer_vector, offer_bytes)];
+
+    // The transhipment's offer: the crew handing over signs first, the relief crew reviews.
+    let (tranship_vector, tranship) = list
+        .iter()
+        .find(|(v, _)| v.name == "custody_transferred/transhipment")
+        .unwrap();
+    let ActBody::CustodyTransferred(tranship_body) = tranship.body().clone() else {
+        unreachable!("a handoff")
+    };
+    let offer = CustodyOffer::create(tranship_body, &story.escort_lead.key).unwrap();
+    let offer_bytes = offer.encode();
+    assert_eq!(offer.id(), tranship.id());
+    let mut offer_vector = act_vector(
+        "custody_offer/transhipment",
+        "The offer of the transhipment: the same body and id, signed by the officer of the crew handing over only.",
+        tranship,
+        &["escort_lead"],
+    );
+    offer_vector.signatures.truncate(1);
+    offer_vector.envelope = String::from_utf8(offer_bytes.clone()).unwrap();
+    assert_eq!(offer_vector.id, tranship_vector.id);
+    offers.push((offer_vector, offer_bytes));
+    Acts { list, offers }
+}
+
+/// A document travelling with the goods.
+fn document(kind: DocumentKind, number: &str) -> AccompanyingDocument {
+    AccompanyingDocument {
+        kind,
+        number: text(number),
     }
+}
+
+/// The carrier the legal record's registration names.
+fn carrier() -> Trader {
+    Trader {
+        name: text("Asia Sky Cargo LLC"),
+        country: CountryCode::new("KG").unwrap(),
+        registration: Some(text("INN 02506201910117")),
+    }
+}
+
+/// `by` grants `permits` at `place`, with or without an end of validity.
+fn grant(
+    story: &Story,
+    minutes: i64,
+    by: &Person,
+    place: Place,
+    permits: Permit,
+    reason: &str,
+    valid_until: Option<i64>,
+) -> SignedAct {
+    story.sign(
+        ActBody::PermissionGranted(PermissionGranted {
+            consignment: story.consignment.clone(),
+            at: story.t(minutes),
+            officer: by.id.clone(),
+            place,
+            permits,
+            reason: text(reason),
+            valid_until: valid_until.map(|m| story.t(m)),
+        }),
+        &[by],
+    )
+}
+
+/// The acts of the legal record: every kind it added and every optional field it added to the
+/// older kinds, each present in one vector and absent in another. They are branches of the
+/// reference story, one per point of the format, not one consignment's history (the assessment
+/// of such histories is tested in `tests/legal_record.rs`). `earlier` gives the story's acts
+/// above by name.
+fn legal_acts(
+    story: &Story,
+    relief: &Person,
+    earlier: impl Fn(&str) -> SignedAct,
+) -> Vec<(ActVector, SignedAct)> {
+    let mut list = Vec::new();
+    let mut push = |name: &str, description: &str, act: &SignedAct, signers: &[&str]| {
+        list.push((act_vector(name, description, act, signers), act.clone()));
+    };
+    let registration = earlier("consignment_registered/diamonds");
+    let seal_applied = earlier("seal_applied/safe_bag");
+    let escort = earlier("escort_assigned/crew");
+    let handoff1 = earlier("custody_transferred/airport_to_escort");
+    let department = || Place::Post {
+        unit: unit(DEPARTMENT),
+    };
+    let airport = || Place::Post {
+        unit: unit(AIRPORT_POST),
+    };
+    let headquarters = || Place::Road {
+        description: text("headquarters, by telephone"),
+        coordinates: None,
+    };
+
+    push(
+        "key_enrolled/relief_officer",
+        "The customs authority enrolls the relief escort officer (escort unit ESCORT-BISHKEK), who takes over in the crew change and the transhipment below.",
+        &story.enrollment(relief),
+        &["customs_authority"],
+    );
+
+    // --- new optional fields of a registration ---------------------------------------------
+    let mut body = story.registration_body();
+    body.carrier = Some(carrier());
+    body.documents = vec![
+        document(DocumentKind::TransitDeclaration, "10609050/231126/0000123"),
+        document(DocumentKind::Invoice, "INV 2026/1187"),
+        document(DocumentKind::PackingList, "PL 2026/1187"),
+        document(DocumentKind::TransportDocument, "AWB 176-12345675"),
+        document(DocumentKind::KimberleyProcessCertificate, "BE 0417733"),
+    ];
+    push(
+        "consignment_registered/with_carrier_and_documents",
+        "The story's registration with the optional carrier (a trader) and the accompanying documents present: a branch, the same consignment registered with them. consignment_registered/diamonds, without them, keeps its id: absent optional fields are left out.",
+        &story.sign(ActBody::ConsignmentRegistered(body), &[&story.airport_officer]),
+        &["airport_officer"],
+    );
+
+    // --- the escort crew changes -----------------------------------------------------------
+    push(
+        "escort_changed/relief_crew",
+        "The airport post changes the crew before departure: the relief officer replaces the escort lead and takes charge.",
+        &story.crew_change(20),
+        &["airport_officer"],
+    );
+
+    // --- corrections before the first handoff (no permission named) ------------------------
+    push(
+        "act_corrected/seal_applied_before_handoff",
+        "The airport officer corrects what the seal is fixed on in seal_applied/safe_bag, before the first handoff: changes of kind seal_applied, one field; no permission (optional field omitted).",
+        &story.correction(
+            20,
+            &story.airport_officer,
+            &seal_applied,
+            Correction::SealApplied(SealFields {
+                fixed_on: Some(text("safe-bag No. 0417, one place")),
+                ..SealFields::default()
+            }),
+            None,
+        ),
+        &["airport_officer"],
+    );
+    push(
+        "act_corrected/escort_vehicle",
+        "The airport officer corrects the vehicle's plate in escort_assigned/crew: changes of kind escort_assigned.",
+        &story.correction(
+            22,
+            &story.airport_officer,
+            &escort,
+            Correction::EscortAssigned(EscortFields {
+                vehicle: Some(text("01 KG 771 ABC")),
+            }),
+            None,
+        ),
+        &["airport_officer"],
+    );
+
+    // --- a correction after the handoff, with a correction permit --------------------------
+    let permit_registration = grant(
+        story,
+        40,
+        &story.airport_officer,
+        airport(),
+        Permit::Correction {
+            act: registration.id(),
+        },
+        "the consignor's registration number was left out",
+        None,
+    );
+    push(
+        "permission_granted/correction_of_registration",
+        "The office of departure permits correcting the registration (permits of type correction, naming the act); no end of validity (valid_until omitted).",
+        &permit_registration,
+        &["airport_officer"],
+    );
+    push(
+        "act_corrected/registration_with_permit",
+        "After the first handoff the airport officer corrects the registration under that permit: the consignor (with its registration) and the carrier replaced; permission names the permission_granted act.",
+        &story.correction(
+            45,
+            &story.airport_officer,
+            &registration,
+            Correction::ConsignmentRegistered(RegistrationFields {
+                consignor: Some(Trader {
+                    name: text("Antwerp Rough Trading NV"),
+                    country: CountryCode::new("BE").unwrap(),
+                    registration: Some(text("BE 0456.789.123")),
+                }),
+                carrier: Some(carrier()),
+                ..RegistrationFields::default()
+            }),
+            Some(permit_registration.id()),
+        ),
+        &["airport_officer"],
+    );
+
+    // --- an accident, its follow-up, a longer deadline, a transhipment ---------------------
+    let accident = story.incident(80, IncidentKind::Accident);
+    push(
+        "incident_reported/accident_happened_earlier",
+        "An accident reported five minutes after it happened: happened_at present (before at), a photo attached.",
+        &accident,
+        &["escort_lead"],
+    );
+    push(
+        "incident_followed_up/officials_attended",
+        "Officials of the airport post come to the goods on the road after the accident; a photo of their report attached (attachments present).",
+        &story.sign(
+            ActBody::IncidentFollowedUp(IncidentFollowedUp {
+                consignment: story.consignment.clone(),
+                at: story.t(84),
+                officer: story.airport_officer.id.clone(),
+                place: roadside(),
+                incident: accident.id(),
+                action: FollowUp::OfficialsAttended,
+                note: text("Vehicle damaged at the rear; safe-bag and seal KG-0042137 intact."),
+                attachments: vec![Sha256Hex::new(digest("report of the officials attending")).unwrap()],
+            }),
+            &[&story.airport_officer],
+        ),
+        &["airport_officer"],
+    );
+    let permit_incident = grant(
+        story,
+        85,
+        &story.central_staff,
+        headquarters(),
+        Permit::Correction { act: accident.id() },
+        "the crew gave the wrong time of the accident",
+        None,
+    );
+    push(
+        "permission_granted/correction_by_central",
+        "Central staff permit, by telephone, correcting the accident report (place of type road; no valid_until).",
+        &permit_incident,
+        &["central_staff"],
+    );
+    push(
+        "act_corrected/incident_with_permit",
+        "The escort lead corrects the accident report under central's permit: changes of kind incident_reported (happened_at and description), in Russian.",
+        &story.sign(
+            ActBody::ActCorrected(tamga_core::act::ActCorrected {
+                consignment: story.consignment.clone(),
+                at: story.t(86),
+                officer: story.escort_lead.id.clone(),
+                corrects: accident.id(),
+                changes: Correction::IncidentReported(IncidentFields {
+                    happened_at: Some(story.t(70)),
+                    description: Some(text(
+                        "ДТП на перекрёстке: в машину сопровождения въехал грузовик сзади.",
+                    )),
+                    ..IncidentFields::default()
+                }),
+                reason: text("время ДТП указано неверно"),
+                permission: Some(permit_incident.id()),
+            }),
+            &[&story.escort_lead],
+        ),
+        &["escort_lead"],
+    );
+    let permit_tranship = story.permission(
+        88,
+        &story.central_staff,
+        Permit::Transhipment {
+            incident: Some(accident.id()),
+        },
+    );
+    push(
+        "permission_granted/transhipment",
+        "Central staff permit moving the goods to another vehicle after the accident (permits of type transhipment naming the incident), valid for twelve hours.",
+        &permit_tranship,
+        &["central_staff"],
+    );
+    push(
+        "permission_granted/transhipment_without_incident",
+        "The airport post permits a transhipment that no incident calls for (the permit's incident omitted).",
+        &story.permission(89, &story.airport_officer, Permit::Transhipment { incident: None }),
+        &["airport_officer"],
+    );
+    push(
+        "custody_transferred/transhipment",
+        "The goods move to another vehicle under the permit: the escort lead hands over to the relief officer at the roadside; the seal listed comes off and KG-0042200 goes on (transhipment present). Signed by the releasing, then the receiving officer.",
+        &story.transhipment(92, handoff1.id(), permit_tranship.id()),
+        &["escort_lead", "relief_officer"],
+    );
+    push(
+        "deadline_extended/after_accident",
+        "The office of departure extends the delivery deadline to 16:00 after the accident, naming the incident.",
+        &story.extension(96, &accident, 10 * 60),
+        &["airport_officer"],
+    );
+
+    // --- a removal with a permission act ---------------------------------------------------
+    let permit_removal = story.permission(
+        100,
+        &story.department_officer,
+        Permit::SealRemoval {
+            seals: vec![story.seal.clone()],
+        },
+    );
+    push(
+        "permission_granted/seal_removal",
+        "The Department permits taking off seal KG-0042137 (permits of type seal_removal, with its seals), valid for twelve hours.",
+        &permit_removal,
+        &["department_officer"],
+    );
+    push(
+        "seal_removed/with_permission_act",
+        "The seal taken off with permission: grounds name the permission_granted act (grounds.permission present) and no text reference (reference omitted).",
+        &story.sign(
+            ActBody::SealRemoved(SealRemoved {
+                consignment: story.consignment.clone(),
+                at: story.t(107),
+                officer: story.department_officer.id.clone(),
+                place: department(),
+                seal: story.seal.clone(),
+                state: SealState::Intact,
+                grounds: SealGrounds {
+                    basis: SealBasis::Permission,
+                    reference: None,
+                    permission: Some(permit_removal.id()),
+                },
+            }),
+            &[&story.department_officer],
+        ),
+        &["department_officer"],
+    );
+
+    // --- deliveries with the new optional fields -------------------------------------------
+    push(
+        "consignment_delivered/documents_checked",
+        "Delivery with the net mass re-weighed in carats and the documents checked: two found, the air waybill missing (a JSON false).",
+        &story.delivered_with(110, |d| {
+            d.net_mass = Some(Mass::new("1250.35", MassUnit::Ct).unwrap());
+            d.documents = vec![
+                DocumentCheck {
+                    number: text("10609050/231126/0000123"),
+                    present: true,
+                },
+                DocumentCheck {
+                    number: text("BE 0417733"),
+                    present: true,
+                },
+                DocumentCheck {
+                    number: text("AWB 176-12345675"),
+                    present: false,
+                },
+            ];
+        }),
+        &["department_officer"],
+    );
+    push(
+        "consignment_delivered/short",
+        "A short delivery: 2.50 ct of stones missing from the one package (shortage present, no package missing), net mass re-weighed 1247.85 ct, safe-bag 0.4115 kg; no documents checked (omitted).",
+        &story.delivered_with(111, |d| {
+            d.gross_mass = Mass::new("0.4115", MassUnit::Kg).unwrap();
+            d.net_mass = Some(Mass::new("1247.85", MassUnit::Ct).unwrap());
+            d.shortage = Some(Shortage {
+                packages: 0,
+                net_mass: Mass::new("2.50", MassUnit::Ct).unwrap(),
+                description: text("two stones of about 1.25 ct missing from the parcel"),
+            });
+        }),
+        &["department_officer"],
+    );
+
+    // --- refusal and return ----------------------------------------------------------------
+    push(
+        "delivery_refused/licence_suspended",
+        "The Department refuses the goods, with the reason and the seals as found.",
+        &story.refusal(112),
+        &["department_officer"],
+    );
+    push(
+        "consignment_returned/after_refusal",
+        "The goods back at the airport post after the refusal: no return permit (permission omitted).",
+        &story.returned(300, None),
+        &["airport_officer"],
+    );
+    let permit_return = story.permission(200, &story.central_staff, Permit::Return);
+    push(
+        "permission_granted/return",
+        "Central staff permit taking the goods back to the office of departure (permits of type return, with no other member).",
+        &permit_return,
+        &["central_staff"],
+    );
+    push(
+        "consignment_returned/with_return_permit",
+        "The goods back at the airport post under the return permit (permission present).",
+        &story.returned(330, Some(permit_return.id())),
+        &["airport_officer"],
+    );
+
+    // --- incident follow-ups: the other actions --------------------------------------------
+    push(
+        "incident_followed_up/brought_to_customs",
+        "The goods brought to the Department after the accident, recorded by its officer at it (no attachments: omitted).",
+        &story.follow_up(
+            115,
+            &story.department_officer,
+            department(),
+            &accident,
+            FollowUp::BroughtToCustoms,
+        ),
+        &["department_officer"],
+    );
+    push(
+        "incident_followed_up/closed",
+        "Central staff close the accident.",
+        &story.follow_up(
+            120,
+            &story.central_staff,
+            headquarters(),
+            &accident,
+            FollowUp::Closed,
+        ),
+        &["central_staff"],
+    );
+    list
 }
 
 // --- building invalid inputs -----------------------------------------------------------------
@@ -1032,7 +1539,7 @@ fn build_invalid(story: &Story, acts: &Acts) -> Vec<InvalidCase> {
     let srp = acts.envelope("seal_replaced/threat_of_loss");
     let srm = acts.envelope("seal_removed/inspection");
     let res = acts.envelope("discrepancy_resolved/seal_damage");
-    let offer = String::from_utf8(acts.offer.1.clone()).unwrap();
+    let offer = acts.offer("custody_offer/airport_to_escort");
     let sa_act = acts.get("seal_applied/safe_bag");
     let ho1_act = acts.get("custody_transferred/airport_to_escort");
 
@@ -2265,7 +2772,541 @@ fn build_invalid(story: &Story, acts: &Acts) -> Vec<InvalidCase> {
         set(&sc, "/body/place/type", json!(1)),
         "seal_checked/intact_at_stop",
     );
+    legal_invalid(&mut c, story, acts);
     c.cases
+}
+
+/// The refused inputs of the legal record's kinds and fields, after the others (so the older
+/// cases keep their places in the file).
+fn legal_invalid(c: &mut Cases, story: &Story, acts: &Acts) {
+    let reg = acts.envelope("consignment_registered/diamonds");
+    let regd = acts.envelope("consignment_registered/with_carrier_and_documents");
+    let inc = acts.envelope("incident_reported/seal_damage");
+    let acc = acts.envelope("incident_reported/accident_happened_earlier");
+    let ho1 = acts.envelope("custody_transferred/airport_to_escort");
+    let srm = acts.envelope("seal_removed/inspection");
+    let srmp = acts.envelope("seal_removed/with_permission_act");
+    let del = acts.envelope("consignment_delivered/department");
+    let deld = acts.envelope("consignment_delivered/documents_checked");
+    let short = acts.envelope("consignment_delivered/short");
+    let tranship = acts.envelope("custody_transferred/transhipment");
+    let corr_seal = acts.envelope("act_corrected/seal_applied_before_handoff");
+    let corr_reg = acts.envelope("act_corrected/registration_with_permit");
+    let corr_esc = acts.envelope("act_corrected/escort_vehicle");
+    let perm_removal = acts.envelope("permission_granted/seal_removal");
+    let perm_corr = acts.envelope("permission_granted/correction_of_registration");
+    let change = acts.envelope("escort_changed/relief_crew");
+    let ext = acts.envelope("deadline_extended/after_accident");
+    let attended = acts.envelope("incident_followed_up/officials_attended");
+    let closed = acts.envelope("incident_followed_up/closed");
+    let refused = acts.envelope("delivery_refused/licence_suspended");
+    let returned = acts.envelope("consignment_returned/after_refusal");
+    let tranship_offer = acts.offer("custody_offer/transhipment");
+    let some_id = acts
+        .get("custody_transferred/airport_to_escort")
+        .id()
+        .to_hex();
+
+    // --- content rules ----------------------------------------------------------------------
+    let content: Vec<(&str, &str, String)> = vec![
+        (
+            "correction_changes_no_field",
+            "A correction of a seal_applied act whose changes name no field.",
+            set(&corr_seal, "/body/changes", json!({"kind": "seal_applied"})),
+        ),
+        (
+            "correction_to_zero_packages",
+            "A correction of a registration to 0 packages.",
+            insert(&corr_reg, "/body/changes", "packages", json!(0)),
+        ),
+        (
+            "correction_to_no_goods",
+            "A correction of a registration to an empty list of goods.",
+            insert(&corr_reg, "/body/changes", "goods", json!([])),
+        ),
+        (
+            "correction_document_listed_twice",
+            "A correction of a registration's documents listing one number twice.",
+            insert(
+                &corr_reg,
+                "/body/changes",
+                "documents",
+                json!([
+                    {"kind": "invoice", "number": "INV 2026/1187"},
+                    {"kind": "packing_list", "number": "INV 2026/1187"}
+                ]),
+            ),
+        ),
+        (
+            "registration_document_listed_twice",
+            "A registration listing two documents of the same number.",
+            set(&regd, "/body/documents/1/number", json!("10609050/231126/0000123")),
+        ),
+        (
+            "transhipment_new_seal_same_as_one_taken_off",
+            "A transhipment whose new seal is the seal the handoff lists (and so takes off).",
+            set(
+                &tranship,
+                "/body/transhipment/new_seals/0/seal",
+                json!("KG-0042137"),
+            ),
+        ),
+        (
+            "transhipment_without_new_seals",
+            "A transhipment that fixes no new seal.",
+            set(&tranship, "/body/transhipment/new_seals", json!([])),
+        ),
+        (
+            "transhipment_new_seal_twice",
+            "A transhipment listing the same new seal twice.",
+            {
+                let mut v = parse(&tranship);
+                let seal = v["body"]["transhipment"]["new_seals"][0].clone();
+                v["body"]["transhipment"]["new_seals"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(seal);
+                jcs(&v)
+            },
+        ),
+        (
+            "shortage_of_nothing",
+            "A shortage of 0 packages and 0.00 ct.",
+            set(&short, "/body/shortage/net_mass/value", json!("0.00")),
+        ),
+        (
+            "shortage_negative_mass",
+            "A shortage of -2.50 ct.",
+            set(&short, "/body/shortage/net_mass/value", json!("-2.50")),
+        ),
+        (
+            "delivered_net_mass_zero",
+            "A delivery whose net mass re-weighed is 0.",
+            set(&deld, "/body/net_mass/value", json!("0")),
+        ),
+        (
+            "delivered_document_listed_twice",
+            "A delivery checking the same document number twice.",
+            set(&deld, "/body/documents/1/number", json!("10609050/231126/0000123")),
+        ),
+        (
+            "happened_at_after_the_report",
+            "An incident that happened a minute after it was reported.",
+            set(&acc, "/body/happened_at", json!("2026-11-23T07:21:00Z")),
+        ),
+        (
+            "valid_until_before_the_grant",
+            "A permission that lapses before it is granted.",
+            set(&perm_removal, "/body/valid_until", json!("2026-11-23T07:39:59Z")),
+        ),
+        (
+            "valid_until_at_the_grant",
+            "A permission that lapses the moment it is granted (valid_until is exclusive).",
+            set(&perm_removal, "/body/valid_until", json!("2026-11-23T07:40:00Z")),
+        ),
+        (
+            "seal_removal_permit_without_seals",
+            "A seal removal permit naming no seal.",
+            set(&perm_removal, "/body/permits/seals", json!([])),
+        ),
+        (
+            "seal_removal_permit_seal_twice",
+            "A seal removal permit naming the same seal twice.",
+            set(
+                &perm_removal,
+                "/body/permits/seals",
+                json!(["KG-0042137", "KG-0042137"]),
+            ),
+        ),
+        (
+            "inspection_naming_a_permission_act",
+            "A removal for inspection whose grounds name a permission act (only a removal with permission names one).",
+            insert(&srm, "/body/grounds", "permission", json!(some_id)),
+        ),
+        (
+            "permission_without_act_or_reference",
+            "A removal with permission whose grounds name neither the permission act nor a reference.",
+            remove(&srmp, "/body/grounds", "permission"),
+        ),
+        (
+            "escort_change_without_officer_in_charge",
+            "A crew change whose crew does not include the new officer in charge.",
+            set(&change, "/body/crew", json!([story.escort_second.id.as_str()])),
+        ),
+        (
+            "escort_change_member_twice",
+            "A crew change listing a member twice.",
+            {
+                let lead = parse(&change)["body"]["officer_in_charge"].clone();
+                set(&change, "/body/crew", json!([lead, lead]))
+            },
+        ),
+        (
+            "refusal_seal_listed_twice",
+            "A refusal listing the same seal twice.",
+            {
+                let mut v = parse(&refused);
+                let seal = v["body"]["seals"][0].clone();
+                v["body"]["seals"].as_array_mut().unwrap().push(seal);
+                jcs(&v)
+            },
+        ),
+        (
+            "return_gross_mass_zero",
+            "A return with gross mass 0.",
+            set(&returned, "/body/gross_mass/value", json!("0")),
+        ),
+        (
+            "follow_up_place_off_the_globe",
+            "A follow-up on the road at latitude 91.",
+            insert(
+                &attended,
+                "/body/place",
+                "coordinates",
+                json!({"latitude": "91", "longitude": "74.6122"}),
+            ),
+        ),
+    ];
+    for (name, description, input) in content {
+        c.decode(
+            &format!("invalid_content/{name}"),
+            description,
+            input,
+            "invalid_content",
+        );
+    }
+
+    // --- other spellings: absent optional members written out --------------------------------
+    c.other_spelling(
+        "empty_documents_in_registration",
+        "An absent documents list written as an empty array. Absent optional lists are omitted, so the registration made before documents existed keeps its bytes and id.",
+        insert(&reg, "/body", "documents", json!([])),
+        "consignment_registered/diamonds",
+    );
+    c.other_spelling(
+        "empty_documents_at_delivery",
+        "A delivery with \"documents\": [] (no document checked).",
+        insert(&del, "/body", "documents", json!([])),
+        "consignment_delivered/department",
+    );
+    c.other_spelling(
+        "empty_attachments_in_follow_up",
+        "A follow-up with \"attachments\": [].",
+        insert(&closed, "/body", "attachments", json!([])),
+        "incident_followed_up/closed",
+    );
+    for (name, base, pointer, member, same_as) in [
+        (
+            "carrier",
+            &reg,
+            "/body",
+            "carrier",
+            "consignment_registered/diamonds",
+        ),
+        (
+            "happened_at",
+            &inc,
+            "/body",
+            "happened_at",
+            "incident_reported/seal_damage",
+        ),
+        (
+            "transhipment",
+            &ho1,
+            "/body",
+            "transhipment",
+            "custody_transferred/airport_to_escort",
+        ),
+        (
+            "grounds_permission",
+            &srm,
+            "/body/grounds",
+            "permission",
+            "seal_removed/inspection",
+        ),
+        (
+            "net_mass",
+            &del,
+            "/body",
+            "net_mass",
+            "consignment_delivered/department",
+        ),
+        (
+            "shortage",
+            &del,
+            "/body",
+            "shortage",
+            "consignment_delivered/department",
+        ),
+        (
+            "valid_until",
+            &perm_corr,
+            "/body",
+            "valid_until",
+            "permission_granted/correction_of_registration",
+        ),
+        (
+            "correction_field",
+            &corr_seal,
+            "/body/changes",
+            "seal",
+            "act_corrected/seal_applied_before_handoff",
+        ),
+    ] {
+        c.other_spelling(
+            &format!("null_for_absent_{name}"),
+            &format!("The absent optional member {member} written as null."),
+            insert(base, pointer, member, Value::Null),
+            same_as,
+        );
+    }
+
+    // --- fields and variants the format does not have ----------------------------------------
+    c.decode(
+        "unknown_field/correction_of_the_route",
+        "A correction of a registration's route: the route decides who may act, so it is not among the fields a correction changes.",
+        insert(
+            &corr_reg,
+            "/body/changes",
+            "route",
+            json!(["MANAS-AIRPORT", "PMD-BISHKEK"]),
+        ),
+        "unknown_field",
+    );
+    c.decode(
+        "unknown_field/correction_of_the_deadline",
+        "A correction of the delivery deadline: a longer deadline is a deadline_extended act.",
+        insert(
+            &corr_reg,
+            "/body/changes",
+            "delivery_deadline",
+            json!("2026-11-23T18:00:00Z"),
+        ),
+        "unknown_field",
+    );
+    c.decode(
+        "unknown_field/correction_of_the_crew",
+        "A correction of an escort assignment's crew: another crew is an escort_changed act.",
+        insert(
+            &corr_esc,
+            "/body/changes",
+            "crew",
+            json!([story.escort_second.id.as_str()]),
+        ),
+        "unknown_field",
+    );
+    c.decode(
+        "unknown_field/seal_removal_permit_with_act",
+        "A seal removal permit with a member of a correction permit.",
+        insert(&perm_removal, "/body/permits", "act", json!(some_id)),
+        "unknown_field",
+    );
+    c.decode(
+        "unknown_variant/permit_type",
+        "A permit type the format does not have.",
+        set(&perm_removal, "/body/permits/type", json!("seal_painting")),
+        "unknown_variant",
+    );
+    c.decode(
+        "unknown_variant/correction_of_a_handoff",
+        "Changes of kind custody_transferred: a handoff is never corrected (both sides signed it).",
+        set(
+            &corr_seal,
+            "/body/changes/kind",
+            json!("custody_transferred"),
+        ),
+        "unknown_variant",
+    );
+    c.decode(
+        "unknown_variant/follow_up_action",
+        "A follow-up action the format does not have.",
+        set(&attended, "/body/action", json!("ignored")),
+        "unknown_variant",
+    );
+    c.decode(
+        "unknown_variant/document_kind",
+        "A document kind the format does not have.",
+        set(&regd, "/body/documents/0/kind", json!("passport")),
+        "unknown_variant",
+    );
+    c.decode(
+        "missing_field/transhipment_permission",
+        "A transhipment without its permission act.",
+        remove(&tranship, "/body/transhipment", "permission"),
+        "missing_field",
+    );
+    c.decode(
+        "missing_field/shortage_description",
+        "A shortage without its description.",
+        remove(&short, "/body/shortage", "description"),
+        "missing_field",
+    );
+    c.decode(
+        "missing_field/correction_kind",
+        "Changes without the kind of the act corrected.",
+        remove(&corr_seal, "/body/changes", "kind"),
+        "missing_field",
+    );
+    c.decode(
+        "missing_field/deadline_incident",
+        "A deadline extension naming no incident.",
+        remove(&ext, "/body", "incident"),
+        "missing_field",
+    );
+    c.decode(
+        "wrong_type/document_present_as_string",
+        "A document check's present written as the string \"yes\" instead of true.",
+        set(&deld, "/body/documents/0/present", json!("yes")),
+        "wrong_type",
+    );
+    c.decode(
+        "wrong_type/document_present_as_number",
+        "A document check's present written as 1.",
+        set(&deld, "/body/documents/0/present", json!(1)),
+        "wrong_type",
+    );
+    c.decode(
+        "wrong_type/shortage_packages_as_string",
+        "A shortage's packages as a string.",
+        set(&short, "/body/shortage/packages", json!("0")),
+        "wrong_type",
+    );
+    c.decode(
+        "bad_value/corrects_upper_case_hex",
+        "The act corrected named in upper-case hex.",
+        {
+            let id = parse(&corr_seal)["body"]["corrects"]
+                .as_str()
+                .unwrap()
+                .to_uppercase();
+            set(&corr_seal, "/body/corrects", json!(id))
+        },
+        "bad_value",
+    );
+    c.decode(
+        "bad_value/transhipment_permission_short",
+        "A transhipment's permission act id of 63 hex digits.",
+        set(
+            &tranship,
+            "/body/transhipment/permission",
+            json!(&some_id[..63]),
+        ),
+        "bad_value",
+    );
+    c.decode(
+        "bad_value/permit_seal_lower_case",
+        "A seal removal permit naming a seal in lower case.",
+        set(&perm_removal, "/body/permits/seals/0", json!("kg-0042137")),
+        "bad_value",
+    );
+    c.decode(
+        "bad_value/document_number_blank",
+        "A registered document whose number is blank.",
+        set(&regd, "/body/documents/1/number", json!(" ")),
+        "bad_value",
+    );
+    c.decode(
+        "bad_time/happened_at_with_offset",
+        "happened_at with an offset instead of Z.",
+        set(
+            &acc,
+            "/body/happened_at",
+            json!("2026-11-23T07:15:00+00:00"),
+        ),
+        "bad_time",
+    );
+    c.decode(
+        "bad_time/valid_until_without_seconds",
+        "valid_until without seconds.",
+        set(
+            &perm_removal,
+            "/body/valid_until",
+            json!("2026-11-23T19:40Z"),
+        ),
+        "bad_time",
+    );
+    c.decode(
+        "bad_decimal/shortage_mass_exponent",
+        "A shortage's net mass with an exponent.",
+        set(&short, "/body/shortage/net_mass/value", json!("2.5e0")),
+        "bad_decimal",
+    );
+    c.decode(
+        "bad_decimal/net_mass_comma",
+        "A net mass re-weighed written with a decimal comma.",
+        set(&deld, "/body/net_mass/value", json!("1250,35")),
+        "bad_decimal",
+    );
+
+    // --- signers ------------------------------------------------------------------------------
+    let tv = parse(&tranship);
+    let (releasing, receiving) = (tv["signatures"][0].clone(), tv["signatures"][1].clone());
+    c.decode(
+        "missing_signature/transhipment_receiving_crew_only",
+        "A transhipment signed by the relief officer only: the crew handing over has not signed.",
+        set(&tranship, "/signatures", json!([receiving])),
+        "missing_signature",
+    );
+    c.decode(
+        "signature_order/transhipment_swapped",
+        "A transhipment with the receiving officer's signature first.",
+        set(&tranship, "/signatures", json!([receiving, releasing])),
+        "signature_order",
+    );
+    let corr_act = acts.get("act_corrected/seal_applied_before_handoff");
+    c.decode(
+        "unexpected_signer/correction_by_another_officer",
+        "A correction signed (validly) by the escort lead, not by the officer it names.",
+        set(
+            &corr_seal,
+            "/signatures",
+            json!([signature_json(
+                &story.escort_lead.key,
+                &message(&corr_act.id().0)
+            )]),
+        ),
+        "unexpected_signer",
+    );
+
+    // --- decodes, but the signatures do not hold ----------------------------------------------
+    c.verify(
+        "bad_signature/shortage_removed_after_signing",
+        "A short delivery with the shortage taken out after signing: leaving out an optional member is another body, so another id.",
+        remove(&short, "/body", "shortage"),
+    );
+    c.verify(
+        "bad_signature/happened_at_added_after_signing",
+        "The seal damage report (signed without happened_at) with happened_at added afterwards.",
+        insert(&inc, "/body", "happened_at", json!("2026-11-23T07:05:00Z")),
+    );
+    c.verify(
+        "bad_signature/permit_seal_changed_after_signing",
+        "A seal removal permit whose seal was changed after the Department signed it.",
+        set(&perm_removal, "/body/permits/seals/0", json!("KG-0042190")),
+    );
+    c.verify(
+        "bad_signature/document_found_after_signing",
+        "A delivery whose missing air waybill was turned into present after signing.",
+        set(&deld, "/body/documents/2/present", json!(true)),
+    );
+
+    // --- custody offers -----------------------------------------------------------------------
+    c.offer(
+        "offer/transhipment_new_seal_same_as_one_taken_off",
+        "A transhipment offer whose new seal is the seal listed as taken off.",
+        set(
+            &tranship_offer,
+            "/body/transhipment/new_seals/0/seal",
+            json!("KG-0042137"),
+        ),
+        "invalid_content",
+    );
+    c.offer(
+        "offer/transhipment_complete_act",
+        "The complete transhipment (both crews' signatures) where an offer is expected.",
+        tranship.clone(),
+        "unexpected_signer",
+    );
 }
 
 fn clone_vector(v: &ActVector) -> ActVector {
@@ -2274,9 +3315,10 @@ fn clone_vector(v: &ActVector) -> ActVector {
 
 fn generate() -> (ActsFile, InvalidFile) {
     let story = Story::new();
-    let acts = build_acts(&story);
+    let relief = Story::relief_officer();
+    let acts = build_acts(&story, &relief);
     let cases = build_invalid(&story, &acts);
-    let keys = cast(&story)
+    let keys = cast(&story, &relief)
         .into_iter()
         .map(|(name, phrase, key, person)| {
             let seed_phrase = format!("tamga fixture key: {phrase}");
@@ -2300,13 +3342,14 @@ fn generate() -> (ActsFile, InvalidFile) {
             "The keys derive from public seed phrases: seed = SHA-256(UTF-8 seed_phrase). Never use them for real custody.".to_owned(),
             "For each act: canonical_body is the RFC 8785 (JCS) form of body; id is SHA-256 of its UTF-8 bytes, lower-case hex; each signature is ed25519 (RFC 8032) by the key named in signers, in that order, over the bytes of signature_context_hex followed by the 32 id bytes; envelope is the JCS form of {\"body\":body,\"signatures\":signatures}, the wire form.".to_owned(),
             "The registry formed by the key_enrolled and key_revoked acts (authority: customs_authority) authorizes every consignment act here. The consignment acts follow the reference story (Manas airport post to the Precious Metals Department); the damaged-seal acts are a separate branch of it.".to_owned(),
-            "offers holds a custody offer: the first handoff's body and id, with the releasing officer's signature only.".to_owned(),
+            "offers holds custody offers: a handoff's body and id, with the releasing officer's signature only (the first handoff's, and the transhipment's).".to_owned(),
+            "The acts of the legal record (key_enrolled/relief_officer and every act after it: permissions, corrections, a crew change, an accident and its follow-up, a deadline extension, a transhipment, a removal under a permission act, deliveries with net mass, shortage and documents, a refusal and returns) are further branches of the story, one per point of the format; they name the acts they refer to by id. Each optional member is absent from the older acts, which keep their bytes and ids.".to_owned(),
         ],
         signature_context_hex: hex::encode(SIGNATURE_CONTEXT),
         max_act_bytes: MAX_ACT_BYTES,
         keys,
         acts: acts.list.iter().map(|(v, _)| clone_vector(v)).collect(),
-        offers: vec![clone_vector(&acts.offer.0)],
+        offers: acts.offers.iter().map(|(v, _)| clone_vector(v)).collect(),
     };
     let invalid_file = InvalidFile {
         format: "tamga invalid act vectors, version 1 (act format of docs/act-format.md)".to_owned(),
