@@ -436,7 +436,7 @@ mod tests {
         let incident = story.incident(50, IncidentKind::Accident);
         let seal = story.seal_applied_mistyped();
         let acts = [
-            story.permission(60, &story.airport_officer, Permit::Return),
+            story.permission(60, &story.airport_officer, Permit::Return {}),
             story.permission(
                 60,
                 &story.airport_officer,

@@ -343,11 +343,11 @@
   }
 
   function pageFor(route) {
-    const [a, b, c, d] = route.parts;
+    const [a, b, c, d, e] = route.parts;
     if (!a || a === 'consignments') return () => pageConsignments();
     if (a === 'c' && b && !c) return () => pageConsignment(b);
     if (a === 'c' && b && c === 'handover') return () => pageHandover(b, route.key);
-    if (a === 'c' && b && c === 'act' && d) return () => pageActForm(b, d, route.key);
+    if (a === 'c' && b && c === 'act' && d) return () => pageActForm(b, d, route.key, e);
     if (a === 'register') return () => pageActForm(null, 'consignment_registered', route.key);
     if (a === 'offers' && !b) return () => pageOffers(route.query.get('show') || 'incoming');
     if (a === 'offers' && b) return () => pageOffer(b);
@@ -709,7 +709,38 @@
     'position_reported',
     'arrival_notified',
     'consignment_delivered',
+    'permission_granted',
+    'escort_changed',
+    'delivery_refused',
+    'consignment_returned',
   ];
+
+  // Acts a correction may name (act_corrected), and the acts of a kind that hold.
+  const CORRECTABLE = ['consignment_registered', 'seal_applied', 'escort_assigned', 'incident_reported'];
+
+  function holdingActs(detail, kind) {
+    return ((detail && detail.acts) || []).filter((x) => x.holds && (!kind || x.kind === kind));
+  }
+
+  function actOption(act) {
+    const text = actSummary(act.body);
+    return [act.id, `${tEnum('kind', act.kind)} · ${act.at_for_people || forPeople(act.at)}${text ? ' · ' + text.slice(0, 60) : ''} [${shortId(act.id)}]`];
+  }
+
+  // The permits of one type that hold, as options (optionally only those for act `about`).
+  function permitOptions(detail, type, about) {
+    return holdingActs(detail, 'permission_granted')
+      .filter((x) => x.body.permits && x.body.permits.type === type && (!about || x.body.permits.act === about))
+      .map(actOption);
+  }
+
+  // What a correction changes, in words: "seal: KG-0042137; vehicle: …".
+  function changesText(changes) {
+    return Object.entries(changes || {})
+      .filter(([k]) => k !== 'kind')
+      .map(([k, v]) => `${t('f.' + k) === 'f.' + k ? k : t('f.' + k)}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join('; ');
+  }
 
   async function pageConsignment(id) {
     const page = h('div', { id: 'page-consignment', 'data-consignment': id });
@@ -767,8 +798,17 @@
             { class: 'glance-item' },
             h('div', { class: 'glance-label' }, t('col.deadline')),
             h('div', { class: 'glance-value', 'data-test': 'state-deadline' }, forPeople(st.deadline)),
+            st.deadline_extension ? h('div', { class: 'sub', 'data-test': 'deadline-extended' }, t('c.deadline_extended'), ' ', h('a', { href: '#', onclick: (ev) => { ev.preventDefault(); scrollToAct(st.deadline_extension); } }, shortId(st.deadline_extension))) : null,
             st.overdue ? badge('sev-critical', t('list.overdue'), { 'data-test': 'state-overdue' }) : null,
           ),
+          st.outcome
+            ? h(
+                'div',
+                { class: 'glance-item' },
+                h('div', { class: 'glance-label' }, t('c.outcome')),
+                h('div', { class: 'glance-value', 'data-test': 'state-outcome', 'data-outcome': st.outcome.type || '' }, outcomeText(st.outcome)),
+              )
+            : null,
           h(
             'div',
             { class: 'glance-item' },
@@ -867,11 +907,40 @@
               [t('f.escort_unit'), esc.unit, { 'data-test': 'escort-unit' }],
               [t('f.vehicle'), esc.vehicle],
               [t('f.officer_in_charge'), personLabel(esc.officer_in_charge)],
-              [t('f.crew'), (esc.crew || []).map(personLabel).join('; ')],
-            ])
+              [t('f.crew'), (esc.crew || []).map(personLabel).join('; '), { 'data-test': 'escort-crew' }],
+              (esc.changes || []).length ? [t('c.escort_changes'), String(esc.changes.length), { 'data-test': 'escort-changes' }] : null,
+            ].filter(Boolean))
           : h('p', { class: 'empty' }, t('c.no_escort')),
+        link(['c', id, 'act', 'escort_changed'], t('do.escort_changed'), { class: 'btn small secondary', 'data-test': 'change-crew' }),
       ),
     );
+
+    // Incidents still open (not followed up by a customs body).
+    const openIncidents = st.open_incidents || [];
+    if ((st.incidents || []).length) {
+      out.push(
+        section(
+          t('c.incidents'),
+          h(
+            'ul',
+            { class: 'plain' },
+            (st.incidents || []).map((incId) => {
+              const act = actById.get(incId);
+              const open = openIncidents.includes(incId);
+              return h(
+                'li',
+                { 'data-test': 'incident', 'data-act': incId, 'data-open': String(open) },
+                open ? badge('sev-major', t('c.incident_open')) : badge('holds', t('c.incident_followed')),
+                ' ',
+                act ? actSummary(act.body) : shortId(incId),
+                ' ',
+                incidentActions(id, incId),
+              );
+            }),
+          ),
+        ),
+      );
+    }
 
     // Route progress.
     const route = st.route || {};
@@ -915,7 +984,7 @@
       section(
         t('c.acts'),
         acts.length
-          ? h('ol', { class: 'timeline' }, acts.map((act) => actItem(act, rejected.get(act.id))))
+          ? h('ol', { class: 'timeline' }, acts.map((act) => actItem(act, rejected.get(act.id), { id, actById, corrections: st.corrections || {} })))
           : h('p', { class: 'empty' }, t('c.no_acts')),
       ),
     );
@@ -979,6 +1048,8 @@
         [t('f.direction'), tEnum('direction', r.direction)],
         [t('f.consignor'), traderText(r.consignor)],
         [t('f.consignee'), traderText(r.consignee)],
+        r.carrier ? [t('f.carrier'), traderText(r.carrier), { 'data-test': 'carrier' }] : null,
+        (r.documents || []).length ? [t('f.documents'), r.documents.map((d) => `${tEnum('document', d.kind)} ${d.number}`).join('; '), { 'data-test': 'documents' }] : null,
         [t('f.office_of_departure'), r.office_of_departure],
         [t('f.office_of_destination'), r.office_of_destination],
         [t('f.route'), (r.route || []).join(' → ')],
@@ -1035,7 +1106,7 @@
       case 'custody_transferred':
         return `${b.releasing.unit} → ${b.receiving.unit} · ${sealsText(b.seals)} · ${t('f.packages')}: ${b.packages} · ${massText(b.gross_mass)}`;
       case 'incident_reported':
-        return `${tEnum('incident', b.incident)} · ${b.description}`;
+        return `${tEnum('incident', b.incident)} · ${b.description}${b.happened_at ? ' · ' + t('f.happened_at') + ': ' + forPeople(b.happened_at) : ''}`;
       case 'position_reported': {
         const last = (b.positions || [])[b.positions.length - 1];
         return t('c.positions', { n: (b.positions || []).length }) + (last ? ` · ${last.coordinates.latitude}, ${last.coordinates.longitude}` : '');
@@ -1043,9 +1114,26 @@
       case 'arrival_notified':
         return `${t('f.arrived_at')}: ${forPeople(b.arrived_at)}`;
       case 'consignment_delivered':
-        return `${sealsText(b.seals)} · ${t('f.packages')}: ${b.packages} · ${massText(b.gross_mass)}`;
+        return `${sealsText(b.seals)} · ${t('f.packages')}: ${b.packages} · ${massText(b.gross_mass)}${b.net_mass ? ' · ' + t('f.net_mass') + ': ' + massText(b.net_mass) : ''}${b.shortage ? ' · ' + t('f.shortage') + ': ' + b.shortage.packages + ', ' + massText(b.shortage.net_mass) : ''}`;
       case 'discrepancy_resolved':
         return `${shortId(b.discrepancy)} · ${b.reason}`;
+      case 'permission_granted': {
+        const p = b.permits || {};
+        const what = p.type === 'seal_removal' ? (p.seals || []).join(', ') : p.act ? shortId(p.act) : p.incident ? shortId(p.incident) : '';
+        return `${tEnum('permit', p.type)}${what ? ' · ' + what : ''} · ${b.reason}`;
+      }
+      case 'act_corrected':
+        return `${t('c.corrects')} ${tEnum('kind', (b.changes || {}).kind)} [${shortId(b.corrects)}] · ${changesText(b.changes)} · ${b.reason}`;
+      case 'escort_changed':
+        return `${b.escort_unit} · ${b.vehicle} · ${personLabel(b.officer_in_charge)} · ${b.reason}`;
+      case 'deadline_extended':
+        return `${t('f.delivery_deadline')}: ${forPeople(b.delivery_deadline)} · ${b.reason}`;
+      case 'incident_followed_up':
+        return `${tEnum('follow_up', b.action)} · ${b.note}`;
+      case 'delivery_refused':
+        return `${b.reason} · ${sealsText(b.seals)}`;
+      case 'consignment_returned':
+        return `${sealsText(b.seals)} · ${t('f.packages')}: ${b.packages} · ${massText(b.gross_mass)}`;
       default:
         return '';
     }
@@ -1056,8 +1144,29 @@
     return tEnum('basis', g.basis) + (g.reference ? ` (${g.reference})` : '');
   }
 
-  function actItem(act, reason) {
+  function incidentActions(id, incId) {
+    return h(
+      'span',
+      { class: 'act-links' },
+      link(['c', id, 'act', 'incident_followed_up', incId], t('do.follow_up'), { class: 'btn small secondary', 'data-test': 'follow-up' }),
+      link(['c', id, 'act', 'deadline_extended', incId], t('do.extend_deadline'), { class: 'btn small secondary', 'data-test': 'extend-deadline' }),
+      link(['c', id, 'act', 'permission_granted', incId], t('do.permit'), { class: 'btn small secondary', 'data-test': 'permit' }),
+      link(['c', id, 'act', 'escort_changed'], t('do.escort_changed'), { class: 'btn small secondary' }),
+    );
+  }
+
+  function outcomeText(o) {
+    if (!o) return '—';
+    const name = tEnum('outcome', o.type);
+    if (o.type === 'delivered_short') return `${name}: ${t('f.packages')} ${o.packages}, ${massText(o.net_mass)}`;
+    if (o.type === 'refused') return `${name}: ${o.reason}`;
+    return name;
+  }
+
+  function actItem(act, reason, ctx) {
     const b = act.body || {};
+    const c = ctx || {};
+    const corrections = (c.corrections && c.corrections[act.id]) || [];
     return h(
       'li',
       { class: 'act' + (act.holds ? '' : ' rejected'), 'data-test': 'act', 'data-kind': act.kind, 'data-holds': String(!!act.holds), 'data-act': act.id },
@@ -1087,6 +1196,29 @@
         h('div', { class: 'sub mono' }, t('act.id'), ': ', act.id),
         h('pre', { class: 'act-body' }, JSON.stringify(b, null, 2)),
       ),
+      corrections.length
+        ? h(
+            'div',
+            { class: 'corrections', 'data-test': 'corrections' },
+            h('div', { class: 'sub' }, t('c.corrected_by')),
+            h(
+              'ol',
+              { class: 'plain' },
+              corrections.map((cid) => {
+                const ca = c.actById && c.actById.get(cid);
+                return h(
+                  'li',
+                  { 'data-test': 'correction', 'data-act': cid },
+                  ca ? `${ca.at_for_people || forPeople(ca.at)} · ${changesText(ca.body.changes)} · ${ca.body.reason}` : shortId(cid),
+                );
+              }),
+            ),
+          )
+        : null,
+      act.holds && c.id && CORRECTABLE.includes(act.kind)
+        ? h('div', { class: 'act-links' }, link(['c', c.id, 'act', 'act_corrected', act.id], t('do.correct'), { class: 'btn small secondary', 'data-test': 'correct-act' }),
+            act.kind === 'incident_reported' ? incidentActions(c.id, act.id) : null)
+        : null,
     );
   }
 
@@ -1183,6 +1315,9 @@
   const INCIDENTS = ['accident', 'force_majeure', 'seal_damage', 'route_deviation', 'delay', 'loss_or_shortage'];
   const MASS_UNITS = ['kg', 'g', 'ct'];
   const QUANTITY_UNITS = ['ct', 'g', 'kg', 'pcs'];
+  const PERMITS = ['seal_removal', 'correction', 'transhipment', 'return'];
+  const FOLLOW_UPS = ['brought_to_customs', 'officials_attended', 'closed'];
+  const DOCUMENT_KINDS = ['transit_declaration', 'invoice', 'packing_list', 'transport_document', 'kimberley_process_certificate', 'state_control_certificate', 'other'];
 
   function row(...children) {
     return h('div', { class: 'row' }, children);
@@ -1413,17 +1548,136 @@
     ];
   }
 
-  function groundsFields(model) {
-    return row(
-      field(model, ['basis'], { label: t('f.basis'), type: 'select', required: true, options: enumOptions('basis', BASES, true) }),
-      field(model, ['reference'], { label: t('f.reference'), hint: t('hint.reference') }),
-    );
+  function groundsFields(model, ctx) {
+    const permits = permitOptions(ctx && ctx.detail, 'seal_removal');
+    return [
+      row(
+        field(model, ['basis'], { label: t('f.basis'), type: 'select', required: true, options: enumOptions('basis', BASES, true) }),
+        field(model, ['reference'], { label: t('f.reference'), hint: t('hint.reference') }),
+      ),
+      field(model, ['permission'], { label: t('f.permission'), type: 'select', test: 'grounds-permission', options: [['', t('f.none')]].concat(permits), hint: t('hint.permission'), wide: true }),
+    ];
   }
 
   function groundsBody(m) {
     const g = { basis: m.basis };
     if (trim(m.reference)) g.reference = trim(m.reference);
+    if (m.permission) g.permission = m.permission;
     return g;
+  }
+
+  // Seal numbers typed as a list: "KG-1, KG-2".
+  function sealList(text) {
+    return trim(text).split(/[\s,;]+/).filter(Boolean);
+  }
+
+  function massBody(m) {
+    return { value: trim(m.value), unit: m.unit };
+  }
+
+  // The escort crew (unit, vehicle, officer in charge, members), as escort_assigned and
+  // escort_changed ask for it.
+  function crewFields(m) {
+    const escortUnits = [...new Set((state.registry || []).filter((e) => !e.revoked && e.role === 'escort_officer').map((e) => e.unit))].sort();
+    const crewBox = h('div', { class: 'crew' });
+    const drawCrew = () => {
+      clear(crewBox);
+      const people = officersOfUnit(m.escort_unit).filter((e) => e.role === 'escort_officer');
+      if (!m.escort_unit) return;
+      if (!people.length) {
+        crewBox.append(h('p', { class: 'sub' }, t('escort.no_officers')));
+        return;
+      }
+      crewBox.append(
+        row(
+          field(m, ['officer_in_charge'], {
+            label: t('f.officer_in_charge'),
+            type: 'select',
+            required: true,
+            test: 'officer-in-charge',
+            options: [['', t('f.choose')]].concat(people.map((p) => [p.key, personLabel(p.key)])),
+            onchange: (v) => {
+              if (v) m.crew[v] = true;
+              drawCrew();
+            },
+          }),
+        ),
+        h(
+          'fieldset',
+          { class: 'group', 'data-test': 'crew' },
+          h('legend', {}, t('f.crew')),
+          people.map((p) => field(m, ['crew', p.key], { label: personLabel(p.key), type: 'checkbox', test: 'crew-member' })),
+        ),
+      );
+    };
+    drawCrew();
+    return [
+      row(
+        escortUnits.length
+          ? field(m, ['escort_unit'], {
+              label: t('f.escort_unit'),
+              type: 'select',
+              required: true,
+              options: [['', t('f.choose')]].concat(escortUnits.map((u) => [u, u])),
+              onchange: () => {
+                m.officer_in_charge = '';
+                m.crew = {};
+                drawCrew();
+              },
+            })
+          : field(m, ['escort_unit'], { label: t('f.escort_unit'), required: true, upper: true, mono: true, onchange: drawCrew }),
+        field(m, ['vehicle'], { label: t('f.vehicle'), required: true, upper: true }),
+      ),
+      crewBox,
+    ];
+  }
+
+  function crewBody(m) {
+    if (!m.officer_in_charge) throw clientError(t('err.officer_in_charge'));
+    const crew = [m.officer_in_charge].concat(Object.keys(m.crew).filter((k) => m.crew[k] && k !== m.officer_in_charge));
+    return { escort_unit: trim(m.escort_unit), vehicle: trim(m.vehicle), officer_in_charge: m.officer_in_charge, crew };
+  }
+
+  // Seals with their state, as found (a refusal).
+  function sealsSeenFields(m) {
+    return h(
+      'fieldset',
+      { class: 'group' },
+      h('legend', {}, t('f.seals_seen')),
+      repeat(m, ['seals'], {
+        title: t('f.seal'),
+        test: 'count-seals',
+        min: 0,
+        addLabel: t('btn.add_seal'),
+        blank: () => ({ seal: '', state: '' }),
+        row: (p) =>
+          row(
+            field(m, [...p, 'seal'], { label: t('f.seal_number'), required: true, upper: true, mono: true, test: 'count-seal' }),
+            field(m, [...p, 'state'], { label: t('f.seal_state_seen'), type: 'select', required: true, test: 'count-seal-state', options: enumOptions('seal_state', SEAL_STATES, true) }),
+          ),
+      }),
+    );
+  }
+
+  function activeSeals(detail) {
+    return sealOptions(detail, true).map((n) => ({ seal: n, state: '' }));
+  }
+
+  function postOf(unit) {
+    const p = defaultPlace();
+    if (unit) {
+      p.type = 'post';
+      p.unit = unit;
+    }
+    return p;
+  }
+
+  // The blank inputs of a correction, by the kind of the act corrected.
+  function blankCorrection() {
+    return {
+      seal: '', seal_kind: '', fixed_on: '', vehicle: '', happened_at: '', description: '', seals: '',
+      declaration: '', packages: '', carrier: { name: '', country: '', registration: '' },
+    };
   }
 
   const ACT_FORMS = {
@@ -1456,14 +1710,14 @@
       },
     },
     seal_removed: {
-      init: (ctx) => ({ place: defaultPlace(), seal: sealOptions(ctx.detail, true)[0] || '', state: '', basis: '', reference: '' }),
+      init: (ctx) => ({ place: defaultPlace(), seal: sealOptions(ctx.detail, true)[0] || '', state: '', basis: '', reference: '', permission: '' }),
       fields: (m, ctx) => [
         placeBlock(m, ['place']),
         row(
           sealNumberField(m, ['seal'], t('f.seal'), sealOptions(ctx.detail, true)),
           field(m, ['state'], { label: t('f.seal_state_removed'), type: 'select', required: true, options: enumOptions('seal_state', SEAL_STATES, true) }),
         ),
-        h('fieldset', { class: 'group' }, h('legend', {}, t('f.grounds')), groundsFields(m)),
+        h('fieldset', { class: 'group' }, h('legend', {}, t('f.grounds')), groundsFields(m, ctx)),
       ],
       body: (m) => ({ place: placeBody(m.place), seal: trim(m.seal), state: m.state, grounds: groundsBody(m) }),
     },
@@ -1477,6 +1731,7 @@
         fixed_on: '',
         basis: '',
         reference: '',
+        permission: '',
       }),
       fields: (m, ctx) => [
         placeBlock(m, ['place']),
@@ -1489,7 +1744,7 @@
           field(m, ['new_seal_kind'], { label: t('f.seal_kind'), type: 'select', options: enumOptions('seal_kind', SEAL_KINDS) }),
         ),
         field(m, ['fixed_on'], { label: t('f.fixed_on'), required: true, hint: t('hint.fixed_on'), wide: true }),
-        h('fieldset', { class: 'group' }, h('legend', {}, t('f.grounds')), groundsFields(m)),
+        h('fieldset', { class: 'group' }, h('legend', {}, t('f.grounds')), groundsFields(m, ctx)),
       ],
       body: (m) => ({
         place: placeBody(m.place),
@@ -1503,77 +1758,11 @@
     },
     escort_assigned: {
       init: () => ({ place: defaultPlace(), escort_unit: '', vehicle: '', officer_in_charge: '', crew: {} }),
-      fields: (m) => {
-        const escortUnits = [...new Set((state.registry || []).filter((e) => !e.revoked && e.role === 'escort_officer').map((e) => e.unit))].sort();
-        const crewBox = h('div', { class: 'crew' });
-        const drawCrew = () => {
-          clear(crewBox);
-          const people = officersOfUnit(m.escort_unit).filter((e) => e.role === 'escort_officer');
-          if (!m.escort_unit) return;
-          if (!people.length) {
-            crewBox.append(h('p', { class: 'sub' }, t('escort.no_officers')));
-            return;
-          }
-          crewBox.append(
-            row(
-              field(m, ['officer_in_charge'], {
-                label: t('f.officer_in_charge'),
-                type: 'select',
-                required: true,
-                test: 'officer-in-charge',
-                options: [['', t('f.choose')]].concat(people.map((p) => [p.key, personLabel(p.key)])),
-                onchange: (v) => {
-                  if (v) m.crew[v] = true;
-                  drawCrew();
-                },
-              }),
-            ),
-            h(
-              'fieldset',
-              { class: 'group', 'data-test': 'crew' },
-              h('legend', {}, t('f.crew')),
-              people.map((p) =>
-                field(m, ['crew', p.key], { label: personLabel(p.key), type: 'checkbox', test: 'crew-member' }),
-              ),
-            ),
-          );
-        };
-        drawCrew();
-        return [
-          placeBlock(m, ['place']),
-          row(
-            escortUnits.length
-              ? field(m, ['escort_unit'], {
-                  label: t('f.escort_unit'),
-                  type: 'select',
-                  required: true,
-                  options: [['', t('f.choose')]].concat(escortUnits.map((u) => [u, u])),
-                  onchange: () => {
-                    m.officer_in_charge = '';
-                    m.crew = {};
-                    drawCrew();
-                  },
-                })
-              : field(m, ['escort_unit'], { label: t('f.escort_unit'), required: true, upper: true, mono: true, onchange: drawCrew }),
-            field(m, ['vehicle'], { label: t('f.vehicle'), required: true, upper: true }),
-          ),
-          crewBox,
-        ];
-      },
-      body: (m) => {
-        if (!m.officer_in_charge) throw clientError(t('err.officer_in_charge'));
-        const crew = [m.officer_in_charge].concat(Object.keys(m.crew).filter((k) => m.crew[k] && k !== m.officer_in_charge));
-        return {
-          place: placeBody(m.place),
-          escort_unit: trim(m.escort_unit),
-          vehicle: trim(m.vehicle),
-          officer_in_charge: m.officer_in_charge,
-          crew,
-        };
-      },
+      fields: (m) => [placeBlock(m, ['place']), crewFields(m)],
+      body: (m) => Object.assign({ place: placeBody(m.place) }, crewBody(m)),
     },
     incident_reported: {
-      init: () => ({ place: defaultPlace(), incident: '', description: '', seals: {}, other_seals: '', attachments: [] }),
+      init: () => ({ place: defaultPlace(), incident: '', happened_at: '', description: '', seals: {}, other_seals: '', attachments: [] }),
       fields: (m, ctx) => {
         const known = sealOptions(ctx.detail, false);
         const attachBox = h('div', {});
@@ -1604,7 +1793,10 @@
         });
         return [
           placeBlock(m, ['place']),
-          field(m, ['incident'], { label: t('f.incident'), type: 'select', required: true, options: enumOptions('incident', INCIDENTS, true) }),
+          row(
+            field(m, ['incident'], { label: t('f.incident'), type: 'select', required: true, options: enumOptions('incident', INCIDENTS, true) }),
+            field(m, ['happened_at'], { label: t('f.happened_at'), type: 'datetime', hint: t('hint.happened_at') }),
+          ),
           field(m, ['description'], { label: t('f.description'), type: 'textarea', required: true, rows: 4, hint: t('hint.incident') }),
           h(
             'fieldset',
@@ -1626,13 +1818,13 @@
       body: (m) => {
         const seals = Object.keys(m.seals).filter((k) => m.seals[k]);
         for (const s of trim(m.other_seals).split(/[\s,;]+/).filter(Boolean)) if (!seals.includes(s)) seals.push(s);
-        return {
+        return Object.assign(trim(m.happened_at) ? { happened_at: toActTime(m.happened_at) } : {}, {
           place: placeBody(m.place),
           incident: m.incident,
           description: trim(m.description),
           seals,
           attachments: m.attachments.map((a) => a.digest),
-        };
+        });
       },
     },
     position_reported: {
@@ -1689,13 +1881,271 @@
       },
     },
     consignment_delivered: {
-      init: () => ({ place: defaultPlace(), seals: [{ seal: '', state: '' }], packages: '', gross_mass: { value: '', unit: 'kg' } }),
+      init: (ctx) => {
+        const reg = ctx.detail && ctx.detail.registration;
+        return {
+          place: defaultPlace(),
+          seals: [{ seal: '', state: '' }],
+          packages: '',
+          gross_mass: { value: '', unit: 'kg' },
+          net_mass: { value: '', unit: 'ct' },
+          short: false,
+          shortage: { packages: '', net_mass: { value: '', unit: 'ct' }, description: '' },
+          documents: ((reg && reg.documents) || []).map((d) => ({ number: d.number, kind: d.kind, present: false })),
+        };
+      },
       fields: (m) => [
         h('p', { class: 'intro' }, t('deliver.intro')),
         placeBlock(m, ['place']),
         countFields(m),
+        row(
+          decimalField(m, ['net_mass', 'value'], t('f.net_mass_weighed'), { test: 'net-mass', hint: t('hint.optional') }),
+          field(m, ['net_mass', 'unit'], { label: t('f.unit_of'), type: 'select', options: enumOptions('unit', MASS_UNITS), test: 'net-mass-unit' }),
+        ),
+        h(
+          'fieldset',
+          { class: 'group' },
+          h('legend', {}, t('f.shortage')),
+          field(m, ['short'], { label: t('f.short'), type: 'checkbox', test: 'short' }),
+          row(
+            field(m, ['shortage', 'packages'], { label: t('f.short_packages'), type: 'number', min: '0', step: '1', inputmode: 'numeric', test: 'short-packages' }),
+            decimalField(m, ['shortage', 'net_mass', 'value'], t('f.short_net_mass'), { test: 'short-net-mass', hint: null }),
+            field(m, ['shortage', 'net_mass', 'unit'], { label: t('f.unit_of'), type: 'select', options: enumOptions('unit', MASS_UNITS) }),
+          ),
+          field(m, ['shortage', 'description'], { label: t('f.short_description'), type: 'textarea', rows: 2, test: 'short-description' }),
+        ),
+        m.documents.length
+          ? h(
+              'fieldset',
+              { class: 'group', 'data-test': 'documents' },
+              h('legend', {}, t('f.documents_checked')),
+              m.documents.map((d, i) => field(m, ['documents', i, 'present'], { label: `${tEnum('document', d.kind)} ${d.number}`, type: 'checkbox', test: 'document-present' })),
+            )
+          : null,
       ],
-      body: (m) => Object.assign({ place: placeBody(m.place) }, countBody(m)),
+      body: (m) => {
+        const b = Object.assign({ place: placeBody(m.place) }, countBody(m));
+        if (trim(m.net_mass.value)) b.net_mass = massBody(m.net_mass);
+        if (m.short) {
+          b.shortage = {
+            packages: packagesValue(m.shortage.packages),
+            net_mass: massBody(m.shortage.net_mass),
+            description: trim(m.shortage.description),
+          };
+        }
+        if (m.documents.length) b.documents = m.documents.map((d) => ({ number: d.number, present: !!d.present }));
+        return b;
+      },
+    },
+    permission_granted: {
+      init: (ctx) => {
+        const target = ctx.target && holdingActs(ctx.detail).find((x) => x.id === ctx.target);
+        const type = !target ? '' : target.kind === 'incident_reported' ? 'transhipment' : 'correction';
+        return {
+          place: defaultPlace(),
+          type,
+          seals: {},
+          act: target && type === 'correction' ? target.id : '',
+          incident: target && type === 'transhipment' ? target.id : '',
+          reason: '',
+          valid_until: '',
+        };
+      },
+      fields: (m, ctx) => {
+        const box = h('div', {});
+        const draw = () => {
+          clear(box);
+          if (m.type === 'seal_removal') {
+            const known = sealOptions(ctx.detail, true);
+            box.append(
+              h('fieldset', { class: 'group', 'data-test': 'permit-seals' }, h('legend', {}, t('f.seals_concerned')),
+                known.map((n) => field(m, ['seals', n], { label: n, type: 'checkbox', test: 'permit-seal' }))),
+            );
+          } else if (m.type === 'correction') {
+            box.append(field(m, ['act'], { label: t('f.act_corrected'), type: 'select', required: true, test: 'permit-act', wide: true,
+              options: [['', t('f.choose')]].concat(holdingActs(ctx.detail).filter((x) => CORRECTABLE.includes(x.kind)).map(actOption)) }));
+          } else if (m.type === 'transhipment') {
+            box.append(field(m, ['incident'], { label: t('f.incident_act'), type: 'select', test: 'permit-incident', wide: true,
+              options: [['', t('f.none')]].concat(holdingActs(ctx.detail, 'incident_reported').map(actOption)) }));
+          }
+        };
+        draw();
+        return [
+          placeBlock(m, ['place']),
+          field(m, ['type'], { label: t('f.permits'), type: 'select', required: true, test: 'permit-type', options: enumOptions('permit', PERMITS, true), onchange: draw }),
+          box,
+          field(m, ['reason'], { label: t('f.reason'), type: 'textarea', required: true, rows: 2, test: 'reason' }),
+          field(m, ['valid_until'], { label: t('f.valid_until'), type: 'datetime', hint: t('hint.valid_until') }),
+        ];
+      },
+      body: (m) => {
+        let permits;
+        if (m.type === 'seal_removal') permits = { type: m.type, seals: Object.keys(m.seals).filter((k) => m.seals[k]) };
+        else if (m.type === 'correction') permits = { type: m.type, act: m.act };
+        else if (m.type === 'transhipment') permits = m.incident ? { type: m.type, incident: m.incident } : { type: m.type };
+        else permits = { type: m.type };
+        const b = { place: placeBody(m.place), permits, reason: trim(m.reason) };
+        if (trim(m.valid_until)) b.valid_until = toActTime(m.valid_until);
+        return b;
+      },
+    },
+    act_corrected: {
+      init: (ctx) => ({ corrects: ctx.target || '', changes: blankCorrection(), reason: '', permission: '' }),
+      fields: (m, ctx) => {
+        const box = h('div', {});
+        const draw = () => {
+          clear(box);
+          const target = holdingActs(ctx.detail).find((x) => x.id === m.corrects);
+          if (!target) return;
+          const b = target.body;
+          const c = ['changes'];
+          const hint = (v) => `${t('hint.now')}: ${v === undefined || v === null || v === '' ? '—' : v}`;
+          let inputs = [];
+          if (target.kind === 'seal_applied') {
+            inputs = [
+              row(
+                field(m, [...c, 'seal'], { label: t('f.seal'), upper: true, mono: true, hint: hint(b.seal), test: 'fix-seal' }),
+                field(m, [...c, 'seal_kind'], { label: t('f.seal_kind'), type: 'select', options: [['', t('f.unchanged')]].concat(enumOptions('seal_kind', SEAL_KINDS)), hint: hint(tEnum('seal_kind', b.seal_kind)) }),
+              ),
+              field(m, [...c, 'fixed_on'], { label: t('f.fixed_on'), hint: hint(b.fixed_on), wide: true }),
+            ];
+          } else if (target.kind === 'escort_assigned') {
+            inputs = [field(m, [...c, 'vehicle'], { label: t('f.vehicle'), upper: true, hint: hint(b.vehicle), test: 'fix-vehicle' })];
+          } else if (target.kind === 'incident_reported') {
+            inputs = [
+              field(m, [...c, 'happened_at'], { label: t('f.happened_at'), type: 'datetime', hint: hint(forPeople(b.happened_at)) }),
+              field(m, [...c, 'description'], { label: t('f.description'), type: 'textarea', hint: hint(b.description) }),
+              field(m, [...c, 'seals'], { label: t('f.seals_concerned'), upper: true, mono: true, hint: hint((b.seals || []).join(', ')) }),
+            ];
+          } else if (target.kind === 'consignment_registered') {
+            inputs = [
+              row(
+                field(m, [...c, 'declaration'], { label: t('f.declaration'), mono: true, hint: hint(b.declaration) }),
+                field(m, [...c, 'packages'], { label: t('f.packages'), type: 'number', min: '1', step: '1', hint: hint(b.packages) }),
+              ),
+              h('fieldset', { class: 'group' }, h('legend', {}, t('f.carrier')),
+                h('p', { class: 'hint' }, hint(traderText(b.carrier))),
+                row(
+                  field(m, [...c, 'carrier', 'name'], { label: t('f.trader_name'), wide: true }),
+                  field(m, [...c, 'carrier', 'country'], { label: t('f.country'), upper: true, mono: true }),
+                  field(m, [...c, 'carrier', 'registration'], { label: t('f.registration') }),
+                )),
+            ];
+          }
+          const permits = permitOptions(ctx.detail, 'correction', m.corrects);
+          box.append(
+            h('fieldset', { class: 'group', 'data-test': 'changes' }, h('legend', {}, t('f.changes')), h('p', { class: 'hint' }, t('hint.changes')), inputs),
+            field(m, ['permission'], { label: t('f.permission'), type: 'select', test: 'correction-permission', wide: true, options: [['', t('f.none')]].concat(permits), hint: t('hint.correction_permit') }),
+          );
+        };
+        draw();
+        return [
+          field(m, ['corrects'], { label: t('f.act_corrected'), type: 'select', required: true, test: 'corrects', wide: true,
+            options: [['', t('f.choose')]].concat(holdingActs(ctx.detail).filter((x) => CORRECTABLE.includes(x.kind)).map(actOption)),
+            onchange: () => { m.changes = blankCorrection(); m.permission = ''; draw(); } }),
+          box,
+          field(m, ['reason'], { label: t('f.reason'), type: 'textarea', required: true, rows: 2, test: 'reason' }),
+        ];
+      },
+      body: (m, ctx) => {
+        const target = holdingActs(ctx.detail).find((x) => x.id === m.corrects);
+        if (!target) throw clientError(t('err.choose_act'));
+        const c = m.changes;
+        const changes = { kind: target.kind };
+        const put = (name, value) => {
+          if (value !== undefined && value !== null && value !== '') changes[name] = value;
+        };
+        if (target.kind === 'seal_applied') {
+          put('seal', trim(c.seal));
+          put('seal_kind', c.seal_kind);
+          put('fixed_on', trim(c.fixed_on));
+        } else if (target.kind === 'escort_assigned') {
+          put('vehicle', trim(c.vehicle));
+        } else if (target.kind === 'incident_reported') {
+          if (trim(c.happened_at)) put('happened_at', toActTime(c.happened_at));
+          put('description', trim(c.description));
+          if (trim(c.seals)) put('seals', sealList(c.seals));
+        } else if (target.kind === 'consignment_registered') {
+          put('declaration', trim(c.declaration));
+          if (trim(c.packages)) put('packages', packagesValue(c.packages));
+          if (trim(c.carrier.name) || trim(c.carrier.country)) put('carrier', traderBody(c.carrier));
+        }
+        const b = { corrects: m.corrects, changes, reason: trim(m.reason) };
+        if (m.permission) b.permission = m.permission;
+        return b;
+      },
+      noPlace: true,
+    },
+    escort_changed: {
+      init: (ctx) => {
+        const esc = ctx.detail && ctx.detail.assessment && ctx.detail.assessment.state.escort;
+        const crew = {};
+        for (const k of (esc && esc.crew) || []) crew[k] = true;
+        return {
+          place: defaultPlace(),
+          escort_unit: esc ? esc.unit : '',
+          vehicle: esc ? esc.vehicle : '',
+          officer_in_charge: esc ? esc.officer_in_charge : '',
+          crew,
+          reason: '',
+        };
+      },
+      fields: (m) => [
+        placeBlock(m, ['place']),
+        crewFields(m),
+        field(m, ['reason'], { label: t('f.reason'), type: 'textarea', required: true, rows: 2, test: 'reason' }),
+      ],
+      body: (m) => Object.assign({ place: placeBody(m.place) }, crewBody(m), { reason: trim(m.reason) }),
+    },
+    deadline_extended: {
+      init: (ctx) => ({ incident: ctx.target || '', delivery_deadline: '', reason: '' }),
+      fields: (m, ctx) => [
+        field(m, ['incident'], { label: t('f.incident_act'), type: 'select', required: true, test: 'extend-incident', wide: true,
+          options: [['', t('f.choose')]].concat(holdingActs(ctx.detail, 'incident_reported').map(actOption)) }),
+        field(m, ['delivery_deadline'], { label: t('f.new_deadline'), type: 'datetime', required: true, hint: t('hint.utc'), test: 'new-deadline' }),
+        field(m, ['reason'], { label: t('f.reason'), type: 'textarea', required: true, rows: 2, test: 'reason' }),
+      ],
+      body: (m) => ({ incident: m.incident, delivery_deadline: toActTime(m.delivery_deadline), reason: trim(m.reason) }),
+      noPlace: true,
+    },
+    incident_followed_up: {
+      init: (ctx) => ({ place: defaultPlace(), incident: ctx.target || '', action: '', note: '' }),
+      fields: (m, ctx) => [
+        placeBlock(m, ['place']),
+        field(m, ['incident'], { label: t('f.incident_act'), type: 'select', required: true, test: 'follow-incident', wide: true,
+          options: [['', t('f.choose')]].concat(holdingActs(ctx.detail, 'incident_reported').map(actOption)) }),
+        field(m, ['action'], { label: t('f.follow_up_action'), type: 'select', required: true, test: 'follow-action', options: enumOptions('follow_up', FOLLOW_UPS, true) }),
+        field(m, ['note'], { label: t('f.note'), type: 'textarea', required: true, rows: 3, test: 'note' }),
+      ],
+      body: (m) => ({ place: placeBody(m.place), incident: m.incident, action: m.action, note: trim(m.note) }),
+    },
+    delivery_refused: {
+      init: (ctx) => {
+        const reg = ctx.detail && ctx.detail.registration;
+        return { place: postOf(reg && reg.office_of_destination), reason: '', seals: activeSeals(ctx.detail) };
+      },
+      fields: (m) => [
+        placeBlock(m, ['place']),
+        field(m, ['reason'], { label: t('f.reason'), type: 'textarea', required: true, rows: 3, test: 'reason' }),
+        sealsSeenFields(m),
+      ],
+      body: (m) => ({ place: placeBody(m.place), reason: trim(m.reason), seals: m.seals.map((x) => ({ seal: trim(x.seal), state: x.state })) }),
+    },
+    consignment_returned: {
+      init: (ctx) => {
+        const reg = ctx.detail && ctx.detail.registration;
+        return { place: postOf(reg && reg.office_of_departure), seals: activeSeals(ctx.detail), packages: '', gross_mass: { value: '', unit: 'kg' }, permission: '' };
+      },
+      fields: (m, ctx) => [
+        placeBlock(m, ['place']),
+        countFields(m),
+        field(m, ['permission'], { label: t('f.return_permit'), type: 'select', test: 'return-permission', wide: true, options: [['', t('f.none')]].concat(permitOptions(ctx.detail, 'return')), hint: t('hint.return_permit') }),
+      ],
+      body: (m) => {
+        const b = Object.assign({ place: placeBody(m.place) }, countBody(m));
+        if (m.permission) b.permission = m.permission;
+        return b;
+      },
     },
     consignment_registered: {
       init: () => {
@@ -1709,6 +2159,8 @@
           goods: [blankGoods()],
           packages: '1',
           certificates: [],
+          carrier: { name: '', country: '', registration: '' },
+          documents: [],
           office_of_departure: unit,
           office_of_destination: '',
           route: '',
@@ -1723,6 +2175,34 @@
         ),
         traderFields(m, 'consignor', t('f.consignor')),
         traderFields(m, 'consignee', t('f.consignee')),
+        h(
+          'fieldset',
+          { class: 'group' },
+          h('legend', {}, t('f.carrier')),
+          h('p', { class: 'hint' }, t('hint.optional')),
+          row(
+            field(m, ['carrier', 'name'], { label: t('f.trader_name'), wide: true, test: 'carrier-name' }),
+            field(m, ['carrier', 'country'], { label: t('f.country'), upper: true, mono: true, pattern: '[A-Z]{2}', hint: t('hint.country'), test: 'carrier-country' }),
+            field(m, ['carrier', 'registration'], { label: t('f.registration'), hint: t('hint.optional') }),
+          ),
+        ),
+        h(
+          'fieldset',
+          { class: 'group' },
+          h('legend', {}, t('f.documents')),
+          repeat(m, ['documents'], {
+            title: t('f.document'),
+            test: 'documents',
+            min: 0,
+            addLabel: t('btn.add_document'),
+            blank: () => ({ kind: 'invoice', number: '' }),
+            row: (p) =>
+              row(
+                field(m, [...p, 'kind'], { label: t('f.document_kind'), type: 'select', options: enumOptions('document', DOCUMENT_KINDS) }),
+                field(m, [...p, 'number'], { label: t('f.document_number'), required: true, mono: true }),
+              ),
+          }),
+        ),
         h(
           'fieldset',
           { class: 'group' },
@@ -1812,6 +2292,8 @@
           office_of_destination: dest,
           route,
           delivery_deadline: toActTime(m.delivery_deadline),
+          ...(trim(m.carrier.name) || trim(m.carrier.country) ? { carrier: traderBody(m.carrier) } : {}),
+          ...(m.documents.length ? { documents: m.documents.map((d) => ({ kind: d.kind, number: trim(d.number) })) } : {}),
         };
       },
       noPlace: true,
@@ -1888,7 +2370,7 @@
     };
   }
 
-  async function pageActForm(id, kind, routeKey) {
+  async function pageActForm(id, kind, routeKey, target) {
     const spec = ACT_FORMS[kind];
     if (!spec) return h('p', { class: 'empty' }, t('err.no_page'));
     const [officers, detail] = await Promise.all([
@@ -1896,7 +2378,7 @@
       id ? api.get(`/api/consignments/${enc(id)}`) : Promise.resolve(null),
       loadRegistry(true),
     ]);
-    const ctx = { id, detail };
+    const ctx = { id, detail, target };
     const model = draft(routeKey, () => Object.assign({ officer: '' }, spec.init(ctx)));
     const sign = signBlock(model, officers);
     const { form } = formShell({
@@ -1949,6 +2431,8 @@
       receiving_officer: '',
       how: peers.length ? 'lan' : 'qr',
       send_to: peers.find((n) => !/central/i.test(n)) || peers[0] || '',
+      tranship: false,
+      transhipment: { permission: '', vehicle: '', new_seals: [] },
     }));
     const releasingUnit = () => {
       const o = (officers || []).find((x) => x.key === model.officer);
@@ -1965,7 +2449,7 @@
             type: 'select',
             required: true,
             test: 'receiving-unit',
-            options: [['', t('f.choose')]].concat(units().filter((u) => u !== releasingUnit()).map((u) => [u, u])),
+            options: [['', t('f.choose')]].concat(units().filter((u) => model.tranship || u !== releasingUnit()).map((u) => [u, u])),
             onchange: () => {
               model.receiving_officer = '';
               drawReceiving();
@@ -1982,6 +2466,33 @@
       );
     };
     drawReceiving();
+    const transBox = h('div', {});
+    const drawTrans = () => {
+      clear(transBox);
+      transBox.append(field(model, ['tranship'], { label: t('handover.tranship'), type: 'checkbox', test: 'tranship', onchange: () => { drawTrans(); drawReceiving(); } }));
+      if (!model.tranship) return;
+      transBox.append(
+        field(model, ['transhipment', 'permission'], { label: t('f.tranship_permit'), type: 'select', required: true, test: 'tranship-permit', wide: true,
+          options: [['', t('f.choose')]].concat(permitOptions(detail, 'transhipment')) }),
+        field(model, ['transhipment', 'vehicle'], { label: t('f.new_vehicle'), required: true, upper: true, test: 'tranship-vehicle' }),
+        h('fieldset', { class: 'group' }, h('legend', {}, t('f.new_seals')),
+          repeat(model, ['transhipment', 'new_seals'], {
+            title: t('f.seal'),
+            test: 'new-seals',
+            min: 0,
+            addLabel: t('btn.add_seal'),
+            blank: () => ({ seal: '', seal_kind: 'mechanical', fixed_on: '' }),
+            row: (p) =>
+              row(
+                field(model, [...p, 'seal'], { label: t('f.seal_number'), required: true, upper: true, mono: true }),
+                field(model, [...p, 'seal_kind'], { label: t('f.seal_kind'), type: 'select', options: enumOptions('seal_kind', SEAL_KINDS) }),
+                field(model, [...p, 'fixed_on'], { label: t('f.fixed_on'), required: true }),
+              ),
+          })),
+        h('p', { class: 'hint' }, t('hint.tranship')),
+      );
+    };
+    drawTrans();
     const sendBox = h('div', {});
     const drawSend = () => {
       clear(sendBox);
@@ -2026,6 +2537,7 @@
         kv([[t('f.releasing_unit'), next.releasing_unit || status.unit, { 'data-test': 'releasing-unit' }], [t('c.previous'), next.previous ? shortId(next.previous) : t('c.first_handoff')]]),
         h('fieldset', { class: 'group' }, h('legend', {}, t('handover.what')), countFields(model, { sealHint: t('handover.seal_hint') }),
           field(model, ['confirmed'], { label: t('handover.confirm'), type: 'checkbox', required: true, test: 'confirm-count' })),
+        h('fieldset', { class: 'group' }, h('legend', {}, t('handover.transhipment')), transBox),
         h('fieldset', { class: 'group' }, h('legend', {}, t('handover.to')), receivingBox),
         placeBlock(model, ['place']),
         h('fieldset', { class: 'group' }, h('legend', {}, t('handover.how')), sendBox),
@@ -2044,6 +2556,14 @@
           countBody(model),
           { pin: sign.pin.value },
         );
+        if (model.tranship) {
+          const tr = model.transhipment;
+          body.transhipment = {
+            permission: tr.permission,
+            vehicle: trim(tr.vehicle),
+            new_seals: tr.new_seals.map((x) => ({ seal: trim(x.seal), seal_kind: x.seal_kind, fixed_on: trim(x.fixed_on) })),
+          };
+        }
         if (model.how === 'lan' && model.send_to) body.send_to = model.send_to;
         const answer = await api.post('/api/offers', body);
         offerAnswers.set(answer.offer, Object.assign({ how: model.how, send_to: body.send_to }, answer));
