@@ -30,7 +30,8 @@
 //!   [`shared`] is its state and [`reply`] how its handlers answer.
 //! - [`reports`] computes the KP statistics and the reconciliation with the Department, one
 //!   file per report, and renders them as CSV and HTML fragments.
-//! - [`epcis`] exports custody and seal acts as a GS1 EPCIS 2.0 JSON-LD document.
+//! - [`epcis`] exports custody, seal, refusal and return acts as a GS1 EPCIS 2.0 JSON-LD
+//!   document, a correction as an error declaration and a corrective event.
 //! - [`exports`] serves the reports and the exports to the dashboard: JSON, CSV, a printable
 //!   page, EPCIS.
 //!
