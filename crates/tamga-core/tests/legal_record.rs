@@ -714,7 +714,7 @@ fn metals_registered_in_carats_are_a_unit_mismatch() {
         ActBody::ConsignmentRegistered(body.clone()),
         &[&story.airport_officer],
     );
-    let a = judged(&story, &registry, &[in_carats.clone()], 5);
+    let a = judged(&story, &registry, std::slice::from_ref(&in_carats), 5);
     only(
         &a,
         &[(K::GoodsUnitMismatch, Severity::Major, &[&in_carats])],
@@ -815,7 +815,7 @@ fn a_return_needs_a_refusal_or_a_return_permit() {
     let unpermitted = story.returned(100, None);
     let a = judged(&story, &registry, &with(&acts, &[&home, &unpermitted]), 110);
     assert!(not_permitted(&a, &unpermitted));
-    let permit = story.permission(80, &story.central_staff, Permit::Return);
+    let permit = story.permission(80, &story.central_staff, Permit::Return {});
     let returned = story.returned(100, Some(permit.id()));
     let a = judged(
         &story,

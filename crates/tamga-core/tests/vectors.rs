@@ -1336,7 +1336,7 @@ fn legal_acts(
         &story.returned(300, None),
         &["airport_officer"],
     );
-    let permit_return = story.permission(200, &story.central_staff, Permit::Return);
+    let permit_return = story.permission(200, &story.central_staff, Permit::Return {});
     push(
         "permission_granted/return",
         "Central staff permit taking the goods back to the office of departure (permits of type return, with no other member).",

@@ -29,8 +29,9 @@ pub enum Permit {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         incident: Option<ActId>,
     },
-    /// Taking the goods back to the office of departure.
-    Return,
+    /// Taking the goods back to the office of departure. (A struct variant, so that a member it
+    /// does not have is refused as unknown.)
+    Return {},
 }
 
 impl Permit {
@@ -40,7 +41,7 @@ impl Permit {
             Permit::SealRemoval { .. } => "seal_removal",
             Permit::Correction { .. } => "correction",
             Permit::Transhipment { .. } => "transhipment",
-            Permit::Return => "return",
+            Permit::Return {} => "return",
         }
     }
 }
@@ -145,6 +146,9 @@ pub struct IncidentFields {
 
 /// The changed fields of a correction, by the kind of the act corrected. A field left out is
 /// unchanged.
+// A value decoded once per act and dropped: its size does not matter, its plain shape does
+// (the wire format mirrors it).
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Correction {

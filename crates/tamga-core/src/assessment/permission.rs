@@ -373,7 +373,7 @@ impl<'a> Parts<'a> {
                 }
                 let permit = r
                     .permission
-                    .is_some_and(|p| self.permitted(&p, r.at, |p| matches!(p, Permit::Return)));
+                    .is_some_and(|p| self.permitted(&p, r.at, |p| matches!(p, Permit::Return {})));
                 if !(self.refused || permit) {
                     return Err(
                         "goods return to the office of departure only after a refusal at destination or with a return permit"
