@@ -1123,3 +1123,39 @@ mod order {
         }
     }
 }
+
+#[test]
+fn a_correction_in_the_same_second_as_the_first_handoff_comes_before_it() {
+    let story = Story::new();
+    let registry = story.registry();
+    let mistyped = story.seal_applied_mistyped();
+    let acts = vec![
+        story.registration(),
+        mistyped.clone(),
+        story.escort_assigned(),
+    ];
+    // Times are to the second: the officer corrects and hands over within one.
+    let fix = story.correction(
+        30,
+        &story.airport_officer,
+        &mistyped,
+        Correction::SealApplied(SealFields {
+            seal: Some(story.seal.clone()),
+            ..SealFields::default()
+        }),
+        None,
+    );
+    let h1 = story.transfer(
+        story.transfer_body(
+            30,
+            AIRPORT_POST,
+            None,
+            &story.airport_officer,
+            &story.escort_lead,
+        ),
+        &story.airport_officer,
+        &story.escort_lead,
+    );
+    let a = judged(&story, &registry, &with(&acts, &[&h1, &fix]), 40);
+    none(&a);
+}

@@ -330,12 +330,14 @@ fn workflow_rank(body: &ActBody) -> u8 {
         ActBody::IncidentFollowedUp(_) => 7,
         ActBody::DeadlineExtended(_) => 8,
         ActBody::PermissionGranted(_) => 9,
-        ActBody::SealRemoved(_) | ActBody::SealReplaced(_) => 10,
-        ActBody::ArrivalNotified(_) => 11,
-        ActBody::CustodyTransferred(_) => 12,
-        ActBody::ConsignmentDelivered(_) | ActBody::DeliveryRefused(_) => 13,
-        ActBody::ConsignmentReturned(_) => 14,
-        ActBody::ActCorrected(_) => 15,
+        // A correction made in the same second as a handoff was made before it: the officer
+        // corrects, then hands over.
+        ActBody::ActCorrected(_) => 10,
+        ActBody::SealRemoved(_) | ActBody::SealReplaced(_) => 11,
+        ActBody::ArrivalNotified(_) => 12,
+        ActBody::CustodyTransferred(_) => 13,
+        ActBody::ConsignmentDelivered(_) | ActBody::DeliveryRefused(_) => 14,
+        ActBody::ConsignmentReturned(_) => 15,
         ActBody::DiscrepancyResolved(_) => 16,
         ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) => 17,
     }
