@@ -6,9 +6,11 @@
 # Rough diamonds with a Kimberley Process certificate arrive, are registered and sealed at the
 # airport post, handed to the escort crew (two signatures, over the LAN), carried while the
 # Department's post is offline, checked at a stop, handed over at the Department and delivered;
-# when the links come back everything is reconciled at central. Then the same story again with
-# one fault: a seal replaced on the way without permission, which central must show with the act
-# that proves it.
+# when the links come back everything is reconciled at central. On the way the record shows how
+# it is kept: the vehicle's plate, mistyped, is corrected by a new act naming the old one (never
+# edited), and the airport post relieves the officer in charge, so the second officer hands the
+# goods over at the Department. Then the same story again with one fault: a seal replaced on the
+# way without permission, which central must show with the act that proves it.
 #
 #   bash scripts/demo.sh                 # leaves the nodes running for a look in the browser
 #   bash scripts/demo.sh --unattended    # exits at the end (CI does this)
@@ -130,7 +132,10 @@ serve_node vehicle
 
 # One delivery. $1: the consignment id; $2: the seal; $3: "clean" or "seal-replaced".
 deliver() {
-  local C=$1 SEAL=$2 FAULT=$3 SEAL_NOW=$2
+  local C=$1 SEAL=$2 FAULT=$3 SEAL_NOW=$2 PLATE="01 KG 777 ABC"
+  # Who hands over at the Department, and with what PIN: the lead, or (after the crew change of
+  # the clean delivery) the second officer.
+  local HANDER=$ESCORT_LEAD HANDER_PIN=112011
   step "[$C] the airport post registers the rough diamonds with their Kimberley Process certificate"
   sed -e "s#10609050/231126/0000123#$C#g" -e "s/OFFICER/$AIRPORT_OFFICER/" \
       -e "s/DEADLINE/$(date -u -d '+8 hours' +%Y-%m-%dT%H:%M:%SZ)/" \
@@ -141,9 +146,16 @@ deliver() {
   step "[$C] sealed and the escort crew assigned"
   out=$(signed 417417 edge airport seal apply -c "$C" --officer "$AIRPORT_OFFICER" --seal "$SEAL" --on "safe-bag, one place")
   expect "seal $SEAL applied to the safe-bag" "$out" "recorded seal_applied"
+  [ "$FAULT" = clean ] && PLATE="01 KG 771 ABC"
   out=$(signed 417417 edge airport escort -c "$C" --officer "$AIRPORT_OFFICER" --unit ESCORT-BISHKEK \
-        --vehicle "01 KG 777 ABC" --in-charge "$ESCORT_LEAD" --crew "$ESCORT_LEAD" --crew "$ESCORT_SECOND")
-  expect "escort ESCORT-BISHKEK assigned, vehicle 01 KG 777 ABC" "$out" "recorded escort_assigned"
+        --vehicle "$PLATE" --in-charge "$ESCORT_LEAD" --crew "$ESCORT_LEAD" --crew "$ESCORT_SECOND")
+  expect "escort ESCORT-BISHKEK assigned, vehicle $PLATE" "$out" "recorded escort_assigned"
+  if [ "$FAULT" = clean ]; then
+    local assignment=${out##* }
+    out=$(signed 417417 edge airport correct -c "$C" --officer "$AIRPORT_OFFICER" --act "$assignment" \
+          --vehicle "01 KG 777 ABC" --reason "plate mistyped: the vehicle is 01 KG 777 ABC")
+    expect "the mistyped plate corrected by a new act naming ${assignment:0:12} (the assignment stays as signed)" "$out" "recorded act_corrected"
+  fi
 
   step "[$C] handed to the escort crew over the LAN: offered by the airport officer, countersigned by the escort lead"
   out=$(signed 417417 edge airport handoff offer -c "$C" --officer "$AIRPORT_OFFICER" \
@@ -175,13 +187,23 @@ deliver() {
     expect "FAULT: seal $SEAL replaced by $SEAL_NOW on the road, claiming a threat, no incident reported" "$out" "recorded seal_replaced"
   fi
 
+  if [ "$FAULT" = clean ]; then
+    step "[$C] the officer in charge falls ill: the airport post orders a crew change, the second officer takes charge"
+    out=$(signed 417417 edge airport change-escort -c "$C" --officer "$AIRPORT_OFFICER" --post MANAS-AIRPORT \
+          --unit ESCORT-BISHKEK --vehicle "01 KG 777 ABC" --in-charge "$ESCORT_SECOND" --crew "$ESCORT_SECOND" \
+          --reason "the officer in charge is taken ill on the road")
+    expect "crew change ordered by the airport post (Aibek Asanov, KG-0417)" "$out" "recorded escort_changed"
+    edge vehicle sync --peer airport >/dev/null
+    HANDER=$ESCORT_SECOND HANDER_PIN=113311
+  fi
+
   step "[$C] at the Department: its post comes back online, arrival is notified, custody passes"
   serve_node department
   edge vehicle sync --peer department >/dev/null
-  out=$(signed 112011 edge vehicle arrive -c "$C" --officer "$ESCORT_LEAD" \
+  out=$(signed $HANDER_PIN edge vehicle arrive -c "$C" --officer "$HANDER" \
         --arrived-at "$(date -u -d '-2 minutes' +%Y-%m-%dT%H:%M:%SZ)" --post PMD-BISHKEK)
   expect "arrival notified within 30 minutes" "$out" "recorded arrival_notified"
-  out=$(signed 112011 edge vehicle handoff offer -c "$C" --officer "$ESCORT_LEAD" --post PMD-BISHKEK \
+  out=$(signed $HANDER_PIN edge vehicle handoff offer -c "$C" --officer "$HANDER" --post PMD-BISHKEK \
         --to-unit PMD-BISHKEK --to-officer "$DEPT_OFFICER" \
         --seal "$SEAL_NOW:intact" --packages 1 --gross-mass "0.412 kg" --send department)
   expect "offer sent to the Department's post" "$out" "sent over the LAN"
@@ -235,7 +257,14 @@ assert not a["rejected"], a["rejected"]
 if want == "clean":
     serious = [d for d in open_ if d["severity"] in ("critical", "major")]
     assert not serious, serious
+    escort = a["state"]["escort"]
+    assert escort["vehicle"] == "01 KG 777 ABC", escort
+    assert len(escort.get("changes", [])) == 1, escort
+    corrected = a["state"].get("corrections", {})
+    assert [kinds.get(i) for i in corrected] == ["escort_assigned"], corrected
     print("   ✓ central: delivered, custody airport → escort → Department, every signature verified, no discrepancy")
+    print("   ✓ central: the plate as corrected (the assignment kept as signed, its correction beside it);")
+    print("     the crew changed once on the way, handed over by the officer then in charge")
 else:
     found = [d for d in open_ if d["kind"] == "seal_removed_without_grounds"]
     assert found and found[0]["severity"] == "critical", open_
@@ -256,7 +285,8 @@ DASHBOARD="http://$CENTRAL_ADDR/"
 
 step "done"
 say "Both deliveries told in signed acts on four real processes."
-say "  clean delivery:  10609050/231126/0000123 — delivered, custody chain airport → escort → Department"
+say "  clean delivery:  10609050/231126/0000123 — delivered, custody chain airport → escort → Department;"
+say "                   a mistyped plate corrected, the crew changed on the way"
 say "  faulty delivery: 10609050/231126/0000124 — seal replaced on the road without permission: seal_removed_without_grounds"
 say "Where to look:"
 say "  central's dashboard: $DASHBOARD (consignment 10609050/231126/0000124 shows the discrepancy and its proof)"
