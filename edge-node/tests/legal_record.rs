@@ -510,3 +510,125 @@ fn a_crew_change_a_refusal_and_a_return_through_the_api() {
     assert_eq!(page["rows"][0]["consignment"], c, "{page}");
     node.stop_cleanly();
 }
+
+/// An escort crew cannot give itself what only a customs body may: on the vehicle's node, the
+/// lead's permit for their own seal removal and their own crew change are refused before
+/// anything is recorded; a removal "with permission" that names only a typed reference is
+/// recorded (the crew did take the seal off) and shown as a removal without grounds.
+#[test]
+fn the_crew_cannot_permit_itself_or_change_itself() {
+    let story = Story::new();
+    let root = tempfile::tempdir().unwrap();
+    let [_post, vehicle] = nodes(
+        &story,
+        root.path(),
+        [
+            ("post", fixtures::AIRPORT_POST),
+            ("vehicle", fixtures::ESCORT_UNIT),
+        ],
+    );
+    import_officer(&vehicle, &story.escort_lead, ESCORT_PIN);
+    // The vehicle holds the consignment as handed to the crew.
+    let mut acts = vec![
+        story.registration(),
+        story.seal_applied(),
+        story.escort_assigned(),
+    ];
+    acts.push(story.handoff_to_escort(&acts));
+    let file = root.path().join("departed.acts");
+    write_acts(&file, &acts);
+    let (ok, out, err) = edge(&vehicle, &["record", file.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    let c = story.consignment.as_str();
+    let lead = story.escort_lead.id.as_str();
+    let pin = format!("{ESCORT_PIN}\n");
+    let before = act_count(&shown(&vehicle, &story));
+
+    let (ok, out, err) = edge_with_input(
+        &vehicle,
+        &[
+            "permit",
+            "seal-removal",
+            "-c",
+            c,
+            "--officer",
+            lead,
+            "--seal",
+            story.seal.as_str(),
+            "--reason",
+            "the seal is cracked",
+            "--road",
+            "km 14",
+        ],
+        &pin,
+    );
+    assert!(!ok, "an escort officer's own permit was recorded: {out}");
+    assert!(
+        err.contains("escort_officer"),
+        "the refusal names the role: {err}"
+    );
+    let (ok, out, err) = edge_with_input(
+        &vehicle,
+        &[
+            "change-escort",
+            "-c",
+            c,
+            "--officer",
+            lead,
+            "--unit",
+            fixtures::ESCORT_UNIT,
+            "--vehicle",
+            "01 KG 777 ABC",
+            "--in-charge",
+            lead,
+            "--crew",
+            lead,
+            "--reason",
+            "the second officer went home",
+            "--road",
+            "km 14",
+        ],
+        &pin,
+    );
+    assert!(!ok, "the crew changed itself: {out}");
+    assert!(err.contains("escort_officer"), "{err}");
+    assert_eq!(
+        act_count(&shown(&vehicle, &story)),
+        before,
+        "nothing recorded"
+    );
+
+    let (ok, out, err) = edge_with_input(
+        &vehicle,
+        &[
+            "seal",
+            "remove",
+            "-c",
+            c,
+            "--officer",
+            lead,
+            "--seal",
+            story.seal.as_str(),
+            "--state",
+            "intact",
+            "--basis",
+            "permission",
+            "--reference",
+            "permission 0417/26 of the Bishkek customs office",
+            "--road",
+            "km 14",
+        ],
+        &pin,
+    );
+    assert!(ok && out.contains("recorded seal_removed"), "{out}{err}");
+    let after = shown(&vehicle, &story);
+    let found: Vec<&Value> = after["assessment"]["discrepancies"]
+        .as_array()
+        .or_else(|| after["discrepancies"].as_array())
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "seal_removed_without_grounds")
+        .collect();
+    assert_eq!(found.len(), 1, "{after}");
+    assert_eq!(found[0]["severity"], "critical");
+}
