@@ -2,8 +2,7 @@
 //! edited in place, a correction is a new signed record naming the old one): permissions a
 //! customs body grants, corrections, a changed escort crew or vehicle, a longer deadline.
 
-use super::kinds::{Certificate, GoodsLine, Place, SealKind, Trader};
-use super::outcomes::AccompanyingDocument;
+use super::kinds::{AccompanyingDocument, Certificate, GoodsLine, Place, SealKind, Trader};
 use crate::codes::{ConsignmentId, KeyId, SealNumber, Sha256Hex, Text, UnitCode};
 use crate::id::ActId;
 use crate::time::Timestamp;

@@ -1,6 +1,5 @@
 //! The act kinds, one struct each, and the parts they are made of.
 
-use super::outcomes::{AccompanyingDocument, DocumentCheck, Shortage, Transhipment};
 use crate::codes::Role;
 use crate::codes::{
     ConsignmentId, CountryCode, HsCode, KeyId, SealNumber, Sha256Hex, Text, UnitCode,
@@ -557,4 +556,81 @@ pub struct KeyRevoked {
     pub effective_from: Timestamp,
     /// Why.
     pub reason: Text,
+}
+
+/// The kind of a document travelling with the goods (Customs Code art. 36).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    /// The transit declaration.
+    TransitDeclaration,
+    /// The commercial invoice.
+    Invoice,
+    /// The packing list.
+    PackingList,
+    /// The transport document (air waybill, CMR consignment note).
+    TransportDocument,
+    /// A Kimberley Process certificate.
+    KimberleyProcessCertificate,
+    /// A State Control Certificate.
+    StateControlCertificate,
+    /// Anything else, named in the number's text.
+    Other,
+}
+
+/// A document that travels with the goods.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccompanyingDocument {
+    /// What it is.
+    pub kind: DocumentKind,
+    /// Its number or reference as printed.
+    pub number: Text,
+}
+
+/// A document as the office of destination found it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentCheck {
+    /// The document's number as registered.
+    pub number: Text,
+    /// Whether it was there.
+    pub present: bool,
+}
+
+/// A shortage found and counted at delivery.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shortage {
+    /// Packages missing.
+    pub packages: u32,
+    /// Net mass missing, in the goods' own unit (carats for stones, grams for metals).
+    pub net_mass: Mass,
+    /// What is missing, in words.
+    pub description: Text,
+}
+
+/// What a transhipment adds to a handoff: the goods move to another vehicle under a
+/// permission, the old seals come off and new ones go on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transhipment {
+    /// The `permission_granted` act (a transhipment permit).
+    pub permission: ActId,
+    /// The vehicle the goods are moved to.
+    pub vehicle: Text,
+    /// The seals fixed after the move (every seal listed in the handoff comes off).
+    pub new_seals: Vec<NewSeal>,
+}
+
+/// A seal fixed in a transhipment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewSeal {
+    /// The seal's number.
+    pub seal: SealNumber,
+    /// Mechanical or navigation.
+    pub seal_kind: SealKind,
+    /// What it is fixed on.
+    pub fixed_on: Text,
 }

@@ -8,7 +8,7 @@
 //! - [`kinds`]: one struct per act kind, named in the domain's words, and the parts they are
 //!   made of (goods lines, certificates, places, seals, custodians, positions, holders).
 //! - [`amendments`]: permissions, corrections, escort changes, deadline extensions.
-//! - [`outcomes`]: incident follow-ups, refusal and return, and the parts a delivery carries.
+//! - [`outcomes`]: incident follow-ups, refusal and return.
 //! - [`check`]: the content rules an act keeps beyond its fields' syntax.
 
 mod amendments;
