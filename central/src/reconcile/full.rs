@@ -87,7 +87,7 @@ mod tests {
     use std::sync::Arc;
     use tamga_core::act::{ActBody, SealState};
     use tamga_core::fixtures::stream::{consignment, post_stream_act, registration, seal_applied};
-    use tamga_core::fixtures::{Story, AIRPORT_POST, DEPARTMENT};
+    use tamga_core::fixtures::{Story, AIRPORT_POST};
     use tamga_core::{DiscrepancyKind, SignedAct};
     use tamga_store::{doc, DocId, Store, StoreOptions, Writer};
 
@@ -179,31 +179,7 @@ mod tests {
             );
         }
         // The story's own: refused at the Department and returned to the airport post.
-        let clean = story.clean_delivery();
-        let back = story.transfer(
-            story.transfer_body(
-                130,
-                DEPARTMENT,
-                Some(clean[7].id()),
-                &story.department_officer,
-                &story.escort_lead,
-            ),
-            &story.department_officer,
-            &story.escort_lead,
-        );
-        let home = story.transfer(
-            story.transfer_body(
-                200,
-                AIRPORT_POST,
-                Some(back.id()),
-                &story.escort_lead,
-                &story.airport_officer,
-            ),
-            &story.escort_lead,
-            &story.airport_officer,
-        );
-        let ending = [story.refusal(110), back, home, story.returned(210, None)];
-        for act in clean[..8].iter().chain(&ending) {
+        for act in &story.refused_and_returned() {
             store.record(act).unwrap();
         }
         let now = story.t(24 * 60);

@@ -216,34 +216,9 @@ fn every_status_and_kind_is_a_filter_and_refused_and_returned_are_picked() {
 
     // The story refused at the Department, and the same consignment returned home.
     let story = Story::new();
-    let clean = story.clean_delivery();
-    let mut refused = clean[..8].to_vec();
-    let refusal = story.refusal(110);
-    refused.push(refusal);
-    let back = story.transfer(
-        story.transfer_body(
-            130,
-            "PMD-BISHKEK",
-            Some(clean[7].id()),
-            &story.department_officer,
-            &story.escort_lead,
-        ),
-        &story.department_officer,
-        &story.escort_lead,
-    );
-    let home = story.transfer(
-        story.transfer_body(
-            200,
-            "MANAS-AIRPORT",
-            Some(back.id()),
-            &story.escort_lead,
-            &story.airport_officer,
-        ),
-        &story.escort_lead,
-        &story.airport_officer,
-    );
-    let mut returned = refused.clone();
-    returned.extend([back, home, story.returned(210, None)]);
+    let returned = story.refused_and_returned();
+    let refused = returned[..9].to_vec();
+
     let mut index = Index::default();
     let r = record(&story, &refused, story.t(115));
     assert_eq!((r.status, r.outcome), (Status::Refused, Some("refused")));

@@ -283,7 +283,7 @@ mod test_support {
     /// `returned` (to the airport post after the refusal).
     pub(super) fn ended(story: &Story, how: &str) -> Assessment {
         use tamga_core::act::Shortage;
-        use tamga_core::fixtures::{text, AIRPORT_POST, DEPARTMENT};
+        use tamga_core::fixtures::text;
         use tamga_core::quantity::{Mass, MassUnit};
         let clean = story.clean_delivery();
         let mut acts = clean[..8].to_vec();
@@ -301,29 +301,8 @@ mod test_support {
             "refused" | "returned" => {
                 acts.push(story.refusal(110));
                 if how == "returned" {
-                    let back = story.transfer(
-                        story.transfer_body(
-                            130,
-                            DEPARTMENT,
-                            Some(clean[7].id()),
-                            &story.department_officer,
-                            &story.escort_lead,
-                        ),
-                        &story.department_officer,
-                        &story.escort_lead,
-                    );
-                    let home = story.transfer(
-                        story.transfer_body(
-                            200,
-                            AIRPORT_POST,
-                            Some(back.id()),
-                            &story.escort_lead,
-                            &story.airport_officer,
-                        ),
-                        &story.escort_lead,
-                        &story.airport_officer,
-                    );
-                    acts.extend([back, home, story.returned(210, None)]);
+                    acts.extend(story.way_back(clean[7].id()));
+                    acts.push(story.returned(210, None));
                     minutes = 24 * 60;
                 }
             }

@@ -749,28 +749,7 @@ fn a_refusal_sends_the_goods_back_and_the_return_ends_transit() {
     assert_eq!(a.state.status, Status::Refused);
     // Back: the Department to the escort, the escort to the airport post, and the return.
     let h2 = clean[7].clone();
-    let back = story.transfer(
-        story.transfer_body(
-            130,
-            DEPARTMENT,
-            Some(h2.id()),
-            &story.department_officer,
-            &story.escort_lead,
-        ),
-        &story.department_officer,
-        &story.escort_lead,
-    );
-    let home = story.transfer(
-        story.transfer_body(
-            200,
-            AIRPORT_POST,
-            Some(back.id()),
-            &story.escort_lead,
-            &story.airport_officer,
-        ),
-        &story.escort_lead,
-        &story.airport_officer,
-    );
+    let [back, home] = story.way_back(h2.id());
     let returned = story.returned(210, None);
     let all = with(&acts, &[&back, &home, &returned]);
     // Long after the deadline: a returned consignment is not overdue.

@@ -135,6 +135,19 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in the order a consignment passes through them: transit ends delivered (in
+    /// full or short), or refused at the office of destination and then returned to the office
+    /// of departure.
+    pub const ALL: [Status; 7] = [
+        Status::Unregistered,
+        Status::Registered,
+        Status::InTransit,
+        Status::Arrived,
+        Status::Delivered,
+        Status::Refused,
+        Status::Returned,
+    ];
+
     /// The status's stable name.
     pub fn as_str(self) -> &'static str {
         match self {
