@@ -87,7 +87,8 @@ pub fn time_hex(t: Timestamp) -> String {
 
 /// Reads [`time_hex`].
 pub fn time_from_hex(text: &[u8]) -> Option<Timestamp> {
-    let raw: [u8; 8] = hex::decode(text).ok()?.try_into().ok()?;
+    let mut raw = [0u8; 8];
+    hex::decode_to_slice(text, &mut raw).ok()?;
     Timestamp::from_unix((u64::from_be_bytes(raw) as i128 - (1i128 << 63)) as i64)
 }
 

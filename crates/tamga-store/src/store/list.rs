@@ -226,10 +226,15 @@ impl Store {
         self.count_before(&format!("due/{bucket}"), &self.overdue_bound(now))
     }
 
-    /// Consignments of `bucket` with an act dated later than `now` plus the clock skew that
-    /// are not also overdue, so that being dated ahead is what moves them (from the `future`
-    /// keys).
-    fn only_dated_ahead(&self, bucket: &str, now: Timestamp) -> Result<Vec<ConsignmentId>> {
+    /// Calls `each` with the `future` key of every consignment of `bucket` with an act dated
+    /// later than `now` plus the clock skew that is not also overdue, so that being dated ahead
+    /// is what moves it.
+    fn each_only_dated_ahead(
+        &self,
+        bucket: &str,
+        now: Timestamp,
+        mut each: impl FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
         let prefix = format!("future/{bucket}/").into_bytes();
         let mut from = prefix.clone();
         from.extend_from_slice(
@@ -238,20 +243,15 @@ impl Store {
         // Past every key whose latest time is exactly now plus the skew (`/` comes next).
         from.push(b'/' + 1);
         let overdue_before = now.plus_seconds(-self.tolerances.deadline_grace_seconds);
-        let mut out = Vec::new();
         for k in self.t.index.range(from..prefix_end(&prefix)).keys() {
             let k = k.map_err(|e| self.sled_err(e))?;
             let (_, due) = index::future_times(&k[prefix.len()..])
                 .ok_or_else(|| self.corrupted("a future key is malformed".into()))?;
-            if due.is_some_and(|d| d < overdue_before) {
-                continue; // counted with the overdue
+            if due.is_none_or(|d| d >= overdue_before) {
+                each(&k)?;
             }
-            out.push(
-                index::consignment_of(&k)
-                    .ok_or_else(|| self.corrupted("an index entry names no consignment".into()))?,
-            );
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The suffixes of `ids`, after `after`, sorted.
@@ -308,7 +308,12 @@ impl Store {
                     .map(bucket_name)
                 {
                     sources.push(self.overdue_suffixes(bucket, now, after));
-                    ids.extend(self.only_dated_ahead(bucket, now)?);
+                    self.each_only_dated_ahead(bucket, now, |k| {
+                        ids.insert(index::consignment_of(k).ok_or_else(|| {
+                            self.corrupted("an index entry names no consignment".into())
+                        })?);
+                        Ok(())
+                    })?;
                 }
                 sources.push(Box::new(self.suffixes_of(ids, after)?.into_iter().map(Ok)));
             }
@@ -410,7 +415,11 @@ impl Store {
             let (bucket, i) = (bucket_name(worst), worst_bucket(worst));
             let overdue = self.overdue_count(bucket, now)?;
             counts.overdue += overdue;
-            let moved = overdue + self.only_dated_ahead(bucket, now)?.len() as u64;
+            let mut moved = overdue;
+            self.each_only_dated_ahead(bucket, now, |_| {
+                moved += 1;
+                Ok(())
+            })?;
             // A write between the reads may leave them a consignment apart for a moment.
             let moved = moved.min(counts.by_worst[i]);
             counts.by_worst[i] -= moved;
