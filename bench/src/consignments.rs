@@ -59,6 +59,13 @@ pub fn assessment_time(story: &Story) -> Timestamp {
     story.t(24 * 60)
 }
 
+/// A time at which about half the consignments still on the road are past their deadline: the
+/// deadlines (registration at [`start_minute`], due 8 hours later, as
+/// [`stream::registration`] makes them) are spread evenly over minutes 480 to 1,479.
+pub fn half_overdue_time(story: &Story) -> Timestamp {
+    story.t(8 * 60 + 500)
+}
+
 fn shifted(t: Timestamp, minutes: i64) -> Timestamp {
     t.plus_seconds(minutes * 60)
 }

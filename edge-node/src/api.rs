@@ -182,10 +182,10 @@ async fn consignments(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> ApiResult<impl IntoResponse> {
     let Query(pairs) = query.map_err(|e| bad(format!("the query string does not read: {e}")))?;
-    let query = crate::listing::parse_query(&pairs).map_err(|e| bad(e.0))?;
+    let request = crate::listing::parse_query(&pairs).map_err(|e| bad(e.0))?;
     let now = Timestamp::now();
     Ok(Answer(
-        desk(&s, move |d| d.consignments(&query, now)).await?,
+        desk(&s, move |d| d.consignments(&request, now)).await?,
     ))
 }
 

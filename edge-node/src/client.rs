@@ -235,9 +235,9 @@ impl Client {
     pub fn consignments(&self, query: &[(String, String)]) -> Result<ConsignmentList, String> {
         match self {
             Client::Local(n) => {
-                let q = crate::listing::parse_query(query).map_err(|e| e.0)?;
+                let request = crate::listing::parse_query(query).map_err(|e| e.0)?;
                 n.desk()
-                    .consignments(&q, Timestamp::now())
+                    .consignments(&request, Timestamp::now())
                     .map_err(local_err)
             }
             Client::Remote(api) => {

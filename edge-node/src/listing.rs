@@ -13,7 +13,7 @@ use tamga_store::summary::{severity_from_name, status_from_name, STATUSES};
 pub const DEFAULT_PAGE: usize = 50;
 
 /// The parameters `GET /api/consignments` takes.
-pub const PARAMETERS: [&str; 10] = [
+pub const PARAMETERS: [&str; 11] = [
     "limit",
     "after",
     "status",
@@ -24,15 +24,28 @@ pub const PARAMETERS: [&str; 10] = [
     "severity",
     "number",
     "goods",
+    "counts",
 ];
+
+/// What `GET /api/consignments` is asked: the page, and whether the header's counts come with
+/// it (`counts=false` leaves them out, for a client that already shows them: the next page of
+/// the same list, another filter).
+#[derive(Clone, Debug)]
+pub struct ListRequest {
+    /// The page.
+    pub query: ListQuery,
+    /// Count the header (the default).
+    pub counts: bool,
+}
 
 /// Reads the list's query parameters. Unknown, repeated or malformed parameters are refused,
 /// naming the parameter; empty values are taken as absent.
-pub fn parse_query(pairs: &[(String, String)]) -> Result<ListQuery, FormError> {
+pub fn parse_query(pairs: &[(String, String)]) -> Result<ListRequest, FormError> {
     let mut q = ListQuery {
         limit: DEFAULT_PAGE,
         ..ListQuery::default()
     };
+    let mut counts = true;
     let mut seen = std::collections::BTreeSet::new();
     for (name, value) in pairs {
         let bad = |what: &str| FormError(format!("{name}: {what}"));
@@ -78,13 +91,8 @@ pub fn parse_query(pairs: &[(String, String)]) -> Result<ListQuery, FormError> {
             }
             "deadline_after" => q.deadline_after = Some(time()?),
             "deadline_before" => q.deadline_before = Some(time()?),
-            "overdue" => {
-                q.overdue = match value {
-                    "true" => true,
-                    "false" => false,
-                    _ => return Err(bad("true or false")),
-                }
-            }
+            "overdue" => q.overdue = flag(value).ok_or_else(|| bad("true or false"))?,
+            "counts" => counts = flag(value).ok_or_else(|| bad("true or false"))?,
             "severity" => {
                 q.severity = Some(
                     severity_from_name(value)
@@ -98,7 +106,15 @@ pub fn parse_query(pairs: &[(String, String)]) -> Result<ListQuery, FormError> {
             _ => unreachable!("every parameter is read"),
         }
     }
-    Ok(q)
+    Ok(ListRequest { query: q, counts })
+}
+
+fn flag(value: &str) -> Option<bool> {
+    match value {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    }
 }
 
 fn bounded(value: &str) -> Option<String> {
@@ -144,8 +160,8 @@ pub struct ConsignmentList {
     pub rows: Vec<ConsignmentRow>,
     /// Pass as `after` for the next page; `null` on the last page.
     pub next: Option<String>,
-    /// The header's counts.
-    pub counts: ListCountsView,
+    /// The header's counts; `null` when asked without them (`counts=false`).
+    pub counts: Option<ListCountsView>,
 }
 
 /// The list row of a store summary as of the query's time.
@@ -177,7 +193,7 @@ mod tests {
 
     #[test]
     fn parameters_are_read_and_bad_ones_refused_by_name() {
-        let q = parse_query(&pairs(&[
+        let r = parse_query(&pairs(&[
             ("limit", "20"),
             ("status", "in_transit"),
             ("custodian", "MANAS-AIRPORT"),
@@ -189,9 +205,16 @@ mod tests {
             ("after", ""),
         ]))
         .unwrap();
+        assert!(r.counts, "counted unless asked not to");
+        let q = r.query;
         assert_eq!(q.limit, 20);
         assert!(q.overdue && q.after.is_none() && q.severity.is_some());
-        assert_eq!(parse_query(&[]).unwrap().limit, DEFAULT_PAGE);
+        let plain = parse_query(&[]).unwrap();
+        assert_eq!(plain.query.limit, DEFAULT_PAGE);
+        assert!(plain.counts && !plain.query.overdue);
+        assert!(!parse_query(&pairs(&[("counts", "false")])).unwrap().counts);
+        assert!(parse_query(&pairs(&[("counts", "true")])).unwrap().counts);
+        assert!(parse_query(&pairs(&[("counts", "")])).unwrap().counts);
         for (name, value) in [
             ("limit", "0"),
             ("limit", "201"),
@@ -202,6 +225,7 @@ mod tests {
             ("deadline_after", "yesterday"),
             ("overdue", "yes"),
             ("severity", "high"),
+            ("counts", "no"),
             ("sort", "deadline"),
         ] {
             let e = parse_query(&pairs(&[(name, value)])).unwrap_err();

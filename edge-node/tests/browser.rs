@@ -232,6 +232,26 @@ async fn steps(c: &Client, story: &Story, post: &str, vehicle: &str, screenshot:
         "Consignments"
     );
 
+    // The header's counts come with the list's first page; a filter asks for its page alone
+    // (`counts=false`), and the header keeps the counts it has.
+    let total = visible_text(c, "[data-test=count-total]").await;
+    assert!(total.starts_with("1 held"), "{total}");
+    select(c, "[data-test=filter-status]", "delivered").await;
+    // Both drawn with the filtered page, so read at once (waiting longer would see the list's
+    // 15-second refresh, which counts).
+    let none = find(c, "[data-test=no-consignments]").await;
+    assert_eq!(
+        none.text().await.unwrap(),
+        "No consignment matches the filter."
+    );
+    let kept = c
+        .find(Locator::Css("[data-test=count-total]"))
+        .await
+        .expect("the header's counts are still shown");
+    assert_eq!(kept.text().await.unwrap(), total);
+    select(c, "[data-test=filter-status]", "").await;
+    find(c, &consignment_row).await;
+
     // --- The post assigns the escort; a wrong PIN first.
     click_css(
         c,

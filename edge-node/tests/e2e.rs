@@ -433,6 +433,16 @@ fn custody_passes_from_the_airport_post_to_the_escort_over_the_lan() {
     );
     assert_eq!(page["counts"]["total"], 1, "{page}");
     assert_eq!(page["counts"]["by_status"]["in_transit"], 1, "{page}");
+    // The same page without the header's counts, for a client that already shows them.
+    let (code, body) = tamga_testkit::http::get(
+        port,
+        "/api/consignments?limit=1&status=in_transit&counts=false",
+    )
+    .unwrap();
+    assert_eq!(code, 200, "{body}");
+    let bare: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(bare["counts"].is_null(), "{bare}");
+    assert_eq!(bare["rows"], page["rows"], "{bare}");
     let listed = json_of(
         &post_dir,
         &["list", "--json", "--filter", "number=10609050"],
@@ -449,6 +459,7 @@ fn custody_passes_from_the_airport_post_to_the_escort_over_the_lan() {
         ("severity", "severity=high"),
         ("after", "after=somewhere"),
         ("overdue", "overdue=maybe"),
+        ("counts", "counts=maybe"),
         ("deadline_before", "deadline_before=soon"),
         ("custodian", "custodian=a%20post"),
         ("sort", "sort=deadline"),

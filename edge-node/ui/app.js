@@ -537,7 +537,10 @@
   async function pageConsignments() {
     const page = h('div', { id: 'page-consignments' });
     // The filters and the page are asked of the node (GET /api/consignments): it holds the list
-    // in its indexes, a page at a time. `cursors` are where each page shown so far began.
+    // in its indexes, a page at a time. `cursors` are where each page shown so far began. The
+    // header's counts are over every consignment whatever the filters, so they are asked for
+    // when the page opens and on each refresh, not with every turn of the page or filter
+    // (`counts=false`).
     const filterModel = Object.assign({ q: '', status: '', severity: '', overdue: false, cursors: [''] }, drafts.get('list-filter') || {});
     if (!Array.isArray(filterModel.cursors) || !filterModel.cursors.length) filterModel.cursors = [''];
     drafts.set('list-filter', filterModel);
@@ -580,8 +583,10 @@
       restart();
     });
     let answer = { rows: [], next: null, counts: null };
-    const query = () => {
+    let counts = null;
+    const query = (withCounts) => {
       const p = new URLSearchParams({ limit: '50' });
+      if (!withCounts) p.set('counts', 'false');
       const q = filterModel.q.trim();
       // A consignment number starts with a digit; anything else is looked for in the goods.
       if (q) p.set(/^[0-9]/.test(q) ? 'number' : 'goods', q);
@@ -608,23 +613,23 @@
     };
     const draw = () => {
       clear(listBox);
-      drawCounts(answer.counts);
+      drawCounts(counts);
       clear(pager);
       const n = filterModel.cursors.length;
       const prev = h('button', { type: 'button', class: 'btn', 'data-test': 'list-prev', disabled: n <= 1 }, t('list.prev'));
       prev.addEventListener('click', () => {
         filterModel.cursors.pop();
-        load();
+        turn();
       });
       const next = h('button', { type: 'button', class: 'btn', 'data-test': 'list-next', disabled: !answer.next }, t('list.next'));
       next.addEventListener('click', () => {
         filterModel.cursors.push(answer.next);
-        load();
+        turn();
       });
       pager.append(prev, ' ', h('span', { 'data-test': 'list-page' }, t('list.page', { n })), ' ', next);
       const shown = answer.rows;
       if (!shown.length) {
-        const any = answer.counts && answer.counts.total;
+        const any = counts && counts.total;
         listBox.append(h('p', { class: 'empty', 'data-test': 'no-consignments' }, any ? t('list.none_match') : t('list.none')));
         return;
       }
@@ -662,32 +667,37 @@
       );
     };
     let timer = null;
-    const load = async () => {
+    const load = async (withCounts) => {
       try {
-        answer = await api.get(query());
+        answer = await api.get(query(withCounts || !counts));
+        if (answer.counts) counts = answer.counts;
         draw();
       } catch (e) {
         clear(listBox).append(errorBox(e.message, 'page-error'));
       }
     };
+    // A refresh (the button, the timer, a change on the node) counts again; turning the page
+    // or changing a filter does not.
+    const refresh = () => load(true);
+    const turn = () => load(false);
     const restart = () => {
       filterModel.cursors = [''];
-      load();
+      turn();
     };
     filter.addEventListener('input', () => {
       filterModel.q = filter.value;
       clearTimeout(timer);
       timer = setTimeout(restart, 300);
     });
-    await load();
-    pageRefresh = load;
-    every(15000, load);
+    await refresh();
+    pageRefresh = refresh;
+    every(15000, refresh);
     page.append(
       h(
         'div',
         { class: 'page-head' },
         h('h1', {}, t('list.title')),
-        h('div', { class: 'actions' }, link(['register'], t('nav.register'), { class: 'btn primary', 'data-test': 'register' }), refreshButton(load)),
+        h('div', { class: 'actions' }, link(['register'], t('nav.register'), { class: 'btn primary', 'data-test': 'register' }), refreshButton(refresh)),
       ),
       countsBox,
       h('div', { class: 'filters' }, filter, ' ', statusSelect, ' ', severitySelect, ' ', h('label', {}, overdueBox, ' ', t('list.overdue_only'))),

@@ -10,13 +10,16 @@
 //!
 //! A post node is made with `tamga-edge init` and its store filled with N ten-act consignments
 //! ([`tamga_bench::consignments`], merged as a sync brings them). Baselines: `Store::list` and
-//! `Store::list_counts` in this process on the same store (the index scans alone, no HTTP),
-//! then `GET /health` of `footprint_floor` (tokio + axum + the same sled database: an HTTP
-//! round trip doing nothing). Then `tamga-edge serve` is started and each request is made
-//! `REPEATS` times, p50 and p99 printed: the first page (`limit=50`), the 20th page (by
-//! cursor), a filtered page (`status=in_transit&severity=major`), overdue, a search by number
-//! prefix and a search by goods word (the case that reads every summary). Resident memory
-//! (`VmRSS`, `VmHWM`) of the serving node from `/proc` after the requests.
+//! `Store::list_counts` in this process on the same store (the index scans alone, no HTTP), the
+//! counts also at the time half the consignments on the road are overdue (the most `due` keys
+//! counting them scans), then `GET /health` of `footprint_floor` (tokio + axum + the same sled
+//! database: an HTTP round trip doing nothing). Then `tamga-edge serve` is started and each
+//! request is made `REPEATS` times, p50 and p99 printed: the first page (`limit=50`), the 20th
+//! page (by cursor), the 20th page without the header's counts (`counts=false`, as the UI turns
+//! pages), a filtered page (`status=in_transit&severity=major`), major or worse, overdue, a
+//! search by number prefix and a search by goods word (the case that reads every summary).
+//! Resident memory (`VmRSS`, `VmHWM`) of the serving node from `/proc` before the goods search
+//! and after every request.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -173,7 +176,7 @@ fn main() {
     let store_dir = node.join("store");
     eprintln!("populating the node's store with {n} consignments ...");
     let now = consignments::assessment_time(&story);
-    let (store_page, store_counts) = {
+    let (store_page, store_counts, store_counts_half) = {
         let store = Store::open(&store_dir, &story.authority_id()).expect("the node's store");
         let p = consignments::populate(&store, &story, 0..n, |_| {});
         eprintln!("populated in {:.1} s", p.seconds);
@@ -190,7 +193,19 @@ fn main() {
         let counts = timed(|| {
             assert_eq!(store.list_counts(now).expect("counts").total, n);
         });
-        (page, counts)
+        let half = consignments::half_overdue_time(&story);
+        let overdue_then = store.list_counts(half).expect("counts").overdue;
+        let counts_half = timed(|| {
+            assert_eq!(
+                store.list_counts(half).expect("counts").overdue,
+                overdue_then
+            );
+        });
+        eprintln!(
+            "overdue: {overdue_then} at {half}, {} at {now}",
+            store.list_counts(now).expect("counts").overdue
+        );
+        (page, counts, counts_half)
     };
 
     let addr = free_address();
@@ -234,8 +249,16 @@ fn main() {
             format!("/api/consignments?limit=50&after={after}"),
         ),
         (
+            "20th page without counts (counts=false)",
+            format!("/api/consignments?limit=50&after={after}&counts=false"),
+        ),
+        (
             "in transit, major or worse",
             "/api/consignments?limit=50&status=in_transit&severity=major".into(),
+        ),
+        (
+            "major or worse",
+            "/api/consignments?limit=50&severity=major".into(),
         ),
         ("overdue", "/api/consignments?limit=50&overdue=true".into()),
         (
@@ -257,10 +280,22 @@ fn main() {
         store_counts.0, store_counts.1
     );
     println!(
+        "  baseline Store::list_counts, half on the road overdue {:5.2} / {:8.2}",
+        store_counts_half.0, store_counts_half.1
+    );
+    println!(
         "  baseline footprint_floor GET /health               {:8.2} / {:8.2}",
         health.0, health.1
     );
+    let kib = |f| procstat::status_kib(pid, f).unwrap_or(0) as f64 / 1024.0;
     for (name, path) in &cases {
+        if path.contains("goods=") {
+            println!(
+                "  tamga-edge after the pages, before the goods search: VmRSS {:.1} MiB, VmHWM {:.1} MiB",
+                kib("VmRSS"),
+                kib("VmHWM")
+            );
+        }
         let rows = get(path)["rows"].as_array().map(Vec::len).unwrap_or(0);
         let (p50, p99) = timed(|| {
             let _ = get(path);
@@ -270,7 +305,6 @@ fn main() {
             name, p50, p99
         );
     }
-    let kib = |f| procstat::status_kib(pid, f).unwrap_or(0) as f64 / 1024.0;
     println!(
         "  tamga-edge after listing: VmRSS {:.1} MiB, VmHWM {:.1} MiB",
         kib("VmRSS"),

@@ -15,24 +15,32 @@
 //! | `lstatus` | `<status>/` and the list order | the list filtered by status |
 //! | `lcustodian` | `<unit holding custody>/` and the list order | the list filtered by custodian |
 //! | `lworst` | `<worst open discrepancy that does not depend on the time, or none>/` and the list order | the list filtered by severity; counts |
-//! | `due` | the deadline of a consignment registered but neither arrived nor delivered | what is overdue at a time |
-//! | `future` | the latest time of an act whose "dated in the future" anomaly is open | what has such an anomaly at a time |
+//! | `due` | `<bucket>/` and the list order (`0` and the deadline, as [`time_hex`]) of a consignment registered but neither arrived nor delivered | what is overdue at a time, in the list's order; how many, by bucket (counted, [`crate::store`]'s `counts`) |
+//! | `future` | `<bucket>/<latest>/<deadline>`: the latest time of an act whose "dated in the future" anomaly is open; the deadline when the consignment's `due` key has the same bucket, else `-` (both as [`time_hex`]) | what has such an anomaly at a time, and whether it is overdue too |
 //!
 //! No code contains a zero byte, so `<kind>/<value>\0` is an exact prefix and every query is a
 //! range scan. The index only holds what does not depend on the time of assessment (overdue is
-//! derived at query time from the `deadline` index).
+//! derived at query time from the `due` keys).
 //!
 //! The list keys (`list`, `lstatus`, `lcustodian`, `lworst`) end in the list order, so that
 //! each is a scan in the order the list shows; `due` and `future` hold the two things the
 //! time decides (see [`crate::summary`]), so a query finds what is overdue or dated in the
-//! future at its own time with a short range scan.
+//! future at its own time with a short range scan. Both findings are major discrepancies, so
+//! the time can only move a consignment from the `lworst` bucket `minor` or `none` into
+//! `major`; the `<bucket>` of `due` and `future` keys is the one the finding moves it out of
+//! ([`Summary::moved_by_overdue_from`], [`Summary::moved_by_time_from`]), or [`SAME`] when it
+//! moves it nowhere. The header's counts at a time are then counters and key ranges
+//! ([`crate::store::list`]), never a summary read: the `due/<bucket>/` keys before the time
+//! (less the grace) are what being overdue moves; the `future/<bucket>/` keys after it (plus
+//! the skew) are what acts dated ahead move, less those the `due` keys already counted (the
+//! deadline in the key says which).
 //!
 //! Next to the index, the `derived` tree keeps, per consignment, the list of its index keys (to
 //! remove them when it changes), the entries that do not hold and the list row
 //! ([`Derived`], [`Summary`]).
 
 use crate::doc::Rejection;
-use crate::summary::{get_bytes, get_u32, put_bytes, put_u32, severity_name, Summary};
+use crate::summary::{bucket_name, get_bytes, get_u32, put_bytes, put_u32, Summary};
 use std::collections::BTreeSet;
 use tamga_core::assessment::units_concerned;
 use tamga_core::{Assessment, ConsignmentId, SignedAct, Timestamp, UnitCode};
@@ -79,7 +87,8 @@ pub fn time_hex(t: Timestamp) -> String {
 
 /// Reads [`time_hex`].
 pub fn time_from_hex(text: &[u8]) -> Option<Timestamp> {
-    let raw: [u8; 8] = hex::decode(text).ok()?.try_into().ok()?;
+    let mut raw = [0u8; 8];
+    hex::decode_to_slice(text, &mut raw).ok()?;
     Timestamp::from_unix((u64::from_be_bytes(raw) as i128 - (1i128 << 63)) as i64)
 }
 
@@ -110,14 +119,57 @@ fn list_keys(s: &Summary, keys: &mut BTreeSet<Vec<u8>>) {
     if let Some(unit) = &s.custodian {
         add("lcustodian", format!("{unit}/{order}"));
     }
-    let worst = s.base_worst().map(severity_name).unwrap_or("none");
-    add("lworst", format!("{worst}/{order}"));
+    add("lworst", format!("{}/{order}", bucket_name(s.base_worst())));
+    let overdue_moves = s.moved_by_overdue_from();
     if let Some(due) = s.due {
-        add("due", time_hex(due));
+        // Registered and not yet at the office of destination, nor returned, so transit has not
+        // ended: the list order is `0` and the deadline (in force), and `due` is that deadline.
+        add(
+            "due",
+            format!(
+                "{}/{}",
+                overdue_moves.unwrap_or(SAME),
+                list_order(false, Some(due))
+            ),
+        );
     }
     if let Some(latest) = s.future.last() {
-        add("future", time_hex(*latest));
+        let due = match (overdue_moves, s.due) {
+            (Some(_), Some(due)) => time_hex(due),
+            _ => "-".to_owned(),
+        };
+        add(
+            "future",
+            format!(
+                "{}/{}/{due}",
+                s.moved_by_time_from().unwrap_or(SAME),
+                time_hex(*latest)
+            ),
+        );
     }
+}
+
+/// The bucket of a `due` or `future` key whose finding moves the consignment to no other bucket
+/// of the list (its worst open discrepancy is already critical or major, or staff resolved
+/// its being overdue).
+pub const SAME: &str = "same";
+
+/// The buckets of the `due` and `future` keys: the one the finding moves the consignment out
+/// of (into `major`), or [`SAME`].
+pub const TIME_BUCKETS: [&str; 3] = ["minor", "none", SAME];
+
+/// What a `future/<bucket>/` key holds after its bucket: the time of the latest act dated ahead,
+/// and the deadline if being overdue would move the consignment too (a `due/<same bucket>/`
+/// key); `None` if it does not parse.
+pub fn future_times(rest: &[u8]) -> Option<(Timestamp, Option<Timestamp>)> {
+    let end = rest.iter().position(|b| *b == 0)?;
+    let (latest, due) = std::str::from_utf8(&rest[..end]).ok()?.split_once('/')?;
+    let latest = time_from_hex(latest.as_bytes())?;
+    let due = match due {
+        "-" => None,
+        hex => Some(time_from_hex(hex.as_bytes())?),
+    };
+    Some((latest, due))
 }
 
 /// The prefix of every entry of `kind` with `value`.
@@ -289,6 +341,32 @@ mod tests {
         assert!(d
             .keys
             .contains(&entry(IndexKind::Unit, b"MANAS-AIRPORT", c)));
+        // Registered, not arrived, nothing open: being overdue or an act dated ahead would
+        // move it out of `none`. Derived as the store derives, at the epoch (every act dated
+        // ahead), the future key names the latest act (the seal, minute 10) and the deadline,
+        // since being overdue moves it too.
+        let epoch = Timestamp::from_unix(0).unwrap();
+        let a0 = assess(c, &acts, &story.registry(), epoch, &Tolerances::default());
+        let d0 = Derived::from_assessment(&a0, &acts, Vec::new());
+        assert_eq!(d0.summary.as_ref().unwrap().future.len(), 2);
+        let deadline = time_hex(story.t(480));
+        let key = |text: String| {
+            let mut k = text.into_bytes();
+            k.push(0);
+            k.extend_from_slice(c.as_str().as_bytes());
+            k
+        };
+        assert!(d0.keys.contains(&key(format!("due/none/0{deadline}"))));
+        assert!(d0.keys.contains(&key(format!(
+            "future/none/{}/{deadline}",
+            time_hex(story.t(10))
+        ))));
+        let rest = b"none/".len();
+        let future = d0.keys.iter().find(|k| k.starts_with(b"future/")).unwrap();
+        assert_eq!(
+            future_times(&future[b"future/".len() + rest..]),
+            Some((story.t(10), Some(story.t(480))))
+        );
         assert_eq!(
             d.units_concerned(),
             units_concerned(&acts, &a),

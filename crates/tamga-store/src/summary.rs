@@ -39,6 +39,12 @@ pub fn severity_name(s: Severity) -> &'static str {
     }
 }
 
+/// The list's buckets by worst open discrepancy, as the header counts them: a severity's name,
+/// or `none` when nothing is open.
+pub fn bucket_name(worst: Option<Severity>) -> &'static str {
+    worst.map(severity_name).unwrap_or("none")
+}
+
 /// Reads [`severity_name`].
 pub fn severity_from_name(name: &str) -> Option<Severity> {
     SEVERITIES.into_iter().find(|s| severity_name(*s) == name)
@@ -213,6 +219,24 @@ impl Summary {
             open: self.open,
         }
         .worst()
+    }
+
+    /// The list bucket (`minor` or `none`, [`bucket_name`]) the time can take the consignment
+    /// out of: both findings the time decides are major, so they move it into `major` from
+    /// `minor` or none, and never move one whose worst discrepancy is already critical or major
+    /// (`None`).
+    pub fn moved_by_time_from(&self) -> Option<&'static str> {
+        match self.base_worst() {
+            None | Some(Severity::Minor) => Some(bucket_name(self.base_worst())),
+            Some(Severity::Critical | Severity::Major) => None,
+        }
+    }
+
+    /// The bucket being overdue would move the consignment out of: [`Self::moved_by_time_from`]
+    /// if it can become overdue (`due`) and staff have not resolved that discrepancy.
+    pub fn moved_by_overdue_from(&self) -> Option<&'static str> {
+        self.moved_by_time_from()
+            .filter(|_| self.due.is_some() && !self.due_resolved)
     }
 
     /// Bytes inside the derived record.

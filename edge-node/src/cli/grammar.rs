@@ -109,7 +109,8 @@ pub enum Command {
         json: bool,
         /// A parameter of the list as the API takes it, NAME=VALUE (repeatable): limit, after
         /// (the `next` a page printed), status, custodian, deadline_after, deadline_before,
-        /// overdue=true, severity (at least), number (prefix), goods (words in the goods).
+        /// overdue=true, severity (at least), number (prefix), goods (words in the goods),
+        /// counts=false (no counts line).
         #[arg(long = "filter", value_name = "NAME=VALUE")]
         filters: Vec<String>,
     },

@@ -49,7 +49,6 @@ pub fn recorded(answer: &RecordedAct) {
 
 /// `list`: the counts, a line per consignment, and how to get the next page.
 pub fn consignments(page: &ConsignmentList) {
-    let c = &page.counts;
     let by = |m: &std::collections::BTreeMap<String, u64>| {
         m.iter()
             .filter(|(_, n)| **n > 0)
@@ -57,19 +56,22 @@ pub fn consignments(page: &ConsignmentList) {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    println!(
-        "{} held ({}); overdue {}; worst open discrepancy: {}",
-        c.total,
-        by(&c.by_status),
-        c.overdue,
-        by(&c.by_worst)
-    );
+    if let Some(c) = &page.counts {
+        println!(
+            "{} held ({}); overdue {}; worst open discrepancy: {}",
+            c.total,
+            by(&c.by_status),
+            c.overdue,
+            by(&c.by_worst)
+        );
+    }
     let rows = &page.rows;
     if rows.is_empty() {
-        if c.total == 0 {
-            println!("no consignments here yet: register one, or sync with a peer");
-        } else {
-            println!("no consignments match");
+        match &page.counts {
+            Some(c) if c.total == 0 => {
+                println!("no consignments here yet: register one, or sync with a peer")
+            }
+            _ => println!("no consignments match"),
         }
     }
     for r in rows {

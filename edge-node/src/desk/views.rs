@@ -3,11 +3,10 @@
 
 use super::{Desk, DeskError};
 use crate::answers::{ActView, ConsignmentView, EnrollmentView, OfficerView, Signer};
-use crate::listing::{self, ConsignmentList};
+use crate::listing::{self, ConsignmentList, ListRequest};
 use crate::workflow;
 use std::collections::{BTreeMap, BTreeSet};
 use tamga_core::{ActId, ConsignmentId, KeyId, SignedAct, Timestamp};
-use tamga_store::store::list::ListQuery;
 use tamga_store::DocId;
 
 impl Desk<'_> {
@@ -21,19 +20,25 @@ impl Desk<'_> {
     }
 
     /// A page of the consignments held here as the list shows them at `now`, most urgent
-    /// deadline first, delivered last, with the header's counts: from the store's summaries
-    /// and list keys, nothing assessed.
+    /// deadline first, delivered last, with the header's counts unless the request leaves them
+    /// out: from the store's summaries, list keys and counters, nothing assessed; the counts
+    /// once per answer.
     pub fn consignments(
         &self,
-        query: &ListQuery,
+        request: &ListRequest,
         now: Timestamp,
     ) -> Result<ConsignmentList, DeskError> {
         let store = &self.node.store;
-        let page = store.list(query, now)?;
+        let page = store.list(&request.query, now)?;
+        let counts = if request.counts {
+            Some((&store.list_counts(now)?).into())
+        } else {
+            None
+        };
         Ok(ConsignmentList {
             rows: page.rows.iter().map(listing::row).collect(),
             next: page.next.map(|c| c.to_text()),
-            counts: (&store.list_counts(now)?).into(),
+            counts,
         })
     }
 
@@ -239,5 +244,46 @@ mod tests {
             registered.signers[0].unit.as_deref(),
             Some(tamga_core::fixtures::AIRPORT_POST)
         );
+    }
+
+    /// A page comes with the header's counts unless asked without them; the rows are the same.
+    #[test]
+    fn a_page_without_counts_is_the_same_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let story = Story::new();
+        let node = crate::desk::test_node(
+            dir.path(),
+            NodeRole::Post,
+            tamga_core::fixtures::AIRPORT_POST,
+            &story,
+        );
+        for n in 0..5 {
+            node.store
+                .record(&tamga_core::fixtures::stream::registration(&story, n))
+                .unwrap();
+        }
+        let pins = crate::desk::test_pins(&node);
+        let desk = Desk::new(&node, &pins);
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        // Late enough that every deadline has passed.
+        let now = story.t(5000);
+        let ask = |list: &[(&str, &str)]| {
+            desk.consignments(&listing::parse_query(&pairs(list)).unwrap(), now)
+                .unwrap()
+        };
+        let counted = ask(&[("limit", "2")]);
+        let counts = counted.counts.as_ref().expect("counted by default");
+        assert_eq!((counts.total, counts.overdue), (5, 5));
+        assert_eq!(counts.by_worst["major"], 5, "overdue is major: {counts:?}");
+        let bare = ask(&[("limit", "2"), ("counts", "false")]);
+        assert!(bare.counts.is_none());
+        let json = |page: &ConsignmentList| serde_json::to_value(&page.rows).unwrap();
+        assert_eq!(json(&bare), json(&counted));
+        assert_eq!(bare.next, counted.next);
+        assert_eq!(bare.rows.len(), 2);
     }
 }

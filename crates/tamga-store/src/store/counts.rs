@@ -1,7 +1,10 @@
 //! Counters of the list's header, kept in step with the index: how many consignments hold each
-//! `lstatus/<status>` and `lworst/<severity>` key. Each write's index diff adjusts them in the
-//! same transaction (in `meta`, under `count\0<kind>/<value>`), so the header's counts are a
-//! handful of reads whatever the number of consignments, never a scan of the index.
+//! `lstatus/<status>`, `lworst/<severity>` and `due/<bucket>` key. Each write's index diff
+//! adjusts them in the same transaction (in `meta`, under `count\0<kind>/<value>`), so the
+//! header's counts are a handful of reads whatever the number of consignments, never a scan of
+//! the index, but for what the time decides: how many `due/<bucket>/` keys lie before a time
+//! (`Store::count_before`) is a scan of whichever side of that time is shorter, the other
+//! side being the counter less it.
 //!
 //! A store made before the counters (or whose counters `check` finds wrong) gets them counted
 //! afresh from the index when it is opened ([`Store::recount`]); `meta/counted` says they are
@@ -13,16 +16,19 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use std::collections::BTreeMap;
 
 /// The index kinds whose entries are counted.
-const COUNTED: [&[u8]; 2] = [b"lstatus/", b"lworst/"];
+const COUNTED: [&[u8]; 3] = [b"lstatus/", b"lworst/", b"due/"];
 const COUNT_PREFIX: &[u8] = b"count\0";
 /// Set in `meta` once the counters are kept.
 pub(super) const COUNTED_MARK: &str = "counted";
 
-/// The counter an index key adds to (`lstatus/<status>`, `lworst/<severity>`), if any.
+/// The counter an index key adds to (`lstatus/<status>`, `lworst/<severity>`,
+/// `due/<bucket>`), if any.
 fn counter_of(key: &[u8]) -> Option<Vec<u8>> {
     let kind = COUNTED.iter().find(|k| key.starts_with(k))?;
     let rest = &key[kind.len()..];
-    let end = rest.iter().position(|b| *b == b'/')?;
+    // The value's first part, before the consignment id (which has slashes of its own).
+    let value = &rest[..rest.iter().position(|b| *b == 0)?];
+    let end = value.iter().position(|b| *b == b'/')?;
     let mut counter = COUNT_PREFIX.to_vec();
     counter.extend_from_slice(&key[..kind.len() + end]);
     Some(counter)
@@ -60,8 +66,8 @@ fn read(bytes: &[u8]) -> u64 {
 }
 
 impl Store {
-    /// How many consignments hold index entries under `prefix` (`lstatus/<status>` or
-    /// `lworst/<severity>`), from the counters.
+    /// How many consignments hold index entries under `prefix` (`lstatus/<status>`,
+    /// `lworst/<severity>` or `due/<bucket>`), from the counters.
     pub(super) fn counted(&self, prefix: &str) -> Result<u64> {
         let mut key = COUNT_PREFIX.to_vec();
         key.extend_from_slice(prefix.as_bytes());
@@ -71,6 +77,37 @@ impl Store {
             .get(key)
             .map_err(|e| self.sled_err(e))?
             .map_or(0, |v| read(&v)))
+    }
+
+    /// How many index keys under `<prefix>/` (a counted prefix, such as `due/none`) are before
+    /// `<prefix>/<bound>`: the keys on both sides of the bound are scanned a key at a time, side
+    /// by side, until one side ends; if the keys before it end first, they are the answer,
+    /// otherwise the counter less the keys after it. So the cost is twice the shorter side's
+    /// keys, not the longer's.
+    pub(super) fn count_before(&self, prefix: &str, bound: &[u8]) -> Result<u64> {
+        let total = self.counted(prefix)?;
+        let start = format!("{prefix}/").into_bytes();
+        let mut end = format!("{prefix}/").into_bytes();
+        *end.last_mut().expect("a prefix") += 1;
+        let mut middle = start.clone();
+        middle.extend_from_slice(bound);
+        let mut before = self.t.index.range(start..middle.clone()).keys();
+        let mut after = self.t.index.range(middle..end).keys();
+        let (mut seen_before, mut seen_after) = (0u64, 0u64);
+        loop {
+            match before.next() {
+                None => return Ok(seen_before),
+                Some(k) => k.map_err(|e| self.sled_err(e))?,
+            };
+            seen_before += 1;
+            match after.next() {
+                // A write between the counter's read and the scan may leave them a key apart
+                // for a moment; never below zero.
+                None => return Ok(total.saturating_sub(seen_after)),
+                Some(k) => k.map_err(|e| self.sled_err(e))?,
+            };
+            seen_after += 1;
+        }
     }
 
     /// The counters as the index gives them, counted by scanning it.
@@ -119,7 +156,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_status_and_worst_keys_count() {
+    fn only_the_status_worst_and_due_keys_count() {
         assert_eq!(
             counter_of(b"lstatus/in_transit/0001\0C-1").unwrap(),
             b"count\0lstatus/in_transit".to_vec()
@@ -128,6 +165,13 @@ mod tests {
             counter_of(b"lworst/none/0001\0C-1").unwrap(),
             b"count\0lworst/none".to_vec()
         );
+        assert_eq!(
+            counter_of(b"due/none/0800000006a1c5e40\0C-1").unwrap(),
+            b"count\0due/none".to_vec()
+        );
+        assert!(counter_of(b"future/none/0800000006a1c5e40/-\0C-1").is_none());
+        // A `due` key of format 3 (no bucket) counts nowhere, whatever its id holds.
+        assert!(counter_of(b"due/800000006a1c5e40\x0010609050/231126/0000100").is_none());
         assert!(counter_of(b"list/0001\0C-1").is_none());
         assert!(counter_of(b"lcustodian/X/0001\0C-1").is_none());
         assert!(counter_of(b"lstatus/malformed").is_none());

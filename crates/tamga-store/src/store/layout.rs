@@ -7,7 +7,7 @@
 //!
 //! | tree | key | value |
 //! |---|---|---|
-//! | `meta` | `magic`, `version`, `rules`, `authority`, `actor`, `last_seq`, `forgotten\0<doc key>` | format marker, version (u32 BE), the assessment rules' version the derived records were made with (u32 BE, `tamga_core::assessment::RULES_VERSION`), pinned authority key, this node's automerge actor, last feed number (u64 BE), when a document was forgotten (Unix seconds, u64 BE) |
+//! | `meta` | `magic`, `version`, `rules`, `authority`, `actor`, `last_seq`, `forgotten\0<doc key>`, `counted`, `count\0<kind>/<value>` | format marker, version (u32 BE), the assessment rules' version the derived records were made with (u32 BE, `tamga_core::assessment::RULES_VERSION`), pinned authority key, this node's automerge actor, last feed number (u64 BE), when a document was forgotten (Unix seconds, u64 BE), the list's counters are kept, one counter: how many `lstatus`, `lworst` or `due` index keys have that value (u64 BE, see [`super::counts`]) |
 //! | `docs` | doc key ([`DocId::to_key`]) | the document as last compacted ([`AutoCommit::save`]) |
 //! | `changes` | doc key, `0`, seq (u64 BE) | an incremental change ([`AutoCommit::save_after`]) not yet folded into `docs` |
 //! | `feed` | seq (u64 BE) | doc key: every local modification, in order, contiguous from 1 |
@@ -35,10 +35,11 @@ use std::path::Path;
 pub const MAGIC: &[u8] = b"tamga-store";
 /// The newest format this build writes and reads. Version 2 added the `unit` index, version 3
 /// the list row in the derived record and the list keys (`list`, `lstatus`, `lcustodian`,
-/// `lworst`, `due`, `future`); an older store is brought up to it when opened (every
-/// consignment re-derived, then the version written), so opening an older store is all an
-/// upgrade takes.
-pub const FORMAT_VERSION: u32 = 3;
+/// `lworst`, `due`, `future`), version 4 the bucket the time moves a consignment out of in the
+/// `due` and `future` keys (and the `due` keys' counters); an older store is brought up to it
+/// when opened (every consignment re-derived, its index keys rewritten, the counters counted
+/// afresh, then the version written), so opening an older store is all an upgrade takes.
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The names of the store's sled trees, as in the table above.
 pub(super) const TREE_NAMES: [&str; 11] = [

@@ -8,21 +8,25 @@
 //! - a page with no filter, or filtered by status or custodian (each has its own ordered keys):
 //!   one range scan and one summary read per row shown (plus rows whose other filters fail);
 //! - severity at least S: a merge of the `lworst` scans for the severities at least S, plus
-//!   the consignments the time makes major (overdue now, or with an act dated later than now);
-//! - overdue: one range scan of `due` up to now (only consignments registered and neither
-//!   arrived nor delivered have such a key), those summaries read and sorted;
+//!   the consignments the time moves into major: the `due` keys of the bucket it moves them
+//!   from, up to now (in the list's order, so the page's worth), and those with an act dated
+//!   later than now that are not overdue (from the `future` keys: their summaries read and
+//!   sorted; a clock gone wrong, rare);
+//! - overdue: a merge of the three `due` scans up to now (only consignments registered and
+//!   neither arrived nor delivered have such a key, in the list's order), a page's worth;
 //! - number (prefix of the consignment id) and deadline before/after: checked on the key,
 //!   no summary read for a key that fails;
 //! - goods (case-insensitive substring of the goods' descriptions): one summary read per
 //!   consignment examined, so a rare word costs a scan of up to `n` summaries;
-//! - counts ([`Store::list_counts`]): the counters kept with the `lstatus` and `lworst` keys
-//!   ([`super::counts`]: eight reads, no scan),
-//!   plus the summaries of what the time changes (overdue, dated in the future).
+//! - counts ([`Store::list_counts`]): the counters kept with the `lstatus`, `lworst` and `due`
+//!   keys ([`super::counts`]: twelve reads), how many `due` keys of each bucket lie before now
+//!   (each a scan of the shorter side of now, `Store::count_before`), and a scan of the
+//!   `future` keys later than now; never a summary read.
 
 use super::Store;
 use crate::error::{Result, StoreError};
-use crate::index::{self, time_hex};
-use crate::summary::{severity_name, AsOf, Summary, SEVERITIES, STATUSES};
+use crate::index::{self, time_hex, SAME, TIME_BUCKETS};
+use crate::summary::{bucket_name, severity_name, AsOf, Summary, SEVERITIES, STATUSES};
 use std::collections::BTreeSet;
 use std::ops::Bound;
 use tamga_core::assessment::Status;
@@ -163,6 +167,16 @@ impl Store {
 
     /// The suffixes (`<order>\0<id>`) of the keys under `prefix`, after `after`, in order.
     fn suffixes<'a>(&'a self, prefix: Vec<u8>, after: Option<&Cursor>) -> Suffixes<'a> {
+        self.suffixes_before(prefix, after, None)
+    }
+
+    /// [`Store::suffixes`] before `before` (a suffix), if given.
+    fn suffixes_before<'a>(
+        &'a self,
+        prefix: Vec<u8>,
+        after: Option<&Cursor>,
+        before: Option<&[u8]>,
+    ) -> Suffixes<'a> {
         let start = match after {
             Some(c) => {
                 let mut k = prefix.clone();
@@ -171,7 +185,14 @@ impl Store {
             }
             None => Bound::Included(prefix.clone()),
         };
-        let end = Bound::Excluded(prefix_end(&prefix));
+        let end = Bound::Excluded(match before {
+            Some(b) => {
+                let mut k = prefix.clone();
+                k.extend_from_slice(b);
+                k
+            }
+            None => prefix_end(&prefix),
+        });
         let n = prefix.len();
         Box::new(
             self.t
@@ -182,41 +203,55 @@ impl Store {
         )
     }
 
-    /// The consignments of the index keys from `from` to `to` (excluded).
-    fn ids_between(&self, from: Bound<Vec<u8>>, to: Vec<u8>) -> Result<Vec<ConsignmentId>> {
-        let mut out = Vec::new();
-        for k in self
-            .t
-            .index
-            .range::<Vec<u8>, _>((from, Bound::Excluded(to)))
-            .keys()
-        {
-            let k = k.map_err(|e| self.sled_err(e))?;
-            out.push(
-                index::consignment_of(&k)
-                    .ok_or_else(|| self.corrupted("an index entry names no consignment".into()))?,
-            );
-        }
-        Ok(out)
-    }
-
-    /// Consignments overdue at `now` (from the `due` keys).
-    fn overdue_now(&self, now: Timestamp) -> Result<Vec<ConsignmentId>> {
+    /// The list order of consignments overdue at `now` ends before this (the `due` keys'
+    /// suffixes are list orders): overdue is `now` past the deadline plus the grace.
+    fn overdue_bound(&self, now: Timestamp) -> Vec<u8> {
         let limit = now.plus_seconds(-self.tolerances.deadline_grace_seconds);
-        let mut to = b"due/".to_vec();
-        to.extend_from_slice(time_hex(limit).as_bytes());
-        self.ids_between(Bound::Included(b"due/".to_vec()), to)
+        index::list_order(false, Some(limit)).into_bytes()
     }
 
-    /// Consignments with an act dated later than `now` plus the clock skew (from the `future`
-    /// keys).
-    fn dated_ahead_of(&self, now: Timestamp) -> Result<Vec<ConsignmentId>> {
-        let mut from = b"future/".to_vec();
+    /// The `due` keys of `bucket` overdue at `now`, after `after`, in the list's order.
+    fn overdue_suffixes<'a>(
+        &'a self,
+        bucket: &str,
+        now: Timestamp,
+        after: Option<&Cursor>,
+    ) -> Suffixes<'a> {
+        let bound = self.overdue_bound(now);
+        self.suffixes_before(format!("due/{bucket}/").into_bytes(), after, Some(&bound))
+    }
+
+    /// How many consignments of `bucket` are overdue at `now` (from the `due` keys).
+    fn overdue_count(&self, bucket: &str, now: Timestamp) -> Result<u64> {
+        self.count_before(&format!("due/{bucket}"), &self.overdue_bound(now))
+    }
+
+    /// Calls `each` with the `future` key of every consignment of `bucket` with an act dated
+    /// later than `now` plus the clock skew that is not also overdue, so that being dated ahead
+    /// is what moves it.
+    fn each_only_dated_ahead(
+        &self,
+        bucket: &str,
+        now: Timestamp,
+        mut each: impl FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
+        let prefix = format!("future/{bucket}/").into_bytes();
+        let mut from = prefix.clone();
         from.extend_from_slice(
             time_hex(now.plus_seconds(self.tolerances.clock_skew_seconds)).as_bytes(),
         );
-        from.push(1);
-        self.ids_between(Bound::Included(from), b"future0".to_vec())
+        // Past every key whose latest time is exactly now plus the skew (`/` comes next).
+        from.push(b'/' + 1);
+        let overdue_before = now.plus_seconds(-self.tolerances.deadline_grace_seconds);
+        for k in self.t.index.range(from..prefix_end(&prefix)).keys() {
+            let k = k.map_err(|e| self.sled_err(e))?;
+            let (_, due) = index::future_times(&k[prefix.len()..])
+                .ok_or_else(|| self.corrupted("a future key is malformed".into()))?;
+            if due.is_none_or(|d| d >= overdue_before) {
+                each(&k)?;
+            }
+        }
+        Ok(())
     }
 
     /// The suffixes of `ids`, after `after`, sorted.
@@ -250,21 +285,36 @@ impl Store {
         let after = q.after.as_ref();
         let mut sources: Vec<Suffixes<'_>> = Vec::new();
         if q.overdue {
-            let ids = self.overdue_now(now)?.into_iter().collect();
-            sources.push(Box::new(self.suffixes_of(ids, after)?.into_iter().map(Ok)));
+            for bucket in TIME_BUCKETS {
+                sources.push(self.overdue_suffixes(bucket, now, after));
+            }
         } else if let Some(status) = q.status {
             sources
                 .push(self.suffixes(format!("lstatus/{}/", status.as_str()).into_bytes(), after));
         } else if let Some(unit) = &q.custodian {
             sources.push(self.suffixes(format!("lcustodian/{unit}/").into_bytes(), after));
         } else if let Some(at_least) = q.severity {
-            for s in SEVERITIES.into_iter().filter(|s| *s <= at_least) {
-                let prefix = format!("lworst/{}/", severity_name(s)).into_bytes();
+            let wanted: Vec<Severity> = SEVERITIES.into_iter().filter(|s| *s <= at_least).collect();
+            for s in &wanted {
+                let prefix = format!("lworst/{}/", severity_name(*s)).into_bytes();
                 sources.push(self.suffixes(prefix, after));
             }
             if at_least >= Severity::Major {
-                let mut ids: BTreeSet<ConsignmentId> = self.overdue_now(now)?.into_iter().collect();
-                ids.extend(self.dated_ahead_of(now)?);
+                // What the time moves into major from a bucket not scanned above.
+                let mut ids = BTreeSet::new();
+                for bucket in [Some(Severity::Minor), None]
+                    .into_iter()
+                    .filter(|b| b.is_none_or(|s| !wanted.contains(&s)))
+                    .map(bucket_name)
+                {
+                    sources.push(self.overdue_suffixes(bucket, now, after));
+                    self.each_only_dated_ahead(bucket, now, |k| {
+                        ids.insert(index::consignment_of(k).ok_or_else(|| {
+                            self.corrupted("an index entry names no consignment".into())
+                        })?);
+                        Ok(())
+                    })?;
+                }
                 sources.push(Box::new(self.suffixes_of(ids, after)?.into_iter().map(Ok)));
             }
         } else {
@@ -346,8 +396,9 @@ impl Store {
     }
 
     /// The counts for the list's header at `now`: by status and by worst open discrepancy from
-    /// the counters kept with the `lstatus` and `lworst` keys (no scan, no summary read), corrected for what the time makes
-    /// overdue or dated in the future (those summaries read).
+    /// the counters kept with the `lstatus` and `lworst` keys, corrected for what the time
+    /// moves into major (overdue, or an act dated later than now) by counting `due` and
+    /// `future` keys ([`crate::index`]); no summary read.
     pub fn list_counts(&self, now: Timestamp) -> Result<ListCounts> {
         let mut counts = ListCounts::default();
         for (i, s) in STATUSES.iter().enumerate() {
@@ -357,20 +408,20 @@ impl Store {
         for (i, name) in ["critical", "major", "minor", "none"].iter().enumerate() {
             counts.by_worst[i] = self.counted(&format!("lworst/{name}"))?;
         }
-        let overdue = self.overdue_now(now)?;
-        counts.overdue = overdue.len() as u64;
-        let mut changed: BTreeSet<ConsignmentId> = overdue.into_iter().collect();
-        changed.extend(self.dated_ahead_of(now)?);
-        for id in changed {
-            let s = self.summary_of(&id)?;
-            let (from, to) = (
-                worst_bucket(s.base_worst()),
-                worst_bucket(s.at(now, &self.tolerances).worst()),
-            );
-            if from != to {
-                counts.by_worst[from] -= 1;
-                counts.by_worst[to] += 1;
-            }
+        counts.overdue = self.overdue_count(SAME, now)?;
+        for worst in [Some(Severity::Minor), None] {
+            let (bucket, i) = (bucket_name(worst), worst_bucket(worst));
+            let overdue = self.overdue_count(bucket, now)?;
+            counts.overdue += overdue;
+            let mut moved = overdue;
+            self.each_only_dated_ahead(bucket, now, |_| {
+                moved += 1;
+                Ok(())
+            })?;
+            // A write between the reads may leave them a consignment apart for a moment.
+            let moved = moved.min(counts.by_worst[i]);
+            counts.by_worst[i] -= moved;
+            counts.by_worst[1] += moved;
         }
         Ok(counts)
     }

@@ -2,11 +2,14 @@
 
 use super::*;
 use crate::store::test_support::new_store;
-use tamga_core::act::{ActBody, DiscrepancyResolved};
+use crate::store::StoreOptions;
+use tamga_core::act::{ActBody, DiscrepancyResolved, SealState};
 use tamga_core::assessment::discrepancy_id;
-use tamga_core::fixtures::stream::{consignment, post_stream_act, registration};
+use tamga_core::fixtures::stream::{
+    consignment, post_stream_act, registration, seal, seal_applied,
+};
 use tamga_core::fixtures::{text, unit, Story, AIRPORT_POST, ESCORT_UNIT};
-use tamga_core::DiscrepancyKind;
+use tamga_core::{DiscrepancyKind, SignedAct, Tolerances};
 
 /// What the list must show of one consignment at a time: from `assess` at that time.
 #[derive(Debug, PartialEq, Eq, Clone)]
@@ -108,10 +111,115 @@ fn counts_of(expected: &[Expected]) -> ListCounts {
     c
 }
 
+/// The staff's resolution of consignment `c`'s overdue discrepancy, dated `at`.
+fn overdue_resolved(store: &Store, story: &Story, c: &ConsignmentId, at: Timestamp) -> SignedAct {
+    let reg = store
+        .acts(&crate::DocId::Consignment(c.clone()))
+        .unwrap()
+        .into_iter()
+        .find(|a| a.body().kind() == "consignment_registered")
+        .unwrap()
+        .id();
+    story.sign(
+        ActBody::DiscrepancyResolved(DiscrepancyResolved {
+            consignment: c.clone(),
+            at,
+            officer: story.central_staff.id.clone(),
+            discrepancy: discrepancy_id(DiscrepancyKind::Overdue, "", &[reg]),
+            reason: text("delayed at the border by order"),
+        }),
+        &[&story.central_staff],
+    )
+}
+
+/// Seal `seal_n` applied to consignment `n` at the post, at minute `minute`.
+fn sealed(story: &Story, n: u64, minute: i64, seal_n: u64) -> SignedAct {
+    let ActBody::SealApplied(mut body) = seal_applied(story, n).body().clone() else {
+        unreachable!("a seal applied")
+    };
+    body.at = story.t(minute);
+    body.seal = seal(seal_n);
+    story.sign(ActBody::SealApplied(body), &[&story.airport_officer])
+}
+
+/// The minute acts dated ahead are dated at in [`with_each_bucket`]: after every deadline.
+const AHEAD: i64 = 3000;
+
+/// Consignments 100 to 115, registered at minute `n` and due at minute `n + 480`, never
+/// arriving: for each worst open discrepancy that does not depend on the time (none, minor,
+/// major, critical), one plain, one with an act dated at minute [`AHEAD`] (so at times between
+/// its deadline and then it is both overdue and dated ahead), one whose overdue discrepancy
+/// staff resolved, and one with both.
+fn with_each_bucket(store: &Store, story: &Story) {
+    for n in 100..116u64 {
+        let (bucket, variant) = ((n - 100) / 4, (n - 100) % 4);
+        let mut acts = vec![registration(story, n)];
+        match bucket {
+            // Nothing open.
+            0 => acts.push(seal_applied(story, n)),
+            // The seal applied twice: minor.
+            1 => acts.extend([seal_applied(story, n), sealed(story, n, n as i64 + 50, n)]),
+            // Sealed before the registration: a major clock anomaly.
+            2 => acts.push(sealed(story, n, n as i64 - 30, n)),
+            // Found damaged on the road, no incident reported: critical.
+            _ => {
+                let ActBody::EscortAssigned(mut escort) = story.escort_assigned().body().clone()
+                else {
+                    unreachable!("an escort assignment")
+                };
+                escort.consignment = consignment(n);
+                escort.at = story.t(n as i64 + 15);
+                let ActBody::SealChecked(mut check) =
+                    story.seal_checked(0, SealState::Damaged).body().clone()
+                else {
+                    unreachable!("a seal check")
+                };
+                check.consignment = consignment(n);
+                check.seal = seal(n);
+                check.at = story.t(n as i64 + 60);
+                acts.extend([
+                    seal_applied(story, n),
+                    story.sign(ActBody::EscortAssigned(escort), &[&story.airport_officer]),
+                    story.sign(ActBody::SealChecked(check), &[&story.escort_second]),
+                ]);
+            }
+        }
+        if variant % 2 == 1 {
+            // A second seal, on a clock far ahead.
+            acts.push(sealed(story, n, AHEAD, n + 900));
+        }
+        for act in &acts {
+            store.record(act).unwrap();
+        }
+        if variant >= 2 {
+            let c = consignment(n);
+            store
+                .record(&overdue_resolved(store, story, &c, story.t(n as i64 + 600)))
+                .unwrap();
+        }
+        let s = store.summary(&consignment(n)).unwrap().unwrap();
+        let worst = [None, Some(Severity::Minor), Some(Severity::Major)]
+            .get(bucket as usize)
+            .copied()
+            .unwrap_or(Some(Severity::Critical));
+        assert_eq!(s.base_worst(), worst, "consignment {n}: {s:?}");
+        assert_eq!(s.due_resolved, variant >= 2, "consignment {n}");
+        assert_eq!(s.due, Some(story.t(n as i64 + 480)), "consignment {n}");
+    }
+}
+
 /// The reference delivery, 40 consignments of a post's stream at every step, one whose
-/// overdue discrepancy staff resolved.
+/// overdue discrepancy staff resolved, and [`with_each_bucket`]'s 16.
 fn populated(dir: &std::path::Path, story: &Story) -> Store {
-    let store = new_store(dir, story);
+    populated_with(dir, story, StoreOptions::default())
+}
+
+/// [`populated`], the store opened with `options`.
+fn populated_with(dir: &std::path::Path, story: &Story, options: StoreOptions) -> Store {
+    let store = Store::open_with(dir, &story.authority_id(), options).unwrap();
+    for act in story.registry_acts() {
+        store.record(&act).unwrap();
+    }
     for act in story.clean_delivery() {
         store.record(&act).unwrap();
     }
@@ -122,35 +230,65 @@ fn populated(dir: &std::path::Path, story: &Story) -> Store {
         }
     }
     let c = consignment(7);
-    let reg = store
-        .acts(&crate::DocId::Consignment(c.clone()))
-        .unwrap()
-        .into_iter()
-        .find(|a| a.body().kind() == "consignment_registered")
-        .unwrap()
-        .id();
     store
-        .record(&story.sign(
-            ActBody::DiscrepancyResolved(DiscrepancyResolved {
-                consignment: c,
-                at: story.t(2000),
-                officer: story.central_staff.id.clone(),
-                discrepancy: discrepancy_id(DiscrepancyKind::Overdue, "", &[reg]),
-                reason: text("delayed at the border by order"),
-            }),
-            &[&story.central_staff],
-        ))
+        .record(&overdue_resolved(&store, story, &c, story.t(2000)))
         .unwrap();
+    with_each_bucket(&store, story);
     store
 }
 
+/// How many consignments [`populated`] holds.
+const HELD: usize = 56;
+
 /// Times before, among and after the deadlines and the acts' own times (some acts are dated
-/// in the future at the earlier ones).
-fn times(story: &Story) -> Vec<Timestamp> {
-    [0, 60, 300, 485, 700, 2000, 5000]
+/// in the future at the earlier ones), and on either side of where a deadline passes and where
+/// an act stops being dated ahead, with these tolerances.
+fn times(story: &Story, tolerances: &Tolerances) -> Vec<Timestamp> {
+    let mut out: Vec<Timestamp> = [0, 60, 300, 485, 700, 2000, 5000]
         .into_iter()
         .map(|m| story.t(m))
-        .collect()
+        .collect();
+    // Consignment 101's deadline is minute 581; its act dated ahead, minute AHEAD.
+    let passes = story.t(581).plus_seconds(tolerances.deadline_grace_seconds);
+    let caught_up = story.t(AHEAD).plus_seconds(-tolerances.clock_skew_seconds);
+    for t in [passes, caught_up] {
+        out.extend([t.plus_seconds(-1), t, t.plus_seconds(1)]);
+    }
+    out
+}
+
+/// For each bucket the time can move a consignment out of, that some consignment there is at
+/// some of `times` overdue alone, dated ahead alone, both, and overdue but resolved: what the
+/// counts must get right.
+fn assert_every_case_is_met(store: &Store, times: &[Timestamp]) {
+    let t = &store.tolerances;
+    let mut met = BTreeSet::new();
+    for id in (100..116).map(consignment) {
+        let s = store.summary(&id).unwrap().unwrap();
+        for now in times {
+            let overdue = s.overdue_at(*now, t);
+            let ahead = s
+                .future
+                .iter()
+                .any(|f| *f > now.plus_seconds(t.clock_skew_seconds));
+            let case = match (overdue, s.due_resolved, ahead) {
+                (true, false, false) => "overdue",
+                (false, _, true) => "ahead",
+                (true, false, true) => "overdue and ahead",
+                (true, true, _) => "overdue, resolved",
+                _ => continue,
+            };
+            met.insert((bucket_name(s.base_worst()), case));
+        }
+    }
+    for bucket in ["critical", "major", "minor", "none"] {
+        for case in ["overdue", "ahead", "overdue and ahead", "overdue, resolved"] {
+            assert!(
+                met.contains(&(bucket, case)),
+                "{bucket}: {case} at none of the times"
+            );
+        }
+    }
 }
 
 #[test]
@@ -158,6 +296,7 @@ fn every_page_and_count_is_what_assessing_every_consignment_gives() {
     let story = Story::new();
     let dir = tempfile::tempdir().unwrap();
     let store = populated(dir.path(), &story);
+    assert_every_case_is_met(&store, &times(&story, &store.tolerances));
     let resolved = store.assessment(&consignment(7), story.t(5000)).unwrap();
     assert!(
         resolved
@@ -167,9 +306,9 @@ fn every_page_and_count_is_what_assessing_every_consignment_gives() {
         "the overdue discrepancy of consignment 7 is resolved: {:?}",
         resolved.discrepancies
     );
-    for now in times(&story) {
+    for now in times(&story, &store.tolerances) {
         let expected = brute(&store, now);
-        assert_eq!(expected.len(), 40);
+        assert_eq!(expected.len(), HELD);
         for limit in [1, 7, 40, MAX_PAGE] {
             let q = ListQuery {
                 limit,
@@ -196,11 +335,58 @@ fn every_page_and_count_is_what_assessing_every_consignment_gives() {
 }
 
 #[test]
+fn with_a_grace_and_a_skew_the_counts_and_the_time_s_filters_follow_them() {
+    let story = Story::new();
+    let dir = tempfile::tempdir().unwrap();
+    let tolerances = Tolerances {
+        deadline_grace_seconds: 45 * 60,
+        clock_skew_seconds: 20 * 60,
+        ..Tolerances::default()
+    };
+    let options = StoreOptions {
+        tolerances: tolerances.clone(),
+        ..StoreOptions::default()
+    };
+    let store = populated_with(dir.path(), &story, options);
+    let times = times(&story, &tolerances);
+    assert_every_case_is_met(&store, &times);
+    for now in times {
+        let all = brute(&store, now);
+        assert_eq!(store.list_counts(now).unwrap(), counts_of(&all), "at {now}");
+        let q = |overdue, severity| ListQuery {
+            limit: 4,
+            overdue,
+            severity,
+            ..ListQuery::default()
+        };
+        assert_eq!(
+            all_pages(&store, &q(true, None), now),
+            all.iter()
+                .filter(|e| e.overdue)
+                .cloned()
+                .collect::<Vec<_>>(),
+            "overdue at {now}"
+        );
+        for s in SEVERITIES {
+            assert_eq!(
+                all_pages(&store, &q(false, Some(s)), now),
+                all.iter()
+                    .filter(|e| worst(e.open).is_some_and(|w| w <= s))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+                "{} at {now}",
+                severity_name(s)
+            );
+        }
+    }
+}
+
+#[test]
 fn each_filter_and_search_gives_what_assessing_every_consignment_gives() {
     let story = Story::new();
     let dir = tempfile::tempdir().unwrap();
     let store = populated(dir.path(), &story);
-    for now in times(&story) {
+    for now in times(&story, &store.tolerances) {
         let all = brute(&store, now);
         let check = |q: ListQuery, keep: &dyn Fn(&Expected) -> bool, what: &str| {
             let want: Vec<Expected> = all.iter().filter(|e| keep(e)).cloned().collect();
@@ -476,7 +662,7 @@ fn a_store_of_format_2_gains_the_list_when_opened() {
         store.t.meta.get("version").unwrap().unwrap().as_ref(),
         crate::FORMAT_VERSION.to_be_bytes()
     );
-    assert_eq!(crate::FORMAT_VERSION, 3);
+    assert_eq!(crate::FORMAT_VERSION, 4);
     let q = ListQuery {
         limit: 10,
         ..ListQuery::default()
@@ -484,6 +670,101 @@ fn a_store_of_format_2_gains_the_list_when_opened() {
     assert_eq!(all_pages(&store, &q, now), expected);
     assert_eq!(store.list_counts(now).unwrap(), counts_of(&expected));
     assert!(store.check().unwrap().is_empty());
+}
+
+#[test]
+fn a_store_of_format_3_gains_the_time_s_buckets_when_opened() {
+    let story = Story::new();
+    let dir = tempfile::tempdir().unwrap();
+    let times = times(&story, &Tolerances::default());
+    let expected: Vec<Vec<Expected>> = {
+        let store = populated(dir.path(), &story);
+        let expected = times.iter().map(|now| brute(&store, *now)).collect();
+        // What a format 3 store holds: `due/<deadline>` and `future/<latest>` keys, no
+        // counters of the `due` keys.
+        let old_key = |k: &[u8]| -> Option<Vec<u8>> {
+            let (kind, rest) = if let Some(rest) = k.strip_prefix(b"due/") {
+                ("due", rest)
+            } else {
+                ("future", k.strip_prefix(b"future/")?)
+            };
+            let id = consignment_of_key(k);
+            let value = std::str::from_utf8(&rest[..rest.iter().position(|b| *b == 0)?]).ok()?;
+            let (_, value) = value.split_once('/')?;
+            let time = if kind == "due" {
+                value.strip_prefix('0')?
+            } else {
+                value.split_once('/')?.0
+            };
+            Some(format!("{kind}/{time}\0{id}").into_bytes())
+        };
+        let mut rewritten = 0;
+        for item in store.t.derived.iter() {
+            let (k, v) = item.unwrap();
+            let mut d = crate::index::Derived::decode(&v).unwrap();
+            let keys = std::mem::take(&mut d.keys);
+            for key in keys {
+                match old_key(&key) {
+                    Some(old) => {
+                        store.t.index.remove(&key).unwrap();
+                        store.t.index.insert(&old, &[]).unwrap();
+                        d.keys.insert(old);
+                        rewritten += 1;
+                    }
+                    None => {
+                        d.keys.insert(key);
+                    }
+                }
+            }
+            store.t.derived.insert(k, d.encode()).unwrap();
+        }
+        assert!(
+            rewritten > HELD,
+            "every consignment's future key and the due keys"
+        );
+        for k in store.t.meta.scan_prefix(b"count\0due/").keys() {
+            store.t.meta.remove(k.unwrap()).unwrap();
+        }
+        store.t.meta.insert("version", &3u32.to_be_bytes()).unwrap();
+        store.db.flush().unwrap();
+        let problems = store.check().unwrap();
+        assert!(
+            problems.iter().any(|p| p.contains("index has")),
+            "check sees the old keys: {problems:?}"
+        );
+        expected
+    };
+    let store = Store::open(dir.path(), &story.authority_id()).unwrap();
+    assert_eq!(
+        store.t.meta.get("version").unwrap().unwrap().as_ref(),
+        4u32.to_be_bytes()
+    );
+    assert!(store.check().unwrap().is_empty());
+    for (now, expected) in times.iter().zip(expected) {
+        let q = ListQuery {
+            limit: 10,
+            ..ListQuery::default()
+        };
+        assert_eq!(all_pages(&store, &q, *now), expected, "at {now}");
+        assert_eq!(
+            store.list_counts(*now).unwrap(),
+            counts_of(&expected),
+            "at {now}"
+        );
+        let overdue = ListQuery { overdue: true, ..q };
+        assert_eq!(
+            all_pages(&store, &overdue, *now),
+            expected
+                .into_iter()
+                .filter(|e| e.overdue)
+                .collect::<Vec<_>>(),
+            "overdue at {now}"
+        );
+    }
+}
+
+fn consignment_of_key(k: &[u8]) -> ConsignmentId {
+    crate::index::consignment_of(k).unwrap()
 }
 
 #[test]
