@@ -10,10 +10,13 @@
 //!   extension and a follow-up, a refusal at the office of destination and the return to the
 //!   office of departure; a bad form and acts that would not hold are refused and change
 //!   nothing.
+//! - A transhipment between two crews' vehicles of one escort unit after an accident, under the
+//!   office of departure's permit (acts carried between three nodes by bundle files); the same
+//!   offer naming the accident instead of a permit is shown as a transhipment without
+//!   permission before anyone countersigns.
 
 use std::path::{Path, PathBuf};
 use tamga_core::fixtures::{self, Story};
-use tamga_core::KeyId;
 
 mod common;
 
@@ -23,29 +26,51 @@ use serde_json::{json, Value};
 const AIRPORT_PIN: &str = "417417";
 const ESCORT_PIN: &str = "112011";
 const DEPARTMENT_PIN: &str = "905905";
+const RELIEF_PIN: &str = "114747";
 
 /// A post and a vehicle (or two posts) under `root`, enrolled with the story's registry plus
 /// the relief officer.
 fn nodes(story: &Story, root: &Path, units: [(&str, &str); 2]) -> [PathBuf; 2] {
+    let [(r0, u0), (r1, u1)] = units;
+    named_nodes(story, root, [(u0, r0, u0), (u1, r1, u1)])
+}
+
+/// Nodes under `root`, each `(directory name, role, unit)` (two may share a unit), enrolled with
+/// the story's registry plus the relief officer and every node's device key.
+fn named_nodes<const N: usize>(
+    story: &Story,
+    root: &Path,
+    nodes: [(&str, &str, &str); N],
+) -> [PathBuf; N] {
     let mut registry = story.registry_acts();
     registry.push(story.enrollment(&Story::relief_officer()));
-    let mut dirs = Vec::new();
-    let mut keys: Vec<(KeyId, &str)> = Vec::new();
-    for (role, unit) in units {
-        let dir = root.join(unit);
-        keys.push((common::init(&dir, story, role, unit, "127.0.0.1:0"), unit));
-        dirs.push(dir);
-    }
-    for (key, unit) in &keys {
-        registry.push(story.device_enrollment(key, unit, "device"));
-    }
+    let dirs = nodes.map(|(name, role, unit)| {
+        let dir = root.join(name);
+        let key = common::init(&dir, story, role, unit, "127.0.0.1:0");
+        registry.push(story.device_enrollment(&key, unit, name));
+        dir
+    });
     let enrollment = root.join("enrollment.acts");
     write_acts(&enrollment, &registry);
     for dir in &dirs {
         let (ok, out, err) = edge(dir, &["record", enrollment.to_str().unwrap()]);
         assert!(ok, "{out}{err}");
     }
-    [dirs[0].clone(), dirs[1].clone()]
+    dirs
+}
+
+/// Carries what `from` holds to `to` on a USB stick: a bundle for `to`'s device key.
+fn carry(from: &Path, to: &Path, stick: &Path) {
+    let key = json_of(to, &["status", "--json"])["device_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let _ = std::fs::remove_file(stick);
+    let file = stick.to_str().unwrap();
+    let (ok, out, err) = edge(from, &["export-bundle", "--out", file, "--for", &key]);
+    assert!(ok, "export-bundle: {out}{err}");
+    let (ok, out, err) = edge(to, &["import-bundle", file]);
+    assert!(ok, "import-bundle: {out}{err}");
 }
 
 fn shown(dir: &Path, story: &Story) -> Value {
@@ -631,4 +656,301 @@ fn the_crew_cannot_permit_itself_or_change_itself() {
         .collect();
     assert_eq!(found.len(), 1, "{after}");
     assert_eq!(found[0]["severity"], "critical");
+}
+
+/// The discrepancies of `kind` in a `show --json` or a review.
+fn discrepancies<'a>(view: &'a Value, kind: &str) -> Vec<&'a Value> {
+    view["discrepancies"]
+        .as_array()
+        .or_else(|| view["assessment"]["discrepancies"].as_array())
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == kind)
+        .collect()
+}
+
+/// After an accident on the road the goods move from the escort lead's vehicle to a relief
+/// crew's vehicle of the same escort unit, on three real nodes carrying acts by USB stick: the
+/// lead reports the accident with a photo; the airport post (office of departure) puts the
+/// relief officer in charge and permits the transhipment for the accident; the lead offers the
+/// handoff with the new vehicle and a new seal. The same offer naming the accident instead of
+/// the permit shows `transhipment_without_permission` in the relief officer's review, and
+/// without a countersignature nothing is recorded; with the permit the relief officer
+/// countersigns, and their node shows the custody chain ending with the transhipment, the old
+/// seal replaced, the new one on, the new plate, and no critical discrepancy.
+#[test]
+fn goods_are_transhipped_to_the_relief_crew_under_a_permit_and_flagged_without_one() {
+    let story = Story::new();
+    let relief = Story::relief_officer();
+    let root = tempfile::tempdir().unwrap();
+    let [post, lead_car, relief_car] = named_nodes(
+        &story,
+        root.path(),
+        [
+            ("airport", "post", fixtures::AIRPORT_POST),
+            ("lead-vehicle", "vehicle", fixtures::ESCORT_UNIT),
+            ("relief-vehicle", "vehicle", fixtures::ESCORT_UNIT),
+        ],
+    );
+    import_officer(&post, &story.airport_officer, AIRPORT_PIN);
+    import_officer(&lead_car, &story.escort_lead, ESCORT_PIN);
+    import_officer(&relief_car, &relief, RELIEF_PIN);
+    let path = |name: &str| root.path().join(name).to_str().unwrap().to_owned();
+    let stick = root.path().join("usb.bundle");
+    let c = story.consignment.as_str();
+    let lead = story.escort_lead.id.as_str();
+    let airport = story.airport_officer.id.as_str();
+
+    // Registered, sealed, assigned and handed to the lead (the story's acts), on every node.
+    let departed = root.path().join("departed.acts");
+    write_acts(&departed, &story.clean_delivery()[..4]);
+    for dir in [&post, &lead_car, &relief_car] {
+        let (ok, out, err) = edge(dir, &["record", departed.to_str().unwrap()]);
+        assert!(ok, "{out}{err}");
+    }
+
+    // The lead reports the accident, with a photo of the scene.
+    std::fs::write(path("scene.jpg"), b"photo of the scene").unwrap();
+    let (ok, out, err) = edge_with_input(
+        &lead_car,
+        &[
+            "incident",
+            "-c",
+            c,
+            "--officer",
+            lead,
+            "--kind",
+            "accident",
+            "--description",
+            "the escort vehicle was hit from behind at a junction",
+            "--attachment",
+            &path("scene.jpg"),
+            "--road",
+            "Bishkek ring road, km 14",
+        ],
+        &format!("{ESCORT_PIN}\n"),
+    );
+    assert!(
+        ok && out.contains("recorded incident_reported"),
+        "{out}{err}"
+    );
+    let reported = shown(&lead_car, &story);
+    let incident = act_of(&reported, "incident_reported");
+    let details = reported["act_details"].as_array().unwrap();
+    let report = details
+        .iter()
+        .find(|a| a["id"] == incident.as_str())
+        .unwrap();
+    assert_eq!(
+        report["body"]["attachments"],
+        json!([fixtures::legal::photo().as_str()]),
+        "{report}"
+    );
+
+    // The post learns of it, puts the relief officer in charge and permits the transhipment.
+    carry(&lead_car, &post, &stick);
+    let pin = format!("{AIRPORT_PIN}\n");
+    let (ok, out, err) = edge_with_input(
+        &post,
+        &[
+            "change-escort",
+            "-c",
+            c,
+            "--officer",
+            airport,
+            "--unit",
+            fixtures::ESCORT_UNIT,
+            "--vehicle",
+            "01 KG 777 ABC",
+            "--in-charge",
+            relief.id.as_str(),
+            "--crew",
+            relief.id.as_str(),
+            "--crew",
+            story.escort_second.id.as_str(),
+            "--reason",
+            "the officer in charge was hurt in the accident",
+        ],
+        &pin,
+    );
+    assert!(ok && out.contains("recorded escort_changed"), "{out}{err}");
+    let (ok, out, err) = edge_with_input(
+        &post,
+        &[
+            "permit",
+            "transhipment",
+            "-c",
+            c,
+            "--officer",
+            airport,
+            "--incident",
+            &incident[..12],
+            "--reason",
+            "the escort vehicle cannot go on after the accident",
+        ],
+        &pin,
+    );
+    assert!(
+        ok && out.contains("recorded permission_granted"),
+        "{out}{err}"
+    );
+    let permitted = shown(&post, &story);
+    let permit = act_of(&permitted, "permission_granted");
+    let granted = permitted["act_details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == permit.as_str())
+        .unwrap();
+    assert_eq!(granted["body"]["permits"]["type"], "transhipment");
+    assert_eq!(granted["body"]["permits"]["incident"], incident.as_str());
+    carry(&post, &lead_car, &stick);
+    carry(&post, &relief_car, &stick);
+    for dir in [&lead_car, &relief_car] {
+        let v = shown(dir, &story);
+        assert_eq!(act_of(&v, "permission_granted"), permit);
+        assert_eq!(
+            v["state"]["escort"]["officer_in_charge"],
+            relief.id.as_str()
+        );
+    }
+
+    // The lead's offer: the old seal counted intact, the goods to the relief officer's
+    // vehicle, a new seal on; the relief officer counts the same.
+    let count = [
+        "--packages",
+        "1",
+        "--gross-mass",
+        "0.412 kg",
+        "--seal",
+        "KG-0042137:intact",
+    ];
+    let offer = |permission: &str, file: &str| -> String {
+        let mut args = vec![
+            "handoff",
+            "offer",
+            "-c",
+            c,
+            "--officer",
+            lead,
+            "--to-unit",
+            fixtures::ESCORT_UNIT,
+            "--to-officer",
+            relief.id.as_str(),
+            "--road",
+            "Bishkek ring road, km 14",
+            "--tranship-permission",
+            permission,
+            "--tranship-vehicle",
+            "01 KG 778 ABD",
+            "--new-seal",
+            "KG-0042200",
+            "--new-seal-on",
+            "safe-bag, one place",
+            "--out",
+            file,
+        ];
+        args.extend(count);
+        let (ok, out, err) = edge_with_input(&lead_car, &args, &format!("{ESCORT_PIN}\n"));
+        assert!(ok, "{out}{err}");
+        let (ok, taken, err) = edge(&relief_car, &["handoff", "import", file]);
+        assert!(ok, "{taken}{err}");
+        out.lines()
+            .find_map(|l| l.strip_prefix("offer ")?.strip_suffix(" made"))
+            .unwrap_or_else(|| panic!("no offer id in {out}"))
+            .to_owned()
+    };
+    let on_relief = |args: &[&str], input: &str| {
+        let mut all = args.to_vec();
+        all.extend(["--officer", relief.id.as_str()]);
+        all.extend(count);
+        edge_with_input(&relief_car, &all, input)
+    };
+
+    // Naming the accident as the permit: the review shows the transhipment without
+    // permission as new and critical; the relief officer does not countersign, nothing is
+    // recorded.
+    let before = act_count(&shown(&relief_car, &story));
+    let bad = offer(&incident[..16], &path("bad.offer"));
+    let (ok, out, err) = on_relief(&["handoff", "review", &bad, "--json"], "");
+    assert!(ok, "{out}{err}");
+    let review: Value = serde_json::from_str(&out).unwrap();
+    let new: Vec<&Value> = review["new_discrepancies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "transhipment_without_permission")
+        .collect();
+    assert_eq!(new.len(), 1, "{review}");
+    assert_eq!(new[0]["severity"], "critical");
+    let (ok, out, err) = on_relief(&["handoff", "accept", &bad], "");
+    assert!(!ok && err.contains("nothing was given"), "{out}{err}");
+    assert!(
+        out.contains("NEW [critical] transhipment_without_permission"),
+        "the review before countersigning lists it: {out}"
+    );
+    assert_eq!(act_count(&shown(&relief_car, &story)), before);
+
+    // With the permit: nothing new to see of the transhipment; countersigned, completed on
+    // the lead's vehicle.
+    let good = offer(&permit[..16], &path("good.offer"));
+    let (ok, out, err) = on_relief(&["handoff", "review", &good, "--json"], "");
+    assert!(ok, "{out}{err}");
+    let review: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(review["new_discrepancies"], json!([]), "{review}");
+    let done = path("done.act");
+    let (ok, out, err) = on_relief(
+        &["handoff", "accept", &good, "--out", &done],
+        &format!("{RELIEF_PIN}\n"),
+    );
+    assert!(ok && out.contains("custody taken over"), "{out}{err}");
+    assert!(!out.contains("transhipment_without_permission"), "{out}");
+    let (ok, out, err) = edge(&lead_car, &["handoff", "complete", &done]);
+    assert!(ok && out.contains("1 new acts recorded"), "{out}{err}");
+
+    for dir in [&relief_car, &lead_car] {
+        let v = shown(dir, &story);
+        let state = &v["state"];
+        let chain = state["custody_chain"].as_array().unwrap();
+        assert_eq!(chain.len(), 2, "{v}");
+        assert_eq!(chain[1], good.as_str(), "{v}");
+        let moved = v["act_details"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["id"] == good.as_str())
+            .unwrap();
+        assert_eq!(moved["holds"], true, "{moved}");
+        assert_eq!(
+            moved["body"]["transhipment"]["permission"],
+            permit.as_str(),
+            "{moved}"
+        );
+        assert_eq!(moved["signers"].as_array().unwrap().len(), 2, "{moved}");
+        assert_eq!(state["custodian"]["officer"], relief.id.as_str(), "{v}");
+        assert_eq!(state["custodian"]["unit"], fixtures::ESCORT_UNIT);
+        assert_eq!(state["seals"]["KG-0042137"]["status"], "replaced", "{v}");
+        assert_eq!(state["seals"]["KG-0042200"]["status"], "active", "{v}");
+        assert_eq!(state["seals"]["KG-0042200"]["kind"], "mechanical", "{v}");
+        let escort = &state["escort"];
+        assert_eq!(escort["vehicle"], "01 KG 778 ABD", "{v}");
+        assert_eq!(escort["officer_in_charge"], relief.id.as_str());
+        assert_eq!(
+            escort["changes"].as_array().unwrap().last().unwrap(),
+            good.as_str(),
+            "{v}"
+        );
+        assert!(
+            discrepancies(&v, "transhipment_without_permission").is_empty(),
+            "{v}"
+        );
+        let critical: Vec<&Value> = v["discrepancies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["severity"] == "critical")
+            .collect();
+        assert!(critical.is_empty(), "{critical:?}");
+        assert!(v["rejected"].as_array().is_none_or(Vec::is_empty), "{v}");
+    }
 }
