@@ -520,11 +520,12 @@ fn a_crew_change_a_refusal_and_a_return_through_the_api() {
         }),
     );
     assert_eq!(status, 409, "{answer}");
+    // Within the second of the refusal a delivery may fold before it (the same workflow rank,
+    // then by id): it is then refused for unseating the refusal, else for coming after it.
+    let error = answer["error"].as_str().unwrap();
     assert!(
-        answer["error"]
-            .as_str()
-            .unwrap()
-            .contains("transit has already ended"),
+        error.contains("transit has already ended")
+            || error.contains("take the place of the delivery_refused act"),
         "{answer}"
     );
     let v = view();

@@ -130,6 +130,7 @@ impl<'a> Desk<'a> {
     /// `now`, signed with the officer's key unlocked by the form's `pin`.
     pub fn record_form(&self, mut form: Value, now: Timestamp) -> Result<RecordedAct, DeskError> {
         let pin = workflow::take_pin(&mut form)?;
+        let now = self.act_time(&form, now)?;
         let body = workflow::act_from_form(form, now)?;
         let signer = workflow::signer(&body).clone();
         self.allowed(&body, &signer)?;
@@ -142,8 +143,34 @@ impl<'a> Desk<'a> {
         self.record_signed(&act)
     }
 
+    /// The time a new act of the consignment `form` names is dated: `now`, or one second after
+    /// the latest act held here of that consignment when that one is dated this very second (or
+    /// the next). Acts are timed to the second and acts of one second are ordered by the
+    /// workflow, not by when they were recorded: this way what an officer records here after an
+    /// act comes after it (a correction after a handoff needs its permit; a delivery after a
+    /// refusal is one).
+    pub(crate) fn act_time(&self, form: &Value, now: Timestamp) -> Result<Timestamp, DeskError> {
+        let Some(id) = form.get("consignment").and_then(Value::as_str) else {
+            return Ok(now);
+        };
+        let Ok(consignment) = tamga_core::ConsignmentId::new(id) else {
+            return Ok(now);
+        };
+        let latest = self
+            .node
+            .store
+            .acts(&tamga_store::DocId::Consignment(consignment))?
+            .iter()
+            .map(|a| a.body().at())
+            .filter(|at| *at >= now && *at <= now.plus_seconds(1))
+            .max();
+        Ok(latest.map_or(now, |at| at.plus_seconds(1)))
+    }
+
     /// Refuses an act of [`workflow::CHECKED_KINDS`] that would not hold among the
-    /// consignment's acts held here: nothing is recorded, and the officer is told why.
+    /// consignment's acts held here, or that would unseat one that holds (acts are timed to the
+    /// second: a delivery in the same second as a refusal recorded here may fold before it):
+    /// nothing is recorded, and the officer is told why.
     fn would_hold(&self, act: &SignedAct, now: Timestamp) -> Result<(), DeskError> {
         let Some(consignment) = act.body().consignment() else {
             return Ok(());
@@ -157,21 +184,28 @@ impl<'a> Desk<'a> {
                 "no consignment {consignment} on this node: check the number, or sync with the post that registered it first"
             )));
         }
+        let registry = self.node.store.registry();
+        let tolerances = tamga_core::Tolerances::default();
+        let before = tamga_core::assess(consignment, &acts, &registry, now, &tolerances);
         acts.push(act.clone());
-        let assessment = tamga_core::assess(
-            consignment,
-            &acts,
-            &self.node.store.registry(),
-            now,
-            &tamga_core::Tolerances::default(),
-        );
-        match assessment.rejected.iter().find(|r| r.act == act.id()) {
-            None => Ok(()),
-            Some(r) => Err(DeskError::WouldNotHold(format!(
+        let assessment = tamga_core::assess(consignment, &acts, &registry, now, &tolerances);
+        if let Some(r) = assessment.rejected.iter().find(|r| r.act == act.id()) {
+            return Err(DeskError::WouldNotHold(format!(
                 "not recorded: {}; if the act this needs was recorded on another node, sync first",
                 r.reason
-            ))),
+            )));
         }
+        if let Some(unseated) = before.acts.iter().find(|id| !assessment.acts.contains(id)) {
+            let kind = acts
+                .iter()
+                .find(|a| a.id() == *unseated)
+                .map_or("an", |a| a.body().kind());
+            return Err(DeskError::WouldNotHold(format!(
+                "not recorded: it would take the place of the {kind} act {} recorded here (acts of the same second are ordered by the workflow, not by when they were recorded); record it again a second later if it still applies",
+                unseated.short()
+            )));
+        }
+        Ok(())
     }
 
     /// Records signed acts given as text: canonical acts one per line (a completed handoff, an
