@@ -9,6 +9,10 @@
 //! discrepancy, tries a wrong PIN (refused, nothing recorded), countersigns; then the vehicle
 //! shows the consignment in transit with the escort, and the post shows the handoff completed.
 //!
+//! On a post node alone, before the first handoff, the officer corrects a mistyped seal number
+//! with "Correct this act" and sees the correction in the timeline and the corrected seal in the
+//! state; a seal-removal permit naming no seal is refused with the node's message.
+//!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian: `chromium chromium-driver`).
 //! Without them the test says so and passes, unless `TAMGA_BROWSER_TEST=required`. A screenshot
 //! of the vehicle's consignment page is written to the test's temporary directory and, when
@@ -23,7 +27,8 @@ use common::{add_peer, edge, import_officer, serve, write_acts};
 use tamga_core::fixtures::{self, Story};
 use tamga_testkit::webdriver::{
     browser, click, click_css, find, keep_screenshot, page_text, select, start_chromedriver,
-    tools_present, type_into, value_of, visible_text, wait_attr, CatchUnwind, Client, Locator,
+    tools_present, type_into, value_of, visible_text, wait_attr, wait_text, CatchUnwind, Client,
+    Locator,
 };
 
 const POST_PIN: &str = "417-airport";
@@ -473,4 +478,167 @@ async fn steps(c: &Client, story: &Story, post: &str, vehicle: &str, screenshot:
         fixtures::ESCORT_UNIT,
     )
     .await;
+}
+
+// ------------------------------------------------------------------ a correction in the browser
+
+/// At the airport post, before the first handoff, the officer opens the consignment, uses
+/// "Correct this act" on the seal applied with a mistyped number, types the right number and
+/// the PIN; the timeline shows the correction under the seal applied, and the seals show the
+/// corrected number on the goods and the mistyped one gone. A permit for a seal removal that
+/// names no seal is refused with the node's message, the form kept, nothing recorded.
+#[test]
+fn an_officer_corrects_a_mistyped_seal_number_in_the_browser() {
+    if !tools_present() {
+        return;
+    }
+    let story = Story::new();
+    let root = tempfile::tempdir().unwrap();
+    let post_dir = root.path().join("post");
+    let post_key = common::init(
+        &post_dir,
+        &story,
+        "post",
+        fixtures::AIRPORT_POST,
+        "127.0.0.1:0",
+    );
+    let mut registry = story.registry_acts();
+    registry.push(story.device_enrollment(&post_key, fixtures::AIRPORT_POST, "airport post PC"));
+    let enrollment = root.path().join("enrollment.acts");
+    write_acts(&enrollment, &registry);
+    let (ok, out, err) = edge(&post_dir, &["record", enrollment.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    // Registered and sealed, the seal's number mistyped (KG-0042173 for KG-0042137).
+    let mistyped = story.seal_applied_mistyped();
+    let acts = root.path().join("story.acts");
+    write_acts(&acts, &[story.registration(), mistyped.clone()]);
+    let (ok, out, err) = edge(&post_dir, &["record", acts.to_str().unwrap()]);
+    assert!(ok, "{out}{err}");
+    import_officer(&post_dir, &story.airport_officer, POST_PIN);
+    let (post, post_address) = serve(&post_dir, None, "post node");
+
+    let profile = root.path().join("chromium-profile");
+    std::fs::create_dir_all(&profile).unwrap();
+    let (driver, driver_port) = start_chromedriver();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let c = browser(driver_port, &profile).await;
+        let base = format!("http://{post_address}");
+        let seal_act = mistyped.id().to_hex();
+        let steps = correction_steps(&c, &story, &base, &seal_act);
+        if let Err(panic) = CatchUnwind(Box::pin(steps)).await {
+            let shot = root.path().join("correction-failure.png");
+            if let Ok(png) = c.screenshot().await {
+                let _ = std::fs::write(&shot, png);
+                keep_screenshot(&shot);
+            }
+            let _ = c.close().await;
+            std::panic::resume_unwind(panic);
+        }
+        c.close().await.unwrap();
+    });
+    drop(driver);
+    post.stop_cleanly();
+}
+
+async fn correction_steps(c: &Client, story: &Story, post: &str, seal_act: &str) {
+    tamga_node::tls::install_provider();
+    let http = reqwest::Client::new();
+    let id = story.consignment.as_str();
+    let seal_row = |seal: &str| format!("tr[data-test=seal-row][data-seal='{seal}']");
+    c.set_window_size(1280, 900).await.unwrap();
+
+    // --- The consignment as recorded: registered, the mistyped seal on the goods.
+    open_in_english(c, post, &hash_of(id)).await;
+    wait_attr(c, "[data-test=state-status]", "data-status", "registered").await;
+    wait_attr(c, &seal_row("KG-0042173"), "data-status", "active").await;
+
+    // --- "Correct this act" on the seal applied: the form names that act.
+    let seal_item = format!("li[data-test=act][data-kind=seal_applied][data-act='{seal_act}']");
+    click_css(c, &format!("{seal_item} [data-test=correct-act]")).await;
+    find(c, "form#act-form[data-kind=act_corrected]").await;
+    assert_eq!(value_of(c, "[data-test=corrects]").await, seal_act);
+    type_into(c, "[data-test=fix-seal]", "KG-0042137").await;
+    type_into(c, "[data-test=reason]", "mistyped when recorded").await;
+    select(c, "[data-test=officer]", story.airport_officer.id.as_str()).await;
+    let before = act_count(&http, post, id).await;
+    type_into(c, "[data-test=pin]", POST_PIN).await;
+    click_css(c, "form#act-form [data-test=submit]").await;
+    let flash = visible_text(c, "#view > [data-test=flash]").await;
+    assert!(flash.starts_with("Recorded:"), "{flash}");
+    assert_eq!(act_count(&http, post, id).await, before + 1);
+
+    // --- The timeline: the correction recorded, and shown under the act it corrects, which
+    // stays as signed.
+    wait_attr(c, &seal_row("KG-0042137"), "data-status", "active").await;
+    find(
+        c,
+        "li[data-test=act][data-kind=act_corrected][data-holds=true]",
+    )
+    .await;
+    let correction = wait_text(
+        c,
+        &format!("{seal_item} [data-test=corrections] [data-test=correction]"),
+        "KG-0042137",
+    )
+    .await;
+    assert!(
+        correction.contains("mistyped when recorded"),
+        "{correction}"
+    );
+    // --- The state: the corrected number on the goods, the mistyped one nowhere.
+    assert!(
+        c.find_all(Locator::Css(&seal_row("KG-0042173")))
+            .await
+            .unwrap()
+            .is_empty(),
+        "the mistyped number is no seal of the consignment: {}",
+        page_text(c).await
+    );
+    let shown = consignment_json(&http, post, id).await;
+    let state = &shown["assessment"]["state"];
+    assert_eq!(state["seals"]["KG-0042137"]["status"], "active", "{shown}");
+    assert!(state["seals"].get("KG-0042173").is_none(), "{shown}");
+    assert_eq!(
+        state["corrections"][seal_act].as_array().map(Vec::len),
+        Some(1),
+        "{shown}"
+    );
+
+    // --- A permit for a seal removal naming no seal: the node's message, nothing recorded,
+    // the form as typed.
+    click_css(c, "[data-test=action-permission_granted]").await;
+    find(c, "form#act-form[data-kind=permission_granted]").await;
+    select(c, "[data-test=permit-type]", "seal_removal").await;
+    let offered = find(c, "[data-test=permit-seal]").await;
+    assert!(
+        !offered.is_selected().await.unwrap(),
+        "no seal ticked by default"
+    );
+    type_into(
+        c,
+        "[data-test=reason]",
+        "the seal is to come off for an inspection",
+    )
+    .await;
+    select(c, "[data-test=officer]", story.airport_officer.id.as_str()).await;
+    let before = act_count(&http, post, id).await;
+    type_into(c, "[data-test=pin]", POST_PIN).await;
+    click_css(c, "form#act-form [data-test=submit]").await;
+    let error = visible_text(c, "form#act-form [data-test=form-error]").await;
+    assert!(error.contains("permits.seals"), "{error}");
+    assert_eq!(
+        act_count(&http, post, id).await,
+        before,
+        "a permit naming no seal records nothing"
+    );
+    assert_eq!(
+        value_of(c, "[data-test=reason]").await,
+        "the seal is to come off for an inspection"
+    );
+    assert_eq!(value_of(c, "[data-test=permit-type]").await, "seal_removal");
 }
