@@ -1138,3 +1138,31 @@ fn a_correction_in_the_same_second_as_the_first_handoff_comes_before_it() {
     let a = judged(&story, &registry, &with(&acts, &[&h1, &fix]), 40);
     none(&a);
 }
+
+#[test]
+fn a_crew_change_in_the_same_second_as_the_handoff_to_the_crew_it_replaces_is_no_finding() {
+    let story = Story::new();
+    let registry = story.registry();
+    let acts = departed(&story, story.seal_applied());
+    // The handoff to the lead is at minute 30; the change leaving only the second officer,
+    // ordered at the post, is of the same second (the record cannot tell which came first).
+    let ActBody::EscortChanged(mut body) = story.crew_change(30).body().clone() else {
+        unreachable!()
+    };
+    body.officer_in_charge = story.escort_second.id.clone();
+    body.crew = vec![story.escort_second.id.clone()];
+    let change = story.sign(
+        ActBody::EscortChanged(body.clone()),
+        &[&story.airport_officer],
+    );
+    none(&judged(&story, &registry, &with(&acts, &[&change]), 40));
+    // A minute later, the lead was no longer of the crew: the same handoff would be a finding.
+    body.at = story.t(29);
+    let earlier = story.sign(ActBody::EscortChanged(body), &[&story.airport_officer]);
+    let a = judged(&story, &registry, &with(&acts, &[&earlier]), 40);
+    assert!(
+        a.discrepancies.iter().any(|d| d.kind == K::NotInCrew),
+        "{:#?}",
+        a.discrepancies
+    );
+}

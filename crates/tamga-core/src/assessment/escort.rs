@@ -1,7 +1,8 @@
 //! The escort: the crew in force for each escort unit (its assignment, then each change of
 //! crew, officer in charge or vehicle, and the vehicle a transhipment moves the goods to), and
 //! the handoffs to and from an escort unit, each of which must be signed on the escort's side by
-//! an officer of the crew in force (Order 79, appendix 4: the escort is the crew assigned).
+//! an officer of the crew in force (Order 79, appendix 4: the escort is the crew assigned), or of
+//! the crew it replaced in a transhipment or in a change of the very same second.
 
 use super::custody::Holder;
 use super::discrepancy::Findings;
@@ -31,6 +32,9 @@ pub struct Escort {
     /// The crew before the last change: in a transhipment the crew handing over signs too.
     #[serde(skip)]
     previous_crew: Vec<KeyId>,
+    /// When the last change was made.
+    #[serde(skip)]
+    changed_at: Option<crate::time::Timestamp>,
 }
 
 pub(crate) fn assess(
@@ -54,6 +58,7 @@ pub(crate) fn assess(
                         crew: e.crew.clone(),
                         changes: Vec::new(),
                         previous_crew: Vec::new(),
+                        changed_at: None,
                     },
                 );
                 last = Some(e.escort_unit.clone());
@@ -67,8 +72,10 @@ pub(crate) fn assess(
                     crew: Vec::new(),
                     changes: Vec::new(),
                     previous_crew: Vec::new(),
+                    changed_at: None,
                 });
                 escort.previous_crew = std::mem::take(&mut escort.crew);
+                escort.changed_at = Some(c.at);
                 escort.vehicle = c.vehicle.to_string();
                 escort.officer_in_charge = c.officer_in_charge.clone();
                 escort.crew = c.crew.clone();
@@ -80,9 +87,11 @@ pub(crate) fn assess(
                     let Some(escort) = crews.get(&party.unit) else {
                         continue;
                     };
-                    // In a transhipment the crew relieved hands over to the crew in force.
-                    let relieved = side == "releasing"
-                        && t.transhipment.is_some()
+                    // In a transhipment the crew relieved hands over to the crew in force. And acts
+                    // are timed to the second: a handoff in the same second as a crew change may
+                    // have come before it, so the crew before the change counts too.
+                    let relieved = ((side == "releasing" && t.transhipment.is_some())
+                        || escort.changed_at == Some(t.at))
                         && escort.previous_crew.contains(&party.officer);
                     if !escort.crew.contains(&party.officer) && !relieved {
                         let proof = [escort.act, id]
