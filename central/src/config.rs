@@ -41,6 +41,18 @@ pub struct Config {
     /// saved documents).
     #[serde(default = "default_compact_interval_seconds")]
     pub compact_interval_seconds: u64,
+    /// The time zone headquarters and the posts work in (IANA name): the years of the KP
+    /// report and the default periods of the reports are local years. Kyrgyz posts and
+    /// headquarters work at Asia/Bishkek (UTC+6, no daylight saving).
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
+}
+
+/// The time zone of Kyrgyz customs (DOMAIN.md, "Local time").
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Bishkek";
+
+fn default_time_zone() -> String {
+    DEFAULT_TIME_ZONE.to_owned()
 }
 
 /// Every consignment is reassessed once a minute by default.
@@ -99,6 +111,7 @@ impl Config {
             reassess_seconds: DEFAULT_REASSESS_SECONDS,
             silent_after_seconds: DEFAULT_SILENT_AFTER_SECONDS,
             compact_interval_seconds: DEFAULT_COMPACT_INTERVAL_SECONDS,
+            time_zone: default_time_zone(),
         };
         config.check()?;
         Ok(config)
@@ -147,6 +160,16 @@ impl Config {
         toml::to_string_pretty(self).expect("the configuration serializes")
     }
 
+    /// The time zone ([`Config::time_zone`]).
+    pub fn zone(&self) -> Result<chrono_tz::Tz, String> {
+        self.time_zone.parse::<chrono_tz::Tz>().map_err(|_| {
+            format!(
+                "time_zone {:?} is not a time zone of the IANA database (like {DEFAULT_TIME_ZONE})",
+                self.time_zone
+            )
+        })
+    }
+
     /// Checks codes and addresses.
     pub fn check(&self) -> Result<(), String> {
         self.listen.parse::<std::net::SocketAddr>().map_err(|e| {
@@ -167,6 +190,7 @@ impl Config {
         if self.compact_interval_seconds == 0 {
             return Err("compact_interval_seconds must be at least 1".into());
         }
+        self.zone()?;
         if !self.central_units.contains(&self.unit) {
             return Err(format!(
                 "central_units must include central's own unit {}",
@@ -223,6 +247,28 @@ mod tests {
         assert_eq!(
             Config::parse(old).unwrap().reassess_seconds,
             DEFAULT_REASSESS_SECONDS
+        );
+    }
+
+    #[test]
+    fn the_time_zone_is_bishkek_unless_set_and_a_wrong_one_is_refused() {
+        let text = Config::new("HQ-RECON", DEFAULT_LISTEN)
+            .unwrap()
+            .to_toml()
+            .replace("time_zone = \"Asia/Bishkek\"\n", "");
+        assert!(!text.contains("time_zone"), "{text}");
+        let config = Config::parse(&text).unwrap();
+        assert_eq!(config.zone().unwrap(), chrono_tz::Asia::Bishkek);
+        let almaty = format!("{text}time_zone = \"Asia/Almaty\"\n");
+        assert_eq!(
+            Config::parse(&almaty).unwrap().zone().unwrap(),
+            chrono_tz::Asia::Almaty
+        );
+        let wrong = format!("{text}time_zone = \"UTC+6\"\n");
+        let e = Config::parse(&wrong).unwrap_err();
+        assert!(
+            e.contains("time_zone \"UTC+6\"") && e.contains("Asia/Bishkek"),
+            "{e}"
         );
     }
 }

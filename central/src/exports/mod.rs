@@ -148,6 +148,11 @@ fn acts_that_hold(
     ))
 }
 
+/// The time zone the reports' years are local to (checked when the configuration was read).
+fn zone_of(s: &Shared) -> ApiResult<chrono_tz::Tz> {
+    s.central.config.zone().map_err(crate::reply::internal)
+}
+
 fn report_error(e: ReportError) -> ApiError {
     match e {
         ReportError::BadPeriod(m) => bad(m),
@@ -248,12 +253,13 @@ pub async fn kp(
     Query(params): Query<BTreeMap<String, String>>,
 ) -> ApiResult<Response> {
     let now = Timestamp::now();
-    let q = kp_query(&params, now)?;
+    let zone = zone_of(&s)?;
+    let q = kp_query(&params, now, zone)?;
     let (first, last) = (*q.years.start(), *q.years.end());
     let (report, generated) = blocking(&s, move |s| {
-        let gathered = gather(s, new_year(first), new_year(last + 1), now)?;
-        let mut report =
-            reports::kp_statistics(&gathered.records(), q.years.clone()).map_err(report_error)?;
+        let gathered = gather(s, new_year(first, zone), new_year(last + 1, zone), now)?;
+        let mut report = reports::kp_statistics(&gathered.records(), q.years.clone(), zone)
+            .map_err(report_error)?;
         report.skipped.extend(gathered.skipped);
         Ok((report, now))
     })
@@ -292,7 +298,7 @@ pub async fn reconciliation(
     Query(params): Query<BTreeMap<String, String>>,
 ) -> ApiResult<Response> {
     let now = Timestamp::now();
-    let q = reconciliation_query(&params, now)?;
+    let q = reconciliation_query(&params, now, zone_of(&s)?)?;
     let (from, until) = (q.from, q.until);
     let report = blocking(&s, move |s| {
         let gathered = gather(s, from, until, now)?;

@@ -2,7 +2,6 @@
 //! cannot be read, or an unknown one, is a [`ParamError`] naming it.
 
 use crate::reports;
-use chrono::Datelike;
 use std::collections::BTreeMap;
 use std::ops::RangeInclusive;
 use tamga_core::{ConsignmentId, Timestamp};
@@ -113,19 +112,22 @@ fn format_of(params: &BTreeMap<String, String>) -> Result<Format, ParamError> {
     }
 }
 
-fn year_of(t: Timestamp) -> i32 {
-    chrono::DateTime::from_timestamp(t.unix(), 0)
-        .map(|d| d.year())
-        .expect("a timestamp is a date")
+fn year_of(t: Timestamp, zone: chrono_tz::Tz) -> i32 {
+    reports::year_of(&t, zone).expect("a timestamp is a date")
 }
 
-/// 1 January of `year`, 00:00 UTC.
-pub(super) fn new_year(year: i32) -> Timestamp {
-    let seconds = chrono::NaiveDate::from_ymd_opt(year, 1, 1)
+/// 1 January of `year`, 00:00 in `zone`.
+pub(super) fn new_year(year: i32, zone: chrono_tz::Tz) -> Timestamp {
+    use chrono::TimeZone;
+    let midnight = chrono::NaiveDate::from_ymd_opt(year, 1, 1)
         .expect("the years checked exist")
         .and_hms_opt(0, 0, 0)
-        .expect("midnight exists")
-        .and_utc()
+        .expect("midnight exists");
+    // Where midnight falls in a gap (a clock moved forward at it), the first instant after.
+    let seconds = zone
+        .from_local_datetime(&midnight)
+        .earliest()
+        .unwrap_or_else(|| zone.from_utc_datetime(&midnight))
         .timestamp();
     Timestamp::from_unix(seconds).expect("the years checked are in range")
 }
@@ -156,11 +158,15 @@ fn year_param(
 
 /// Reads `from_year`, `to_year` (each defaults to the other, both to the year of `now`) and
 /// `format`.
-pub fn kp_query(params: &BTreeMap<String, String>, now: Timestamp) -> Result<KpQuery, ParamError> {
+pub fn kp_query(
+    params: &BTreeMap<String, String>,
+    now: Timestamp,
+    zone: chrono_tz::Tz,
+) -> Result<KpQuery, ParamError> {
     check_known(params, &["from_year", "to_year", "format"])?;
     let from = year_param(params, "from_year")?;
     let to = year_param(params, "to_year")?;
-    let this_year = year_of(now);
+    let this_year = year_of(now, zone);
     let (from, to) = match (from, to) {
         (Some(f), Some(t)) => (f, t),
         (Some(f), None) => (f, f),
@@ -193,6 +199,7 @@ pub fn kp_query(params: &BTreeMap<String, String>, now: Timestamp) -> Result<KpQ
 pub fn reconciliation_query(
     params: &BTreeMap<String, String>,
     now: Timestamp,
+    zone: chrono_tz::Tz,
 ) -> Result<ReconciliationQuery, ParamError> {
     check_known(params, &["from", "until", "format", "table"])?;
     let time = |name: &'static str| -> Result<Option<Timestamp>, ParamError> {
@@ -200,9 +207,9 @@ pub fn reconciliation_query(
             .map(|v| crate::authority::parse_time(v).map_err(|e| param_error(name, e)))
             .transpose()
     };
-    let this_year = year_of(now);
-    let from = time("from")?.unwrap_or_else(|| new_year(this_year));
-    let until = time("until")?.unwrap_or_else(|| new_year(this_year + 1));
+    let this_year = year_of(now, zone);
+    let from = time("from")?.unwrap_or_else(|| new_year(this_year, zone));
+    let until = time("until")?.unwrap_or_else(|| new_year(this_year + 1, zone));
     if until <= from {
         return Err(param_error(
             "until",
@@ -257,14 +264,21 @@ mod tests {
         Timestamp::parse("2026-11-23T08:30:00Z").unwrap()
     }
 
+    const BISHKEK: chrono_tz::Tz = chrono_tz::Asia::Bishkek;
+
     #[test]
     fn kp_years_default_to_the_current_year_and_to_each_other() {
-        let q = kp_query(&params(&[]), now()).unwrap();
+        let q = kp_query(&params(&[]), now(), BISHKEK).unwrap();
         assert_eq!(q.years, 2026..=2026);
         assert_eq!(q.format, Format::Json);
-        let q = kp_query(&params(&[("from_year", "2024")]), now()).unwrap();
+        let q = kp_query(&params(&[("from_year", "2024")]), now(), BISHKEK).unwrap();
         assert_eq!(q.years, 2024..=2024);
-        let q = kp_query(&params(&[("to_year", " 2025 "), ("format", "csv")]), now()).unwrap();
+        let q = kp_query(
+            &params(&[("to_year", " 2025 "), ("format", "csv")]),
+            now(),
+            BISHKEK,
+        )
+        .unwrap();
         assert_eq!((q.years, q.format), (2025..=2025, Format::Csv));
         let q = kp_query(
             &params(&[
@@ -273,10 +287,16 @@ mod tests {
                 ("format", "html"),
             ]),
             now(),
+            BISHKEK,
         )
         .unwrap();
         assert_eq!((q.years, q.format), (2020..=2026, Format::Html));
-        let q = kp_query(&params(&[("from_year", ""), ("format", "")]), now()).unwrap();
+        let q = kp_query(
+            &params(&[("from_year", ""), ("format", "")]),
+            now(),
+            BISHKEK,
+        )
+        .unwrap();
         assert_eq!((q.years, q.format), (2026..=2026, Format::Json));
     }
 
@@ -295,19 +315,32 @@ mod tests {
             (vec![("format", "pdf")], "format"),
             (vec![("year", "2026")], "query"),
         ] {
-            let e = kp_query(&params(&pairs), now()).unwrap_err();
+            let e = kp_query(&params(&pairs), now(), BISHKEK).unwrap_err();
             assert_eq!(e.parameter, parameter, "{pairs:?}: {e}");
             assert!(e.to_string().starts_with(&format!("{parameter}: ")), "{e}");
         }
-        let e = kp_query(&params(&[("from_year", "20x6")]), now()).unwrap_err();
+        let e = kp_query(&params(&[("from_year", "20x6")]), now(), BISHKEK).unwrap_err();
         assert!(e.detail.contains("\"20x6\" is not a year"), "{e}");
     }
 
     #[test]
     fn the_reconciliation_period_defaults_to_the_current_year() {
-        let q = reconciliation_query(&params(&[]), now()).unwrap();
-        assert_eq!(q.from, Timestamp::parse("2026-01-01T00:00:00Z").unwrap());
-        assert_eq!(q.until, Timestamp::parse("2027-01-01T00:00:00Z").unwrap());
+        // The year is Bishkek's: it starts at 18:00 UTC on 31 December.
+        let q = reconciliation_query(&params(&[]), now(), BISHKEK).unwrap();
+        assert_eq!(q.from, Timestamp::parse("2025-12-31T18:00:00Z").unwrap());
+        assert_eq!(q.until, Timestamp::parse("2026-12-31T18:00:00Z").unwrap());
+        // At 20:00 UTC on 31 December it is already next year in Bishkek, not in UTC.
+        let eve = Timestamp::parse("2026-12-31T20:00:00Z").unwrap();
+        let q = reconciliation_query(&params(&[]), eve, BISHKEK).unwrap();
+        assert_eq!(q.from, Timestamp::parse("2026-12-31T18:00:00Z").unwrap());
+        assert_eq!(
+            kp_query(&params(&[]), eve, BISHKEK).unwrap().years,
+            2027..=2027
+        );
+        assert_eq!(
+            kp_query(&params(&[]), eve, chrono_tz::UTC).unwrap().years,
+            2026..=2026
+        );
         assert_eq!((q.format, q.table), (Format::Json, Table::Summary));
         let q = reconciliation_query(
             &params(&[
@@ -317,6 +350,7 @@ mod tests {
                 ("table", "lines"),
             ]),
             now(),
+            BISHKEK,
         )
         .unwrap();
         assert_eq!(q.from, Timestamp::parse("2026-11-01T00:00:00Z").unwrap());
@@ -343,7 +377,7 @@ mod tests {
             (vec![("format", "xlsx")], "format"),
             (vec![("since", "2026-01-01")], "query"),
         ] {
-            let e = reconciliation_query(&params(&pairs), now()).unwrap_err();
+            let e = reconciliation_query(&params(&pairs), now(), BISHKEK).unwrap_err();
             assert_eq!(e.parameter, parameter, "{pairs:?}: {e}");
         }
     }

@@ -25,14 +25,16 @@ use tamga_core::Timestamp;
 
 /// How the KP statistics count each way transit ends, and why: printed with the report.
 pub const NOTES: [&str; 4] = [
-    "A consignment counts in the year it was registered, when it crossed the border and its KP certificate was presented; one not yet delivered counts as registered.",
+    "A consignment counts in the local year (central's time_zone, Asia/Bishkek by default) it was registered, when it crossed the border and its KP certificate was presented; one not yet delivered counts as registered.",
     "Delivered short: the volume is the registered carats less the shortage counted at delivery (grams converted at 1 ct = 0.2 g), since only what was delivered was imported or exported. The value of each currency is apportioned to the carats delivered (registered value times delivered carats over registered carats, rounded half-up to the cent), as the acts value the consignment as a whole and not stone by stone; the carats and value deducted are listed under \u{201c}Short deliveries\u{201d}. A shortage that cannot be told to be of rough diamonds (the consignment also carries other goods) is listed there and not deducted.",
     "Refused at the office of destination or returned to the office of departure: the goods were not imported, exported or carried through; they are not counted in the tables, nor their KP certificates, and are listed under \u{201c}Refused or returned\u{201d} with their registered figures.",
     "The report shows the record as it stands when it is made: a consignment refused or found short later changes the next report.",
 ];
 
-fn year_of(t: &Timestamp) -> Option<i32> {
-    chrono::DateTime::from_timestamp(t.unix(), 0).map(|d| d.year())
+/// The year of `t` where the report is made (in `zone`): a registration at 02:00 on 1 January
+/// in Bishkek is 20:00 UTC on 31 December, and counts in the new year.
+pub fn year_of(t: &Timestamp, zone: chrono_tz::Tz) -> Option<i32> {
+    chrono::DateTime::from_timestamp(t.unix(), 0).map(|d| d.with_timezone(&zone).year())
 }
 
 /// Rough diamonds valued in another currency than US dollars, in one year and direction.
@@ -152,7 +154,7 @@ pub struct KpSetAside {
 /// One year's row of tables 1 and 2.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct KpYear {
-    /// The calendar year (UTC).
+    /// The calendar year, local (in the zone the report was made for).
     pub year: i32,
     /// Rough diamonds imported.
     pub import: KpFlow,
@@ -194,12 +196,14 @@ struct FlowBuilder {
 }
 
 /// Computes the KP statistics tables for `years` (inclusive, at most [`MAX_REPORT_YEARS`]) from
-/// `records`: each consignment with rough diamonds counts in the year of its registration (see
+/// `records`: each consignment with rough diamonds counts in the local year (in `zone`) of its
+/// registration (see
 /// the documentation of [`crate::reports`]), under its direction. Consignments registered
 /// outside `years` are ignored.
 pub fn kp_statistics(
     records: &[ConsignmentRecord<'_>],
     years: RangeInclusive<i32>,
+    zone: chrono_tz::Tz,
 ) -> Result<KpStatistics, ReportError> {
     let (first, last) = (*years.start(), *years.end());
     if first > last {
@@ -219,7 +223,7 @@ pub fn kp_statistics(
     let mut set_aside = Vec::new();
     for record in admitted {
         let reg = record.registration;
-        let Some(year) = year_of(&reg.at) else {
+        let Some(year) = year_of(&reg.at, zone) else {
             continue;
         };
         if !years.contains(&year) {

@@ -73,7 +73,7 @@ mod reconciliation;
 mod render;
 
 pub use kp::{
-    kp_statistics, KpFlow, KpSetAside, KpShortDelivery, KpStatistics, KpYear, NotInUsd,
+    kp_statistics, year_of, KpFlow, KpSetAside, KpShortDelivery, KpStatistics, KpYear, NotInUsd,
     ValueCounted,
 };
 pub use reconciliation::{
@@ -410,7 +410,7 @@ mod tests {
                 registration: &reg3,
             },
         ];
-        let kp = kp_statistics(&records, 2026..=2026).unwrap();
+        let kp = kp_statistics(&records, 2026..=2026, chrono_tz::Asia::Bishkek).unwrap();
         assert_eq!(kp.years[0].import.consignments, 1);
         assert_eq!(kp.skipped.len(), 3);
         assert!(kp.to_html().contains("Consignments left out"));

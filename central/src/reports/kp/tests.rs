@@ -13,7 +13,7 @@ fn kp_table_for_the_story() {
         assessment: &a,
         registration: &reg,
     }];
-    let kp = kp_statistics(&records, 2022..=2026).unwrap();
+    let kp = kp_statistics(&records, 2022..=2026, chrono_tz::Asia::Bishkek).unwrap();
     assert_eq!(kp.years.len(), 5);
     assert!(kp.skipped.is_empty());
     assert!(!kp.has_transit && !kp.has_not_in_usd);
@@ -58,7 +58,8 @@ fn kp_table_for_the_story() {
 fn another_year_lands_in_its_own_row_and_directions_apart() {
     let story = Story::new();
     let (a, reg) = story_assessment(&story);
-    let (a2, reg2) = another(&a, &reg, "EXP-2025-1", "2025-12-31T23:59:59Z", |r| {
+    // 23:59:59 on 31 December in Bishkek (UTC+6).
+    let (a2, reg2) = another(&a, &reg, "EXP-2025-1", "2025-12-31T17:59:59Z", |r| {
         r.direction = Direction::Export;
         r.goods[0].quantity.value = dec("100.5");
         r.goods[0].value.amount = dec("120000.00");
@@ -76,7 +77,7 @@ fn another_year_lands_in_its_own_row_and_directions_apart() {
             registration: &reg2,
         },
     ];
-    let kp = kp_statistics(&records, 2025..=2026).unwrap();
+    let kp = kp_statistics(&records, 2025..=2026, chrono_tz::Asia::Bishkek).unwrap();
     let y2025 = &kp.years[0];
     assert_eq!(y2025.year, 2025);
     assert_eq!(y2025.import, KpFlow::default());
@@ -89,11 +90,16 @@ fn another_year_lands_in_its_own_row_and_directions_apart() {
     assert_eq!(y2026.import.volume_ct.to_string(), "1250.35");
     assert_eq!(y2026.export, KpFlow::default());
     // Only 2026 asked for: the 2025 export is out of range.
-    let only = kp_statistics(&records, 2026..=2026).unwrap();
+    let only = kp_statistics(&records, 2026..=2026, chrono_tz::Asia::Bishkek).unwrap();
     assert_eq!(only.years.len(), 1);
     assert_eq!(only.years[0].export, KpFlow::default());
-    assert!(kp_statistics(&records, RangeInclusive::new(2026, 2025)).is_err());
-    assert!(kp_statistics(&records, 1900..=2026).is_err());
+    assert!(kp_statistics(
+        &records,
+        RangeInclusive::new(2026, 2025),
+        chrono_tz::Asia::Bishkek
+    )
+    .is_err());
+    assert!(kp_statistics(&records, 1900..=2026, chrono_tz::Asia::Bishkek).is_err());
 }
 
 #[test]
@@ -120,7 +126,7 @@ fn non_usd_values_are_listed_apart() {
             registration: &reg2,
         },
     ];
-    let kp = kp_statistics(&records, 2026..=2026).unwrap();
+    let kp = kp_statistics(&records, 2026..=2026, chrono_tz::Asia::Bishkek).unwrap();
     let f = &kp.years[0].import;
     assert!(kp.has_not_in_usd);
     assert_eq!(f.consignments, 2);
@@ -176,7 +182,7 @@ fn each_ending_counts_in_its_own_way() {
             registration: r,
         })
         .collect();
-    let kp = kp_statistics(&records, 2026..=2026).unwrap();
+    let kp = kp_statistics(&records, 2026..=2026, chrono_tz::Asia::Bishkek).unwrap();
     let import = &kp.years[0].import;
     // Delivered in full (1250.35 ct, 1875525.00 US$) and short (1250.35 - 12.50 = 1237.85 ct,
     // 1875525.00 x 1237.85 / 1250.35 = 1856775.00 US$); refused and returned not at all.
@@ -345,7 +351,7 @@ fn a_shortage_in_grams_converts_and_one_of_mixed_goods_is_not_deducted() {
             registration: &rb,
         },
     ];
-    let kp = kp_statistics(&records, 2026..=2026).unwrap();
+    let kp = kp_statistics(&records, 2026..=2026, chrono_tz::Asia::Bishkek).unwrap();
     let import = &kp.years[0].import;
     assert_eq!(import.volume_ct.to_string(), "2488.20"); // 1237.85 + 1250.35 (mixed: as registered)
     assert_eq!(import.value_usd.to_string(), "3732300.00"); // 1856775.00 + 1875525.00
@@ -356,4 +362,25 @@ fn a_shortage_in_grams_converts_and_one_of_mixed_goods_is_not_deducted() {
     assert!(!kp.short_deliveries[1].deducted);
     assert_eq!(kp.short_deliveries[1].counted_ct, dec("1250.35"));
     assert!(kp.to_html().contains("1250.35 (not deducted: other goods)"));
+}
+
+#[test]
+fn a_registration_just_after_midnight_in_bishkek_counts_in_the_new_year() {
+    // 02:00 on 1 January 2027 in Bishkek is 20:00 UTC on 31 December 2026.
+    let story = Story::new();
+    let (a, mut reg) = story_assessment(&story);
+    reg.at = Timestamp::parse("2026-12-31T20:00:00Z").unwrap();
+    let records = [ConsignmentRecord {
+        assessment: &a,
+        registration: &reg,
+    }];
+    let year_with = |zone| {
+        let kp = kp_statistics(&records, 2026..=2027, zone).unwrap();
+        kp.years
+            .iter()
+            .find(|y| y.import.consignments == 1)
+            .map(|y| y.year)
+    };
+    assert_eq!(year_with(chrono_tz::Asia::Bishkek), Some(2027));
+    assert_eq!(year_with(chrono_tz::UTC), Some(2026));
 }
