@@ -67,6 +67,13 @@ pub struct PermissionGranted {
     pub valid_until: Option<Timestamp>,
 }
 
+impl PermissionGranted {
+    /// Whether the permission is in force at `at`: granted by then and not lapsed.
+    pub fn in_force(&self, at: Timestamp) -> bool {
+        self.at <= at && self.valid_until.is_none_or(|until| at < until)
+    }
+}
+
 /// The fields of a `consignment_registered` act a correction may change. The consignment's
 /// identity, its offices, route and deadline are not among them: who may act on a
 /// consignment follows from those, and a longer deadline is its own act

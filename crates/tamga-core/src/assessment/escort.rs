@@ -29,11 +29,15 @@ pub struct Escort {
     /// The `escort_changed` acts and transhipments since the assignment, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<ActId>,
+}
+
+/// An escort unit's crew as the fold goes: the escort in force, and what a handoff may still
+/// be signed by after a change.
+struct Crew {
+    escort: Escort,
     /// The crew before the last change: in a transhipment the crew handing over signs too.
-    #[serde(skip)]
-    previous_crew: Vec<KeyId>,
+    previous: Vec<KeyId>,
     /// When the last change was made.
-    #[serde(skip)]
     changed_at: Option<crate::time::Timestamp>,
 }
 
@@ -42,7 +46,7 @@ pub(crate) fn assess(
     holder: Option<&Holder>,
     findings: &mut Findings,
 ) -> Option<Escort> {
-    let mut crews: BTreeMap<UnitCode, Escort> = BTreeMap::new();
+    let mut crews: BTreeMap<UnitCode, Crew> = BTreeMap::new();
     let mut last: Option<UnitCode> = None;
     for act in &facts.acts {
         let id = act.id();
@@ -50,32 +54,37 @@ pub(crate) fn assess(
             ActBody::EscortAssigned(e) => {
                 crews.insert(
                     e.escort_unit.clone(),
-                    Escort {
-                        act: id,
-                        unit: e.escort_unit.clone(),
-                        vehicle: e.vehicle.to_string(),
-                        officer_in_charge: e.officer_in_charge.clone(),
-                        crew: e.crew.clone(),
-                        changes: Vec::new(),
-                        previous_crew: Vec::new(),
+                    Crew {
+                        escort: Escort {
+                            act: id,
+                            unit: e.escort_unit.clone(),
+                            vehicle: e.vehicle.to_string(),
+                            officer_in_charge: e.officer_in_charge.clone(),
+                            crew: e.crew.clone(),
+                            changes: Vec::new(),
+                        },
+                        previous: Vec::new(),
                         changed_at: None,
                     },
                 );
                 last = Some(e.escort_unit.clone());
             }
             ActBody::EscortChanged(c) => {
-                let escort = crews.entry(c.escort_unit.clone()).or_insert(Escort {
-                    act: id,
-                    unit: c.escort_unit.clone(),
-                    vehicle: String::new(),
-                    officer_in_charge: c.officer_in_charge.clone(),
-                    crew: Vec::new(),
-                    changes: Vec::new(),
-                    previous_crew: Vec::new(),
+                let entry = crews.entry(c.escort_unit.clone()).or_insert(Crew {
+                    escort: Escort {
+                        act: id,
+                        unit: c.escort_unit.clone(),
+                        vehicle: String::new(),
+                        officer_in_charge: c.officer_in_charge.clone(),
+                        crew: Vec::new(),
+                        changes: Vec::new(),
+                    },
+                    previous: Vec::new(),
                     changed_at: None,
                 });
-                escort.previous_crew = std::mem::take(&mut escort.crew);
-                escort.changed_at = Some(c.at);
+                entry.previous = std::mem::take(&mut entry.escort.crew);
+                entry.changed_at = Some(c.at);
+                let escort = &mut entry.escort;
                 escort.vehicle = c.vehicle.to_string();
                 escort.officer_in_charge = c.officer_in_charge.clone();
                 escort.crew = c.crew.clone();
@@ -84,15 +93,20 @@ pub(crate) fn assess(
             }
             ActBody::CustodyTransferred(t) => {
                 for (side, party) in [("releasing", &t.releasing), ("receiving", &t.receiving)] {
-                    let Some(escort) = crews.get(&party.unit) else {
+                    let Some(Crew {
+                        escort,
+                        previous,
+                        changed_at,
+                    }) = crews.get(&party.unit)
+                    else {
                         continue;
                     };
                     // In a transhipment the crew relieved hands over to the crew in force. And acts
                     // are timed to the second: a handoff in the same second as a crew change may
                     // have come before it, so the crew before the change counts too.
                     let relieved = ((side == "releasing" && t.transhipment.is_some())
-                        || escort.changed_at == Some(t.at))
-                        && escort.previous_crew.contains(&party.officer);
+                        || *changed_at == Some(t.at))
+                        && previous.contains(&party.officer);
                     if !escort.crew.contains(&party.officer) && !relieved {
                         let proof = [escort.act, id]
                             .into_iter()
@@ -110,18 +124,18 @@ pub(crate) fn assess(
                         );
                     }
                 }
-                if let (Some(moved), Some(escort)) =
+                if let (Some(moved), Some(crew)) =
                     (&t.transhipment, crews.get_mut(&t.receiving.unit))
                 {
-                    escort.vehicle = moved.vehicle.to_string();
-                    escort.changes.push(id);
+                    crew.escort.vehicle = moved.vehicle.to_string();
+                    crew.escort.changes.push(id);
                 }
             }
             _ => {}
         }
     }
-    let holding = holder.and_then(|h| crews.get(&h.unit));
+    let holding = holder.and_then(|h| crews.remove(&h.unit));
     holding
-        .or_else(|| last.as_ref().and_then(|u| crews.get(u)))
-        .cloned()
+        .or_else(|| last.and_then(|u| crews.remove(&u)))
+        .map(|crew| crew.escort)
 }

@@ -221,7 +221,7 @@ impl<'a> Parts<'a> {
     /// force at `at`.
     fn permitted(&self, id: &ActId, at: Timestamp, wanted: impl Fn(&Permit) -> bool) -> bool {
         matches!(self.held(id), Some(ActBody::PermissionGranted(p))
-            if wanted(&p.permits) && p.valid_until.is_none_or(|until| at < until))
+            if wanted(&p.permits) && p.in_force(at))
     }
 
     fn destination(&self) -> &UnitCode {

@@ -205,7 +205,7 @@ impl Ledger<'_, '_> {
     ) -> bool {
         permission.is_some_and(|id| {
             matches!(self.facts.find(&id), Some(ActBody::PermissionGranted(p))
-                if wanted(&p.permits) && p.at <= at && p.valid_until.is_none_or(|u| at < u))
+                if wanted(&p.permits) && p.in_force(at))
         })
     }
 
