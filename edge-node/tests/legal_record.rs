@@ -291,10 +291,10 @@ fn a_seal_number_is_corrected_before_the_handoff_and_an_escort_after_it_only_wit
     let handed = shown(&post, &story);
     assert_eq!(handed["state"]["custodian"]["unit"], fixtures::ESCORT_UNIT);
     let plate = ["--vehicle", "01 KG 777 ABC"];
-    let (ok, _, err) = run(correct(&short(&escort_act), &plate));
+    let (ok, out, err) = run(correct(&short(&escort_act), &plate));
     assert!(
         !ok && err.contains("correction permit") && err.contains("not recorded"),
-        "{err}"
+        "{out}{err}"
     );
     assert_eq!(act_count(&shown(&post, &story)), act_count(&handed));
 

@@ -47,7 +47,7 @@ impl Desk<'_> {
     /// without `at` and `previous`, with `pin`), made `now`, and keeps it as outgoing.
     pub fn make_offer(&self, mut form: Value, now: Timestamp) -> Result<CustodyOffer, DeskError> {
         let pin = workflow::take_pin(&mut form)?;
-        let now = self.act_time(&form, now)?;
+        let now = super::act_time(&self.held_acts(&form)?, now);
         let consignment = form
             .get("consignment")
             .and_then(Value::as_str)

@@ -130,7 +130,8 @@ impl<'a> Desk<'a> {
     /// `now`, signed with the officer's key unlocked by the form's `pin`.
     pub fn record_form(&self, mut form: Value, now: Timestamp) -> Result<RecordedAct, DeskError> {
         let pin = workflow::take_pin(&mut form)?;
-        let now = self.act_time(&form, now)?;
+        let held = self.held_acts(&form)?;
+        let now = act_time(&held, now);
         let body = workflow::act_from_form(form, now)?;
         let signer = workflow::signer(&body).clone();
         self.allowed(&body, &signer)?;
@@ -138,47 +139,39 @@ impl<'a> Desk<'a> {
         let act = SignedAct::sign(body, &[&key])
             .map_err(|e| DeskError::Form(FormError(e.to_string())))?;
         if workflow::CHECKED_KINDS.contains(&act.body().kind()) {
-            self.would_hold(&act, now)?;
+            self.would_hold(&act, held, now)?;
         }
         self.record_signed(&act)
     }
 
-    /// The time a new act of the consignment `form` names is dated: `now`, or one second after
-    /// the latest act held here of that consignment when that one is dated this very second (or
-    /// the next). Acts are timed to the second and acts of one second are ordered by the
-    /// workflow, not by when they were recorded: this way what an officer records here after an
-    /// act comes after it (a correction after a handoff needs its permit; a delivery after a
-    /// refusal is one).
-    pub(crate) fn act_time(&self, form: &Value, now: Timestamp) -> Result<Timestamp, DeskError> {
+    /// The acts held here of the consignment `form` names (none if it names none or an
+    /// unknown one): read once per act recorded, for [`act_time`] and [`Desk::would_hold`].
+    pub(crate) fn held_acts(&self, form: &Value) -> Result<Vec<SignedAct>, DeskError> {
         let Some(id) = form.get("consignment").and_then(Value::as_str) else {
-            return Ok(now);
+            return Ok(Vec::new());
         };
         let Ok(consignment) = tamga_core::ConsignmentId::new(id) else {
-            return Ok(now);
+            return Ok(Vec::new());
         };
-        let latest = self
+        Ok(self
             .node
             .store
-            .acts(&tamga_store::DocId::Consignment(consignment))?
-            .iter()
-            .map(|a| a.body().at())
-            .filter(|at| *at >= now && *at <= now.plus_seconds(1))
-            .max();
-        Ok(latest.map_or(now, |at| at.plus_seconds(1)))
+            .acts(&tamga_store::DocId::Consignment(consignment))?)
     }
 
     /// Refuses an act of [`workflow::CHECKED_KINDS`] that would not hold among the
     /// consignment's acts held here, or that would unseat one that holds (acts are timed to the
     /// second: a delivery in the same second as a refusal recorded here may fold before it):
     /// nothing is recorded, and the officer is told why.
-    fn would_hold(&self, act: &SignedAct, now: Timestamp) -> Result<(), DeskError> {
+    fn would_hold(
+        &self,
+        act: &SignedAct,
+        mut acts: Vec<SignedAct>,
+        now: Timestamp,
+    ) -> Result<(), DeskError> {
         let Some(consignment) = act.body().consignment() else {
             return Ok(());
         };
-        let mut acts = self
-            .node
-            .store
-            .acts(&tamga_store::DocId::Consignment(consignment.clone()))?;
         if acts.is_empty() {
             return Err(DeskError::NotFound(format!(
                 "no consignment {consignment} on this node: check the number, or sync with the post that registered it first"
@@ -287,12 +280,32 @@ pub(crate) fn test_node(
     node
 }
 
+/// How far ahead of this node's clock the acts it holds may be for a new act to be dated after
+/// them: acts recorded here in quick succession run ahead one second each, and another node's
+/// clock may be a little ahead of ours; well inside the assessment's clock skew, so an act
+/// dated this way is never a clock anomaly.
+pub(crate) const RUN_AHEAD_SECONDS: i64 = 60;
+
+/// The time a new act is dated, given the acts held of its consignment: `now`, or one second
+/// after the latest of them when that one is dated now or later (at most
+/// [`RUN_AHEAD_SECONDS`] later). Acts are timed to the second and acts of one second are
+/// ordered by the workflow, not by when they were recorded: this way what an officer records
+/// here after an act comes after it (a correction after a handoff needs its permit; a delivery
+/// after a refusal is one), even after a run of acts recorded within a second or two.
+pub(crate) fn act_time(held: &[SignedAct], now: Timestamp) -> Timestamp {
+    held.iter()
+        .map(|a| a.body().at())
+        .filter(|at| *at >= now && *at <= now.plus_seconds(RUN_AHEAD_SECONDS))
+        .max()
+        .map_or(now, |at| at.plus_seconds(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{test_node, test_pins, Desk};
     use crate::config::NodeRole;
     use tamga_core::fixtures::{at, Story, AIRPORT_POST};
-    use tamga_core::SignedAct;
+    use tamga_core::{SignedAct, Timestamp};
 
     fn lines(acts: &[SignedAct]) -> String {
         acts.iter()
@@ -334,5 +347,21 @@ mod tests {
         let registry = node.store.registry();
         assert_eq!(registry.enrollments(&officer.id)[0].by, registrar.id);
         assert!(registry.is_registrar(&registrar.id));
+    }
+
+    /// Acts recorded here in quick succession each go one second after the last, so the
+    /// desk's own acts may run a few seconds ahead of its clock: a new act still comes after
+    /// all of them. An act dated far ahead (another node's clock) does not drag it along.
+    #[test]
+    fn a_new_act_is_dated_after_a_run_of_acts_dated_ahead_of_the_clock() {
+        let story = Story::new();
+        let now = at("2026-12-04T07:46:28Z");
+        let dated = |t: Timestamp| story.revocation(&story.escort_lead, t);
+        let run = [dated(now.plus_seconds(1)), dated(now.plus_seconds(2))];
+        assert_eq!(super::act_time(&run, now), now.plus_seconds(3));
+        assert_eq!(super::act_time(&[dated(now.plus_seconds(-1))], now), now);
+        assert_eq!(super::act_time(&[dated(now)], now), now.plus_seconds(1));
+        let far = [dated(now.plus_seconds(super::RUN_AHEAD_SECONDS + 1))];
+        assert_eq!(super::act_time(&far, now), now);
     }
 }
