@@ -282,11 +282,12 @@ TIME_FIELDS = {
     "working_hours_began_at",
     "delivery_deadline",
     "issued_at",
+    "expires_at",
     "valid_from",
     "valid_until",
     "effective_from",
 }
-DECIMAL_FIELDS = {"value", "amount", "latitude", "longitude"}
+DECIMAL_FIELDS = {"value", "amount", "latitude", "longitude", "carats", "value_usd"}
 DECIMAL_RE = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]{1,28})?$")
 TIME_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")
 
@@ -401,6 +402,28 @@ def content_faults(body):
             if grams(line["net_mass"]) > grams(line["gross_mass"]):
                 faults.append("goods[%d]: net mass above gross mass" % i)
 
+    def certificates(field, certs):
+        length(field, certs, 0, MAX_LIST)
+        for i, c in enumerate(certs):
+            kp = c.get("kp")
+            if kp is None:
+                continue
+            at = "%s[%d].kp." % (field, i)
+            if c["kind"] != "kimberley_process":
+                faults.append("%s: KP contents on a certificate of kind %s" % (field, c["kind"]))
+            positive(at + "carats", kp["carats"])
+            if dec(kp["value_usd"]) < 0:
+                faults.append(at + "value_usd is negative")
+            if kp["parcels"] < 1:
+                faults.append(at + "parcels below 1")
+            length(at + "hs_codes", kp["hs_codes"], 1, MAX_LIST)
+            unique(at + "hs_codes", kp["hs_codes"])
+            for code in kp["hs_codes"]:
+                if not code.startswith(("710210", "710221", "710231")):
+                    faults.append("%shs_codes: %s is not a rough diamond subheading" % (at, code))
+            if parse_time(kp["expires_at"]) <= parse_time(c["issued_at"]):
+                faults.append(at + "expires_at is not after the date of issue")
+
     def documents(field, docs):
         length(field, docs, 0, MAX_LIST)
         unique(field, (d["number"] for d in docs))
@@ -411,7 +434,7 @@ def content_faults(body):
 
     if kind == "consignment_registered":
         goods_lines(body["goods"])
-        length("certificates", body["certificates"], 0, MAX_LIST)
+        certificates("certificates", body["certificates"])
         documents("documents", body.get("documents", []))
         route = body["route"]
         length("route", route, 2, MAX_LIST)
@@ -487,7 +510,7 @@ def content_faults(body):
             if "goods" in changes:
                 goods_lines(changes["goods"])
             if "certificates" in changes:
-                length("changes.certificates", changes["certificates"], 0, MAX_LIST)
+                certificates("changes.certificates", changes["certificates"])
             if "documents" in changes:
                 documents("changes.documents", changes["documents"])
             if changes.get("packages") == 0:

@@ -139,6 +139,7 @@ deliver() {
   step "[$C] the airport post registers the rough diamonds with their Kimberley Process certificate"
   sed -e "s#10609050/231126/0000123#$C#g" -e "s/OFFICER/$AIRPORT_OFFICER/" \
       -e "s/DEADLINE/$(date -u -d '+8 hours' +%Y-%m-%dT%H:%M:%SZ)/" \
+      -e "s/EXPIRES/$(date -u -d '+60 days' +%Y-%m-%dT00:00:00Z)/" \
       "$REPO/docs/examples/registration.json" >"$W/registration.json"
   out=$(signed 417417 edge airport act "$W/registration.json")
   expect "registered (signed by Aibek Asanov, KG-0417)" "$out" "recorded consignment_registered"

@@ -48,6 +48,7 @@ tamga-edge --data-dir vehicle add-peer --name airport --url https://127.0.0.1:73
 # The airport post registers the diamonds, seals the safe-bag, assigns the escort.
 C=10609050/231126/0000123
 sed -e "s/OFFICER/$AIRPORT_OFFICER/" -e "s/DEADLINE/$(date -u -d '+8 hours' +%Y-%m-%dT%H:%M:%SZ)/" \
+      -e "s/EXPIRES/$(date -u -d '+60 days' +%Y-%m-%dT00:00:00Z)/" \
   "$REPO/docs/examples/registration.json" > registration.json
 echo 417417 | tamga-edge --data-dir airport act registration.json
 echo 417417 | tamga-edge --data-dir airport seal apply -c $C --officer "$AIRPORT_OFFICER" --seal KG-0042137 --on "safe-bag, one place"

@@ -255,7 +255,10 @@ window.I18N = {
     "kind.delivery_refused": "delivery refused",
     "kind.document_missing": "accompanying document missing",
     "kind.goods_unit_mismatch": "unit does not fit the goods",
-    "kind.net_mass_mismatch": "net mass mismatch"
+    "kind.net_mass_mismatch": "net mass mismatch",
+    "kind.kpc_incomplete": "KP certificate incomplete",
+    "kind.kpc_expired": "KP certificate expired",
+    "kind.kpc_mismatch": "KP certificate differs from the goods"
   },
   ru: {
     central: "центр",
@@ -510,6 +513,9 @@ window.I18N = {
     "kind.delivery_refused": "отказ в приёме",
     "kind.document_missing": "нет сопроводительного документа",
     "kind.goods_unit_mismatch": "единица измерения не соответствует товару",
-    "kind.net_mass_mismatch": "не сходится масса нетто"
+    "kind.net_mass_mismatch": "не сходится масса нетто",
+    "kind.kpc_incomplete": "сертификат КП заполнен не полностью",
+    "kind.kpc_expired": "срок действия сертификата КП истёк",
+    "kind.kpc_mismatch": "сертификат КП не соответствует товарам"
   }
 };

@@ -223,13 +223,7 @@ fn two_nodes(story: &Story, root: &Path) -> (std::path::PathBuf, std::path::Path
 /// The airport post registers the diamonds (deadline tomorrow), seals them and assigns the
 /// escort, all from the CLI.
 fn register_seal_assign(story: &Story, post_dir: &Path, root: &Path) {
-    let mut form = serde_json::to_value(tamga_core::ActBody::ConsignmentRegistered(
-        story.registration_body(),
-    ))
-    .unwrap();
-    form.as_object_mut().unwrap().remove("at");
-    form["delivery_deadline"] =
-        serde_json::json!(tamga_core::Timestamp::now().plus_seconds(86_400));
+    let form = story.registration_form(tamga_core::Timestamp::now());
     let form_file = root.join("registration.json");
     std::fs::write(&form_file, form.to_string()).unwrap();
     let officer = story.airport_officer.id.as_str();

@@ -114,12 +114,7 @@ fn a_seal_number_is_corrected_before_the_handoff_and_an_escort_after_it_only_wit
 
     // Registered (with the carrier and the accompanying documents), sealed with a mistyped
     // number, escort assigned.
-    let mut form = serde_json::to_value(tamga_core::ActBody::ConsignmentRegistered(
-        story.registration_body(),
-    ))
-    .unwrap();
-    form.as_object_mut().unwrap().remove("at");
-    form["delivery_deadline"] = json!(tamga_core::Timestamp::now().plus_seconds(86_400));
+    let mut form = story.registration_form(tamga_core::Timestamp::now());
     form["carrier"] = json!({"name": "Kyrgyz Post Express", "country": "KG"});
     form["documents"] = json!([{"kind": "invoice", "number": "INV-2026-118"}]);
     std::fs::write(path("registration.json"), form.to_string()).unwrap();

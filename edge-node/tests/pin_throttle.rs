@@ -21,16 +21,8 @@ const WRONG: &str = "999999";
 /// The registration of the story's consignment as an officer's form (`POST /api/acts`), with
 /// `pin`.
 fn registration(story: &Story, pin: &str) -> serde_json::Value {
-    let mut form = serde_json::to_value(tamga_core::ActBody::ConsignmentRegistered(
-        story.registration_body(),
-    ))
-    .unwrap();
+    let mut form = story.registration_form(tamga_core::Timestamp::now());
     let object = form.as_object_mut().unwrap();
-    object.remove("at");
-    object.insert(
-        "delivery_deadline".into(),
-        serde_json::json!(tamga_core::Timestamp::now().plus_seconds(86_400)),
-    );
     object.insert("pin".into(), pin.into());
     form
 }

@@ -1086,7 +1086,12 @@
             'ul',
             { class: 'plain' },
             r.certificates.map((c) =>
-              h('li', { 'data-test': 'certificate' }, `${tEnum('certificate', c.kind)} ${c.number} · ${c.issued_by} · ${forPeople(c.issued_at)}`),
+              h(
+                'li',
+                { 'data-test': 'certificate' },
+                `${tEnum('certificate', c.kind)} ${c.number} · ${c.issued_by} · ${forPeople(c.issued_at)}` +
+                  (c.kp ? ` · ${c.kp.carats} ct · USD ${c.kp.value_usd} · ${c.kp.parcels} · ${t('c.kp_until')} ${forPeople(c.kp.expires_at)}` : ''),
+              ),
             ),
           )
         : h('p', { class: 'sub' }, t('c.no_certificates')),
@@ -2254,13 +2259,42 @@
             test: 'certificates',
             min: 0,
             addLabel: t('btn.add_certificate'),
-            blank: () => ({ kind: 'kimberley_process', number: '', issued_by: '', issued_at: '' }),
+            blank: () => ({
+              kind: 'kimberley_process',
+              number: '',
+              issued_by: '',
+              issued_at: '',
+              kp: { authority: '', expires_at: '', exporter: '', exporter_country: '', importer: '', importer_country: '', carats: '', value_usd: '', parcels: '', hs_codes: '' },
+            }),
             row: (p) =>
-              row(
-                field(m, [...p, 'kind'], { label: t('f.certificate_kind'), type: 'select', options: enumOptions('certificate', ['kimberley_process', 'state_control']) }),
-                field(m, [...p, 'number'], { label: t('f.certificate_number'), required: true, mono: true }),
-                field(m, [...p, 'issued_by'], { label: t('f.issued_by'), required: true, upper: true, mono: true, pattern: '[A-Z]{2}', hint: t('hint.country') }),
-                field(m, [...p, 'issued_at'], { label: t('f.issued_at'), type: 'date', required: true }),
+              h(
+                'div',
+                {},
+                row(
+                  field(m, [...p, 'kind'], { label: t('f.certificate_kind'), type: 'select', options: enumOptions('certificate', ['kimberley_process', 'state_control']) }),
+                  field(m, [...p, 'number'], { label: t('f.certificate_number'), required: true, mono: true }),
+                  field(m, [...p, 'issued_by'], { label: t('f.issued_by'), required: true, upper: true, mono: true, pattern: '[A-Z]{2}', hint: t('hint.country') }),
+                  field(m, [...p, 'issued_at'], { label: t('f.issued_at'), type: 'date', required: true }),
+                ),
+                // What a Kimberley Process certificate states (the KP minimum requirements);
+                // not sent for a State Control Certificate.
+                h('p', { class: 'hint' }, t('hint.kp')),
+                row(
+                  field(m, [...p, 'kp', 'authority'], { label: t('f.kp_authority') }),
+                  field(m, [...p, 'kp', 'expires_at'], { label: t('f.kp_expires_at'), type: 'date' }),
+                ),
+                row(
+                  field(m, [...p, 'kp', 'exporter'], { label: t('f.kp_exporter'), hint: t('hint.kp_exporter') }),
+                  field(m, [...p, 'kp', 'exporter_country'], { label: t('f.kp_country'), upper: true, mono: true, pattern: '[A-Z]{2}' }),
+                  field(m, [...p, 'kp', 'importer'], { label: t('f.kp_importer'), hint: t('hint.kp_importer') }),
+                  field(m, [...p, 'kp', 'importer_country'], { label: t('f.kp_country'), upper: true, mono: true, pattern: '[A-Z]{2}' }),
+                ),
+                row(
+                  field(m, [...p, 'kp', 'carats'], { label: t('f.kp_carats'), inputmode: 'decimal', mono: true }),
+                  field(m, [...p, 'kp', 'value_usd'], { label: t('f.kp_value_usd'), inputmode: 'decimal', mono: true }),
+                  field(m, [...p, 'kp', 'parcels'], { label: t('f.kp_parcels'), type: 'number', min: '1', step: '1', inputmode: 'numeric' }),
+                  field(m, [...p, 'kp', 'hs_codes'], { label: t('f.kp_hs_codes'), mono: true, hint: t('hint.kp_hs_codes') }),
+                ),
               ),
           }),
           h('p', { class: 'hint' }, t('hint.certificates')),
@@ -2297,6 +2331,7 @@
             number: trim(c.number),
             issued_by: trim(c.issued_by),
             issued_at: trim(c.issued_at) ? `${trim(c.issued_at)}T00:00:00Z` : '',
+            ...(c.kind === 'kimberley_process' && c.kp && trim(c.kp.carats) ? { kp: kpBody(c.kp, m) } : {}),
           })),
           office_of_departure: dep,
           office_of_destination: dest,
@@ -2338,6 +2373,23 @@
     const out = { name: trim(tr.name), country: trim(tr.country) };
     if (trim(tr.registration)) out.registration = trim(tr.registration);
     return out;
+  }
+
+  // A KP certificate's contents from its fields; an exporter or importer left blank is the
+  // consignor or consignee, as on most certificates.
+  function kpBody(kp, m) {
+    const party = (name, country, fallback) =>
+      trim(name) ? { name: trim(name), country: trim(country) } : traderBody(fallback);
+    return {
+      authority: trim(kp.authority),
+      expires_at: trim(kp.expires_at) ? `${trim(kp.expires_at)}T00:00:00Z` : '',
+      exporter: party(kp.exporter, kp.exporter_country, m.consignor),
+      importer: party(kp.importer, kp.importer_country, m.consignee),
+      carats: trim(kp.carats),
+      value_usd: trim(kp.value_usd),
+      parcels: packagesValue(kp.parcels),
+      hs_codes: trim(kp.hs_codes).split(/[\s,;]+/).filter(Boolean).map((c) => c.replace(/[.\s]/g, '')),
+    };
   }
 
   // Seals with their state, packages and gross mass, as counted by the officer.

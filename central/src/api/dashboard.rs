@@ -535,7 +535,7 @@ pub(super) async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<Json<Val
 }
 
 /// Every discrepancy kind, in the order the dashboard lists them (the filter's choices).
-pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 32] = {
+pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 35] = {
     use tamga_core::DiscrepancyKind as K;
     [
         K::BadSignature,
@@ -563,6 +563,9 @@ pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 32] = {
         K::DeliveryRefused,
         K::DocumentMissing,
         K::MissingCertificate,
+        K::KpcIncomplete,
+        K::KpcExpired,
+        K::KpcMismatch,
         K::IncidentOpen,
         K::IncidentReportedLate,
         K::Overdue,
@@ -580,7 +583,7 @@ pub(super) async fn vocabulary() -> Json<Value> {
     Json(json!({
         "statuses": crate::reconcile::STATUSES,
         "outcomes": OUTCOMES,
-        "kinds": KINDS,
+        "kinds": &KINDS[..],
         "severities": [tamga_core::Severity::Critical, tamga_core::Severity::Major, tamga_core::Severity::Minor],
     }))
 }
@@ -704,6 +707,9 @@ mod tests {
                 | K::DeliveryRefused
                 | K::DocumentMissing
                 | K::MissingCertificate
+                | K::KpcIncomplete
+                | K::KpcExpired
+                | K::KpcMismatch
                 | K::IncidentOpen
                 | K::IncidentReportedLate
                 | K::Overdue

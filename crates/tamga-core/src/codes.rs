@@ -112,6 +112,16 @@ code_type!(
     |t| (6..=10).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit())
 );
 
+impl HsCode {
+    /// Whether goods of this code are rough diamonds: HS 7102 10, 7102 21, 7102 31 (seed 004,
+    /// para 6).
+    pub fn is_rough_diamond(&self) -> bool {
+        ["710210", "710221", "710231"]
+            .iter()
+            .any(|p| self.0.starts_with(p))
+    }
+}
+
 code_type!(
     /// An ISO 4217 currency code, like `USD` or `KGS`.
     CurrencyCode,

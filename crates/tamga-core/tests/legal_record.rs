@@ -242,8 +242,12 @@ fn only_the_unit_that_signed_an_act_corrects_it_and_only_with_changes_of_its_kin
         value: "1250.53".parse().unwrap(),
         unit: QuantityUnit::Ct,
     };
+    // The certificate states the carats too: corrected with the goods line.
+    let mut certificates = story.registration_body().certificates;
+    certificates[0].kp.as_mut().unwrap().carats = "1250.53".parse().unwrap();
     let changes = Correction::ConsignmentRegistered(RegistrationFields {
         goods: Some(goods.clone()),
+        certificates: Some(certificates),
         ..RegistrationFields::default()
     });
     // The Department's officer may not correct the airport's registration.

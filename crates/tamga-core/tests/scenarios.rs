@@ -1559,6 +1559,7 @@ fn rough_diamonds_without_a_kimberley_process_certificate() {
     // A State Control Certificate does not stand in for the KPC.
     let reg = registered_with(&story, |r| {
         r.certificates[0].kind = CertificateKind::StateControl;
+        r.certificates[0].kp = None;
     });
     let a = assess_at(&story, &c.replacing(&c.reg, reg.clone()), story.after());
     assert_eq!(the(&a, K::MissingCertificate).acts, vec![reg.id()]);
@@ -1590,6 +1591,7 @@ fn state_control_certificate() -> Certificate {
         number: text("SCC 2026/0417"),
         issued_by: CountryCode::new("KG").unwrap(),
         issued_at: at("2026-11-22T00:00:00Z"),
+        kp: None,
     }
 }
 

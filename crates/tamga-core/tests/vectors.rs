@@ -2397,6 +2397,35 @@ fn build_invalid(story: &Story, acts: &Acts) -> Vec<InvalidCase> {
             set(&enr, "/body/valid_until", json!("2026-01-01T00:00:00Z")),
         ),
         (
+            "kp_contents_on_a_state_control_certificate",
+            "KP contents on a certificate of kind state_control.",
+            set(&reg, "/body/certificates/0/kind", json!("state_control")),
+        ),
+        (
+            "kp_hs_code_not_rough_diamonds",
+            "A KP certificate listing HS 7103 91 (worked precious stones), not rough diamonds.",
+            set(&reg, "/body/certificates/0/kp/hs_codes", json!(["710391"])),
+        ),
+        (
+            "kp_no_parcels",
+            "A KP certificate of 0 parcels.",
+            set(&reg, "/body/certificates/0/kp/parcels", json!(0)),
+        ),
+        (
+            "kp_zero_carats",
+            "A KP certificate of 0.00 carats.",
+            set(&reg, "/body/certificates/0/kp/carats", json!("0.00")),
+        ),
+        (
+            "kp_expires_before_issue",
+            "A KP certificate that expires on the day it was issued.",
+            set(
+                &reg,
+                "/body/certificates/0/kp/expires_at",
+                json!("2026-11-20T00:00:00Z"),
+            ),
+        ),
+        (
             "authority_enrolls_itself",
             "An enrollment of the authority's own key.",
             {

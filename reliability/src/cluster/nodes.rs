@@ -381,7 +381,18 @@ impl Edge {
                 "value": {"amount": "1875525.00", "currency": "USD"}
             }],
             "packages": 1,
-            "certificates": [{"kind": "kimberley_process", "number": "BE 0417733", "issued_by": "BE", "issued_at": "2026-11-20T00:00:00Z"}],
+            "certificates": [{
+                "kind": "kimberley_process", "number": "BE 0417733", "issued_by": "BE",
+                "issued_at": "2026-11-20T00:00:00Z",
+                "kp": {
+                    "authority": "FPS Economy, Diamond Office Antwerp",
+                    "expires_at": deadline.plus_seconds(60 * 86_400).to_string(),
+                    "exporter": {"name": "Antwerp Rough Trading NV", "country": "BE"},
+                    "importer": {"name": "Kyrgyz Diamond Processing LLC", "country": "KG"},
+                    "carats": "1250.35", "value_usd": "1875525.00", "parcels": 1,
+                    "hs_codes": ["710231"]
+                }
+            }],
             "office_of_departure": self.unit,
             "office_of_destination": destination,
             "route": [self.unit, destination],

@@ -30,6 +30,7 @@ fn reconciliation_by_heading_with_certificates() {
             number: Text::new("SCC-2026/0815").unwrap(),
             issued_by: CountryCode::new("KG").unwrap(),
             issued_at: at("2026-11-24T09:00:00Z"),
+            kp: None,
         }];
     });
     let (a3, reg3) = another(&a, &reg, "OUT-OF-PERIOD", "2027-01-02T08:00:00Z", |_| {});

@@ -83,7 +83,7 @@ fn check_registration_lists(
     documents: &[AccompanyingDocument],
 ) -> Result<(), ContentError> {
     check_len("goods", goods, 1, MAX_LIST_LEN)?;
-    check_len("certificates", certificates, 0, MAX_LIST_LEN)?;
+    check_certificates("certificates", certificates)?;
     check_len("documents", documents, 0, MAX_LIST_LEN)?;
     check_unique("documents", documents.iter().map(|d| &d.number))?;
     for (i, line) in goods.iter().enumerate() {
@@ -109,6 +109,45 @@ fn check_registration_lists(
     Ok(())
 }
 
+/// A certificate list: KP contents only on a KP certificate, and consistent in themselves
+/// (positive carats and parcels, a value not negative, rough diamonds' HS codes, listed once,
+/// expiring after issue).
+fn check_certificates(field: &str, certificates: &[Certificate]) -> Result<(), ContentError> {
+    check_len(field, certificates, 0, MAX_LIST_LEN)?;
+    for (i, c) in certificates.iter().enumerate() {
+        let Some(kp) = &c.kp else { continue };
+        let at = |name: &str| format!("{field}[{i}].kp.{name}");
+        if c.kind != CertificateKind::KimberleyProcess {
+            return Err(content_error(
+                &format!("{field}[{i}].kp"),
+                "only a Kimberley Process certificate has KP contents",
+            ));
+        }
+        check_positive(&at("carats"), &kp.carats)?;
+        if kp.value_usd.is_sign_negative() {
+            return Err(content_error(&at("value_usd"), "must not be negative"));
+        }
+        if kp.parcels == 0 {
+            return Err(content_error(&at("parcels"), "must be at least 1"));
+        }
+        check_len(&at("hs_codes"), &kp.hs_codes, 1, MAX_LIST_LEN)?;
+        check_unique(&at("hs_codes"), kp.hs_codes.iter())?;
+        if let Some(code) = kp.hs_codes.iter().find(|h| !h.is_rough_diamond()) {
+            return Err(content_error(
+                &at("hs_codes"),
+                format!("{code} is not a rough diamond subheading (7102 10, 7102 21, 7102 31)"),
+            ));
+        }
+        if kp.expires_at <= c.issued_at {
+            return Err(content_error(
+                &at("expires_at"),
+                "must be after the date of issue",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_correction(c: &Correction) -> Result<(), ContentError> {
     if c.fields().is_empty() {
         return Err(content_error("changes", "changes no field"));
@@ -119,7 +158,7 @@ fn check_correction(c: &Correction) -> Result<(), ContentError> {
                 check_registration_lists(goods, &[], &[])?;
             }
             if let Some(certificates) = &f.certificates {
-                check_len("changes.certificates", certificates, 0, MAX_LIST_LEN)?;
+                check_certificates("changes.certificates", certificates)?;
             }
             if let Some(documents) = &f.documents {
                 check_len("changes.documents", documents, 0, MAX_LIST_LEN)?;

@@ -75,6 +75,37 @@ pub struct Certificate {
     pub issued_by: CountryCode,
     /// Date of issue.
     pub issued_at: Timestamp,
+    /// What a Kimberley Process certificate states beyond its number, issuer and date (the KP
+    /// minimum requirements); only on a `kimberley_process` certificate. A KP certificate
+    /// registered without it is reported as incomplete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kp: Option<KpContents>,
+}
+
+/// The contents of a Kimberley Process certificate, as the KP minimum requirements list them
+/// (the US rule 31 CFR 592.307 lists the same): who issued it and until when it is valid, who
+/// exports and imports, and what it certifies.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KpContents {
+    /// The exporting participant's issuing authority, as printed.
+    pub authority: Text,
+    /// Valid until (the expiry date printed on it).
+    pub expires_at: Timestamp,
+    /// The exporter.
+    pub exporter: Trader,
+    /// The importer.
+    pub importer: Trader,
+    /// Carats certified.
+    #[serde(with = "decimal_string")]
+    pub carats: Decimal,
+    /// Their value in US dollars.
+    #[serde(with = "decimal_string")]
+    pub value_usd: Decimal,
+    /// Number of parcels.
+    pub parcels: u32,
+    /// The HS subheadings certified: rough diamonds only (like `710231`).
+    pub hs_codes: Vec<HsCode>,
 }
 
 /// `consignment_registered`: the office of departure takes the consignment under customs

@@ -90,6 +90,12 @@ pub enum DiscrepancyKind {
     GoodsUnitMismatch,
     /// Net mass re-weighed at delivery outside tolerance, in the goods' own unit.
     NetMassMismatch,
+    /// A Kimberley Process certificate registered without its contents.
+    KpcIncomplete,
+    /// A Kimberley Process certificate expired before the goods were registered.
+    KpcExpired,
+    /// What the Kimberley Process certificates state differs from the rough diamond lines.
+    KpcMismatch,
 }
 
 impl DiscrepancyKind {
@@ -129,6 +135,9 @@ impl DiscrepancyKind {
             DocumentMissing => "document_missing",
             GoodsUnitMismatch => "goods_unit_mismatch",
             NetMassMismatch => "net_mass_mismatch",
+            KpcIncomplete => "kpc_incomplete",
+            KpcExpired => "kpc_expired",
+            KpcMismatch => "kpc_mismatch",
         }
     }
 }

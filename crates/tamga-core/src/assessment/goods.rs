@@ -22,18 +22,13 @@ use crate::quantity::{Mass, MassUnit, QuantityUnit};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// HS subheadings of rough diamonds (seed 004, para 6).
-const ROUGH_DIAMOND_PREFIXES: [&str; 3] = ["710210", "710221", "710231"];
-
 /// HS headings of precious stones and metals in EAEU list sections 2.9 and 2.10: pearls,
 /// diamonds, precious stones, silver, gold, platinum group metals, and their waste and scrap.
 const PRECIOUS_HEADINGS: [&str; 7] = ["7101", "7102", "7103", "7106", "7108", "7110", "7112"];
 
 /// Whether goods of this HS code are rough diamonds.
 pub fn is_rough_diamond(hs: &HsCode) -> bool {
-    ROUGH_DIAMOND_PREFIXES
-        .iter()
-        .any(|p| hs.as_str().starts_with(p))
+    hs.is_rough_diamond()
 }
 
 /// Whether goods of this HS code are precious stones or metals.

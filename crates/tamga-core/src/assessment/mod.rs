@@ -28,6 +28,7 @@ mod discrepancy;
 pub mod escort;
 pub mod goods;
 pub mod incidents;
+mod kimberley;
 pub mod permission;
 pub mod route;
 pub mod seals;
@@ -55,8 +56,9 @@ use std::collections::BTreeMap;
 /// summaries, index keys) with this number and derive everything again when a build's rules
 /// differ. Raise it with every change to what an assessment finds. 1: the rules before the
 /// number was kept; 2: the legal record's second round (corrections, crews, incidents,
-/// transhipment, outcomes, documents, tolerances by kind of goods).
-pub const RULES_VERSION: u32 = 2;
+/// transhipment, outcomes, documents, tolerances by kind of goods); 3: the Kimberley Process
+/// certificate's contents against the goods.
+pub const RULES_VERSION: u32 = 3;
 
 /// The limits within which the assessment does not raise a discrepancy. Every field has a
 /// default drawn from the rules in DOMAIN.md; a deployment can set its own. Masses are judged
@@ -92,6 +94,10 @@ pub struct Tolerances {
     /// An incident explains seal damage or a removal under threat if reported within this many
     /// seconds of it, before or after ("report at once", art. 38, 140).
     pub incident_window_seconds: i64,
+    /// The value a Kimberley Process certificate states may differ from the rough diamond
+    /// lines' value in US dollars by this much.
+    #[serde(with = "crate::quantity::decimal_string")]
+    pub kp_value_usd: rust_decimal::Decimal,
 }
 
 impl Default for Tolerances {
@@ -110,6 +116,8 @@ impl Default for Tolerances {
             arrival_notice_seconds: 30 * 60,
             clock_skew_seconds: 5 * 60,
             incident_window_seconds: 6 * 3600,
+            // KP certificates state values in whole dollars or cents: one dollar of rounding.
+            kp_value_usd: rust_decimal::Decimal::new(1, 0),
         }
     }
 }
@@ -509,6 +517,7 @@ pub(crate) fn assess_trusting(
     let custody = custody::assess(&facts, &mut findings);
     let seals = seals::assess(&facts, &mut findings);
     goods::assess(&facts, &mut findings);
+    kimberley::assess(&facts, &mut findings);
     let timing = timing::assess(&facts, &mut findings);
     let route = route::assess(&facts, &mut findings);
     let escort = escort::assess(&facts, custody.holder.as_ref(), &mut findings);
