@@ -55,7 +55,14 @@ pub struct KpQuery {
     pub years: RangeInclusive<i32>,
     /// How to answer.
     pub format: Format,
+    /// The language of the chart's words in a JSON answer (the dashboard's); the printable
+    /// page is in English throughout.
+    pub lang: reports::ChartLang,
 }
+
+/// How many years the KP statistics cover when none are asked for: the annual report's tables
+/// cover the last five (seed 003, section E).
+pub const KP_DEFAULT_YEARS: i32 = 5;
 
 /// The reconciliation asked for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,14 +163,15 @@ fn year_param(
     Ok(Some(year))
 }
 
-/// Reads `from_year`, `to_year` (each defaults to the other, both to the year of `now`) and
-/// `format`.
+/// Reads `from_year`, `to_year` (each defaults to the other; neither given, the five local
+/// years ending with the year of `now` in `zone`), `format` and `lang` (`en` or `ru`, the
+/// chart's words; default `en`).
 pub fn kp_query(
     params: &BTreeMap<String, String>,
     now: Timestamp,
     zone: chrono_tz::Tz,
 ) -> Result<KpQuery, ParamError> {
-    check_known(params, &["from_year", "to_year", "format"])?;
+    check_known(params, &["from_year", "to_year", "format", "lang"])?;
     let from = year_param(params, "from_year")?;
     let to = year_param(params, "to_year")?;
     let this_year = year_of(now, zone);
@@ -171,7 +179,7 @@ pub fn kp_query(
         (Some(f), Some(t)) => (f, t),
         (Some(f), None) => (f, f),
         (None, Some(t)) => (t, t),
-        (None, None) => (this_year, this_year),
+        (None, None) => (this_year - (KP_DEFAULT_YEARS - 1), this_year),
     };
     if from > to {
         return Err(param_error(
@@ -188,9 +196,15 @@ pub fn kp_query(
             ),
         ));
     }
+    let lang = match given(params, "lang") {
+        None => reports::ChartLang::default(),
+        Some(code) => reports::ChartLang::from_code(code)
+            .ok_or_else(|| param_error("lang", format!("{code:?}: expected en or ru")))?,
+    };
     Ok(KpQuery {
         years: from..=to,
         format: format_of(params)?,
+        lang,
     })
 }
 
