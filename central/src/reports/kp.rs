@@ -41,6 +41,18 @@ pub fn year_of(t: &Timestamp, zone: chrono_tz::Tz) -> Option<i32> {
     chrono::DateTime::from_timestamp(t.unix(), 0).map(|d| d.with_timezone(&zone).year())
 }
 
+/// How many years the KP statistics cover when none are asked for: the annual report's tables
+/// cover the last five (seed 003, section E, tables 1 and 2).
+pub const DEFAULT_YEARS: i32 = 5;
+
+/// The years the KP statistics cover when none are asked for: the [`DEFAULT_YEARS`] local
+/// years (in `zone`) ending with the year of `now`. At 00:30 on 1 January 2027 in Bishkek
+/// (18:30 UTC on 31 December 2026) that is 2023 to 2027.
+pub fn default_years(now: &Timestamp, zone: chrono_tz::Tz) -> Option<RangeInclusive<i32>> {
+    let this_year = year_of(now, zone)?;
+    Some(this_year - (DEFAULT_YEARS - 1)..=this_year)
+}
+
 /// Rough diamonds valued in another currency than US dollars, in one year and direction.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct NotInUsd {

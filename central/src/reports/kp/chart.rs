@@ -204,7 +204,7 @@ pub(super) fn grouped(d: Decimal) -> String {
 
 /// The value axis for figures up to `max`: a step of 1, 2 or 5 times a power of ten (from a
 /// hundredth, the KP's weighing step) and how many steps reach `max` (at most 5; 1 when there
-/// is nothing to draw). Exact.
+/// is nothing to draw). Exact, and the top (step times steps) always a decimal.
 pub(super) fn axis(max: Decimal) -> (Decimal, u32) {
     if max <= Decimal::ZERO {
         return (Decimal::ONE, 1);
@@ -220,7 +220,11 @@ pub(super) fn axis(max: Decimal) -> (Decimal, u32) {
                 .is_none_or(|top| top >= max)
             {
                 let steps = (max / step).ceil().to_u32().unwrap_or(5).max(1);
-                return (step, steps);
+                // Past what a decimal holds (no report comes near): one step to the top.
+                return match step.checked_mul(Decimal::from(steps)) {
+                    Some(_) => (step, steps),
+                    None => (max, 1),
+                };
             }
         }
         match base.checked_mul(Decimal::TEN) {
