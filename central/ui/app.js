@@ -749,8 +749,11 @@ async function reportsPage(main, params) {
   ]);
   if (kp.status === "fulfilled") {
     kpBox.replaceChildren(kpSection(kp.value));
-    fromYear.value = kp.value.from_year;
-    toYear.value = kp.value.to_year;
+    // The years central answered (its local years), unless someone has typed others meanwhile.
+    if (fromYear.value === fromYear.defaultValue && toYear.value === toYear.defaultValue) {
+      fromYear.value = fromYear.defaultValue = kp.value.from_year;
+      toYear.value = toYear.defaultValue = kp.value.to_year;
+    }
   }
   else { kpBox.replaceChildren(); showError(kpBox, kp.reason); }
   if (rec.status === "fulfilled") recBox.replaceChildren(reconciliationSection(rec.value));
