@@ -41,6 +41,7 @@ impl ChartLang {
 /// The chart's words in one language.
 struct Words {
     title: &'static str,
+    heading: &'static str,
     volume: &'static str,
     value: &'static str,
     ct: &'static str,
@@ -54,6 +55,7 @@ struct Words {
 
 const EN: Words = Words {
     title: "Kimberley Process statistics, {span}: rough diamonds by year",
+    heading: "Rough diamonds by year, {span}",
     volume: "Volume, ct",
     value: "Value, US$",
     ct: "ct",
@@ -67,13 +69,14 @@ const EN: Words = Words {
 
 const RU: Words = Words {
     title: "Статистика Кимберлийского процесса, {span}: необработанные алмазы по годам",
+    heading: "Необработанные алмазы по годам, {span}",
     volume: "Объём, кар",
     value: "Стоимость, долл. США",
     ct: "кар",
     usd: "долл. США",
     directions: ["Импорт", "Экспорт", "Транзит"],
     how: "Сгруппированные столбцы: группа на каждый год (по местному времени), столбец на каждое направление; вверху объём в каратах, внизу стоимость в долларах США.",
-    production: "Добыча: не учитывается.",
+    production: "Добыча: не зарегистрирована.",
     not_in_usd: "Стоимость в других валютах не показана.",
     nothing: "Необработанных алмазов в эти годы нет",
 };
@@ -288,7 +291,8 @@ impl KpStatistics {
                 ("font-size", "13".to_owned()),
                 ("font-weight", "600".to_owned()),
             ],
-            &title,
+            // Shorter than the title, to fit the width; the page names the report.
+            &w.heading.replace("{span}", &span),
         );
         // The legend.
         svg.open("g", &[("class", "legend".to_owned())], false);

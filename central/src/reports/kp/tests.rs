@@ -609,6 +609,7 @@ fn the_chart_has_a_group_of_bars_per_year_and_direction_in_proportion() {
         "{desc}"
     );
     assert!(desc.contains("Production: none recorded."));
+    assert!(svg.contains(">Rough diamonds by year, 2022\u{2013}2026</text>"));
     assert!(svg.contains(">Import</text>") && svg.contains(">Export</text>"));
     assert!(!svg.contains(">Transit</text>"));
     assert!(svg.contains("<title>2026, Import: 1250.35 ct</title>"));
