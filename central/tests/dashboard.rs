@@ -389,6 +389,23 @@ async fn steps(c: &Client, base: &str, story: &Story, x: &Expected, screenshot: 
         "one KP certificate, for the import: {kpc}"
     );
     find(c, "#kp-report [data-test=skipped-none]").await;
+    // Production: "-" (none recorded); the chart beside the tables, the story's import drawn.
+    let production = find(c, &format!("{kp_row} [data-test=kp-production-volume]")).await;
+    assert_eq!(production.text().await.unwrap(), "-");
+    let bar = format!(
+        "#kp-report figure.kp-chart svg g.panel[data-measure=volume_ct] g.year[data-year=\"{}\"] rect.bar[data-direction=import]",
+        x.year
+    );
+    let bar = find(c, &bar).await;
+    assert_eq!(
+        bar.attr("data-value").await.unwrap().as_deref(),
+        Some("1250.35")
+    );
+    let height: f64 = bar.attr("height").await.unwrap().unwrap().parse().unwrap();
+    assert!(
+        height > 100.0,
+        "the year's only figure, most of the panel: {height}"
+    );
     find(c, "#reconciliation-summary tr[data-heading=\"7102\"]").await;
     // The printable view and the CSV download of what is shown.
     let print = find(c, "a[data-test=kp-print]")
@@ -410,7 +427,7 @@ async fn steps(c: &Client, base: &str, story: &Story, x: &Expected, screenshot: 
         .unwrap();
     let csv = get_text(&http, &csv_href).await;
     assert!(
-        csv.contains(&format!("\r\n{},1250.35,1875525.00,1500.00,", x.year)),
+        csv.contains(&format!("\r\n{},-,-,-,1250.35,1875525.00,1500.00,", x.year)),
         "{csv}"
     );
 
@@ -420,6 +437,12 @@ async fn steps(c: &Client, base: &str, story: &Story, x: &Expected, screenshot: 
     wait_text(c, "#kp-volumes caption", "необработанных алмазов").await;
     let ru_value = find(c, &format!("{kp_row} [data-test=kp-import-value]")).await;
     assert_eq!(ru_value.text().await.unwrap(), "1875525.00");
+    let chart = find(c, "#kp-report figure.kp-chart svg").await;
+    let label = chart.attr("aria-label").await.unwrap().unwrap_or_default();
+    assert!(
+        label.starts_with("Статистика Кимберлийского процесса"),
+        "{label}"
+    );
 }
 
 // ------------------------------------------------------------------ the legal record

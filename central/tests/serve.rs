@@ -294,6 +294,31 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
     assert_eq!(row["import"]["value_usd"], "1875525.00", "{kp}");
     assert_eq!(row["import"]["usd_per_ct"], "1500.00", "{kp}");
     assert_eq!(row["import"]["kp_certificates"], 1, "{kp}");
+    assert!(row["production"].is_null(), "none recorded: {kp}");
+    // Without years: the five local years (central's time_zone, Bishkek) ending with this one,
+    // and the chart of them, its words in the language asked for.
+    let kp5 = http.get("/api/reports/kp?lang=ru");
+    let this = tamga_central::reports::default_years(
+        &tamga_core::Timestamp::now(),
+        chrono_tz::Asia::Bishkek,
+    )
+    .unwrap();
+    assert_eq!(kp5["from_year"], *this.start(), "{kp5}");
+    assert_eq!(kp5["to_year"], *this.end(), "{kp5}");
+    assert_eq!(kp5["time_zone"], "Asia/Bishkek", "{kp5}");
+    let years = kp5["report"]["years"].as_array().unwrap();
+    assert_eq!(years.len(), 5, "{kp5}");
+    assert!(years.iter().all(|y| y["production"].is_null()), "{kp5}");
+    let svg = kp5["chart_svg"].as_str().unwrap();
+    assert!(
+        svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+        "{svg}"
+    );
+    assert_eq!(svg.matches("<g class=\"year\"").count(), 2 * 5, "{svg}");
+    assert!(svg.contains("Статистика Кимберлийского процесса"), "{svg}");
+    let (status, answer) = http.get_text("/api/reports/kp?lang=kk");
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer.contains("lang"), "{answer}");
     let (status, answer) = http.get_text("/api/reports/kp?from_year=20x6");
     assert_eq!(status, 400, "{answer}");
     assert!(answer.contains("from_year"), "{answer}");
@@ -320,16 +345,34 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
         lines
             .next()
             .unwrap()
-            .starts_with("year,import_volume_ct,import_value_usd"),
+            .starts_with("year,production_volume_ct,production_value_usd,production_usd_per_ct,import_volume_ct,import_value_usd"),
         "{csv}"
     );
     assert!(
         lines
             .next()
             .unwrap()
-            .starts_with(&format!("{year},1250.35,1875525.00,1500.00,")),
+            .starts_with(&format!("{year},-,-,-,1250.35,1875525.00,1500.00,")),
         "{csv}"
     );
+    // The printable page: the tables with Production, and the chart beside them.
+    let (status, kind, _, page) =
+        download(&format!("/api/reports/kp?from_year={year}&format=html"));
+    assert_eq!(
+        (status, kind.as_str()),
+        (200, "text/html; charset=utf-8"),
+        "{page}"
+    );
+    assert!(page.contains("colspan=\"3\">Production</th>"), "{page}");
+    assert!(
+        page.contains("<figure class=\"kp-chart\">\n<svg xmlns=\"http://www.w3.org/2000/svg\""),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("<g class=\"year\" data-year=\"{year}\">")),
+        "{page}"
+    );
+    assert!(page.contains("data-value=\"1250.35\""), "{page}");
     let from = format!("{year}-01-01");
     let (status, kind, _, page) = download(&format!(
         "/api/reports/reconciliation?from={from}&format=html"

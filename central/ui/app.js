@@ -532,12 +532,18 @@ function kpSection(data) {
   const r = data.report;
   const directions = r.has_transit ? ["import", "export", "transit"] : ["import", "export"];
   const section = el("section", { id: "kp-report", "data-from-year": data.from_year, "data-to-year": data.to_year });
-  const head1 = el("tr", {}, el("th", { rowspan: 2 }, t("year")), directions.map((d) => el("th", { colspan: 3 }, t("direction." + d))));
-  const head2 = el("tr", {}, directions.map(() => [el("th", {}, t("volume_ct")), el("th", {}, t("value_usd")), el("th", {}, t("usd_per_ct"))]));
+  // Production: a column of table 1, "-" as none is recorded (null; the notes say why).
+  const head1 = el("tr", {}, el("th", { rowspan: 2 }, t("year")), el("th", { colspan: 3 }, t("production")),
+    directions.map((d) => el("th", { colspan: 3 }, t("direction." + d))));
+  const head2 = el("tr", {}, ["production"].concat(directions).map(() => [el("th", {}, t("volume_ct")), el("th", {}, t("value_usd")), el("th", {}, t("usd_per_ct"))]));
   const body = el("tbody");
   for (const y of r.years) {
+    const p = y.production;
     body.append(el("tr", { "data-test": "kp-row", "data-year": y.year },
       el("th", {}, y.year),
+      el("td", { class: "num", "data-test": "kp-production-volume" }, p ? dash(p.volume_ct) : "-"),
+      el("td", { class: "num", "data-test": "kp-production-value" }, p ? dash(p.value_usd) : "-"),
+      el("td", { class: "num", "data-test": "kp-production-per-ct" }, p && p.usd_per_ct ? p.usd_per_ct : "-"),
       directions.map((d) => {
         const f = y[d];
         const perCt = f.usd_per_ct ? f.usd_per_ct + (f.not_in_usd.length ? "*" : "") : "-";
@@ -548,15 +554,19 @@ function kpSection(data) {
         ];
       })));
   }
-  section.append(el("table", { id: "kp-volumes" }, el("caption", {}, t("kp_table1")), el("thead", {}, head1, head2), body));
-  if (r.has_not_in_usd) section.append(el("p", { class: "muted" }, t("kp_not_in_usd_note")));
+  // The tables on one side, the chart (drawn by central) beside them.
+  const tables = el("div", { class: "kp-tables" });
+  const layout = el("div", { class: "kp-layout" }, tables, kpChart(data.chart_svg));
+  section.append(layout);
+  tables.append(el("table", { id: "kp-volumes" }, el("caption", {}, t("kp_table1")), el("thead", {}, head1, head2), body));
+  if (r.has_not_in_usd) tables.append(el("p", { class: "muted" }, t("kp_not_in_usd_note")));
   const kpc = el("tbody");
   for (const y of r.years) {
     kpc.append(el("tr", { "data-test": "kpc-row", "data-year": y.year }, el("th", {}, y.year),
       directions.map((d) => el("td", { class: "num" }, dash(y[d].kp_certificates))),
       el("td", { class: "num" }, dash(y.kpc_total))));
   }
-  section.append(el("table", { id: "kp-certificates" }, el("caption", {}, t("kp_table2")),
+  tables.append(el("table", { id: "kp-certificates" }, el("caption", {}, t("kp_table2")),
     el("thead", {}, el("tr", {}, el("th", {}, t("year")), directions.map((d) => el("th", {}, t("direction." + d))), el("th", {}, t("total")))), kpc));
   if (r.has_not_in_usd) {
     const rows = [];
@@ -590,6 +600,17 @@ function kpSection(data) {
   section.append(notesList(r.notes));
   section.append(skippedList(r.skipped));
   return section;
+}
+
+// The KP chart: central's SVG (its words in the UI's language), parsed as SVG, never as HTML,
+// and placed as is; no script, style attribute or external reference in it.
+function kpChart(svgText) {
+  const figure = el("figure", { class: "kp-chart", "data-test": "kp-chart" }, el("figcaption", {}, t("kp_chart")));
+  const doc = svgText ? new DOMParser().parseFromString(svgText, "image/svg+xml") : null;
+  const svg = doc && doc.documentElement;
+  if (svg && svg.namespaceURI === "http://www.w3.org/2000/svg" && svg.localName === "svg") figure.append(document.importNode(svg, true));
+  else figure.append(el("p", { class: "muted" }, t("kp_chart_missing")));
+  return figure;
 }
 
 // The report's notes (in English, as the printed report has them): how each outcome counts.
@@ -684,14 +705,15 @@ async function reportsPage(main, params) {
 
   // KP statistics: the years.
   main.append(el("h2", {}, t("kp_title")));
-  const fromYear = el("input", { type: "number", name: "from_year", min: 1970, max: 9998, value: kpParams.from_year || thisYear, "data-test": "from-year" });
+  // Without years asked for, central answers the five local years ending with this one; the
+  // form shows the years it answered once the report is in.
+  const fromYear = el("input", { type: "number", name: "from_year", min: 1970, max: 9998, value: kpParams.from_year || kpParams.to_year || thisYear - 4, "data-test": "from-year" });
   const toYear = el("input", { type: "number", name: "to_year", min: 1970, max: 9998, value: kpParams.to_year || kpParams.from_year || thisYear, "data-test": "to-year" });
   const kpForm = el("form", { class: "filters", id: "kp-form" },
     el("label", {}, t("from_year"), fromYear), el("label", {}, t("to_year"), toYear),
     el("button", { type: "submit" }, t("show_report")));
   kpForm.addEventListener("submit", (ev) => { ev.preventDefault(); go({ from_year: fromYear.value, to_year: toYear.value }); });
   main.append(kpForm);
-  const kpQuery = query(kpParams);
   main.append(el("p", { class: "downloads" },
     downloadLink("/api/reports/kp?" + query(Object.assign({}, kpParams, { format: "csv" })), t("download_csv"), "kp-csv"),
     downloadLink("/api/reports/kp?" + query(Object.assign({}, kpParams, { format: "html" })), t("printable"), "kp-print", true)));
@@ -722,10 +744,17 @@ async function reportsPage(main, params) {
   main.append(el("p", { class: "muted" }, t("epcis_note")));
 
   const [kp, rec] = await Promise.allSettled([
-    api("/api/reports/kp?" + kpQuery),
+    api("/api/reports/kp?" + query(Object.assign({}, kpParams, { lang }))),
     api("/api/reports/reconciliation?" + query(recParams)),
   ]);
-  if (kp.status === "fulfilled") kpBox.replaceChildren(kpSection(kp.value));
+  if (kp.status === "fulfilled") {
+    kpBox.replaceChildren(kpSection(kp.value));
+    // The years central answered (its local years), unless someone has typed others meanwhile.
+    if (fromYear.value === fromYear.defaultValue && toYear.value === toYear.defaultValue) {
+      fromYear.value = fromYear.defaultValue = kp.value.from_year;
+      toYear.value = toYear.defaultValue = kp.value.to_year;
+    }
+  }
   else { kpBox.replaceChildren(); showError(kpBox, kp.reason); }
   if (rec.status === "fulfilled") recBox.replaceChildren(reconciliationSection(rec.value));
   else { recBox.replaceChildren(); showError(recBox, rec.reason); }

@@ -1,8 +1,10 @@
 //! The reports and exports the dashboard offers, over HTTP (loopback only, like the rest of the
 //! dashboard's API):
 //!
-//! - `GET /api/reports/kp?from_year=&to_year=`: the KP statistics tables
-//!   ([`crate::reports::kp_statistics`]) for the years asked for (default: the current year);
+//! - `GET /api/reports/kp?from_year=&to_year=&lang=`: the KP statistics tables
+//!   ([`crate::reports::kp_statistics`]) for the years asked for (default: the five local years
+//!   ending with the current one, in central's `time_zone`), with their chart (SVG, its words
+//!   in `lang`, `en` or `ru`: `chart_svg` in the JSON, beside the tables in the printable page);
 //! - `GET /api/reports/reconciliation?from=&until=`: the reconciliation with the Precious Metals
 //!   Department ([`crate::reports::reconciliation`]) for `[from, until)`, RFC 3339 or dates
 //!   (default: the current year);
@@ -198,6 +200,10 @@ td { font-variant-numeric: tabular-nums; }
 thead { display: table-header-group; }
 tr { page-break-inside: avoid; }
 tr.total td { font-weight: 600; }
+.kp-layout { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
+.kp-tables { flex: 1 1 30rem; min-width: 0; }
+figure.kp-chart { flex: 0 1 560px; margin: .6rem 0; }
+figure.kp-chart svg { max-width: 100%; height: auto; }
 .actions { margin: .5rem 0 1rem; }
 @page { size: A4 landscape; margin: 12mm; }
 @media print { .actions { display: none; } body { margin: 0; } }
@@ -275,6 +281,8 @@ pub async fn kp(
             "to_year": last,
             "generated_at": generated,
             "generated_at_for_people": generated.for_people(),
+            "time_zone": zone.name(),
+            "chart_svg": report.chart_svg(q.lang),
             "report": report,
         }))
         .into_response(),

@@ -55,6 +55,9 @@ pub struct KpQuery {
     pub years: RangeInclusive<i32>,
     /// How to answer.
     pub format: Format,
+    /// The language of the chart's words in a JSON answer (the dashboard's); the printable
+    /// page is in English throughout.
+    pub lang: reports::ChartLang,
 }
 
 /// The reconciliation asked for.
@@ -156,22 +159,25 @@ fn year_param(
     Ok(Some(year))
 }
 
-/// Reads `from_year`, `to_year` (each defaults to the other, both to the year of `now`) and
-/// `format`.
+/// Reads `from_year`, `to_year` (each defaults to the other; neither given,
+/// [`reports::default_years`]: the five local years ending with the year of `now` in `zone`),
+/// `format` and `lang` (`en` or `ru`, the chart's words; default `en`).
 pub fn kp_query(
     params: &BTreeMap<String, String>,
     now: Timestamp,
     zone: chrono_tz::Tz,
 ) -> Result<KpQuery, ParamError> {
-    check_known(params, &["from_year", "to_year", "format"])?;
+    check_known(params, &["from_year", "to_year", "format", "lang"])?;
     let from = year_param(params, "from_year")?;
     let to = year_param(params, "to_year")?;
-    let this_year = year_of(now, zone);
     let (from, to) = match (from, to) {
         (Some(f), Some(t)) => (f, t),
         (Some(f), None) => (f, f),
         (None, Some(t)) => (t, t),
-        (None, None) => (this_year, this_year),
+        (None, None) => {
+            let years = reports::default_years(&now, zone).expect("a timestamp is a date");
+            (*years.start(), *years.end())
+        }
     };
     if from > to {
         return Err(param_error(
@@ -188,9 +194,15 @@ pub fn kp_query(
             ),
         ));
     }
+    let lang = match given(params, "lang") {
+        None => reports::ChartLang::default(),
+        Some(code) => reports::ChartLang::from_code(code)
+            .ok_or_else(|| param_error("lang", format!("{code:?}: expected en or ru")))?,
+    };
     Ok(KpQuery {
         years: from..=to,
         format: format_of(params)?,
+        lang,
     })
 }
 
@@ -267,10 +279,13 @@ mod tests {
     const BISHKEK: chrono_tz::Tz = chrono_tz::Asia::Bishkek;
 
     #[test]
-    fn kp_years_default_to_the_current_year_and_to_each_other() {
+    fn kp_years_default_to_the_last_five_and_to_each_other() {
         let q = kp_query(&params(&[]), now(), BISHKEK).unwrap();
-        assert_eq!(q.years, 2026..=2026);
+        assert_eq!(q.years, 2022..=2026);
         assert_eq!(q.format, Format::Json);
+        assert_eq!(q.lang, reports::ChartLang::En);
+        let q = kp_query(&params(&[("lang", "ru")]), now(), BISHKEK).unwrap();
+        assert_eq!(q.lang, reports::ChartLang::Ru);
         let q = kp_query(&params(&[("from_year", "2024")]), now(), BISHKEK).unwrap();
         assert_eq!(q.years, 2024..=2024);
         let q = kp_query(
@@ -297,7 +312,7 @@ mod tests {
             BISHKEK,
         )
         .unwrap();
-        assert_eq!((q.years, q.format), (2026..=2026, Format::Json));
+        assert_eq!((q.years, q.format), (2022..=2026, Format::Json));
     }
 
     #[test]
@@ -313,6 +328,7 @@ mod tests {
             ),
             (vec![("from_year", "1970"), ("to_year", "2070")], "to_year"),
             (vec![("format", "pdf")], "format"),
+            (vec![("lang", "kk")], "lang"),
             (vec![("year", "2026")], "query"),
         ] {
             let e = kp_query(&params(&pairs), now(), BISHKEK).unwrap_err();
@@ -335,11 +351,11 @@ mod tests {
         assert_eq!(q.from, Timestamp::parse("2026-12-31T18:00:00Z").unwrap());
         assert_eq!(
             kp_query(&params(&[]), eve, BISHKEK).unwrap().years,
-            2027..=2027
+            2023..=2027
         );
         assert_eq!(
             kp_query(&params(&[]), eve, chrono_tz::UTC).unwrap().years,
-            2026..=2026
+            2022..=2026
         );
         assert_eq!((q.format, q.table), (Format::Json, Table::Summary));
         let q = reconciliation_query(

@@ -1,13 +1,17 @@
 //! The Kimberley Process statistics tables (seed 003, section E, tables 1 and 2): rough
-//! diamonds imported, exported and in transit per year, in carats, US dollars and US dollars per
-//! carat, with the number of KP certificates, as data, CSV and an HTML fragment.
+//! diamonds produced, imported, exported and in transit per year, in carats, US dollars and US
+//! dollars per carat, with the number of KP certificates, as data; [`tables`] writes them as CSV
+//! and an HTML fragment, [`chart`] draws the series as an SVG chart.
+//!
+//! Production is a column of table 1 but no act records it (the Kyrgyz Republic reports none,
+//! and a producer's figures come from the national producers' records, outside the escort
+//! system): it is `null` in the data and "-" in the tables, and [`NOTES`] says why.
 //!
 //! How each way transit ends counts (the reasons are in [`NOTES`], printed with the report):
 //! a full delivery as registered; a short delivery as registered less the shortage, its value
 //! apportioned to the carats delivered, and listed in [`KpStatistics::short_deliveries`]; a
 //! refusal or a return not at all, listed in [`KpStatistics::set_aside`].
 
-use super::render::{csv_text, esc, notes_html, skipped_html, Csv};
 use super::{
     add, admit, carats, direction_order, mass_in_carats, overflow, per_unit, ser_decimal,
     ser_opt_decimal, ConsignmentRecord, ReportError, Skipped, MAX_REPORT_YEARS,
@@ -16,7 +20,6 @@ use chrono::Datelike;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::ops::RangeInclusive;
 use tamga_core::act::{CertificateKind, Direction, GoodsLine};
 use tamga_core::assessment::goods::is_rough_diamond;
@@ -24,7 +27,8 @@ use tamga_core::assessment::Outcome;
 use tamga_core::Timestamp;
 
 /// How the KP statistics count each way transit ends, and why: printed with the report.
-pub const NOTES: [&str; 4] = [
+pub const NOTES: [&str; 5] = [
+    "Production: \u{2018}-\u{2019} in every year. No act of the escort system records production (mining): the acts record rough diamonds crossing the border and moving under customs escort. The Kyrgyz Republic reports no production; a producer's figures would come from the national producers' records, outside the escort system, and are not computed here.",
     "A consignment counts in the local year (central's time_zone, Asia/Bishkek by default) it was registered, when it crossed the border and its KP certificate was presented; one not yet delivered counts as registered.",
     "Delivered short: the volume is the registered carats less the shortage counted at delivery (grams converted at 1 ct = 0.2 g), since only what was delivered was imported or exported. The value of each currency is apportioned to the carats delivered (registered value times delivered carats over registered carats, rounded half-up to the cent), as the acts value the consignment as a whole and not stone by stone; the carats and value deducted are listed under \u{201c}Short deliveries\u{201d}. A shortage that cannot be told to be of rough diamonds (the consignment also carries other goods) is listed there and not deducted.",
     "Refused at the office of destination or returned to the office of departure: the goods were not imported, exported or carried through; they are not counted in the tables, nor their KP certificates, and are listed under \u{201c}Refused or returned\u{201d} with their registered figures.",
@@ -35,6 +39,18 @@ pub const NOTES: [&str; 4] = [
 /// in Bishkek is 20:00 UTC on 31 December, and counts in the new year.
 pub fn year_of(t: &Timestamp, zone: chrono_tz::Tz) -> Option<i32> {
     chrono::DateTime::from_timestamp(t.unix(), 0).map(|d| d.with_timezone(&zone).year())
+}
+
+/// How many years the KP statistics cover when none are asked for: the annual report's tables
+/// cover the last five (seed 003, section E, tables 1 and 2).
+pub const DEFAULT_YEARS: i32 = 5;
+
+/// The years the KP statistics cover when none are asked for: the [`DEFAULT_YEARS`] local
+/// years (in `zone`) ending with the year of `now`. At 00:30 on 1 January 2027 in Bishkek
+/// (18:30 UTC on 31 December 2026) that is 2023 to 2027.
+pub fn default_years(now: &Timestamp, zone: chrono_tz::Tz) -> Option<RangeInclusive<i32>> {
+    let this_year = year_of(now, zone)?;
+    Some(this_year - (DEFAULT_YEARS - 1)..=this_year)
 }
 
 /// Rough diamonds valued in another currency than US dollars, in one year and direction.
@@ -156,6 +172,9 @@ pub struct KpSetAside {
 pub struct KpYear {
     /// The calendar year, local (in the zone the report was made for).
     pub year: i32,
+    /// Rough diamonds produced: always `None` (JSON `null`, "-" in the tables), as no act
+    /// records production (see [`NOTES`]).
+    pub production: Option<KpFlow>,
     /// Rough diamonds imported.
     pub import: KpFlow,
     /// Rough diamonds exported.
@@ -169,7 +188,8 @@ pub struct KpYear {
 /// The Kimberley Process statistics tables: one row per year asked for, empty years included
 /// (the annual report prints "-" for them).
 ///
-/// Production is not part of it: customs acts record goods crossing the border, not mining.
+/// Production has its column, always empty: customs acts record goods crossing the border, not
+/// mining.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct KpStatistics {
     /// The years, oldest first.
@@ -367,6 +387,7 @@ pub fn kp_statistics(
         let [import, export, transit] = flows;
         out.push(KpYear {
             year,
+            production: None,
             kpc_total: import.kp_certificates + export.kp_certificates + transit.kp_certificates,
             import,
             export,
@@ -448,264 +469,10 @@ fn less_shortage(
     Ok(out)
 }
 
-fn not_in_usd_text(list: &[NotInUsd]) -> String {
-    list.iter()
-        .map(|n| format!("{} {} for {} ct", n.currency, n.amount, n.volume_ct))
-        .collect::<Vec<_>>()
-        .join("; ")
-}
+mod chart;
+mod tables;
 
-impl KpStatistics {
-    fn flows<'s>(&'s self, row: &'s KpYear) -> Vec<(&'static str, &'s KpFlow)> {
-        let mut flows = vec![("Import", &row.import), ("Export", &row.export)];
-        if self.has_transit {
-            flows.push(("Transit", &row.transit));
-        }
-        flows
-    }
-
-    /// Tables 1 and 2 side by side, one row per year, then per direction the carats deducted for
-    /// shortages and the consignments (and their carats) refused or returned, not counted.
-    /// Empty cells: no US dollars per carat (no carats valued in US dollars) and no values in
-    /// other currencies.
-    pub fn to_csv(&self) -> String {
-        let mut csv = Csv::default();
-        let mut header = vec!["year".to_owned()];
-        let directions: Vec<&str> = if self.has_transit {
-            vec!["import", "export", "transit"]
-        } else {
-            vec!["import", "export"]
-        };
-        for d in &directions {
-            for col in [
-                "volume_ct",
-                "value_usd",
-                "usd_per_ct",
-                "value_not_in_usd",
-                "consignments",
-            ] {
-                header.push(format!("{d}_{col}"));
-            }
-        }
-        for d in &directions {
-            header.push(format!("kpc_{d}"));
-        }
-        header.push("kpc_total".to_owned());
-        for d in &directions {
-            for col in [
-                "shortage_ct",
-                "refused_or_returned",
-                "refused_or_returned_ct",
-            ] {
-                header.push(format!("{d}_{col}"));
-            }
-        }
-        csv.row(header);
-        for row in &self.years {
-            let mut fields = vec![row.year.to_string()];
-            let flows = self.flows(row);
-            for (_, f) in &flows {
-                fields.push(f.volume_ct.to_string());
-                fields.push(f.value_usd.to_string());
-                fields.push(f.usd_per_ct.map(|d| d.to_string()).unwrap_or_default());
-                fields.push(csv_text(&not_in_usd_text(&f.not_in_usd)));
-                fields.push(f.consignments.to_string());
-            }
-            for (_, f) in &flows {
-                fields.push(f.kp_certificates.to_string());
-            }
-            fields.push(row.kpc_total.to_string());
-            for (_, f) in &flows {
-                fields.push(f.shortage_ct.to_string());
-                fields.push(f.refused_or_returned.to_string());
-                fields.push(f.refused_or_returned_ct.to_string());
-            }
-            csv.row(fields);
-        }
-        csv.out
-    }
-
-    /// The tables as the annual report prints them ("-" for nothing), with the values not in
-    /// US dollars and the consignments left out below.
-    pub fn to_html(&self) -> String {
-        let dash = |d: Decimal| {
-            if d.is_zero() {
-                "-".to_owned()
-            } else {
-                d.to_string()
-            }
-        };
-        let count = |n: u32| {
-            if n == 0 {
-                "-".to_owned()
-            } else {
-                n.to_string()
-            }
-        };
-        let mut h = String::new();
-        h.push_str("<section class=\"tamga-report\" data-report=\"kp-statistics\">\n");
-        let first = self.years.first().map(|y| y.year);
-        let last = self.years.last().map(|y| y.year);
-        if let (Some(first), Some(last)) = (first, last) {
-            let _ = writeln!(
-                h,
-                "<h2>Kimberley Process statistics, {}</h2>",
-                esc(&if first == last {
-                    first.to_string()
-                } else {
-                    format!("{first}\u{2013}{last}")
-                })
-            );
-        }
-        let n_dir = if self.has_transit { 3 } else { 2 };
-        h.push_str("<table class=\"kp-volumes\">\n<caption>Table 1: Overview of import and export of rough diamonds</caption>\n<thead>\n<tr><th scope=\"col\" rowspan=\"2\">Period</th>");
-        for (name, _) in self
-            .years
-            .first()
-            .map(|y| self.flows(y))
-            .unwrap_or_default()
-        {
-            let _ = write!(h, "<th scope=\"colgroup\" colspan=\"3\">{name}</th>");
-        }
-        h.push_str("</tr>\n<tr>");
-        for _ in 0..n_dir {
-            h.push_str(
-                "<th scope=\"col\">Volume, ct</th><th scope=\"col\">Value, US$</th><th scope=\"col\">US$/ct</th>",
-            );
-        }
-        h.push_str("</tr>\n</thead>\n<tbody>\n");
-        for row in &self.years {
-            let _ = write!(h, "<tr><th scope=\"row\">{}</th>", row.year);
-            for (_, f) in self.flows(row) {
-                let per_ct = match f.usd_per_ct {
-                    Some(p) if !f.not_in_usd.is_empty() => format!("{p}*"),
-                    Some(p) => p.to_string(),
-                    None => "-".to_owned(),
-                };
-                let _ = write!(
-                    h,
-                    "<td>{}</td><td>{}</td><td>{}</td>",
-                    esc(&dash(f.volume_ct)),
-                    esc(&dash(f.value_usd)),
-                    esc(&per_ct)
-                );
-            }
-            h.push_str("</tr>\n");
-        }
-        h.push_str("</tbody>\n</table>\n");
-        if self.has_not_in_usd {
-            h.push_str("<p class=\"note\">* US$/ct over the carats valued in US$ only; values in other currencies are listed under \u{201c}Values not in US$\u{201d}.</p>\n");
-        }
-
-        h.push_str("<table class=\"kp-certificates\">\n<caption>Table 2: Overview of KPC count for import and export</caption>\n<thead>\n<tr><th scope=\"col\">Period</th>");
-        for (name, _) in self
-            .years
-            .first()
-            .map(|y| self.flows(y))
-            .unwrap_or_default()
-        {
-            let _ = write!(h, "<th scope=\"col\">{name}</th>");
-        }
-        h.push_str("<th scope=\"col\">Total</th></tr>\n</thead>\n<tbody>\n");
-        for row in &self.years {
-            let _ = write!(h, "<tr><th scope=\"row\">{}</th>", row.year);
-            for (_, f) in self.flows(row) {
-                let _ = write!(h, "<td>{}</td>", count(f.kp_certificates));
-            }
-            let _ = writeln!(h, "<td>{}</td></tr>", count(row.kpc_total));
-        }
-        h.push_str("</tbody>\n</table>\n");
-
-        if self.has_not_in_usd {
-            h.push_str("<table class=\"kp-not-in-usd\">\n<caption>Values not in US$ (no exchange rate in the acts)</caption>\n<thead>\n<tr><th scope=\"col\">Period</th><th scope=\"col\">Direction</th><th scope=\"col\">Currency</th><th scope=\"col\">Value</th><th scope=\"col\">Volume, ct</th><th scope=\"col\">Consignments</th></tr>\n</thead>\n<tbody>\n");
-            for row in &self.years {
-                for (name, f) in self.flows(row) {
-                    for n in &f.not_in_usd {
-                        let _ = writeln!(
-                            h,
-                            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                            row.year,
-                            name,
-                            esc(&n.currency),
-                            esc(&n.amount.to_string()),
-                            esc(&n.volume_ct.to_string()),
-                            esc(&n.consignments.join(", "))
-                        );
-                    }
-                }
-            }
-            h.push_str("</tbody>\n</table>\n");
-        }
-        if !self.short_deliveries.is_empty() {
-            h.push_str("<table class=\"kp-short\">\n<caption>Short deliveries: counted less the shortage</caption>\n<thead>\n<tr><th scope=\"col\">Period</th><th scope=\"col\">Direction</th><th scope=\"col\">Consignment</th><th scope=\"col\">Registered, ct</th><th scope=\"col\">Shortage, ct</th><th scope=\"col\">Counted, ct</th><th scope=\"col\">Registered value</th><th scope=\"col\">Counted value</th></tr>\n</thead>\n<tbody>\n");
-            for s in &self.short_deliveries {
-                let values = |pick: fn(&ValueCounted) -> Decimal| {
-                    s.values
-                        .iter()
-                        .map(|v| format!("{} {}", pick(v), v.currency))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                };
-                let counted_ct = if s.deducted {
-                    s.counted_ct.to_string()
-                } else {
-                    format!("{} (not deducted: other goods)", s.counted_ct)
-                };
-                let _ = writeln!(
-                    h,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    s.year,
-                    direction_title(s.direction),
-                    esc(&s.consignment),
-                    esc(&s.registered_ct.to_string()),
-                    esc(&s.shortage_ct.to_string()),
-                    esc(&counted_ct),
-                    esc(&values(|v| v.registered)),
-                    esc(&values(|v| v.counted)),
-                );
-            }
-            h.push_str("</tbody>\n</table>\n");
-        }
-        if !self.set_aside.is_empty() {
-            h.push_str("<table class=\"kp-set-aside\">\n<caption>Refused or returned: not counted</caption>\n<thead>\n<tr><th scope=\"col\">Period</th><th scope=\"col\">Direction</th><th scope=\"col\">Consignment</th><th scope=\"col\">Outcome</th><th scope=\"col\">Volume, ct</th><th scope=\"col\">Value</th><th scope=\"col\">KP certificates</th></tr>\n</thead>\n<tbody>\n");
-            for s in &self.set_aside {
-                let outcome = match &s.reason {
-                    Some(reason) => format!("{}: {reason}", s.outcome),
-                    None => s.outcome.to_owned(),
-                };
-                let values: Vec<String> = s
-                    .values
-                    .iter()
-                    .map(|v| format!("{} {}", v.registered, v.currency))
-                    .collect();
-                let _ = writeln!(
-                    h,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    s.year,
-                    direction_title(s.direction),
-                    esc(&s.consignment),
-                    esc(&outcome),
-                    esc(&s.volume_ct.to_string()),
-                    esc(&values.join("; ")),
-                    esc(&s.kp_certificates.join(", ")),
-                );
-            }
-            h.push_str("</tbody>\n</table>\n");
-        }
-        notes_html(&mut h, &self.notes);
-        skipped_html(&mut h, &self.skipped);
-        h.push_str("</section>\n");
-        h
-    }
-}
-
-fn direction_title(d: Direction) -> &'static str {
-    match d {
-        Direction::Import => "Import",
-        Direction::Export => "Export",
-        Direction::Transit => "Transit",
-    }
-}
+pub use chart::ChartLang;
 
 #[cfg(test)]
 mod tests;

@@ -2,9 +2,10 @@
 //! I/O, no clock).
 //!
 //! - [`kp_statistics`]: the Kimberley Process statistics tables of the annual report (seed 003,
-//!   section E, tables 1 and 2): per year, import, export and transit of rough diamonds (HS
-//!   7102 10, 7102 21, 7102 31) as volume in carats, value in US dollars and US dollars per
-//!   carat, and the number of KP certificates for import and export.
+//!   section E, tables 1 and 2): per year, production (none recorded: "-"), import, export and
+//!   transit of rough diamonds (HS 7102 10, 7102 21, 7102 31) as volume in carats, value in US
+//!   dollars and US dollars per carat, and the number of KP certificates for import and export;
+//!   and the years' series as an SVG chart ([`KpStatistics::chart_svg`]).
 //! - [`reconciliation`](fn@reconciliation): what the customs office and the Precious Metals
 //!   Department compare on request (Technological Scheme, item 8): imports and exports of
 //!   precious metals and stones by kind of goods (HS heading), and the number of State Control
@@ -73,8 +74,8 @@ mod reconciliation;
 mod render;
 
 pub use kp::{
-    kp_statistics, year_of, KpFlow, KpSetAside, KpShortDelivery, KpStatistics, KpYear, NotInUsd,
-    ValueCounted,
+    default_years, kp_statistics, year_of, ChartLang, KpFlow, KpSetAside, KpShortDelivery,
+    KpStatistics, KpYear, NotInUsd, ValueCounted,
 };
 pub use reconciliation::{
     heading_name, reconciliation, Amount, QuantityTotals, Reconciliation, ReconciliationEnding,
