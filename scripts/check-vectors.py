@@ -534,6 +534,13 @@ def content_faults(body):
             faults.append("valid_until is not after valid_from")
         if body["key"] == body["authority"]:
             faults.append("the authority enrolls its own key")
+    elif kind == "kp_participants_listed":
+        participants = body["participants"]
+        length("participants", participants, 1, 300)
+        unique("participants", (p["name"] for p in participants))
+        for i, p in enumerate(participants):
+            length("participants[%d].countries" % i, p["countries"], 1, MAX_LIST)
+        unique("participants: countries", (c for p in participants for c in p["countries"]))
     return faults
 
 
@@ -575,12 +582,15 @@ def without_absent(value):
     return value
 
 
+REGISTRY_KINDS = ("key_enrolled", "key_revoked", "kp_participants_listed")
+
+
 def required_signers(body):
     """The keys that must sign, in order (ActBody::required_signers)."""
     kind = body.get("kind")
     if kind == "custody_transferred":
         return [body["releasing"]["officer"], body["receiving"]["officer"]]
-    if kind in ("key_enrolled", "key_revoked"):
+    if kind in REGISTRY_KINDS:
         return [body["authority"]]
     return [body["officer"]]
 
@@ -839,6 +849,8 @@ def registry_verdicts(root, bodies):
             verdicts[act_id] = "registrar_not_in_force"
         elif not any(f <= at < u for f, u in registrar_windows[signer]):
             verdicts[act_id] = "registrar_not_in_force"
+        elif body["kind"] == "kp_participants_listed":
+            verdicts[act_id] = "holds"  # a registrar in force keeps the authority's lists
         elif body["kind"] == "key_enrolled" and body["role"] == "registrar":
             verdicts[act_id] = "beyond_registrar"
         elif body["kind"] == "key_revoked" and body["key"] in registrar_windows:
@@ -881,7 +893,7 @@ def check_registry(c, registry_file):
         act_id = hashlib.sha256(jcs_bytes(body)).hexdigest()
         if act_id != case["id"]:
             problems.append("id is not SHA-256 of the body's canonical form")
-        if body["kind"] not in ("key_enrolled", "key_revoked"):
+        if body["kind"] not in REGISTRY_KINDS:
             problems.append("not a registry act")
         fault = signer_fault(body, signatures)
         if fault:
@@ -927,7 +939,7 @@ def main():
         "position_reported", "arrival_notified", "consignment_delivered",
         "discrepancy_resolved", "permission_granted", "act_corrected", "escort_changed",
         "deadline_extended", "incident_followed_up", "delivery_refused",
-        "consignment_returned", "key_enrolled", "key_revoked",
+        "consignment_returned", "key_enrolled", "key_revoked", "kp_participants_listed",
     }
     if kinds != all_kinds:
         c.vector("every kind", ["kinds without a valid vector: %s" % sorted(all_kinds ^ kinds)])

@@ -3,7 +3,7 @@
 //! administration API (`POST /api/admin/enroll`, `POST /api/admin/revoke`, loopback only, with
 //! the token the server wrote in `serve.json`) and prints the same answer.
 
-use crate::authority::{parse_key, Enrolling, Revoking};
+use crate::authority::{parse_key, Enrolling, KpParticipantsRequest, Revoking};
 use crate::central::{Central, CentralError};
 use crate::{EnrollmentRequest, RevocationRequest};
 use serde::{Deserialize, Serialize};
@@ -210,6 +210,34 @@ pub fn revoke(
     })
 }
 
+/// The answer to a KP participants list.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct KpParticipantsOut {
+    /// The `kp_participants_listed` act.
+    pub act: String,
+    /// In force from.
+    pub at: Timestamp,
+    /// How many participants.
+    pub participants: usize,
+    /// How many countries they cover.
+    pub countries: usize,
+}
+
+/// Lists the KP participants in `request` from `now`.
+pub fn list_kp_participants(
+    central: &Central,
+    request: &KpParticipantsRequest,
+    now: Timestamp,
+) -> Result<KpParticipantsOut, CentralError> {
+    let act = central.list_kp_participants(request, now)?;
+    Ok(KpParticipantsOut {
+        act: act.id().to_hex(),
+        at: act.body().at(),
+        participants: request.participants.len(),
+        countries: request.participants.iter().map(|p| p.countries.len()).sum(),
+    })
+}
+
 /// The enrollment file's content, as the server hands it to the CLI.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EnrollmentText {
@@ -376,6 +404,18 @@ impl Admin {
         match self {
             Admin::Local(c) => import(c, &text, now).map_err(|e| e.to_string()),
             Admin::Remote(info) => Admin::call(info, "/api/admin/import", &ImportBody { text }),
+        }
+    }
+
+    /// Lists the KP participants, here or through the running server.
+    pub fn list_kp_participants(
+        &self,
+        body: KpParticipantsRequest,
+        now: Timestamp,
+    ) -> Result<KpParticipantsOut, String> {
+        match self {
+            Admin::Local(c) => list_kp_participants(c, &body, now).map_err(|e| e.to_string()),
+            Admin::Remote(info) => Admin::call(info, "/api/admin/kp-participants", &body),
         }
     }
 

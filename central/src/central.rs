@@ -411,14 +411,11 @@ impl Central {
     ) -> Result<usize, CentralError> {
         let mut check = self.store.registry();
         for act in acts {
-            if !matches!(
-                act.body(),
-                tamga_core::ActBody::KeyEnrolled(_) | tamga_core::ActBody::KeyRevoked(_)
-            ) {
+            if !matches!(act.body().subject(), tamga_core::act::Subject::Registry) {
                 return Err(file_error(
                     Path::new("the act file"),
                     format!(
-                        "act {} is a {} act: a registry act file holds enrollments and revocations only",
+                        "act {} is a {} act: a registry act file holds enrollments, revocations and KP participants lists only",
                         act.id().short(),
                         act.body().kind()
                     ),
@@ -483,6 +480,20 @@ impl Central {
             }
         }
         Ok(decision)
+    }
+
+    /// Lists the Kimberley Process participants from `now`: signs a `kp_participants_listed`
+    /// act with the registrar key and records it (durable when this returns). Every consignment
+    /// is then assessed against it.
+    pub fn list_kp_participants(
+        &self,
+        request: &crate::authority::KpParticipantsRequest,
+        now: Timestamp,
+    ) -> Result<SignedAct, CentralError> {
+        let act = self.registrar_key().list_kp_participants(request, now)?;
+        self.store.record(&act)?;
+        info!(act = %act.id(), participants = request.participants.len(), "KP participants listed");
+        Ok(act)
     }
 
     /// The registry as staff see it at `now`.

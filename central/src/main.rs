@@ -187,6 +187,15 @@ enum Command {
         #[arg(long, value_parser = parse_time)]
         effective_from: Option<Timestamp>,
     },
+    /// List the Kimberley Process participants from now on, from a JSON file kept from the KP's
+    /// published list: {"source": "...", "participants": [{"name": "European Union",
+    /// "countries": ["AT", "BE", ...]}, ...]}. Rough diamonds imported from or exported to a
+    /// country in none of them are a critical discrepancy.
+    KpParticipants {
+        /// The list file.
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// List the enrolled keys: holder, personal number, role, unit, validity, revocation.
     Registry,
     /// Write the enrollment file for edge nodes: every registry act, one per line.
@@ -574,6 +583,35 @@ fn run(cli: Cli) -> Result<String, String> {
                     out.reason
                 );
                 say!(answer, "act: {}", out.act);
+                say!(
+                    answer,
+                    "Hand out a new enrollment file: tamga-central enrollment --out FILE"
+                );
+            }
+            Ok(answer)
+        }
+        Command::KpParticipants { file } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| format!("{}: cannot read the list ({e})", file.display()))?;
+            let request: tamga_central::authority::KpParticipantsRequest =
+                serde_json::from_slice(&bytes).map_err(|e| {
+                    format!(
+                        "{}: not a KP participants list ({e}); write {{\"source\": \"...\", \"participants\": [{{\"name\": \"...\", \"countries\": [\"BE\", ...]}}]}}",
+                        file.display()
+                    )
+                })?;
+            let out = Admin::open(&dir)?.list_kp_participants(request, Timestamp::now())?;
+            if json {
+                answer = to_json(&out);
+            } else {
+                say!(
+                    answer,
+                    "listed {} Kimberley Process participants ({} countries) from {}: act {}",
+                    out.participants,
+                    out.countries,
+                    out.at.for_people(),
+                    out.act
+                );
                 say!(
                     answer,
                     "Hand out a new enrollment file: tamga-central enrollment --out FILE"

@@ -259,6 +259,7 @@ window.I18N = {
     "kind.document_missing": "accompanying document missing",
     "kind.goods_unit_mismatch": "unit does not fit the goods",
     "kind.net_mass_mismatch": "net mass mismatch",
+    "kind.kp_non_participant": "not a Kimberley Process participant",
     "kind.kpc_incomplete": "KP certificate incomplete",
     "kind.kpc_expired": "KP certificate expired",
     "kind.kpc_mismatch": "KP certificate differs from the goods"
@@ -520,6 +521,7 @@ window.I18N = {
     "kind.document_missing": "нет сопроводительного документа",
     "kind.goods_unit_mismatch": "единица измерения не соответствует товару",
     "kind.net_mass_mismatch": "не сходится масса нетто",
+    "kind.kp_non_participant": "страна не участвует в Кимберлийском процессе",
     "kind.kpc_incomplete": "сертификат КП заполнен не полностью",
     "kind.kpc_expired": "срок действия сертификата КП истёк",
     "kind.kpc_mismatch": "сертификат КП не соответствует товарам"

@@ -570,6 +570,7 @@
     'enum.discrepancy.goods_unit_mismatch': 'Goods unit mismatch',
     'enum.discrepancy.net_mass_mismatch': 'Net mass mismatch',
     'enum.discrepancy.kpc_incomplete': 'KP certificate incomplete',
+    'enum.discrepancy.kp_non_participant': 'Not a Kimberley Process participant',
     'enum.discrepancy.kpc_expired': 'KP certificate expired',
     'enum.discrepancy.kpc_mismatch': 'KP certificate differs from the goods',
   };
@@ -1138,6 +1139,7 @@
     'enum.discrepancy.goods_unit_mismatch': 'Несовпадение единиц товара',
     'enum.discrepancy.net_mass_mismatch': 'Расхождение веса нетто',
     'enum.discrepancy.kpc_incomplete': 'Сертификат КП заполнен не полностью',
+    'enum.discrepancy.kp_non_participant': 'Страна не участвует в Кимберлийском процессе',
     'enum.discrepancy.kpc_expired': 'Срок действия сертификата КП истёк',
     'enum.discrepancy.kpc_mismatch': 'Сертификат КП не соответствует товарам',
   };

@@ -1,5 +1,5 @@
 //! The administration API the CLI uses while the server holds the store (`/api/admin/*`, with
-//! the token from `serve.json`): enroll, revoke, the enrollment file.
+//! the token from `serve.json`): enroll, revoke, the KP participants list, the enrollment file.
 
 use crate::admin::{EnrollBody, ImportBody, RevokeBody, TOKEN_HEADER};
 use crate::reply::{bad, blocking, read_body, ApiError, ApiResult};
@@ -84,6 +84,24 @@ pub(super) async fn admin_revoke(
         "revocation request",
         |s, r: RevokeBody| {
             crate::admin::revoke(&s.central, &r.into(), Timestamp::now()).map_err(central_error)
+        },
+    )
+    .await
+}
+
+pub(super) async fn admin_kp_participants(
+    State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    admin_request(
+        &s,
+        &headers,
+        body,
+        "KP participants list",
+        |s, r: crate::authority::KpParticipantsRequest| {
+            crate::admin::list_kp_participants(&s.central, &r, Timestamp::now())
+                .map_err(central_error)
         },
     )
     .await

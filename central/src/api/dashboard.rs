@@ -535,7 +535,7 @@ pub(super) async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<Json<Val
 }
 
 /// Every discrepancy kind, in the order the dashboard lists them (the filter's choices).
-pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 35] = {
+pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 36] = {
     use tamga_core::DiscrepancyKind as K;
     [
         K::BadSignature,
@@ -563,6 +563,7 @@ pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 35] = {
         K::DeliveryRefused,
         K::DocumentMissing,
         K::MissingCertificate,
+        K::KpNonParticipant,
         K::KpcIncomplete,
         K::KpcExpired,
         K::KpcMismatch,
@@ -707,6 +708,7 @@ mod tests {
                 | K::DeliveryRefused
                 | K::DocumentMissing
                 | K::MissingCertificate
+                | K::KpNonParticipant
                 | K::KpcIncomplete
                 | K::KpcExpired
                 | K::KpcMismatch

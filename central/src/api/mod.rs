@@ -22,7 +22,9 @@ use tamga_core::Timestamp;
 mod administration;
 mod dashboard;
 
-use administration::{admin_enroll, admin_enrollment, admin_import, admin_revoke};
+use administration::{
+    admin_enroll, admin_enrollment, admin_import, admin_kp_participants, admin_revoke,
+};
 use dashboard::{
     consignment, consignments, discrepancies, nodes, officers, overview, refusals, registry,
     resolve, vocabulary,
@@ -131,6 +133,7 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/export/csv", get(crate::exports::consignments_csv))
         .route("/api/admin/enroll", post(admin_enroll))
         .route("/api/admin/revoke", post(admin_revoke))
+        .route("/api/admin/kp-participants", post(admin_kp_participants))
         .route("/api/admin/enrollment", post(admin_enrollment))
         .route("/api/admin/import", post(admin_import))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))

@@ -13,6 +13,10 @@
 //! Central's registrar key file (`registrar.key`) holds the 32-byte ed25519 seed as 64 hex
 //! digits and a line feed, readable by its owner only (a file others can read is refused).
 
+mod lists;
+
+pub use lists::{KpParticipantRequest, KpParticipantsRequest};
+
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use std::path::Path;
 use tamga_core::act::{Holder, KeyEnrolled, KeyRevoked};

@@ -260,3 +260,101 @@ fn kp_contents_keep_their_content_rules() {
     let body: ActBody = serde_json::from_value(old).unwrap();
     body.check_content().unwrap();
 }
+
+/// The assessment with the KP participants lists `lists` added to the story's registry.
+fn judged_with_lists(story: &Story, reg: &SignedAct, lists: &[SignedAct]) -> Vec<(K, String)> {
+    let mut acts = story.registry_acts();
+    acts.extend(lists.iter().cloned());
+    let (registry, rejected) = tamga_core::Registry::from_acts(story.authority_id(), &acts);
+    assert!(rejected.is_empty(), "{rejected:?}");
+    let a = assess(
+        &story.consignment,
+        std::slice::from_ref(reg),
+        &registry,
+        story.t(10),
+        &Tolerances::default(),
+    );
+    let mut found: Vec<(K, String)> = a
+        .discrepancies
+        .iter()
+        .filter(|d| d.kind == K::KpNonParticipant)
+        .map(|d| {
+            assert_eq!(d.severity, Severity::Critical);
+            assert_eq!(d.acts, [reg.id()]);
+            (d.kind, d.subject.clone())
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn rough_diamonds_from_a_country_outside_the_kimberley_process_are_critical() {
+    let story = Story::new();
+    let reg = story.registration();
+    let with_eu = story.kp_participants(story.t(-60 * 24), false, &[("Botswana", "BW")]);
+    let without_eu = story.kp_participants(story.t(-60 * 24), true, &[("Botswana", "BW")]);
+    // Belgium is in the EU, one participant.
+    assert_eq!(
+        judged_with_lists(&story, &reg, std::slice::from_ref(&with_eu)),
+        []
+    );
+    // The consignor's country and the certificate's issuer are the same country: one finding.
+    assert_eq!(
+        judged_with_lists(&story, &reg, std::slice::from_ref(&without_eu)),
+        [(K::KpNonParticipant, "BE".to_owned())]
+    );
+    // Before any list nothing is said.
+    assert_eq!(judged_with_lists(&story, &reg, &[]), []);
+    // The list in force at registration counts, not a later one.
+    let later = story.kp_participants(story.t(5), true, &[("Botswana", "BW")]);
+    assert_eq!(
+        judged_with_lists(&story, &reg, &[with_eu.clone(), later]),
+        []
+    );
+    let earlier_without =
+        story.kp_participants(story.t(-60 * 24 * 30), true, &[("Botswana", "BW")]);
+    assert_eq!(
+        judged_with_lists(&story, &reg, &[earlier_without, with_eu]),
+        []
+    );
+}
+
+#[test]
+fn an_export_to_a_non_participant_is_critical_and_other_goods_are_not_judged() {
+    let story = Story::new();
+    let list = story.kp_participants(story.t(-60), false, &[("Botswana", "BW")]);
+    let export = registration(&story, |b| {
+        b.direction = Direction::Export;
+        b.consignee.country = tamga_core::codes::CountryCode::new("SO").unwrap();
+    });
+    assert_eq!(
+        judged_with_lists(&story, &export, std::slice::from_ref(&list)),
+        [(K::KpNonParticipant, "SO".to_owned())]
+    );
+    let gold = registration(&story, |b| {
+        b.consignor.country = tamga_core::codes::CountryCode::new("SO").unwrap();
+        b.goods[0].hs_code = HsCode::new("7108120000").unwrap();
+        b.goods[0].quantity.unit = tamga_core::quantity::QuantityUnit::G;
+        b.goods[0].net_mass = Mass::new("250", MassUnit::G).unwrap();
+        b.certificates.clear();
+    });
+    let a = assess(
+        &story.consignment,
+        &[gold],
+        &{
+            let mut acts = story.registry_acts();
+            acts.push(list);
+            tamga_core::Registry::from_acts(story.authority_id(), &acts).0
+        },
+        story.t(10),
+        &Tolerances::default(),
+    );
+    assert!(
+        !a.discrepancies
+            .iter()
+            .any(|d| d.kind == K::KpNonParticipant),
+        "{:#?}",
+        a.discrepancies
+    );
+}

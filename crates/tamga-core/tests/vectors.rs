@@ -338,6 +338,7 @@ fn valid_acts_hold_independently_of_tamga() {
         "consignment_returned",
         "key_enrolled",
         "key_revoked",
+        "kp_participants_listed",
     ];
     for kind in all {
         assert!(
@@ -711,6 +712,12 @@ fn build_acts(story: &Story, relief: &Person) -> Acts {
         "key_revoked/vehicle_device",
         "The authority revokes the vehicle's device key from 2026-11-24T06:00:00Z on (after every act in these vectors).",
         story.revocation(&story.vehicle_device, story.t(24 * 60)),
+        &["customs_authority"],
+    );
+    push(
+        "kp_participants_listed/eu_and_botswana",
+        "The authority lists the Kimberley Process participants from 2026-01-01: the European Union (its 27 member states, Belgium among them) and Botswana.",
+        story.kp_participants(at("2026-01-01T00:00:00Z"), false, &[("Botswana", "BW")]),
         &["customs_authority"],
     );
 
@@ -1536,6 +1543,7 @@ fn build_invalid(story: &Story, acts: &Acts) -> Vec<InvalidCase> {
     let pos = acts.envelope("position_reported/three_fixes");
     let esc = acts.envelope("escort_assigned/crew");
     let enr = acts.envelope("key_enrolled/escort_lead");
+    let kpl = acts.envelope("kp_participants_listed/eu_and_botswana");
     let srp = acts.envelope("seal_replaced/threat_of_loss");
     let srm = acts.envelope("seal_removed/inspection");
     let res = acts.envelope("discrepancy_resolved/seal_damage");
@@ -2424,6 +2432,21 @@ fn build_invalid(story: &Story, acts: &Acts) -> Vec<InvalidCase> {
                 "/body/certificates/0/kp/expires_at",
                 json!("2026-11-20T00:00:00Z"),
             ),
+        ),
+        (
+            "kp_participants_none",
+            "A KP participants list naming no participant.",
+            set(&kpl, "/body/participants", json!([])),
+        ),
+        (
+            "kp_participant_without_countries",
+            "A KP participant (Botswana) of no country.",
+            set(&kpl, "/body/participants/1/countries", json!([])),
+        ),
+        (
+            "kp_country_in_two_participants",
+            "Belgium listed both in the European Union and as a participant of its own.",
+            set(&kpl, "/body/participants/1/countries", json!(["BE"])),
         ),
         (
             "authority_enrolls_itself",

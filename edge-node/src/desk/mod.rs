@@ -233,11 +233,11 @@ impl<'a> Desk<'a> {
         // first (they say who the registrars are), then the registrars', then the rest, each
         // group in the file's order.
         let root = self.node.store.authority().clone();
-        acts.sort_by_key(|a| match a.body() {
-            ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) => {
+        acts.sort_by_key(|a| match a.body().subject() {
+            tamga_core::act::Subject::Registry => {
                 usize::from(a.body().required_signers()[0] != &root)
             }
-            _ => 2,
+            tamga_core::act::Subject::Consignment(_) => 2,
         });
         let mut new = 0;
         for act in &acts {

@@ -375,6 +375,22 @@ impl ActBody {
                 Ok(())
             }
             ActBody::KeyRevoked(_) => Ok(()),
+            ActBody::KpParticipantsListed(a) => {
+                check_len("participants", &a.participants, 1, MAX_PARTICIPANTS)?;
+                check_unique("participants", a.participants.iter().map(|p| &p.name))?;
+                for (i, p) in a.participants.iter().enumerate() {
+                    check_len(
+                        &format!("participants[{i}].countries"),
+                        &p.countries,
+                        1,
+                        MAX_LIST_LEN,
+                    )?;
+                }
+                check_unique(
+                    "participants: countries",
+                    a.participants.iter().flat_map(|p| &p.countries),
+                )
+            }
         }
     }
 }

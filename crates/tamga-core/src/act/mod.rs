@@ -2,23 +2,27 @@
 //!
 //! An [`ActBody`] is what officers sign. It is immutable once signed and identified by the hash
 //! of its canonical encoding ([`crate::canonical`]). Consignment acts belong to one consignment;
-//! registry acts ([`ActBody::KeyEnrolled`], [`ActBody::KeyRevoked`]) are signed by the customs
-//! authority and belong to the registry.
+//! registry acts ([`ActBody::KeyEnrolled`], [`ActBody::KeyRevoked`],
+//! [`ActBody::KpParticipantsListed`]) are signed by the customs authority and belong to the
+//! registry.
 //!
 //! - [`kinds`]: one struct per act kind, named in the domain's words, and the parts they are
 //!   made of (goods lines, certificates, places, seals, custodians, positions, holders).
 //! - [`amendments`]: permissions, corrections, escort changes, deadline extensions.
 //! - [`outcomes`]: incident follow-ups, refusal and return.
+//! - [`lists`]: lists the authority keeps in the registry (the KP participants).
 //! - [`check`]: the content rules an act keeps beyond its fields' syntax.
 
 mod amendments;
 mod check;
 mod kinds;
+mod lists;
 mod outcomes;
 
 pub use amendments::*;
 pub use check::ContentError;
 pub use kinds::*;
+pub use lists::*;
 pub use outcomes::*;
 
 use crate::codes::{ConsignmentId, KeyId};
@@ -29,6 +33,9 @@ use serde::{Deserialize, Serialize};
 pub const MAX_POSITIONS_PER_ACT: usize = 1000;
 /// The most goods lines, seals, crew members or attachments one act may carry.
 pub const MAX_LIST_LEN: usize = 200;
+/// The most participants a Kimberley Process participants list may name (the scheme has about
+/// sixty, one of them the European Union).
+pub const MAX_PARTICIPANTS: usize = 300;
 
 /// Everything an act can say. The `kind` field of the encoding names the variant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,6 +83,8 @@ pub enum ActBody {
     KeyEnrolled(KeyEnrolled),
     /// The authority revokes a key from a given time.
     KeyRevoked(KeyRevoked),
+    /// The authority lists the Kimberley Process participants from a given time.
+    KpParticipantsListed(KpParticipantsListed),
 }
 
 /// Which part of the system an act belongs to.
@@ -112,6 +121,7 @@ impl ActBody {
             ActBody::ConsignmentReturned(_) => "consignment_returned",
             ActBody::KeyEnrolled(_) => "key_enrolled",
             ActBody::KeyRevoked(_) => "key_revoked",
+            ActBody::KpParticipantsListed(_) => "kp_participants_listed",
         }
     }
 
@@ -139,6 +149,7 @@ impl ActBody {
             ActBody::ConsignmentReturned(a) => a.at,
             ActBody::KeyEnrolled(a) => a.at,
             ActBody::KeyRevoked(a) => a.at,
+            ActBody::KpParticipantsListed(a) => a.at,
         }
     }
 
@@ -164,7 +175,9 @@ impl ActBody {
             ActBody::IncidentFollowedUp(a) => Subject::Consignment(&a.consignment),
             ActBody::DeliveryRefused(a) => Subject::Consignment(&a.consignment),
             ActBody::ConsignmentReturned(a) => Subject::Consignment(&a.consignment),
-            ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) => Subject::Registry,
+            ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) | ActBody::KpParticipantsListed(_) => {
+                Subject::Registry
+            }
         }
     }
 
@@ -199,7 +212,8 @@ impl ActBody {
             | ActBody::PositionReported(_)
             | ActBody::DiscrepancyResolved(_)
             | ActBody::KeyEnrolled(_)
-            | ActBody::KeyRevoked(_) => None,
+            | ActBody::KeyRevoked(_)
+            | ActBody::KpParticipantsListed(_) => None,
         }
     }
 
@@ -228,6 +242,7 @@ impl ActBody {
             ActBody::ConsignmentReturned(a) => vec![&a.officer],
             ActBody::KeyEnrolled(a) => vec![&a.authority],
             ActBody::KeyRevoked(a) => vec![&a.authority],
+            ActBody::KpParticipantsListed(a) => vec![&a.authority],
         }
     }
 }

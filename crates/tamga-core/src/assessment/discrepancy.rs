@@ -96,6 +96,8 @@ pub enum DiscrepancyKind {
     KpcExpired,
     /// What the Kimberley Process certificates state differs from the rough diamond lines.
     KpcMismatch,
+    /// Rough diamonds traded with a country that is not a Kimberley Process participant.
+    KpNonParticipant,
 }
 
 impl DiscrepancyKind {
@@ -138,6 +140,7 @@ impl DiscrepancyKind {
             KpcIncomplete => "kpc_incomplete",
             KpcExpired => "kpc_expired",
             KpcMismatch => "kpc_mismatch",
+            KpNonParticipant => "kp_non_participant",
         }
     }
 }

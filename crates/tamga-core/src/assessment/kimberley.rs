@@ -15,19 +15,28 @@
 //!   rough diamonds alone), or a line's HS subheading that no certificate lists. Compared only
 //!   when every KP certificate has its contents; an incomplete one is reported as such.
 //!
-//! A certificate from a country outside the Kimberley Process is not judged here: the
-//! participants list is not yet a registry document.
+//! - *Not a participant* (critical): rough diamonds imported from, exported to or carried
+//!   between countries of which one is not a Kimberley Process participant (seed 004, para 3),
+//!   judged against the participants list in force at registration
+//!   ([`crate::Registry::kp_participants_at`]): on import the consignor's country and each KP
+//!   certificate's issuing country, on export the consignee's, in transit both. Before the
+//!   registry holds any list, nothing is said.
 
 use super::discrepancy::Findings;
 use super::{DiscrepancyKind, Facts, Severity, Tolerances};
-use crate::act::{Certificate, CertificateKind, ConsignmentRegistered, GoodsLine, KpContents};
+use crate::act::{
+    Certificate, CertificateKind, ConsignmentRegistered, Direction, GoodsLine, KpContents,
+};
+use crate::codes::CountryCode;
 use crate::quantity::MassUnit;
+use crate::ActId;
 use rust_decimal::Decimal;
 
 pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) {
     let Some((reg_id, reg)) = facts.registration else {
         return;
     };
+    participants(facts, reg_id, reg, findings);
     let kpcs: Vec<&Certificate> = reg
         .certificates
         .iter()
@@ -74,6 +83,53 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) {
             subject,
             [reg_id],
             format!("KP certificate {}: {detail}", numbers.join(", ")),
+        );
+    }
+}
+
+/// Rough diamonds traded with a country outside the participants list in force at registration.
+fn participants(
+    facts: &Facts<'_>,
+    reg_id: ActId,
+    reg: &ConsignmentRegistered,
+    findings: &mut Findings,
+) {
+    if !reg.goods.iter().any(|g| g.hs_code.is_rough_diamond()) {
+        return;
+    }
+    let Some(list) = facts.registry.kp_participants_at(reg.at) else {
+        return;
+    };
+    let mut partners: Vec<(&CountryCode, &'static str)> = Vec::new();
+    match reg.direction {
+        Direction::Import => {
+            partners.push((&reg.consignor.country, "the consignor's country"));
+            for c in &reg.certificates {
+                if c.kind == CertificateKind::KimberleyProcess {
+                    partners.push((&c.issued_by, "the KP certificate's issuing country"));
+                }
+            }
+        }
+        Direction::Export => partners.push((&reg.consignee.country, "the consignee's country")),
+        Direction::Transit => {
+            partners.push((&reg.consignor.country, "the consignor's country"));
+            partners.push((&reg.consignee.country, "the consignee's country"));
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (country, role) in partners {
+        if list.participant_of(country).is_some() || !seen.insert(country) {
+            continue;
+        }
+        findings.add(
+            DiscrepancyKind::KpNonParticipant,
+            Severity::Critical,
+            country.as_str(),
+            [reg_id],
+            format!(
+                "rough diamonds with {country} ({role}), which is not a Kimberley Process participant in the list in force at registration (act {}, {})",
+                list.act, list.source
+            ),
         );
     }
 }

@@ -57,7 +57,7 @@ use std::collections::BTreeMap;
 /// differ. Raise it with every change to what an assessment finds. 1: the rules before the
 /// number was kept; 2: the legal record's second round (corrections, crews, incidents,
 /// transhipment, outcomes, documents, tolerances by kind of goods); 3: the Kimberley Process
-/// certificate's contents against the goods.
+/// certificate's contents against the goods, and the KP participants.
 pub const RULES_VERSION: u32 = 3;
 
 /// The limits within which the assessment does not raise a discrepancy. Every field has a
@@ -360,7 +360,7 @@ fn workflow_rank(body: &ActBody) -> u8 {
         ActBody::ConsignmentDelivered(_) | ActBody::DeliveryRefused(_) => 14,
         ActBody::ConsignmentReturned(_) => 15,
         ActBody::DiscrepancyResolved(_) => 16,
-        ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) => 17,
+        ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) | ActBody::KpParticipantsListed(_) => 17,
     }
 }
 

@@ -492,7 +492,7 @@ impl<'a> Parts<'a> {
                 Ok(())
             }
             ActBody::CustodyTransferred(_) | ActBody::DiscrepancyResolved(_) => Ok(()),
-            ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) => {
+            ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) | ActBody::KpParticipantsListed(_) => {
                 Err("a registry act is not a consignment's".into())
             }
         }

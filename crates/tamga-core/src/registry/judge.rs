@@ -12,7 +12,7 @@
 //! Only the root's acts decide who is a registrar, so the registrars' acts are judged against
 //! the root's acts alone: one pass, whatever the order they arrived in.
 
-use super::{Enrollment, Registry, RegistryError, Revocation, Role};
+use super::{Enrollment, KpList, Registry, RegistryError, Revocation, Role};
 use crate::act::ActBody;
 use crate::codes::KeyId;
 use crate::signing::SignedAct;
@@ -58,6 +58,7 @@ impl Registry {
             list.retain(|r| r.by == root);
         }
         self.revocations.retain(|_, list| !list.is_empty());
+        self.kp_lists.retain(|l| l.by == root);
         let delegated = std::mem::take(&mut self.delegated);
         self.refused.retain(|id, _| !delegated.contains_key(id));
         for act in delegated.values() {
@@ -115,6 +116,8 @@ impl Registry {
                 }
                 &a.key
             }
+            // A registrar in force keeps the authority's lists.
+            ActBody::KpParticipantsListed(_) => return Ok(()),
             _ => unreachable!("signer() accepts registry acts only"),
         };
         if subject == signer {
@@ -192,6 +195,7 @@ impl Registry {
                 .revocations
                 .get(&a.key)
                 .is_some_and(|list| list.iter().any(|r| r.act == id)),
+            ActBody::KpParticipantsListed(_) => self.kp_lists.iter().any(|l| l.act == id),
             _ => false,
         }
     }
@@ -229,6 +233,16 @@ impl Registry {
                     list.sort_by_key(|r| (r.effective_from, r.act));
                 }
             }
+            ActBody::KpParticipantsListed(a) if !self.kp_lists.iter().any(|l| l.act == id) => {
+                self.kp_lists.push(KpList {
+                    act: id,
+                    by: a.authority.clone(),
+                    at: a.at,
+                    participants: a.participants.clone(),
+                    source: a.source.to_string(),
+                });
+                self.kp_lists.sort_by_key(|l| (l.at, l.act));
+            }
             _ => {}
         }
     }
@@ -247,6 +261,7 @@ fn signer(act: &SignedAct) -> Result<&KeyId, RegistryError> {
     match act.body() {
         ActBody::KeyEnrolled(a) => Ok(&a.authority),
         ActBody::KeyRevoked(a) => Ok(&a.authority),
+        ActBody::KpParticipantsListed(a) => Ok(&a.authority),
         other => Err(RegistryError::NotRegistryAct(act.id(), other.kind())),
     }
 }

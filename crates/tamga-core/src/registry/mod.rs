@@ -1,5 +1,6 @@
 //! The key registry: which keys the customs authority has enrolled, in which role, for which
-//! unit and for how long, and which it has revoked.
+//! unit and for how long, and which it has revoked; and the lists it keeps (the Kimberley
+//! Process participants, [`Registry::kp_participants_at`]).
 //!
 //! The registry is derived, like consignment state, from registry acts. Its root of trust is the
 //! customs authority's root key, pinned by every node; the root can stay offline. The root
@@ -57,7 +58,7 @@ pub fn roles_allowed(body: &ActBody) -> &'static [Role] {
         ActBody::DeliveryRefused(_) | ActBody::ConsignmentReturned(_) => {
             &[PostOfficer, PreciousMetalsOfficer]
         }
-        ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) => &[],
+        ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) | ActBody::KpParticipantsListed(_) => &[],
     }
 }
 
@@ -96,6 +97,33 @@ pub struct Revocation {
     pub effective_from: Timestamp,
     /// Why.
     pub reason: String,
+}
+
+/// A Kimberley Process participants list that holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KpList {
+    /// The listing act.
+    pub act: ActId,
+    /// Who signed it: the root key or a registrar.
+    pub by: KeyId,
+    /// From when it is in force.
+    pub at: Timestamp,
+    /// The participants.
+    pub participants: Vec<crate::act::KpParticipant>,
+    /// Where it comes from.
+    pub source: String,
+}
+
+impl KpList {
+    /// The participant `country` belongs to, if any.
+    pub fn participant_of(
+        &self,
+        country: &crate::codes::CountryCode,
+    ) -> Option<&crate::act::KpParticipant> {
+        self.participants
+            .iter()
+            .find(|p| p.countries.contains(country))
+    }
 }
 
 /// Why a registry act was not taken into the registry.
@@ -244,6 +272,8 @@ pub struct Registry {
     /// What the acts that hold say.
     enrollments: BTreeMap<KeyId, Vec<Enrollment>>,
     revocations: BTreeMap<KeyId, Vec<Revocation>>,
+    /// The KP participants lists that hold, by time then act id.
+    kp_lists: Vec<KpList>,
     /// Registrars' acts whose signatures verify, kept to be judged again whenever the root
     /// enrolls or revokes a registrar.
     delegated: BTreeMap<ActId, SignedAct>,
@@ -258,6 +288,7 @@ impl Registry {
             authority,
             enrollments: BTreeMap::new(),
             revocations: BTreeMap::new(),
+            kp_lists: Vec::new(),
             delegated: BTreeMap::new(),
             refused: BTreeMap::new(),
         }
@@ -318,6 +349,18 @@ impl Registry {
     /// The earliest revocation of `key`, if any.
     pub fn revocation(&self, key: &KeyId) -> Option<&Revocation> {
         self.revocations.get(key).and_then(|r| r.first())
+    }
+
+    /// Every KP participants list that holds, earliest first.
+    pub fn kp_lists(&self) -> &[KpList] {
+        &self.kp_lists
+    }
+
+    /// The KP participants list in force at `at`: the latest listed at or before it (of two of
+    /// the same second, the one with the greater act id). `None` before the first list: then
+    /// nothing can be said of who takes part.
+    pub fn kp_participants_at(&self, at: Timestamp) -> Option<&KpList> {
+        self.kp_lists.iter().rev().find(|l| l.at <= at)
     }
 
     /// All enrolled keys.
@@ -389,7 +432,10 @@ impl Registry {
     /// cryptography: see [`SignedAct::verify_signatures`] (or [`Registry::verify`] for both).
     pub fn authorize(&self, act: &SignedAct) -> Result<(), AuthorizationError> {
         let body = act.body();
-        if matches!(body, ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_)) {
+        if matches!(
+            body,
+            ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) | ActBody::KpParticipantsListed(_)
+        ) {
             if let Some(e) = self.refused.get(&act.id()) {
                 return Err(e.clone().into());
             }

@@ -360,3 +360,75 @@ mod registrars {
         assert_eq!(registry.keys().count(), 0);
     }
 }
+
+/// A KP participants list holds when the root or a registrar in force signs it, whatever the
+/// order the acts arrive in; the list in force at a time is the latest listed by then.
+#[test]
+fn a_registrar_in_force_lists_the_kp_participants_and_the_latest_list_is_in_force() {
+    let story = Story::new();
+    let registrar = Story::registrar("registrar 2026");
+    let enrolled = story.registrar_enrollment(
+        &registrar,
+        at("2026-01-01T00:00:00Z"),
+        at("2027-01-01T00:00:00Z"),
+    );
+    let by_registrar = |list: &SignedAct, when: &str| {
+        let ActBody::KpParticipantsListed(mut body) = list.body().clone() else {
+            unreachable!("a list")
+        };
+        body.at = at(when);
+        body.authority = registrar.id.clone();
+        SignedAct::sign(ActBody::KpParticipantsListed(body), &[&registrar.key]).unwrap()
+    };
+    let first = story.kp_participants(at("2026-01-10T00:00:00Z"), false, &[("Botswana", "BW")]);
+    let second = by_registrar(
+        &story.kp_participants(at("2026-01-10T00:00:00Z"), true, &[("Botswana", "BW")]),
+        "2026-06-01T00:00:00Z",
+    );
+    let late = by_registrar(&first, "2027-02-01T00:00:00Z");
+    // The registrar's acts first, the root's enrollment of the registrar last.
+    let mut acts = story.registry_acts();
+    acts.extend([second.clone(), late.clone(), first.clone(), enrolled]);
+    let (registry, rejected) = Registry::from_acts(story.authority_id(), &acts);
+    assert_eq!(
+        rejected
+            .iter()
+            .map(|(id, e)| (*id, e.code()))
+            .collect::<Vec<_>>(),
+        [(late.id(), "registrar_not_in_force")]
+    );
+    assert_eq!(registry.kp_lists().len(), 2);
+    assert!(registry
+        .kp_participants_at(at("2026-01-01T00:00:00Z"))
+        .is_none());
+    let be = crate::codes::CountryCode::new("BE").unwrap();
+    let march = registry
+        .kp_participants_at(at("2026-03-01T00:00:00Z"))
+        .unwrap();
+    assert_eq!(march.act, first.id());
+    assert_eq!(
+        march.participant_of(&be).unwrap().name.as_str(),
+        "European Union"
+    );
+    let july = registry
+        .kp_participants_at(at("2026-07-01T00:00:00Z"))
+        .unwrap();
+    assert_eq!((july.act, &july.by), (second.id(), &registrar.id));
+    assert!(july.participant_of(&be).is_none());
+    // A list signed by a key that keeps no registry is refused.
+    let ActBody::KpParticipantsListed(mut forged) = first.body().clone() else {
+        unreachable!("a list")
+    };
+    forged.authority = story.airport_officer.id.clone();
+    let forged = SignedAct::sign(
+        ActBody::KpParticipantsListed(forged),
+        &[&story.airport_officer.key],
+    )
+    .unwrap();
+    let mut registry = registry;
+    assert_eq!(
+        registry.apply(&forged).unwrap_err().code(),
+        "not_a_registrar"
+    );
+    assert_eq!(registry.kp_lists().len(), 2);
+}

@@ -16,7 +16,7 @@
 //! | `derived` | doc key | [`Derived`]: its index keys, the entries that do not hold and the list row |
 //! | `index` | see [`crate::index`] | empty |
 //! | `peers` | `ckpt\0<peer>` / `sync\0<peer>\0<doc key>` / `nonce\0<time>` `<device key>` `<nonce>` | checkpoint (u64 BE) / automerge `sync::State` / empty: an accepted request's nonce (time: i64 with the sign bit flipped, BE), kept until it leaves the skew window |
-//! | `pending` | key id | empty: registry keys whose consignments still need re-indexing |
+//! | `pending` | key id, or `*every-consignment` | empty: registry keys whose consignments still need re-indexing (every consignment after a new KP participants list) |
 //! | `pin_failures` | officer key id (64 hex) | u32 BE: consecutive wrong PINs for that key on this node (see [`super::pin`]); local, never synced |
 //!
 //! [`DocId::to_key`]: crate::DocId::to_key

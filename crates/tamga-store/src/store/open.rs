@@ -236,25 +236,29 @@ impl Store {
         }
     }
 
+    /// Every consignment document held.
+    pub(super) fn consignment_docs(&self) -> Result<Vec<DocId>> {
+        let mut docs = Vec::new();
+        for k in self.t.doc_seq.iter().keys() {
+            let k = k.map_err(|e| self.sled_err(e))?;
+            let id = DocId::from_key(&k)
+                .ok_or_else(|| self.corrupted("a document key does not parse".into()))?;
+            if matches!(id, DocId::Consignment(_)) {
+                docs.push(id);
+            }
+        }
+        Ok(docs)
+    }
+
     /// Brings a store of format `from`, derived with the rules `rules`, up to [`FORMAT_VERSION`]
     /// and [`RULES_VERSION`]: re-derives every consignment (index keys and derived record) with
     /// this build's rules, then writes both versions. A crash part way leaves the old versions,
     /// so the next open starts again; re-deriving is idempotent.
     fn upgrade(&self, inner: &mut Inner, from: u32, rules: u32) -> Result<()> {
-        let docs: Vec<DocId> = self
-            .t
-            .doc_seq
-            .iter()
-            .keys()
-            .map(|k| {
-                let k = k.map_err(|e| self.sled_err(e))?;
-                DocId::from_key(&k)
-                    .ok_or_else(|| self.corrupted("a document key does not parse".into()))
-            })
-            .collect::<Result<_>>()?;
+        let docs = self.consignment_docs()?;
         let registry = inner.registry.clone();
         let mut consignments = 0;
-        for id in docs.iter().filter(|d| matches!(d, DocId::Consignment(_))) {
+        for id in &docs {
             let entries = doc::entries(self.doc(inner, id)?);
             let derived = self.derive(&registry, id, &entries);
             // Durable once at the end: until the version is written, a crash means starting over.

@@ -238,6 +238,11 @@ impl Store {
                 for key in changed_keys(&inner.registry, &registry, &acts) {
                     pending_add.push(key.as_str().as_bytes().to_vec());
                 }
+                // A new KP participants list may change the verdict on any consignment of rough
+                // diamonds: every consignment is derived again.
+                if inner.registry.kp_lists() != registry.kp_lists() {
+                    pending_add.push(EVERY_CONSIGNMENT.to_vec());
+                }
                 registry
             } else {
                 inner.registry.clone()
@@ -278,7 +283,8 @@ impl Store {
         }
     }
 
-    /// Re-assesses the consignments signed by keys in `pending`, then clears them.
+    /// Re-assesses the consignments signed by keys in `pending` (every consignment for
+    /// [`EVERY_CONSIGNMENT`]), then clears them.
     pub(super) fn finish_pending(&self, inner: &mut Inner) -> Result<()> {
         let keys: Vec<sled::IVec> = self
             .t
@@ -288,9 +294,15 @@ impl Store {
             .collect::<Result<_, _>>()
             .map_err(|e| self.sled_err(e))?;
         for key in keys {
-            let consignments = self.scan_index(&index::prefix(IndexKind::Signer, &key))?;
-            for c in consignments {
-                let id = DocId::Consignment(c);
+            let consignments = if key.as_ref() == EVERY_CONSIGNMENT {
+                self.consignment_docs()?
+            } else {
+                self.scan_index(&index::prefix(IndexKind::Signer, &key))?
+                    .into_iter()
+                    .map(DocId::Consignment)
+                    .collect()
+            };
+            for id in consignments {
                 let entries = doc::entries(self.doc(inner, &id)?);
                 let derived = self.derive(&inner.registry.clone(), &id, &entries);
                 self.write(
@@ -312,6 +324,10 @@ impl Store {
         Ok(())
     }
 }
+
+/// The `pending` entry that asks for every consignment to be derived again (a key id is hex, so
+/// it never starts with `*`).
+pub(super) const EVERY_CONSIGNMENT: &[u8] = b"*every-consignment";
 
 /// Keys whose enrollments or revocations differ between two registries.
 fn changed_keys(old: &Registry, new: &Registry, acts: &[SignedAct]) -> Vec<KeyId> {
@@ -408,5 +424,42 @@ mod tests {
         assert!(b.rejected(&doc).unwrap().is_empty());
         assert!(b.t.pending.is_empty());
         assert!(b.check().unwrap().is_empty());
+    }
+
+    /// A KP participants list that leaves out the consignor's country makes every consignment
+    /// of rough diamonds held critical, at once and without any act of theirs; nothing is left
+    /// pending.
+    #[test]
+    fn a_new_kp_participants_list_derives_every_consignment_again() {
+        let story = Story::new();
+        let dir = tempfile::tempdir().unwrap();
+        let store = new_store(dir.path(), &story);
+        store.record(&story.registration()).unwrap();
+        let worst = |store: &Store| {
+            store
+                .assessment(&story.consignment, story.t(10))
+                .unwrap()
+                .discrepancies
+                .iter()
+                .map(|d| d.kind)
+                .collect::<Vec<_>>()
+        };
+        assert!(worst(&store).is_empty());
+        let without_belgium = story.kp_participants(story.t(-60), true, &[("Botswana", "BW")]);
+        store.record(&without_belgium).unwrap();
+        assert_eq!(
+            worst(&store),
+            [tamga_core::DiscrepancyKind::KpNonParticipant]
+        );
+        // The derived record (the list's summary) follows, not only a fresh assessment.
+        let critical = |store: &Store| store.summary(&story.consignment).unwrap().unwrap().open[0];
+        assert_eq!(critical(&store), 1);
+        assert!(store.t.pending.is_empty());
+        assert!(store.check().unwrap().is_empty());
+        // Reopened, it stays so.
+        drop(store);
+        let store = Store::open(dir.path(), &story.authority_id()).unwrap();
+        assert_eq!(critical(&store), 1);
+        assert!(store.check().unwrap().is_empty());
     }
 }
