@@ -153,7 +153,6 @@ pub fn sheet(f: &Facts<'_>) -> Sheet {
     let kind = words::kind(body.kind()).unwrap_or(words::any_kind(body.kind()));
     let at = body.at();
     let mut act = vec![
-        row(words::KIND, kind.both()),
         row(words::ACT_ID, f.act.id().to_string()),
         row(words::LOCAL_TIME, local_time(at, f.zone)),
         row(words::UTC_TIME, at.for_people()),

@@ -1,5 +1,6 @@
-//! A [`Sheet`] laid out on A4 pages with `printpdf`: DejaVu Sans embedded (subset) so Cyrillic
-//! prints on any machine, each label in Russian with its English beneath, values wrapped to
+//! A [`Sheet`] laid out on A4 pages with `printpdf`: DejaVu Sans embedded so Cyrillic prints on
+//! any machine (one face, whole: printpdf subsets only with its heavy layout feature; bold is
+//! the same face filled and stroked), each label in Russian with its English beneath, values wrapped to
 //! their column by the font's own glyph widths, the signed act's QR code drawn as vector
 //! squares (crisp at any printer resolution), and the act id with the page number at the foot
 //! of every page. Nothing here reads the act: only the sheet and the code's modules.
@@ -8,12 +9,11 @@ use super::content::Sheet;
 use super::words::{self, Bi};
 use printpdf::{
     Color, FontId, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point,
-    Pt, Rect, Rgb, TextItem,
+    Pt, Rect, Rgb, TextItem, TextRenderingMode,
 };
 use std::sync::OnceLock;
 
-const REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-const BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
+const DEJAVU_SANS: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 const PAGE_W: f32 = 210.0;
 const PAGE_H: f32 = 297.0;
@@ -24,30 +24,29 @@ const GAP: f32 = 4.0;
 const VALUE_X: f32 = MARGIN + LABEL_W + GAP;
 const VALUE_W: f32 = PAGE_W - MARGIN - VALUE_X;
 /// The widest a QR code is printed, quiet zone included, in mm.
-const QR_MAX: f32 = 90.0;
+const QR_MAX: f32 = 72.0;
 /// The largest module printed, in mm.
 const QR_MODULE_MAX: f32 = 0.9;
+/// The side of a code of `modules` modules on paper, its quiet zone included, in mm.
+fn qr_side(modules: usize) -> f32 {
+    let module = (QR_MAX / (modules as f32 + 8.0)).min(QR_MODULE_MAX);
+    module * (modules as f32 + 8.0)
+}
+
 /// Points per millimetre.
 const PT_PER_MM: f32 = 72.0 / 25.4;
 
-/// The two faces, parsed once per process.
-struct Faces {
-    regular: ParsedFont,
-    bold: ParsedFont,
-}
-
-fn faces() -> &'static Faces {
-    static FACES: OnceLock<Faces> = OnceLock::new();
-    FACES.get_or_init(|| Faces {
-        regular: ParsedFont::from_bytes(REGULAR_TTF, 0, &mut Vec::new())
-            .expect("the embedded DejaVu Sans parses"),
-        bold: ParsedFont::from_bytes(BOLD_TTF, 0, &mut Vec::new())
-            .expect("the embedded DejaVu Sans Bold parses"),
+/// The font, parsed once per process.
+fn font() -> &'static ParsedFont {
+    static FONT: OnceLock<ParsedFont> = OnceLock::new();
+    FONT.get_or_init(|| {
+        ParsedFont::from_bytes(DEJAVU_SANS, 0, &mut Vec::new())
+            .expect("the embedded DejaVu Sans parses")
     })
 }
 
-/// Which face.
-#[derive(Clone, Copy)]
+/// Regular, or bold (filled and stroked).
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Face {
     Regular,
     Bold,
@@ -55,10 +54,9 @@ enum Face {
 
 /// The width of `text` in `face` at `size` points, in mm.
 fn width(face: Face, size: f32, text: &str) -> f32 {
-    let font = match face {
-        Face::Regular => &faces().regular,
-        Face::Bold => &faces().bold,
-    };
+    let font = font();
+    // The stroke of bold text widens each glyph a little.
+    let stroke = if face == Face::Bold { 1.04 } else { 1.0 };
     let units: u32 = text
         .chars()
         .map(|c| {
@@ -67,7 +65,7 @@ fn width(face: Face, size: f32, text: &str) -> f32 {
                 .map_or(u32::from(font.units_per_em) / 2, u32::from)
         })
         .sum();
-    units as f32 / f32::from(font.units_per_em.max(1)) * size / PT_PER_MM
+    units as f32 / f32::from(font.units_per_em.max(1)) * size / PT_PER_MM * stroke
 }
 
 /// `text` broken into lines no wider than `max` mm: at line feeds, between words, and inside a
@@ -106,8 +104,7 @@ fn wrap(face: Face, size: f32, text: &str, max: f32) -> Vec<String> {
 
 /// Pages being written: the ops of each, and the cursor (mm from the top of the current page).
 struct Pages {
-    regular: FontId,
-    bold: FontId,
+    font: FontId,
     done: Vec<Vec<Op>>,
     ops: Vec<Op>,
     y: f32,
@@ -127,10 +124,9 @@ const GREY: Rgb = Rgb {
 };
 
 impl Pages {
-    fn new(regular: FontId, bold: FontId) -> Pages {
+    fn new(font: FontId) -> Pages {
         Pages {
-            regular,
-            bold,
+            font,
             done: Vec::new(),
             ops: Vec::new(),
             y: MARGIN,
@@ -147,18 +143,25 @@ impl Pages {
 
     /// One line of text with its baseline `size` below `top` (mm from the page's top).
     fn text(&mut self, face: Face, size: f32, color: Rgb, x: f32, top: f32, text: &str) {
-        let font = match face {
-            Face::Regular => self.regular.clone(),
-            Face::Bold => self.bold.clone(),
-        };
         let baseline = top + size / PT_PER_MM;
+        let mode = match face {
+            Face::Regular => TextRenderingMode::Fill,
+            Face::Bold => TextRenderingMode::FillStroke,
+        };
         self.ops.extend([
             Op::StartTextSection,
+            Op::SetTextRenderingMode { mode },
+            Op::SetOutlineColor {
+                col: Color::Rgb(color.clone()),
+            },
+            Op::SetOutlineThickness {
+                pt: Pt(size * 0.035),
+            },
             Op::SetFillColor {
                 col: Color::Rgb(color),
             },
             Op::SetFont {
-                font: PdfFontHandle::External(font),
+                font: PdfFontHandle::External(self.font.clone()),
                 size: Pt(size),
             },
             Op::SetTextCursor {
@@ -255,13 +258,13 @@ impl Pages {
         if self.done.len() == page {
             self.y = self.y.max(label_end);
         }
-        self.y += 1.8;
+        self.y += 1.3;
     }
 
     /// The QR code: `width` modules a side, dark ones listed row by row; with `caption` beside.
     fn qr(&mut self, modules: usize, dark: &[bool], caption: &str) {
-        let module = (QR_MAX / (modules as f32 + 8.0)).min(QR_MODULE_MAX);
-        let side = module * (modules as f32 + 8.0);
+        let side = qr_side(modules);
+        let module = side / (modules as f32 + 8.0);
         self.room(side + 2.0);
         let (x0, y0) = (MARGIN + 4.0 * module, self.y + 4.0 * module);
         for row in 0..modules {
@@ -300,7 +303,7 @@ impl Pages {
     fn finish(mut self, act_id: &str) -> Vec<PdfPage> {
         self.done.push(std::mem::take(&mut self.ops));
         let total = self.done.len();
-        let (regular, pages) = (self.regular.clone(), std::mem::take(&mut self.done));
+        let (font, pages) = (self.font.clone(), std::mem::take(&mut self.done));
         pages
             .into_iter()
             .enumerate()
@@ -313,7 +316,7 @@ impl Pages {
                     words::PAGE.en,
                     n + 1
                 );
-                let mut footer = Pages::new(regular.clone(), regular.clone());
+                let mut footer = Pages::new(font.clone());
                 footer.text(Face::Regular, 7.0, GREY, MARGIN, PAGE_H - MARGIN, &foot);
                 ops.extend(footer.ops);
                 PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), ops)
@@ -334,9 +337,8 @@ pub enum Code<'a> {
 pub fn pdf(sheet: &Sheet, code: Code<'_>) -> Vec<u8> {
     let title = format!("{} — {}", sheet.kind.ru, sheet.act_id);
     let mut doc = PdfDocument::new(&title);
-    let regular = doc.add_font(&faces().regular);
-    let bold = doc.add_font(&faces().bold);
-    let mut p = Pages::new(regular, bold);
+    let font = doc.add_font(font());
+    let mut p = Pages::new(font);
 
     p.text(
         Face::Regular,
@@ -377,6 +379,10 @@ pub fn pdf(sheet: &Sheet, code: Code<'_>) -> Vec<u8> {
         for r in &section.rows {
             p.row(r.label, &r.value);
         }
+    }
+    if let Code::Printed(modules, _) = code {
+        // The heading stays with its code.
+        p.room(16.0 + qr_side(modules) + 2.0);
     }
     p.heading(words::QR);
     match code {

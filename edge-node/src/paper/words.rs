@@ -78,8 +78,6 @@ pub const QR: Bi = bi("Подписанный акт (QR-код)", "The signed a
 // Labels.
 /// The act's id.
 pub const ACT_ID: Bi = bi("Идентификатор акта", "Act id");
-/// The act's kind.
-pub const KIND: Bi = bi("Вид акта", "Kind of act");
 /// Local time.
 pub const LOCAL_TIME: Bi = bi("Время (местное)", "Time (local)");
 /// UTC.
