@@ -81,6 +81,7 @@ pub fn status_of(e: &DeskError) -> StatusCode {
         DeskError::Offers(OfferBoxError::Full) => StatusCode::SERVICE_UNAVAILABLE,
         DeskError::Offers(_) => StatusCode::INTERNAL_SERVER_ERROR,
         DeskError::NotFound(_) => StatusCode::NOT_FOUND,
+        DeskError::NoPaper(_) => StatusCode::UNPROCESSABLE_ENTITY,
         DeskError::Archive(ArchiveError::NotArchived(_)) => StatusCode::NOT_FOUND,
         DeskError::Archive(_) => StatusCode::INTERNAL_SERVER_ERROR,
         DeskError::Node(NodeError::Store(StoreError::InvalidAct { .. })) => {
@@ -285,6 +286,35 @@ async fn act_file(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiRe
 async fn act_qr(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
     let act = act_of(&s, &p.id).await?;
     svg_answer(&qr::to_text(Carried::Act, &act.encode()))
+}
+
+/// The header saying what became of the signed act's QR code on a paper act:
+/// `printed; characters=N` or `too-large; characters=N`.
+pub const PAPER_QR_HEADER: &str = "x-tamga-paper-qr";
+
+/// `GET /api/acts/{id}/paper.pdf`: the act's paper act (see [`crate::paper`]).
+async fn act_paper(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
+    let id = act_id(&p.id)?;
+    let now = Timestamp::now();
+    let paper = desk(&s, move |d| d.paper(&id, now)).await?;
+    let qr = match paper.qr {
+        crate::paper::QrOnPaper::Printed { characters } => {
+            format!("printed; characters={characters}")
+        }
+        crate::paper::QrOnPaper::TooLarge { characters } => {
+            format!("too-large; characters={characters}")
+        }
+    };
+    let disposition = format!("inline; filename=\"{}.pdf\"", id.short());
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::HeaderName::from_static(PAPER_QR_HEADER), qr),
+        ],
+        paper.pdf,
+    )
+        .into_response())
 }
 
 fn svg_answer(text: &str) -> ApiResult<Response> {
@@ -544,6 +574,7 @@ pub fn local(shared: Arc<Shared>) -> Router {
         )
         .route("/api/acts/{id}/file", get(act_file))
         .route("/api/acts/{id}/qr.svg", get(act_qr))
+        .route("/api/acts/{id}/paper.pdf", get(act_paper))
         .route("/api/offers", post(make_offer).get(list_offers))
         .route(
             "/api/offers/import",

@@ -184,6 +184,37 @@ impl Api {
         })
     }
 
+    /// A paper act's PDF at `path`, with the header saying what became of its QR code; an
+    /// error answer's message as the node gives it.
+    fn paper(&self, path: &str) -> Result<crate::paper::Paper, String> {
+        self.runtime.block_on(async {
+            let url = format!("{}{path}", self.base);
+            let answer = self
+                .http
+                .get(&url)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = answer.status();
+            let qr = answer
+                .headers()
+                .get(crate::api::PAPER_QR_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let bytes = answer.bytes().await.map_err(|e| e.to_string())?.to_vec();
+            if !status.is_success() {
+                return Err(serde_json::from_slice::<ErrorAnswer>(&bytes)
+                    .map(|a| a.error)
+                    .unwrap_or_else(|_| format!("{url}: {status}")));
+            }
+            let qr = qr
+                .as_deref()
+                .and_then(paper_qr)
+                .ok_or_else(|| format!("{url}: no {} header", crate::api::PAPER_QR_HEADER))?;
+            Ok(crate::paper::Paper { pdf: bytes, qr })
+        })
+    }
+
     /// The text at `path`.
     fn text(&self, path: &str) -> Result<String, String> {
         self.runtime.block_on(async {
@@ -401,6 +432,14 @@ impl Client {
         }
     }
 
+    /// The paper act of act `id` (a PDF with the signed act in a QR code, where it fits).
+    pub fn paper(&self, id: &ActId) -> Result<crate::paper::Paper, String> {
+        match self {
+            Client::Local(n) => n.desk().paper(id, Timestamp::now()).map_err(local_err),
+            Client::Remote(api) => api.paper(&format!("/api/acts/{id}/paper.pdf")),
+        }
+    }
+
     /// Records signed acts from text (a file's lines, or a `tamga:act:` code).
     pub fn import_acts(&self, text: &str) -> Result<ActsRecorded, String> {
         match self {
@@ -459,6 +498,17 @@ impl Client {
     }
 }
 
+/// The paper act's QR header (`printed; characters=N` or `too-large; characters=N`) read back.
+fn paper_qr(header: &str) -> Option<crate::paper::QrOnPaper> {
+    let (what, count) = header.split_once("; characters=")?;
+    let characters = count.trim().parse().ok()?;
+    match what.trim() {
+        "printed" => Some(crate::paper::QrOnPaper::Printed { characters }),
+        "too-large" => Some(crate::paper::QrOnPaper::TooLarge { characters }),
+        _ => None,
+    }
+}
+
 /// Percent-encodes a path segment (consignment ids hold slashes).
 pub fn encode(segment: &str) -> String {
     let mut out = String::new();
@@ -474,6 +524,20 @@ pub fn encode(segment: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_paper_qr_header_reads_back() {
+        use crate::paper::QrOnPaper;
+        assert_eq!(
+            super::paper_qr("printed; characters=1187"),
+            Some(QrOnPaper::Printed { characters: 1187 })
+        );
+        assert_eq!(
+            super::paper_qr("too-large; characters=5120"),
+            Some(QrOnPaper::TooLarge { characters: 5120 })
+        );
+        assert_eq!(super::paper_qr("printed"), None);
+    }
+
     #[test]
     fn consignment_ids_travel_in_one_path_segment() {
         assert_eq!(

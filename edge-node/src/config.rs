@@ -1,6 +1,7 @@
 //! The node's configuration: `tamga-edge.toml` in the data directory, written by `init`, with
 //! environment variables taking precedence (`TAMGA_EDGE_LISTEN`, `TAMGA_EDGE_PUBLIC_URL`,
 //! `TAMGA_EDGE_SYNC_INTERVAL`, `TAMGA_EDGE_KEEP_DELIVERED_DAYS`, `TAMGA_EDGE_ARCHIVE_CLOSED_DAYS`).
+//! `time_zone` (IANA, default Asia/Bishkek) is the local time people read on paper acts.
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -73,6 +74,18 @@ pub struct Config {
     /// it by hand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archive_closed_days: Option<u32>,
+    /// The time zone the node's people work in (IANA name): paper acts give an act's time in
+    /// it, with its offset, beside UTC. Kyrgyz posts and escort units work at Asia/Bishkek
+    /// (UTC+6, no daylight saving; DOMAIN.md, "Local time"), the default.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
+}
+
+/// The time zone of Kyrgyz customs (DOMAIN.md, "Local time"), as central's default.
+pub const DEFAULT_TIME_ZONE: &str = "Asia/Bishkek";
+
+fn default_time_zone() -> String {
+    DEFAULT_TIME_ZONE.to_owned()
 }
 
 fn default_interval() -> u64 {
@@ -161,8 +174,19 @@ impl Config {
         })
     }
 
-    /// Checks codes, keys and addresses.
+    /// The time zone ([`Config::time_zone`]).
+    pub fn zone(&self) -> Result<chrono_tz::Tz, String> {
+        self.time_zone.parse::<chrono_tz::Tz>().map_err(|_| {
+            format!(
+                "time_zone {:?} is not a time zone of the IANA database (like {DEFAULT_TIME_ZONE})",
+                self.time_zone
+            )
+        })
+    }
+
+    /// Checks codes, keys, addresses and the time zone.
     pub fn check(&self) -> Result<(), String> {
+        self.zone()?;
         self.listen
             .parse::<std::net::SocketAddr>()
             .map_err(|e| format!("listen {:?}: {e}", self.listen))?;
@@ -218,5 +242,25 @@ mod tests {
             let e = load(&text).unwrap_err().to_string();
             assert!(e.contains(field), "{field}: {e}");
         }
+    }
+
+    #[test]
+    fn the_time_zone_is_bishkek_unless_set_and_a_wrong_one_is_refused() {
+        let good = GOOD.replace("AUTH", &"ab".repeat(32));
+        assert_eq!(
+            load(&good).unwrap().zone().unwrap(),
+            chrono_tz::Asia::Bishkek
+        );
+        let almaty = format!("{good}time_zone = \"Asia/Almaty\"\n");
+        assert_eq!(
+            load(&almaty).unwrap().zone().unwrap(),
+            chrono_tz::Asia::Almaty
+        );
+        let wrong = format!("{good}time_zone = \"Asia/Frunze-X\"\n");
+        let e = load(&wrong).unwrap_err().to_string();
+        assert!(
+            e.contains("time_zone") && e.contains("Asia/Frunze-X"),
+            "{e}"
+        );
     }
 }

@@ -11,6 +11,8 @@
 //! - [`workflow`]: forms to acts, assessments to what people see (pure).
 //! - [`offers`]: handoff offers in flight, as files.
 //! - [`qr`]: offers and acts as QR codes.
+//! - [`paper`]: paper custody acts: a printable PDF of a handoff, delivery, incident or
+//!   correction, in Russian and English, with the signed act in a QR code.
 //! - [`jobs`]: long operations and their progress.
 //! - [`retention`]: on a vehicle, forgetting delivered consignments central holds.
 //! - [`archive`]: at a post, closed consignments central holds moved into read-only archive
@@ -35,6 +37,7 @@ pub mod jobs;
 pub mod listing;
 pub mod node;
 pub mod offers;
+pub mod paper;
 pub mod qr;
 pub mod retention;
 pub mod serve;

@@ -8,7 +8,7 @@ mod cli;
 
 use clap::Parser;
 use cli::forms::{self, Here};
-use cli::grammar::{Cli, Command, PermitCommand, SealCommand};
+use cli::grammar::{ActCommand, Cli, Command, PermitCommand, SealCommand};
 use cli::{acts, archive, handoff, node, officer};
 use std::process::ExitCode;
 use tamga_edge::client::Client;
@@ -89,7 +89,21 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Officer(cmd) => officer::run(dir, cmd),
         Command::List { json, filters } => acts::list(dir, json, &filters),
         Command::Show { consignment, json } => acts::show(dir, consignment, json),
-        Command::Act { form } => acts::act(dir, &form),
+        Command::Act {
+            paper:
+                Some(ActCommand::Paper {
+                    act,
+                    consignment,
+                    out,
+                }),
+            ..
+        } => acts::paper(dir, &act, consignment.as_deref(), &out),
+        Command::Act {
+            form: Some(form), ..
+        } => acts::act(dir, &form),
+        Command::Act { .. } => Err(
+            "give a form file (or - for standard input), or `act paper ACT --out FILE.pdf`".into(),
+        ),
         Command::Seal(cmd) => {
             let here = Here::of(dir)?;
             let client = Client::open(dir)?;

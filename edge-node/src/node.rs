@@ -151,6 +151,7 @@ impl Node {
             compact_interval_seconds: 3600,
             keep_delivered_days: None,
             archive_closed_days: None,
+            time_zone: crate::config::DEFAULT_TIME_ZONE.to_owned(),
         };
         config.check().map_err(|detail| ConfigError::Invalid {
             path: "the options given".into(),

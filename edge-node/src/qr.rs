@@ -85,6 +85,18 @@ fn code(text: &str) -> Result<QrCode, QrError> {
         .map_err(|_| QrError::TooLarge(text.len()))
 }
 
+/// The code's modules, for drawing it elsewhere (a paper act): its width in modules and,
+/// row by row from the top left, whether each module is dark.
+pub fn modules(text: &str) -> Result<(usize, Vec<bool>), QrError> {
+    let code = code(text)?;
+    let dark = code
+        .to_colors()
+        .into_iter()
+        .map(|c| c == qrcode::Color::Dark)
+        .collect();
+    Ok((code.width(), dark))
+}
+
 /// The code as an SVG picture, for the screen.
 pub fn svg(text: &str) -> Result<String, QrError> {
     Ok(code(text)?

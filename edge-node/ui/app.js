@@ -727,6 +727,8 @@
 
   // Acts a correction may name (act_corrected), and the acts of a kind that hold.
   const CORRECTABLE = ['consignment_registered', 'seal_applied', 'escort_assigned', 'incident_reported'];
+  // Acts that have a paper act (GET /api/acts/{id}/paper.pdf).
+  const PAPER_KINDS = ['custody_transferred', 'consignment_delivered', 'incident_reported', 'act_corrected'];
 
   function holdingActs(detail, kind) {
     return ((detail && detail.acts) || []).filter((x) => x.holds && (!kind || x.kind === kind));
@@ -1230,9 +1232,18 @@
             ),
           )
         : null,
-      act.holds && c.id && CORRECTABLE.includes(act.kind)
-        ? h('div', { class: 'act-links' }, link(['c', c.id, 'act', 'act_corrected', act.id], t('do.correct'), { class: 'btn small secondary', 'data-test': 'correct-act' }),
-            act.kind === 'incident_reported' ? incidentActions(c.id, act.id) : null)
+      (act.holds && c.id && CORRECTABLE.includes(act.kind)) || PAPER_KINDS.includes(act.kind)
+        ? h(
+            'div',
+            { class: 'act-links' },
+            PAPER_KINDS.includes(act.kind)
+              ? h('a', { href: `/api/acts/${enc(act.id)}/paper.pdf`, target: '_blank', rel: 'noopener', class: 'btn small secondary', title: t('do.print_title'), 'data-test': 'print-act' }, t('do.print'))
+              : null,
+            act.holds && c.id && CORRECTABLE.includes(act.kind)
+              ? [link(['c', c.id, 'act', 'act_corrected', act.id], t('do.correct'), { class: 'btn small secondary', 'data-test': 'correct-act' }),
+                  act.kind === 'incident_reported' ? incidentActions(c.id, act.id) : null]
+              : null,
+          )
         : null,
     );
   }

@@ -474,6 +474,8 @@
     'do.delivery_refused': 'Refuse delivery',
     'do.consignment_returned': 'Take back (return)',
     'do.correct': 'Correct this act',
+    'do.print': 'Print',
+    'do.print_title': 'The act on paper: an A4 PDF in Russian and English with the signed act in a QR code that any node imports and verifies',
     'do.follow_up': 'Follow up',
     'do.extend_deadline': 'Extend deadline',
     'do.permit': 'Permit',
@@ -1043,6 +1045,8 @@
     'do.delivery_refused': 'Отказать в приёме',
     'do.consignment_returned': 'Принять обратно (возврат)',
     'do.correct': 'Исправить этот акт',
+    'do.print': 'Печать',
+    'do.print_title': 'Акт на бумаге: PDF (A4) на русском и английском с подписанным актом в QR-коде, который любой узел импортирует и проверяет',
     'do.follow_up': 'Принять меры',
     'do.extend_deadline': 'Продлить срок',
     'do.permit': 'Разрешить',
@@ -1237,6 +1241,8 @@
     'do.delivery_refused': 'Кабыл алуудан баш тартуу',
     'do.consignment_returned': 'Кайтарып алуу',
     'do.correct': 'Бул актыны оңдоо',
+    'do.print': 'Басып чыгаруу',
+    'do.print_title': 'Акт кагазда: орусча жана англисче PDF (A4), кол коюлган акт QR-коддо',
   };
 
   // Kazakh: the main labels.
@@ -1332,6 +1338,8 @@
     'do.delivery_refused': 'Қабылдаудан бас тарту',
     'do.consignment_returned': 'Қайтарып алу',
     'do.correct': 'Осы актіні түзету',
+    'do.print': 'Басып шығару',
+    'do.print_title': 'Акт қағазда: орысша және ағылшынша PDF (A4), қол қойылған акт QR-кодта',
   };
 
   const STRINGS = { ru, en, ky, kk };

@@ -1,13 +1,13 @@
 //! The officer's records from the command line: `list` and `show` (what is held, assessed
 //! now), `act` (any single-signer act from a form file), and the acts built from options
 //! (`seal`, `escort`, `incident`, `position`, `arrive`, `deliver`), each signed with the
-//! officer's key under their PIN.
+//! officer's key under their PIN; `act paper`: an act printed on paper.
 
 use super::forms::{ActForm, Signed};
 use super::{print, read_pin};
 use serde_json::Value;
 use std::path::Path;
-use tamga_core::ConsignmentId;
+use tamga_core::{ActId, ConsignmentId};
 use tamga_edge::answers::ActView;
 use tamga_edge::api::MAX_FORM_BYTES;
 use tamga_edge::client::Client;
@@ -64,6 +64,34 @@ pub fn act(dir: &Path, form: &Path) -> Result<(), String> {
         }
     }
     print::recorded(&Client::open(dir)?.record_form(&value)?);
+    Ok(())
+}
+
+/// `act paper`: the act's paper act (see [`tamga_edge::paper`]) written to `out`. A short id
+/// is looked up in `consignment`'s acts, as everywhere else.
+pub fn paper(dir: &Path, act: &str, consignment: Option<&str>, out: &Path) -> Result<(), String> {
+    let client = Client::open(dir)?;
+    let given = act.trim().to_ascii_lowercase();
+    let id = if given.len() == 64 {
+        ActId::from_hex(&given).map_err(|e| format!("{given:?}: {e}"))?
+    } else if let Some(c) = consignment {
+        let full = Acts::of(&client, c).id(&given)?;
+        ActId::from_hex(&full).map_err(|e| e.to_string())?
+    } else {
+        return Err(format!(
+            "{given:?} is not a whole act id: give the id, or the short id `tamga-edge show CONSIGNMENT` prints in [brackets] with its consignment: `tamga-edge act paper {given} -c CONSIGNMENT --out FILE.pdf`"
+        ));
+    };
+    let paper = client.paper(&id)?;
+    tamga_node::files::write_atomic(out, &paper.pdf)
+        .map_err(|e| format!("{}: {e}", out.display()))?;
+    println!("wrote {}: the paper act of {id}", out.display());
+    match paper.qr {
+        tamga_edge::paper::QrOnPaper::Printed { .. } => println!("{}", paper.qr.describe()),
+        tamga_edge::paper::QrOnPaper::TooLarge { .. } => {
+            eprintln!("warning: {}", paper.qr.describe())
+        }
+    }
     Ok(())
 }
 

@@ -116,10 +116,14 @@ pub enum Command {
     },
     /// Record an act from a form: the act's JSON without `at` (see docs/edge-api.md), from a
     /// file or `-` for standard input. Registering a consignment is done this way:
-    /// `{"kind": "consignment_registered", ...}`. The PIN is asked for.
+    /// `{"kind": "consignment_registered", ...}`. The PIN is asked for. `act paper` prints an
+    /// act on paper.
+    #[command(args_conflicts_with_subcommands = true)]
     Act {
+        #[command(subcommand)]
+        paper: Option<ActCommand>,
         /// The form file, or `-`.
-        form: PathBuf,
+        form: Option<PathBuf>,
     },
     /// Seals: apply, check at a stop, replace, remove.
     #[command(subcommand)]
@@ -322,6 +326,24 @@ pub enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum ActCommand {
+    /// Print a handoff, delivery, incident or correction act on paper: an A4 PDF in Russian
+    /// and English (who signed, by name, personal number and unit; seals, packages and masses;
+    /// place; local time with its offset, and UTC) with the signed act in a QR code that any
+    /// node imports and verifies (`handoff complete`, or Import act in the UI).
+    Paper {
+        /// The act: its id, or the short id `show` prints (with --consignment).
+        act: String,
+        /// The act's consignment (needed for a short id).
+        #[arg(long, short = 'c')]
+        consignment: Option<String>,
+        /// Where to write the PDF.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 

@@ -13,11 +13,14 @@
 //!   [`Desk::countersign`]). The completed act reaches the releasing node by sync, over the LAN
 //!   at once ([`Desk::receive_completion`]), or as a QR code or file
 //!   ([`Desk::record_acts_text`]).
+//! - `paper`: a paper act of a handoff, delivery, incident or correction held here
+//!   ([`crate::paper`]).
 //! - `archived`: the post's archive ([`crate::archive`]): a pass now, a search, an archived
 //!   consignment shown as a live one, its signed acts for export.
 
 mod archived;
 mod handoffs;
+mod paper;
 mod views;
 
 pub use handoffs::CountForm;
@@ -62,6 +65,9 @@ pub enum DeskError {
     /// Something asked for is not here.
     #[error("{0}")]
     NotFound(String),
+    /// An act of a kind that has no paper act (the message names the kinds that have one).
+    #[error("{0}")]
+    NoPaper(String),
     /// The archive.
     #[error(transparent)]
     Archive(#[from] crate::archive::format::ArchiveError),
