@@ -541,6 +541,23 @@ def content_faults(body):
         for i, p in enumerate(participants):
             length("participants[%d].countries" % i, p["countries"], 1, MAX_LIST)
         unique("participants: countries", (c for p in participants for c in p["countries"]))
+    elif kind == "calendar_published":
+        if not 2000 <= body["year"] <= 2200:
+            faults.append("year outside 2000-2200")
+        rest = body["weekly_rest"]
+        length("weekly_rest", rest, 0, 6)
+        unique("weekly_rest", rest)
+        if any(not 1 <= d <= 7 for d in rest):
+            faults.append("a weekly rest day outside ISO weekdays 1-7")
+        days = body["days_off"] + body.get("working_days", [])
+        length("days_off", body["days_off"], 0, 366)
+        unique("days_off and working_days", days)
+        if any(not d.startswith("%04d-" % body["year"]) for d in days):
+            faults.append("a day of another year")
+    elif kind == "post_registered":
+        hours = body.get("working_hours")
+        if hours is not None and hours["from"] >= hours["until"]:
+            faults.append("working hours end before they begin")
     return faults
 
 
@@ -582,7 +599,13 @@ def without_absent(value):
     return value
 
 
-REGISTRY_KINDS = ("key_enrolled", "key_revoked", "kp_participants_listed")
+REGISTRY_KINDS = (
+    "key_enrolled",
+    "key_revoked",
+    "kp_participants_listed",
+    "calendar_published",
+    "post_registered",
+)
 
 
 def required_signers(body):
@@ -849,7 +872,7 @@ def registry_verdicts(root, bodies):
             verdicts[act_id] = "registrar_not_in_force"
         elif not any(f <= at < u for f, u in registrar_windows[signer]):
             verdicts[act_id] = "registrar_not_in_force"
-        elif body["kind"] == "kp_participants_listed":
+        elif body["kind"] in ("kp_participants_listed", "calendar_published", "post_registered"):
             verdicts[act_id] = "holds"  # a registrar in force keeps the authority's lists
         elif body["kind"] == "key_enrolled" and body["role"] == "registrar":
             verdicts[act_id] = "beyond_registrar"
@@ -940,6 +963,7 @@ def main():
         "discrepancy_resolved", "permission_granted", "act_corrected", "escort_changed",
         "deadline_extended", "incident_followed_up", "delivery_refused",
         "consignment_returned", "key_enrolled", "key_revoked", "kp_participants_listed",
+        "calendar_published", "post_registered",
     }
     if kinds != all_kinds:
         c.vector("every kind", ["kinds without a valid vector: %s" % sorted(all_kinds ^ kinds)])

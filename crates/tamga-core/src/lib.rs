@@ -7,6 +7,7 @@
 
 pub mod act;
 pub mod assessment;
+pub mod calendar;
 pub mod canonical;
 pub mod codes;
 pub mod fixtures;

@@ -339,6 +339,8 @@ fn valid_acts_hold_independently_of_tamga() {
         "key_enrolled",
         "key_revoked",
         "kp_participants_listed",
+        "calendar_published",
+        "post_registered",
     ];
     for kind in all {
         assert!(
@@ -718,6 +720,26 @@ fn build_acts(story: &Story, relief: &Person) -> Acts {
         "kp_participants_listed/eu_and_botswana",
         "The authority lists the Kimberley Process participants from 2026-01-01: the European Union (its 27 member states, Belgium among them) and Botswana.",
         story.kp_participants(at("2026-01-01T00:00:00Z"), false, &[("Botswana", "BW")]),
+        &["customs_authority"],
+    );
+    push(
+        "calendar_published/2026",
+        "The authority publishes the working calendar of 2026: Saturday and Sunday off, and 1 January, 8 March and 30 November.",
+        story.calendar(
+            at("2025-12-20T00:00:00Z"),
+            2026,
+            &["2026-01-01", "2026-03-08", "2026-11-30"],
+        ),
+        &["customs_authority"],
+    );
+    push(
+        "post_registered/department",
+        "The authority registers the Precious Metals Department from 2026-01-01: Asia/Bishkek, working 09:00 to 18:00 on working days.",
+        story.post_registration(
+            at("2026-01-01T00:00:00Z"),
+            DEPARTMENT,
+            Some(("09:00", "18:00")),
+        ),
         &["customs_authority"],
     );
 
@@ -1544,6 +1566,8 @@ fn build_invalid(story: &Story, acts: &Acts) -> Vec<InvalidCase> {
     let esc = acts.envelope("escort_assigned/crew");
     let enr = acts.envelope("key_enrolled/escort_lead");
     let kpl = acts.envelope("kp_participants_listed/eu_and_botswana");
+    let cal = acts.envelope("calendar_published/2026");
+    let post = acts.envelope("post_registered/department");
     let srp = acts.envelope("seal_replaced/threat_of_loss");
     let srm = acts.envelope("seal_removed/inspection");
     let res = acts.envelope("discrepancy_resolved/seal_damage");
@@ -2230,9 +2254,39 @@ fn build_invalid(story: &Story, acts: &Acts) -> Vec<InvalidCase> {
             Value::Null,
             "res",
         ),
+        (
+            "date_without_leading_zero",
+            "A calendar date written 2026-3-08.",
+            "/body/days_off/1",
+            json!("2026-3-08"),
+            "cal",
+        ),
+        (
+            "date_that_does_not_exist",
+            "30 February.",
+            "/body/days_off/1",
+            json!("2026-02-30"),
+            "cal",
+        ),
+        (
+            "clock_time_24_00",
+            "Working hours until 24:00 (the day ends at 23:59).",
+            "/body/working_hours/until",
+            json!("24:00"),
+            "post",
+        ),
+        (
+            "unknown_time_zone",
+            "A time zone not in the IANA database.",
+            "/body/time_zone",
+            json!("Asia/Atlantis"),
+            "post",
+        ),
     ];
     for (name, description, pointer, value, base) in bad_values {
         let base = match base {
+            "cal" => &cal,
+            "post" => &post,
             "sa" => &sa,
             "reg" => &reg,
             "ho2" => &ho2,
@@ -2431,6 +2485,25 @@ fn build_invalid(story: &Story, acts: &Acts) -> Vec<InvalidCase> {
                 &reg,
                 "/body/certificates/0/kp/expires_at",
                 json!("2026-11-20T00:00:00Z"),
+            ),
+        ),
+        (
+            "calendar_day_off_in_another_year",
+            "A 2026 calendar naming 1 January 2027 as a day off.",
+            set(&cal, "/body/days_off/2", json!("2027-01-01")),
+        ),
+        (
+            "calendar_weekday_8",
+            "A weekly rest day numbered 8 (ISO weekdays are 1 to 7).",
+            set(&cal, "/body/weekly_rest", json!([6, 8])),
+        ),
+        (
+            "post_hours_end_before_they_begin",
+            "Working hours from 18:00 until 09:00.",
+            set(
+                &post,
+                "/body/working_hours",
+                json!({"from": "18:00", "until": "09:00"}),
             ),
         ),
         (

@@ -375,6 +375,44 @@ impl ActBody {
                 Ok(())
             }
             ActBody::KeyRevoked(_) => Ok(()),
+            ActBody::CalendarPublished(a) => {
+                if !(2000..=2200).contains(&a.year) {
+                    return Err(content_error("year", "must be between 2000 and 2200"));
+                }
+                check_len("weekly_rest", &a.weekly_rest, 0, 6)?;
+                check_unique("weekly_rest", a.weekly_rest.iter())?;
+                if a.weekly_rest.iter().any(|d| !(1..=7).contains(d)) {
+                    return Err(content_error(
+                        "weekly_rest",
+                        "ISO weekdays are 1 (Monday) to 7 (Sunday)",
+                    ));
+                }
+                check_len("days_off", &a.days_off, 0, 366)?;
+                check_len("working_days", &a.working_days, 0, 366)?;
+                check_unique(
+                    "days_off and working_days",
+                    a.days_off.iter().chain(&a.working_days),
+                )?;
+                if let Some(d) = a
+                    .days_off
+                    .iter()
+                    .chain(&a.working_days)
+                    .find(|d| d.year() != i32::from(a.year))
+                {
+                    return Err(content_error(
+                        "days_off",
+                        format!("{d} is not in {}", a.year),
+                    ));
+                }
+                Ok(())
+            }
+            ActBody::PostRegistered(a) => match a.working_hours {
+                Some(h) if h.from >= h.until => Err(content_error(
+                    "working_hours",
+                    "must end after they begin, within one day",
+                )),
+                _ => Ok(()),
+            },
             ActBody::KpParticipantsListed(a) => {
                 check_len("participants", &a.participants, 1, MAX_PARTICIPANTS)?;
                 check_unique("participants", a.participants.iter().map(|p| &p.name))?;

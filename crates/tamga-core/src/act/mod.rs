@@ -2,15 +2,15 @@
 //!
 //! An [`ActBody`] is what officers sign. It is immutable once signed and identified by the hash
 //! of its canonical encoding ([`crate::canonical`]). Consignment acts belong to one consignment;
-//! registry acts ([`ActBody::KeyEnrolled`], [`ActBody::KeyRevoked`],
-//! [`ActBody::KpParticipantsListed`]) are signed by the customs authority and belong to the
-//! registry.
+//! registry acts (enrollments, revocations and the lists of [`lists`]) are signed by the customs
+//! authority and belong to the registry.
 //!
 //! - [`kinds`]: one struct per act kind, named in the domain's words, and the parts they are
 //!   made of (goods lines, certificates, places, seals, custodians, positions, holders).
 //! - [`amendments`]: permissions, corrections, escort changes, deadline extensions.
 //! - [`outcomes`]: incident follow-ups, refusal and return.
-//! - [`lists`]: lists the authority keeps in the registry (the KP participants).
+//! - [`lists`]: lists the authority keeps in the registry (the KP participants, each year's
+//!   working calendar, the post register).
 //! - [`check`]: the content rules an act keeps beyond its fields' syntax.
 
 mod amendments;
@@ -85,6 +85,10 @@ pub enum ActBody {
     KeyRevoked(KeyRevoked),
     /// The authority lists the Kimberley Process participants from a given time.
     KpParticipantsListed(KpParticipantsListed),
+    /// The authority publishes a year's working calendar.
+    CalendarPublished(CalendarPublished),
+    /// The authority registers a post: its name, time zone and working hours.
+    PostRegistered(PostRegistered),
 }
 
 /// Which part of the system an act belongs to.
@@ -122,6 +126,8 @@ impl ActBody {
             ActBody::KeyEnrolled(_) => "key_enrolled",
             ActBody::KeyRevoked(_) => "key_revoked",
             ActBody::KpParticipantsListed(_) => "kp_participants_listed",
+            ActBody::CalendarPublished(_) => "calendar_published",
+            ActBody::PostRegistered(_) => "post_registered",
         }
     }
 
@@ -150,6 +156,8 @@ impl ActBody {
             ActBody::KeyEnrolled(a) => a.at,
             ActBody::KeyRevoked(a) => a.at,
             ActBody::KpParticipantsListed(a) => a.at,
+            ActBody::CalendarPublished(a) => a.at,
+            ActBody::PostRegistered(a) => a.at,
         }
     }
 
@@ -175,9 +183,11 @@ impl ActBody {
             ActBody::IncidentFollowedUp(a) => Subject::Consignment(&a.consignment),
             ActBody::DeliveryRefused(a) => Subject::Consignment(&a.consignment),
             ActBody::ConsignmentReturned(a) => Subject::Consignment(&a.consignment),
-            ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) | ActBody::KpParticipantsListed(_) => {
-                Subject::Registry
-            }
+            ActBody::KeyEnrolled(_)
+            | ActBody::KeyRevoked(_)
+            | ActBody::KpParticipantsListed(_)
+            | ActBody::CalendarPublished(_)
+            | ActBody::PostRegistered(_) => Subject::Registry,
         }
     }
 
@@ -213,7 +223,9 @@ impl ActBody {
             | ActBody::DiscrepancyResolved(_)
             | ActBody::KeyEnrolled(_)
             | ActBody::KeyRevoked(_)
-            | ActBody::KpParticipantsListed(_) => None,
+            | ActBody::KpParticipantsListed(_)
+            | ActBody::CalendarPublished(_)
+            | ActBody::PostRegistered(_) => None,
         }
     }
 
@@ -243,6 +255,8 @@ impl ActBody {
             ActBody::KeyEnrolled(a) => vec![&a.authority],
             ActBody::KeyRevoked(a) => vec![&a.authority],
             ActBody::KpParticipantsListed(a) => vec![&a.authority],
+            ActBody::CalendarPublished(a) => vec![&a.authority],
+            ActBody::PostRegistered(a) => vec![&a.authority],
         }
     }
 }

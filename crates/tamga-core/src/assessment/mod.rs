@@ -360,7 +360,11 @@ fn workflow_rank(body: &ActBody) -> u8 {
         ActBody::ConsignmentDelivered(_) | ActBody::DeliveryRefused(_) => 14,
         ActBody::ConsignmentReturned(_) => 15,
         ActBody::DiscrepancyResolved(_) => 16,
-        ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) | ActBody::KpParticipantsListed(_) => 17,
+        ActBody::KeyEnrolled(_)
+        | ActBody::KeyRevoked(_)
+        | ActBody::KpParticipantsListed(_)
+        | ActBody::CalendarPublished(_)
+        | ActBody::PostRegistered(_) => 17,
     }
 }
 

@@ -492,9 +492,11 @@ impl<'a> Parts<'a> {
                 Ok(())
             }
             ActBody::CustodyTransferred(_) | ActBody::DiscrepancyResolved(_) => Ok(()),
-            ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) | ActBody::KpParticipantsListed(_) => {
-                Err("a registry act is not a consignment's".into())
-            }
+            ActBody::KeyEnrolled(_)
+            | ActBody::KeyRevoked(_)
+            | ActBody::KpParticipantsListed(_)
+            | ActBody::CalendarPublished(_)
+            | ActBody::PostRegistered(_) => Err("a registry act is not a consignment's".into()),
         }
     }
 

@@ -151,10 +151,25 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> TimingView {
     }
 
     for (id, a) in &arrivals {
-        let start = a
-            .working_hours_began_at
-            .filter(|w| *w > a.arrived_at)
-            .unwrap_or(a.arrived_at);
+        // Working hours at the office of destination: the post register's, where it has the
+        // post (the officer's own entry is then not needed and cannot push the start later);
+        // otherwise what the officer recorded.
+        let registered = a
+            .place
+            .post()
+            .and_then(|p| facts.registry.post_at(p, a.arrived_at));
+        let start = match registered {
+            Some(post) => crate::calendar::working_hours_from(
+                facts.registry,
+                post.zone,
+                post.hours,
+                a.arrived_at,
+            ),
+            None => a
+                .working_hours_began_at
+                .filter(|w| *w > a.arrived_at)
+                .unwrap_or(a.arrived_at),
+        };
         if a.at.seconds_since(&start) > t.arrival_notice_seconds {
             findings.add(
                 DiscrepancyKind::ArrivalNotifiedLate,

@@ -12,8 +12,11 @@
 //! Only the root's acts decide who is a registrar, so the registrars' acts are judged against
 //! the root's acts alone: one pass, whatever the order they arrived in.
 
-use super::{Enrollment, KpList, Registry, RegistryError, Revocation, Role};
+use super::{
+    CalendarEntry, Enrollment, KpList, PostEntry, Registry, RegistryError, Revocation, Role,
+};
 use crate::act::ActBody;
+use crate::calendar::{Hours, YearCalendar};
 use crate::codes::KeyId;
 use crate::signing::SignedAct;
 use crate::time::Timestamp;
@@ -59,6 +62,11 @@ impl Registry {
         }
         self.revocations.retain(|_, list| !list.is_empty());
         self.kp_lists.retain(|l| l.by == root);
+        self.calendars.retain(|c| c.by == root);
+        for list in self.posts.values_mut() {
+            list.retain(|p| p.by == root);
+        }
+        self.posts.retain(|_, list| !list.is_empty());
         let delegated = std::mem::take(&mut self.delegated);
         self.refused.retain(|id, _| !delegated.contains_key(id));
         for act in delegated.values() {
@@ -117,7 +125,9 @@ impl Registry {
                 &a.key
             }
             // A registrar in force keeps the authority's lists.
-            ActBody::KpParticipantsListed(_) => return Ok(()),
+            ActBody::KpParticipantsListed(_)
+            | ActBody::CalendarPublished(_)
+            | ActBody::PostRegistered(_) => return Ok(()),
             _ => unreachable!("signer() accepts registry acts only"),
         };
         if subject == signer {
@@ -196,6 +206,11 @@ impl Registry {
                 .get(&a.key)
                 .is_some_and(|list| list.iter().any(|r| r.act == id)),
             ActBody::KpParticipantsListed(_) => self.kp_lists.iter().any(|l| l.act == id),
+            ActBody::CalendarPublished(_) => self.calendars.iter().any(|c| c.act == id),
+            ActBody::PostRegistered(a) => self
+                .posts
+                .get(&a.post)
+                .is_some_and(|list| list.iter().any(|p| p.act == id)),
             _ => false,
         }
     }
@@ -243,6 +258,37 @@ impl Registry {
                 });
                 self.kp_lists.sort_by_key(|l| (l.at, l.act));
             }
+            ActBody::CalendarPublished(a) if !self.calendars.iter().any(|c| c.act == id) => {
+                self.calendars.push(CalendarEntry {
+                    act: id,
+                    by: a.authority.clone(),
+                    at: a.at,
+                    year: a.year,
+                    calendar: YearCalendar {
+                        weekly_rest: a.weekly_rest.clone(),
+                        days_off: a.days_off.clone(),
+                        working_days: a.working_days.clone(),
+                    },
+                });
+                self.calendars.sort_by_key(|c| (c.at, c.act));
+            }
+            ActBody::PostRegistered(a) => {
+                let list = self.posts.entry(a.post.clone()).or_default();
+                if !list.iter().any(|p| p.act == id) {
+                    list.push(PostEntry {
+                        act: id,
+                        by: a.authority.clone(),
+                        at: a.at,
+                        name: a.name.to_string(),
+                        zone: a.time_zone,
+                        hours: a.working_hours.map(|h| Hours {
+                            from: h.from,
+                            until: h.until,
+                        }),
+                    });
+                    list.sort_by_key(|p| (p.at, p.act));
+                }
+            }
             _ => {}
         }
     }
@@ -262,6 +308,8 @@ fn signer(act: &SignedAct) -> Result<&KeyId, RegistryError> {
         ActBody::KeyEnrolled(a) => Ok(&a.authority),
         ActBody::KeyRevoked(a) => Ok(&a.authority),
         ActBody::KpParticipantsListed(a) => Ok(&a.authority),
+        ActBody::CalendarPublished(a) => Ok(&a.authority),
+        ActBody::PostRegistered(a) => Ok(&a.authority),
         other => Err(RegistryError::NotRegistryAct(act.id(), other.kind())),
     }
 }

@@ -20,6 +20,7 @@
 mod judge;
 
 use crate::act::ActBody;
+use crate::calendar::{Hours, WorkingDays, YearCalendar, ZoneName};
 use crate::canonical::ActId;
 use crate::codes::{KeyId, UnitCode};
 use crate::signing::{SignatureError, SignedAct};
@@ -58,7 +59,11 @@ pub fn roles_allowed(body: &ActBody) -> &'static [Role] {
         ActBody::DeliveryRefused(_) | ActBody::ConsignmentReturned(_) => {
             &[PostOfficer, PreciousMetalsOfficer]
         }
-        ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) | ActBody::KpParticipantsListed(_) => &[],
+        ActBody::KeyEnrolled(_)
+        | ActBody::KeyRevoked(_)
+        | ActBody::KpParticipantsListed(_)
+        | ActBody::CalendarPublished(_)
+        | ActBody::PostRegistered(_) => &[],
     }
 }
 
@@ -124,6 +129,38 @@ impl KpList {
             .iter()
             .find(|p| p.countries.contains(country))
     }
+}
+
+/// A year's working calendar as published.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CalendarEntry {
+    /// The publishing act.
+    pub act: ActId,
+    /// Who signed it.
+    pub by: KeyId,
+    /// When it was published.
+    pub at: Timestamp,
+    /// The year.
+    pub year: u16,
+    /// What it says.
+    pub calendar: YearCalendar,
+}
+
+/// A post as the post register has it, from a time on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostEntry {
+    /// The registering act.
+    pub act: ActId,
+    /// Who signed it.
+    pub by: KeyId,
+    /// From when.
+    pub at: Timestamp,
+    /// Its name.
+    pub name: String,
+    /// Its time zone.
+    pub zone: ZoneName,
+    /// Its working hours on working days; `None`: round the clock.
+    pub hours: Option<Hours>,
 }
 
 /// Why a registry act was not taken into the registry.
@@ -274,6 +311,11 @@ pub struct Registry {
     revocations: BTreeMap<KeyId, Vec<Revocation>>,
     /// The KP participants lists that hold, by time then act id.
     kp_lists: Vec<KpList>,
+    /// The working calendars that hold, by time then act id (the last of a year is its
+    /// calendar).
+    calendars: Vec<CalendarEntry>,
+    /// The post register's entries that hold, by post, by time then act id.
+    posts: BTreeMap<UnitCode, Vec<PostEntry>>,
     /// Registrars' acts whose signatures verify, kept to be judged again whenever the root
     /// enrolls or revokes a registrar.
     delegated: BTreeMap<ActId, SignedAct>,
@@ -289,6 +331,8 @@ impl Registry {
             enrollments: BTreeMap::new(),
             revocations: BTreeMap::new(),
             kp_lists: Vec::new(),
+            calendars: Vec::new(),
+            posts: BTreeMap::new(),
             delegated: BTreeMap::new(),
             refused: BTreeMap::new(),
         }
@@ -363,6 +407,35 @@ impl Registry {
         self.kp_lists.iter().rev().find(|l| l.at <= at)
     }
 
+    /// The post register's entry for `post` in force at `at`: the latest made at or before it.
+    pub fn post_at(&self, post: &UnitCode, at: Timestamp) -> Option<&PostEntry> {
+        self.posts.get(post)?.iter().rev().find(|p| p.at <= at)
+    }
+
+    /// Every post register entry that holds, by post.
+    pub fn posts(&self) -> impl Iterator<Item = (&UnitCode, &[PostEntry])> {
+        self.posts.iter().map(|(u, l)| (u, l.as_slice()))
+    }
+
+    /// The years with a published calendar, each with the act that published it.
+    pub fn calendars(&self) -> std::collections::BTreeMap<u16, ActId> {
+        self.calendars.iter().map(|c| (c.year, c.act)).collect()
+    }
+
+    /// Whether `other` keeps the same lists (KP participants, calendars, post register): when
+    /// they differ, any consignment's assessment may.
+    pub fn same_lists(&self, other: &Registry) -> bool {
+        self.kp_lists == other.kp_lists
+            && self.calendars == other.calendars
+            && self.posts == other.posts
+    }
+
+    /// The time zone of `post` at `at`: the register's, else [`ZoneName::default_zone`].
+    pub fn zone_of(&self, post: &UnitCode, at: Timestamp) -> ZoneName {
+        self.post_at(post, at)
+            .map_or_else(ZoneName::default_zone, |p| p.zone)
+    }
+
     /// All enrolled keys.
     pub fn keys(&self) -> impl Iterator<Item = &KeyId> {
         self.enrollments.keys()
@@ -432,10 +505,7 @@ impl Registry {
     /// cryptography: see [`SignedAct::verify_signatures`] (or [`Registry::verify`] for both).
     pub fn authorize(&self, act: &SignedAct) -> Result<(), AuthorizationError> {
         let body = act.body();
-        if matches!(
-            body,
-            ActBody::KeyEnrolled(_) | ActBody::KeyRevoked(_) | ActBody::KpParticipantsListed(_)
-        ) {
+        if matches!(body.subject(), crate::act::Subject::Registry) {
             if let Some(e) = self.refused.get(&act.id()) {
                 return Err(e.clone().into());
             }
@@ -483,6 +553,17 @@ impl Registry {
     pub fn verify(&self, act: &SignedAct) -> Result<(), ActRejection> {
         act.verify_signatures().map_err(ActRejection::Signature)?;
         self.authorize(act).map_err(ActRejection::Authorization)
+    }
+}
+
+/// The working calendar: the last calendar published for each year.
+impl WorkingDays for Registry {
+    fn year(&self, year: i32) -> Option<&YearCalendar> {
+        self.calendars
+            .iter()
+            .rev()
+            .find(|c| i32::from(c.year) == year)
+            .map(|c| &c.calendar)
     }
 }
 

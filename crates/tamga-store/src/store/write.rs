@@ -238,9 +238,9 @@ impl Store {
                 for key in changed_keys(&inner.registry, &registry, &acts) {
                     pending_add.push(key.as_str().as_bytes().to_vec());
                 }
-                // A new KP participants list may change the verdict on any consignment of rough
-                // diamonds: every consignment is derived again.
-                if inner.registry.kp_lists() != registry.kp_lists() {
+                // A new KP participants list, calendar or post registration may change the
+                // verdict on any consignment: every consignment is derived again.
+                if !inner.registry.same_lists(&registry) {
                     pending_add.push(EVERY_CONSIGNMENT.to_vec());
                 }
                 registry
