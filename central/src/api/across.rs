@@ -18,11 +18,13 @@ fn kind_asked(params: &BTreeMap<String, String>) -> Result<Option<AcrossKind>, S
         let value = value.trim();
         match name.as_str() {
             "kind" if value.is_empty() => {}
-            "kind" => kind = Some(AcrossKind::of(value).ok_or_else(|| {
-                format!(
+            "kind" => {
+                kind = Some(AcrossKind::of(value).ok_or_else(|| {
+                    format!(
                     "kind: {value:?}: expected kpc_on_two_consignments or seal_on_two_consignments"
                 )
-            })?),
+                })?)
+            }
             _ => return Err(format!("{name}: unknown parameter")),
         }
     }
