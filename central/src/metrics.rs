@@ -3,7 +3,7 @@
 //!
 //! [`render`] is pure: the counters and a [`Snapshot`] in, the text out.
 
-use crate::reconcile::{Progress, Totals};
+use crate::reconcile::{AcrossKind, Progress, Totals};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use tamga_core::{Severity, Timestamp};
@@ -143,6 +143,23 @@ pub fn render(counters: &Counters, s: &Snapshot) -> String {
             ("severity=\"minor\"", open(Severity::Minor)),
         ],
     );
+    let across = |k: AcrossKind| s.totals.across.get(&k).copied().unwrap_or(0) as u64;
+    let kinds: Vec<String> = AcrossKind::ALL
+        .iter()
+        .map(|k| format!("kind=\"{}\"", k.as_str()))
+        .collect();
+    let samples: Vec<(&str, u64)> = kinds
+        .iter()
+        .zip(AcrossKind::ALL)
+        .map(|(l, k)| (l.as_str(), across(k)))
+        .collect();
+    metric(
+        &mut out,
+        "tamga_central_across_findings",
+        "gauge",
+        "Findings across consignments (a KPC, or a seal active, on two or more consignments), by kind.",
+        &samples,
+    );
     metric(
         &mut out,
         "tamga_central_resolved_discrepancies",
@@ -235,6 +252,7 @@ mod tests {
         totals.by_status.insert("in_transit", 2);
         totals.open_by_severity.insert(Severity::Critical, 1);
         totals.rejected = 1;
+        totals.across.insert(AcrossKind::KpcOnTwoConsignments, 1);
         let snapshot = Snapshot {
             totals,
             progress: Progress {
@@ -258,6 +276,8 @@ mod tests {
             "tamga_central_consignments{status=\"in_transit\"} 2",
             "tamga_central_open_discrepancies{severity=\"critical\"} 1",
             "tamga_central_open_discrepancies{severity=\"minor\"} 0",
+            "tamga_central_across_findings{kind=\"kpc_on_two_consignments\"} 1",
+            "tamga_central_across_findings{kind=\"seal_on_two_consignments\"} 0",
             "tamga_central_reconcile_lag_positions 2",
             "tamga_central_reconcile_lag_seconds 30",
             "tamga_central_full_reassessment_age_seconds 90",

@@ -19,7 +19,9 @@
 //! in the browser the consignment's page shows the outcome and its reason, the crew in force
 //! with the relief officer in charge and the change, the open incident, the deadline in force
 //! and its extension, and the corrected act with its correction; the list filters it by the
-//! status `refused`, and the Russian page names the outcome in Russian.
+//! status `refused`, and the Russian page names the outcome in Russian. The post also registered
+//! a second consignment with the story's KP certificate: the Across consignments page lists the
+//! finding with links to both, the story's page names the other consignment, in both languages.
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian: `chromium chromium-driver`).
 //! Without them the test says so and passes, unless `TAMGA_BROWSER_TEST=required`. A screenshot
@@ -517,8 +519,13 @@ fn headquarters_read_a_refused_consignment_with_its_crew_incident_extension_and_
         h2,
         refusal.clone(),
     ]);
+    // A second consignment registered with the story's KP certificate.
+    let twin = tamga_core::fixtures::stream::registration(&story, 5);
     let file = root.path().join("story.acts");
-    write_acts(&file, &acts);
+    write_acts(
+        &file,
+        &[acts.as_slice(), std::slice::from_ref(&twin)].concat(),
+    );
     must(&edge, &post, &["record", file.to_str().unwrap()], "");
     sync_post_with_central(&edge, &post, &url, &central_device);
 
@@ -583,6 +590,9 @@ fn headquarters_read_a_refused_consignment_with_its_crew_incident_extension_and_
         accident: accident.id().to_hex(),
         extension: extension.id().to_hex(),
         relief: relief.name,
+        twin: tamga_core::fixtures::stream::consignment(5)
+            .as_str()
+            .to_owned(),
     };
     runtime.block_on(async {
         let c = browser(driver_port, &profile).await;
@@ -610,6 +620,7 @@ struct LegalIds {
     accident: String,
     extension: String,
     relief: &'static str,
+    twin: String,
 }
 
 async fn legal_steps(c: &Client, base: &str, x: &LegalIds) {
@@ -717,11 +728,44 @@ async fn legal_steps(c: &Client, base: &str, x: &LegalIds) {
         "{kinds}"
     );
 
+    // The same KP certificate on the twin: named on the story's page, listed across consignments.
+    let shared = "[data-test=across][data-kind=kpc_on_two_consignments]";
+    let twin = format!(
+        "{shared} [data-test=across-consignment][data-consignment=\"{}\"]",
+        x.twin
+    );
+    find(c, &twin).await;
+    assert!(
+        texts(
+            c,
+            &format!("{shared} [data-test=across-consignment][data-consignment=\"{id}\"]")
+        )
+        .await
+        .is_empty(),
+        "its own page lists the others"
+    );
+    goto(c, base, "#/across").await;
+    let card = find(c, shared).await.text().await.unwrap();
+    assert!(
+        card.contains("the same KP certificate") && card.contains("BE 0417733 (BE)"),
+        "{card}"
+    );
+    find(c, &twin).await;
+    find(
+        c,
+        &format!("{shared} [data-consignment=\"{id}\"] a[data-test=proof]"),
+    )
+    .await;
+    wait_attr(c, "[data-test=overview-across]", "data-count", "1").await;
+
     // In Russian.
     c.execute("localStorage.setItem('tamga-central-lang', 'ru');", vec![])
         .await
         .unwrap();
     c.refresh().await.unwrap();
+    wait_text(c, shared, "один сертификат КП").await;
+    goto(c, base, &format!("#/c/{}", id.replace('/', "%2F"))).await;
     wait_text(c, "#outcome", "отказ в приёме таможней назначения").await;
     wait_text(c, "#escort", "Старший наряда").await;
+    wait_text(c, "#main", "Общее с другими партиями").await;
 }

@@ -1,5 +1,5 @@
 // Central's dashboard: consignments with filters, one consignment's chain, seals, discrepancies
-// and timeline, the discrepancy queue with resolution, the nodes' last sync, the registry, and
+// and timeline, the discrepancy queue with resolution, findings across consignments, the nodes' last sync, the registry, and
 // the reports (KP statistics, reconciliation with the Department) with their downloads.
 // Vanilla JS; it talks only to central's own /api.
 "use strict";
@@ -65,10 +65,13 @@ async function overview() {
   try {
     const o = await api("/api/overview");
     const open = Object.values(o.totals.open_by_severity || {}).reduce((a, b) => a + b, 0);
+    const across = Object.values(o.totals.across || {}).reduce((a, b) => a + b, 0);
     box.replaceChildren(
       el("span", {}, t("now") + ": ", el("b", {}, when(o.now))),
       el("span", {}, t("consignments") + ": ", el("b", {}, o.totals.consignments)),
       el("span", {}, t("open_discrepancies") + ": ", el("b", {}, open)),
+      el("a", { href: "#/across", "data-test": "overview-across", "data-count": across }, t("across_findings") + ": ",
+        el("b", { class: across ? "bad" : null }, across)),
       el("span", {}, t("lag") + ": ", el("b", {}, o.lag_positions)),
       el("span", {}, t("last_full") + ": ", el("b", {}, when(o.progress.last_full))),
       el("span", {}, t("nodes_silent") + ": ", el("b", {}, o.nodes.silent)),
@@ -368,6 +371,11 @@ async function consignmentPage(main, id, target, flash) {
   if (!r.discrepancies.length) main.append(el("p", { class: "ok" }, t("none")));
   for (const d of r.discrepancies) main.append(discrepancyCard(r.consignment, d, officers, reload));
 
+  if (data.across.length) {
+    main.append(el("h2", { id: "across" }, t("across_title")));
+    for (const f of data.across) main.append(acrossCard(f, r.consignment));
+  }
+
   main.append(el("h2", {}, t("seals")));
   const seals = el("table", {}, el("tr", {}, [t("seal"), t("seal_status"), t("last_state"), t("history")].map((h) => el("th", {}, h))));
   for (const s of data.seals) {
@@ -400,6 +408,31 @@ async function consignmentPage(main, id, target, flash) {
     const row = document.getElementById("act-" + target);
     if (row) row.scrollIntoView({ block: "center" });
   }
+}
+
+// A finding across consignments: every consignment holding the KPC or seal, with its proof;
+// `self` (a consignment's page) is left out of the list.
+function acrossCard(f, self) {
+  const others = f.consignments.filter((m) => m.consignment !== self);
+  return el("div", { class: "card attention", id: "x-" + f.id, "data-test": "across", "data-kind": f.kind, "data-subject": f.subject },
+    el("div", {}, sev(f.severity), " ", el("b", {}, t("across." + f.kind)), " — " + f.subject,
+      " ", el("span", { class: "muted mono" }, short(f.id))),
+    self ? el("div", {}, t("across_also_on") + ":") : "",
+    others.map((m) => el("div", { "data-test": "across-consignment", "data-consignment": m.consignment },
+      el("a", { href: consignmentLink(m.consignment) }, m.consignment), " · " + t("proof") + ": ",
+      m.acts.map((a) => [el("a", { href: consignmentLink(m.consignment, a), class: "mono", "data-test": "proof", "data-act": a }, short(a)), " "]))));
+}
+
+async function acrossPage(main) {
+  main.replaceChildren(el("h1", {}, t("nav_across")), el("p", { class: "muted" }, t("across_intro")));
+  let rows;
+  try {
+    rows = await api("/api/across");
+  } catch (e) {
+    return showError(main, e);
+  }
+  if (!rows.length) return main.append(el("p", { class: "ok" }, t("across_none")));
+  for (const f of rows) main.append(acrossCard(f, null));
 }
 
 async function discrepanciesPage(main, params, flash) {
@@ -790,6 +823,7 @@ async function route() {
     return consignmentPage(main, decodeURIComponent(id), act);
   }
   if (path === "/discrepancies") return discrepanciesPage(main, params);
+  if (path === "/across") return acrossPage(main);
   if (path === "/nodes") return nodesPage(main, params);
   if (path === "/registry") return registryPage(main);
   if (path === "/reports") return reportsPage(main, params);

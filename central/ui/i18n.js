@@ -262,7 +262,15 @@ window.I18N = {
     "kind.kp_non_participant": "not a Kimberley Process participant",
     "kind.kpc_incomplete": "KP certificate incomplete",
     "kind.kpc_expired": "KP certificate expired",
-    "kind.kpc_mismatch": "KP certificate differs from the goods"
+    "kind.kpc_mismatch": "KP certificate differs from the goods",
+    nav_across: "Across consignments",
+    across_findings: "Across consignments",
+    across_intro: "A Kimberley Process certificate certifies one shipment only; a seal is on one consignment's goods at a time. Each finding below names every consignment holding the same certificate or active seal.",
+    across_none: "No certificate or active seal is on two consignments.",
+    across_title: "Shared with other consignments",
+    across_also_on: "Also on",
+    "across.kpc_on_two_consignments": "the same KP certificate on two or more consignments",
+    "across.seal_on_two_consignments": "the same seal active on two or more consignments"
   },
   ru: {
     central: "центр",
@@ -524,6 +532,14 @@ window.I18N = {
     "kind.kp_non_participant": "страна не участвует в Кимберлийском процессе",
     "kind.kpc_incomplete": "сертификат КП заполнен не полностью",
     "kind.kpc_expired": "срок действия сертификата КП истёк",
-    "kind.kpc_mismatch": "сертификат КП не соответствует товарам"
+    "kind.kpc_mismatch": "сертификат КП не соответствует товарам",
+    nav_across: "Между партиями",
+    across_findings: "Между партиями",
+    across_intro: "Сертификат Кимберлийского процесса удостоверяет только одну поставку; пломба может быть наложена на товары только одной партии одновременно. Каждое нарушение ниже называет все партии с одним и тем же сертификатом или действующей пломбой.",
+    across_none: "Ни один сертификат и ни одна действующая пломба не числятся за двумя партиями.",
+    across_title: "Общее с другими партиями",
+    across_also_on: "Также у партий",
+    "across.kpc_on_two_consignments": "один сертификат КП у двух и более партий",
+    "across.seal_on_two_consignments": "одна действующая пломба у двух и более партий"
   }
 };

@@ -1,6 +1,6 @@
 //! The dashboard's JSON API: the overview, consignments and discrepancies by filter, one
-//! consignment with its chain and proofs, resolutions, nodes, refusals, officers, the registry
-//! and the vocabulary the UI translates.
+//! consignment with its chain and proofs (and the findings across consignments it is part of),
+//! resolutions, nodes, refusals, officers, the registry and the vocabulary the UI translates.
 
 use crate::central::registry_entries;
 use crate::reply::{
@@ -389,6 +389,8 @@ pub(super) async fn consignment(
             .map(|(_, r)| json!(ActBody::ConsignmentRegistered(r.clone())));
         let record = crate::reconcile::Record::of(&assessment, &acts);
         let legal = legal_record(&by_id, &assessment, &registry);
+        // The consignments sharing its KPC or an active seal, as the index last assessed them.
+        let across = s.reconciler.read(|index, _| index.across_of(&id));
         Ok(json!({
             "record": record,
             "legal": legal,
@@ -399,6 +401,7 @@ pub(super) async fn consignment(
             "chain": links,
             "handoffs_beside_the_chain": beside,
             "seals": seals,
+            "across": across,
         }))
     })
     .await?;
@@ -585,6 +588,7 @@ pub(super) async fn vocabulary() -> Json<Value> {
         "statuses": crate::reconcile::STATUSES,
         "outcomes": OUTCOMES,
         "kinds": &KINDS[..],
+        "across_kinds": crate::reconcile::AcrossKind::ALL,
         "severities": [tamga_core::Severity::Critical, tamga_core::Severity::Major, tamga_core::Severity::Minor],
     }))
 }
@@ -664,6 +668,9 @@ mod tests {
         }
         for o in OUTCOMES {
             needed.insert(format!("outcome.{o}"));
+        }
+        for k in crate::reconcile::AcrossKind::ALL {
+            needed.insert(format!("across.{}", k.as_str()));
         }
         for s in ["critical", "major", "minor"] {
             needed.insert(format!("severity.{s}"));

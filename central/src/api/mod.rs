@@ -1,6 +1,7 @@
 //! Central's HTTP surface besides sync, on loopback only (the server answers plain HTTP to
 //! nothing else): `/health` and `/metrics` for monitoring on central's machine, the dashboard for reconciliation staff (`ui/`, embedded),
-//! its JSON API under `/api`, and the administration API the CLI uses while the server holds
+//! its JSON API under `/api` (findings across consignments in `across`), and the administration
+//! API the CLI uses while the server holds
 //! the store (`/api/admin/*`, with the token from `serve.json`).
 //!
 //! Handlers are thin: reads come from the reconciliation index or the store, off the async
@@ -19,6 +20,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tamga_core::Timestamp;
 
+mod across;
 mod administration;
 mod dashboard;
 
@@ -119,6 +121,7 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/consignments", get(consignments))
         .route("/api/consignments/{id}", get(consignment))
         .route("/api/discrepancies", get(discrepancies))
+        .route("/api/across", get(across::across))
         .route("/api/discrepancies/{id}/resolve", post(resolve))
         .route("/api/nodes", get(nodes))
         .route("/api/refusals", get(refusals))

@@ -1,5 +1,7 @@
-//! The index: one row per consignment, filtered lists and totals over it, pure.
+//! The index: one row per consignment, filtered lists and totals over it, and who holds which
+//! KPC and active seal across consignments (`across`), kept as rows are put; pure.
 
+use super::across::{Across, AcrossFinding, AcrossKind};
 use super::filter::Filter;
 use super::record::{DiscrepancyRow, Record};
 use serde::Serialize;
@@ -25,12 +27,15 @@ pub struct Totals {
     pub acts: usize,
     /// Acts left out.
     pub rejected: usize,
+    /// Findings across consignments by kind (every kind, zero or not).
+    pub across: BTreeMap<AcrossKind, usize>,
 }
 
 /// The index: one row per consignment.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Index {
     records: BTreeMap<ConsignmentId, Record>,
+    across: Across,
 }
 
 impl Index {
@@ -43,8 +48,37 @@ impl Index {
             .map(|r| r.acts + r.rejected)
             .unwrap_or(0);
         let after = record.acts + record.rejected;
+        if let Some(previous) = self.records.get(&record.consignment) {
+            self.across.remove(previous);
+        }
+        self.across.add(&record);
         self.records.insert(record.consignment.clone(), record);
         after.saturating_sub(before)
+    }
+
+    /// Takes a consignment's row out of the index.
+    pub fn remove(&mut self, id: &ConsignmentId) -> Option<Record> {
+        let record = self.records.remove(id)?;
+        self.across.remove(&record);
+        Some(record)
+    }
+
+    /// Every finding across consignments (a KPC or an active seal on two or more).
+    pub fn across(&self) -> Vec<AcrossFinding> {
+        self.across.findings(|id| self.records.get(id))
+    }
+
+    /// The findings across consignments one consignment is part of.
+    pub fn across_of(&self, id: &ConsignmentId) -> Vec<AcrossFinding> {
+        match self.records.get(id) {
+            Some(record) => self.across.findings_of(record, |id| self.records.get(id)),
+            None => Vec::new(),
+        }
+    }
+
+    /// The maps across consignments, as kept.
+    pub fn holders(&self) -> &Across {
+        &self.across
     }
 
     /// One consignment's row.
@@ -102,6 +136,7 @@ impl Index {
     pub fn totals(&self) -> Totals {
         let mut t = Totals {
             consignments: self.records.len(),
+            across: self.across.counts(),
             ..Totals::default()
         };
         for r in self.records.values() {

@@ -13,18 +13,24 @@
 //! through its own [`tamga_store::Reader`]: every act decoded and verified once per pass, the
 //! index updated a batch at a time, memory bounded; it gives the index the one-thread pass
 //! through the store's caches ([`Reconciler::full_sequential`]) gives, at the same time.
+//!
+//! Rules across consignments (a KPC or an active seal on two or more, in `across`) read the
+//! facts each row keeps ([`Record::kpcs`], [`Record::active_seals`]); the index keeps who holds
+//! what as rows are put, so [`Index::across`] lists the findings without a pass over every row.
 
+mod across;
 mod filter;
 mod full;
 mod index;
 mod record;
 
+pub use across::{Across, AcrossFinding, AcrossKind, AcrossMember};
 pub use filter::{
     kind_of, severity_of, status_of, DiscrepancyState, Filter, FilterError, STATUSES,
 };
 pub use full::default_threads;
 pub use index::{Index, Totals};
-pub use record::{DiscrepancyRow, Record};
+pub use record::{DiscrepancyRow, KpcHeld, Record, SealHeld};
 
 use serde::Serialize;
 use std::sync::RwLock;

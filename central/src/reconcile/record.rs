@@ -1,8 +1,11 @@
 //! A consignment's row in the index, made from its assessment and acts: [`Record::of`], pure.
+//! The row also keeps what rules across consignments compare (`across`): the Kimberley Process
+//! certificates of the registration in force and the seals on the goods now.
 
 use serde::Serialize;
 use std::collections::BTreeSet;
-use tamga_core::act::ActBody;
+use tamga_core::act::{ActBody, CertificateKind};
+use tamga_core::assessment::seals::SealStatus;
 use tamga_core::assessment::{Resolution, Status};
 use tamga_core::{
     Assessment, ConsignmentId, DiscrepancyKind, Severity, SignedAct, Timestamp, UnitCode,
@@ -27,6 +30,26 @@ pub struct DiscrepancyRow {
     pub acts: Vec<String>,
     /// How staff closed it, if they did.
     pub resolution: Option<Resolution>,
+}
+
+/// A Kimberley Process certificate as the registration in force (corrections applied) lists it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct KpcHeld {
+    /// The certificate's number, trimmed.
+    pub number: String,
+    /// The issuing country (ISO 3166-1 alpha-2).
+    pub issued_by: String,
+    /// What proves it (hex ids): the registration in force, then the corrections applied to it.
+    pub acts: Vec<String>,
+}
+
+/// A seal on the goods now: applied, not taken off, and the consignment's transit not ended.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct SealHeld {
+    /// The seal's number.
+    pub seal: String,
+    /// The act that applied it (hex id).
+    pub applied: String,
 }
 
 /// One consignment as the index holds it: what its latest assessment says, with what filters
@@ -70,6 +93,10 @@ pub struct Record {
     pub discrepancies: Vec<DiscrepancyRow>,
     /// The time it was assessed for.
     pub assessed_at: Timestamp,
+    /// The Kimberley Process certificates of the registration in force.
+    pub kpcs: Vec<KpcHeld>,
+    /// The seals on the goods now (none once transit has ended).
+    pub active_seals: Vec<SealHeld>,
 }
 
 impl Record {
@@ -126,6 +153,8 @@ impl Record {
             rejected: assessment.rejected.len(),
             discrepancies,
             assessed_at: assessment.as_of,
+            kpcs: kpcs(assessment),
+            active_seals: active_seals(assessment),
         }
     }
 
@@ -138,4 +167,52 @@ impl Record {
     pub fn worst_open(&self) -> Option<Severity> {
         self.open().map(|d| d.severity).min()
     }
+}
+
+/// The Kimberley Process certificates of the registration in force, as corrected: numbers
+/// trimmed, each with the registration and its corrections as proof; one entry per number and
+/// issuer.
+fn kpcs(assessment: &Assessment) -> Vec<KpcHeld> {
+    let Some((id, registration)) = assessment.registration() else {
+        return Vec::new();
+    };
+    let mut proof = vec![id.to_hex()];
+    if let Some(corrections) = assessment.state.corrections.get(&id) {
+        proof.extend(corrections.iter().map(|c| c.to_hex()));
+    }
+    let mut out: Vec<KpcHeld> = registration
+        .certificates
+        .iter()
+        .filter(|c| c.kind == CertificateKind::KimberleyProcess)
+        .map(|c| KpcHeld {
+            number: c.number.as_str().trim().to_owned(),
+            issued_by: c.issued_by.as_str().to_owned(),
+            acts: proof.clone(),
+        })
+        .filter(|k| !k.number.is_empty())
+        .collect();
+    out.sort();
+    out.dedup_by(|a, b| (&a.number, &a.issued_by) == (&b.number, &b.issued_by));
+    out
+}
+
+/// The seals still on the goods: applied (a seal only observed was never put on by this
+/// consignment), active in the seal ledger (not removed, not replaced), and transit not ended
+/// (a delivered or returned consignment holds no seal: customs take them off at the end).
+fn active_seals(assessment: &Assessment) -> Vec<SealHeld> {
+    if assessment.state.status.ended() {
+        return Vec::new();
+    }
+    assessment
+        .state
+        .seals
+        .iter()
+        .filter(|(_, r)| r.status == SealStatus::Active)
+        .filter_map(|(number, r)| {
+            r.applied.map(|act| SealHeld {
+                seal: number.as_str().to_owned(),
+                applied: act.to_hex(),
+            })
+        })
+        .collect()
 }

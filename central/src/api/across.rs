@@ -1,0 +1,73 @@
+//! The dashboard's findings across consignments: `GET /api/across` lists every KPC and every
+//! active seal held by two or more consignments (optionally one `kind`), from the
+//! reconciliation index, each finding with its consignments and the acts that prove them.
+
+use crate::reconcile::AcrossKind;
+use crate::reply::{bad, ApiResult};
+use crate::shared::Shared;
+use axum::extract::{Query, State};
+use axum::Json;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Which kind a query asks for (`kind`, empty for any); any other parameter is refused.
+fn kind_asked(params: &BTreeMap<String, String>) -> Result<Option<AcrossKind>, String> {
+    let mut kind = None;
+    for (name, value) in params {
+        let value = value.trim();
+        match name.as_str() {
+            "kind" if value.is_empty() => {}
+            "kind" => {
+                kind = Some(AcrossKind::of(value).ok_or_else(|| {
+                    format!(
+                    "kind: {value:?}: expected kpc_on_two_consignments or seal_on_two_consignments"
+                )
+                })?)
+            }
+            _ => return Err(format!("{name}: unknown parameter")),
+        }
+    }
+    Ok(kind)
+}
+
+pub(super) async fn across(
+    State(s): State<Arc<Shared>>,
+    Query(params): Query<BTreeMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    let kind = kind_asked(&params).map_err(bad)?;
+    let findings = s.reconciler.read(|index, _| {
+        let mut findings = index.across();
+        findings.retain(|f| kind.is_none_or(|k| f.kind == k));
+        findings
+    });
+    Ok(Json(json!(findings)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn the_kind_is_read_and_anything_else_refused_naming_it() {
+        assert_eq!(kind_asked(&params(&[])), Ok(None));
+        assert_eq!(kind_asked(&params(&[("kind", " ")])), Ok(None));
+        assert_eq!(
+            kind_asked(&params(&[("kind", "seal_on_two_consignments")])),
+            Ok(Some(AcrossKind::SealOnTwoConsignments))
+        );
+        assert!(kind_asked(&params(&[("kind", "seal")]))
+            .unwrap_err()
+            .starts_with("kind:"));
+        assert!(kind_asked(&params(&[("colour", "red")]))
+            .unwrap_err()
+            .starts_with("colour:"));
+    }
+}
