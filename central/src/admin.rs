@@ -3,13 +3,15 @@
 //! administration API (`POST /api/admin/enroll`, `POST /api/admin/revoke`, loopback only, with
 //! the token the server wrote in `serve.json`) and prints the same answer.
 
-use crate::authority::{parse_key, Enrolling, KpParticipantsRequest, Revoking};
+use crate::authority::{
+    parse_key, CalendarRequest, Enrolling, KpParticipantsRequest, PostRequest, Revoking,
+};
 use crate::central::{Central, CentralError};
 use crate::{EnrollmentRequest, RevocationRequest};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::Duration;
-use tamga_core::{ActBody, Role, Timestamp};
+use tamga_core::{ActBody, Role, SignedAct, Timestamp};
 use tamga_store::StoreError;
 
 /// The header carrying the administration token.
@@ -238,6 +240,45 @@ pub fn list_kp_participants(
     })
 }
 
+/// The answer to a calendar's publication or a post's registration.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ListedOut {
+    /// The act.
+    pub act: String,
+    /// Its kind.
+    pub kind: String,
+    /// In force from (published at).
+    pub at: Timestamp,
+}
+
+impl From<SignedAct> for ListedOut {
+    fn from(act: SignedAct) -> Self {
+        ListedOut {
+            act: act.id().to_hex(),
+            kind: act.body().kind().to_owned(),
+            at: act.body().at(),
+        }
+    }
+}
+
+/// Publishes the calendar in `request` at `now`.
+pub fn publish_calendar(
+    central: &Central,
+    request: &CalendarRequest,
+    now: Timestamp,
+) -> Result<ListedOut, CentralError> {
+    Ok(central.publish_calendar(request, now)?.into())
+}
+
+/// Registers the post in `request` from `now`.
+pub fn register_post(
+    central: &Central,
+    request: &PostRequest,
+    now: Timestamp,
+) -> Result<ListedOut, CentralError> {
+    Ok(central.register_post(request, now)?.into())
+}
+
 /// The enrollment file's content, as the server hands it to the CLI.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct EnrollmentText {
@@ -416,6 +457,26 @@ impl Admin {
         match self {
             Admin::Local(c) => list_kp_participants(c, &body, now).map_err(|e| e.to_string()),
             Admin::Remote(info) => Admin::call(info, "/api/admin/kp-participants", &body),
+        }
+    }
+
+    /// Publishes a year's calendar, here or through the running server.
+    pub fn publish_calendar(
+        &self,
+        body: CalendarRequest,
+        now: Timestamp,
+    ) -> Result<ListedOut, String> {
+        match self {
+            Admin::Local(c) => publish_calendar(c, &body, now).map_err(|e| e.to_string()),
+            Admin::Remote(info) => Admin::call(info, "/api/admin/calendar", &body),
+        }
+    }
+
+    /// Registers a post, here or through the running server.
+    pub fn register_post(&self, body: PostRequest, now: Timestamp) -> Result<ListedOut, String> {
+        match self {
+            Admin::Local(c) => register_post(c, &body, now).map_err(|e| e.to_string()),
+            Admin::Remote(info) => Admin::call(info, "/api/admin/post", &body),
         }
     }
 

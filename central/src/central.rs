@@ -496,6 +496,32 @@ impl Central {
         Ok(act)
     }
 
+    /// Publishes a year's working calendar: signs a `calendar_published` act with the registrar
+    /// key and records it.
+    pub fn publish_calendar(
+        &self,
+        request: &crate::authority::CalendarRequest,
+        now: Timestamp,
+    ) -> Result<SignedAct, CentralError> {
+        let act = self.registrar_key().publish_calendar(request, now)?;
+        self.store.record(&act)?;
+        info!(act = %act.id(), year = request.year, "calendar published");
+        Ok(act)
+    }
+
+    /// Registers a post (time zone, working hours) from `now`: signs a `post_registered` act
+    /// with the registrar key and records it.
+    pub fn register_post(
+        &self,
+        request: &crate::authority::PostRequest,
+        now: Timestamp,
+    ) -> Result<SignedAct, CentralError> {
+        let act = self.registrar_key().register_post(request, now)?;
+        self.store.record(&act)?;
+        info!(act = %act.id(), post = %request.post, "post registered");
+        Ok(act)
+    }
+
     /// The registry as staff see it at `now`.
     pub fn registry_entries(&self, now: Timestamp) -> Vec<RegistryEntry> {
         registry_entries(&self.store.registry(), now)

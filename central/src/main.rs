@@ -196,6 +196,31 @@ enum Command {
         #[arg(long)]
         file: PathBuf,
     },
+    /// Publish a year's working calendar for every node, from a JSON file of the decree's dates:
+    /// {"year": 2027, "days_off": ["2027-01-01", ...], "working_days": [], "source": "..."}
+    /// (weekly rest days Saturday and Sunday unless "weekly_rest" names others). The last
+    /// published for a year counts.
+    Calendar {
+        /// The calendar file.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Register a post from now on: its name, time zone and working hours on working days
+    /// (the 30-minute arrival notice counts from their start).
+    RegisterPost {
+        /// The post's unit code, like PMD-BISHKEK.
+        #[arg(long)]
+        post: String,
+        /// Its name.
+        #[arg(long)]
+        name: String,
+        /// Its IANA time zone (default Asia/Bishkek).
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// Its working hours, like 09:00-18:00; leave out for round the clock.
+        #[arg(long)]
+        hours: Option<String>,
+    },
     /// List the enrolled keys: holder, personal number, role, unit, validity, revocation.
     Registry,
     /// Write the enrollment file for edge nodes: every registry act, one per line.
@@ -609,6 +634,63 @@ fn run(cli: Cli) -> Result<String, String> {
                     "listed {} Kimberley Process participants ({} countries) from {}: act {}",
                     out.participants,
                     out.countries,
+                    out.at.for_people(),
+                    out.act
+                );
+                say!(
+                    answer,
+                    "Hand out a new enrollment file: tamga-central enrollment --out FILE"
+                );
+            }
+            Ok(answer)
+        }
+        Command::Calendar { file } => {
+            let bytes = std::fs::read(&file)
+                .map_err(|e| format!("{}: cannot read the calendar ({e})", file.display()))?;
+            let request: tamga_central::authority::CalendarRequest =
+                serde_json::from_slice(&bytes).map_err(|e| {
+                    format!(
+                        "{}: not a calendar ({e}); write {{\"year\": 2027, \"days_off\": [\"2027-01-01\", ...], \"source\": \"...\"}}",
+                        file.display()
+                    )
+                })?;
+            let year = request.year;
+            let out = Admin::open(&dir)?.publish_calendar(request, Timestamp::now())?;
+            if json {
+                answer = to_json(&out);
+            } else {
+                say!(
+                    answer,
+                    "published the working calendar of {year}: act {}",
+                    out.act
+                );
+                say!(
+                    answer,
+                    "Hand out a new enrollment file: tamga-central enrollment --out FILE"
+                );
+            }
+            Ok(answer)
+        }
+        Command::RegisterPost {
+            post,
+            name,
+            time_zone,
+            hours,
+        } => {
+            let request = tamga_central::authority::PostRequest {
+                post,
+                name,
+                time_zone,
+                hours,
+            };
+            let post = request.post.clone();
+            let out = Admin::open(&dir)?.register_post(request, Timestamp::now())?;
+            if json {
+                answer = to_json(&out);
+            } else {
+                say!(
+                    answer,
+                    "registered post {post} from {}: act {}",
                     out.at.for_people(),
                     out.act
                 );

@@ -1,5 +1,6 @@
 //! The administration API the CLI uses while the server holds the store (`/api/admin/*`, with
-//! the token from `serve.json`): enroll, revoke, the KP participants list, the enrollment file.
+//! the token from `serve.json`): enroll, revoke, the KP participants list, the calendar, the post
+//! register, the enrollment file.
 
 use crate::admin::{EnrollBody, ImportBody, RevokeBody, TOKEN_HEADER};
 use crate::reply::{bad, blocking, read_body, ApiError, ApiResult};
@@ -102,6 +103,40 @@ pub(super) async fn admin_kp_participants(
         |s, r: crate::authority::KpParticipantsRequest| {
             crate::admin::list_kp_participants(&s.central, &r, Timestamp::now())
                 .map_err(central_error)
+        },
+    )
+    .await
+}
+
+pub(super) async fn admin_calendar(
+    State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    admin_request(
+        &s,
+        &headers,
+        body,
+        "calendar",
+        |s, r: crate::authority::CalendarRequest| {
+            crate::admin::publish_calendar(&s.central, &r, Timestamp::now()).map_err(central_error)
+        },
+    )
+    .await
+}
+
+pub(super) async fn admin_post(
+    State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    admin_request(
+        &s,
+        &headers,
+        body,
+        "post registration",
+        |s, r: crate::authority::PostRequest| {
+            crate::admin::register_post(&s.central, &r, Timestamp::now()).map_err(central_error)
         },
     )
     .await

@@ -25,7 +25,8 @@ mod administration;
 mod dashboard;
 
 use administration::{
-    admin_enroll, admin_enrollment, admin_import, admin_kp_participants, admin_revoke,
+    admin_calendar, admin_enroll, admin_enrollment, admin_import, admin_kp_participants,
+    admin_post, admin_revoke,
 };
 use dashboard::{
     consignment, consignments, discrepancies, nodes, officers, overview, refusals, registry,
@@ -137,6 +138,8 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/admin/enroll", post(admin_enroll))
         .route("/api/admin/revoke", post(admin_revoke))
         .route("/api/admin/kp-participants", post(admin_kp_participants))
+        .route("/api/admin/calendar", post(admin_calendar))
+        .route("/api/admin/post", post(admin_post))
         .route("/api/admin/enrollment", post(admin_enrollment))
         .route("/api/admin/import", post(admin_import))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))

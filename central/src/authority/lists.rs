@@ -1,10 +1,14 @@
 //! The lists the authority keeps in the registry, signed with central's registrar key: the
-//! Kimberley Process participants (`kp_participants_listed`), from a file staff keep up to date
-//! from the KP's published list.
+//! Kimberley Process participants (`kp_participants_listed`, from a file staff keep up to date
+//! from the KP's published list), a year's working calendar (`calendar_published`, from the
+//! decree's dates) and the post register (`post_registered`).
 
 use super::{text, Authority, AuthorityError};
 use serde::{Deserialize, Serialize};
-use tamga_core::act::{KpParticipant, KpParticipantsListed};
+use tamga_core::act::{
+    CalendarPublished, KpParticipant, KpParticipantsListed, PostRegistered, WorkingHours,
+};
+use tamga_core::calendar::{ClockTime, LocalDate, ZoneName};
 use tamga_core::codes::CountryCode;
 use tamga_core::{ActBody, SignedAct, Timestamp};
 
@@ -30,7 +34,108 @@ pub struct KpParticipantRequest {
     pub countries: Vec<String>,
 }
 
+/// A year's working calendar as staff write it (a JSON file).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarRequest {
+    /// The year.
+    pub year: u16,
+    /// Weekly rest days, ISO weekdays (default Saturday and Sunday, `[6, 7]`).
+    #[serde(default)]
+    pub weekly_rest: Option<Vec<u8>>,
+    /// Days off, `YYYY-MM-DD`: public holidays and days moved by decree.
+    pub days_off: Vec<String>,
+    /// Weekly rest days worked by decree, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub working_days: Vec<String>,
+    /// The decree it comes from.
+    pub source: String,
+}
+
+/// A post's registration as staff give it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostRequest {
+    /// The post's unit code.
+    pub post: String,
+    /// Its name.
+    pub name: String,
+    /// Its IANA time zone (default Asia/Bishkek).
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Its working hours, `HH:MM-HH:MM`; absent: round the clock.
+    #[serde(default)]
+    pub hours: Option<String>,
+}
+
+fn field<T, E: std::fmt::Display>(
+    name: &'static str,
+    r: Result<T, E>,
+) -> Result<T, AuthorityError> {
+    r.map_err(|e| AuthorityError::BadField {
+        field: name,
+        detail: e.to_string(),
+    })
+}
+
 impl Authority {
+    /// Signs a `calendar_published` act dated `now`.
+    pub fn publish_calendar(
+        &self,
+        request: &CalendarRequest,
+        now: Timestamp,
+    ) -> Result<SignedAct, AuthorityError> {
+        let dates = |name, list: &[String]| {
+            list.iter()
+                .map(|d| field(name, LocalDate::parse(d.trim())))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let body = ActBody::CalendarPublished(CalendarPublished {
+            at: now,
+            authority: self.id(),
+            year: request.year,
+            weekly_rest: request.weekly_rest.clone().unwrap_or_else(|| vec![6, 7]),
+            days_off: dates("days_off", &request.days_off)?,
+            working_days: dates("working_days", &request.working_days)?,
+            source: text("source", &request.source)?,
+        });
+        Ok(SignedAct::sign(body, &[&self.key])?)
+    }
+
+    /// Signs a `post_registered` act in force from `now`.
+    pub fn register_post(
+        &self,
+        request: &PostRequest,
+        now: Timestamp,
+    ) -> Result<SignedAct, AuthorityError> {
+        let time_zone = match &request.time_zone {
+            Some(z) => field("--time-zone", ZoneName::parse(z.trim()))?,
+            None => ZoneName::default_zone(),
+        };
+        let working_hours = match &request.hours {
+            None => None,
+            Some(h) => {
+                let (from, until) = h.trim().split_once('-').ok_or(AuthorityError::BadField {
+                    field: "--hours",
+                    detail: format!("{h:?}: write the hours as HH:MM-HH:MM, like 09:00-18:00"),
+                })?;
+                Some(WorkingHours {
+                    from: field("--hours", ClockTime::parse(from.trim()))?,
+                    until: field("--hours", ClockTime::parse(until.trim()))?,
+                })
+            }
+        };
+        let body = ActBody::PostRegistered(PostRegistered {
+            at: now,
+            authority: self.id(),
+            post: field("--post", tamga_core::UnitCode::new(request.post.trim()))?,
+            name: text("--name", &request.name)?,
+            time_zone,
+            working_hours,
+        });
+        Ok(SignedAct::sign(body, &[&self.key])?)
+    }
+
     /// Signs a `kp_participants_listed` act in force from `now`. Every name and country is
     /// checked, and the act's content rules (no country in two participants, none empty).
     pub fn list_kp_participants(

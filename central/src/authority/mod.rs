@@ -15,7 +15,7 @@
 
 mod lists;
 
-pub use lists::{KpParticipantRequest, KpParticipantsRequest};
+pub use lists::{CalendarRequest, KpParticipantRequest, KpParticipantsRequest, PostRequest};
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use std::path::Path;

@@ -1,8 +1,11 @@
-//! End to end with the real `tamga-central` binary: staff list the Kimberley Process
-//! participants from a file (`tamga-central kp-participants`), here and through the running
-//! server; the list travels in the enrollment file, and an edge store pinned to the authority
-//! records it and judges rough diamonds from a country outside it as a critical discrepancy. A
-//! bad list is refused saying why and changes nothing.
+//! End to end with the real `tamga-central` binary, the lists the authority keeps in the
+//! registry: staff list the Kimberley Process participants from a file (`tamga-central
+//! kp-participants`), publish a year's working calendar (`calendar`) and register a post
+//! (`register-post`), here and through the running server; the lists travel in the enrollment
+//! file, and an edge store pinned to the authority records them and judges by them (rough
+//! diamonds from a country outside the list are critical; the registered post's time zone and
+//! hours and the calendar's days off are the registry's). Bad input is refused saying why and
+//! changes nothing.
 
 mod common;
 
@@ -137,4 +140,122 @@ fn a_participants_list_reaches_edge_nodes_and_rough_diamonds_from_outside_it_are
         "{:#?}",
         assessment.discrepancies
     );
+}
+
+#[test]
+fn a_calendar_and_a_post_registration_reach_edge_nodes_and_bad_ones_are_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let hq = root.path().join("central");
+    let (authority, _) = init_central(&hq);
+    let central = Path::new(CENTRAL);
+    let calendar = root.path().join("calendar.json");
+    std::fs::write(
+        &calendar,
+        r#"{"year": 2027, "days_off": ["2027-01-01", "2027-01-07", "2027-01-08"],
+            "working_days": ["2027-01-16"], "source": "Decree on days off in 2027 (test)"}"#,
+    )
+    .unwrap();
+    let bad_calendar = root.path().join("bad.json");
+    std::fs::write(
+        &bad_calendar,
+        r#"{"year": 2027, "days_off": ["2027-02-30"], "source": "x"}"#,
+    )
+    .unwrap();
+    let refused = run(
+        central,
+        &hq,
+        &["calendar", "--file", bad_calendar.to_str().unwrap()],
+        "",
+    );
+    assert_ne!(refused.code, Some(0));
+    assert!(refused.stderr.contains("2027-02-30"), "{}", refused.stderr);
+    for (hours, says) in [("9-18", "HH:MM"), ("18:00-09:00", "end after")] {
+        let refused = run(
+            central,
+            &hq,
+            &[
+                "register-post",
+                "--post",
+                "PMD-BISHKEK",
+                "--name",
+                "Department",
+                "--hours",
+                hours,
+            ],
+            "",
+        );
+        assert_ne!(refused.code, Some(0), "{hours}");
+        assert!(refused.stderr.contains(says), "{hours}: {}", refused.stderr);
+    }
+    let refused = run(
+        central,
+        &hq,
+        &[
+            "register-post",
+            "--post",
+            "PMD-BISHKEK",
+            "--name",
+            "Department",
+            "--time-zone",
+            "Asia/Atlantis",
+        ],
+        "",
+    );
+    assert!(
+        refused.stderr.contains("Asia/Atlantis"),
+        "{}",
+        refused.stderr
+    );
+    let file = root.path().join("enrollment.acts");
+    let before = enrollment_lines(&hq, &file).len();
+
+    // Through the running server.
+    let (server, _url) = serve(&hq);
+    let published: serde_json::Value = serde_json::from_str(&must(
+        central,
+        &hq,
+        &["calendar", "--file", calendar.to_str().unwrap(), "--json"],
+        "",
+    ))
+    .unwrap();
+    assert_eq!(published["kind"], "calendar_published", "{published}");
+    let registered = must(
+        central,
+        &hq,
+        &[
+            "register-post",
+            "--post",
+            "PMD-BISHKEK",
+            "--name",
+            "Precious Metals Department",
+            "--hours",
+            "09:00-18:00",
+        ],
+        "",
+    );
+    assert!(
+        registered.contains("registered post PMD-BISHKEK"),
+        "{registered}"
+    );
+    server.stop_cleanly();
+
+    let acts = enrollment_lines(&hq, &file);
+    assert_eq!(acts.len(), before + 2);
+    let edge = tempfile::tempdir().unwrap();
+    let store = Store::open(edge.path(), &authority).unwrap();
+    for act in &acts {
+        store.record(act).unwrap();
+    }
+    let registry = store.registry();
+    let now = Timestamp::now();
+    let post = registry
+        .post_at(&tamga_core::UnitCode::new("PMD-BISHKEK").unwrap(), now)
+        .expect("the post is registered");
+    assert_eq!(post.zone.as_str(), "Asia/Bishkek");
+    assert_eq!(post.hours.unwrap().from.to_string(), "09:00");
+    use tamga_core::calendar::{LocalDate, WorkingDays};
+    let day = |d: &str| LocalDate::parse(d).unwrap();
+    assert!(!registry.is_working_day(day("2027-01-08")));
+    assert!(registry.is_working_day(day("2027-01-16")));
+    assert!(registry.is_working_day(day("2027-01-11")));
 }
