@@ -286,6 +286,7 @@ TIME_FIELDS = {
     "valid_from",
     "valid_until",
     "effective_from",
+    "found_damaged_at",
 }
 DECIMAL_FIELDS = {"value", "amount", "latitude", "longitude", "carats", "value_usd"}
 DECIMAL_RE = re.compile(r"^-?(0|[1-9][0-9]*)(\.[0-9]{1,28})?$")
@@ -541,6 +542,12 @@ def content_faults(body):
         for i, p in enumerate(participants):
             length("participants[%d].countries" % i, p["countries"], 1, MAX_LIST)
         unique("participants: countries", (c for p in participants for c in p["countries"]))
+    elif kind == "certificates_issued":
+        certificates("certificates", body["certificates"])
+        length("certificates", body["certificates"], 1, MAX_LIST)
+    elif kind == "kpc_returned":
+        if parse_time(body["found_damaged_at"]) > parse_time(body["at"]):
+            faults.append("found damaged after it was sent back")
     elif kind == "calendar_published":
         if not 2000 <= body["year"] <= 2200:
             faults.append("year outside 2000-2200")
@@ -963,7 +970,8 @@ def main():
         "discrepancy_resolved", "permission_granted", "act_corrected", "escort_changed",
         "deadline_extended", "incident_followed_up", "delivery_refused",
         "consignment_returned", "key_enrolled", "key_revoked", "kp_participants_listed",
-        "calendar_published", "post_registered",
+        "calendar_published", "post_registered", "department_notified", "expertise_concluded",
+        "state_control_act_drawn", "certificates_issued", "kpc_returned",
     }
     if kinds != all_kinds:
         c.vector("every kind", ["kinds without a valid vector: %s" % sorted(all_kinds ^ kinds)])

@@ -37,6 +37,11 @@ pub const SINGLE_SIGNER_KINDS: &[&str] = &[
     "incident_followed_up",
     "delivery_refused",
     "consignment_returned",
+    "department_notified",
+    "expertise_concluded",
+    "state_control_act_drawn",
+    "certificates_issued",
+    "kpc_returned",
 ];
 
 /// The acts that amend the record or end transit: before one is recorded the desk assesses the
@@ -52,6 +57,11 @@ pub const CHECKED_KINDS: &[&str] = &[
     "delivery_refused",
     "consignment_returned",
     "consignment_delivered",
+    "department_notified",
+    "expertise_concluded",
+    "state_control_act_drawn",
+    "certificates_issued",
+    "kpc_returned",
 ];
 
 /// Splits the officer's PIN off a form. The PIN never goes into an act.
@@ -170,6 +180,11 @@ fn decode_body(mut object: Map<String, Value>) -> Result<ActBody, FormError> {
         "incident_followed_up" => ActBody::IncidentFollowedUp(fields(object)?),
         "delivery_refused" => ActBody::DeliveryRefused(fields(object)?),
         "consignment_returned" => ActBody::ConsignmentReturned(fields(object)?),
+        "department_notified" => ActBody::DepartmentNotified(fields(object)?),
+        "expertise_concluded" => ActBody::ExpertiseConcluded(fields(object)?),
+        "state_control_act_drawn" => ActBody::StateControlActDrawn(fields(object)?),
+        "certificates_issued" => ActBody::CertificatesIssued(fields(object)?),
+        "kpc_returned" => ActBody::KpcReturned(fields(object)?),
         other => {
             return Err(FormError(format!(
                 "kind: {other:?} is not an act recorded here"

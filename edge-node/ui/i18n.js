@@ -573,6 +573,8 @@
     'enum.discrepancy.net_mass_mismatch': 'Net mass mismatch',
     'enum.discrepancy.kpc_incomplete': 'KP certificate incomplete',
     'enum.discrepancy.kp_non_participant': 'Not a Kimberley Process participant',
+    'enum.discrepancy.duty_late': 'Done after its deadline',
+    'enum.discrepancy.goods_not_conforming': 'Goods do not conform (State Control Act)',
     'enum.discrepancy.kpc_expired': 'KP certificate expired',
     'enum.discrepancy.kpc_mismatch': 'KP certificate differs from the goods',
   };
@@ -1144,6 +1146,8 @@
     'enum.discrepancy.net_mass_mismatch': 'Расхождение веса нетто',
     'enum.discrepancy.kpc_incomplete': 'Сертификат КП заполнен не полностью',
     'enum.discrepancy.kp_non_participant': 'Страна не участвует в Кимберлийском процессе',
+    'enum.discrepancy.duty_late': 'Выполнено позже срока',
+    'enum.discrepancy.goods_not_conforming': 'Товар не соответствует (акт госконтроля)',
     'enum.discrepancy.kpc_expired': 'Срок действия сертификата КП истёк',
     'enum.discrepancy.kpc_mismatch': 'Сертификат КП не соответствует товарам',
   };

@@ -538,7 +538,7 @@ pub(super) async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<Json<Val
 }
 
 /// Every discrepancy kind, in the order the dashboard lists them (the filter's choices).
-pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 36] = {
+pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 38] = {
     use tamga_core::DiscrepancyKind as K;
     [
         K::BadSignature,
@@ -570,6 +570,8 @@ pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 36] = {
         K::KpcIncomplete,
         K::KpcExpired,
         K::KpcMismatch,
+        K::GoodsNotConforming,
+        K::DutyLate,
         K::IncidentOpen,
         K::IncidentReportedLate,
         K::Overdue,
@@ -719,6 +721,8 @@ mod tests {
                 | K::KpcIncomplete
                 | K::KpcExpired
                 | K::KpcMismatch
+                | K::GoodsNotConforming
+                | K::DutyLate
                 | K::IncidentOpen
                 | K::IncidentReportedLate
                 | K::Overdue

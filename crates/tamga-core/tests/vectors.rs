@@ -341,6 +341,11 @@ fn valid_acts_hold_independently_of_tamga() {
         "kp_participants_listed",
         "calendar_published",
         "post_registered",
+        "department_notified",
+        "expertise_concluded",
+        "state_control_act_drawn",
+        "certificates_issued",
+        "kpc_returned",
     ];
     for kind in all {
         assert!(
@@ -741,6 +746,36 @@ fn build_acts(story: &Story, relief: &Person) -> Acts {
             Some(("09:00", "18:00")),
         ),
         &["customs_authority"],
+    );
+    push(
+        "department_notified/diamonds",
+        "The airport post notifies the Precious Metals Department that the diamonds arrived (within one day of arrival).",
+        story.department_notice(30),
+        &["airport_officer"],
+    );
+    push(
+        "expertise_concluded/diamonds",
+        "The Department concludes its expertise of the diamonds delivered to it (within three working days).",
+        story.expertise(200),
+        &["department_officer"],
+    );
+    push(
+        "state_control_act_drawn/conform",
+        "The Department's State Control Act, register number AGK-2026/0815: the goods conform.",
+        story.state_control_act(300, true),
+        &["department_officer"],
+    );
+    push(
+        "certificates_issued/scc",
+        "The Department records the State Control Certificate it issued.",
+        story.certificates_issued(310, story.t(300)),
+        &["department_officer"],
+    );
+    push(
+        "kpc_returned/damaged",
+        "The airport post sends the KP certificate back for a duplicate: an uncertified correction found at registration.",
+        story.kpc_returned(60, 0),
+        &["airport_officer"],
     );
 
     // The reference story's consignment acts.
@@ -1568,6 +1603,8 @@ fn build_invalid(story: &Story, acts: &Acts) -> Vec<InvalidCase> {
     let kpl = acts.envelope("kp_participants_listed/eu_and_botswana");
     let cal = acts.envelope("calendar_published/2026");
     let post = acts.envelope("post_registered/department");
+    let issued = acts.envelope("certificates_issued/scc");
+    let returned = acts.envelope("kpc_returned/damaged");
     let srp = acts.envelope("seal_replaced/threat_of_loss");
     let srm = acts.envelope("seal_removed/inspection");
     let res = acts.envelope("discrepancy_resolved/seal_damage");
@@ -2485,6 +2522,20 @@ fn build_invalid(story: &Story, acts: &Acts) -> Vec<InvalidCase> {
                 &reg,
                 "/body/certificates/0/kp/expires_at",
                 json!("2026-11-20T00:00:00Z"),
+            ),
+        ),
+        (
+            "certificates_issued_none",
+            "The Department records that it issued no certificate.",
+            set(&issued, "/body/certificates", json!([])),
+        ),
+        (
+            "kpc_found_damaged_after_it_was_returned",
+            "A KP certificate found damaged after it was sent back.",
+            set(
+                &returned,
+                "/body/found_damaged_at",
+                json!("2026-11-30T00:00:00Z"),
             ),
         ),
         (

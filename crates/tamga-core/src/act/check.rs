@@ -375,6 +375,25 @@ impl ActBody {
                 Ok(())
             }
             ActBody::KeyRevoked(_) => Ok(()),
+            ActBody::DepartmentNotified(_)
+            | ActBody::ExpertiseConcluded(_)
+            | ActBody::StateControlActDrawn(_) => Ok(()),
+            ActBody::CertificatesIssued(a) => {
+                check_certificates("certificates", &a.certificates)?;
+                if a.certificates.is_empty() {
+                    return Err(content_error("certificates", "names no certificate"));
+                }
+                Ok(())
+            }
+            ActBody::KpcReturned(a) => {
+                if a.found_damaged_at > a.at {
+                    return Err(content_error(
+                        "found_damaged_at",
+                        "must not be after the certificate was sent back",
+                    ));
+                }
+                Ok(())
+            }
             ActBody::CalendarPublished(a) => {
                 if !(2000..=2200).contains(&a.year) {
                     return Err(content_error("year", "must be between 2000 and 2200"));

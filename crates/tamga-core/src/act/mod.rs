@@ -9,18 +9,22 @@
 //!   made of (goods lines, certificates, places, seals, custodians, positions, holders).
 //! - [`amendments`]: permissions, corrections, escort changes, deadline extensions.
 //! - [`outcomes`]: incident follow-ups, refusal and return.
+//! - [`control`]: the notices, expertise, State Control Act and certificates that follow the
+//!   arrival of precious goods.
 //! - [`lists`]: lists the authority keeps in the registry (the KP participants, each year's
 //!   working calendar, the post register).
 //! - [`check`]: the content rules an act keeps beyond its fields' syntax.
 
 mod amendments;
 mod check;
+mod control;
 mod kinds;
 mod lists;
 mod outcomes;
 
 pub use amendments::*;
 pub use check::ContentError;
+pub use control::*;
 pub use kinds::*;
 pub use lists::*;
 pub use outcomes::*;
@@ -79,6 +83,16 @@ pub enum ActBody {
     DeliveryRefused(DeliveryRefused),
     /// Transit ends back at the office of departure.
     ConsignmentReturned(ConsignmentReturned),
+    /// The customs office notifies the Department that rough diamonds arrived.
+    DepartmentNotified(DepartmentNotified),
+    /// The Department concludes its expertise of the goods.
+    ExpertiseConcluded(ExpertiseConcluded),
+    /// The Department draws up the State Control Act.
+    StateControlActDrawn(StateControlActDrawn),
+    /// The Department records the certificates it issued.
+    CertificatesIssued(CertificatesIssued),
+    /// A damaged KP certificate is sent back for a duplicate.
+    KpcReturned(KpcReturned),
     /// The authority enrolls a key with a role, unit and validity.
     KeyEnrolled(KeyEnrolled),
     /// The authority revokes a key from a given time.
@@ -123,6 +137,11 @@ impl ActBody {
             ActBody::IncidentFollowedUp(_) => "incident_followed_up",
             ActBody::DeliveryRefused(_) => "delivery_refused",
             ActBody::ConsignmentReturned(_) => "consignment_returned",
+            ActBody::DepartmentNotified(_) => "department_notified",
+            ActBody::ExpertiseConcluded(_) => "expertise_concluded",
+            ActBody::StateControlActDrawn(_) => "state_control_act_drawn",
+            ActBody::CertificatesIssued(_) => "certificates_issued",
+            ActBody::KpcReturned(_) => "kpc_returned",
             ActBody::KeyEnrolled(_) => "key_enrolled",
             ActBody::KeyRevoked(_) => "key_revoked",
             ActBody::KpParticipantsListed(_) => "kp_participants_listed",
@@ -153,6 +172,11 @@ impl ActBody {
             ActBody::IncidentFollowedUp(a) => a.at,
             ActBody::DeliveryRefused(a) => a.at,
             ActBody::ConsignmentReturned(a) => a.at,
+            ActBody::DepartmentNotified(a) => a.at,
+            ActBody::ExpertiseConcluded(a) => a.at,
+            ActBody::StateControlActDrawn(a) => a.at,
+            ActBody::CertificatesIssued(a) => a.at,
+            ActBody::KpcReturned(a) => a.at,
             ActBody::KeyEnrolled(a) => a.at,
             ActBody::KeyRevoked(a) => a.at,
             ActBody::KpParticipantsListed(a) => a.at,
@@ -183,6 +207,11 @@ impl ActBody {
             ActBody::IncidentFollowedUp(a) => Subject::Consignment(&a.consignment),
             ActBody::DeliveryRefused(a) => Subject::Consignment(&a.consignment),
             ActBody::ConsignmentReturned(a) => Subject::Consignment(&a.consignment),
+            ActBody::DepartmentNotified(a) => Subject::Consignment(&a.consignment),
+            ActBody::ExpertiseConcluded(a) => Subject::Consignment(&a.consignment),
+            ActBody::StateControlActDrawn(a) => Subject::Consignment(&a.consignment),
+            ActBody::CertificatesIssued(a) => Subject::Consignment(&a.consignment),
+            ActBody::KpcReturned(a) => Subject::Consignment(&a.consignment),
             ActBody::KeyEnrolled(_)
             | ActBody::KeyRevoked(_)
             | ActBody::KpParticipantsListed(_)
@@ -221,6 +250,11 @@ impl ActBody {
             | ActBody::DeadlineExtended(_)
             | ActBody::PositionReported(_)
             | ActBody::DiscrepancyResolved(_)
+            | ActBody::DepartmentNotified(_)
+            | ActBody::ExpertiseConcluded(_)
+            | ActBody::StateControlActDrawn(_)
+            | ActBody::CertificatesIssued(_)
+            | ActBody::KpcReturned(_)
             | ActBody::KeyEnrolled(_)
             | ActBody::KeyRevoked(_)
             | ActBody::KpParticipantsListed(_)
@@ -252,6 +286,11 @@ impl ActBody {
             ActBody::IncidentFollowedUp(a) => vec![&a.officer],
             ActBody::DeliveryRefused(a) => vec![&a.officer],
             ActBody::ConsignmentReturned(a) => vec![&a.officer],
+            ActBody::DepartmentNotified(a) => vec![&a.officer],
+            ActBody::ExpertiseConcluded(a) => vec![&a.officer],
+            ActBody::StateControlActDrawn(a) => vec![&a.officer],
+            ActBody::CertificatesIssued(a) => vec![&a.officer],
+            ActBody::KpcReturned(a) => vec![&a.officer],
             ActBody::KeyEnrolled(a) => vec![&a.authority],
             ActBody::KeyRevoked(a) => vec![&a.authority],
             ActBody::KpParticipantsListed(a) => vec![&a.authority],

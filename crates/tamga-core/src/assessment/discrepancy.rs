@@ -98,6 +98,11 @@ pub enum DiscrepancyKind {
     KpcMismatch,
     /// Rough diamonds traded with a country that is not a Kimberley Process participant.
     KpNonParticipant,
+    /// A duty with a deadline (a notice, the expertise, the State Control Act, a certificate
+    /// sent back) done after it.
+    DutyLate,
+    /// The State Control Act finds the goods do not conform to the contract and documents.
+    GoodsNotConforming,
 }
 
 impl DiscrepancyKind {
@@ -141,6 +146,8 @@ impl DiscrepancyKind {
             KpcExpired => "kpc_expired",
             KpcMismatch => "kpc_mismatch",
             KpNonParticipant => "kp_non_participant",
+            DutyLate => "duty_late",
+            GoodsNotConforming => "goods_not_conforming",
         }
     }
 }

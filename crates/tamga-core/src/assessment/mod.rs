@@ -25,6 +25,7 @@ mod corrections;
 pub mod custody;
 pub mod delivery;
 mod discrepancy;
+pub mod duties;
 pub mod escort;
 pub mod goods;
 pub mod incidents;
@@ -57,8 +58,9 @@ use std::collections::BTreeMap;
 /// differ. Raise it with every change to what an assessment finds. 1: the rules before the
 /// number was kept; 2: the legal record's second round (corrections, crews, incidents,
 /// transhipment, outcomes, documents, tolerances by kind of goods); 3: the Kimberley Process
-/// certificate's contents against the goods, and the KP participants.
-pub const RULES_VERSION: u32 = 3;
+/// certificate's contents against the goods, and the KP participants; 4: the post register,
+/// the working calendar and the duties that follow the arrival of precious goods.
+pub const RULES_VERSION: u32 = 4;
 
 /// The limits within which the assessment does not raise a discrepancy. Every field has a
 /// default drawn from the rules in DOMAIN.md; a deployment can set its own. Masses are judged
@@ -219,6 +221,10 @@ pub struct ConsignmentState {
     /// The acts corrected, each with its corrections in order.
     #[serde(default)]
     pub corrections: BTreeMap<ActId, Vec<ActId>>,
+    /// The duties with deadlines the consignment has given rise to, done or not
+    /// ([`duties`]).
+    #[serde(default)]
+    pub duties: Vec<duties::Duty>,
 }
 
 /// An act left out of the state, and why.
@@ -359,12 +365,18 @@ fn workflow_rank(body: &ActBody) -> u8 {
         ActBody::CustodyTransferred(_) => 13,
         ActBody::ConsignmentDelivered(_) | ActBody::DeliveryRefused(_) => 14,
         ActBody::ConsignmentReturned(_) => 15,
-        ActBody::DiscrepancyResolved(_) => 16,
+        // The Department's work follows delivery.
+        ActBody::DepartmentNotified(_) => 16,
+        ActBody::KpcReturned(_) => 16,
+        ActBody::ExpertiseConcluded(_) => 17,
+        ActBody::StateControlActDrawn(_) => 18,
+        ActBody::CertificatesIssued(_) => 19,
+        ActBody::DiscrepancyResolved(_) => 20,
         ActBody::KeyEnrolled(_)
         | ActBody::KeyRevoked(_)
         | ActBody::KpParticipantsListed(_)
         | ActBody::CalendarPublished(_)
-        | ActBody::PostRegistered(_) => 17,
+        | ActBody::PostRegistered(_) => 21,
     }
 }
 
@@ -527,6 +539,7 @@ pub(crate) fn assess_trusting(
     let escort = escort::assess(&facts, custody.holder.as_ref(), &mut findings);
     let open_incidents = incidents::assess(&facts, &mut findings);
     let outcome = delivery::assess(&facts, &mut findings);
+    let duties = duties::assess(&facts, &mut findings);
 
     let status = if facts.registration.is_none() {
         Status::Unregistered
@@ -600,6 +613,7 @@ pub(crate) fn assess_trusting(
             delivered_at: timing.delivered_at,
             outcome,
             corrections: corrected.by_act,
+            duties,
         },
         discrepancies,
         acts: facts.acts.iter().map(Fact::id).collect(),

@@ -491,6 +491,33 @@ impl<'a> Parts<'a> {
                 }
                 Ok(())
             }
+            ActBody::DepartmentNotified(_) => {
+                if unit != self.departure() {
+                    return Err(format!(
+                        "the Department is notified by the office of departure ({}), not {unit}",
+                        self.departure()
+                    ));
+                }
+                Ok(())
+            }
+            // The Department is the office of destination of an import and the office of
+            // departure of an export.
+            ActBody::ExpertiseConcluded(_)
+            | ActBody::StateControlActDrawn(_)
+            | ActBody::CertificatesIssued(_) => {
+                if unit != self.departure() && unit != self.destination() {
+                    return Err(format!(
+                        "{unit} is neither the office of departure nor the office of destination"
+                    ));
+                }
+                Ok(())
+            }
+            ActBody::KpcReturned(_) => {
+                if !self.route.contains(unit) {
+                    return Err(format!("{unit} is not on the route"));
+                }
+                Ok(())
+            }
             ActBody::CustodyTransferred(_) | ActBody::DiscrepancyResolved(_) => Ok(()),
             ActBody::KeyEnrolled(_)
             | ActBody::KeyRevoked(_)

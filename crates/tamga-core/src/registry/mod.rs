@@ -59,6 +59,13 @@ pub fn roles_allowed(body: &ActBody) -> &'static [Role] {
         ActBody::DeliveryRefused(_) | ActBody::ConsignmentReturned(_) => {
             &[PostOfficer, PreciousMetalsOfficer]
         }
+        // The customs office's notice to the Department.
+        ActBody::DepartmentNotified(_) => &[PostOfficer],
+        // The Department's own acts.
+        ActBody::ExpertiseConcluded(_)
+        | ActBody::StateControlActDrawn(_)
+        | ActBody::CertificatesIssued(_) => &[PreciousMetalsOfficer],
+        ActBody::KpcReturned(_) => &[PostOfficer, PreciousMetalsOfficer],
         ActBody::KeyEnrolled(_)
         | ActBody::KeyRevoked(_)
         | ActBody::KpParticipantsListed(_)
