@@ -104,6 +104,20 @@ pub struct ConsignmentRecord<'a> {
 }
 
 impl ConsignmentRecord<'_> {
+    /// Its State Control Certificates: those registered with it and those the Department
+    /// recorded issuing after state control (`certificates_issued`), each once.
+    pub fn state_control_certificates(
+        &self,
+    ) -> impl Iterator<Item = &tamga_core::act::Certificate> {
+        let mut seen = std::collections::BTreeSet::new();
+        self.registration
+            .certificates
+            .iter()
+            .chain(&self.assessment.state.certificates_issued)
+            .filter(|c| c.kind == tamga_core::act::CertificateKind::StateControl)
+            .filter(move |c| seen.insert((c.issued_by.clone(), c.number.clone())))
+    }
+
     /// How its transit ended (or is ending: refused), if it has.
     pub fn outcome(&self) -> Option<&Outcome> {
         self.assessment.state.outcome.as_ref()

@@ -19,7 +19,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use tamga_core::act::{CertificateKind, Direction, GoodsLine};
+use tamga_core::act::{Direction, GoodsLine};
 use tamga_core::assessment::goods::is_precious;
 use tamga_core::assessment::{Outcome, Status};
 use tamga_core::quantity::QuantityUnit;
@@ -234,13 +234,11 @@ impl RowBuilder {
         let ending = record.outcome().map_or("in_transit", Outcome::as_str);
         self.endings.insert(id.clone(), ending);
         if self.consignments.insert(id) {
-            for c in &reg.certificates {
-                if c.kind == CertificateKind::StateControl {
-                    self.certificates.insert((
-                        c.issued_by.as_str().to_owned(),
-                        c.number.as_str().to_owned(),
-                    ));
-                }
+            for c in record.state_control_certificates() {
+                self.certificates.insert((
+                    c.issued_by.as_str().to_owned(),
+                    c.number.as_str().to_owned(),
+                ));
             }
         }
         self.lines += 1;
@@ -317,10 +315,8 @@ pub fn reconciliation(
         if reg.at < from || reg.at >= until {
             continue;
         }
-        let scc: Vec<String> = reg
-            .certificates
-            .iter()
-            .filter(|c| c.kind == CertificateKind::StateControl)
+        let scc: Vec<String> = record
+            .state_control_certificates()
             .map(|c| format!("{} ({})", c.number.as_str(), c.issued_by.as_str()))
             .collect();
         let d = direction_order(reg.direction);

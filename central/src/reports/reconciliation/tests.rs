@@ -1,6 +1,6 @@
 use super::super::test_support::{another, dec, ended, story_assessment};
 use super::*;
-use tamga_core::act::Certificate;
+use tamga_core::act::{Certificate, CertificateKind};
 use tamga_core::codes::{CountryCode, CurrencyCode, HsCode, Text};
 use tamga_core::fixtures::{at, Story};
 use tamga_core::quantity::{Mass, MassUnit, Money, Quantity};
@@ -234,4 +234,52 @@ fn each_ending_has_its_column_and_the_exceptions_are_listed() {
     assert_eq!(json["by_heading"][0]["delivered_short"], 1);
     assert_eq!(json["endings"][2]["outcome"], "returned");
     assert_eq!(json["notes"].as_array().unwrap().len(), NOTES.len());
+}
+
+/// The State Control Certificate the Department issues after import control is recorded as
+/// `certificates_issued`: the reconciliation counts it (item 8), once even if the same
+/// certificate is also on the registration.
+#[test]
+fn an_import_s_certificate_issued_after_state_control_is_counted() {
+    let story = Story::new();
+    let mut acts = story.clean_delivery();
+    acts.push(story.expertise(200));
+    acts.push(story.state_control_act(300, true));
+    acts.push(story.certificates_issued(310, story.t(300)));
+    let a = tamga_core::assess(
+        &story.consignment,
+        &acts,
+        &story.registry(),
+        story.t(400),
+        &tamga_core::Tolerances::default(),
+    );
+    let reg = story.registration_body();
+    let record = ConsignmentRecord {
+        assessment: &a,
+        registration: &reg,
+    };
+    let r = reconciliation(
+        std::slice::from_ref(&record),
+        at("2026-11-01T00:00:00Z"),
+        at("2026-12-01T00:00:00Z"),
+    )
+    .unwrap();
+    assert_eq!(r.by_heading[0].state_control_certificates, 1);
+    assert!(r.lines_to_csv().contains(",SCC-2026/0815 (KG)\r\n"));
+    // Registered with it too: still one.
+    let mut with_scc = reg.clone();
+    with_scc
+        .certificates
+        .push(a.state.certificates_issued[0].clone());
+    let record = ConsignmentRecord {
+        assessment: &a,
+        registration: &with_scc,
+    };
+    let r = reconciliation(
+        std::slice::from_ref(&record),
+        at("2026-11-01T00:00:00Z"),
+        at("2026-12-01T00:00:00Z"),
+    )
+    .unwrap();
+    assert_eq!(r.by_heading[0].state_control_certificates, 1);
 }

@@ -225,6 +225,10 @@ pub struct ConsignmentState {
     /// ([`duties`]).
     #[serde(default)]
     pub duties: Vec<duties::Duty>,
+    /// The certificates the Department recorded issuing (`certificates_issued` acts that hold),
+    /// in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub certificates_issued: Vec<crate::act::Certificate>,
 }
 
 /// An act left out of the state, and why.
@@ -614,6 +618,13 @@ pub(crate) fn assess_trusting(
             outcome,
             corrections: corrected.by_act,
             duties,
+            certificates_issued: facts
+                .each(|b| match b {
+                    ActBody::CertificatesIssued(c) => Some(c),
+                    _ => None,
+                })
+                .flat_map(|(_, c)| c.certificates.iter().cloned())
+                .collect(),
         },
         discrepancies,
         acts: facts.acts.iter().map(Fact::id).collect(),
