@@ -147,6 +147,19 @@ fn two_consignments_with_the_same_kpc_and_seal_are_listed_across_consignments() 
     let (status, answer) = scene.http.get_text("/api/across?kind=twice");
     assert_eq!(status, 400, "{answer}");
     assert!(answer.contains("kind"), "{answer}");
+    // The duties past their end: the story's diamonds were registered on 23 November 2026 and
+    // nobody notified the Department of any of the three consignments by the end of the 24th
+    // in Bishkek; an unknown parameter is refused naming it.
+    let duties = scene.http.get("/api/duties");
+    let duties = duties.as_array().unwrap();
+    assert_eq!(duties.len(), 3, "{duties:?}");
+    for d in duties {
+        assert_eq!(d["duty"], "department_notice", "{d}");
+        assert_eq!(d["due"], "2026-11-24T18:00:00Z", "{d}");
+    }
+    let (status, answer) = scene.http.get_text("/api/duties?when=now");
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer.contains("when"), "{answer}");
     let vocabulary = scene.http.get("/api/vocabulary");
     assert_eq!(
         vocabulary["across_kinds"],

@@ -1,6 +1,7 @@
 //! The dashboard's findings across consignments: `GET /api/across` lists every KPC and every
 //! active seal held by two or more consignments (optionally one `kind`), from the
-//! reconciliation index, each finding with its consignments and the acts that prove them.
+//! reconciliation index, each finding with its consignments and the acts that prove them; and
+//! `GET /api/duties`, the duties of every consignment not done by their end.
 
 use crate::reconcile::AcrossKind;
 use crate::reply::{bad, ApiResult};
@@ -42,6 +43,30 @@ pub(super) async fn across(
         findings
     });
     Ok(Json(json!(findings)))
+}
+
+/// `GET /api/duties`: the duties not done by their end, now, the earliest end first, each with
+/// its consignment, what it arose from and when it ended (in people's words too).
+pub(super) async fn overdue_duties(
+    State(s): State<Arc<Shared>>,
+    Query(params): Query<BTreeMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    if let Some(name) = params.keys().next() {
+        return Err(bad(format!("{name}: unknown parameter")));
+    }
+    let now = tamga_core::Timestamp::now();
+    let duties = s.reconciler.read(|index, _| index.overdue_duties(now));
+    Ok(Json(json!(duties
+        .into_iter()
+        .map(|(consignment, d)| json!({
+            "consignment": consignment,
+            "duty": d.duty,
+            "since_act": d.since_act.to_hex(),
+            "since": d.since,
+            "due": d.due,
+            "due_for_people": d.due.for_people(),
+        }))
+        .collect::<Vec<_>>())))
 }
 
 #[cfg(test)]

@@ -123,6 +123,7 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/consignments/{id}", get(consignment))
         .route("/api/discrepancies", get(discrepancies))
         .route("/api/across", get(across::across))
+        .route("/api/duties", get(across::overdue_duties))
         .route("/api/discrepancies/{id}/resolve", post(resolve))
         .route("/api/nodes", get(nodes))
         .route("/api/refusals", get(refusals))

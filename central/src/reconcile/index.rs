@@ -81,6 +81,27 @@ impl Index {
         &self.across
     }
 
+    /// The duties not done by their end at `now`, every consignment's, the earliest end
+    /// first: what headquarters chases (the Department's notice, expertise, State Control Act,
+    /// an export's certificates).
+    pub fn overdue_duties(
+        &self,
+        now: tamga_core::Timestamp,
+    ) -> Vec<(ConsignmentId, tamga_core::assessment::duties::Duty)> {
+        let mut out: Vec<_> = self
+            .records
+            .values()
+            .flat_map(|r| {
+                r.duties
+                    .iter()
+                    .filter(|d| d.overdue_at(now))
+                    .map(|d| (r.consignment.clone(), d.clone()))
+            })
+            .collect();
+        out.sort_by(|a, b| (a.1.due, &a.0).cmp(&(b.1.due, &b.0)));
+        out
+    }
+
     /// One consignment's row.
     pub fn get(&self, id: &ConsignmentId) -> Option<&Record> {
         self.records.get(id)

@@ -97,6 +97,8 @@ pub struct Record {
     pub kpcs: Vec<KpcHeld>,
     /// The seals on the goods now (none once transit has ended).
     pub active_seals: Vec<SealHeld>,
+    /// The duties with deadlines, done or not (`tamga_core::assessment::duties`).
+    pub duties: Vec<tamga_core::assessment::duties::Duty>,
 }
 
 impl Record {
@@ -155,6 +157,7 @@ impl Record {
             assessed_at: assessment.as_of,
             kpcs: kpcs(assessment),
             active_seals: active_seals(assessment),
+            duties: assessment.state.duties.clone(),
         }
     }
 

@@ -256,3 +256,44 @@ fn every_status_and_kind_is_a_filter_and_refused_and_returned_are_picked() {
     assert_eq!(totals.by_status["returned"], 1);
     assert_eq!(totals.open_by_kind[&DiscrepancyKind::DeliveryRefused], 2);
 }
+
+/// Headquarters chases the duties not done by their end: the Department's notice of the
+/// story's diamonds ends with Tuesday 24 November (24:00 in Bishkek); the expertise, three
+/// working days after the delivery.
+#[test]
+fn duties_past_their_end_are_listed_until_done() {
+    use tamga_core::assessment::duties::DutyKind;
+    let story = Story::new();
+    let mut index = Index::default();
+    let delivered = story.clean_delivery();
+    index.put(record(&story, &delivered, story.after()));
+    let duties = |index: &Index, now: &str| -> Vec<DutyKind> {
+        index
+            .overdue_duties(at(now))
+            .into_iter()
+            .map(|(c, d)| {
+                assert_eq!(c, story.consignment);
+                d.duty
+            })
+            .collect()
+    };
+    assert_eq!(duties(&index, "2026-11-24T17:59:59Z"), []);
+    assert_eq!(
+        duties(&index, "2026-11-24T18:00:00Z"),
+        [DutyKind::DepartmentNotice]
+    );
+    assert_eq!(
+        duties(&index, "2026-11-26T18:00:00Z"),
+        [DutyKind::DepartmentNotice, DutyKind::Expertise]
+    );
+    let mut done = delivered.clone();
+    done.push(story.department_notice(60 * 30));
+    done.push(story.expertise(60 * 30));
+    index.put(record(&story, &done, story.after()));
+    assert_eq!(duties(&index, "2026-11-25T17:59:59Z"), []);
+    assert_eq!(
+        duties(&index, "2026-11-25T18:00:00Z"),
+        [DutyKind::StateControlAct],
+        "one working day after Tuesday's expertise: the end of Wednesday"
+    );
+}
