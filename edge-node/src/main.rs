@@ -9,7 +9,7 @@ mod cli;
 use clap::Parser;
 use cli::forms::{self, Here};
 use cli::grammar::{ActCommand, Cli, Command, PermitCommand, SealCommand};
-use cli::{acts, archive, handoff, node, officer};
+use cli::{acts, archive, control, handoff, node, officer};
 use std::process::ExitCode;
 use tamga_edge::client::Client;
 use tamga_edge::config::PeerConfig;
@@ -270,6 +270,7 @@ fn run(cli: Cli) -> Result<(), String> {
             acts::record_on(&client, form)
         }
         Command::Handoff(cmd) => handoff::run(dir, cmd),
+        Command::Control(cmd) => control::run(dir, cmd),
         Command::Archive(cmd) => archive::run(dir, cmd),
     }
 }

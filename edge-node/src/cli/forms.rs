@@ -323,6 +323,39 @@ pub enum ActForm {
         reason: String,
         seals: Vec<SealSeen>,
     },
+    /// The Department notified of arrived rough diamonds.
+    DepartmentNotified {
+        #[serde(flatten)]
+        who: WhoForm,
+        reference: String,
+    },
+    /// The Department's expertise concluded.
+    ExpertiseConcluded {
+        #[serde(flatten)]
+        who: WhoForm,
+        conclusion: String,
+    },
+    /// The State Control Act drawn up.
+    StateControlActDrawn {
+        #[serde(flatten)]
+        who: WhoForm,
+        register_number: String,
+        goods_conform: bool,
+    },
+    /// Certificates the Department issued.
+    CertificatesIssued {
+        #[serde(flatten)]
+        who: WhoForm,
+        certificates: Vec<CertificateForm>,
+    },
+    /// A damaged KP certificate sent back.
+    KpcReturned {
+        #[serde(flatten)]
+        who: WhoForm,
+        certificate: String,
+        found_damaged_at: String,
+        damage: String,
+    },
     /// The goods returned to the office of departure.
     ConsignmentReturned {
         #[serde(flatten)]
@@ -354,7 +387,12 @@ impl ActForm {
             | ActForm::DeadlineExtended { who, .. }
             | ActForm::IncidentFollowedUp { who, .. }
             | ActForm::DeliveryRefused { who, .. }
-            | ActForm::ConsignmentReturned { who, .. } => &who.officer,
+            | ActForm::ConsignmentReturned { who, .. }
+            | ActForm::DepartmentNotified { who, .. }
+            | ActForm::ExpertiseConcluded { who, .. }
+            | ActForm::StateControlActDrawn { who, .. }
+            | ActForm::CertificatesIssued { who, .. }
+            | ActForm::KpcReturned { who, .. } => &who.officer,
         }
     }
 }
@@ -400,7 +438,16 @@ pub struct ReceivingCount {
     pub count: CountFields,
 }
 
-fn who(w: Who) -> WhoForm {
+/// A certificate the Department issued.
+#[derive(Clone, Debug, Serialize)]
+pub struct CertificateForm {
+    pub kind: String,
+    pub number: String,
+    pub issued_by: String,
+    pub issued_at: String,
+}
+
+pub(crate) fn who(w: Who) -> WhoForm {
     WhoForm {
         consignment: w.consignment,
         officer: w.officer,

@@ -315,6 +315,10 @@ pub enum Command {
     /// Hand over custody: offer, list, import, review, accept (countersign), complete.
     #[command(subcommand)]
     Handoff(HandoffCommand),
+    /// What follows the arrival of precious goods: notify the Department, the expertise, the
+    /// State Control Act, certificates issued, a damaged KP certificate sent back.
+    #[command(subcommand)]
+    Control(super::control::ControlCommand),
     /// The post's archive: consignments delivered long ago and held by central, moved out of
     /// the live store into read-only files (`archive/`), still searched, shown and exported.
     #[command(subcommand)]

@@ -10,10 +10,13 @@
 //! - [`acts`]: `list`, `show`, `act`, and the acts built from options (`seal`, `escort`, ...).
 //! - [`officer`]: officer keys on this device.
 //! - [`handoff`]: offers, review, countersignature, files and QR codes.
+//! - [`control`]: the Department's notice, expertise, State Control Act, certificates issued,
+//!   a damaged KP certificate sent back.
 //! - [`archive`]: the post's archive: a pass now, list, search, show, export.
 
 pub mod acts;
 pub mod archive;
+pub mod control;
 pub mod forms;
 pub mod grammar;
 pub mod handoff;
