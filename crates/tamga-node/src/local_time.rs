@@ -141,14 +141,26 @@ impl LocalTime {
         self.parse_typed(given).map(|t| t.to_rfc3339())
     }
 
-    /// The zone at `t` for the UIs: `{"name": ..., "offset": "+06:00", "offset_seconds": 21600}`.
-    pub fn describe(&self, t: Timestamp) -> serde_json::Value {
-        serde_json::json!({
-            "name": self.name(),
-            "offset": self.offset_at(t),
-            "offset_seconds": self.offset_seconds_at(t),
-        })
+    /// The zone at `t`, as the APIs tell the UIs.
+    pub fn at(&self, t: Timestamp) -> ZoneAt {
+        ZoneAt {
+            name: self.name().to_owned(),
+            offset: self.offset_at(t),
+            offset_seconds: self.offset_seconds_at(t),
+        }
     }
+}
+
+/// A zone at an instant: `{"name": "Asia/Bishkek", "offset": "+06:00", "offset_seconds":
+/// 21600}`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ZoneAt {
+    /// The IANA name.
+    pub name: String,
+    /// The offset from UTC, like `+06:00`.
+    pub offset: String,
+    /// The same in seconds east of UTC.
+    pub offset_seconds: i32,
 }
 
 fn utc(t: Timestamp) -> chrono::DateTime<chrono::Utc> {
@@ -176,7 +188,7 @@ mod tests {
             "2026-11-23 14:30:00 +06:00"
         );
         assert_eq!(
-            b.describe(t("2026-11-23T08:30:00Z")),
+            serde_json::to_value(b.at(t("2026-11-23T08:30:00Z"))).unwrap(),
             serde_json::json!({"name": "Asia/Bishkek", "offset": "+06:00", "offset_seconds": 21600})
         );
     }
