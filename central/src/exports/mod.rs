@@ -352,7 +352,7 @@ pub async fn reconciliation(
                 local.for_people(until)
             ),
             &s.central.config.unit.to_string(),
-            &report.to_html(),
+            &report.to_html(&local),
             now,
             &local,
             &report.skipped,
