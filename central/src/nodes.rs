@@ -263,16 +263,37 @@ mod tests {
         );
 
         let central = story.vehicle_device.id.clone();
-        let soon = rows(&registry, &reopened, &central, story.t(20), 3600, &Default::default());
+        let soon = rows(
+            &registry,
+            &reopened,
+            &central,
+            story.t(20),
+            3600,
+            &Default::default(),
+        );
         assert_eq!(
             soon.len(),
             1,
             "only devices, central's own left out: {soon:?}"
         );
         assert_eq!((soon[0].state, soon[0].silent_seconds), ("ok", Some(600)));
-        let later = rows(&registry, &reopened, &central, story.t(24 * 60), 3600, &Default::default());
+        let later = rows(
+            &registry,
+            &reopened,
+            &central,
+            story.t(24 * 60),
+            3600,
+            &Default::default(),
+        );
         assert_eq!(later[0].state, "silent");
-        let with_vehicle = rows(&registry, &reopened, &post, story.t(20), 3600, &Default::default());
+        let with_vehicle = rows(
+            &registry,
+            &reopened,
+            &post,
+            story.t(20),
+            3600,
+            &Default::default(),
+        );
         assert_eq!(with_vehicle.len(), 1);
         assert_eq!(with_vehicle[0].state, "never");
     }

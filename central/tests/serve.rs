@@ -382,7 +382,10 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
     assert!(page.starts_with("<!doctype html>"), "{page}");
     assert!(page.contains("@media print"), "{page}");
     assert!(page.contains("+06:00"), "{page}");
-    assert!(page.contains("times are local time in Asia/Bishkek"), "{page}");
+    assert!(
+        page.contains("times are local time in Asia/Bishkek"),
+        "{page}"
+    );
     assert!(page.contains("data-report=\"reconciliation\""), "{page}");
     assert!(page.contains("Consignments left out: none."), "{page}");
     let (_, _, _, lines_csv) = download(&format!(

@@ -153,10 +153,9 @@ fn run(cli: Cli) -> Result<(), String> {
             let form = forms::incident(who, what, &attachment, &place, &here)?;
             acts::record(dir, form)
         }
-        Command::Position { who, fix } => acts::record(
-            dir,
-            forms::position(who, &fix, &cli::local_time(dir))?,
-        ),
+        Command::Position { who, fix } => {
+            acts::record(dir, forms::position(who, &fix, &cli::local_time(dir))?)
+        }
         Command::Arrive {
             who,
             arrived_at,

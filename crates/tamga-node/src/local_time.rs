@@ -126,10 +126,9 @@ impl LocalTime {
                     ))
                 }
                 chrono::LocalResult::None => {
-                    return Err(format!(
-                        "{text:?} does not exist in {} (the clock skips it): add the offset you mean",
-                        self.name()
-                    ))
+                    let zone = self.name();
+                    let why = "the clock skips it: add the offset you mean";
+                    return Err(format!("{text:?} does not exist in {zone} ({why})"));
                 }
             }
         };
@@ -219,7 +218,10 @@ mod tests {
             "23.11.2026 14:30",
         ] {
             let e = b.parse_typed(wrong).unwrap_err();
-            assert!(e.contains("expected") || e.contains("whole seconds"), "{wrong}: {e}");
+            assert!(
+                e.contains("expected") || e.contains("whole seconds"),
+                "{wrong}: {e}"
+            );
         }
     }
 

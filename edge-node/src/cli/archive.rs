@@ -49,13 +49,11 @@ pub fn run(dir: &Path, cmd: ArchiveCommand) -> Result<(), String> {
             json,
             &super::local_time(dir),
         ),
-        ArchiveCommand::Search { text, json } => {
-            listing(
-                &Client::open(dir)?.archive_search(&text)?,
-                json,
-                &super::local_time(dir),
-            )
-        }
+        ArchiveCommand::Search { text, json } => listing(
+            &Client::open(dir)?.archive_search(&text)?,
+            json,
+            &super::local_time(dir),
+        ),
         ArchiveCommand::Show {
             consignment: id,
             json,
