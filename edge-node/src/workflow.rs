@@ -580,6 +580,11 @@ mod tests {
 
         let row = row(&first, Some(&registration), &Default::default());
         assert_eq!(row.status, "in_transit");
+        // The story's deadline, 14:00 UTC, for people in Bishkek.
+        assert_eq!(
+            row.deadline_for_people.as_deref(),
+            Some("2026-11-23 20:00:00 +06:00")
+        );
         assert!(row.goods.contains("1250.35 ct"), "{}", row.goods);
     }
 }
