@@ -170,6 +170,12 @@ impl Config {
         })
     }
 
+    /// The time zone as people read and type times in it (checked at load; the default zone
+    /// if a configuration built in code names none the database knows).
+    pub fn local_time(&self) -> tamga_node::local_time::LocalTime {
+        tamga_node::local_time::LocalTime::new(&self.time_zone).unwrap_or_default()
+    }
+
     /// Checks codes and addresses.
     pub fn check(&self) -> Result<(), String> {
         self.listen.parse::<std::net::SocketAddr>().map_err(|e| {

@@ -391,7 +391,10 @@ fn officer(dir: &Path, command: OfficerCommand, json: bool) -> Result<String, St
                     Some(e) => format!(
                         "central_staff of {}, until {}",
                         e.unit,
-                        e.valid_until.for_people()
+                        tamga_central::config::Config::load(dir)
+                            .map(|c| c.local_time())
+                            .unwrap_or_default()
+                            .for_people(e.valid_until)
                     ),
                     None => "not enrolled as central staff now (or central is serving: see the dashboard)".into(),
                 };
@@ -420,6 +423,10 @@ fn run(cli: Cli) -> Result<String, String> {
     let dir = cli.data_dir;
     let json = cli.json;
     let mut answer = String::new();
+    // Times for people: local time in central's zone with the offset (Asia/Bishkek before init).
+    let zone = tamga_central::config::Config::load(&dir)
+        .map(|c| c.local_time())
+        .unwrap_or_default();
     match cli.command {
         Command::Init {
             root_key,
@@ -451,14 +458,14 @@ fn run(cli: Cli) -> Result<String, String> {
                 answer,
                 "central's registrar key: {} (enrolled by the root until {})",
                 made.registrar_key,
-                made.registrar_valid_until.for_people()
+                zone.for_people(made.registrar_valid_until)
             );
             say!(
                 answer,
                 "central's device key: {} (enrolled at {} until {})",
                 made.device_key,
                 made.unit,
-                made.device_valid_until.for_people()
+                zone.for_people(made.device_valid_until)
             );
             say!(answer);
             say!(answer, "Give the authority key to every edge node (tamga-edge init --authority <key>) and read the");
@@ -558,7 +565,7 @@ fn run(cli: Cli) -> Result<String, String> {
             };
             if out.outcome == "already_enrolled" {
                 say!(answer, "already enrolled, nothing new was signed: act {} enrolls {who} as {} at {}, valid {} until {}",
-                    out.act, out.role.as_str(), out.unit, out.valid_from.for_people(), out.valid_until.for_people());
+                    out.act, out.role.as_str(), out.unit, zone.for_people(out.valid_from), zone.for_people(out.valid_until));
                 return Ok(answer);
             }
             say!(
@@ -566,8 +573,8 @@ fn run(cli: Cli) -> Result<String, String> {
                 "enrolled {who} as {} at {}, valid {} until {}",
                 out.role.as_str(),
                 out.unit,
-                out.valid_from.for_people(),
-                out.valid_until.for_people()
+                zone.for_people(out.valid_from),
+                zone.for_people(out.valid_until)
             );
             say!(answer, "key: {}", out.key);
             say!(answer, "act: {}", out.act);
@@ -595,7 +602,7 @@ fn run(cli: Cli) -> Result<String, String> {
                 say!(
                     answer,
                     "already revoked from {} ({}), nothing new was signed: act {}",
-                    out.effective_from.for_people(),
+                    zone.for_people(out.effective_from),
                     out.reason,
                     out.act
                 );
@@ -604,7 +611,7 @@ fn run(cli: Cli) -> Result<String, String> {
                     answer,
                     "revoked key {} from {}: {}",
                     out.key,
-                    out.effective_from.for_people(),
+                    zone.for_people(out.effective_from),
                     out.reason
                 );
                 say!(answer, "act: {}", out.act);
@@ -634,7 +641,7 @@ fn run(cli: Cli) -> Result<String, String> {
                     "listed {} Kimberley Process participants ({} countries) from {}: act {}",
                     out.participants,
                     out.countries,
-                    out.at.for_people(),
+                    zone.for_people(out.at),
                     out.act
                 );
                 say!(
@@ -691,7 +698,7 @@ fn run(cli: Cli) -> Result<String, String> {
                 say!(
                     answer,
                     "registered post {post} from {}: act {}",
-                    out.at.for_people(),
+                    zone.for_people(out.at),
                     out.act
                 );
                 say!(
@@ -708,7 +715,7 @@ fn run(cli: Cli) -> Result<String, String> {
             if json {
                 answer = to_json(&entries);
             } else {
-                print_registry(&mut answer, &entries, now);
+                print_registry(&mut answer, &entries, now, &zone);
             }
             Ok(answer)
         }
@@ -734,12 +741,17 @@ fn run(cli: Cli) -> Result<String, String> {
     }
 }
 
-fn print_registry(answer: &mut String, entries: &[RegistryEntry], now: Timestamp) {
+fn print_registry(
+    answer: &mut String,
+    entries: &[RegistryEntry],
+    now: Timestamp,
+    zone: &tamga_node::local_time::LocalTime,
+) {
     say!(
         answer,
         "{} enrollments, as of {}",
         entries.len(),
-        now.for_people()
+        zone.for_people(now)
     );
     for e in entries {
         say!(answer);
@@ -767,14 +779,14 @@ fn print_registry(answer: &mut String, entries: &[RegistryEntry], now: Timestamp
         say!(
             answer,
             "  valid {} until {}",
-            e.valid_from.for_people(),
-            e.valid_until.for_people()
+            zone.for_people(e.valid_from),
+            zone.for_people(e.valid_until)
         );
         if let Some(r) = &e.revoked {
             say!(
                 answer,
                 "  REVOKED from {}: {}",
-                r.effective_from.for_people(),
+                zone.for_people(r.effective_from),
                 r.reason
             );
         }

@@ -187,13 +187,14 @@ pub struct NodeRow {
 }
 
 /// One row per enrolled device key but `central`'s own, by unit and name: silent ones are those
-/// whose last sync is older than `silent_after` seconds at `now`.
+/// whose last sync is older than `silent_after` seconds at `now`; times for people in `zone`.
 pub fn rows(
     registry: &Registry,
     contacts: &BTreeMap<KeyId, Contact>,
     central: &KeyId,
     now: Timestamp,
     silent_after: i64,
+    zone: &tamga_node::local_time::LocalTime,
 ) -> Vec<NodeRow> {
     let mut out: Vec<NodeRow> = registry
         .keys()
@@ -223,7 +224,7 @@ pub fn rows(
                 unit: e.unit.to_string(),
                 enrollment,
                 last_sync: contact.last_sync,
-                last_sync_for_people: contact.last_sync.map(|t| t.for_people()),
+                last_sync_for_people: contact.last_sync.map(|t| zone.for_people(t)),
                 silent_seconds,
                 state,
                 requests: contact.requests,
@@ -262,16 +263,37 @@ mod tests {
         );
 
         let central = story.vehicle_device.id.clone();
-        let soon = rows(&registry, &reopened, &central, story.t(20), 3600);
+        let soon = rows(
+            &registry,
+            &reopened,
+            &central,
+            story.t(20),
+            3600,
+            &Default::default(),
+        );
         assert_eq!(
             soon.len(),
             1,
             "only devices, central's own left out: {soon:?}"
         );
         assert_eq!((soon[0].state, soon[0].silent_seconds), ("ok", Some(600)));
-        let later = rows(&registry, &reopened, &central, story.t(24 * 60), 3600);
+        let later = rows(
+            &registry,
+            &reopened,
+            &central,
+            story.t(24 * 60),
+            3600,
+            &Default::default(),
+        );
         assert_eq!(later[0].state, "silent");
-        let with_vehicle = rows(&registry, &reopened, &post, story.t(20), 3600);
+        let with_vehicle = rows(
+            &registry,
+            &reopened,
+            &post,
+            story.t(20),
+            3600,
+            &Default::default(),
+        );
         assert_eq!(with_vehicle.len(), 1);
         assert_eq!(with_vehicle[0].state, "never");
     }

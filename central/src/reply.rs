@@ -73,6 +73,10 @@ pub(crate) fn consignment_id(text: &str) -> ApiResult<ConsignmentId> {
     ConsignmentId::new(text).map_err(|e| bad(format!("consignment: {e}")))
 }
 
-pub(crate) fn filter(params: &BTreeMap<String, String>) -> ApiResult<Filter> {
-    Filter::from_query(params).map_err(|e| bad(format!("filter {e}")))
+/// The dashboard's filter, its times typed in `zone`.
+pub(crate) fn filter(
+    params: &BTreeMap<String, String>,
+    zone: &tamga_node::local_time::LocalTime,
+) -> ApiResult<Filter> {
+    Filter::from_query(params, zone).map_err(|e| bad(format!("filter {e}")))
 }

@@ -54,7 +54,7 @@ async fn track_sync(
             for doc in &out.documents {
                 shared.refusals.note(RefusalEntry {
                     at: now,
-                    at_for_people: now.for_people(),
+                    at_for_people: shared.central.config.local_time().for_people(now),
                     remote: remote.to_string(),
                     claimed_key: Some(out.peer.clone()),
                     status: response.status().as_u16(),
@@ -86,7 +86,7 @@ async fn track_sync(
         };
         shared.refusals.note(RefusalEntry {
             at: now,
-            at_for_people: now.for_people(),
+            at_for_people: shared.central.config.local_time().for_people(now),
             remote: remote.to_string(),
             claimed_key,
             status: response.status().as_u16(),
@@ -120,7 +120,7 @@ pub fn app(shared: Arc<Shared>) -> tamga_node::server::Routes {
             log.counters.sync_refused.fetch_add(1, Ordering::Relaxed);
             log.refusals.note(RefusalEntry {
                 at: now,
-                at_for_people: now.for_people(),
+                at_for_people: log.central.config.local_time().for_people(now),
                 remote: remote.to_string(),
                 claimed_key: None,
                 status: 0,

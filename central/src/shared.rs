@@ -63,6 +63,7 @@ impl Shared {
             &self.central.device_id(),
             now,
             self.silent_after(),
+            &self.central.config.local_time(),
         );
         let count = |s: &str| rows.iter().filter(|r| r.state == s).count();
         Ok(Snapshot {

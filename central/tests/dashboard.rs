@@ -361,7 +361,7 @@ async fn steps(c: &Client, base: &str, story: &Story, x: &Expected, screenshot: 
         "{resolution}"
     );
     assert!(resolution.contains("HQ-2026-131"), "{resolution}");
-    assert!(resolution.contains("+00:00"), "{resolution}");
+    assert!(resolution.contains("+06:00"), "{resolution}");
     find(c, "#timeline tr[data-kind=discrepancy_resolved]").await;
 
     // --- Reports: the KP statistics row of the story's year.
@@ -695,12 +695,16 @@ async fn legal_steps(c: &Client, base: &str, x: &LegalIds) {
     wait_attr(c, "#deadline", "data-extended", "yes").await;
     let deadline = find(c, "#deadline").await.text().await.unwrap();
     assert!(
-        deadline.contains("2026-11-23 18:00:00 +00:00")
-            && deadline.contains("2026-11-23 14:00:00 +00:00")
+        // 18:00 and 14:00 UTC, in central's zone (Asia/Bishkek) with the offset.
+        deadline.contains("2026-11-24 00:00:00 +06:00")
+            && deadline.contains("2026-11-23 20:00:00 +06:00")
             && deadline.contains("the vehicle must be repaired"),
         "{deadline}"
     );
     find(c, &format!("#deadline [data-act=\"{}\"]", x.extension)).await;
+    // The overview names the zone the dashboard's times are in, whatever the browser's zone.
+    let zone = find(c, "[data-test=time-zone]").await.text().await.unwrap();
+    assert_eq!(zone, "Asia/Bishkek, UTC+06:00");
     let corrected = find(
         c,
         &format!("[data-test=corrected-act][data-act=\"{}\"]", x.mistyped),

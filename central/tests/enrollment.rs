@@ -336,7 +336,7 @@ fn central_enrolls_revokes_and_writes_an_enrollment_file_that_edge_nodes_can_che
     assert_eq!(device_entry["status"], "revoked");
     assert_eq!(device_entry["revoked"]["reason"], "post PC stolen");
     let text_listing = central(&dir, &["registry"]).stdout;
-    assert!(text_listing.contains("REVOKED from 2026-02-01 00:00:00 +00:00: post PC stolen"));
+    assert!(text_listing.contains("REVOKED from 2026-02-01 06:00:00 +06:00: post PC stolen"));
     assert!(text_listing.contains("Aibek Asanov (personal number KG-0417)"));
     assert!(
         text_listing.contains(

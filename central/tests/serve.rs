@@ -165,7 +165,7 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
     assert!(registration["at_for_people"]
         .as_str()
         .unwrap()
-        .ends_with("+00:00"));
+        .ends_with("+06:00"));
     let chain = shown["chain"].as_array().unwrap();
     assert_eq!(
         chain.len(),
@@ -381,7 +381,11 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
     assert_eq!(kind, "text/html; charset=utf-8");
     assert!(page.starts_with("<!doctype html>"), "{page}");
     assert!(page.contains("@media print"), "{page}");
-    assert!(page.contains("+00:00"), "{page}");
+    assert!(page.contains("+06:00"), "{page}");
+    assert!(
+        page.contains("times are local time in Asia/Bishkek"),
+        "{page}"
+    );
     assert!(page.contains("data-report=\"reconciliation\""), "{page}");
     assert!(page.contains("Consignments left out: none."), "{page}");
     let (_, _, _, lines_csv) = download(&format!(

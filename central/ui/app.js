@@ -27,11 +27,14 @@ function el(tag, attrs, ...children) {
   return node;
 }
 
-// RFC 3339 UTC ("2026-11-23T06:00:00Z") as people read it, with the offset spelled out.
+// An act's UTC time ("2026-11-23T06:00:00Z") as people read it: local time in central's zone
+// (from /api/overview, never the browser's) with the offset (time.js).
 function when(ts) {
-  if (!ts) return "—";
-  return String(ts).replace("T", " ").replace(/Z$/, " +00:00");
+  return window.TamgaTime.forPeople(ts);
 }
+
+// Whether central's zone is known yet (the overview says it).
+let zoneKnown = false;
 
 function short(id) {
   return String(id || "").slice(0, 12);
@@ -64,10 +67,14 @@ async function overview() {
   const box = document.getElementById("overview");
   try {
     const o = await api("/api/overview");
+    if (o.time_zone) {
+      window.TamgaTime.setZone(o.time_zone.name);
+      zoneKnown = true;
+    }
     const open = Object.values(o.totals.open_by_severity || {}).reduce((a, b) => a + b, 0);
     const across = Object.values(o.totals.across || {}).reduce((a, b) => a + b, 0);
     box.replaceChildren(
-      el("span", {}, t("now") + ": ", el("b", {}, when(o.now))),
+      el("span", {}, t("now") + ": ", el("b", {}, when(o.now)), " ", el("span", { class: "muted", "data-test": "time-zone" }, window.TamgaTime.label())),
       el("span", {}, t("consignments") + ": ", el("b", {}, o.totals.consignments)),
       el("span", {}, t("open_discrepancies") + ": ", el("b", {}, open)),
       el("a", { href: "#/across", "data-test": "overview-across", "data-count": across }, t("across_findings") + ": ",
@@ -810,7 +817,8 @@ async function route() {
   for (const a of document.querySelectorAll("header nav a")) {
     a.classList.toggle("active", a.getAttribute("href") === "#" + (path.startsWith("/c/") ? "/" : path));
   }
-  overview();
+  const shown = overview();
+  if (!zoneKnown) await shown;
   if (!vocabulary) {
     try {
       vocabulary = await api("/api/vocabulary");

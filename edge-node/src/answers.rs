@@ -236,8 +236,11 @@ pub struct StatusAnswer {
     pub node: Status,
     /// The node's clock.
     pub now: Timestamp,
-    /// The same, for people.
+    /// The same, for people: local time in the node's zone with its offset.
     pub now_for_people: String,
+    /// The node's time zone (config `time_zone`) and its offset now: the UI shows and reads
+    /// times in it.
+    pub time_zone: tamga_node::local_time::ZoneAt,
     /// Documents changed here that central (or, with no central configured, the least recently
     /// synced peer) has not yet heard.
     pub pending_changes: usize,

@@ -164,15 +164,15 @@ pub struct ConsignmentList {
     pub counts: Option<ListCountsView>,
 }
 
-/// The list row of a store summary as of the query's time.
-pub fn row(r: &ListRow) -> ConsignmentRow {
+/// The list row of a store summary as of the query's time, its deadline for people in `zone`.
+pub fn row(r: &ListRow, zone: &tamga_node::local_time::LocalTime) -> ConsignmentRow {
     let s = &r.summary;
     ConsignmentRow {
         consignment: s.consignment.to_string(),
         status: s.status.as_str().to_owned(),
         custodian: s.custodian.as_ref().map(|u| u.to_string()),
         deadline: s.deadline.map(|d| d.to_rfc3339()),
-        deadline_for_people: s.deadline.map(|d| d.for_people()),
+        deadline_for_people: s.deadline.map(|d| zone.for_people(d)),
         overdue: r.as_of.overdue,
         route: s.route.iter().map(|u| u.to_string()).collect(),
         goods: s.goods.clone(),

@@ -153,7 +153,9 @@ fn run(cli: Cli) -> Result<(), String> {
             let form = forms::incident(who, what, &attachment, &place, &here)?;
             acts::record(dir, form)
         }
-        Command::Position { who, fix } => acts::record(dir, forms::position(who, &fix)?),
+        Command::Position { who, fix } => {
+            acts::record(dir, forms::position(who, &fix, &cli::local_time(dir))?)
+        }
         Command::Arrive {
             who,
             arrived_at,
@@ -197,6 +199,11 @@ fn run(cli: Cli) -> Result<(), String> {
             let held = acts::Acts::of(&client, &who.consignment);
             let (corrects, kind) = held.find(&act)?;
             let permission = permission.map(|p| held.id(&p)).transpose()?;
+            let mut fields = fields;
+            fields.happened_at = fields
+                .happened_at
+                .map(|t| forms::typed_time("--happened-at", &t, &cli::local_time(dir)))
+                .transpose()?;
             let changes = forms::correction_changes(&kind, fields)?;
             let form = forms::correct(who, corrects, changes, reason, permission);
             acts::record_on(&client, form)
@@ -227,6 +234,7 @@ fn run(cli: Cli) -> Result<(), String> {
         } => {
             let client = Client::open(dir)?;
             let incident = acts::Acts::of(&client, &who.consignment).id(&incident)?;
+            let until = forms::typed_time("--until", &until, &cli::local_time(dir))?;
             acts::record_on(
                 &client,
                 forms::extend_deadline(who, incident, until, reason),

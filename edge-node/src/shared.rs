@@ -112,7 +112,8 @@ impl Shared {
         Ok(StatusAnswer {
             node: status,
             now,
-            now_for_people: now.for_people(),
+            now_for_people: self.node.config.local_time().for_people(now),
+            time_zone: self.node.config.local_time().at(now),
             pending_changes: pending,
             peers,
             jobs: self.jobs.running(),
@@ -167,7 +168,7 @@ impl Shared {
                         .unwrap_or_else(|p| p.into_inner())
                         .insert(peer.name.clone(), tokio::time::Instant::now());
                     c.failures = 0;
-                    c.last_success = Some(now.for_people());
+                    c.last_success = Some(self.node.config.local_time().for_people(now));
                     c.last_success_unix = Some(now.unix());
                     c.sent_position = c.sent_position.max(position);
                     c.last_error = None;

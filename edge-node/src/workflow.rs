@@ -340,10 +340,11 @@ pub struct ConsignmentRow {
     pub worst: Option<Severity>,
 }
 
-/// The list row of an assessed consignment.
+/// The list row of an assessed consignment, its deadline for people in `zone`.
 pub fn row(
     assessment: &Assessment,
     registration: Option<&ConsignmentRegistered>,
+    zone: &tamga_node::local_time::LocalTime,
 ) -> ConsignmentRow {
     let state = &assessment.state;
     let goods = registration
@@ -354,7 +355,7 @@ pub fn row(
         status: state.status.as_str().to_owned(),
         custodian: state.custodian.as_ref().map(|c| c.unit.to_string()),
         deadline: state.deadline.map(|d| d.to_rfc3339()),
-        deadline_for_people: state.deadline.map(|d| d.for_people()),
+        deadline_for_people: state.deadline.map(|d| zone.for_people(d)),
         overdue: state.overdue,
         route: registration
             .map(|r| r.route.iter().map(|u| u.to_string()).collect())
@@ -592,8 +593,13 @@ mod tests {
             "the form makes exactly the reference story's handoff"
         );
 
-        let row = row(&first, Some(&registration));
+        let row = row(&first, Some(&registration), &Default::default());
         assert_eq!(row.status, "in_transit");
+        // The story's deadline, 14:00 UTC, for people in Bishkek.
+        assert_eq!(
+            row.deadline_for_people.as_deref(),
+            Some("2026-11-23 20:00:00 +06:00")
+        );
         assert!(row.goods.contains("1250.35 ct"), "{}", row.goods);
     }
 }

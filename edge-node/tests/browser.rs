@@ -215,10 +215,34 @@ async fn steps(c: &Client, story: &Story, post: &str, vehicle: &str, screenshot:
     let custodian = find(c, &format!("{consignment_row} [data-test=c-custodian]")).await;
     assert_eq!(custodian.text().await.unwrap(), fixtures::AIRPORT_POST);
     let deadline = find(c, &format!("{consignment_row} [data-test=c-deadline]")).await;
-    assert!(
-        deadline.text().await.unwrap().ends_with("+00:00"),
-        "the deadline names its offset"
+    // The story's deadline, 14:00 UTC, in the post's zone (Asia/Bishkek by default) with its
+    // offset, whatever zone the browser's machine is set to.
+    assert_eq!(
+        deadline.text().await.unwrap(),
+        "2026-11-23 20:00:00 +06:00",
+        "the deadline is local time with its offset"
     );
+    // Times typed in the node's zone become UTC for the act; an offset or Z typed is honoured.
+    for (typed, act) in [
+        ("2026-11-23T14:30", "2026-11-23T08:30:00Z"),
+        ("2026-11-23T14:30:05", "2026-11-23T08:30:05Z"),
+        ("2026-11-23T14:30:00+05:00", "2026-11-23T09:30:00Z"),
+        ("2026-11-23T08:30:00Z", "2026-11-23T08:30:00Z"),
+    ] {
+        let got = c
+            .execute(
+                "return window.TamgaTime.toActTime(arguments[0]);",
+                vec![Value::from(typed)],
+            )
+            .await
+            .unwrap();
+        assert_eq!(got, Value::from(act), "{typed}");
+    }
+    let label = c
+        .execute("return window.TamgaTime.label();", vec![])
+        .await
+        .unwrap();
+    assert_eq!(label, Value::from("Asia/Bishkek, UTC+06:00"));
     let unit = visible_text(c, "[data-test=hdr-unit]").await;
     assert!(unit.contains(fixtures::AIRPORT_POST), "{unit}");
 

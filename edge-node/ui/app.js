@@ -117,11 +117,18 @@
 
   // ---------------------------------------------------------------- formatting
 
-  // RFC 3339 UTC as people read it, with the offset spelled out.
-  function forPeople(value) {
-    if (value === null || value === undefined || value === '') return '—';
-    const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)Z$/.exec(String(value));
-    return m ? `${m[1]} ${m[2]} +00:00` : String(value);
+  // Times: acts carry UTC; people see and type the node's local time (its time_zone, from
+  // /api/status) with the offset. The rule is time.js's (TamgaTime).
+  const TIME = window.TamgaTime;
+  const forPeople = (value) => TIME.forPeople(value);
+  const toActTime = (v) => TIME.toActTime(v);
+  const toInputTime = (v) => TIME.toInputTime(v);
+
+  // The node's status, and with it the zone its times are read and typed in.
+  function setStatus(s) {
+    state.status = s;
+    if (s && s.time_zone) TIME.setZone(s.time_zone.name);
+    return s;
   }
 
   function shortId(id) {
@@ -144,20 +151,6 @@
   function sealsText(list) {
     if (!list || !list.length) return t('seals.none');
     return list.map((s) => `${s.seal} ${tEnum('seal_state', s.state)}`).join(', ');
-  }
-
-  // Browser time input ("2026-11-23T14:00" or with seconds) as an act time.
-  function toActTime(v) {
-    const s = (v || '').trim();
-    if (!s) return '';
-    if (/^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(s)) return s + ':00Z';
-    if (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d$/.test(s)) return s + 'Z';
-    return s;
-  }
-
-  // An act time as the value of a datetime-local input (UTC, to the second).
-  function toInputTime(v) {
-    return v ? String(v).replace(/Z$/, '').slice(0, 19) : '';
   }
 
   function nowInput() {
@@ -190,7 +183,7 @@
   }
 
   async function loadStatus() {
-    if (!state.status) state.status = await api.get('/api/status');
+    if (!state.status) setStatus(await api.get('/api/status'));
     return state.status;
   }
 
@@ -305,7 +298,7 @@
 
   async function pollStatus() {
     try {
-      state.status = await api.get('/api/status');
+      setStatus(await api.get('/api/status'));
       state.statusError = null;
     } catch (e) {
       state.statusError = e.message;
@@ -1322,6 +1315,8 @@
       h('label', { for: id }, opts.label, opts.required ? h('span', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
       input,
       opts.hint ? h('small', { class: 'hint' }, opts.hint) : null,
+      // A time is typed in the node's zone: say which, with its offset.
+      opts.type === 'datetime' ? h('small', { class: 'hint', 'data-test': 'zone-hint' }, t('hint.local_time', { zone: TIME.label() })) : null,
     );
   }
 
@@ -1865,7 +1860,7 @@
           blank: () => ({ at: nowInput(), latitude: '', longitude: '' }),
           row: (p) =>
             row(
-              field(m, [...p, 'at'], { label: t('f.time_utc'), type: 'datetime', required: true }),
+              field(m, [...p, 'at'], { label: t('f.time'), type: 'datetime', required: true }),
               decimalField(m, [...p, 'latitude'], t('f.latitude'), { required: true, hint: null }),
               decimalField(m, [...p, 'longitude'], t('f.longitude'), { required: true, hint: null }),
               geoButton((lat, lon) => {
@@ -1896,7 +1891,7 @@
       fields: (m) => [
         placeBlock(m, ['place']),
         row(
-          field(m, ['arrived_at'], { label: t('f.arrived_at'), type: 'datetime', required: true, hint: t('hint.utc') }),
+          field(m, ['arrived_at'], { label: t('f.arrived_at'), type: 'datetime', required: true }),
           field(m, ['working_hours_began_at'], { label: t('f.working_hours_began_at'), type: 'datetime', hint: t('hint.working_hours') }),
         ),
       ],
@@ -2128,7 +2123,7 @@
       fields: (m, ctx) => [
         field(m, ['incident'], { label: t('f.incident_act'), type: 'select', required: true, test: 'extend-incident', wide: true,
           options: [['', t('f.choose')]].concat(holdingActs(ctx.detail, 'incident_reported').map(actOption)) }),
-        field(m, ['delivery_deadline'], { label: t('f.new_deadline'), type: 'datetime', required: true, hint: t('hint.utc'), test: 'new-deadline' }),
+        field(m, ['delivery_deadline'], { label: t('f.new_deadline'), type: 'datetime', required: true, test: 'new-deadline' }),
         field(m, ['reason'], { label: t('f.reason'), type: 'textarea', required: true, rows: 2, test: 'reason' }),
       ],
       body: (m) => ({ incident: m.incident, delivery_deadline: toActTime(m.delivery_deadline), reason: trim(m.reason) }),
@@ -2315,7 +2310,7 @@
           field(m, ['office_of_destination'], { label: t('f.office_of_destination'), required: true, list: 'dl-units', upper: true, mono: true }),
         ),
         field(m, ['route'], { label: t('f.route'), type: 'textarea', rows: 2, upper: true, mono: true, hint: t('hint.route') }),
-        field(m, ['delivery_deadline'], { label: t('f.delivery_deadline'), type: 'datetime', required: true, hint: t('hint.utc') }),
+        field(m, ['delivery_deadline'], { label: t('f.delivery_deadline'), type: 'datetime', required: true }),
       ],
       body: (m) => {
         const dep = trim(m.office_of_departure);
@@ -3054,8 +3049,7 @@
   // ---------------------------------------------------------------- sync and bundles
 
   async function pageSync() {
-    const status = await api.get('/api/status');
-    state.status = status;
+    const status = setStatus(await api.get('/api/status'));
     await loadRegistry(true).catch(() => null);
     const page = h('div', { id: 'page-sync' });
 

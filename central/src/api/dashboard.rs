@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tamga_core::{ActBody, ActId, KeyId, Registry, SignedAct, Timestamp};
+use tamga_node::local_time::LocalTime;
 use tamga_store::DocId;
 
 pub(super) async fn overview(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
@@ -27,7 +28,8 @@ pub(super) async fn overview(State(s): State<Arc<Shared>>) -> ApiResult<Json<Val
             "unit": s.central.config.unit,
             "authority_fingerprint": s.central.root().fingerprint(),
             "now": now,
-            "now_for_people": now.for_people(),
+            "now_for_people": s.central.config.local_time().for_people(now),
+            "time_zone": s.central.config.local_time().at(now),
             "totals": snapshot.totals,
             "progress": snapshot.progress,
             "feed_position": snapshot.store_position,
@@ -43,7 +45,7 @@ pub(super) async fn consignments(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
-    let filter = filter(&params)?;
+    let filter = filter(&params, &s.central.config.local_time())?;
     let rows = s.reconciler.read(|index, _| {
         index
             .consignments(&filter)
@@ -63,7 +65,7 @@ pub(super) async fn discrepancies(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
-    let filter = filter(&params)?;
+    let filter = filter(&params, &s.central.config.local_time())?;
     let rows = s
         .reconciler
         .read(|index, _| json!(index.discrepancies(&filter)));
@@ -110,13 +112,18 @@ struct ActView {
     body: Value,
 }
 
-fn act_view(act: &SignedAct, registry: &Registry, rejected: Option<&str>) -> ActView {
+fn act_view(
+    act: &SignedAct,
+    registry: &Registry,
+    rejected: Option<&str>,
+    zone: &LocalTime,
+) -> ActView {
     let at = act.body().at();
     ActView {
         id: act.id(),
         kind: act.body().kind(),
         at,
-        at_for_people: at.for_people(),
+        at_for_people: zone.for_people(at),
         place: act.body().place().map(|p| json!(p)),
         signers: act
             .signatures()
@@ -146,6 +153,7 @@ fn chain(
     by_id: &BTreeMap<ActId, &SignedAct>,
     a: &tamga_core::Assessment,
     registry: &Registry,
+    zone: &LocalTime,
 ) -> (Vec<ChainLink>, Vec<ActId>) {
     let mut links = Vec::new();
     if let Some((id, r)) = a.registration() {
@@ -153,7 +161,7 @@ fn chain(
             unit: r.office_of_departure.to_string(),
             officer: signer(registry, &r.officer, r.at),
             since: r.at,
-            since_for_people: r.at.for_people(),
+            since_for_people: zone.for_people(r.at),
             act: id,
             kind: "consignment_registered",
         });
@@ -165,7 +173,7 @@ fn chain(
                     unit: t.receiving.unit.to_string(),
                     officer: signer(registry, &t.receiving.officer, t.at),
                     since: t.at,
-                    since_for_people: t.at.for_people(),
+                    since_for_people: zone.for_people(t.at),
                     act: *id,
                     kind: act.body().kind(),
                 });
@@ -192,11 +200,12 @@ fn legal_record(
     by_id: &BTreeMap<ActId, &SignedAct>,
     a: &tamga_core::Assessment,
     registry: &Registry,
+    zone: &LocalTime,
 ) -> Value {
     let when = |id: &ActId| by_id.get(id).map(|act| act.body().at());
     let at = |id: &ActId| {
         let t = when(id);
-        json!({"act": id, "kind": by_id.get(id).map(|x| x.body().kind()), "at": t, "at_for_people": t.map(|t| t.for_people())})
+        json!({"act": id, "kind": by_id.get(id).map(|x| x.body().kind()), "at": t, "at_for_people": t.map(|t| zone.for_people(t))})
     };
     let outcome = a.state.outcome.as_ref().map(|o| {
         let mut v = json!(o);
@@ -207,7 +216,7 @@ fn legal_record(
             | tamga_core::assessment::Outcome::Returned { act } => act,
         };
         v["at"] = json!(when(act));
-        v["at_for_people"] = json!(when(act).map(|t| t.for_people()));
+        v["at_for_people"] = json!(when(act).map(|t| zone.for_people(t)));
         if let tamga_core::assessment::Outcome::DeliveredShort { net_mass, .. } = o {
             v["net_mass_for_people"] = json!(net_mass.for_people());
         }
@@ -323,9 +332,9 @@ fn legal_record(
         "open_incidents": a.state.open_incidents,
         "deadline": {
             "in_force": a.state.deadline,
-            "in_force_for_people": a.state.deadline.map(|t| t.for_people()),
+            "in_force_for_people": a.state.deadline.map(|t| zone.for_people(t)),
             "registered": registered,
-            "registered_for_people": registered.map(|t| t.for_people()),
+            "registered_for_people": registered.map(|t| zone.for_people(t)),
             "extension": extension,
         },
         "corrections": corrections,
@@ -357,19 +366,20 @@ pub(super) async fn consignment(
         let now = Timestamp::now();
         let assessment = store.assessment(&id, now).map_err(internal)?;
         let registry = store.registry();
+        let zone = s.central.config.local_time();
         let by_id: BTreeMap<ActId, &SignedAct> = acts.iter().map(|a| (a.id(), a)).collect();
         let mut timeline: Vec<ActView> = assessment
             .acts
             .iter()
-            .filter_map(|a| by_id.get(a).map(|act| act_view(act, &registry, None)))
+            .filter_map(|a| by_id.get(a).map(|act| act_view(act, &registry, None, &zone)))
             .collect();
         for r in &assessment.rejected {
             if let Some(act) = by_id.get(&r.act) {
-                timeline.push(act_view(act, &registry, Some(&r.reason)));
+                timeline.push(act_view(act, &registry, Some(&r.reason), &zone));
             }
         }
         timeline.sort_by_key(|v| (v.at, v.id));
-        let (links, beside) = chain(&by_id, &assessment, &registry);
+        let (links, beside) = chain(&by_id, &assessment, &registry, &zone);
         let seals: Vec<Value> = assessment
             .state
             .seals
@@ -379,7 +389,7 @@ pub(super) async fn consignment(
                     .history
                     .iter()
                     .filter_map(|h| by_id.get(h))
-                    .map(|a| json!({"act": a.id(), "kind": a.body().kind(), "at": a.body().at(), "at_for_people": a.body().at().for_people()}))
+                    .map(|a| json!({"act": a.id(), "kind": a.body().kind(), "at": a.body().at(), "at_for_people": zone.for_people(a.body().at())}))
                     .collect();
                 json!({"seal": number, "record": record, "history": history})
             })
@@ -388,7 +398,7 @@ pub(super) async fn consignment(
             .registration()
             .map(|(_, r)| json!(ActBody::ConsignmentRegistered(r.clone())));
         let record = crate::reconcile::Record::of(&assessment, &acts);
-        let legal = legal_record(&by_id, &assessment, &registry);
+        let legal = legal_record(&by_id, &assessment, &registry, &zone);
         // The consignments sharing its KPC or an active seal, as the index last assessed them.
         let across = s.reconciler.read(|index, _| index.across_of(&id));
         Ok(json!({
@@ -440,7 +450,7 @@ pub(super) async fn resolve(
                     "consignment": body.consignment,
                     "officer": body.officer,
                     "at": body.at,
-                    "at_for_people": body.at.for_people(),
+                    "at_for_people": s.central.config.local_time().for_people(body.at),
                     "reason": body.reason,
                 }))
             }
@@ -488,6 +498,7 @@ pub(super) async fn nodes(
             &s.central.device_id(),
             now,
             silent_after,
+            &s.central.config.local_time(),
         );
         Ok(json!({"now": now, "silent_after_seconds": silent_after, "nodes": rows}))
     })

@@ -52,6 +52,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use tamga_core::act::ConsignmentRegistered;
 use tamga_core::{Assessment, ConsignmentId, SignedAct, Timestamp};
+use tamga_node::local_time::LocalTime;
 use tamga_store::DocId;
 
 /// The most consignments one report or export reads from the store.
@@ -216,15 +217,17 @@ pub fn printable_page(
     unit: &str,
     fragment: &str,
     generated: Timestamp,
+    zone: &LocalTime,
     skipped: &[Skipped],
 ) -> String {
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>\n{PRINT_CSS}</style>\n</head>\n<body>\n<h1>{title}</h1>\n<p class=\"meta\">Customs unit: {unit}</p>\n<p class=\"meta\" data-test=\"generated\">Generated {generated} from the signed acts central holds; times are UTC (+00:00).</p>\n<div class=\"actions\"><button type=\"button\" onclick=\"window.print()\">Print</button></div>\n",
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>\n{PRINT_CSS}</style>\n</head>\n<body>\n<h1>{title}</h1>\n<p class=\"meta\">Customs unit: {unit}</p>\n<p class=\"meta\" data-test=\"generated\">Generated {generated} from the signed acts central holds; times are local time in {zone_name} with the offset.</p>\n<div class=\"actions\"><button type=\"button\" onclick=\"window.print()\">Print</button></div>\n",
         title = reports::esc(title),
         unit = reports::esc(unit),
-        generated = reports::esc(&generated.for_people()),
+        generated = reports::esc(&zone.for_people(generated)),
+        zone_name = reports::esc(zone.name()),
     );
     h.push_str(fragment);
     if skipped.is_empty() {
@@ -280,7 +283,7 @@ pub async fn kp(
             "from_year": first,
             "to_year": last,
             "generated_at": generated,
-            "generated_at_for_people": generated.for_people(),
+            "generated_at_for_people": s.central.config.local_time().for_people(generated),
             "time_zone": zone.name(),
             "chart_svg": report.chart_svg(q.lang),
             "report": report,
@@ -295,6 +298,7 @@ pub async fn kp(
             &s.central.config.unit.to_string(),
             &report.to_html(),
             generated,
+            &s.central.config.local_time(),
             &report.skipped,
         )),
     })
@@ -308,6 +312,7 @@ pub async fn reconciliation(
     let now = Timestamp::now();
     let q = reconciliation_query(&params, now, zone_of(&s)?)?;
     let (from, until) = (q.from, q.until);
+    let local = s.central.config.local_time();
     let report = blocking(&s, move |s| {
         let gathered = gather(s, from, until, now)?;
         let mut report =
@@ -325,10 +330,10 @@ pub async fn reconciliation(
         Format::Json => Json(json!({
             "from": from,
             "until": until,
-            "from_for_people": from.for_people(),
-            "until_for_people": until.for_people(),
+            "from_for_people": local.for_people(from),
+            "until_for_people": local.for_people(until),
             "generated_at": now,
-            "generated_at_for_people": now.for_people(),
+            "generated_at_for_people": local.for_people(now),
             "report": report,
         }))
         .into_response(),
@@ -343,12 +348,13 @@ pub async fn reconciliation(
         Format::Html => html(printable_page(
             &format!(
                 "Reconciliation with the Precious Metals Department, {} to {}",
-                from.for_people(),
-                until.for_people()
+                local.for_people(from),
+                local.for_people(until)
             ),
             &s.central.config.unit.to_string(),
-            &report.to_html(),
+            &report.to_html(&local),
             now,
+            &local,
             &report.skipped,
         )),
     })
@@ -473,7 +479,7 @@ pub async fn consignments_csv(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
 ) -> ApiResult<Response> {
-    let filter = filter(&params)?;
+    let filter = filter(&params, &s.central.config.local_time())?;
     let text = s
         .reconciler
         .read(|index, _| consignments_to_csv(&index.consignments(&filter)));
@@ -497,11 +503,13 @@ mod tests {
             "HQ-RECON",
             "<section>table</section>\n",
             at,
+            &LocalTime::default(),
             &[],
         );
         assert!(page.starts_with("<!doctype html>"), "{page}");
         assert!(page.contains("<title>Kimberley Process statistics, 2026</title>"));
-        assert!(page.contains("Generated 2026-11-23 08:30:00 +00:00"));
+        assert!(page.contains("Generated 2026-11-23 14:30:00 +06:00"));
+        assert!(page.contains("times are local time in Asia/Bishkek"));
         assert!(page.contains("@media print"));
         assert!(page.contains("<section>table</section>"));
         assert!(page.contains("Consignments left out: none."));
@@ -510,7 +518,7 @@ mod tests {
             consignment: "X".into(),
             reason: "no registration in force".into(),
         }];
-        let page = printable_page("A <report>", "HQ", "", at, &skipped);
+        let page = printable_page("A <report>", "HQ", "", at, &LocalTime::default(), &skipped);
         assert!(page.contains("<title>A &lt;report&gt;</title>"), "{page}");
         assert!(page.contains("Consignments left out: 1"));
     }

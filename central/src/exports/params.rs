@@ -214,9 +214,11 @@ pub fn reconciliation_query(
     zone: chrono_tz::Tz,
 ) -> Result<ReconciliationQuery, ParamError> {
     check_known(params, &["from", "until", "format", "table"])?;
+    // Typed by people: a date or a time without an offset is local time in `zone`.
+    let local = tamga_node::local_time::LocalTime::new(zone.name()).unwrap_or_default();
     let time = |name: &'static str| -> Result<Option<Timestamp>, ParamError> {
         given(params, name)
-            .map(|v| crate::authority::parse_time(v).map_err(|e| param_error(name, e)))
+            .map(|v| local.parse_typed(v).map_err(|e| param_error(name, e)))
             .transpose()
     };
     let this_year = year_of(now, zone);
@@ -227,8 +229,8 @@ pub fn reconciliation_query(
             "until",
             format!(
                 "{} is not after from {}",
-                until.for_people(),
-                from.for_people()
+                local.for_people(until),
+                local.for_people(from)
             ),
         ));
     }
@@ -369,7 +371,8 @@ mod tests {
             BISHKEK,
         )
         .unwrap();
-        assert_eq!(q.from, Timestamp::parse("2026-11-01T00:00:00Z").unwrap());
+        // A date alone is its start in central's zone.
+        assert_eq!(q.from, Timestamp::parse("2026-10-31T18:00:00Z").unwrap());
         assert_eq!(q.until, Timestamp::parse("2026-11-23T08:30:00Z").unwrap());
         assert_eq!((q.format, q.table), (Format::Csv, Table::Lines));
     }

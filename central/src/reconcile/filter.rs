@@ -75,9 +75,13 @@ pub fn severity_of(text: &str) -> Option<Severity> {
 impl Filter {
     /// Reads a filter from query parameters (`status`, `kind`, `severity`, `post`, `from`,
     /// `until`, `due_before`, `discrepancies` = `yes`/`no`, `state` = `open`/`resolved`/`all`,
-    /// `overdue` = `yes`/`no`). Times are RFC 3339 or a date; empty values are ignored; an
+    /// `overdue` = `yes`/`no`). Times are as people type them: local time in `zone` (a date
+    /// alone: its 00:00 there), or RFC 3339 with an offset or Z; empty values are ignored; an
     /// unknown parameter is refused.
-    pub fn from_query(params: &BTreeMap<String, String>) -> Result<Filter, FilterError> {
+    pub fn from_query(
+        params: &BTreeMap<String, String>,
+        zone: &tamga_node::local_time::LocalTime,
+    ) -> Result<Filter, FilterError> {
         let mut filter = Filter::default();
         for (name, value) in params {
             let value = value.trim();
@@ -88,7 +92,7 @@ impl Filter {
                 field: name.clone(),
                 detail,
             };
-            let time = || crate::authority::parse_time(value).map_err(bad);
+            let time = || zone.parse_typed(value).map_err(bad);
             let yes_no = || match value {
                 "yes" | "true" => Ok(true),
                 "no" | "false" => Ok(false),

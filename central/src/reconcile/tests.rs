@@ -22,6 +22,7 @@ fn query(pairs: &[(&str, &str)]) -> Result<Filter, FilterError> {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect(),
+        &Default::default(),
     )
 }
 

@@ -528,14 +528,14 @@ impl Reconciliation {
     }
 
     /// The summary and the goods lines as tables.
-    pub fn to_html(&self) -> String {
+    pub fn to_html(&self, zone: &tamga_node::local_time::LocalTime) -> String {
         let mut h = String::new();
         h.push_str("<section class=\"tamga-report\" data-report=\"reconciliation\">\n");
         let _ = writeln!(
             h,
             "<h2>Imports and exports of precious metals and stones, {} to {}</h2>",
-            esc(&self.from.for_people()),
-            esc(&self.until.for_people())
+            esc(&zone.for_people(self.from)),
+            esc(&zone.for_people(self.until))
         );
         h.push_str("<table class=\"reconciliation-summary\">\n<caption>By kind of goods</caption>\n<thead>\n<tr><th scope=\"col\">Direction</th><th scope=\"col\">HS heading</th><th scope=\"col\">Goods</th><th scope=\"col\">Consignments</th><th scope=\"col\">Delivered</th><th scope=\"col\">Delivered short</th><th scope=\"col\">Refused</th><th scope=\"col\">Returned</th><th scope=\"col\">In transit</th><th scope=\"col\">Goods lines</th><th scope=\"col\">Quantity</th><th scope=\"col\">Net mass, g</th><th scope=\"col\">Value</th><th scope=\"col\">State Control Certificates</th></tr>\n</thead>\n<tbody>\n");
         for row in self.summary() {
@@ -580,7 +580,7 @@ impl Reconciliation {
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>",
-                esc(&l.registered_at.for_people()),
+                esc(&zone.for_people(l.registered_at)),
                 esc(&l.consignment),
                 esc(&l.declaration),
                 direction_name(l.direction),
@@ -603,7 +603,7 @@ impl Reconciliation {
                 let _ = writeln!(
                     h,
                     "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&e.registered_at.for_people()),
+                    esc(&zone.for_people(e.registered_at)),
                     esc(&e.consignment),
                     esc(&e.declaration),
                     direction_name(e.direction),

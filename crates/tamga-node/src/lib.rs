@@ -10,6 +10,8 @@
 //! - [`sealed`]: bundle files encrypted to their addressee's device key.
 //! - [`local`]: the local UI and API's guard (this machine only), the JSON-body check, and the
 //!   embedded UI files' routes.
+//! - [`local_time`]: times for people in the node's zone with its offset, and times people
+//!   type read in it (and its browser side, `/time.js`).
 //! - [`keystore`]: officers' signing keys encrypted under their PIN.
 //! - [`officer`]: the officer commands both binaries offer: a key made or imported under a PIN.
 //! - [`files`]: small files written atomically and durably, read with a bound.
@@ -18,6 +20,7 @@
 pub mod files;
 pub mod keystore;
 pub mod local;
+pub mod local_time;
 pub mod officer;
 pub mod sealed;
 pub mod server;

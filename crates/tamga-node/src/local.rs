@@ -37,7 +37,8 @@ pub struct UiFiles {
     pub style_css: &'static str,
 }
 
-/// Routes serving a node's embedded web UI, never cached stale.
+/// Routes serving a node's embedded web UI, never cached stale, with `/time.js`
+/// ([`crate::local_time::TIME_JS`]): local time in the node's zone for the UI.
 pub fn ui_routes<S: Clone + Send + Sync + 'static>(files: UiFiles) -> Router<S> {
     fn file(content_type: &'static str, body: &'static str) -> axum::response::Response {
         (
@@ -60,6 +61,10 @@ pub fn ui_routes<S: Clone + Send + Sync + 'static>(files: UiFiles) -> Router<S> 
         .route(
             "/app.js",
             axum::routing::get(move || async move { file(js, files.app_js) }),
+        )
+        .route(
+            "/time.js",
+            axum::routing::get(move || async move { file(js, crate::local_time::TIME_JS) }),
         )
         .route(
             "/i18n.js",

@@ -37,7 +37,7 @@ pub fn show(dir: &Path, consignment: String, json: bool) -> Result<(), String> {
     if json {
         print::consignment_json(&view);
     } else {
-        print::consignment(&view);
+        print::consignment(&view, &super::local_time(dir));
     }
     Ok(())
 }

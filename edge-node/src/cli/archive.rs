@@ -44,10 +44,16 @@ pub fn run(dir: &Path, cmd: ArchiveCommand) -> Result<(), String> {
             }
             Ok(())
         }
-        ArchiveCommand::List { json } => listing(&Client::open(dir)?.archive_search("")?, json),
-        ArchiveCommand::Search { text, json } => {
-            listing(&Client::open(dir)?.archive_search(&text)?, json)
-        }
+        ArchiveCommand::List { json } => listing(
+            &Client::open(dir)?.archive_search("")?,
+            json,
+            &super::local_time(dir),
+        ),
+        ArchiveCommand::Search { text, json } => listing(
+            &Client::open(dir)?.archive_search(&text)?,
+            json,
+            &super::local_time(dir),
+        ),
         ArchiveCommand::Show {
             consignment: id,
             json,
@@ -60,10 +66,10 @@ pub fn run(dir: &Path, cmd: ArchiveCommand) -> Result<(), String> {
                 println!(
                     "ARCHIVED in {} on {} ({} acts)",
                     a.file,
-                    a.archived_at.for_people(),
+                    super::local_time(dir).for_people(a.archived_at),
                     a.acts
                 );
-                print::consignment(&shown.view);
+                print::consignment(&shown.view, &super::local_time(dir));
             }
             Ok(())
         }
@@ -106,12 +112,12 @@ fn reclaim(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn row(r: &ArchivedRow) -> String {
+fn row(r: &ArchivedRow, zone: &tamga_node::local_time::LocalTime) -> String {
     format!(
         "{}  delivered {}  {}  [{}]",
         r.consignment,
         r.delivered_at
-            .map(|t| t.for_people())
+            .map(|t| zone.for_people(t))
             .unwrap_or_else(|| "-".into()),
         r.goods.join("; "),
         r.file
@@ -120,12 +126,16 @@ fn row(r: &ArchivedRow) -> String {
 
 /// Prints a listing; a refused file is an error after the rows, so a damaged archive is never
 /// passed over in silence.
-fn listing(listing: &ArchiveListing, json: bool) -> Result<(), String> {
+fn listing(
+    listing: &ArchiveListing,
+    json: bool,
+    zone: &tamga_node::local_time::LocalTime,
+) -> Result<(), String> {
     if json {
         print::json(listing);
     } else {
         for r in &listing.rows {
-            println!("{}", row(r));
+            println!("{}", row(r, zone));
         }
         println!("{} archived consignments", listing.rows.len());
     }

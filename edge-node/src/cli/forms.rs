@@ -3,6 +3,8 @@
 //! officer's offer, the receiving officer's count. Each form is a typed value that serializes to
 //! exactly the JSON of `docs/edge-api.md`; the values stay as the officer typed them, so the
 //! node checks them and names the field at fault, the same way for the CLI and the web UI.
+//! Times are the exception: an officer types local time (the node's `time_zone`) or RFC 3339
+//! with an offset, and the form carries it as the act's UTC ([`typed_time`]).
 
 use super::grammar::{
     CorrectionArgs, CountArgs, DeliveryArgs, GroundsArgs, PermitCommand, PlaceArgs, SealCommand,
@@ -12,6 +14,7 @@ use serde::Serialize;
 use sha2::Digest;
 use std::path::{Path, PathBuf};
 use tamga_edge::config::{Config, NodeRole};
+use tamga_node::local_time::LocalTime;
 
 /// Where the command runs: this node's role and unit (a post node is at its own post unless
 /// told otherwise).
@@ -20,6 +23,15 @@ pub struct Here {
     pub role: NodeRole,
     /// The post's or escort unit's code.
     pub unit: String,
+    /// The node's time zone, in which typed times without an offset are read.
+    pub zone: LocalTime,
+}
+
+/// A time typed for `option` as the act's UTC (`2026-11-23T08:30:00Z`): local time in `zone`
+/// unless it gives an offset or `Z` (see [`LocalTime::parse_typed`]).
+pub fn typed_time(option: &str, text: &str, zone: &LocalTime) -> Result<String, String> {
+    zone.to_act_time(text)
+        .map_err(|e| format!("{option} {e} (local time is {})", zone.name()))
 }
 
 impl Here {
@@ -29,6 +41,7 @@ impl Here {
         Ok(Here {
             role: config.role,
             unit: config.unit.to_string(),
+            zone: config.local_time(),
         })
     }
 }
@@ -652,6 +665,9 @@ pub fn incident(
         seals,
     } = what;
     let hashes = hashes(attachments)?;
+    let happened_at = happened_at
+        .map(|t| typed_time("--happened-at", &t, &here.zone))
+        .transpose()?;
     Ok(ActForm::IncidentReported {
         place: place(p, here)?,
         who: who(w),
@@ -671,18 +687,18 @@ fn sha256_of(path: &Path) -> std::io::Result<String> {
     Ok(hex::encode(hash.finalize()))
 }
 
-/// `position`: each `--fix TIME,LATITUDE,LONGITUDE`.
-pub fn position(w: Who, fixes: &[String]) -> Result<ActForm, String> {
+/// `position`: each `--fix TIME,LATITUDE,LONGITUDE`, the time read in `zone`.
+pub fn position(w: Who, fixes: &[String], zone: &LocalTime) -> Result<ActForm, String> {
     let mut positions = Vec::new();
     for f in fixes {
         let parts: Vec<&str> = f.split(',').map(str::trim).collect();
         let [at, lat, lon] = parts[..] else {
             return Err(format!(
-                "--fix {f:?}: expected TIME,LATITUDE,LONGITUDE like 2026-11-23T06:40:00Z,43.0612,74.4776"
+                "--fix {f:?}: expected TIME,LATITUDE,LONGITUDE like 2026-11-23T12:40,43.0612,74.4776"
             ));
         };
         positions.push(PositionForm {
-            at: at.into(),
+            at: typed_time("--fix", at, zone)?,
             coordinates: CoordinatesForm {
                 latitude: lat.into(),
                 longitude: lon.into(),
@@ -706,8 +722,10 @@ pub fn arrive(
     Ok(ActForm::ArrivalNotified {
         place: place(p, here)?,
         who: who(w),
-        arrived_at,
-        working_hours_began_at,
+        arrived_at: typed_time("--arrived-at", &arrived_at, &here.zone)?,
+        working_hours_began_at: working_hours_began_at
+            .map(|t| typed_time("--working-hours-began-at", &t, &here.zone))
+            .transpose()?,
     })
 }
 

@@ -158,7 +158,9 @@ pub enum Command {
         /// What happened.
         #[arg(long)]
         description: String,
-        /// When it happened, if before it is reported (UTC, like 2026-11-23T06:55:00Z).
+        /// When it happened, if before it is reported: local time of the node's time_zone (like
+        /// 2026-11-23 12:55), or RFC 3339 with an offset or Z (like 2026-11-23T06:55:00Z), taken
+        /// as given.
         #[arg(long)]
         happened_at: Option<String>,
         /// A seal affected; repeat.
@@ -170,11 +172,13 @@ pub enum Command {
         #[command(flatten)]
         place: PlaceArgs,
     },
-    /// Record positions along the way: `--fix TIME,LATITUDE,LONGITUDE`, repeat.
+    /// Record positions along the way: `--fix TIME,LATITUDE,LONGITUDE`, repeat. TIME is local time
+    /// of the node's time_zone, or RFC 3339 with an offset or Z, taken as given.
     Position {
         #[command(flatten)]
         who: Who,
-        /// A fix, like 2026-11-23T06:40:00Z,43.0612,74.4776.
+        /// A fix, like 2026-11-23T12:40,43.0612,74.4776 (local time) or
+        /// 2026-11-23T06:40:00Z,43.0612,74.4776.
         #[arg(long, required = true)]
         fix: Vec<String>,
     },
@@ -182,10 +186,12 @@ pub enum Command {
     Arrive {
         #[command(flatten)]
         who: Who,
-        /// When the goods arrived (UTC, like 2026-11-23T07:35:00Z).
+        /// When the goods arrived: local time of the node's time_zone (like 2026-11-23 13:35), or
+        /// RFC 3339 with an offset or Z (like 2026-11-23T07:35:00Z), taken as given.
         #[arg(long)]
         arrived_at: String,
-        /// If they arrived outside working hours: when working hours began.
+        /// If they arrived outside working hours: when working hours began (local time, or RFC
+        /// 3339 with an offset or Z).
         #[arg(long)]
         working_hours_began_at: Option<String>,
         #[command(flatten)]
@@ -258,7 +264,8 @@ pub enum Command {
         /// The incident that calls for it (its id or short id).
         #[arg(long)]
         incident: String,
-        /// The new delivery deadline (UTC, like 2026-11-24T12:00:00Z).
+        /// The new delivery deadline: local time of the node's time_zone (like 2026-11-24 18:00),
+        /// or RFC 3339 with an offset or Z (like 2026-11-24T12:00:00Z), taken as given.
         #[arg(long)]
         until: String,
         /// Why.
@@ -684,7 +691,8 @@ pub struct PermitArgs {
     /// Why it is permitted.
     #[arg(long)]
     pub reason: String,
-    /// The permission lapses at this time (UTC), if it does.
+    /// The permission lapses at this time, if it does: local time of the node's time_zone (like
+    /// 2026-11-24 18:00), or RFC 3339 with an offset or Z, taken as given.
     #[arg(long)]
     pub valid_until: Option<String>,
     #[command(flatten)]
@@ -740,7 +748,8 @@ pub struct CorrectionArgs {
     /// escort_assigned: the vehicle's plate.
     #[arg(long)]
     pub vehicle: Option<String>,
-    /// incident_reported: when it happened (UTC).
+    /// incident_reported: when it happened: local time of the node's time_zone, or RFC 3339 with
+    /// an offset or Z, taken as given.
     #[arg(long)]
     pub happened_at: Option<String>,
     /// incident_reported: what happened.

@@ -24,6 +24,14 @@ pub mod node;
 pub mod officer;
 pub mod print;
 
+/// The node's time zone as people read and type times in it (the default zone where the
+/// configuration cannot be read: the command itself then fails saying why).
+pub fn local_time(dir: &std::path::Path) -> tamga_node::local_time::LocalTime {
+    tamga_edge::config::Config::load(dir)
+        .map(|c| c.local_time())
+        .unwrap_or_default()
+}
+
 /// The signing officer's PIN: without echo from a terminal, or the next line of standard input
 /// in a script (see [`tamga_node::officer::read_secret`]).
 pub fn read_pin(prompt: &str) -> Result<String, String> {

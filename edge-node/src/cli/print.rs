@@ -107,7 +107,7 @@ pub fn consignment_json(view: &ConsignmentView) {
 }
 
 /// `show`: the consignment's state, seals, discrepancies and acts.
-pub fn consignment(view: &ConsignmentView) {
+pub fn consignment(view: &ConsignmentView, zone: &tamga_node::local_time::LocalTime) {
     let a = &view.assessment;
     let s = &a.state;
     println!(
@@ -127,7 +127,7 @@ pub fn consignment(view: &ConsignmentView) {
     if let Some(d) = &s.deadline {
         println!(
             "deadline: {}{}{}",
-            d.for_people(),
+            zone.for_people(*d),
             if s.overdue { " (OVERDUE)" } else { "" },
             s.deadline_extension
                 .map(|e| format!(" (extended by [{}])", e.short()))

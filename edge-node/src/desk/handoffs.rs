@@ -179,7 +179,7 @@ impl Desk<'_> {
             releasing: party(&t.releasing),
             receiving: party(&t.receiving),
             at: t.at,
-            at_for_people: t.at.for_people(),
+            at_for_people: self.node.config.local_time().for_people(t.at),
             state: state.into(),
             via: note.via,
             transfer: serde_json::to_value(ActBody::CustodyTransferred(t.clone()))

@@ -36,7 +36,11 @@ impl Desk<'_> {
             None
         };
         Ok(ConsignmentList {
-            rows: page.rows.iter().map(listing::row).collect(),
+            rows: page
+                .rows
+                .iter()
+                .map(|r| listing::row(r, &self.node.config.local_time()))
+                .collect(),
             next: page.next.map(|c| c.to_text()),
             counts,
         })
@@ -79,11 +83,12 @@ impl Desk<'_> {
     ) -> ConsignmentView {
         let registration = assessment.registration_body.clone();
         let by_id: BTreeMap<ActId, &SignedAct> = acts.iter().map(|a| (a.id(), a)).collect();
+        let zone = self.node.config.local_time();
         let view = |act: &SignedAct, holds: bool| ActView {
             id: act.id(),
             kind: act.body().kind().to_owned(),
             at: act.body().at(),
-            at_for_people: act.body().at().for_people(),
+            at_for_people: zone.for_people(act.body().at()),
             body: serde_json::to_value(act.body()).expect("an act serializes"),
             signers: act
                 .signatures()

@@ -87,7 +87,7 @@ fn reconciliation_by_heading_with_certificates() {
     assert!(lines.contains(",SCC-2026/0815 (KG)\r\n"));
     assert_eq!(lines.matches("\r\n").count(), 3);
 
-    let html = r.to_html();
+    let html = r.to_html(&Default::default());
     assert!(html.contains("Gold bars, &quot;999.9&quot;, refined &lt;LBMA&gt;"));
     assert!(!html.contains("<LBMA>"));
     assert!(reconciliation(
@@ -224,7 +224,7 @@ fn each_ending_has_its_column_and_the_exceptions_are_listed() {
     assert!(
         lines.contains(",IMP-ON-THE-ROAD,10609050/231126/0000123,import,in_transit,,7102310000,")
     );
-    let html = r.to_html();
+    let html = r.to_html(&Default::default());
     assert!(html.contains("<caption>Transit ended otherwise than in full</caption>"));
     assert!(html.contains("<td>IMP-DELIVERED_SHORT</td><td>10609050/231126/0000123</td><td>import</td><td>delivered_short</td><td>0</td><td>12.50 ct</td><td>-</td>"));
     assert!(html.contains("<td>refused</td><td>-</td><td>-</td><td>the consignee&#39;s licence was suspended on 2026-11-22</td>"));

@@ -27,7 +27,10 @@ pub fn permit(
         who: who(common.who),
         permits,
         reason: common.reason,
-        valid_until: common.valid_until,
+        valid_until: common
+            .valid_until
+            .map(|t| typed_time("--valid-until", &t, &here.zone))
+            .transpose()?,
     })
 }
 

@@ -5,6 +5,7 @@ fn here() -> Here {
     Here {
         role: NodeRole::Post,
         unit: "MANAS-AIRPORT".into(),
+        zone: LocalTime::default(),
     }
 }
 
@@ -87,6 +88,7 @@ fn options_that_make_no_form_say_what_to_type() {
     let vehicle = Here {
         role: NodeRole::Vehicle,
         unit: "ESCORT-BISHKEK".into(),
+        zone: LocalTime::default(),
     };
     assert!(place(&no_place(), &vehicle).unwrap_err().contains("--road"));
     let mut bad = CountArgs {
@@ -98,7 +100,7 @@ fn options_that_make_no_form_say_what_to_type() {
     bad.seals.clear();
     bad.gross_mass = "0.412".into();
     assert!(count(&bad).unwrap_err().contains("a number and a unit"));
-    assert!(position(who_args(), &["bad".into()])
+    assert!(position(who_args(), &["bad".into()], &LocalTime::default())
         .unwrap_err()
         .contains("TIME,LATITUDE,LONGITUDE"));
 }
