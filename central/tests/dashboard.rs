@@ -748,6 +748,17 @@ async fn legal_steps(c: &Client, base: &str, x: &LegalIds) {
         .is_empty(),
         "its own page lists the others"
     );
+    // The duties past their end: nobody notified the Department of the story's diamonds
+    // (registered on 23 November 2026) by the end of the next day in Bishkek.
+    goto(c, base, "#/duties").await;
+    let notice =
+        format!("[data-test=duty][data-duty=department_notice][data-consignment=\"{id}\"]");
+    let row = find(c, &notice).await.text().await.unwrap();
+    assert!(
+        row.contains("notice to the Department") && row.contains("2026-11-25 00:00:00 +06:00"),
+        "{row}"
+    );
+
     goto(c, base, "#/across").await;
     let card = find(c, shared).await.text().await.unwrap();
     assert!(

@@ -442,6 +442,25 @@ async function acrossPage(main) {
   for (const f of rows) main.append(acrossCard(f, null));
 }
 
+// The duties not done by their end (the Department's notice, expertise, State Control Act, an
+// export's certificates), the earliest end first.
+async function dutiesPage(main) {
+  main.replaceChildren(el("h1", {}, t("nav_duties")), el("p", { class: "muted" }, t("duties_intro")));
+  let rows;
+  try {
+    rows = await api("/api/duties");
+  } catch (e) {
+    return showError(main, e);
+  }
+  if (!rows.length) return main.append(el("p", { class: "ok" }, t("duties_none")));
+  main.append(el("table", { "data-test": "duties" },
+    el("tr", {}, el("th", {}, t("consignment")), el("th", {}, t("duty")), el("th", {}, t("duty_due"))),
+    rows.map((d) => el("tr", { "data-test": "duty", "data-duty": d.duty, "data-consignment": d.consignment },
+      el("td", {}, el("a", { href: consignmentLink(d.consignment) }, d.consignment)),
+      el("td", {}, t("duty." + d.duty)),
+      el("td", { class: "bad" }, when(d.due))))));
+}
+
 async function discrepanciesPage(main, params, flash) {
   main.replaceChildren(el("h1", {}, t("nav_discrepancies")), flashNotice(flash));
   main.append(filterForm(["state", "kind", "severity", "post", "status", "from", "until", "due_before"], params, (p) => routeWith("#/discrepancies", p)));
@@ -832,6 +851,7 @@ async function route() {
   }
   if (path === "/discrepancies") return discrepanciesPage(main, params);
   if (path === "/across") return acrossPage(main);
+  if (path === "/duties") return dutiesPage(main);
   if (path === "/nodes") return nodesPage(main, params);
   if (path === "/registry") return registryPage(main);
   if (path === "/reports") return reportsPage(main, params);

@@ -716,6 +716,11 @@
     'escort_changed',
     'delivery_refused',
     'consignment_returned',
+    'department_notified',
+    'expertise_concluded',
+    'state_control_act_drawn',
+    'certificates_issued',
+    'kpc_returned',
   ];
 
   // Acts a correction may name (act_corrected), and the acts of a kind that hold.
@@ -919,6 +924,36 @@
         link(['c', id, 'act', 'escort_changed'], t('do.escort_changed'), { class: 'btn small secondary', 'data-test': 'change-crew' }),
       ),
     );
+
+    // Duties with deadlines (the Department's notice, expertise, State Control Act, an export's
+    // certificates, a damaged KPC sent back): done, or due by when.
+    if ((st.duties || []).length) {
+      const now = Date.now();
+      out.push(
+        section(
+          t('c.duties'),
+          h(
+            'ul',
+            { class: 'plain' },
+            st.duties.map((d) => {
+              const overdue = !d.done && Date.parse(d.due) <= now;
+              return h(
+                'li',
+                { 'data-test': 'duty', 'data-duty': d.duty, 'data-done': String(!!d.done), 'data-overdue': String(overdue) },
+                d.done ? badge('holds', t('c.duty_done')) : overdue ? badge('sev-major', t('c.duty_overdue')) : badge('sev-minor', t('c.duty_open')),
+                ' ',
+                tEnum('duty', d.duty),
+                ' · ',
+                t('c.duty_due'),
+                ' ',
+                forPeople(d.due),
+                d.done ? ` · ${t('c.duty_done_at')} ${forPeople(d.done[1])}` : '',
+              );
+            }),
+          ),
+        ),
+      );
+    }
 
     // Incidents still open (not followed up by a customs body).
     const openIncidents = st.open_incidents || [];
@@ -1144,6 +1179,16 @@
         return `${b.reason} · ${sealsText(b.seals)}`;
       case 'consignment_returned':
         return `${sealsText(b.seals)} · ${t('f.packages')}: ${b.packages} · ${massText(b.gross_mass)}`;
+      case 'department_notified':
+        return b.reference;
+      case 'expertise_concluded':
+        return `${t('f.conclusion')}: ${b.conclusion}`;
+      case 'state_control_act_drawn':
+        return `${t('f.register_number')}: ${b.register_number} · ${b.goods_conform ? t('c.goods_conform') : t('c.goods_do_not_conform')}`;
+      case 'certificates_issued':
+        return (b.certificates || []).map((c) => `${tEnum('certificate', c.kind)} ${c.number} · ${forPeople(c.issued_at)}`).join('; ');
+      case 'kpc_returned':
+        return `${b.certificate} · ${b.damage} · ${t('f.found_damaged_at')}: ${forPeople(b.found_damaged_at)}`;
       default:
         return '';
     }
@@ -2139,6 +2184,78 @@
         field(m, ['note'], { label: t('f.note'), type: 'textarea', required: true, rows: 3, test: 'note' }),
       ],
       body: (m) => ({ place: placeBody(m.place), incident: m.incident, action: m.action, note: trim(m.note) }),
+    },
+    department_notified: {
+      init: () => ({ reference: '' }),
+      fields: (m) => [field(m, ['reference'], { label: t('f.notice_reference'), required: true, test: 'reference' })],
+      body: (m) => ({ reference: trim(m.reference) }),
+      noPlace: true,
+    },
+    expertise_concluded: {
+      init: () => ({ conclusion: '' }),
+      fields: (m) => [field(m, ['conclusion'], { label: t('f.conclusion'), required: true, mono: true, test: 'conclusion' })],
+      body: (m) => ({ conclusion: trim(m.conclusion) }),
+      noPlace: true,
+    },
+    state_control_act_drawn: {
+      init: () => ({ register_number: '', goods_conform: 'yes' }),
+      fields: (m) => [
+        row(
+          field(m, ['register_number'], { label: t('f.register_number'), required: true, mono: true, test: 'register-number' }),
+          field(m, ['goods_conform'], {
+            label: t('f.goods_conform'),
+            type: 'select',
+            test: 'goods-conform',
+            options: [['yes', t('c.goods_conform')], ['no', t('c.goods_do_not_conform')]],
+          }),
+        ),
+      ],
+      body: (m) => ({ register_number: trim(m.register_number), goods_conform: m.goods_conform === 'yes' }),
+      noPlace: true,
+    },
+    certificates_issued: {
+      init: () => ({ certificates: [{ kind: 'state_control', number: '', issued_by: 'KG', issued_at: '' }] }),
+      fields: (m) => [
+        repeat(m, ['certificates'], {
+          title: t('f.certificate'),
+          test: 'issued-certificates',
+          min: 1,
+          addLabel: t('btn.add_certificate'),
+          blank: () => ({ kind: 'state_control', number: '', issued_by: 'KG', issued_at: '' }),
+          row: (p) =>
+            row(
+              field(m, [...p, 'kind'], { label: t('f.certificate_kind'), type: 'select', options: enumOptions('certificate', ['state_control', 'kimberley_process']) }),
+              field(m, [...p, 'number'], { label: t('f.certificate_number'), required: true, mono: true }),
+              field(m, [...p, 'issued_by'], { label: t('f.issued_by'), required: true, upper: true, mono: true, pattern: '[A-Z]{2}' }),
+              field(m, [...p, 'issued_at'], { label: t('f.issued_at'), type: 'date', required: true }),
+            ),
+        }),
+      ],
+      body: (m) => ({
+        certificates: m.certificates.map((c) => ({
+          kind: c.kind,
+          number: trim(c.number),
+          issued_by: trim(c.issued_by),
+          issued_at: trim(c.issued_at) ? `${trim(c.issued_at)}T00:00:00Z` : '',
+        })),
+      }),
+      noPlace: true,
+    },
+    kpc_returned: {
+      init: (ctx) => {
+        const reg = ctx.detail && ctx.detail.registration;
+        const kpc = ((reg && reg.certificates) || []).find((c) => c.kind === 'kimberley_process');
+        return { certificate: kpc ? kpc.number : '', found_damaged_at: nowInput(), damage: '' };
+      },
+      fields: (m) => [
+        row(
+          field(m, ['certificate'], { label: t('f.certificate_number'), required: true, mono: true, test: 'kpc-number' }),
+          field(m, ['found_damaged_at'], { label: t('f.found_damaged_at'), type: 'datetime', required: true }),
+        ),
+        field(m, ['damage'], { label: t('f.damage'), type: 'textarea', rows: 2, required: true, hint: t('hint.damage') }),
+      ],
+      body: (m) => ({ certificate: trim(m.certificate), found_damaged_at: toActTime(m.found_damaged_at), damage: trim(m.damage) }),
+      noPlace: true,
     },
     delivery_refused: {
       init: (ctx) => {

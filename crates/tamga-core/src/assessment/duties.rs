@@ -175,6 +175,8 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> Vec<Duty> {
         }
     }
 
+    // Times in the summary are the office of departure's local time, as its officers read them.
+    let local = |t: Timestamp| registry.zone_of(departure, t).for_people(t);
     for d in &duties {
         if let Some((done, at)) = d.done {
             if at >= d.due {
@@ -186,9 +188,9 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> Vec<Duty> {
                     format!(
                         "{} done at {}, due by {} (counted from {})",
                         d.duty.as_str().replace('_', " "),
-                        at.for_people(),
-                        d.due.for_people(),
-                        d.since.for_people()
+                        local(at),
+                        local(d.due),
+                        local(d.since)
                     ),
                 );
             }
