@@ -1,6 +1,9 @@
 //! The command line's grammar: every command, subcommand and option of `tamga-edge`, as clap
 //! reads them (the help texts people see come from these doc comments). Nothing here runs.
 
+mod control;
+pub use control::ControlCommand;
+
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use tamga_edge::config::NodeRole;
@@ -325,7 +328,7 @@ pub enum Command {
     /// What follows the arrival of precious goods: notify the Department, the expertise, the
     /// State Control Act, certificates issued, a damaged KP certificate sent back.
     #[command(subcommand)]
-    Control(super::control::ControlCommand),
+    Control(ControlCommand),
     /// The post's archive: consignments delivered long ago and held by central, moved out of
     /// the live store into read-only files (`archive/`), still searched, shown and exported.
     #[command(subcommand)]
