@@ -69,6 +69,7 @@
 //!   registration, as above. A report shows the record as it stands when it is made: a
 //!   consignment refused later leaves the next report's tables.
 
+pub mod department;
 mod kp;
 mod reconciliation;
 mod render;
