@@ -7,9 +7,13 @@
 //! [`MAX_FILE_BYTES`], JSON that is not the format (unknown fields, decimals not in their one
 //! spelling), a bad signature, and a signer not enrolled as `precious_metals_officer` at the
 //! time of loading. [`sign`] makes such a file from figures and a key, for the Department's
-//! side and the tests: central keeps no Department key.
+//! side and the tests: central keeps no Department key. [`compare_with_central`] is the shell:
+//! it loads a file and compares its figures with the reconciliation central's report endpoint
+//! computes for the same period, from the same consignments ([`crate::exports::gather_for_period`]).
 
-use crate::reports::department::DepartmentFigures;
+use crate::central::Central;
+use crate::reconcile::Reconciler;
+use crate::reports::department::{Comparison, DepartmentFigures, Period};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use tamga_core::registry::AuthorizationError;
@@ -134,6 +138,38 @@ pub fn load(bytes: &[u8], registry: &Registry, now: Timestamp) -> Result<Loaded,
         holder: enrollment.holder.clone(),
         unit: enrollment.unit.to_string(),
     })
+}
+
+/// Why a comparison was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    /// The file was refused.
+    #[error("refused: {0}")]
+    Refused(#[from] FiguresError),
+    /// Central could not compute its side.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Loads the figures file `bytes` at `now` and compares its figures with central's
+/// reconciliation for their period, as `GET /api/reports/reconciliation` computes it.
+pub fn compare_with_central(
+    central: &Central,
+    bytes: &[u8],
+    now: Timestamp,
+) -> Result<(Loaded, Comparison), CompareError> {
+    let loaded = load(bytes, &central.store.registry(), now)?;
+    let failed = |e: &dyn std::fmt::Display| CompareError::Failed(e.to_string());
+    let reconciler = Reconciler::new(std::sync::Arc::clone(&central.store));
+    reconciler.full(now).map_err(|e| failed(&e))?;
+    let Period { from, until } = loaded.figures.period;
+    let gathered = crate::exports::gather_for_period(&reconciler, &central.store, from, until, now)
+        .map_err(|e| failed(&e))?;
+    let mut report =
+        crate::reports::reconciliation(&gathered.records(), from, until).map_err(|e| failed(&e))?;
+    report.skipped.extend(gathered.skipped);
+    let comparison = crate::reports::department::compare(&loaded.figures, &report);
+    Ok((loaded, comparison))
 }
 
 #[cfg(test)]

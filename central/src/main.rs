@@ -233,6 +233,12 @@ enum Command {
     /// the dashboard with its JSON API at http://127.0.0.1:<port>/ (on central's machine only).
     /// Prints "listening on ADDRESS" first. While it runs, enroll and revoke go through it.
     Serve,
+    /// The Precious Metals Department's signed figures for a period, against central's
+    /// reconciliation.
+    DepartmentFigures {
+        #[command(subcommand)]
+        command: DepartmentCommand,
+    },
     /// Reconciliation staff's own keys, which sign the resolutions of discrepancies: kept here
     /// encrypted under each person's PIN.
     Officer {
@@ -304,7 +310,9 @@ macro_rules! say {
 }
 
 // After the macro: the module uses `say!`.
+mod department_cli;
 mod root_cli;
+use department_cli::{department_command, DepartmentCommand};
 use root_cli::{root_command, root_for_init, RootCommand};
 
 fn to_json(value: &impl Serialize) -> String {
@@ -714,6 +722,7 @@ fn run(cli: Cli) -> Result<String, String> {
         }
         Command::Serve => serve(&dir),
         Command::Officer { command } => officer(&dir, command, json),
+        Command::DepartmentFigures { command } => department_command(&dir, command, json),
         Command::Enrollment { out } => {
             let acts = Admin::open(&dir)?.write_enrollment(&out)?;
             let shown = out.display().to_string();
