@@ -151,25 +151,57 @@ pub enum CompareError {
     Failed(String),
 }
 
+/// What a comparison answers: who signed the figures, and every difference.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Compared {
+    /// The signer's key.
+    pub signed_by: KeyId,
+    /// Their name, as enrolled.
+    pub holder: String,
+    /// Their unit.
+    pub unit: String,
+    /// The comparison.
+    pub comparison: Comparison,
+}
+
 /// Loads the figures file `bytes` at `now` and compares its figures with central's
-/// reconciliation for their period, as `GET /api/reports/reconciliation` computes it.
+/// reconciliation for their period, as `GET /api/reports/reconciliation` computes it. Central
+/// opened here: a reconciler over its store is filled first.
 pub fn compare_with_central(
     central: &Central,
     bytes: &[u8],
     now: Timestamp,
-) -> Result<(Loaded, Comparison), CompareError> {
+) -> Result<Compared, CompareError> {
     let loaded = load(bytes, &central.store.registry(), now)?;
-    let failed = |e: &dyn std::fmt::Display| CompareError::Failed(e.to_string());
     let reconciler = Reconciler::new(std::sync::Arc::clone(&central.store));
-    reconciler.full(now).map_err(|e| failed(&e))?;
+    reconciler
+        .full(now)
+        .map_err(|e| CompareError::Failed(e.to_string()))?;
+    compare_loaded(&reconciler, &central.store, loaded, now)
+}
+
+/// Compares figures already loaded with the reconciliation from `reconciler`'s index (the
+/// running server's, or one filled for the command line).
+pub fn compare_loaded(
+    reconciler: &Reconciler,
+    store: &tamga_store::Store,
+    loaded: Loaded,
+    now: Timestamp,
+) -> Result<Compared, CompareError> {
+    let failed = |e: &dyn std::fmt::Display| CompareError::Failed(e.to_string());
     let Period { from, until } = loaded.figures.period;
-    let gathered = crate::exports::gather_for_period(&reconciler, &central.store, from, until, now)
+    let gathered = crate::exports::gather_for_period(reconciler, store, from, until, now)
         .map_err(|e| failed(&e))?;
     let mut report =
         crate::reports::reconciliation(&gathered.records(), from, until).map_err(|e| failed(&e))?;
     report.skipped.extend(gathered.skipped);
     let comparison = crate::reports::department::compare(&loaded.figures, &report);
-    Ok((loaded, comparison))
+    Ok(Compared {
+        signed_by: loaded.signed_by,
+        holder: loaded.holder,
+        unit: loaded.unit,
+        comparison,
+    })
 }
 
 #[cfg(test)]

@@ -2,11 +2,10 @@
 //! period, compared with central's reconciliation (`docs/department-figures.md`).
 
 use clap::Subcommand;
-use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use tamga_central::department::{compare_with_central, Loaded, MAX_FILE_BYTES};
-use tamga_central::reports::department::Comparison;
+use tamga_central::admin::Admin;
+use tamga_central::department::{compare_with_central, Compared, MAX_FILE_BYTES};
 use tamga_core::Timestamp;
 
 #[derive(Subcommand)]
@@ -23,14 +22,6 @@ pub enum DepartmentCommand {
     },
 }
 
-#[derive(Serialize)]
-struct CompareOut<'a> {
-    signed_by: String,
-    holder: &'a str,
-    unit: &'a str,
-    comparison: &'a Comparison,
-}
-
 pub fn department_command(
     dir: &Path,
     command: DepartmentCommand,
@@ -39,22 +30,23 @@ pub fn department_command(
     let DepartmentCommand::Compare { file } = command;
     let bytes = tamga_node::files::read_limited(&file, MAX_FILE_BYTES as u64)
         .map_err(|e| format!("{}: refused: {e}; nothing was compared", file.display()))?;
-    let central = crate::open(dir)?;
-    let (loaded, comparison) = compare_with_central(&central, &bytes, Timestamp::now())
-        .map_err(|e| format!("{}: {e}; nothing was compared", file.display()))?;
-    let Loaded {
+    let refused = |e: String| format!("{}: {e}", file.display());
+    // Central opened here, or the running server's index while it holds the store.
+    let compared: Compared = match Admin::open(dir)? {
+        Admin::Local(central) => compare_with_central(&central, &bytes, Timestamp::now())
+            .map_err(|e| refused(format!("{e}; nothing was compared")))?,
+        Admin::Remote(info) => {
+            Admin::post(&info, "/api/reports/department", bytes).map_err(refused)?
+        }
+    };
+    let Compared {
         signed_by,
         holder,
         unit,
-        ..
-    } = &loaded;
+        comparison,
+    } = &compared;
     if json {
-        return Ok(crate::to_json(&CompareOut {
-            signed_by: signed_by.to_string(),
-            holder,
-            unit,
-            comparison: &comparison,
-        }));
+        return Ok(crate::to_json(&compared));
     }
     let mut answer = String::new();
     say!(

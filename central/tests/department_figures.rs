@@ -2,7 +2,8 @@
 //! figures for November 2026 (`tamga-central department-figures compare`) against central's
 //! reconciliation of the story's consignment, synced from a real post. Figures that agree: no
 //! differences; a changed carat figure: listed with both values; a file signed by the airport
-//! officer (not the Department's) or changed after signing: refused saying why, exit 1.
+//! officer (not the Department's) or changed after signing: refused saying why, exit 1. While
+//! central serves, the command goes through `POST /api/reports/department`.
 //!
 //! The files are signed here with the story's fixture keys (`tamga_central::department::sign`):
 //! central keeps no Department key.
@@ -54,20 +55,46 @@ fn compare(hq: &Path, file: &Path, json: bool) -> tamga_testkit::process::Out {
 #[test]
 fn the_departments_figures_are_compared_and_files_not_signed_by_it_refused() {
     // Central with the story's people (the Department's officer among them) and the story's
-    // consignment synced from the airport post; then stopped, so the command opens the store.
+    // consignment synced from the airport post.
     let scene = Scene::new(|_| {});
     let Scene {
         root,
         story,
         hq,
         server,
+        http,
         ..
     } = scene;
-    drop(server);
     let dir = root.path();
-
     let agreeing = sign(&figures("1250.350"), &story.department_officer.key).unwrap();
     let file = write(dir, "agreeing.json", &agreeing);
+
+    // While central serves, through its API (the running server's index).
+    let out = compare(&hq, &file, false);
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("no differences"), "{}", out.stdout);
+    let (status, answer) = http.post(
+        "/api/reports/department",
+        &serde_json::to_value(&agreeing).unwrap(),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["comparison"]["differences"], json!([]));
+    let airport = sign(&figures("1250.35"), &story.airport_officer.key).unwrap();
+    let (status, answer) = http.post(
+        "/api/reports/department",
+        &serde_json::to_value(&airport).unwrap(),
+    );
+    assert_eq!(status, 403, "{answer}");
+    let out = compare(&hq, &write(dir, "airport.json", &airport), false);
+    assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("not as precious_metals_officer"),
+        "{}",
+        out.stderr
+    );
+
+    // Stopped: the command opens the store itself.
+    drop(server);
     let out = compare(&hq, &file, false);
     assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("no differences"), "{}", out.stdout);
@@ -103,7 +130,6 @@ fn the_departments_figures_are_compared_and_files_not_signed_by_it_refused() {
     );
 
     // Signed by the airport post's officer: not the Department's.
-    let airport = sign(&figures("1250.35"), &story.airport_officer.key).unwrap();
     let out = compare(&hq, &write(dir, "airport.json", &airport), false);
     assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.is_empty(), "{}", out.stdout);

@@ -23,6 +23,7 @@ use tamga_core::Timestamp;
 mod across;
 mod administration;
 mod dashboard;
+mod department;
 
 use administration::{
     admin_calendar, admin_enroll, admin_enrollment, admin_import, admin_kp_participants,
@@ -133,6 +134,10 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route(
             "/api/reports/reconciliation",
             get(crate::exports::reconciliation),
+        )
+        .route(
+            "/api/reports/department",
+            post(department::compare).layer(DefaultBodyLimit::max(department::MAX_FILE_BYTES)),
         )
         .route("/api/export/epcis", get(crate::exports::epcis))
         .route("/api/export/csv", get(crate::exports::consignments_csv))

@@ -190,7 +190,7 @@ impl DepartmentFigures {
 }
 
 /// One difference between the Department's figures and central's.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Difference {
     /// `import` or `export`.
     pub direction: Flow,
@@ -222,7 +222,7 @@ impl Difference {
 }
 
 /// The Department's figures against central's reconciliation for one period.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Comparison {
     /// The period.
     pub from: Timestamp,

@@ -153,7 +153,7 @@ fn overflow(what: &'static str) -> ReportError {
 }
 
 /// A consignment left out of a report, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Skipped {
     /// The consignment.
     pub consignment: String,
