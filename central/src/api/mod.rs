@@ -1,6 +1,7 @@
 //! Central's HTTP surface besides sync, on loopback only (the server answers plain HTTP to
 //! nothing else): `/health` and `/metrics` for monitoring on central's machine, the dashboard for reconciliation staff (`ui/`, embedded),
-//! its JSON API under `/api` (findings across consignments in `across`), and the administration
+//! its JSON API under `/api` (findings across consignments in `across`, the Department's signed
+//! figures compared in `department`), and the administration
 //! API the CLI uses while the server holds
 //! the store (`/api/admin/*`, with the token from `serve.json`).
 //!
