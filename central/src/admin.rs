@@ -382,6 +382,16 @@ impl Admin {
         path: &str,
         body: &B,
     ) -> Result<T, String> {
+        Admin::post(info, path, serde_json::to_vec(body).expect("JSON encodes"))
+    }
+
+    /// Sends `body` (JSON) to the running server's `path` and reads its JSON answer; an error
+    /// answer is its `error`.
+    pub fn post<T: for<'de> Deserialize<'de>>(
+        info: &ServeInfo,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<T, String> {
         let url = format!("{}{path}", info.url);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -396,7 +406,7 @@ impl Admin {
                 .post(&url)
                 .header("content-type", "application/json")
                 .header(TOKEN_HEADER, &info.token)
-                .body(serde_json::to_vec(body).expect("JSON encodes"))
+                .body(body)
                 .send()
                 .await
                 .map_err(|e| format!("central's store is held by the running server (pid {}), but its API at {} does not answer ({e}); is `tamga-central serve` still running?", info.pid, info.url))?;

@@ -29,7 +29,9 @@
 //! - [`serve`] and [`api`] are the running server: sync, health, metrics, dashboard, JSON API;
 //!   [`shared`] is its state and [`reply`] how its handlers answer.
 //! - [`reports`] computes the KP statistics and the reconciliation with the Department, one
-//!   file per report, and renders them as CSV and HTML fragments.
+//!   file per report, and renders them as CSV and HTML fragments; `reports::department`
+//!   compares the Department's own figures with the reconciliation.
+//! - [`department`] reads and verifies the Department's signed figures file.
 //! - [`epcis`] exports custody, seal, refusal and return acts as a GS1 EPCIS 2.0 JSON-LD
 //!   document, a correction as an error declaration and a corrective event.
 //! - [`exports`] serves the reports and the exports to the dashboard: JSON, CSV, a printable
@@ -42,6 +44,7 @@ pub mod api;
 pub mod authority;
 pub mod central;
 pub mod config;
+pub mod department;
 pub mod epcis;
 pub mod exports;
 pub mod metrics;

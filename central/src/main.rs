@@ -233,6 +233,12 @@ enum Command {
     /// the dashboard with its JSON API at http://127.0.0.1:<port>/ (on central's machine only).
     /// Prints "listening on ADDRESS" first. While it runs, enroll and revoke go through it.
     Serve,
+    /// The Precious Metals Department's signed figures for a period, against central's
+    /// reconciliation.
+    DepartmentFigures {
+        #[command(subcommand)]
+        command: DepartmentCommand,
+    },
     /// Reconciliation staff's own keys, which sign the resolutions of discrepancies: kept here
     /// encrypted under each person's PIN.
     Officer {
@@ -304,7 +310,10 @@ macro_rules! say {
 }
 
 // After the macro: the module uses `say!`.
+mod department_cli;
+mod lists_cli;
 mod root_cli;
+use department_cli::{department_command, DepartmentCommand};
 use root_cli::{root_command, root_for_init, RootCommand};
 
 fn to_json(value: &impl Serialize) -> String {
@@ -622,92 +631,24 @@ fn run(cli: Cli) -> Result<String, String> {
             }
             Ok(answer)
         }
-        Command::KpParticipants { file } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| format!("{}: cannot read the list ({e})", file.display()))?;
-            let request: tamga_central::authority::KpParticipantsRequest =
-                serde_json::from_slice(&bytes).map_err(|e| {
-                    format!(
-                        "{}: not a KP participants list ({e}); write {{\"source\": \"...\", \"participants\": [{{\"name\": \"...\", \"countries\": [\"BE\", ...]}}]}}",
-                        file.display()
-                    )
-                })?;
-            let out = Admin::open(&dir)?.list_kp_participants(request, Timestamp::now())?;
-            if json {
-                answer = to_json(&out);
-            } else {
-                say!(
-                    answer,
-                    "listed {} Kimberley Process participants ({} countries) from {}: act {}",
-                    out.participants,
-                    out.countries,
-                    zone.for_people(out.at),
-                    out.act
-                );
-                say!(
-                    answer,
-                    "Hand out a new enrollment file: tamga-central enrollment --out FILE"
-                );
-            }
-            Ok(answer)
-        }
-        Command::Calendar { file } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| format!("{}: cannot read the calendar ({e})", file.display()))?;
-            let request: tamga_central::authority::CalendarRequest =
-                serde_json::from_slice(&bytes).map_err(|e| {
-                    format!(
-                        "{}: not a calendar ({e}); write {{\"year\": 2027, \"days_off\": [\"2027-01-01\", ...], \"source\": \"...\"}}",
-                        file.display()
-                    )
-                })?;
-            let year = request.year;
-            let out = Admin::open(&dir)?.publish_calendar(request, Timestamp::now())?;
-            if json {
-                answer = to_json(&out);
-            } else {
-                say!(
-                    answer,
-                    "published the working calendar of {year}: act {}",
-                    out.act
-                );
-                say!(
-                    answer,
-                    "Hand out a new enrollment file: tamga-central enrollment --out FILE"
-                );
-            }
-            Ok(answer)
-        }
+        Command::KpParticipants { file } => lists_cli::kp_participants(&dir, &file, &zone, json),
+        Command::Calendar { file } => lists_cli::calendar(&dir, &file, json),
         Command::RegisterPost {
             post,
             name,
             time_zone,
             hours,
-        } => {
-            let request = tamga_central::authority::PostRequest {
+        } => lists_cli::register_post(
+            &dir,
+            tamga_central::authority::PostRequest {
                 post,
                 name,
                 time_zone,
                 hours,
-            };
-            let post = request.post.clone();
-            let out = Admin::open(&dir)?.register_post(request, Timestamp::now())?;
-            if json {
-                answer = to_json(&out);
-            } else {
-                say!(
-                    answer,
-                    "registered post {post} from {}: act {}",
-                    zone.for_people(out.at),
-                    out.act
-                );
-                say!(
-                    answer,
-                    "Hand out a new enrollment file: tamga-central enrollment --out FILE"
-                );
-            }
-            Ok(answer)
-        }
+            },
+            &zone,
+            json,
+        ),
         Command::Registry => {
             let central = open(&dir)?;
             let now = Timestamp::now();
@@ -721,6 +662,7 @@ fn run(cli: Cli) -> Result<String, String> {
         }
         Command::Serve => serve(&dir),
         Command::Officer { command } => officer(&dir, command, json),
+        Command::DepartmentFigures { command } => department_command(&dir, command, json),
         Command::Enrollment { out } => {
             let acts = Admin::open(&dir)?.write_enrollment(&out)?;
             let shown = out.display().to_string();

@@ -1,6 +1,7 @@
 //! Central's HTTP surface besides sync, on loopback only (the server answers plain HTTP to
 //! nothing else): `/health` and `/metrics` for monitoring on central's machine, the dashboard for reconciliation staff (`ui/`, embedded),
-//! its JSON API under `/api` (findings across consignments in `across`), and the administration
+//! its JSON API under `/api` (findings across consignments in `across`, the Department's signed
+//! figures compared in `department`), and the administration
 //! API the CLI uses while the server holds
 //! the store (`/api/admin/*`, with the token from `serve.json`).
 //!
@@ -23,6 +24,7 @@ use tamga_core::Timestamp;
 mod across;
 mod administration;
 mod dashboard;
+mod department;
 
 use administration::{
     admin_calendar, admin_enroll, admin_enrollment, admin_import, admin_kp_participants,
@@ -133,6 +135,10 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route(
             "/api/reports/reconciliation",
             get(crate::exports::reconciliation),
+        )
+        .route(
+            "/api/reports/department",
+            post(department::compare).layer(DefaultBodyLimit::max(department::MAX_FILE_BYTES)),
         )
         .route("/api/export/epcis", get(crate::exports::epcis))
         .route("/api/export/csv", get(crate::exports::consignments_csv))

@@ -31,7 +31,7 @@
 //! [`MAX_CONSIGNMENTS`] bounds it all the same, and a request over it is refused with a clear
 //! error instead of exhausting the server.
 
-use crate::reconcile::{Filter, Record};
+use crate::reconcile::{Filter, Reconciler, Record};
 mod params;
 
 use crate::reply::{bad, blocking, filter, internal, ApiError, ApiResult};
@@ -53,7 +53,7 @@ use std::sync::Arc;
 use tamga_core::act::ConsignmentRegistered;
 use tamga_core::{Assessment, ConsignmentId, SignedAct, Timestamp};
 use tamga_node::local_time::LocalTime;
-use tamga_store::DocId;
+use tamga_store::{DocId, Store};
 
 /// The most consignments one report or export reads from the store.
 pub const MAX_CONSIGNMENTS: usize = 100_000;
@@ -66,13 +66,16 @@ impl From<ParamError> for ApiError {
 
 /// Consignments read for a report: each one's assessment and registration, and those that
 /// could not count.
-struct Gathered {
-    records: Vec<(Assessment, ConsignmentRegistered)>,
-    skipped: Vec<Skipped>,
+pub struct Gathered {
+    /// Each consignment's assessment and its registration in force.
+    pub records: Vec<(Assessment, ConsignmentRegistered)>,
+    /// Those left out, and why.
+    pub skipped: Vec<Skipped>,
 }
 
 impl Gathered {
-    fn records(&self) -> Vec<ConsignmentRecord<'_>> {
+    /// As the reports read them.
+    pub fn records(&self) -> Vec<ConsignmentRecord<'_>> {
         self.records
             .iter()
             .map(|(assessment, registration)| ConsignmentRecord {
@@ -83,10 +86,33 @@ impl Gathered {
     }
 }
 
+fn gather(s: &Shared, from: Timestamp, until: Timestamp, now: Timestamp) -> ApiResult<Gathered> {
+    gather_in(&s.reconciler, &s.central.store, from, until, now)
+}
+
+/// The consignments a report for `[from, until)` reads ([`gather`], for the running server's
+/// reports), for a caller with its own reconciler over the store (filled by
+/// [`Reconciler::full`]): the command line's comparison with the Department's figures.
+pub fn gather_for_period(
+    reconciler: &Reconciler,
+    store: &Store,
+    from: Timestamp,
+    until: Timestamp,
+    now: Timestamp,
+) -> Result<Gathered, String> {
+    gather_in(reconciler, store, from, until, now).map_err(|e| e.1)
+}
+
 /// The consignments the index has as registered in `[from, until)`, read from the store and
 /// assessed at `now`. Consignments without a registration in force are listed as skipped.
-fn gather(s: &Shared, from: Timestamp, until: Timestamp, now: Timestamp) -> ApiResult<Gathered> {
-    let (ids, mut skipped): (Vec<ConsignmentId>, Vec<Skipped>) = s.reconciler.read(|index, _| {
+fn gather_in(
+    reconciler: &Reconciler,
+    store: &Store,
+    from: Timestamp,
+    until: Timestamp,
+    now: Timestamp,
+) -> ApiResult<Gathered> {
+    let (ids, mut skipped): (Vec<ConsignmentId>, Vec<Skipped>) = reconciler.read(|index, _| {
         let mut ids = Vec::new();
         let mut skipped = Vec::new();
         for r in index.consignments(&Filter::default()) {
@@ -102,7 +128,6 @@ fn gather(s: &Shared, from: Timestamp, until: Timestamp, now: Timestamp) -> ApiR
         (ids, skipped)
     });
     within_bound(ids.len())?;
-    let store = &s.central.store;
     let mut records = Vec::with_capacity(ids.len());
     for id in ids {
         let assessment = store.assessment(&id, now).map_err(internal)?;

@@ -69,6 +69,7 @@
 //!   registration, as above. A report shows the record as it stands when it is made: a
 //!   consignment refused later leaves the next report's tables.
 
+pub mod department;
 mod kp;
 mod reconciliation;
 mod render;
@@ -152,7 +153,7 @@ fn overflow(what: &'static str) -> ReportError {
 }
 
 /// A consignment left out of a report, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Skipped {
     /// The consignment.
     pub consignment: String,

@@ -126,6 +126,8 @@ pub struct ReconciliationRow {
     pub values: Vec<Amount>,
     /// Distinct State Control Certificates on these consignments.
     pub state_control_certificates: u32,
+    /// Their numbers as written on them, sorted, each once.
+    pub state_control_certificate_numbers: Vec<String>,
 }
 
 /// One goods line of precious stones or metals, for comparing registers line by line.
@@ -278,6 +280,13 @@ impl RowBuilder {
                 .map(|(currency, amount)| Amount { currency, amount })
                 .collect(),
             state_control_certificates: self.certificates.len() as u32,
+            state_control_certificate_numbers: self
+                .certificates
+                .iter()
+                .map(|(_, number)| number.clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
         }
     }
 }
