@@ -971,7 +971,7 @@ def main():
         "deadline_extended", "incident_followed_up", "delivery_refused",
         "consignment_returned", "key_enrolled", "key_revoked", "kp_participants_listed",
         "calendar_published", "post_registered", "department_notified", "expertise_concluded",
-        "state_control_act_drawn", "certificates_issued", "kpc_returned",
+        "state_control_act_drawn", "certificates_issued", "kpc_returned", "kp_coupon_returned",
     }
     if kinds != all_kinds:
         c.vector("every kind", ["kinds without a valid vector: %s" % sorted(all_kinds ^ kinds)])

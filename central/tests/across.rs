@@ -151,10 +151,14 @@ fn two_consignments_with_the_same_kpc_and_seal_are_listed_across_consignments() 
     // nobody notified the Department of any of the three consignments by the end of the 24th
     // in Bishkek; an unknown parameter is refused naming it.
     let duties = scene.http.get("/api/duties");
-    let duties = duties.as_array().unwrap();
-    assert_eq!(duties.len(), 3, "{duties:?}");
-    for d in duties {
-        assert_eq!(d["duty"], "department_notice", "{d}");
+    let notices: Vec<&serde_json::Value> = duties
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["duty"] == "department_notice")
+        .collect();
+    assert_eq!(notices.len(), 3, "{duties}");
+    for d in notices {
         assert_eq!(d["due"], "2026-11-24T18:00:00Z", "{d}");
     }
     let (status, answer) = scene.http.get_text("/api/duties?when=now");

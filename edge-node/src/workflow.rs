@@ -42,6 +42,7 @@ pub const SINGLE_SIGNER_KINDS: &[&str] = &[
     "state_control_act_drawn",
     "certificates_issued",
     "kpc_returned",
+    "kp_coupon_returned",
 ];
 
 /// The acts that amend the record or end transit: before one is recorded the desk assesses the
@@ -62,6 +63,7 @@ pub const CHECKED_KINDS: &[&str] = &[
     "state_control_act_drawn",
     "certificates_issued",
     "kpc_returned",
+    "kp_coupon_returned",
 ];
 
 /// Splits the officer's PIN off a form. The PIN never goes into an act.
@@ -185,6 +187,7 @@ fn decode_body(mut object: Map<String, Value>) -> Result<ActBody, FormError> {
         "state_control_act_drawn" => ActBody::StateControlActDrawn(fields(object)?),
         "certificates_issued" => ActBody::CertificatesIssued(fields(object)?),
         "kpc_returned" => ActBody::KpcReturned(fields(object)?),
+        "kp_coupon_returned" => ActBody::KpCouponReturned(fields(object)?),
         other => {
             return Err(FormError(format!(
                 "kind: {other:?} is not an act recorded here"

@@ -721,6 +721,7 @@
     'state_control_act_drawn',
     'certificates_issued',
     'kpc_returned',
+    'kp_coupon_returned',
   ];
 
   // Acts a correction may name (act_corrected), and the acts of a kind that hold.
@@ -1187,6 +1188,8 @@
         return `${t('f.register_number')}: ${b.register_number} · ${b.goods_conform ? t('c.goods_conform') : t('c.goods_do_not_conform')}`;
       case 'certificates_issued':
         return (b.certificates || []).map((c) => `${tEnum('certificate', c.kind)} ${c.number} · ${forPeople(c.issued_at)}`).join('; ');
+      case 'kp_coupon_returned':
+        return `${b.certificate} → ${b.sent_to}`;
       case 'kpc_returned':
         return `${b.certificate} · ${b.damage} · ${t('f.found_damaged_at')}: ${forPeople(b.found_damaged_at)}`;
       default:
@@ -2239,6 +2242,21 @@
           issued_at: trim(c.issued_at) ? `${trim(c.issued_at)}T00:00:00Z` : '',
         })),
       }),
+      noPlace: true,
+    },
+    kp_coupon_returned: {
+      init: (ctx) => {
+        const reg = ctx.detail && ctx.detail.registration;
+        const kpc = ((reg && reg.certificates) || []).find((c) => c.kind === 'kimberley_process');
+        return { certificate: kpc ? kpc.number : '', sent_to: (kpc && kpc.kp && kpc.kp.authority) || '' };
+      },
+      fields: (m) => [
+        row(
+          field(m, ['certificate'], { label: t('f.certificate_number'), required: true, mono: true, test: 'coupon-kpc' }),
+          field(m, ['sent_to'], { label: t('f.sent_to'), required: true, test: 'sent-to' }),
+        ),
+      ],
+      body: (m) => ({ certificate: trim(m.certificate), sent_to: trim(m.sent_to) }),
       noPlace: true,
     },
     kpc_returned: {

@@ -246,3 +246,36 @@ fn only_the_department_concludes_and_only_the_office_of_departure_notifies() {
     assert!(!a.acts.contains(&by_department.id()));
     assert!(duty(&a, DutyKind::DepartmentNotice).done.is_none());
 }
+
+#[test]
+fn the_import_coupon_goes_back_within_the_deployment_s_period() {
+    let story = Story::new();
+    let acts = story.clean_delivery();
+    let a = judged(&story, &story.registry(), &acts);
+    let coupon = duty(&a, DutyKind::KpCouponReturn);
+    // Delivered on Monday 23 November (t(110), 13:50 in Bishkek): 30 days end with 23
+    // December, 24:00 local.
+    assert_eq!(coupon.due, at("2026-12-23T18:00:00Z"));
+    let mut late_coupon = acts.clone();
+    late_coupon.push(story.kp_coupon_returned(minutes(&story, "2026-12-23T18:00:00Z")));
+    assert_eq!(
+        late(&judged(&story, &story.registry(), &late_coupon)),
+        ["kp_coupon_return"]
+    );
+    // A deployment whose partners ask for 45 days.
+    let longer = Tolerances {
+        kp_coupon_days: 45,
+        ..Tolerances::default()
+    };
+    let a = assess(
+        &story.consignment,
+        &late_coupon,
+        &story.registry(),
+        story.t(60 * 24 * 60),
+        &longer,
+    );
+    assert!(!a
+        .discrepancies
+        .iter()
+        .any(|d| d.kind == K::DutyLate && d.subject == "kp_coupon_return"));
+}

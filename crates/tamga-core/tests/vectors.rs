@@ -346,6 +346,7 @@ fn valid_acts_hold_independently_of_tamga() {
         "state_control_act_drawn",
         "certificates_issued",
         "kpc_returned",
+        "kp_coupon_returned",
     ];
     for kind in all {
         assert!(
@@ -776,6 +777,12 @@ fn build_acts(story: &Story, relief: &Person) -> Acts {
         "The airport post sends the KP certificate back for a duplicate: an uncertified correction found at registration.",
         story.kpc_returned(60, 0),
         &["airport_officer"],
+    );
+    push(
+        "kp_coupon_returned/antwerp",
+        "The Department returns the KP certificate's import confirmation coupon to the exporting authority.",
+        story.kp_coupon_returned(320),
+        &["department_officer"],
     );
 
     // The reference story's consignment acts.

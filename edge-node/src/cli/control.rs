@@ -62,6 +62,15 @@ pub fn form(cmd: ControlCommand) -> Result<ActForm, String> {
                 certificates,
             }
         }
+        ControlCommand::ReturnCoupon {
+            who: w,
+            certificate,
+            sent_to,
+        } => ActForm::KpCouponReturned {
+            who: who(w),
+            certificate,
+            sent_to,
+        },
         ControlCommand::ReturnKpc {
             who: w,
             certificate,

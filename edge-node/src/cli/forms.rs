@@ -369,6 +369,13 @@ pub enum ActForm {
         found_damaged_at: String,
         damage: String,
     },
+    /// A KP certificate's import confirmation coupon returned.
+    KpCouponReturned {
+        #[serde(flatten)]
+        who: WhoForm,
+        certificate: String,
+        sent_to: String,
+    },
     /// The goods returned to the office of departure.
     ConsignmentReturned {
         #[serde(flatten)]
@@ -405,7 +412,8 @@ impl ActForm {
             | ActForm::ExpertiseConcluded { who, .. }
             | ActForm::StateControlActDrawn { who, .. }
             | ActForm::CertificatesIssued { who, .. }
-            | ActForm::KpcReturned { who, .. } => &who.officer,
+            | ActForm::KpcReturned { who, .. }
+            | ActForm::KpCouponReturned { who, .. } => &who.officer,
         }
     }
 }
@@ -449,15 +457,6 @@ pub struct ReceivingCount {
     /// What they counted.
     #[serde(flatten)]
     pub count: CountFields,
-}
-
-/// A certificate the Department issued.
-#[derive(Clone, Debug, Serialize)]
-pub struct CertificateForm {
-    pub kind: String,
-    pub number: String,
-    pub issued_by: String,
-    pub issued_at: String,
 }
 
 pub(crate) fn who(w: Who) -> WhoForm {
@@ -786,7 +785,9 @@ pub fn deliver(
     })
 }
 
+mod control;
 mod legal;
+pub use control::CertificateForm;
 pub use legal::*;
 
 #[cfg(test)]

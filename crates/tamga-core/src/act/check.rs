@@ -377,7 +377,8 @@ impl ActBody {
             ActBody::KeyRevoked(_) => Ok(()),
             ActBody::DepartmentNotified(_)
             | ActBody::ExpertiseConcluded(_)
-            | ActBody::StateControlActDrawn(_) => Ok(()),
+            | ActBody::StateControlActDrawn(_)
+            | ActBody::KpCouponReturned(_) => Ok(()),
             ActBody::CertificatesIssued(a) => {
                 check_certificates("certificates", &a.certificates)?;
                 if a.certificates.is_empty() {

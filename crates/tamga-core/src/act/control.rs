@@ -1,8 +1,9 @@
 //! What follows the goods' arrival when they are precious (Technological Scheme, seed 000, items
 //! 4 and 8; seed 004, paras 10-14; seed 003 on a damaged certificate): the customs office's
 //! notice to the Precious Metals Department, the Department's expertise and State Control Act,
-//! the certificates it issues (its notice of them to customs on export), and a damaged
-//! Kimberley Process certificate sent back for a duplicate. Each has a deadline counted in the
+//! the certificates it issues (its notice of them to customs on export), a damaged Kimberley
+//! Process certificate sent back for a duplicate, and a KP certificate's import confirmation
+//! coupon returned to the exporting authority. Each has a deadline counted in the
 //! local calendar ([`crate::calendar`]; [`crate::assessment::duties`]).
 
 use super::Certificate;
@@ -96,4 +97,22 @@ pub struct KpcReturned {
     pub found_damaged_at: Timestamp,
     /// What was wrong with it.
     pub damage: Text,
+}
+
+/// `kp_coupon_returned`: the import confirmation coupon of a Kimberley Process certificate,
+/// filled in by the importing authority and returned to the exporting authority (seed 003,
+/// section C).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KpCouponReturned {
+    /// The consignment.
+    pub consignment: ConsignmentId,
+    /// When it was sent.
+    pub at: Timestamp,
+    /// The officer who sent it.
+    pub officer: KeyId,
+    /// The certificate's number.
+    pub certificate: Text,
+    /// The exporting authority it went to.
+    pub sent_to: Text,
 }

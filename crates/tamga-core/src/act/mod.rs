@@ -93,6 +93,8 @@ pub enum ActBody {
     CertificatesIssued(CertificatesIssued),
     /// A damaged KP certificate is sent back for a duplicate.
     KpcReturned(KpcReturned),
+    /// A KP certificate's import confirmation coupon is returned to the exporting authority.
+    KpCouponReturned(KpCouponReturned),
     /// The authority enrolls a key with a role, unit and validity.
     KeyEnrolled(KeyEnrolled),
     /// The authority revokes a key from a given time.
@@ -142,6 +144,7 @@ impl ActBody {
             ActBody::StateControlActDrawn(_) => "state_control_act_drawn",
             ActBody::CertificatesIssued(_) => "certificates_issued",
             ActBody::KpcReturned(_) => "kpc_returned",
+            ActBody::KpCouponReturned(_) => "kp_coupon_returned",
             ActBody::KeyEnrolled(_) => "key_enrolled",
             ActBody::KeyRevoked(_) => "key_revoked",
             ActBody::KpParticipantsListed(_) => "kp_participants_listed",
@@ -177,6 +180,7 @@ impl ActBody {
             ActBody::StateControlActDrawn(a) => a.at,
             ActBody::CertificatesIssued(a) => a.at,
             ActBody::KpcReturned(a) => a.at,
+            ActBody::KpCouponReturned(a) => a.at,
             ActBody::KeyEnrolled(a) => a.at,
             ActBody::KeyRevoked(a) => a.at,
             ActBody::KpParticipantsListed(a) => a.at,
@@ -212,6 +216,7 @@ impl ActBody {
             ActBody::StateControlActDrawn(a) => Subject::Consignment(&a.consignment),
             ActBody::CertificatesIssued(a) => Subject::Consignment(&a.consignment),
             ActBody::KpcReturned(a) => Subject::Consignment(&a.consignment),
+            ActBody::KpCouponReturned(a) => Subject::Consignment(&a.consignment),
             ActBody::KeyEnrolled(_)
             | ActBody::KeyRevoked(_)
             | ActBody::KpParticipantsListed(_)
@@ -255,6 +260,7 @@ impl ActBody {
             | ActBody::StateControlActDrawn(_)
             | ActBody::CertificatesIssued(_)
             | ActBody::KpcReturned(_)
+            | ActBody::KpCouponReturned(_)
             | ActBody::KeyEnrolled(_)
             | ActBody::KeyRevoked(_)
             | ActBody::KpParticipantsListed(_)
@@ -291,6 +297,7 @@ impl ActBody {
             ActBody::StateControlActDrawn(a) => vec![&a.officer],
             ActBody::CertificatesIssued(a) => vec![&a.officer],
             ActBody::KpcReturned(a) => vec![&a.officer],
+            ActBody::KpCouponReturned(a) => vec![&a.officer],
             ActBody::KeyEnrolled(a) => vec![&a.authority],
             ActBody::KeyRevoked(a) => vec![&a.authority],
             ActBody::KpParticipantsListed(a) => vec![&a.authority],

@@ -9,6 +9,7 @@
 //! | State Control Act | the expertise concluded (the last of the documents) | one working day | `state_control_act_drawn` |
 //! | certificates notice | precious goods exported: the latest State Control or KP certificate's issue | one day | `certificates_issued` |
 //! | damaged KPC returned | a damaged KP certificate found (`kpc_returned` says when) | five working days | that `kpc_returned` |
+//! | KP coupon returned | rough diamonds imported, delivered | [`Tolerances::kp_coupon_days`] days (the scheme sets none) | `kp_coupon_returned` |
 //!
 //! Each counts in the time zone of the post whose duty it is (the register's; Asia/Bishkek
 //! otherwise): the office of departure's for the notices and a returned certificate, the
@@ -21,6 +22,8 @@
 
 use super::discrepancy::Findings;
 use super::goods::{is_precious, is_rough_diamond};
+#[cfg(doc)]
+use super::Tolerances;
 use super::{DiscrepancyKind, Facts, Severity};
 use crate::act::{ActBody, CertificateKind, Direction};
 use crate::calendar::WorkingDays;
@@ -43,6 +46,8 @@ pub enum DutyKind {
     CertificatesNotice,
     /// A damaged KP certificate is sent back.
     DamagedKpcReturn,
+    /// A KP certificate's import confirmation coupon is returned to the exporting authority.
+    KpCouponReturn,
 }
 
 impl DutyKind {
@@ -54,6 +59,7 @@ impl DutyKind {
             DutyKind::StateControlAct => "state_control_act",
             DutyKind::CertificatesNotice => "certificates_notice",
             DutyKind::DamagedKpcReturn => "damaged_kpc_return",
+            DutyKind::KpCouponReturn => "kp_coupon_return",
         }
     }
 }
@@ -118,6 +124,17 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> Vec<Duty> {
                 since: at,
                 due: end(destination, at, 3, true),
                 done: first(|b| matches!(b, ActBody::ExpertiseConcluded(_))),
+            });
+        }
+    }
+    if reg.direction == Direction::Import && rough {
+        if let Some((delivered, at)) = first(|b| matches!(b, ActBody::ConsignmentDelivered(_))) {
+            duties.push(Duty {
+                duty: DutyKind::KpCouponReturn,
+                since_act: delivered,
+                since: at,
+                due: end(destination, at, facts.tolerances.kp_coupon_days, false),
+                done: first(|b| matches!(b, ActBody::KpCouponReturned(_))),
             });
         }
     }

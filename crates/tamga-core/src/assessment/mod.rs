@@ -100,6 +100,9 @@ pub struct Tolerances {
     /// lines' value in US dollars by this much.
     #[serde(with = "crate::quantity::decimal_string")]
     pub kp_value_usd: rust_decimal::Decimal,
+    /// Days after the goods' delivery within which the importing authority returns a KP
+    /// certificate's import confirmation coupon (the scheme sets none: a deployment's choice).
+    pub kp_coupon_days: u32,
 }
 
 impl Default for Tolerances {
@@ -120,6 +123,9 @@ impl Default for Tolerances {
             incident_window_seconds: 6 * 3600,
             // KP certificates state values in whole dollars or cents: one dollar of rounding.
             kp_value_usd: rust_decimal::Decimal::new(1, 0),
+            // The KP certification scheme sets no period for the import confirmation coupon;
+            // a month is tamga's default, for a deployment to set to what its partners ask.
+            kp_coupon_days: 30,
         }
     }
 }
@@ -372,6 +378,7 @@ fn workflow_rank(body: &ActBody) -> u8 {
         // The Department's work follows delivery.
         ActBody::DepartmentNotified(_) => 16,
         ActBody::KpcReturned(_) => 16,
+        ActBody::KpCouponReturned(_) => 19,
         ActBody::ExpertiseConcluded(_) => 17,
         ActBody::StateControlActDrawn(_) => 18,
         ActBody::CertificatesIssued(_) => 19,

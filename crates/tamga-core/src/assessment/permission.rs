@@ -512,7 +512,7 @@ impl<'a> Parts<'a> {
                 }
                 Ok(())
             }
-            ActBody::KpcReturned(_) => {
+            ActBody::KpcReturned(_) | ActBody::KpCouponReturned(_) => {
                 if !self.route.contains(unit) {
                     return Err(format!("{unit} is not on the route"));
                 }

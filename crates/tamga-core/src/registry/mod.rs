@@ -65,7 +65,9 @@ pub fn roles_allowed(body: &ActBody) -> &'static [Role] {
         ActBody::ExpertiseConcluded(_)
         | ActBody::StateControlActDrawn(_)
         | ActBody::CertificatesIssued(_) => &[PreciousMetalsOfficer],
-        ActBody::KpcReturned(_) => &[PostOfficer, PreciousMetalsOfficer],
+        ActBody::KpcReturned(_) | ActBody::KpCouponReturned(_) => {
+            &[PostOfficer, PreciousMetalsOfficer]
+        }
         ActBody::KeyEnrolled(_)
         | ActBody::KeyRevoked(_)
         | ActBody::KpParticipantsListed(_)

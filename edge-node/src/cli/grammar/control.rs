@@ -62,4 +62,16 @@ pub enum ControlCommand {
         #[arg(long)]
         damage: String,
     },
+    /// Return a KP certificate's import confirmation coupon to the exporting authority (due
+    /// within the deployment's period after delivery, 30 days by default).
+    ReturnCoupon {
+        #[command(flatten)]
+        who: Who,
+        /// The certificate's number.
+        #[arg(long)]
+        certificate: String,
+        /// The exporting authority it goes to.
+        #[arg(long)]
+        sent_to: String,
+    },
 }
