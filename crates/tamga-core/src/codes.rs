@@ -178,6 +178,9 @@ pub enum Role {
     /// enrolls and revokes officers, staff and devices (never registrars). It signs no
     /// consignment act.
     Registrar,
+    /// Central's transparency log key: it signs the log's tree heads and nothing else (no act,
+    /// no enrollment).
+    TransparencyLog,
 }
 
 impl Role {
@@ -190,6 +193,7 @@ impl Role {
             Role::CentralStaff => "central_staff",
             Role::Device => "device",
             Role::Registrar => "registrar",
+            Role::TransparencyLog => "transparency_log",
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod quantity;
 pub mod registry;
 pub mod signing;
 pub mod time;
+pub mod transparency;
 
 pub use act::ActBody;
 pub use assessment::{assess, Assessment, Discrepancy, DiscrepancyKind, Severity, Tolerances};

@@ -18,6 +18,8 @@
 //! | `peers` | `ckpt\0<peer>` / `sync\0<peer>\0<doc key>` / `nonce\0<time>` `<device key>` `<nonce>` | checkpoint (u64 BE) / automerge `sync::State` / empty: an accepted request's nonce (time: i64 with the sign bit flipped, BE), kept until it leaves the skew window |
 //! | `pending` | key id, or `*every-consignment` | empty: registry keys whose consignments still need re-indexing (every consignment after a new KP participants list) |
 //! | `pin_failures` | officer key id (64 hex) | u32 BE: consecutive wrong PINs for that key on this node (see [`super::pin`]); local, never synced |
+//! | `log` | `n` level (u8) index (u64 BE) / `l` index (u64 BE) / `a` act id (32 bytes) / `h` size (u64 BE) / `size`, `fed` | central's transparency log (see [`super::log`]): a complete subtree's hash / a leaf's entry (act id ‖ seen) / the act's leaf index (u64 BE) / a signed tree head's text / leaves held, the feed number sequenced up to (u64 BE) |
+//! | `receipts` | `r` act id (32 bytes) / `head` / `alarm` / `cursor` | what a node holds of central's log (see [`super::log`]): an act's receipt (JSON) / the last tree head accepted (text) / why central's last answer was refused as a rewritten or forked log / the feed number up to which every act has its receipt (u64 BE) |
 //!
 //! [`DocId::to_key`]: crate::DocId::to_key
 //! [`AutoCommit::save`]: automerge::AutoCommit::save
@@ -42,7 +44,7 @@ pub const MAGIC: &[u8] = b"tamga-store";
 pub const FORMAT_VERSION: u32 = 4;
 
 /// The names of the store's sled trees, as in the table above.
-pub(super) const TREE_NAMES: [&str; 11] = [
+pub(super) const TREE_NAMES: [&str; 13] = [
     "meta",
     "docs",
     "changes",
@@ -54,6 +56,8 @@ pub(super) const TREE_NAMES: [&str; 11] = [
     "peers",
     "pending",
     "pin_failures",
+    "log",
+    "receipts",
 ];
 
 /// The store's sled trees, one per row of the table above.
@@ -69,6 +73,8 @@ pub(super) struct Trees {
     pub(super) peers: Tree,
     pub(super) pending: Tree,
     pub(super) pin_failures: Tree,
+    pub(super) log: Tree,
+    pub(super) receipts: Tree,
 }
 
 pub(super) fn seq_key(seq: u64) -> [u8; 8] {

@@ -15,6 +15,8 @@
 //! - [`reader`]: reads for a pass over many consignments on several threads, apart from the
 //!   shared caches;
 //! - [`list`]: the consignment list a page at a time, its filters and counts;
+//! - [`log`](mod@log): central's transparency log (leaves, subtrees, signed heads) and, at a
+//!   node, the receipts it holds of it;
 //! - [`compact`], [`rewrite`] and [`check`]: upkeep.
 
 use crate::doc::{DocId, Rejection};
@@ -36,6 +38,7 @@ pub mod feed;
 pub mod forget;
 pub mod layout;
 pub mod list;
+pub mod log;
 pub mod merge;
 pub mod open;
 pub mod peers;
@@ -126,6 +129,8 @@ pub struct Store {
     inner: Mutex<Inner>,
     decoded: Mutex<LruCache<Vec<u8>, SignedAct>>,
     durability: durable::Durability,
+    /// One sequencing of the log at a time.
+    log_lock: Mutex<()>,
     _lock: File,
 }
 

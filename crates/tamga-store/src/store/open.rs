@@ -89,6 +89,8 @@ impl Store {
             peers: tree("peers")?,
             pending: tree("pending")?,
             pin_failures: tree("pin_failures")?,
+            log: tree("log")?,
+            receipts: tree("receipts")?,
         };
         let sled_err = |e| from_sled(&dir, e);
         let (actor, opened_version) = match t.meta.get("magic").map_err(sled_err)? {
@@ -147,6 +149,8 @@ impl Store {
                 .iter()
                 .all(|t| t.is_empty())
                     && t.pin_failures.is_empty()
+                    && t.log.is_empty()
+                    && t.receipts.is_empty()
                     && t.meta.is_empty()
                     && db.is_empty();
                 let others = db
@@ -188,6 +192,7 @@ impl Store {
             }),
             decoded: Mutex::new(LruCache::new(cap(options.cached_acts))),
             durability,
+            log_lock: Mutex::new(()),
             _lock: lock,
         };
         {

@@ -1,0 +1,517 @@
+//! Central's transparency log (`docs/act-format.md` §14) kept in the `log` tree, and, at any
+//! node, the receipts it holds of central's log in the `receipts` tree.
+//!
+//! The log is sequenced from the change feed: [`Store::log_sequence`] reads the documents
+//! changed since the feed number it last reached and appends a leaf (the act's id and the time
+//! given) for every act whose signatures verify and that has no leaf yet, with the subtree
+//! hashes each leaf completes, in one atomic batch with the new size and feed number, made
+//! durable before it returns. So the log never holds a leaf whose act is not durable here, and
+//! a tree head signed over the size it returns ([`Store::log_put_head`]) covers only durable
+//! leaves. Proofs are O(log n) reads of stored subtrees ([`tamga_core::transparency::merkle`]).
+//!
+//! The store does not sign: central's shell holds the log key and passes the time.
+
+use super::layout::read_u64;
+use super::Store;
+use crate::error::{Result, StoreError};
+use std::collections::HashMap;
+use tamga_core::transparency::merkle::{self, Nodes};
+use tamga_core::transparency::{Hash, Leaf, Receipt, MAX_PROOF_HASHES};
+use tamga_core::{ActId, Timestamp};
+
+/// What a sequencing pass did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sequenced {
+    /// Leaves appended.
+    pub appended: u64,
+    /// Leaves in the log now.
+    pub size: u64,
+}
+
+fn node_key(level: u32, index: u64) -> [u8; 10] {
+    let mut k = [0u8; 10];
+    k[0] = b'n';
+    k[1] = level as u8;
+    k[2..].copy_from_slice(&index.to_be_bytes());
+    k
+}
+
+fn leaf_key(index: u64) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0] = b'l';
+    k[1..].copy_from_slice(&index.to_be_bytes());
+    k
+}
+
+fn act_key(act: &ActId) -> [u8; 33] {
+    let mut k = [0u8; 33];
+    k[0] = b'a';
+    k[1..].copy_from_slice(&act.0);
+    k
+}
+
+fn head_key(size: u64) -> [u8; 9] {
+    let mut k = [0u8; 9];
+    k[0] = b'h';
+    k[1..].copy_from_slice(&size.to_be_bytes());
+    k
+}
+
+fn receipt_key(act: &ActId) -> [u8; 33] {
+    let mut k = [0u8; 33];
+    k[0] = b'r';
+    k[1..].copy_from_slice(&act.0);
+    k
+}
+
+/// A receipt on disk: seen (i64 BE), index, size (u64 BE), then the path's hashes.
+fn encode_receipt(r: &Receipt) -> Vec<u8> {
+    let mut out = Vec::with_capacity(24 + 32 * r.path.len());
+    out.extend_from_slice(&r.seen.unix().to_be_bytes());
+    out.extend_from_slice(&r.index.to_be_bytes());
+    out.extend_from_slice(&r.size.to_be_bytes());
+    for h in &r.path {
+        out.extend_from_slice(h);
+    }
+    out
+}
+
+fn decode_receipt(act: ActId, bytes: &[u8]) -> Option<Receipt> {
+    if bytes.len() < 24
+        || (bytes.len() - 24) % 32 != 0
+        || (bytes.len() - 24) / 32 > MAX_PROOF_HASHES
+    {
+        return None;
+    }
+    let seen = Timestamp::from_unix(i64::from_be_bytes(bytes[..8].try_into().ok()?))?;
+    Some(Receipt {
+        act,
+        seen,
+        index: read_u64(&bytes[8..16])?,
+        size: read_u64(&bytes[16..24])?,
+        path: bytes[24..]
+            .chunks(32)
+            .map(|c| c.try_into().expect("32 bytes"))
+            .collect(),
+    })
+}
+
+/// The log's stored subtrees, seen through the nodes a pass has added but not yet written.
+struct Overlay<'a> {
+    store: &'a Store,
+    added: HashMap<(u32, u64), Hash>,
+}
+
+impl Nodes for Overlay<'_> {
+    type Error = StoreError;
+    fn node(&self, level: u32, index: u64) -> Result<Hash> {
+        if let Some(h) = self.added.get(&(level, index)) {
+            return Ok(*h);
+        }
+        self.store.log_node(level, index)
+    }
+}
+
+/// The store's stored subtrees.
+struct Stored<'a>(&'a Store);
+
+impl Nodes for Stored<'_> {
+    type Error = StoreError;
+    fn node(&self, level: u32, index: u64) -> Result<Hash> {
+        self.0.log_node(level, index)
+    }
+}
+
+impl Store {
+    fn log_u64(&self, key: &str) -> Result<u64> {
+        Ok(self
+            .t
+            .log
+            .get(key)
+            .map_err(|e| self.sled_err(e))?
+            .and_then(|v| read_u64(&v))
+            .unwrap_or(0))
+    }
+
+    fn log_node(&self, level: u32, index: u64) -> Result<Hash> {
+        let v = self
+            .t
+            .log
+            .get(node_key(level, index))
+            .map_err(|e| self.sled_err(e))?
+            .ok_or_else(|| {
+                self.corrupted(format!(
+                    "the log lacks its subtree at level {level}, {index}"
+                ))
+            })?;
+        v.as_ref()
+            .try_into()
+            .map_err(|_| self.corrupted("a log subtree hash is not 32 bytes".into()))
+    }
+
+    /// Leaves in the log.
+    pub fn log_size(&self) -> Result<u64> {
+        self.log_u64("size")
+    }
+
+    /// Appends a leaf, seen at `now`, for every act of the documents changed since the last
+    /// pass whose signatures verify and that has none yet; durable before it returns. One pass
+    /// at a time.
+    pub fn log_sequence(&self, now: Timestamp) -> Result<Sequenced> {
+        let _one = self.log_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let fed = self.log_u64("fed")?;
+        let start = self.log_size()?;
+        let changed = self.changed_since(fed)?;
+        let Some(&(last, _)) = changed.last() else {
+            return Ok(Sequenced {
+                appended: 0,
+                size: start,
+            });
+        };
+        let mut overlay = Overlay {
+            store: self,
+            added: HashMap::new(),
+        };
+        let mut batch = sled::Batch::default();
+        let mut size = start;
+        let mut fresh = std::collections::HashSet::new();
+        for (_, doc) in &changed {
+            let acts = match self.acts(doc) {
+                Ok(acts) => acts,
+                // Forgotten here (a node's own log is central's; central forgets nothing).
+                Err(StoreError::Forgotten { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            for act in acts {
+                let id = act.id();
+                if act.verify_signatures().is_err() || fresh.contains(&id) {
+                    continue;
+                }
+                if self
+                    .t
+                    .log
+                    .contains_key(act_key(&id))
+                    .map_err(|e| self.sled_err(e))?
+                {
+                    continue;
+                }
+                let leaf = Leaf { act: id, seen: now };
+                for (level, index, hash) in merkle::appended(&overlay, size, leaf.hash())? {
+                    overlay.added.insert((level, index), hash);
+                    batch.insert(&node_key(level, index)[..], &hash[..]);
+                }
+                batch.insert(&leaf_key(size), &leaf.entry()[..]);
+                batch.insert(&act_key(&id)[..], &size.to_be_bytes());
+                fresh.insert(id);
+                size += 1;
+            }
+        }
+        batch.insert("size", &size.to_be_bytes());
+        batch.insert("fed", &last.to_be_bytes());
+        self.t
+            .log
+            .apply_batch(batch)
+            .map_err(|e| self.sled_err(e))?;
+        self.make_durable()?;
+        Ok(Sequenced {
+            appended: size - start,
+            size,
+        })
+    }
+
+    /// The root of the log's first `size` leaves.
+    pub fn log_root(&self, size: u64) -> Result<Hash> {
+        merkle::root(&Stored(self), size)
+    }
+
+    /// The leaf of `act` and its index, if the log holds it.
+    pub fn log_leaf(&self, act: &ActId) -> Result<Option<(u64, Leaf)>> {
+        let Some(index) = self
+            .t
+            .log
+            .get(act_key(act))
+            .map_err(|e| self.sled_err(e))?
+            .and_then(|v| read_u64(&v))
+        else {
+            return Ok(None);
+        };
+        let entry = self
+            .t
+            .log
+            .get(leaf_key(index))
+            .map_err(|e| self.sled_err(e))?
+            .ok_or_else(|| self.corrupted(format!("the log lacks leaf {index}")))?;
+        let seen = entry
+            .get(32..40)
+            .and_then(read_u64)
+            .and_then(|s| Timestamp::from_unix(s as i64))
+            .ok_or_else(|| self.corrupted(format!("leaf {index} is not 40 bytes")))?;
+        Ok(Some((index, Leaf { act: *act, seen })))
+    }
+
+    /// When the log first saw `act`, if it holds it.
+    pub fn log_seen(&self, act: &ActId) -> Result<Option<Timestamp>> {
+        Ok(self.log_leaf(act)?.map(|(_, leaf)| leaf.seen))
+    }
+
+    /// The receipt of `act` in the tree of `size` leaves, if the act's leaf is in it.
+    pub fn log_receipt(&self, act: &ActId, size: u64) -> Result<Option<Receipt>> {
+        let Some((index, leaf)) = self.log_leaf(act)? else {
+            return Ok(None);
+        };
+        if index >= size || size > self.log_size()? {
+            return Ok(None);
+        }
+        Ok(Some(Receipt {
+            act: *act,
+            seen: leaf.seen,
+            index,
+            size,
+            path: merkle::inclusion_proof(&Stored(self), index, size)?,
+        }))
+    }
+
+    /// The consistency proof between the log's trees of `old` and `new` leaves.
+    pub fn log_consistency(&self, old: u64, new: u64) -> Result<Vec<Hash>> {
+        if new > self.log_size()? || old > new {
+            return Err(StoreError::BadInput {
+                what: "consistency proof",
+                detail: format!("no consistency proof from {old} to {new} leaves"),
+            });
+        }
+        merkle::consistency_proof(&Stored(self), old, new)
+    }
+
+    /// Keeps a signed tree head of `size` leaves (its text), durable before it returns.
+    pub fn log_put_head(&self, size: u64, text: &str) -> Result<()> {
+        self.t
+            .log
+            .insert(head_key(size), text.as_bytes())
+            .map_err(|e| self.sled_err(e))?;
+        self.make_durable()
+    }
+
+    /// The latest signed tree head's size and text.
+    pub fn log_latest_head(&self) -> Result<Option<(u64, String)>> {
+        let Some(item) = self
+            .t
+            .log
+            .range(head_key(0)..=head_key(u64::MAX))
+            .next_back()
+        else {
+            return Ok(None);
+        };
+        let (k, v) = item.map_err(|e| self.sled_err(e))?;
+        let size = read_u64(&k[1..]).ok_or_else(|| self.corrupted("a head key".into()))?;
+        let text = String::from_utf8(v.to_vec())
+            .map_err(|_| self.corrupted("a tree head is not UTF-8".into()))?;
+        Ok(Some((size, text)))
+    }
+
+    /// The receipt this node holds for `act`.
+    pub fn receipt(&self, act: &ActId) -> Result<Option<Receipt>> {
+        Ok(self
+            .t
+            .receipts
+            .get(receipt_key(act))
+            .map_err(|e| self.sled_err(e))?
+            .and_then(|v| decode_receipt(*act, &v)))
+    }
+
+    /// Keeps the tree head `head` (text) as the last accepted and the receipts checked against
+    /// it, in one batch, durable before it returns; `cursor`, if given, is the feed number up to
+    /// which every act here now has its receipt.
+    pub fn put_receipts(
+        &self,
+        head: &str,
+        receipts: &[Receipt],
+        cursor: Option<u64>,
+    ) -> Result<()> {
+        let mut batch = sled::Batch::default();
+        batch.insert("head", head.as_bytes());
+        for r in receipts {
+            batch.insert(&receipt_key(&r.act)[..], encode_receipt(r));
+        }
+        if let Some(c) = cursor {
+            batch.insert("cursor", &c.to_be_bytes());
+        }
+        self.t
+            .receipts
+            .apply_batch(batch)
+            .map_err(|e| self.sled_err(e))?;
+        self.make_durable()
+    }
+
+    /// The last tree head of central's log this node accepted (text).
+    pub fn accepted_head(&self) -> Result<Option<String>> {
+        self.receipts_text("head")
+    }
+
+    /// Why central's last answer was refused as a rewritten or forked log, if it was.
+    pub fn log_alarm(&self) -> Result<Option<String>> {
+        self.receipts_text("alarm")
+    }
+
+    /// Records (or, with `None`, clears) the log alarm; durable before it returns.
+    pub fn set_log_alarm(&self, alarm: Option<&str>) -> Result<()> {
+        match alarm {
+            Some(text) => self.t.receipts.insert("alarm", text.as_bytes()),
+            None => self.t.receipts.remove("alarm"),
+        }
+        .map_err(|e| self.sled_err(e))?;
+        self.make_durable()
+    }
+
+    fn receipts_text(&self, key: &str) -> Result<Option<String>> {
+        self.t
+            .receipts
+            .get(key)
+            .map_err(|e| self.sled_err(e))?
+            .map(|v| {
+                String::from_utf8(v.to_vec())
+                    .map_err(|_| self.corrupted(format!("receipts/{key} is not UTF-8")))
+            })
+            .transpose()
+    }
+
+    /// Up to `limit` acts held here whose signatures verify and that have no receipt, from the
+    /// documents changed since the receipts' cursor, and the feed number the cursor may move to
+    /// once those receive theirs (the last document wholly covered).
+    pub fn acts_without_receipt(&self, limit: usize) -> Result<(Vec<ActId>, u64)> {
+        let cursor = self
+            .t
+            .receipts
+            .get("cursor")
+            .map_err(|e| self.sled_err(e))?
+            .and_then(|v| read_u64(&v))
+            .unwrap_or(0);
+        let mut out = Vec::new();
+        let mut covered = cursor;
+        for (seq, doc) in self.changed_since(cursor)? {
+            let acts = match self.acts(&doc) {
+                Ok(acts) => acts,
+                Err(StoreError::Forgotten { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            let mut missing = Vec::new();
+            for act in acts {
+                if act.verify_signatures().is_ok() && self.receipt(&act.id())?.is_none() {
+                    missing.push(act.id());
+                }
+            }
+            if out.len() + missing.len() > limit {
+                break;
+            }
+            out.extend(missing);
+            covered = seq;
+        }
+        Ok((out, covered))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_support::new_store;
+    use tamga_core::fixtures::{at, Story};
+    use tamga_core::transparency::merkle::{verify_consistency, verify_inclusion};
+
+    #[test]
+    fn every_act_gets_one_leaf_and_proofs_hold_across_reopen() {
+        let story = Story::new();
+        let dir = tempfile::tempdir().unwrap();
+        let acts = story.clean_delivery();
+        let (size_a, root_a);
+        {
+            let store = new_store(dir.path(), &story);
+            for act in &acts[..4] {
+                store.record(act).unwrap();
+            }
+            let first = store.log_sequence(at("2026-11-23T07:00:00Z")).unwrap();
+            // The registry's enrollments and the four acts.
+            assert_eq!(first.appended, first.size);
+            assert!(first.size >= 4);
+            // Nothing new: nothing appended, the same act never twice.
+            assert_eq!(
+                store
+                    .log_sequence(at("2026-11-23T07:01:00Z"))
+                    .unwrap()
+                    .appended,
+                0
+            );
+            store.record(&acts[0]).unwrap();
+            assert_eq!(
+                store
+                    .log_sequence(at("2026-11-23T07:02:00Z"))
+                    .unwrap()
+                    .appended,
+                0
+            );
+            size_a = first.size;
+            root_a = store.log_root(size_a).unwrap();
+            for act in &acts[4..] {
+                store.record(act).unwrap();
+            }
+        }
+        let store = Store::open(dir.path(), &story.authority_id()).unwrap();
+        let second = store.log_sequence(at("2026-11-23T09:00:00Z")).unwrap();
+        assert_eq!(second.appended, (acts.len() - 4) as u64);
+        let size = second.size;
+        let root = store.log_root(size).unwrap();
+        for (i, act) in acts.iter().enumerate() {
+            let receipt = store.log_receipt(&act.id(), size).unwrap().unwrap();
+            let expected = if i < 4 {
+                "2026-11-23T07:00:00Z"
+            } else {
+                "2026-11-23T09:00:00Z"
+            };
+            assert_eq!(receipt.seen, at(expected));
+            verify_inclusion(
+                &receipt.leaf().hash(),
+                receipt.index,
+                size,
+                &receipt.path,
+                &root,
+            )
+            .unwrap();
+        }
+        let proof = store.log_consistency(size_a, size).unwrap();
+        verify_consistency(size_a, size, &root_a, &root, &proof).unwrap();
+        assert!(store.log_consistency(size, size + 1).is_err());
+    }
+
+    #[test]
+    fn receipts_are_kept_and_the_acts_without_one_listed() {
+        let story = Story::new();
+        let dir = tempfile::tempdir().unwrap();
+        let store = new_store(dir.path(), &story);
+        let acts = story.clean_delivery();
+        for act in &acts {
+            store.record(act).unwrap();
+        }
+        let (missing, cursor) = store.acts_without_receipt(4096).unwrap();
+        assert!(acts.iter().all(|a| missing.contains(&a.id())));
+        let receipt = Receipt {
+            act: acts[0].id(),
+            seen: at("2026-11-23T07:00:00Z"),
+            index: 3,
+            size: 9,
+            path: vec![[1; 32], [2; 32]],
+        };
+        store
+            .put_receipts("head text", &[receipt.clone()], None)
+            .unwrap();
+        assert_eq!(store.receipt(&acts[0].id()).unwrap(), Some(receipt));
+        assert_eq!(store.accepted_head().unwrap().as_deref(), Some("head text"));
+        let (missing, _) = store.acts_without_receipt(4096).unwrap();
+        assert!(!missing.contains(&acts[0].id()));
+        // A limit smaller than a document's acts stops before it, the cursor not moved past it.
+        let (few, covered) = store.acts_without_receipt(1).unwrap();
+        assert!(few.len() <= 1);
+        assert!(covered <= cursor);
+        store.set_log_alarm(Some("forked")).unwrap();
+        assert_eq!(store.log_alarm().unwrap().as_deref(), Some("forked"));
+        store.set_log_alarm(None).unwrap();
+        assert_eq!(store.log_alarm().unwrap(), None);
+    }
+}
