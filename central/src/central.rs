@@ -64,7 +64,7 @@ pub enum CentralError {
     },
 }
 
-fn file_error(path: &Path, detail: impl ToString) -> CentralError {
+pub(crate) fn file_error(path: &Path, detail: impl ToString) -> CentralError {
     CentralError::File {
         path: path.display().to_string(),
         detail: detail.to_string(),

@@ -46,6 +46,15 @@ pub struct Config {
     /// headquarters work at Asia/Bishkek (UTC+6, no daylight saving).
     #[serde(default = "default_time_zone")]
     pub time_zone: String,
+    /// The offline allowance, in seconds: an act first seen by central's transparency log more
+    /// than this after its own time is flagged as backdated (a node may be offline on the road
+    /// for days, not weeks). Three days by default.
+    #[serde(default = "default_offline_allowance_seconds")]
+    pub offline_allowance_seconds: u64,
+}
+
+fn default_offline_allowance_seconds() -> u64 {
+    tamga_core::transparency::evidence::DEFAULT_OFFLINE_ALLOWANCE_SECONDS
 }
 
 /// The time zone of Kyrgyz customs (DOMAIN.md, "Local time").
@@ -112,6 +121,7 @@ impl Config {
             silent_after_seconds: DEFAULT_SILENT_AFTER_SECONDS,
             compact_interval_seconds: DEFAULT_COMPACT_INTERVAL_SECONDS,
             time_zone: default_time_zone(),
+            offline_allowance_seconds: default_offline_allowance_seconds(),
         };
         config.check()?;
         Ok(config)

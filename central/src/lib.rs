@@ -47,6 +47,7 @@ pub mod config;
 pub mod department;
 pub mod epcis;
 pub mod exports;
+pub mod log;
 pub mod metrics;
 pub mod nodes;
 pub mod reconcile;

@@ -239,6 +239,17 @@ enum Command {
         #[command(subcommand)]
         command: DepartmentCommand,
     },
+    /// Write the evidence package of a consignment (docs/act-format.md 14.6): its signed acts,
+    /// the registry acts that check them, a receipt of central's transparency log per act and
+    /// a tree head signed now. Anyone can check it offline with scripts/check-evidence.py or
+    /// central/ui/verify.html. Never overwrites a file.
+    Evidence {
+        /// The consignment number.
+        consignment: String,
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Reconciliation staff's own keys, which sign the resolutions of discrepancies: kept here
     /// encrypted under each person's PIN.
     Officer {
@@ -311,6 +322,7 @@ macro_rules! say {
 
 // After the macro: the module uses `say!`.
 mod department_cli;
+mod evidence_cli;
 mod lists_cli;
 mod root_cli;
 use department_cli::{department_command, DepartmentCommand};
@@ -663,6 +675,9 @@ fn run(cli: Cli) -> Result<String, String> {
         Command::Serve => serve(&dir),
         Command::Officer { command } => officer(&dir, command, json),
         Command::DepartmentFigures { command } => department_command(&dir, command, json),
+        Command::Evidence { consignment, out } => {
+            evidence_cli::evidence(&dir, &consignment, &out, json)
+        }
         Command::Enrollment { out } => {
             let acts = Admin::open(&dir)?.write_enrollment(&out)?;
             let shown = out.display().to_string();

@@ -103,12 +103,15 @@ async fn track_sync(
 /// The whole application: sync over TLS for enrolled devices (refused handshakes go to the
 /// refusal log, status 0); health, metrics, dashboard and API on loopback.
 pub fn app(shared: Arc<Shared>) -> tamga_node::server::Routes {
-    let endpoint = Arc::new(Endpoint::new(
-        Arc::clone(&shared.central.store),
-        shared.central.device.clone(),
-        shared.central.config.central_units.clone(),
-        tamga_sync::auth::DEFAULT_SKEW_SECONDS,
-    ));
+    let endpoint = Arc::new(
+        Endpoint::new(
+            Arc::clone(&shared.central.store),
+            shared.central.device.clone(),
+            shared.central.config.central_units.clone(),
+            tamga_sync::auth::DEFAULT_SKEW_SECONDS,
+        )
+        .keeping_log(Arc::clone(&shared.log)),
+    );
     let sync = router(endpoint).layer(middleware::from_fn_with_state(
         Arc::clone(&shared),
         track_sync,
@@ -187,6 +190,19 @@ async fn reconcile_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
         }
         let saver = Arc::clone(&shared);
         let _ = tokio::task::spawn_blocking(move || saver.contacts.save()).await;
+        // The log sequences what arrived (seen now) and signs a head if it grew.
+        let logger = Arc::clone(&shared);
+        match tokio::task::spawn_blocking(move || {
+            logger.log.head(&logger.central.store, Timestamp::now())
+        })
+        .await
+        {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => {
+                warn!(error = %e, "the transparency log could not be sequenced; it will be tried again")
+            }
+            Err(e) => warn!(error = %e, "the transparency log's worker failed"),
+        }
     }
 }
 

@@ -28,6 +28,8 @@ pub struct Shared {
     /// through it (counts in the store, waits from this process's start, one attempt at a time
     /// per key).
     pub pins: Throttle,
+    /// Central's transparency log keeper (its key enrolled as `transparency_log`).
+    pub log: Arc<tamga_sync::receipts::LogKeeper>,
 }
 
 impl Shared {
@@ -36,6 +38,8 @@ impl Shared {
         let reconciler = Reconciler::new(Arc::clone(&central.store));
         let pins = Throttle::new(Arc::clone(&central.store) as _);
         let contacts = Contacts::open(&central.dir);
+        let log = crate::log::keeper(&central, Timestamp::now())
+            .map_err(|e| format!("the transparency log key: {e}"))?;
         let mut token = [0u8; 32];
         getrandom::fill(&mut token).map_err(|e| format!("no randomness: {e}"))?;
         Ok(Shared {
@@ -46,6 +50,7 @@ impl Shared {
             refusals: Refusals::default(),
             admin_token: hex::encode(token),
             pins,
+            log,
         })
     }
 

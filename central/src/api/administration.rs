@@ -181,3 +181,26 @@ fn central_error(e: crate::CentralError) -> ApiError {
     };
     ApiError(status, e.to_string())
 }
+
+/// The body of `POST /api/admin/evidence`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EvidenceBody {
+    /// The consignment.
+    pub consignment: String,
+}
+
+pub(super) async fn admin_evidence(
+    State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    admin_request(
+        &s,
+        &headers,
+        body,
+        "evidence request",
+        |s, r: EvidenceBody| super::evidence::package(s, &r.consignment),
+    )
+    .await
+}

@@ -25,6 +25,7 @@ mod across;
 mod administration;
 mod dashboard;
 mod department;
+mod evidence;
 
 use administration::{
     admin_calendar, admin_enroll, admin_enrollment, admin_import, admin_kp_participants,
@@ -149,6 +150,8 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/admin/post", post(admin_post))
         .route("/api/admin/enrollment", post(admin_enrollment))
         .route("/api/admin/import", post(admin_import))
+        .route("/api/admin/evidence", post(administration::admin_evidence))
+        .route("/api/evidence", get(evidence::download))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(middleware::from_fn(local_only))
         .with_state(shared)

@@ -81,6 +81,7 @@
 pub mod auth;
 pub mod bundle;
 pub mod frame;
+pub mod receipts;
 pub mod responder;
 pub mod scope;
 pub mod session;

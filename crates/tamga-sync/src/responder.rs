@@ -111,6 +111,8 @@ pub struct Responder {
     pub central_units: Vec<UnitCode>,
     /// Checks credentials and remembers nonces.
     pub authenticator: Mutex<Authenticator>,
+    /// Central's transparency log keeper: answers receipts requests (none at an edge node).
+    pub log: Option<Arc<crate::receipts::LogKeeper>>,
 }
 
 impl Responder {
@@ -135,7 +137,14 @@ impl Responder {
             device,
             central_units,
             authenticator: Mutex::new(authenticator),
+            log: None,
         }
+    }
+
+    /// This responder with central's log keeper, answering receipts requests.
+    pub fn keeping_log(mut self, keeper: Arc<crate::receipts::LogKeeper>) -> Self {
+        self.log = Some(keeper);
+        self
     }
 
     /// Reads a credential's text: `None` (absent) and unreadable text are refusals.
@@ -239,8 +248,15 @@ impl Responder {
         })?;
         let scope = Scope::of(&peer.enrollment.unit, &self.central_units);
         let mut out_of_scope = Vec::new();
-        let response = respond_noting(&self.store, &peer.key, &scope, request, &mut out_of_scope)
-            .map_err(|e| match e {
+        let response = match (&self.log, request) {
+            (Some(log), Request::Receipts { acts, known }) => {
+                log.answer(&self.store, &acts, known, now)
+            }
+            (_, request) => {
+                respond_noting(&self.store, &peer.key, &scope, request, &mut out_of_scope)
+            }
+        }
+        .map_err(|e| match e {
             SyncError::Protocol(_) => refused(RefusalKind::Malformed, "protocol", e.to_string()),
             SyncError::Store(StoreError::BadInput { .. }) => {
                 refused(RefusalKind::Malformed, "protocol", e.to_string())

@@ -69,6 +69,15 @@ pub enum Request {
         /// The initiator's feed position when the session opened.
         position: u64,
     },
+    /// After a session with central: receipts of these acts in central's transparency log
+    /// ([`crate::receipts`]), with a consistency proof from the tree of `known` leaves (the
+    /// last head this node accepted; 0 for none).
+    Receipts {
+        /// Act ids, at most [`crate::receipts::MAX_RECEIPTS_PER_REQUEST`].
+        acts: Vec<[u8; 32]>,
+        /// The size of the last tree head this node accepted.
+        known: u64,
+    },
 }
 
 /// What the responder answers.
@@ -91,6 +100,16 @@ pub enum Response {
     },
     /// The session is closed.
     Closed,
+    /// Central's receipts: its latest signed tree head, the consistency proof from the tree the
+    /// node knew, and a receipt per act asked about that the log holds.
+    Receipts {
+        /// The signed tree head's text (`docs/act-format.md` §14.4).
+        checkpoint: String,
+        /// The consistency proof from the node's `known` size to the head's.
+        consistency: Vec<tamga_core::transparency::Hash>,
+        /// The receipts.
+        receipts: Vec<crate::receipts::WireReceipt>,
+    },
 }
 
 /// Why a session failed. Whatever was merged before the failure stays merged.
@@ -240,6 +259,9 @@ pub fn respond_noting(
             store.make_durable()?;
             Ok(Response::Synced { messages: replies })
         }
+        Request::Receipts { .. } => Err(SyncError::Protocol(
+            "this node keeps no transparency log: ask central for receipts".into(),
+        )),
         Request::Close { position } => {
             let current = store.checkpoint(name)?.unwrap_or(0);
             if position > current {
@@ -259,6 +281,9 @@ pub struct Summary {
     pub documents: usize,
     /// Sync messages sent and received.
     pub messages: usize,
+    /// With central: what came of asking for receipts of this node's acts (the error in words
+    /// if central's answer was refused); `None` with any other peer.
+    pub receipts: Option<Result<crate::receipts::Accepted, String>>,
 }
 
 /// Where the initiator is.
@@ -472,6 +497,7 @@ fn response_name(r: &Response) -> &'static str {
         Response::Opened { .. } => "opened",
         Response::Synced { .. } => "synced",
         Response::Closed => "closed",
+        Response::Receipts { .. } => "receipts",
     }
 }
 

@@ -167,6 +167,22 @@ pub async fn type_into(c: &Client, css: &str, text: &str) {
     el.send_keys(text).await.unwrap();
 }
 
+/// Chooses the file at `path` (absolute) in the file input `css` finds, as a person picking it
+/// in the file dialog would: WebDriver sends the path as the input's keys, and the page gets its
+/// `change` event.
+pub async fn choose_file(c: &Client, css: &str, path: &Path) {
+    assert!(
+        path.is_absolute(),
+        "a file input takes an absolute path, not {}",
+        path.display()
+    );
+    let el = find(c, css).await;
+    let text = path.to_str().expect("a UTF-8 path");
+    if let Err(e) = el.send_keys(text).await {
+        panic!("choosing {text} in {css}: {e}");
+    }
+}
+
 /// Selects `value` in the select `css` finds, waiting for the option (options may arrive a
 /// moment after the select itself).
 pub async fn select(c: &Client, css: &str, value: &str) {

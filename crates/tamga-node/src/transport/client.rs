@@ -18,10 +18,11 @@ use tamga_core::{KeyId, Timestamp};
 use tamga_store::Store;
 use tamga_sync::auth::{AuthError, RequestAuth, ResponseAuth};
 use tamga_sync::frame::{self, MAX_FRAME_BYTES};
+use tamga_sync::receipts::{self, Accepted};
 use tamga_sync::responder::{AUTH_HEADER, RESPONSE_AUTH_HEADER, SYNC_PATH};
 use tamga_sync::scope::Scope;
-use tamga_sync::session::{Initiator, Response, Step, Summary, SyncError};
-use tracing::{debug, info};
+use tamga_sync::session::{Initiator, Request, Response, Step, Summary, SyncError};
+use tracing::{debug, info, warn};
 
 /// The most of a refusal's text that is read: a line that says what went wrong.
 pub const MAX_REFUSAL_BYTES: usize = 4096;
@@ -233,87 +234,131 @@ pub async fn sync_with_progress(
     let http = connector.client(&peer.key)?;
     let device = connector.device();
     let url = format!("{}{SYNC_PATH}", peer.url.trim_end_matches('/'));
-    let unreachable = |e: &reqwest::Error| HttpSyncError::Unreachable {
-        url: url.clone(),
-        detail: causes(e),
-    };
     let mut initiator = Initiator::new(&store, peer.key.clone(), peer.scope.clone());
     let mut request = tokio::task::block_in_place(|| initiator.start())?;
     let mut first = true;
     loop {
-        let body = frame::encode(&request).map_err(|e| HttpSyncError::Frame(e, url.clone()))?;
-        let nonce: [u8; 16] = random_nonce();
-        let mut auth = RequestAuth::sign(device, &peer.key, Timestamp::now(), nonce, &body);
-        let send = |auth: &RequestAuth| {
-            http.post(&url)
-                .header(AUTH_HEADER, auth.to_header())
-                .body(body.clone())
-                .send()
-        };
-        let answer = match send(&auth).await {
-            // A connection kept from an earlier session may have been closed by a peer that
-            // restarted since: the opening request changes nothing, so it is sent once more,
-            // freshly signed, on a new connection.
-            Err(e) if first && (e.is_request() || e.is_connect()) => {
-                debug!(peer = %peer.url, error = %causes(&e), "opening request failed; trying once more");
-                auth =
-                    RequestAuth::sign(device, &peer.key, Timestamp::now(), random_nonce(), &body);
-                send(&auth).await
-            }
-            other => other,
-        }
-        .map_err(|e| unreachable(&e))?;
+        let response = exchange(&http, device, peer, &url, &request, first).await?;
         first = false;
-        let status = answer.status();
-        let signature = answer
-            .headers()
-            .get(RESPONSE_AUTH_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let limit = if status.is_success() {
-            MAX_FRAME_BYTES
-        } else {
-            MAX_REFUSAL_BYTES
-        };
-        let bytes = match read_bounded(answer, limit).await {
-            Ok(bytes) => bytes,
-            Err(BoundedReadError::Read(e)) => return Err(unreachable(&e)),
-            Err(BoundedReadError::TooLarge) if status.is_success() => {
-                return Err(HttpSyncError::TooLarge { url, limit })
-            }
-            Err(BoundedReadError::TooLarge) => Vec::new(),
-        };
-        if !status.is_success() {
-            return Err(HttpSyncError::Refused {
-                url,
-                status: status.as_u16(),
-                message: String::from_utf8_lossy(&bytes[..bytes.len().min(1000)])
-                    .trim()
-                    .to_owned(),
-            });
-        }
-        let signature = signature.ok_or_else(|| {
-            HttpSyncError::Unauthentic(
-                AuthError::Malformed("no response signature".into()),
-                url.clone(),
-            )
-        })?;
-        ResponseAuth::from_header(&signature)
-            .and_then(|s| s.verify(&peer.key, &auth, &bytes))
-            .map_err(|e| HttpSyncError::Unauthentic(e, url.clone()))?;
-        let response: Response =
-            frame::decode(&bytes).map_err(|e| HttpSyncError::Frame(e, url.clone()))?;
         match tokio::task::block_in_place(|| initiator.receive(response))? {
             Step::Send(next) => {
                 progress(initiator.summary());
                 request = next
             }
-            Step::Done(summary) => {
+            Step::Done(mut summary) => {
+                // Central (the peer that receives everything) keeps the transparency log: its
+                // receipts for this node's acts. A failure there fails no sync: the acts are
+                // merged; the receipts come with the next session.
+                if peer.scope == Scope::All {
+                    summary.receipts = Some(receipts_from(&http, device, peer, &url, &store).await);
+                }
                 info!(peer = %peer.url, ?summary, "sync session complete");
                 return Ok(summary);
             }
         }
     }
+}
+
+/// Asks central for receipts of this node's acts without one, and keeps them if every part of
+/// the answer holds (`tamga_sync::receipts::accept`).
+async fn receipts_from(
+    http: &reqwest::Client,
+    device: &SigningKey,
+    peer: &HttpPeer,
+    url: &str,
+    store: &Arc<Store>,
+) -> Result<Accepted, String> {
+    let Some(asked) =
+        tokio::task::block_in_place(|| receipts::ask(store)).map_err(|e| e.to_string())?
+    else {
+        return Ok(Accepted::nothing_asked());
+    };
+    let response = exchange(http, device, peer, url, &asked.request, false)
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::task::block_in_place(|| {
+        receipts::accept(store, &store.registry(), &asked, response, Timestamp::now())
+    })
+    .map_err(|e| {
+        warn!(peer = %peer.url, code = e.code(), error = %e, "central's receipts refused");
+        format!("{}: {e}", e.code())
+    })
+}
+
+/// One request to `peer` and its answer: signed, sent, the answer read within its bound, its
+/// signature checked, decoded.
+async fn exchange(
+    http: &reqwest::Client,
+    device: &SigningKey,
+    peer: &HttpPeer,
+    url: &str,
+    request: &Request,
+    first: bool,
+) -> Result<Response, HttpSyncError> {
+    let url = url.to_owned();
+    let unreachable = |e: &reqwest::Error| HttpSyncError::Unreachable {
+        url: url.clone(),
+        detail: causes(e),
+    };
+    let body = frame::encode(request).map_err(|e| HttpSyncError::Frame(e, url.clone()))?;
+    let nonce: [u8; 16] = random_nonce();
+    let mut auth = RequestAuth::sign(device, &peer.key, Timestamp::now(), nonce, &body);
+    let send = |auth: &RequestAuth| {
+        http.post(&url)
+            .header(AUTH_HEADER, auth.to_header())
+            .body(body.clone())
+            .send()
+    };
+    let answer = match send(&auth).await {
+        // A connection kept from an earlier session may have been closed by a peer that
+        // restarted since: the opening request changes nothing, so it is sent once more,
+        // freshly signed, on a new connection.
+        Err(e) if first && (e.is_request() || e.is_connect()) => {
+            debug!(peer = %peer.url, error = %causes(&e), "opening request failed; trying once more");
+            auth = RequestAuth::sign(device, &peer.key, Timestamp::now(), random_nonce(), &body);
+            send(&auth).await
+        }
+        other => other,
+    }
+    .map_err(|e| unreachable(&e))?;
+    let status = answer.status();
+    let signature = answer
+        .headers()
+        .get(RESPONSE_AUTH_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let limit = if status.is_success() {
+        MAX_FRAME_BYTES
+    } else {
+        MAX_REFUSAL_BYTES
+    };
+    let bytes = match read_bounded(answer, limit).await {
+        Ok(bytes) => bytes,
+        Err(BoundedReadError::Read(e)) => return Err(unreachable(&e)),
+        Err(BoundedReadError::TooLarge) if status.is_success() => {
+            return Err(HttpSyncError::TooLarge { url, limit })
+        }
+        Err(BoundedReadError::TooLarge) => Vec::new(),
+    };
+    if !status.is_success() {
+        return Err(HttpSyncError::Refused {
+            url,
+            status: status.as_u16(),
+            message: String::from_utf8_lossy(&bytes[..bytes.len().min(1000)])
+                .trim()
+                .to_owned(),
+        });
+    }
+    let signature = signature.ok_or_else(|| {
+        HttpSyncError::Unauthentic(
+            AuthError::Malformed("no response signature".into()),
+            url.clone(),
+        )
+    })?;
+    ResponseAuth::from_header(&signature)
+        .and_then(|s| s.verify(&peer.key, &auth, &bytes))
+        .map_err(|e| HttpSyncError::Unauthentic(e, url.clone()))?;
+    frame::decode(&bytes).map_err(|e| HttpSyncError::Frame(e, url))
 }
 
 /// A fresh random nonce from the operating system.

@@ -47,6 +47,13 @@ impl Endpoint {
             responder: Responder::new(store, device, central_units, skew_seconds),
         }
     }
+
+    /// This endpoint answering receipts requests from central's transparency log.
+    pub fn keeping_log(self, keeper: Arc<tamga_sync::receipts::LogKeeper>) -> Self {
+        Endpoint {
+            responder: self.responder.keeping_log(keeper),
+        }
+    }
 }
 
 /// The sync routes, to mount in a node's router.

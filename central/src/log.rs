@@ -1,0 +1,139 @@
+//! Central's transparency log (`docs/act-format.md` §14): its key (`log.key`, enrolled by the
+//! registrar in the role `transparency_log`, made the first time central serves), the keeper
+//! that sequences and signs tree heads (`tamga_sync::receipts::LogKeeper`, shared by the sync
+//! endpoint and the background loop), and evidence packages of one consignment.
+
+use crate::authority::EnrollmentRequest;
+use crate::central::{Central, CentralError};
+use ed25519_dalek::SigningKey;
+use std::path::Path;
+use std::sync::Arc;
+use tamga_core::signing::key_id;
+use tamga_core::transparency::evidence::{self, Item, Package};
+use tamga_core::{ConsignmentId, Role, SignedAct, Timestamp};
+use tamga_store::DocId;
+use tamga_sync::receipts::LogKeeper;
+use tracing::info;
+use zeroize::Zeroizing;
+
+/// The log key's file name in central's data directory.
+pub const LOG_KEY_FILE: &str = "log.key";
+/// For how many days the log key is enrolled.
+const LOG_KEY_DAYS: i64 = 730;
+
+/// Central's log keeper: the log key read from `log.key`, made and enrolled by the registrar
+/// if there is none yet or it is not enrolled in force at `now` (a file written by a run that
+/// stopped before enrolling it is enrolled now).
+pub fn keeper(central: &Central, now: Timestamp) -> Result<Arc<LogKeeper>, CentralError> {
+    let path = central.dir.join(LOG_KEY_FILE);
+    let key = if path.exists() {
+        read_key(&path)?
+    } else {
+        let mut seed = Zeroizing::new([0u8; 32]);
+        getrandom::fill(seed.as_mut()).map_err(|e| {
+            crate::central::file_error(&path, format!("no randomness for the log key: {e}"))
+        })?;
+        let text = Zeroizing::new(format!("{}\n", hex::encode(&seed[..])));
+        tamga_node::files::write_new_private(&path, text.as_bytes())
+            .map_err(|e| crate::central::file_error(&path, e))?;
+        info!(key = %key_id(&SigningKey::from_bytes(&seed)), "transparency log key made");
+        SigningKey::from_bytes(&seed)
+    };
+    let id = key_id(&key);
+    if central
+        .store
+        .registry()
+        .enrollment_at(&id, now, &[Role::TransparencyLog])
+        .is_err()
+    {
+        central.enroll(
+            &EnrollmentRequest {
+                key: id.to_string(),
+                role: Role::TransparencyLog,
+                unit: central.config.unit.to_string(),
+                holder: format!("tamga-central {} transparency log", central.config.unit),
+                personal_number: None,
+                valid_from: now,
+                valid_until: now.plus_seconds(LOG_KEY_DAYS * 86_400),
+                migrated_from: None,
+            },
+            now,
+        )?;
+    }
+    Ok(Arc::new(LogKeeper::new(key)))
+}
+
+fn read_key(path: &Path) -> Result<SigningKey, CentralError> {
+    let text = Zeroizing::new(
+        tamga_node::files::read_private_text(path, 4096)
+            .map_err(|e| crate::central::file_error(path, e))?,
+    );
+    let mut seed = Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(text.trim(), seed.as_mut()).map_err(|_| {
+        crate::central::file_error(
+            path,
+            "not a log key (64 hex digits expected); restore it from its backup",
+        )
+    })?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// Why an evidence package could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum EvidenceError {
+    /// Central holds no such consignment.
+    #[error("central holds no consignment {0}")]
+    Unknown(ConsignmentId),
+    /// Central failed.
+    #[error(transparent)]
+    Central(#[from] CentralError),
+    /// The log failed.
+    #[error("the transparency log: {0}")]
+    Log(String),
+}
+
+/// The evidence package of `consignment` (§14.6): every act of it central holds, every registry
+/// act that holds, each with its receipt in a tree head signed now.
+pub fn evidence(
+    central: &Central,
+    keeper: &LogKeeper,
+    consignment: &ConsignmentId,
+    now: Timestamp,
+) -> Result<Package, EvidenceError> {
+    let store = &central.store;
+    let doc = DocId::Consignment(consignment.clone());
+    let mut acts: Vec<SignedAct> = store
+        .acts(&doc)
+        .map_err(CentralError::from)?
+        .into_iter()
+        .filter(|a| a.verify_signatures().is_ok())
+        .collect();
+    if acts.is_empty() {
+        return Err(EvidenceError::Unknown(consignment.clone()));
+    }
+    acts.sort_by_key(|a| (a.body().at(), a.id()));
+    let head = keeper
+        .head(store, now)
+        .map_err(|e| EvidenceError::Log(e.to_string()))?;
+    let size = head.head.size;
+    let item = |act: &SignedAct| -> Result<Item, EvidenceError> {
+        let receipt = store
+            .log_receipt(&act.id(), size)
+            .map_err(|e| EvidenceError::Log(e.to_string()))?
+            .ok_or_else(|| {
+                EvidenceError::Log(format!("act {} has no leaf in the log", act.id().short()))
+            })?;
+        Ok(Item::new(act, receipt))
+    };
+    let registry = central.enrollment_acts()?;
+    Ok(Package {
+        format: evidence::FORMAT.into(),
+        consignment: consignment.clone(),
+        authority: central.root().clone(),
+        made_at: now,
+        offline_allowance_seconds: central.config.offline_allowance_seconds,
+        checkpoint: head.to_text(),
+        registry: registry.iter().map(item).collect::<Result<_, _>>()?,
+        acts: acts.iter().map(item).collect::<Result<_, _>>()?,
+    })
+}

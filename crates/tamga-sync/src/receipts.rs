@@ -1,0 +1,467 @@
+//! Receipts of central's transparency log (`docs/act-format.md` §14.5), asked for after a sync
+//! session with central: which of this node's acts central holds, since when, proven against a
+//! signed tree head that extends the last one this node accepted.
+//!
+//! Central's side is [`LogKeeper`]: it sequences what the store merged, signs a tree head when
+//! the log grew, and answers [`Request::Receipts`]. The node's side is [`ask`] (the request,
+//! from the acts here without a receipt) and [`accept`] (every part checked before anything is
+//! kept; a head that does not extend the accepted one raises the log alarm). Time is an
+//! argument; nothing here touches a socket.
+
+use crate::session::{Request, Response, SyncError};
+use ed25519_dalek::SigningKey;
+use serde::{Deserialize, Serialize};
+use std::sync::Mutex;
+use tamga_core::signing::key_id;
+use tamga_core::transparency::merkle::verify_consistency;
+use tamga_core::transparency::{
+    Hash, LogError, Receipt, SignedTreeHead, TreeHead, MAX_PROOF_HASHES,
+};
+use tamga_core::{ActId, KeyId, Registry, Timestamp};
+use tamga_store::Store;
+
+/// The most acts asked about in one request.
+pub const MAX_RECEIPTS_PER_REQUEST: usize = 4096;
+/// How far ahead of this node's clock a tree head may be dated.
+pub const HEAD_SKEW_SECONDS: i64 = 300;
+
+/// One receipt as the sync carries it; its tree's size is the head's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireReceipt {
+    /// The act's id.
+    pub act: [u8; 32],
+    /// When central's log first saw it (Unix seconds).
+    pub seen: i64,
+    /// Its leaf's index.
+    pub index: u64,
+    /// The inclusion proof, leaf first.
+    pub path: Vec<Hash>,
+}
+
+/// Central's log key and the signing of tree heads. One per central.
+pub struct LogKeeper {
+    key: SigningKey,
+    signing: Mutex<()>,
+}
+
+impl LogKeeper {
+    /// The keeper signing with `key` (enrolled as `transparency_log`).
+    pub fn new(key: SigningKey) -> Self {
+        LogKeeper {
+            key,
+            signing: Mutex::new(()),
+        }
+    }
+
+    /// The log key's id.
+    pub fn key_id(&self) -> KeyId {
+        key_id(&self.key)
+    }
+
+    /// Sequences what the store merged (seen at `now`) and returns the latest signed tree head,
+    /// signing a new one if the log grew. The leaves are durable before the head is signed, and
+    /// the head before it is returned.
+    pub fn head(&self, store: &Store, now: Timestamp) -> Result<SignedTreeHead, SyncError> {
+        let _one = self.signing.lock().unwrap_or_else(|p| p.into_inner());
+        let size = store.log_sequence(now)?.size;
+        let latest = match store.log_latest_head()? {
+            Some((_, text)) => Some(SignedTreeHead::parse(&text).map_err(|e| {
+                SyncError::Protocol(format!("the log's own latest tree head does not read: {e}"))
+            })?),
+            None => None,
+        };
+        if let Some(latest) = &latest {
+            if latest.head.size == size && latest.log_key == self.key_id() {
+                return Ok(latest.clone());
+            }
+        }
+        // Never dated before the head it follows, whatever the clock did.
+        let time = latest.map_or(now, |l| now.max(l.head.time));
+        let head = SignedTreeHead::sign(
+            TreeHead {
+                size,
+                root: store.log_root(size)?,
+                time,
+            },
+            &self.key,
+        );
+        store.log_put_head(size, &head.to_text())?;
+        Ok(head)
+    }
+
+    /// Answers a node's [`Request::Receipts`].
+    pub fn answer(
+        &self,
+        store: &Store,
+        acts: &[[u8; 32]],
+        known: u64,
+        now: Timestamp,
+    ) -> Result<Response, SyncError> {
+        if acts.len() > MAX_RECEIPTS_PER_REQUEST {
+            return Err(SyncError::Protocol(format!(
+                "{} acts in one receipts request; at most {MAX_RECEIPTS_PER_REQUEST}",
+                acts.len()
+            )));
+        }
+        let head = self.head(store, now)?;
+        let size = head.head.size;
+        // A node that holds a larger head than this log has will see the refusal itself.
+        let consistency = if known > 0 && known <= size {
+            store.log_consistency(known, size)?
+        } else {
+            Vec::new()
+        };
+        let mut receipts = Vec::new();
+        for act in acts {
+            if let Some(r) = store.log_receipt(&ActId(*act), size)? {
+                receipts.push(WireReceipt {
+                    act: *act,
+                    seen: r.seen.unix(),
+                    index: r.index,
+                    path: r.path,
+                });
+            }
+        }
+        Ok(Response::Receipts {
+            checkpoint: head.to_text(),
+            consistency,
+            receipts,
+        })
+    }
+}
+
+/// What a node asked for: the request, and where the receipts' cursor moves if every act asked
+/// about comes back with its receipt.
+#[derive(Clone, Debug)]
+pub struct Asked {
+    /// The request to send.
+    pub request: Request,
+    acts: Vec<ActId>,
+    cursor: u64,
+}
+
+/// The receipts request for the acts here without one; `None` when every act has its receipt.
+pub fn ask(store: &Store) -> Result<Option<Asked>, SyncError> {
+    let (acts, cursor) = store.acts_without_receipt(MAX_RECEIPTS_PER_REQUEST)?;
+    if acts.is_empty() {
+        // Nothing to ask; the cursor may still move past documents whose acts all have theirs.
+        if let Some(head) = store.accepted_head()? {
+            store.put_receipts(&head, &[], Some(cursor))?;
+        }
+        return Ok(None);
+    }
+    let known = match store.accepted_head()? {
+        Some(text) => {
+            SignedTreeHead::parse(&text)
+                .map_err(|e| SyncError::Protocol(format!("the accepted tree head: {e}")))?
+                .head
+                .size
+        }
+        None => 0,
+    };
+    Ok(Some(Asked {
+        request: Request::Receipts {
+            acts: acts.iter().map(|a| a.0).collect(),
+            known,
+        },
+        acts,
+        cursor,
+    }))
+}
+
+/// What accepting central's answer did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Accepted {
+    /// The tree head now accepted (`None` when nothing was asked).
+    pub head: Option<TreeHead>,
+    /// Receipts kept.
+    pub receipts: usize,
+    /// Acts asked about that central does not hold yet.
+    pub not_yet: usize,
+}
+
+/// Checks central's answer to `asked` and keeps the head and receipts only if all of it holds:
+/// the head's signature and key (`registry`), its time (not ahead of `now` beyond the skew),
+/// its consistency with the last head accepted, and every receipt's proof. A head that does
+/// not extend the accepted one is a fork: the log alarm is raised (kept until an officer clears
+/// it) and nothing is kept.
+pub fn accept(
+    store: &Store,
+    registry: &Registry,
+    asked: &Asked,
+    response: Response,
+    now: Timestamp,
+) -> Result<Accepted, LogError> {
+    let Response::Receipts {
+        checkpoint,
+        consistency,
+        receipts,
+    } = response
+    else {
+        return Err(LogError::Proof(
+            "the answer is not a receipts answer".into(),
+        ));
+    };
+    let head = SignedTreeHead::parse(&checkpoint)?;
+    head.verify(registry)?;
+    if head.head.time.seconds_since(&now) > HEAD_SKEW_SECONDS {
+        return Err(LogError::Head(format!(
+            "the tree head is dated {}, ahead of this node's clock ({now})",
+            head.head.time
+        )));
+    }
+    if consistency.len() > MAX_PROOF_HASHES {
+        return Err(LogError::Proof("the consistency proof is too long".into()));
+    }
+    let stored = |e: tamga_store::StoreError| LogError::Proof(format!("the store: {e}"));
+    if let Some(text) = store.accepted_head().map_err(stored)? {
+        let old = SignedTreeHead::parse(&text)?;
+        let checked = if head.head.size < old.head.size {
+            Err(LogError::Fork(format!(
+                "central's log has {} leaves, fewer than the {} of the head accepted on {}",
+                head.head.size, old.head.size, old.head.time
+            )))
+        } else {
+            verify_consistency(
+                old.head.size,
+                head.head.size,
+                &old.head.root,
+                &head.head.root,
+                &consistency,
+            )
+            .map_err(|e| match e {
+                LogError::Proof(why) => LogError::Fork(why),
+                other => other,
+            })
+        };
+        if let Err(e) = checked {
+            let alarm = format!(
+                "{e} (head of {} leaves signed {} by {}, against the head of {} leaves accepted, signed {})",
+                head.head.size,
+                head.head.time,
+                head.log_key.fingerprint(),
+                old.head.size,
+                old.head.time
+            );
+            store.set_log_alarm(Some(&alarm)).map_err(stored)?;
+            return Err(e);
+        }
+    }
+    let mut kept = Vec::with_capacity(receipts.len());
+    for w in receipts {
+        let act = ActId(w.act);
+        if !asked.acts.contains(&act) {
+            return Err(LogError::Proof(format!(
+                "a receipt for act {}, which was not asked about",
+                act.short()
+            )));
+        }
+        let seen = Timestamp::from_unix(w.seen)
+            .ok_or_else(|| LogError::Proof("a receipt's time is out of range".into()))?;
+        let receipt = Receipt {
+            act,
+            seen,
+            index: w.index,
+            size: head.head.size,
+            path: w.path,
+        };
+        receipt.verify(&head.head)?;
+        kept.push(receipt);
+    }
+    let not_yet = asked.acts.len() - kept.len();
+    let cursor = (not_yet == 0).then_some(asked.cursor);
+    store
+        .put_receipts(&checkpoint, &kept, cursor)
+        .map_err(stored)?;
+    Ok(Accepted {
+        head: Some(head.head),
+        receipts: kept.len(),
+        not_yet,
+    })
+}
+
+impl Accepted {
+    /// Every act here had its receipt: nothing was asked.
+    pub fn nothing_asked() -> Self {
+        Accepted {
+            head: None,
+            receipts: 0,
+            not_yet: 0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::store;
+    use tamga_core::act::{Holder, KeyEnrolled};
+    use tamga_core::fixtures::{at, key, text, unit, Story};
+    use tamga_core::{ActBody, Role};
+
+    fn log_key() -> SigningKey {
+        key("central transparency log")
+    }
+
+    fn enroll_log(story: &Story, s: &Store) {
+        s.record(&story.by_authority(ActBody::KeyEnrolled(KeyEnrolled {
+            at: at("2025-12-20T09:00:00Z"),
+            authority: story.authority_id(),
+            key: key_id(&log_key()),
+            holder: Holder {
+                name: text("central transparency log"),
+                personal_number: None,
+            },
+            role: Role::TransparencyLog,
+            unit: unit("HQ-RECON"),
+            valid_from: at("2026-01-01T00:00:00Z"),
+            valid_until: at("2028-01-01T00:00:00Z"),
+            migrated_from: None,
+        })))
+        .unwrap();
+    }
+
+    /// Central and a node holding the same acts (recorded on both, as a sync would leave them).
+    fn pair(story: &Story) -> (Vec<tempfile::TempDir>, Store, Store) {
+        let (a, central) = store(story);
+        let (b, node) = store(story);
+        enroll_log(story, &central);
+        enroll_log(story, &node);
+        for act in story.clean_delivery() {
+            central.record(&act).unwrap();
+            node.record(&act).unwrap();
+        }
+        (vec![a, b], central, node)
+    }
+
+    #[test]
+    fn a_node_keeps_receipts_of_every_act_and_then_asks_for_none() {
+        let story = Story::new();
+        let (_dirs, central, node) = pair(&story);
+        let keeper = LogKeeper::new(log_key());
+        let now = at("2026-11-23T12:00:00Z");
+        let asked = ask(&node).unwrap().unwrap();
+        let Request::Receipts { acts, known } = &asked.request else {
+            unreachable!()
+        };
+        assert_eq!(*known, 0);
+        let answer = keeper.answer(&central, acts, *known, now).unwrap();
+        let accepted = accept(&node, &node.registry(), &asked, answer, now).unwrap();
+        assert_eq!(accepted.not_yet, 0);
+        assert_eq!(accepted.receipts, acts.len());
+        for act in story.clean_delivery() {
+            assert_eq!(node.receipt(&act.id()).unwrap().unwrap().seen, now);
+        }
+        assert!(ask(&node).unwrap().is_none());
+        // A new act: asked again, with the accepted head's size, and proven consistent.
+        let later = at("2026-11-23T13:00:00Z");
+        let extra = story.seal_checked(400, tamga_core::act::SealState::Intact);
+        central.record(&extra).unwrap();
+        node.record(&extra).unwrap();
+        let asked = ask(&node).unwrap().unwrap();
+        let Request::Receipts { acts, known } = &asked.request else {
+            unreachable!()
+        };
+        assert_eq!(*known, accepted.head.unwrap().size);
+        let answer = keeper.answer(&central, acts, *known, later).unwrap();
+        let second = accept(&node, &node.registry(), &asked, answer, later).unwrap();
+        assert_eq!(second.head.unwrap().size, accepted.head.unwrap().size + 1);
+        assert_eq!(node.receipt(&extra.id()).unwrap().unwrap().seen, later);
+        assert_eq!(node.log_alarm().unwrap(), None);
+    }
+
+    #[test]
+    fn a_rewritten_log_raises_the_alarm_and_forged_answers_change_nothing() {
+        let story = Story::new();
+        let (_dirs, central, node) = pair(&story);
+        let keeper = LogKeeper::new(log_key());
+        let now = at("2026-11-23T12:00:00Z");
+        let asked = ask(&node).unwrap().unwrap();
+        let Request::Receipts { acts, .. } = &asked.request else {
+            unreachable!()
+        };
+        let good = keeper.answer(&central, acts, 0, now).unwrap();
+        // A head by a key enrolled for no log; a receipt for an act not asked about; a proof
+        // changed: each refused, nothing kept.
+        let Response::Receipts {
+            checkpoint,
+            consistency,
+            receipts,
+        } = good.clone()
+        else {
+            unreachable!()
+        };
+        let head = SignedTreeHead::parse(&checkpoint).unwrap();
+        let foreign = SignedTreeHead::sign(head.head, &key("another central")).to_text();
+        let mut changed = receipts.clone();
+        changed[0].path[0][0] ^= 1;
+        let mut stranger = receipts.clone();
+        stranger[0].act = [9; 32];
+        for (why, bad) in [
+            (
+                "foreign head",
+                Response::Receipts {
+                    checkpoint: foreign,
+                    consistency: consistency.clone(),
+                    receipts: receipts.clone(),
+                },
+            ),
+            (
+                "changed proof",
+                Response::Receipts {
+                    checkpoint: checkpoint.clone(),
+                    consistency: consistency.clone(),
+                    receipts: changed,
+                },
+            ),
+            (
+                "not asked",
+                Response::Receipts {
+                    checkpoint: checkpoint.clone(),
+                    consistency: consistency.clone(),
+                    receipts: stranger,
+                },
+            ),
+        ] {
+            assert!(
+                accept(&node, &node.registry(), &asked, bad, now).is_err(),
+                "{why}"
+            );
+            assert_eq!(node.accepted_head().unwrap(), None, "{why}");
+            assert!(node.receipt(&ActId(acts[0])).unwrap().is_none(), "{why}");
+        }
+        accept(&node, &node.registry(), &asked, good, now).unwrap();
+        // Another central's log of the same acts, seen at other times: its heads do not extend
+        // the accepted one.
+        let (_c, rewritten) = store(&story);
+        enroll_log(&story, &rewritten);
+        for act in story.clean_delivery().iter().rev() {
+            rewritten.record(act).unwrap();
+        }
+        let extra = story.seal_checked(400, tamga_core::act::SealState::Intact);
+        rewritten.record(&extra).unwrap();
+        node.record(&extra).unwrap();
+        let asked = ask(&node).unwrap().unwrap();
+        let Request::Receipts { acts, known } = &asked.request else {
+            unreachable!()
+        };
+        let forked = keeper
+            .answer(&rewritten, acts, *known, at("2026-11-23T12:30:00Z"))
+            .unwrap();
+        let e = accept(
+            &node,
+            &node.registry(),
+            &asked,
+            forked,
+            at("2026-11-23T12:30:00Z"),
+        )
+        .unwrap_err();
+        assert_eq!(e.code(), "log_forked", "{e}");
+        assert!(node
+            .log_alarm()
+            .unwrap()
+            .unwrap()
+            .contains("rewritten or forked"));
+        assert!(node.receipt(&extra.id()).unwrap().is_none());
+    }
+}
