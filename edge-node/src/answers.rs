@@ -85,6 +85,35 @@ pub struct ActView {
     pub signers: Vec<Signer>,
     /// Whether it holds (false: left out of the state; the assessment says why).
     pub holds: bool,
+    /// When central's transparency log first saw it, as central's receipt proves (checked
+    /// against a signed tree head when it arrived); `null`: not yet at headquarters, as far as
+    /// this node knows.
+    pub at_headquarters: Option<AtHeadquarters>,
+}
+
+/// An act's receipt from central's transparency log, as people read it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AtHeadquarters {
+    /// When central's log first saw the act (UTC).
+    pub seen: Timestamp,
+    /// The same, for people.
+    pub seen_for_people: String,
+    /// The act's leaf in central's log.
+    pub leaf: u64,
+}
+
+/// What this node holds of central's transparency log (`GET /api/status`: `central_log`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CentralLog {
+    /// Leaves in the last tree head accepted.
+    pub size: u64,
+    /// When central signed it (UTC).
+    pub signed_at: Timestamp,
+    /// The same, for people.
+    pub signed_at_for_people: String,
+    /// Why central's last answer was refused as a rewritten or forked log: an alarm for an
+    /// officer to report, kept until cleared (`tamga-edge log-alarm clear`).
+    pub alarm: Option<String>,
 }
 
 /// One consignment as people read it (`GET /api/consignments/{id}`).
@@ -248,6 +277,9 @@ pub struct StatusAnswer {
     pub peers: BTreeMap<String, PeerContact>,
     /// The jobs running.
     pub jobs: Vec<Job>,
+    /// The last tree head of central's transparency log this node accepted, and the log
+    /// alarm; `null` before the first receipts.
+    pub central_log: Option<CentralLog>,
 }
 
 /// What an archive pass did (`POST /api/archive/run`, `tamga-edge archive run`).

@@ -117,6 +117,7 @@ impl Shared {
             pending_changes: pending,
             peers,
             jobs: self.jobs.running(),
+            central_log: self.node.central_log()?,
         })
     }
 
@@ -267,8 +268,11 @@ impl Shared {
         for (peer, outcome) in peers.iter().zip(outcomes) {
             match outcome {
                 Ok(s) => done.push(format!(
-                    "{}: synced, {} documents, {} round trips",
-                    peer.name, s.documents, s.round_trips
+                    "{}: synced, {} documents, {} round trips{}",
+                    peer.name,
+                    s.documents,
+                    s.round_trips,
+                    receipts_text(&s.receipts)
                 )),
                 Err(e) => failed.push(format!("{}: {e}", peer.name)),
             }
@@ -354,5 +358,28 @@ impl Shared {
         bound
             .filter(|a| !a.ip().is_unspecified())
             .map(|a| format!("https://{a}"))
+    }
+}
+
+/// What came of asking central for receipts, for the sync's answer.
+fn receipts_text(receipts: &Option<Result<tamga_sync::receipts::Accepted, String>>) -> String {
+    match receipts {
+        None => String::new(),
+        Some(Ok(a)) if a.receipts == 0 && a.not_yet == 0 => {
+            format!(
+                "; every act here is at headquarters (central's log: {} acts)",
+                a.head.size
+            )
+        }
+        Some(Ok(a)) => format!(
+            "; central's receipts for {} acts{}",
+            a.receipts,
+            if a.not_yet > 0 {
+                format!(", {} not yet at headquarters", a.not_yet)
+            } else {
+                String::new()
+            }
+        ),
+        Some(Err(e)) => format!("; central's receipts REFUSED: {e}"),
     }
 }

@@ -269,6 +269,12 @@
     }
     const pending = s.pending_changes || 0;
     box.append(chip('hdr-pending', t('hdr.pending'), String(pending), pending ? 'warn' : 'ok'));
+    const log = s.central_log;
+    if (log && log.alarm) {
+      const el = chip('hdr-log-alarm', t('hdr.log_alarm'), t('hdr.log_alarm_text'), 'bad');
+      el.title = String(log.alarm);
+      box.append(el);
+    }
     const syncing = Object.entries(s.peers || {}).filter(([, p]) => p && p.syncing);
     if (syncing.length) {
       for (const [name, p] of syncing) {
@@ -1250,6 +1256,13 @@
             ]),
           ),
           !act.holds && reason ? h('div', { class: 'act-line bad-text' }, reason) : null,
+          h(
+            'div',
+            { class: 'act-line sub', 'data-test': 'at-hq', 'data-at-hq': act.at_headquarters ? 'yes' : 'no' },
+            act.at_headquarters
+              ? t('act.at_hq', { when: act.at_headquarters.seen_for_people || forPeople(act.at_headquarters.seen) })
+              : t('act.not_at_hq'),
+          ),
         ),
         h('div', { class: 'sub mono' }, t('act.id'), ': ', act.id),
         h('pre', { class: 'act-body' }, JSON.stringify(b, null, 2)),

@@ -288,11 +288,11 @@ impl Authority {
         })?;
         let name = text("--name", &request.holder)?;
         let personal_number = match (&request.personal_number, request.role) {
-            (Some(_), Role::Device | Role::Registrar) => {
+            (Some(_), Role::Device | Role::Registrar | Role::TransparencyLog) => {
                 return Err(AuthorityError::DeviceWithPersonalNumber)
             }
             (Some(p), _) => Some(text("--personal-number", p)?),
-            (None, Role::Device | Role::Registrar) => None,
+            (None, Role::Device | Role::Registrar | Role::TransparencyLog) => None,
             (None, role) => {
                 return Err(AuthorityError::MissingPersonalNumber {
                     role: role.as_str(),

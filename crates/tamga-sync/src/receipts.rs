@@ -140,16 +140,11 @@ pub struct Asked {
     cursor: u64,
 }
 
-/// The receipts request for the acts here without one; `None` when every act has its receipt.
-pub fn ask(store: &Store) -> Result<Option<Asked>, SyncError> {
+/// The receipts request: the acts here without a receipt (none, when every act has its
+/// receipt: the request then still brings central's latest head and its consistency proof, so
+/// every sync checks that central's log extends the head accepted before).
+pub fn ask(store: &Store) -> Result<Asked, SyncError> {
     let (acts, cursor) = store.acts_without_receipt(MAX_RECEIPTS_PER_REQUEST)?;
-    if acts.is_empty() {
-        // Nothing to ask; the cursor may still move past documents whose acts all have theirs.
-        if let Some(head) = store.accepted_head()? {
-            store.put_receipts(&head, &[], Some(cursor))?;
-        }
-        return Ok(None);
-    }
     let known = match store.accepted_head()? {
         Some(text) => {
             SignedTreeHead::parse(&text)
@@ -159,21 +154,21 @@ pub fn ask(store: &Store) -> Result<Option<Asked>, SyncError> {
         }
         None => 0,
     };
-    Ok(Some(Asked {
+    Ok(Asked {
         request: Request::Receipts {
             acts: acts.iter().map(|a| a.0).collect(),
             known,
         },
         acts,
         cursor,
-    }))
+    })
 }
 
 /// What accepting central's answer did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Accepted {
-    /// The tree head now accepted (`None` when nothing was asked).
-    pub head: Option<TreeHead>,
+    /// The tree head now accepted.
+    pub head: TreeHead,
     /// Receipts kept.
     pub receipts: usize,
     /// Acts asked about that central does not hold yet.
@@ -274,21 +269,10 @@ pub fn accept(
         .put_receipts(&checkpoint, &kept, cursor)
         .map_err(stored)?;
     Ok(Accepted {
-        head: Some(head.head),
+        head: head.head,
         receipts: kept.len(),
         not_yet,
     })
-}
-
-impl Accepted {
-    /// Every act here had its receipt: nothing was asked.
-    pub fn nothing_asked() -> Self {
-        Accepted {
-            head: None,
-            receipts: 0,
-            not_yet: 0,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -340,7 +324,7 @@ mod tests {
         let (_dirs, central, node) = pair(&story);
         let keeper = LogKeeper::new(log_key());
         let now = at("2026-11-23T12:00:00Z");
-        let asked = ask(&node).unwrap().unwrap();
+        let asked = ask(&node).unwrap();
         let Request::Receipts { acts, known } = &asked.request else {
             unreachable!()
         };
@@ -352,20 +336,23 @@ mod tests {
         for act in story.clean_delivery() {
             assert_eq!(node.receipt(&act.id()).unwrap().unwrap().seen, now);
         }
-        assert!(ask(&node).unwrap().is_none());
+        let Request::Receipts { acts: none, .. } = ask(&node).unwrap().request else {
+            unreachable!()
+        };
+        assert!(none.is_empty());
         // A new act: asked again, with the accepted head's size, and proven consistent.
         let later = at("2026-11-23T13:00:00Z");
         let extra = story.seal_checked(400, tamga_core::act::SealState::Intact);
         central.record(&extra).unwrap();
         node.record(&extra).unwrap();
-        let asked = ask(&node).unwrap().unwrap();
+        let asked = ask(&node).unwrap();
         let Request::Receipts { acts, known } = &asked.request else {
             unreachable!()
         };
-        assert_eq!(*known, accepted.head.unwrap().size);
+        assert_eq!(*known, accepted.head.size);
         let answer = keeper.answer(&central, acts, *known, later).unwrap();
         let second = accept(&node, &node.registry(), &asked, answer, later).unwrap();
-        assert_eq!(second.head.unwrap().size, accepted.head.unwrap().size + 1);
+        assert_eq!(second.head.size, accepted.head.size + 1);
         assert_eq!(node.receipt(&extra.id()).unwrap().unwrap().seen, later);
         assert_eq!(node.log_alarm().unwrap(), None);
     }
@@ -376,7 +363,7 @@ mod tests {
         let (_dirs, central, node) = pair(&story);
         let keeper = LogKeeper::new(log_key());
         let now = at("2026-11-23T12:00:00Z");
-        let asked = ask(&node).unwrap().unwrap();
+        let asked = ask(&node).unwrap();
         let Request::Receipts { acts, .. } = &asked.request else {
             unreachable!()
         };
@@ -441,7 +428,7 @@ mod tests {
         let extra = story.seal_checked(400, tamga_core::act::SealState::Intact);
         rewritten.record(&extra).unwrap();
         node.record(&extra).unwrap();
-        let asked = ask(&node).unwrap().unwrap();
+        let asked = ask(&node).unwrap();
         let Request::Receipts { acts, known } = &asked.request else {
             unreachable!()
         };

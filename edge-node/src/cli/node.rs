@@ -43,11 +43,13 @@ pub fn serve(dir: &Path) -> Result<(), String> {
 
 /// `status`.
 pub fn status(dir: &Path, json: bool) -> Result<(), String> {
-    let status = open(dir)?.status().map_err(|e| e.to_string())?;
+    let node = open(dir)?;
+    let status = node.status().map_err(|e| e.to_string())?;
     if json {
         print::status_json(&status);
     } else {
         print::status(&status);
+        print::central_log(node.central_log().map_err(|e| e.to_string())?.as_ref());
     }
     Ok(())
 }

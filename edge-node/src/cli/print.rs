@@ -38,6 +38,25 @@ pub fn status(status: &Status) {
     println!("enrolled keys: {}", status.enrolled_keys);
 }
 
+/// What this node holds of central's transparency log, and the log alarm.
+pub fn central_log(log: Option<&tamga_edge::answers::CentralLog>) {
+    match log {
+        None => println!("central's log: no receipts yet (sync with central)"),
+        Some(l) => {
+            if l.size > 0 {
+                println!(
+                    "central's log: {} acts, tree head signed {}",
+                    l.size, l.signed_at_for_people
+                );
+            }
+            if let Some(alarm) = &l.alarm {
+                println!("LOG ALARM: {alarm}");
+                println!("  central's log does not extend what this node accepted before: report it to headquarters' security officer; keep this node's data as it is");
+            }
+        }
+    }
+}
+
 /// An act recorded (or already held).
 pub fn recorded(answer: &RecordedAct) {
     if answer.new {
@@ -190,6 +209,10 @@ pub fn consignment(view: &ConsignmentView, zone: &tamga_node::local_time::LocalT
             if act.holds { "" } else { "  DOES NOT HOLD" },
             act.id.short()
         );
+        match &act.at_headquarters {
+            Some(hq) => println!("      received by central at {}", hq.seen_for_people),
+            None => println!("      not yet at headquarters"),
+        }
         if act.kind == "act_corrected" {
             let corrects = act.body["corrects"].as_str().unwrap_or("");
             println!(

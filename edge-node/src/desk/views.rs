@@ -2,7 +2,9 @@
 //! their signers, the officer keys on this device, the registry, acts by id.
 
 use super::{Desk, DeskError};
-use crate::answers::{ActView, ConsignmentView, EnrollmentView, OfficerView, Signer};
+use crate::answers::{
+    ActView, AtHeadquarters, ConsignmentView, EnrollmentView, OfficerView, Signer,
+};
 use crate::listing::{self, ConsignmentList, ListRequest};
 use crate::workflow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -96,6 +98,13 @@ impl Desk<'_> {
                 .map(|s| self.signer(&s.key, act.body().at()))
                 .collect(),
             holds,
+            at_headquarters: self.node.store.receipt(&act.id()).ok().flatten().map(|r| {
+                AtHeadquarters {
+                    seen: r.seen,
+                    seen_for_people: zone.for_people(r.seen),
+                    leaf: r.index,
+                }
+            }),
         };
         let mut views: Vec<ActView> = assessment
             .acts

@@ -268,11 +268,7 @@ async fn receipts_from(
     url: &str,
     store: &Arc<Store>,
 ) -> Result<Accepted, String> {
-    let Some(asked) =
-        tokio::task::block_in_place(|| receipts::ask(store)).map_err(|e| e.to_string())?
-    else {
-        return Ok(Accepted::nothing_asked());
-    };
+    let asked = tokio::task::block_in_place(|| receipts::ask(store)).map_err(|e| e.to_string())?;
     let response = exchange(http, device, peer, url, &asked.request, false)
         .await
         .map_err(|e| e.to_string())?;

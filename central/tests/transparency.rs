@@ -1,0 +1,195 @@
+//! Central's transparency log on real processes: a running `tamga-central` and the story's
+//! airport post (a real `tamga-edge` node).
+//!
+//! After the post syncs, every act it holds shows "received by central at T" with central's
+//! receipt checked against a signed tree head. `tamga-central evidence` writes the
+//! consignment's package while central serves; it verifies offline (tamga's verifier and
+//! `scripts/check-evidence.py`), and a copy with a seal number changed is refused by both.
+//! Then central's data directory is put back to an earlier copy (its log rewritten on disk: the
+//! last act's leaf gone) and central serves again: when the post syncs, the act reaches central
+//! again but the new tree head does not extend the one the post accepted, so the post refuses
+//! central's receipts and raises the log alarm, and keeps every receipt it had.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+use tamga_core::transparency::evidence;
+
+fn copy_dir(from: &Path, to: &Path) {
+    let status = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(
+        status.success(),
+        "cp -a {} {}",
+        from.display(),
+        to.display()
+    );
+}
+
+fn check_evidence_py(file: &Path, authority: &str) -> (bool, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/check-evidence.py");
+    let out = Command::new("python3")
+        .arg(script)
+        .arg(file)
+        .arg("--authority")
+        .arg(authority)
+        .output()
+        .expect("python3 runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn acts_at_headquarters(view: &Value) -> Vec<Option<String>> {
+    view["act_details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["at_headquarters"]["seen"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn receipts_evidence_and_a_rewritten_log() {
+    let mut scene = Scene::new(|_| {});
+    let story = tamga_core::fixtures::Story::new();
+
+    // Every act the post holds has central's receipt.
+    let view = scene.post_view();
+    let seen = acts_at_headquarters(&view);
+    assert_eq!(seen.len(), 6);
+    assert!(seen.iter().all(Option::is_some), "{view}");
+    let shown = must(
+        &scene.edge,
+        &scene.post,
+        &["show", story.consignment.as_str()],
+        "",
+    );
+    assert_eq!(
+        shown.matches("received by central at").count(),
+        6,
+        "{shown}"
+    );
+    let status = must(&scene.edge, &scene.post, &["status"], "");
+    assert!(status.contains("central's log:"), "{status}");
+    assert!(!status.contains("LOG ALARM"), "{status}");
+
+    // The evidence package, through the running server; checked offline.
+    let file = scene.root.path().join("evidence.json");
+    let out = must(
+        Path::new(CENTRAL),
+        &scene.hq,
+        &[
+            "evidence",
+            story.consignment.as_str(),
+            "--out",
+            file.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(out.contains("6 acts"), "{out}");
+    let bytes = std::fs::read(&file).unwrap();
+    let package = evidence::read(&bytes).unwrap();
+    let verdict = evidence::verify(&package, &scene.authority).unwrap();
+    assert!(verdict.holds(), "{verdict:?}");
+    assert_eq!(verdict.acts.len(), 6);
+    // The story's acts are dated 2026-11-23 and reached central only when this test ran: each
+    // is flagged as first seen later than the three days' offline allowance after its time.
+    for a in &verdict.acts {
+        assert!(
+            matches!(
+                a.sightings[..],
+                [evidence::Sighting::SeenLate {
+                    allowance: 259_200,
+                    ..
+                }]
+            ),
+            "{a:?}"
+        );
+    }
+    let (ok, said) = check_evidence_py(&file, scene.authority.as_str());
+    assert!(ok && said.contains("VERIFIED"), "{said}");
+    // Never over a file.
+    let again = run(
+        Path::new(CENTRAL),
+        &scene.hq,
+        &[
+            "evidence",
+            story.consignment.as_str(),
+            "--out",
+            file.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(
+        !again.ok && again.stderr.contains("never overwritten"),
+        "{}",
+        again.stderr
+    );
+    // A seal number changed after the fact: refused by both verifiers.
+    let mut tampered: Value = serde_json::from_slice(&bytes).unwrap();
+    let seal_act = tampered["acts"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|i| i["act"]["body"]["kind"] == "seal_applied")
+        .unwrap();
+    seal_act["act"]["body"]["seal"] = Value::from("KG-0042138");
+    let tampered_file = scene.root.path().join("tampered.json");
+    std::fs::write(&tampered_file, serde_json::to_vec(&tampered).unwrap()).unwrap();
+    let tampered_package = evidence::read(&std::fs::read(&tampered_file).unwrap()).unwrap();
+    assert!(!evidence::verify(&tampered_package, &scene.authority).is_ok_and(|v| v.holds()));
+    let (ok, said) = check_evidence_py(&tampered_file, scene.authority.as_str());
+    assert!(!ok && said.contains("REFUSED"), "{said}");
+
+    // Central stopped and its data directory copied: the copy's log ends here.
+    let port = scene.url.rsplit(':').next().unwrap().to_owned();
+    let listen = format!("127.0.0.1:{port}");
+    scene.server.stop();
+    let saved = scene.root.path().join("hq.saved");
+    copy_dir(&scene.hq, &saved);
+    let (server, _) = serve_with(&scene.hq, &[("TAMGA_CENTRAL_LISTEN", &listen)], None);
+    scene.server = server;
+    let acts = story.clean_delivery();
+    scene.record_at_post(&acts[6..7]).unwrap();
+    let out = must(&scene.edge, &scene.post, &["sync"], "");
+    assert!(out.contains("central's receipts for 1 acts"), "{out}");
+    let before = acts_at_headquarters(&scene.post_view());
+    assert!(before.iter().all(Option::is_some));
+
+    // The log rewritten on disk: central's directory put back to the copy, and central serves
+    // again at the same address.
+    scene.server.stop();
+    std::fs::remove_dir_all(&scene.hq).unwrap();
+    std::fs::rename(&saved, &scene.hq).unwrap();
+    let (server, _) = serve_with(&scene.hq, &[("TAMGA_CENTRAL_LISTEN", &listen)], None);
+    scene.server = server;
+    // The act comes back to central with this sync; its new leaf makes another tree.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let out = must(&scene.edge, &scene.post, &["sync"], "");
+    assert!(
+        out.contains("central's receipts REFUSED: log_forked"),
+        "{out}"
+    );
+    let status = must(&scene.edge, &scene.post, &["status"], "");
+    assert!(status.contains("LOG ALARM"), "{status}");
+    // Every receipt the post had is kept as it was.
+    assert_eq!(acts_at_headquarters(&scene.post_view()), before);
+    // And the alarm stays with the next sync.
+    let out = must(&scene.edge, &scene.post, &["sync"], "");
+    assert!(out.contains("REFUSED"), "{out}");
+    let status = must(&scene.edge, &scene.post, &["status"], "");
+    assert!(status.contains("LOG ALARM"), "{status}");
+}
