@@ -41,6 +41,7 @@ benches=(
   "footprint|footprint|footprint --quick"
   "list|list_bench|list_bench --quick"
   "archive|archive_bench|archive_bench --quick"
+  "log|log_bench|log_bench --quick"
 )
 
 wanted() {

@@ -352,7 +352,11 @@ async function consignmentPage(main, id, target, flash) {
   const r = data.record;
   main.append(el("h1", { id: "consignment-title" }, t("consignment") + " " + r.consignment));
   main.append(el("p", { class: "downloads" },
-    el("a", { class: "button secondary", href: "/api/export/epcis?consignment=" + encodeURIComponent(r.consignment), download: "", "data-test": "epcis-link" }, t("epcis_one"))));
+    el("a", { class: "button secondary", href: "/api/export/epcis?consignment=" + encodeURIComponent(r.consignment), download: "", "data-test": "epcis-link" }, t("epcis_one")),
+    " ",
+    el("a", { class: "button secondary", href: "/api/evidence?consignment=" + encodeURIComponent(r.consignment), download: "", "data-test": "evidence-link", title: t("evidence_hint") }, t("evidence")),
+    " ",
+    el("a", { class: "button secondary", href: "/verify.html", target: "_blank", "data-test": "verify-link" }, t("verify_page"))));
   main.append(el("div", { class: "grid card" },
     el("div", {}, el("span", {}, t("status")), t("status." + r.status), r.overdue ? el("b", { class: "bad" }, " · " + t("overdue")) : ""),
     el("div", { "data-test": "c-outcome", "data-outcome": r.outcome || "" }, el("span", {}, t("outcome")), r.outcome ? t("outcome." + r.outcome) : "—"),

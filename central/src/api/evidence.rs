@@ -57,3 +57,16 @@ pub(super) async fn download(
     )
         .into_response())
 }
+
+/// `/verify.html`: the offline verifier of evidence packages (`central/ui/verify.html`), the
+/// same page that works opened from disk.
+pub(super) async fn verify_page() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../../ui/verify.html"),
+    )
+        .into_response()
+}

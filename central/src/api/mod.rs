@@ -152,6 +152,7 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/admin/import", post(admin_import))
         .route("/api/admin/evidence", post(administration::admin_evidence))
         .route("/api/evidence", get(evidence::download))
+        .route("/verify.html", get(evidence::verify_page))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(middleware::from_fn(local_only))
         .with_state(shared)

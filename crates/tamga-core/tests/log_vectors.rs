@@ -113,7 +113,7 @@ fn log_file() -> Value {
             "docs/act-format.md section 14: entry = act id (32 bytes) || seen (8 bytes, unix seconds, big-endian); leaf hash = SHA-256(0x00 || entry); node = SHA-256(0x01 || left || right).",
             "The log key's seed is SHA-256 of its seed phrase; it is public: never use it for real custody. `log_key_enrollment` enrolls it under the story's root key (tests/vectors/acts.json)."
         ],
-        "log_key": {"seed_phrase": "central transparency log", "public_key": key_id(&log_key()).as_str()},
+        "log_key": {"seed_phrase": "tamga fixture key: central transparency log", "public_key": key_id(&log_key()).as_str()},
         "log_key_enrollment": serde_json::from_slice::<Value>(log_enrollment(&Story::new()).encoded()).unwrap(),
         "root_key": Story::new().authority_id().as_str(),
         "leaves": leaves.iter().enumerate().map(|(i, l)| json!({
@@ -136,7 +136,9 @@ fn story_package(late: Option<usize>) -> Package {
     let story = Story::new();
     let mut registry = vec![log_enrollment(&story)];
     registry.extend(story.registry_acts());
-    let acts = story.clean_delivery();
+    let mut acts = story.clean_delivery();
+    // In (time, id) order, as §14.6 lists a package's acts.
+    acts.sort_by_key(|a| (a.body().at(), a.id()));
     let mut tree = MemoryTree::new();
     let mut leaves = Vec::new();
     for (i, act) in registry.iter().chain(acts.iter()).enumerate() {

@@ -102,7 +102,7 @@ pub fn late_sightings(
 ) -> Vec<Sighting> {
     let at = act.body().at();
     let mut out = Vec::new();
-    if seen.seconds_since(&at) > allowance as i64 {
+    if seen.seconds_since(&at) > i64::try_from(allowance).unwrap_or(i64::MAX) {
         out.push(Sighting::SeenLate {
             at,
             seen,

@@ -52,7 +52,7 @@ fn split(n: u64) -> u64 {
 /// aligned power-of-two range is one stored node, anything else splits as RFC 6962 splits it.
 pub fn range_hash<N: Nodes>(nodes: &N, start: u64, end: u64) -> Result<Hash, N::Error> {
     let n = end - start;
-    if n.is_power_of_two() && start % n == 0 {
+    if n.is_power_of_two() && start.is_multiple_of(n) {
         return nodes.node(n.trailing_zeros(), start / n);
     }
     let k = split(n);

@@ -78,6 +78,7 @@ impl Leaf {
 /// Proof that an act was in central's log: its leaf, where it is, and the path to the root of
 /// a signed tree of `size` leaves.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Receipt {
     /// The act.
     pub act: ActId,
@@ -112,6 +113,13 @@ impl Receipt {
         }
         if self.path.len() > MAX_PROOF_HASHES {
             return Err(LogError::Proof("the inclusion proof is too long".into()));
+        }
+        if self.seen.unix() < 0 {
+            return Err(LogError::Proof(format!(
+                "act {} was seen at {}, before 1970: no leaf can say so",
+                self.act.short(),
+                self.seen
+            )));
         }
         if self.seen > head.time {
             return Err(LogError::Proof(format!(

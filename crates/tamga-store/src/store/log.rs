@@ -78,7 +78,7 @@ fn encode_receipt(r: &Receipt) -> Vec<u8> {
 
 fn decode_receipt(act: ActId, bytes: &[u8]) -> Option<Receipt> {
     if bytes.len() < 24
-        || (bytes.len() - 24) % 32 != 0
+        || !(bytes.len() - 24).is_multiple_of(32)
         || (bytes.len() - 24) / 32 > MAX_PROOF_HASHES
     {
         return None;
@@ -499,7 +499,7 @@ mod tests {
             path: vec![[1; 32], [2; 32]],
         };
         store
-            .put_receipts("head text", &[receipt.clone()], None)
+            .put_receipts("head text", std::slice::from_ref(&receipt), None)
             .unwrap();
         assert_eq!(store.receipt(&acts[0].id()).unwrap(), Some(receipt));
         assert_eq!(store.accepted_head().unwrap().as_deref(), Some("head text"));

@@ -1,0 +1,168 @@
+//! Central's transparency log (`docs/act-format.md` §14): what appending and proving cost, and
+//! what receipts add to a sync, each against a baseline measured in the same run.
+//!
+//! 1. The tree alone (`MemoryTree`), 10⁶ leaves by default: appending (per leaf, against
+//!    SHA-256 of the same 40-byte entries, the floor of any hashing log), and at sizes 10³ to
+//!    10⁶ the inclusion and consistency proofs' lengths (log₂ n) and the time to make and
+//!    verify one.
+//! 2. The store's log (`Store::log_sequence`) after recording N acts of a post's stream
+//!    (20,000 by default): the sequencing's CPU (leaves, subtrees and the durable batch)
+//!    against the CPU of recording those acts (`Store::record`: decode, verify, merge,
+//!    re-derive, durable), the share the goal caps at 10%; then a receipt's proof from
+//!    the store and its bytes.
+//! 3. The bytes receipts add to a sync: the framed `Response::Receipts` for 10 acts at that
+//!    log size, against the framed answer of a sync round that brought those 10 acts.
+//!
+//! `log_bench [--quick] [N]` (quick: 10⁵ leaves in memory, 2,000 acts in the store).
+
+use std::time::Instant;
+use tamga_bench::procstat::thread_cpu_seconds;
+use tamga_core::fixtures::{stream, Story};
+use tamga_core::transparency::merkle::{leaf_hash, verify_consistency, verify_inclusion};
+use tamga_core::transparency::{Leaf, MemoryTree};
+use tamga_core::{ActId, Timestamp};
+use tamga_store::Store;
+use tamga_sync::frame;
+use tamga_sync::receipts::{LogKeeper, WireReceipt};
+use tamga_sync::session::Response;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let leaves: u64 = if quick { 100_000 } else { 1_000_000 };
+    let acts = tamga_bench::size(&args, 2_000, 20_000);
+    println!("== transparency log: {leaves} leaves in memory, {acts} acts in the store");
+    tree_alone(leaves);
+    store_log(acts);
+}
+
+fn tree_alone(n: u64) {
+    let seen = Timestamp::parse("2026-12-04T00:00:00Z").unwrap();
+    let entries: Vec<[u8; 40]> = (0..n)
+        .map(|i| {
+            Leaf {
+                act: ActId::of_canonical_body(&i.to_be_bytes()),
+                seen: seen.plus_seconds(i as i64),
+            }
+            .entry()
+        })
+        .collect();
+    let started = Instant::now();
+    let mut floor = [0u8; 32];
+    for e in &entries {
+        let h = leaf_hash(e);
+        floor[0] ^= h[0];
+    }
+    let baseline = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let mut tree = MemoryTree::new();
+    for e in &entries {
+        tree.push(leaf_hash(e));
+    }
+    let append = started.elapsed().as_secs_f64();
+    println!(
+        "append {n} leaves: {:.3} s ({:.2} µs a leaf); baseline SHA-256 of the leaves alone {:.3} s; ratio {:.2}× (the floor: about 2 hashes a leaf amortized)",
+        append,
+        append * 1e6 / n as f64,
+        baseline,
+        append / baseline
+    );
+    println!("size      | inclusion hashes | bytes | make µs | verify µs | consistency from n/2: hashes | make µs | verify µs");
+    let mut size = 1_000u64;
+    while size <= n {
+        let root = tree.root(size);
+        let index = size / 3;
+        let t = Instant::now();
+        let reps = 200;
+        let mut path = Vec::new();
+        for _ in 0..reps {
+            path = tree.inclusion(index, size);
+        }
+        let make = t.elapsed().as_secs_f64() * 1e6 / reps as f64;
+        let leaf = leaf_hash(&entries[index as usize]);
+        let t = Instant::now();
+        for _ in 0..reps {
+            verify_inclusion(&leaf, index, size, &path, &root).unwrap();
+        }
+        let verify = t.elapsed().as_secs_f64() * 1e6 / reps as f64;
+        let old = size / 2;
+        let old_root = tree.root(old);
+        let t = Instant::now();
+        let mut proof = Vec::new();
+        for _ in 0..reps {
+            proof = tree.consistency(old, size);
+        }
+        let cmake = t.elapsed().as_secs_f64() * 1e6 / reps as f64;
+        let t = Instant::now();
+        for _ in 0..reps {
+            verify_consistency(old, size, &old_root, &root, &proof).unwrap();
+        }
+        let cverify = t.elapsed().as_secs_f64() * 1e6 / reps as f64;
+        println!(
+            "{size:>9} | {:>16} | {:>5} | {make:>7.1} | {verify:>9.1} | {:>28} | {cmake:>7.1} | {cverify:>9.1}",
+            path.len(),
+            path.len() * 32,
+            proof.len()
+        );
+        size *= 10;
+    }
+}
+
+fn store_log(n: u64) {
+    let story = Story::new();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), &story.authority_id()).unwrap();
+    for act in story.registry_acts() {
+        store.record(&act).unwrap();
+    }
+    let acts: Vec<_> = (0..n).map(|k| stream::post_stream_act(&story, k)).collect();
+    let cpu = thread_cpu_seconds();
+    let started = Instant::now();
+    for act in &acts {
+        store.record(act).unwrap();
+    }
+    let record_cpu = thread_cpu_seconds() - cpu;
+    let record_wall = started.elapsed().as_secs_f64();
+    let now = Timestamp::parse("2026-12-04T00:00:00Z").unwrap();
+    let keeper = LogKeeper::new(tamga_core::fixtures::key("central transparency log"));
+    let cpu = thread_cpu_seconds();
+    let started = Instant::now();
+    let sequenced = store.log_sequence(now).unwrap();
+    let head = keeper.head(&store, now).unwrap();
+    let log_cpu = thread_cpu_seconds() - cpu;
+    let log_wall = started.elapsed().as_secs_f64();
+    println!(
+        "store: recording {n} acts {record_cpu:.2} s CPU ({record_wall:.2} s wall); sequencing the {} leaves and signing a head {log_cpu:.3} s CPU ({log_wall:.3} s wall): {:.1}% of the recording's CPU (goal ≤ 10%)",
+        sequenced.appended,
+        100.0 * log_cpu / record_cpu
+    );
+    // Receipts for the last 10 acts, and what a sync round that brought them answered.
+    let last: Vec<[u8; 32]> = acts[acts.len() - 10..].iter().map(|a| a.id().0).collect();
+    let t = Instant::now();
+    let answer = keeper
+        .answer(&store, &last, head.head.size - 10, now)
+        .unwrap();
+    let answer_ms = t.elapsed().as_secs_f64() * 1e3;
+    let Response::Receipts { receipts, .. } = &answer else {
+        unreachable!()
+    };
+    let receipts_bytes = frame::encode(&answer).unwrap().len();
+    let path_len = receipts.first().map_or(0, |r: &WireReceipt| r.path.len());
+    // The 10 acts' documents as a sync round carries them: their changes, framed.
+    let mut messages = Vec::new();
+    for act in &acts[acts.len() - 10..] {
+        let doc = tamga_store::DocId::of_act(act);
+        if let Some(m) = store.generate_sync_message(&doc, "bench").unwrap() {
+            messages.push(tamga_sync::session::DocMessage {
+                doc: String::from_utf8(doc.to_key()).unwrap(),
+                message: m,
+            });
+        }
+    }
+    let round_bytes = frame::encode(&Response::Synced { messages }).unwrap().len();
+    println!(
+        "receipts for 10 acts at a log of {} leaves: {receipts_bytes} bytes framed ({path_len} hashes a proof), made in {answer_ms:.2} ms; a sync round carrying those 10 documents: {round_bytes} bytes; ratio {:.2}",
+        head.head.size,
+        receipts_bytes as f64 / round_bytes as f64
+    );
+}
