@@ -192,4 +192,16 @@ fn receipts_evidence_and_a_rewritten_log() {
     assert!(out.contains("REFUSED"), "{out}");
     let status = must(&scene.edge, &scene.post, &["status"], "");
     assert!(status.contains("LOG ALARM"), "{status}");
+    // Cleared once looked into (the alarm printed for the report); the next sync with the
+    // rewritten central raises it again.
+    let out = must(&scene.edge, &scene.post, &["clear-log-alarm"], "");
+    assert!(
+        out.contains("log alarm cleared: the log was rewritten or forked"),
+        "{out}"
+    );
+    let status = must(&scene.edge, &scene.post, &["status"], "");
+    assert!(!status.contains("LOG ALARM"), "{status}");
+    must(&scene.edge, &scene.post, &["sync"], "");
+    let status = must(&scene.edge, &scene.post, &["status"], "");
+    assert!(status.contains("LOG ALARM"), "{status}");
 }

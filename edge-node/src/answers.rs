@@ -112,8 +112,35 @@ pub struct CentralLog {
     /// The same, for people.
     pub signed_at_for_people: String,
     /// Why central's last answer was refused as a rewritten or forked log: an alarm for an
-    /// officer to report, kept until cleared (`tamga-edge log-alarm clear`).
+    /// officer to report, kept until cleared (`tamga-edge clear-log-alarm`).
     pub alarm: Option<String>,
+}
+
+impl CentralLog {
+    /// The last tree head of central's transparency log this node accepted, and the log alarm.
+    pub fn of(node: &crate::node::Node) -> Result<Option<CentralLog>, crate::node::NodeError> {
+        let alarm = node.store.log_alarm()?;
+        let head = node
+            .store
+            .accepted_head()?
+            .and_then(|text| tamga_core::transparency::SignedTreeHead::parse(&text).ok());
+        if head.is_none() && alarm.is_none() {
+            return Ok(None);
+        }
+        let zone = node.config.local_time();
+        Ok(Some(CentralLog {
+            size: head.as_ref().map_or(0, |h| h.head.size),
+            signed_at: head
+                .as_ref()
+                .map_or(tamga_core::Timestamp::from_unix(0).expect("epoch"), |h| {
+                    h.head.time
+                }),
+            signed_at_for_people: head
+                .as_ref()
+                .map_or_else(String::new, |h| zone.for_people(h.head.time)),
+            alarm,
+        }))
+    }
 }
 
 /// One consignment as people read it (`GET /api/consignments/{id}`).

@@ -74,6 +74,7 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Serve => node::serve(dir),
         Command::Status { json } => node::status(dir, json),
+        Command::ClearLogAlarm => node::clear_log_alarm(dir),
         Command::Record { file } => node::record(dir, &file),
         Command::AddPeer { name, url, key } => {
             let key = tamga_core::KeyId::new(key).map_err(|e| format!("peer {name}: {e}"))?;

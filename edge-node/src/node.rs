@@ -239,29 +239,6 @@ impl Node {
     }
 
     /// The node's state at a glance.
-    /// The last tree head of central's transparency log this node accepted, and the log alarm.
-    pub fn central_log(&self) -> Result<Option<crate::answers::CentralLog>, NodeError> {
-        let alarm = self.store.log_alarm()?;
-        let head = self
-            .store
-            .accepted_head()?
-            .and_then(|text| tamga_core::transparency::SignedTreeHead::parse(&text).ok());
-        if head.is_none() && alarm.is_none() {
-            return Ok(None);
-        }
-        let zone = self.config.local_time();
-        Ok(Some(crate::answers::CentralLog {
-            size: head.as_ref().map_or(0, |h| h.head.size),
-            signed_at: head
-                .as_ref()
-                .map_or(Timestamp::from_unix(0).expect("epoch"), |h| h.head.time),
-            signed_at_for_people: head
-                .as_ref()
-                .map_or_else(String::new, |h| zone.for_people(h.head.time)),
-            alarm,
-        }))
-    }
-
     pub fn status(&self) -> Result<Status, NodeError> {
         Ok(Status {
             role: self.config.role,

@@ -117,7 +117,7 @@ impl Shared {
             pending_changes: pending,
             peers,
             jobs: self.jobs.running(),
-            central_log: self.node.central_log()?,
+            central_log: crate::answers::CentralLog::of(&self.node)?,
         })
     }
 

@@ -81,6 +81,7 @@
 pub mod auth;
 pub mod bundle;
 pub mod frame;
+pub mod proofs;
 pub mod receipts;
 pub mod responder;
 pub mod scope;

@@ -8,15 +8,13 @@
 //! kept; a head that does not extend the accepted one raises the log alarm). Time is an
 //! argument; nothing here touches a socket.
 
+pub use crate::proofs::{Accepted, WireReceipt};
 use crate::session::{Request, Response, SyncError};
 use ed25519_dalek::SigningKey;
-use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
 use tamga_core::signing::key_id;
 use tamga_core::transparency::merkle::verify_consistency;
-use tamga_core::transparency::{
-    Hash, LogError, Receipt, SignedTreeHead, TreeHead, MAX_PROOF_HASHES,
-};
+use tamga_core::transparency::{LogError, Receipt, SignedTreeHead, TreeHead, MAX_PROOF_HASHES};
 use tamga_core::{ActId, KeyId, Registry, Timestamp};
 use tamga_store::Store;
 
@@ -24,19 +22,6 @@ use tamga_store::Store;
 pub const MAX_RECEIPTS_PER_REQUEST: usize = 4096;
 /// How far ahead of this node's clock a tree head may be dated.
 pub const HEAD_SKEW_SECONDS: i64 = 300;
-
-/// One receipt as the sync carries it; its tree's size is the head's.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WireReceipt {
-    /// The act's id.
-    pub act: [u8; 32],
-    /// When central's log first saw it (Unix seconds).
-    pub seen: i64,
-    /// Its leaf's index.
-    pub index: u64,
-    /// The inclusion proof, leaf first.
-    pub path: Vec<Hash>,
-}
 
 /// Central's log key and the signing of tree heads. One per central.
 pub struct LogKeeper {
@@ -162,17 +147,6 @@ pub fn ask(store: &Store) -> Result<Asked, SyncError> {
         acts,
         cursor,
     })
-}
-
-/// What accepting central's answer did.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Accepted {
-    /// The tree head now accepted.
-    pub head: TreeHead,
-    /// Receipts kept.
-    pub receipts: usize,
-    /// Acts asked about that central does not hold yet.
-    pub not_yet: usize,
 }
 
 /// Checks central's answer to `asked` and keeps the head and receipts only if all of it holds:

@@ -70,10 +70,10 @@ pub enum Request {
         position: u64,
     },
     /// After a session with central: receipts of these acts in central's transparency log
-    /// ([`crate::receipts`]), with a consistency proof from the tree of `known` leaves (the
+    /// (`crate::receipts`), with a consistency proof from the tree of `known` leaves (the
     /// last head this node accepted; 0 for none).
     Receipts {
-        /// Act ids, at most [`crate::receipts::MAX_RECEIPTS_PER_REQUEST`].
+        /// Act ids, at most 4096 (`receipts::MAX_RECEIPTS_PER_REQUEST`).
         acts: Vec<[u8; 32]>,
         /// The size of the last tree head this node accepted.
         known: u64,
@@ -108,7 +108,7 @@ pub enum Response {
         /// The consistency proof from the node's `known` size to the head's.
         consistency: Vec<tamga_core::transparency::Hash>,
         /// The receipts.
-        receipts: Vec<crate::receipts::WireReceipt>,
+        receipts: Vec<crate::proofs::WireReceipt>,
     },
 }
 
@@ -283,7 +283,7 @@ pub struct Summary {
     pub messages: usize,
     /// With central: what came of asking for receipts of this node's acts (the error in words
     /// if central's answer was refused); `None` with any other peer.
-    pub receipts: Option<Result<crate::receipts::Accepted, String>>,
+    pub receipts: Option<Result<crate::proofs::Accepted, String>>,
 }
 
 /// Where the initiator is.

@@ -58,6 +58,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Clear the log alarm (central's log did not extend the tree head this node accepted),
+    /// once headquarters' security officer has looked into it. Prints the alarm first, for the
+    /// report. The node must not be serving.
+    ClearLogAlarm,
     /// Record signed acts from a file, one canonical act per line (an enrollment file, acts
     /// signed on another device).
     Record {

@@ -49,7 +49,24 @@ pub fn status(dir: &Path, json: bool) -> Result<(), String> {
         print::status_json(&status);
     } else {
         print::status(&status);
-        print::central_log(node.central_log().map_err(|e| e.to_string())?.as_ref());
+        print::central_log(
+            tamga_edge::answers::CentralLog::of(&node)
+                .map_err(|e| e.to_string())?
+                .as_ref(),
+        );
+    }
+    Ok(())
+}
+
+/// `clear-log-alarm`.
+pub fn clear_log_alarm(dir: &Path) -> Result<(), String> {
+    let node = open(dir)?;
+    match node.store.log_alarm().map_err(|e| e.to_string())? {
+        None => println!("no log alarm"),
+        Some(alarm) => {
+            println!("log alarm cleared: {alarm}");
+            node.store.set_log_alarm(None).map_err(|e| e.to_string())?;
+        }
     }
     Ok(())
 }

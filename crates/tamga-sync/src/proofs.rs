@@ -1,0 +1,30 @@
+//! What the sync carries of central's transparency log and what a node makes of it: a
+//! receipt on the wire ([`WireReceipt`]) and what accepting central's receipts did
+//! ([`Accepted`]). The exchange itself is [`crate::receipts`].
+
+use serde::{Deserialize, Serialize};
+use tamga_core::transparency::{Hash, TreeHead};
+
+/// One receipt as the sync carries it; its tree's size is the head's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireReceipt {
+    /// The act's id.
+    pub act: [u8; 32],
+    /// When central's log first saw it (Unix seconds).
+    pub seen: i64,
+    /// Its leaf's index.
+    pub index: u64,
+    /// The inclusion proof, leaf first.
+    pub path: Vec<Hash>,
+}
+
+/// What accepting central's answer did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Accepted {
+    /// The tree head now accepted.
+    pub head: TreeHead,
+    /// Receipts kept.
+    pub receipts: usize,
+    /// Acts asked about that central does not hold yet.
+    pub not_yet: usize,
+}
