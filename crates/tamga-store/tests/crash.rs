@@ -13,14 +13,21 @@
 //!
 //! (`TAMGA_CRASH_SEED` fixes the random delays.) A fresh store is started every 10 rounds so the
 //! full consistency check stays quick.
+//!
+//! The writer also keeps a transparency log as central does: every few consignments it sequences
+//! the log, signs a tree head over it, keeps the head and prints `HEAD <size> <root>`. After the
+//! kill, every head printed must still describe the log (its leaves durable and unchanged), so
+//! must the latest head kept, and once sequenced again every acknowledged act has one leaf.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tamga_core::fixtures::key;
 use tamga_core::fixtures::stream;
 use tamga_core::fixtures::Story;
-use tamga_core::ActId;
+use tamga_core::transparency::{SignedTreeHead, TreeHead};
+use tamga_core::{ActId, Timestamp};
 use tamga_store::{DocId, Store, StoreError};
 
 const WRITER_DIR: &str = "TAMGA_CRASH_WRITER_DIR";
@@ -65,8 +72,32 @@ fn crash_writer_child() {
         if n % 25 == 24 {
             store.compact(2).unwrap();
         }
+        if n % 5 == 4 {
+            let now = Timestamp::parse("2026-12-04T00:00:00Z")
+                .unwrap()
+                .plus_seconds(n as i64);
+            let size = store.log_sequence(now).unwrap().size;
+            let root = store.log_root(size).unwrap();
+            let head = SignedTreeHead::sign(
+                TreeHead {
+                    size,
+                    root,
+                    time: now,
+                },
+                &key("crash log"),
+            );
+            store.log_put_head(size, &head.to_text()).unwrap();
+            let mut out = out.lock();
+            writeln!(out, "HEAD {size} {}", hex::encode(root)).unwrap();
+            out.flush().unwrap();
+        }
         n += 1;
     }
+}
+
+fn parse_head(line: &str) -> Option<(u64, String)> {
+    let (size, root) = line.strip_prefix("HEAD ")?.split_once(' ')?;
+    Some((size.parse().ok()?, root.to_owned()))
 }
 
 fn parse_ack(line: &str) -> Option<(DocId, ActId)> {
@@ -97,10 +128,13 @@ fn acknowledged_acts_survive_sigkill() {
     let mut acked: Vec<(DocId, ActId)> = Vec::new();
     let mut next_start = 0u64;
     let mut total_acks = 0usize;
+    let mut acked_heads: Vec<(u64, String)> = Vec::new();
+    let mut total_heads = 0usize;
     for round in 0..iterations {
         if round % 10 == 0 && round > 0 {
             base = tempfile::tempdir().unwrap();
             acked.clear();
+            acked_heads.clear();
         }
         let dir = base.path().join("store");
         let mut child = Command::new(&exe)
@@ -118,13 +152,17 @@ fn acknowledged_acts_survive_sigkill() {
             .unwrap();
         let stdout = child.stdout.take().unwrap();
         let lines = Arc::new(Mutex::new(Vec::new()));
+        let heads = Arc::new(Mutex::new(Vec::new()));
         let reader = {
             let lines = lines.clone();
+            let heads = heads.clone();
             std::thread::spawn(move || {
                 for line in BufReader::new(stdout).lines() {
                     let Ok(line) = line else { break };
                     if let Some(ack) = parse_ack(&line) {
                         lines.lock().unwrap().push(ack);
+                    } else if let Some(head) = parse_head(&line) {
+                        heads.lock().unwrap().push(head);
                     }
                 }
             })
@@ -164,6 +202,56 @@ fn acknowledged_acts_survive_sigkill() {
         }
         let problems = store.check().unwrap();
         assert!(problems.is_empty(), "round {round}: {problems:#?}");
+        // Every head printed, and the latest kept, still describe the log: no head over a leaf
+        // that was lost, no leaf changed under a head.
+        let size = store.log_size().unwrap();
+        let printed: Vec<(u64, String)> = std::mem::take(&mut *heads.lock().unwrap());
+        total_heads += printed.len();
+        acked_heads.extend(printed);
+        for (head_size, root) in &acked_heads {
+            assert!(
+                *head_size <= size,
+                "round {round}: a head of {head_size} leaves over a log of {size}"
+            );
+            assert_eq!(
+                &hex::encode(store.log_root(*head_size).unwrap()),
+                root,
+                "round {round}: the log under a head of {head_size} changed"
+            );
+        }
+        if let Some((kept, text)) = store.log_latest_head().unwrap() {
+            let head = SignedTreeHead::parse(&text).unwrap();
+            assert!(
+                kept <= size && head.head.size == kept,
+                "round {round}: the latest head kept covers leaves the log lost"
+            );
+            assert_eq!(
+                store.log_root(kept).unwrap(),
+                head.head.root,
+                "round {round}"
+            );
+        }
+        // Sequenced again, every acknowledged act has its leaf, once.
+        let after = store
+            .log_sequence(Timestamp::parse("2026-12-05T00:00:00Z").unwrap())
+            .unwrap();
+        let mut indexes = std::collections::BTreeSet::new();
+        for (_, act) in &acked {
+            let (index, _) = store
+                .log_leaf(act)
+                .unwrap()
+                .unwrap_or_else(|| panic!("round {round}: acknowledged act {act} has no leaf"));
+            indexes.insert(index);
+        }
+        assert_eq!(
+            indexes.len(),
+            acked
+                .iter()
+                .map(|(_, a)| *a)
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+        );
+        assert!(indexes.iter().all(|i| *i < after.size));
     }
-    eprintln!("crash test: {iterations} rounds, {total_acks} acknowledged acts, all present");
+    eprintln!("crash test: {iterations} rounds, {total_acks} acknowledged acts, all present; {total_heads} signed tree heads, each still over the log's durable leaves");
 }

@@ -141,6 +141,19 @@ pub fn open(bytes: &[u8], registry: &Registry, me: &KeyId) -> Result<Bundle, Bun
             exporter: h.exporter.clone(),
             reason: e.to_string(),
         })?;
+    // The time a bundle claims is its exporter's word: a revoked key (a stolen tablet) could
+    // date a bundle before its revocation. So a revoked device carries nothing, whatever time
+    // its bundle claims; the acts it held are signed by their officers and travel with another
+    // device.
+    if let Some(revocation) = registry.revocation(&exporter) {
+        return Err(BundleError::UnknownExporter {
+            exporter: h.exporter.clone(),
+            reason: format!(
+                "the device key was revoked from {} ({}): a bundle it signed is refused whatever time it claims; carry the acts with another device",
+                revocation.effective_from, revocation.reason
+            ),
+        });
+    }
     let mut raw = [0u8; 32];
     hex::decode_to_slice(exporter.as_str(), &mut raw).expect("a key id is hex");
     let key = VerifyingKey::from_bytes(&raw).map_err(|_| BundleError::UnknownExporter {
@@ -391,6 +404,25 @@ mod tests {
         assert_eq!(
             open(&forged, &registry, &me).unwrap_err(),
             BundleError::Tampered
+        );
+    }
+
+    /// A stolen tablet, revoked, signs a bundle and dates it before its revocation: the claimed
+    /// time does not decide; a bundle by a revoked device is refused whatever time it claims.
+    #[test]
+    fn a_revoked_device_cannot_backdate_a_bundle() {
+        let story = Story::new();
+        let me = story.escort_lead.id.clone();
+        let mut registry = story.registry();
+        registry
+            .apply(&story.revocation(&story.vehicle_device, story.t(60)))
+            .unwrap();
+        // Claims story.t(0), an hour before the revocation.
+        let bytes = seal(&sample(&story, None), &story.vehicle_device.key).unwrap();
+        let err = open(&bytes, &registry, &me).unwrap_err();
+        assert!(
+            matches!(&err, BundleError::UnknownExporter { reason, .. } if reason.contains("revoked")),
+            "{err}"
         );
     }
 }
