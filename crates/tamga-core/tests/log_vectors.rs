@@ -16,13 +16,12 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use tamga_core::act::{Holder, KeyEnrolled};
-use tamga_core::fixtures::{at, key, text, unit, Story};
+use tamga_core::fixtures::{at, key, Story};
 use tamga_core::signing::key_id;
 use tamga_core::transparency::evidence::{self, Item, Package};
 use tamga_core::transparency::merkle::{verify_consistency, verify_inclusion};
 use tamga_core::transparency::{Leaf, MemoryTree, Receipt, SignedTreeHead, TreeHead};
-use tamga_core::{ActBody, ActId, Role, SignedAct};
+use tamga_core::{ActId, SignedAct};
 
 const SIZES: [u64; 11] = [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17];
 
@@ -42,25 +41,11 @@ fn hexes(hashes: &[[u8; 32]]) -> Vec<String> {
 }
 
 fn log_key() -> ed25519_dalek::SigningKey {
-    key("central transparency log")
+    Story::log_key()
 }
 
-/// The story's authority enrolls the log key for 2026 and 2027.
 fn log_enrollment(story: &Story) -> SignedAct {
-    story.by_authority(ActBody::KeyEnrolled(KeyEnrolled {
-        at: at("2025-12-20T09:00:00Z"),
-        authority: story.authority_id(),
-        key: key_id(&log_key()),
-        holder: Holder {
-            name: text("central transparency log"),
-            personal_number: None,
-        },
-        role: Role::TransparencyLog,
-        unit: unit("HQ-RECON"),
-        valid_from: at("2026-01-01T00:00:00Z"),
-        valid_until: at("2028-01-01T00:00:00Z"),
-        migrated_from: None,
-    }))
+    story.log_enrollment()
 }
 
 fn log_file() -> Value {

@@ -253,30 +253,14 @@ pub fn accept(
 mod tests {
     use super::*;
     use crate::test_support::store;
-    use tamga_core::act::{Holder, KeyEnrolled};
-    use tamga_core::fixtures::{at, key, text, unit, Story};
-    use tamga_core::{ActBody, Role};
+    use tamga_core::fixtures::{at, key, Story};
 
     fn log_key() -> SigningKey {
-        key("central transparency log")
+        Story::log_key()
     }
 
     fn enroll_log(story: &Story, s: &Store) {
-        s.record(&story.by_authority(ActBody::KeyEnrolled(KeyEnrolled {
-            at: at("2025-12-20T09:00:00Z"),
-            authority: story.authority_id(),
-            key: key_id(&log_key()),
-            holder: Holder {
-                name: text("central transparency log"),
-                personal_number: None,
-            },
-            role: Role::TransparencyLog,
-            unit: unit("HQ-RECON"),
-            valid_from: at("2026-01-01T00:00:00Z"),
-            valid_until: at("2028-01-01T00:00:00Z"),
-            migrated_from: None,
-        })))
-        .unwrap();
+        s.record(&story.log_enrollment()).unwrap();
     }
 
     /// Central and a node holding the same acts (recorded on both, as a sync would leave them).
