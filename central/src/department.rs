@@ -173,7 +173,8 @@ pub fn compare_with_central(
     now: Timestamp,
 ) -> Result<Compared, CompareError> {
     let loaded = load(bytes, &central.store.registry(), now)?;
-    let reconciler = Reconciler::new(std::sync::Arc::clone(&central.store));
+    let reconciler = Reconciler::new(std::sync::Arc::clone(&central.store))
+        .with_offline_allowance(central.config.offline_allowance_seconds);
     reconciler
         .full(now)
         .map_err(|e| CompareError::Failed(e.to_string()))?;

@@ -35,7 +35,8 @@ pub struct Shared {
 impl Shared {
     /// The shared state of `central`.
     pub fn new(central: Central) -> Result<Shared, String> {
-        let reconciler = Reconciler::new(Arc::clone(&central.store));
+        let reconciler = Reconciler::new(Arc::clone(&central.store))
+            .with_offline_allowance(central.config.offline_allowance_seconds);
         let pins = Throttle::new(Arc::clone(&central.store) as _);
         let contacts = Contacts::open(&central.dir);
         let log = crate::log::keeper(&central, Timestamp::now())

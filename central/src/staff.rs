@@ -176,8 +176,19 @@ pub fn resolve(
             checked.consignment
         )));
     }
-    let assessment = central.store.assessment(&checked.consignment, now)?;
-    let body = resolution(&assessment, &central.store.registry(), &checked, now)?;
+    let registry = central.store.registry();
+    let acts = central.store.acts(&tamga_store::DocId::Consignment(
+        checked.consignment.clone(),
+    ))?;
+    // The log's findings (seen late, seen after a revocation) are staff's to resolve too.
+    let assessment = crate::reconcile::sightings::with_sightings(
+        &central.store,
+        &registry,
+        central.store.assessment(&checked.consignment, now)?,
+        &acts,
+        central.config.offline_allowance_seconds,
+    );
+    let body = resolution(&assessment, &registry, &checked, now)?;
     let keystore = Keystore::open(central.dir.join(OFFICERS_DIR))?;
     let key = keystore.unlock(&checked.officer, &form.pin, pins)?;
     let act = SignedAct::sign(ActBody::DiscrepancyResolved(body), &[&key])

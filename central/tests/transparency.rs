@@ -52,6 +52,17 @@ fn check_evidence_py(file: &Path, authority: &str) -> (bool, String) {
     )
 }
 
+/// The discrepancies of `kind` central lists for the story's consignment.
+fn discrepancies_of(scene: &Scene, kind: &str) -> Vec<Value> {
+    scene.central_view()["record"]["discrepancies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == kind)
+        .cloned()
+        .collect()
+}
+
 fn acts_at_headquarters(view: &Value) -> Vec<Option<String>> {
     view["act_details"]
         .as_array()
@@ -65,6 +76,13 @@ fn acts_at_headquarters(view: &Value) -> Vec<Option<String>> {
 fn receipts_evidence_and_a_rewritten_log() {
     let mut scene = Scene::new(|_| {});
     let story = tamga_core::fixtures::Story::new();
+    // Central with the deployment's default offline allowance, three days.
+    let port = scene.url.rsplit(':').next().unwrap().to_owned();
+    let listen = format!("127.0.0.1:{port}");
+    scene.server.stop();
+    set_offline_allowance(&scene.hq, 259_200);
+    let (server, _) = serve_with(&scene.hq, &[("TAMGA_CENTRAL_LISTEN", &listen)], None);
+    scene.server = server;
 
     // Every act the post holds has central's receipt.
     let view = scene.post_view();
@@ -154,15 +172,70 @@ fn receipts_evidence_and_a_rewritten_log() {
     let (ok, said) = check_evidence_py(&tampered_file, scene.authority.as_str());
     assert!(!ok && said.contains("REFUSED"), "{said}");
 
+    // Central's reconciliation raises the same finding for each act, with both times.
+    let mut late = Vec::new();
+    wait_for("central lists the six acts as seen late", || {
+        late = discrepancies_of(&scene, "seen_late");
+        late.len() == 6
+    });
+    for d in &late {
+        assert_eq!(d["severity"], "major", "{d}");
+        assert_eq!(d["acts"].as_array().unwrap().len(), 1, "{d}");
+        let summary = d["summary"].as_str().unwrap();
+        assert!(
+            summary.contains("dated 2026-11-23")
+                && summary.contains("reached central's log only at"),
+            "{summary}"
+        );
+    }
+
+    // The Department's officer's key is revoked; then the handoff at the Department, dated
+    // 2026-11-23 (before the revocation), reaches central: signed, or backdated, by a key
+    // already revoked when central first saw it.
+    let acts = story.clean_delivery();
+    let handoff = &acts[7];
+    let revoked = story.department_officer.id.to_string();
+    must(
+        Path::new(CENTRAL),
+        &scene.hq,
+        &[
+            "revoke",
+            "--key",
+            &revoked,
+            "--reason",
+            "personal seal reported stolen",
+        ],
+        "",
+    );
+    scene.record_at_post(std::slice::from_ref(handoff)).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    scene.sync();
+    let mut after = Vec::new();
+    wait_for(
+        "central lists the handoff as seen after the revocation",
+        || {
+            after = discrepancies_of(&scene, "seen_after_revocation");
+            !after.is_empty()
+        },
+    );
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0]["severity"], "critical");
+    assert_eq!(after[0]["subject"], revoked.as_str());
+    let proof: Vec<&str> = after[0]["acts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(proof.len(), 2, "the handoff and the revocation: {proof:?}");
+    assert!(proof.contains(&handoff.id().to_hex().as_str()));
+
     // Central stopped and its data directory copied: the copy's log ends here.
-    let port = scene.url.rsplit(':').next().unwrap().to_owned();
-    let listen = format!("127.0.0.1:{port}");
     scene.server.stop();
     let saved = scene.root.path().join("hq.saved");
     copy_dir(&scene.hq, &saved);
     let (server, _) = serve_with(&scene.hq, &[("TAMGA_CENTRAL_LISTEN", &listen)], None);
     scene.server = server;
-    let acts = story.clean_delivery();
     scene.record_at_post(&acts[6..7]).unwrap();
     let out = must(&scene.edge, &scene.post, &["sync"], "");
     assert!(out.contains("central's receipts for 1 acts"), "{out}");

@@ -619,6 +619,8 @@
     'enum.discrepancy.kp_non_participant': 'Not a Kimberley Process participant',
     'enum.discrepancy.duty_late': 'Done after its deadline',
     'enum.discrepancy.goods_not_conforming': 'Goods do not conform (State Control Act)',
+    'enum.discrepancy.seen_late': 'Reached central long after its date (backdated?)',
+    'enum.discrepancy.seen_after_revocation': 'Dated before its signer\'s revocation, reached central after it',
     'enum.discrepancy.kpc_expired': 'KP certificate expired',
     'enum.discrepancy.kpc_mismatch': 'KP certificate differs from the goods',
   };
@@ -1236,6 +1238,8 @@
     'enum.discrepancy.kp_non_participant': 'Страна не участвует в Кимберлийском процессе',
     'enum.discrepancy.duty_late': 'Выполнено позже срока',
     'enum.discrepancy.goods_not_conforming': 'Товар не соответствует (акт госконтроля)',
+    'enum.discrepancy.seen_late': 'Поступил в центр намного позже своей даты (задним числом?)',
+    'enum.discrepancy.seen_after_revocation': 'Датирован до отзыва ключа, поступил в центр после',
     'enum.discrepancy.kpc_expired': 'Срок действия сертификата КП истёк',
     'enum.discrepancy.kpc_mismatch': 'Сертификат КП не соответствует товарам',
   };

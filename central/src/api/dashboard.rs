@@ -364,8 +364,14 @@ pub(super) async fn consignment(
             ));
         }
         let now = Timestamp::now();
-        let assessment = store.assessment(&id, now).map_err(internal)?;
         let registry = store.registry();
+        let assessment = crate::reconcile::sightings::with_sightings(
+            store,
+            &registry,
+            store.assessment(&id, now).map_err(internal)?,
+            &acts,
+            s.central.config.offline_allowance_seconds,
+        );
         let zone = s.central.config.local_time();
         let by_id: BTreeMap<ActId, &SignedAct> = acts.iter().map(|a| (a.id(), a)).collect();
         let mut timeline: Vec<ActView> = assessment
@@ -549,7 +555,7 @@ pub(super) async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<Json<Val
 }
 
 /// Every discrepancy kind, in the order the dashboard lists them (the filter's choices).
-pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 38] = {
+pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 40] = {
     use tamga_core::DiscrepancyKind as K;
     [
         K::BadSignature,
@@ -590,6 +596,8 @@ pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 38] = {
         K::ClockAnomaly,
         K::ArrivalNotifiedLate,
         K::ArrivalNotNotified,
+        K::SeenLate,
+        K::SeenAfterRevocation,
     ]
 };
 
@@ -740,7 +748,9 @@ mod tests {
                 | K::OffRoute
                 | K::ClockAnomaly
                 | K::ArrivalNotifiedLate
-                | K::ArrivalNotNotified => KINDS.iter().position(|x| *x == k).unwrap(),
+                | K::ArrivalNotNotified
+                | K::SeenLate
+                | K::SeenAfterRevocation => KINDS.iter().position(|x| *x == k).unwrap(),
             }
         };
         let distinct: BTreeSet<usize> = KINDS.iter().map(|k| position(*k)).collect();

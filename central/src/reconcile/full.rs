@@ -32,6 +32,7 @@ pub(super) fn assess_all(
     ids: &[ConsignmentId],
     now: Timestamp,
     threads: usize,
+    allowance: u64,
     put: &(dyn Fn(Vec<Record>) + Sync),
 ) -> Result<(), StoreError> {
     let next = AtomicUsize::new(0);
@@ -51,6 +52,13 @@ pub(super) fn assess_all(
                 let (assessment, acts) = reader
                     .assessment_and_acts(id, now)
                     .inspect_err(|_| failed.store(true, Relaxed))?;
+                let assessment = super::sightings::with_sightings(
+                    store,
+                    reader.registry(),
+                    assessment,
+                    &acts,
+                    allowance,
+                );
                 batch.push(Record::of(&assessment, &acts));
             }
             if batch.len() >= BATCH {

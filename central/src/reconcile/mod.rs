@@ -23,6 +23,7 @@ mod filter;
 mod full;
 mod index;
 mod record;
+pub mod sightings;
 
 pub use across::{Across, AcrossFinding, AcrossKind, AcrossMember};
 pub use filter::{
@@ -69,6 +70,8 @@ pub struct Reconciler {
     pass: std::sync::Mutex<()>,
     /// Workers of a pass over every consignment.
     threads: usize,
+    /// The offline allowance for `seen_late`, in seconds.
+    allowance: u64,
 }
 
 /// The consignments among a feed answer, and whether the registry changed.
@@ -93,6 +96,15 @@ impl Reconciler {
             state: RwLock::new((Index::default(), Progress::default())),
             pass: std::sync::Mutex::new(()),
             threads: default_threads(),
+            allowance: tamga_core::transparency::evidence::DEFAULT_OFFLINE_ALLOWANCE_SECONDS,
+        }
+    }
+
+    /// The same, flagging acts first seen by the log more than `seconds` after their time.
+    pub fn with_offline_allowance(self, seconds: u64) -> Reconciler {
+        Reconciler {
+            allowance: seconds,
+            ..self
         }
     }
 
@@ -132,8 +144,16 @@ impl Reconciler {
         counting: bool,
     ) -> Result<usize, StoreError> {
         let mut records = Vec::with_capacity(ids.len());
+        let registry = self.store.registry();
         for id in ids {
             let (assessment, acts) = self.store.assessment_and_acts(id, now)?;
+            let assessment = sightings::with_sightings(
+                &self.store,
+                &registry,
+                assessment,
+                &acts,
+                self.allowance,
+            );
             records.push(Record::of(&assessment, &acts));
         }
         self.put(records, counting);
@@ -148,7 +168,7 @@ impl Reconciler {
         counting: bool,
     ) -> Result<usize, StoreError> {
         let put = |records: Vec<Record>| self.put(records, counting);
-        full::assess_all(&self.store, ids, now, self.threads, &put)?;
+        full::assess_all(&self.store, ids, now, self.threads, self.allowance, &put)?;
         Ok(ids.len())
     }
 

@@ -103,6 +103,13 @@ pub enum DiscrepancyKind {
     DutyLate,
     /// The State Control Act finds the goods do not conform to the contract and documents.
     GoodsNotConforming,
+    /// Central's transparency log first saw the act longer after its time than a node may be
+    /// offline: dated earlier than it reached headquarters (raised by central only, from the
+    /// log's times: [`crate::transparency::evidence::sighting_discrepancies`]).
+    SeenLate,
+    /// The act is dated before its signer's revocation but central's log first saw it after the
+    /// revocation took effect: signed, or backdated, by a key already revoked (central only).
+    SeenAfterRevocation,
 }
 
 impl DiscrepancyKind {
@@ -148,6 +155,8 @@ impl DiscrepancyKind {
             KpNonParticipant => "kp_non_participant",
             DutyLate => "duty_late",
             GoodsNotConforming => "goods_not_conforming",
+            SeenLate => "seen_late",
+            SeenAfterRevocation => "seen_after_revocation",
         }
     }
 }

@@ -124,6 +124,94 @@ pub fn late_sightings(
     out
 }
 
+/// The discrepancies the log's times make for a consignment's `acts` (those that hold or not:
+/// a forged act has no sighting worth a finding, so only acts whose signatures verify count):
+/// `seen_late` (major) for an act first seen more than `allowance` seconds after its time, and
+/// `seen_after_revocation` (critical) for one dated before a signer's revocation but first seen
+/// at or after it, each proven by the act (and the revocation), its summary giving both times.
+/// `seen` is when central's log first saw an act (`None`: not yet in the log). A
+/// `discrepancy_resolved` act among `acts` naming one resolves it, as in the assessment.
+pub fn sighting_discrepancies(
+    acts: &[SignedAct],
+    seen: &dyn Fn(&ActId) -> Option<Timestamp>,
+    registry: &Registry,
+    allowance: u64,
+) -> Vec<crate::assessment::Discrepancy> {
+    use crate::assessment::{discrepancy_id, Discrepancy, DiscrepancyKind, Resolution, Severity};
+    let mut out = Vec::new();
+    for act in acts {
+        if act.verify_signatures().is_err() {
+            continue;
+        }
+        let Some(when) = seen(&act.id()) else {
+            continue;
+        };
+        for sighting in late_sightings(act, when, registry, allowance) {
+            let (kind, severity, subject, proof, summary) = match &sighting {
+                Sighting::SeenLate { at, seen, allowance } => (
+                    DiscrepancyKind::SeenLate,
+                    Severity::Major,
+                    String::new(),
+                    vec![act.id()],
+                    format!(
+                        "{} dated {} reached central's log only at {} ({} h later; a node may be offline {} h)",
+                        act.body().kind(),
+                        at.for_people(),
+                        seen.for_people(),
+                        seen.seconds_since(at) / 3600,
+                        allowance / 3600
+                    ),
+                ),
+                Sighting::SeenAfterRevocation {
+                    key,
+                    at,
+                    effective_from,
+                    seen,
+                } => {
+                    let mut proof = vec![act.id()];
+                    proof.extend(registry.revocation(key).map(|r| r.act));
+                    (
+                        DiscrepancyKind::SeenAfterRevocation,
+                        Severity::Critical,
+                        key.to_string(),
+                        proof,
+                        format!(
+                            "{} dated {}, before its signer {}'s revocation from {}, reached central's log only at {}, after it",
+                            act.body().kind(),
+                            at.for_people(),
+                            key.fingerprint(),
+                            effective_from.for_people(),
+                            seen.for_people()
+                        ),
+                    )
+                }
+            };
+            let id = discrepancy_id(kind, &subject, &proof);
+            let resolution = acts.iter().find_map(|a| match a.body() {
+                crate::ActBody::DiscrepancyResolved(r) if r.discrepancy == id => Some(Resolution {
+                    act: a.id(),
+                    by: r.officer.clone(),
+                    at: r.at,
+                    reason: r.reason.to_string(),
+                }),
+                _ => None,
+            });
+            let mut proof = proof;
+            proof.sort();
+            out.push(Discrepancy {
+                id,
+                kind,
+                severity,
+                subject,
+                summary,
+                acts: proof,
+                resolution,
+            });
+        }
+    }
+    out
+}
+
 /// One act as a verified package shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Checked {
