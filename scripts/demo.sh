@@ -284,6 +284,21 @@ check_central 10609050/231126/0000123 clean
 check_central 10609050/231126/0000124 seal-replaced
 DASHBOARD="http://$CENTRAL_ADDR/"
 
+step "evidence: what reached headquarters, and a package anyone can check offline"
+out=$(edge airport show 10609050/231126/0000123) || fail "the airport post cannot show the consignment: $out"
+expect "the airport post shows, per act, when central's transparency log received it" "$out" "received by central at"
+out=$(central evidence 10609050/231126/0000123 --out "$W/evidence.json") || fail "central could not write the evidence package: $out"
+expect "central wrote the evidence package: every signed act, the registry acts, a log receipt each" "$out" "evidence of 10609050/231126/0000123 written"
+if python3 -c 'import cryptography' 2>/dev/null; then
+  out=$(python3 "$REPO/scripts/check-evidence.py" "$W/evidence.json" --authority "$AUTHORITY") \
+    || { printf '%s\n' "$out" >&2; fail "the evidence package did not verify offline"; }
+  expect "checked offline without tamga's code (scripts/check-evidence.py): every signature, receipt and the signed tree head" "$out" "^VERIFIED"
+else
+  say "   (python's 'cryptography' package is missing: pip install cryptography, then"
+  say "    python3 scripts/check-evidence.py $W/evidence.json --authority $AUTHORITY)"
+fi
+say "   the same file opens in central/ui/verify.html (or http://$CENTRAL_ADDR/verify.html), a page that works from disk"
+
 step "done"
 say "Both deliveries told in signed acts on four real processes."
 say "  clean delivery:  10609050/231126/0000123 — delivered, custody chain airport → escort → Department;"
