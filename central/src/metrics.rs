@@ -32,6 +32,8 @@ pub struct Snapshot {
     pub progress: Progress,
     /// The store's feed position.
     pub store_position: u64,
+    /// Leaves in the transparency log, and the size of the latest signed tree head.
+    pub log: (u64, u64),
     /// Documents in the store.
     pub documents: usize,
     /// Nodes that synced / gone silent / never synced.
@@ -227,6 +229,20 @@ pub fn render(counters: &Counters, s: &Snapshot) -> String {
     );
     metric(
         &mut out,
+        "tamga_central_log_leaves",
+        "gauge",
+        "Acts in central's transparency log.",
+        &[("", s.log.0)],
+    );
+    metric(
+        &mut out,
+        "tamga_central_log_signed_size",
+        "gauge",
+        "Leaves under the latest signed tree head (the log's leaves once sequenced and signed).",
+        &[("", s.log.1)],
+    );
+    metric(
+        &mut out,
         "tamga_central_nodes",
         "gauge",
         "Enrolled edge devices, by contact state.",
@@ -263,6 +279,7 @@ mod tests {
                 assessments: 9,
             },
             store_position: 9,
+            log: (12, 11),
             documents: 3,
             nodes: (1, 0, 2),
             refusals: [("clock_skew", 2)].into_iter().collect(),
@@ -282,6 +299,8 @@ mod tests {
             "tamga_central_reconcile_lag_seconds 30",
             "tamga_central_full_reassessment_age_seconds 90",
             "tamga_central_nodes{state=\"never\"} 2",
+            "tamga_central_log_leaves 12",
+            "tamga_central_log_signed_size 11",
             "tamga_central_sync_refusals_total{reason=\"clock_skew\"} 2",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in:\n{text}");

@@ -76,6 +76,13 @@ impl Shared {
             totals,
             progress,
             store_position: self.central.store.last_seq()?,
+            log: (
+                self.central.store.log_size()?,
+                self.central
+                    .store
+                    .log_latest_head()?
+                    .map_or(0, |(size, _)| size),
+            ),
             documents: self.central.store.doc_count(),
             nodes: (count("ok"), count("silent"), count("never")),
             refusals: self.refusals.counts(),

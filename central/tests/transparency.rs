@@ -103,6 +103,12 @@ fn receipts_evidence_and_a_rewritten_log() {
     let status = must(&scene.edge, &scene.post, &["status"], "");
     assert!(status.contains("central's log:"), "{status}");
     assert!(!status.contains("LOG ALARM"), "{status}");
+    // /metrics: the log's leaves (the registry's acts and the story's six) all under a signed
+    // head once the loop has sequenced them.
+    wait_for("the log's leaves all signed", || {
+        let leaves = metric(&scene.http, "tamga_central_log_leaves");
+        leaves >= 6 && metric(&scene.http, "tamga_central_log_signed_size") == leaves
+    });
 
     // The evidence package, through the running server; checked offline.
     let file = scene.root.path().join("evidence.json");
