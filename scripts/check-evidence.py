@@ -553,7 +553,8 @@ class Registry:
         return (enrollments[-1] if enrollments else None), False
 
     def fault_at(self, key, at, role=None):
-        """Why `key` could not sign at `at` (in `role`, when given), or None (section 9)."""
+        """Why `key` could not sign at `at` (in `role`, or one of the roles of a tuple, when
+        given), or None (section 9)."""
         enrollments = self.enrollments.get(key, [])
         if not enrollments:
             return "%s is enrolled by no registry act that holds" % fingerprint(key)
@@ -563,10 +564,42 @@ class Registry:
         current = self.current(key, at)
         if not current:
             return "no enrollment of %s covers %s" % (fingerprint(key), format_time(at))
-        if role and not any(e["role"] == role for e in current):
+        roles = (role,) if isinstance(role, str) else role
+        if roles and not any(e["role"] in roles for e in current):
             return "%s is enrolled as %s, not %s, at %s" % (
-                fingerprint(key), current[0]["role"], role, format_time(at))
+                fingerprint(key), current[0]["role"], " or ".join(roles), format_time(at))
         return None
+
+
+# Which roles may sign each kind of consignment act (docs/act-format.md section 9,
+# tamga_core::registry::roles_allowed).
+ROLES_ALLOWED = {
+    "consignment_registered": ("post_officer", "precious_metals_officer"),
+    "seal_applied": ("post_officer", "precious_metals_officer"),
+    "escort_assigned": ("post_officer", "precious_metals_officer"),
+    "seal_checked": ("post_officer", "escort_officer", "precious_metals_officer"),
+    "seal_removed": ("post_officer", "escort_officer", "precious_metals_officer"),
+    "seal_replaced": ("post_officer", "escort_officer", "precious_metals_officer"),
+    "incident_reported": ("post_officer", "escort_officer", "precious_metals_officer"),
+    "arrival_notified": ("post_officer", "escort_officer", "precious_metals_officer"),
+    "custody_transferred": ("post_officer", "escort_officer", "precious_metals_officer"),
+    "position_reported": ("escort_officer", "device"),
+    "consignment_delivered": ("post_officer", "precious_metals_officer"),
+    "discrepancy_resolved": ("central_staff",),
+    "permission_granted": ("post_officer", "precious_metals_officer", "central_staff"),
+    "escort_changed": ("post_officer", "precious_metals_officer", "central_staff"),
+    "deadline_extended": ("post_officer", "precious_metals_officer", "central_staff"),
+    "incident_followed_up": ("post_officer", "precious_metals_officer", "central_staff"),
+    "act_corrected": ("post_officer", "escort_officer", "precious_metals_officer"),
+    "delivery_refused": ("post_officer", "precious_metals_officer"),
+    "consignment_returned": ("post_officer", "precious_metals_officer"),
+    "department_notified": ("post_officer",),
+    "expertise_concluded": ("precious_metals_officer",),
+    "state_control_act_drawn": ("precious_metals_officer",),
+    "certificates_issued": ("precious_metals_officer",),
+    "kpc_returned": ("post_officer", "precious_metals_officer"),
+    "kp_coupon_returned": ("post_officer", "precious_metals_officer"),
+}
 
 
 def format_time(seconds):
@@ -824,7 +857,7 @@ def check_package(data, trusted=None):
             at = act["at"]
             for s in act["signatures"]:
                 row["signers"].append(describe_signer(registry, s["key"], at))
-                why = registry.fault_at(s["key"], at)
+                why = registry.fault_at(s["key"], at, ROLES_ALLOWED.get(act["kind"], ()))
                 if why:
                     row["problems"].append(why)
             row["flags"] = sightings(act, seen, registry, allowance)

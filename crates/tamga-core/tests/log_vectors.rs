@@ -16,12 +16,13 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::path::PathBuf;
+use tamga_core::act::SealState;
 use tamga_core::fixtures::{at, key, Story};
 use tamga_core::signing::key_id;
 use tamga_core::transparency::evidence::{self, Item, Package};
 use tamga_core::transparency::merkle::{verify_consistency, verify_inclusion};
 use tamga_core::transparency::{Leaf, MemoryTree, Receipt, SignedTreeHead, TreeHead};
-use tamga_core::{ActId, SignedAct};
+use tamga_core::{ActBody, ActId, SignedAct};
 
 const SIZES: [u64; 11] = [1, 2, 3, 4, 5, 7, 8, 9, 13, 16, 17];
 
@@ -118,10 +119,14 @@ fn log_file() -> Value {
 /// The story's evidence package: the clean delivery and the registry, each act seen by the log
 /// `delay` minutes after its time (registry acts ten minutes after theirs).
 fn story_package(late: Option<usize>) -> Package {
+    package_of(Story::new().clean_delivery(), late)
+}
+
+/// The package of `acts` (the story's consignment), as [`story_package`] makes it.
+fn package_of(mut acts: Vec<SignedAct>, late: Option<usize>) -> Package {
     let story = Story::new();
     let mut registry = vec![log_enrollment(&story)];
     registry.extend(story.registry_acts());
-    let mut acts = story.clean_delivery();
     // In (time, id) order, as §14.6 lists a package's acts.
     acts.sort_by_key(|a| (a.body().at(), a.id()));
     let mut tree = MemoryTree::new();
@@ -273,6 +278,24 @@ fn packages() -> Vec<(&'static str, Value, Expected)> {
         "refused",
         0,
         "the tree head's size changed: its signature no longer holds",
+    );
+    // A seal check signed by central's log key: validly signed, in the log, but a
+    // transparency_log key may sign no act (section 9).
+    let story = Story::new();
+    let ActBody::SealChecked(mut check) = story.seal_checked(90, SealState::Intact).body().clone()
+    else {
+        unreachable!("a seal check")
+    };
+    check.officer = key_id(&log_key());
+    let by_log_key = SignedAct::sign(ActBody::SealChecked(check), &[&log_key()]).unwrap();
+    let mut acts = story.clean_delivery();
+    acts.push(by_log_key);
+    push(
+        "tampered_signed_by_log_key",
+        as_value(&package_of(acts, None)),
+        "refused",
+        0,
+        "a seal check signed by the log key, which may sign no act: a transparency_log key is not a role that may sign a seal check",
     );
     out
 }

@@ -320,14 +320,14 @@ pub fn verify(package: &Package, trusted: &KeyId) -> Result<Verdict, PackageErro
                 Some(e) => signers.push(format!("{} ({}, {})", e.holder, e.role.as_str(), e.unit)),
                 None => signers.push(signature.key.fingerprint()),
             }
-            let revoked = registry
-                .revocation(&signature.key)
-                .is_some_and(|r| r.effective_from <= at);
-            if !named.in_force || revoked {
-                refusals.push(format!(
-                    "{} was not enrolled and in force at {at}",
-                    signature.key.fingerprint()
-                ));
+            // Enrolled, in force and not revoked at the act's time, in a role that may sign
+            // its kind (section 9).
+            if let Err(e) = registry.enrollment_at(
+                &signature.key,
+                at,
+                crate::registry::roles_allowed(act.body()),
+            ) {
+                refusals.push(format!("{}: {e}", signature.key.fingerprint()));
             }
         }
         acts.push(Checked {
