@@ -216,12 +216,15 @@ pub fn accept(
             return Err(e);
         }
     }
+    // Each act asked about at most once: a set, so an answer of many receipts costs no
+    // quadratic search, and a receipt given twice is refused like one never asked for.
+    let mut open: std::collections::BTreeSet<ActId> = asked.acts.iter().copied().collect();
     let mut kept = Vec::with_capacity(receipts.len());
     for w in receipts {
         let act = ActId(w.act);
-        if !asked.acts.contains(&act) {
+        if !open.remove(&act) {
             return Err(LogError::Proof(format!(
-                "a receipt for act {}, which was not asked about",
+                "a receipt for act {}, which was not asked about or is given twice",
                 act.short()
             )));
         }
@@ -237,7 +240,7 @@ pub fn accept(
         receipt.verify(&head.head)?;
         kept.push(receipt);
     }
-    let not_yet = asked.acts.len() - kept.len();
+    let not_yet = open.len();
     let cursor = (not_yet == 0).then_some(asked.cursor);
     store
         .put_receipts(&checkpoint, &kept, cursor)
@@ -342,6 +345,8 @@ mod tests {
         changed[0].path[0][0] ^= 1;
         let mut stranger = receipts.clone();
         stranger[0].act = [9; 32];
+        let mut twice = receipts.clone();
+        twice.push(receipts[0].clone());
         for (why, bad) in [
             (
                 "foreign head",
@@ -365,6 +370,14 @@ mod tests {
                     checkpoint: checkpoint.clone(),
                     consistency: consistency.clone(),
                     receipts: stranger,
+                },
+            ),
+            (
+                "a receipt twice",
+                Response::Receipts {
+                    checkpoint: checkpoint.clone(),
+                    consistency: consistency.clone(),
+                    receipts: twice,
                 },
             ),
         ] {
