@@ -112,6 +112,8 @@ pub fn evidence(
         return Err(EvidenceError::Unknown(consignment.clone()));
     }
     acts.sort_by_key(|a| (a.body().at(), a.id()));
+    // An act merged from two nodes may stand twice in the document: once in the package.
+    acts.dedup_by_key(|a| a.id());
     let head = keeper
         .head(store, now)
         .map_err(|e| EvidenceError::Log(e.to_string()))?;

@@ -139,8 +139,10 @@ pub fn sighting_discrepancies(
 ) -> Vec<crate::assessment::Discrepancy> {
     use crate::assessment::{discrepancy_id, Discrepancy, DiscrepancyKind, Resolution, Severity};
     let mut out = Vec::new();
+    // An act merged from two nodes may stand twice among a document's acts: one finding each.
+    let mut done = std::collections::BTreeSet::new();
     for act in acts {
-        if act.verify_signatures().is_err() {
+        if act.verify_signatures().is_err() || !done.insert(act.id()) {
             continue;
         }
         let Some(when) = seen(&act.id()) else {

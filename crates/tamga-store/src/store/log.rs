@@ -374,7 +374,7 @@ impl Store {
             .transpose()
     }
 
-    /// Up to `limit` acts held here whose signatures verify and that have no receipt, from the
+    /// Up to `limit` acts held here (each once) whose signatures verify and that have no receipt, from the
     /// documents changed since the receipts' cursor, and the feed number the cursor may move to
     /// once those receive theirs (the last document wholly covered).
     pub fn acts_without_receipt(&self, limit: usize) -> Result<(Vec<ActId>, u64)> {
@@ -393,10 +393,12 @@ impl Store {
                 Err(StoreError::Forgotten { .. }) => continue,
                 Err(e) => return Err(e),
             };
-            let mut missing = Vec::new();
+            // An act recorded on two nodes and merged is the same key written twice in the
+            // document, so it may come back twice: each is asked about once.
+            let mut missing = std::collections::BTreeSet::new();
             for act in acts {
                 if act.verify_signatures().is_ok() && self.receipt(&act.id())?.is_none() {
-                    missing.push(act.id());
+                    missing.insert(act.id());
                 }
             }
             if out.len() + missing.len() > limit {
