@@ -97,8 +97,8 @@ CONSIGNMENT_KINDS = (
 )
 REGISTRY_KINDS = cv.REGISTRY_KINDS
 ROLES = (
-    "post_officer", "escort_officer", "precious_metals_officer", "central_staff", "device",
-    "registrar", "transparency_log",
+    "post_officer", "escort_officer", "precious_metals_officer", "central_staff", "supervisor",
+    "device", "registrar", "transparency_log",
 )
 
 
@@ -585,7 +585,7 @@ ROLES_ALLOWED = {
     "custody_transferred": ("post_officer", "escort_officer", "precious_metals_officer"),
     "position_reported": ("escort_officer", "device"),
     "consignment_delivered": ("post_officer", "precious_metals_officer"),
-    "discrepancy_resolved": ("central_staff",),
+    "discrepancy_resolved": ("central_staff", "supervisor"),
     "permission_granted": ("post_officer", "precious_metals_officer", "central_staff"),
     "escort_changed": ("post_officer", "precious_metals_officer", "central_staff"),
     "deadline_extended": ("post_officer", "precious_metals_officer", "central_staff"),
@@ -600,6 +600,34 @@ ROLES_ALLOWED = {
     "kpc_returned": ("post_officer", "precious_metals_officer"),
     "kp_coupon_returned": ("post_officer", "precious_metals_officer"),
 }
+
+
+def signer_roles(act, key):
+    """The roles `key` may sign `act` in: a resolution's second signature is a supervisor's
+    (the two-person rule, section 9.2)."""
+    if act["kind"] == "discrepancy_resolved" and act["body"].get("supervisor") == key:
+        return ("supervisor",)
+    return ROLES_ALLOWED.get(act["kind"], ())
+
+
+def person(registry, key, at):
+    """Who holds `key` at `at`: their personal number, else their name."""
+    enrollment, _ = registry.signer_at(key, at)
+    if enrollment is None:
+        return None
+    return enrollment["holder"].get("personal_number") or "name:" + enrollment["holder"]["name"]
+
+
+def two_people_fault(registry, act):
+    """A resolution signed twice by one person (section 9.2), or None."""
+    body = act["body"]
+    if act["kind"] != "discrepancy_resolved" or body.get("supervisor") is None:
+        return None
+    first = person(registry, body["officer"], act["at"])
+    if first is not None and first == person(registry, body["supervisor"], act["at"]):
+        return "%s and %s are held by one person: a critical discrepancy is closed by two" % (
+            fingerprint(body["officer"]), fingerprint(body["supervisor"]))
+    return None
 
 
 def format_time(seconds):
@@ -857,9 +885,12 @@ def check_package(data, trusted=None):
             at = act["at"]
             for s in act["signatures"]:
                 row["signers"].append(describe_signer(registry, s["key"], at))
-                why = registry.fault_at(s["key"], at, ROLES_ALLOWED.get(act["kind"], ()))
+                why = registry.fault_at(s["key"], at, signer_roles(act, s["key"]))
                 if why:
                     row["problems"].append(why)
+            why = two_people_fault(registry, act)
+            if why:
+                row["problems"].append(why)
             row["flags"] = sightings(act, seen, registry, allowance)
         report["flags"] += len(row["flags"])
         report["acts"].append(row)

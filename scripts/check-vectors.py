@@ -472,6 +472,9 @@ def content_faults(body):
             unique("transhipment.new_seals", new_seals)
             if set(new_seals) & {o["seal"] for o in body["seals"]}:
                 faults.append("a new seal of the transhipment is a seal taken off")
+    elif kind == "discrepancy_resolved":
+        if body.get("supervisor") is not None and body["supervisor"] == body["officer"]:
+            faults.append("the second signature must be another staff member's")
     elif kind == "incident_reported":
         place(body["place"])
         if "happened_at" in body and parse_time(body["happened_at"]) > parse_time(body["at"]):
@@ -620,6 +623,8 @@ def required_signers(body):
     kind = body.get("kind")
     if kind == "custody_transferred":
         return [body["releasing"]["officer"], body["receiving"]["officer"]]
+    if kind == "discrepancy_resolved" and body.get("supervisor") is not None:
+        return [body["officer"], body["supervisor"]]
     if kind in REGISTRY_KINDS:
         return [body["authority"]]
     return [body["officer"]]

@@ -50,6 +50,7 @@ pub mod exports;
 pub mod log;
 pub mod metrics;
 pub mod nodes;
+pub mod pending;
 pub mod reconcile;
 pub mod reply;
 pub mod reports;

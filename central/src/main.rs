@@ -83,6 +83,8 @@ enum RoleArg {
     PreciousMetalsOfficer,
     /// Reconciliation staff at headquarters.
     CentralStaff,
+    /// A supervisor of reconciliation staff (gives critical resolutions their second signature).
+    Supervisor,
     /// A node's device key (post PC, vehicle tablet).
     Device,
     /// A registrar key (root only: see `tamga-central root enroll-registrar`).
@@ -96,6 +98,7 @@ impl From<RoleArg> for Role {
             RoleArg::EscortOfficer => Role::EscortOfficer,
             RoleArg::PreciousMetalsOfficer => Role::PreciousMetalsOfficer,
             RoleArg::CentralStaff => Role::CentralStaff,
+            RoleArg::Supervisor => Role::Supervisor,
             RoleArg::Device => Role::Device,
             RoleArg::Registrar => Role::Registrar,
         }
@@ -397,7 +400,9 @@ fn officer(dir: &Path, command: OfficerCommand, json: bool) -> Result<String, St
                     central_staff: entries
                         .iter()
                         .find(|e| {
-                            e.key == k.id && e.role == Role::CentralStaff && e.status == "valid"
+                            e.key == k.id
+                                && matches!(e.role, Role::CentralStaff | Role::Supervisor)
+                                && e.status == "valid"
                         })
                         .cloned(),
                     key: k.id.to_string(),

@@ -7,6 +7,11 @@
 //! throttle ([`crate::shared::Shared::pins`]), signs and records.
 //! The signer's enrollment is checked before the PIN is tried, and nothing is recorded unless
 //! every check passes.
+//!
+//! The two-person rule (tamga-core's `assessment::resolution`): a critical discrepancy's
+//! resolution names a supervisor; [`resolve`] then gives back the first staff member's
+//! signature unrecorded, for the caller to keep pending (`crate::pending`) until that supervisor
+//! countersigns; only the act with both signatures is recorded.
 
 use crate::central::Central;
 use serde::Deserialize;
@@ -32,6 +37,25 @@ pub struct ResolveForm {
     pub pin: String,
     /// Why the discrepancy is closed.
     pub reason: String,
+    /// The supervisor who is to give the second signature: required for a critical
+    /// discrepancy, refused for any other.
+    #[serde(default)]
+    pub supervisor: Option<String>,
+}
+
+/// What a resolution did (one per request: the variants' sizes do not matter).
+#[allow(clippy::large_enum_variant)]
+pub enum Resolved {
+    /// Recorded: one signature was enough.
+    Recorded(SignedAct),
+    /// Signed by the first staff member only (nothing recorded): it awaits the supervisor's
+    /// signature.
+    FirstSignature {
+        /// The act's body, naming the supervisor.
+        body: DiscrepancyResolved,
+        /// The first signature.
+        signature: tamga_core::signing::ActSignature,
+    },
 }
 
 /// Why a resolution was refused. Nothing was recorded.
@@ -60,6 +84,9 @@ pub enum ResolveError {
     /// The store.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The pending resolutions' folder.
+    #[error("{0}")]
+    Pending(String),
 }
 
 impl ResolveError {
@@ -78,6 +105,7 @@ impl ResolveError {
             ResolveError::Store(StoreError::InvalidAct { .. }) => 422,
             ResolveError::Store(StoreError::DiskFull { .. }) => 507,
             ResolveError::Store(_) => 500,
+            ResolveError::Pending(_) => 500,
         }
     }
 }
@@ -92,6 +120,8 @@ pub struct Checked {
     pub officer: KeyId,
     /// The reason.
     pub reason: Text,
+    /// The supervisor named for the second signature.
+    pub supervisor: Option<KeyId>,
 }
 
 /// Checks the form's fields and the discrepancy id from the path.
@@ -109,6 +139,10 @@ pub fn check_form(discrepancy: &str, form: &ResolveForm) -> Result<Checked, Reso
                 &format!("{e} (say why the discrepancy is closed)"),
             )
         })?,
+        supervisor: match form.supervisor.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(key) => Some(KeyId::new(key).map_err(|e| field("supervisor", &e))?),
+        },
     })
 }
 
@@ -137,20 +171,80 @@ pub fn resolution(
         });
     }
     registry
-        .enrollment_at(&form.officer, now, &[Role::CentralStaff])
+        .enrollment_at(&form.officer, now, &[Role::CentralStaff, Role::Supervisor])
         .map_err(|e| {
             ResolveError::NotAllowed(format!(
-                "key {} may not resolve discrepancies now: {e}. Staff need a key enrolled as central_staff",
+                "key {} may not resolve discrepancies now: {e}. Staff need a key enrolled as central_staff or supervisor",
                 form.officer
             ))
         })?;
+    let critical = tamga_core::assessment::resolution::needs_two(found.severity);
+    match (&form.supervisor, critical) {
+        (None, true) => {
+            return Err(ResolveError::Form(format!(
+                "supervisor: discrepancy {} is critical, so it is closed by two people: name the supervisor who is to give the second signature",
+                found.id
+            )))
+        }
+        (Some(_), false) => {
+            return Err(ResolveError::Form(format!(
+                "supervisor: discrepancy {} is {}, and one signature closes it; leave the supervisor out",
+                found.id,
+                found.severity.as_str()
+            )))
+        }
+        (Some(supervisor), true) => {
+            if supervisor == &form.officer {
+                return Err(ResolveError::NotAllowed(
+                    "the second signature must be another staff member's: name a supervisor other than yourself".into(),
+                ));
+            }
+            registry
+                .enrollment_at(supervisor, now, &[Role::Supervisor])
+                .map_err(|e| {
+                    ResolveError::NotAllowed(format!(
+                        "key {supervisor} may not give the second signature now: {e}. The second signature is a supervisor's"
+                    ))
+                })?;
+            registry
+                .two_people(&form.officer, supervisor, now)
+                .map_err(|e| ResolveError::NotAllowed(e.to_string()))?;
+        }
+        (None, false) => {}
+    }
     Ok(DiscrepancyResolved {
         consignment: form.consignment.clone(),
         at: now,
         officer: form.officer.clone(),
         discrepancy: form.discrepancy.clone(),
         reason: form.reason.clone(),
+        supervisor: form.supervisor.clone(),
     })
+}
+
+/// The consignment's assessment at `now` as staff resolve against it: the rules' findings and
+/// the log's (seen late, seen after a revocation).
+pub fn current_assessment(
+    central: &Central,
+    consignment: &ConsignmentId,
+    now: Timestamp,
+) -> Result<(Registry, Assessment), ResolveError> {
+    let doc = tamga_store::DocId::Consignment(consignment.clone());
+    let acts = central.store.acts(&doc)?;
+    if acts.is_empty() {
+        return Err(ResolveError::NotFound(format!(
+            "central holds no consignment {consignment}"
+        )));
+    }
+    let registry = central.store.registry();
+    let assessment = crate::reconcile::sightings::with_sightings(
+        &central.store,
+        &registry,
+        central.store.assessment(consignment, now)?,
+        &acts,
+        central.config.offline_allowance_seconds,
+    );
+    Ok((registry, assessment))
 }
 
 /// Resolves discrepancy `discrepancy` as `form` asks: checks, unlocks the officer's key with
@@ -162,40 +256,22 @@ pub fn resolve(
     discrepancy: &str,
     form: &ResolveForm,
     now: Timestamp,
-) -> Result<SignedAct, ResolveError> {
+) -> Result<Resolved, ResolveError> {
     let checked = check_form(discrepancy, form)?;
-    if central
-        .store
-        .acts(&tamga_store::DocId::Consignment(
-            checked.consignment.clone(),
-        ))?
-        .is_empty()
-    {
-        return Err(ResolveError::NotFound(format!(
-            "central holds no consignment {}",
-            checked.consignment
-        )));
-    }
-    let registry = central.store.registry();
-    let acts = central.store.acts(&tamga_store::DocId::Consignment(
-        checked.consignment.clone(),
-    ))?;
-    // The log's findings (seen late, seen after a revocation) are staff's to resolve too.
-    let assessment = crate::reconcile::sightings::with_sightings(
-        &central.store,
-        &registry,
-        central.store.assessment(&checked.consignment, now)?,
-        &acts,
-        central.config.offline_allowance_seconds,
-    );
+    let (registry, assessment) = current_assessment(central, &checked.consignment, now)?;
     let body = resolution(&assessment, &registry, &checked, now)?;
     let keystore = Keystore::open(central.dir.join(OFFICERS_DIR))?;
     let key = keystore.unlock(&checked.officer, &form.pin, pins)?;
+    if body.supervisor.is_some() {
+        let id = tamga_core::signing::act_id(&ActBody::DiscrepancyResolved(body.clone()));
+        let signature = tamga_core::signing::ActSignature::create(&id, &key);
+        return Ok(Resolved::FirstSignature { body, signature });
+    }
     let act = SignedAct::sign(ActBody::DiscrepancyResolved(body), &[&key])
         .map_err(|e| ResolveError::Form(e.to_string()))?;
     central.store.record(&act)?;
     tracing::info!(act = %act.id(), discrepancy = %checked.discrepancy, consignment = %checked.consignment, officer = %checked.officer, "discrepancy resolved");
-    Ok(act)
+    Ok(Resolved::Recorded(act))
 }
 
 #[cfg(test)]
@@ -211,6 +287,7 @@ mod tests {
             officer: officer.to_string(),
             pin: "123456".into(),
             reason: reason.into(),
+            supervisor: Some(story.supervisor.id.to_string()),
         }
     }
 
@@ -240,9 +317,47 @@ mod tests {
         let checked = check_form(damaged.id.as_str(), &staff).unwrap();
         let body = resolution(&a, &registry, &checked, story.t(70)).unwrap();
         assert_eq!(body.discrepancy, damaged.id);
+        assert_eq!(body.supervisor.as_ref(), Some(&story.supervisor.id));
+
+        // A damaged seal is critical: the supervisor is named, another person, a supervisor.
+        let alone = ResolveForm {
+            supervisor: None,
+            ..staff.clone()
+        };
+        let err = resolution(
+            &a,
+            &registry,
+            &check_form(damaged.id.as_str(), &alone).unwrap(),
+            story.t(70),
+        )
+        .unwrap_err();
+        assert_eq!(err.status(), 400, "{err}");
+        assert!(err.to_string().contains("two people"), "{err}");
+        for (officer, supervisor) in [
+            (&story.supervisor, &story.supervisor),
+            (&story.central_staff, &story.central_staff),
+            (&story.supervisor, &story.central_staff),
+        ] {
+            let f = ResolveForm {
+                officer: officer.id.to_string(),
+                supervisor: Some(supervisor.id.to_string()),
+                ..staff.clone()
+            };
+            let err = resolution(
+                &a,
+                &registry,
+                &check_form(damaged.id.as_str(), &f).unwrap(),
+                story.t(70),
+            )
+            .unwrap_err();
+            assert_eq!(err.status(), 403, "{err}");
+        }
 
         // Resolved, it no longer resolves; a post officer may not resolve; bad fields are named.
-        let act = story.sign(ActBody::DiscrepancyResolved(body), &[&story.central_staff]);
+        let act = story.sign(
+            ActBody::DiscrepancyResolved(body),
+            &[&story.central_staff, &story.supervisor],
+        );
         acts.push(act);
         let after = assess(
             &story.consignment,

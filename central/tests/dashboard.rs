@@ -337,9 +337,37 @@ async fn steps(c: &Client, base: &str, story: &Story, x: &Expected, screenshot: 
     .await;
     assert_eq!(still.as_array().unwrap().len(), 1, "still open: {still}");
 
-    // --- With the right PIN: resolved, by whom, why.
+    // --- With the right PIN: a damaged seal is critical, so one signature leaves it pending,
+    // visibly, for the supervisor named; nothing is recorded yet.
+    find(c, &format!("{card} [data-test=two-person-note]")).await;
+    let supervisor = find(c, &format!("{card} [data-test=resolve-supervisor]")).await;
+    supervisor
+        .select_by_value(story.supervisor.id.as_str())
+        .await
+        .unwrap();
     type_into(c, &format!("{card} [data-test=resolve-pin]"), PIN).await;
     click_css(c, &format!("{card} [data-test=resolve-submit]")).await;
+    wait_text(c, "main > [data-test=resolve-done]", "awaiting").await;
+    wait_attr(c, &card, "data-state", "pending").await;
+    let pending = find(c, &format!("{card} [data-test=pending]"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(pending.contains(story.supervisor.name), "{pending}");
+    assert_eq!(
+        get_json(&http, &api_consignment).await["acts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        x.acts,
+        "nothing recorded on one signature"
+    );
+
+    // --- The supervisor countersigns: resolved, by whom, why.
+    click_css(c, &format!("{card} details[data-test=countersign] summary")).await;
+    type_into(c, &format!("{card} [data-test=countersign-pin]"), PIN).await;
+    click_css(c, &format!("{card} [data-test=countersign-submit]")).await;
     // The queue reloads without the resolved discrepancy and says what was recorded.
     wait_text(c, "main > [data-test=resolve-done]", "Resolved").await;
     let after = get_json(&http, &api_consignment).await;
@@ -360,6 +388,7 @@ async fn steps(c: &Client, base: &str, story: &Story, x: &Expected, screenshot: 
         resolution.contains(story.central_staff.name),
         "{resolution}"
     );
+    assert!(resolution.contains(story.supervisor.name), "{resolution}");
     assert!(resolution.contains("HQ-2026-131"), "{resolution}");
     assert!(resolution.contains("+06:00"), "{resolution}");
     find(c, "#timeline tr[data-kind=discrepancy_resolved]").await;

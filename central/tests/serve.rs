@@ -106,7 +106,7 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
     );
     // The root's registrar, central's device, the story's six, the post's device, and the
     // transparency log key central enrolled when it first served.
-    assert!(out.contains("(10 registry acts)"), "{out}");
+    assert!(out.contains("(11 registry acts)"), "{out}");
 
     must(&edge, &post, &["record", enrollment.to_str().unwrap()], "");
     let acts = story.clean_delivery();
@@ -233,18 +233,22 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
             "officer": story.central_staff.id.as_str(),
             "pin": pin,
             "reason": reason,
+            "supervisor": story.supervisor.id.as_str(),
         })
     };
     let reason =
         "The post's copy was edited; the signed original (intact) stands. Report HQ-2026-117.";
     let (status, answer) = http.post(&path, &form("wrong-pin-1", reason));
     assert_eq!(status, 403, "{answer}");
-    assert!(answer["error"].as_str().unwrap().contains("wrong PIN"));
+    assert!(
+        answer["error"].as_str().unwrap().contains("wrong PIN"),
+        "{answer}"
+    );
     let (status, answer) = http.post(&path, &form(PIN, " "));
     assert_eq!(status, 400, "{answer}");
     let (status, answer) = http.post(
         &path,
-        &json!({"consignment": id, "officer": story.airport_officer.id.as_str(), "pin": PIN, "reason": reason}),
+        &json!({"consignment": id, "officer": story.airport_officer.id.as_str(), "pin": PIN, "reason": reason, "supervisor": story.supervisor.id.as_str()}),
     );
     assert_eq!(status, 403, "a post officer may not resolve: {answer}");
     let still = http.get(&format!("/api/consignments/{}", encode_path(id)));
@@ -262,9 +266,72 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
         "still open"
     );
 
-    let (status, answer) = http.post(&path, &form(PIN, reason));
+    // A bad signature is critical: two people close it, the second a supervisor.
+    let (status, answer) = http.post(
+        &path,
+        &json!({"consignment": id, "officer": story.central_staff.id.as_str(), "pin": PIN, "reason": reason}),
+    );
+    assert_eq!(status, 400, "one signature is not enough: {answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("supervisor"),
+        "{answer}"
+    );
+    let with_supervisor = |officer: &str, supervisor: &str| {
+        json!({
+            "consignment": id,
+            "officer": officer,
+            "pin": PIN,
+            "reason": reason,
+            "supervisor": supervisor,
+        })
+    };
+    let staff = story.central_staff.id.as_str();
+    let supervisor = story.supervisor.id.as_str();
+    let (status, answer) = http.post(&path, &with_supervisor(supervisor, supervisor));
+    assert_eq!(status, 403, "one person twice: {answer}");
+    let (status, answer) = http.post(&path, &with_supervisor(staff, staff));
+    assert_eq!(status, 403, "one person twice: {answer}");
+    let (status, answer) = http.post(&path, &with_supervisor(staff, supervisor));
+    assert_eq!(status, 202, "signed once, pending: {answer}");
+    let pending = answer["pending"].as_str().unwrap().to_owned();
+    assert_eq!(answer["supervisor_name"], "Bakyt Sultanov", "{answer}");
+    assert_eq!(
+        http.get("/api/discrepancies?kind=bad_signature")
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "still open after one signature"
+    );
+    let listed = http.get("/api/resolutions/pending");
+    assert_eq!(listed[0]["pending"], pending.as_str(), "{listed}");
+    assert_eq!(listed[0]["discrepancy"], discrepancy.as_str(), "{listed}");
+    let countersign = format!("/api/resolutions/{pending}/countersign");
+    let (status, answer) = http.post(&countersign, &json!({"officer": staff, "pin": PIN}));
+    assert_eq!(
+        status, 403,
+        "only the supervisor named countersigns: {answer}"
+    );
+    let (status, answer) = http.post(
+        &countersign,
+        &json!({"officer": supervisor, "pin": "wrong-pin-2"}),
+    );
+    assert_eq!(status, 403, "{answer}");
+    assert_eq!(
+        http.get(&format!("/api/consignments/{}", encode_path(id)))["acts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        7,
+        "nothing recorded before the second signature"
+    );
+    let (status, answer) = http.post(&countersign, &json!({"officer": supervisor, "pin": PIN}));
     assert_eq!(status, 201, "{answer}");
     let act = answer["act"].as_str().unwrap().to_owned();
+    assert_eq!(act, pending, "the act is the one signed first");
+    assert_eq!(http.get("/api/resolutions/pending"), json!([]));
+    let (status, _) = http.post(&countersign, &json!({"officer": supervisor, "pin": PIN}));
+    assert_eq!(status, 404, "countersigned once");
     assert_eq!(
         http.get("/api/discrepancies?kind=bad_signature"),
         json!([]),
@@ -274,6 +341,7 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
     assert_eq!(resolved[0]["id"], discrepancy.as_str());
     assert_eq!(resolved[0]["resolution"]["act"], act.as_str());
     assert_eq!(resolved[0]["resolution"]["reason"], reason);
+    assert_eq!(resolved[0]["resolution"]["supervisor"], supervisor);
     let after = http.get(&format!("/api/consignments/{}", encode_path(id)));
     let resolution = after["acts"]
         .as_array()
@@ -284,7 +352,8 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
     assert_eq!(resolution["kind"], "discrepancy_resolved");
     assert_eq!(resolution["verified"], true);
     assert_eq!(resolution["signers"][0]["name"], "Aigerim Tokonova");
-    let (status, answer) = http.post(&path, &form(PIN, reason));
+    assert_eq!(resolution["signers"][1]["name"], "Bakyt Sultanov");
+    let (status, answer) = http.post(&path, &with_supervisor(staff, supervisor));
     assert_eq!(status, 409, "resolved once: {answer}");
 
     // Reports and exports, from what central holds.

@@ -142,7 +142,7 @@ async fn steps(c: &Client, page: &Path, x: &Vectors, screenshot: &Path) {
     );
     let head = find(c, "#head").await.text().await.unwrap();
     assert!(
-        head.contains("16") && head.contains("893b-9205-66d2-6c28"),
+        head.contains("17") && head.contains("893b-9205-66d2-6c28"),
         "{head}"
     );
     assert!(find(c, "#pin-notice")

@@ -191,24 +191,35 @@ function resolveForm(consignment, d, officers, onDone) {
     officers.map((o) => el("option", { value: o.key }, o.holder + (o.central_staff ? "" : " (!)"))));
   const pin = el("input", { type: "password", name: "pin", autocomplete: "off", required: true, "data-test": "resolve-pin" });
   const reason = el("textarea", { name: "reason", required: true, maxlength: 2000, "data-test": "resolve-reason" });
+  // A critical discrepancy is closed by two people: the second signature is a supervisor's.
+  const critical = d.severity === "critical";
+  const supervisors = officers.filter((o) => o.supervisor);
+  const supervisor = el("select", { name: "supervisor", required: true, "data-test": "resolve-supervisor" },
+    supervisors.map((o) => el("option", { value: o.key }, o.holder)));
   const status = el("div");
   const form = el("form", { class: "resolve" },
+    critical ? el("p", { class: "warn", "data-test": "two-person-note" }, t("two_person_note")) : "",
     el("label", {}, t("officer"), officer),
+    critical ? el("label", {}, t("supervisor"), supervisors.length ? supervisor : el("span", { class: "muted" }, t("no_supervisors"))) : "",
     el("label", {}, t("pin"), pin),
     el("label", {}, t("reason"), reason),
-    el("button", { type: "submit", "data-test": "resolve-submit" }, t("resolve")),
+    el("button", { type: "submit", "data-test": "resolve-submit" }, critical ? t("resolve_first") : t("resolve")),
     status);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     status.replaceChildren();
+    const body = { consignment, officer: officer.value, pin: pin.value, reason: reason.value };
+    if (critical) body.supervisor = supervisor.value;
     try {
       const answer = await api("/api/discrepancies/" + d.id + "/resolve", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ consignment, officer: officer.value, pin: pin.value, reason: reason.value }),
+        body: JSON.stringify(body),
       });
       pin.value = "";
-      const done = t("resolve_done") + " " + short(answer.act);
+      const done = answer.pending
+        ? t("resolve_pending_done") + " " + (answer.supervisor_name || short(answer.supervisor))
+        : t("resolve_done") + " " + short(answer.act);
       status.replaceChildren(el("div", { class: "notice" }, done));
       setTimeout(() => onDone(done), 600);
     } catch (e) {
@@ -219,23 +230,65 @@ function resolveForm(consignment, d, officers, onDone) {
   return el("details", { "data-test": "resolve" }, el("summary", {}, t("resolve_title")), form);
 }
 
-function discrepancyCard(consignment, d, officers, onDone) {
+// A resolution signed once, awaiting the named supervisor's signature, and their form.
+function pendingView(p, officers, onDone) {
+  const mine = officers.filter((o) => o.key === p.supervisor);
+  const pin = el("input", { type: "password", name: "pin", autocomplete: "off", required: true, "data-test": "countersign-pin" });
+  const status = el("div");
+  const form = el("form", { class: "resolve" },
+    el("label", {}, t("supervisor"), el("b", {}, p.supervisor_name || short(p.supervisor))),
+    el("label", {}, t("pin"), pin),
+    el("button", { type: "submit", "data-test": "countersign-submit" }, t("countersign")),
+    status);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    status.replaceChildren();
+    try {
+      const answer = await api("/api/resolutions/" + p.pending + "/countersign", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ officer: p.supervisor, pin: pin.value }),
+      });
+      pin.value = "";
+      const done = t("resolve_done") + " " + short(answer.act);
+      status.replaceChildren(el("div", { class: "notice" }, done));
+      setTimeout(() => onDone(done), 600);
+    } catch (e) {
+      pin.value = "";
+      status.replaceChildren(el("div", { class: "error", role: "alert", "data-test": "countersign-error" }, e.message));
+    }
+  });
+  return el("div", { class: "warn", "data-test": "pending", "data-pending": p.pending },
+    t("pending_by") + " " + (p.officer_name || short(p.officer)) + " · " + when(p.at) + " · " + p.reason + " · " +
+      t("pending_awaits") + " " + (p.supervisor_name || short(p.supervisor)),
+    mine.length ? el("details", { "data-test": "countersign" }, el("summary", {}, t("countersign_title")), form) : "");
+}
+
+function discrepancyCard(consignment, d, officers, onDone, pending) {
   const proof = el("div", {}, t("proof") + ": ",
     d.acts.map((a) => [el("a", { href: consignmentLink(consignment, a), class: "mono", "data-test": "proof", "data-act": a }, short(a)), " "]));
+  const waiting = (pending || []).find((p) => p.discrepancy === d.id && p.consignment === consignment);
+  const state = d.resolution ? "resolved" : waiting ? "pending" : "open";
   const card = el("div", {
     class: "card" + (d.resolution ? " resolved" : ""), id: "d-" + d.id, "data-test": "discrepancy",
-    "data-kind": d.kind, "data-state": d.resolution ? "resolved" : "open",
+    "data-kind": d.kind, "data-state": state,
   },
     el("div", {}, sev(d.severity), " ", el("b", {}, t("kind." + d.kind)), d.subject ? " — " + d.subject : "",
       " ", el("span", { class: "muted mono" }, short(d.id))),
     el("div", {}, d.summary),
     proof);
   if (d.resolution) {
-    const by = (officers || []).find((o) => o.key === d.resolution.by);
+    const name = (key) => {
+      const o = (officers || []).find((x) => x.key === key);
+      return o ? o.holder + " " : "";
+    };
     card.append(el("div", { class: "ok", "data-test": "resolution" }, t("resolved_by") + " ",
-      by ? by.holder + " " : "", el("span", { class: "mono" }, short(d.resolution.by)),
+      name(d.resolution.by), el("span", { class: "mono" }, short(d.resolution.by)),
+      d.resolution.supervisor ? [" + " + name(d.resolution.supervisor), el("span", { class: "mono" }, short(d.resolution.supervisor))] : "",
       " · " + when(d.resolution.at) + " · " + d.resolution.reason + " · ",
       el("a", { href: consignmentLink(consignment, d.resolution.act), class: "mono" }, short(d.resolution.act))));
+  } else if (waiting && officers) {
+    card.append(pendingView(waiting, officers, onDone));
   } else if (officers) {
     card.append(resolveForm(consignment, d, officers, onDone));
   }
@@ -340,11 +393,12 @@ function flashNotice(flash) {
 
 async function consignmentPage(main, id, target, flash) {
   main.replaceChildren(el("p", {}, el("a", { href: "#/" }, t("back"))), flashNotice(flash));
-  let data, officers;
+  let data, officers, pending;
   try {
-    [data, officers] = await Promise.all([
+    [data, officers, pending] = await Promise.all([
       api("/api/consignments/" + encodeURIComponent(id)),
       api("/api/officers"),
+      api("/api/resolutions/pending"),
     ]);
   } catch (e) {
     return showError(main, e);
@@ -380,7 +434,7 @@ async function consignmentPage(main, id, target, flash) {
   main.append(el("h2", {}, t("discrepancies")));
   const reload = (done) => consignmentPage(main, id, target, done);
   if (!r.discrepancies.length) main.append(el("p", { class: "ok" }, t("none")));
-  for (const d of r.discrepancies) main.append(discrepancyCard(r.consignment, d, officers, reload));
+  for (const d of r.discrepancies) main.append(discrepancyCard(r.consignment, d, officers, reload, pending));
 
   if (data.across.length) {
     main.append(el("h2", { id: "across" }, t("across_title")));
@@ -468,9 +522,11 @@ async function dutiesPage(main) {
 async function discrepanciesPage(main, params, flash) {
   main.replaceChildren(el("h1", {}, t("nav_discrepancies")), flashNotice(flash));
   main.append(filterForm(["state", "kind", "severity", "post", "status", "from", "until", "due_before"], params, (p) => routeWith("#/discrepancies", p)));
-  let rows, officers;
+  let rows, officers, pending;
   try {
-    [rows, officers] = await Promise.all([api("/api/discrepancies?" + params.toString()), api("/api/officers")]);
+    [rows, officers, pending] = await Promise.all([
+      api("/api/discrepancies?" + params.toString()), api("/api/officers"), api("/api/resolutions/pending"),
+    ]);
   } catch (e) {
     return showError(main, e);
   }
@@ -478,7 +534,7 @@ async function discrepanciesPage(main, params, flash) {
   const reload = (done) => discrepanciesPage(main, params, done);
   for (const d of rows) {
     main.append(el("div", {}, el("a", { href: consignmentLink(d.consignment), "data-test": "queue-consignment" }, d.consignment)));
-    main.append(discrepancyCard(d.consignment, d, officers, reload));
+    main.append(discrepancyCard(d.consignment, d, officers, reload, pending));
   }
 }
 

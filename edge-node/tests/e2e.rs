@@ -58,7 +58,7 @@ fn department_post_and_vehicle(
     write_acts(&enrollment, &registry);
     for dir in [&post_dir, &vehicle_dir] {
         let (ok, out, err) = edge(dir, &["record", enrollment.to_str().unwrap()]);
-        assert!(ok && out.contains("8 new acts"), "{out}{err}");
+        assert!(ok && out.contains("9 new acts"), "{out}{err}");
     }
     let acts = root.join("story.acts");
     write_acts(&acts, &story.clean_delivery()[..6]);

@@ -3,18 +3,15 @@
 //! resolutions, nodes, refusals, officers, the registry and the vocabulary the UI translates.
 
 use crate::central::registry_entries;
-use crate::reply::{
-    bad, blocking, consignment_id, filter, internal, read_body, ApiError, ApiResult,
-};
+use crate::reply::{bad, blocking, consignment_id, filter, internal, ApiError, ApiResult};
 use crate::shared::Shared;
-use crate::staff::{ResolveError, ResolveForm, OFFICERS_DIR};
+use crate::staff::OFFICERS_DIR;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use tamga_core::{ActBody, ActId, KeyId, Registry, SignedAct, Timestamp};
 use tamga_node::local_time::LocalTime;
@@ -424,59 +421,6 @@ pub(super) async fn consignment(
     Ok(Json(v))
 }
 
-pub(super) async fn resolve(
-    State(s): State<Arc<Shared>>,
-    Path(discrepancy): Path<String>,
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
-    let body = read_body(body)?;
-    let form: ResolveForm = serde_json::from_slice(&body).map_err(|e| {
-        s.counters
-            .resolutions_refused
-            .fetch_add(1, Ordering::Relaxed);
-        bad(format!(
-            "expected {{\"consignment\", \"officer\", \"pin\", \"reason\"}}: {e}"
-        ))
-    })?;
-    let answer = blocking(&s, move |s| {
-        let now = Timestamp::now();
-        let outcome = crate::staff::resolve(&s.central, &s.pins, &discrepancy, &form, now);
-        match outcome {
-            Ok(act) => {
-                s.counters.resolutions.fetch_add(1, Ordering::Relaxed);
-                let ActBody::DiscrepancyResolved(body) = act.body() else {
-                    unreachable!("a resolution signs a discrepancy_resolved act")
-                };
-                s.reconciler
-                    .refresh(&body.consignment, now)
-                    .map_err(internal)?;
-                Ok(json!({
-                    "act": act.id(),
-                    "discrepancy": body.discrepancy,
-                    "consignment": body.consignment,
-                    "officer": body.officer,
-                    "at": body.at,
-                    "at_for_people": s.central.config.local_time().for_people(body.at),
-                    "reason": body.reason,
-                }))
-            }
-            Err(e) => {
-                s.counters
-                    .resolutions_refused
-                    .fetch_add(1, Ordering::Relaxed);
-                Err(resolve_error(e))
-            }
-        }
-    })
-    .await?;
-    Ok((StatusCode::CREATED, Json(answer)))
-}
-
-fn resolve_error(e: ResolveError) -> ApiError {
-    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    ApiError(status, e.to_string())
-}
-
 pub(super) async fn nodes(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
@@ -534,10 +478,17 @@ pub(super) async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Val
             .into_iter()
             .map(|k| {
                 let enrolled = registry
-                    .enrollment_at(&k.id, now, &[tamga_core::Role::CentralStaff])
+                    .enrollment_at(
+                        &k.id,
+                        now,
+                        &[tamga_core::Role::CentralStaff, tamga_core::Role::Supervisor],
+                    )
                     .ok()
-                    .map(|e| json!({"name": e.holder, "personal_number": e.personal_number, "unit": e.unit, "valid_until": e.valid_until}));
-                json!({"key": k.id, "holder": k.holder, "central_staff": enrolled})
+                    .map(|e| json!({"name": e.holder, "personal_number": e.personal_number, "unit": e.unit, "role": e.role.as_str(), "valid_until": e.valid_until}));
+                let supervisor = enrolled
+                    .as_ref()
+                    .is_some_and(|e| e["role"] == "supervisor");
+                json!({"key": k.id, "holder": k.holder, "central_staff": enrolled, "supervisor": supervisor})
             })
             .collect();
         Ok(json!(list))

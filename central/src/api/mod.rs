@@ -26,6 +26,7 @@ mod administration;
 mod dashboard;
 mod department;
 mod evidence;
+mod resolutions;
 
 use administration::{
     admin_calendar, admin_enroll, admin_enrollment, admin_import, admin_kp_participants,
@@ -33,7 +34,7 @@ use administration::{
 };
 use dashboard::{
     consignment, consignments, discrepancies, nodes, officers, overview, refusals, registry,
-    resolve, vocabulary,
+    vocabulary,
 };
 
 // ---- monitoring: health and metrics ----
@@ -127,7 +128,15 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/discrepancies", get(discrepancies))
         .route("/api/across", get(across::across))
         .route("/api/duties", get(across::overdue_duties))
-        .route("/api/discrepancies/{id}/resolve", post(resolve))
+        .route(
+            "/api/discrepancies/{id}/resolve",
+            post(resolutions::resolve),
+        )
+        .route("/api/resolutions/pending", get(resolutions::pending))
+        .route(
+            "/api/resolutions/{id}/countersign",
+            post(resolutions::countersign),
+        )
         .route("/api/nodes", get(nodes))
         .route("/api/refusals", get(refusals))
         .route("/api/officers", get(officers))

@@ -193,6 +193,7 @@ pub fn enroll_story(hq: &Path, story: &Story) {
             "precious_metals_officer",
         ),
         (&story.central_staff, "HQ-RECON", "central_staff"),
+        (&story.supervisor, "HQ-RECON", "supervisor"),
         (&story.vehicle_device, "ESCORT-BISHKEK", "device"),
     ] {
         enroll(hq, person, unit, role);
@@ -222,14 +223,16 @@ pub fn enroll_post_device(hq: &Path, device: &str) {
 /// Keeps the story's central staff key on central under `pin` (`tamga-central officer import`:
 /// the secret in hex, then the PIN, on standard input).
 pub fn import_staff(hq: &Path, story: &Story, pin: &str) {
-    let seed = hex::encode(story.central_staff.key.to_bytes());
-    let out = must(
-        Path::new(CENTRAL),
-        hq,
-        &["officer", "import", "--holder", story.central_staff.name],
-        &format!("{seed}\n{pin}\n"),
-    );
-    assert!(out.contains(story.central_staff.id.as_str()), "{out}");
+    for person in [&story.central_staff, &story.supervisor] {
+        let seed = hex::encode(person.key.to_bytes());
+        let out = must(
+            Path::new(CENTRAL),
+            hq,
+            &["officer", "import", "--holder", person.name],
+            &format!("{seed}\n{pin}\n"),
+        );
+        assert!(out.contains(person.id.as_str()), "{out}");
+    }
 }
 
 /// The address a node calls a server at as its peer: the same port, over TLS.

@@ -172,6 +172,10 @@ pub enum Role {
     PreciousMetalsOfficer,
     /// Reconciliation staff at headquarters.
     CentralStaff,
+    /// A supervisor of reconciliation staff at headquarters: resolves what staff resolve, and
+    /// gives the second signature a critical discrepancy's resolution needs (the two-person
+    /// rule, docs/act-format.md 9.2).
+    Supervisor,
     /// A node's device key (post PC, vehicle tablet, navigation seal gateway).
     Device,
     /// A registrar key: enrolled by the customs authority's root key for a limited time, it
@@ -191,6 +195,7 @@ impl Role {
             Role::EscortOfficer => "escort_officer",
             Role::PreciousMetalsOfficer => "precious_metals_officer",
             Role::CentralStaff => "central_staff",
+            Role::Supervisor => "supervisor",
             Role::Device => "device",
             Role::Registrar => "registrar",
             Role::TransparencyLog => "transparency_log",

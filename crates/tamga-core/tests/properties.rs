@@ -22,11 +22,13 @@ use tamga_core::act::{
     DiscrepancyResolved, IncidentKind, IncidentReported, Place, Position, PositionReported,
     SealBasis, SealChecked, SealGrounds, SealKind, SealObservation, SealReplaced, SealState,
 };
-use tamga_core::assessment::{assess, discrepancy_id, Assessment, DiscrepancyKind, Tolerances};
+use tamga_core::assessment::{
+    assess, discrepancy_id, Assessment, DiscrepancyKind, Severity, Tolerances,
+};
 use tamga_core::fixtures::{text, unit, Person, Story, AIRPORT_POST, DEPARTMENT};
 use tamga_core::quantity::{parse_decimal, Mass, MassUnit};
 use tamga_core::registry::Registry;
-use tamga_core::{SealNumber, SignedAct};
+use tamga_core::{KeyId, SealNumber, SignedAct};
 
 fn story() -> &'static Story {
     static STORY: OnceLock<Story> = OnceLock::new();
@@ -634,16 +636,39 @@ proptest! {
         if !a.discrepancies.is_empty() {
             let s = story();
             let chosen = &a.discrepancies[target.index(a.discrepancies.len())];
-            let resolved = s.sign(
+            // A critical one is closed by two people, the second a supervisor.
+            let critical = chosen.severity == Severity::Critical;
+            let body = |supervisor: Option<KeyId>| {
                 ActBody::DiscrepancyResolved(DiscrepancyResolved {
                     consignment: s.consignment.clone(),
                     at: s.t(plan.as_of),
                     officer: s.central_staff.id.clone(),
                     discrepancy: chosen.id.clone(),
                     reason: text("reviewed with the escort crew's report"),
-                }),
-                &[&s.central_staff],
-            );
+                    supervisor,
+                })
+            };
+            let resolved = if critical {
+                s.sign(
+                    body(Some(s.supervisor.id.clone())),
+                    &[&s.central_staff, &s.supervisor],
+                )
+            } else {
+                s.sign(body(None), &[&s.central_staff])
+            };
+            if critical {
+                // One signature leaves it open and is itself a finding, proven by the act.
+                let lone = s.sign(body(None), &[&s.central_staff]);
+                let mut with_lone = acts.clone();
+                with_lone.push(lone.clone());
+                let l = assess_plan(&with_lone, &plan);
+                prop_assert_eq!(l.discrepancies.len(), a.discrepancies.len() + 1);
+                prop_assert!(l
+                    .discrepancies
+                    .iter()
+                    .any(|d| d.kind == DiscrepancyKind::NotPermitted && d.acts == vec![lone.id()]));
+                prop_assert!(l.discrepancies.iter().all(|d| d.resolution.is_none()));
+            }
             let mut more = acts.clone();
             more.push(resolved.clone());
             let b = assess_plan(&more, &plan);

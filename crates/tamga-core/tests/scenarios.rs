@@ -355,7 +355,12 @@ fn registered_with(story: &Story, change: impl FnOnce(&mut ConsignmentRegistered
     )
 }
 
+/// `by`'s resolution of `target`, countersigned by the story's supervisor when the target is
+/// critical (the two-person rule).
 fn resolution(story: &Story, by: &Person, minutes: i64, target: &Discrepancy) -> SignedAct {
+    let second = (target.severity == Severity::Critical).then_some(&story.supervisor);
+    let mut signers = vec![by];
+    signers.extend(second);
     story.sign(
         ActBody::DiscrepancyResolved(DiscrepancyResolved {
             consignment: story.consignment.clone(),
@@ -363,8 +368,9 @@ fn resolution(story: &Story, by: &Person, minutes: i64, target: &Discrepancy) ->
             officer: by.id.clone(),
             discrepancy: target.id.clone(),
             reason: text("photos of the safe-bag reviewed; contents weighed at the Department"),
+            supervisor: second.map(|p| p.id.clone()),
         }),
-        &[by],
+        &signers,
     )
 }
 
@@ -2143,6 +2149,7 @@ fn central_staff_resolve_a_discrepancy() {
     let r = d.resolution.as_ref().expect("resolved");
     assert_eq!(r.act, resolved.id());
     assert_eq!(r.by, story.central_staff.id);
+    assert_eq!(r.supervisor.as_ref(), Some(&story.supervisor.id));
     assert_eq!(r.at, story.t(130));
     assert!(r.reason.contains("photos"));
     assert_eq!(

@@ -983,6 +983,7 @@ fn build_acts(story: &Story, relief: &Person) -> Acts {
                 reason: text(
                     "Seal replaced under threat of loss and reported at once; count and mass agree at delivery.",
                 ),
+                supervisor: None,
             }),
             &[&story.central_staff],
         ),

@@ -333,7 +333,15 @@ impl ActBody {
                 check_len("documents", &a.documents, 0, MAX_LIST_LEN)?;
                 check_unique("documents", a.documents.iter().map(|d| &d.number))
             }
-            ActBody::DiscrepancyResolved(_) => Ok(()),
+            ActBody::DiscrepancyResolved(a) => {
+                if a.supervisor.as_ref() == Some(&a.officer) {
+                    return Err(content_error(
+                        "supervisor",
+                        "the second signature must be another staff member's",
+                    ));
+                }
+                Ok(())
+            }
             ActBody::PermissionGranted(a) => {
                 check_place("place", &a.place)?;
                 if a.valid_until.is_some_and(|until| until <= a.at) {

@@ -530,6 +530,10 @@ pub struct DiscrepancyResolved {
     pub discrepancy: crate::codes::DiscrepancyId,
     /// Why it is closed.
     pub reason: Text,
+    /// The supervisor who gives the second signature: required to close a critical discrepancy
+    /// (the two-person rule), another person than `officer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervisor: Option<KeyId>,
 }
 
 /// Who holds an enrolled key.

@@ -284,7 +284,9 @@ impl ActBody {
             ActBody::PositionReported(a) => vec![&a.officer],
             ActBody::ArrivalNotified(a) => vec![&a.officer],
             ActBody::ConsignmentDelivered(a) => vec![&a.officer],
-            ActBody::DiscrepancyResolved(a) => vec![&a.officer],
+            ActBody::DiscrepancyResolved(a) => std::iter::once(&a.officer)
+                .chain(a.supervisor.as_ref())
+                .collect(),
             ActBody::PermissionGranted(a) => vec![&a.officer],
             ActBody::ActCorrected(a) => vec![&a.officer],
             ActBody::EscortChanged(a) => vec![&a.officer],

@@ -20,6 +20,17 @@ pub enum Severity {
     Minor,
 }
 
+impl Severity {
+    /// The severity's name as the encoding writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Major => "major",
+            Severity::Minor => "minor",
+        }
+    }
+}
+
 /// What kind of discrepancy. The names are stable: reports and filters use them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -168,6 +179,9 @@ pub struct Resolution {
     pub act: ActId,
     /// The staff member.
     pub by: KeyId,
+    /// The supervisor who gave the second signature (the two-person rule), if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supervisor: Option<KeyId>,
     /// When.
     pub at: Timestamp,
     /// Why.
@@ -238,6 +252,11 @@ impl Findings {
             acts,
             resolution: None,
         });
+    }
+
+    /// The severity of the finding `id`, if it was found.
+    pub fn severity_of(&self, id: &DiscrepancyId) -> Option<Severity> {
+        self.0.get(id).map(|d| d.severity)
     }
 
     /// The findings, most severe first, then by kind and id.

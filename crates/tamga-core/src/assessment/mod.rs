@@ -31,6 +31,7 @@ pub mod goods;
 pub mod incidents;
 mod kimberley;
 pub mod permission;
+pub mod resolution;
 pub mod route;
 pub mod seals;
 pub mod timing;
@@ -576,24 +577,35 @@ pub(crate) fn assess_trusting(
         .max_by_key(|p| p.at)
         .cloned();
 
+    // A resolution closes what it names, if the two-person rule lets it; one that may not is
+    // a finding of its own, proven by the act.
+    let mut resolutions: BTreeMap<DiscrepancyId, Resolution> = BTreeMap::new();
+    let mut lone = Vec::new();
+    for (act, r) in facts.each(|b| match b {
+        ActBody::DiscrepancyResolved(r) => Some(r),
+        _ => None,
+    }) {
+        let severity = findings.severity_of(&r.discrepancy);
+        match severity.map(|s| resolution::closes(s, r)) {
+            Some(Err(reason)) => lone.push((act, reason)),
+            _ => {
+                resolutions.insert(r.discrepancy.clone(), resolution::resolution(act, r));
+            }
+        }
+    }
+    for (act, reason) in lone {
+        findings.add(
+            DiscrepancyKind::NotPermitted,
+            Severity::Critical,
+            "",
+            [act],
+            format!(
+                "discrepancy_resolved act {} not permitted: {reason}",
+                act.short()
+            ),
+        );
+    }
     let mut discrepancies = findings.into_sorted();
-    let resolutions: BTreeMap<&DiscrepancyId, Resolution> = facts
-        .each(|b| match b {
-            ActBody::DiscrepancyResolved(r) => Some(r),
-            _ => None,
-        })
-        .map(|(act, r)| {
-            (
-                &r.discrepancy,
-                Resolution {
-                    act,
-                    by: r.officer.clone(),
-                    at: r.at,
-                    reason: r.reason.to_string(),
-                },
-            )
-        })
-        .collect();
     for d in &mut discrepancies {
         d.resolution = resolutions.get(&d.id).cloned();
     }
@@ -650,6 +662,7 @@ fn rejection_kind(rejection: &ActRejection) -> (DiscrepancyKind, String) {
             AuthorizationError::RoleNotPermitted { .. }
             | AuthorizationError::UnitMismatch { .. }
             | AuthorizationError::Registry(_) => DiscrepancyKind::RoleNotPermitted,
+            AuthorizationError::SamePerson { .. } => DiscrepancyKind::NotPermitted,
         },
     };
     (kind, rejection.to_string())

@@ -48,7 +48,8 @@ pub fn roles_allowed(body: &ActBody) -> &'static [Role] {
         | ActBody::CustodyTransferred(_) => &[PostOfficer, EscortOfficer, PreciousMetalsOfficer],
         ActBody::PositionReported(_) => &[EscortOfficer, Device],
         ActBody::ConsignmentDelivered(_) => &[PostOfficer, PreciousMetalsOfficer],
-        ActBody::DiscrepancyResolved(_) => &[CentralStaff],
+        // The second signature, where there is one, is a supervisor's (`signer_check`).
+        ActBody::DiscrepancyResolved(_) => &[CentralStaff, Supervisor],
         // A customs body's decisions: a post's officers, or central staff.
         ActBody::PermissionGranted(_)
         | ActBody::EscortChanged(_)
@@ -73,6 +74,17 @@ pub fn roles_allowed(body: &ActBody) -> &'static [Role] {
         | ActBody::KpParticipantsListed(_)
         | ActBody::CalendarPublished(_)
         | ActBody::PostRegistered(_) => &[],
+    }
+}
+
+/// The roles `key` may sign `body` in as one of its signers: [`roles_allowed`], except that a
+/// resolution's second signature is a supervisor's (the two-person rule).
+pub fn roles_for_signer(body: &ActBody, key: &KeyId) -> &'static [Role] {
+    match body {
+        ActBody::DiscrepancyResolved(r) if r.supervisor.as_ref() == Some(key) => {
+            &[Role::Supervisor]
+        }
+        _ => roles_allowed(body),
     }
 }
 
@@ -295,6 +307,14 @@ pub enum AuthorizationError {
         claimed: UnitCode,
         /// The unit the key is enrolled at.
         enrolled: UnitCode,
+    },
+    /// A critical discrepancy's resolution signed twice by one person.
+    #[error("keys {first} and {second} are held by one person: a critical discrepancy is closed by two different staff members")]
+    SamePerson {
+        /// The first signer.
+        first: KeyId,
+        /// The second signer.
+        second: KeyId,
     },
     /// A registry act signed by someone other than the pinned authority.
     #[error(transparent)]
@@ -523,14 +543,43 @@ impl Registry {
         for key in body.required_signers() {
             self.signer_check(body, key)?;
         }
+        if let ActBody::DiscrepancyResolved(r) = body {
+            if let Some(supervisor) = &r.supervisor {
+                self.two_people(&r.officer, supervisor, r.at)?;
+            }
+        }
         Ok(())
+    }
+
+    /// The two-person rule's "two": two keys of one person (the same personal number, or the
+    /// same name where neither has one) are one signature.
+    pub fn two_people(
+        &self,
+        first: &KeyId,
+        second: &KeyId,
+        at: Timestamp,
+    ) -> Result<(), AuthorizationError> {
+        let person = |key: &KeyId| {
+            self.signer_at(key, at).enrollment.map(|e| {
+                e.personal_number
+                    .clone()
+                    .unwrap_or_else(|| format!("name:{}", e.holder))
+            })
+        };
+        match (person(first), person(second)) {
+            (Some(a), Some(b)) if a == b => Err(AuthorizationError::SamePerson {
+                first: first.clone(),
+                second: second.clone(),
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Checks that `key` may sign `body` as one of its signers at the act's time: enrolled, in an
     /// allowed role, not revoked, and (for a handoff) signing for its own unit.
     pub fn signer_check(&self, body: &ActBody, key: &KeyId) -> Result<(), AuthorizationError> {
         let enrollment = self
-            .enrollment_at(key, body.at(), roles_allowed(body))
+            .enrollment_at(key, body.at(), roles_for_signer(body, key))
             .map_err(|e| match e {
                 AuthorizationError::RoleNotPermitted { key, role, .. } => {
                     AuthorizationError::RoleNotPermitted {

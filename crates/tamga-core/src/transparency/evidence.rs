@@ -137,7 +137,7 @@ pub fn sighting_discrepancies(
     registry: &Registry,
     allowance: u64,
 ) -> Vec<crate::assessment::Discrepancy> {
-    use crate::assessment::{discrepancy_id, Discrepancy, DiscrepancyKind, Resolution, Severity};
+    use crate::assessment::{discrepancy_id, Discrepancy, DiscrepancyKind, Severity};
     let mut out = Vec::new();
     // An act merged from two nodes may stand twice among a document's acts: one finding each.
     let mut done = std::collections::BTreeSet::new();
@@ -190,12 +190,12 @@ pub fn sighting_discrepancies(
             };
             let id = discrepancy_id(kind, &subject, &proof);
             let resolution = acts.iter().find_map(|a| match a.body() {
-                crate::ActBody::DiscrepancyResolved(r) if r.discrepancy == id => Some(Resolution {
-                    act: a.id(),
-                    by: r.officer.clone(),
-                    at: r.at,
-                    reason: r.reason.to_string(),
-                }),
+                crate::ActBody::DiscrepancyResolved(r)
+                    if r.discrepancy == id
+                        && crate::assessment::resolution::closes(severity, r).is_ok() =>
+                {
+                    Some(crate::assessment::resolution::resolution(a.id(), r))
+                }
                 _ => None,
             });
             let mut proof = proof;
@@ -323,13 +323,20 @@ pub fn verify(package: &Package, trusted: &KeyId) -> Result<Verdict, PackageErro
                 None => signers.push(signature.key.fingerprint()),
             }
             // Enrolled, in force and not revoked at the act's time, in a role that may sign
-            // its kind (section 9).
+            // its kind (section 9), a resolution's second signature a supervisor's (9.2).
             if let Err(e) = registry.enrollment_at(
                 &signature.key,
                 at,
-                crate::registry::roles_allowed(act.body()),
+                crate::registry::roles_for_signer(act.body(), &signature.key),
             ) {
                 refusals.push(format!("{}: {e}", signature.key.fingerprint()));
+            }
+        }
+        if let crate::ActBody::DiscrepancyResolved(r) = act.body() {
+            if let Some(supervisor) = &r.supervisor {
+                if let Err(e) = registry.two_people(&r.officer, supervisor, at) {
+                    refusals.push(e.to_string());
+                }
             }
         }
         acts.push(Checked {

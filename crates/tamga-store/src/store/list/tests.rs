@@ -127,6 +127,7 @@ fn overdue_resolved(store: &Store, story: &Story, c: &ConsignmentId, at: Timesta
             officer: story.central_staff.id.clone(),
             discrepancy: discrepancy_id(DiscrepancyKind::Overdue, "", &[reg]),
             reason: text("delayed at the border by order"),
+            supervisor: None,
         }),
         &[&story.central_staff],
     )
