@@ -57,6 +57,7 @@ CENTRAL_ADDR="127.0.0.1:$(free_port)"
 AIRPORT_ADDR="127.0.0.1:$(free_port)"
 DEPT_ADDR="127.0.0.1:$(free_port)"
 VEHICLE_ADDR="127.0.0.1:$(free_port)"
+STAFF_ADDR="127.0.0.1:$(free_port)"
 
 central() { "$BIN/tamga-central" --data-dir "$W/central" "$@"; }
 edge() { local node=$1; shift; "$BIN/tamga-edge" --data-dir "$W/$node" "$@"; }
@@ -229,7 +230,7 @@ deliver 10609050/231126/0000123 KG-0042137 clean
 deliver 10609050/231126/0000124 KG-0042140 seal-replaced
 
 step "links come back: central starts, every node syncs with it"
-"$BIN/tamga-central" --data-dir "$W/central" serve >"$W/central.log" 2>&1 & PIDS+=("$!")
+TAMGA_CENTRAL_STAFF_LISTEN="$STAFF_ADDR" "$BIN/tamga-central" --data-dir "$W/central" serve >"$W/central.log" 2>&1 & PIDS+=("$!")
 for _ in $(seq 1 100); do curl -fs "http://$CENTRAL_ADDR/health" >/dev/null 2>&1 && break; sleep 0.1; done
 curl -fs "http://$CENTRAL_ADDR/health" >/dev/null || { cat "$W/central.log" >&2; fail "central did not start"; }
 serve_node department
@@ -284,6 +285,39 @@ check_central 10609050/231126/0000123 clean
 check_central 10609050/231126/0000124 seal-replaced
 DASHBOARD="http://$CENTRAL_ADDR/"
 
+step "headquarters staff at their own desks: the dashboard over HTTPS, with a login"
+out=$(printf 'an auditor passphrase for the demo\n' | central account add --username auditor \
+      --name "Asel Auditor" --personal-number HQ-301 --role auditor --json) \
+  || fail "central could not add the auditor's account: $out"
+SECRET=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["secret_base32"])' <<<"$out")
+say "   ✓ an auditor's account: a password and a second factor (the secret goes into an authenticator app)"
+# The auditor's phone: the 6-digit code of RFC 6238 from the secret.
+CODE=$(python3 - "$SECRET" <<'PY'
+import base64, hashlib, hmac, struct, sys, time
+key = base64.b32decode(sys.argv[1] + "=" * (-len(sys.argv[1]) % 8))
+mac = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+o = mac[-1] & 15
+print("%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000))
+PY
+)
+STAFF_URL="https://localhost:${STAFF_ADDR##*:}"
+CA=(--cacert "$W/central/staff-tls.crt")
+FP=$(openssl x509 -in "$W/central/staff-tls.crt" -noout -fingerprint -sha256 2>/dev/null | sed 's/.*=//') || FP=""
+[ -n "$FP" ] && say "   the staff port's certificate, SHA-256 $FP (as \`init\` printed it)"
+status=$(curl -s -o /dev/null -w '%{http_code}' "${CA[@]}" "$STAFF_URL/api/overview")
+expect "without a login the API answers 401" "$status" "401"
+status=$(curl -s -o "$W/login.json" -w '%{http_code}' "${CA[@]}" -c "$W/cookies" -H 'content-type: application/json' \
+  -d "{\"username\":\"auditor\",\"password\":\"an auditor passphrase for the demo\",\"code\":\"$CODE\"}" "$STAFF_URL/api/login")
+expect "the auditor logs in over HTTPS with the password and the code" "$status" "200"
+CSRF=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["csrf"])' "$W/login.json")
+out=$(curl -fs "${CA[@]}" -b "$W/cookies" "$STAFF_URL/api/consignments/10609050%2F231126%2F0000124") || fail "the auditor cannot read the consignment"
+expect "the auditor reads the faulty delivery" "$out" "seal_removed_without_grounds"
+out=$(curl -s "${CA[@]}" -b "$W/cookies" -H 'content-type: application/json' -H "x-csrf-token: $CSRF" \
+  -d '{}' "$STAFF_URL/api/discrepancies/0/resolve")
+expect "an auditor may not resolve" "$out" "auditor may not"
+out=$(curl -fs "${CA[@]}" -b "$W/cookies" "$STAFF_URL/api/audit")
+expect "the audit trail records the login and the view, its hash chain intact" "$out" '"chain":"intact"'
+
 step "evidence: what reached headquarters, and a package anyone can check offline"
 out=$(edge airport show 10609050/231126/0000123) || fail "the airport post cannot show the consignment: $out"
 expect "the airport post shows, per act, when central's transparency log received it" "$out" "received by central at"
@@ -306,6 +340,7 @@ say "                   a mistyped plate corrected, the crew changed on the way"
 say "  faulty delivery: 10609050/231126/0000124 — seal replaced on the road without permission: seal_removed_without_grounds"
 say "Where to look:"
 say "  central's dashboard: $DASHBOARD (consignment 10609050/231126/0000124 shows the discrepancy and its proof)"
+say "  the staff port:      $STAFF_URL (HTTPS, log in as auditor; certificate $W/central/staff-tls.crt)"
 say "  the airport post's UI:  http://$AIRPORT_ADDR/"
 say "  the vehicle's UI:       http://$VEHICLE_ADDR/"
 if [ "$UNATTENDED" = 0 ]; then

@@ -29,6 +29,12 @@ pub struct ServeInfo {
     pub token: String,
     /// The server's process id.
     pub pid: u32,
+    /// The staff port's base URL (HTTPS), if it is served.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_url: Option<String>,
+    /// The staff port's certificate's SHA-256 fingerprint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_fingerprint: Option<String>,
 }
 
 /// An enrollment request on the wire.

@@ -105,6 +105,9 @@ pub struct Initialized {
     pub device_key: KeyId,
     /// Until when the device key is enrolled.
     pub device_valid_until: Timestamp,
+    /// The SHA-256 fingerprint of the staff port's certificate central made for itself, for
+    /// staff to compare with what their browser shows.
+    pub staff_certificate_sha256: String,
 }
 
 /// One enrollment in the registry, as staff see it.
@@ -301,6 +304,9 @@ impl Central {
             }
         }
         write_replacing(&dir.join(config::FILE_NAME), config.to_toml().as_bytes())?;
+        let staff_certificate_sha256 =
+            crate::staff_tls::ensure_own_certificate(dir, &config.staff_tls_names)
+                .map_err(|e| file_error(dir, e))?;
         info!(root = %root.id(), registrar = %registrar.id(), device = %key_id(&device), unit = %options.unit, "central initialized");
         Ok(Initialized {
             data_dir: shown,
@@ -311,6 +317,7 @@ impl Central {
             registrar_valid_until,
             device_key: key_id(&device),
             device_valid_until,
+            staff_certificate_sha256,
         })
     }
 

@@ -51,6 +51,34 @@ pub struct Config {
     /// for days, not weeks). Three days by default.
     #[serde(default = "default_offline_allowance_seconds")]
     pub offline_allowance_seconds: u64,
+    /// Where the dashboard and its API answer staff over HTTPS, like `0.0.0.0:7443`; absent, or
+    /// `off` in `TAMGA_CENTRAL_STAFF_LISTEN`, not at all (the environment takes precedence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_listen: Option<String>,
+    /// The organisation's certificate chain for the staff port (PEM, relative to the data
+    /// directory or absolute); without it, central's own (`staff-tls.crt`, made at `init`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_tls_cert: Option<String>,
+    /// Its private key (PEM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_tls_key: Option<String>,
+    /// Host names central's own certificate is made for, besides `localhost` and this machine's
+    /// name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub staff_tls_names: Vec<String>,
+    /// A staff session ends after this many seconds without a request (15 minutes by default).
+    #[serde(default = "default_staff_idle_seconds")]
+    pub staff_idle_seconds: u64,
+}
+
+/// Where `init` has the staff port listen.
+pub const DEFAULT_STAFF_LISTEN: &str = "0.0.0.0:7443";
+
+/// Staff are logged out after 15 idle minutes by default.
+pub const DEFAULT_STAFF_IDLE_SECONDS: u64 = 15 * 60;
+
+fn default_staff_idle_seconds() -> u64 {
+    DEFAULT_STAFF_IDLE_SECONDS
 }
 
 fn default_offline_allowance_seconds() -> u64 {
@@ -122,6 +150,11 @@ impl Config {
             compact_interval_seconds: DEFAULT_COMPACT_INTERVAL_SECONDS,
             time_zone: default_time_zone(),
             offline_allowance_seconds: default_offline_allowance_seconds(),
+            staff_listen: Some(DEFAULT_STAFF_LISTEN.to_owned()),
+            staff_tls_cert: None,
+            staff_tls_key: None,
+            staff_tls_names: Vec::new(),
+            staff_idle_seconds: DEFAULT_STAFF_IDLE_SECONDS,
         };
         config.check()?;
         Ok(config)
@@ -147,6 +180,17 @@ impl Config {
                 path: "TAMGA_CENTRAL_LISTEN".into(),
                 detail,
             })?;
+        }
+        match std::env::var("TAMGA_CENTRAL_STAFF_LISTEN").as_deref() {
+            Ok("off") => config.staff_listen = None,
+            Ok(listen) => config.staff_listen = Some(listen.to_owned()),
+            Err(_) => {}
+        }
+        if config.staff_tls_cert.is_some() != config.staff_tls_key.is_some() {
+            return Err(ConfigError::Invalid {
+                path: shown,
+                detail: "staff_tls_cert and staff_tls_key go together: give both or neither".into(),
+            });
         }
         Ok(config)
     }

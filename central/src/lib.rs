@@ -25,7 +25,12 @@
 //!   pass runs on every core.
 //! - [`nodes`] records which edge nodes synced, and when.
 //! - [`metrics`] renders `/metrics`.
-//! - [`staff`] signs the staff's resolutions of discrepancies.
+//! - [`staff`] signs the staff's resolutions of discrepancies; [`pending`] keeps a critical
+//!   one's first signature until a supervisor countersigns (the two-person rule).
+//! - [`accounts`], [`sessions`], [`audit`] and [`staff_tls`] are headquarters staff's access
+//!   from their own desks: accounts with a password and a second factor and one role each,
+//!   sessions, the hash-chained audit trail, the staff port's certificate; `api::access` is the
+//!   staff port's gate (every route mapped to an action the role table judges).
 //! - [`serve`] and [`api`] are the running server: sync, health, metrics, dashboard, JSON API;
 //!   [`shared`] is its state and [`reply`] how its handlers answer.
 //! - [`reports`] computes the KP statistics and the reconciliation with the Department, one
@@ -39,8 +44,10 @@
 //!
 //! The command line (`tamga-central`) is a thin shell over these: see `tamga-central --help`.
 
+pub mod accounts;
 pub mod admin;
 pub mod api;
+pub mod audit;
 pub mod authority;
 pub mod central;
 pub mod config;
@@ -56,8 +63,10 @@ pub mod reply;
 pub mod reports;
 pub mod root;
 pub mod serve;
+pub mod sessions;
 pub mod shared;
 pub mod staff;
+pub mod staff_tls;
 
 pub use authority::{Authority, AuthorityError, EnrollmentRequest, RevocationRequest};
 pub use central::{Central, CentralError, InitOptions};

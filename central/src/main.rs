@@ -259,10 +259,41 @@ enum Command {
         #[command(subcommand)]
         command: OfficerCommand,
     },
+    /// Headquarters staff accounts for the dashboard over HTTPS (the staff port).
+    Account {
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
 }
 
 #[derive(Subcommand)]
-enum OfficerCommand {
+enum AccountCommand {
+    /// Add an account; the password is asked (or read from standard input), the second
+    /// factor's secret printed once.
+    Add {
+        /// The login name.
+        #[arg(long)]
+        username: String,
+        /// The person's full name.
+        #[arg(long)]
+        name: String,
+        /// Their personal number.
+        #[arg(long)]
+        personal_number: String,
+        /// reconciliation, supervisor, auditor or administrator.
+        #[arg(long)]
+        role: String,
+        /// Their signing key (kept with `tamga-central officer`, enrolled as central_staff or
+        /// supervisor): reconciliation staff and supervisors only.
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// List the accounts.
+    List,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum OfficerCommand {
     /// Make a new key under a PIN (asked on the terminal, or read from standard input); then
     /// enroll it: tamga-central enroll --key <key> --role central_staff ...
     New {
@@ -324,9 +355,11 @@ macro_rules! say {
 }
 
 // After the macro: the module uses `say!`.
+mod account_cli;
 mod department_cli;
 mod evidence_cli;
 mod lists_cli;
+mod officer_cli;
 mod root_cli;
 use department_cli::{department_command, DepartmentCommand};
 use root_cli::{root_command, root_for_init, RootCommand};
@@ -356,79 +389,6 @@ struct AuthorityOut {
 struct EnrollmentOut {
     file: String,
     acts: usize,
-}
-
-#[derive(Serialize)]
-struct OfficerOut {
-    key: String,
-    holder: String,
-    central_staff: Option<tamga_central::central::RegistryEntry>,
-}
-
-fn officer(dir: &Path, command: OfficerCommand, json: bool) -> Result<String, String> {
-    use tamga_node::keystore::Keystore;
-    let mut answer = String::new();
-    if !dir.join(tamga_central::config::FILE_NAME).exists() {
-        return Err(format!(
-            "{} is not central's data directory: create it with `tamga-central init`, or give --data-dir",
-            dir.display()
-        ));
-    }
-    let keystore =
-        Keystore::open(dir.join(tamga_central::staff::OFFICERS_DIR)).map_err(|e| e.to_string())?;
-    match command {
-        OfficerCommand::New { holder } => {
-            let id = tamga_node::officer::new_key(&keystore, &holder)?;
-            say!(answer, "staff key created for {holder}: {id}");
-            say!(answer, "Enroll it: tamga-central enroll --key {id} --role central_staff --unit <unit> --name \"{holder}\" --personal-number <number>");
-        }
-        OfficerCommand::Import { holder } => {
-            let id = tamga_node::officer::import_key(&keystore, &holder)?;
-            say!(answer, "staff key imported for {holder}: {id}");
-        }
-        OfficerCommand::List => {
-            let stored = keystore.list().map_err(|e| e.to_string())?;
-            // The registry as enrolled; while serve holds the store, the enrollment file is
-            // not needed: the list shows the keys without their enrollment then.
-            let now = Timestamp::now();
-            let entries = Central::open(dir)
-                .map(|c| c.registry_entries(now))
-                .unwrap_or_default();
-            let list: Vec<OfficerOut> = stored
-                .into_iter()
-                .map(|k| OfficerOut {
-                    central_staff: entries
-                        .iter()
-                        .find(|e| {
-                            e.key == k.id
-                                && matches!(e.role, Role::CentralStaff | Role::Supervisor)
-                                && e.status == "valid"
-                        })
-                        .cloned(),
-                    key: k.id.to_string(),
-                    holder: k.holder,
-                })
-                .collect();
-            if json {
-                return Ok(to_json(&list));
-            }
-            for o in &list {
-                let enrolled = match &o.central_staff {
-                    Some(e) => format!(
-                        "central_staff of {}, until {}",
-                        e.unit,
-                        tamga_central::config::Config::load(dir)
-                            .map(|c| c.local_time())
-                            .unwrap_or_default()
-                            .for_people(e.valid_until)
-                    ),
-                    None => "not enrolled as central staff now (or central is serving: see the dashboard)".into(),
-                };
-                say!(answer, "{}  {}  {}", o.key, o.holder, enrolled);
-            }
-        }
-    }
-    Ok(answer)
 }
 
 fn serve(dir: &Path) -> Result<String, String> {
@@ -493,6 +453,14 @@ fn run(cli: Cli) -> Result<String, String> {
                 made.unit,
                 zone.for_people(made.device_valid_until)
             );
+            say!(
+                answer,
+                "staff port (the dashboard over HTTPS): {}; its certificate's SHA-256 fingerprint:",
+                tamga_central::config::DEFAULT_STAFF_LISTEN
+            );
+            say!(answer, "  {}", made.staff_certificate_sha256);
+            say!(answer, "  staff compare it with what their browser shows before they trust it; or set staff_tls_cert");
+            say!(answer, "  and staff_tls_key to the organisation's PEM files. Accounts: tamga-central account add.");
             say!(answer);
             say!(answer, "Give the authority key to every edge node (tamga-edge init --authority <key>) and read the");
             say!(answer, "fingerprint aloud to its operator to confirm it. Take the root key file offline now, with a");
@@ -678,7 +646,28 @@ fn run(cli: Cli) -> Result<String, String> {
             Ok(answer)
         }
         Command::Serve => serve(&dir),
-        Command::Officer { command } => officer(&dir, command, json),
+        Command::Officer { command } => officer_cli::officer(&dir, command, json),
+        Command::Account { command } => match command {
+            AccountCommand::Add {
+                username,
+                name,
+                personal_number,
+                role,
+                key,
+            } => account_cli::add(
+                &dir,
+                account_cli::AddBody {
+                    username,
+                    name,
+                    personal_number,
+                    role,
+                    key,
+                    password: String::new(),
+                },
+                json,
+            ),
+            AccountCommand::List => account_cli::list(&dir, json),
+        },
         Command::DepartmentFigures { command } => department_command(&dir, command, json),
         Command::Evidence { consignment, out } => {
             evidence_cli::evidence(&dir, &consignment, &out, json)

@@ -135,6 +135,7 @@ pub fn app(shared: Arc<Shared>) -> tamga_node::server::Routes {
         peers: sync,
         local: crate::api::open(Arc::clone(&shared)).merge(crate::api::local(shared)),
         handshake_refused: Some(handshake_refused),
+        tls_clients: tamga_node::server::TlsClients::DeviceKeys,
     }
 }
 
@@ -206,6 +207,10 @@ async fn reconcile_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
     }
 }
 
+fn central_staff_listen(shared: &Shared) -> Option<String> {
+    shared.central.config.staff_listen.clone()
+}
+
 fn write_serve_file(dir: &Path, info: &ServeInfo) -> Result<PathBuf, String> {
     let path = dir.join(SERVE_FILE);
     let bytes = serde_json::to_vec_pretty(info).expect("serializes");
@@ -239,12 +244,33 @@ pub async fn run(central: Central, on_listen: impl FnOnce(SocketAddr)) -> Result
     if local.ip().is_unspecified() {
         local.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
+    // The staff port: the dashboard over HTTPS on the network, for logged-in staff.
+    let staff = match &central_staff_listen(&shared) {
+        Some(address) => {
+            let (tls, fingerprint) = crate::staff_tls::server_config(&dir, &shared.central.config)?;
+            let listener = tokio::net::TcpListener::bind(address).await.map_err(|e| {
+                format!("cannot listen for staff on {address}: {e}. Set `staff_listen` in tamga-central.toml or TAMGA_CENTRAL_STAFF_LISTEN (\"off\" to serve no staff port)")
+            })?;
+            let bound = listener.local_addr().map_err(|e| e.to_string())?;
+            info!(address = %bound, certificate_sha256 = %fingerprint, "staff port serving the dashboard over HTTPS; staff compare this fingerprint with their browser's");
+            Some((listener, tls, bound, fingerprint))
+        }
+        None => None,
+    };
     let serve_file = write_serve_file(
         &dir,
         &ServeInfo {
             url: format!("http://{local}"),
             token: shared.admin_token.clone(),
             pid: std::process::id(),
+            staff_url: staff.as_ref().map(|(_, _, bound, _)| {
+                let mut shown = *bound;
+                if shown.ip().is_unspecified() {
+                    shown.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+                }
+                format!("https://{shown}")
+            }),
+            staff_fingerprint: staff.as_ref().map(|(_, _, _, f)| f.clone()),
         },
     )?;
     info!(address = %bound, "central serving: sync, dashboard, metrics");
@@ -256,12 +282,24 @@ pub async fn run(central: Central, on_listen: impl FnOnce(SocketAddr)) -> Result
         std::time::Duration::from_secs(shared.central.config.compact_interval_seconds),
         stop_rx.clone(),
     ));
+    let staff_stop = stop_rx.clone();
     let mut server_stop = stop_rx;
     let store = Arc::clone(&shared.central.store);
     let tls = tamga_node::tls::server_config(
         &shared.central.device,
         tamga_node::tls::any_enrolled_device(move || store.registry()),
     )?;
+    let staff_server = staff.map(|(listener, tls, _, _)| {
+        let mut stop = staff_stop.clone();
+        tokio::spawn(tamga_node::server::serve(
+            listener,
+            crate::api::access::staff(Arc::clone(&shared)),
+            tls,
+            async move {
+                let _ = stop.changed().await;
+            },
+        ))
+    });
     let served = tamga_node::server::serve(listener, app(Arc::clone(&shared)), tls, async move {
         tokio::select! {
             _ = tamga_node::server::stop_on_signal(stop_tx) => {}
@@ -269,6 +307,13 @@ pub async fn run(central: Central, on_listen: impl FnOnce(SocketAddr)) -> Result
         }
     })
     .await;
+    if let Some(staff) = staff_server {
+        match staff.await {
+            Ok(Err(e)) => warn!(error = %e, "the staff port stopped with an error"),
+            Err(e) => warn!(error = %e, "the staff port's task failed"),
+            Ok(Ok(())) => {}
+        }
+    }
     let _ = background.await;
     let _ = compaction.await;
     shared.contacts.save();

@@ -1,6 +1,7 @@
 //! The running server's state, shared by the handlers and the background loops: central
 //! opened, the reconciliation index, the nodes' contacts, counters, refusals, the admin token,
-//! the PIN throttle staff resolutions are signed under.
+//! the PIN throttle staff resolutions are signed under, staff accounts, sessions and the audit
+//! trail.
 
 use crate::central::Central;
 use crate::metrics::{Counters, Snapshot};
@@ -30,6 +31,12 @@ pub struct Shared {
     pub pins: Throttle,
     /// Central's transparency log keeper (its key enrolled as `transparency_log`).
     pub log: Arc<tamga_sync::receipts::LogKeeper>,
+    /// Headquarters staff accounts.
+    pub accounts: crate::accounts::Accounts,
+    /// Staff sessions and the login throttle.
+    pub sessions: crate::sessions::Sessions,
+    /// The audit trail.
+    pub audit: crate::audit::Audit,
 }
 
 impl Shared {
@@ -41,6 +48,11 @@ impl Shared {
         let contacts = Contacts::open(&central.dir);
         let log = crate::log::keeper(&central, Timestamp::now())
             .map_err(|e| format!("the transparency log key: {e}"))?;
+        let accounts = crate::accounts::Accounts::open(&central.dir).map_err(|e| e.to_string())?;
+        let sessions = crate::sessions::Sessions::new(std::time::Duration::from_secs(
+            central.config.staff_idle_seconds.max(1),
+        ));
+        let audit = crate::audit::Audit::open(&central.dir)?;
         let mut token = [0u8; 32];
         getrandom::fill(&mut token).map_err(|e| format!("no randomness: {e}"))?;
         Ok(Shared {
@@ -52,6 +64,9 @@ impl Shared {
             admin_token: hex::encode(token),
             pins,
             log,
+            accounts,
+            sessions,
+            audit,
         })
     }
 

@@ -40,13 +40,90 @@ function short(id) {
   return String(id || "").slice(0, 12);
 }
 
+// On the staff port (HTTPS) a person logs in: the session is a cookie the page never reads,
+// and every change carries the session's CSRF token. On central's own machine (loopback) there
+// is no session.
+let session = null;
+
 async function api(path, options) {
+  options = options || {};
+  if (session && options.method === "POST") {
+    options.headers = Object.assign({}, options.headers || {}, { "x-csrf-token": session.csrf });
+  }
   const answer = await fetch(path, options);
   const text = await answer.text();
   let body;
   try { body = JSON.parse(text); } catch (_) { body = { error: text }; }
+  if (answer.status === 401 && path !== "/api/login") {
+    session = null;
+    showLogin();
+    throw new Error(t("login_needed"));
+  }
   if (!answer.ok) throw new Error(body.error || answer.statusText);
   return body;
+}
+
+// Who is logged in, in the header, with the logout button.
+function showWho() {
+  const box = document.getElementById("who");
+  if (!session) return box.replaceChildren();
+  const out = el("button", { type: "button", "data-test": "logout" }, t("logout"));
+  out.addEventListener("click", async () => {
+    try { await api("/api/logout", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }); } catch (_) { /* shown by the login form */ }
+    session = null;
+    showLogin();
+  });
+  box.replaceChildren(el("span", { "data-test": "who", "data-role": session.role }, session.name + " · " + t("role." + session.role)), " ", out);
+}
+
+// The login form: account name, password and the authenticator app's 6-digit code.
+function showLogin(message) {
+  showWho();
+  document.getElementById("overview").replaceChildren();
+  const main = document.getElementById("main");
+  const username = el("input", { name: "username", autocomplete: "username", required: true, "data-test": "login-username" });
+  const password = el("input", { type: "password", name: "password", autocomplete: "current-password", required: true, "data-test": "login-password" });
+  const code = el("input", { name: "code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 8, "data-test": "login-code" });
+  const status = el("div", {}, message ? el("div", { class: "notice" }, message) : "");
+  const form = el("form", { class: "login card", "data-test": "login" },
+    el("h1", {}, t("login_title")),
+    el("label", {}, t("login_username"), username),
+    el("label", {}, t("login_password"), password),
+    el("label", {}, t("login_code"), code),
+    el("button", { type: "submit", "data-test": "login-submit" }, t("login")),
+    status);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    status.replaceChildren();
+    try {
+      session = await api("/api/login", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: username.value, password: password.value, code: code.value }),
+      });
+      password.value = "";
+      code.value = "";
+      showWho();
+      route();
+    } catch (e) {
+      password.value = "";
+      code.value = "";
+      status.replaceChildren(el("div", { class: "error", role: "alert", "data-test": "login-error" }, e.message));
+    }
+  });
+  main.replaceChildren(form);
+}
+
+// At start: a session (staff port), none needed (loopback), or the login form.
+async function whoAmI() {
+  const answer = await fetch("/api/session");
+  if (answer.status === 200) {
+    session = await answer.json();
+  } else if (answer.status === 401) {
+    return false;
+  }
+  showWho();
+  return true;
 }
 
 function sev(s) {
@@ -186,6 +263,12 @@ function placeText(p) {
 }
 
 function resolveForm(consignment, d, officers, onDone) {
+  // Logged in, staff sign with their own key only.
+  const supervisorsAll = officers.filter((o) => o.supervisor);
+  if (session) {
+    officers = officers.filter((o) => o.key === session.key);
+    if (!officers.length) return el("p", { class: "muted", "data-test": "no-own-key" }, t("no_own_key"));
+  }
   if (!officers.length) return el("p", { class: "muted" }, t("no_officers"));
   const officer = el("select", { name: "officer", required: true, "data-test": "resolve-officer" },
     officers.map((o) => el("option", { value: o.key }, o.holder + (o.central_staff ? "" : " (!)"))));
@@ -193,7 +276,7 @@ function resolveForm(consignment, d, officers, onDone) {
   const reason = el("textarea", { name: "reason", required: true, maxlength: 2000, "data-test": "resolve-reason" });
   // A critical discrepancy is closed by two people: the second signature is a supervisor's.
   const critical = d.severity === "critical";
-  const supervisors = officers.filter((o) => o.supervisor);
+  const supervisors = supervisorsAll;
   const supervisor = el("select", { name: "supervisor", required: true, "data-test": "resolve-supervisor" },
     supervisors.map((o) => el("option", { value: o.key }, o.holder)));
   const status = el("div");
@@ -232,7 +315,7 @@ function resolveForm(consignment, d, officers, onDone) {
 
 // A resolution signed once, awaiting the named supervisor's signature, and their form.
 function pendingView(p, officers, onDone) {
-  const mine = officers.filter((o) => o.key === p.supervisor);
+  const mine = officers.filter((o) => o.key === p.supervisor && (!session || session.key === p.supervisor));
   const pin = el("input", { type: "password", name: "pin", autocomplete: "off", required: true, "data-test": "countersign-pin" });
   const status = el("div");
   const form = el("form", { class: "resolve" },
@@ -621,6 +704,60 @@ async function registryPage(main) {
       el("td", {}, e.enrolled_by === "root" ? t("root_key") : el("span", { class: "mono" }, e.enrolled_by.slice(0, 16))),
       el("td", { class: "mono" }, e.fingerprint)));
   }
+  if (session && session.role === "administrator") main.append(enrollForm(() => registryPage(main)));
+  main.append(table);
+}
+
+// An administrator enrolls a key with central's registrar (the staff port only).
+function enrollForm(onDone) {
+  const key = el("input", { name: "key", required: true, size: 66, "data-test": "enroll-key" });
+  const role = el("select", { name: "role", "data-test": "enroll-role" },
+    ["device", "post_officer", "escort_officer", "precious_metals_officer", "central_staff", "supervisor"].map((r) => el("option", { value: r }, r)));
+  const unit = el("input", { name: "unit", required: true, "data-test": "enroll-unit" });
+  const name = el("input", { name: "name", required: true, "data-test": "enroll-name" });
+  const number = el("input", { name: "personal_number", "data-test": "enroll-number" });
+  const days = el("input", { name: "valid_days", type: "number", min: 1, max: 3650, value: 365, "data-test": "enroll-days" });
+  const status = el("div");
+  const form = el("form", { class: "resolve", "data-test": "enroll" },
+    el("label", {}, t("key"), key), el("label", {}, t("role"), role), el("label", {}, t("unit"), unit),
+    el("label", {}, t("holder"), name), el("label", {}, t("personal_number"), number),
+    el("label", {}, t("valid_days"), days),
+    el("button", { type: "submit", "data-test": "enroll-submit" }, t("enroll")), status);
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    status.replaceChildren();
+    const body = { key: key.value.trim(), role: role.value, unit: unit.value.trim(), name: name.value.trim(), valid_days: Number(days.value) };
+    if (number.value.trim()) body.personal_number = number.value.trim();
+    try {
+      const answer = await api("/api/admin/enroll", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      status.replaceChildren(el("div", { class: "notice", "data-test": "enroll-done" }, t("enrolled") + ": " + answer.holder + " (" + answer.role + ", " + answer.unit + ")"));
+      setTimeout(onDone, 800);
+    } catch (e) {
+      status.replaceChildren(el("div", { class: "error", role: "alert", "data-test": "enroll-error" }, e.message));
+    }
+  });
+  return el("details", { "data-test": "enroll-box" }, el("summary", {}, t("enroll_title")), form);
+}
+
+// ---- the audit trail (auditors, administrators) ----
+
+async function auditPage(main) {
+  main.replaceChildren(el("h1", {}, t("audit_title")));
+  let trail;
+  try {
+    trail = await api("/api/audit");
+  } catch (e) {
+    return showError(main, e);
+  }
+  main.append(el("p", { class: trail.chain === "intact" ? "ok" : "error", "data-test": "audit-chain" }, t("audit_chain") + ": " + trail.chain),
+    el("p", {}, el("a", { class: "button secondary", href: "/api/audit.csv", download: "", "data-test": "audit-csv" }, "CSV")));
+  const table = el("table", { "data-test": "audit" },
+    el("tr", {}, ["#", t("time"), t("login_username"), t("role"), t("audit_action"), t("audit_subject"), t("audit_outcome")].map((h) => el("th", {}, h))));
+  for (const l of trail.lines.slice().reverse()) {
+    table.append(el("tr", { "data-test": "audit-line", "data-action": l.action, "data-username": l.username },
+      el("td", {}, String(l.seq)), el("td", {}, l.at_for_people), el("td", {}, l.username), el("td", {}, l.role || "—"),
+      el("td", {}, l.action), el("td", { class: "mono" }, l.subject), el("td", {}, l.outcome)));
+  }
   main.append(table);
 }
 
@@ -914,6 +1051,7 @@ async function route() {
   if (path === "/duties") return dutiesPage(main);
   if (path === "/nodes") return nodesPage(main, params);
   if (path === "/registry") return registryPage(main);
+  if (path === "/audit") return auditPage(main);
   if (path === "/reports") return reportsPage(main, params);
   return consignmentsPage(main, params);
 }
@@ -926,6 +1064,6 @@ for (const b of document.querySelectorAll("[data-lang]")) {
     route();
   });
 }
-window.addEventListener("hashchange", route);
+window.addEventListener("hashchange", () => { if (document.querySelector("[data-test=login]") && !session) return; route(); });
 translateStatic();
-route();
+whoAmI().then((ready) => (ready ? route() : showLogin()), () => showLogin());

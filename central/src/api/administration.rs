@@ -204,3 +204,39 @@ pub(super) async fn admin_evidence(
     )
     .await
 }
+
+/// `POST /api/admin/accounts`: `tamga-central account add` while the server runs.
+pub(super) async fn admin_account(
+    State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        username: String,
+        name: String,
+        personal_number: String,
+        role: String,
+        key: Option<String>,
+        password: String,
+    }
+    admin_request(&s, &headers, body, "an account", |s, b: Body| {
+        let role = crate::accounts::StaffRole::parse(&b.role).map_err(bad)?;
+        let key = b
+            .key
+            .as_deref()
+            .map(|k| tamga_core::KeyId::new(k.trim()).map_err(|e| bad(format!("key: {e}"))))
+            .transpose()?;
+        s.accounts
+            .add(
+                &b.username,
+                &b.name,
+                &b.personal_number,
+                role,
+                key,
+                &b.password,
+            )
+            .map_err(|e| bad(e.to_string()))
+    })
+    .await
+}

@@ -21,6 +21,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tamga_core::Timestamp;
 
+pub mod access;
 mod across;
 mod administration;
 mod dashboard;
@@ -120,6 +121,15 @@ async fn local_only(
 
 /// The dashboard, its API and the administration API: loopback only.
 pub fn local(shared: Arc<Shared>) -> Router {
+    routes()
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .layer(middleware::from_fn(local_only))
+        .with_state(shared)
+}
+
+/// The dashboard (`ui/`), its API and the administration API, without the guard of who may use
+/// them: [`local`] on loopback, [`access::staff`] over HTTPS for logged-in staff.
+fn routes() -> Router<Arc<Shared>> {
     tamga_node::local::ui_routes(UI)
         .route("/api/overview", get(overview))
         .route("/api/vocabulary", get(vocabulary))
@@ -160,9 +170,7 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/admin/enrollment", post(admin_enrollment))
         .route("/api/admin/import", post(admin_import))
         .route("/api/admin/evidence", post(administration::admin_evidence))
+        .route("/api/admin/accounts", post(administration::admin_account))
         .route("/api/evidence", get(evidence::download))
         .route("/verify.html", get(evidence::verify_page))
-        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
-        .layer(middleware::from_fn(local_only))
-        .with_state(shared)
 }

@@ -18,6 +18,8 @@ pub use tamga_testkit::peer::PeerHttp;
 use tamga_testkit::process::{self, Out, Proc};
 pub use tamga_testkit::wait::wait_for;
 
+pub mod staff;
+
 /// The binary under test.
 pub const CENTRAL: &str = env!("CARGO_BIN_EXE_tamga-central");
 

@@ -148,6 +148,18 @@ pub struct Routes {
     /// Told of each TLS handshake that failed (the client's address, the reason), for a node
     /// that keeps a log of refusals; the server logs them in any case.
     pub handshake_refused: Option<HandshakeRefused>,
+    /// Who the TLS side serves: peers proving a device key (the sync port), or anyone the TLS
+    /// configuration lets through (central's staff port, where a person logs in instead).
+    pub tls_clients: TlsClients,
+}
+
+/// Who may use the TLS side of a port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsClients {
+    /// Only peers whose handshake proved a device key ([`PeerKey`] on each request).
+    DeviceKeys,
+    /// Any client (a browser): the routes authenticate the person.
+    Anyone,
 }
 
 /// A hook told of each failed TLS handshake: the client's address and the reason.
@@ -160,6 +172,7 @@ impl Routes {
             peers,
             local,
             handshake_refused: None,
+            tls_clients: TlsClients::DeviceKeys,
         }
     }
 }
@@ -273,20 +286,18 @@ pub async fn serve_with(
                         return;
                     }
                 };
-                let Some(key) = crate::tls::peer_key(tls.get_ref().1) else {
-                    warn!(%remote, "TLS peer without a device key; connection closed");
-                    return;
+                let peer = match routes.tls_clients {
+                    TlsClients::Anyone => None,
+                    TlsClients::DeviceKeys => {
+                        let Some(key) = crate::tls::peer_key(tls.get_ref().1) else {
+                            warn!(%remote, "TLS peer without a device key; connection closed");
+                            return;
+                        };
+                        debug!(%remote, peer = %key.fingerprint(), "TLS peer admitted");
+                        Some(PeerKey(key))
+                    }
                 };
-                debug!(%remote, peer = %key.fingerprint(), "TLS peer admitted");
-                connection(
-                    tls,
-                    routes.peers,
-                    remote,
-                    Some(PeerKey(key)),
-                    &limits,
-                    closing,
-                )
-                .await;
+                connection(tls, routes.peers, remote, peer, &limits, closing).await;
             } else if remote.ip().is_loopback() {
                 connection(stream, routes.local, remote, None, &limits, closing).await;
             } else {

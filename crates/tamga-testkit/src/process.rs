@@ -56,13 +56,16 @@ pub struct Out {
 /// The passphrase of the root key files tests make (`tamga-central init --root-key`).
 pub const TEST_ROOT_PASSPHRASE: &str = "test root passphrase, never used for real";
 
-/// Quiet logs (`TAMGA_LOG=warn`), none of [`NODE_ENV`], and the test root key's passphrase.
+/// Quiet logs (`TAMGA_LOG=warn`), none of [`NODE_ENV`], the test root key's passphrase, and
+/// central's staff port on any free loopback port.
 pub fn node_env(command: &mut Command) -> &mut Command {
     command.env("TAMGA_LOG", "warn");
     for name in NODE_ENV {
         command.env_remove(name);
     }
     command.env("TAMGA_ROOT_PASSPHRASE", TEST_ROOT_PASSPHRASE);
+    // Central's staff port on a port of its own choosing, so that centrals never collide.
+    command.env("TAMGA_CENTRAL_STAFF_LISTEN", "127.0.0.1:0");
     command
 }
 
@@ -359,6 +362,10 @@ mod tests {
         assert!(envs.contains(&(
             std::ffi::OsStr::new("TAMGA_LOG"),
             Some(std::ffi::OsStr::new("warn"))
+        )));
+        assert!(envs.contains(&(
+            std::ffi::OsStr::new("TAMGA_CENTRAL_STAFF_LISTEN"),
+            Some(std::ffi::OsStr::new("127.0.0.1:0"))
         )));
     }
 

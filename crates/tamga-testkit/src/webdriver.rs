@@ -98,10 +98,18 @@ pub fn chromium_args(profile: &Path) -> Vec<String> {
 /// A WebDriver session with headless Chromium ([`chromium_args`]) through the driver on
 /// `driver_port`.
 pub async fn browser(driver_port: u16, profile: &Path) -> Client {
+    browser_with(driver_port, profile, &[]).await
+}
+
+/// [`browser`] with more Chromium flags (say, the one certificate key to trust:
+/// `--ignore-certificate-errors-spki-list=<base64 SHA-256 of its SubjectPublicKeyInfo>`).
+pub async fn browser_with(driver_port: u16, profile: &Path, extra: &[String]) -> Client {
+    let mut args = chromium_args(profile);
+    args.extend(extra.iter().cloned());
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
-        json!({ "binary": CHROMIUM, "args": chromium_args(profile) }),
+        json!({ "binary": CHROMIUM, "args": args }),
     );
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     fantoccini::ClientBuilder::new(connector)

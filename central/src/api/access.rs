@@ -1,0 +1,574 @@
+//! The staff port: the dashboard and its API over HTTPS for headquarters staff at their desks.
+//!
+//! Every request passes [`gate`]: the static UI and `POST /api/login` are open; everything else
+//! needs a live session (the cookie), and every route is mapped to one [`Action`] that the
+//! account's role must be allowed ([`StaffRole::may`]; a route not in [`action_of`] is refused).
+//! A state change (POST) must also carry the session's CSRF token in `X-CSRF-Token` and a JSON
+//! body, so a cross-site form cannot make one. Staff sign only with their own key: a resolution
+//! or countersignature naming another key is refused before any PIN is tried. An
+//! administrator's enrollment goes to the administration API vouched for by the gate (which
+//! adds the server's token). Views of a consignment, reports, exports, evidence, resolutions,
+//! enrollments, account changes and refusals by role are written to the audit trail; every
+//! answer carries the security headers ([`secure`]).
+
+use crate::accounts::{Action, StaffRole};
+use crate::audit::Event;
+use crate::reply::{bad, blocking, read_body, ApiError, ApiResult, MAX_JSON_BYTES};
+use crate::sessions::{self, StaffSession, CSRF_HEADER};
+use crate::shared::Shared;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tamga_core::Timestamp;
+
+/// What a request needs to pass the gate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// Nothing: the UI's files, login.
+    Open,
+    /// A session, whatever the role (who am I, logout).
+    Session,
+    /// A session whose role may do this.
+    Role(Action),
+}
+
+/// What a route needs, for the role table; `None` for a route not served here.
+pub fn action_of(method: &Method, path: &str) -> Option<Need> {
+    use Action::*;
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let get = method == Method::GET || method == Method::HEAD;
+    let post = method == Method::POST;
+    let need = |a: Action| Some(Need::Role(a));
+    match (get, post, segments.as_slice()) {
+        (
+            true,
+            _,
+            [""] | ["app.js"] | ["i18n.js"] | ["style.css"] | ["time.js"] | ["verify.html"],
+        ) => Some(Need::Open),
+        (_, true, ["api", "login"]) => Some(Need::Open),
+        (true, _, ["api", "session"]) | (_, true, ["api", "logout"]) => Some(Need::Session),
+        (
+            true,
+            _,
+            ["api", "overview" | "vocabulary" | "nodes" | "refusals" | "registry" | "officers"],
+        ) => need(Overview),
+        (true, _, ["api", "consignments"])
+        | (true, _, ["api", "consignments", _])
+        | (true, _, ["api", "discrepancies" | "across" | "duties"])
+        | (true, _, ["api", "resolutions", "pending"]) => need(ViewConsignments),
+        (_, true, ["api", "discrepancies", _, "resolve"]) => need(Resolve),
+        (_, true, ["api", "resolutions", _, "countersign"]) => need(Countersign),
+        (true, _, ["api", "reports", "kp" | "reconciliation"])
+        | (_, true, ["api", "reports", "department"]) => need(Reports),
+        (true, _, ["api", "export", "epcis" | "csv"]) | (true, _, ["api", "evidence"]) => {
+            need(Export)
+        }
+        (true, _, ["api", "audit" | "audit.csv"]) => need(Audit),
+        (
+            _,
+            true,
+            ["api", "admin", "enroll" | "revoke" | "kp-participants" | "calendar" | "post" | "enrollment" | "import"],
+        ) => need(Enroll),
+        (true, _, ["api", "accounts"])
+        | (_, true, ["api", "accounts"])
+        | (_, true, ["api", "accounts", _, "disable" | "enable"]) => need(ManageAccounts),
+        _ => None,
+    }
+}
+
+/// What the audit trail calls a request of `action` on `path`, if it records it.
+fn audited(action: Action, method: &Method, path: &str) -> Option<&'static str> {
+    use Action::*;
+    match action {
+        ViewConsignments if path.starts_with("/api/consignments/") => Some("view_consignment"),
+        Resolve => Some("resolve"),
+        Countersign => Some("countersign"),
+        Reports => Some("report"),
+        Export if path == "/api/evidence" => Some("evidence"),
+        Export => Some("export"),
+        Audit => Some("read_audit"),
+        Enroll if path.ends_with("/revoke") => Some("revoke"),
+        Enroll => Some("enroll"),
+        ManageAccounts if method == Method::POST => Some("account"),
+        _ => None,
+    }
+}
+
+fn event(
+    session: Option<&StaffSession>,
+    username: &str,
+    remote: SocketAddr,
+    action: &str,
+    subject: String,
+    outcome: String,
+) -> Event {
+    Event {
+        at: Timestamp::now(),
+        username: session.map_or(username.to_owned(), |s| s.username.clone()),
+        role: session.map(|s| s.role.as_str().to_owned()),
+        remote: remote.to_string(),
+        action: action.to_owned(),
+        subject,
+        outcome,
+    }
+}
+
+fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
+    ApiError(status, message.into()).into_response()
+}
+
+/// The gate of every request on the staff port (see the module doc).
+async fn gate(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let Some(needs) = action_of(&method, &path) else {
+        return refuse(
+            StatusCode::NOT_FOUND,
+            format!("{method} {path} is not served here"),
+        );
+    };
+    if needs == Need::Open {
+        return next.run(request).await;
+    }
+    let session = sessions::token_of(request.headers()).and_then(|t| s.sessions.touch(&t));
+    let Some(session) = session else {
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "log in first (your session ended, or you were never logged in)",
+        );
+    };
+    if method == Method::POST {
+        let csrf_ok = request
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| same(v, &session.csrf));
+        if !csrf_ok || !tamga_node::local::declares_json(request.headers()) {
+            s.audit.note(event(
+                Some(&session),
+                "",
+                remote,
+                "denied",
+                format!("{method} {path}"),
+                "403 no CSRF token".into(),
+            ));
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "a change must come from the dashboard itself (JSON with the session's X-CSRF-Token): reload the page",
+            );
+        }
+    }
+    let Need::Role(action) = needs else {
+        let mut request = request;
+        request.extensions_mut().insert(session);
+        return next.run(request).await;
+    };
+    if !session.role.may(action) {
+        s.audit.note(event(
+            Some(&session),
+            "",
+            remote,
+            "denied",
+            format!("{method} {path}"),
+            format!("403 {} may not", session.role.as_str()),
+        ));
+        return refuse(
+            StatusCode::FORBIDDEN,
+            format!(
+                "a {} may not do this ({method} {path})",
+                session.role.as_str()
+            ),
+        );
+    }
+    let mut request = request;
+    // Staff sign with their own key only: checked before any PIN is tried.
+    if matches!(action, Action::Resolve | Action::Countersign) {
+        let (parts, body) = request.into_parts();
+        let bytes = match axum::body::to_bytes(body, MAX_JSON_BYTES).await {
+            Ok(b) => b,
+            Err(_) => {
+                return refuse(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "the request is larger than 64 KiB",
+                )
+            }
+        };
+        let officer = serde_json::from_slice::<Value>(&bytes)
+            .ok()
+            .and_then(|v| v.get("officer").and_then(Value::as_str).map(str::to_owned));
+        let own = session.key.as_ref().map(|k| k.as_str().to_owned());
+        if officer.is_none() || officer != own {
+            s.audit.note(event(
+                Some(&session),
+                "",
+                remote,
+                "denied",
+                path.clone(),
+                "403 another's key".into(),
+            ));
+            return refuse(
+                StatusCode::FORBIDDEN,
+                "you sign with your own key only: the officer must be the key of your account",
+            );
+        }
+        request = Request::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    if action == Action::Enroll {
+        // The gate has judged the role; the administration API checks its token.
+        if let Ok(v) = HeaderValue::from_str(&s.admin_token) {
+            request.headers_mut().insert(crate::admin::TOKEN_HEADER, v);
+        }
+    }
+    let subject = match request.uri().query() {
+        Some(q) => format!("{path}?{q}"),
+        None => path.clone(),
+    };
+    let what = audited(action, &method, &path);
+    request.extensions_mut().insert(session.clone());
+    let response = next.run(request).await;
+    if let Some(what) = what {
+        let status = response.status();
+        let outcome = if status.is_success() {
+            "ok".to_owned()
+        } else {
+            status.as_u16().to_string()
+        };
+        let subject = percent_decoded(&subject);
+        s.audit
+            .note(event(Some(&session), "", remote, what, subject, outcome));
+    }
+    response
+}
+
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+}
+
+/// The security headers on every answer of the staff port.
+async fn secure(request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let verify = request.uri().path() == "/verify.html";
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    let csp = if verify {
+        // The offline verifier is one self-contained file with its script inline.
+        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    } else {
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    };
+    for (name, value) in [
+        ("content-security-policy", csp),
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        ("strict-transport-security", "max-age=31536000"),
+        ("cross-origin-opener-policy", "same-origin"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    if api {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+// ---- login, logout, who am I ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginForm {
+    username: String,
+    password: String,
+    /// The 6-digit code of the authenticator app (the second factor).
+    #[serde(default)]
+    code: String,
+}
+
+fn session_json(s: &Shared, session: &StaffSession) -> Value {
+    json!({
+        "username": session.username,
+        "name": session.name,
+        "role": session.role.as_str(),
+        "key": session.key,
+        "csrf": session.csrf,
+        "idle_seconds": s.sessions.idle().as_secs(),
+    })
+}
+
+async fn login(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Response> {
+    if !tamga_node::local::declares_json(&headers) {
+        return Err(bad("send JSON (Content-Type: application/json)"));
+    }
+    let body = read_body(body)?;
+    let form: LoginForm = serde_json::from_slice(&body).map_err(|e| {
+        bad(format!(
+            "expected {{\"username\", \"password\", \"code\"}}: {e}"
+        ))
+    })?;
+    if form.username.len() > 64 || form.password.len() > 1024 || form.code.len() > 16 {
+        return Err(bad("a field is too long"));
+    }
+    if let Some(wait) = s.sessions.wait(&form.username, remote.ip()) {
+        s.audit.note(event(
+            None,
+            &form.username,
+            remote,
+            "login_failed",
+            String::new(),
+            "429 throttled".into(),
+        ));
+        return Err(ApiError(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "too many failed logins: try again in {} s",
+                wait.as_secs().max(1)
+            ),
+        ));
+    }
+    let answer = blocking(&s, move |s| {
+        let unix = u64::try_from(Timestamp::now().unix()).unwrap_or(0);
+        Ok(
+            match s
+                .accounts
+                .login(&form.username, &form.password, &form.code, unix)
+            {
+                Ok(account) => {
+                    s.sessions.succeeded(&form.username, remote.ip());
+                    let (token, session) = s.sessions.start(&account);
+                    s.audit.note(event(
+                        Some(&session),
+                        "",
+                        remote,
+                        "login",
+                        String::new(),
+                        "ok".into(),
+                    ));
+                    Ok((token, session_json(s, &session)))
+                }
+                Err(failure) => {
+                    s.sessions.failed(&form.username, remote.ip());
+                    s.audit.note(event(
+                        None,
+                        &form.username,
+                        remote,
+                        "login_failed",
+                        String::new(),
+                        failure.as_str().into(),
+                    ));
+                    Err(failure)
+                }
+            },
+        )
+    })
+    .await?;
+    match answer {
+        Ok((token, body)) => Ok((
+            [(header::SET_COOKIE, sessions::set_cookie(&token))],
+            Json(body),
+        )
+            .into_response()),
+        Err(_) => Err(ApiError(
+            StatusCode::UNAUTHORIZED,
+            "wrong user name, password or code (the 6 digits your authenticator app shows now)"
+                .into(),
+        )),
+    }
+}
+
+async fn logout(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> Response {
+    if let Some(token) = sessions::token_of(request.headers()) {
+        let session = request.extensions().get::<StaffSession>().cloned();
+        s.sessions.end(&token);
+        s.audit.note(event(
+            session.as_ref(),
+            "",
+            remote,
+            "logout",
+            String::new(),
+            "ok".into(),
+        ));
+    }
+    (
+        [(header::SET_COOKIE, sessions::clear_cookie())],
+        Json(json!({"logged_out": true})),
+    )
+        .into_response()
+}
+
+async fn whoami(State(s): State<Arc<Shared>>, request: Request) -> ApiResult<Json<Value>> {
+    let session = request
+        .extensions()
+        .get::<StaffSession>()
+        .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "log in first".into()))?;
+    Ok(Json(session_json(&s, session)))
+}
+
+// ---- the audit trail and accounts ----
+
+async fn audit_json(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
+    blocking(&s, |s| {
+        let (lines, broken) = s.audit.read().map_err(crate::reply::internal)?;
+        let local = s.central.config.local_time();
+        let rows: Vec<Value> = lines
+            .iter()
+            .map(|l| {
+                let mut v = serde_json::to_value(l).expect("serializes");
+                v["at_for_people"] = json!(local.for_people(l.event.at));
+                v
+            })
+            .collect();
+        Ok(Json(json!({"chain": broken.map_or("intact".to_owned(), |b| format!("broken: {b}")), "lines": rows})))
+    })
+    .await
+}
+
+async fn audit_csv(State(s): State<Arc<Shared>>) -> ApiResult<Response> {
+    let bytes = blocking(&s, |s| {
+        let (lines, _) = s.audit.read().map_err(crate::reply::internal)?;
+        Ok(crate::audit::to_csv(&lines))
+    })
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"tamga-audit.csv\"",
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewAccount {
+    username: String,
+    name: String,
+    personal_number: String,
+    role: String,
+    #[serde(default)]
+    key: Option<String>,
+    password: String,
+}
+
+async fn accounts_list(State(s): State<Arc<Shared>>) -> Json<Value> {
+    Json(json!(s
+        .accounts
+        .list()
+        .iter()
+        .map(|a| json!({"username": a.username, "name": a.name, "personal_number": a.personal_number, "role": a.role.as_str(), "key": a.key, "disabled": a.disabled}))
+        .collect::<Vec<_>>()))
+}
+
+async fn accounts_add(
+    State(s): State<Arc<Shared>>,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let body = read_body(body)?;
+    let form: NewAccount = serde_json::from_slice(&body).map_err(|e| bad(e.to_string()))?;
+    let role = StaffRole::parse(&form.role).map_err(bad)?;
+    let key = match form.key.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(k) => Some(tamga_core::KeyId::new(k).map_err(|e| bad(format!("key: {e}")))?),
+    };
+    blocking(&s, move |s| {
+        let enrolment = s
+            .accounts
+            .add(
+                &form.username,
+                &form.name,
+                &form.personal_number,
+                role,
+                key,
+                &form.password,
+            )
+            .map_err(|e| bad(e.to_string()))?;
+        Ok((StatusCode::CREATED, Json(json!(enrolment))))
+    })
+    .await
+}
+
+async fn accounts_disable(
+    State(s): State<Arc<Shared>>,
+    Path((username, what)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let disabled = what == "disable";
+    s.accounts
+        .set_disabled(&username, disabled)
+        .map_err(|e| bad(e.to_string()))?;
+    if disabled {
+        s.sessions.end_all(&username);
+    }
+    Ok(Json(json!({"username": username, "disabled": disabled})))
+}
+
+/// A plain HTTP request on the staff port, from this machine: told to use HTTPS.
+async fn use_https() -> Response {
+    refuse(
+        StatusCode::BAD_REQUEST,
+        "this is central's staff port: open it with https://",
+    )
+}
+
+/// The staff port's routes: TLS for anyone, the gate for every request.
+pub fn staff(shared: Arc<Shared>) -> tamga_node::server::Routes {
+    let app = super::routes()
+        .route("/api/login", post(login))
+        .route("/api/logout", post(logout))
+        .route("/api/session", get(whoami))
+        .route("/api/audit", get(audit_json))
+        .route("/api/audit.csv", get(audit_csv))
+        .route("/api/accounts", get(accounts_list).post(accounts_add))
+        .route("/api/accounts/{username}/{what}", post(accounts_disable))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .layer(middleware::from_fn_with_state(Arc::clone(&shared), gate))
+        .layer(middleware::from_fn(secure))
+        .with_state(shared);
+    tamga_node::server::Routes {
+        peers: app,
+        local: Router::new().fallback(use_https),
+        handshake_refused: None,
+        tls_clients: tamga_node::server::TlsClients::Anyone,
+    }
+}
