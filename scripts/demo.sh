@@ -276,14 +276,15 @@ else:
     print("     proven by the act " + ", ".join(i for i in found[0]["acts"] if kinds.get(i) == "seal_replaced"))
 PY
 )
+# Central's loopback API answers the administration CLI only: the token from its serve.json.
+central_token() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$W/central/serve.json"; }
 check_central() {
   local c=$1 want=$2 json
-  json=$(curl -fs "http://$CENTRAL_ADDR/api/consignments/${c//\//%2F}") || fail "central does not show $c"
+  json=$(curl -fs -H "x-tamga-admin-token: $(central_token)" "http://$CENTRAL_ADDR/api/consignments/${c//\//%2F}") || fail "central does not show $c"
   python3 -c "$CENTRAL_CHECK" "$want" <<<"$json" || fail "central's view of $c is not what the story says"
 }
 check_central 10609050/231126/0000123 clean
 check_central 10609050/231126/0000124 seal-replaced
-DASHBOARD="http://$CENTRAL_ADDR/"
 
 step "headquarters staff at their own desks: the dashboard over HTTPS, with a login"
 out=$(printf 'an auditor passphrase for the demo\n' | central account add --username auditor \
@@ -291,6 +292,7 @@ out=$(printf 'an auditor passphrase for the demo\n' | central account add --user
   || fail "central could not add the auditor's account: $out"
 SECRET=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["secret_base32"])' <<<"$out")
 say "   ✓ an auditor's account: a password and a second factor (the secret goes into an authenticator app)"
+say "     user auditor, password \"an auditor passphrase for the demo\", TOTP secret $SECRET"
 # The auditor's phone: the 6-digit code of RFC 6238 from the secret.
 CODE=$(python3 - "$SECRET" <<'PY'
 import base64, hashlib, hmac, struct, sys, time
@@ -339,8 +341,8 @@ say "  clean delivery:  10609050/231126/0000123 — delivered, custody chain air
 say "                   a mistyped plate corrected, the crew changed on the way"
 say "  faulty delivery: 10609050/231126/0000124 — seal replaced on the road without permission: seal_removed_without_grounds"
 say "Where to look:"
-say "  central's dashboard: $DASHBOARD (consignment 10609050/231126/0000124 shows the discrepancy and its proof)"
-say "  the staff port:      $STAFF_URL (HTTPS, log in as auditor; certificate $W/central/staff-tls.crt)"
+say "  central's dashboard: $STAFF_URL (HTTPS; log in as auditor, the password above, a code from the secret;"
+say "                       consignment 10609050/231126/0000124 shows the discrepancy and its proof)"
 say "  the airport post's UI:  http://$AIRPORT_ADDR/"
 say "  the vehicle's UI:       http://$VEHICLE_ADDR/"
 if [ "$UNATTENDED" = 0 ]; then

@@ -79,8 +79,9 @@ for node in airport vehicle; do
   tamga-edge --data-dir $node add-peer --name central --url https://127.0.0.1:7400 --key "$CENTRAL_DEVICE"
   tamga-edge --data-dir $node sync --peer central
 done
-shown=$(curl -s "http://127.0.0.1:7400/api/consignments/10609050%2F231126%2F0000123")
+TOKEN=$(python3 -c 'import json; print(json.load(open("hq/serve.json"))["token"])')
+shown=$(curl -s -H "x-tamga-admin-token: $TOKEN" "http://127.0.0.1:7400/api/consignments/10609050%2F231126%2F0000123")
 grep -q '"ESCORT-BISHKEK"' <<<"$shown" \
   || { echo "walkthrough: central does not show the consignment with the escort" >&2; exit 1; }
-echo "walkthrough: central holds the consignment, custody with ESCORT-BISHKEK (dashboard: http://127.0.0.1:7400/)"
+echo "walkthrough: central holds the consignment, custody with ESCORT-BISHKEK (dashboard: https://localhost:7443/, after tamga-central account add)"
 echo "walkthrough: custody passed from MANAS-AIRPORT to ESCORT-BISHKEK with both signatures"

@@ -30,14 +30,15 @@
 
 mod common;
 
+use common::staff::{add_account, browser_login, browser_logout, staff_base, trust_flag};
 use common::*;
 use serde_json::{json, Value};
 use std::path::Path;
 use tamga_core::act::SealState;
 use tamga_core::fixtures::Story;
 use tamga_testkit::webdriver::{
-    browser, click_css, find, keep_screenshot, start_chromedriver, texts, tools_present, type_into,
-    value_of, wait_attr, wait_text, CatchUnwind, Client,
+    browser_with, click_css, find, keep_screenshot, start_chromedriver, texts, tools_present,
+    type_into, value_of, wait_attr, wait_text, CatchUnwind, Client,
 };
 
 const PIN: &str = "staff-pin-2026";
@@ -56,7 +57,37 @@ async fn goto(c: &Client, base: &str, route: &str) {
 
 // ------------------------------------------------------------------ central's API
 
-async fn get_json(http: &reqwest::Client, url: &str) -> Value {
+/// Central's loopback API as the administration CLI reaches it (with the token): a link the
+/// dashboard shows on the staff port is read there.
+struct Api {
+    client: reqwest::Client,
+    ui: String,
+    api: String,
+}
+
+impl Api {
+    fn new(ui: &str, api: &str, token: &str) -> Api {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            tamga_central::admin::TOKEN_HEADER,
+            reqwest::header::HeaderValue::from_str(token).unwrap(),
+        );
+        Api {
+            client: reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+            ui: ui.to_owned(),
+            api: api.to_owned(),
+        }
+    }
+
+    fn get(&self, url: &str) -> reqwest::RequestBuilder {
+        self.client.get(url.replacen(&self.ui, &self.api, 1))
+    }
+}
+
+async fn get_json(http: &Api, url: &str) -> Value {
     let answer = http.get(url).send().await.unwrap();
     let status = answer.status();
     let text = answer.text().await.unwrap();
@@ -64,7 +95,7 @@ async fn get_json(http: &reqwest::Client, url: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{url}: {e}: {text}"))
 }
 
-async fn get_text(http: &reqwest::Client, url: &str) -> String {
+async fn get_text(http: &Api, url: &str) -> String {
     let answer = http.get(url).send().await.unwrap();
     assert!(
         answer.status().is_success(),
@@ -121,7 +152,7 @@ fn staff_follow_a_damaged_seal_to_its_resolution_and_read_the_kp_report_in_the_b
     must(&edge, &post, &["record", file.to_str().unwrap()], "");
     sync_post_with_central(&edge, &post, &url, &central_device);
 
-    let http = Http::new(&url);
+    let http = central_http(&hq, &url);
     let id = story.consignment.as_str().to_owned();
     wait_for("central reconciles the consignment", || {
         http.get("/api/consignments")
@@ -150,6 +181,24 @@ fn staff_follow_a_damaged_seal_to_its_resolution_and_read_the_kp_report_in_the_b
     );
     drop(http);
 
+    add_account(
+        &hq,
+        "recon",
+        "reconciliation",
+        Some(story.central_staff.id.as_str()),
+    );
+    add_account(
+        &hq,
+        "super",
+        "supervisor",
+        Some(story.supervisor.id.as_str()),
+    );
+    let site = Site {
+        ui: staff_base(&hq),
+        api: url.clone(),
+        token: admin_token(&hq),
+        hq: hq.clone(),
+    };
     let profile = root.path().join("chromium-profile");
     std::fs::create_dir_all(&profile).unwrap();
     let (driver, driver_port) = start_chromedriver();
@@ -160,8 +209,8 @@ fn staff_follow_a_damaged_seal_to_its_resolution_and_read_the_kp_report_in_the_b
         .build()
         .unwrap();
     runtime.block_on(async {
-        let c = browser(driver_port, &profile).await;
-        let outcome = CatchUnwind(Box::pin(steps(&c, &url, &story, &expected, &screenshot))).await;
+        let c = browser_with(driver_port, &profile, &[trust_flag(&hq)]).await;
+        let outcome = CatchUnwind(Box::pin(steps(&c, &site, &story, &expected, &screenshot))).await;
         if let Err(panic) = outcome {
             let shot = root.path().join("central-failure.png");
             if let Ok(png) = c.screenshot().await {
@@ -178,18 +227,30 @@ fn staff_follow_a_damaged_seal_to_its_resolution_and_read_the_kp_report_in_the_b
     drop(server);
 }
 
-async fn steps(c: &Client, base: &str, story: &Story, x: &Expected, screenshot: &Path) {
-    tamga_node::tls::install_provider();
-    let http = reqwest::Client::new();
-    let id = x.consignment.as_str();
-    let api_consignment = format!("{base}/api/consignments/{}", id.replace('/', "%2F"));
+/// Where the dashboard is (the staff port) and where the test reads central's API (loopback,
+/// with the token).
+struct Site {
+    ui: String,
+    api: String,
+    token: String,
+    hq: std::path::PathBuf,
+}
 
-    // --- In English; the language is remembered.
+async fn steps(c: &Client, site: &Site, story: &Story, x: &Expected, screenshot: &Path) {
+    tamga_node::tls::install_provider();
+    let base = site.ui.as_str();
+    let api = site.api.as_str();
+    let http = Api::new(base, api, &site.token);
+    let id = x.consignment.as_str();
+    let api_consignment = format!("{api}/api/consignments/{}", id.replace('/', "%2F"));
+
+    // --- In English; the language is remembered. Reconciliation staff log in.
     c.goto(&format!("{base}/")).await.unwrap();
     c.execute("localStorage.setItem('tamga-central-lang', 'en');", vec![])
         .await
         .unwrap();
     c.refresh().await.unwrap();
+    browser_login(c, &site.hq, "recon").await;
 
     // --- The consignments list: the consignment with its open discrepancies.
     let row = format!("tr[data-test=consignment-row][data-consignment=\"{id}\"]");
@@ -330,11 +391,7 @@ async fn steps(c: &Client, base: &str, story: &Story, x: &Expected, screenshot: 
         x.acts,
         "nothing recorded"
     );
-    let still = get_json(
-        &http,
-        &format!("{base}/api/discrepancies?kind=seal_damaged"),
-    )
-    .await;
+    let still = get_json(&http, &format!("{api}/api/discrepancies?kind=seal_damaged")).await;
     assert_eq!(still.as_array().unwrap().len(), 1, "still open: {still}");
 
     // --- With the right PIN: a damaged seal is critical, so one signature leaves it pending,
@@ -364,7 +421,10 @@ async fn steps(c: &Client, base: &str, story: &Story, x: &Expected, screenshot: 
         "nothing recorded on one signature"
     );
 
-    // --- The supervisor countersigns: resolved, by whom, why.
+    // --- The supervisor, logged in, countersigns: resolved, by whom, why.
+    browser_logout(c).await;
+    browser_login(c, &site.hq, "super").await;
+    goto(c, base, "#/discrepancies").await;
     click_css(c, &format!("{card} details[data-test=countersign] summary")).await;
     type_into(c, &format!("{card} [data-test=countersign-pin]"), PIN).await;
     click_css(c, &format!("{card} [data-test=countersign-submit]")).await;
@@ -559,7 +619,7 @@ fn headquarters_read_a_refused_consignment_with_its_crew_incident_extension_and_
     sync_post_with_central(&edge, &post, &url, &central_device);
 
     // Central's API first: the record as it stands.
-    let http = Http::new(&url);
+    let http = central_http(&hq, &url);
     let id = story.consignment.as_str().to_owned();
     wait_for("central reconciles the refused consignment", || {
         http.get("/api/consignments?status=refused")
@@ -611,6 +671,8 @@ fn headquarters_read_a_refused_consignment_with_its_crew_incident_extension_and_
         .enable_all()
         .build()
         .unwrap();
+    add_account(&hq, "auditor", "auditor", None);
+    let ui = staff_base(&hq);
     let ids = LegalIds {
         consignment: id,
         mistyped: mistyped.id().to_hex(),
@@ -624,8 +686,8 @@ fn headquarters_read_a_refused_consignment_with_its_crew_incident_extension_and_
             .to_owned(),
     };
     runtime.block_on(async {
-        let c = browser(driver_port, &profile).await;
-        let outcome = CatchUnwind(Box::pin(legal_steps(&c, &url, &ids))).await;
+        let c = browser_with(driver_port, &profile, &[trust_flag(&hq)]).await;
+        let outcome = CatchUnwind(Box::pin(legal_steps(&c, &ui, &hq, &ids))).await;
         if let Err(panic) = outcome {
             let shot = root.path().join("central-legal-failure.png");
             if let Ok(png) = c.screenshot().await {
@@ -652,13 +714,15 @@ struct LegalIds {
     twin: String,
 }
 
-async fn legal_steps(c: &Client, base: &str, x: &LegalIds) {
+async fn legal_steps(c: &Client, base: &str, hq: &Path, x: &LegalIds) {
     let id = x.consignment.as_str();
     c.goto(&format!("{base}/")).await.unwrap();
     c.execute("localStorage.setItem('tamga-central-lang', 'en');", vec![])
         .await
         .unwrap();
     c.refresh().await.unwrap();
+    // An auditor reads it.
+    browser_login(c, hq, "auditor").await;
 
     // The list, filtered by the new status.
     goto(c, base, "#/?status=refused").await;

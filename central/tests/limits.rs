@@ -191,7 +191,8 @@ fn idle_and_slow_connections_do_not_keep_others_out() {
     let mut slow_body = TcpStream::connect(&address).unwrap();
     write!(
         slow_body,
-        "POST /api/discrepancies/x/resolve HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
+        "POST /api/discrepancies/x/resolve HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nx-tamga-admin-token: {}\r\nContent-Length: 1000\r\n\r\n",
+        admin_token(&scene.hq)
     )
     .unwrap();
     let body_started = Instant::now();

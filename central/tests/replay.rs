@@ -29,7 +29,7 @@ fn a_request_accepted_before_a_restart_is_a_replay_after_it() {
     scene.server.kill();
     let (server, url) = serve(&scene.hq);
     scene.server = server;
-    scene.http = Http::new(&url);
+    scene.http = central_http(&scene.hq, &url);
     let (status, answer) = post_sync(&scene.http, &device, &central, &credential, body.clone());
     let answer = String::from_utf8_lossy(&answer);
     assert_eq!(status, 401, "{answer}");

@@ -66,7 +66,7 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
 
     let (authority, central_device) = init_central(&hq);
     let (mut server, url) = serve(&hq);
-    let http = Http::new(&url);
+    let http = central_http(&hq, &url);
     assert_eq!(http.get("/health")["status"], "ok");
     // The authority key is shown from its file while the server holds the store; commands that
     // need the store say what to do.
@@ -503,7 +503,8 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
     // Overdue and not delivered: one open discrepancy (the bad signature is resolved).
     assert!(row.ends_with(",yes,1,major,overdue,7,1"), "{row}");
 
-    // The dashboard answers on loopback only, to a Host that names it.
+    // The loopback API answers on central's machine only, to a Host that names it, with the
+    // administration token; the dashboard's pages are on the staff port, not here.
     let status = http
         .send(
             "GET",
@@ -514,8 +515,10 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
         .status;
     assert_eq!(status, 403);
     let (status, page) = http.get_text("/");
-    assert_eq!(status, 200);
-    assert!(page.contains("app.js"), "{page}");
+    assert_eq!(status, 403);
+    assert!(page.contains("staff port"), "{page}");
+    let (status, answer) = Http::new(&url).get_text("/api/overview");
+    assert_eq!(status, 403, "no token, no API: {answer}");
 
     // The resolution travels back to the post with the next sync.
     must(&edge, &post, &["sync"], "");

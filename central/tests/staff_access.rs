@@ -6,38 +6,13 @@
 
 mod common;
 
-use common::staff::{code_of, staff_port, Staff};
+use common::staff::{add_account, code_of, staff_port, Staff, PASSWORD};
 use common::*;
 use serde_json::{json, Value};
 use std::path::Path;
 use tamga_core::fixtures::Story;
 
 const PIN: &str = "4827-1955";
-const PASSWORD: &str = "a long passphrase for the test";
-
-fn add_account(hq: &Path, username: &str, role: &str, key: Option<&str>) {
-    let mut args = vec![
-        "account",
-        "add",
-        "--username",
-        username,
-        "--name",
-        username,
-        "--personal-number",
-    ];
-    let number = format!("HQ-{username}");
-    args.push(&number);
-    args.extend(["--role", role]);
-    if let Some(k) = key {
-        args.extend(["--key", k]);
-    }
-    let out = must(Path::new(CENTRAL), hq, &args, &format!("{PASSWORD}\n"));
-    assert!(
-        out.contains("Second factor") && out.contains("otpauth://totp/"),
-        "{out}"
-    );
-}
-
 /// Every route of the staff port, as one request each; what a request that passes the gate
 /// must not answer (the role table decides, nothing else).
 fn routes(

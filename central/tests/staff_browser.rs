@@ -13,11 +13,8 @@
 
 mod common;
 
-use base64::Engine;
-use common::staff::{code_of, staff_port};
+use common::staff::{add_account, code_of, staff_base, trust_flag, PASSWORD};
 use common::*;
-use sha2::{Digest, Sha256};
-use std::path::Path;
 use tamga_core::act::SealState;
 use tamga_testkit::webdriver::{
     browser_with, click_css, find, keep_screenshot, start_chromedriver, tools_present, type_into,
@@ -25,37 +22,6 @@ use tamga_testkit::webdriver::{
 };
 
 const PIN: &str = "staff-pin-2026";
-const PASSWORD: &str = "a long passphrase for the test";
-
-fn add_account(hq: &Path, username: &str, role: &str, key: Option<&str>) {
-    let number = format!("HQ-{username}");
-    let mut args = vec![
-        "account",
-        "add",
-        "--username",
-        username,
-        "--name",
-        username,
-        "--personal-number",
-        &number,
-        "--role",
-        role,
-    ];
-    if let Some(k) = key {
-        args.extend(["--key", k]);
-    }
-    must(Path::new(CENTRAL), hq, &args, &format!("{PASSWORD}\n"));
-}
-
-/// The base64 SHA-256 of the staff certificate's public key, as Chromium's
-/// `--ignore-certificate-errors-spki-list` takes it: that key and no other is trusted.
-fn spki_hash(hq: &Path) -> String {
-    let pem = std::fs::read_to_string(hq.join("staff-tls.key")).unwrap();
-    let key = rcgen::KeyPair::from_pem(&pem).unwrap();
-    base64::engine::general_purpose::STANDARD.encode(Sha256::digest(
-        rcgen::PublicKeyData::subject_public_key_info(&key),
-    ))
-}
 
 #[test]
 fn staff_log_in_over_https_and_two_people_close_a_critical_discrepancy_in_the_browser() {
@@ -83,12 +49,8 @@ fn staff_log_in_over_https_and_two_people_close_a_critical_discrepancy_in_the_br
     );
     add_account(&scene.hq, "audit", "auditor", None);
     add_account(&scene.hq, "admin", "administrator", None);
-    let (port, _) = staff_port(&scene.hq);
-    let base = format!("https://localhost:{port}");
-    let trust = format!(
-        "--ignore-certificate-errors-spki-list={}",
-        spki_hash(&scene.hq)
-    );
+    let base = staff_base(&scene.hq);
+    let trust = trust_flag(&scene.hq);
 
     let profile = scene.root.path().join("chromium-profile");
     std::fs::create_dir_all(&profile).unwrap();

@@ -83,6 +83,8 @@ fn receipts_evidence_and_a_rewritten_log() {
     set_offline_allowance(&scene.hq, 259_200);
     let (server, _) = serve_with(&scene.hq, &[("TAMGA_CENTRAL_LISTEN", &listen)], None);
     scene.server = server;
+    // A new server, a new administration token.
+    scene.http = central_http(&scene.hq, &scene.url);
 
     // Every act the post holds has central's receipt.
     let view = scene.post_view();
@@ -242,6 +244,8 @@ fn receipts_evidence_and_a_rewritten_log() {
     copy_dir(&scene.hq, &saved);
     let (server, _) = serve_with(&scene.hq, &[("TAMGA_CENTRAL_LISTEN", &listen)], None);
     scene.server = server;
+    // A new server, a new administration token.
+    scene.http = central_http(&scene.hq, &scene.url);
     scene.record_at_post(&acts[6..7]).unwrap();
     let out = must(&scene.edge, &scene.post, &["sync"], "");
     assert!(out.contains("central's receipts for 1 acts"), "{out}");
@@ -255,6 +259,8 @@ fn receipts_evidence_and_a_rewritten_log() {
     std::fs::rename(&saved, &scene.hq).unwrap();
     let (server, _) = serve_with(&scene.hq, &[("TAMGA_CENTRAL_LISTEN", &listen)], None);
     scene.server = server;
+    // A new server, a new administration token.
+    scene.http = central_http(&scene.hq, &scene.url);
     // The act comes back to central with this sync; its new leaf makes another tree.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let out = must(&scene.edge, &scene.post, &["sync"], "");

@@ -1,9 +1,10 @@
-//! Central's HTTP surface besides sync, on loopback only (the server answers plain HTTP to
-//! nothing else): `/health` and `/metrics` for monitoring on central's machine, the dashboard for reconciliation staff (`ui/`, embedded),
-//! its JSON API under `/api` (findings across consignments in `across`, the Department's signed
-//! figures compared in `department`), and the administration
-//! API the CLI uses while the server holds
-//! the store (`/api/admin/*`, with the token from `serve.json`).
+//! Central's HTTP surface besides sync: the dashboard for headquarters staff (`ui/`, embedded)
+//! and its JSON API under `/api` (findings across consignments in `across`, the Department's
+//! signed figures compared in `department`, resolutions in `resolutions`), served to logged-in
+//! staff over HTTPS on the staff port ([`access`]); and on loopback (plain HTTP to this machine
+//! only) `/health` and `/metrics` for monitoring and the same API for the administration CLI,
+//! with the token from `serve.json` (`/api/admin/*` the CLI's own commands while the server
+//! holds the store).
 //!
 //! Handlers are thin: reads come from the reconciliation index or the store, off the async
 //! workers; errors are `{"error": ...}` with a status that says whose fault it is.
@@ -97,9 +98,12 @@ const UI: tamga_node::local::UiFiles = tamga_node::local::UiFiles {
     style_css: include_str!("../../ui/style.css"),
 };
 
-/// The dashboard and `/api` answer only on central's machine, to a `Host` that names it (no
-/// DNS rebinding), and a POST must be JSON (no cross-site form posts).
+/// On central's machine (loopback, plain HTTP) only the administration CLI is served: every
+/// `/api` route needs the token from `serve.json` (readable by central's user only), to a
+/// `Host` that names this machine (no DNS rebinding), and a POST must be JSON. People use the
+/// staff port, where they log in ([`access`]); the dashboard's pages are not served here.
 async fn local_only(
+    State(s): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: Request,
     next: Next,
@@ -107,9 +111,23 @@ async fn local_only(
     if !tamga_node::local::from_this_machine(&peer, request.headers()) {
         return ApiError(
             StatusCode::FORBIDDEN,
-            "the dashboard and its API answer only on central's machine (open http://127.0.0.1:<port>/ there, or through an SSH tunnel)".into(),
+            "central's loopback port answers only on central's own machine; staff use the staff port (https://)".into(),
         )
         .into_response();
+    }
+    let path = request.uri().path();
+    if path == "/verify.html" {
+        return next.run(request).await;
+    }
+    if !path.starts_with("/api/") {
+        return ApiError(
+            StatusCode::FORBIDDEN,
+            "the dashboard is served on the staff port over HTTPS, with a login (its address is staff_url in serve.json); this port serves the administration CLI".into(),
+        )
+        .into_response();
+    }
+    if let Err(refused) = administration::token_given(&s, request.headers()) {
+        return refused.into_response();
     }
     if request.method() == axum::http::Method::POST
         && !tamga_node::local::declares_json(request.headers())
@@ -123,12 +141,16 @@ async fn local_only(
 pub fn local(shared: Arc<Shared>) -> Router {
     routes()
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
-        .layer(middleware::from_fn(local_only))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            local_only,
+        ))
         .with_state(shared)
 }
 
 /// The dashboard (`ui/`), its API and the administration API, without the guard of who may use
-/// them: [`local`] on loopback, [`access::staff`] over HTTPS for logged-in staff.
+/// them: [`local`] on loopback for the CLI (the token), [`access::staff`] over HTTPS for
+/// logged-in staff.
 fn routes() -> Router<Arc<Shared>> {
     tamga_node::local::ui_routes(UI)
         .route("/api/overview", get(overview))

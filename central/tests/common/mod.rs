@@ -45,6 +45,18 @@ pub fn serve(dir: &Path) -> (Proc, String) {
     serve_with(dir, &[], None)
 }
 
+/// The administration token of the central serving from `hq` (its `serve.json`).
+pub fn admin_token(hq: &Path) -> String {
+    let info: Value =
+        serde_json::from_slice(&std::fs::read(hq.join("serve.json")).unwrap()).unwrap();
+    info["token"].as_str().unwrap().to_owned()
+}
+
+/// A client of central's loopback API at `url` as the administration CLI is: with the token.
+pub fn central_http(hq: &Path, url: &str) -> Http {
+    Http::new(url).with_header(tamga_central::admin::TOKEN_HEADER, &admin_token(hq))
+}
+
 /// `tamga-central serve` with more environment variables (`TAMGA_HTTP_*` limits) and, if given,
 /// a lower limit on open file descriptors (`ulimit -n`, set by the shell that starts it).
 /// Returns the server (stopped when dropped) and its URL.
@@ -360,7 +372,7 @@ impl Scene {
         let post = root.path().join("post");
         let (authority, central_device) = init_central(&hq);
         let (server, url) = serve_with(&hq, env, open_files);
-        let http = Http::new(&url);
+        let http = central_http(&hq, &url);
         let post_device = init_post(&edge, &post, &authority);
         enroll_story(&hq, &story);
         enroll_post_device(&hq, &post_device);

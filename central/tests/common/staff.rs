@@ -214,3 +214,74 @@ pub fn code_of(hq: &Path, username: &str, offset_steps: i64) -> String {
         .as_secs() as i64;
     tamga_central::accounts::totp_code(&secret, (now + offset_steps * 30) as u64)
 }
+
+/// Adds `username`'s account with `role` (and their signing key) through the CLI, the password
+/// the tests use.
+pub fn add_account(hq: &Path, username: &str, role: &str, key: Option<&str>) {
+    let number = format!("HQ-{username}");
+    let mut args = vec![
+        "account",
+        "add",
+        "--username",
+        username,
+        "--name",
+        username,
+        "--personal-number",
+        &number,
+        "--role",
+        role,
+    ];
+    if let Some(k) = key {
+        args.extend(["--key", k]);
+    }
+    let out = super::must(
+        Path::new(super::CENTRAL),
+        hq,
+        &args,
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(
+        out.contains("Second factor") && out.contains("otpauth://totp/"),
+        "{out}"
+    );
+}
+
+/// The password of the tests' accounts.
+pub const PASSWORD: &str = "a long passphrase for the test";
+
+/// The Chromium flag that trusts the staff port's certificate key and no other: the base64
+/// SHA-256 of its SubjectPublicKeyInfo.
+pub fn trust_flag(hq: &Path) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let pem = std::fs::read_to_string(hq.join("staff-tls.key")).unwrap();
+    let key = rcgen::KeyPair::from_pem(&pem).unwrap();
+    let hash = Sha256::digest(rcgen::PublicKeyData::subject_public_key_info(&key));
+    format!(
+        "--ignore-certificate-errors-spki-list={}",
+        base64::engine::general_purpose::STANDARD.encode(hash)
+    )
+}
+
+/// The staff port's base URL as a browser opens it.
+pub fn staff_base(hq: &Path) -> String {
+    format!("https://localhost:{}", staff_port(hq).0)
+}
+
+/// Logs in on the dashboard's login form.
+pub async fn browser_login(c: &tamga_testkit::webdriver::Client, hq: &Path, username: &str) {
+    use tamga_testkit::webdriver::{click_css, find, type_into};
+    find(c, "[data-test=login]").await;
+    type_into(c, "[data-test=login-username]", username).await;
+    type_into(c, "[data-test=login-password]", PASSWORD).await;
+    type_into(c, "[data-test=login-code]", &code_of(hq, username, 0)).await;
+    click_css(c, "[data-test=login-submit]").await;
+    find(c, "[data-test=who]").await;
+}
+
+/// Logs out from the dashboard's header.
+pub async fn browser_logout(c: &tamga_testkit::webdriver::Client) {
+    use tamga_testkit::webdriver::{click_css, find};
+    click_css(c, "[data-test=logout]").await;
+    find(c, "[data-test=login]").await;
+}

@@ -232,6 +232,8 @@ pub fn get(port: u16, path: &str) -> Result<(u16, String), String> {
 pub struct Http {
     base: String,
     authority: String,
+    /// Headers sent with every request (central's administration token, say).
+    always: Vec<(String, String)>,
 }
 
 impl Http {
@@ -246,7 +248,14 @@ impl Http {
         Http {
             base: format!("http://{authority}"),
             authority,
+            always: Vec::new(),
         }
+    }
+
+    /// The same client, sending `name: value` with every request.
+    pub fn with_header(mut self, name: &str, value: &str) -> Http {
+        self.always.push((name.to_owned(), value.to_owned()));
+        self
     }
 
     /// `http://HOST:PORT`.
@@ -267,7 +276,13 @@ impl Http {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Response, String> {
-        request(&self.authority, method, path, headers, body)
+        let mut all: Vec<(&str, &str)> = self
+            .always
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
+        all.extend_from_slice(headers);
+        request(&self.authority, method, path, &all, body)
     }
 
     /// [`Http::request`], panicking when there is no answer.

@@ -450,8 +450,15 @@ impl Cluster {
     pub fn diagnose(&mut self, ack: &Ack) -> String {
         let mut lines = vec![format!("what the running nodes answer for {}:", ack.doc)];
         let path = format!("/api/consignments/{}", ack.doc.replace('/', "%2F"));
-        let mut ports = vec![("central".to_owned(), self.central.port)];
-        ports.extend(self.edges.iter().map(|e| (e.name.clone(), e.port)));
+        lines.push(format!(
+            "central: acts {:?}",
+            self.central.acts_of(&ack.doc)
+        ));
+        let ports: Vec<(String, u16)> = self
+            .edges
+            .iter()
+            .map(|e| (e.name.clone(), e.port))
+            .collect();
         for (name, port) in ports {
             let answer = http_get(port, &path).map(|(status, body)| {
                 let acts = serde_json::from_str::<Value>(&body)

@@ -57,7 +57,18 @@ impl Drop for Server {
 }
 
 pub(crate) fn get_json(port: u16, path: &str) -> Result<Option<Value>, String> {
-    let (status, body) = http_get(port, path)?;
+    get_json_with(port, path, &[])
+}
+
+/// [`get_json`] with request headers (central's administration token).
+pub(crate) fn get_json_with(
+    port: u16,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Result<Option<Value>, String> {
+    let answer =
+        tamga_testkit::http::request(&format!("127.0.0.1:{port}"), "GET", path, headers, &[])?;
+    let (status, body) = (answer.status, answer.text());
     match status {
         200 => serde_json::from_str(&body)
             .map(Some)
@@ -187,10 +198,20 @@ impl Central {
     /// The ids of the acts central holds for `consignment` (its JSON API).
     pub fn acts_of(&self, consignment: &str) -> Result<BTreeSet<String>, String> {
         let path = format!("/api/consignments/{}", consignment.replace('/', "%2F"));
-        Ok(match get_json(self.port, &path)? {
-            Some(v) => act_ids(&v["acts"]),
-            None => BTreeSet::new(),
-        })
+        // Central's loopback API answers the administration CLI: the token from serve.json.
+        let file = self.dir.join("serve.json");
+        let info: Value = std::fs::read(&file)
+            .map_err(|e| format!("{}: {e} (is central serving?)", file.display()))
+            .and_then(|b| {
+                serde_json::from_slice(&b).map_err(|e| format!("{}: {e}", file.display()))
+            })?;
+        let token = info["token"].as_str().unwrap_or_default();
+        Ok(
+            match get_json_with(self.port, &path, &[("x-tamga-admin-token", token)])? {
+                Some(v) => act_ids(&v["acts"]),
+                None => BTreeSet::new(),
+            },
+        )
     }
 
     /// The store's directory.
