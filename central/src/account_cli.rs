@@ -2,21 +2,12 @@
 //! server. The password is asked on the terminal (or read from standard input); the second
 //! factor's secret is printed once, for the person to enter in their authenticator app.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::path::Path;
 use tamga_central::accounts::{Accounts, Enrolment, StaffRole};
 use tamga_central::admin::Admin;
 
-/// An account to add, as the CLI sends it to a running server.
-#[derive(Serialize, Deserialize)]
-pub struct AddBody {
-    pub username: String,
-    pub name: String,
-    pub personal_number: String,
-    pub role: String,
-    pub key: Option<String>,
-    pub password: String,
-}
+pub use tamga_central::accounts::NewAccount as AddBody;
 
 #[derive(Deserialize)]
 struct Added {
@@ -26,24 +17,16 @@ struct Added {
 
 pub fn add(dir: &Path, mut body: AddBody, json: bool) -> Result<String, String> {
     let role = StaffRole::parse(&body.role)?;
-    let key = body
-        .key
-        .as_deref()
-        .map(|k| tamga_core::KeyId::new(k.trim()).map_err(|e| format!("--key: {e}")))
-        .transpose()?;
     let password = tamga_node::officer::read_secret("Password (12 characters or more): ")?;
     body.password = password.to_string();
     let added = match Admin::open(dir)? {
         Admin::Local(central) => {
             let e: Enrolment = Accounts::open(&central.dir)
                 .and_then(|a| {
-                    a.add(
-                        &body.username,
-                        &body.name,
-                        &body.personal_number,
-                        role,
-                        key,
-                        &body.password,
+                    a.add_new(
+                        &central.store.registry(),
+                        &body,
+                        tamga_core::Timestamp::now(),
                     )
                 })
                 .map_err(|e| e.to_string())?;

@@ -104,6 +104,58 @@ impl StaffRole {
     }
 }
 
+/// Checks that `key` is enrolled, now, in the registry role that `role` signs in: a
+/// reconciliation account's as `central_staff`, a supervisor's as `supervisor` (so that the
+/// account's role and the key's role say the same).
+pub fn check_key(
+    registry: &tamga_core::Registry,
+    role: StaffRole,
+    key: Option<&KeyId>,
+    now: tamga_core::Timestamp,
+) -> Result<(), AccountError> {
+    let (Some(key), Some(wanted)) = (
+        key,
+        match role {
+            StaffRole::Reconciliation => Some(tamga_core::Role::CentralStaff),
+            StaffRole::Supervisor => Some(tamga_core::Role::Supervisor),
+            _ => None,
+        },
+    ) else {
+        return Ok(());
+    };
+    registry
+        .enrollment_at(key, now, &[wanted])
+        .map(|_| ())
+        .map_err(|e| {
+            AccountError::Invalid(format!(
+                "key {}: {e}; a {} account's key is enrolled as {} (tamga-central enroll --role {})",
+                key.fingerprint(),
+                role.as_str(),
+                wanted.as_str(),
+                wanted.as_str()
+            ))
+        })
+}
+
+/// An account to add, as the CLI and the administrators' API send it.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAccount {
+    /// The login name.
+    pub username: String,
+    /// The person's full name.
+    pub name: String,
+    /// Their personal number.
+    pub personal_number: String,
+    /// reconciliation, supervisor, auditor or administrator.
+    pub role: String,
+    /// Their signing key, for roles that sign.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Their password.
+    pub password: String,
+}
+
 /// One staff member's account.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -340,6 +392,30 @@ impl Accounts {
         list.push(account);
         self.save(&list)?;
         Ok(enrolment)
+    }
+
+    /// Adds the account `new` describes, its key checked against `registry` at `now`
+    /// ([`check_key`]); returns its second factor's secret to hand to the person.
+    pub fn add_new(
+        &self,
+        registry: &tamga_core::Registry,
+        new: &NewAccount,
+        now: tamga_core::Timestamp,
+    ) -> Result<Enrolment, AccountError> {
+        let role = StaffRole::parse(&new.role).map_err(AccountError::Invalid)?;
+        let key = match new.key.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(k) => Some(KeyId::new(k).map_err(|e| AccountError::Invalid(format!("key: {e}")))?),
+        };
+        check_key(registry, role, key.as_ref(), now)?;
+        self.add(
+            &new.username,
+            &new.name,
+            &new.personal_number,
+            role,
+            key,
+            &new.password,
+        )
     }
 
     /// Disables (or enables) an account.

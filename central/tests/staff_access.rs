@@ -153,6 +153,33 @@ fn staff_log_in_over_https_and_each_role_may_do_only_its_own() {
         r.stdout,
         r.stderr
     );
+    // The account's role and its key's enrolled role say the same: a supervisor's key does not
+    // make a reconciliation account.
+    let r = run(
+        Path::new(CENTRAL),
+        &hq,
+        &[
+            "account",
+            "add",
+            "--username",
+            "y",
+            "--name",
+            "Y",
+            "--personal-number",
+            "2",
+            "--role",
+            "reconciliation",
+            "--key",
+            story.supervisor.id.as_str(),
+        ],
+        &format!("{PASSWORD}\n"),
+    );
+    assert!(
+        !r.ok && r.stderr.contains("enrolled as central_staff"),
+        "{}{}",
+        r.stdout,
+        r.stderr
+    );
 
     let (_server, url) = serve(&hq);
     let (port, fingerprint) = staff_port(&hq);

@@ -177,6 +177,17 @@ async fn steps(c: &Client, base: &str, scene: &Scene) {
     click_css(c, "[data-test=enroll-submit]").await;
     wait_text(c, "[data-test=enroll-done]", "escort vehicle tablet 02").await;
 
+    // --- In Kyrgyz: the header, the navigation and a discrepancy's kind.
+    c.goto(&format!("{base}/#/discrepancies?state=all"))
+        .await
+        .unwrap();
+    click_css(c, "button[data-lang=ky]").await;
+    wait_text(c, "header nav a[data-test=nav-consignments]", "Жүктөр").await;
+    wait_text(c, "[data-test=logout]", "Чыгуу").await;
+    wait_text(c, "main", "пломба бузулган").await;
+    click_css(c, "button[data-lang=en]").await;
+    wait_text(c, "[data-test=logout]", "Log out").await;
+
     // --- The audit trail shows each of these.
     c.goto(&format!("{base}/#/audit")).await.unwrap();
     wait_text(c, "[data-test=audit-chain]", "intact").await;

@@ -1061,6 +1061,7 @@ for (const b of document.querySelectorAll("[data-lang]")) {
     lang = b.dataset.lang;
     localStorage.setItem("tamga-central-lang", lang);
     translateStatic();
+    showWho();
     route();
   });
 }

@@ -1,17 +1,17 @@
 //! The staff port: the dashboard and its API over HTTPS for headquarters staff at their desks.
 //!
-//! Every request passes [`gate`]: the static UI and `POST /api/login` are open; everything else
+//! Every request passes `gate`: the static UI and `POST /api/login` are open; everything else
 //! needs a live session (the cookie), and every route is mapped to one [`Action`] that the
-//! account's role must be allowed ([`StaffRole::may`]; a route not in [`action_of`] is refused).
+//! account's role must be allowed ([`crate::accounts::StaffRole::may`]; a route not in [`action_of`] is refused).
 //! A state change (POST) must also carry the session's CSRF token in `X-CSRF-Token` and a JSON
 //! body, so a cross-site form cannot make one. Staff sign only with their own key: a resolution
 //! or countersignature naming another key is refused before any PIN is tried. An
 //! administrator's enrollment goes to the administration API vouched for by the gate (which
 //! adds the server's token). Views of a consignment, reports, exports, evidence, resolutions,
 //! enrollments, account changes and refusals by role are written to the audit trail; every
-//! answer carries the security headers ([`secure`]).
+//! answer carries the security headers (`secure`).
 
-use crate::accounts::{Action, StaffRole};
+use crate::accounts::Action;
 use crate::audit::Event;
 use crate::reply::{bad, blocking, read_body, ApiError, ApiResult, MAX_JSON_BYTES};
 use crate::sessions::{self, StaffSession, CSRF_HEADER};
@@ -480,18 +480,6 @@ async fn audit_csv(State(s): State<Arc<Shared>>) -> ApiResult<Response> {
         .into_response())
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewAccount {
-    username: String,
-    name: String,
-    personal_number: String,
-    role: String,
-    #[serde(default)]
-    key: Option<String>,
-    password: String,
-}
-
 async fn accounts_list(State(s): State<Arc<Shared>>) -> Json<Value> {
     Json(json!(s
         .accounts
@@ -506,23 +494,12 @@ async fn accounts_add(
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     let body = read_body(body)?;
-    let form: NewAccount = serde_json::from_slice(&body).map_err(|e| bad(e.to_string()))?;
-    let role = StaffRole::parse(&form.role).map_err(bad)?;
-    let key = match form.key.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(k) => Some(tamga_core::KeyId::new(k).map_err(|e| bad(format!("key: {e}")))?),
-    };
+    let new: crate::accounts::NewAccount =
+        serde_json::from_slice(&body).map_err(|e| bad(e.to_string()))?;
     blocking(&s, move |s| {
         let enrolment = s
             .accounts
-            .add(
-                &form.username,
-                &form.name,
-                &form.personal_number,
-                role,
-                key,
-                &form.password,
-            )
+            .add_new(&s.central.store.registry(), &new, Timestamp::now())
             .map_err(|e| bad(e.to_string()))?;
         Ok((StatusCode::CREATED, Json(json!(enrolment))))
     })

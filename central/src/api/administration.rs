@@ -216,32 +216,16 @@ pub(super) async fn admin_account(
     headers: axum::http::HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<Json<Value>> {
-    #[derive(serde::Deserialize)]
-    struct Body {
-        username: String,
-        name: String,
-        personal_number: String,
-        role: String,
-        key: Option<String>,
-        password: String,
-    }
-    admin_request(&s, &headers, body, "an account", |s, b: Body| {
-        let role = crate::accounts::StaffRole::parse(&b.role).map_err(bad)?;
-        let key = b
-            .key
-            .as_deref()
-            .map(|k| tamga_core::KeyId::new(k.trim()).map_err(|e| bad(format!("key: {e}"))))
-            .transpose()?;
-        s.accounts
-            .add(
-                &b.username,
-                &b.name,
-                &b.personal_number,
-                role,
-                key,
-                &b.password,
-            )
-            .map_err(|e| bad(e.to_string()))
-    })
+    admin_request(
+        &s,
+        &headers,
+        body,
+        "an account",
+        |s, new: crate::accounts::NewAccount| {
+            s.accounts
+                .add_new(&s.central.store.registry(), &new, Timestamp::now())
+                .map_err(|e| bad(e.to_string()))
+        },
+    )
     .await
 }

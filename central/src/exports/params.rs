@@ -161,7 +161,7 @@ fn year_param(
 
 /// Reads `from_year`, `to_year` (each defaults to the other; neither given,
 /// [`reports::default_years`]: the five local years ending with the year of `now` in `zone`),
-/// `format` and `lang` (`en` or `ru`, the chart's words; default `en`).
+/// `format` and `lang` (`en`, `ru` or `ky`, the chart's words; default `en`).
 pub fn kp_query(
     params: &BTreeMap<String, String>,
     now: Timestamp,
@@ -197,7 +197,7 @@ pub fn kp_query(
     let lang = match given(params, "lang") {
         None => reports::ChartLang::default(),
         Some(code) => reports::ChartLang::from_code(code)
-            .ok_or_else(|| param_error("lang", format!("{code:?}: expected en or ru")))?,
+            .ok_or_else(|| param_error("lang", format!("{code:?}: expected en, ru or ky")))?,
     };
     Ok(KpQuery {
         years: from..=to,
@@ -288,6 +288,8 @@ mod tests {
         assert_eq!(q.lang, reports::ChartLang::En);
         let q = kp_query(&params(&[("lang", "ru")]), now(), BISHKEK).unwrap();
         assert_eq!(q.lang, reports::ChartLang::Ru);
+        let q = kp_query(&params(&[("lang", "ky")]), now(), BISHKEK).unwrap();
+        assert_eq!(q.lang, reports::ChartLang::Ky);
         let q = kp_query(&params(&[("from_year", "2024")]), now(), BISHKEK).unwrap();
         assert_eq!(q.years, 2024..=2024);
         let q = kp_query(

@@ -25,14 +25,17 @@ pub enum ChartLang {
     En,
     /// Russian.
     Ru,
+    /// Kyrgyz.
+    Ky,
 }
 
 impl ChartLang {
-    /// The language of a dashboard language code (`en`, `ru`).
+    /// The language of a dashboard language code (`en`, `ru`, `ky`).
     pub fn from_code(code: &str) -> Option<ChartLang> {
         match code {
             "en" => Some(ChartLang::En),
             "ru" => Some(ChartLang::Ru),
+            "ky" => Some(ChartLang::Ky),
             _ => None,
         }
     }
@@ -79,6 +82,20 @@ const RU: Words = Words {
     production: "Добыча: не зарегистрирована.",
     not_in_usd: "Стоимость в других валютах не показана.",
     nothing: "Необработанных алмазов в эти годы нет",
+};
+
+const KY: Words = Words {
+    title: "Кимберли процессинин статистикасы, {span}: иштетиле элек алмаздар жылдар боюнча",
+    heading: "Иштетиле элек алмаздар жылдар боюнча, {span}",
+    volume: "Көлөмү, кар",
+    value: "Наркы, АКШ долл.",
+    ct: "кар",
+    usd: "АКШ долл.",
+    directions: ["Импорт", "Экспорт", "Транзит"],
+    how: "Топтолгон тилкелер: ар бир жылга (жергиликтүү убакыт боюнча) бир топ, ар бир багытка бир тилке; жогоруда көлөмү каратта, төмөндө наркы АКШ долларында.",
+    production: "Казып алуу: катталган эмес.",
+    not_in_usd: "Башка валютадагы нарк көрсөтүлгөн жок.",
+    nothing: "Бул жылдары иштетиле элек алмаздар жок",
 };
 
 /// The directions' codes and colours (Okabe–Ito, told apart with colour-blindness too).
@@ -253,6 +270,7 @@ impl KpStatistics {
         let w = match lang {
             ChartLang::En => &EN,
             ChartLang::Ru => &RU,
+            ChartLang::Ky => &KY,
         };
         let span = match (self.years.first(), self.years.last()) {
             (Some(a), Some(b)) if a.year != b.year => format!("{}\u{2013}{}", a.year, b.year),
