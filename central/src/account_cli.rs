@@ -30,6 +30,10 @@ pub fn add(dir: &Path, mut body: AddBody, json: bool) -> Result<String, String> 
                     )
                 })
                 .map_err(|e| e.to_string())?;
+            tamga_central::audit::note_in(
+                &central.dir,
+                tamga_central::audit::cli_event("accounts", 0),
+            );
             Added {
                 secret_base32: e.secret_base32,
                 uri: e.uri,

@@ -436,7 +436,13 @@ impl Admin {
     /// Enrolls, here or through the running server.
     pub fn enroll(&self, body: EnrollBody, now: Timestamp) -> Result<EnrollOut, String> {
         match self {
-            Admin::Local(c) => enroll(c, &body.request(now), now).map_err(|e| e.to_string()),
+            Admin::Local(c) => {
+                let out = enroll(c, &body.request(now), now).map_err(|e| e.to_string());
+                if out.is_ok() {
+                    crate::audit::note_in(&c.dir, crate::audit::cli_event("enroll", 0));
+                }
+                out
+            }
             Admin::Remote(info) => Admin::call(info, "/api/admin/enroll", &body),
         }
     }
@@ -459,7 +465,13 @@ impl Admin {
     /// Imports a registry act file, here or through the running server.
     pub fn import(&self, text: String, now: Timestamp) -> Result<ImportOut, String> {
         match self {
-            Admin::Local(c) => import(c, &text, now).map_err(|e| e.to_string()),
+            Admin::Local(c) => {
+                let out = import(c, &text, now).map_err(|e| e.to_string());
+                if out.is_ok() {
+                    crate::audit::note_in(&c.dir, crate::audit::cli_event("import", 0));
+                }
+                out
+            }
             Admin::Remote(info) => Admin::call(info, "/api/admin/import", &ImportBody { text }),
         }
     }
@@ -499,7 +511,13 @@ impl Admin {
     /// Revokes, here or through the running server.
     pub fn revoke(&self, body: RevokeBody, now: Timestamp) -> Result<RevokeOut, String> {
         match self {
-            Admin::Local(c) => revoke(c, &body.into(), now).map_err(|e| e.to_string()),
+            Admin::Local(c) => {
+                let out = revoke(c, &body.into(), now).map_err(|e| e.to_string());
+                if out.is_ok() {
+                    crate::audit::note_in(&c.dir, crate::audit::cli_event("revoke", 0));
+                }
+                out
+            }
             Admin::Remote(info) => Admin::call(info, "/api/admin/revoke", &body),
         }
     }

@@ -99,6 +99,35 @@ pub fn verify(text: &str) -> Result<Vec<Line>, String> {
     Ok(lines)
 }
 
+/// The account name the trail gives the administration CLI on central's machine.
+pub const CLI: &str = "central-cli";
+
+/// What the administration CLI did (`enroll`, `revoke`, `accounts`, ...), with the HTTP status
+/// it got (200 and 201 are `ok`), or 0 when it worked on the data directory itself.
+pub fn cli_event(what: &str, status: u16) -> Event {
+    Event {
+        at: Timestamp::now(),
+        username: CLI.to_owned(),
+        role: None,
+        remote: "central's machine".to_owned(),
+        action: what.to_owned(),
+        subject: String::new(),
+        outcome: match status {
+            0 | 200 | 201 => "ok".to_owned(),
+            other => other.to_string(),
+        },
+    }
+}
+
+/// Appends `event` to the trail in central's data directory `dir` (the CLI, working on the
+/// data directory while no server runs).
+pub fn note_in(dir: &Path, event: Event) {
+    match Audit::open(dir) {
+        Ok(audit) => audit.note(event),
+        Err(e) => tracing::error!(error = %e, "the audit trail could not be opened"),
+    }
+}
+
 struct Tail {
     seq: u64,
     hash: String,

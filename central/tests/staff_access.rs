@@ -369,6 +369,8 @@ fn staff_log_in_over_https_and_each_role_may_do_only_its_own() {
     assert!(has("view_consignment", "recon"));
     assert!(has("evidence", "audit") && has("export", "super"));
     assert!(has("account", "admin"));
+    // What the administration CLI did on central's machine, before and while it served.
+    assert!(has("enroll", "central-cli") && has("accounts", "central-cli"));
     assert!(has("login_failed", "audit2"));
     assert!(lines.iter().any(|l| l["outcome"] == "429 throttled"));
     let csv = auditor.get("/api/audit.csv");

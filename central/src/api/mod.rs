@@ -134,7 +134,16 @@ async fn local_only(
     {
         return bad("send JSON (Content-Type: application/json)").into_response();
     }
-    next.run(request).await
+    // The CLI's changes through the running server go to the audit trail too.
+    let change = (request.method() == axum::http::Method::POST)
+        .then(|| path.strip_prefix("/api/admin/").map(str::to_owned))
+        .flatten();
+    let response = next.run(request).await;
+    if let Some(what) = change {
+        s.audit
+            .note(crate::audit::cli_event(&what, response.status().as_u16()));
+    }
+    response
 }
 
 /// The dashboard, its API and the administration API: loopback only.
