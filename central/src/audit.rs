@@ -194,9 +194,18 @@ impl Audit {
             .append(true)
             .open(&self.path)
             .map_err(|e| format!("{}: {e}", self.path.display()))?;
-        file.write_all(text.as_bytes())
+        let before = file
+            .metadata()
+            .map_err(|e| format!("{}: {e}", self.path.display()))?
+            .len();
+        if let Err(e) = file
+            .write_all(text.as_bytes())
             .and_then(|_| file.sync_data())
-            .map_err(|e| format!("{}: {e}", self.path.display()))?;
+        {
+            // A line half written (a full disk) is taken back, so the next one starts clean.
+            let _ = file.set_len(before);
+            return Err(format!("{}: {e}", self.path.display()));
+        }
         tail.seq = seq;
         tail.hash = line.hash.clone();
         Ok(line)
@@ -231,7 +240,17 @@ impl Audit {
     }
 }
 
-/// The trail as CSV (RFC 4180), one row per line.
+/// A cell as a spreadsheet reads it safely: text that would start a formula (`=`, `+`, `-`,
+/// `@`, a tab or a carriage return: a user name typed at a failed login, say) gets a leading
+/// `'`.
+fn cell(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_owned(),
+    }
+}
+
+/// The trail as CSV (RFC 4180), one row per line; no cell can start a formula.
 pub fn to_csv(lines: &[Line]) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record([
@@ -241,12 +260,12 @@ pub fn to_csv(lines: &[Line]) -> Vec<u8> {
         let _ = w.write_record([
             l.seq.to_string(),
             l.event.at.to_rfc3339(),
-            l.event.username.clone(),
-            l.event.role.clone().unwrap_or_default(),
-            l.event.remote.clone(),
-            l.event.action.clone(),
-            l.event.subject.clone(),
-            l.event.outcome.clone(),
+            cell(&l.event.username),
+            cell(&l.event.role.clone().unwrap_or_default()),
+            cell(&l.event.remote),
+            cell(&l.event.action),
+            cell(&l.event.subject),
+            cell(&l.event.outcome),
             l.prev.clone(),
             l.hash.clone(),
         ]);
@@ -302,6 +321,12 @@ mod tests {
         let (_, broken) = audit.read().unwrap();
         assert!(broken.unwrap().contains("line 2"));
 
+        let mut formula = event("login_failed");
+        formula.username = "=HYPERLINK(\"http://x/\")".into();
+        let audit = Audit::open(dir.path()).unwrap();
+        let line = audit.record(formula).unwrap();
+        let csv = String::from_utf8(to_csv(&[line])).unwrap();
+        assert!(csv.contains("'=HYPERLINK"), "{csv}");
         let csv = String::from_utf8(to_csv(&verify(&text).unwrap())).unwrap();
         assert!(csv.starts_with("seq,at,username"));
         assert!(

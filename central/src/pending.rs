@@ -244,6 +244,21 @@ pub fn countersign(
     registry
         .two_people(&pending.body.officer, &officer, pending.body.at)
         .map_err(|e| ResolveError::NotAllowed(e.to_string()))?;
+    // Both still enrolled now, not only at the first signature's time: a key revoked since
+    // signs nothing more, and a resolution signed by one revoked since is done again.
+    for (key, roles) in [
+        (
+            &pending.body.officer,
+            &[tamga_core::Role::CentralStaff, tamga_core::Role::Supervisor][..],
+        ),
+        (&officer, &[tamga_core::Role::Supervisor][..]),
+    ] {
+        registry.enrollment_at(key, now, roles).map_err(|e| {
+            ResolveError::NotAllowed(format!(
+                "nothing was signed: {e} (a resolution is countersigned only while both its signers are enrolled)"
+            ))
+        })?;
+    }
     let keystore = Keystore::open(central.dir.join(OFFICERS_DIR))?;
     let key = keystore.unlock(&officer, &form.pin, pins)?;
     let second = ActSignature::create(&id, &key);

@@ -46,10 +46,11 @@ struct Entry {
     last_seen: Instant,
 }
 
-#[derive(Default)]
 struct Failures {
     count: u32,
     until: Option<Instant>,
+    /// The last attempt counted: a count left alone for [`MAX_DELAY`] starts again.
+    last: Instant,
 }
 
 /// The sessions and the throttle.
@@ -135,6 +136,14 @@ impl Sessions {
     /// How long a login by `username` from `remote` must still wait, if it must.
     pub fn wait(&self, username: &str, remote: IpAddr) -> Option<Duration> {
         let failures = self.failures.lock().expect("throttle lock");
+        Self::wait_in(&failures, username, remote)
+    }
+
+    fn wait_in(
+        failures: &HashMap<String, Failures>,
+        username: &str,
+        remote: IpAddr,
+    ) -> Option<Duration> {
         Self::keys(username, remote)
             .iter()
             .filter_map(|k| failures.get(k)?.until)
@@ -142,28 +151,62 @@ impl Sessions {
             .max()
     }
 
+    /// Starts a login attempt: refused with the wait if one is due, else counted as a failure
+    /// at once (under one lock), so that attempts made at the same moment each count before
+    /// any of them is checked. [`Sessions::succeeded`] takes the count back.
+    pub fn try_begin(&self, username: &str, remote: IpAddr) -> Result<(), Duration> {
+        let mut failures = self.failures.lock().expect("throttle lock");
+        if let Some(wait) = Self::wait_in(&failures, username, remote) {
+            return Err(wait);
+        }
+        Self::count(&mut failures, username, remote);
+        Ok(())
+    }
+
     /// Counts a failed login.
     pub fn failed(&self, username: &str, remote: IpAddr) {
         let mut failures = self.failures.lock().expect("throttle lock");
+        Self::count(&mut failures, username, remote);
+    }
+
+    fn count(failures: &mut HashMap<String, Failures>, username: &str, remote: IpAddr) {
+        let now = Instant::now();
         for (key, free) in Self::keys(username, remote)
             .into_iter()
             .zip([FREE_FAILURES, FREE_FAILURES_PER_ADDRESS])
         {
-            let f = failures.entry(key).or_default();
+            let f = failures.entry(key).or_insert(Failures {
+                count: 0,
+                until: None,
+                last: now,
+            });
+            if now.duration_since(f.last) > MAX_DELAY {
+                f.count = 0;
+                f.until = None;
+            }
+            f.last = now;
             f.count += 1;
             if f.count > free {
                 let doublings = (f.count - free).min(20);
                 let delay = Duration::from_secs(1u64 << doublings).min(MAX_DELAY);
-                f.until = Some(Instant::now() + delay);
+                f.until = Some(now + delay);
             }
         }
     }
 
-    /// Clears the account name's count after a good login (not the address's: one good
-    /// account must not reset the count of guesses at others from the same place).
+    /// A good login: the account name's count is cleared, and the attempt
+    /// [`Sessions::try_begin`] counted against the address is taken back (not the address's
+    /// earlier failures: one good account must not clear the guesses at others from there).
     pub fn succeeded(&self, username: &str, remote: IpAddr) {
-        let [name, _] = Self::keys(username, remote);
-        self.failures.lock().expect("throttle lock").remove(&name);
+        let [name, address] = Self::keys(username, remote);
+        let mut failures = self.failures.lock().expect("throttle lock");
+        failures.remove(&name);
+        if let Some(f) = failures.get_mut(&address) {
+            f.count = f.count.saturating_sub(1);
+            if f.count <= FREE_FAILURES_PER_ADDRESS {
+                f.until = None;
+            }
+        }
     }
 }
 
@@ -251,6 +294,25 @@ mod tests {
             "the address is throttled"
         );
         assert!(sessions.wait("b", elsewhere).is_none());
+    }
+
+    #[test]
+    fn attempts_count_before_they_are_checked() {
+        let sessions = Sessions::new(Duration::from_secs(60));
+        let addr: IpAddr = "10.0.0.9".parse().unwrap();
+        // Five attempts begun at once (none finished): the sixth waits.
+        for _ in 0..=FREE_FAILURES {
+            assert!(sessions.try_begin("a", addr).is_ok());
+        }
+        assert!(sessions.try_begin("a", addr).is_err());
+        // Good logins from an office take their attempts back.
+        let office: IpAddr = "10.0.0.10".parse().unwrap();
+        for n in 0..100 {
+            let name = format!("staff{n}");
+            sessions.try_begin(&name, office).unwrap();
+            sessions.succeeded(&name, office);
+        }
+        assert!(sessions.wait("someone", office).is_none());
     }
 
     #[test]

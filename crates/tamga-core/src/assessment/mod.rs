@@ -44,7 +44,7 @@ pub use discrepancy::{
 pub use escort::Escort;
 pub use goods::GoodsClass;
 
-use crate::act::{ActBody, ConsignmentRegistered, IncidentReported, Position};
+use crate::act::{ActBody, ConsignmentRegistered, DiscrepancyResolved, IncidentReported, Position};
 use crate::canonical::ActId;
 use crate::codes::{ConsignmentId, SealNumber};
 use crate::registry::{ActRejection, AuthorizationError, Registry};
@@ -578,33 +578,50 @@ pub(crate) fn assess_trusting(
         .cloned();
 
     // A resolution closes what it names, if the two-person rule lets it; one that may not is
-    // a finding of its own, proven by the act.
-    let mut resolutions: BTreeMap<DiscrepancyId, Resolution> = BTreeMap::new();
-    let mut lone = Vec::new();
-    for (act, r) in facts.each(|b| match b {
-        ActBody::DiscrepancyResolved(r) => Some(r),
-        _ => None,
-    }) {
-        let severity = findings.severity_of(&r.discrepancy);
-        match severity.map(|s| resolution::closes(s, r)) {
-            Some(Err(reason)) => lone.push((act, reason)),
-            _ => {
-                resolutions.insert(r.discrepancy.clone(), resolution::resolution(act, r));
+    // a finding of its own, proven by the act, which itself can be closed only as the rule
+    // lets: repeated until no new finding appears.
+    let all: Vec<(ActId, &DiscrepancyResolved)> = facts
+        .each(|b| match b {
+            ActBody::DiscrepancyResolved(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    let mut lone: std::collections::BTreeSet<ActId> = std::collections::BTreeSet::new();
+    loop {
+        let mut found = Vec::new();
+        for (act, r) in &all {
+            if lone.contains(act) {
+                continue;
+            }
+            if let Some(Err(reason)) = findings
+                .severity_of(&r.discrepancy)
+                .map(|s| resolution::closes(s, r))
+            {
+                found.push((*act, reason));
             }
         }
+        if found.is_empty() {
+            break;
+        }
+        for (act, reason) in found {
+            lone.insert(act);
+            findings.add(
+                DiscrepancyKind::NotPermitted,
+                Severity::Critical,
+                "",
+                [act],
+                format!(
+                    "discrepancy_resolved act {} not permitted: {reason}",
+                    act.short()
+                ),
+            );
+        }
     }
-    for (act, reason) in lone {
-        findings.add(
-            DiscrepancyKind::NotPermitted,
-            Severity::Critical,
-            "",
-            [act],
-            format!(
-                "discrepancy_resolved act {} not permitted: {reason}",
-                act.short()
-            ),
-        );
-    }
+    let resolutions: BTreeMap<DiscrepancyId, Resolution> = all
+        .iter()
+        .filter(|(act, _)| !lone.contains(act))
+        .map(|(act, r)| (r.discrepancy.clone(), resolution::resolution(*act, r)))
+        .collect();
     let mut discrepancies = findings.into_sorted();
     for d in &mut discrepancies {
         d.resolution = resolutions.get(&d.id).cloned();

@@ -159,6 +159,47 @@ mod tests {
     }
 
     #[test]
+    fn a_lone_resolution_cannot_close_the_finding_it_made_either() {
+        let story = Story::new();
+        let acts = with_critical(&story);
+        let before = assessed(&story, &acts, &[]);
+        let lone = resolution(&story, &before, None, &[&story.central_staff]);
+        let mut more = acts.clone();
+        more.push(lone.clone());
+        let with_lone = assessed(&story, &more, &[]);
+        let n1 = with_lone
+            .discrepancies
+            .iter()
+            .find(|d| d.kind == DiscrepancyKind::NotPermitted)
+            .unwrap()
+            .clone();
+        // A second lone resolution, of the finding the first one made.
+        let second = story.sign(
+            ActBody::DiscrepancyResolved(DiscrepancyResolved {
+                consignment: story.consignment.clone(),
+                at: story.t(95),
+                officer: story.central_staff.id.clone(),
+                discrepancy: n1.id.clone(),
+                reason: text("nothing to see"),
+                supervisor: None,
+            }),
+            &[&story.central_staff],
+        );
+        more.push(second.clone());
+        let after = assessed(&story, &more, &[]);
+        let n1_now = after.discrepancies.iter().find(|d| d.id == n1.id).unwrap();
+        assert!(
+            n1_now.resolution.is_none(),
+            "one signature closed the rule's own finding"
+        );
+        assert!(after
+            .discrepancies
+            .iter()
+            .any(|d| d.kind == DiscrepancyKind::NotPermitted && d.acts == vec![second.id()]));
+        assert!(unknown_key_open(&after));
+    }
+
+    #[test]
     fn the_second_signature_is_another_persons_and_a_supervisors() {
         let story = Story::new();
         let acts = with_critical(&story);
