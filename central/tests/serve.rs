@@ -537,3 +537,62 @@ fn a_post_syncs_with_central_and_staff_resolve_the_forged_act_it_carried() {
         "the post holds the resolution: {shown}"
     );
 }
+
+/// A supervisor whose key is revoked after the first signature countersigns nothing: both
+/// signers must still be enrolled when the second signature is given.
+#[test]
+fn a_supervisor_revoked_after_the_first_signature_cannot_countersign() {
+    let scene = Scene::new(|_| {});
+    let story = &scene.story;
+    scene
+        .record_at_post(&[story.seal_checked(60, SealState::Damaged)])
+        .expect("recorded");
+    scene.sync();
+    scene.wait_for_acts(7);
+    import_staff(&scene.hq, story, PIN);
+    let http = &scene.http;
+    let id = story.consignment.as_str();
+    let queue = http.get("/api/discrepancies?kind=seal_damaged");
+    let discrepancy = queue[0]["id"].as_str().unwrap().to_owned();
+    let (status, answer) = http.post(
+        &format!("/api/discrepancies/{discrepancy}/resolve"),
+        &json!({
+            "consignment": id,
+            "officer": story.central_staff.id.as_str(),
+            "pin": PIN,
+            "reason": "bag replaced at the Department",
+            "supervisor": story.supervisor.id.as_str(),
+        }),
+    );
+    assert_eq!(status, 202, "{answer}");
+    let pending = answer["pending"].as_str().unwrap().to_owned();
+    must(
+        Path::new(CENTRAL),
+        &scene.hq,
+        &[
+            "revoke",
+            "--key",
+            story.supervisor.id.as_str(),
+            "--reason",
+            "left the service",
+        ],
+        "",
+    );
+    let (status, answer) = http.post(
+        &format!("/api/resolutions/{pending}/countersign"),
+        &json!({"officer": story.supervisor.id.as_str(), "pin": PIN}),
+    );
+    assert_eq!(status, 403, "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("revoked"),
+        "{answer}"
+    );
+    assert_eq!(
+        http.get(&format!("/api/consignments/{}", encode_path(id)))["acts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        7,
+        "nothing recorded"
+    );
+}
