@@ -181,6 +181,14 @@ pub struct Account {
     /// A disabled account cannot log in.
     #[serde(default)]
     pub disabled: bool,
+    /// The account's handle for security keys (WebAuthn's user id), made when the first key is
+    /// registered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub webauthn_user: Option<uuid::Uuid>,
+    /// Security keys and passkeys registered (WebAuthn). An account with one logs in with it,
+    /// no longer with a TOTP code.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_keys: Vec<crate::security_keys::SecurityKey>,
 }
 
 /// Why an account operation was refused.
@@ -377,6 +385,8 @@ impl Accounts {
             totp_secret: hex::encode(secret),
             totp_last_step: 0,
             disabled: false,
+            webauthn_user: None,
+            security_keys: Vec::new(),
         };
         let t = totp(&account.totp_secret, username).expect("a 20-byte secret is valid");
         let enrolment = Enrolment {
@@ -418,24 +428,45 @@ impl Accounts {
         )
     }
 
-    /// Disables (or enables) an account.
-    pub fn set_disabled(&self, username: &str, disabled: bool) -> Result<(), AccountError> {
+    /// Changes the account `username` with `change` and saves the accounts, unless `change`
+    /// refuses (then nothing changes).
+    pub fn update<T>(
+        &self,
+        username: &str,
+        change: impl FnOnce(&mut Account) -> Result<T, AccountError>,
+    ) -> Result<T, AccountError> {
         let mut list = self.list.lock().expect("accounts lock");
-        let Some(a) = list.iter_mut().find(|a| a.username == username) else {
+        let Some(index) = list.iter().position(|a| a.username == username) else {
             return Err(AccountError::Invalid(format!("no account {username}")));
         };
-        a.disabled = disabled;
-        self.save(&list)
+        let mut changed = list[index].clone();
+        let answer = change(&mut changed)?;
+        let before = std::mem::replace(&mut list[index], changed);
+        if let Err(e) = self.save(&list) {
+            list[index] = before;
+            return Err(e);
+        }
+        Ok(answer)
     }
 
-    /// Checks a login: the account, the password, then the second factor (each code once).
+    /// Disables (or enables) an account.
+    pub fn set_disabled(&self, username: &str, disabled: bool) -> Result<(), AccountError> {
+        self.update(username, |a| {
+            a.disabled = disabled;
+            Ok(())
+        })
+    }
+
+    /// Checks a login: the account, the password, then the second factor: the TOTP code (each
+    /// once), or, for an account with security keys, none yet ([`LoginStep::SecurityKey`]: the
+    /// key is asked for next, right password or not, and a code is not accepted in its place).
     pub fn login(
         &self,
         username: &str,
         password: &str,
         code: &str,
         unix_seconds: u64,
-    ) -> Result<Account, LoginFailure> {
+    ) -> Result<LoginStep, LoginFailure> {
         let mut list = self.list.lock().expect("accounts lock");
         let Some(a) = list
             .iter_mut()
@@ -445,7 +476,16 @@ impl Accounts {
             let _ = password_matches(dummy_hash(), password);
             return Err(LoginFailure::UnknownOrDisabled);
         };
-        if !password_matches(&a.password_hash, password) {
+        let password_right = password_matches(&a.password_hash, password);
+        if !a.security_keys.is_empty() {
+            // Whether the password was right is told only after the key has answered, so the
+            // answer here does not confirm a guessed password.
+            return Ok(LoginStep::SecurityKey {
+                account: a.clone(),
+                password_right,
+            });
+        }
+        if !password_right {
             return Err(LoginFailure::WrongPassword);
         }
         match totp_step(&a.totp_secret, code.trim(), unix_seconds) {
@@ -456,11 +496,26 @@ impl Accounts {
                 if let Err(e) = self.save(&list) {
                     tracing::warn!(error = %e, "the accounts file could not be saved after a login");
                 }
-                Ok(account)
+                Ok(LoginStep::Done(account))
             }
             _ => Err(LoginFailure::WrongSecondFactor),
         }
     }
+}
+
+/// Where a login stands once the password is right.
+#[derive(Debug)]
+pub enum LoginStep {
+    /// Logged in.
+    Done(Account),
+    /// The account has a security key, to be asked for next; whether the password was right
+    /// is kept until then.
+    SecurityKey {
+        /// The account.
+        account: Account,
+        /// Whether the password was right.
+        password_right: bool,
+    },
 }
 
 /// An argon2id hash of nothing anyone types, checked for unknown accounts.

@@ -66,6 +66,10 @@ pub struct Config {
     /// name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub staff_tls_names: Vec<String>,
+    /// The host name staff open the dashboard by, for security keys (WebAuthn's relying party):
+    /// by default the first of `staff_tls_names`, else `localhost`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_rp_id: Option<String>,
     /// A staff session ends after this many seconds without a request (15 minutes by default).
     #[serde(default = "default_staff_idle_seconds")]
     pub staff_idle_seconds: u64,
@@ -154,6 +158,7 @@ impl Config {
             staff_tls_cert: None,
             staff_tls_key: None,
             staff_tls_names: Vec::new(),
+            staff_rp_id: None,
             staff_idle_seconds: DEFAULT_STAFF_IDLE_SECONDS,
         };
         config.check()?;

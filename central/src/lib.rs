@@ -27,7 +27,7 @@
 //! - [`metrics`] renders `/metrics`.
 //! - [`staff`] signs the staff's resolutions of discrepancies; [`pending`] keeps a critical
 //!   one's first signature until a supervisor countersigns (the two-person rule).
-//! - [`accounts`], [`sessions`], [`audit`] and [`staff_tls`] are headquarters staff's access
+//! - [`accounts`], [`security_keys`], [`sessions`], [`audit`] and [`staff_tls`] are headquarters staff's access
 //!   from their own desks: accounts with a password and a second factor and one role each,
 //!   sessions, the hash-chained audit trail, the staff port's certificate; `api::access` is the
 //!   staff port's gate (every route mapped to an action the role table judges).
@@ -62,6 +62,7 @@ pub mod reconcile;
 pub mod reply;
 pub mod reports;
 pub mod root;
+pub mod security_keys;
 pub mod serve;
 pub mod sessions;
 pub mod shared;

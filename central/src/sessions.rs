@@ -248,6 +248,8 @@ mod tests {
             totp_secret: String::new(),
             totp_last_step: 0,
             disabled: false,
+            webauthn_user: None,
+            security_keys: Vec::new(),
         }
     }
 

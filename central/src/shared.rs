@@ -33,6 +33,8 @@ pub struct Shared {
     pub log: Arc<tamga_sync::receipts::LogKeeper>,
     /// Headquarters staff accounts.
     pub accounts: crate::accounts::Accounts,
+    /// Security keys: the relying party and the ceremonies under way.
+    pub security_keys: crate::security_keys::SecurityKeys,
     /// Staff sessions and the login throttle.
     pub sessions: crate::sessions::Sessions,
     /// The audit trail.
@@ -53,6 +55,9 @@ impl Shared {
             central.config.staff_idle_seconds.max(1),
         ));
         let audit = crate::audit::Audit::open(&central.dir)?;
+        let security_keys = crate::security_keys::SecurityKeys::new(
+            &crate::security_keys::rp_id_of(&central.config),
+        )?;
         let mut token = [0u8; 32];
         getrandom::fill(&mut token).map_err(|e| format!("no randomness: {e}"))?;
         Ok(Shared {
@@ -65,6 +70,7 @@ impl Shared {
             pins,
             log,
             accounts,
+            security_keys,
             sessions,
             audit,
         })

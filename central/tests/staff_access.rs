@@ -103,6 +103,12 @@ fn routes(
             json!({}),
             ManageAccounts,
         ),
+        (
+            "POST",
+            "/api/accounts/nobody/remove-security-keys".into(),
+            json!({}),
+            ManageAccounts,
+        ),
     ]
 }
 

@@ -73,10 +73,11 @@ function showWho() {
     session = null;
     showLogin();
   });
-  box.replaceChildren(el("span", { "data-test": "who", "data-role": session.role }, session.name + " · " + t("role." + session.role)), " ", out);
+  box.replaceChildren(el("a", { href: "#/account", "data-test": "who", "data-role": session.role, title: t("account_title") }, session.name + " · " + t("role." + session.role)), " ", out);
 }
 
-// The login form: account name, password and the authenticator app's 6-digit code.
+// The login form: account name, password and the authenticator app's 6-digit code, or, for an
+// account with a security key, the key after the password (keys.js).
 function showLogin(message) {
   showWho();
   document.getElementById("overview").replaceChildren();
@@ -89,19 +90,20 @@ function showLogin(message) {
     el("h1", {}, t("login_title")),
     el("label", {}, t("login_username"), username),
     el("label", {}, t("login_password"), password),
-    el("label", {}, t("login_code"), code),
+    el("label", {}, t("login_code"), code, el("small", { class: "muted" }, t("login_code_hint"))),
     el("button", { type: "submit", "data-test": "login-submit" }, t("login")),
     status);
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     status.replaceChildren();
     try {
-      session = await api("/api/login", {
+      const answer = await api("/api/login", {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ username: username.value, password: password.value, code: code.value }),
       });
       password.value = "";
+      session = answer.second_factor === "security_key" ? await loginWithKey(answer, status) : answer;
       code.value = "";
       showWho();
       route();
@@ -1052,6 +1054,7 @@ async function route() {
   if (path === "/nodes") return nodesPage(main, params);
   if (path === "/registry") return registryPage(main);
   if (path === "/audit") return auditPage(main);
+  if (path === "/account") return accountPage(main);
   if (path === "/reports") return reportsPage(main, params);
   return consignmentsPage(main, params);
 }

@@ -11,7 +11,7 @@
 //! enrollments, account changes and refusals by role are written to the audit trail; every
 //! answer carries the security headers (`secure`).
 
-use crate::accounts::Action;
+use crate::accounts::{Action, LoginFailure, LoginStep};
 use crate::audit::Event;
 use crate::reply::{bad, blocking, read_body, ApiError, ApiResult, MAX_JSON_BYTES};
 use crate::sessions::{self, StaffSession, CSRF_HEADER};
@@ -50,10 +50,21 @@ pub fn action_of(method: &Method, path: &str) -> Option<Need> {
         (
             true,
             _,
-            [""] | ["app.js"] | ["i18n.js"] | ["style.css"] | ["time.js"] | ["verify.html"],
+            [""]
+            | ["app.js"]
+            | ["i18n.js"]
+            | ["keys.js"]
+            | ["style.css"]
+            | ["time.js"]
+            | ["verify.html"],
         ) => Some(Need::Open),
-        (_, true, ["api", "login"]) => Some(Need::Open),
-        (true, _, ["api", "session"]) | (_, true, ["api", "logout"]) => Some(Need::Session),
+        (_, true, ["api", "login"]) | (_, true, ["api", "login", "security-key"]) => {
+            Some(Need::Open)
+        }
+        (true, _, ["api", "session"])
+        | (_, true, ["api", "logout"])
+        | (true, _, ["api", "account", "security-keys"])
+        | (_, true, ["api", "account", "security-keys", "begin" | "finish"]) => Some(Need::Session),
         (
             true,
             _,
@@ -78,7 +89,9 @@ pub fn action_of(method: &Method, path: &str) -> Option<Need> {
         ) => need(Enroll),
         (true, _, ["api", "accounts"])
         | (_, true, ["api", "accounts"])
-        | (_, true, ["api", "accounts", _, "disable" | "enable"]) => need(ManageAccounts),
+        | (_, true, ["api", "accounts", _, "disable" | "enable" | "remove-security-keys"]) => {
+            need(ManageAccounts)
+        }
         _ => None,
     }
 }
@@ -101,7 +114,7 @@ fn audited(action: Action, method: &Method, path: &str) -> Option<&'static str> 
     }
 }
 
-fn event(
+pub(super) fn event(
     session: Option<&StaffSession>,
     username: &str,
     remote: SocketAddr,
@@ -326,7 +339,7 @@ struct LoginForm {
     code: String,
 }
 
-fn session_json(s: &Shared, session: &StaffSession) -> Value {
+pub(super) fn session_json(s: &Shared, session: &StaffSession) -> Value {
     json!({
         "username": session.username,
         "name": session.name,
@@ -379,18 +392,26 @@ async fn login(
                 .accounts
                 .login(&form.username, &form.password, &form.code, unix)
             {
-                Ok(account) => {
-                    s.sessions.succeeded(&form.username, remote.ip());
-                    let (token, session) = s.sessions.start(&account);
-                    s.audit.note(event(
-                        Some(&session),
-                        "",
-                        remote,
-                        "login",
-                        String::new(),
-                        "ok".into(),
-                    ));
-                    Ok((token, session_json(s, &session)))
+                Ok(LoginStep::Done(account)) => Ok(LoginAnswer::Session(open_session(
+                    s, &account, remote, "ok",
+                ))),
+                Ok(LoginStep::SecurityKey {
+                    account,
+                    password_right,
+                }) => {
+                    // The attempt stays counted until the key answers.
+                    match s.security_keys.begin_login(&account, password_right) {
+                        Ok((token, options)) => Ok(LoginAnswer::KeyAsked(json!({
+                            "second_factor": "security_key",
+                            "login": token,
+                            "options": options,
+                            "rp_id": s.security_keys.rp_id(),
+                        }))),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "a security key login could not begin");
+                            Err(LoginFailure::WrongSecondFactor)
+                        }
+                    }
                 }
                 Err(failure) => {
                     // Counted as a failure when it began (`try_begin`).
@@ -409,17 +430,52 @@ async fn login(
     })
     .await?;
     match answer {
-        Ok((token, body)) => Ok((
-            [(header::SET_COOKIE, sessions::set_cookie(&token))],
-            Json(body),
-        )
-            .into_response()),
+        Ok(LoginAnswer::Session((token, body))) => Ok(session_response(&token, body)),
+        Ok(LoginAnswer::KeyAsked(body)) => Ok(Json(body).into_response()),
         Err(_) => Err(ApiError(
             StatusCode::UNAUTHORIZED,
             "wrong user name, password or code (the 6 digits your authenticator app shows now)"
                 .into(),
         )),
     }
+}
+
+/// What a right password leads to.
+enum LoginAnswer {
+    /// A session: its token and what the dashboard is told.
+    Session((String, Value)),
+    /// The account's security key is asked for next.
+    KeyAsked(Value),
+}
+
+/// Opens a session for `account` (its login complete), takes back its counted attempt and
+/// writes the login to the audit trail: the session's token and what the dashboard is told.
+pub(super) fn open_session(
+    s: &Shared,
+    account: &crate::accounts::Account,
+    remote: SocketAddr,
+    outcome: &str,
+) -> (String, Value) {
+    s.sessions.succeeded(&account.username, remote.ip());
+    let (token, session) = s.sessions.start(account);
+    s.audit.note(event(
+        Some(&session),
+        "",
+        remote,
+        "login",
+        String::new(),
+        outcome.into(),
+    ));
+    (token, session_json(s, &session))
+}
+
+/// The answer that sets a new session's cookie.
+pub(super) fn session_response(token: &str, body: Value) -> Response {
+    (
+        [(header::SET_COOKIE, sessions::set_cookie(token))],
+        Json(body),
+    )
+        .into_response()
 }
 
 async fn logout(
@@ -544,6 +600,24 @@ async fn use_https() -> Response {
 pub fn staff(shared: Arc<Shared>) -> tamga_node::server::Routes {
     let app = super::routes()
         .route("/api/login", post(login))
+        .route("/keys.js", get(super::security_keys::script))
+        .route("/api/login/security-key", post(super::security_keys::login))
+        .route(
+            "/api/account/security-keys",
+            get(super::security_keys::mine),
+        )
+        .route(
+            "/api/account/security-keys/begin",
+            post(super::security_keys::begin),
+        )
+        .route(
+            "/api/account/security-keys/finish",
+            post(super::security_keys::finish),
+        )
+        .route(
+            "/api/accounts/{username}/remove-security-keys",
+            post(super::security_keys::remove_all),
+        )
         .route("/api/logout", post(logout))
         .route("/api/session", get(whoami))
         .route("/api/audit", get(audit_json))
@@ -588,5 +662,25 @@ mod tests {
             action_of(&Method::HEAD, "/api/audit"),
             Some(Need::Role(Action::Audit))
         );
+        // Every API path the dashboard's scripts name is in the table.
+        for script in [
+            include_str!("../../ui/app.js"),
+            include_str!("../../ui/keys.js"),
+        ] {
+            for piece in script.split('"').skip(1).step_by(2) {
+                let Some(path) = piece.strip_prefix("/api/") else {
+                    continue;
+                };
+                let path = format!("/api/{}", path.split('?').next().unwrap_or(""));
+                let path = path.trim_end_matches('/');
+                // A path the script completes ("/api/resolutions/" + id + "/countersign").
+                let completed = ["", "/x", "/x/resolve", "/x/countersign", "/x/disable"]
+                    .map(|tail| format!("{path}{tail}"));
+                let judged = [Method::GET, Method::POST]
+                    .iter()
+                    .any(|m| completed.iter().any(|p| action_of(m, p).is_some()));
+                assert!(judged, "{path} is named by the dashboard but not judged");
+            }
+        }
     }
 }

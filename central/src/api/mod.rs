@@ -29,6 +29,7 @@ mod dashboard;
 mod department;
 mod evidence;
 mod resolutions;
+mod security_keys;
 
 use administration::{
     admin_calendar, admin_enroll, admin_enrollment, admin_import, admin_kp_participants,

@@ -316,3 +316,61 @@ impl Future for CatchUnwind<'_> {
         }
     }
 }
+
+/// Adds a virtual authenticator to the browser `c` (driven by the ChromeDriver on
+/// `driver_port`), through WebDriver's WebAuthn extension: a CTAP2 security key on USB with
+/// user verification and resident keys, that answers every ceremony at once as if its owner
+/// had touched it and given their PIN. Returns its id.
+pub async fn add_virtual_authenticator(c: &Client, driver_port: u16) -> String {
+    let (status, answer) = webauthn_command(
+        c,
+        driver_port,
+        "authenticator",
+        &json!({
+            "protocol": "ctap2",
+            "transport": "usb",
+            "hasResidentKey": true,
+            "hasUserVerification": true,
+            "isUserConsenting": true,
+            "isUserVerified": true,
+        }),
+    )
+    .await;
+    assert_eq!(status, 200, "adding a virtual authenticator: {answer}");
+    answer["value"]
+        .as_str()
+        .expect("the authenticator's id")
+        .to_owned()
+}
+
+/// Removes the virtual authenticator `id` (its owner has left with the key).
+pub async fn remove_virtual_authenticator(c: &Client, driver_port: u16, id: &str) {
+    let session = c
+        .session_id()
+        .await
+        .expect("a session")
+        .expect("a session id");
+    let http = crate::http::Http::new(&format!("127.0.0.1:{driver_port}"));
+    let answer = http.send(
+        "DELETE",
+        &format!("/session/{session}/webauthn/authenticator/{id}"),
+        &[],
+        &[],
+    );
+    assert_eq!(answer.status, 200, "removing the virtual authenticator");
+}
+
+async fn webauthn_command(
+    c: &Client,
+    driver_port: u16,
+    path: &str,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let session = c
+        .session_id()
+        .await
+        .expect("a session")
+        .expect("a session id");
+    let http = crate::http::Http::new(&format!("127.0.0.1:{driver_port}"));
+    http.post(&format!("/session/{session}/webauthn/{path}"), body)
+}

@@ -1,0 +1,203 @@
+//! The staff port's security key routes (WebAuthn; the ceremonies are `crate::security_keys`):
+//! the login's second step, a staff member's own keys (list, register), and an administrator's
+//! reset of a person's keys when one is lost. Registrations and resets go to the audit trail.
+
+use super::access::{event, open_session, session_response};
+use crate::reply::{bad, blocking, read_body, ApiError, ApiResult};
+use crate::sessions::StaffSession;
+use crate::shared::Shared;
+use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
+
+type Body = Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>;
+
+fn json_body<T: serde::de::DeserializeOwned>(body: Body, expected: &str) -> ApiResult<T> {
+    let body = read_body(body)?;
+    serde_json::from_slice(&body).map_err(|e| bad(format!("expected {expected}: {e}")))
+}
+
+fn session_of(request: &Request) -> ApiResult<StaffSession> {
+    request
+        .extensions()
+        .get::<StaffSession>()
+        .cloned()
+        .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "log in first".into()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyLogin {
+    /// The token the password step answered with.
+    login: String,
+    /// The key's signed answer to the challenge.
+    credential: PublicKeyCredential,
+}
+
+/// `POST /api/login/security-key`: the login's second step.
+pub(super) async fn login(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    body: Body,
+) -> ApiResult<Response> {
+    let form: KeyLogin = json_body(body, "{\"login\", \"credential\"}")?;
+    let answer = blocking(&s, move |s| {
+        Ok(
+            match s
+                .security_keys
+                .finish_login(&s.accounts, &form.login, &form.credential)
+            {
+                Ok(account) => Ok(open_session(s, &account, remote, "ok security_key")),
+                Err(failed) => {
+                    s.audit.note(event(
+                        None,
+                        &failed.username,
+                        remote,
+                        "login_failed",
+                        String::new(),
+                        failed.reason.into(),
+                    ));
+                    Err(())
+                }
+            },
+        )
+    })
+    .await?;
+    match answer {
+        Ok((token, body)) => Ok(session_response(&token, body)),
+        Err(()) => Err(ApiError(
+            StatusCode::UNAUTHORIZED,
+            "the security key was not accepted (or the login waited too long): log in again".into(),
+        )),
+    }
+}
+
+/// `GET /keys.js`: the dashboard's side of the ceremonies.
+pub(super) async fn script() -> Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/javascript; charset=utf-8",
+            ),
+            (axum::http::header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../../ui/keys.js"),
+    )
+        .into_response()
+}
+
+fn describe(keys: &[crate::security_keys::SecurityKey]) -> Value {
+    json!(keys
+        .iter()
+        .map(|k| json!({"name": k.name, "added": k.added, "id": k.label()}))
+        .collect::<Vec<_>>())
+}
+
+/// `GET /api/account/security-keys`: the session's own keys.
+pub(super) async fn mine(State(s): State<Arc<Shared>>, request: Request) -> ApiResult<Json<Value>> {
+    let session = session_of(&request)?;
+    let account = s
+        .accounts
+        .get(&session.username)
+        .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "log in first".into()))?;
+    Ok(Json(json!({
+        "rp_id": s.security_keys.rp_id(),
+        "keys": describe(&account.security_keys),
+    })))
+}
+
+/// `POST /api/account/security-keys/begin`: a registration's challenge for the session's account.
+pub(super) async fn begin(
+    State(s): State<Arc<Shared>>,
+    request: Request,
+) -> ApiResult<Json<Value>> {
+    let session = session_of(&request)?;
+    blocking(&s, move |s| {
+        let options = s
+            .security_keys
+            .begin_registration(&s.accounts, &session.username)
+            .map_err(|e| bad(e.to_string()))?;
+        Ok(Json(
+            json!({"options": options, "rp_id": s.security_keys.rp_id()}),
+        ))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Registration {
+    /// What the owner calls the key.
+    name: String,
+    /// The browser's answer to the registration's challenge.
+    credential: RegisterPublicKeyCredential,
+}
+
+/// `POST /api/account/security-keys/finish`: the new key registered with the session's account.
+pub(super) async fn finish(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let session = session_of(&request)?;
+    let body = axum::body::to_bytes(request.into_body(), crate::reply::MAX_JSON_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request is larger than 64 KiB".into(),
+            )
+        })?;
+    let form: Registration = json_body(Ok(body), "{\"name\", \"credential\"}")?;
+    blocking(&s, move |s| {
+        let done = s.security_keys.finish_registration(
+            &s.accounts,
+            &session.username,
+            &form.name,
+            &form.credential,
+        );
+        let outcome = match &done {
+            Ok(key) => format!("ok {}", key.label()),
+            Err(_) => "400".to_owned(),
+        };
+        s.audit.note(event(
+            Some(&session),
+            "",
+            remote,
+            "security_key_added",
+            form.name.trim().to_owned(),
+            outcome,
+        ));
+        let key = done.map_err(|e| bad(e.to_string()))?;
+        Ok((
+            StatusCode::CREATED,
+            Json(describe(std::slice::from_ref(&key))[0].clone()),
+        ))
+    })
+    .await
+}
+
+/// `POST /api/accounts/{username}/remove-security-keys`: an administrator's reset, for a lost
+/// key; the person logs in with their TOTP code again, and their sessions end.
+pub(super) async fn remove_all(
+    State(s): State<Arc<Shared>>,
+    Path(username): Path<String>,
+) -> ApiResult<Json<Value>> {
+    blocking(&s, move |s| {
+        let removed = s
+            .security_keys
+            .remove_all(&s.accounts, &username)
+            .map_err(|e| bad(e.to_string()))?;
+        s.sessions.end_all(&username);
+        Ok(Json(json!({"username": username, "removed": removed})))
+    })
+    .await
+}
