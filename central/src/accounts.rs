@@ -449,6 +449,30 @@ impl Accounts {
         Ok(answer)
     }
 
+    /// Changes `username`'s password, given the current one.
+    pub fn change_password(
+        &self,
+        username: &str,
+        current: &str,
+        new: &str,
+    ) -> Result<(), AccountError> {
+        let hash = hash_password(new)?;
+        self.update(username, |a| {
+            if !password_matches(&a.password_hash, current) {
+                return Err(AccountError::Invalid(
+                    "the current password is wrong: nothing was changed".into(),
+                ));
+            }
+            if password_matches(&a.password_hash, new) {
+                return Err(AccountError::Invalid(
+                    "the new password is the current one: choose another".into(),
+                ));
+            }
+            a.password_hash = hash;
+            Ok(())
+        })
+    }
+
     /// Disables (or enables) an account.
     pub fn set_disabled(&self, username: &str, disabled: bool) -> Result<(), AccountError> {
         self.update(username, |a| {
@@ -537,6 +561,47 @@ mod tests {
         assert!(!Auditor.may(Resolve) && Auditor.may(Export) && Auditor.may(Audit));
         assert!(!Administrator.may(ViewConsignments) && Administrator.may(Enroll));
         assert!(!Reconciliation.may(Enroll) && !Auditor.may(ManageAccounts));
+    }
+
+    #[test]
+    fn a_password_changes_only_with_the_current_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let accounts = Accounts::open(dir.path()).unwrap();
+        accounts
+            .add(
+                "a1",
+                "A",
+                "1",
+                StaffRole::Auditor,
+                None,
+                "first password here",
+            )
+            .unwrap();
+        let secret = accounts.get("a1").unwrap().totp_secret;
+        let now = 1_800_000_000;
+        assert!(accounts
+            .change_password("a1", "not it at all", "second password here")
+            .is_err());
+        assert!(accounts
+            .change_password("a1", "first password here", "short")
+            .is_err());
+        assert!(accounts
+            .change_password("a1", "first password here", "first password here")
+            .is_err());
+        accounts
+            .change_password("a1", "first password here", "second password here")
+            .unwrap();
+        let again = Accounts::open(dir.path()).unwrap();
+        assert_eq!(
+            again
+                .login("a1", "first password here", &totp_code(&secret, now), now)
+                .unwrap_err(),
+            LoginFailure::WrongPassword
+        );
+        assert!(matches!(
+            again.login("a1", "second password here", &totp_code(&secret, now), now),
+            Ok(LoginStep::Done(_))
+        ));
     }
 
     #[test]

@@ -6,8 +6,9 @@
 //! on the password alone opens no session and a right TOTP code is not accepted in the key's
 //! place; the login form asks for the key and the key logs them in. A key's answer works once:
 //! replayed on its own login or on another login's challenge, it is refused. When the key is
-//! lost, an administrator removes it and the TOTP code logs in again. The audit trail has the
-//! registration, the key logins and the refusals.
+//! lost, an administrator removes it and the TOTP code logs in again. A password changes only
+//! given the current one. An administrator adds an account on the accounts page and disables it.
+//! The audit trail has the registration, the key logins, the refusals and the password change.
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver`; without them the test says so and
 //! passes, unless `TAMGA_BROWSER_TEST=required`.
@@ -177,6 +178,70 @@ async fn steps(c: &Client, driver_port: u16, base: &str, hq: &Path) {
     assert_eq!(answer.status, 200, "{}", answer.text());
     assert!(back.cookie.is_some(), "the code opens a session again");
 
+    // --- A new password, given the current one; the old one no longer logs in.
+    let wrong = back.post(
+        "/api/account/password",
+        &json!({"current": "not the password", "new": "a brand new passphrase"}),
+    );
+    assert_eq!(wrong.status, 400, "{}", wrong.text());
+    let changed = back.post(
+        "/api/account/password",
+        &json!({"current": PASSWORD, "new": "a brand new passphrase"}),
+    );
+    assert_eq!(changed.status, 200, "{}", changed.text());
+    let old = Staff::new(hq).login("audit", PASSWORD, &code_of(hq, "audit", 2));
+    assert_eq!(old.status, 401);
+
+    // --- An administrator adds an account on the accounts page, then disables it.
+    c.goto(&format!("{base}/")).await.unwrap();
+    type_into(c, "[data-test=login-username]", "admin").await;
+    type_into(c, "[data-test=login-password]", PASSWORD).await;
+    type_into(c, "[data-test=login-code]", &code_of(hq, "admin", 1)).await;
+    click_css(c, "[data-test=login-submit]").await;
+    wait_attr(c, "[data-test=who]", "data-role", "administrator").await;
+    click_css(c, "[data-test=nav-accounts]").await;
+    find(c, "[data-test=account-add]").await;
+    type_into(c, "[data-test=account-username]", "auditor2").await;
+    type_into(c, "[data-test=account-name]", "Aigerim Auditor").await;
+    type_into(c, "[data-test=account-personal_number]", "HQ-301").await;
+    tamga_testkit::webdriver::select(c, "[data-test=account-role]", "auditor").await;
+    type_into(c, "[data-test=account-password]", "the first passphrase").await;
+    click_css(c, "[data-test=account-add-submit]").await;
+    let secret = wait_text(c, "[data-test=account-secret]", "otpauth://").await;
+    assert!(secret.contains("auditor2"), "{secret}");
+    wait_attr(
+        c,
+        "[data-test=account][data-username=auditor2]",
+        "data-disabled",
+        "false",
+    )
+    .await;
+    c.execute("window.confirm = () => true;", vec![])
+        .await
+        .unwrap();
+    click_css(
+        c,
+        "[data-test=account][data-username=auditor2] [data-test=account-disable]",
+    )
+    .await;
+    wait_attr(
+        c,
+        "[data-test=account][data-username=auditor2]",
+        "data-disabled",
+        "true",
+    )
+    .await;
+    let listed = admin.get("/api/accounts").json();
+    let auditor2 = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["username"] == "auditor2")
+        .cloned()
+        .unwrap();
+    assert_eq!(auditor2["disabled"], true);
+    assert_eq!(auditor2["role"], "auditor");
+
     // --- The audit trail has it all.
     let trail = back.get("/api/audit").json();
     let lines = trail["lines"].as_array().unwrap();
@@ -191,6 +256,7 @@ async fn steps(c: &Client, driver_port: u16, base: &str, hq: &Path) {
     assert!(has("login", "ok security_key"), "{trail}");
     assert!(has("login_failed", "wrong_security_key"), "{trail}");
     assert!(has("login_failed", "wrong_password"), "{trail}");
+    assert!(has("password_changed", "ok"), "{trail}");
     assert!(
         lines.iter().any(|l| l["action"] == "login_failed"
             && l["outcome"] == "security_key_unknown_or_expired_login"),

@@ -77,7 +77,7 @@ function showWho() {
 }
 
 // The login form: account name, password and the authenticator app's 6-digit code, or, for an
-// account with a security key, the key after the password (keys.js).
+// account with a security key, the key after the password (account.js).
 function showLogin(message) {
   showWho();
   document.getElementById("overview").replaceChildren();
@@ -1055,6 +1055,7 @@ async function route() {
   if (path === "/registry") return registryPage(main);
   if (path === "/audit") return auditPage(main);
   if (path === "/account") return accountPage(main);
+  if (path === "/accounts") return accountsPage(main);
   if (path === "/reports") return reportsPage(main, params);
   return consignmentsPage(main, params);
 }

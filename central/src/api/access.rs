@@ -53,7 +53,7 @@ pub fn action_of(method: &Method, path: &str) -> Option<Need> {
             [""]
             | ["app.js"]
             | ["i18n.js"]
-            | ["keys.js"]
+            | ["account.js"]
             | ["style.css"]
             | ["time.js"]
             | ["verify.html"],
@@ -64,7 +64,8 @@ pub fn action_of(method: &Method, path: &str) -> Option<Need> {
         (true, _, ["api", "session"])
         | (_, true, ["api", "logout"])
         | (true, _, ["api", "account", "security-keys"])
-        | (_, true, ["api", "account", "security-keys", "begin" | "finish"]) => Some(Need::Session),
+        | (_, true, ["api", "account", "security-keys", "begin" | "finish"])
+        | (_, true, ["api", "account", "password"]) => Some(Need::Session),
         (
             true,
             _,
@@ -553,7 +554,7 @@ async fn accounts_list(State(s): State<Arc<Shared>>) -> Json<Value> {
         .accounts
         .list()
         .iter()
-        .map(|a| json!({"username": a.username, "name": a.name, "personal_number": a.personal_number, "role": a.role.as_str(), "key": a.key, "disabled": a.disabled}))
+        .map(|a| json!({"username": a.username, "name": a.name, "personal_number": a.personal_number, "role": a.role.as_str(), "key": a.key, "disabled": a.disabled, "security_keys": a.security_keys.len()}))
         .collect::<Vec<_>>()))
 }
 
@@ -600,7 +601,7 @@ async fn use_https() -> Response {
 pub fn staff(shared: Arc<Shared>) -> tamga_node::server::Routes {
     let app = super::routes()
         .route("/api/login", post(login))
-        .route("/keys.js", get(super::security_keys::script))
+        .route("/account.js", get(super::security_keys::script))
         .route("/api/login/security-key", post(super::security_keys::login))
         .route(
             "/api/account/security-keys",
@@ -617,6 +618,10 @@ pub fn staff(shared: Arc<Shared>) -> tamga_node::server::Routes {
         .route(
             "/api/accounts/{username}/remove-security-keys",
             post(super::security_keys::remove_all),
+        )
+        .route(
+            "/api/account/password",
+            post(super::security_keys::change_password),
         )
         .route("/api/logout", post(logout))
         .route("/api/session", get(whoami))
@@ -665,7 +670,7 @@ mod tests {
         // Every API path the dashboard's scripts name is in the table.
         for script in [
             include_str!("../../ui/app.js"),
-            include_str!("../../ui/keys.js"),
+            include_str!("../../ui/account.js"),
         ] {
             for piece in script.split('"').skip(1).step_by(2) {
                 let Some(path) = piece.strip_prefix("/api/") else {

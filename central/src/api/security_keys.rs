@@ -1,6 +1,7 @@
-//! The staff port's security key routes (WebAuthn; the ceremonies are `crate::security_keys`):
-//! the login's second step, a staff member's own keys (list, register), and an administrator's
-//! reset of a person's keys when one is lost. Registrations and resets go to the audit trail.
+//! The staff port's routes for how a person logs in: the security key login's second step
+//! (WebAuthn; the ceremonies are `crate::security_keys`), a staff member's own keys (list,
+//! register) and password, and an administrator's reset of a person's keys when one is lost.
+//! Registrations, password changes and resets go to the audit trail.
 
 use super::access::{event, open_session, session_response};
 use crate::reply::{bad, blocking, read_body, ApiError, ApiResult};
@@ -78,7 +79,7 @@ pub(super) async fn login(
     }
 }
 
-/// `GET /keys.js`: the dashboard's side of the ceremonies.
+/// `GET /account.js`: the dashboard's own-account and accounts pages, and its side of the ceremonies.
 pub(super) async fn script() -> Response {
     use axum::response::IntoResponse;
     (
@@ -89,7 +90,7 @@ pub(super) async fn script() -> Response {
             ),
             (axum::http::header::CACHE_CONTROL, "no-cache"),
         ],
-        include_str!("../../ui/keys.js"),
+        include_str!("../../ui/account.js"),
     )
         .into_response()
 }
@@ -181,6 +182,53 @@ pub(super) async fn finish(
             StatusCode::CREATED,
             Json(describe(std::slice::from_ref(&key))[0].clone()),
         ))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordChange {
+    /// The password now.
+    current: String,
+    /// The one to have.
+    new: String,
+}
+
+/// `POST /api/account/password`: the session's account gets a new password, given its
+/// current one.
+pub(super) async fn change_password(
+    State(s): State<Arc<Shared>>,
+    ConnectInfo(remote): ConnectInfo<SocketAddr>,
+    request: Request,
+) -> ApiResult<Json<Value>> {
+    let session = session_of(&request)?;
+    let body = axum::body::to_bytes(request.into_body(), crate::reply::MAX_JSON_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request is larger than 64 KiB".into(),
+            )
+        })?;
+    let form: PasswordChange = json_body(Ok(body), "{\"current\", \"new\"}")?;
+    if form.current.len() > 1024 || form.new.len() > 1024 {
+        return Err(bad("a password is longer than 1024 bytes"));
+    }
+    blocking(&s, move |s| {
+        let done = s
+            .accounts
+            .change_password(&session.username, &form.current, &form.new);
+        s.audit.note(event(
+            Some(&session),
+            "",
+            remote,
+            "password_changed",
+            String::new(),
+            if done.is_ok() { "ok" } else { "400" }.into(),
+        ));
+        done.map_err(|e| bad(e.to_string()))?;
+        Ok(Json(json!({"changed": true})))
     })
     .await
 }
