@@ -37,8 +37,8 @@ use std::path::Path;
 use tamga_core::act::SealState;
 use tamga_core::fixtures::Story;
 use tamga_testkit::webdriver::{
-    browser_with, click_css, find, keep_screenshot, start_chromedriver, texts, tools_present,
-    type_into, value_of, wait_attr, wait_text, CatchUnwind, Client,
+    click_css, find, keep_screenshot, run_browser_test, texts, tools_present, type_into, value_of,
+    wait_attr, wait_text, Client,
 };
 
 const PIN: &str = "staff-pin-2026";
@@ -199,31 +199,15 @@ fn staff_follow_a_damaged_seal_to_its_resolution_and_read_the_kp_report_in_the_b
         token: admin_token(&hq),
         hq: hq.clone(),
     };
-    let profile = root.path().join("chromium-profile");
-    std::fs::create_dir_all(&profile).unwrap();
-    let (driver, driver_port) = start_chromedriver();
     let screenshot = root.path().join("central-consignment.png");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let c = browser_with(driver_port, &profile, &[trust_flag(&hq)]).await;
-        let outcome = CatchUnwind(Box::pin(steps(&c, &site, &story, &expected, &screenshot))).await;
-        if let Err(panic) = outcome {
-            let shot = root.path().join("central-failure.png");
-            if let Ok(png) = c.screenshot().await {
-                let _ = std::fs::write(&shot, png);
-                keep_screenshot(&shot);
-            }
-            let _ = c.close().await;
-            std::panic::resume_unwind(panic);
-        }
-        c.close().await.unwrap();
-    });
+    let shot = &screenshot;
+    run_browser_test(
+        root.path(),
+        "central",
+        &[trust_flag(&hq)],
+        |c, _| async move { steps(&c, &site, &story, &expected, shot).await },
+    );
     keep_screenshot(&screenshot);
-    drop(driver);
     drop(server);
 }
 
@@ -663,14 +647,6 @@ fn headquarters_read_a_refused_consignment_with_its_crew_incident_extension_and_
     );
     drop(http);
 
-    let profile = root.path().join("chromium-profile");
-    std::fs::create_dir_all(&profile).unwrap();
-    let (driver, driver_port) = start_chromedriver();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
     add_account(&hq, "auditor", "auditor", None);
     let ui = staff_base(&hq);
     let ids = LegalIds {
@@ -685,21 +661,12 @@ fn headquarters_read_a_refused_consignment_with_its_crew_incident_extension_and_
             .as_str()
             .to_owned(),
     };
-    runtime.block_on(async {
-        let c = browser_with(driver_port, &profile, &[trust_flag(&hq)]).await;
-        let outcome = CatchUnwind(Box::pin(legal_steps(&c, &ui, &hq, &ids))).await;
-        if let Err(panic) = outcome {
-            let shot = root.path().join("central-legal-failure.png");
-            if let Ok(png) = c.screenshot().await {
-                let _ = std::fs::write(&shot, png);
-                keep_screenshot(&shot);
-            }
-            let _ = c.close().await;
-            std::panic::resume_unwind(panic);
-        }
-        c.close().await.unwrap();
-    });
-    drop(driver);
+    run_browser_test(
+        root.path(),
+        "central-legal",
+        &[trust_flag(&hq)],
+        |c, _| async move { legal_steps(&c, &ui, &hq, &ids).await },
+    );
     drop(server);
 }
 

@@ -17,8 +17,7 @@ use common::staff::{add_account, code_of, staff_base, trust_flag, PASSWORD};
 use common::*;
 use tamga_core::act::SealState;
 use tamga_testkit::webdriver::{
-    browser_with, click_css, find, keep_screenshot, start_chromedriver, tools_present, type_into,
-    wait_attr, wait_text, CatchUnwind, Client,
+    click_css, find, run_browser_test, tools_present, type_into, wait_attr, wait_text, Client,
 };
 
 const PIN: &str = "staff-pin-2026";
@@ -52,29 +51,10 @@ fn staff_log_in_over_https_and_two_people_close_a_critical_discrepancy_in_the_br
     let base = staff_base(&scene.hq);
     let trust = trust_flag(&scene.hq);
 
-    let profile = scene.root.path().join("chromium-profile");
-    std::fs::create_dir_all(&profile).unwrap();
-    let (driver, driver_port) = start_chromedriver();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let c = browser_with(driver_port, &profile, &[trust]).await;
-        let outcome = CatchUnwind(Box::pin(steps(&c, &base, &scene))).await;
-        if let Err(panic) = outcome {
-            let shot = scene.root.path().join("staff-failure.png");
-            if let Ok(png) = c.screenshot().await {
-                let _ = std::fs::write(&shot, png);
-                keep_screenshot(&shot);
-            }
-            let _ = c.close().await;
-            std::panic::resume_unwind(panic);
-        }
-        c.close().await.unwrap();
+    let dir = scene.root.path().to_owned();
+    run_browser_test(&dir, "staff", &[trust], |c, _| async move {
+        steps(&c, &base, &scene).await
     });
-    drop(driver);
 }
 
 async fn login(c: &Client, username: &str, password: &str, code: &str) {

@@ -22,9 +22,8 @@ use common::*;
 use serde_json::{json, Value};
 use std::path::Path;
 use tamga_testkit::webdriver::{
-    add_virtual_authenticator, browser_with, click_css, find, keep_screenshot,
-    remove_virtual_authenticator, start_chromedriver, tools_present, type_into, wait_attr,
-    wait_text, CatchUnwind, Client,
+    add_virtual_authenticator, click_css, find, remove_virtual_authenticator, run_browser_test,
+    tools_present, type_into, wait_attr, wait_text, Client,
 };
 
 #[test]
@@ -40,29 +39,9 @@ fn a_security_key_replaces_the_code_works_once_per_challenge_and_can_be_reset() 
     add_account(&hq, "admin", "administrator", None);
     let base = staff_base(&hq);
     let trust = trust_flag(&hq);
-    let profile = root.path().join("chromium-profile");
-    std::fs::create_dir_all(&profile).unwrap();
-    let (driver, driver_port) = start_chromedriver();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let c = browser_with(driver_port, &profile, &[trust]).await;
-        let outcome = CatchUnwind(Box::pin(steps(&c, driver_port, &base, &hq))).await;
-        if let Err(panic) = outcome {
-            let shot = root.path().join("keys-failure.png");
-            if let Ok(png) = c.screenshot().await {
-                let _ = std::fs::write(&shot, png);
-                keep_screenshot(&shot);
-            }
-            let _ = c.close().await;
-            std::panic::resume_unwind(panic);
-        }
-        c.close().await.unwrap();
+    run_browser_test(root.path(), "keys", &[trust], |c, driver_port| async move {
+        steps(&c, driver_port, &base, &hq).await
     });
-    drop(driver);
 }
 
 /// The browser's key answers the challenge of a fresh login with `password`; the answer is

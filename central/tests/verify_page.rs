@@ -17,8 +17,8 @@
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use tamga_testkit::webdriver::{
-    browser, choose_file, find, goto, keep_screenshot, start_chromedriver, texts, tools_present,
-    type_into, wait_attr, CatchUnwind, Client,
+    choose_file, find, goto, keep_screenshot, run_browser_test, texts, tools_present, type_into,
+    wait_attr, Client,
 };
 
 /// The repository's root.
@@ -80,31 +80,12 @@ fn the_page_from_disk_verifies_the_story_flags_a_late_act_and_refuses_tampered_p
     assert!(page.exists(), "{} is missing", page.display());
     let x = vectors();
     let root = tempfile::tempdir().unwrap();
-    let profile = root.path().join("chromium-profile");
-    std::fs::create_dir_all(&profile).unwrap();
     let screenshot = root.path().join("verify-page.png");
-    let (driver, driver_port) = start_chromedriver();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let c = browser(driver_port, &profile).await;
-        let outcome = CatchUnwind(Box::pin(steps(&c, &page, &x, &screenshot))).await;
-        if let Err(panic) = outcome {
-            let shot = root.path().join("verify-page-failure.png");
-            if let Ok(png) = c.screenshot().await {
-                let _ = std::fs::write(&shot, png);
-                keep_screenshot(&shot);
-            }
-            let _ = c.close().await;
-            std::panic::resume_unwind(panic);
-        }
-        c.close().await.unwrap();
+    let shot = &screenshot;
+    run_browser_test(root.path(), "verify-page", &[], |c, _| async move {
+        steps(&c, &page, &x, shot).await
     });
     keep_screenshot(&screenshot);
-    drop(driver);
 }
 
 /// Chooses the package `name` and waits for the page's verdict on it: the verdict's

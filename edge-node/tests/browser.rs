@@ -26,9 +26,8 @@ mod common;
 use common::{add_peer, edge, import_officer, serve, write_acts};
 use tamga_core::fixtures::{self, Story};
 use tamga_testkit::webdriver::{
-    browser, click, click_css, find, keep_screenshot, page_text, select, start_chromedriver,
-    tools_present, type_into, value_of, visible_text, wait_attr, wait_text, CatchUnwind, Client,
-    Locator,
+    click, click_css, find, keep_screenshot, page_text, run_browser_test, select, tools_present,
+    type_into, value_of, visible_text, wait_attr, wait_text, Client, Locator,
 };
 
 const POST_PIN: &str = "417-airport";
@@ -147,55 +146,21 @@ fn an_officer_hands_custody_over_from_the_post_to_the_escort_in_the_browser() {
     let (vehicle, again) = serve(&vehicle_dir, Some(&vehicle_address), "vehicle node");
     assert_eq!(again, vehicle_address);
 
-    let profile = root.path().join("chromium-profile");
-    std::fs::create_dir_all(&profile).unwrap();
-    let (driver, driver_port) = start_chromedriver();
     let screenshot = root.path().join("vehicle-consignment.png");
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let c = browser(driver_port, &profile).await;
-        let outcome = drive(
-            &c,
-            &story,
-            &format!("http://{post_address}"),
-            &format!("http://{vehicle_address}"),
-            &screenshot,
-        )
-        .await;
-        if let Err(panic) = outcome {
-            let shot = root.path().join("failure.png");
-            if let Ok(png) = c.screenshot().await {
-                let _ = std::fs::write(&shot, png);
-                keep_screenshot(&shot);
-            }
-            let _ = c.close().await;
-            std::panic::resume_unwind(panic);
-        }
-        c.close().await.unwrap();
+    let (post_url, vehicle_url) = (
+        format!("http://{post_address}"),
+        format!("http://{vehicle_address}"),
+    );
+    let shot = &screenshot;
+    run_browser_test(root.path(), "vehicle", &[], |c, _| async move {
+        steps(&c, &story, &post_url, &vehicle_url, shot).await
     });
     keep_screenshot(&screenshot);
-    drop(driver);
     drop(post);
     drop(vehicle);
 }
 
-/// The officers' steps; a failed step panics, and the panic is handed back so the caller can
-/// take a screenshot of what the browser showed.
-async fn drive(
-    c: &Client,
-    story: &Story,
-    post: &str,
-    vehicle: &str,
-    screenshot: &Path,
-) -> Result<(), Box<dyn std::any::Any + Send>> {
-    CatchUnwind(Box::pin(steps(c, story, post, vehicle, screenshot))).await
-}
-
+/// The officers' steps in the browser.
 async fn steps(c: &Client, story: &Story, post: &str, vehicle: &str, screenshot: &Path) {
     tamga_node::tls::install_provider();
     let http = reqwest::Client::new();
@@ -558,31 +523,11 @@ fn an_officer_corrects_a_mistyped_seal_number_in_the_browser() {
     import_officer(&post_dir, &story.airport_officer, POST_PIN);
     let (post, post_address) = serve(&post_dir, None, "post node");
 
-    let profile = root.path().join("chromium-profile");
-    std::fs::create_dir_all(&profile).unwrap();
-    let (driver, driver_port) = start_chromedriver();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let c = browser(driver_port, &profile).await;
-        let base = format!("http://{post_address}");
-        let seal_act = mistyped.id().to_hex();
-        let steps = correction_steps(&c, &story, &base, &seal_act);
-        if let Err(panic) = CatchUnwind(Box::pin(steps)).await {
-            let shot = root.path().join("correction-failure.png");
-            if let Ok(png) = c.screenshot().await {
-                let _ = std::fs::write(&shot, png);
-                keep_screenshot(&shot);
-            }
-            let _ = c.close().await;
-            std::panic::resume_unwind(panic);
-        }
-        c.close().await.unwrap();
+    let base = format!("http://{post_address}");
+    let seal_act = mistyped.id().to_hex();
+    run_browser_test(root.path(), "correction", &[], |c, _| async move {
+        correction_steps(&c, &story, &base, &seal_act).await
     });
-    drop(driver);
     post.stop_cleanly();
 }
 

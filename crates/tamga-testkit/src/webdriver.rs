@@ -300,6 +300,41 @@ pub fn keep_screenshot(path: &Path) {
     }
 }
 
+/// Runs a browser test: a ChromeDriver on a free port, a Chromium session with its profile in
+/// `dir` and the `extra` flags, and `steps(client, driver_port)` on a runtime of its own. When
+/// the steps panic, what the browser showed is kept as `dir/<name>-failure.png`
+/// ([`keep_screenshot`]), the session is closed and the panic goes on.
+pub fn run_browser_test<F: Future<Output = ()>>(
+    dir: &Path,
+    name: &str,
+    extra: &[String],
+    steps: impl FnOnce(Client, u16) -> F,
+) {
+    let profile = dir.join(format!("{name}-chromium-profile"));
+    std::fs::create_dir_all(&profile).expect("a browser profile directory");
+    let (driver, driver_port) = start_chromedriver();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let c = browser_with(driver_port, &profile, extra).await;
+        let outcome = CatchUnwind(Box::pin(steps(c.clone(), driver_port))).await;
+        if let Err(panic) = outcome {
+            let shot = dir.join(format!("{name}-failure.png"));
+            if let Ok(png) = c.screenshot().await {
+                let _ = std::fs::write(&shot, png);
+                keep_screenshot(&shot);
+            }
+            let _ = c.close().await;
+            std::panic::resume_unwind(panic);
+        }
+        c.close().await.expect("the browser session closes");
+    });
+    drop(driver);
+}
+
 /// A test's steps, with a panic inside them caught and handed back (so the caller can take a
 /// screenshot of what the browser showed, close the session, and resume the panic).
 pub struct CatchUnwind<'a>(pub Pin<Box<dyn Future<Output = ()> + 'a>>);

@@ -30,23 +30,9 @@ fn the_helpers_drive_a_page() {
     let root = tempfile::tempdir().unwrap();
     let page = root.path().join("page.html");
     std::fs::write(&page, PAGE).unwrap();
-    let profile = root.path().join("profile");
-    std::fs::create_dir_all(&profile).unwrap();
-    let (driver, port) = webdriver::start_chromedriver();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let c = webdriver::browser(port, &profile).await;
-        let outcome = webdriver::CatchUnwind(Box::pin(steps(&c, &page))).await;
-        let _ = c.close().await;
-        if let Err(panic) = outcome {
-            std::panic::resume_unwind(panic);
-        }
+    webdriver::run_browser_test(root.path(), "helpers", &[], |c, _| async move {
+        steps(&c, &page).await
     });
-    drop(driver);
 }
 
 async fn steps(c: &Client, page: &std::path::Path) {
