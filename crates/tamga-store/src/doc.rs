@@ -106,6 +106,7 @@ pub fn entries(doc: &AutoCommit) -> Vec<Entry> {
         let Ok(values) = doc.get_all(ROOT, key.as_str()) else {
             continue;
         };
+        let first = out.len();
         for (value, _) in values {
             let bytes = match &value {
                 Value::Scalar(s) => match s.as_ref() {
@@ -114,11 +115,17 @@ pub fn entries(doc: &AutoCommit) -> Vec<Entry> {
                 },
                 Value::Object(_) => None,
             };
-            out.push(Entry {
+            let entry = Entry {
                 key: key.clone(),
                 is_bytes: bytes.is_some(),
                 bytes: bytes.unwrap_or_default(),
-            });
+            };
+            // The same act written by two nodes before they merged is one value twice (the
+            // key's conflict holds both): it is one entry. Values that differ stay apart, so a
+            // bad one beside a good one is still seen.
+            if !out[first..].contains(&entry) {
+                out.push(entry);
+            }
         }
     }
     out
@@ -288,6 +295,26 @@ mod tests {
         }
         assert_eq!(DocId::from_key(b"c:lower case"), None);
         assert_eq!(DocId::from_key(b"x"), None);
+    }
+
+    #[test]
+    fn an_act_written_by_two_nodes_before_they_merged_is_one_entry() {
+        let story = Story::new();
+        let mut here = AutoCommit::new();
+        put_act(&mut here, &story.registration()).unwrap();
+        let mut there = AutoCommit::new();
+        put_act(&mut there, &story.registration()).unwrap();
+        put_entry(&mut there, "act:00", b"one value").unwrap();
+        put_entry(&mut here, "act:00", b"another value").unwrap();
+        here.merge(&mut there).unwrap();
+        let entries = entries(&here);
+        let key = act_key(&story.registration().id());
+        assert_eq!(entries.iter().filter(|e| e.key == key).count(), 1);
+        assert_eq!(
+            entries.iter().filter(|e| e.key == "act:00").count(),
+            2,
+            "different values under one key are both kept"
+        );
     }
 
     #[test]
