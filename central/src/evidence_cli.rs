@@ -1,5 +1,6 @@
 //! `tamga-central evidence CONSIGNMENT --out FILE`: a consignment's evidence package
-//! (`docs/act-format.md` §14.6), made here or by the running server.
+//! (`docs/act-format.md` §14.6), made here or by the running server; and
+//! `tamga-central rotate-log-key`, the log key replaced (`tamga_central::log::rotate`).
 
 use serde::Serialize;
 use std::path::Path;
@@ -63,5 +64,29 @@ pub fn evidence(dir: &Path, consignment: &str, out: &Path, json: bool) -> Result
         head.head.time,
         written.file,
         package.authority
+    ))
+}
+
+pub fn rotate_log_key(dir: &Path, json: bool) -> Result<String, String> {
+    let rotated: tamga_central::log::Rotated = match Admin::open(dir)? {
+        Admin::Local(central) => {
+            let now = Timestamp::now();
+            let keeper = tamga_central::log::keeper(&central, now).map_err(|e| e.to_string())?;
+            let rotated =
+                tamga_central::log::rotate(&central, &keeper, now).map_err(|e| e.to_string())?;
+            tamga_central::audit::note_in(
+                &central.dir,
+                tamga_central::audit::cli_event("rotate_log_key", 0),
+            );
+            rotated
+        }
+        Admin::Remote(info) => Admin::post(&info, "/api/admin/log-key", b"{}".to_vec())?,
+    };
+    if json {
+        return Ok(serde_json::to_string_pretty(&rotated).expect("JSON encodes"));
+    }
+    Ok(format!(
+        "the transparency log is signed by {} from {}; {} is revoked from the next second (the heads it signed before stay valid).\nNodes learn the new key's enrollment at their next sync.\n",
+        rotated.new, rotated.at, rotated.old
     ))
 }

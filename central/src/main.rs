@@ -253,6 +253,10 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Replace the transparency log's key: a new one enrolled and signing from now (a tree
+    /// head at once), the old one revoked from the next second and its file gone. Heads the old
+    /// key signed stay valid. Works on the data directory, or through the running server.
+    RotateLogKey,
     /// Reconciliation staff's own keys, which sign the resolutions of discrepancies: kept here
     /// encrypted under each person's PIN.
     Officer {
@@ -672,6 +676,7 @@ fn run(cli: Cli) -> Result<String, String> {
         Command::Evidence { consignment, out } => {
             evidence_cli::evidence(&dir, &consignment, &out, json)
         }
+        Command::RotateLogKey => evidence_cli::rotate_log_key(&dir, json),
         Command::Enrollment { out } => {
             let acts = Admin::open(&dir)?.write_enrollment(&out)?;
             let shown = out.display().to_string();

@@ -33,25 +33,6 @@ fn copy_dir(from: &Path, to: &Path) {
     );
 }
 
-fn check_evidence_py(file: &Path, authority: &str) -> (bool, String) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/check-evidence.py");
-    let out = Command::new("python3")
-        .arg(script)
-        .arg(file)
-        .arg("--authority")
-        .arg(authority)
-        .output()
-        .expect("python3 runs");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
 /// The discrepancies of `kind` central lists for the story's consignment.
 fn discrepancies_of(scene: &Scene, kind: &str) -> Vec<Value> {
     scene.central_view()["record"]["discrepancies"]

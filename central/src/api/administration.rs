@@ -210,6 +210,29 @@ pub(super) async fn admin_evidence(
     .await
 }
 
+/// The body of `POST /api/admin/log-key`: nothing.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RotateBody {}
+
+/// `POST /api/admin/log-key`: `tamga-central rotate-log-key` while the server runs.
+pub(super) async fn admin_rotate_log_key(
+    State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<Json<Value>> {
+    admin_request(
+        &s,
+        &headers,
+        body,
+        "a log key rotation",
+        |s, _: RotateBody| {
+            crate::log::rotate(&s.central, &s.log, Timestamp::now()).map_err(crate::reply::internal)
+        },
+    )
+    .await
+}
+
 /// `POST /api/admin/accounts`: `tamga-central account add` while the server runs.
 pub(super) async fn admin_account(
     State(s): State<Arc<Shared>>,

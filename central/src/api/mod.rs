@@ -202,6 +202,10 @@ fn routes() -> Router<Arc<Shared>> {
         .route("/api/admin/enrollment", post(admin_enrollment))
         .route("/api/admin/import", post(admin_import))
         .route("/api/admin/evidence", post(administration::admin_evidence))
+        .route(
+            "/api/admin/log-key",
+            post(administration::admin_rotate_log_key),
+        )
         .route("/api/admin/accounts", post(administration::admin_account))
         .route("/api/evidence", get(evidence::download))
         .route("/verify.html", get(evidence::verify_page))

@@ -584,3 +584,25 @@ pub fn post_sync(
         as_peer(http, device, central).send("POST", SYNC_PATH, &[(AUTH_HEADER, credential)], &body);
     (answer.status, answer.body)
 }
+
+/// `scripts/check-evidence.py` on `file` with the customs authority `authority`: whether it
+/// passed, and what it said.
+#[allow(dead_code)]
+pub fn check_evidence_py(file: &Path, authority: &str) -> (bool, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/check-evidence.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(file)
+        .arg("--authority")
+        .arg(authority)
+        .output()
+        .expect("python3 runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}

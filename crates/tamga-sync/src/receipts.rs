@@ -25,29 +25,34 @@ pub const HEAD_SKEW_SECONDS: i64 = 300;
 
 /// Central's log key and the signing of tree heads. One per central.
 pub struct LogKeeper {
-    key: SigningKey,
-    signing: Mutex<()>,
+    /// The key, under the lock that makes one head at a time.
+    key: Mutex<SigningKey>,
 }
 
 impl LogKeeper {
     /// The keeper signing with `key` (enrolled as `transparency_log`).
     pub fn new(key: SigningKey) -> Self {
         LogKeeper {
-            key,
-            signing: Mutex::new(()),
+            key: Mutex::new(key),
         }
     }
 
     /// The log key's id.
     pub fn key_id(&self) -> KeyId {
-        key_id(&self.key)
+        key_id(&self.key.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Signs with `key` from now on (a rotation: the caller has enrolled it). The next
+    /// [`LogKeeper::head`] signs a head with it even if the log has not grown.
+    pub fn rotate(&self, key: SigningKey) {
+        *self.key.lock().unwrap_or_else(|p| p.into_inner()) = key;
     }
 
     /// Sequences what the store merged (seen at `now`) and returns the latest signed tree head,
     /// signing a new one if the log grew. The leaves are durable before the head is signed, and
     /// the head before it is returned.
     pub fn head(&self, store: &Store, now: Timestamp) -> Result<SignedTreeHead, SyncError> {
-        let _one = self.signing.lock().unwrap_or_else(|p| p.into_inner());
+        let key = self.key.lock().unwrap_or_else(|p| p.into_inner());
         let size = store.log_sequence(now)?.size;
         let latest = match store.log_latest_head()? {
             Some((_, text)) => Some(SignedTreeHead::parse(&text).map_err(|e| {
@@ -56,7 +61,7 @@ impl LogKeeper {
             None => None,
         };
         if let Some(latest) = &latest {
-            if latest.head.size == size && latest.log_key == self.key_id() {
+            if latest.head.size == size && latest.log_key == key_id(&key) {
                 return Ok(latest.clone());
             }
         }
@@ -68,7 +73,7 @@ impl LogKeeper {
                 root: store.log_root(size)?,
                 time,
             },
-            &self.key,
+            &key,
         );
         store.log_put_head(size, &head.to_text())?;
         Ok(head)
