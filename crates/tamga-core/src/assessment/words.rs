@@ -56,10 +56,30 @@ pub fn placeholders(text: &str) -> Result<Vec<&str>, String> {
     Ok(names)
 }
 
+/// The template of `key`, if it is one of [`ALL`].
+pub fn template(key: &str) -> Option<&'static Template> {
+    ALL.iter().find(|t| t.key == key)
+}
+
 impl Template {
     /// The placeholders of the English text ([`placeholders`]).
     pub fn placeholders(&self) -> Result<Vec<&'static str>, String> {
         placeholders(self.english)
+    }
+
+    /// Whether `text` can say this template in another language: it names the same
+    /// placeholders, in any order, each well-formed; why not if not.
+    pub fn check_translation(&self, text: &str) -> Result<(), String> {
+        let mut english = self.placeholders()?;
+        let mut names = placeholders(text)?;
+        english.sort_unstable();
+        names.sort_unstable();
+        if names != english {
+            return Err(format!(
+                "names the placeholders {names:?}, the English {english:?}"
+            ));
+        }
+        Ok(())
     }
 
     /// The English text with each placeholder replaced by its value in `args` (one left without
@@ -159,7 +179,7 @@ impl Words {
 
     /// The template of the key, if it is one of [`ALL`].
     pub fn template(&self) -> Option<&'static Template> {
-        ALL.iter().find(|t| t.key == self.key)
+        template(&self.key)
     }
 
     /// The English text (the key itself if it names no template).
@@ -526,6 +546,25 @@ mod tests {
         for bad in ["{", "a }", "{}", "{A}", "{a b}", "{a", "x {a}}"] {
             assert!(template(bad).placeholders().is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_translation_names_the_same_placeholders_in_any_order() {
+        let fork = &Fork::TEMPLATE;
+        assert_eq!(
+            fork.check_translation("{receivers}: {count} ({handoff}, {count})"),
+            Ok(())
+        );
+        for bad in [
+            "{count} {handoff}",
+            "{count} {handoff} {receivers} {more}",
+            "{count} {hand_off} {receivers}",
+            "{count} {handoff} {receivers",
+        ] {
+            assert!(fork.check_translation(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(template("custody.fork"), Some(fork));
+        assert_eq!(template("custody.spoon"), None);
     }
 
     #[test]
