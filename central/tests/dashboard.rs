@@ -774,7 +774,7 @@ async fn legal_steps(c: &Client, base: &str, hq: &Path, x: &LegalIds) {
     .await
     .unwrap();
     assert!(
-        corrected.contains("seal_applied")
+        corrected.contains("seal applied")
             && corrected.contains("the original kept as signed")
             && corrected.contains("fields corrected: seal")
             && corrected.contains("KG-0042137"),

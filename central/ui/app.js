@@ -7,9 +7,48 @@
 let lang = localStorage.getItem("tamga-central-lang") || "ru";
 let vocabulary = null;
 
-function t(key) {
+// A word in the language chosen (else English, else the key), each {name} in it replaced by
+// params[name].
+function t(key, params) {
   const table = window.I18N[lang] || {};
-  return table[key] || window.I18N.en[key] || key;
+  const text = table[key] || window.I18N.en[key] || key;
+  if (!params) return text;
+  return text.replace(/\{(\w+)\}/g, (whole, name) =>
+    Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole);
+}
+
+// Whether the tables have a word for `key`.
+function known(key) {
+  return Boolean((window.I18N[lang] || {})[key] || window.I18N.en[key]);
+}
+
+// A term the server sends as it spells it (an act kind "seal_applied", a seal state "Intact", an
+// incident "force majeure"), in words: the table's prefix and the term in snake_case, else the
+// term as it is.
+function term(prefix, value) {
+  const key = prefix + String(value).replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/[\s-]+/g, "_").toLowerCase();
+  return known(key) ? t(key) : String(value);
+}
+
+// The vocabulary of each kind of term a finding's words may hold (tamga_core::assessment::words:
+// a placeholder ending in the name), by the prefix of its words in the tables.
+const TERMS = {
+  act_kind: "kind_of_act.", seal_state: "seal_state.", seal_basis: "seal_basis.", document_kind: "document.",
+  incident_kind: "incident.", duty: "duty.", role: "officer_role.", mass_unit: "mass_unit.",
+};
+
+// What a discrepancy (or a finding across consignments) says, in the language chosen: the words
+// of its template with its values, terms in words too; the English summary if the tables do not
+// have the template.
+function findingText(d) {
+  const w = d.words;
+  if (!w || !w.key || !known("finding." + w.key)) return d.summary;
+  const args = {};
+  for (const [name, value] of Object.entries(w.args || {})) {
+    const kind = Object.keys(TERMS).find((v) => name === v || name.endsWith("_" + v));
+    args[name] = kind ? term(TERMS[kind], value) : value;
+  }
+  return t("finding." + w.key, args);
 }
 
 function el(tag, attrs, ...children) {
@@ -252,7 +291,7 @@ async function consignmentsPage(main, params) {
 function signerText(s) {
   const parts = [s.name || s.key.slice(0, 16) + "…"];
   if (s.personal_number) parts.push("№ " + s.personal_number);
-  if (s.role) parts.push(s.role);
+  if (s.role) parts.push(term("officer_role.", s.role));
   if (s.unit) parts.push(s.unit);
   return parts.join(", ");
 }
@@ -360,7 +399,7 @@ function discrepancyCard(consignment, d, officers, onDone, pending) {
   },
     el("div", {}, sev(d.severity), " ", el("b", {}, t("kind." + d.kind)), d.subject ? " — " + d.subject : "",
       " ", el("span", { class: "muted mono" }, short(d.id))),
-    el("div", {}, d.summary),
+    el("div", { "data-test": "finding" }, findingText(d)),
     proof);
   if (d.resolution) {
     const name = (key) => {
@@ -461,7 +500,7 @@ function legalView(consignment, legal) {
     box.append(el("h2", {}, t("corrections_title")));
     for (const c of legal.corrections) {
       box.append(el("div", { class: "card", "data-test": "corrected-act", "data-act": c.act },
-        el("div", {}, el("b", {}, c.kind), " · " + when(c.at) + " · " + t("original_kept") + " ", actLink(consignment, c)),
+        el("div", {}, el("b", {}, term("kind_of_act.", c.kind)), " · " + when(c.at) + " · " + t("original_kept") + " ", actLink(consignment, c)),
         c.corrections.map((k) => el("div", { "data-test": "correction", "data-act": k.act },
           when(k.at) + " · " + t("corrected_fields") + ": " + (k.fields || []).join(", ") + " · " + (k.reason || "") + " · " +
           (k.signer ? signerText(k.signer) + " · " : ""), actLink(consignment, k),
@@ -531,10 +570,10 @@ async function consignmentPage(main, id, target, flash) {
   for (const s of data.seals) {
     seals.append(el("tr", {},
       el("td", { class: "mono" }, s.seal),
-      el("td", {}, s.record.status),
-      el("td", {}, s.record.last_state + " · " + when(s.record.last_seen)),
+      el("td", {}, term("seal_status.", s.record.status)),
+      el("td", {}, term("seal_state.", s.record.last_state) + " · " + when(s.record.last_seen)),
       el("td", {}, s.history.map((h) => el("div", {},
-        el("a", { href: consignmentLink(r.consignment, h.act) }, h.kind), " " + when(h.at))))));
+        el("a", { href: consignmentLink(r.consignment, h.act) }, term("kind_of_act.", h.kind)), " " + when(h.at))))));
   }
   main.append(seals);
 
@@ -543,7 +582,7 @@ async function consignmentPage(main, id, target, flash) {
   for (const a of data.acts) {
     table.append(el("tr", { id: "act-" + a.id, class: (a.verified ? "" : "rejected") + (a.id === target ? " target" : ""), "data-test": "timeline-act", "data-kind": a.kind },
       el("td", {}, a.at_for_people),
-      el("td", {}, el("b", {}, a.kind), el("div", { class: "mono muted" }, short(a.id))),
+      el("td", {}, el("b", {}, term("kind_of_act.", a.kind)), el("div", { class: "mono muted" }, short(a.id))),
       el("td", {}, a.place ? placeText(a.place) : (a.body.office_of_departure || "—")),
       el("td", { "data-test": "signers" }, a.signers.map((s) => el("div", {}, signerText(s), s.enrolled_at_the_time ? "" : el("span", { class: "bad" }, " ?")))),
       el("td", {}, a.verified ? el("span", { class: "ok" }, "✓ " + t("verified_yes"))
@@ -567,6 +606,7 @@ function acrossCard(f, self) {
   return el("div", { class: "card attention", id: "x-" + f.id, "data-test": "across", "data-kind": f.kind, "data-subject": f.subject },
     el("div", {}, sev(f.severity), " ", el("b", {}, t("across." + f.kind)), " — " + f.subject,
       " ", el("span", { class: "muted mono" }, short(f.id))),
+    el("div", { "data-test": "finding" }, findingText(f)),
     self ? el("div", {}, t("across_also_on") + ":") : "",
     others.map((m) => el("div", { "data-test": "across-consignment", "data-consignment": m.consignment },
       el("a", { href: consignmentLink(m.consignment) }, m.consignment), " · " + t("proof") + ": ",
@@ -698,7 +738,7 @@ async function registryPage(main) {
     table.append(el("tr", {},
       el("td", {}, e.holder),
       el("td", {}, e.personal_number || "—"),
-      el("td", {}, e.role),
+      el("td", {}, term("officer_role.", e.role)),
       el("td", {}, e.unit),
       el("td", {}, [when(e.valid_from) + " — " + when(e.valid_until)].concat(
         e.migrated_from ? [el("br"), el("span", { class: "warn" }, t("migrated_from") + ": " + e.migrated_from)] : [])),
@@ -714,7 +754,7 @@ async function registryPage(main) {
 function enrollForm(onDone) {
   const key = el("input", { name: "key", required: true, size: 66, "data-test": "enroll-key" });
   const role = el("select", { name: "role", "data-test": "enroll-role" },
-    ["device", "post_officer", "escort_officer", "precious_metals_officer", "central_staff", "supervisor"].map((r) => el("option", { value: r }, r)));
+    ["device", "post_officer", "escort_officer", "precious_metals_officer", "central_staff", "supervisor"].map((r) => el("option", { value: r }, term("officer_role.", r))));
   const unit = el("input", { name: "unit", required: true, "data-test": "enroll-unit" });
   const name = el("input", { name: "name", required: true, "data-test": "enroll-name" });
   const number = el("input", { name: "personal_number", "data-test": "enroll-number" });
@@ -732,7 +772,7 @@ function enrollForm(onDone) {
     if (number.value.trim()) body.personal_number = number.value.trim();
     try {
       const answer = await api("/api/admin/enroll", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-      status.replaceChildren(el("div", { class: "notice", "data-test": "enroll-done" }, t("enrolled") + ": " + answer.holder + " (" + answer.role + ", " + answer.unit + ")"));
+      status.replaceChildren(el("div", { class: "notice", "data-test": "enroll-done" }, t("enrolled") + ": " + answer.holder + " (" + term("officer_role.", answer.role) + ", " + answer.unit + ")"));
       setTimeout(onDone, 800);
     } catch (e) {
       status.replaceChildren(el("div", { class: "error", role: "alert", "data-test": "enroll-error" }, e.message));

@@ -33,6 +33,8 @@ use tamga_store::StoreError;
 use tracing::{info, warn};
 
 pub mod archive;
+#[cfg(test)]
+mod ui_words;
 
 /// The largest upload accepted (a bundle file or a photo).
 pub const MAX_UPLOAD_BYTES: usize = 256 * 1024 * 1024;

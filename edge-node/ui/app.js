@@ -15,6 +15,29 @@
   const t = (key, params) => I18N.t(key, params);
   const tEnum = (group, value) => I18N.tEnum(group, value);
 
+  // The enumeration of each kind of term a finding's words may hold (tamga_core::assessment::words:
+  // a placeholder ending in the name). Terms come as the English spells them ("Intact",
+  // "force majeure", "custody_transferred"): their snake_case is the enumeration's value.
+  const FINDING_TERMS = {
+    act_kind: 'kind', seal_state: 'seal_state', seal_basis: 'basis', document_kind: 'document',
+    incident_kind: 'incident', duty: 'duty', role: 'role', mass_unit: 'unit',
+  };
+
+  // What a discrepancy says, in the officer's language: the words of its template (finding.<key>)
+  // with its values, terms in words too; the English summary if the tables lack the template.
+  function findingText(d) {
+    const w = d.words;
+    if (!w || !w.key || !I18N.has('finding.' + w.key)) return d.summary;
+    const args = {};
+    for (const [name, value] of Object.entries(w.args || {})) {
+      const vocabulary = Object.keys(FINDING_TERMS).find((v) => name === v || name.endsWith('_' + v));
+      const group = vocabulary && FINDING_TERMS[vocabulary];
+      const snake = String(value).replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[\s-]+/g, '_').toLowerCase();
+      args[name] = group && I18N.has(`enum.${group}.${snake}`) ? tEnum(group, snake) : value;
+    }
+    return t('finding.' + w.key, args);
+  }
+
   // ---------------------------------------------------------------- DOM helpers
 
   function h(tag, attrs, ...children) {
@@ -1056,7 +1079,7 @@
         h('strong', {}, tEnum('discrepancy', d.kind)),
         d.subject ? h('span', { class: 'mono' }, ' · ' + d.subject) : null,
       ),
-      h('div', { class: 'disc-summary' }, d.summary),
+      h('div', { class: 'disc-summary' }, findingText(d)),
       d.acts && d.acts.length
         ? h(
             'div',

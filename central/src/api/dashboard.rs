@@ -711,4 +711,59 @@ mod tests {
         let distinct: BTreeSet<usize> = KINDS.iter().map(|k| position(*k)).collect();
         assert_eq!(distinct.len(), KINDS.len());
     }
+
+    /// Each language's `finding.<key>` texts (`    "finding.key": "text",`).
+    fn findings() -> BTreeMap<String, BTreeMap<String, String>> {
+        let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        let mut current = None;
+        for line in I18N.lines() {
+            if let Some(name) = line.strip_prefix("  ").and_then(|l| l.strip_suffix(": {")) {
+                current = Some(name.to_owned());
+                continue;
+            }
+            let (Some(lang), Some(entry)) = (&current, line.strip_prefix("    \"finding.")) else {
+                continue;
+            };
+            let (key, text) = entry.split_once("\": ").expect("a finding's entry");
+            let text: String = serde_json::from_str(text.trim_end_matches(','))
+                .unwrap_or_else(|e| panic!("{lang}: finding.{key}: {e}"));
+            out.entry(lang.clone())
+                .or_default()
+                .insert(key.to_owned(), text);
+        }
+        out
+    }
+
+    #[test]
+    fn every_finding_is_said_in_every_language_with_its_placeholders() {
+        use tamga_core::assessment::words::{template, ALL, TERMS};
+        let findings = findings();
+        assert_eq!(
+            findings.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["en", "ky", "ru"]
+        );
+        for t in ALL {
+            for (lang, texts) in &findings {
+                let text = texts
+                    .get(t.key)
+                    .unwrap_or_else(|| panic!("{lang} lacks finding.{}", t.key));
+                if let Err(e) = t.check_translation(text) {
+                    panic!("{lang}: finding.{}: {e}", t.key);
+                }
+            }
+            assert_eq!(findings["en"][t.key], t.english);
+        }
+        for (lang, texts) in &findings {
+            for key in texts.keys() {
+                assert!(
+                    template(key).is_some(),
+                    "{lang}: finding.{key} is no template"
+                );
+            }
+        }
+        // The dashboard says each kind of term a finding may hold in words.
+        for term in TERMS {
+            assert!(APP.contains(&format!("{term}: \"")), "app.js: {term}");
+        }
+    }
 }

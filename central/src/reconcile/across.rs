@@ -17,6 +17,7 @@ use super::record::Record;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
+use tamga_core::assessment::words;
 use tamga_core::{ConsignmentId, Severity};
 
 /// The kinds of findings across consignments.
@@ -125,8 +126,11 @@ pub struct AcrossFinding {
     pub number: String,
     /// The KPC's issuing country (none for a seal).
     pub issued_by: Option<String>,
-    /// What happened, in words.
+    /// What happened, in English.
     pub summary: String,
+    /// What happened, as a template's key and its values (`tamga_core::assessment::words`), for
+    /// the dashboard to say in its own language.
+    pub words: words::Words,
     /// The consignments holding it, by id.
     pub consignments: Vec<AcrossMember>,
 }
@@ -220,24 +224,30 @@ impl Across {
             .map(|c| c.as_str())
             .collect::<Vec<_>>()
             .join(", ");
-        let (subject, number, issued_by, summary) = match key {
+        let count = holders.len().to_string();
+        let (subject, number, issued_by, words) = match key {
             Key::Kpc { number, issued_by } => (
                 format!("{number} ({issued_by})"),
                 number.clone(),
                 Some(issued_by.clone()),
-                format!(
-                    "Kimberley Process certificate {number} issued by {issued_by} is registered on {} consignments ({names}): a KP certificate certifies one shipment only",
-                    holders.len()
-                ),
+                words::KpcOnTwoConsignments {
+                    number: number.clone(),
+                    issued_by: issued_by.clone(),
+                    count,
+                    consignments: names,
+                }
+                .words(),
             ),
             Key::Seal(seal) => (
                 seal.clone(),
                 seal.clone(),
                 None,
-                format!(
-                    "seal {seal} is on the goods of {} consignments at once ({names}): a seal is on one consignment at a time",
-                    holders.len()
-                ),
+                words::SealOnTwoConsignments {
+                    seal: seal.clone(),
+                    count,
+                    consignments: names,
+                }
+                .words(),
             ),
         };
         Some(AcrossFinding {
@@ -247,7 +257,8 @@ impl Across {
             subject,
             number,
             issued_by,
-            summary,
+            summary: words.english(),
+            words,
             consignments,
         })
     }

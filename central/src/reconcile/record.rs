@@ -6,6 +6,7 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 use tamga_core::act::{ActBody, CertificateKind};
 use tamga_core::assessment::seals::SealStatus;
+use tamga_core::assessment::words::Words;
 use tamga_core::assessment::{Resolution, Status};
 use tamga_core::{
     Assessment, ConsignmentId, DiscrepancyKind, Severity, SignedAct, Timestamp, UnitCode,
@@ -24,8 +25,11 @@ pub struct DiscrepancyRow {
     pub severity: Severity,
     /// What it is about (a seal number, a post), or empty.
     pub subject: String,
-    /// What happened, in words.
+    /// What happened, in English.
     pub summary: String,
+    /// What happened, as a template's key and its values (`tamga_core::assessment::words`), for
+    /// the dashboard to say in its own language.
+    pub words: Words,
     /// The acts that prove it (hex ids).
     pub acts: Vec<String>,
     /// How staff closed it, if they did.
@@ -132,6 +136,7 @@ impl Record {
                 severity: d.severity,
                 subject: d.subject.clone(),
                 summary: d.summary.clone(),
+                words: d.words.clone(),
                 acts: d.acts.iter().map(|a| a.to_hex()).collect(),
                 resolution: d.resolution.clone(),
             })

@@ -92,6 +92,24 @@ fn the_same_kpc_on_two_consignments_is_a_critical_finding_proven_by_both_registr
         (f.number.as_str(), f.issued_by.as_deref()),
         ("BE 0417733", Some("BE"))
     );
+    let names = |f: &crate::reconcile::AcrossFinding| {
+        f.consignments
+            .iter()
+            .map(|m| m.consignment.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    assert_eq!(
+        f.summary,
+        format!(
+            "Kimberley Process certificate BE 0417733 issued by BE is registered on 2 consignments ({}): a KP certificate certifies one shipment only",
+            names(f)
+        )
+    );
+    assert_eq!(
+        (f.words.key.as_str(), f.words.args["count"].as_str()),
+        ("across.kpc", "2")
+    );
     let members: Vec<(String, Vec<String>)> = f
         .consignments
         .iter()
@@ -192,6 +210,19 @@ fn the_same_seal_active_on_two_consignments_is_a_critical_finding() {
     assert_eq!(f.severity, Severity::Critical);
     assert_eq!(f.number, story.seal.as_str());
     assert_eq!(f.issued_by, None);
+    assert_eq!(
+        f.summary,
+        format!(
+            "seal {} is on the goods of 2 consignments at once ({}): a seal is on one consignment at a time",
+            story.seal,
+            f.consignments
+                .iter()
+                .map(|m| m.consignment.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    );
+    assert_eq!(f.words.key, "across.seal");
     let proof = |c: &ConsignmentId| {
         f.consignments
             .iter()

@@ -4,6 +4,7 @@
 //! is a gap. Delivery by a unit that was never handed the goods is a gap too.
 
 use super::discrepancy::Findings;
+use super::words::say;
 use super::{DiscrepancyKind, Facts, Severity};
 use crate::act::{ActBody, CustodyTransferred};
 use crate::canonical::ActId;
@@ -47,24 +48,25 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> CustodyView 
 
     for (previous, next) in &successors {
         if next.len() > 1 {
-            let from = match previous {
-                Some(p) => format!("handoff {}", p.short()),
-                None => "the office of departure".to_owned(),
-            };
-            let receivers: Vec<String> = next
+            let count = next.len();
+            let receivers = next
                 .iter()
-                .map(|id| by_id[id].receiving.unit.to_string())
-                .collect();
+                .map(|id| by_id[id].receiving.unit.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
             findings.add(
                 DiscrepancyKind::CustodyFork,
                 Severity::Critical,
                 previous.map(|p| p.to_hex()).unwrap_or_default(),
                 previous.iter().copied().chain(next.iter().copied()),
-                format!(
-                    "custody handed over {} times from {from}: to {}",
-                    next.len(),
-                    receivers.join(", ")
-                ),
+                match previous {
+                    Some(p) => say!(Fork {
+                        count,
+                        handoff: p.short(),
+                        receivers,
+                    }),
+                    None => say!(ForkFromDeparture { count, receivers }),
+                },
             );
         }
     }
@@ -79,10 +81,10 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> CustodyView 
                             Severity::Critical,
                             t.releasing.unit.as_str(),
                             [reg_id, *id],
-                            format!(
-                                "first handoff released by {}, but the goods were registered at {}",
-                                t.releasing.unit, reg.office_of_departure
-                            ),
+                            say!(FirstReleasedElsewhere {
+                                unit: t.releasing.unit,
+                                departure: reg.office_of_departure,
+                            }),
                         );
                     }
                 }
@@ -93,11 +95,10 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> CustodyView 
                     Severity::Critical,
                     p.to_hex(),
                     [*id],
-                    format!(
-                        "handoff {} follows custody act {}, which is not among the valid acts",
-                        id.short(),
-                        p.short()
-                    ),
+                    say!(UnknownPrevious {
+                        handoff: id.short(),
+                        previous: p.short(),
+                    }),
                 ),
                 Some(previous) => {
                     if previous.receiving.unit != t.releasing.unit {
@@ -106,10 +107,10 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> CustodyView 
                             Severity::Critical,
                             t.releasing.unit.as_str(),
                             [p, *id],
-                            format!(
-                                "custody passed to {} but the next handoff is released by {}",
-                                previous.receiving.unit, t.releasing.unit
-                            ),
+                            say!(ReleasedByOther {
+                                holder: previous.receiving.unit,
+                                unit: t.releasing.unit,
+                            }),
                         );
                     }
                     if t.at < previous.at {
@@ -118,11 +119,10 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> CustodyView 
                             Severity::Major,
                             "",
                             [p, *id],
-                            format!(
-                                "handoff at {} is dated before the handoff it follows ({})",
-                                t.at.for_people(),
-                                previous.at.for_people()
-                            ),
+                            say!(HandoffBeforePrevious {
+                                at: t.at.for_people(),
+                                previous_at: previous.at.for_people(),
+                            }),
                         );
                     }
                 }
@@ -167,27 +167,34 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> CustodyView 
     // the office of departure.
     if let (Some(holder), Some((_, reg)), false) = (&holder, facts.registration, disputed) {
         for act in &facts.acts {
-            let (what, place, unit) = match act.body() {
-                ActBody::ConsignmentDelivered(d) => {
-                    ("delivered", &d.place, &reg.office_of_destination)
-                }
-                ActBody::ConsignmentReturned(r) => ("returned", &r.place, &reg.office_of_departure),
+            let (delivered, place, unit) = match act.body() {
+                ActBody::ConsignmentDelivered(d) => (true, &d.place, &reg.office_of_destination),
+                ActBody::ConsignmentReturned(r) => (false, &r.place, &reg.office_of_departure),
                 _ => continue,
             };
             if &holder.unit != unit {
+                let holder_unit = &holder.unit;
                 findings.add(
                     DiscrepancyKind::CustodyGap,
                     Severity::Critical,
                     unit.as_str(),
                     [holder.act, act.id()],
-                    format!(
-                        "{what} at {} but custody was last passed to {}",
-                        place
-                            .post()
-                            .map(|p| p.to_string())
-                            .unwrap_or_else(|| "a place off any post".into()),
-                        holder.unit
-                    ),
+                    match (delivered, place.post()) {
+                        (true, Some(post)) => say!(DeliveredNotHolder {
+                            post,
+                            holder: holder_unit,
+                        }),
+                        (true, None) => say!(DeliveredOffPostNotHolder {
+                            holder: holder_unit
+                        }),
+                        (false, Some(post)) => say!(ReturnedNotHolder {
+                            post,
+                            holder: holder_unit,
+                        }),
+                        (false, None) => say!(ReturnedOffPostNotHolder {
+                            holder: holder_unit
+                        }),
+                    },
                 );
             }
         }

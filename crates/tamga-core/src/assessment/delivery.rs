@@ -5,6 +5,7 @@
 //! registered document present or missing.
 
 use super::discrepancy::Findings;
+use super::words::say;
 use super::{DiscrepancyKind, Facts, Severity};
 use crate::act::{ActBody, DocumentCheck};
 use crate::canonical::ActId;
@@ -74,13 +75,13 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> Option<Outco
                             Severity::Critical,
                             "",
                             [reg_id, id],
-                            format!(
-                                "delivered short: {} of {} packages and {} missing ({})",
-                                short.packages,
-                                reg.packages,
-                                short.net_mass.for_people(),
-                                short.description
-                            ),
+                            say!(DeliveredShort {
+                                packages: short.packages,
+                                registered: reg.packages,
+                                short: short.net_mass.value,
+                                short_mass_unit: short.net_mass.unit.symbol(),
+                                description: short.description,
+                            }),
                         );
                         Outcome::DeliveredShort {
                             act: id,
@@ -96,7 +97,7 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> Option<Outco
                     Severity::Major,
                     "",
                     [id],
-                    format!("refused at the office of destination: {}", r.reason),
+                    say!(DeliveryRefused { reason: r.reason }),
                 );
                 if outcome.is_none() {
                     outcome = Some(Outcome::Refused {
@@ -135,25 +136,36 @@ fn check_documents(
             Severity::Minor,
             "",
             [reg_id, delivery],
-            format!(
-                "{} accompanying documents registered, none checked at delivery",
-                reg.documents.len()
-            ),
+            say!(DocumentsNotChecked {
+                count: reg.documents.len()
+            }),
         );
         return;
     }
     for doc in &reg.documents {
-        let what = match found.iter().find(|f| f.number == doc.number) {
+        let missing = match found.iter().find(|f| f.number == doc.number) {
             Some(f) if f.present => continue,
-            Some(_) => "missing at delivery",
-            None => "not checked at delivery",
+            Some(_) => true,
+            None => false,
+        };
+        let (number, document_kind) = (&doc.number, format!("{:?}", doc.kind));
+        let words = if missing {
+            say!(DocumentMissing {
+                number,
+                document_kind,
+            })
+        } else {
+            say!(DocumentNotChecked {
+                number,
+                document_kind,
+            })
         };
         findings.add(
             DiscrepancyKind::DocumentMissing,
             Severity::Major,
             doc.number.as_str(),
             [reg_id, delivery],
-            format!("document {} ({:?}) {what}", doc.number, doc.kind),
+            words,
         );
     }
 }

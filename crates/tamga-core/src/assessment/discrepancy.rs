@@ -1,8 +1,11 @@
 //! Discrepancies: what the assessment found wrong, how bad it is, and the acts that prove it.
 
+use super::words::{say, Words};
 use crate::canonical::ActId;
 pub use crate::codes::DiscrepancyId;
 use crate::codes::KeyId;
+use crate::registry::{ActRejection, AuthorizationError};
+use crate::signing::SignatureError;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -200,8 +203,12 @@ pub struct Discrepancy {
     pub severity: Severity,
     /// What it is about within the consignment (a seal number, a post), or empty.
     pub subject: String,
-    /// What happened, in words.
+    /// What happened, in English: `words` filled into its template's English text.
     pub summary: String,
+    /// What happened, as a template's key and its values, for people reading another language
+    /// ([`super::words`]).
+    #[serde(default)]
+    pub words: Words,
     /// The acts that prove it, sorted.
     pub acts: Vec<ActId>,
     /// Set once staff have resolved it.
@@ -236,7 +243,7 @@ impl Findings {
         severity: Severity,
         subject: impl Into<String>,
         acts: impl IntoIterator<Item = ActId>,
-        summary: impl Into<String>,
+        words: Words,
     ) {
         let subject = subject.into();
         let mut acts: Vec<ActId> = acts.into_iter().collect();
@@ -248,7 +255,8 @@ impl Findings {
             kind,
             severity,
             subject,
-            summary: summary.into(),
+            summary: words.english(),
+            words,
             acts,
             resolution: None,
         });
@@ -264,5 +272,151 @@ impl Findings {
         let mut list: Vec<Discrepancy> = self.0.into_values().collect();
         list.sort_by(|a, b| (a.severity, a.kind, &a.id).cmp(&(b.severity, b.kind, &b.id)));
         list
+    }
+}
+
+/// The words of an act of kind `act_kind` left out for `rejection`: the English is
+/// `{act_kind} act {short id} left out: {the rejection}`.
+pub(super) fn left_out(act_kind: &str, id: ActId, rejection: &ActRejection) -> Words {
+    let act = id.short();
+    match rejection {
+        ActRejection::Signature(SignatureError::BadKey(key)) => {
+            say!(LeftOutBadKey { act_kind, act, key })
+        }
+        ActRejection::Signature(SignatureError::Invalid { key, act: signed }) => {
+            say!(LeftOutBadSignature {
+                act_kind,
+                act,
+                key,
+                id: signed,
+            })
+        }
+        ActRejection::Authorization(a) => match a {
+            AuthorizationError::UnknownKey { key } => {
+                say!(LeftOutUnknownKey { act_kind, act, key })
+            }
+            AuthorizationError::RevokedKey {
+                key,
+                effective_from,
+                revocation,
+                at,
+            } => say!(LeftOutRevokedKey {
+                act_kind,
+                act,
+                key,
+                revoked_from: effective_from,
+                revocation,
+                at,
+            }),
+            AuthorizationError::ExpiredKey {
+                key,
+                at,
+                valid_from,
+                valid_until,
+            } => say!(LeftOutExpiredKey {
+                act_kind,
+                act,
+                key,
+                at,
+                valid_from,
+                valid_until,
+            }),
+            AuthorizationError::RoleNotPermitted { key, role, kind } => {
+                say!(LeftOutRoleNotPermitted {
+                    act_kind,
+                    act,
+                    key,
+                    role,
+                    signed_act_kind: kind,
+                })
+            }
+            AuthorizationError::UnitMismatch {
+                key,
+                claimed,
+                enrolled,
+            } => say!(LeftOutUnitMismatch {
+                act_kind,
+                act,
+                key,
+                claimed,
+                enrolled,
+            }),
+            AuthorizationError::SamePerson { first, second } => say!(LeftOutSamePerson {
+                act_kind,
+                act,
+                first,
+                second,
+            }),
+            // Registry acts belong to no consignment: they are left out of its assessment
+            // before they are verified, so this is said in English alone.
+            AuthorizationError::Registry(e) => say!(LeftOutRegistry {
+                act_kind,
+                act,
+                reason: e,
+            }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{at, unit, Story};
+    use crate::registry::RegistryError;
+
+    #[test]
+    fn the_words_of_an_act_left_out_say_what_its_rejection_says() {
+        let story = Story::new();
+        let key = story.escort_lead.id.clone();
+        let other = story.supervisor.id.clone();
+        let id = ActId::from_hex(&"ab".repeat(32)).unwrap();
+        let revocation = ActId::from_hex(&"cd".repeat(32)).unwrap();
+        let (then, later) = (at("2026-11-23T06:00:00Z"), at("2026-11-24T06:00:00Z"));
+        let authorization = [
+            AuthorizationError::UnknownKey { key: key.clone() },
+            AuthorizationError::RevokedKey {
+                key: key.clone(),
+                effective_from: then,
+                revocation,
+                at: later,
+            },
+            AuthorizationError::ExpiredKey {
+                key: key.clone(),
+                at: later,
+                valid_from: then,
+                valid_until: then,
+            },
+            AuthorizationError::RoleNotPermitted {
+                key: key.clone(),
+                role: "escort_officer",
+                kind: "consignment_registered",
+            },
+            AuthorizationError::UnitMismatch {
+                key: key.clone(),
+                claimed: unit("MANAS-AIRPORT"),
+                enrolled: unit("ESCORT-7"),
+            },
+            AuthorizationError::SamePerson {
+                first: key.clone(),
+                second: other,
+            },
+            AuthorizationError::Registry(RegistryError::NotRegistryAct(id, "seal_checked")),
+        ];
+        let rejections = [
+            ActRejection::Signature(SignatureError::BadKey(key.clone())),
+            ActRejection::Signature(SignatureError::Invalid { key, act: id }),
+        ]
+        .into_iter()
+        .chain(authorization.into_iter().map(ActRejection::Authorization));
+        let mut keys = std::collections::BTreeSet::new();
+        for rejection in rejections {
+            let words = left_out("seal_checked", id, &rejection);
+            assert_eq!(
+                words.english(),
+                format!("seal_checked act {} left out: {rejection}", id.short())
+            );
+            keys.insert(words.key);
+        }
+        assert_eq!(keys.len(), 9, "one template for each rejection: {keys:?}");
     }
 }

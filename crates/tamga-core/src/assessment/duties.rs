@@ -22,6 +22,7 @@
 
 use super::discrepancy::Findings;
 use super::goods::{is_precious, is_rough_diamond};
+use super::words::say;
 #[cfg(doc)]
 use super::Tolerances;
 use super::{DiscrepancyKind, Facts, Severity};
@@ -183,10 +184,9 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> Vec<Duty> {
                 Severity::Critical,
                 s.register_number.as_str(),
                 [act.id()],
-                format!(
-                    "State Control Act {}: the goods do not conform to the contract and documents; they are to be sent back",
-                    s.register_number
-                ),
+                say!(GoodsNotConforming {
+                    number: s.register_number
+                }),
             ),
             _ => {}
         }
@@ -202,13 +202,12 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> Vec<Duty> {
                     Severity::Major,
                     d.duty.as_str(),
                     [d.since_act, done],
-                    format!(
-                        "{} done at {}, due by {} (counted from {})",
-                        d.duty.as_str().replace('_', " "),
-                        local(at),
-                        local(d.due),
-                        local(d.since)
-                    ),
+                    say!(DutyLate {
+                        duty: d.duty.as_str().replace('_', " "),
+                        done_at: local(at),
+                        due: local(d.due),
+                        since: local(d.since),
+                    }),
                 );
             }
         }

@@ -6,6 +6,7 @@
 
 use super::custody::Holder;
 use super::discrepancy::Findings;
+use super::words::say;
 use super::{DiscrepancyKind, Facts, Severity};
 use crate::act::ActBody;
 use crate::canonical::ActId;
@@ -92,7 +93,7 @@ pub(crate) fn assess(
                 last = Some(c.escort_unit.clone());
             }
             ActBody::CustodyTransferred(t) => {
-                for (side, party) in [("releasing", &t.releasing), ("receiving", &t.receiving)] {
+                for (releasing, party) in [(true, &t.releasing), (false, &t.receiving)] {
                     let Some(Crew {
                         escort,
                         previous,
@@ -104,7 +105,7 @@ pub(crate) fn assess(
                     // In a transhipment the crew relieved hands over to the crew in force. And acts
                     // are timed to the second: a handoff in the same second as a crew change may
                     // have come before it, so the crew before the change counts too.
-                    let relieved = ((side == "releasing" && t.transhipment.is_some())
+                    let relieved = ((releasing && t.transhipment.is_some())
                         || *changed_at == Some(t.at))
                         && previous.contains(&party.officer);
                     if !escort.crew.contains(&party.officer) && !relieved {
@@ -116,11 +117,17 @@ pub(crate) fn assess(
                             Severity::Critical,
                             party.unit.as_str(),
                             proof,
-                            format!(
-                                "the {side} officer for escort unit {} ({}) is not in the crew in force",
-                                party.unit,
-                                party.officer
-                            ),
+                            if releasing {
+                                say!(ReleasingNotInCrew {
+                                    unit: party.unit,
+                                    officer: party.officer,
+                                })
+                            } else {
+                                say!(ReceivingNotInCrew {
+                                    unit: party.unit,
+                                    officer: party.officer,
+                                })
+                            },
                         );
                     }
                 }

@@ -15,6 +15,7 @@
 //!   registration details must then be on file (items 5 and 6).
 
 use super::discrepancy::Findings;
+use super::words::say;
 use super::{DiscrepancyKind, Facts, Severity};
 use crate::act::{ActBody, CertificateKind, Direction, GoodsLine};
 use crate::codes::HsCode;
@@ -49,7 +50,7 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) {
             Severity::Critical,
             "kimberley_process",
             [reg_id],
-            "rough diamonds registered without a Kimberley Process certificate",
+            say!(KpCertificateMissing),
         );
     }
     let precious = reg.goods.iter().any(|g| is_precious(&g.hs_code));
@@ -59,7 +60,7 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) {
             Severity::Critical,
             "state_control",
             [reg_id],
-            "precious stones or metals registered for export without a State Control Certificate",
+            say!(SccMissingExport),
         );
     }
     if precious
@@ -72,7 +73,7 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) {
             Severity::Major,
             "importer_registration",
             [reg_id],
-            "precious goods imported without a State Control Certificate and without the importer's registration details",
+            say!(SccMissingImport),
         );
     }
 
@@ -106,11 +107,15 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) {
                 "",
                 [reg_id, act.id()],
                 match shortage {
-                    None => format!("{packages} packages counted, {} registered", reg.packages),
-                    Some(s) => format!(
-                        "{packages} packages counted, {} registered and {} recorded short",
-                        reg.packages, s.packages
-                    ),
+                    None => say!(PackagesCounted {
+                        counted: packages,
+                        registered: reg.packages,
+                    }),
+                    Some(s) => say!(PackagesCountedShort {
+                        counted: packages,
+                        registered: reg.packages,
+                        short: s.packages,
+                    }),
                 },
             );
         }
@@ -133,12 +138,12 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) {
                         },
                         "",
                         [reg_id, act.id()],
-                        format!(
-                            "gross mass {} weighed, {} g registered (tolerance {} g)",
-                            gross.for_people(),
-                            registered.normalize(),
-                            tolerance.normalize()
-                        ),
+                        say!(GrossMass {
+                            gross: gross.value,
+                            gross_mass_unit: gross.unit.symbol(),
+                            registered: registered.normalize(),
+                            tolerance: tolerance.normalize(),
+                        }),
                     );
                 }
             }
@@ -249,16 +254,18 @@ fn check_units(reg_id: crate::canonical::ActId, goods: &[GoodsLine], findings: &
                 Severity::Major,
                 format!("goods[{i}]"),
                 [reg_id],
-                format!(
-                    "goods line {} (HS {}) is measured in {} net: {}",
-                    i + 1,
-                    line.hs_code,
-                    line.net_mass.unit.symbol(),
-                    match class_of(&line.hs_code) {
-                        GoodsClass::PreciousStones => "precious stones are weighed in carats",
-                        _ => "precious metals are weighed in grams",
-                    }
-                ),
+                match class_of(&line.hs_code) {
+                    GoodsClass::PreciousStones => say!(StonesUnit {
+                        line: i + 1,
+                        hs: line.hs_code,
+                        mass_unit: line.net_mass.unit.symbol(),
+                    }),
+                    _ => say!(MetalsUnit {
+                        line: i + 1,
+                        hs: line.hs_code,
+                        mass_unit: line.net_mass.unit.symbol(),
+                    }),
+                },
             );
         }
     }
@@ -285,11 +292,10 @@ fn check_net(
             Severity::Major,
             "net_mass",
             [act],
-            format!(
-                "net mass re-weighed in {}, but these goods are weighed in {}",
-                net.unit.symbol(),
-                class_unit(class)
-            ),
+            say!(NetUnit {
+                mass_unit: net.unit.symbol(),
+                goods_mass_unit: class_unit(class),
+            }),
         );
     }
     let short = shortage.and_then(|s| in_class_unit(class, &s.net_mass));
@@ -307,18 +313,17 @@ fn check_net(
         ),
     };
     if (observed - expected).abs() > tolerance {
-        let unit = class_unit(class);
         findings.add(
             DiscrepancyKind::NetMassMismatch,
             severity,
             "",
             [reg_id, act],
-            format!(
-                "net mass {} {unit} re-weighed at delivery, {} {unit} expected (tolerance {} {unit})",
-                observed.normalize(),
-                expected.normalize(),
-                tolerance.normalize()
-            ),
+            say!(NetMass {
+                observed: observed.normalize(),
+                mass_unit: class_unit(class),
+                expected: expected.normalize(),
+                tolerance: tolerance.normalize(),
+            }),
         );
     }
 }

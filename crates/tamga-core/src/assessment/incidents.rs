@@ -5,6 +5,7 @@
 //! reported longer after it happened than the incident window is late.
 
 use super::discrepancy::Findings;
+use super::words::say;
 use super::{DiscrepancyKind, Facts, Severity};
 use crate::act::{ActBody, IncidentKind};
 use crate::canonical::ActId;
@@ -29,13 +30,12 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> Vec<ActId> {
                     Severity::Major,
                     "",
                     [id],
-                    format!(
-                        "{} at {} reported {} hours later, at {} (art. 38: at once)",
-                        incident_name(incident.incident),
-                        happened.for_people(),
-                        delay / 3600,
-                        incident.at.for_people()
-                    ),
+                    say!(IncidentReportedLate {
+                        incident_kind: incident_name(incident.incident),
+                        happened_at: happened.for_people(),
+                        hours: delay / 3600,
+                        reported_at: incident.at.for_people(),
+                    }),
                 );
             }
         }
@@ -55,11 +55,10 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> Vec<ActId> {
                 severity,
                 "",
                 [id],
-                format!(
-                    "{} reported at {}: the goods have not been brought to a customs body nor officials to the goods",
-                    incident_name(incident.incident),
-                    incident.at.for_people()
-                ),
+                say!(IncidentOpen {
+                    incident_kind: incident_name(incident.incident),
+                    reported_at: incident.at.for_people(),
+                }),
             );
         }
     }

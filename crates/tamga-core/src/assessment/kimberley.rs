@@ -23,6 +23,7 @@
 //!   registry holds any list, nothing is said.
 
 use super::discrepancy::Findings;
+use super::words::{say, Words};
 use super::{DiscrepancyKind, Facts, Severity, Tolerances};
 use crate::act::{
     Certificate, CertificateKind, ConsignmentRegistered, Direction, GoodsLine, KpContents,
@@ -50,10 +51,9 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) {
                 Severity::Major,
                 c.number.as_str(),
                 [reg_id],
-                format!(
-                    "KP certificate {} registered without its contents (issuing authority, expiry, exporter, importer, carats, value in USD, parcels, HS codes): correct the registration from the certificate",
-                    c.number
-                ),
+                say!(KpcIncomplete {
+                    certificate: c.number
+                }),
             ),
             Some(kp) => {
                 if kp.expires_at <= reg.at {
@@ -62,10 +62,11 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) {
                         Severity::Major,
                         c.number.as_str(),
                         [reg_id],
-                        format!(
-                            "KP certificate {} expired at {}, before the goods were registered at {}",
-                            c.number, kp.expires_at, reg.at
-                        ),
+                        say!(KpcExpired {
+                            certificate: c.number,
+                            expired_at: kp.expires_at,
+                            registered_at: reg.at,
+                        }),
                     );
                 }
                 contents.push(kp);
@@ -75,14 +76,14 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) {
     if kpcs.is_empty() || contents.len() < kpcs.len() {
         return;
     }
-    for (subject, detail) in mismatches(reg, &contents, facts.tolerances) {
-        let numbers: Vec<&str> = kpcs.iter().map(|c| c.number.as_str()).collect();
+    let numbers: Vec<&str> = kpcs.iter().map(|c| c.number.as_str()).collect();
+    for (subject, words) in mismatches(reg, &contents, &numbers.join(", "), facts.tolerances) {
         findings.add(
             DiscrepancyKind::KpcMismatch,
             Severity::Major,
             subject,
             [reg_id],
-            format!("KP certificate {}: {detail}", numbers.join(", ")),
+            words,
         );
     }
 }
@@ -100,24 +101,30 @@ fn participants(
     let Some(list) = facts.registry.kp_participants_at(reg.at) else {
         return;
     };
-    let mut partners: Vec<(&CountryCode, &'static str)> = Vec::new();
+    #[derive(Clone, Copy)]
+    enum Partner {
+        Consignor,
+        Issuer,
+        Consignee,
+    }
+    let mut partners: Vec<(&CountryCode, Partner)> = Vec::new();
     match reg.direction {
         Direction::Import => {
-            partners.push((&reg.consignor.country, "the consignor's country"));
+            partners.push((&reg.consignor.country, Partner::Consignor));
             for c in &reg.certificates {
                 if c.kind == CertificateKind::KimberleyProcess {
-                    partners.push((&c.issued_by, "the KP certificate's issuing country"));
+                    partners.push((&c.issued_by, Partner::Issuer));
                 }
             }
         }
-        Direction::Export => partners.push((&reg.consignee.country, "the consignee's country")),
+        Direction::Export => partners.push((&reg.consignee.country, Partner::Consignee)),
         Direction::Transit => {
-            partners.push((&reg.consignor.country, "the consignor's country"));
-            partners.push((&reg.consignee.country, "the consignee's country"));
+            partners.push((&reg.consignor.country, Partner::Consignor));
+            partners.push((&reg.consignee.country, Partner::Consignee));
         }
     }
     let mut seen = std::collections::BTreeSet::new();
-    for (country, role) in partners {
+    for (country, partner) in partners {
         if list.participant_of(country).is_some() || !seen.insert(country) {
             continue;
         }
@@ -126,20 +133,35 @@ fn participants(
             Severity::Critical,
             country.as_str(),
             [reg_id],
-            format!(
-                "rough diamonds with {country} ({role}), which is not a Kimberley Process participant in the list in force at registration (act {}, {})",
-                list.act, list.source
-            ),
+            match partner {
+                Partner::Consignor => say!(NonParticipantConsignor {
+                    country,
+                    list_act: list.act,
+                    source: list.source,
+                }),
+                Partner::Issuer => say!(NonParticipantIssuer {
+                    country,
+                    list_act: list.act,
+                    source: list.source,
+                }),
+                Partner::Consignee => say!(NonParticipantConsignee {
+                    country,
+                    list_act: list.act,
+                    source: list.source,
+                }),
+            },
         );
     }
 }
 
-/// What the certificates state against the rough diamond lines: `(subject, what differs)`.
+/// What the certificates (numbered `certificates`) state against the rough diamond lines:
+/// `(subject, what differs)`.
 fn mismatches(
     reg: &ConsignmentRegistered,
     kpcs: &[&KpContents],
+    certificates: &str,
     tolerances: &Tolerances,
-) -> Vec<(&'static str, String)> {
+) -> Vec<(&'static str, Words)> {
     let rough: Vec<&GoodsLine> = reg
         .goods
         .iter()
@@ -162,7 +184,11 @@ fn mismatches(
         if (certified - declared).abs() > tolerances.stones_net_carats {
             found.push((
                 "carats",
-                format!("certifies {certified} ct, the goods lines declare {declared} ct of rough diamonds"),
+                say!(KpcCarats {
+                    certificates,
+                    certified,
+                    declared,
+                }),
             ));
         }
     }
@@ -175,7 +201,11 @@ fn mismatches(
         if (certified - declared).abs() > tolerances.kp_value_usd {
             found.push((
                 "value",
-                format!("certifies USD {certified}, the goods lines declare USD {declared}"),
+                say!(KpcValue {
+                    certificates,
+                    certified,
+                    declared,
+                }),
             ));
         }
     }
@@ -184,10 +214,11 @@ fn mismatches(
     if rough.len() == reg.goods.len() && parcels != u64::from(reg.packages) {
         found.push((
             "parcels",
-            format!(
-                "certifies {parcels} parcels, {} packages registered",
-                reg.packages
-            ),
+            say!(KpcParcels {
+                certificates,
+                parcels,
+                packages: reg.packages,
+            }),
         ));
     }
 
@@ -204,7 +235,10 @@ fn mismatches(
     if !uncovered.is_empty() {
         found.push((
             "hs_codes",
-            format!("lists no HS code of goods line {}", uncovered.join(", ")),
+            say!(KpcHsCodes {
+                certificates,
+                hs_codes: uncovered.join(", "),
+            }),
         ));
     }
     found

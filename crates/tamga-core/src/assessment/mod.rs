@@ -19,6 +19,9 @@
 //! - [`delivery`]: how transit ended (delivered, short, refused, returned) and the documents;
 //! - [`route`]: route progress and acts off the route;
 //! - [`concerned`]: the units a consignment concerns (sync scope).
+//!
+//! Each finding's message is a template of [`words`]: its English text is the discrepancy's
+//! `summary`, its key and values are `words`, for people who read another language.
 
 pub mod concerned;
 mod corrections;
@@ -35,6 +38,7 @@ pub mod resolution;
 pub mod route;
 pub mod seals;
 pub mod timing;
+pub mod words;
 
 pub use concerned::units_concerned;
 pub use delivery::Outcome;
@@ -53,6 +57,7 @@ use crate::time::Timestamp;
 use discrepancy::Findings;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use words::say;
 
 /// The version of the rules [`assess`] applies. Stores keep what they derived from it (the list's
 /// summaries, index keys) with this number and derive everything again when a build's rules
@@ -458,11 +463,10 @@ pub(crate) fn assess_trusting(
                     Severity::Major,
                     "copy",
                     [id],
-                    format!(
-                        "{} act {} also arrived in a copy whose signatures do not hold; the valid copy is used",
-                        act.body().kind(),
-                        id.short()
-                    ),
+                    say!(CopyDoesNotHold {
+                        act_kind: act.body().kind(),
+                        act: id.short(),
+                    }),
                 );
             }
             continue;
@@ -470,19 +474,18 @@ pub(crate) fn assess_trusting(
         let (_, Err(rejection)) = &verdicts[0] else {
             unreachable!("no copy holds")
         };
-        let (kind, reason) = rejection_kind(rejection);
+        let kind = rejection_kind(rejection);
         findings.add(
             kind,
             Severity::Critical,
             "",
             [id],
-            format!(
-                "{} act {} left out: {reason}",
-                act.body().kind(),
-                id.short()
-            ),
+            discrepancy::left_out(act.body().kind(), id, rejection),
         );
-        rejected.push(RejectedAct { act: id, reason });
+        rejected.push(RejectedAct {
+            act: id,
+            reason: rejection.to_string(),
+        });
     }
     valid.sort_by_key(|a| (a.body().at(), workflow_rank(a.body()), a.id()));
     let valid = permission::sift(valid, registry, &mut findings, &mut rejected);
@@ -515,10 +518,9 @@ pub(crate) fn assess_trusting(
             Severity::Critical,
             "",
             unregistered.iter().copied(),
-            format!(
-                "{} acts recorded but the consignment was never validly registered",
-                unregistered.len()
-            ),
+            say!(RegistrationMissing {
+                count: unregistered.len()
+            }),
         );
     }
     if registrations.len() > 1 {
@@ -527,11 +529,10 @@ pub(crate) fn assess_trusting(
             Severity::Critical,
             "",
             registrations.iter().map(|(id, _)| *id),
-            format!(
-                "registered {} times with different content; the earliest ({}) is used",
-                registrations.len(),
-                registrations[0].0.short()
-            ),
+            say!(RegistrationConflicting {
+                count: registrations.len(),
+                act: registrations[0].0.short(),
+            }),
         );
     }
 
@@ -593,27 +594,24 @@ pub(crate) fn assess_trusting(
             if lone.contains(act) {
                 continue;
             }
-            if let Some(Err(reason)) = findings
+            if let Some(Err(words)) = findings
                 .severity_of(&r.discrepancy)
-                .map(|s| resolution::closes(s, r))
+                .map(|s| resolution::closes(s, *act, r))
             {
-                found.push((*act, reason));
+                found.push((*act, words));
             }
         }
         if found.is_empty() {
             break;
         }
-        for (act, reason) in found {
+        for (act, words) in found {
             lone.insert(act);
             findings.add(
                 DiscrepancyKind::NotPermitted,
                 Severity::Critical,
                 "",
                 [act],
-                format!(
-                    "discrepancy_resolved act {} not permitted: {reason}",
-                    act.short()
-                ),
+                words,
             );
         }
     }
@@ -669,8 +667,8 @@ pub(crate) fn assess_trusting(
     }
 }
 
-fn rejection_kind(rejection: &ActRejection) -> (DiscrepancyKind, String) {
-    let kind = match rejection {
+fn rejection_kind(rejection: &ActRejection) -> DiscrepancyKind {
+    match rejection {
         ActRejection::Signature(_) => DiscrepancyKind::BadSignature,
         ActRejection::Authorization(a) => match a {
             AuthorizationError::UnknownKey { .. } => DiscrepancyKind::UnknownKey,
@@ -681,8 +679,7 @@ fn rejection_kind(rejection: &ActRejection) -> (DiscrepancyKind, String) {
             | AuthorizationError::Registry(_) => DiscrepancyKind::RoleNotPermitted,
             AuthorizationError::SamePerson { .. } => DiscrepancyKind::NotPermitted,
         },
-    };
-    (kind, rejection.to_string())
+    }
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@
 //! a `not_permitted` discrepancy with the act as proof.
 
 use super::discrepancy::Findings;
+use super::words::{say, Words};
 use super::{DiscrepancyKind, RejectedAct, Severity};
 use crate::act::{ActBody, ConsignmentRegistered, FollowUp, Permit, Place};
 use crate::canonical::ActId;
@@ -77,12 +78,22 @@ pub(crate) fn sift<'a>(
             let ActBody::ConsignmentRegistered(r) = act.body() else {
                 unreachable!("a registration")
             };
-            let reason = format!(
-                "registered by an officer of {}, but the office of departure is {}",
-                units.first().map_or("no unit", |u| u.as_str()),
-                r.office_of_departure
-            );
-            refuse(act, &reason, findings, rejected);
+            let (act_kind, short) = (act.body().kind(), act.id().short());
+            let departure = &r.office_of_departure;
+            let words = match units.first() {
+                Some(unit) => say!(RegisteredElsewhere {
+                    act_kind,
+                    act: short,
+                    unit,
+                    departure,
+                }),
+                None => say!(RegisteredByNoUnit {
+                    act_kind,
+                    act: short,
+                    departure,
+                }),
+            };
+            refuse(act, words, findings, rejected);
         }
         return rest;
     };
@@ -96,8 +107,8 @@ pub(crate) fn sift<'a>(
     loop {
         let (kept, refused, assigned) = fold(&acts, registry, reg, &escorts);
         if assigned == escorts {
-            for (act, reason) in refused {
-                refuse(act, &reason, findings, rejected);
+            for (act, words) in refused {
+                refuse(act, words, findings, rejected);
             }
             return kept;
         }
@@ -105,7 +116,7 @@ pub(crate) fn sift<'a>(
     }
 }
 
-type Refused<'a> = Vec<(&'a SignedAct, String)>;
+type Refused<'a> = Vec<(&'a SignedAct, Words)>;
 
 /// One pass over `acts` in fold order with the escort units `escorts` known to be assigned:
 /// the acts kept, those refused with the reason, and the escort units the kept acts assign.
@@ -134,24 +145,21 @@ fn fold<'a>(
                 parts.take(act);
                 kept.push(act);
             }
-            Err(reason) => refused.push((act, reason)),
+            Err(words) => refused.push((act, words)),
         }
     }
     (kept, refused, assigned)
 }
 
-fn refuse(act: &SignedAct, reason: &str, findings: &mut Findings, rejected: &mut Vec<RejectedAct>) {
-    let reason = format!(
-        "{} act {} not permitted: {reason}",
-        act.body().kind(),
-        act.id().short()
-    );
+/// `act` does not hold: a `not_permitted` finding in `words`, which say why in English too.
+fn refuse(act: &SignedAct, words: Words, findings: &mut Findings, rejected: &mut Vec<RejectedAct>) {
+    let reason = words.english();
     findings.add(
         DiscrepancyKind::NotPermitted,
         Severity::Critical,
         "",
         [act.id()],
-        reason.clone(),
+        words,
     );
     rejected.push(RejectedAct {
         act: act.id(),
@@ -234,9 +242,20 @@ impl<'a> Parts<'a> {
         self.route.contains(unit) || self.escorts.contains(unit) || self.custodians.contains(unit)
     }
 
-    /// Why `act` may not be performed by its signers now, if it may not.
-    fn check(&self, act: &SignedAct, registry: &Registry) -> Result<(), String> {
+    /// Why `act` may not be performed by its signers now, if it may not: the words of its
+    /// `not_permitted` finding.
+    fn check(&self, act: &SignedAct, registry: &Registry) -> Result<(), Words> {
         let body = act.body();
+        // The words of a refusal, which name the act.
+        macro_rules! no {
+            ($name:ident $({ $($field:ident $(: $value:expr)?),* $(,)? })?) => {
+                Err(say!($name {
+                    act_kind: body.kind(),
+                    act: act.id().short(),
+                    $($($field $(: $value)?,)*)?
+                }))
+            };
+        }
         if let ActBody::CustodyTransferred(t) = body {
             // Each party signs for its own unit (checked by the registry); the units must be
             // ones the consignment gives these parts to.
@@ -245,17 +264,15 @@ impl<'a> Parts<'a> {
             if !(self.custodians.contains(&t.releasing.unit)
                 || self.escorts.contains(&t.releasing.unit))
             {
-                return Err(format!(
-                    "{} releases custody it never held and is not an assigned escort",
-                    t.releasing.unit
-                ));
+                return no!(ReleasesUnheld {
+                    unit: t.releasing.unit
+                });
             }
             if !(self.escorts.contains(&t.receiving.unit) || self.route.contains(&t.receiving.unit))
             {
-                return Err(format!(
-                    "{} may receive custody only as an assigned escort unit or a post on the route",
-                    t.receiving.unit
-                ));
+                return no!(ReceivesUnassigned {
+                    unit: t.receiving.unit
+                });
             }
             return Ok(());
         }
@@ -264,7 +281,7 @@ impl<'a> Parts<'a> {
         }
         let key = body.required_signers()[0];
         let Some(enrollment) = registry.signer_at(key, body.at()).enrollment else {
-            return Err(format!("{key} is not enrolled"));
+            return no!(SignerNotEnrolled { key });
         };
         let unit = &enrollment.unit;
         let central = enrollment.role == Role::CentralStaff;
@@ -275,41 +292,40 @@ impl<'a> Parts<'a> {
             Role::PostOfficer | Role::PreciousMetalsOfficer
         );
         let at_own_post = || match at_post {
-            Some(post) if post_role && post != unit => Err(format!(
-                "an officer of {unit} signs an act performed at {post}"
-            )),
+            Some(post) if post_role && post != unit => no!(SignsElsewhere { unit, post }),
             _ => Ok(()),
         };
+        let departure = self.departure();
+        let destination = self.destination();
         match body {
             ActBody::ConsignmentRegistered(r) => {
                 if &r.office_of_departure != unit {
-                    return Err(format!(
-                        "registered by an officer of {unit}, but the office of departure is {}",
-                        r.office_of_departure
-                    ));
+                    return no!(RegisteredElsewhere {
+                        unit,
+                        departure: r.office_of_departure,
+                    });
                 }
                 Ok(())
             }
             ActBody::SealApplied(_) => {
                 if !(self.route.contains(unit) || self.custodians.contains(unit)) {
-                    return Err(format!(
-                        "{unit} is not on the route and has not held custody"
-                    ));
+                    return no!(SealByOutsider { unit });
                 }
                 at_own_post()
             }
             ActBody::EscortAssigned(_) => {
-                if unit != &self.registration.office_of_departure && unit != &self.custodian {
-                    return Err(format!(
-                        "an escort may be assigned by the office of departure ({}) or the current custodian ({}), not {unit}",
-                        self.registration.office_of_departure, self.custodian
-                    ));
+                if unit != departure && unit != &self.custodian {
+                    return no!(EscortAssigner {
+                        departure,
+                        custodian: self.custodian,
+                        unit,
+                    });
                 }
                 at_own_post()
             }
             ActBody::SealChecked(_) | ActBody::SealRemoved(_) | ActBody::SealReplaced(_) => {
                 if !self.concerned(unit) {
-                    return Err(format!("{unit} has no part in this consignment"));
+                    return no!(NoPart { unit });
                 }
                 at_own_post()
             }
@@ -317,161 +333,141 @@ impl<'a> Parts<'a> {
                 if self.concerned(unit) || (post_role && at_post == Some(unit)) {
                     return at_own_post();
                 }
-                Err(format!(
-                    "{unit} has no part in this consignment and reports from elsewhere than its own post"
-                ))
+                no!(IncidentFromElsewhere { unit })
             }
             ActBody::PositionReported(_) => {
                 if !self.escorts.contains(unit) {
-                    return Err(format!(
-                        "positions may be reported only by an assigned escort unit, not {unit}"
-                    ));
+                    return no!(PositionsByOther { unit });
                 }
                 Ok(())
             }
             ActBody::ArrivalNotified(_) => {
-                if at_post != Some(self.destination()) {
-                    return Err(format!(
-                        "arrival is notified at the office of destination ({})",
-                        self.destination()
-                    ));
+                if at_post != Some(destination) {
+                    return no!(ArrivalElsewhere { destination });
                 }
-                if unit != self.destination() && !self.escorts.contains(unit) {
-                    return Err(format!(
-                        "arrival may be notified by the office of destination or the assigned escort, not {unit}"
-                    ));
+                if unit != destination && !self.escorts.contains(unit) {
+                    return no!(ArrivalByOther { unit });
                 }
                 Ok(())
             }
             ActBody::ConsignmentDelivered(_) => {
-                if unit != self.destination() || at_post != Some(self.destination()) {
-                    return Err(format!(
-                        "delivery is recorded by the office of destination ({}) at itself",
-                        self.destination()
-                    ));
+                if unit != destination || at_post != Some(destination) {
+                    return no!(DeliveryElsewhere { destination });
                 }
-                self.transit_goes_on()
+                if !self.transit_goes_on() {
+                    return no!(TransitEnded);
+                }
+                Ok(())
             }
             ActBody::DeliveryRefused(_) => {
-                if unit != self.destination() || at_post != Some(self.destination()) {
-                    return Err(format!(
-                        "a refusal is recorded by the office of destination ({}) at itself",
-                        self.destination()
-                    ));
+                if unit != destination || at_post != Some(destination) {
+                    return no!(RefusalElsewhere { destination });
                 }
-                self.transit_goes_on()
+                if !self.transit_goes_on() {
+                    return no!(TransitEnded);
+                }
+                Ok(())
             }
             ActBody::ConsignmentReturned(r) => {
-                if unit != self.departure() || at_post != Some(self.departure()) {
-                    return Err(format!(
-                        "a return is recorded by the office of departure ({}) at itself",
-                        self.departure()
-                    ));
+                if unit != departure || at_post != Some(departure) {
+                    return no!(ReturnElsewhere { departure });
                 }
                 if self.ended {
-                    return Err("transit has already ended".into());
+                    return no!(ReturnAfterEnd);
                 }
                 let permit = r
                     .permission
                     .is_some_and(|p| self.permitted(&p, r.at, |p| matches!(p, Permit::Return {})));
                 if !(self.refused || permit) {
-                    return Err(
-                        "goods return to the office of departure only after a refusal at destination or with a return permit"
-                            .into(),
-                    );
+                    return no!(ReturnWithoutGrounds);
                 }
                 Ok(())
             }
             ActBody::PermissionGranted(p) => {
                 if matches!(p.permits, Permit::Correction { .. }) {
-                    if !(central || unit == self.departure()) {
-                        return Err(format!(
-                            "a correction is permitted by the office of departure ({}) or central staff, not {unit}",
-                            self.departure()
-                        ));
+                    if !(central || unit == departure) {
+                        return no!(CorrectionPermitter { departure, unit });
                     }
                     return at_own_post();
                 }
-                self.customs_body(unit, central)?;
+                if !self.customs_body(unit, central) {
+                    return no!(NotCustomsBody { unit });
+                }
                 at_own_post()
             }
             ActBody::EscortChanged(_) => {
-                self.customs_body(unit, central)?;
+                if !self.customs_body(unit, central) {
+                    return no!(NotCustomsBody { unit });
+                }
                 at_own_post()
             }
             ActBody::DeadlineExtended(d) => {
-                if !(central || unit == self.departure()) {
-                    return Err(format!(
-                        "the deadline is extended by the office of departure ({}) or central staff, not {unit}",
-                        self.departure()
-                    ));
+                if !(central || unit == departure) {
+                    return no!(ExtensionBy { departure, unit });
                 }
                 if !matches!(self.held(&d.incident), Some(ActBody::IncidentReported(_))) {
-                    return Err(format!(
-                        "names incident {}, which is not an incident recorded before it",
-                        d.incident.short()
-                    ));
+                    return no!(ExtensionIncident {
+                        incident: d.incident.short()
+                    });
                 }
                 if d.delivery_deadline <= self.deadline {
-                    return Err(format!(
-                        "sets the deadline to {}, not later than the one in force ({})",
-                        d.delivery_deadline.for_people(),
-                        self.deadline.for_people()
-                    ));
+                    return no!(ExtensionNotLater {
+                        deadline: d.delivery_deadline.for_people(),
+                        in_force: self.deadline.for_people(),
+                    });
                 }
                 Ok(())
             }
             ActBody::IncidentFollowedUp(f) => {
                 if !matches!(self.held(&f.incident), Some(ActBody::IncidentReported(_))) {
-                    return Err(format!(
-                        "follows up {}, which is not an incident recorded before it",
-                        f.incident.short()
-                    ));
+                    return no!(FollowUpIncident {
+                        incident: f.incident.short()
+                    });
                 }
                 match f.action {
                     FollowUp::BroughtToCustoms => {
                         if !post_role || at_post != Some(unit) {
-                            return Err(
-                                "goods brought to customs are recorded by that customs body's officer, at it"
-                                    .into(),
-                            );
+                            return no!(BroughtElsewhere);
                         }
                         Ok(())
                     }
                     FollowUp::OfficialsAttended => {
                         if !(post_role || central) {
-                            return Err("only customs officials record that they attended".into());
+                            return no!(AttendedNotOfficial);
                         }
                         at_own_post()
                     }
                     FollowUp::Closed => {
-                        self.customs_body(unit, central)?;
+                        if !self.customs_body(unit, central) {
+                            return no!(NotCustomsBody { unit });
+                        }
                         at_own_post()
                     }
                 }
             }
             ActBody::ActCorrected(c) => {
+                let corrected = c.corrects.short();
                 let Some(target) = self.kept.get(&c.corrects) else {
-                    return Err(format!(
-                        "corrects {}, which is not an act of this consignment recorded before it",
-                        c.corrects.short()
-                    ));
+                    return no!(CorrectsUnknown { corrected });
                 };
                 if !super::corrections::fits(target.body(), &c.changes) {
-                    return Err(format!(
-                        "carries changes for a {} act, but {} is a {} act",
-                        c.changes.target_kind(),
-                        c.corrects.short(),
-                        target.body().kind()
-                    ));
+                    return no!(CorrectionWrongKind {
+                        changes_act_kind: c.changes.target_kind(),
+                        corrected,
+                        corrected_act_kind: target.body().kind(),
+                    });
                 }
                 let owner = signer_units(target, registry);
-                if owner.first() != Some(&unit) {
-                    return Err(format!(
-                        "{} was signed for {}; an officer of {unit} may not correct it",
-                        c.corrects.short(),
-                        owner.first().map_or("no unit", |u| u.as_str())
-                    ));
+                match owner.first() {
+                    Some(owner) if *owner == unit => {}
+                    Some(owner) => {
+                        return no!(CorrectionNotOwner {
+                            corrected,
+                            owner,
+                            unit,
+                        })
+                    }
+                    None => return no!(CorrectionOfNoUnit { corrected, unit }),
                 }
                 if self.handed_over {
                     let corrects = c.corrects;
@@ -483,20 +479,14 @@ impl<'a> Parts<'a> {
                         )
                     });
                     if !permit {
-                        return Err(
-                            "after the first handoff a correction needs a correction permit for that act from the office of departure or central staff"
-                                .into(),
-                        );
+                        return no!(CorrectionNeedsPermit);
                     }
                 }
                 Ok(())
             }
             ActBody::DepartmentNotified(_) => {
-                if unit != self.departure() {
-                    return Err(format!(
-                        "the Department is notified by the office of departure ({}), not {unit}",
-                        self.departure()
-                    ));
+                if unit != departure {
+                    return no!(DepartmentNotifier { departure, unit });
                 }
                 Ok(())
             }
@@ -505,16 +495,14 @@ impl<'a> Parts<'a> {
             ActBody::ExpertiseConcluded(_)
             | ActBody::StateControlActDrawn(_)
             | ActBody::CertificatesIssued(_) => {
-                if unit != self.departure() && unit != self.destination() {
-                    return Err(format!(
-                        "{unit} is neither the office of departure nor the office of destination"
-                    ));
+                if unit != departure && unit != destination {
+                    return no!(NeitherOffice { unit });
                 }
                 Ok(())
             }
             ActBody::KpcReturned(_) | ActBody::KpCouponReturned(_) => {
                 if !self.route.contains(unit) {
-                    return Err(format!("{unit} is not on the route"));
+                    return no!(NotOnRoute { unit });
                 }
                 Ok(())
             }
@@ -523,27 +511,19 @@ impl<'a> Parts<'a> {
             | ActBody::KeyRevoked(_)
             | ActBody::KpParticipantsListed(_)
             | ActBody::CalendarPublished(_)
-            | ActBody::PostRegistered(_) => Err("a registry act is not a consignment's".into()),
+            | ActBody::PostRegistered(_) => no!(RegistryActHere),
         }
     }
 
-    /// Transit has not ended (by a delivery, a refusal or a return).
-    fn transit_goes_on(&self) -> Result<(), String> {
-        if self.ended || self.refused {
-            return Err("transit has already ended (delivered, refused or returned)".into());
-        }
-        Ok(())
+    /// Whether transit goes on: not ended by a delivery, a refusal or a return.
+    fn transit_goes_on(&self) -> bool {
+        !(self.ended || self.refused)
     }
 
     /// Whether `unit` is a customs body with a part in the consignment (on the route or having
     /// held custody), or the signer is central staff.
-    fn customs_body(&self, unit: &UnitCode, central: bool) -> Result<(), String> {
-        if central || self.route.contains(unit) || self.custodians.contains(unit) {
-            return Ok(());
-        }
-        Err(format!(
-            "{unit} is not a customs body with a part in this consignment"
-        ))
+    fn customs_body(&self, unit: &UnitCode, central: bool) -> bool {
+        central || self.route.contains(unit) || self.custodians.contains(unit)
     }
 
     /// Takes a permitted act's part into account.

@@ -10,6 +10,7 @@
 //! seen doing it.
 
 use super::discrepancy::{Resolution, Severity};
+use super::words::{say, Words};
 use crate::act::DiscrepancyResolved;
 use crate::canonical::ActId;
 
@@ -21,13 +22,18 @@ pub fn needs_two(severity: Severity) -> bool {
     severity <= TWO_PERSON_FROM
 }
 
-/// Whether `resolution` may close a discrepancy of `severity`; the reason if not.
-pub fn closes(severity: Severity, resolution: &DiscrepancyResolved) -> Result<(), String> {
+/// Whether `resolution`, the act `act`, may close a discrepancy of `severity`; if not, the
+/// words of the `not_permitted` finding it is.
+pub fn closes(
+    severity: Severity,
+    act: ActId,
+    resolution: &DiscrepancyResolved,
+) -> Result<(), Words> {
     if needs_two(severity) && resolution.supervisor.is_none() {
-        return Err(format!(
-            "discrepancy {} is critical: it is closed only with a supervisor's second signature on the resolution (the two-person rule), and this one has a single signature",
-            resolution.discrepancy
-        ));
+        return Err(say!(SingleSignature {
+            act: act.short(),
+            discrepancy: resolution.discrepancy,
+        }));
     }
     Ok(())
 }

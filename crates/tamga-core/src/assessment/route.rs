@@ -3,6 +3,7 @@
 //! goods were brought there after an incident).
 
 use super::discrepancy::Findings;
+use super::words::say;
 use super::{DiscrepancyKind, Facts, Severity};
 use crate::act::ActBody;
 use crate::codes::UnitCode;
@@ -43,10 +44,10 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> RouteProgres
                     Severity::Minor,
                     post.as_str(),
                     [reg_id, act.id(), f.incident],
-                    format!(
-                        "brought to {post}, which is not on the planned route, after incident {}",
-                        f.incident.short()
-                    ),
+                    say!(OffRouteAfterIncident {
+                        post,
+                        incident: f.incident.short(),
+                    }),
                 )
             }
             None => findings.add(
@@ -54,10 +55,10 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> RouteProgres
                 Severity::Major,
                 post.as_str(),
                 [reg_id, act.id()],
-                format!(
-                    "{} recorded at {post}, which is not on the planned route",
-                    act.body().kind()
-                ),
+                say!(OffRoute {
+                    act_kind: act.body().kind(),
+                    post,
+                }),
             ),
         }
     }

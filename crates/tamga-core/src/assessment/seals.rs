@@ -12,6 +12,7 @@
 
 use super::discrepancy::Findings;
 use super::goods::is_rough_diamond;
+use super::words::say;
 use super::{DiscrepancyKind, Facts, Severity};
 use crate::act::{
     ActBody, IncidentKind, Permit, SealBasis, SealGrounds, SealKind, SealObservation, SealState,
@@ -91,7 +92,7 @@ impl Ledger<'_, '_> {
                     Severity::Minor,
                     seal.as_str(),
                     earlier,
-                    format!("seal {seal} applied again while already on the goods"),
+                    say!(SealAppliedAgain { seal }),
                 );
             }
         }
@@ -118,7 +119,10 @@ impl Ledger<'_, '_> {
                 Severity::Critical,
                 seal.as_str(),
                 self.facts.registration_id().into_iter().chain([act]),
-                format!("seal {seal} observed ({state:?}) but never applied to this consignment"),
+                say!(SealNotApplied {
+                    seal,
+                    seal_state: format!("{state:?}"),
+                }),
             );
             self.seals.insert(
                 seal.clone(),
@@ -141,32 +145,35 @@ impl Ledger<'_, '_> {
                     Severity::Major,
                     seal.as_str(),
                     [last, act],
-                    format!("seal {seal} was taken off, yet observed intact on the goods later"),
+                    say!(SealIntactAfterRemoval { seal }),
                 );
             }
         } else if state < record.last_state {
             // A seal does not mend itself: intact after damaged or missing, or damaged (so on
             // the goods) after missing.
-            let later = match state {
-                SealState::Intact => "intact",
-                _ => "damaged",
-            };
+            // Intact after damaged or missing, or damaged after missing (the only state worse
+            // than damaged).
             self.findings.add(
                 DiscrepancyKind::SealStateConflict,
                 Severity::Critical,
                 seal.as_str(),
                 [last, act],
-                format!(
-                    "seal {seal} was recorded {:?} and later {later}: one of the records is wrong",
-                    record.last_state
-                ),
+                match state {
+                    SealState::Intact => say!(SealIntactAfterWorse {
+                        seal,
+                        seal_state: format!("{:?}", record.last_state),
+                    }),
+                    _ => say!(SealDamagedAfterMissing { seal }),
+                },
             );
         } else if state > record.last_state {
             // Worse than last seen: intact to damaged or missing, and damaged to missing.
             // (SealState orders Intact < Damaged < Missing.)
-            let (kind, what) = match state {
-                SealState::Missing => (DiscrepancyKind::SealMissing, "missing"),
-                _ => (DiscrepancyKind::SealDamaged, "damaged"),
+            let missing = state == SealState::Missing;
+            let kind = if missing {
+                DiscrepancyKind::SealMissing
+            } else {
+                DiscrepancyKind::SealDamaged
             };
             let proof = record.applied.into_iter().chain([act]);
             match self.incident_for(seal, at, false) {
@@ -175,17 +182,28 @@ impl Ledger<'_, '_> {
                     Severity::Critical,
                     seal.as_str(),
                     proof,
-                    format!("seal {seal} found {what} and no incident was reported"),
+                    if missing {
+                        say!(SealMissingNoIncident { seal })
+                    } else {
+                        say!(SealDamagedNoIncident { seal })
+                    },
                 ),
                 Some(incident) => self.findings.add(
                     kind,
                     Severity::Minor,
                     seal.as_str(),
                     proof.chain([incident]),
-                    format!(
-                        "seal {seal} found {what}; incident {} reported",
-                        incident.short()
-                    ),
+                    if missing {
+                        say!(SealMissingIncident {
+                            seal,
+                            incident: incident.short(),
+                        })
+                    } else {
+                        say!(SealDamagedIncident {
+                            seal,
+                            incident: incident.short(),
+                        })
+                    },
                 ),
             }
         }
@@ -219,35 +237,34 @@ impl Ledger<'_, '_> {
     ) {
         let at = body.at();
         let missing = match grounds.basis {
-            SealBasis::ThreatOfLoss | SealBasis::ThreatToLife => self
-                .incident_for(seal, at, true)
-                .is_none()
-                .then(|| format!(
-                    "seal {seal} taken off under a claimed threat ({:?}) but no incident with a photo was reported within {} hours",
-                    grounds.basis,
-                    self.facts.tolerances.incident_window_seconds / 3600
-                )),
-            SealBasis::Permission => (!self.permits(grounds.permission, at, |p| {
-                matches!(p, Permit::SealRemoval { seals } if seals.contains(seal))
-            }))
-            .then(|| format!(
-                "seal {seal} taken off \"with permission\", but no permission of a customs body for this seal is recorded in force"
-            )),
+            SealBasis::ThreatOfLoss | SealBasis::ThreatToLife => {
+                self.incident_for(seal, at, true).is_none().then(|| {
+                    say!(SealOffUnderThreat {
+                        seal,
+                        seal_basis: format!("{:?}", grounds.basis),
+                        hours: self.facts.tolerances.incident_window_seconds / 3600,
+                    })
+                })
+            }
+            SealBasis::Permission => (!self.permits(
+                grounds.permission,
+                at,
+                |p| matches!(p, Permit::SealRemoval { seals } if seals.contains(seal)),
+            ))
+            .then(|| say!(SealOffWithoutPermission { seal })),
             SealBasis::Inspection => (!matches!(
                 self.facts.signer_role(body),
                 Some(Role::PostOfficer | Role::PreciousMetalsOfficer)
             ))
-            .then(|| format!(
-                "seal {seal} taken off for an inspection, but not by a customs officer of a post"
-            )),
+            .then(|| say!(SealOffForInspection { seal })),
         };
-        if let Some(summary) = missing {
+        if let Some(words) = missing {
             self.findings.add(
                 DiscrepancyKind::SealRemovedWithoutGrounds,
                 Severity::Critical,
                 seal.as_str(),
                 [act].into_iter().chain(grounds.permission),
-                summary,
+                words,
             );
         }
         if let Some(record) = self.seals.get_mut(seal) {
@@ -271,10 +288,7 @@ impl Ledger<'_, '_> {
                 Severity::Critical,
                 "",
                 [act, t.permission],
-                format!(
-                    "goods moved to vehicle {} without a transhipment permit of a customs body in force",
-                    t.vehicle
-                ),
+                say!(TranshipmentWithoutPermit { vehicle: t.vehicle }),
             );
         }
         for o in listed {
@@ -309,7 +323,7 @@ impl Ledger<'_, '_> {
                 Severity::Critical,
                 seal.as_str(),
                 applied.into_iter().chain([act]),
-                format!("seal {seal} is on the goods but was not listed at this handoff"),
+                say!(SealNotListed { seal }),
             );
         }
         let sealed = self.seals.values().any(|r| r.status == SealStatus::Active);
@@ -329,9 +343,9 @@ impl Ledger<'_, '_> {
                 "",
                 [act],
                 if rough {
-                    "rough diamonds handed over with no seal: they must travel in sealed safe-bags"
+                    say!(NoSealOnRoughDiamonds)
                 } else {
-                    "goods handed over with no seal on them"
+                    say!(NoSeal)
                 },
             );
         }

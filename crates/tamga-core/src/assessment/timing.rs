@@ -4,6 +4,7 @@
 //! right (acts dated in the future, before the registration, or positions after their batch).
 
 use super::discrepancy::Findings;
+use super::words::say;
 use super::{DiscrepancyKind, Facts, Severity};
 use crate::act::ActBody;
 use crate::canonical::ActId;
@@ -16,6 +17,15 @@ pub(crate) struct TimingView {
     pub overdue: bool,
     pub arrival_notified_at: Option<Timestamp>,
     pub delivered_at: Option<Timestamp>,
+}
+
+/// How the goods reached the end of transit, for the words of an overdue finding.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Reached {
+    Arrived,
+    Delivered,
+    Refused,
+    Returned,
 }
 
 pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> TimingView {
@@ -66,23 +76,23 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> TimingView {
         };
         let reached = arrivals
             .iter()
-            .map(|(id, a)| (a.arrived_at, *id, "reached the office of destination"))
-            .chain(delivered.map(|(id, d)| (d.at, id, "delivered")))
-            .chain(refused.map(|(id, r)| (r.at, id, "refused at the office of destination")))
-            .chain(returned.map(|(id, r)| (r.at, id, "returned to the office of departure")))
+            .map(|(id, a)| (a.arrived_at, *id, Reached::Arrived))
+            .chain(delivered.map(|(id, d)| (d.at, id, Reached::Delivered)))
+            .chain(refused.map(|(id, r)| (r.at, id, Reached::Refused)))
+            .chain(returned.map(|(id, r)| (r.at, id, Reached::Returned)))
             .min();
         match reached {
-            Some((when, id, what)) if when > late_after => findings.add(
-                DiscrepancyKind::Overdue,
-                Severity::Major,
-                "",
-                proof(id),
-                format!(
-                    "{what} {} after the deadline of {}",
-                    when.for_people(),
-                    deadline.for_people()
-                ),
-            ),
+            Some((when, id, how)) if when > late_after => {
+                findings.add(DiscrepancyKind::Overdue, Severity::Major, "", proof(id), {
+                    let (at, deadline) = (when.for_people(), deadline.for_people());
+                    match how {
+                        Reached::Arrived => say!(ArrivedLate { at, deadline }),
+                        Reached::Delivered => say!(DeliveredLate { at, deadline }),
+                        Reached::Refused => say!(RefusedLate { at, deadline }),
+                        Reached::Returned => say!(ReturnedLate { at, deadline }),
+                    }
+                })
+            }
             None if facts.as_of > late_after => {
                 overdue = true;
                 findings.add(
@@ -90,10 +100,9 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> TimingView {
                     Severity::Major,
                     "",
                     proof(reg_id),
-                    format!(
-                        "not at the office of destination by the deadline of {}",
-                        deadline.for_people()
-                    ),
+                    say!(NotArrived {
+                        deadline: deadline.for_people()
+                    }),
                 );
             }
             _ => {}
@@ -107,12 +116,11 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> TimingView {
                     Severity::Major,
                     "before_registration",
                     [reg_id, act.id()],
-                    format!(
-                        "{} dated {}, before the registration at {}",
-                        act.body().kind(),
-                        at.for_people(),
-                        reg.at.for_people()
-                    ),
+                    say!(DatedBeforeRegistration {
+                        act_kind: act.body().kind(),
+                        at: at.for_people(),
+                        registered_at: reg.at.for_people(),
+                    }),
                 );
             }
         }
@@ -126,12 +134,11 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> TimingView {
                 Severity::Major,
                 "future",
                 [act.id()],
-                format!(
-                    "{} dated {}, later than now ({})",
-                    act.body().kind(),
-                    at.for_people(),
-                    facts.as_of.for_people()
-                ),
+                say!(DatedInFuture {
+                    act_kind: act.body().kind(),
+                    at: at.for_people(),
+                    now: facts.as_of.for_people(),
+                }),
             );
         }
         if let ActBody::PositionReported(p) = act.body() {
@@ -144,7 +151,7 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> TimingView {
                     Severity::Minor,
                     "positions",
                     [act.id()],
-                    "positions dated after the batch that reports them",
+                    say!(PositionsAfterBatch),
                 );
             }
         }
@@ -176,12 +183,11 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> TimingView {
                 Severity::Major,
                 "",
                 [*id],
-                format!(
-                    "arrival at {} notified at {}, more than {} minutes later",
-                    start.for_people(),
-                    a.at.for_people(),
-                    t.arrival_notice_seconds / 60
-                ),
+                say!(ArrivalNotifiedLate {
+                    arrived_at: start.for_people(),
+                    notified_at: a.at.for_people(),
+                    minutes: t.arrival_notice_seconds / 60,
+                }),
             );
         }
         if a.arrived_at > a.at.plus_seconds(t.clock_skew_seconds) {
@@ -190,7 +196,7 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> TimingView {
                 Severity::Major,
                 "arrival",
                 [*id],
-                "arrival notified before the time it says the goods arrived",
+                say!(ArrivalBeforeArrived),
             );
         }
     }
@@ -201,7 +207,7 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> TimingView {
                 Severity::Major,
                 "",
                 [id],
-                "delivered without arrival being notified first",
+                say!(ArrivalNotNotified),
             );
         }
     }

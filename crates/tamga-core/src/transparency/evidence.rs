@@ -5,6 +5,7 @@
 //! its signer's revocation but first seen after it.
 
 use super::{LogError, Receipt, SignedTreeHead};
+use crate::assessment::words::say;
 use crate::canonical::ActId;
 use crate::codes::{ConsignmentId, KeyId};
 use crate::registry::Registry;
@@ -149,20 +150,23 @@ pub fn sighting_discrepancies(
             continue;
         };
         for sighting in late_sightings(act, when, registry, allowance) {
-            let (kind, severity, subject, proof, summary) = match &sighting {
-                Sighting::SeenLate { at, seen, allowance } => (
+            let (kind, severity, subject, proof, words) = match &sighting {
+                Sighting::SeenLate {
+                    at,
+                    seen,
+                    allowance,
+                } => (
                     DiscrepancyKind::SeenLate,
                     Severity::Major,
                     String::new(),
                     vec![act.id()],
-                    format!(
-                        "{} dated {} reached central's log only at {} ({} h later; a node may be offline {} h)",
-                        act.body().kind(),
-                        at.for_people(),
-                        seen.for_people(),
-                        seen.seconds_since(at) / 3600,
-                        allowance / 3600
-                    ),
+                    say!(SeenLate {
+                        act_kind: act.body().kind(),
+                        at: at.for_people(),
+                        seen: seen.for_people(),
+                        hours: seen.seconds_since(at) / 3600,
+                        allowance: allowance / 3600,
+                    }),
                 ),
                 Sighting::SeenAfterRevocation {
                     key,
@@ -177,14 +181,13 @@ pub fn sighting_discrepancies(
                         Severity::Critical,
                         key.to_string(),
                         proof,
-                        format!(
-                            "{} dated {}, before its signer {}'s revocation from {}, reached central's log only at {}, after it",
-                            act.body().kind(),
-                            at.for_people(),
-                            key.fingerprint(),
-                            effective_from.for_people(),
-                            seen.for_people()
-                        ),
+                        say!(SeenAfterRevocation {
+                            act_kind: act.body().kind(),
+                            at: at.for_people(),
+                            signer: key.fingerprint(),
+                            revoked_from: effective_from.for_people(),
+                            seen: seen.for_people(),
+                        }),
                     )
                 }
             };
@@ -192,7 +195,7 @@ pub fn sighting_discrepancies(
             let resolution = acts.iter().find_map(|a| match a.body() {
                 crate::ActBody::DiscrepancyResolved(r)
                     if r.discrepancy == id
-                        && crate::assessment::resolution::closes(severity, r).is_ok() =>
+                        && crate::assessment::resolution::closes(severity, a.id(), r).is_ok() =>
                 {
                     Some(crate::assessment::resolution::resolution(a.id(), r))
                 }
@@ -205,7 +208,8 @@ pub fn sighting_discrepancies(
                 kind,
                 severity,
                 subject,
-                summary,
+                summary: words.english(),
+                words,
                 acts: proof,
                 resolution,
             });

@@ -1,0 +1,110 @@
+//! The UI's tables (`ui/i18n.js`) against what the node says: every finding's template in every
+//! language with exactly the placeholders of its English, and every term a finding may name.
+
+use std::collections::BTreeMap;
+use tamga_core::assessment::words::{template, ALL, TERMS};
+
+const I18N: &str = include_str!("../../ui/i18n.js");
+const APP: &str = include_str!("../../ui/app.js");
+
+/// Each language's entries (`  const en = {` opens a language, `    'key': 'text',` is an entry,
+/// `  };` closes it), texts unescaped.
+fn tables() -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in I18N.lines() {
+        if let Some(name) = line
+            .strip_prefix("  const ")
+            .and_then(|l| l.strip_suffix(" = {"))
+        {
+            current = Some(name.to_owned());
+            continue;
+        }
+        if line == "  };" {
+            current = None;
+            continue;
+        }
+        let (Some(lang), Some(entry)) = (&current, line.strip_prefix("    '")) else {
+            continue;
+        };
+        let Some((key, text)) = entry.split_once("': '") else {
+            continue;
+        };
+        let text = text
+            .strip_suffix("',")
+            .unwrap_or_else(|| panic!("{lang}: {key}: one line, ending in ',"));
+        let text = text.replace("\\'", "'").replace("\\\\", "\\");
+        let table = out.entry(lang.clone()).or_default();
+        assert!(
+            table.insert(key.to_owned(), text).is_none(),
+            "{lang}: {key} twice"
+        );
+    }
+    out
+}
+
+/// The enumeration of `ui/i18n.js` each kind of term is translated from (`FINDING_TERMS` in
+/// `app.js`).
+fn enumerations() -> BTreeMap<&'static str, String> {
+    let start = APP
+        .find("const FINDING_TERMS = {")
+        .expect("FINDING_TERMS in app.js");
+    let body = &APP[start..start + APP[start..].find("};").unwrap()];
+    TERMS
+        .iter()
+        .map(|term| {
+            let at = body
+                .find(&format!("{term}: '"))
+                .unwrap_or_else(|| panic!("app.js says no {term} in words"));
+            let rest = &body[at + term.len() + 3..];
+            (*term, rest[..rest.find('\'').unwrap()].to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn every_finding_is_said_in_every_language_with_its_placeholders() {
+    let tables = tables();
+    assert_eq!(
+        tables.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["en", "kk", "ky", "ru"]
+    );
+    for t in ALL {
+        let key = format!("finding.{}", t.key);
+        for (lang, table) in &tables {
+            let text = table
+                .get(&key)
+                .unwrap_or_else(|| panic!("{lang} lacks {key}"));
+            if let Err(e) = t.check_translation(text) {
+                panic!("{lang}: {key}: {e}");
+            }
+        }
+        assert_eq!(tables["en"][&key], t.english);
+    }
+    for (lang, table) in &tables {
+        for key in table.keys().filter_map(|k| k.strip_prefix("finding.")) {
+            assert!(
+                template(key).is_some(),
+                "{lang}: finding.{key} is no template"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_term_a_finding_may_name_is_in_every_language() {
+    let tables = tables();
+    for (term, enumeration) in enumerations() {
+        let prefix = format!("enum.{enumeration}.");
+        let values: Vec<&String> = tables["en"]
+            .keys()
+            .filter(|k| k.starts_with(&prefix))
+            .collect();
+        assert!(!values.is_empty(), "{term}: no {prefix}* in English");
+        for (lang, table) in &tables {
+            let missing: Vec<&&String> =
+                values.iter().filter(|k| !table.contains_key(**k)).collect();
+            assert!(missing.is_empty(), "{lang} lacks {missing:?} ({term})");
+        }
+    }
+}
