@@ -345,7 +345,7 @@ async fn steps(c: &Client, site: &Site, story: &Story, x: &Expected, screenshot:
         .text()
         .await
         .unwrap();
-    assert_eq!(kind, "seal_checked");
+    assert_eq!(kind, "seal checked", "the act kind in words");
     c.back().await.unwrap();
 
     // --- Resolving with a wrong PIN: the error is shown, nothing is recorded.
