@@ -388,7 +388,7 @@ async fn steps(c: &Client, site: &Site, story: &Story, x: &Expected, screenshot:
         .unwrap();
     type_into(c, &format!("{card} [data-test=resolve-pin]"), PIN).await;
     click_css(c, &format!("{card} [data-test=resolve-submit]")).await;
-    wait_text(c, "main > [data-test=resolve-done]", "awaiting").await;
+    wait_text(c, "main > .page > [data-test=resolve-done]", "awaiting").await;
     wait_attr(c, &card, "data-state", "pending").await;
     let pending = find(c, &format!("{card} [data-test=pending]"))
         .await
@@ -413,7 +413,7 @@ async fn steps(c: &Client, site: &Site, story: &Story, x: &Expected, screenshot:
     type_into(c, &format!("{card} [data-test=countersign-pin]"), PIN).await;
     click_css(c, &format!("{card} [data-test=countersign-submit]")).await;
     // The queue reloads without the resolved discrepancy and says what was recorded.
-    wait_text(c, "main > [data-test=resolve-done]", "Resolved").await;
+    wait_text(c, "main > .page > [data-test=resolve-done]", "Resolved").await;
     let after = get_json(&http, &api_consignment).await;
     assert_eq!(
         after["acts"].as_array().unwrap().len(),

@@ -115,7 +115,7 @@ async fn steps(c: &Client, base: &str, scene: &Scene) {
     )
     .await;
     click_css(c, &format!("{card} [data-test=resolve-submit]")).await;
-    wait_text(c, "main > [data-test=resolve-done]", "awaiting").await;
+    wait_text(c, "main > .page > [data-test=resolve-done]", "awaiting").await;
     wait_attr(c, card, "data-state", "pending").await;
     logout(c).await;
 
@@ -142,7 +142,7 @@ async fn steps(c: &Client, base: &str, scene: &Scene) {
     click_css(c, &format!("{card} details[data-test=countersign] summary")).await;
     type_into(c, &format!("{card} [data-test=countersign-pin]"), PIN).await;
     click_css(c, &format!("{card} [data-test=countersign-submit]")).await;
-    wait_text(c, "main > [data-test=resolve-done]", "Resolved").await;
+    wait_text(c, "main > .page > [data-test=resolve-done]", "Resolved").await;
     logout(c).await;
 
     // --- An administrator enrolls a device key from the registry page.

@@ -1067,8 +1067,12 @@ function translateStatic() {
   for (const b of document.querySelectorAll("[data-lang]")) b.classList.toggle("on", b.dataset.lang === lang);
 }
 
+// Each route renders into a page of its own, put on screen at once: a route still loading when
+// the next one starts (a language switched, then another page opened) finishes into a page no
+// longer shown, and cannot overwrite the newer one.
 async function route() {
-  const main = document.getElementById("main");
+  const main = el("div", { class: "page" });
+  document.getElementById("main").replaceChildren(main);
   const hash = location.hash || "#/";
   const [path, query] = hash.slice(1).split("?");
   const params = new URLSearchParams(query || "");
