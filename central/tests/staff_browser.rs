@@ -186,4 +186,19 @@ async fn steps(c: &Client, base: &str, scene: &Scene) {
         )
         .await;
     }
+    // In Russian, the trail's actions and outcomes are words too.
+    click_css(c, "button[data-lang=ru]").await;
+    wait_text(
+        c,
+        "[data-test=audit-line][data-action=countersign][data-username=super]",
+        "вторая подпись",
+    )
+    .await;
+    let refused = wait_text(
+        c,
+        "[data-test=audit-line][data-action=login_failed][data-username=recon]",
+        "вход отклонён",
+    )
+    .await;
+    assert!(refused.contains("неверный"), "{refused}");
 }

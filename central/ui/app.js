@@ -742,7 +742,7 @@ async function registryPage(main) {
       el("td", {}, e.unit),
       el("td", {}, [when(e.valid_from) + " — " + when(e.valid_until)].concat(
         e.migrated_from ? [el("br"), el("span", { class: "warn" }, t("migrated_from") + ": " + e.migrated_from)] : [])),
-      el("td", { class: e.status === "valid" ? "ok" : "bad" }, e.status),
+      el("td", { class: e.status === "valid" ? "ok" : "bad", "data-status": e.status }, known("key_status." + e.status, e.status)),
       el("td", {}, e.enrolled_by === "root" ? t("root_key") : el("span", { class: "mono" }, e.enrolled_by.slice(0, 16))),
       el("td", { class: "mono" }, e.fingerprint)));
   }
@@ -783,6 +783,22 @@ function enrollForm(onDone) {
 
 // ---- the audit trail (auditors, administrators) ----
 
+// The words for `key` in the chosen language, or `raw` when no table has them (a value the
+// server added later).
+function known(key, raw) {
+  const table = window.I18N[lang] || {};
+  return table[key] || window.I18N.en[key] || raw;
+}
+
+// An audit line's outcome: "ok", a reason code or an HTTP status with its words.
+function auditOutcome(outcome) {
+  const [head, ...rest] = String(outcome).split(" ");
+  const word = known("audit_outcome." + head, null);
+  if (!word) return outcome;
+  const tail = rest.join(" ");
+  return tail ? word + " · " + known("audit_outcome." + tail, tail) : word;
+}
+
 async function auditPage(main) {
   main.replaceChildren(el("h1", {}, t("audit_title")));
   let trail;
@@ -797,8 +813,8 @@ async function auditPage(main) {
     el("tr", {}, ["#", t("time"), t("login_username"), t("role"), t("audit_action"), t("audit_subject"), t("audit_outcome")].map((h) => el("th", {}, h))));
   for (const l of trail.lines.slice().reverse()) {
     table.append(el("tr", { "data-test": "audit-line", "data-action": l.action, "data-username": l.username },
-      el("td", {}, String(l.seq)), el("td", {}, l.at_for_people), el("td", {}, l.username), el("td", {}, l.role || "—"),
-      el("td", {}, l.action), el("td", { class: "mono" }, l.subject), el("td", {}, l.outcome)));
+      el("td", {}, String(l.seq)), el("td", {}, l.at_for_people), el("td", {}, l.username), el("td", {}, l.role ? known("role." + l.role, l.role) : "—"),
+      el("td", {}, known("audit." + l.action, l.action)), el("td", { class: "mono" }, l.subject), el("td", {}, auditOutcome(l.outcome))));
   }
   main.append(table);
 }
