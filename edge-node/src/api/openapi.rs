@@ -1,0 +1,311 @@
+//! The local API's OpenAPI description, served at `GET /api/openapi.json`: made from the
+//! `#[utoipa::path]` annotations beside each handler and the answer types' schemas, so it changes
+//! with the code. `docs/edge-api.md` stays the contract people read; this is the same API for
+//! tools (clients, fuzzers such as schemathesis: `scripts/schemathesis.sh`).
+//!
+//! The API has no credentials: it answers only on the node's own machine (a loopback peer and a
+//! `Host` naming this machine, else `403`), and a `POST` must be JSON or a marked upload
+//! (`X-Tamga-Upload: 1`). The acts' own types (an assessment, an act's body) are described as
+//! objects; `docs/act-format.md` holds their fields.
+
+use super::{ErrorAnswer, Json};
+use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::openapi::RefOr;
+use utoipa::{OpenApi, PartialSchema, ToSchema};
+
+/// The edge node's local API, as the annotations beside its handlers describe it.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "tamga-edge local API",
+        description = "The officer's API of a tamga-edge node (docs/edge-api.md). It answers only on the node's own machine: no credentials, but requests from other machines, or whose Host is not a loopback name, get 403. A POST must carry Content-Type: application/json, or X-Tamga-Upload: 1 for an upload. Errors are {\"error\": \"<what went wrong and what to do>\"}. Times are RFC 3339 UTC; decimals are strings; key and act ids are 64 lower-case hex digits."
+    ),
+    paths(
+        super::status,
+        super::officers,
+        super::registry,
+        super::consignments,
+        super::consignment,
+        super::record_act,
+        super::import_acts,
+        super::act_file,
+        super::act_qr,
+        super::act_paper,
+        super::offers::make_offer,
+        super::offers::list_offers,
+        super::offers::get_offer,
+        super::offers::offer_file,
+        super::offers::offer_qr,
+        super::offers::offer_qr_png,
+        super::offers::import_offer,
+        super::offers::review_offer,
+        super::offers::countersign,
+        super::sync_now,
+        super::export_bundle,
+        super::import_bundle,
+        super::get_job,
+        super::archive::search,
+        super::archive::archived,
+        super::archive::acts_file,
+        super::archive::run,
+        serve,
+    ),
+    tags(
+        (name = "node", description = "The node, its officers and the registry"),
+        (name = "consignments", description = "The list and one consignment"),
+        (name = "acts", description = "Recording acts, signed acts as files, QR codes and paper"),
+        (name = "handoffs", description = "Custody offers and countersignatures"),
+        (name = "sync and bundles", description = "Sync now, bundle files and the jobs that run them"),
+        (name = "archive", description = "A post's archive of delivered consignments"),
+        (name = "openapi", description = "This description"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The description as served.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// `GET /api/openapi.json`.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "openapi",
+    summary = "This API's OpenAPI description",
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 document", body = Object),
+        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer)
+    )
+)]
+pub(super) async fn serve() -> Json<utoipa::openapi::OpenApi> {
+    Json(document())
+}
+
+/// A zone at an instant, as `GET /api/status` gives it.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ZoneAtSchema {
+    /// The IANA name, like `Asia/Bishkek`.
+    name: String,
+    /// The offset from UTC now, like `+06:00`.
+    offset: String,
+    /// The same in seconds east of UTC.
+    offset_seconds: i32,
+}
+
+/// A mass with its unit, exact: `{"value": "0.412", "unit": "kg"}`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MassSchema {
+    /// The decimal, as a string.
+    value: String,
+    /// kg, g or ct.
+    unit: MassUnitSchema,
+}
+
+/// The unit a mass is weighed in.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum MassUnitSchema {
+    /// Kilograms.
+    Kg,
+    /// Grams.
+    G,
+    /// Metric carats.
+    Ct,
+}
+
+/// What an officer saw of one seal.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SealObservationSchema {
+    /// The seal's number.
+    seal: String,
+    /// intact, damaged or missing.
+    state: SealStateSchema,
+}
+
+/// The state of a seal as an officer found it.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum SealStateSchema {
+    /// In place and undamaged.
+    Intact,
+    /// In place but damaged.
+    Damaged,
+    /// Not there.
+    Missing,
+}
+
+/// How much a discrepancy matters.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum SeveritySchema {
+    /// Act now.
+    Critical,
+    /// Staff must look at it.
+    Major,
+    /// Worth noting.
+    Minor,
+}
+
+/// An object with the given string properties required and any others allowed.
+fn open_object(description: &str, properties: &[(&str, &str, bool)]) -> RefOr<Schema> {
+    let mut object = ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::Object))
+        .description(Some(description))
+        .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(true)));
+    for (name, about, required) in properties {
+        object = object.property(
+            *name,
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .description(Some(*about)),
+        );
+        if *required {
+            object = object.required(*name);
+        }
+    }
+    object.into()
+}
+
+/// An act's form: the act's JSON body (`docs/act-format.md`) without `at`, plus `pin`.
+pub struct ActForm;
+
+impl PartialSchema for ActForm {
+    fn schema() -> RefOr<Schema> {
+        open_object(
+            "The act's JSON body without `at` (the node sets it), plus the signing officer's PIN; the signer is the act's own `officer`",
+            &[
+                ("kind", "The act's kind (consignment_registered, seal_applied, ...)", true),
+                ("pin", "The signing officer's PIN", true),
+            ],
+        )
+    }
+}
+
+impl ToSchema for ActForm {}
+
+/// An offer's form: the handoff's body without `at` and `previous`, the PIN, where to send it.
+pub struct OfferForm;
+
+impl PartialSchema for OfferForm {
+    fn schema() -> RefOr<Schema> {
+        open_object(
+            "The custody_transferred body without `at` and `previous` (the node fills them in), the releasing officer's PIN, and optionally the peer to send the offer to",
+            &[
+                ("consignment", "The consignment's number", true),
+                ("pin", "The releasing officer's PIN", true),
+                ("send_to", "A configured peer's name: the offer is sent there over the LAN", false),
+            ],
+        )
+    }
+}
+
+impl ToSchema for OfferForm {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// `(METHOD, path)` of every `.route("/api/...", get(..).post(..))` in the router's sources.
+    fn routes_in(source: &str) -> BTreeSet<(String, String)> {
+        let mut found = BTreeSet::new();
+        for piece in source.split(".route(").skip(1) {
+            let Some(path) = piece
+                .trim_start()
+                .strip_prefix('"')
+                .and_then(|p| p.split('"').next())
+            else {
+                continue;
+            };
+            // The call's own text: up to the parenthesis that closes `.route(`.
+            let mut depth = 1;
+            let end = piece
+                .char_indices()
+                .find(|&(_, c)| {
+                    depth += match c {
+                        '(' => 1,
+                        ')' => -1,
+                        _ => 0,
+                    };
+                    depth == 0
+                })
+                .map_or(piece.len(), |(i, _)| i);
+            let call = &piece[..end];
+            for method in ["get", "post", "put", "delete", "patch"] {
+                let named = call.match_indices(&format!("{method}(")).any(|(i, _)| {
+                    i == 0
+                        || !call.as_bytes()[i - 1].is_ascii_alphanumeric()
+                            && call.as_bytes()[i - 1] != b'_'
+                });
+                if named && path.starts_with("/api/") {
+                    found.insert((method.to_uppercase(), path.to_owned()));
+                }
+            }
+        }
+        found
+    }
+
+    fn described() -> BTreeSet<(String, String)> {
+        let doc = serde_json::to_value(document()).unwrap();
+        let mut out = BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                out.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_route_under_api_is_described_and_nothing_else() {
+        let mut served = BTreeSet::new();
+        for source in [
+            include_str!("../api.rs"),
+            include_str!("offers.rs"),
+            include_str!("archive.rs"),
+        ] {
+            served.extend(routes_in(source));
+        }
+        assert!(
+            served.len() > 20,
+            "the route table was not read: {served:?}"
+        );
+        let described = described();
+        let missing: Vec<_> = served.difference(&described).collect();
+        assert!(missing.is_empty(), "served but not described: {missing:?}");
+        let extra: Vec<_> = described.difference(&served).collect();
+        assert!(extra.is_empty(), "described but not served: {extra:?}");
+    }
+
+    #[test]
+    fn the_document_is_openapi_3_json_with_an_error_schema() {
+        let text = serde_json::to_string(&document()).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(
+            doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")),
+            "{}",
+            doc["openapi"]
+        );
+        assert_eq!(
+            doc["components"]["schemas"]["ErrorAnswer"]["required"],
+            serde_json::json!(["error"])
+        );
+        // Every operation says what its errors look like.
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let responses = op["responses"].as_object().unwrap();
+                assert!(
+                    responses.keys().any(|s| s.starts_with('4')),
+                    "{method} {path} lists no error answer"
+                );
+            }
+        }
+    }
+}
