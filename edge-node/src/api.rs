@@ -21,6 +21,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use json::Form;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -33,6 +34,7 @@ use tamga_store::StoreError;
 use tracing::info;
 
 pub mod archive;
+mod json;
 mod offers;
 pub mod openapi;
 
@@ -155,7 +157,11 @@ async fn local_only(
             return bad("send JSON (Content-Type: application/json), or an upload with the header X-Tamga-Upload: 1").into_response();
         }
     }
-    next.run(request).await
+    if request.uri().path().starts_with("/api/") {
+        json::as_json_error(next.run(request).await).await
+    } else {
+        next.run(request).await
+    }
 }
 
 #[utoipa::path(
@@ -297,7 +303,7 @@ async fn consignment(
 )]
 async fn record_act(
     State(s): State<Arc<Shared>>,
-    Json(form): Json<Value>,
+    Form(form): Form<Value>,
 ) -> ApiResult<impl IntoResponse> {
     let now = Timestamp::now();
     let recorded = desk(&s, move |d| d.record_form(form, now)).await?;
@@ -518,7 +524,7 @@ struct SyncForm {
 )]
 async fn sync_now(
     State(s): State<Arc<Shared>>,
-    Json(form): Json<SyncForm>,
+    Form(form): Form<SyncForm>,
 ) -> ApiResult<impl IntoResponse> {
     let peers = s.peers();
     if peers.is_empty() {
@@ -563,7 +569,7 @@ struct ExportForm {
 )]
 async fn export_bundle(
     State(s): State<Arc<Shared>>,
-    Json(form): Json<ExportForm>,
+    Form(form): Form<ExportForm>,
 ) -> ApiResult<Response> {
     let for_key =
         match form.for_key.filter(|k| !k.is_empty()) {

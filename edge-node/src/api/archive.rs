@@ -1,13 +1,14 @@
 //! The post's archive in the local API (`docs/edge-api.md`, "Archive"): a search, an archived
 //! consignment, its signed acts as an acts file, and a pass now.
 
+use super::json::Form;
 use super::{bad, consignment_id, desk, download, Answer, ApiResult};
 use crate::answers::ErrorAnswer;
 use crate::shared::Shared;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tamga_core::Timestamp;
@@ -112,7 +113,7 @@ async fn acts_file(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> ApiR
 )]
 async fn run(
     State(s): State<Arc<Shared>>,
-    Json(form): Json<RunForm>,
+    Form(form): Form<RunForm>,
 ) -> ApiResult<impl IntoResponse> {
     let days = form
         .days

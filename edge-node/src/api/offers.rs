@@ -2,6 +2,7 @@
 //! releasing officer (and sent over the LAN), the offers here, an offer as a file or a QR code,
 //! an offer taken in from one, and the receiving officer's review and countersignature.
 
+use super::json::Form;
 use super::{act_id, bad, desk, download, png_answer, svg_answer, upload_text, ActPath, Answer};
 use super::{ApiResult, TextForm, MAX_UPLOAD_BYTES};
 use crate::answers::{Countersigned, ErrorAnswer, OfferImported, OfferMade, OfferView, ReviewView};
@@ -15,7 +16,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Router;
 use serde::Deserialize;
 use serde_json::Value;
 use std::sync::Arc;
@@ -64,7 +65,7 @@ struct OfferForm {
 )]
 async fn make_offer(
     State(s): State<Arc<Shared>>,
-    Json(form): Json<OfferForm>,
+    Form(form): Form<OfferForm>,
 ) -> ApiResult<impl IntoResponse> {
     let send_to = match &form.send_to {
         Some(name) if !name.is_empty() => Some(
@@ -269,7 +270,7 @@ async fn import_offer(
 async fn review_offer(
     State(s): State<Arc<Shared>>,
     Path(p): Path<ActPath>,
-    Json(count): Json<CountForm>,
+    Form(count): Form<CountForm>,
 ) -> ApiResult<impl IntoResponse> {
     let id = act_id(&p.id)?;
     let now = Timestamp::now();
@@ -299,7 +300,7 @@ async fn review_offer(
 async fn countersign(
     State(s): State<Arc<Shared>>,
     Path(p): Path<ActPath>,
-    Json(count): Json<CountForm>,
+    Form(count): Form<CountForm>,
 ) -> ApiResult<impl IntoResponse> {
     let id = act_id(&p.id)?;
     let now = Timestamp::now();

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# The JSON APIs against their own OpenAPI descriptions: schemathesis (from PyPI) reads
+# /api/openapi.json of a real tamga-edge and a real tamga-central and sends what the description
+# allows (and what it does not), checking that no answer is a 5xx and that every answer is one the
+# description lists (status, content type, schema).
+#
+#   bash scripts/schemathesis.sh            # many examples per operation
+#   bash scripts/schemathesis.sh --quick    # 20 examples per operation (CI does this)
+#   TAMGA_SCHEMATHESIS_ONLY=edge bash scripts/schemathesis.sh --quick   # or =central
+#
+# Central is tested on both of its ports: the staff port over HTTPS with a session (an auditor's
+# and an administrator's: the roles between them reach every route) and the CSRF token, and the
+# loopback port with the administration token from serve.json. POST /api/logout is left out of
+# the staff runs (it would end the session the run uses).
+#
+# schemathesis is installed with pip into a virtual environment under
+# $HOME/.cache/tamga/schemathesis the first time. Exits non-zero on any finding; the reports
+# (JUnit) are kept in $TAMGA_SCHEMATHESIS_REPORTS (default: a temporary directory, printed).
+set -euo pipefail
+REPO="$(cd "$(dirname "$0")/.." && pwd)"
+QUICK=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) QUICK=1 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    *) echo "unknown option $arg (see --help)" >&2; exit 2 ;;
+  esac
+done
+ONLY="${TAMGA_SCHEMATHESIS_ONLY:-}"
+case "$ONLY" in ""|edge|central) ;; *) echo "TAMGA_SCHEMATHESIS_ONLY is edge or central, not $ONLY" >&2; exit 2 ;; esac
+command -v cargo >/dev/null || { echo "error: cargo not found; install Rust from rustup.rs" >&2; exit 2; }
+command -v python3 >/dev/null || { echo "error: python3 not found; install it (Debian: apt-get install python3 python3-venv)" >&2; exit 2; }
+
+step() { printf '\n== [%ss] %s\n' "$SECONDS" "$*"; }
+fail() { printf '\nSCHEMATHESIS FAILED: %s\n' "$*" >&2; exit 1; }
+
+VENV="$HOME/.cache/tamga/schemathesis"
+if [ ! -x "$VENV/bin/schemathesis" ]; then
+  step "installing schemathesis into $VENV"
+  python3 -m venv "$VENV" \
+    || fail "could not make a virtual environment (Debian: apt-get install python3-venv)"
+  "$VENV/bin/pip" install --quiet schemathesis || fail "pip could not install schemathesis from PyPI"
+fi
+ST="$VENV/bin/schemathesis"
+"$ST" --version
+
+step "building tamga-edge and tamga-central"
+(cd "$REPO" && cargo build --quiet -p tamga-edge -p tamga-central)
+BIN="${CARGO_TARGET_DIR:-$REPO/target}/debug"
+export TAMGA_LOG="${TAMGA_LOG:-warn}"
+
+W="$(mktemp -d "${TMPDIR:-/tmp}/tamga-schemathesis.XXXXXX")"
+REPORTS="${TAMGA_SCHEMATHESIS_REPORTS:-$W/reports}"
+mkdir -p "$REPORTS"
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ -z "${TAMGA_SCHEMATHESIS_REPORTS:-}" ]; then rm -rf "$W" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for() { # wait_for LOG what
+  for _ in $(seq 1 200); do grep -q "listening on" "$1" 2>/dev/null && return; sleep 0.1; done
+  cat "$1" >&2; fail "$2 did not start"
+}
+
+if [ "$QUICK" = 1 ]; then EXAMPLES=20; else EXAMPLES=200; fi
+CHECKS=not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance
+FAILED=()
+# run NAME URL [schemathesis options...]: one run, its findings noted.
+run() {
+  local name=$1 url=$2; shift 2
+  step "schemathesis: $name ($url, $EXAMPLES examples per operation)"
+  if "$ST" run "$url" --checks "$CHECKS" --max-examples "$EXAMPLES" --seed 1 \
+      --phases examples,coverage,fuzzing --workers 1 --request-timeout 60 \
+      --report junit --report-junit-path "$REPORTS/$name.xml" "$@"; then
+    echo "   $name: no findings"
+  else
+    FAILED+=("$name")
+  fi
+}
+
+# ---- the authority and central's data directory (an edge node needs the authority's key) ----
+export TAMGA_ROOT_PASSPHRASE="schemathesis root passphrase, not for real use"
+central() { "$BIN/tamga-central" --data-dir "$W/central" "$@"; }
+CENTRAL_ADDR="127.0.0.1:$(free_port)"
+STAFF_ADDR="127.0.0.1:$(free_port)"
+mkdir -p "$W/offline"
+central root init --root-key "$W/offline/root.key" >/dev/null
+central init --unit HQ-RECON --listen "$CENTRAL_ADDR" --root-key "$W/offline/root.key" >/dev/null
+unset TAMGA_ROOT_PASSPHRASE
+AUTHORITY=$(central authority | sed -n 's/^customs authority key: //p')
+
+# ---- the edge node ----
+if [ "$ONLY" != central ]; then
+  step "a post node, serving"
+  EDGE_ADDR="127.0.0.1:$(free_port)"
+  edge() { "$BIN/tamga-edge" --data-dir "$W/post" "$@"; }
+  edge init --role post --unit MANAS-AIRPORT --authority "$AUTHORITY" --listen "$EDGE_ADDR" --central-unit HQ-RECON >/dev/null
+  echo 482613 | edge officer new --holder "Aibek Asanov" >/dev/null
+  edge serve >"$W/post.log" 2>&1 & PIDS+=("$!")
+  wait_for "$W/post.log" "the post node"
+  run edge "http://$EDGE_ADDR/api/openapi.json"
+fi
+
+# ---- central: the staff port (two roles) and the loopback port ----
+if [ "$ONLY" != edge ]; then
+  step "central, serving, with an auditor's and an administrator's accounts"
+  secret_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["secret_base32"])'; }
+  AUDITOR_SECRET=$(printf 'an auditor passphrase for schemathesis\n' | central account add --username auditor \
+    --name "Asel Auditor" --personal-number HQ-301 --role auditor --json | secret_of)
+  ADMIN_SECRET=$(printf 'an administrator passphrase for schemathesis\n' | central account add --username admin \
+    --name "Bakyt Administrator" --personal-number HQ-302 --role administrator --json | secret_of)
+  TAMGA_CENTRAL_STAFF_LISTEN="$STAFF_ADDR" central serve >"$W/central.log" 2>&1 & PIDS+=("$!")
+  wait_for "$W/central.log" "central"
+  for _ in $(seq 1 100); do [ -s "$W/central/serve.json" ] && break; sleep 0.1; done
+  TOKEN=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$W/central/serve.json")
+  STAFF_URL="https://localhost:${STAFF_ADDR##*:}"
+  CERT="$W/central/staff-tls.crt"
+  # login USER PASSWORD SECRET: prints "COOKIE CSRF" of a new session (the TOTP code of RFC 6238
+  # computed here, as the person's authenticator app would).
+  login() {
+    python3 - "$STAFF_URL" "$CERT" "$@" <<'PY'
+import base64, hashlib, hmac, http.client, json, ssl, struct, sys, time, urllib.parse
+url, cert, user, password, secret = sys.argv[1:6]
+key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+mac = hmac.new(key, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+o = mac[-1] & 15
+code = "%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000)
+u = urllib.parse.urlsplit(url)
+c = http.client.HTTPSConnection(u.hostname, u.port, context=ssl.create_default_context(cafile=cert))
+c.request("POST", "/api/login", json.dumps({"username": user, "password": password, "code": code}),
+          {"Content-Type": "application/json"})
+r = c.getresponse()
+body = r.read()
+if r.status != 200:
+    sys.exit(f"login as {user} answered {r.status}: {body.decode(errors='replace')}")
+cookie = next(v.split(";")[0] for k, v in r.getheaders() if k.lower() == "set-cookie")
+print(cookie, json.loads(body)["csrf"])
+PY
+  }
+  for who in auditor admin; do
+    if [ "$who" = auditor ]; then
+      read -r COOKIE CSRF < <(login auditor 'an auditor passphrase for schemathesis' "$AUDITOR_SECRET")
+    else
+      read -r COOKIE CSRF < <(login admin 'an administrator passphrase for schemathesis' "$ADMIN_SECRET")
+    fi
+    [ -n "${CSRF:-}" ] || fail "could not log in as $who"
+    run "central-staff-$who" "$STAFF_URL/api/openapi.json" --tls-verify "$CERT" \
+      -H "Cookie: $COOKIE" -H "X-CSRF-Token: $CSRF" --exclude-path /api/logout
+  done
+  run central-loopback "http://$CENTRAL_ADDR/api/openapi.json" -H "x-tamga-admin-token: $TOKEN"
+  if grep -q "panicked" "$W/central.log"; then
+    grep -B2 -A8 "panicked" "$W/central.log" >&2
+    FAILED+=("central panicked")
+  fi
+fi
+if [ "$ONLY" != central ] && grep -q "panicked" "$W/post.log"; then
+  grep -B2 -A8 "panicked" "$W/post.log" >&2
+  FAILED+=("the post node panicked")
+fi
+
+if [ "${#FAILED[@]}" -gt 0 ]; then
+  fail "findings in: ${FAILED[*]} (reports in $REPORTS; set TAMGA_SCHEMATHESIS_REPORTS to keep them)"
+fi
+step "schemathesis: no findings"
