@@ -58,9 +58,9 @@ pub fn action_of(method: &Method, path: &str) -> Option<Need> {
             | ["time.js"]
             | ["verify.html"],
         ) => Some(Need::Open),
-        (_, true, ["api", "login"]) | (_, true, ["api", "login", "security-key"]) => {
-            Some(Need::Open)
-        }
+        (_, true, ["api", "login"])
+        | (_, true, ["api", "login", "security-key"])
+        | (true, _, ["api", "openapi.json"]) => Some(Need::Open),
         (true, _, ["api", "session"])
         | (_, true, ["api", "logout"])
         | (true, _, ["api", "account", "security-keys"])
@@ -350,6 +350,21 @@ pub(super) fn session_json(s: &Shared, session: &StaffSession) -> Value {
     })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/login",
+    tag = "session",
+    summary = "Log in: user name, password and the authenticator app's code (or, for an account with a security key, the key next)",
+    request_body(content = crate::api::openapi::LoginForm, description = "The user name, password and code"),
+    responses(
+        (status = 200, description = "Logged in (the session cookie is set: tamga_session, HttpOnly, Secure, SameSite=Strict), or the security key is asked for next", content((crate::api::openapi::LoginAnswer = "application/json")), headers(("set-cookie" = String, description = "The session cookie, when logged in"))),
+        (status = 400, description = "Not JSON, a field missing or too long", body = crate::api::openapi::ErrorAnswer),
+        (status = 401, description = "Wrong user name, password or code", body = crate::api::openapi::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
+        (status = 429, description = "Too many failed logins: try again after the wait the error names", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 async fn login(
     State(s): State<Arc<Shared>>,
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
@@ -478,6 +493,15 @@ pub(super) fn session_response(token: &str, body: Value) -> Response {
         .into_response()
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/logout",
+    tag = "session",
+    summary = "Log out: the session ends",
+    responses(
+        (status = 200, description = "Logged out (the cookie is cleared)", body = crate::api::openapi::LoggedOut)
+    )
+)]
 async fn logout(
     State(s): State<Arc<Shared>>,
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
@@ -502,6 +526,15 @@ async fn logout(
         .into_response()
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/session",
+    tag = "session",
+    summary = "Who is logged in",
+    responses(
+        (status = 200, description = "The session: who, their role and key, the CSRF token for changes, the idle timeout", body = crate::api::openapi::SessionAnswer)
+    )
+)]
 async fn whoami(State(s): State<Arc<Shared>>, request: Request) -> ApiResult<Json<Value>> {
     let session = request
         .extensions()
@@ -512,6 +545,16 @@ async fn whoami(State(s): State<Arc<Shared>>, request: Request) -> ApiResult<Jso
 
 // ---- the audit trail and accounts ----
 
+#[utoipa::path(
+    get,
+    path = "/api/audit",
+    tag = "audit",
+    summary = "The audit trail",
+    responses(
+        (status = 200, description = "Every line, and whether the hash chain is intact", body = crate::api::openapi::AuditAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 async fn audit_json(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     blocking(&s, |s| {
         let (lines, broken) = s.audit.read().map_err(crate::reply::internal)?;
@@ -529,6 +572,16 @@ async fn audit_json(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/audit.csv",
+    tag = "audit",
+    summary = "The audit trail as CSV",
+    responses(
+        (status = 200, description = "The audit trail", body = String, content_type = "text/csv"),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 async fn audit_csv(State(s): State<Arc<Shared>>) -> ApiResult<Response> {
     let bytes = blocking(&s, |s| {
         let (lines, _) = s.audit.read().map_err(crate::reply::internal)?;
@@ -548,6 +601,15 @@ async fn audit_csv(State(s): State<Arc<Shared>>) -> ApiResult<Response> {
         .into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/accounts",
+    tag = "accounts",
+    summary = "The staff accounts",
+    responses(
+        (status = 200, description = "Every account", body = Vec<crate::api::openapi::AccountView>)
+    )
+)]
 async fn accounts_list(State(s): State<Arc<Shared>>) -> Json<Value> {
     Json(json!(s
         .accounts
@@ -557,6 +619,19 @@ async fn accounts_list(State(s): State<Arc<Shared>>) -> Json<Value> {
         .collect::<Vec<_>>()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/accounts",
+    tag = "accounts",
+    summary = "Add a staff account",
+    request_body(content = crate::api::openapi::NewAccount, description = "The person, role, key (for roles that sign) and password"),
+    responses(
+        (status = 201, description = "Added: the account's second factor, for the person's authenticator app", body = crate::api::openapi::Enrolment),
+        (status = 400, description = "The account does not read, or is refused (a name taken, a role without its key, ...)", body = crate::api::openapi::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 async fn accounts_add(
     State(s): State<Arc<Shared>>,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
@@ -574,6 +649,21 @@ async fn accounts_add(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{username}/{what}",
+    tag = "accounts",
+    summary = "Disable an account (its sessions end) or enable it again",
+    params(
+        ("username" = String, Path, description = "The account's login name"),
+        ("what" = crate::api::openapi::AccountSwitch, Path, description = "disable or enable")
+    ),
+    request_body(content = Object, description = "Nothing is read: send {}"),
+    responses(
+        (status = 200, description = "Done", body = crate::api::openapi::AccountDisabled),
+        (status = 400, description = "No such account", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 async fn accounts_disable(
     State(s): State<Arc<Shared>>,
     Path((username, what)): Path<(String, String)>,
@@ -600,6 +690,7 @@ async fn use_https() -> Response {
 pub fn staff(shared: Arc<Shared>) -> tamga_node::server::Routes {
     let app = super::routes()
         .route("/api/login", post(login))
+        .route("/api/openapi.json", get(super::openapi::on_staff_port))
         .route("/keys.js", get(super::security_keys::script))
         .route("/api/login/security-key", post(super::security_keys::login))
         .route(

@@ -60,6 +60,19 @@ where
     Ok(Json(json!(out)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/enroll",
+    tag = "administration",
+    summary = "Enroll a key (tamga-central enroll)",
+    request_body(content = crate::admin::EnrollBody, description = "The key, role, unit, holder and validity"),
+    responses(
+        (status = 200, description = "Enrolled, or already enrolled", body = crate::admin::EnrollOut),
+        (status = 400, description = "The request does not read or is refused (the error says why)", body = crate::api::openapi::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn admin_enroll(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -78,6 +91,19 @@ pub(super) async fn admin_enroll(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/revoke",
+    tag = "administration",
+    summary = "Revoke a key (tamga-central revoke)",
+    request_body(content = crate::admin::RevokeBody, description = "The key, why, and from when"),
+    responses(
+        (status = 200, description = "Revoked", body = crate::admin::RevokeOut),
+        (status = 400, description = "The request does not read or is refused (the error says why)", body = crate::api::openapi::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn admin_revoke(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -95,6 +121,19 @@ pub(super) async fn admin_revoke(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/kp-participants",
+    tag = "administration",
+    summary = "Publish the KP participants list",
+    request_body(content = crate::authority::KpParticipantsRequest, description = "The list and its source"),
+    responses(
+        (status = 200, description = "Listed", body = crate::admin::KpParticipantsOut),
+        (status = 400, description = "The request does not read or is refused (the error says why)", body = crate::api::openapi::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn admin_kp_participants(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -113,6 +152,19 @@ pub(super) async fn admin_kp_participants(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/calendar",
+    tag = "administration",
+    summary = "Publish a year's working calendar",
+    request_body(content = crate::authority::CalendarRequest, description = "The year, its days off and working days, and the decree"),
+    responses(
+        (status = 200, description = "Published", body = crate::admin::ListedOut),
+        (status = 400, description = "The request does not read or is refused (the error says why)", body = crate::api::openapi::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn admin_calendar(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -130,6 +182,19 @@ pub(super) async fn admin_calendar(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/post",
+    tag = "administration",
+    summary = "Register a post (time zone, working hours)",
+    request_body(content = crate::authority::PostRequest, description = "The post, its name, zone and hours"),
+    responses(
+        (status = 200, description = "Registered", body = crate::admin::ListedOut),
+        (status = 400, description = "The request does not read or is refused (the error says why)", body = crate::api::openapi::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn admin_post(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -147,6 +212,19 @@ pub(super) async fn admin_post(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/import",
+    tag = "administration",
+    summary = "Import the root's registry act file (all or nothing)",
+    request_body(content = crate::admin::ImportBody, description = "The file's text, one act per line"),
+    responses(
+        (status = 200, description = "Imported", body = crate::admin::ImportOut),
+        (status = 400, description = "The request does not read or is refused (the error says why)", body = crate::api::openapi::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn admin_import(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -164,6 +242,17 @@ pub(super) async fn admin_import(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/enrollment",
+    tag = "administration",
+    summary = "The enrollment file (every registry act that holds)",
+    request_body(content = Object, description = "Nothing is read: send {}"),
+    responses(
+        (status = 200, description = "The file", body = crate::admin::EnrollmentText),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn admin_enrollment(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -188,13 +277,27 @@ fn central_error(e: crate::CentralError) -> ApiError {
 }
 
 /// The body of `POST /api/admin/evidence`.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EvidenceBody {
     /// The consignment.
     pub consignment: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/evidence",
+    tag = "administration",
+    summary = "A consignment's evidence package (tamga-central evidence)",
+    request_body(content = EvidenceBody, description = "The consignment"),
+    responses(
+        (status = 200, description = "The package", body = Object),
+        (status = 404, description = "Central holds no such consignment", body = crate::api::openapi::ErrorAnswer),
+        (status = 400, description = "The request does not read or is refused (the error says why)", body = crate::api::openapi::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn admin_evidence(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -211,6 +314,19 @@ pub(super) async fn admin_evidence(
 }
 
 /// `POST /api/admin/accounts`: `tamga-central account add` while the server runs.
+#[utoipa::path(
+    post,
+    path = "/api/admin/accounts",
+    tag = "administration",
+    summary = "Add a staff account (tamga-central account add)",
+    request_body(content = crate::api::openapi::NewAccount, description = "The person, role, key (for roles that sign) and password"),
+    responses(
+        (status = 200, description = "The account's second factor, for the person's authenticator app", body = crate::api::openapi::Enrolment),
+        (status = 400, description = "The request does not read or is refused (the error says why)", body = crate::api::openapi::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn admin_account(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,

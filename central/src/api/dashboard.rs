@@ -17,6 +17,16 @@ use tamga_core::{ActBody, ActId, KeyId, Registry, SignedAct, Timestamp};
 use tamga_node::local_time::LocalTime;
 use tamga_store::DocId;
 
+#[utoipa::path(
+    get,
+    path = "/api/overview",
+    tag = "dashboard",
+    summary = "Central at a glance",
+    responses(
+        (status = 200, description = "The unit, the clock, the totals, the reconciliation's progress, the nodes", body = crate::api::openapi::Overview),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn overview(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     let v = blocking(&s, |s| {
         let now = Timestamp::now();
@@ -38,6 +48,28 @@ pub(super) async fn overview(State(s): State<Arc<Shared>>) -> ApiResult<Json<Val
     Ok(Json(v))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/consignments",
+    tag = "consignments",
+    summary = "Consignments by filter",
+    params(
+        ("status" = Option<String>, Query, description = "Only consignments in this status"),
+        ("severity" = Option<String>, Query, description = "Only those with an open discrepancy at least this severe: critical, major or minor"),
+        ("kind" = Option<String>, Query, description = "Only those with an open discrepancy of this kind (GET /api/vocabulary lists them)"),
+        ("post" = Option<String>, Query, description = "Only those whose route includes this unit"),
+        ("due_before" = Option<String>, Query, description = "A duty due before this time"),
+        ("discrepancies" = Option<String>, Query, description = "yes: only those with discrepancies in the state asked; no: only those without"),
+        ("overdue" = Option<String>, Query, description = "yes or no"),
+        ("state" = Option<String>, Query, description = "Which discrepancies count: open (default), resolved or all"),
+        ("from" = Option<String>, Query, description = "Registered at or after this time (local time of central's zone, or RFC 3339)"),
+        ("until" = Option<String>, Query, description = "Registered before this time (local time of central's zone, or RFC 3339)")
+    ),
+    responses(
+        (status = 200, description = "Each consignment's reconciled row, with its open discrepancies counted and the worst of them", body = Vec<crate::api::openapi::ConsignmentRow>),
+        (status = 400, description = "A filter parameter does not read: the error names it", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn consignments(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
@@ -58,6 +90,28 @@ pub(super) async fn consignments(
     Ok(Json(json!(rows)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/discrepancies",
+    tag = "consignments",
+    summary = "Discrepancies by filter",
+    params(
+        ("status" = Option<String>, Query, description = "Only consignments in this status"),
+        ("severity" = Option<String>, Query, description = "Only those with an open discrepancy at least this severe: critical, major or minor"),
+        ("kind" = Option<String>, Query, description = "Only those with an open discrepancy of this kind (GET /api/vocabulary lists them)"),
+        ("post" = Option<String>, Query, description = "Only those whose route includes this unit"),
+        ("due_before" = Option<String>, Query, description = "A duty due before this time"),
+        ("discrepancies" = Option<String>, Query, description = "yes: only those with discrepancies in the state asked; no: only those without"),
+        ("overdue" = Option<String>, Query, description = "yes or no"),
+        ("state" = Option<String>, Query, description = "Which discrepancies count: open (default), resolved or all"),
+        ("from" = Option<String>, Query, description = "Registered at or after this time (local time of central's zone, or RFC 3339)"),
+        ("until" = Option<String>, Query, description = "Registered before this time (local time of central's zone, or RFC 3339)")
+    ),
+    responses(
+        (status = 200, description = "The discrepancies of the consignments the filter keeps", body = Vec<serde_json::Value>),
+        (status = 400, description = "A filter parameter does not read: the error names it", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn discrepancies(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
@@ -70,8 +124,9 @@ pub(super) async fn discrepancies(
 }
 
 /// Who signed, as the registry says.
-#[derive(Serialize)]
-struct SignerView {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct SignerView {
+    #[schema(value_type = String)]
     key: KeyId,
     name: Option<String>,
     personal_number: Option<String>,
@@ -94,18 +149,22 @@ fn signer(registry: &Registry, key: &KeyId, at: Timestamp) -> SignerView {
     }
 }
 
-#[derive(Serialize)]
-struct ActView {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct ActView {
+    #[schema(value_type = String)]
     id: ActId,
     kind: &'static str,
+    #[schema(value_type = String)]
     at: Timestamp,
     at_for_people: String,
+    #[schema(value_type = Option<Object>)]
     place: Option<Value>,
     signers: Vec<SignerView>,
     /// The signatures verify and every signer was allowed.
     verified: bool,
     /// Why it was left out.
     rejected_because: Option<String>,
+    #[schema(value_type = Object)]
     body: Value,
 }
 
@@ -133,13 +192,15 @@ fn act_view(
     }
 }
 
-#[derive(Serialize)]
-struct ChainLink {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct ChainLink {
     unit: String,
     officer: SignerView,
+    #[schema(value_type = String)]
     since: Timestamp,
     since_for_people: String,
     /// The act that gave custody.
+    #[schema(value_type = String)]
     act: ActId,
     kind: &'static str,
 }
@@ -338,6 +399,21 @@ fn legal_record(
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/consignments/{id}",
+    tag = "consignments",
+    summary = "One consignment: its record, legal record, assessment, acts, custody chain, seals and findings across consignments",
+    params(
+        ("id" = String, Path, description = "The consignment's number, e.g. 10609050/231126/0000123 (its slashes percent-encoded)")
+    ),
+    responses(
+        (status = 200, description = "The consignment with its proofs", body = crate::api::openapi::ConsignmentDetail),
+        (status = 400, description = "The consignment's number does not read", body = crate::api::openapi::ErrorAnswer),
+        (status = 404, description = "Central holds no such consignment", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn consignment(
     State(s): State<Arc<Shared>>,
     Path(id): Path<String>,
@@ -421,6 +497,20 @@ pub(super) async fn consignment(
     Ok(Json(v))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/nodes",
+    tag = "dashboard",
+    summary = "Which devices synced and when",
+    params(
+        ("silent_after_hours" = Option<u32>, Query, description = "A device silent this long is listed as silent (1 to 8760; the configuration's by default)")
+    ),
+    responses(
+        (status = 200, description = "The devices and their last contact", body = crate::api::openapi::NodesAnswer),
+        (status = 400, description = "silent_after_hours is not a whole number of hours from 1 to 8760", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn nodes(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
@@ -456,6 +546,15 @@ pub(super) async fn nodes(
     Ok(Json(v))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/refusals",
+    tag = "dashboard",
+    summary = "The last refused sync requests, counted by reason",
+    responses(
+        (status = 200, description = "The refusals", body = crate::api::openapi::RefusalsAnswer)
+    )
+)]
 pub(super) async fn refusals(State(s): State<Arc<Shared>>) -> Json<Value> {
     let now = Timestamp::now();
     Json(json!({
@@ -466,6 +565,16 @@ pub(super) async fn refusals(State(s): State<Arc<Shared>>) -> Json<Value> {
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/officers",
+    tag = "dashboard",
+    summary = "The staff signing keys held in central's keystore",
+    responses(
+        (status = 200, description = "The keys and their enrollments as central staff or supervisor", body = Vec<crate::api::openapi::StaffKey>),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     let v = blocking(&s, |s| {
         let keystore = tamga_node::keystore::Keystore::open(s.central.dir.join(OFFICERS_DIR))
@@ -497,6 +606,15 @@ pub(super) async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Val
     Ok(Json(v))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/registry",
+    tag = "dashboard",
+    summary = "Every enrolled key",
+    responses(
+        (status = 200, description = "The registry's entries", body = Vec<serde_json::Value>)
+    )
+)]
 pub(super) async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     let now = Timestamp::now();
     Ok(Json(json!(registry_entries(
@@ -555,6 +673,15 @@ pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 40] = {
 /// The outcomes a consignment's transit may have.
 pub(crate) const OUTCOMES: [&str; 4] = ["delivered", "delivered_short", "refused", "returned"];
 
+#[utoipa::path(
+    get,
+    path = "/api/vocabulary",
+    tag = "dashboard",
+    summary = "Every status, outcome, discrepancy kind and severity the dashboard translates",
+    responses(
+        (status = 200, description = "The words", body = crate::api::openapi::Vocabulary)
+    )
+)]
 pub(super) async fn vocabulary() -> Json<Value> {
     Json(json!({
         "statuses": crate::reconcile::STATUSES,

@@ -28,6 +28,7 @@ mod administration;
 mod dashboard;
 mod department;
 mod evidence;
+pub mod openapi;
 mod resolutions;
 mod security_keys;
 
@@ -150,6 +151,7 @@ async fn local_only(
 /// The dashboard, its API and the administration API: loopback only.
 pub fn local(shared: Arc<Shared>) -> Router {
     routes()
+        .route("/api/openapi.json", get(openapi::on_loopback))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&shared),

@@ -41,6 +41,20 @@ struct KeyLogin {
 }
 
 /// `POST /api/login/security-key`: the login's second step.
+#[utoipa::path(
+    post,
+    path = "/api/login/security-key",
+    tag = "session",
+    summary = "The login's second step with a security key (WebAuthn)",
+    request_body(content = crate::api::openapi::KeyLoginForm, description = "The token of the password step and the key's answer"),
+    responses(
+        (status = 200, description = "Logged in (the session cookie is set)", body = crate::api::openapi::SessionAnswer),
+        (status = 400, description = "The form does not read", body = crate::api::openapi::ErrorAnswer),
+        (status = 401, description = "The key was not accepted, or the login waited too long", body = crate::api::openapi::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn login(
     State(s): State<Arc<Shared>>,
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
@@ -102,6 +116,15 @@ fn describe(keys: &[crate::security_keys::SecurityKey]) -> Value {
 }
 
 /// `GET /api/account/security-keys`: the session's own keys.
+#[utoipa::path(
+    get,
+    path = "/api/account/security-keys",
+    tag = "security keys",
+    summary = "The session's own security keys",
+    responses(
+        (status = 200, description = "The keys", body = crate::api::openapi::MyKeys)
+    )
+)]
 pub(super) async fn mine(State(s): State<Arc<Shared>>, request: Request) -> ApiResult<Json<Value>> {
     let session = session_of(&request)?;
     let account = s
@@ -115,6 +138,18 @@ pub(super) async fn mine(State(s): State<Arc<Shared>>, request: Request) -> ApiR
 }
 
 /// `POST /api/account/security-keys/begin`: a registration's challenge for the session's account.
+#[utoipa::path(
+    post,
+    path = "/api/account/security-keys/begin",
+    tag = "security keys",
+    summary = "A registration's challenge for the session's account",
+    request_body(content = Object, description = "Nothing is read: send {}"),
+    responses(
+        (status = 200, description = "The WebAuthn options for the browser", body = crate::api::openapi::KeyChallenge),
+        (status = 400, description = "The registration cannot begin (the error says why)", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn begin(
     State(s): State<Arc<Shared>>,
     request: Request,
@@ -142,6 +177,19 @@ struct Registration {
 }
 
 /// `POST /api/account/security-keys/finish`: the new key registered with the session's account.
+#[utoipa::path(
+    post,
+    path = "/api/account/security-keys/finish",
+    tag = "security keys",
+    summary = "Register the new key with the session's account",
+    request_body(content = crate::api::openapi::KeyRegistrationForm, description = "What the owner calls the key, and the browser's answer"),
+    responses(
+        (status = 201, description = "Registered", body = crate::api::openapi::KeyView),
+        (status = 400, description = "The form does not read, or the key's answer is refused", body = crate::api::openapi::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn finish(
     State(s): State<Arc<Shared>>,
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
@@ -187,6 +235,21 @@ pub(super) async fn finish(
 
 /// `POST /api/accounts/{username}/remove-security-keys`: an administrator's reset, for a lost
 /// key; the person logs in with their TOTP code again, and their sessions end.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{username}/remove-security-keys",
+    tag = "accounts",
+    summary = "Remove a person's security keys (a lost key); their sessions end",
+    params(
+        ("username" = String, Path, description = "The account's login name")
+    ),
+    request_body(content = Object, description = "Nothing is read: send {}"),
+    responses(
+        (status = 200, description = "Removed", body = crate::api::openapi::KeysRemoved),
+        (status = 400, description = "No such account", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub(super) async fn remove_all(
     State(s): State<Arc<Shared>>,
     Path(username): Path<String>,

@@ -282,6 +282,23 @@ fn html(body: String) -> Response {
 }
 
 /// `GET /api/reports/kp`.
+#[utoipa::path(
+    get,
+    path = "/api/reports/kp",
+    tag = "reports",
+    summary = "Kimberley Process statistics by year",
+    params(
+        ("from_year" = Option<i32>, Query, description = "The first year (local); five years to this one by default"),
+        ("to_year" = Option<i32>, Query, description = "The last year (local)"),
+        ("format" = Option<String>, Query, description = "json (default), csv or html"),
+        ("lang" = Option<String>, Query, description = "The chart's words: ru, en or ky")
+    ),
+    responses(
+        (status = 200, description = "The report: JSON (with its chart as SVG), CSV or a printable HTML page, as format asks", content((crate::api::openapi::KpReportAnswer = "application/json"), (String = "text/csv"), (String = "text/html"))),
+        (status = 400, description = "A parameter does not read: the error names it", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub async fn kp(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
@@ -330,6 +347,23 @@ pub async fn kp(
 }
 
 /// `GET /api/reports/reconciliation`.
+#[utoipa::path(
+    get,
+    path = "/api/reports/reconciliation",
+    tag = "reports",
+    summary = "The reconciliation with the Precious Metals Department for a period",
+    params(
+        ("from" = Option<String>, Query, description = "The period's start (local date or time, or RFC 3339)"),
+        ("until" = Option<String>, Query, description = "The period's end, exclusive"),
+        ("format" = Option<String>, Query, description = "json (default), csv or html"),
+        ("table" = Option<String>, Query, description = "For CSV: summary (default) or lines")
+    ),
+    responses(
+        (status = 200, description = "The report: JSON, CSV (the summary or the lines) or a printable HTML page, as format asks", content((crate::api::openapi::ReconciliationAnswer = "application/json"), (String = "text/csv"), (String = "text/html"))),
+        (status = 400, description = "A parameter does not read: the error names it", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub async fn reconciliation(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
@@ -386,6 +420,21 @@ pub async fn reconciliation(
 }
 
 /// `GET /api/export/epcis`.
+#[utoipa::path(
+    get,
+    path = "/api/export/epcis",
+    tag = "exports",
+    summary = "Custody, seal, refusal and return acts as GS1 EPCIS 2.0 events",
+    params(
+        ("consignment" = Option<String>, Query, description = "One consignment; absent: every one")
+    ),
+    responses(
+        (status = 200, description = "The EPCIS document (JSON-LD), as a download", body = Object, content_type = "application/ld+json"),
+        (status = 400, description = "A parameter does not read: the error names it", body = crate::api::openapi::ErrorAnswer),
+        (status = 404, description = "Central holds no such consignment", body = crate::api::openapi::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub async fn epcis(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
@@ -500,6 +549,28 @@ pub fn consignments_to_csv(rows: &[&Record]) -> String {
 }
 
 /// `GET /api/export/csv`.
+#[utoipa::path(
+    get,
+    path = "/api/export/csv",
+    tag = "exports",
+    summary = "The consignments by filter as CSV",
+    params(
+        ("status" = Option<String>, Query, description = "Only consignments in this status"),
+        ("severity" = Option<String>, Query, description = "Only those with an open discrepancy at least this severe: critical, major or minor"),
+        ("kind" = Option<String>, Query, description = "Only those with an open discrepancy of this kind (GET /api/vocabulary lists them)"),
+        ("post" = Option<String>, Query, description = "Only those whose route includes this unit"),
+        ("due_before" = Option<String>, Query, description = "A duty due before this time"),
+        ("discrepancies" = Option<String>, Query, description = "yes: only those with discrepancies in the state asked; no: only those without"),
+        ("overdue" = Option<String>, Query, description = "yes or no"),
+        ("state" = Option<String>, Query, description = "Which discrepancies count: open (default), resolved or all"),
+        ("from" = Option<String>, Query, description = "Registered at or after this time (local time of central's zone, or RFC 3339)"),
+        ("until" = Option<String>, Query, description = "Registered before this time (local time of central's zone, or RFC 3339)")
+    ),
+    responses(
+        (status = 200, description = "One row per consignment", body = String, content_type = "text/csv"),
+        (status = 400, description = "A filter parameter does not read: the error names it", body = crate::api::openapi::ErrorAnswer)
+    )
+)]
 pub async fn consignments_csv(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
