@@ -75,7 +75,7 @@ run() {
   local name=$1 url=$2; shift 2
   step "schemathesis: $name ($url, $EXAMPLES examples per operation)"
   if "$ST" run "$url" --checks "$CHECKS" --max-examples "$EXAMPLES" --seed 1 \
-      --phases examples,coverage,fuzzing --workers 1 --request-timeout 60 \
+      --phases examples,coverage,fuzzing --workers 1 --request-timeout 60 --request-retries 2 \
       --report junit --report-junit-path "$REPORTS/$name.xml" "$@"; then
     echo "   $name: no findings"
   else
@@ -110,9 +110,9 @@ fi
 if [ "$ONLY" != edge ]; then
   step "central, serving, with an auditor's and an administrator's accounts"
   secret_of() { python3 -c 'import json,sys; print(json.load(sys.stdin)["secret_base32"])'; }
-  AUDITOR_SECRET=$(printf 'an auditor passphrase for schemathesis\n' | central account add --username auditor \
+  AUDITOR_SECRET=$(printf 'an auditor passphrase for schemathesis\n' | central account add --username st-auditor-4817 \
     --name "Asel Auditor" --personal-number HQ-301 --role auditor --json | secret_of)
-  ADMIN_SECRET=$(printf 'an administrator passphrase for schemathesis\n' | central account add --username admin \
+  ADMIN_SECRET=$(printf 'an administrator passphrase for schemathesis\n' | central account add --username st-administrator-4817 \
     --name "Bakyt Administrator" --personal-number HQ-302 --role administrator --json | secret_of)
   TAMGA_CENTRAL_STAFF_LISTEN="$STAFF_ADDR" central serve >"$W/central.log" 2>&1 & PIDS+=("$!")
   wait_for "$W/central.log" "central"
@@ -144,9 +144,9 @@ PY
   }
   for who in auditor admin; do
     if [ "$who" = auditor ]; then
-      read -r COOKIE CSRF < <(login auditor 'an auditor passphrase for schemathesis' "$AUDITOR_SECRET")
+      read -r COOKIE CSRF < <(login st-auditor-4817 'an auditor passphrase for schemathesis' "$AUDITOR_SECRET")
     else
-      read -r COOKIE CSRF < <(login admin 'an administrator passphrase for schemathesis' "$ADMIN_SECRET")
+      read -r COOKIE CSRF < <(login st-administrator-4817 'an administrator passphrase for schemathesis' "$ADMIN_SECRET")
     fi
     [ -n "${CSRF:-}" ] || fail "could not log in as $who"
     run "central-staff-$who" "$STAFF_URL/api/openapi.json" --tls-verify "$CERT" \

@@ -661,7 +661,8 @@ async fn accounts_add(
     request_body(content = Object, description = "Nothing is read: send {}"),
     responses(
         (status = 200, description = "Done", body = crate::api::openapi::AccountDisabled),
-        (status = 400, description = "No such account", body = crate::api::openapi::ErrorAnswer)
+        (status = 400, description = "No such account", body = crate::api::openapi::ErrorAnswer),
+        (status = 404, description = "Neither disable nor enable: not served here", body = crate::api::openapi::ErrorAnswer)
     )
 )]
 async fn accounts_disable(

@@ -70,6 +70,7 @@ use utoipa::OpenApi;
         super::security_keys::remove_all,
         on_staff_port,
     ),
+    components(schemas(AccountSwitch)),
     tags(
         (name = "dashboard", description = "Central at a glance, the nodes, the registry"),
         (name = "consignments", description = "Consignments, discrepancies, findings across consignments, duties"),
