@@ -7,7 +7,6 @@ use crate::shared::Shared;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tamga_core::ConsignmentId;
@@ -18,9 +17,16 @@ pub const MAX_JSON_BYTES: usize = 64 * 1024;
 /// An error answer: `{"error": "..."}` with its status.
 pub struct ApiError(pub(crate) StatusCode, pub(crate) String);
 
+/// The body of an error answer.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorAnswer {
+    /// What went wrong and what to do.
+    pub error: String,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, Json(json!({ "error": self.1 }))).into_response()
+        (self.0, Json(ErrorAnswer { error: self.1 })).into_response()
     }
 }
 

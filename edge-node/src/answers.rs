@@ -321,7 +321,7 @@ pub struct StatusAnswer {
     pub now_for_people: String,
     /// The node's time zone (config `time_zone`) and its offset now: the UI shows and reads
     /// times in it.
-    #[schema(value_type = crate::api::openapi::ZoneAtSchema)]
+    #[schema(value_type = crate::schemas::ZoneAtSchema)]
     pub time_zone: tamga_node::local_time::ZoneAt,
     /// Documents changed here that central (or, with no central configured, the least recently
     /// synced peer) has not yet heard.

@@ -288,7 +288,7 @@ async fn consignment(
     path = "/api/acts",
     tag = "acts",
     summary = "Record an act from its form, signed with the officer's key",
-    request_body(content = crate::api::openapi::ActForm, description = "The act's JSON body without `at`, plus the signing officer's `pin`"),
+    request_body(content = crate::schemas::ActForm, description = "The act's JSON body without `at`, plus the signing officer's `pin`"),
     responses(
         (status = 201, description = "Recorded (durably, before this answer)", body = RecordedAct),
         (status = 400, description = "The form does not make an act (the error names the field), or the body is not JSON (Content-Type: application/json)", body = ErrorAnswer),

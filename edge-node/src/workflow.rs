@@ -259,13 +259,13 @@ pub struct NextHandoff {
     /// Who holds custody now (the office of departure before the first handoff).
     pub releasing_unit: Option<String>,
     /// The seals in place, as last seen.
-    #[schema(value_type = Vec<crate::api::openapi::SealObservationSchema>)]
+    #[schema(value_type = Vec<crate::schemas::SealObservationSchema>)]
     pub seals: Vec<SealObservation>,
     /// Packages as registered.
     pub packages: Option<u32>,
     /// Gross mass as registered (the sum of the goods lines, in the first line's unit when all
     /// lines share it, else in grams).
-    #[schema(value_type = Option<crate::api::openapi::MassSchema>)]
+    #[schema(value_type = Option<crate::schemas::MassSchema>)]
     pub gross_mass: Option<Mass>,
 }
 
@@ -343,7 +343,7 @@ pub struct ConsignmentRow {
     /// Open discrepancies.
     pub open_discrepancies: usize,
     /// The most severe open discrepancy.
-    #[schema(value_type = Option<crate::api::openapi::SeveritySchema>)]
+    #[schema(value_type = Option<crate::schemas::SeveritySchema>)]
     pub worst: Option<Severity>,
 }
 

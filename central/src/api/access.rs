@@ -355,14 +355,14 @@ pub(super) fn session_json(s: &Shared, session: &StaffSession) -> Value {
     path = "/api/login",
     tag = "session",
     summary = "Log in: user name, password and the authenticator app's code (or, for an account with a security key, the key next)",
-    request_body(content = crate::api::openapi::LoginForm, description = "The user name, password and code"),
+    request_body(content = crate::api::schemas::LoginForm, description = "The user name, password and code"),
     responses(
-        (status = 200, description = "Logged in (the session cookie is set: tamga_session, HttpOnly, Secure, SameSite=Strict), or the security key is asked for next", content((crate::api::openapi::LoginAnswer = "application/json")), headers(("set-cookie" = String, description = "The session cookie, when logged in"))),
-        (status = 400, description = "Not JSON, a field missing or too long", body = crate::api::openapi::ErrorAnswer),
-        (status = 401, description = "Wrong user name, password or code", body = crate::api::openapi::ErrorAnswer),
-        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
-        (status = 429, description = "Too many failed logins: try again after the wait the error names", body = crate::api::openapi::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+        (status = 200, description = "Logged in (the session cookie is set: tamga_session, HttpOnly, Secure, SameSite=Strict), or the security key is asked for next", content((crate::api::schemas::LoginAnswer = "application/json")), headers(("set-cookie" = String, description = "The session cookie, when logged in"))),
+        (status = 400, description = "Not JSON, a field missing or too long", body = crate::reply::ErrorAnswer),
+        (status = 401, description = "Wrong user name, password or code", body = crate::reply::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
+        (status = 429, description = "Too many failed logins: try again after the wait the error names", body = crate::reply::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
     )
 )]
 async fn login(
@@ -499,7 +499,7 @@ pub(super) fn session_response(token: &str, body: Value) -> Response {
     tag = "session",
     summary = "Log out: the session ends",
     responses(
-        (status = 200, description = "Logged out (the cookie is cleared)", body = crate::api::openapi::LoggedOut)
+        (status = 200, description = "Logged out (the cookie is cleared)", body = crate::api::schemas::LoggedOut)
     )
 )]
 async fn logout(
@@ -532,7 +532,7 @@ async fn logout(
     tag = "session",
     summary = "Who is logged in",
     responses(
-        (status = 200, description = "The session: who, their role and key, the CSRF token for changes, the idle timeout", body = crate::api::openapi::SessionAnswer)
+        (status = 200, description = "The session: who, their role and key, the CSRF token for changes, the idle timeout", body = crate::api::schemas::SessionAnswer)
     )
 )]
 async fn whoami(State(s): State<Arc<Shared>>, request: Request) -> ApiResult<Json<Value>> {
@@ -551,8 +551,8 @@ async fn whoami(State(s): State<Arc<Shared>>, request: Request) -> ApiResult<Jso
     tag = "audit",
     summary = "The audit trail",
     responses(
-        (status = 200, description = "Every line, and whether the hash chain is intact", body = crate::api::openapi::AuditAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+        (status = 200, description = "Every line, and whether the hash chain is intact", body = crate::api::schemas::AuditAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
     )
 )]
 async fn audit_json(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
@@ -579,7 +579,7 @@ async fn audit_json(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     summary = "The audit trail as CSV",
     responses(
         (status = 200, description = "The audit trail", body = String, content_type = "text/csv"),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
     )
 )]
 async fn audit_csv(State(s): State<Arc<Shared>>) -> ApiResult<Response> {
@@ -607,7 +607,7 @@ async fn audit_csv(State(s): State<Arc<Shared>>) -> ApiResult<Response> {
     tag = "accounts",
     summary = "The staff accounts",
     responses(
-        (status = 200, description = "Every account", body = Vec<crate::api::openapi::AccountView>)
+        (status = 200, description = "Every account", body = Vec<crate::api::schemas::AccountView>)
     )
 )]
 async fn accounts_list(State(s): State<Arc<Shared>>) -> Json<Value> {
@@ -624,12 +624,12 @@ async fn accounts_list(State(s): State<Arc<Shared>>) -> Json<Value> {
     path = "/api/accounts",
     tag = "accounts",
     summary = "Add a staff account",
-    request_body(content = crate::api::openapi::NewAccount, description = "The person, role, key (for roles that sign) and password"),
+    request_body(content = crate::api::schemas::NewAccount, description = "The person, role, key (for roles that sign) and password"),
     responses(
-        (status = 201, description = "Added: the account's second factor, for the person's authenticator app", body = crate::api::openapi::Enrolment),
-        (status = 400, description = "The account does not read, or is refused (a name taken, a role without its key, ...)", body = crate::api::openapi::ErrorAnswer),
-        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+        (status = 201, description = "Added: the account's second factor, for the person's authenticator app", body = crate::api::schemas::Enrolment),
+        (status = 400, description = "The account does not read, or is refused (a name taken, a role without its key, ...)", body = crate::reply::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
     )
 )]
 async fn accounts_add(
@@ -656,13 +656,13 @@ async fn accounts_add(
     summary = "Disable an account (its sessions end) or enable it again",
     params(
         ("username" = String, Path, description = "The account's login name"),
-        ("what" = crate::api::openapi::AccountSwitch, Path, description = "disable or enable")
+        ("what" = crate::api::schemas::AccountSwitch, Path, description = "disable or enable")
     ),
     request_body(content = Object, description = "Nothing is read: send {}"),
     responses(
-        (status = 200, description = "Done", body = crate::api::openapi::AccountDisabled),
-        (status = 400, description = "No such account", body = crate::api::openapi::ErrorAnswer),
-        (status = 404, description = "Neither disable nor enable: not served here", body = crate::api::openapi::ErrorAnswer)
+        (status = 200, description = "Done", body = crate::api::schemas::AccountDisabled),
+        (status = 400, description = "No such account", body = crate::reply::ErrorAnswer),
+        (status = 404, description = "Neither disable nor enable: not served here", body = crate::reply::ErrorAnswer)
     )
 )]
 async fn accounts_disable(
@@ -691,7 +691,7 @@ async fn use_https() -> Response {
 pub fn staff(shared: Arc<Shared>) -> tamga_node::server::Routes {
     let app = super::routes()
         .route("/api/login", post(login))
-        .route("/api/openapi.json", get(super::openapi::on_staff_port))
+        .route("/api/openapi.json", get(super::openapi_on_staff_port))
         .route("/keys.js", get(super::security_keys::script))
         .route("/api/login/security-key", post(super::security_keys::login))
         .route(

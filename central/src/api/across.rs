@@ -42,7 +42,7 @@ fn kind_asked(params: &BTreeMap<String, String>) -> Result<Option<AcrossKind>, S
     ),
     responses(
         (status = 200, description = "The findings, each with its consignments and proofs", body = Vec<serde_json::Value>),
-        (status = 400, description = "An unknown parameter, or a kind that is not kpc_on_two_consignments or seal_on_two_consignments", body = crate::api::openapi::ErrorAnswer)
+        (status = 400, description = "An unknown parameter, or a kind that is not kpc_on_two_consignments or seal_on_two_consignments", body = crate::reply::ErrorAnswer)
     )
 )]
 pub(super) async fn across(
@@ -66,8 +66,8 @@ pub(super) async fn across(
     tag = "consignments",
     summary = "The duties not done by their end, the earliest end first",
     responses(
-        (status = 200, description = "The duties past their end", body = Vec<crate::api::openapi::OverdueDuty>),
-        (status = 400, description = "The list takes no parameters", body = crate::api::openapi::ErrorAnswer)
+        (status = 200, description = "The duties past their end", body = Vec<crate::api::schemas::OverdueDuty>),
+        (status = 400, description = "The list takes no parameters", body = crate::reply::ErrorAnswer)
     )
 )]
 pub(super) async fn overdue_duties(

@@ -24,10 +24,10 @@ pub use crate::department::MAX_FILE_BYTES;
     request_body(content = Object, description = "The signed figures file (docs/department-figures.md)"),
     responses(
         (status = 200, description = "Who signed the figures, and every difference", body = Object),
-        (status = 403, description = "The file's signer may not sign the Department's figures: nothing was compared", body = crate::api::openapi::ErrorAnswer),
-        (status = 413, description = "The file is over 4 MiB", body = crate::api::openapi::ErrorAnswer),
-        (status = 422, description = "The file is refused (its signature, its form, its signer's enrollment): nothing was compared", body = crate::api::openapi::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+        (status = 403, description = "The file's signer may not sign the Department's figures: nothing was compared", body = crate::reply::ErrorAnswer),
+        (status = 413, description = "The file is over 4 MiB", body = crate::reply::ErrorAnswer),
+        (status = 422, description = "The file is refused (its signature, its form, its signer's enrollment): nothing was compared", body = crate::reply::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
     )
 )]
 pub(super) async fn compare(

@@ -32,9 +32,9 @@ pub(crate) fn package(s: &Shared, consignment: &str) -> ApiResult<Package> {
     ),
     responses(
         (status = 200, description = "Every act central holds of it with the registry acts and a receipt each, in a head signed now", body = Object),
-        (status = 400, description = "No consignment given, or an unknown parameter", body = crate::api::openapi::ErrorAnswer),
-        (status = 404, description = "Central holds no such consignment", body = crate::api::openapi::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+        (status = 400, description = "No consignment given, or an unknown parameter", body = crate::reply::ErrorAnswer),
+        (status = 404, description = "Central holds no such consignment", body = crate::reply::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
     )
 )]
 pub(super) async fn download(

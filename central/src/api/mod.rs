@@ -25,20 +25,22 @@ use tamga_core::Timestamp;
 pub mod access;
 mod across;
 mod administration;
+mod consignment;
 mod dashboard;
 mod department;
 mod evidence;
 pub mod openapi;
 mod resolutions;
+mod schemas;
 mod security_keys;
 
 use administration::{
     admin_calendar, admin_enroll, admin_enrollment, admin_import, admin_kp_participants,
     admin_post, admin_revoke,
 };
+use consignment::consignment;
 use dashboard::{
-    consignment, consignments, discrepancies, nodes, officers, overview, refusals, registry,
-    vocabulary,
+    consignments, discrepancies, nodes, officers, overview, refusals, registry, vocabulary,
 };
 
 // ---- monitoring: health and metrics ----
@@ -81,6 +83,25 @@ async fn metrics(State(s): State<Arc<Shared>>) -> ApiResult<Response> {
         text,
     )
         .into_response())
+}
+
+/// `GET /api/openapi.json` on the staff port.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "openapi",
+    summary = "This API's OpenAPI description, for the port it is asked on",
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 document", body = Object)
+    )
+)]
+async fn openapi_on_staff_port() -> Json<serde_json::Value> {
+    Json(openapi::document(openapi::Port::Staff))
+}
+
+/// `GET /api/openapi.json` on the loopback port.
+async fn openapi_on_loopback() -> Json<serde_json::Value> {
+    Json(openapi::document(openapi::Port::Loopback))
 }
 
 /// `/health` and `/metrics` (loopback connections only: see [`crate::serve::app`]).
@@ -151,7 +172,7 @@ async fn local_only(
 /// The dashboard, its API and the administration API: loopback only.
 pub fn local(shared: Arc<Shared>) -> Router {
     routes()
-        .route("/api/openapi.json", get(openapi::on_loopback))
+        .route("/api/openapi.json", get(openapi_on_loopback))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&shared),

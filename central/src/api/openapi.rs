@@ -8,13 +8,8 @@
 //! security keys), each with the token from `serve.json` in `x-tamga-admin-token`.
 //! `scripts/schemathesis.sh` holds both ports to their descriptions.
 
-mod schemas;
-
-pub use schemas::*;
-
 use super::access::{self, Need};
 use axum::http::Method;
-use axum::Json;
 use serde_json::{json, Map, Value};
 use utoipa::OpenApi;
 
@@ -29,7 +24,7 @@ use utoipa::OpenApi;
         super::dashboard::overview,
         super::dashboard::vocabulary,
         super::dashboard::consignments,
-        super::dashboard::consignment,
+        super::consignment::consignment,
         super::dashboard::discrepancies,
         super::across::across,
         super::across::overdue_duties,
@@ -68,9 +63,9 @@ use utoipa::OpenApi;
         super::security_keys::begin,
         super::security_keys::finish,
         super::security_keys::remove_all,
-        on_staff_port,
+        super::openapi_on_staff_port,
     ),
-    components(schemas(AccountSwitch)),
+    components(schemas(super::schemas::AccountSwitch)),
     tags(
         (name = "dashboard", description = "Central at a glance, the nodes, the registry"),
         (name = "consignments", description = "Consignments, discrepancies, findings across consignments, duties"),
@@ -256,25 +251,6 @@ pub fn document(port: Port) -> Value {
         d.push_str(port_words);
     }
     doc
-}
-
-/// `GET /api/openapi.json` on the staff port.
-#[utoipa::path(
-    get,
-    path = "/api/openapi.json",
-    tag = "openapi",
-    summary = "This API's OpenAPI description, for the port it is asked on",
-    responses(
-        (status = 200, description = "The OpenAPI 3.1 document", body = Object)
-    )
-)]
-pub(super) async fn on_staff_port() -> Json<Value> {
-    Json(document(Port::Staff))
-}
-
-/// `GET /api/openapi.json` on the loopback port.
-pub(super) async fn on_loopback() -> Json<Value> {
-    Json(document(Port::Loopback))
 }
 
 #[cfg(test)]

@@ -81,15 +81,15 @@ fn pending_json(s: &Shared, p: &crate::pending::Pending) -> Value {
     ),
     request_body(content = crate::staff::ResolveForm, description = "The consignment, the staff member's key and PIN, the reason, and the supervisor for a critical one"),
     responses(
-        (status = 201, description = "Recorded: one signature was enough", body = crate::api::openapi::Resolution),
-        (status = 202, description = "Critical: signed once and kept pending for the named supervisor's signature", body = crate::api::openapi::PendingResolution),
-        (status = 400, description = "The form does not read, or the discrepancy, consignment or supervisor does not fit", body = crate::api::openapi::ErrorAnswer),
-        (status = 403, description = "A wrong PIN, a key not enrolled as staff, or another's key", body = crate::api::openapi::ErrorAnswer),
-        (status = 404, description = "No such open discrepancy, consignment or key", body = crate::api::openapi::ErrorAnswer),
-        (status = 409, description = "The discrepancy is already closed or pending", body = crate::api::openapi::ErrorAnswer),
-        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
-        (status = 429, description = "Too many wrong PINs for this key: try again after the wait the error names", body = crate::api::openapi::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+        (status = 201, description = "Recorded: one signature was enough", body = crate::api::schemas::Resolution),
+        (status = 202, description = "Critical: signed once and kept pending for the named supervisor's signature", body = crate::api::schemas::PendingResolution),
+        (status = 400, description = "The form does not read, or the discrepancy, consignment or supervisor does not fit", body = crate::reply::ErrorAnswer),
+        (status = 403, description = "A wrong PIN, a key not enrolled as staff, or another's key", body = crate::reply::ErrorAnswer),
+        (status = 404, description = "No such open discrepancy, consignment or key", body = crate::reply::ErrorAnswer),
+        (status = 409, description = "The discrepancy is already closed or pending", body = crate::reply::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
+        (status = 429, description = "Too many wrong PINs for this key: try again after the wait the error names", body = crate::reply::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
     )
 )]
 pub(super) async fn resolve(
@@ -131,8 +131,8 @@ pub(super) async fn resolve(
     tag = "resolutions",
     summary = "The resolutions awaiting a supervisor's signature",
     responses(
-        (status = 200, description = "The pending resolutions", body = Vec<crate::api::openapi::PendingResolution>),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+        (status = 200, description = "The pending resolutions", body = Vec<crate::api::schemas::PendingResolution>),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
     )
 )]
 pub(super) async fn pending(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
@@ -159,14 +159,14 @@ pub(super) async fn pending(State(s): State<Arc<Shared>>) -> ApiResult<Json<Valu
     ),
     request_body(content = crate::pending::CountersignForm, description = "The supervisor's key and PIN"),
     responses(
-        (status = 201, description = "Recorded with both signatures", body = crate::api::openapi::Resolution),
-        (status = 400, description = "The form or the resolution's id does not read", body = crate::api::openapi::ErrorAnswer),
-        (status = 403, description = "A wrong PIN, not the supervisor the resolution names, or another's key", body = crate::api::openapi::ErrorAnswer),
-        (status = 404, description = "No such pending resolution or key", body = crate::api::openapi::ErrorAnswer),
-        (status = 409, description = "The discrepancy was closed meanwhile: the pending resolution is withdrawn", body = crate::api::openapi::ErrorAnswer),
-        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
-        (status = 429, description = "Too many wrong PINs for this key: try again after the wait the error names", body = crate::api::openapi::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+        (status = 201, description = "Recorded with both signatures", body = crate::api::schemas::Resolution),
+        (status = 400, description = "The form or the resolution's id does not read", body = crate::reply::ErrorAnswer),
+        (status = 403, description = "A wrong PIN, not the supervisor the resolution names, or another's key", body = crate::reply::ErrorAnswer),
+        (status = 404, description = "No such pending resolution or key", body = crate::reply::ErrorAnswer),
+        (status = 409, description = "The discrepancy was closed meanwhile: the pending resolution is withdrawn", body = crate::reply::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
+        (status = 429, description = "Too many wrong PINs for this key: try again after the wait the error names", body = crate::reply::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
     )
 )]
 pub(super) async fn countersign(

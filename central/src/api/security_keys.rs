@@ -46,13 +46,13 @@ struct KeyLogin {
     path = "/api/login/security-key",
     tag = "session",
     summary = "The login's second step with a security key (WebAuthn)",
-    request_body(content = crate::api::openapi::KeyLoginForm, description = "The token of the password step and the key's answer"),
+    request_body(content = crate::api::schemas::KeyLoginForm, description = "The token of the password step and the key's answer"),
     responses(
-        (status = 200, description = "Logged in (the session cookie is set)", body = crate::api::openapi::SessionAnswer),
-        (status = 400, description = "The form does not read", body = crate::api::openapi::ErrorAnswer),
-        (status = 401, description = "The key was not accepted, or the login waited too long", body = crate::api::openapi::ErrorAnswer),
-        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+        (status = 200, description = "Logged in (the session cookie is set)", body = crate::api::schemas::SessionAnswer),
+        (status = 400, description = "The form does not read", body = crate::reply::ErrorAnswer),
+        (status = 401, description = "The key was not accepted, or the login waited too long", body = crate::reply::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
     )
 )]
 pub(super) async fn login(
@@ -122,7 +122,7 @@ fn describe(keys: &[crate::security_keys::SecurityKey]) -> Value {
     tag = "security keys",
     summary = "The session's own security keys",
     responses(
-        (status = 200, description = "The keys", body = crate::api::openapi::MyKeys)
+        (status = 200, description = "The keys", body = crate::api::schemas::MyKeys)
     )
 )]
 pub(super) async fn mine(State(s): State<Arc<Shared>>, request: Request) -> ApiResult<Json<Value>> {
@@ -145,9 +145,9 @@ pub(super) async fn mine(State(s): State<Arc<Shared>>, request: Request) -> ApiR
     summary = "A registration's challenge for the session's account",
     request_body(content = Object, description = "Nothing is read: send {}"),
     responses(
-        (status = 200, description = "The WebAuthn options for the browser", body = crate::api::openapi::KeyChallenge),
-        (status = 400, description = "The registration cannot begin (the error says why)", body = crate::api::openapi::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+        (status = 200, description = "The WebAuthn options for the browser", body = crate::api::schemas::KeyChallenge),
+        (status = 400, description = "The registration cannot begin (the error says why)", body = crate::reply::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
     )
 )]
 pub(super) async fn begin(
@@ -182,12 +182,12 @@ struct Registration {
     path = "/api/account/security-keys/finish",
     tag = "security keys",
     summary = "Register the new key with the session's account",
-    request_body(content = crate::api::openapi::KeyRegistrationForm, description = "What the owner calls the key, and the browser's answer"),
+    request_body(content = crate::api::schemas::KeyRegistrationForm, description = "What the owner calls the key, and the browser's answer"),
     responses(
-        (status = 201, description = "Registered", body = crate::api::openapi::KeyView),
-        (status = 400, description = "The form does not read, or the key's answer is refused", body = crate::api::openapi::ErrorAnswer),
-        (status = 413, description = "The request is over 64 KiB", body = crate::api::openapi::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+        (status = 201, description = "Registered", body = crate::api::schemas::KeyView),
+        (status = 400, description = "The form does not read, or the key's answer is refused", body = crate::reply::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
     )
 )]
 pub(super) async fn finish(
@@ -245,9 +245,9 @@ pub(super) async fn finish(
     ),
     request_body(content = Object, description = "Nothing is read: send {}"),
     responses(
-        (status = 200, description = "Removed", body = crate::api::openapi::KeysRemoved),
-        (status = 400, description = "No such account", body = crate::api::openapi::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+        (status = 200, description = "Removed", body = crate::api::schemas::KeysRemoved),
+        (status = 400, description = "No such account", body = crate::reply::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
     )
 )]
 pub(super) async fn remove_all(

@@ -294,9 +294,9 @@ fn html(body: String) -> Response {
         ("lang" = Option<String>, Query, description = "The chart's words: ru, en or ky")
     ),
     responses(
-        (status = 200, description = "The report: JSON (with its chart as SVG), CSV or a printable HTML page, as format asks", content((crate::api::openapi::KpReportAnswer = "application/json"), (String = "text/csv"), (String = "text/html"))),
-        (status = 400, description = "A parameter does not read: the error names it", body = crate::api::openapi::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+        (status = 200, description = "The report: JSON (with its chart as SVG), CSV or a printable HTML page, as format asks", content((KpReportAnswer = "application/json"), (String = "text/csv"), (String = "text/html"))),
+        (status = 400, description = "A parameter does not read: the error names it", body = crate::reply::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
     )
 )]
 pub async fn kp(
@@ -359,9 +359,9 @@ pub async fn kp(
         ("table" = Option<String>, Query, description = "For CSV: summary (default) or lines")
     ),
     responses(
-        (status = 200, description = "The report: JSON, CSV (the summary or the lines) or a printable HTML page, as format asks", content((crate::api::openapi::ReconciliationAnswer = "application/json"), (String = "text/csv"), (String = "text/html"))),
-        (status = 400, description = "A parameter does not read: the error names it", body = crate::api::openapi::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+        (status = 200, description = "The report: JSON, CSV (the summary or the lines) or a printable HTML page, as format asks", content((ReconciliationAnswer = "application/json"), (String = "text/csv"), (String = "text/html"))),
+        (status = 400, description = "A parameter does not read: the error names it", body = crate::reply::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
     )
 )]
 pub async fn reconciliation(
@@ -430,9 +430,9 @@ pub async fn reconciliation(
     ),
     responses(
         (status = 200, description = "The EPCIS document (JSON-LD), as a download", body = Object, content_type = "application/ld+json"),
-        (status = 400, description = "A parameter does not read: the error names it", body = crate::api::openapi::ErrorAnswer),
-        (status = 404, description = "Central holds no such consignment", body = crate::api::openapi::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::api::openapi::ErrorAnswer)
+        (status = 400, description = "A parameter does not read: the error names it", body = crate::reply::ErrorAnswer),
+        (status = 404, description = "Central holds no such consignment", body = crate::reply::ErrorAnswer),
+        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
     )
 )]
 pub async fn epcis(
@@ -568,7 +568,7 @@ pub fn consignments_to_csv(rows: &[&Record]) -> String {
     ),
     responses(
         (status = 200, description = "One row per consignment", body = String, content_type = "text/csv"),
-        (status = 400, description = "A filter parameter does not read: the error names it", body = crate::api::openapi::ErrorAnswer)
+        (status = 400, description = "A filter parameter does not read: the error names it", body = crate::reply::ErrorAnswer)
     )
 )]
 pub async fn consignments_csv(
@@ -581,6 +581,48 @@ pub async fn consignments_csv(
         .read(|index, _| consignments_to_csv(&index.consignments(&filter)));
     let stamp = file_part(&Timestamp::now().to_rfc3339());
     Ok(download(CSV, &format!("consignments-{stamp}.csv"), text))
+}
+
+/// `GET /api/reports/kp` as JSON.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct KpReportAnswer {
+    /// The first year.
+    from_year: i32,
+    /// The last year.
+    to_year: i32,
+    /// When it was made.
+    generated_at: String,
+    /// The same, for people.
+    generated_at_for_people: String,
+    /// The zone the years are local to.
+    time_zone: String,
+    /// The years' series as an SVG chart.
+    chart_svg: String,
+    /// The report.
+    #[schema(value_type = Object)]
+    report: serde_json::Value,
+}
+
+/// `GET /api/reports/reconciliation` as JSON.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ReconciliationAnswer {
+    /// The period's start.
+    from: String,
+    /// Its end (exclusive).
+    until: String,
+    /// The start, for people.
+    from_for_people: String,
+    /// The end, for people.
+    until_for_people: String,
+    /// When it was made.
+    generated_at: String,
+    /// The same, for people.
+    generated_at_for_people: String,
+    /// The report.
+    #[schema(value_type = Object)]
+    report: serde_json::Value,
 }
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ struct OfferForm {
     path = "/api/offers",
     tag = "handoffs",
     summary = "Offer custody to a receiving officer (signed by the releasing officer)",
-    request_body(content = crate::api::openapi::OfferForm, description = "The custody_transferred body without `at` and `previous`, the releasing officer's `pin`, and optionally `send_to`: a peer's name"),
+    request_body(content = crate::schemas::OfferForm, description = "The custody_transferred body without `at` and `previous`, the releasing officer's `pin`, and optionally `send_to`: a peer's name"),
     responses(
         (status = 201, description = "The offer, kept here; sent over the LAN when send_to names a peer", body = OfferMade),
         (status = 400, description = "The form does not make an offer (the error names the field), send_to names no peer, or the body is not JSON (Content-Type: application/json)", body = ErrorAnswer),

@@ -25,10 +25,10 @@ pub struct CountForm {
     /// Packages counted.
     pub packages: u32,
     /// Gross mass weighed.
-    #[schema(value_type = crate::api::openapi::MassSchema)]
+    #[schema(value_type = crate::schemas::MassSchema)]
     pub gross_mass: Mass,
     /// Seals seen and their state.
-    #[schema(value_type = Vec<crate::api::openapi::SealObservationSchema>)]
+    #[schema(value_type = Vec<crate::schemas::SealObservationSchema>)]
     pub seals: Vec<SealObservation>,
     /// The PIN, to countersign.
     #[serde(default)]

@@ -1,4 +1,6 @@
-//! The shapes of the answers central's handlers build with `json!`, for the description: each
+//! The shapes of the answers central's handlers build with `json!`, for the API's OpenAPI
+//! description (`api::openapi`; the consignment's in `api::consignment`, the reports' in
+//! `exports`, the error answer is `crate::reply::ErrorAnswer`): each
 //! lists the fields its handler writes (deeper values, such as an assessment or a report, are
 //! objects whose fields `docs/` and the types named here give). Nothing here is sent: the
 //! handlers' own values are.
@@ -7,13 +9,6 @@
 
 use serde_json::Value;
 use utoipa::ToSchema;
-
-/// An error answer: `{"error": "<what went wrong and what to do>"}`.
-#[derive(ToSchema)]
-pub struct ErrorAnswer {
-    /// What went wrong and what to do.
-    error: String,
-}
 
 /// A zone at an instant.
 #[derive(ToSchema)]
@@ -74,58 +69,6 @@ pub struct ConsignmentRow {
     open: u64,
     /// The worst open discrepancy's severity.
     worst_open: Option<String>,
-}
-
-/// What headquarters reads of the legal record in force.
-#[derive(ToSchema)]
-pub struct LegalRecord {
-    /// How transit ended, if it has.
-    #[schema(value_type = Option<Object>)]
-    outcome: Option<Value>,
-    /// The escort crew in force and its changes.
-    #[schema(value_type = Option<Object>)]
-    escort: Option<Value>,
-    /// The incidents, open or followed up.
-    #[schema(value_type = Vec<Object>)]
-    incidents: Vec<Value>,
-    /// The open incidents' acts.
-    open_incidents: Vec<String>,
-    /// The deadline in force, as registered, and its extension.
-    #[schema(value_type = Object)]
-    deadline: Value,
-    /// Each corrected act with its corrections.
-    #[schema(value_type = Vec<Object>)]
-    corrections: Vec<Value>,
-}
-
-/// `GET /api/consignments/{id}`.
-#[derive(ToSchema)]
-pub struct ConsignmentDetail {
-    /// Its reconciled row.
-    #[schema(value_type = Object)]
-    record: Value,
-    /// The legal record in force.
-    legal: LegalRecord,
-    /// The assessment, made now (`tamga_core::Assessment`).
-    #[schema(value_type = Object)]
-    assessment: Value,
-    /// The registration in force.
-    #[schema(value_type = Option<Object>)]
-    registration: Option<Value>,
-    /// Its acts, in time order.
-    acts: Vec<crate::api::dashboard::ActView>,
-    /// Acts that did not read, each with why.
-    #[schema(value_type = Vec<Object>)]
-    unreadable: Vec<Value>,
-    /// The custody chain.
-    chain: Vec<crate::api::dashboard::ChainLink>,
-    /// Handoffs that hold but are not in the chain (a fork).
-    handoffs_beside_the_chain: Vec<String>,
-    /// Each seal with its record and history.
-    #[schema(value_type = Vec<Object>)]
-    seals: Vec<Value>,
-    /// The findings across consignments it is part of.
-    across: Value,
 }
 
 /// `GET /api/nodes`.
@@ -245,46 +188,6 @@ pub struct PendingResolution {
     at_for_people: String,
     /// Why it is closed.
     reason: String,
-}
-
-/// `GET /api/reports/kp` as JSON.
-#[derive(ToSchema)]
-pub struct KpReportAnswer {
-    /// The first year.
-    from_year: i32,
-    /// The last year.
-    to_year: i32,
-    /// When it was made.
-    generated_at: String,
-    /// The same, for people.
-    generated_at_for_people: String,
-    /// The zone the years are local to.
-    time_zone: String,
-    /// The years' series as an SVG chart.
-    chart_svg: String,
-    /// The report.
-    #[schema(value_type = Object)]
-    report: Value,
-}
-
-/// `GET /api/reports/reconciliation` as JSON.
-#[derive(ToSchema)]
-pub struct ReconciliationAnswer {
-    /// The period's start.
-    from: String,
-    /// Its end (exclusive).
-    until: String,
-    /// The start, for people.
-    from_for_people: String,
-    /// The end, for people.
-    until_for_people: String,
-    /// When it was made.
-    generated_at: String,
-    /// The same, for people.
-    generated_at_for_people: String,
-    /// The report.
-    #[schema(value_type = Object)]
-    report: Value,
 }
 
 /// An account to add (`crate::accounts::NewAccount`).
