@@ -79,6 +79,35 @@ pub(crate) fn consignment_id(text: &str) -> ApiResult<ConsignmentId> {
     ConsignmentId::new(text).map_err(|e| bad(format!("consignment: {e}")))
 }
 
+/// The dashboard's filter as the API's description gives it (what [`filter`] reads): each
+/// parameter optional, an empty one taken as absent, any other refused naming it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct FilterParams {
+    /// Only consignments in this status (unregistered, registered, in_transit, arrived,
+    /// delivered, refused or returned).
+    status: Option<String>,
+    /// Only those with an open discrepancy at least this severe: critical, major or minor.
+    severity: Option<String>,
+    /// Only those with an open discrepancy of this kind (`GET /api/vocabulary` lists them).
+    kind: Option<String>,
+    /// Only those whose route includes this unit.
+    post: Option<String>,
+    /// Registered at or after this time (local time in central's zone, or RFC 3339).
+    from: Option<String>,
+    /// Registered before this time (local time in central's zone, or RFC 3339).
+    until: Option<String>,
+    /// With a duty due before this time.
+    due_before: Option<String>,
+    /// yes: only those with discrepancies in the state asked; no: only those without.
+    discrepancies: Option<String>,
+    /// yes or no.
+    overdue: Option<String>,
+    /// Which discrepancies count: open (the default), resolved or all.
+    state: Option<String>,
+}
+
 /// The dashboard's filter, its times typed in `zone`.
 pub(crate) fn filter(
     params: &BTreeMap<String, String>,

@@ -49,18 +49,7 @@ pub(super) async fn overview(State(s): State<Arc<Shared>>) -> ApiResult<Json<Val
     path = "/api/consignments",
     tag = "consignments",
     summary = "Consignments by filter",
-    params(
-        ("status" = Option<String>, Query, description = "Only consignments in this status"),
-        ("severity" = Option<String>, Query, description = "Only those with an open discrepancy at least this severe: critical, major or minor"),
-        ("kind" = Option<String>, Query, description = "Only those with an open discrepancy of this kind (GET /api/vocabulary lists them)"),
-        ("post" = Option<String>, Query, description = "Only those whose route includes this unit"),
-        ("due_before" = Option<String>, Query, description = "A duty due before this time"),
-        ("discrepancies" = Option<String>, Query, description = "yes: only those with discrepancies in the state asked; no: only those without"),
-        ("overdue" = Option<String>, Query, description = "yes or no"),
-        ("state" = Option<String>, Query, description = "Which discrepancies count: open (default), resolved or all"),
-        ("from" = Option<String>, Query, description = "Registered at or after this time (local time of central's zone, or RFC 3339)"),
-        ("until" = Option<String>, Query, description = "Registered before this time (local time of central's zone, or RFC 3339)")
-    ),
+    params(crate::reply::FilterParams),
     responses(
         (status = 200, description = "Each consignment's reconciled row, with its open discrepancies counted and the worst of them", body = Vec<crate::api::schemas::ConsignmentRow>),
         (status = 400, description = "A filter parameter does not read: the error names it", body = crate::reply::ErrorAnswer)
@@ -91,18 +80,7 @@ pub(super) async fn consignments(
     path = "/api/discrepancies",
     tag = "consignments",
     summary = "Discrepancies by filter",
-    params(
-        ("status" = Option<String>, Query, description = "Only consignments in this status"),
-        ("severity" = Option<String>, Query, description = "Only those with an open discrepancy at least this severe: critical, major or minor"),
-        ("kind" = Option<String>, Query, description = "Only those with an open discrepancy of this kind (GET /api/vocabulary lists them)"),
-        ("post" = Option<String>, Query, description = "Only those whose route includes this unit"),
-        ("due_before" = Option<String>, Query, description = "A duty due before this time"),
-        ("discrepancies" = Option<String>, Query, description = "yes: only those with discrepancies in the state asked; no: only those without"),
-        ("overdue" = Option<String>, Query, description = "yes or no"),
-        ("state" = Option<String>, Query, description = "Which discrepancies count: open (default), resolved or all"),
-        ("from" = Option<String>, Query, description = "Registered at or after this time (local time of central's zone, or RFC 3339)"),
-        ("until" = Option<String>, Query, description = "Registered before this time (local time of central's zone, or RFC 3339)")
-    ),
+    params(crate::reply::FilterParams),
     responses(
         (status = 200, description = "The discrepancies of the consignments the filter keeps", body = Vec<serde_json::Value>),
         (status = 400, description = "A filter parameter does not read: the error names it", body = crate::reply::ErrorAnswer)

@@ -257,45 +257,9 @@ pub fn document(port: Port) -> Value {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+    use tamga_testkit::routes::api_routes_in as routes_in;
 
     type Routes = BTreeSet<(String, String)>;
-
-    /// `(METHOD, path)` of every `.route("/api/...", get(..).post(..))` in a router's source.
-    fn routes_in(source: &str) -> Routes {
-        let mut found = BTreeSet::new();
-        for piece in source.split(".route(").skip(1) {
-            let Some(path) = piece
-                .trim_start()
-                .strip_prefix('"')
-                .and_then(|p| p.split('"').next())
-            else {
-                continue;
-            };
-            let mut depth = 1;
-            let end = piece
-                .char_indices()
-                .find(|&(_, c)| {
-                    depth += match c {
-                        '(' => 1,
-                        ')' => -1,
-                        _ => 0,
-                    };
-                    depth == 0
-                })
-                .map_or(piece.len(), |(i, _)| i);
-            let call = &piece[..end];
-            for method in METHODS {
-                let named = call.match_indices(&format!("{method}(")).any(|(i, _)| {
-                    let before = if i == 0 { b'.' } else { call.as_bytes()[i - 1] };
-                    !before.is_ascii_alphanumeric() && before != b'_'
-                });
-                if named && path.starts_with("/api/") {
-                    found.insert((method.to_uppercase(), path.to_owned()));
-                }
-            }
-        }
-        found
-    }
 
     fn described(port: Port) -> Routes {
         let doc = document(port);

@@ -554,18 +554,7 @@ pub fn consignments_to_csv(rows: &[&Record]) -> String {
     path = "/api/export/csv",
     tag = "exports",
     summary = "The consignments by filter as CSV",
-    params(
-        ("status" = Option<String>, Query, description = "Only consignments in this status"),
-        ("severity" = Option<String>, Query, description = "Only those with an open discrepancy at least this severe: critical, major or minor"),
-        ("kind" = Option<String>, Query, description = "Only those with an open discrepancy of this kind (GET /api/vocabulary lists them)"),
-        ("post" = Option<String>, Query, description = "Only those whose route includes this unit"),
-        ("due_before" = Option<String>, Query, description = "A duty due before this time"),
-        ("discrepancies" = Option<String>, Query, description = "yes: only those with discrepancies in the state asked; no: only those without"),
-        ("overdue" = Option<String>, Query, description = "yes or no"),
-        ("state" = Option<String>, Query, description = "Which discrepancies count: open (default), resolved or all"),
-        ("from" = Option<String>, Query, description = "Registered at or after this time (local time of central's zone, or RFC 3339)"),
-        ("until" = Option<String>, Query, description = "Registered before this time (local time of central's zone, or RFC 3339)")
-    ),
+    params(crate::reply::FilterParams),
     responses(
         (status = 200, description = "One row per consignment", body = String, content_type = "text/csv"),
         (status = 400, description = "A filter parameter does not read: the error names it", body = crate::reply::ErrorAnswer)

@@ -84,45 +84,7 @@ pub(super) async fn serve() -> Json<utoipa::openapi::OpenApi> {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
-
-    /// `(METHOD, path)` of every `.route("/api/...", get(..).post(..))` in the router's sources.
-    fn routes_in(source: &str) -> BTreeSet<(String, String)> {
-        let mut found = BTreeSet::new();
-        for piece in source.split(".route(").skip(1) {
-            let Some(path) = piece
-                .trim_start()
-                .strip_prefix('"')
-                .and_then(|p| p.split('"').next())
-            else {
-                continue;
-            };
-            // The call's own text: up to the parenthesis that closes `.route(`.
-            let mut depth = 1;
-            let end = piece
-                .char_indices()
-                .find(|&(_, c)| {
-                    depth += match c {
-                        '(' => 1,
-                        ')' => -1,
-                        _ => 0,
-                    };
-                    depth == 0
-                })
-                .map_or(piece.len(), |(i, _)| i);
-            let call = &piece[..end];
-            for method in ["get", "post", "put", "delete", "patch"] {
-                let named = call.match_indices(&format!("{method}(")).any(|(i, _)| {
-                    i == 0
-                        || !call.as_bytes()[i - 1].is_ascii_alphanumeric()
-                            && call.as_bytes()[i - 1] != b'_'
-                });
-                if named && path.starts_with("/api/") {
-                    found.insert((method.to_uppercase(), path.to_owned()));
-                }
-            }
-        }
-        found
-    }
+    use tamga_testkit::routes::api_routes_in as routes_in;
 
     fn described() -> BTreeSet<(String, String)> {
         let doc = serde_json::to_value(document()).unwrap();
