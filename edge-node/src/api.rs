@@ -262,7 +262,7 @@ async fn consignments(
     tag = "consignments",
     summary = "One consignment: its assessment now, its acts, the prefill of the next handoff",
     params(
-        ("id" = String, Path, description = "The consignment's number, e.g. 10609050/231126/0000123 (its slashes percent-encoded)")
+        ("id" = String, Path, description = "The consignment's number (its slashes percent-encoded)", example = "10609050/231126/0000123")
     ),
     responses(
         (status = 200, description = "The consignment as people read it", body = ConsignmentView),
@@ -391,7 +391,7 @@ async fn act_of(s: &Arc<Shared>, id: &str) -> ApiResult<tamga_core::SignedAct> {
     tag = "acts",
     summary = "A signed act as a file",
     params(
-        ("id" = String, Path, description = "The act's id: 64 lower-case hex digits")
+        ("id" = String, Path, description = "The act's id: 64 lower-case hex digits", pattern = "^[0-9a-f]{64}$")
     ),
     responses(
         (status = 200, description = "The act's canonical bytes", body = [u8], content_type = "application/octet-stream"),
@@ -412,7 +412,7 @@ async fn act_file(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiRe
     tag = "acts",
     summary = "A signed act as a QR code",
     params(
-        ("id" = String, Path, description = "The act's id: 64 lower-case hex digits")
+        ("id" = String, Path, description = "The act's id: 64 lower-case hex digits", pattern = "^[0-9a-f]{64}$")
     ),
     responses(
         (status = 200, description = "The act's QR code", body = String, content_type = "image/svg+xml"),
@@ -439,7 +439,7 @@ pub const PAPER_QR_HEADER: &str = "x-tamga-paper-qr";
     tag = "acts",
     summary = "A handoff, delivery, incident or correction as a paper act (A4 PDF)",
     params(
-        ("id" = String, Path, description = "The act's id: 64 lower-case hex digits")
+        ("id" = String, Path, description = "The act's id: 64 lower-case hex digits", pattern = "^[0-9a-f]{64}$")
     ),
     responses(
         (status = 200, description = "The paper act; the header x-tamga-paper-qr says whether its QR code was printed", body = [u8], content_type = "application/pdf"),

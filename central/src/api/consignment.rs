@@ -298,7 +298,7 @@ fn legal_record(
     tag = "consignments",
     summary = "One consignment: its record, legal record, assessment, acts, custody chain, seals and findings across consignments",
     params(
-        ("id" = String, Path, description = "The consignment's number, e.g. 10609050/231126/0000123 (its slashes percent-encoded)")
+        ("id" = String, Path, description = "The consignment's number (its slashes percent-encoded)", example = "10609050/231126/0000123")
     ),
     responses(
         (status = 200, description = "The consignment with its proofs", body = ConsignmentDetail),

@@ -28,7 +28,7 @@ pub(crate) fn package(s: &Shared, consignment: &str) -> ApiResult<Package> {
     tag = "exports",
     summary = "A consignment's evidence package (docs/act-format.md 14.6), as a download",
     params(
-        ("consignment" = String, Query, description = "The consignment's number")
+        ("consignment" = String, Query, description = "The consignment's number", example = "10609050/231126/0000123")
     ),
     responses(
         (status = 200, description = "Every act central holds of it with the registry acts and a receipt each, in a head signed now", body = Object),

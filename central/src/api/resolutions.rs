@@ -155,7 +155,7 @@ pub(super) async fn pending(State(s): State<Arc<Shared>>) -> ApiResult<Json<Valu
     tag = "resolutions",
     summary = "A supervisor's second signature on a pending resolution",
     params(
-        ("id" = String, Path, description = "The pending resolution's id (its act id)")
+        ("id" = String, Path, description = "The pending resolution's id (its act id): 64 lower-case hex digits", pattern = "^[0-9a-f]{64}$")
     ),
     request_body(content = crate::pending::CountersignForm, description = "The supervisor's key and PIN"),
     responses(

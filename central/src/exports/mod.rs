@@ -426,7 +426,7 @@ pub async fn reconciliation(
     tag = "exports",
     summary = "Custody, seal, refusal and return acts as GS1 EPCIS 2.0 events",
     params(
-        ("consignment" = Option<String>, Query, description = "One consignment; absent: every one")
+        ("consignment" = Option<String>, Query, description = "One consignment; absent: every one", example = "10609050/231126/0000123")
     ),
     responses(
         (status = 200, description = "The EPCIS document (JSON-LD), as a download", body = Object, content_type = "application/ld+json"),

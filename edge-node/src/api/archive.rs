@@ -56,7 +56,7 @@ async fn search(
     tag = "archive",
     summary = "An archived consignment, assessed now",
     params(
-        ("id" = String, Path, description = "The consignment's number, e.g. 10609050/231126/0000123 (its slashes percent-encoded)")
+        ("id" = String, Path, description = "The consignment's number (its slashes percent-encoded)", example = "10609050/231126/0000123")
     ),
     responses(
         (status = 200, description = "The consignment and where it is kept", body = crate::answers::ArchivedView),
@@ -81,7 +81,7 @@ async fn archived(
     tag = "archive",
     summary = "An archived consignment's signed acts as an acts file",
     params(
-        ("id" = String, Path, description = "The consignment's number, e.g. 10609050/231126/0000123 (its slashes percent-encoded)")
+        ("id" = String, Path, description = "The consignment's number (its slashes percent-encoded)", example = "10609050/231126/0000123")
     ),
     responses(
         (status = 200, description = "The acts file", body = [u8], content_type = "application/octet-stream"),

@@ -121,7 +121,7 @@ async fn list_offers(State(s): State<Arc<Shared>>) -> ApiResult<impl IntoRespons
     tag = "handoffs",
     summary = "One offer",
     params(
-        ("id" = String, Path, description = "The offer's id (the id the completed act will have): 64 lower-case hex digits")
+        ("id" = String, Path, description = "The offer's id (the id the completed act will have): 64 lower-case hex digits", pattern = "^[0-9a-f]{64}$")
     ),
     responses(
         (status = 200, description = "The offer", body = OfferView),
@@ -151,7 +151,7 @@ async fn offer_bytes_of(s: &Arc<Shared>, id: &str) -> ApiResult<Vec<u8>> {
     tag = "handoffs",
     summary = "An offer as a file",
     params(
-        ("id" = String, Path, description = "The offer's id (the id the completed act will have): 64 lower-case hex digits")
+        ("id" = String, Path, description = "The offer's id (the id the completed act will have): 64 lower-case hex digits", pattern = "^[0-9a-f]{64}$")
     ),
     responses(
         (status = 200, description = "The offer's bytes", body = [u8], content_type = "application/octet-stream"),
@@ -175,7 +175,7 @@ async fn offer_file(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> Api
     tag = "handoffs",
     summary = "An offer as a QR code (SVG)",
     params(
-        ("id" = String, Path, description = "The offer's id (the id the completed act will have): 64 lower-case hex digits")
+        ("id" = String, Path, description = "The offer's id (the id the completed act will have): 64 lower-case hex digits", pattern = "^[0-9a-f]{64}$")
     ),
     responses(
         (status = 200, description = "The offer's QR code", body = String, content_type = "image/svg+xml"),
@@ -197,7 +197,7 @@ async fn offer_qr(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiRe
     tag = "handoffs",
     summary = "An offer as a QR code (PNG)",
     params(
-        ("id" = String, Path, description = "The offer's id (the id the completed act will have): 64 lower-case hex digits")
+        ("id" = String, Path, description = "The offer's id (the id the completed act will have): 64 lower-case hex digits", pattern = "^[0-9a-f]{64}$")
     ),
     responses(
         (status = 200, description = "The offer's QR code", body = [u8], content_type = "image/png"),
@@ -255,7 +255,7 @@ async fn import_offer(
     tag = "handoffs",
     summary = "What countersigning would do, against the receiving officer's own count",
     params(
-        ("id" = String, Path, description = "The offer's id (the id the completed act will have): 64 lower-case hex digits")
+        ("id" = String, Path, description = "The offer's id (the id the completed act will have): 64 lower-case hex digits", pattern = "^[0-9a-f]{64}$")
     ),
     request_body(content = CountForm, description = "The receiving officer's own count"),
     responses(
@@ -283,7 +283,7 @@ async fn review_offer(
     tag = "handoffs",
     summary = "Countersign an offer: the handoff is recorded",
     params(
-        ("id" = String, Path, description = "The offer's id (the id the completed act will have): 64 lower-case hex digits")
+        ("id" = String, Path, description = "The offer's id (the id the completed act will have): 64 lower-case hex digits", pattern = "^[0-9a-f]{64}$")
     ),
     request_body(content = CountForm, description = "The receiving officer's own count and PIN"),
     responses(
