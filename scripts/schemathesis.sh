@@ -77,7 +77,7 @@ run() {
   local name=$1 url=$2; shift 2
   step "schemathesis: $name ($url, $EXAMPLES examples per operation)"
   if "$ST" run "$url" --checks "$CHECKS" --max-examples "$EXAMPLES" --seed 1 \
-      --phases examples,coverage,fuzzing --workers 1 --request-timeout 60 --request-retries 2 \
+      --phases examples,coverage,fuzzing --workers 1 --request-timeout 60 \
       --report junit --report-junit-path "$REPORTS/$name.xml" "$@"; then
     echo "   $name: no findings"
   else

@@ -141,20 +141,24 @@ async fn local_only(
     request: Request,
     next: Next,
 ) -> Response {
+    // Refused before the body is read: the connection closes after the answer, and says so.
+    let refused = |e: ApiError| {
+        let body = tamga_node::local::body_follows(request.headers());
+        tamga_node::local::refused_unread(body, e.into_response())
+    };
     if !tamga_node::local::from_this_machine(&peer, request.headers()) {
-        return ApiError(
+        return refused(ApiError(
             StatusCode::FORBIDDEN,
             "the officer's UI and API answer only on this device (open http://127.0.0.1:<port>/ here)"
                 .into(),
-        )
-        .into_response();
+        ));
     }
     if request.method() == axum::http::Method::POST {
         let headers = request.headers();
         let json = tamga_node::local::declares_json(headers);
         let upload = headers.get("x-tamga-upload").is_some();
         if !json && !upload {
-            return bad("send JSON (Content-Type: application/json), or an upload with the header X-Tamga-Upload: 1").into_response();
+            return refused(bad("send JSON (Content-Type: application/json), or an upload with the header X-Tamga-Upload: 1"));
         }
     }
     if request.uri().path().starts_with("/api/") {

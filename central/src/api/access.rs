@@ -146,10 +146,15 @@ async fn gate(
 ) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    // A refusal before the body is read closes the connection after it, and says so.
+    let unread = tamga_node::local::body_follows(request.headers());
     let Some(needs) = action_of(&method, &path) else {
-        return refuse(
-            StatusCode::NOT_FOUND,
-            format!("{method} {path} is not served here"),
+        return tamga_node::local::refused_unread(
+            unread,
+            refuse(
+                StatusCode::NOT_FOUND,
+                format!("{method} {path} is not served here"),
+            ),
         );
     };
     if needs == Need::Open {
@@ -157,9 +162,12 @@ async fn gate(
     }
     let session = sessions::token_of(request.headers()).and_then(|t| s.sessions.touch(&t));
     let Some(session) = session else {
-        return refuse(
-            StatusCode::UNAUTHORIZED,
-            "log in first (your session ended, or you were never logged in)",
+        return tamga_node::local::refused_unread(
+            unread,
+            refuse(
+                StatusCode::UNAUTHORIZED,
+                "log in first (your session ended, or you were never logged in)",
+            ),
         );
     };
     if method == Method::POST {
@@ -177,10 +185,10 @@ async fn gate(
                 format!("{method} {path}"),
                 "403 no CSRF token".into(),
             ));
-            return refuse(
+            return tamga_node::local::refused_unread(unread, refuse(
                 StatusCode::FORBIDDEN,
                 "a change must come from the dashboard itself (JSON with the session's X-CSRF-Token): reload the page",
-            );
+            ));
         }
     }
     let Need::Role(action) = needs else {
@@ -197,11 +205,14 @@ async fn gate(
             format!("{method} {path}"),
             format!("403 {} may not", session.role.as_str()),
         ));
-        return refuse(
-            StatusCode::FORBIDDEN,
-            format!(
-                "a {} may not do this ({method} {path})",
-                session.role.as_str()
+        return tamga_node::local::refused_unread(
+            unread,
+            refuse(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "a {} may not do this ({method} {path})",
+                    session.role.as_str()
+                ),
             ),
         );
     }
@@ -212,9 +223,12 @@ async fn gate(
         let bytes = match axum::body::to_bytes(body, MAX_JSON_BYTES).await {
             Ok(b) => b,
             Err(_) => {
-                return refuse(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "the request is larger than 64 KiB",
+                return tamga_node::local::refused_unread(
+                    unread,
+                    refuse(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "the request is larger than 64 KiB",
+                    ),
                 )
             }
         };

@@ -131,31 +131,32 @@ async fn local_only(
     request: Request,
     next: Next,
 ) -> Response {
+    // Refused before the body is read: the connection closes after the answer, and says so.
+    let body = tamga_node::local::body_follows(request.headers());
+    let refused = |e: ApiError| tamga_node::local::refused_unread(body, e.into_response());
     if !tamga_node::local::from_this_machine(&peer, request.headers()) {
-        return ApiError(
+        return refused(ApiError(
             StatusCode::FORBIDDEN,
             "central's loopback port answers only on central's own machine; staff use the staff port (https://)".into(),
-        )
-        .into_response();
+        ));
     }
     let path = request.uri().path();
     if path == "/verify.html" {
         return next.run(request).await;
     }
     if !path.starts_with("/api/") {
-        return ApiError(
+        return refused(ApiError(
             StatusCode::FORBIDDEN,
             "the dashboard is served on the staff port over HTTPS, with a login (its address is staff_url in serve.json); this port serves the administration CLI".into(),
-        )
-        .into_response();
+        ));
     }
-    if let Err(refused) = administration::token_given(&s, request.headers()) {
-        return refused.into_response();
+    if let Err(e) = administration::token_given(&s, request.headers()) {
+        return refused(e);
     }
     if request.method() == axum::http::Method::POST
         && !tamga_node::local::declares_json(request.headers())
     {
-        return bad("send JSON (Content-Type: application/json)").into_response();
+        return refused(bad("send JSON (Content-Type: application/json)"));
     }
     // The CLI's changes through the running server go to the audit trail too.
     let change = (request.method() == axum::http::Method::POST)
