@@ -54,6 +54,7 @@ export TAMGA_LOG="${TAMGA_LOG:-warn}"
 W="$(mktemp -d "${TMPDIR:-/tmp}/tamga-schemathesis.XXXXXX")"
 REPORTS="${TAMGA_SCHEMATHESIS_REPORTS:-$W/reports}"
 mkdir -p "$REPORTS"
+REPORTS="$(cd "$REPORTS" && pwd)"
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
@@ -76,9 +77,10 @@ FAILED=()
 run() {
   local name=$1 url=$2; shift 2
   step "schemathesis: $name ($url, $EXAMPLES examples per operation)"
-  if "$ST" run "$url" --checks "$CHECKS" --max-examples "$EXAMPLES" --seed 1 \
+  # Run in the temporary directory: schemathesis keeps its cache (.schemathesis/) where it runs.
+  if (cd "$W" && "$ST" run "$url" --checks "$CHECKS" --max-examples "$EXAMPLES" --seed 1 \
       --phases examples,coverage,fuzzing --workers 1 --request-timeout 60 \
-      --report junit --report-junit-path "$REPORTS/$name.xml" "$@"; then
+      --report junit --report-junit-path "$REPORTS/$name.xml" "$@"); then
     echo "   $name: no findings"
   else
     FAILED+=("$name")
