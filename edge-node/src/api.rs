@@ -4,8 +4,8 @@
 //! async workers, and answers a desk error with the status [`status_of`] gives it.
 
 use crate::answers::{
-    sorted, ActsRecorded, ConsignmentView, EnrollmentView, ErrorAnswer, JobStarted, OfferReceived,
-    OfficerView, RecordedAct, StatusAnswer,
+    sorted, ActsRecorded, ConsignmentView, EnrollmentView, ErrorAnswer, OfferReceived, OfficerView,
+    RecordedAct, StatusAnswer,
 };
 use crate::archive::format::ArchiveError;
 use crate::desk::{Desk, DeskError};
@@ -27,7 +27,7 @@ use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tamga_core::handoff::HandoffError;
-use tamga_core::{ActId, ConsignmentId, KeyId, Timestamp};
+use tamga_core::{ActId, ConsignmentId, Timestamp};
 use tamga_node::keystore::KeystoreError;
 use tamga_node::server::PeerKey;
 use tamga_store::StoreError;
@@ -37,6 +37,7 @@ pub mod archive;
 mod json;
 mod offers;
 pub mod openapi;
+mod sync;
 
 /// The largest upload accepted (a bundle file or a photo).
 pub const MAX_UPLOAD_BYTES: usize = 256 * 1024 * 1024;
@@ -506,148 +507,6 @@ fn download(bytes: Vec<u8>, name: &str) -> Response {
         .into_response()
 }
 
-/// Which peer to sync with now.
-#[derive(Deserialize, Default, utoipa::ToSchema)]
-struct SyncForm {
-    /// The peer's name; absent: every peer.
-    #[serde(default)]
-    peer: Option<String>,
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/sync",
-    tag = "sync and bundles",
-    summary = "Sync now with one peer or every peer",
-    request_body(content = SyncForm, description = "The peer by name; absent: every peer"),
-    responses(
-        (status = 202, description = "Started: follow the job", body = JobStarted),
-        (status = 400, description = "No peers are configured, the peer named is not one, or the body is not JSON (Content-Type: application/json)", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer)
-    )
-)]
-async fn sync_now(
-    State(s): State<Arc<Shared>>,
-    Form(form): Form<SyncForm>,
-) -> ApiResult<impl IntoResponse> {
-    let peers = s.peers();
-    if peers.is_empty() {
-        return Err(bad(
-            "no peers are configured: add one with `tamga-edge add-peer`",
-        ));
-    }
-    if let Some(name) = &form.peer {
-        if !peers.iter().any(|p| &p.name == name) {
-            return Err(bad(format!("peer: no peer named {name:?} is configured")));
-        }
-    }
-    let job = s.jobs.start("sync");
-    let shared = Arc::clone(&s);
-    tokio::spawn(async move {
-        let outcome = shared.sync_named(form.peer.as_deref(), Some(job)).await;
-        shared.jobs.finish(job, outcome);
-    });
-    Ok((StatusCode::ACCEPTED, Answer(JobStarted { job })))
-}
-
-/// Whom a bundle is for.
-#[derive(Deserialize, utoipa::ToSchema)]
-struct ExportForm {
-    /// The device key the bundle is sealed to.
-    #[serde(default, rename = "for")]
-    for_key: Option<String>,
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/bundles/export",
-    tag = "sync and bundles",
-    summary = "A bundle file sealed to another device's key",
-    request_body(content = ExportForm, description = "The device the bundle is for"),
-    responses(
-        (status = 200, description = "The sealed bundle", body = [u8], content_type = "application/octet-stream"),
-        (status = 400, description = "No device key, or one that does not read, or the body is not JSON (Content-Type: application/json)", body = ErrorAnswer),
-        (status = 403, description = "The device is not one a bundle may be sealed to, or the request is not from this device", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
-    )
-)]
-async fn export_bundle(
-    State(s): State<Arc<Shared>>,
-    Form(form): Form<ExportForm>,
-) -> ApiResult<Response> {
-    let for_key =
-        match form.for_key.filter(|k| !k.is_empty()) {
-            Some(k) => KeyId::new(k).map_err(|e| bad(format!("for: {e}")))?,
-            None => return Err(bad(
-                "for: choose the device the bundle is for: it is encrypted to that device's key",
-            )),
-        };
-    let bytes = desk(&s, move |d| Ok(d.node().export_bundle(&for_key, 0)?)).await?;
-    Ok(download(bytes, "tamga.bundle"))
-}
-
-#[utoipa::path(
-    post,
-    path = "/api/bundles/import",
-    tag = "sync and bundles",
-    summary = "Import a sealed bundle file",
-    params(
-        ("X-Tamga-Upload" = Option<String>, Header, description = "1 for an upload (raw bytes: a file or a PNG or JPEG photo); a JSON body needs none")
-    ),
-    request_body(content = [u8], content_type = "application/octet-stream", description = "The sealed bundle file"),
-    responses(
-        (status = 202, description = "Started: follow the job (a bundle that does not open fails the job)", body = JobStarted),
-        (status = 400, description = "The body is neither JSON nor a marked upload", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer)
-    )
-)]
-async fn import_bundle(State(s): State<Arc<Shared>>, body: Bytes) -> ApiResult<impl IntoResponse> {
-    let job = s.jobs.start("import bundle");
-    let shared = Arc::clone(&s);
-    tokio::task::spawn_blocking(move || {
-        let mut progress =
-            |done: usize, total: usize| shared.jobs.progress(job, done as u64, total as u64);
-        let outcome = shared
-            .node
-            .import_bundle(&body, &mut progress)
-            .map(|r| {
-                format!(
-                    "{} documents, {} changed, {} new acts, {} left out",
-                    r.documents, r.changed, r.new_acts, r.rejected
-                )
-            })
-            .map_err(|e| e.to_string());
-        shared.jobs.finish(job, outcome);
-    });
-    Ok((StatusCode::ACCEPTED, Answer(JobStarted { job })))
-}
-
-/// A job as it stands, its fields in their declared order (as the API has always given it).
-#[utoipa::path(
-    get,
-    path = "/api/jobs/{id}",
-    tag = "sync and bundles",
-    summary = "A long operation as it stands",
-    params(
-        ("id" = u64, Path, description = "The job's number")
-    ),
-    responses(
-        (status = 200, description = "The job", body = crate::jobs::Job),
-        (status = 400, description = "The job's number does not read", body = ErrorAnswer),
-        (status = 404, description = "No such job (the last 32 finished are kept)", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer)
-    )
-)]
-async fn get_job(
-    State(s): State<Arc<Shared>>,
-    Path(id): Path<u64>,
-) -> ApiResult<Json<crate::jobs::Job>> {
-    s.jobs
-        .get(id)
-        .map(Json)
-        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("no job {id}")))
-}
-
 /// The UI and the local API.
 pub fn local(shared: Arc<Shared>) -> Router {
     tamga_node::local::ui_routes(UI)
@@ -664,16 +523,8 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/acts/{id}/file", get(act_file))
         .route("/api/acts/{id}/qr.svg", get(act_qr))
         .route("/api/acts/{id}/paper.pdf", get(act_paper))
-        .route("/api/sync", post(sync_now))
-        .route("/api/bundles/export", post(export_bundle))
-        .route(
-            "/api/bundles/import",
-            post(import_bundle).layer(DefaultBodyLimit::max(
-                tamga_node::sealed::MAX_SEALED_BUNDLE_BYTES,
-            )),
-        )
-        .route("/api/jobs/{id}", get(get_job))
         .merge(offers::routes())
+        .merge(sync::routes())
         .merge(archive::routes())
         .route("/api/openapi.json", get(openapi::serve))
         // JSON forms up to MAX_FORM_BYTES; uploads (files, photos) up to MAX_UPLOAD_BYTES.

@@ -38,10 +38,10 @@ use utoipa::OpenApi;
         super::offers::import_offer,
         super::offers::review_offer,
         super::offers::countersign,
-        super::sync_now,
-        super::export_bundle,
-        super::import_bundle,
-        super::get_job,
+        super::sync::sync_now,
+        super::sync::export_bundle,
+        super::sync::import_bundle,
+        super::sync::get_job,
         super::archive::search,
         super::archive::archived,
         super::archive::acts_file,
@@ -104,6 +104,7 @@ mod tests {
             include_str!("../api.rs"),
             include_str!("offers.rs"),
             include_str!("archive.rs"),
+            include_str!("sync.rs"),
         ] {
             served.extend(routes_in(source));
         }
