@@ -24,6 +24,15 @@ pub struct ErrorAnswer {
     pub error: String,
 }
 
+/// Central's own failure, for the API's description: its store or files.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 500,
+    description = "Central failed (its store or files): the error says what happened"
+)]
+#[allow(dead_code)]
+pub struct Failed(ErrorAnswer);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         (self.0, Json(ErrorAnswer { error: self.1 })).into_response()

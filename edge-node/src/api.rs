@@ -62,6 +62,25 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The refusal every route of the local API may answer (for the description): the request did
+/// not come from this device.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 403,
+    description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)"
+)]
+#[allow(dead_code)]
+pub(crate) struct NotHere(ErrorAnswer);
+
+/// The node's own failure, for the description: its store or files.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 500,
+    description = "The node failed (its store or files): the error says what happened"
+)]
+#[allow(dead_code)]
+pub(crate) struct Failed(ErrorAnswer);
+
 impl From<DeskError> for ApiError {
     fn from(e: DeskError) -> Self {
         ApiError(status_of(&e), e.to_string())
@@ -176,8 +195,8 @@ async fn local_only(
     summary = "The node at a glance",
     responses(
         (status = 200, description = "The node's state, clock, time zone, peers, running jobs and central's log", body = StatusAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        NotHere,
+        Failed
     )
 )]
 async fn status(State(shared): State<Arc<Shared>>) -> ApiResult<impl IntoResponse> {
@@ -200,8 +219,8 @@ async fn status(State(shared): State<Arc<Shared>>) -> ApiResult<impl IntoRespons
     summary = "The officer keys held here, with their enrollments in force",
     responses(
         (status = 200, description = "The keys in this node's keystore", body = Vec<OfficerView>),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        NotHere,
+        Failed
     )
 )]
 async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<impl IntoResponse> {
@@ -216,8 +235,8 @@ async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<impl IntoResponse> 
     summary = "Every enrolled key",
     responses(
         (status = 200, description = "The registry's enrollments (officers of other units too)", body = Vec<EnrollmentView>),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        NotHere,
+        Failed
     )
 )]
 async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<impl IntoResponse> {
@@ -245,8 +264,8 @@ async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<impl IntoResponse> 
     responses(
         (status = 200, description = "The rows, the next page's cursor and the header's counts", body = crate::listing::ConsignmentList),
         (status = 400, description = "A parameter is unknown, repeated or malformed: the error names it", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        NotHere,
+        Failed
     )
 )]
 async fn consignments(
@@ -273,8 +292,8 @@ async fn consignments(
         (status = 200, description = "The consignment as people read it", body = ConsignmentView),
         (status = 400, description = "The consignment's number does not read", body = ErrorAnswer),
         (status = 404, description = "This node holds no such consignment", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        NotHere,
+        Failed
     )
 )]
 async fn consignment(
@@ -302,7 +321,7 @@ async fn consignment(
         (status = 409, description = "The act would not hold among the consignment's acts here, or would unseat one that holds: nothing was recorded", body = ErrorAnswer),
         (status = 422, description = "The act was refused by the store", body = ErrorAnswer),
         (status = 429, description = "Too many wrong PINs for this key: try again after the wait the error names", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer),
+        Failed,
         (status = 507, description = "The node's disk is full", body = ErrorAnswer)
     )
 )]
@@ -366,7 +385,7 @@ fn upload_text(headers: &HeaderMap, body: &[u8]) -> ApiResult<(String, Via)> {
         (status = 400, description = "The text or photo does not hold signed acts, or the body is neither JSON nor a marked upload", body = ErrorAnswer),
         (status = 403, description = "An act addressed to another device, or a request not from this device", body = ErrorAnswer),
         (status = 422, description = "An act was refused by the store", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer),
+        Failed,
         (status = 507, description = "The node's disk is full", body = ErrorAnswer)
     )
 )]
@@ -402,8 +421,8 @@ async fn act_of(s: &Arc<Shared>, id: &str) -> ApiResult<tamga_core::SignedAct> {
         (status = 200, description = "The act's canonical bytes", body = [u8], content_type = "application/octet-stream"),
         (status = 400, description = "The act's id does not read", body = ErrorAnswer),
         (status = 404, description = "This node holds no such act", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        NotHere,
+        Failed
     )
 )]
 async fn act_file(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
@@ -424,8 +443,8 @@ async fn act_file(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiRe
         (status = 400, description = "The act's id does not read", body = ErrorAnswer),
         (status = 404, description = "This node holds no such act", body = ErrorAnswer),
         (status = 422, description = "The act is too large for a QR code", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        NotHere,
+        Failed
     )
 )]
 async fn act_qr(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
@@ -451,8 +470,8 @@ pub const PAPER_QR_HEADER: &str = "x-tamga-paper-qr";
         (status = 400, description = "The act's id does not read", body = ErrorAnswer),
         (status = 404, description = "This node holds no such act", body = ErrorAnswer),
         (status = 422, description = "The act's kind has no paper act (the error names the four that do)", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        NotHere,
+        Failed
     )
 )]
 async fn act_paper(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {

@@ -376,7 +376,7 @@ pub(super) fn session_json(s: &Shared, session: &StaffSession) -> Value {
         (status = 401, description = "Wrong user name, password or code", body = crate::reply::ErrorAnswer),
         (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
         (status = 429, description = "Too many failed logins: try again after the wait the error names", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 async fn login(
@@ -566,7 +566,7 @@ async fn whoami(State(s): State<Arc<Shared>>, request: Request) -> ApiResult<Jso
     summary = "The audit trail",
     responses(
         (status = 200, description = "Every line, and whether the hash chain is intact", body = crate::api::schemas::AuditAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 async fn audit_json(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
@@ -593,7 +593,7 @@ async fn audit_json(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     summary = "The audit trail as CSV",
     responses(
         (status = 200, description = "The audit trail", body = String, content_type = "text/csv"),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 async fn audit_csv(State(s): State<Arc<Shared>>) -> ApiResult<Response> {
@@ -643,7 +643,7 @@ async fn accounts_list(State(s): State<Arc<Shared>>) -> Json<Value> {
         (status = 201, description = "Added: the account's second factor, for the person's authenticator app", body = crate::api::schemas::Enrolment),
         (status = 400, description = "The account does not read, or is refused (a name taken, a role without its key, ...)", body = crate::reply::ErrorAnswer),
         (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 async fn accounts_add(

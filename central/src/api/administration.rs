@@ -12,6 +12,21 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use tamga_core::Timestamp;
 
+/// What an administration request may be refused with (for the description).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum Refused {
+    /// Its body does not read, or central refuses it.
+    #[response(
+        status = 400,
+        description = "The request does not read or is refused (the error says why)"
+    )]
+    Bad(crate::reply::ErrorAnswer),
+    /// Its body is over the limit.
+    #[response(status = 413, description = "The request is over 64 KiB")]
+    TooLarge(crate::reply::ErrorAnswer),
+}
+
 /// Whether the request carries the server's token (from `serve.json`).
 pub(super) fn token_given(s: &Shared, headers: &axum::http::HeaderMap) -> ApiResult<()> {
     admin_allowed(s, headers)
@@ -68,9 +83,8 @@ where
     request_body(content = crate::admin::EnrollBody, description = "The key, role, unit, holder and validity"),
     responses(
         (status = 200, description = "Enrolled, or already enrolled", body = crate::admin::EnrollOut),
-        (status = 400, description = "The request does not read or is refused (the error says why)", body = crate::reply::ErrorAnswer),
-        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        Refused,
+        crate::reply::Failed
     )
 )]
 pub(super) async fn admin_enroll(
@@ -99,9 +113,8 @@ pub(super) async fn admin_enroll(
     request_body(content = crate::admin::RevokeBody, description = "The key, why, and from when"),
     responses(
         (status = 200, description = "Revoked", body = crate::admin::RevokeOut),
-        (status = 400, description = "The request does not read or is refused (the error says why)", body = crate::reply::ErrorAnswer),
-        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        Refused,
+        crate::reply::Failed
     )
 )]
 pub(super) async fn admin_revoke(
@@ -129,9 +142,8 @@ pub(super) async fn admin_revoke(
     request_body(content = crate::authority::KpParticipantsRequest, description = "The list and its source"),
     responses(
         (status = 200, description = "Listed", body = crate::admin::KpParticipantsOut),
-        (status = 400, description = "The request does not read or is refused (the error says why)", body = crate::reply::ErrorAnswer),
-        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        Refused,
+        crate::reply::Failed
     )
 )]
 pub(super) async fn admin_kp_participants(
@@ -160,9 +172,8 @@ pub(super) async fn admin_kp_participants(
     request_body(content = crate::authority::CalendarRequest, description = "The year, its days off and working days, and the decree"),
     responses(
         (status = 200, description = "Published", body = crate::admin::ListedOut),
-        (status = 400, description = "The request does not read or is refused (the error says why)", body = crate::reply::ErrorAnswer),
-        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        Refused,
+        crate::reply::Failed
     )
 )]
 pub(super) async fn admin_calendar(
@@ -190,9 +201,8 @@ pub(super) async fn admin_calendar(
     request_body(content = crate::authority::PostRequest, description = "The post, its name, zone and hours"),
     responses(
         (status = 200, description = "Registered", body = crate::admin::ListedOut),
-        (status = 400, description = "The request does not read or is refused (the error says why)", body = crate::reply::ErrorAnswer),
-        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        Refused,
+        crate::reply::Failed
     )
 )]
 pub(super) async fn admin_post(
@@ -220,9 +230,8 @@ pub(super) async fn admin_post(
     request_body(content = crate::admin::ImportBody, description = "The file's text, one act per line"),
     responses(
         (status = 200, description = "Imported", body = crate::admin::ImportOut),
-        (status = 400, description = "The request does not read or is refused (the error says why)", body = crate::reply::ErrorAnswer),
-        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        Refused,
+        crate::reply::Failed
     )
 )]
 pub(super) async fn admin_import(
@@ -250,7 +259,7 @@ pub(super) async fn admin_import(
     request_body(content = Object, description = "Nothing is read: send {}"),
     responses(
         (status = 200, description = "The file", body = crate::admin::EnrollmentText),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 pub(super) async fn admin_enrollment(
@@ -293,9 +302,8 @@ pub(crate) struct EvidenceBody {
     responses(
         (status = 200, description = "The package", body = Object),
         (status = 404, description = "Central holds no such consignment", body = crate::reply::ErrorAnswer),
-        (status = 400, description = "The request does not read or is refused (the error says why)", body = crate::reply::ErrorAnswer),
-        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        Refused,
+        crate::reply::Failed
     )
 )]
 pub(super) async fn admin_evidence(
@@ -322,9 +330,8 @@ pub(super) async fn admin_evidence(
     request_body(content = crate::api::schemas::NewAccount, description = "The person, role, key (for roles that sign) and password"),
     responses(
         (status = 200, description = "The account's second factor, for the person's authenticator app", body = crate::api::schemas::Enrolment),
-        (status = 400, description = "The request does not read or is refused (the error says why)", body = crate::reply::ErrorAnswer),
-        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        Refused,
+        crate::reply::Failed
     )
 )]
 pub(super) async fn admin_account(

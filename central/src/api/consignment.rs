@@ -304,7 +304,7 @@ fn legal_record(
         (status = 200, description = "The consignment with its proofs", body = ConsignmentDetail),
         (status = 400, description = "The consignment's number does not read", body = crate::reply::ErrorAnswer),
         (status = 404, description = "Central holds no such consignment", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 pub(super) async fn consignment(

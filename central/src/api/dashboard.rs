@@ -20,7 +20,7 @@ use tamga_core::Timestamp;
     summary = "Central at a glance",
     responses(
         (status = 200, description = "The unit, the clock, the totals, the reconciliation's progress, the nodes", body = crate::api::schemas::Overview),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 pub(super) async fn overview(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
@@ -108,7 +108,7 @@ pub(super) async fn discrepancies(
     responses(
         (status = 200, description = "The devices and their last contact", body = crate::api::schemas::NodesAnswer),
         (status = 400, description = "silent_after_hours is not a whole number of hours from 1 to 8760", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 pub(super) async fn nodes(
@@ -172,7 +172,7 @@ pub(super) async fn refusals(State(s): State<Arc<Shared>>) -> Json<Value> {
     summary = "The staff signing keys held in central's keystore",
     responses(
         (status = 200, description = "The keys and their enrollments as central staff or supervisor", body = Vec<crate::api::schemas::StaffKey>),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 pub(super) async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {

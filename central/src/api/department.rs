@@ -27,7 +27,7 @@ pub use crate::department::MAX_FILE_BYTES;
         (status = 403, description = "The file's signer may not sign the Department's figures: nothing was compared", body = crate::reply::ErrorAnswer),
         (status = 413, description = "The file is over 4 MiB", body = crate::reply::ErrorAnswer),
         (status = 422, description = "The file is refused (its signature, its form, its signer's enrollment): nothing was compared", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 pub(super) async fn compare(

@@ -34,7 +34,7 @@ pub(crate) fn package(s: &Shared, consignment: &str) -> ApiResult<Package> {
         (status = 200, description = "Every act central holds of it with the registry acts and a receipt each, in a head signed now", body = Object),
         (status = 400, description = "No consignment given, or an unknown parameter", body = crate::reply::ErrorAnswer),
         (status = 404, description = "Central holds no such consignment", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 pub(super) async fn download(

@@ -89,7 +89,7 @@ fn pending_json(s: &Shared, p: &crate::pending::Pending) -> Value {
         (status = 409, description = "The discrepancy is already closed or pending", body = crate::reply::ErrorAnswer),
         (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
         (status = 429, description = "Too many wrong PINs for this key: try again after the wait the error names", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 pub(super) async fn resolve(
@@ -132,7 +132,7 @@ pub(super) async fn resolve(
     summary = "The resolutions awaiting a supervisor's signature",
     responses(
         (status = 200, description = "The pending resolutions", body = Vec<crate::api::schemas::PendingResolution>),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 pub(super) async fn pending(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
@@ -166,7 +166,7 @@ pub(super) async fn pending(State(s): State<Arc<Shared>>) -> ApiResult<Json<Valu
         (status = 409, description = "The discrepancy was closed meanwhile: the pending resolution is withdrawn", body = crate::reply::ErrorAnswer),
         (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
         (status = 429, description = "Too many wrong PINs for this key: try again after the wait the error names", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 pub(super) async fn countersign(

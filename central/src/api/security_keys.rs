@@ -52,7 +52,7 @@ struct KeyLogin {
         (status = 400, description = "The form does not read", body = crate::reply::ErrorAnswer),
         (status = 401, description = "The key was not accepted, or the login waited too long", body = crate::reply::ErrorAnswer),
         (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 pub(super) async fn login(
@@ -147,7 +147,7 @@ pub(super) async fn mine(State(s): State<Arc<Shared>>, request: Request) -> ApiR
     responses(
         (status = 200, description = "The WebAuthn options for the browser", body = crate::api::schemas::KeyChallenge),
         (status = 400, description = "The registration cannot begin (the error says why)", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 pub(super) async fn begin(
@@ -187,7 +187,7 @@ struct Registration {
         (status = 201, description = "Registered", body = crate::api::schemas::KeyView),
         (status = 400, description = "The form does not read, or the key's answer is refused", body = crate::reply::ErrorAnswer),
         (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 pub(super) async fn finish(
@@ -247,7 +247,7 @@ pub(super) async fn finish(
     responses(
         (status = 200, description = "Removed", body = crate::api::schemas::KeysRemoved),
         (status = 400, description = "No such account", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 pub(super) async fn remove_all(

@@ -296,7 +296,7 @@ fn html(body: String) -> Response {
     responses(
         (status = 200, description = "The report: JSON (with its chart as SVG), CSV or a printable HTML page, as format asks", content((KpReportAnswer = "application/json"), (String = "text/csv"), (String = "text/html"))),
         (status = 400, description = "A parameter does not read: the error names it", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 pub async fn kp(
@@ -361,7 +361,7 @@ pub async fn kp(
     responses(
         (status = 200, description = "The report: JSON, CSV (the summary or the lines) or a printable HTML page, as format asks", content((ReconciliationAnswer = "application/json"), (String = "text/csv"), (String = "text/html"))),
         (status = 400, description = "A parameter does not read: the error names it", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 pub async fn reconciliation(
@@ -432,7 +432,7 @@ pub async fn reconciliation(
         (status = 200, description = "The EPCIS document (JSON-LD), as a download", body = Object, content_type = "application/ld+json"),
         (status = 400, description = "A parameter does not read: the error names it", body = crate::reply::ErrorAnswer),
         (status = 404, description = "Central holds no such consignment", body = crate::reply::ErrorAnswer),
-        (status = 500, description = "Central failed (its store or files): the error says what happened", body = crate::reply::ErrorAnswer)
+        crate::reply::Failed
     )
 )]
 pub async fn epcis(

@@ -37,8 +37,8 @@ pub struct RunForm {
     ),
     responses(
         (status = 200, description = "The consignments found, newest delivery first, and the files refused", body = crate::answers::ArchiveListing),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        crate::api::NotHere,
+        crate::api::Failed
     )
 )]
 async fn search(
@@ -62,7 +62,7 @@ async fn search(
         (status = 200, description = "The consignment and where it is kept", body = crate::answers::ArchivedView),
         (status = 400, description = "The consignment's number does not read", body = ErrorAnswer),
         (status = 404, description = "The consignment is not in the archive", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
+        crate::api::NotHere,
         (status = 500, description = "The archive file holding it is refused, or the node failed: the error says which", body = ErrorAnswer)
     )
 )]
@@ -87,8 +87,8 @@ async fn archived(
         (status = 200, description = "The acts file", body = [u8], content_type = "application/octet-stream"),
         (status = 400, description = "The consignment's number does not read", body = ErrorAnswer),
         (status = 404, description = "The consignment is not in the archive", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        crate::api::NotHere,
+        crate::api::Failed
     )
 )]
 async fn acts_file(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> ApiResult<Response> {
@@ -107,8 +107,8 @@ async fn acts_file(State(s): State<Arc<Shared>>, Path(id): Path<String>) -> ApiR
     responses(
         (status = 200, description = "What the pass did", body = crate::answers::ArchivePass),
         (status = 400, description = "No number of days given nor configured, or the body is not JSON (Content-Type: application/json)", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        crate::api::NotHere,
+        crate::api::Failed
     )
 )]
 async fn run(

@@ -60,7 +60,7 @@ struct OfferForm {
         (status = 404, description = "No officer key with that id is held here", body = ErrorAnswer),
         (status = 409, description = "The handoff does not hold: the error says why", body = ErrorAnswer),
         (status = 429, description = "Too many wrong PINs for this key: try again after the wait the error names", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        crate::api::Failed
     )
 )]
 async fn make_offer(
@@ -106,8 +106,8 @@ async fn make_offer(
     summary = "The offers made here and those received for officers here",
     responses(
         (status = 200, description = "The offers", body = Vec<OfferView>),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        crate::api::NotHere,
+        crate::api::Failed
     )
 )]
 async fn list_offers(State(s): State<Arc<Shared>>) -> ApiResult<impl IntoResponse> {
@@ -127,8 +127,8 @@ async fn list_offers(State(s): State<Arc<Shared>>) -> ApiResult<impl IntoRespons
         (status = 200, description = "The offer", body = OfferView),
         (status = 400, description = "The offer's id does not read", body = ErrorAnswer),
         (status = 404, description = "No such offer here", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        crate::api::NotHere,
+        crate::api::Failed
     )
 )]
 async fn get_offer(
@@ -157,8 +157,8 @@ async fn offer_bytes_of(s: &Arc<Shared>, id: &str) -> ApiResult<Vec<u8>> {
         (status = 200, description = "The offer's bytes", body = [u8], content_type = "application/octet-stream"),
         (status = 400, description = "The offer's id does not read", body = ErrorAnswer),
         (status = 404, description = "No such offer here", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        crate::api::NotHere,
+        crate::api::Failed
     )
 )]
 async fn offer_file(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
@@ -182,8 +182,8 @@ async fn offer_file(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> Api
         (status = 400, description = "The offer's id does not read", body = ErrorAnswer),
         (status = 404, description = "No such offer here", body = ErrorAnswer),
         (status = 422, description = "The offer is too large for a QR code", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        crate::api::NotHere,
+        crate::api::Failed
     )
 )]
 async fn offer_qr(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
@@ -204,8 +204,8 @@ async fn offer_qr(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiRe
         (status = 400, description = "The offer's id does not read", body = ErrorAnswer),
         (status = 404, description = "No such offer here", body = ErrorAnswer),
         (status = 422, description = "The offer is too large for a QR code", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        crate::api::NotHere,
+        crate::api::Failed
     )
 )]
 async fn offer_qr_png(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
@@ -229,8 +229,8 @@ async fn offer_qr_png(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> A
         (status = 201, description = "The offer, kept for an officer here", body = OfferImported),
         (status = 400, description = "The text or photo holds no offer, or the body is neither JSON nor a marked upload", body = ErrorAnswer),
         (status = 409, description = "The offer does not hold (its signature, its addressee, its time): the error says why", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer),
+        crate::api::NotHere,
+        crate::api::Failed,
         (status = 503, description = "Too many offers are waiting here: complete or let some go stale first", body = ErrorAnswer)
     )
 )]
@@ -263,8 +263,8 @@ async fn import_offer(
         (status = 400, description = "The offer's id or the count does not read, or the body is not JSON (Content-Type: application/json)", body = ErrorAnswer),
         (status = 404, description = "No such offer here", body = ErrorAnswer),
         (status = 409, description = "The offer is stale, completed or not for this officer", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        crate::api::NotHere,
+        crate::api::Failed
     )
 )]
 async fn review_offer(
@@ -293,7 +293,7 @@ async fn review_offer(
         (status = 404, description = "No such offer here, or no such officer key", body = ErrorAnswer),
         (status = 409, description = "The offer is stale, completed, not for this officer, or its count differs", body = ErrorAnswer),
         (status = 429, description = "Too many wrong PINs for this key: try again after the wait the error names", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer),
+        crate::api::Failed,
         (status = 507, description = "The node's disk is full", body = ErrorAnswer)
     )
 )]

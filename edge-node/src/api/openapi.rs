@@ -8,7 +8,7 @@
 //! (`X-Tamga-Upload: 1`). The acts' own types (an assessment, an act's body) are described as
 //! objects; `docs/act-format.md` holds their fields.
 
-use super::{ErrorAnswer, Json};
+use super::Json;
 use utoipa::OpenApi;
 
 /// The edge node's local API, as the annotations beside its handlers describe it.
@@ -73,7 +73,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     summary = "This API's OpenAPI description",
     responses(
         (status = 200, description = "The OpenAPI 3.1 document", body = Object),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer)
+        crate::api::NotHere
     )
 )]
 pub(super) async fn serve() -> Json<utoipa::openapi::OpenApi> {

@@ -33,7 +33,7 @@ struct SyncForm {
     responses(
         (status = 202, description = "Started: follow the job", body = JobStarted),
         (status = 400, description = "No peers are configured, the peer named is not one, or the body is not JSON (Content-Type: application/json)", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer)
+        crate::api::NotHere
     )
 )]
 async fn sync_now(
@@ -78,7 +78,7 @@ struct ExportForm {
         (status = 200, description = "The sealed bundle", body = [u8], content_type = "application/octet-stream"),
         (status = 400, description = "No device key, or one that does not read, or the body is not JSON (Content-Type: application/json)", body = ErrorAnswer),
         (status = 403, description = "The device is not one a bundle may be sealed to, or the request is not from this device", body = ErrorAnswer),
-        (status = 500, description = "The node failed (its store or files): the error says what happened", body = ErrorAnswer)
+        crate::api::Failed
     )
 )]
 async fn export_bundle(
@@ -108,7 +108,7 @@ async fn export_bundle(
     responses(
         (status = 202, description = "Started: follow the job (a bundle that does not open fails the job)", body = JobStarted),
         (status = 400, description = "The body is neither JSON nor a marked upload", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer)
+        crate::api::NotHere
     )
 )]
 async fn import_bundle(State(s): State<Arc<Shared>>, body: Bytes) -> ApiResult<impl IntoResponse> {
@@ -145,7 +145,7 @@ async fn import_bundle(State(s): State<Arc<Shared>>, body: Bytes) -> ApiResult<i
         (status = 200, description = "The job", body = crate::jobs::Job),
         (status = 400, description = "The job's number does not read", body = ErrorAnswer),
         (status = 404, description = "No such job (the last 32 finished are kept)", body = ErrorAnswer),
-        (status = 403, description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)", body = ErrorAnswer)
+        crate::api::NotHere
     )
 )]
 async fn get_job(
