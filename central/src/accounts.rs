@@ -188,7 +188,27 @@ pub struct Account {
     /// Security keys and passkeys registered (WebAuthn). An account with one logs in with it,
     /// no longer with a TOTP code.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub security_keys: Vec<crate::security_keys::SecurityKey>,
+    pub security_keys: Vec<SecurityKey>,
+}
+
+/// One registered security key or passkey.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityKey {
+    /// What its owner called it ("blue key", "office laptop").
+    pub name: String,
+    /// When it was registered.
+    pub added: tamga_core::Timestamp,
+    /// The credential: its id, public key and signature counter.
+    pub credential: webauthn_rs::prelude::Passkey,
+}
+
+impl SecurityKey {
+    /// A short, stable label of the credential for lists and the audit trail.
+    pub fn label(&self) -> String {
+        let id: &[u8] = self.credential.cred_id().as_ref();
+        hex::encode(&id[..id.len().min(8)])
+    }
 }
 
 /// Why an account operation was refused.

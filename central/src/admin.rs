@@ -38,12 +38,13 @@ pub struct ServeInfo {
 }
 
 /// An enrollment request on the wire.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollBody {
     /// The public key, 64 hex digits.
     pub key: String,
     /// The role.
+    #[schema(value_type = String)]
     pub role: Role,
     /// The unit code.
     pub unit: String,
@@ -55,9 +56,11 @@ pub struct EnrollBody {
     /// Valid from; absent: the moment the enrollment is signed (the server's now, so a request
     /// that took a while to arrive does not reach back in time).
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub valid_from: Option<Timestamp>,
     /// Valid until (exclusive); absent: `valid_days` after `valid_from`.
     #[serde(default)]
+    #[schema(value_type = Option<String>)]
     pub valid_until: Option<Timestamp>,
     /// Days of validity when `valid_until` is absent (365 if absent too).
     #[serde(default)]
@@ -88,7 +91,7 @@ impl EnrollBody {
 }
 
 /// A revocation request on the wire.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevokeBody {
     /// The public key.
@@ -96,6 +99,7 @@ pub struct RevokeBody {
     /// Why.
     pub reason: String,
     /// From when.
+    #[schema(value_type = String)]
     pub effective_from: Timestamp,
 }
 
@@ -110,7 +114,7 @@ impl From<RevokeBody> for RevocationRequest {
 }
 
 /// The answer to an enrollment.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrollOut {
     /// `enrolled` or `already_enrolled`.
     pub outcome: String,
@@ -123,17 +127,20 @@ pub struct EnrollOut {
     /// The personal number.
     pub personal_number: Option<String>,
     /// The role.
+    #[schema(value_type = String)]
     pub role: Role,
     /// The unit.
     pub unit: String,
     /// Valid from.
+    #[schema(value_type = String)]
     pub valid_from: Timestamp,
     /// Valid until.
+    #[schema(value_type = String)]
     pub valid_until: Timestamp,
 }
 
 /// The answer to a revocation.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RevokeOut {
     /// `revoked` or `already_revoked`.
     pub outcome: String,
@@ -142,6 +149,7 @@ pub struct RevokeOut {
     /// The key.
     pub key: String,
     /// From when.
+    #[schema(value_type = String)]
     pub effective_from: Timestamp,
     /// Why.
     pub reason: String,
@@ -219,11 +227,12 @@ pub fn revoke(
 }
 
 /// The answer to a KP participants list.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct KpParticipantsOut {
     /// The `kp_participants_listed` act.
     pub act: String,
     /// In force from.
+    #[schema(value_type = String)]
     pub at: Timestamp,
     /// How many participants.
     pub participants: usize,
@@ -247,13 +256,14 @@ pub fn list_kp_participants(
 }
 
 /// The answer to a calendar's publication or a post's registration.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ListedOut {
     /// The act.
     pub act: String,
     /// Its kind.
     pub kind: String,
     /// In force from (published at).
+    #[schema(value_type = String)]
     pub at: Timestamp,
 }
 
@@ -286,7 +296,7 @@ pub fn register_post(
 }
 
 /// The enrollment file's content, as the server hands it to the CLI.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrollmentText {
     /// Every registry act, one per line.
     pub text: String,
@@ -305,7 +315,7 @@ pub fn enrollment_text(central: &Central) -> Result<EnrollmentText, CentralError
 }
 
 /// A registry act file on the wire: its text, one act per line.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportBody {
     /// The file's text.
@@ -313,7 +323,7 @@ pub struct ImportBody {
 }
 
 /// The answer to an import.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportOut {
     /// Acts in the file.
     pub acts: usize,

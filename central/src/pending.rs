@@ -161,7 +161,7 @@ pub fn keep(
 }
 
 /// What a supervisor sends to countersign.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CountersignForm {
     /// The supervisor's key.

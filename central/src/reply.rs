@@ -7,7 +7,6 @@ use crate::shared::Shared;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use tamga_core::ConsignmentId;
@@ -18,9 +17,25 @@ pub const MAX_JSON_BYTES: usize = 64 * 1024;
 /// An error answer: `{"error": "..."}` with its status.
 pub struct ApiError(pub(crate) StatusCode, pub(crate) String);
 
+/// The body of an error answer.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorAnswer {
+    /// What went wrong and what to do.
+    pub error: String,
+}
+
+/// Central's own failure, for the API's description: its store or files.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 500,
+    description = "Central failed (its store or files): the error says what happened"
+)]
+#[allow(dead_code)]
+pub struct Failed(ErrorAnswer);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.0, Json(json!({ "error": self.1 }))).into_response()
+        (self.0, Json(ErrorAnswer { error: self.1 })).into_response()
     }
 }
 
@@ -71,6 +86,35 @@ pub(crate) async fn blocking<T: Send + 'static>(
 
 pub(crate) fn consignment_id(text: &str) -> ApiResult<ConsignmentId> {
     ConsignmentId::new(text).map_err(|e| bad(format!("consignment: {e}")))
+}
+
+/// The dashboard's filter as the API's description gives it (what [`filter`] reads): each
+/// parameter optional, an empty one taken as absent, any other refused naming it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct FilterParams {
+    /// Only consignments in this status (unregistered, registered, in_transit, arrived,
+    /// delivered, refused or returned).
+    status: Option<String>,
+    /// Only those with an open discrepancy at least this severe: critical, major or minor.
+    severity: Option<String>,
+    /// Only those with an open discrepancy of this kind (`GET /api/vocabulary` lists them).
+    kind: Option<String>,
+    /// Only those whose route includes this unit.
+    post: Option<String>,
+    /// Registered at or after this time (local time in central's zone, or RFC 3339).
+    from: Option<String>,
+    /// Registered before this time (local time in central's zone, or RFC 3339).
+    until: Option<String>,
+    /// With a duty due before this time.
+    due_before: Option<String>,
+    /// yes: only those with discrepancies in the state asked; no: only those without.
+    discrepancies: Option<String>,
+    /// yes or no.
+    overdue: Option<String>,
+    /// Which discrepancies count: open (the default), resolved or all.
+    state: Option<String>,
 }
 
 /// The dashboard's filter, its times typed in `zone`.

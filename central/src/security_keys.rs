@@ -10,8 +10,7 @@
 //! on any port: a browser that opened the dashboard by another name or by IP address cannot use
 //! a key, and is told which name to open.
 
-use crate::accounts::{Account, AccountError, Accounts};
-use serde::{Deserialize, Serialize};
+use crate::accounts::{Account, AccountError, Accounts, SecurityKey};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -30,26 +29,6 @@ const MAX_PENDING: usize = 1024;
 
 /// Keys one account may have.
 pub const MAX_KEYS: usize = 8;
-
-/// One registered security key or passkey.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SecurityKey {
-    /// What its owner called it ("blue key", "office laptop").
-    pub name: String,
-    /// When it was registered.
-    pub added: Timestamp,
-    /// The credential: its id, public key and signature counter.
-    pub credential: Passkey,
-}
-
-impl SecurityKey {
-    /// A short, stable label of the credential for lists and the audit trail.
-    pub fn label(&self) -> String {
-        let id: &[u8] = self.credential.cred_id().as_ref();
-        hex::encode(&id[..id.len().min(8)])
-    }
-}
 
 /// Why a key login failed; the client hears the same words for each.
 #[derive(Debug)]

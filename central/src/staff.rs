@@ -26,7 +26,7 @@ use tamga_store::StoreError;
 pub const OFFICERS_DIR: &str = "officers";
 
 /// What staff send to resolve a discrepancy.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveForm {
     /// The consignment.

@@ -4,6 +4,9 @@
 //!   read, and a small frame that states a decompressed size over the message limit is refused
 //!   with 413 too; both show in the refusal log and in `/metrics` as `too_large`. A JSON body
 //!   over the dashboard API's limit is refused with 413.
+//! - A request refused before its body is read (a wrong token) is answered with
+//!   `Connection: close`, so that no client sends its next request on a connection the server
+//!   closes.
 //! - Too many connections and slow clients: central runs with 256 file descriptors (`ulimit
 //!   -n`) and short deadlines (`TAMGA_HTTP_HEADER_TIMEOUT_SECONDS=1`,
 //!   `TAMGA_HTTP_REQUEST_TIMEOUT_SECONDS=3`). The test opens 400 idle TCP connections to its port,
@@ -111,6 +114,45 @@ fn oversized_requests_are_refused_with_413_and_shown() {
     assert_eq!(scene.http.get("/health")["feed_position"], position);
     // The post's own sync still works.
     scene.sync();
+}
+
+/// The head of the answer to `head` (a request line and headers) sent with the first bytes of a
+/// larger body: the server answers before reading the rest.
+fn answer_head(address: &str, head: &str) -> String {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&[b'x'; 100]).unwrap();
+    let mut answer = Vec::new();
+    let mut byte = [0u8; 1];
+    while !answer.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+        answer.push(byte[0]);
+    }
+    String::from_utf8_lossy(&answer).to_lowercase()
+}
+
+/// Found by schemathesis on the staff port: a request refused before its body was read left the
+/// body unread, and the server then closed the connection without a word, so a client that sent
+/// its next request on it failed. The refusal says `Connection: close` now.
+#[test]
+fn a_refusal_before_the_body_is_read_says_the_connection_closes() {
+    let scene = Scene::new(|_| {});
+    let address = scene.http.base().trim_start_matches("http://").to_owned();
+    let head = format!(
+        "POST /api/admin/post HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nx-tamga-admin-token: wrong\r\nContent-Length: 200000\r\n\r\n"
+    );
+    let answer = answer_head(&address, &head);
+    assert!(answer.starts_with("http/1.1 403"), "{answer}");
+    assert!(answer.contains("connection: close"), "{answer}");
+    // Without a body the connection stays open for the next request.
+    let head = format!(
+        "GET /api/overview HTTP/1.1\r\nHost: {address}\r\nx-tamga-admin-token: wrong\r\n\r\n"
+    );
+    let answer = answer_head(&address, &head);
+    assert!(answer.starts_with("http/1.1 403"), "{answer}");
+    assert!(!answer.contains("connection: close"), "{answer}");
 }
 
 /// Whether the server closed `stream` (read gives end of file or an error) within `within`;

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use tamga_core::act::ConsignmentRegistered;
 use tamga_core::assessment::Discrepancy;
 use tamga_core::{ActId, Assessment, KeyId, Timestamp};
+use utoipa::ToSchema;
 
 pub use crate::workflow::{ConsignmentRow, NextHandoff};
 
@@ -27,16 +28,17 @@ pub fn sorted<T: Serialize>(answer: &T) -> Value {
 }
 
 /// An error answer: `{"error": "<what went wrong and what to do>"}`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct ErrorAnswer {
     /// What went wrong and what to do.
     pub error: String,
 }
 
 /// An act recorded at the desk (`POST /api/acts`, `POST /handoff/completions`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct RecordedAct {
     /// Its id.
+    #[schema(value_type = String)]
     pub act: ActId,
     /// Its kind.
     pub kind: String,
@@ -47,16 +49,17 @@ pub struct RecordedAct {
 }
 
 /// Signed acts recorded from text (`POST /api/acts/import`).
-#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
 pub struct ActsRecorded {
     /// How many were new here.
     pub new: usize,
 }
 
 /// One signer of an act, as the registry knows them.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct Signer {
     /// The key.
+    #[schema(value_type = String)]
     pub key: KeyId,
     /// Name, if enrolled.
     pub name: Option<String>,
@@ -69,17 +72,20 @@ pub struct Signer {
 }
 
 /// One act as people read it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct ActView {
     /// Its id.
+    #[schema(value_type = String)]
     pub id: ActId,
     /// Its kind.
     pub kind: String,
     /// When.
+    #[schema(value_type = String)]
     pub at: Timestamp,
     /// The same, for people.
     pub at_for_people: String,
     /// The act's body, as the act spells it.
+    #[schema(value_type = Object)]
     pub body: Value,
     /// Who signed it.
     pub signers: Vec<Signer>,
@@ -92,9 +98,10 @@ pub struct ActView {
 }
 
 /// An act's receipt from central's transparency log, as people read it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AtHeadquarters {
     /// When central's log first saw the act (UTC).
+    #[schema(value_type = String)]
     pub seen: Timestamp,
     /// The same, for people.
     pub seen_for_people: String,
@@ -103,11 +110,12 @@ pub struct AtHeadquarters {
 }
 
 /// What this node holds of central's transparency log (`GET /api/status`: `central_log`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CentralLog {
     /// Leaves in the last tree head accepted.
     pub size: u64,
     /// When central signed it (UTC).
+    #[schema(value_type = String)]
     pub signed_at: Timestamp,
     /// The same, for people.
     pub signed_at_for_people: String,
@@ -144,33 +152,37 @@ impl CentralLog {
 }
 
 /// One consignment as people read it (`GET /api/consignments/{id}`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct ConsignmentView {
     /// The assessment, made now.
+    #[schema(value_type = Object)]
     pub assessment: Assessment,
     /// Its acts: those that hold in order, then those left out.
     pub acts: Vec<ActView>,
     /// The registration in force.
+    #[schema(value_type = Option<Object>)]
     pub registration: Option<ConsignmentRegistered>,
     /// The prefill for the next handoff.
     pub next_handoff: NextHandoff,
 }
 
 /// A party to an offer, with the name the registry gives.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct Party {
     /// The unit.
     pub unit: String,
     /// The officer's key.
+    #[schema(value_type = String)]
     pub officer: KeyId,
     /// The officer's name, if enrolled.
     pub name: Option<String>,
 }
 
 /// An offer as people read it (`GET /api/offers`, `GET /api/offers/{offer}`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct OfferView {
     /// The id the completed act has.
+    #[schema(value_type = String)]
     pub offer: ActId,
     /// Made here or for an officer here.
     pub direction: Direction,
@@ -181,6 +193,7 @@ pub struct OfferView {
     /// Who takes over.
     pub receiving: Party,
     /// When it was made.
+    #[schema(value_type = String)]
     pub at: Timestamp,
     /// The same, for people.
     pub at_for_people: String,
@@ -189,15 +202,18 @@ pub struct OfferView {
     /// How it came.
     pub via: Via,
     /// The handoff as offered (the `custody_transferred` body).
+    #[schema(value_type = Object)]
     pub transfer: Value,
     /// The completed act's id, once countersigned.
+    #[schema(value_type = Option<String>)]
     pub completed_act: Option<ActId>,
 }
 
 /// An offer made (`POST /api/offers`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct OfferMade {
     /// Its id.
+    #[schema(value_type = String)]
     pub offer: ActId,
     /// Whether it reached the peer named in `send_to` over the LAN.
     pub sent: bool,
@@ -207,9 +223,10 @@ pub struct OfferMade {
 }
 
 /// An offer taken in from a file or a QR code (`POST /api/offers/import`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct OfferImported {
     /// Its id.
+    #[schema(value_type = String)]
     pub offer: ActId,
     /// Always incoming: it is for an officer here.
     pub direction: Direction,
@@ -223,18 +240,21 @@ pub struct OfferReceived {
 }
 
 /// What a review shows the receiving officer before signing (`POST /api/offers/{id}/review`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct ReviewView {
     /// The consignment with the handoff in place.
+    #[schema(value_type = Object)]
     pub assessment: Assessment,
     /// Open discrepancies the handoff itself would add.
+    #[schema(value_type = Vec<Object>)]
     pub new_discrepancies: Vec<Discrepancy>,
 }
 
 /// A handoff countersigned (`POST /api/offers/{id}/countersign`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct Countersigned {
     /// The completed act's id (the offer's).
+    #[schema(value_type = String)]
     pub act: ActId,
     /// Whether it went back to the releasing node over the LAN.
     pub returned: bool,
@@ -244,9 +264,10 @@ pub struct Countersigned {
 }
 
 /// An officer key held here (`GET /api/officers`).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct OfficerView {
     /// The key.
+    #[schema(value_type = String)]
     pub key: KeyId,
     /// Who holds it, as recorded in the keystore.
     pub holder: String,
@@ -255,9 +276,10 @@ pub struct OfficerView {
 }
 
 /// An enrollment as people read it (`GET /api/registry`, and in [`OfficerView`]).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct EnrollmentView {
     /// The key.
+    #[schema(value_type = String)]
     pub key: KeyId,
     /// The holder's name.
     pub name: String,
@@ -268,8 +290,10 @@ pub struct EnrollmentView {
     /// The unit.
     pub unit: String,
     /// Valid from.
+    #[schema(value_type = String)]
     pub valid_from: Timestamp,
     /// Valid until.
+    #[schema(value_type = String)]
     pub valid_until: Timestamp,
     /// Revoked (from some time on).
     pub revoked: bool,
@@ -277,7 +301,7 @@ pub struct EnrollmentView {
 
 /// A long operation started (`POST /api/sync`, `POST /api/bundles/import`); follow it with
 /// `GET /api/jobs/{job}`.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
 pub struct JobStarted {
     /// The job's number.
     pub job: u64,
@@ -285,17 +309,19 @@ pub struct JobStarted {
 
 /// The running node at a glance (`GET /api/status`): the node's state, the time, its peers'
 /// last contact, the jobs running.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct StatusAnswer {
     /// The node's state.
     #[serde(flatten)]
     pub node: Status,
     /// The node's clock.
+    #[schema(value_type = String)]
     pub now: Timestamp,
     /// The same, for people: local time in the node's zone with its offset.
     pub now_for_people: String,
     /// The node's time zone (config `time_zone`) and its offset now: the UI shows and reads
     /// times in it.
+    #[schema(value_type = crate::schemas::ZoneAtSchema)]
     pub time_zone: tamga_node::local_time::ZoneAt,
     /// Documents changed here that central (or, with no central configured, the least recently
     /// synced peer) has not yet heard.
@@ -310,7 +336,7 @@ pub struct StatusAnswer {
 }
 
 /// What an archive pass did (`POST /api/archive/run`, `tamga-edge archive run`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ArchivePass {
     /// Consignments written into new archive files and forgotten in the live store.
     pub archived: usize,
@@ -323,7 +349,7 @@ pub struct ArchivePass {
 }
 
 /// A consignment in the archive as a search shows it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ArchivedRow {
     /// Its id (number).
     pub consignment: String,
@@ -334,10 +360,13 @@ pub struct ArchivedRow {
     /// The planned route.
     pub route: Vec<String>,
     /// When registered.
+    #[schema(value_type = Option<String>)]
     pub registered_at: Option<Timestamp>,
     /// When delivered.
+    #[schema(value_type = Option<String>)]
     pub delivered_at: Option<Timestamp>,
     /// When archived.
+    #[schema(value_type = String)]
     pub archived_at: Timestamp,
     /// How many acts its document holds.
     pub acts: usize,
@@ -347,7 +376,7 @@ pub struct ArchivedRow {
 
 /// A search of the archive (`GET /api/archive?q=`): the consignments found, newest delivery
 /// first, and the files that were refused (damaged, edited, unreadable), each with why.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 pub struct ArchiveListing {
     /// What was found.
     pub rows: Vec<ArchivedRow>,
@@ -357,7 +386,7 @@ pub struct ArchiveListing {
 
 /// An archived consignment (`GET /api/archive/{id}`): the same view as a live one, assessed
 /// now against this node's registry, and where it is kept.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct ArchivedView {
     /// What the search shows of it.
     pub archived: ArchivedRow,

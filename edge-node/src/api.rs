@@ -4,13 +4,13 @@
 //! async workers, and answers a desk error with the status [`status_of`] gives it.
 
 use crate::answers::{
-    sorted, ActsRecorded, Countersigned, ErrorAnswer, JobStarted, OfferImported, OfferMade,
-    OfferReceived,
+    sorted, ActsRecorded, ConsignmentView, EnrollmentView, ErrorAnswer, OfferReceived, OfficerView,
+    RecordedAct, StatusAnswer,
 };
 use crate::archive::format::ArchiveError;
-use crate::desk::{CountForm, Desk, DeskError};
+use crate::desk::{Desk, DeskError};
 use crate::node::NodeError;
-use crate::offers::{Direction, OfferBoxError, Via};
+use crate::offers::{OfferBoxError, Via};
 use crate::qr::{self, Carried};
 use crate::shared::Shared;
 use axum::body::Bytes;
@@ -21,18 +21,23 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use json::Form;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tamga_core::handoff::HandoffError;
-use tamga_core::{ActId, ConsignmentId, KeyId, Timestamp};
+use tamga_core::{ActId, ConsignmentId, Timestamp};
 use tamga_node::keystore::KeystoreError;
 use tamga_node::server::PeerKey;
 use tamga_store::StoreError;
-use tracing::{info, warn};
+use tracing::info;
 
 pub mod archive;
+mod json;
+mod offers;
+pub mod openapi;
+mod sync;
 #[cfg(test)]
 mod ui_words;
 
@@ -58,6 +63,25 @@ impl IntoResponse for ApiError {
         (self.0, Json(ErrorAnswer { error: self.1 })).into_response()
     }
 }
+
+/// The refusal every route of the local API may answer (for the description): the request did
+/// not come from this device.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 403,
+    description = "Not from this device: the officer's API answers only on the node's own machine (open http://127.0.0.1:<port>/ there)"
+)]
+#[allow(dead_code)]
+pub(crate) struct NotHere(ErrorAnswer);
+
+/// The node's own failure, for the description: its store or files.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 500,
+    description = "The node failed (its store or files): the error says what happened"
+)]
+#[allow(dead_code)]
+pub(crate) struct Failed(ErrorAnswer);
 
 impl From<DeskError> for ApiError {
     fn from(e: DeskError) -> Self {
@@ -139,25 +163,44 @@ async fn local_only(
     request: Request,
     next: Next,
 ) -> Response {
+    // Refused before the body is read: the connection closes after the answer, and says so.
+    let refused = |e: ApiError| {
+        let body = tamga_node::local::body_follows(request.headers());
+        tamga_node::local::refused_unread(body, e.into_response())
+    };
     if !tamga_node::local::from_this_machine(&peer, request.headers()) {
-        return ApiError(
+        return refused(ApiError(
             StatusCode::FORBIDDEN,
             "the officer's UI and API answer only on this device (open http://127.0.0.1:<port>/ here)"
                 .into(),
-        )
-        .into_response();
+        ));
     }
     if request.method() == axum::http::Method::POST {
         let headers = request.headers();
         let json = tamga_node::local::declares_json(headers);
         let upload = headers.get("x-tamga-upload").is_some();
         if !json && !upload {
-            return bad("send JSON (Content-Type: application/json), or an upload with the header X-Tamga-Upload: 1").into_response();
+            return refused(bad("send JSON (Content-Type: application/json), or an upload with the header X-Tamga-Upload: 1"));
         }
     }
-    next.run(request).await
+    if request.uri().path().starts_with("/api/") {
+        json::as_json_error(next.run(request).await).await
+    } else {
+        next.run(request).await
+    }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/status",
+    tag = "node",
+    summary = "The node at a glance",
+    responses(
+        (status = 200, description = "The node's state, clock, time zone, peers, running jobs and central's log", body = StatusAnswer),
+        NotHere,
+        Failed
+    )
+)]
 async fn status(State(shared): State<Arc<Shared>>) -> ApiResult<impl IntoResponse> {
     let now = Timestamp::now();
     let answer = {
@@ -171,15 +214,62 @@ async fn status(State(shared): State<Arc<Shared>>) -> ApiResult<impl IntoRespons
         .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/officers",
+    tag = "node",
+    summary = "The officer keys held here, with their enrollments in force",
+    responses(
+        (status = 200, description = "The keys in this node's keystore", body = Vec<OfficerView>),
+        NotHere,
+        Failed
+    )
+)]
 async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<impl IntoResponse> {
     let now = Timestamp::now();
     Ok(Answer(desk(&s, move |d| d.officers(now)).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/registry",
+    tag = "node",
+    summary = "Every enrolled key",
+    responses(
+        (status = 200, description = "The registry's enrollments (officers of other units too)", body = Vec<EnrollmentView>),
+        NotHere,
+        Failed
+    )
+)]
 async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<impl IntoResponse> {
     Ok(Answer(desk(&s, |d| Ok(d.enrolled())).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/consignments",
+    tag = "consignments",
+    summary = "A page of the list of consignments",
+    params(
+        ("limit" = Option<u32>, Query, description = "Rows per page, 1 to 500 (50 when absent)"),
+        ("after" = Option<String>, Query, description = "The `next` of the previous page, as it was given"),
+        ("status" = Option<String>, Query, description = "Only consignments in this status (registered, in_transit, ...)"),
+        ("custodian" = Option<String>, Query, description = "Only those this unit holds"),
+        ("deadline_after" = Option<String>, Query, description = "Deadline at or after this time (RFC 3339 UTC)"),
+        ("deadline_before" = Option<String>, Query, description = "Deadline before this time (RFC 3339 UTC)"),
+        ("overdue" = Option<bool>, Query, description = "true: only overdue consignments"),
+        ("severity" = Option<String>, Query, description = "Only those with an open discrepancy at least this severe: critical, major or minor"),
+        ("number" = Option<String>, Query, description = "Part of the consignment's number (at most 64 characters)"),
+        ("goods" = Option<String>, Query, description = "Part of the goods' description (at most 64 characters)"),
+        ("counts" = Option<bool>, Query, description = "false: leave the header's counts out (null)")
+    ),
+    responses(
+        (status = 200, description = "The rows, the next page's cursor and the header's counts", body = crate::listing::ConsignmentList),
+        (status = 400, description = "A parameter is unknown, repeated or malformed: the error names it", body = ErrorAnswer),
+        NotHere,
+        Failed
+    )
+)]
 async fn consignments(
     State(s): State<Arc<Shared>>,
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
@@ -192,6 +282,22 @@ async fn consignments(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/consignments/{id}",
+    tag = "consignments",
+    summary = "One consignment: its assessment now, its acts, the prefill of the next handoff",
+    params(
+        ("id" = String, Path, description = "The consignment's number (its slashes percent-encoded)", example = "10609050/231126/0000123")
+    ),
+    responses(
+        (status = 200, description = "The consignment as people read it", body = ConsignmentView),
+        (status = 400, description = "The consignment's number does not read", body = ErrorAnswer),
+        (status = 404, description = "This node holds no such consignment", body = ErrorAnswer),
+        NotHere,
+        Failed
+    )
+)]
 async fn consignment(
     State(s): State<Arc<Shared>>,
     Path(id): Path<String>,
@@ -203,9 +309,27 @@ async fn consignment(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/acts",
+    tag = "acts",
+    summary = "Record an act from its form, signed with the officer's key",
+    request_body(content = crate::schemas::ActForm, description = "The act's JSON body without `at`, plus the signing officer's `pin`"),
+    responses(
+        (status = 201, description = "Recorded (durably, before this answer)", body = RecordedAct),
+        (status = 400, description = "The form does not make an act (the error names the field), or the body is not JSON (Content-Type: application/json)", body = ErrorAnswer),
+        (status = 403, description = "A wrong PIN, an officer not allowed to sign this, or a request not from this device", body = ErrorAnswer),
+        (status = 404, description = "No officer key with that id is held here", body = ErrorAnswer),
+        (status = 409, description = "The act would not hold among the consignment's acts here, or would unseat one that holds: nothing was recorded", body = ErrorAnswer),
+        (status = 422, description = "The act was refused by the store", body = ErrorAnswer),
+        (status = 429, description = "Too many wrong PINs for this key: try again after the wait the error names", body = ErrorAnswer),
+        Failed,
+        (status = 507, description = "The node's disk is full", body = ErrorAnswer)
+    )
+)]
 async fn record_act(
     State(s): State<Arc<Shared>>,
-    Json(form): Json<Value>,
+    Form(form): Form<Value>,
 ) -> ApiResult<impl IntoResponse> {
     let now = Timestamp::now();
     let recorded = desk(&s, move |d| d.record_form(form, now)).await?;
@@ -213,8 +337,10 @@ async fn record_act(
     Ok((StatusCode::CREATED, Answer(recorded)))
 }
 
-#[derive(Deserialize)]
+/// A file's or a QR code's text, as JSON.
+#[derive(Deserialize, utoipa::ToSchema)]
 struct TextForm {
+    /// The text.
     text: String,
 }
 
@@ -244,22 +370,27 @@ fn upload_text(headers: &HeaderMap, body: &[u8]) -> ApiResult<(String, Via)> {
     Ok((text.to_owned(), Via::File))
 }
 
-/// Offer bytes from a file's text or a QR code's text.
-fn offer_bytes(text: &str) -> ApiResult<Vec<u8>> {
-    let text = text.trim();
-    if text.starts_with("tamga:") {
-        let (what, bytes) = qr::from_text(text).map_err(|e| bad(e.to_string()))?;
-        if what != Carried::Offer {
-            return Err(bad(
-                "this code holds a completed act, not an offer: import it as an act",
-            ));
-        }
-        Ok(bytes)
-    } else {
-        Ok(text.as_bytes().to_vec())
-    }
-}
-
+#[utoipa::path(
+    post,
+    path = "/api/acts/import",
+    tag = "acts",
+    summary = "Record signed acts from an acts file, a QR code's text or a photo of it",
+    params(
+        ("X-Tamga-Upload" = Option<String>, Header, description = "1 for an upload (raw bytes: a file or a PNG or JPEG photo); a JSON body needs none")
+    ),
+    request_body(description = "JSON {\"text\": ...} with a file's or a QR code's text, or (with X-Tamga-Upload: 1) the raw bytes of a text file or a PNG or JPEG photo of a QR code", content(
+        (TextForm = "application/json"),
+        ([u8] = "application/octet-stream")
+    )),
+    responses(
+        (status = 200, description = "How many of the acts were new here", body = ActsRecorded),
+        (status = 400, description = "The text or photo does not hold signed acts, or the body is neither JSON nor a marked upload", body = ErrorAnswer),
+        (status = 403, description = "An act addressed to another device, or a request not from this device", body = ErrorAnswer),
+        (status = 422, description = "An act was refused by the store", body = ErrorAnswer),
+        Failed,
+        (status = 507, description = "The node's disk is full", body = ErrorAnswer)
+    )
+)]
 async fn import_acts(
     State(s): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -280,11 +411,44 @@ async fn act_of(s: &Arc<Shared>, id: &str) -> ApiResult<tamga_core::SignedAct> {
     desk(s, move |d| d.act_by_id(&id)).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/acts/{id}/file",
+    tag = "acts",
+    summary = "A signed act as a file",
+    params(
+        ("id" = String, Path, description = "The act's id: 64 lower-case hex digits", pattern = "^[0-9a-f]{64}$")
+    ),
+    responses(
+        (status = 200, description = "The act's canonical bytes", body = [u8], content_type = "application/octet-stream"),
+        (status = 400, description = "The act's id does not read", body = ErrorAnswer),
+        (status = 404, description = "This node holds no such act", body = ErrorAnswer),
+        NotHere,
+        Failed
+    )
+)]
 async fn act_file(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
     let act = act_of(&s, &p.id).await?;
     Ok(download(act.encode(), &format!("{}.act", act.id().short())))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/acts/{id}/qr.svg",
+    tag = "acts",
+    summary = "A signed act as a QR code",
+    params(
+        ("id" = String, Path, description = "The act's id: 64 lower-case hex digits", pattern = "^[0-9a-f]{64}$")
+    ),
+    responses(
+        (status = 200, description = "The act's QR code", body = String, content_type = "image/svg+xml"),
+        (status = 400, description = "The act's id does not read", body = ErrorAnswer),
+        (status = 404, description = "This node holds no such act", body = ErrorAnswer),
+        (status = 422, description = "The act is too large for a QR code", body = ErrorAnswer),
+        NotHere,
+        Failed
+    )
+)]
 async fn act_qr(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
     let act = act_of(&s, &p.id).await?;
     svg_answer(&qr::to_text(Carried::Act, &act.encode()))
@@ -295,6 +459,23 @@ async fn act_qr(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResu
 pub const PAPER_QR_HEADER: &str = "x-tamga-paper-qr";
 
 /// `GET /api/acts/{id}/paper.pdf`: the act's paper act (see [`crate::paper`]).
+#[utoipa::path(
+    get,
+    path = "/api/acts/{id}/paper.pdf",
+    tag = "acts",
+    summary = "A handoff, delivery, incident or correction as a paper act (A4 PDF)",
+    params(
+        ("id" = String, Path, description = "The act's id: 64 lower-case hex digits", pattern = "^[0-9a-f]{64}$")
+    ),
+    responses(
+        (status = 200, description = "The paper act; the header x-tamga-paper-qr says whether its QR code was printed", body = [u8], content_type = "application/pdf"),
+        (status = 400, description = "The act's id does not read", body = ErrorAnswer),
+        (status = 404, description = "This node holds no such act", body = ErrorAnswer),
+        (status = 422, description = "The act's kind has no paper act (the error names the four that do)", body = ErrorAnswer),
+        NotHere,
+        Failed
+    )
+)]
 async fn act_paper(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
     let id = act_id(&p.id)?;
     let now = Timestamp::now();
@@ -347,220 +528,6 @@ fn download(bytes: Vec<u8>, name: &str) -> Response {
         .into_response()
 }
 
-#[derive(Deserialize)]
-struct OfferForm {
-    #[serde(default)]
-    send_to: Option<String>,
-    #[serde(flatten)]
-    rest: Value,
-}
-
-async fn make_offer(
-    State(s): State<Arc<Shared>>,
-    Json(form): Json<OfferForm>,
-) -> ApiResult<impl IntoResponse> {
-    let send_to = match &form.send_to {
-        Some(name) if !name.is_empty() => Some(
-            s.peers()
-                .into_iter()
-                .find(|p| &p.name == name)
-                .ok_or_else(|| bad(format!("send_to: no peer named {name:?} is configured")))?,
-        ),
-        _ => None,
-    };
-    let rest = form.rest;
-    let now = Timestamp::now();
-    let offer = desk(&s, move |d| d.make_offer(rest, now)).await?;
-    let mut answer = OfferMade {
-        offer: offer.id(),
-        sent: false,
-        send_error: None,
-    };
-    if let Some(peer) = send_to {
-        match s.send_offer(&peer, &offer.encode()).await {
-            Ok(()) => answer.sent = true,
-            Err(e) => {
-                warn!(peer = %peer.name, error = %e, "offer not delivered over the LAN");
-                answer.send_error = Some(format!(
-                    "the offer is kept here but could not be sent to {}: {e}. Show its QR code or hand over the file",
-                    peer.name
-                ));
-            }
-        }
-    }
-    Ok((StatusCode::CREATED, Answer(answer)))
-}
-
-async fn list_offers(State(s): State<Arc<Shared>>) -> ApiResult<impl IntoResponse> {
-    let now = Timestamp::now();
-    Ok(Answer(desk(&s, move |d| d.offer_list(now)).await?))
-}
-
-async fn get_offer(
-    State(s): State<Arc<Shared>>,
-    Path(p): Path<ActPath>,
-) -> ApiResult<impl IntoResponse> {
-    let id = act_id(&p.id)?;
-    let now = Timestamp::now();
-    Ok(Answer(desk(&s, move |d| d.offer(&id, now)).await?))
-}
-
-async fn offer_bytes_of(s: &Arc<Shared>, id: &str) -> ApiResult<Vec<u8>> {
-    let id = act_id(id)?;
-    desk(s, move |d| d.offer_bytes(&id)).await
-}
-
-async fn offer_file(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
-    let bytes = offer_bytes_of(&s, &p.id).await?;
-    Ok(download(
-        bytes,
-        &format!("{}.offer", &p.id[..12.min(p.id.len())]),
-    ))
-}
-
-async fn offer_qr(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
-    let bytes = offer_bytes_of(&s, &p.id).await?;
-    svg_answer(&qr::to_text(Carried::Offer, &bytes))
-}
-
-async fn offer_qr_png(State(s): State<Arc<Shared>>, Path(p): Path<ActPath>) -> ApiResult<Response> {
-    let bytes = offer_bytes_of(&s, &p.id).await?;
-    png_answer(&qr::to_text(Carried::Offer, &bytes))
-}
-
-async fn import_offer(
-    State(s): State<Arc<Shared>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> ApiResult<impl IntoResponse> {
-    let (text, via) = upload_text(&headers, &body)?;
-    let bytes = offer_bytes(&text)?;
-    let offer = desk(&s, move |d| d.receive_offer(&bytes, via, None)).await?;
-    let answer = OfferImported {
-        offer: offer.id(),
-        direction: Direction::Incoming,
-    };
-    Ok((StatusCode::CREATED, Answer(answer)))
-}
-
-async fn review_offer(
-    State(s): State<Arc<Shared>>,
-    Path(p): Path<ActPath>,
-    Json(count): Json<CountForm>,
-) -> ApiResult<impl IntoResponse> {
-    let id = act_id(&p.id)?;
-    let now = Timestamp::now();
-    Ok(Answer(desk(&s, move |d| d.review(&id, &count, now)).await?))
-}
-
-async fn countersign(
-    State(s): State<Arc<Shared>>,
-    Path(p): Path<ActPath>,
-    Json(count): Json<CountForm>,
-) -> ApiResult<impl IntoResponse> {
-    let id = act_id(&p.id)?;
-    let now = Timestamp::now();
-    let (act, reply_to) = desk(&s, move |d| d.countersign(&id, &count, now)).await?;
-    info!(act = %act.id().short(), "handoff countersigned");
-    let mut returned = false;
-    let mut return_error = None;
-    if let Some((url, key)) = reply_to {
-        match s.send_completion(&url, &key, &act.encode()).await {
-            Ok(()) => returned = true,
-            Err(e) => return_error = Some(e),
-        }
-    }
-    let answer = Countersigned {
-        act: act.id(),
-        returned,
-        return_error,
-    };
-    Ok((StatusCode::CREATED, Answer(answer)))
-}
-
-#[derive(Deserialize, Default)]
-struct SyncForm {
-    #[serde(default)]
-    peer: Option<String>,
-}
-
-async fn sync_now(
-    State(s): State<Arc<Shared>>,
-    Json(form): Json<SyncForm>,
-) -> ApiResult<impl IntoResponse> {
-    let peers = s.peers();
-    if peers.is_empty() {
-        return Err(bad(
-            "no peers are configured: add one with `tamga-edge add-peer`",
-        ));
-    }
-    if let Some(name) = &form.peer {
-        if !peers.iter().any(|p| &p.name == name) {
-            return Err(bad(format!("peer: no peer named {name:?} is configured")));
-        }
-    }
-    let job = s.jobs.start("sync");
-    let shared = Arc::clone(&s);
-    tokio::spawn(async move {
-        let outcome = shared.sync_named(form.peer.as_deref(), Some(job)).await;
-        shared.jobs.finish(job, outcome);
-    });
-    Ok((StatusCode::ACCEPTED, Answer(JobStarted { job })))
-}
-
-#[derive(Deserialize)]
-struct ExportForm {
-    #[serde(default, rename = "for")]
-    for_key: Option<String>,
-}
-
-async fn export_bundle(
-    State(s): State<Arc<Shared>>,
-    Json(form): Json<ExportForm>,
-) -> ApiResult<Response> {
-    let for_key =
-        match form.for_key.filter(|k| !k.is_empty()) {
-            Some(k) => KeyId::new(k).map_err(|e| bad(format!("for: {e}")))?,
-            None => return Err(bad(
-                "for: choose the device the bundle is for: it is encrypted to that device's key",
-            )),
-        };
-    let bytes = desk(&s, move |d| Ok(d.node().export_bundle(&for_key, 0)?)).await?;
-    Ok(download(bytes, "tamga.bundle"))
-}
-
-async fn import_bundle(State(s): State<Arc<Shared>>, body: Bytes) -> ApiResult<impl IntoResponse> {
-    let job = s.jobs.start("import bundle");
-    let shared = Arc::clone(&s);
-    tokio::task::spawn_blocking(move || {
-        let mut progress =
-            |done: usize, total: usize| shared.jobs.progress(job, done as u64, total as u64);
-        let outcome = shared
-            .node
-            .import_bundle(&body, &mut progress)
-            .map(|r| {
-                format!(
-                    "{} documents, {} changed, {} new acts, {} left out",
-                    r.documents, r.changed, r.new_acts, r.rejected
-                )
-            })
-            .map_err(|e| e.to_string());
-        shared.jobs.finish(job, outcome);
-    });
-    Ok((StatusCode::ACCEPTED, Answer(JobStarted { job })))
-}
-
-/// A job as it stands, its fields in their declared order (as the API has always given it).
-async fn get_job(
-    State(s): State<Arc<Shared>>,
-    Path(id): Path<u64>,
-) -> ApiResult<Json<crate::jobs::Job>> {
-    s.jobs
-        .get(id)
-        .map(Json)
-        .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("no job {id}")))
-}
-
 /// The UI and the local API.
 pub fn local(shared: Arc<Shared>) -> Router {
     tamga_node::local::ui_routes(UI)
@@ -577,27 +544,10 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/acts/{id}/file", get(act_file))
         .route("/api/acts/{id}/qr.svg", get(act_qr))
         .route("/api/acts/{id}/paper.pdf", get(act_paper))
-        .route("/api/offers", post(make_offer).get(list_offers))
-        .route(
-            "/api/offers/import",
-            post(import_offer).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
-        )
-        .route("/api/offers/{id}", get(get_offer))
-        .route("/api/offers/{id}/file", get(offer_file))
-        .route("/api/offers/{id}/qr.svg", get(offer_qr))
-        .route("/api/offers/{id}/qr.png", get(offer_qr_png))
-        .route("/api/offers/{id}/review", post(review_offer))
-        .route("/api/offers/{id}/countersign", post(countersign))
-        .route("/api/sync", post(sync_now))
-        .route("/api/bundles/export", post(export_bundle))
-        .route(
-            "/api/bundles/import",
-            post(import_bundle).layer(DefaultBodyLimit::max(
-                tamga_node::sealed::MAX_SEALED_BUNDLE_BYTES,
-            )),
-        )
-        .route("/api/jobs/{id}", get(get_job))
+        .merge(offers::routes())
+        .merge(sync::routes())
         .merge(archive::routes())
+        .route("/api/openapi.json", get(openapi::serve))
         // JSON forms up to MAX_FORM_BYTES; uploads (files, photos) up to MAX_UPLOAD_BYTES.
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))
         .layer(middleware::from_fn(local_only))

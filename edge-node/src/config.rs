@@ -13,7 +13,7 @@ pub const FILE_NAME: &str = "tamga-edge.toml";
 pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// What kind of node this is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeRole {
     /// At a customs post or office.

@@ -14,7 +14,7 @@ pub const CONTACTS_FILE: &str = "contacts.json";
 pub const MAX_CONTACTS_BYTES: u64 = 4 * 1024 * 1024;
 
 /// How far a session has come.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Progress {
     /// Documents being exchanged.
     pub documents: usize,
@@ -23,7 +23,7 @@ pub struct Progress {
 }
 
 /// What the node knows of a peer's last contact.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PeerContact {
     /// The peer's URL.
     #[serde(default)]

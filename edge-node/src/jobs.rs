@@ -8,7 +8,7 @@ use std::sync::Mutex;
 pub const KEEP: usize = 32;
 
 /// One job as the UI sees it.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct Job {
     /// Its number.
     pub id: u64,

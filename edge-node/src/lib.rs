@@ -15,6 +15,7 @@
 //!   correction, in Russian and English, with the signed act in a QR code.
 //! - [`jobs`]: long operations and their progress.
 //! - [`retention`]: on a vehicle, forgetting delivered consignments central holds.
+//! - [`schemas`]: the shapes of the acts' own types in the local API's OpenAPI description.
 //! - [`archive`]: at a post, closed consignments central holds moved into read-only archive
 //!   files, still searched and exported.
 //! - [`contacts`]: what the node remembers of each peer's last contact (`contacts.json`).
@@ -40,6 +41,7 @@ pub mod offers;
 pub mod paper;
 pub mod qr;
 pub mod retention;
+pub mod schemas;
 pub mod serve;
 pub mod shared;
 pub mod workflow;

@@ -122,7 +122,7 @@ fn bounded(value: &str) -> Option<String> {
 }
 
 /// The header's counts over every consignment held, at the time of the request.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ListCountsView {
     /// Consignments held.
     pub total: u64,
@@ -154,7 +154,7 @@ impl From<&ListCounts> for ListCountsView {
 }
 
 /// A page of the list: `{rows, next, counts}`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConsignmentList {
     /// The rows, most urgent deadline first, delivered last.
     pub rows: Vec<ConsignmentRow>,

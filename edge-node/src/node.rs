@@ -101,7 +101,7 @@ pub struct Node {
 }
 
 /// A node's state at a glance.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Status {
     /// Post or vehicle.
     pub role: NodeRole,

@@ -20,7 +20,7 @@ const MAX_NOTE_BYTES: u64 = 64 * 1024;
 pub const MAX_OFFERS: usize = 1000;
 
 /// Which way an offer goes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// Made here, for an officer elsewhere.
@@ -39,7 +39,7 @@ impl Direction {
 }
 
 /// How an offer reached this node.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Via {
     /// Sent by a peer over the LAN.

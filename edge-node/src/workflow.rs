@@ -251,18 +251,21 @@ pub fn signer(body: &ActBody) -> &KeyId {
 
 /// What the offer form starts from: what this node knows of the consignment. The releasing
 /// officer confirms every value before signing.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NextHandoff {
     /// The last custody act known here.
+    #[schema(value_type = Option<String>)]
     pub previous: Option<ActId>,
     /// Who holds custody now (the office of departure before the first handoff).
     pub releasing_unit: Option<String>,
     /// The seals in place, as last seen.
+    #[schema(value_type = Vec<crate::schemas::SealObservationSchema>)]
     pub seals: Vec<SealObservation>,
     /// Packages as registered.
     pub packages: Option<u32>,
     /// Gross mass as registered (the sum of the goods lines, in the first line's unit when all
     /// lines share it, else in grams).
+    #[schema(value_type = Option<crate::schemas::MassSchema>)]
     pub gross_mass: Option<Mass>,
 }
 
@@ -319,7 +322,7 @@ pub fn registered_gross_mass(r: &ConsignmentRegistered) -> Option<Mass> {
 }
 
 /// One consignment as the list shows it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConsignmentRow {
     /// The id.
     pub consignment: String,
@@ -340,6 +343,7 @@ pub struct ConsignmentRow {
     /// Open discrepancies.
     pub open_discrepancies: usize,
     /// The most severe open discrepancy.
+    #[schema(value_type = Option<crate::schemas::SeveritySchema>)]
     pub worst: Option<Severity>,
 }
 

@@ -11,8 +11,8 @@
 //! enrollments, account changes and refusals by role are written to the audit trail; every
 //! answer carries the security headers (`secure`).
 
+use super::signin::{event, open_session, session_json, session_response};
 use crate::accounts::{Action, LoginFailure, LoginStep};
-use crate::audit::Event;
 use crate::reply::{bad, blocking, read_body, ApiError, ApiResult, MAX_JSON_BYTES};
 use crate::sessions::{self, StaffSession, CSRF_HEADER};
 use crate::shared::Shared;
@@ -58,9 +58,9 @@ pub fn action_of(method: &Method, path: &str) -> Option<Need> {
             | ["time.js"]
             | ["verify.html"],
         ) => Some(Need::Open),
-        (_, true, ["api", "login"]) | (_, true, ["api", "login", "security-key"]) => {
-            Some(Need::Open)
-        }
+        (_, true, ["api", "login"])
+        | (_, true, ["api", "login", "security-key"])
+        | (true, _, ["api", "openapi.json"]) => Some(Need::Open),
         (true, _, ["api", "session"])
         | (_, true, ["api", "logout"])
         | (true, _, ["api", "account", "security-keys"])
@@ -115,25 +115,6 @@ fn audited(action: Action, method: &Method, path: &str) -> Option<&'static str> 
     }
 }
 
-pub(super) fn event(
-    session: Option<&StaffSession>,
-    username: &str,
-    remote: SocketAddr,
-    action: &str,
-    subject: String,
-    outcome: String,
-) -> Event {
-    Event {
-        at: Timestamp::now(),
-        username: session.map_or(username.to_owned(), |s| s.username.clone()),
-        role: session.map(|s| s.role.as_str().to_owned()),
-        remote: remote.to_string(),
-        action: action.to_owned(),
-        subject,
-        outcome,
-    }
-}
-
 fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
     ApiError(status, message.into()).into_response()
 }
@@ -147,10 +128,15 @@ async fn gate(
 ) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    // A refusal before the body is read closes the connection after it, and says so.
+    let unread = tamga_node::local::body_follows(request.headers());
     let Some(needs) = action_of(&method, &path) else {
-        return refuse(
-            StatusCode::NOT_FOUND,
-            format!("{method} {path} is not served here"),
+        return tamga_node::local::refused_unread(
+            unread,
+            refuse(
+                StatusCode::NOT_FOUND,
+                format!("{method} {path} is not served here"),
+            ),
         );
     };
     if needs == Need::Open {
@@ -158,9 +144,12 @@ async fn gate(
     }
     let session = sessions::token_of(request.headers()).and_then(|t| s.sessions.touch(&t));
     let Some(session) = session else {
-        return refuse(
-            StatusCode::UNAUTHORIZED,
-            "log in first (your session ended, or you were never logged in)",
+        return tamga_node::local::refused_unread(
+            unread,
+            refuse(
+                StatusCode::UNAUTHORIZED,
+                "log in first (your session ended, or you were never logged in)",
+            ),
         );
     };
     if method == Method::POST {
@@ -178,10 +167,10 @@ async fn gate(
                 format!("{method} {path}"),
                 "403 no CSRF token".into(),
             ));
-            return refuse(
+            return tamga_node::local::refused_unread(unread, refuse(
                 StatusCode::FORBIDDEN,
                 "a change must come from the dashboard itself (JSON with the session's X-CSRF-Token): reload the page",
-            );
+            ));
         }
     }
     let Need::Role(action) = needs else {
@@ -198,11 +187,14 @@ async fn gate(
             format!("{method} {path}"),
             format!("403 {} may not", session.role.as_str()),
         ));
-        return refuse(
-            StatusCode::FORBIDDEN,
-            format!(
-                "a {} may not do this ({method} {path})",
-                session.role.as_str()
+        return tamga_node::local::refused_unread(
+            unread,
+            refuse(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "a {} may not do this ({method} {path})",
+                    session.role.as_str()
+                ),
             ),
         );
     }
@@ -213,9 +205,12 @@ async fn gate(
         let bytes = match axum::body::to_bytes(body, MAX_JSON_BYTES).await {
             Ok(b) => b,
             Err(_) => {
-                return refuse(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "the request is larger than 64 KiB",
+                return tamga_node::local::refused_unread(
+                    unread,
+                    refuse(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "the request is larger than 64 KiB",
+                    ),
                 )
             }
         };
@@ -340,17 +335,21 @@ struct LoginForm {
     code: String,
 }
 
-pub(super) fn session_json(s: &Shared, session: &StaffSession) -> Value {
-    json!({
-        "username": session.username,
-        "name": session.name,
-        "role": session.role.as_str(),
-        "key": session.key,
-        "csrf": session.csrf,
-        "idle_seconds": s.sessions.idle().as_secs(),
-    })
-}
-
+#[utoipa::path(
+    post,
+    path = "/api/login",
+    tag = "session",
+    summary = "Log in: user name, password and the authenticator app's code (or, for an account with a security key, the key next)",
+    request_body(content = crate::api::schemas::LoginForm, description = "The user name, password and code"),
+    responses(
+        (status = 200, description = "Logged in (the session cookie is set: tamga_session, HttpOnly, Secure, SameSite=Strict), or the security key is asked for next", content((crate::api::schemas::LoginAnswer = "application/json")), headers(("set-cookie" = String, description = "The session cookie, when logged in"))),
+        (status = 400, description = "Not JSON, a field missing or too long", body = crate::reply::ErrorAnswer),
+        (status = 401, description = "Wrong user name, password or code", body = crate::reply::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
+        (status = 429, description = "Too many failed logins: try again after the wait the error names", body = crate::reply::ErrorAnswer),
+        crate::reply::Failed
+    )
+)]
 async fn login(
     State(s): State<Arc<Shared>>,
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
@@ -449,36 +448,15 @@ enum LoginAnswer {
     KeyAsked(Value),
 }
 
-/// Opens a session for `account` (its login complete), takes back its counted attempt and
-/// writes the login to the audit trail: the session's token and what the dashboard is told.
-pub(super) fn open_session(
-    s: &Shared,
-    account: &crate::accounts::Account,
-    remote: SocketAddr,
-    outcome: &str,
-) -> (String, Value) {
-    s.sessions.succeeded(&account.username, remote.ip());
-    let (token, session) = s.sessions.start(account);
-    s.audit.note(event(
-        Some(&session),
-        "",
-        remote,
-        "login",
-        String::new(),
-        outcome.into(),
-    ));
-    (token, session_json(s, &session))
-}
-
-/// The answer that sets a new session's cookie.
-pub(super) fn session_response(token: &str, body: Value) -> Response {
-    (
-        [(header::SET_COOKIE, sessions::set_cookie(token))],
-        Json(body),
+#[utoipa::path(
+    post,
+    path = "/api/logout",
+    tag = "session",
+    summary = "Log out: the session ends",
+    responses(
+        (status = 200, description = "Logged out (the cookie is cleared)", body = crate::api::schemas::LoggedOut)
     )
-        .into_response()
-}
-
+)]
 async fn logout(
     State(s): State<Arc<Shared>>,
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
@@ -503,6 +481,15 @@ async fn logout(
         .into_response()
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/session",
+    tag = "session",
+    summary = "Who is logged in",
+    responses(
+        (status = 200, description = "The session: who, their role and key, the CSRF token for changes, the idle timeout", body = crate::api::schemas::SessionAnswer)
+    )
+)]
 async fn whoami(State(s): State<Arc<Shared>>, request: Request) -> ApiResult<Json<Value>> {
     let session = request
         .extensions()
@@ -513,6 +500,16 @@ async fn whoami(State(s): State<Arc<Shared>>, request: Request) -> ApiResult<Jso
 
 // ---- the audit trail and accounts ----
 
+#[utoipa::path(
+    get,
+    path = "/api/audit",
+    tag = "audit",
+    summary = "The audit trail",
+    responses(
+        (status = 200, description = "Every line, and whether the hash chain is intact", body = crate::api::schemas::AuditAnswer),
+        crate::reply::Failed
+    )
+)]
 async fn audit_json(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     blocking(&s, |s| {
         let (lines, broken) = s.audit.read().map_err(crate::reply::internal)?;
@@ -530,6 +527,16 @@ async fn audit_json(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     .await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/audit.csv",
+    tag = "audit",
+    summary = "The audit trail as CSV",
+    responses(
+        (status = 200, description = "The audit trail", body = String, content_type = "text/csv"),
+        crate::reply::Failed
+    )
+)]
 async fn audit_csv(State(s): State<Arc<Shared>>) -> ApiResult<Response> {
     let bytes = blocking(&s, |s| {
         let (lines, _) = s.audit.read().map_err(crate::reply::internal)?;
@@ -549,6 +556,15 @@ async fn audit_csv(State(s): State<Arc<Shared>>) -> ApiResult<Response> {
         .into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/accounts",
+    tag = "accounts",
+    summary = "The staff accounts",
+    responses(
+        (status = 200, description = "Every account", body = Vec<crate::api::schemas::AccountView>)
+    )
+)]
 async fn accounts_list(State(s): State<Arc<Shared>>) -> Json<Value> {
     Json(json!(s
         .accounts
@@ -558,6 +574,19 @@ async fn accounts_list(State(s): State<Arc<Shared>>) -> Json<Value> {
         .collect::<Vec<_>>()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/accounts",
+    tag = "accounts",
+    summary = "Add a staff account",
+    request_body(content = crate::api::schemas::NewAccount, description = "The person, role, key (for roles that sign) and password"),
+    responses(
+        (status = 201, description = "Added: the account's second factor, for the person's authenticator app", body = crate::api::schemas::Enrolment),
+        (status = 400, description = "The account does not read, or is refused (a name taken, a role without its key, ...)", body = crate::reply::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
+        crate::reply::Failed
+    )
+)]
 async fn accounts_add(
     State(s): State<Arc<Shared>>,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
@@ -575,6 +604,22 @@ async fn accounts_add(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{username}/{what}",
+    tag = "accounts",
+    summary = "Disable an account (its sessions end) or enable it again",
+    params(
+        ("username" = String, Path, description = "The account's login name"),
+        ("what" = crate::api::schemas::AccountSwitch, Path, description = "disable or enable")
+    ),
+    request_body(content = Object, description = "Nothing is read: send {}"),
+    responses(
+        (status = 200, description = "Done", body = crate::api::schemas::AccountDisabled),
+        (status = 400, description = "No such account", body = crate::reply::ErrorAnswer),
+        (status = 404, description = "Neither disable nor enable: not served here", body = crate::reply::ErrorAnswer)
+    )
+)]
 async fn accounts_disable(
     State(s): State<Arc<Shared>>,
     Path((username, what)): Path<(String, String)>,
@@ -601,6 +646,7 @@ async fn use_https() -> Response {
 pub fn staff(shared: Arc<Shared>) -> tamga_node::server::Routes {
     let app = super::routes()
         .route("/api/login", post(login))
+        .route("/api/openapi.json", get(super::openapi_on_staff_port))
         .route("/account.js", get(super::security_keys::script))
         .route("/api/login/security-key", post(super::security_keys::login))
         .route(

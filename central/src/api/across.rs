@@ -32,6 +32,19 @@ fn kind_asked(params: &BTreeMap<String, String>) -> Result<Option<AcrossKind>, S
     Ok(kind)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/across",
+    tag = "consignments",
+    summary = "Findings across consignments: a KPC or an active seal on two or more",
+    params(
+        ("kind" = Option<String>, Query, description = "kpc_on_two_consignments or seal_on_two_consignments; empty: both")
+    ),
+    responses(
+        (status = 200, description = "The findings, each with its consignments and proofs", body = Vec<serde_json::Value>),
+        (status = 400, description = "An unknown parameter, or a kind that is not kpc_on_two_consignments or seal_on_two_consignments", body = crate::reply::ErrorAnswer)
+    )
+)]
 pub(super) async fn across(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
@@ -47,6 +60,16 @@ pub(super) async fn across(
 
 /// `GET /api/duties`: the duties not done by their end, now, the earliest end first, each with
 /// its consignment, what it arose from and when it ended (in people's words too).
+#[utoipa::path(
+    get,
+    path = "/api/duties",
+    tag = "consignments",
+    summary = "The duties not done by their end, the earliest end first",
+    responses(
+        (status = 200, description = "The duties past their end", body = Vec<crate::api::schemas::OverdueDuty>),
+        (status = 400, description = "The list takes no parameters", body = crate::reply::ErrorAnswer)
+    )
+)]
 pub(super) async fn overdue_duties(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,

@@ -12,6 +12,21 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use tamga_core::Timestamp;
 
+/// What an administration request may be refused with (for the description).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+enum Refused {
+    /// Its body does not read, or central refuses it.
+    #[response(
+        status = 400,
+        description = "The request does not read or is refused (the error says why)"
+    )]
+    Bad(crate::reply::ErrorAnswer),
+    /// Its body is over the limit.
+    #[response(status = 413, description = "The request is over 64 KiB")]
+    TooLarge(crate::reply::ErrorAnswer),
+}
+
 /// Whether the request carries the server's token (from `serve.json`).
 pub(super) fn token_given(s: &Shared, headers: &axum::http::HeaderMap) -> ApiResult<()> {
     admin_allowed(s, headers)
@@ -60,6 +75,18 @@ where
     Ok(Json(json!(out)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/enroll",
+    tag = "administration",
+    summary = "Enroll a key (tamga-central enroll)",
+    request_body(content = crate::admin::EnrollBody, description = "The key, role, unit, holder and validity"),
+    responses(
+        (status = 200, description = "Enrolled, or already enrolled", body = crate::admin::EnrollOut),
+        Refused,
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn admin_enroll(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -78,6 +105,18 @@ pub(super) async fn admin_enroll(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/revoke",
+    tag = "administration",
+    summary = "Revoke a key (tamga-central revoke)",
+    request_body(content = crate::admin::RevokeBody, description = "The key, why, and from when"),
+    responses(
+        (status = 200, description = "Revoked", body = crate::admin::RevokeOut),
+        Refused,
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn admin_revoke(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -95,6 +134,18 @@ pub(super) async fn admin_revoke(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/kp-participants",
+    tag = "administration",
+    summary = "Publish the KP participants list",
+    request_body(content = crate::authority::KpParticipantsRequest, description = "The list and its source"),
+    responses(
+        (status = 200, description = "Listed", body = crate::admin::KpParticipantsOut),
+        Refused,
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn admin_kp_participants(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -113,6 +164,18 @@ pub(super) async fn admin_kp_participants(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/calendar",
+    tag = "administration",
+    summary = "Publish a year's working calendar",
+    request_body(content = crate::authority::CalendarRequest, description = "The year, its days off and working days, and the decree"),
+    responses(
+        (status = 200, description = "Published", body = crate::admin::ListedOut),
+        Refused,
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn admin_calendar(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -130,6 +193,18 @@ pub(super) async fn admin_calendar(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/post",
+    tag = "administration",
+    summary = "Register a post (time zone, working hours)",
+    request_body(content = crate::authority::PostRequest, description = "The post, its name, zone and hours"),
+    responses(
+        (status = 200, description = "Registered", body = crate::admin::ListedOut),
+        Refused,
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn admin_post(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -147,6 +222,18 @@ pub(super) async fn admin_post(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/import",
+    tag = "administration",
+    summary = "Import the root's registry act file (all or nothing)",
+    request_body(content = crate::admin::ImportBody, description = "The file's text, one act per line"),
+    responses(
+        (status = 200, description = "Imported", body = crate::admin::ImportOut),
+        Refused,
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn admin_import(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -164,6 +251,17 @@ pub(super) async fn admin_import(
     .await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/enrollment",
+    tag = "administration",
+    summary = "The enrollment file (every registry act that holds)",
+    request_body(content = Object, description = "Nothing is read: send {}"),
+    responses(
+        (status = 200, description = "The file", body = crate::admin::EnrollmentText),
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn admin_enrollment(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -188,13 +286,26 @@ fn central_error(e: crate::CentralError) -> ApiError {
 }
 
 /// The body of `POST /api/admin/evidence`.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EvidenceBody {
     /// The consignment.
     pub consignment: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/admin/evidence",
+    tag = "administration",
+    summary = "A consignment's evidence package (tamga-central evidence)",
+    request_body(content = EvidenceBody, description = "The consignment"),
+    responses(
+        (status = 200, description = "The package", body = Object),
+        (status = 404, description = "Central holds no such consignment", body = crate::reply::ErrorAnswer),
+        Refused,
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn admin_evidence(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -216,6 +327,18 @@ pub(super) async fn admin_evidence(
 pub(crate) struct RotateBody {}
 
 /// `POST /api/admin/log-key`: `tamga-central rotate-log-key` while the server runs.
+#[utoipa::path(
+    post,
+    path = "/api/admin/log-key",
+    tag = "administration",
+    summary = "Rotate the transparency log's key (tamga-central rotate-log-key)",
+    request_body(content = Object, description = "Nothing is read: send {}"),
+    responses(
+        (status = 200, description = "Rotated: the new key signs from now, the old one is revoked from the next second", body = crate::api::schemas::LogKeyRotated),
+        Refused,
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn admin_rotate_log_key(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,
@@ -234,6 +357,18 @@ pub(super) async fn admin_rotate_log_key(
 }
 
 /// `POST /api/admin/accounts`: `tamga-central account add` while the server runs.
+#[utoipa::path(
+    post,
+    path = "/api/admin/accounts",
+    tag = "administration",
+    summary = "Add a staff account (tamga-central account add)",
+    request_body(content = crate::api::schemas::NewAccount, description = "The person, role, key (for roles that sign) and password"),
+    responses(
+        (status = 200, description = "The account's second factor, for the person's authenticator app", body = crate::api::schemas::Enrolment),
+        Refused,
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn admin_account(
     State(s): State<Arc<Shared>>,
     headers: axum::http::HeaderMap,

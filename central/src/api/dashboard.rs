@@ -1,22 +1,28 @@
-//! The dashboard's JSON API: the overview, consignments and discrepancies by filter, one
-//! consignment with its chain and proofs (and the findings across consignments it is part of),
-//! resolutions, nodes, refusals, officers, the registry and the vocabulary the UI translates.
+//! The dashboard's JSON API: the overview, consignments and discrepancies by filter (one
+//! consignment with its chain and proofs is `api::consignment`), nodes, refusals, officers, the
+//! registry and the vocabulary the UI translates.
 
 use crate::central::registry_entries;
-use crate::reply::{bad, blocking, consignment_id, filter, internal, ApiError, ApiResult};
+use crate::reply::{bad, blocking, filter, internal, ApiResult};
 use crate::shared::Shared;
 use crate::staff::OFFICERS_DIR;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{Query, State};
 use axum::Json;
-use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tamga_core::{ActBody, ActId, KeyId, Registry, SignedAct, Timestamp};
-use tamga_node::local_time::LocalTime;
-use tamga_store::DocId;
+use tamga_core::Timestamp;
 
+#[utoipa::path(
+    get,
+    path = "/api/overview",
+    tag = "dashboard",
+    summary = "Central at a glance",
+    responses(
+        (status = 200, description = "The unit, the clock, the totals, the reconciliation's progress, the nodes", body = crate::api::schemas::Overview),
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn overview(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     let v = blocking(&s, |s| {
         let now = Timestamp::now();
@@ -38,6 +44,17 @@ pub(super) async fn overview(State(s): State<Arc<Shared>>) -> ApiResult<Json<Val
     Ok(Json(v))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/consignments",
+    tag = "consignments",
+    summary = "Consignments by filter",
+    params(crate::reply::FilterParams),
+    responses(
+        (status = 200, description = "Each consignment's reconciled row, with its open discrepancies counted and the worst of them", body = Vec<crate::api::schemas::ConsignmentRow>),
+        (status = 400, description = "A filter parameter does not read: the error names it", body = crate::reply::ErrorAnswer)
+    )
+)]
 pub(super) async fn consignments(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
@@ -58,6 +75,17 @@ pub(super) async fn consignments(
     Ok(Json(json!(rows)))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/discrepancies",
+    tag = "consignments",
+    summary = "Discrepancies by filter",
+    params(crate::reply::FilterParams),
+    responses(
+        (status = 200, description = "The discrepancies of the consignments the filter keeps", body = Vec<serde_json::Value>),
+        (status = 400, description = "A filter parameter does not read: the error names it", body = crate::reply::ErrorAnswer)
+    )
+)]
 pub(super) async fn discrepancies(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
@@ -69,358 +97,20 @@ pub(super) async fn discrepancies(
     Ok(Json(rows))
 }
 
-/// Who signed, as the registry says.
-#[derive(Serialize)]
-struct SignerView {
-    key: KeyId,
-    name: Option<String>,
-    personal_number: Option<String>,
-    role: Option<String>,
-    unit: Option<String>,
-    /// Enrolled in some role at the act's time (the assessment says whether it was allowed).
-    enrolled_at_the_time: bool,
-}
-
-fn signer(registry: &Registry, key: &KeyId, at: Timestamp) -> SignerView {
-    let named = registry.signer_at(key, at);
-    let e = named.enrollment;
-    SignerView {
-        key: key.clone(),
-        name: e.map(|e| e.holder.clone()),
-        personal_number: e.and_then(|e| e.personal_number.clone()),
-        role: e.map(|e| e.role.as_str().to_owned()),
-        unit: e.map(|e| e.unit.to_string()),
-        enrolled_at_the_time: named.in_force,
-    }
-}
-
-#[derive(Serialize)]
-struct ActView {
-    id: ActId,
-    kind: &'static str,
-    at: Timestamp,
-    at_for_people: String,
-    place: Option<Value>,
-    signers: Vec<SignerView>,
-    /// The signatures verify and every signer was allowed.
-    verified: bool,
-    /// Why it was left out.
-    rejected_because: Option<String>,
-    body: Value,
-}
-
-fn act_view(
-    act: &SignedAct,
-    registry: &Registry,
-    rejected: Option<&str>,
-    zone: &LocalTime,
-) -> ActView {
-    let at = act.body().at();
-    ActView {
-        id: act.id(),
-        kind: act.body().kind(),
-        at,
-        at_for_people: zone.for_people(at),
-        place: act.body().place().map(|p| json!(p)),
-        signers: act
-            .signatures()
-            .iter()
-            .map(|s| signer(registry, &s.key, at))
-            .collect(),
-        verified: rejected.is_none(),
-        rejected_because: rejected.map(str::to_owned),
-        body: serde_json::to_value(act.body()).expect("an act serializes"),
-    }
-}
-
-#[derive(Serialize)]
-struct ChainLink {
-    unit: String,
-    officer: SignerView,
-    since: Timestamp,
-    since_for_people: String,
-    /// The act that gave custody.
-    act: ActId,
-    kind: &'static str,
-}
-
-/// The custody chain as boxes: the registering post, then each handoff's receiver. Handoffs
-/// that hold but are not in the chain (a fork) are listed beside it.
-fn chain(
-    by_id: &BTreeMap<ActId, &SignedAct>,
-    a: &tamga_core::Assessment,
-    registry: &Registry,
-    zone: &LocalTime,
-) -> (Vec<ChainLink>, Vec<ActId>) {
-    let mut links = Vec::new();
-    if let Some((id, r)) = a.registration() {
-        links.push(ChainLink {
-            unit: r.office_of_departure.to_string(),
-            officer: signer(registry, &r.officer, r.at),
-            since: r.at,
-            since_for_people: zone.for_people(r.at),
-            act: id,
-            kind: "consignment_registered",
-        });
-    }
-    for id in &a.state.custody_chain {
-        if let Some(act) = by_id.get(id) {
-            if let ActBody::CustodyTransferred(t) = act.body() {
-                links.push(ChainLink {
-                    unit: t.receiving.unit.to_string(),
-                    officer: signer(registry, &t.receiving.officer, t.at),
-                    since: t.at,
-                    since_for_people: zone.for_people(t.at),
-                    act: *id,
-                    kind: act.body().kind(),
-                });
-            }
-        }
-    }
-    let holding: std::collections::BTreeSet<&ActId> = a.acts.iter().collect();
-    let beside = by_id
-        .iter()
-        .filter(|(id, act)| {
-            holding.contains(id)
-                && matches!(act.body(), ActBody::CustodyTransferred(_))
-                && !a.state.custody_chain.contains(id)
-        })
-        .map(|(id, _)| *id)
-        .collect();
-    (links, beside)
-}
-
-/// What headquarters reads of the legal record in force: how transit ended, the escort crew in
-/// force with its changes, the incidents (open or followed up), the deadline in force and its
-/// extension, and each corrected act with its corrections (the original kept as signed).
-fn legal_record(
-    by_id: &BTreeMap<ActId, &SignedAct>,
-    a: &tamga_core::Assessment,
-    registry: &Registry,
-    zone: &LocalTime,
-) -> Value {
-    let when = |id: &ActId| by_id.get(id).map(|act| act.body().at());
-    let at = |id: &ActId| {
-        let t = when(id);
-        json!({"act": id, "kind": by_id.get(id).map(|x| x.body().kind()), "at": t, "at_for_people": t.map(|t| zone.for_people(t))})
-    };
-    let outcome = a.state.outcome.as_ref().map(|o| {
-        let mut v = json!(o);
-        let act = match o {
-            tamga_core::assessment::Outcome::Delivered { act }
-            | tamga_core::assessment::Outcome::DeliveredShort { act, .. }
-            | tamga_core::assessment::Outcome::Refused { act, .. }
-            | tamga_core::assessment::Outcome::Returned { act } => act,
-        };
-        v["at"] = json!(when(act));
-        v["at_for_people"] = json!(when(act).map(|t| zone.for_people(t)));
-        if let tamga_core::assessment::Outcome::DeliveredShort { net_mass, .. } = o {
-            v["net_mass_for_people"] = json!(net_mass.for_people());
-        }
-        v
-    });
-    let escort = a.state.escort.as_ref().map(|e| {
-        let since = when(&e.act).unwrap_or(a.as_of);
-        let people = |key: &tamga_core::KeyId| signer(registry, key, a.as_of);
-        let changes: Vec<Value> = e
-            .changes
-            .iter()
-            .map(|id| {
-                let mut v = at(id);
-                match by_id.get(id).map(|x| x.body()) {
-                    Some(ActBody::EscortChanged(c)) => {
-                        v["reason"] = json!(c.reason);
-                        v["vehicle"] = json!(c.vehicle);
-                        v["officer_in_charge"] = json!(people(&c.officer_in_charge));
-                    }
-                    Some(ActBody::CustodyTransferred(t)) => {
-                        if let Some(moved) = &t.transhipment {
-                            v["vehicle"] = json!(moved.vehicle);
-                            v["transhipment"] = json!(true);
-                        }
-                    }
-                    _ => {}
-                }
-                v
-            })
-            .collect();
-        json!({
-            "unit": e.unit,
-            "vehicle": e.vehicle,
-            "officer_in_charge": people(&e.officer_in_charge),
-            "crew": e.crew.iter().map(people).collect::<Vec<_>>(),
-            "assigned": at(&e.act),
-            "since": since,
-            "changes": changes,
-        })
-    });
-    let incidents: Vec<Value> = a
-        .state
-        .incidents
-        .iter()
-        .filter_map(|id| {
-            let ActBody::IncidentReported(i) = by_id.get(id)?.body() else {
-                return None;
-            };
-            let follow_ups: Vec<Value> = a
-                .acts
-                .iter()
-                .filter_map(|f| match by_id.get(f)?.body() {
-                    ActBody::IncidentFollowedUp(u) if u.incident == *id => {
-                        let mut v = at(f);
-                        v["action"] = json!(u.action);
-                        v["note"] = json!(u.note);
-                        Some(v)
-                    }
-                    _ => None,
-                })
-                .collect();
-            let mut v = at(id);
-            v["incident"] = json!(i.incident);
-            v["description"] = json!(i.description);
-            v["happened_at"] = json!(i.happened_at);
-            v["open"] = json!(a.state.open_incidents.contains(id));
-            v["follow_ups"] = json!(follow_ups);
-            Some(v)
-        })
-        .collect();
-    let registered = a.registration().map(|(_, r)| r.delivery_deadline);
-    let extension = a.state.deadline_extension.as_ref().map(|id| {
-        let mut v = at(id);
-        if let Some(ActBody::DeadlineExtended(d)) = by_id.get(id).map(|x| x.body()) {
-            v["reason"] = json!(d.reason);
-            v["incident"] = json!(d.incident);
-            v["signer"] = json!(signer(registry, &d.officer, d.at));
-        }
-        v
-    });
-    let corrections: Vec<Value> = a
-        .state
-        .corrections
-        .iter()
-        .map(|(id, list)| {
-            let mut v = at(id);
-            v["corrections"] = json!(list
-                .iter()
-                .map(|c| {
-                    let mut w = at(c);
-                    if let Some(ActBody::ActCorrected(body)) = by_id.get(c).map(|x| x.body()) {
-                        w["fields"] = json!(body.changes.fields());
-                        w["changes"] = json!(body.changes);
-                        w["reason"] = json!(body.reason);
-                        w["permission"] = json!(body.permission);
-                        w["signer"] = json!(signer(registry, &body.officer, body.at));
-                    }
-                    w
-                })
-                .collect::<Vec<_>>());
-            // The act as signed, kept: the assessment reads it corrected.
-            v["original"] = by_id
-                .get(id)
-                .map(|x| serde_json::to_value(x.body()).expect("an act serializes"))
-                .unwrap_or(Value::Null);
-            v
-        })
-        .collect();
-    json!({
-        "outcome": outcome,
-        "escort": escort,
-        "incidents": incidents,
-        "open_incidents": a.state.open_incidents,
-        "deadline": {
-            "in_force": a.state.deadline,
-            "in_force_for_people": a.state.deadline.map(|t| zone.for_people(t)),
-            "registered": registered,
-            "registered_for_people": registered.map(|t| zone.for_people(t)),
-            "extension": extension,
-        },
-        "corrections": corrections,
-    })
-}
-
-pub(super) async fn consignment(
-    State(s): State<Arc<Shared>>,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    let id = consignment_id(&id)?;
-    let v = blocking(&s, move |s| {
-        let store = &s.central.store;
-        let doc = DocId::Consignment(id.clone());
-        let acts = store.acts(&doc).map_err(internal)?;
-        let unreadable: Vec<Value> = store
-            .rejected(&doc)
-            .map_err(internal)?
-            .into_iter()
-            .filter(|r| r.act.is_none_or(|a| !acts.iter().any(|x| x.id() == a)))
-            .map(|r| json!({"key": r.key, "act": r.act, "reason": r.reason}))
-            .collect();
-        if acts.is_empty() && unreadable.is_empty() {
-            return Err(ApiError(
-                StatusCode::NOT_FOUND,
-                format!("central holds no consignment {id}"),
-            ));
-        }
-        let now = Timestamp::now();
-        let registry = store.registry();
-        let assessment = crate::reconcile::sightings::with_sightings(
-            store,
-            &registry,
-            store.assessment(&id, now).map_err(internal)?,
-            &acts,
-            s.central.config.offline_allowance_seconds,
-        );
-        let zone = s.central.config.local_time();
-        let by_id: BTreeMap<ActId, &SignedAct> = acts.iter().map(|a| (a.id(), a)).collect();
-        let mut timeline: Vec<ActView> = assessment
-            .acts
-            .iter()
-            .filter_map(|a| by_id.get(a).map(|act| act_view(act, &registry, None, &zone)))
-            .collect();
-        for r in &assessment.rejected {
-            if let Some(act) = by_id.get(&r.act) {
-                timeline.push(act_view(act, &registry, Some(&r.reason), &zone));
-            }
-        }
-        timeline.sort_by_key(|v| (v.at, v.id));
-        let (links, beside) = chain(&by_id, &assessment, &registry, &zone);
-        let seals: Vec<Value> = assessment
-            .state
-            .seals
-            .iter()
-            .map(|(number, record)| {
-                let history: Vec<Value> = record
-                    .history
-                    .iter()
-                    .filter_map(|h| by_id.get(h))
-                    .map(|a| json!({"act": a.id(), "kind": a.body().kind(), "at": a.body().at(), "at_for_people": zone.for_people(a.body().at())}))
-                    .collect();
-                json!({"seal": number, "record": record, "history": history})
-            })
-            .collect();
-        let registration = assessment
-            .registration()
-            .map(|(_, r)| json!(ActBody::ConsignmentRegistered(r.clone())));
-        let record = crate::reconcile::Record::of(&assessment, &acts);
-        let legal = legal_record(&by_id, &assessment, &registry, &zone);
-        // The consignments sharing its KPC or an active seal, as the index last assessed them.
-        let across = s.reconciler.read(|index, _| index.across_of(&id));
-        Ok(json!({
-            "record": record,
-            "legal": legal,
-            "assessment": assessment,
-            "registration": registration,
-            "acts": timeline,
-            "unreadable": unreadable,
-            "chain": links,
-            "handoffs_beside_the_chain": beside,
-            "seals": seals,
-            "across": across,
-        }))
-    })
-    .await?;
-    Ok(Json(v))
-}
-
+#[utoipa::path(
+    get,
+    path = "/api/nodes",
+    tag = "dashboard",
+    summary = "Which devices synced and when",
+    params(
+        ("silent_after_hours" = Option<u32>, Query, description = "A device silent this long is listed as silent (1 to 8760; the configuration's by default)")
+    ),
+    responses(
+        (status = 200, description = "The devices and their last contact", body = crate::api::schemas::NodesAnswer),
+        (status = 400, description = "silent_after_hours is not a whole number of hours from 1 to 8760", body = crate::reply::ErrorAnswer),
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn nodes(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
@@ -456,6 +146,15 @@ pub(super) async fn nodes(
     Ok(Json(v))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/refusals",
+    tag = "dashboard",
+    summary = "The last refused sync requests, counted by reason",
+    responses(
+        (status = 200, description = "The refusals", body = crate::api::schemas::RefusalsAnswer)
+    )
+)]
 pub(super) async fn refusals(State(s): State<Arc<Shared>>) -> Json<Value> {
     let now = Timestamp::now();
     Json(json!({
@@ -466,6 +165,16 @@ pub(super) async fn refusals(State(s): State<Arc<Shared>>) -> Json<Value> {
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/officers",
+    tag = "dashboard",
+    summary = "The staff signing keys held in central's keystore",
+    responses(
+        (status = 200, description = "The keys and their enrollments as central staff or supervisor", body = Vec<crate::api::schemas::StaffKey>),
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     let v = blocking(&s, |s| {
         let keystore = tamga_node::keystore::Keystore::open(s.central.dir.join(OFFICERS_DIR))
@@ -497,6 +206,15 @@ pub(super) async fn officers(State(s): State<Arc<Shared>>) -> ApiResult<Json<Val
     Ok(Json(v))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/registry",
+    tag = "dashboard",
+    summary = "Every enrolled key",
+    responses(
+        (status = 200, description = "The registry's entries", body = Vec<serde_json::Value>)
+    )
+)]
 pub(super) async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     let now = Timestamp::now();
     Ok(Json(json!(registry_entries(
@@ -555,6 +273,15 @@ pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 40] = {
 /// The outcomes a consignment's transit may have.
 pub(crate) const OUTCOMES: [&str; 4] = ["delivered", "delivered_short", "refused", "returned"];
 
+#[utoipa::path(
+    get,
+    path = "/api/vocabulary",
+    tag = "dashboard",
+    summary = "Every status, outcome, discrepancy kind and severity the dashboard translates",
+    responses(
+        (status = 200, description = "The words", body = crate::api::schemas::Vocabulary)
+    )
+)]
 pub(super) async fn vocabulary() -> Json<Value> {
     Json(json!({
         "statuses": crate::reconcile::STATUSES,

@@ -16,6 +16,20 @@ use tamga_core::Timestamp;
 
 pub use crate::department::MAX_FILE_BYTES;
 
+#[utoipa::path(
+    post,
+    path = "/api/reports/department",
+    tag = "reports",
+    summary = "The Department's signed figures compared with central's reconciliation",
+    request_body(content = Object, description = "The signed figures file (docs/department-figures.md)"),
+    responses(
+        (status = 200, description = "Who signed the figures, and every difference", body = Object),
+        (status = 403, description = "The file's signer may not sign the Department's figures: nothing was compared", body = crate::reply::ErrorAnswer),
+        (status = 413, description = "The file is over 4 MiB", body = crate::reply::ErrorAnswer),
+        (status = 422, description = "The file is refused (its signature, its form, its signer's enrollment): nothing was compared", body = crate::reply::ErrorAnswer),
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn compare(
     State(s): State<Arc<Shared>>,
     body: Bytes,

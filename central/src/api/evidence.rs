@@ -22,6 +22,21 @@ pub(crate) fn package(s: &Shared, consignment: &str) -> ApiResult<Package> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/evidence",
+    tag = "exports",
+    summary = "A consignment's evidence package (docs/act-format.md 14.6), as a download",
+    params(
+        ("consignment" = String, Query, description = "The consignment's number", example = "10609050/231126/0000123")
+    ),
+    responses(
+        (status = 200, description = "Every act central holds of it with the registry acts and a receipt each, in a head signed now", body = Object),
+        (status = 400, description = "No consignment given, or an unknown parameter", body = crate::reply::ErrorAnswer),
+        (status = 404, description = "Central holds no such consignment", body = crate::reply::ErrorAnswer),
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn download(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,

@@ -25,19 +25,23 @@ use tamga_core::Timestamp;
 pub mod access;
 mod across;
 mod administration;
+mod consignment;
 mod dashboard;
 mod department;
 mod evidence;
+pub mod openapi;
 mod resolutions;
+mod schemas;
 mod security_keys;
+mod signin;
 
 use administration::{
     admin_calendar, admin_enroll, admin_enrollment, admin_import, admin_kp_participants,
     admin_post, admin_revoke,
 };
+use consignment::consignment;
 use dashboard::{
-    consignment, consignments, discrepancies, nodes, officers, overview, refusals, registry,
-    vocabulary,
+    consignments, discrepancies, nodes, officers, overview, refusals, registry, vocabulary,
 };
 
 // ---- monitoring: health and metrics ----
@@ -82,6 +86,25 @@ async fn metrics(State(s): State<Arc<Shared>>) -> ApiResult<Response> {
         .into_response())
 }
 
+/// `GET /api/openapi.json` on the staff port.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "openapi",
+    summary = "This API's OpenAPI description, for the port it is asked on",
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 document", body = Object)
+    )
+)]
+async fn openapi_on_staff_port() -> Json<serde_json::Value> {
+    Json(openapi::document(openapi::Port::Staff))
+}
+
+/// `GET /api/openapi.json` on the loopback port.
+async fn openapi_on_loopback() -> Json<serde_json::Value> {
+    Json(openapi::document(openapi::Port::Loopback))
+}
+
 /// `/health` and `/metrics` (loopback connections only: see [`crate::serve::app`]).
 pub fn open(shared: Arc<Shared>) -> Router {
     Router::new()
@@ -109,31 +132,32 @@ async fn local_only(
     request: Request,
     next: Next,
 ) -> Response {
+    // Refused before the body is read: the connection closes after the answer, and says so.
+    let body = tamga_node::local::body_follows(request.headers());
+    let refused = |e: ApiError| tamga_node::local::refused_unread(body, e.into_response());
     if !tamga_node::local::from_this_machine(&peer, request.headers()) {
-        return ApiError(
+        return refused(ApiError(
             StatusCode::FORBIDDEN,
             "central's loopback port answers only on central's own machine; staff use the staff port (https://)".into(),
-        )
-        .into_response();
+        ));
     }
     let path = request.uri().path();
     if path == "/verify.html" {
         return next.run(request).await;
     }
     if !path.starts_with("/api/") {
-        return ApiError(
+        return refused(ApiError(
             StatusCode::FORBIDDEN,
             "the dashboard is served on the staff port over HTTPS, with a login (its address is staff_url in serve.json); this port serves the administration CLI".into(),
-        )
-        .into_response();
+        ));
     }
-    if let Err(refused) = administration::token_given(&s, request.headers()) {
-        return refused.into_response();
+    if let Err(e) = administration::token_given(&s, request.headers()) {
+        return refused(e);
     }
     if request.method() == axum::http::Method::POST
         && !tamga_node::local::declares_json(request.headers())
     {
-        return bad("send JSON (Content-Type: application/json)").into_response();
+        return refused(bad("send JSON (Content-Type: application/json)"));
     }
     // The CLI's changes through the running server go to the audit trail too.
     let change = (request.method() == axum::http::Method::POST)
@@ -150,6 +174,7 @@ async fn local_only(
 /// The dashboard, its API and the administration API: loopback only.
 pub fn local(shared: Arc<Shared>) -> Router {
     routes()
+        .route("/api/openapi.json", get(openapi_on_loopback))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
         .layer(middleware::from_fn_with_state(
             Arc::clone(&shared),

@@ -71,6 +71,27 @@ fn pending_json(s: &Shared, p: &crate::pending::Pending) -> Value {
 
 /// `POST /api/discrepancies/{id}/resolve`: 201 with the act, or 202 with the pending resolution
 /// when the discrepancy is critical and awaits the supervisor's signature.
+#[utoipa::path(
+    post,
+    path = "/api/discrepancies/{id}/resolve",
+    tag = "resolutions",
+    summary = "Resolve a discrepancy, signed with the staff member's own key",
+    params(
+        ("id" = String, Path, description = "The discrepancy's id")
+    ),
+    request_body(content = crate::staff::ResolveForm, description = "The consignment, the staff member's key and PIN, the reason, and the supervisor for a critical one"),
+    responses(
+        (status = 201, description = "Recorded: one signature was enough", body = crate::api::schemas::Resolution),
+        (status = 202, description = "Critical: signed once and kept pending for the named supervisor's signature", body = crate::api::schemas::PendingResolution),
+        (status = 400, description = "The form does not read, or the discrepancy, consignment or supervisor does not fit", body = crate::reply::ErrorAnswer),
+        (status = 403, description = "A wrong PIN, a key not enrolled as staff, or another's key", body = crate::reply::ErrorAnswer),
+        (status = 404, description = "No such open discrepancy, consignment or key", body = crate::reply::ErrorAnswer),
+        (status = 409, description = "The discrepancy is already closed or pending", body = crate::reply::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
+        (status = 429, description = "Too many wrong PINs for this key: try again after the wait the error names", body = crate::reply::ErrorAnswer),
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn resolve(
     State(s): State<Arc<Shared>>,
     Path(discrepancy): Path<String>,
@@ -104,6 +125,16 @@ pub(super) async fn resolve(
 }
 
 /// `GET /api/resolutions/pending`: the resolutions awaiting a supervisor's signature.
+#[utoipa::path(
+    get,
+    path = "/api/resolutions/pending",
+    tag = "resolutions",
+    summary = "The resolutions awaiting a supervisor's signature",
+    responses(
+        (status = 200, description = "The pending resolutions", body = Vec<crate::api::schemas::PendingResolution>),
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn pending(State(s): State<Arc<Shared>>) -> ApiResult<Json<Value>> {
     blocking(&s, |s| {
         let list = PendingStore::open(&s.central.dir)
@@ -118,6 +149,26 @@ pub(super) async fn pending(State(s): State<Arc<Shared>>) -> ApiResult<Json<Valu
 }
 
 /// `POST /api/resolutions/{id}/countersign`: the supervisor's signature; 201 with the act.
+#[utoipa::path(
+    post,
+    path = "/api/resolutions/{id}/countersign",
+    tag = "resolutions",
+    summary = "A supervisor's second signature on a pending resolution",
+    params(
+        ("id" = String, Path, description = "The pending resolution's id (its act id): 64 lower-case hex digits", pattern = "^[0-9a-f]{64}$")
+    ),
+    request_body(content = crate::pending::CountersignForm, description = "The supervisor's key and PIN"),
+    responses(
+        (status = 201, description = "Recorded with both signatures", body = crate::api::schemas::Resolution),
+        (status = 400, description = "The form or the resolution's id does not read", body = crate::reply::ErrorAnswer),
+        (status = 403, description = "A wrong PIN, not the supervisor the resolution names, or another's key", body = crate::reply::ErrorAnswer),
+        (status = 404, description = "No such pending resolution or key", body = crate::reply::ErrorAnswer),
+        (status = 409, description = "The discrepancy was closed meanwhile: the pending resolution is withdrawn", body = crate::reply::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
+        (status = 429, description = "Too many wrong PINs for this key: try again after the wait the error names", body = crate::reply::ErrorAnswer),
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn countersign(
     State(s): State<Arc<Shared>>,
     Path(id): Path<String>,

@@ -3,7 +3,7 @@
 //! register) and password, and an administrator's reset of a person's keys when one is lost.
 //! Registrations, password changes and resets go to the audit trail.
 
-use super::access::{event, open_session, session_response};
+use super::signin::{event, open_session, session_response};
 use crate::reply::{bad, blocking, read_body, ApiError, ApiResult};
 use crate::sessions::StaffSession;
 use crate::shared::Shared;
@@ -42,6 +42,20 @@ struct KeyLogin {
 }
 
 /// `POST /api/login/security-key`: the login's second step.
+#[utoipa::path(
+    post,
+    path = "/api/login/security-key",
+    tag = "session",
+    summary = "The login's second step with a security key (WebAuthn)",
+    request_body(content = crate::api::schemas::KeyLoginForm, description = "The token of the password step and the key's answer"),
+    responses(
+        (status = 200, description = "Logged in (the session cookie is set)", body = crate::api::schemas::SessionAnswer),
+        (status = 400, description = "The form does not read", body = crate::reply::ErrorAnswer),
+        (status = 401, description = "The key was not accepted, or the login waited too long", body = crate::reply::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn login(
     State(s): State<Arc<Shared>>,
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
@@ -95,7 +109,7 @@ pub(super) async fn script() -> Response {
         .into_response()
 }
 
-fn describe(keys: &[crate::security_keys::SecurityKey]) -> Value {
+fn describe(keys: &[crate::accounts::SecurityKey]) -> Value {
     json!(keys
         .iter()
         .map(|k| json!({"name": k.name, "added": k.added, "id": k.label()}))
@@ -103,6 +117,15 @@ fn describe(keys: &[crate::security_keys::SecurityKey]) -> Value {
 }
 
 /// `GET /api/account/security-keys`: the session's own keys.
+#[utoipa::path(
+    get,
+    path = "/api/account/security-keys",
+    tag = "security keys",
+    summary = "The session's own security keys",
+    responses(
+        (status = 200, description = "The keys", body = crate::api::schemas::MyKeys)
+    )
+)]
 pub(super) async fn mine(State(s): State<Arc<Shared>>, request: Request) -> ApiResult<Json<Value>> {
     let session = session_of(&request)?;
     let account = s
@@ -116,6 +139,18 @@ pub(super) async fn mine(State(s): State<Arc<Shared>>, request: Request) -> ApiR
 }
 
 /// `POST /api/account/security-keys/begin`: a registration's challenge for the session's account.
+#[utoipa::path(
+    post,
+    path = "/api/account/security-keys/begin",
+    tag = "security keys",
+    summary = "A registration's challenge for the session's account",
+    request_body(content = Object, description = "Nothing is read: send {}"),
+    responses(
+        (status = 200, description = "The WebAuthn options for the browser", body = crate::api::schemas::KeyChallenge),
+        (status = 400, description = "The registration cannot begin (the error says why)", body = crate::reply::ErrorAnswer),
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn begin(
     State(s): State<Arc<Shared>>,
     request: Request,
@@ -143,6 +178,19 @@ struct Registration {
 }
 
 /// `POST /api/account/security-keys/finish`: the new key registered with the session's account.
+#[utoipa::path(
+    post,
+    path = "/api/account/security-keys/finish",
+    tag = "security keys",
+    summary = "Register the new key with the session's account",
+    request_body(content = crate::api::schemas::KeyRegistrationForm, description = "What the owner calls the key, and the browser's answer"),
+    responses(
+        (status = 201, description = "Registered", body = crate::api::schemas::KeyView),
+        (status = 400, description = "The form does not read, or the key's answer is refused", body = crate::reply::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn finish(
     State(s): State<Arc<Shared>>,
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
@@ -197,6 +245,19 @@ struct PasswordChange {
 
 /// `POST /api/account/password`: the session's account gets a new password, given its
 /// current one.
+#[utoipa::path(
+    post,
+    path = "/api/account/password",
+    tag = "security keys",
+    summary = "Change the session's own password, given the current one",
+    request_body(content = crate::api::schemas::PasswordChange, description = "The current password and the new one"),
+    responses(
+        (status = 200, description = "Changed", body = crate::api::schemas::PasswordChanged),
+        (status = 400, description = "The current password is wrong, or the new one is too short or the same (nothing changed)", body = crate::reply::ErrorAnswer),
+        (status = 413, description = "The request is over 64 KiB", body = crate::reply::ErrorAnswer),
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn change_password(
     State(s): State<Arc<Shared>>,
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
@@ -235,6 +296,21 @@ pub(super) async fn change_password(
 
 /// `POST /api/accounts/{username}/remove-security-keys`: an administrator's reset, for a lost
 /// key; the person logs in with their TOTP code again, and their sessions end.
+#[utoipa::path(
+    post,
+    path = "/api/accounts/{username}/remove-security-keys",
+    tag = "accounts",
+    summary = "Remove a person's security keys (a lost key); their sessions end",
+    params(
+        ("username" = String, Path, description = "The account's login name")
+    ),
+    request_body(content = Object, description = "Nothing is read: send {}"),
+    responses(
+        (status = 200, description = "Removed", body = crate::api::schemas::KeysRemoved),
+        (status = 400, description = "No such account", body = crate::reply::ErrorAnswer),
+        crate::reply::Failed
+    )
+)]
 pub(super) async fn remove_all(
     State(s): State<Arc<Shared>>,
     Path(username): Path<String>,

@@ -14,7 +14,7 @@ use tamga_core::{ActBody, SignedAct, Timestamp};
 
 /// A KP participants list as staff write it (a JSON file): where it comes from and who takes
 /// part, each participant with its countries.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KpParticipantsRequest {
     /// Where the list comes from ("Kimberley Process participants, kimberleyprocess.com,
@@ -25,7 +25,7 @@ pub struct KpParticipantsRequest {
 }
 
 /// One participant in a [`KpParticipantsRequest`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KpParticipantRequest {
     /// Its name.
@@ -35,7 +35,7 @@ pub struct KpParticipantRequest {
 }
 
 /// A year's working calendar as staff write it (a JSON file).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarRequest {
     /// The year.
@@ -53,7 +53,7 @@ pub struct CalendarRequest {
 }
 
 /// A post's registration as staff give it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostRequest {
     /// The post's unit code.

@@ -282,6 +282,23 @@ fn html(body: String) -> Response {
 }
 
 /// `GET /api/reports/kp`.
+#[utoipa::path(
+    get,
+    path = "/api/reports/kp",
+    tag = "reports",
+    summary = "Kimberley Process statistics by year",
+    params(
+        ("from_year" = Option<i32>, Query, description = "The first year (local); five years to this one by default"),
+        ("to_year" = Option<i32>, Query, description = "The last year (local)"),
+        ("format" = Option<String>, Query, description = "json (default), csv or html"),
+        ("lang" = Option<String>, Query, description = "The chart's words: ru, en or ky")
+    ),
+    responses(
+        (status = 200, description = "The report: JSON (with its chart as SVG), CSV or a printable HTML page, as format asks", content((KpReportAnswer = "application/json"), (String = "text/csv"), (String = "text/html"))),
+        (status = 400, description = "A parameter does not read: the error names it", body = crate::reply::ErrorAnswer),
+        crate::reply::Failed
+    )
+)]
 pub async fn kp(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
@@ -330,6 +347,23 @@ pub async fn kp(
 }
 
 /// `GET /api/reports/reconciliation`.
+#[utoipa::path(
+    get,
+    path = "/api/reports/reconciliation",
+    tag = "reports",
+    summary = "The reconciliation with the Precious Metals Department for a period",
+    params(
+        ("from" = Option<String>, Query, description = "The period's start (local date or time, or RFC 3339)"),
+        ("until" = Option<String>, Query, description = "The period's end, exclusive"),
+        ("format" = Option<String>, Query, description = "json (default), csv or html"),
+        ("table" = Option<String>, Query, description = "For CSV: summary (default) or lines")
+    ),
+    responses(
+        (status = 200, description = "The report: JSON, CSV (the summary or the lines) or a printable HTML page, as format asks", content((ReconciliationAnswer = "application/json"), (String = "text/csv"), (String = "text/html"))),
+        (status = 400, description = "A parameter does not read: the error names it", body = crate::reply::ErrorAnswer),
+        crate::reply::Failed
+    )
+)]
 pub async fn reconciliation(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
@@ -386,6 +420,21 @@ pub async fn reconciliation(
 }
 
 /// `GET /api/export/epcis`.
+#[utoipa::path(
+    get,
+    path = "/api/export/epcis",
+    tag = "exports",
+    summary = "Custody, seal, refusal and return acts as GS1 EPCIS 2.0 events",
+    params(
+        ("consignment" = Option<String>, Query, description = "One consignment; absent: every one", example = "10609050/231126/0000123")
+    ),
+    responses(
+        (status = 200, description = "The EPCIS document (JSON-LD), as a download", body = Object, content_type = "application/ld+json"),
+        (status = 400, description = "A parameter does not read: the error names it", body = crate::reply::ErrorAnswer),
+        (status = 404, description = "Central holds no such consignment", body = crate::reply::ErrorAnswer),
+        crate::reply::Failed
+    )
+)]
 pub async fn epcis(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
@@ -500,6 +549,17 @@ pub fn consignments_to_csv(rows: &[&Record]) -> String {
 }
 
 /// `GET /api/export/csv`.
+#[utoipa::path(
+    get,
+    path = "/api/export/csv",
+    tag = "exports",
+    summary = "The consignments by filter as CSV",
+    params(crate::reply::FilterParams),
+    responses(
+        (status = 200, description = "One row per consignment", body = String, content_type = "text/csv"),
+        (status = 400, description = "A filter parameter does not read: the error names it", body = crate::reply::ErrorAnswer)
+    )
+)]
 pub async fn consignments_csv(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
@@ -510,6 +570,48 @@ pub async fn consignments_csv(
         .read(|index, _| consignments_to_csv(&index.consignments(&filter)));
     let stamp = file_part(&Timestamp::now().to_rfc3339());
     Ok(download(CSV, &format!("consignments-{stamp}.csv"), text))
+}
+
+/// `GET /api/reports/kp` as JSON.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct KpReportAnswer {
+    /// The first year.
+    from_year: i32,
+    /// The last year.
+    to_year: i32,
+    /// When it was made.
+    generated_at: String,
+    /// The same, for people.
+    generated_at_for_people: String,
+    /// The zone the years are local to.
+    time_zone: String,
+    /// The years' series as an SVG chart.
+    chart_svg: String,
+    /// The report.
+    #[schema(value_type = Object)]
+    report: serde_json::Value,
+}
+
+/// `GET /api/reports/reconciliation` as JSON.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ReconciliationAnswer {
+    /// The period's start.
+    from: String,
+    /// Its end (exclusive).
+    until: String,
+    /// The start, for people.
+    from_for_people: String,
+    /// The end, for people.
+    until_for_people: String,
+    /// When it was made.
+    generated_at: String,
+    /// The same, for people.
+    generated_at_for_people: String,
+    /// The report.
+    #[schema(value_type = Object)]
+    report: serde_json::Value,
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! What a node's local web UI and API share: the guard that only this machine may use them
-//! (loopback peer and a `Host` naming this machine), the JSON-body check of their POSTs, and the
-//! routes serving the embedded UI files.
+//! (loopback peer and a `Host` naming this machine), the JSON-body check of their POSTs, a
+//! refusal's `Connection: close` when it comes before the request's body is read, and the routes
+//! serving the embedded UI files.
 
 use axum::response::IntoResponse;
 use axum::Router;
@@ -22,6 +23,33 @@ pub fn declares_json(headers: &axum::http::HeaderMap) -> bool {
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"))
+}
+
+/// Whether a request says a body follows its headers (`Content-Length` above 0, or a
+/// `Transfer-Encoding`).
+pub fn body_follows(headers: &axum::http::HeaderMap) -> bool {
+    let length = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim() != "0");
+    length || headers.contains_key(axum::http::header::TRANSFER_ENCODING)
+}
+
+/// A refusal answered before the request's body is read: when a body follows, the answer says
+/// `Connection: close` and the connection closes after it. The server would otherwise leave the
+/// unread body behind and close the connection without a word once the body is large, and a
+/// client that sent its next request on the same connection would find it gone.
+pub fn refused_unread(
+    body_follows: bool,
+    mut response: axum::response::Response,
+) -> axum::response::Response {
+    if body_follows {
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    response
 }
 
 /// The four files of a node's embedded web UI.

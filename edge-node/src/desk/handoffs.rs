@@ -16,16 +16,19 @@ use tamga_core::{ActId, ConsignmentId, KeyId, SignedAct, Timestamp, Tolerances};
 use tamga_store::DocId;
 
 /// The receiving officer's own count, for review and countersignature.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CountForm {
     /// The receiving officer.
+    #[schema(value_type = String)]
     pub officer: KeyId,
     /// Packages counted.
     pub packages: u32,
     /// Gross mass weighed.
+    #[schema(value_type = crate::schemas::MassSchema)]
     pub gross_mass: Mass,
     /// Seals seen and their state.
+    #[schema(value_type = Vec<crate::schemas::SealObservationSchema>)]
     pub seals: Vec<SealObservation>,
     /// The PIN, to countersign.
     #[serde(default)]
