@@ -32,6 +32,23 @@ fn session_of(request: &Request) -> ApiResult<StaffSession> {
         .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "log in first".into()))
 }
 
+/// The session of a request and its JSON body (at most 64 KiB), read as `T`.
+async fn session_and_form<T: serde::de::DeserializeOwned>(
+    request: Request,
+    expected: &str,
+) -> ApiResult<(StaffSession, T)> {
+    let session = session_of(&request)?;
+    let body = axum::body::to_bytes(request.into_body(), crate::reply::MAX_JSON_BYTES)
+        .await
+        .map_err(|_| {
+            ApiError(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request is larger than 64 KiB".into(),
+            )
+        })?;
+    Ok((session, json_body(Ok(body), expected)?))
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct KeyLogin {
@@ -196,16 +213,8 @@ pub(super) async fn finish(
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let session = session_of(&request)?;
-    let body = axum::body::to_bytes(request.into_body(), crate::reply::MAX_JSON_BYTES)
-        .await
-        .map_err(|_| {
-            ApiError(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the request is larger than 64 KiB".into(),
-            )
-        })?;
-    let form: Registration = json_body(Ok(body), "{\"name\", \"credential\"}")?;
+    let (session, form): (_, Registration) =
+        session_and_form(request, "{\"name\", \"credential\"}").await?;
     blocking(&s, move |s| {
         let done = s.security_keys.finish_registration(
             &s.accounts,
@@ -263,16 +272,8 @@ pub(super) async fn change_password(
     ConnectInfo(remote): ConnectInfo<SocketAddr>,
     request: Request,
 ) -> ApiResult<Json<Value>> {
-    let session = session_of(&request)?;
-    let body = axum::body::to_bytes(request.into_body(), crate::reply::MAX_JSON_BYTES)
-        .await
-        .map_err(|_| {
-            ApiError(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the request is larger than 64 KiB".into(),
-            )
-        })?;
-    let form: PasswordChange = json_body(Ok(body), "{\"current\", \"new\"}")?;
+    let (session, form): (_, PasswordChange) =
+        session_and_form(request, "{\"current\", \"new\"}").await?;
     if form.current.len() > 1024 || form.new.len() > 1024 {
         return Err(bad("a password is longer than 1024 bytes"));
     }
