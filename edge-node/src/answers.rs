@@ -122,6 +122,9 @@ pub struct CentralLog {
     /// Why central's last answer was refused as a rewritten or forked log: an alarm for an
     /// officer to report, kept until cleared (`tamga-edge clear-log-alarm`).
     pub alarm: Option<String>,
+    /// Tree heads bundles carried here (with receipts) that wait for the consistency check at
+    /// this node's next sync with central.
+    pub carried_unchecked: usize,
 }
 
 impl CentralLog {
@@ -132,7 +135,8 @@ impl CentralLog {
             .store
             .accepted_head()?
             .and_then(|text| tamga_core::transparency::SignedTreeHead::parse(&text).ok());
-        if head.is_none() && alarm.is_none() {
+        let carried_unchecked = node.store.pending_head_count()?;
+        if head.is_none() && alarm.is_none() && carried_unchecked == 0 {
             return Ok(None);
         }
         let zone = node.config.local_time();
@@ -147,8 +151,29 @@ impl CentralLog {
                 .as_ref()
                 .map_or_else(String::new, |h| zone.for_people(h.head.time)),
             alarm,
+            carried_unchecked,
         }))
     }
+}
+
+/// What importing a bundle did, in words (`import-bundle` and the import job's outcome).
+pub fn bundle_imported(r: &tamga_sync::bundle::ImportReport) -> String {
+    let mut out = format!(
+        "{} documents, {} changed, {} new acts, {} left out",
+        r.documents, r.changed, r.new_acts, r.rejected
+    );
+    match &r.receipts {
+        None => {}
+        Some(Ok(kept)) if kept.pending > 0 => out.push_str(&format!(
+            "; central's receipts: {} kept, checked against central's log at the next sync with central",
+            kept.receipts
+        )),
+        Some(Ok(kept)) => out.push_str(&format!("; central's receipts: {} kept", kept.receipts)),
+        Some(Err(why)) => out.push_str(&format!(
+            "; central's receipts it carried were not kept ({why})"
+        )),
+    }
+    out
 }
 
 /// One consignment as people read it (`GET /api/consignments/{id}`).

@@ -291,6 +291,7 @@ impl Node {
             &signed,
             &self.device_id(),
             &self.config.central_units,
+            Timestamp::now(),
             progress,
         )
         .map_err(|e| NodeError::Bundle(e.to_string()))

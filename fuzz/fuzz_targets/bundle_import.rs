@@ -53,7 +53,7 @@ fn world() -> &'static World {
 /// import was accepted.
 fn import_checked(w: &World, bytes: &[u8]) -> bool {
     let before = w.store.last_seq().expect("last_seq");
-    let r = bundle::import(&w.store, bytes, &w.me, &[]);
+    let r = bundle::import(&w.store, bytes, &w.me, &[], w.story.t(30));
     if std::env::var_os("TAMGA_FUZZ_DEBUG").is_some() {
         eprintln!(
             "import: {r:?}, last_seq {before} -> {:?}",
@@ -65,7 +65,7 @@ fn import_checked(w: &World, bytes: &[u8]) -> bool {
             assert!(report.changed <= report.documents);
             // Importing the same bundle again merges nothing new.
             let position = w.store.last_seq().expect("last_seq");
-            let again = bundle::import(&w.store, bytes, &w.me, &[])
+            let again = bundle::import(&w.store, bytes, &w.me, &[], w.story.t(30))
                 .expect("an accepted bundle imports again");
             assert_eq!((again.changed, again.new_acts), (0, 0), "{again:?}");
             assert_eq!(w.store.last_seq().expect("last_seq"), position);

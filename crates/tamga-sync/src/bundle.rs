@@ -1,16 +1,20 @@
 //! Bundle files: sync carried on a USB stick.
 //!
 //! A bundle holds, for each document a peer may lack, the automerge bytes to merge (a saved
-//! document or a run of changes; merging either is idempotent). It is one frame (see
+//! document or a run of changes; merging either is idempotent), and the receipts of central's
+//! log the exporter holds for their acts ([`crate::carried`]). It is one frame (see
 //! [`crate::frame`]) of a [`Bundle`] followed by the exporting node's ed25519 signature over
-//! `tamga/bundle/v1\0` and the SHA-256 of the frame. The header names the customs authority, the
+//! `tamga/bundle/v2\0` and the SHA-256 of the frame (a bundle of the first version, without
+//! receipts, is signed over `tamga/bundle/v1\0` and still opens). The header names the customs authority, the
 //! exporting node, optionally the node it is meant for, and the exporter's change-feed position,
 //! so the importer can record how far it has heard from the exporter.
 //!
 //! Opening a bundle refuses: a truncated or altered file, a bundle of another authority, one
-//! signed by a key that is not an enrolled device, and one addressed to another node. Importing
-//! the same or an older bundle again is safe: the merge finds nothing new.
+//! signed by a key that is not an enrolled device, one addressed to another node, and one whose
+//! carried receipts do not hold. Importing the same or an older bundle again is safe: the merge
+//! finds nothing new.
 
+use crate::carried::{self, CarriedLog};
 use crate::frame::{self, FrameError};
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
@@ -20,7 +24,9 @@ use tamga_core::signing::key_id;
 use tamga_core::{KeyId, Timestamp};
 
 /// Context string of bundle signatures.
-pub const BUNDLE_CONTEXT: &[u8] = b"tamga/bundle/v1\0";
+pub const BUNDLE_CONTEXT: &[u8] = b"tamga/bundle/v2\0";
+/// Context string of the first version's signatures (bundles without receipts).
+pub const BUNDLE_CONTEXT_V1: &[u8] = b"tamga/bundle/v1\0";
 
 /// What a bundle says about itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +62,15 @@ pub struct Bundle {
     pub header: BundleHeader,
     /// The documents.
     pub docs: Vec<BundleDoc>,
+    /// The exporter's receipts of central's log for the documents' acts.
+    pub log: CarriedLog,
+}
+
+/// A bundle of the first version: no receipts.
+#[derive(Deserialize)]
+struct BundleV1 {
+    header: BundleHeader,
+    docs: Vec<BundleDoc>,
 }
 
 /// Why a bundle file was refused.
@@ -96,10 +111,13 @@ pub enum BundleError {
     /// The frame is not a bundle.
     #[error(transparent)]
     Frame(#[from] FrameError),
+    /// The receipts of central's log it carries do not hold.
+    #[error("the bundle's receipts of central's log do not hold ({0}): the exporting node is faulty or was tampered with; nothing was imported")]
+    Receipts(String),
 }
 
-fn signed_digest(frame: &[u8]) -> Vec<u8> {
-    let mut m = BUNDLE_CONTEXT.to_vec();
+fn signed_digest(context: &[u8], frame: &[u8]) -> Vec<u8> {
+    let mut m = context.to_vec();
     m.extend_from_slice(&Sha256::digest(frame));
     m
 }
@@ -107,7 +125,7 @@ fn signed_digest(frame: &[u8]) -> Vec<u8> {
 /// Writes `bundle` as file bytes signed by the exporting node's device key.
 pub fn seal(bundle: &Bundle, device: &SigningKey) -> Result<Vec<u8>, BundleError> {
     let mut bytes = frame::encode(bundle)?;
-    let signature = device.sign(&signed_digest(&bytes));
+    let signature = device.sign(&signed_digest(BUNDLE_CONTEXT, &bytes));
     bytes.extend_from_slice(&signature.to_bytes());
     Ok(bytes)
 }
@@ -118,10 +136,26 @@ pub fn open(bytes: &[u8], registry: &Registry, me: &KeyId) -> Result<Bundle, Bun
         return Err(BundleError::Damaged(format!("{} bytes", bytes.len())));
     }
     let (framed, signature) = bytes.split_at(bytes.len() - 64);
-    let bundle: Bundle = frame::decode(framed).map_err(|e| match e {
+    let damaged = |e: FrameError| match e {
         FrameError::TooLarge { .. } => BundleError::Frame(e),
         other => BundleError::Damaged(other.to_string()),
-    })?;
+    };
+    // The version is told by the message: a first-version bundle lacks the receipts, and a
+    // frame refuses bytes left after its message, so no frame reads as both.
+    let (bundle, context) = match frame::decode::<Bundle>(framed) {
+        Ok(bundle) => (bundle, BUNDLE_CONTEXT),
+        Err(e) => match frame::decode::<BundleV1>(framed) {
+            Ok(v1) => (
+                Bundle {
+                    header: v1.header,
+                    docs: v1.docs,
+                    log: CarriedLog::default(),
+                },
+                BUNDLE_CONTEXT_V1,
+            ),
+            Err(_) => return Err(damaged(e)),
+        },
+    };
     let h = &bundle.header;
     if h.authority != registry.authority().as_str() {
         return Err(BundleError::ForeignAuthority {
@@ -161,7 +195,7 @@ pub fn open(bytes: &[u8], registry: &Registry, me: &KeyId) -> Result<Bundle, Bun
         reason: "not an ed25519 key".into(),
     })?;
     let signature = Signature::from_bytes(signature.try_into().expect("64 bytes"));
-    key.verify_strict(&signed_digest(framed), &signature)
+    key.verify_strict(&signed_digest(context, framed), &signature)
         .map_err(|_| BundleError::Tampered)?;
     if let Some(addressee) = &h.addressee {
         if addressee != me.as_str() {
@@ -207,6 +241,10 @@ pub struct ImportReport {
     /// The exporter's feed position now recorded as heard (unchanged if the bundle is older
     /// than what was heard already, or starts after it).
     pub checkpoint: Option<u64>,
+    /// What came of the receipts of central's log it carried, if it carried any (the error in
+    /// words: a head that contradicts this node's raises the log alarm; the documents are
+    /// imported either way).
+    pub receipts: Option<Result<carried::Kept, String>>,
 }
 
 /// Why an export or import failed.
@@ -232,32 +270,37 @@ pub fn export(
 ) -> Result<Vec<u8>, CarryError> {
     let position = store.last_seq()?;
     let mut docs = Vec::new();
+    let mut ids = Vec::new();
     for (_, doc) in store.changed_since(since)? {
         if crate::session::in_scope(store, &doc, scope)? {
             docs.push(BundleDoc {
                 doc: String::from_utf8(doc.to_key()).expect("document keys are text"),
                 bytes: store.save_doc(&doc)?,
             });
+            ids.push(doc);
         }
     }
     let bundle = Bundle {
         header: header(&store.registry(), device, addressee, now, since, position),
         docs,
+        log: carried::collect(store, &ids)?,
     };
     Ok(seal(&bundle, device)?)
 }
 
 /// Imports a bundle file into the store of node `me` (`central_units`: the units whose devices
-/// may write everything). The whole file is checked before anything is merged, each document
-/// against the exporter's write scope ([`crate::scope::Scope::writer`]); importing the same
-/// bundle again, or an older one, merges nothing new.
+/// may write everything) at `now`. The whole file is checked before anything is merged, each
+/// document against the exporter's write scope ([`crate::scope::Scope::writer`]) and the
+/// receipts it carries against their heads ([`carried::check`]); importing the same bundle
+/// again, or an older one, merges nothing new.
 pub fn import(
     store: &tamga_store::Store,
     bytes: &[u8],
     me: &KeyId,
     central_units: &[tamga_core::UnitCode],
+    now: Timestamp,
 ) -> Result<ImportReport, CarryError> {
-    import_with_progress(store, bytes, me, central_units, &mut |_, _| {})
+    import_with_progress(store, bytes, me, central_units, now, &mut |_, _| {})
 }
 
 /// [`import`], telling `progress(done, total)` after each document merged, for a person watching
@@ -267,10 +310,13 @@ pub fn import_with_progress(
     bytes: &[u8],
     me: &KeyId,
     central_units: &[tamga_core::UnitCode],
+    now: Timestamp,
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<ImportReport, CarryError> {
     let registry = store.registry();
     let bundle = open(bytes, &registry, me)?;
+    let receipts = carried::check(&bundle.log, &registry, now)
+        .map_err(|e| BundleError::Receipts(format!("{}: {e}", e.code())))?;
     let exporter =
         KeyId::new(bundle.header.exporter.clone()).expect("open checked the exporter's key");
     let at = Timestamp::from_unix(bundle.header.created_at).expect("open checked the time");
@@ -298,8 +344,12 @@ pub fn import_with_progress(
     };
     let total = docs.len();
     progress(0, total);
+    let mut held = std::collections::BTreeSet::new();
     for (done, (id, bytes)) in docs.into_iter().enumerate() {
         let merged = store.apply_changes_deferred(&id, bytes, &writer)?;
+        if !bundle.log.receipts.is_empty() {
+            held.extend(store.acts(&id)?.iter().map(|a| a.id()));
+        }
         progress(done + 1, total);
         if merged.seq.is_some() {
             report.changed += 1;
@@ -314,6 +364,10 @@ pub fn import_with_progress(
     if bundle.header.since <= heard && bundle.header.feed_position > heard {
         store.set_checkpoint(exporter, bundle.header.feed_position)?;
         report.checkpoint = Some(bundle.header.feed_position);
+    }
+    if !bundle.log.receipts.is_empty() {
+        report.receipts =
+            Some(carried::keep(store, receipts, &held).map_err(|e| format!("{}: {e}", e.code())));
     }
     Ok(report)
 }
@@ -343,6 +397,7 @@ mod tests {
                     bytes: vec![9; 1000],
                 },
             ],
+            log: CarriedLog::default(),
         }
     }
 
@@ -358,6 +413,51 @@ mod tests {
             open(&bytes, &story.registry(), &other),
             Err(BundleError::NotForThisNode { .. })
         ));
+    }
+
+    /// A bundle of the first version (no receipts, signed over `tamga/bundle/v1\0`) still opens;
+    /// its signature does not pass for the second version's, nor the reverse.
+    #[test]
+    fn a_first_version_bundle_still_opens() {
+        #[derive(Serialize)]
+        struct V1<'a> {
+            header: &'a BundleHeader,
+            docs: &'a [BundleDoc],
+        }
+        let story = Story::new();
+        let me = story.escort_lead.id.clone();
+        let bundle = sample(&story, Some(&me));
+        let v1 = |context: &[u8]| {
+            let mut bytes = frame::encode(&V1 {
+                header: &bundle.header,
+                docs: &bundle.docs,
+            })
+            .unwrap();
+            let signature = story
+                .vehicle_device
+                .key
+                .sign(&signed_digest(context, &bytes));
+            bytes.extend_from_slice(&signature.to_bytes());
+            bytes
+        };
+        assert_eq!(
+            open(&v1(BUNDLE_CONTEXT_V1), &story.registry(), &me).unwrap(),
+            bundle
+        );
+        assert_eq!(
+            open(&v1(BUNDLE_CONTEXT), &story.registry(), &me).unwrap_err(),
+            BundleError::Tampered
+        );
+        let mut v2 = frame::encode(&bundle).unwrap();
+        let signature = story
+            .vehicle_device
+            .key
+            .sign(&signed_digest(BUNDLE_CONTEXT_V1, &v2));
+        v2.extend_from_slice(&signature.to_bytes());
+        assert_eq!(
+            open(&v2, &story.registry(), &me).unwrap_err(),
+            BundleError::Tampered
+        );
     }
 
     #[test]
@@ -465,12 +565,13 @@ mod carry_tests {
                     bytes: b"not automerge".to_vec(),
                 },
             ],
+            log: CarriedLog::default(),
         };
         let bytes = seal(&bundle, &story.vehicle_device.key).unwrap();
         let me = story.escort_lead.id.clone();
         let position = vehicle.last_seq().unwrap();
         assert!(matches!(
-            import(&vehicle, &bytes, &me, &[]),
+            import(&vehicle, &bytes, &me, &[], story.t(60)),
             Err(CarryError::Store(tamga_store::StoreError::BadInput { .. }))
         ));
         assert_eq!(vehicle.last_seq().unwrap(), position);
@@ -501,12 +602,12 @@ mod carry_tests {
             story.t(40),
         )
         .unwrap();
-        let first = import(&vehicle, &bytes, &me, &[]).unwrap();
+        let first = import(&vehicle, &bytes, &me, &[], story.t(60)).unwrap();
         assert_eq!(first.new_acts, 4, "{first:?}");
         assert!(first.checkpoint.is_some());
         let doc = DocId::Consignment(story.consignment.clone());
         assert_eq!(vehicle.acts(&doc).unwrap().len(), 4);
-        let again = import(&vehicle, &bytes, &me, &[]).unwrap();
+        let again = import(&vehicle, &bytes, &me, &[], story.t(60)).unwrap();
         assert_eq!(
             (again.changed, again.new_acts, again.checkpoint),
             (0, 0, None)
@@ -546,7 +647,7 @@ mod carry_tests {
         )
         .unwrap();
         let before = other.last_seq().unwrap();
-        let err = import(&other, &bytes[..bytes.len() - 10], &me, &[]).unwrap_err();
+        let err = import(&other, &bytes[..bytes.len() - 10], &me, &[], story.t(60)).unwrap_err();
         assert!(
             err.to_string().contains("truncated") || err.to_string().contains("altered"),
             "{err}"

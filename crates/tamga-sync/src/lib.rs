@@ -80,6 +80,7 @@
 
 pub mod auth;
 pub mod bundle;
+pub mod carried;
 pub mod frame;
 pub mod proofs;
 pub mod receipts;

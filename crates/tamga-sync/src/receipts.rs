@@ -118,6 +118,34 @@ impl LogKeeper {
             receipts,
         })
     }
+
+    /// Answers a node's [`Request::Consistency`]: the proof between each pair of sizes
+    /// (smaller first), `None` where the larger is beyond the log (a head this log signed of
+    /// that size would then prove the log rewritten: the node raises its alarm).
+    pub fn consistency(&self, store: &Store, pairs: &[(u64, u64)]) -> Result<Response, SyncError> {
+        if pairs.len() > crate::carried::MAX_PENDING_HEADS {
+            return Err(SyncError::Protocol(format!(
+                "{} pairs in one consistency request; at most {}",
+                pairs.len(),
+                crate::carried::MAX_PENDING_HEADS
+            )));
+        }
+        let size = store.log_size()?;
+        let mut proofs = Vec::with_capacity(pairs.len());
+        for &(old, new) in pairs {
+            if old > new {
+                return Err(SyncError::Protocol(format!(
+                    "a consistency pair ({old}, {new}) not smaller first"
+                )));
+            }
+            proofs.push(if new > size {
+                None
+            } else {
+                Some(store.log_consistency(old, new)?)
+            });
+        }
+        Ok(Response::Consistency { proofs })
+    }
 }
 
 /// What a node asked for: the request, and where the receipts' cursor moves if every act asked

@@ -252,6 +252,7 @@ impl Responder {
             (Some(log), Request::Receipts { acts, known }) => {
                 log.answer(&self.store, &acts, known, now)
             }
+            (Some(log), Request::Consistency { pairs }) => log.consistency(&self.store, &pairs),
             (_, request) => {
                 respond_noting(&self.store, &peer.key, &scope, request, &mut out_of_scope)
             }

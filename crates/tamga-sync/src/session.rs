@@ -78,6 +78,12 @@ pub enum Request {
         /// The size of the last tree head this node accepted.
         known: u64,
     },
+    /// After receipts: consistency proofs in central's log between each pair of tree sizes
+    /// (smaller first), for heads a bundle carried here (`crate::carried`).
+    Consistency {
+        /// The pairs, at most 256 (`carried::MAX_PENDING_HEADS`).
+        pairs: Vec<(u64, u64)>,
+    },
 }
 
 /// What the responder answers.
@@ -109,6 +115,12 @@ pub enum Response {
         consistency: Vec<tamga_core::transparency::Hash>,
         /// The receipts.
         receipts: Vec<crate::proofs::WireReceipt>,
+    },
+    /// Central's consistency proofs, one per pair asked, in order; `None` where the larger
+    /// size is beyond central's log.
+    Consistency {
+        /// The proofs.
+        proofs: Vec<Option<Vec<tamga_core::transparency::Hash>>>,
     },
 }
 
@@ -259,7 +271,7 @@ pub fn respond_noting(
             store.make_durable()?;
             Ok(Response::Synced { messages: replies })
         }
-        Request::Receipts { .. } => Err(SyncError::Protocol(
+        Request::Receipts { .. } | Request::Consistency { .. } => Err(SyncError::Protocol(
             "this node keeps no transparency log: ask central for receipts".into(),
         )),
         Request::Close { position } => {
@@ -498,6 +510,7 @@ fn response_name(r: &Response) -> &'static str {
         Response::Synced { .. } => "synced",
         Response::Closed => "closed",
         Response::Receipts { .. } => "receipts",
+        Response::Consistency { .. } => "consistency",
     }
 }
 

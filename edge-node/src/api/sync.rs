@@ -120,12 +120,7 @@ async fn import_bundle(State(s): State<Arc<Shared>>, body: Bytes) -> ApiResult<i
         let outcome = shared
             .node
             .import_bundle(&body, &mut progress)
-            .map(|r| {
-                format!(
-                    "{} documents, {} changed, {} new acts, {} left out",
-                    r.documents, r.changed, r.new_acts, r.rejected
-                )
-            })
+            .map(|r| crate::answers::bundle_imported(&r))
             .map_err(|e| e.to_string());
         shared.jobs.finish(job, outcome);
     });

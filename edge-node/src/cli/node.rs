@@ -148,8 +148,8 @@ pub fn import_bundle(dir: &Path, file: &Path) -> Result<(), String> {
         .import_bundle(&bytes, &mut |_, _| {})
         .map_err(|e| e.to_string())?;
     println!(
-        "bundle imported: {} documents, {} changed, {} new acts, {} left out",
-        report.documents, report.changed, report.new_acts, report.rejected
+        "bundle imported: {}",
+        tamga_edge::answers::bundle_imported(&report)
     );
     Ok(())
 }

@@ -49,6 +49,12 @@ pub fn central_log(log: Option<&tamga_edge::answers::CentralLog>) {
                     l.size, l.signed_at_for_people
                 );
             }
+            if l.carried_unchecked > 0 {
+                println!(
+                    "  {} tree heads carried here by bundles wait for their check at the next sync with central",
+                    l.carried_unchecked
+                );
+            }
             if let Some(alarm) = &l.alarm {
                 println!("LOG ALARM: {alarm}");
                 println!("  central's log does not extend what this node accepted before: report it to headquarters' security officer; keep this node's data as it is");

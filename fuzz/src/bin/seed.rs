@@ -154,6 +154,7 @@ fn main() {
             doc: String::from_utf8(doc.to_key()).expect("text"),
             bytes: changes,
         }],
+        log: Default::default(),
     };
     c.put(
         "bundle_import",

@@ -17,6 +17,7 @@ use tamga_core::signing::key_id;
 use tamga_core::{KeyId, Timestamp};
 use tamga_store::Store;
 use tamga_sync::auth::{AuthError, RequestAuth, ResponseAuth};
+use tamga_sync::carried;
 use tamga_sync::frame::{self, MAX_FRAME_BYTES};
 use tamga_sync::receipts::{self, Accepted};
 use tamga_sync::responder::{AUTH_HEADER, RESPONSE_AUTH_HEADER, SYNC_PATH};
@@ -272,13 +273,27 @@ async fn receipts_from(
     let response = exchange(http, device, peer, url, &asked.request, false)
         .await
         .map_err(|e| e.to_string())?;
-    tokio::task::block_in_place(|| {
-        receipts::accept(store, &store.registry(), &asked, response, Timestamp::now())
-    })
-    .map_err(|e| {
+    let refused = |e: tamga_core::transparency::LogError| {
         warn!(peer = %peer.url, code = e.code(), error = %e, "central's receipts refused");
         format!("{}: {e}", e.code())
+    };
+    let accepted = tokio::task::block_in_place(|| {
+        receipts::accept(store, &store.registry(), &asked, response, Timestamp::now())
     })
+    .map_err(refused)?;
+    // Heads a bundle carried here are checked against the head just accepted.
+    if let Some(check) =
+        tokio::task::block_in_place(|| carried::ask_pending(store)).map_err(refused)?
+    {
+        let response = exchange(http, device, peer, url, &check.request, false)
+            .await
+            .map_err(|e| e.to_string())?;
+        let cleared =
+            tokio::task::block_in_place(|| carried::check_pending(store, &check, response))
+                .map_err(refused)?;
+        info!(peer = %peer.url, cleared, "carried tree heads consistent with central's log");
+    }
+    Ok(accepted)
 }
 
 /// One request to `peer` and its answer: signed, sent, the answer read within its bound, its

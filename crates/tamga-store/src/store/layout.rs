@@ -19,7 +19,7 @@
 //! | `pending` | key id, or `*every-consignment` | empty: registry keys whose consignments still need re-indexing (every consignment after a new KP participants list) |
 //! | `pin_failures` | officer key id (64 hex) | u32 BE: consecutive wrong PINs for that key on this node (see [`super::pin`]); local, never synced |
 //! | `log` | `n` level (u8) index (u64 BE) / `l` index (u64 BE) / `a` act id (32 bytes) / `h` size (u64 BE) / `size`, `fed` | central's transparency log (see [`super::log`]): a complete subtree's hash / a leaf's entry (act id ‖ seen) / the act's leaf index (u64 BE) / a signed tree head's text / leaves held, the feed number sequenced up to (u64 BE) |
-//! | `receipts` | `r` act id (32 bytes) / `head` / `alarm` / `cursor` | what a node holds of central's log (see [`super::log`]): an act's receipt (JSON) / the last tree head accepted (text) / why central's last answer was refused as a rewritten or forked log / the feed number up to which every act has its receipt (u64 BE) |
+//! | `receipts` | `r` act id (32 bytes) / `H` size (u64 BE) / `P` size (u64 BE) / `head` / `alarm` / `cursor` | what a node holds of central's log (see [`super::receipts`]): an act's receipt (seen i64 BE, index, size u64 BE, the path's hashes) / a tree head its receipts are proven against (text) / a head a bundle carried, waiting for a consistency check against central (text) / the last tree head accepted from central (text) / why central's last answer was refused as a rewritten or forked log / the feed number up to which every act has its receipt (u64 BE) |
 //!
 //! [`DocId::to_key`]: crate::DocId::to_key
 //! [`AutoCommit::save`]: automerge::AutoCommit::save

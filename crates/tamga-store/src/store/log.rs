@@ -1,5 +1,5 @@
-//! Central's transparency log (`docs/act-format.md` §14) kept in the `log` tree, and, at any
-//! node, the receipts it holds of central's log in the `receipts` tree.
+//! Central's transparency log (`docs/act-format.md` §14) kept in the `log` tree (what a node
+//! holds of it is [`super::receipts`]).
 //!
 //! The log is sequenced from the change feed: [`Store::log_sequence`] reads the documents
 //! changed since the feed number it last reached and appends a leaf (the act's id and the time
@@ -16,7 +16,7 @@ use super::Store;
 use crate::error::{Result, StoreError};
 use std::collections::HashMap;
 use tamga_core::transparency::merkle::{self, Nodes};
-use tamga_core::transparency::{Hash, Leaf, Receipt, MAX_PROOF_HASHES};
+use tamga_core::transparency::{Hash, Leaf, Receipt};
 use tamga_core::{ActId, Timestamp};
 
 /// What a sequencing pass did.
@@ -55,45 +55,6 @@ fn head_key(size: u64) -> [u8; 9] {
     k[0] = b'h';
     k[1..].copy_from_slice(&size.to_be_bytes());
     k
-}
-
-fn receipt_key(act: &ActId) -> [u8; 33] {
-    let mut k = [0u8; 33];
-    k[0] = b'r';
-    k[1..].copy_from_slice(&act.0);
-    k
-}
-
-/// A receipt on disk: seen (i64 BE), index, size (u64 BE), then the path's hashes.
-fn encode_receipt(r: &Receipt) -> Vec<u8> {
-    let mut out = Vec::with_capacity(24 + 32 * r.path.len());
-    out.extend_from_slice(&r.seen.unix().to_be_bytes());
-    out.extend_from_slice(&r.index.to_be_bytes());
-    out.extend_from_slice(&r.size.to_be_bytes());
-    for h in &r.path {
-        out.extend_from_slice(h);
-    }
-    out
-}
-
-fn decode_receipt(act: ActId, bytes: &[u8]) -> Option<Receipt> {
-    if bytes.len() < 24
-        || !(bytes.len() - 24).is_multiple_of(32)
-        || (bytes.len() - 24) / 32 > MAX_PROOF_HASHES
-    {
-        return None;
-    }
-    let seen = Timestamp::from_unix(i64::from_be_bytes(bytes[..8].try_into().ok()?))?;
-    Some(Receipt {
-        act,
-        seen,
-        index: read_u64(&bytes[8..16])?,
-        size: read_u64(&bytes[16..24])?,
-        path: bytes[24..]
-            .chunks(32)
-            .map(|c| c.try_into().expect("32 bytes"))
-            .collect(),
-    })
 }
 
 /// The log's stored subtrees, seen through the nodes a pass has added but not yet written.
@@ -307,108 +268,6 @@ impl Store {
             .map_err(|_| self.corrupted("a tree head is not UTF-8".into()))?;
         Ok(Some((size, text)))
     }
-
-    /// The receipt this node holds for `act`.
-    pub fn receipt(&self, act: &ActId) -> Result<Option<Receipt>> {
-        Ok(self
-            .t
-            .receipts
-            .get(receipt_key(act))
-            .map_err(|e| self.sled_err(e))?
-            .and_then(|v| decode_receipt(*act, &v)))
-    }
-
-    /// Keeps the tree head `head` (text) as the last accepted and the receipts checked against
-    /// it, in one batch, durable before it returns; `cursor`, if given, is the feed number up to
-    /// which every act here now has its receipt.
-    pub fn put_receipts(
-        &self,
-        head: &str,
-        receipts: &[Receipt],
-        cursor: Option<u64>,
-    ) -> Result<()> {
-        let mut batch = sled::Batch::default();
-        batch.insert("head", head.as_bytes());
-        for r in receipts {
-            batch.insert(&receipt_key(&r.act)[..], encode_receipt(r));
-        }
-        if let Some(c) = cursor {
-            batch.insert("cursor", &c.to_be_bytes());
-        }
-        self.t
-            .receipts
-            .apply_batch(batch)
-            .map_err(|e| self.sled_err(e))?;
-        self.make_durable()
-    }
-
-    /// The last tree head of central's log this node accepted (text).
-    pub fn accepted_head(&self) -> Result<Option<String>> {
-        self.receipts_text("head")
-    }
-
-    /// Why central's last answer was refused as a rewritten or forked log, if it was.
-    pub fn log_alarm(&self) -> Result<Option<String>> {
-        self.receipts_text("alarm")
-    }
-
-    /// Records (or, with `None`, clears) the log alarm; durable before it returns.
-    pub fn set_log_alarm(&self, alarm: Option<&str>) -> Result<()> {
-        match alarm {
-            Some(text) => self.t.receipts.insert("alarm", text.as_bytes()),
-            None => self.t.receipts.remove("alarm"),
-        }
-        .map_err(|e| self.sled_err(e))?;
-        self.make_durable()
-    }
-
-    fn receipts_text(&self, key: &str) -> Result<Option<String>> {
-        self.t
-            .receipts
-            .get(key)
-            .map_err(|e| self.sled_err(e))?
-            .map(|v| {
-                String::from_utf8(v.to_vec())
-                    .map_err(|_| self.corrupted(format!("receipts/{key} is not UTF-8")))
-            })
-            .transpose()
-    }
-
-    /// Up to `limit` acts held here (each once) whose signatures verify and that have no receipt, from the
-    /// documents changed since the receipts' cursor, and the feed number the cursor may move to
-    /// once those receive theirs (the last document wholly covered).
-    pub fn acts_without_receipt(&self, limit: usize) -> Result<(Vec<ActId>, u64)> {
-        let cursor = self
-            .t
-            .receipts
-            .get("cursor")
-            .map_err(|e| self.sled_err(e))?
-            .and_then(|v| read_u64(&v))
-            .unwrap_or(0);
-        let mut out = Vec::new();
-        let mut covered = cursor;
-        for (seq, doc) in self.changed_since(cursor)? {
-            let acts = match self.acts(&doc) {
-                Ok(acts) => acts,
-                Err(StoreError::Forgotten { .. }) => continue,
-                Err(e) => return Err(e),
-            };
-            // An act recorded on two nodes and merged is the same key written twice in the
-            // document, so it may come back twice: each is asked about once.
-            let mut missing = std::collections::BTreeSet::new();
-            for act in acts {
-                if act.verify_signatures().is_ok() && self.receipt(&act.id())?.is_none() {
-                    missing.insert(act.id());
-                }
-            }
-            if out.len() + missing.len() > limit {
-                break;
-            }
-            out.extend(missing);
-            covered = seq;
-        }
-        Ok((out, covered))
-    }
 }
 
 #[cfg(test)]
@@ -480,40 +339,5 @@ mod tests {
         let proof = store.log_consistency(size_a, size).unwrap();
         verify_consistency(size_a, size, &root_a, &root, &proof).unwrap();
         assert!(store.log_consistency(size, size + 1).is_err());
-    }
-
-    #[test]
-    fn receipts_are_kept_and_the_acts_without_one_listed() {
-        let story = Story::new();
-        let dir = tempfile::tempdir().unwrap();
-        let store = new_store(dir.path(), &story);
-        let acts = story.clean_delivery();
-        for act in &acts {
-            store.record(act).unwrap();
-        }
-        let (missing, cursor) = store.acts_without_receipt(4096).unwrap();
-        assert!(acts.iter().all(|a| missing.contains(&a.id())));
-        let receipt = Receipt {
-            act: acts[0].id(),
-            seen: at("2026-11-23T07:00:00Z"),
-            index: 3,
-            size: 9,
-            path: vec![[1; 32], [2; 32]],
-        };
-        store
-            .put_receipts("head text", std::slice::from_ref(&receipt), None)
-            .unwrap();
-        assert_eq!(store.receipt(&acts[0].id()).unwrap(), Some(receipt));
-        assert_eq!(store.accepted_head().unwrap().as_deref(), Some("head text"));
-        let (missing, _) = store.acts_without_receipt(4096).unwrap();
-        assert!(!missing.contains(&acts[0].id()));
-        // A limit smaller than a document's acts stops before it, the cursor not moved past it.
-        let (few, covered) = store.acts_without_receipt(1).unwrap();
-        assert!(few.len() <= 1);
-        assert!(covered <= cursor);
-        store.set_log_alarm(Some("forked")).unwrap();
-        assert_eq!(store.log_alarm().unwrap().as_deref(), Some("forked"));
-        store.set_log_alarm(None).unwrap();
-        assert_eq!(store.log_alarm().unwrap(), None);
     }
 }

@@ -45,6 +45,7 @@ pub mod peers;
 pub mod pin;
 pub mod query;
 pub mod reader;
+pub mod receipts;
 pub mod rewrite;
 pub mod write;
 
