@@ -39,8 +39,12 @@ fn world() -> &'static World {
         for act in story.registry_acts() {
             store.record(&act).expect("the registry acts record");
         }
+        // Central's log key, so that carried tree heads can hold.
+        store
+            .record(&story.log_enrollment())
+            .expect("the log key's enrollment records");
         World {
-            registry: story.registry(),
+            registry: store.registry(),
             me: story.escort_lead.id.clone(),
             story,
             store,

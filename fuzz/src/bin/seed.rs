@@ -134,6 +134,42 @@ fn main() {
         let plain = postcard::to_stdvec(&contents).expect("postcard");
         c.put("bundle_import", &format!("contents-{name}"), &plain);
     }
+    // A bundle carrying central's receipts of the acts: the post met central first (the log
+    // key enrolled at both; the fuzz target's store has it too).
+    let hq = store(&story, &tmp.path().join("hq"));
+    for s in [&hq, &post] {
+        s.record(&story.log_enrollment()).expect("the log key");
+    }
+    for act in &acts[..4] {
+        hq.record(act).expect("record");
+    }
+    let keeper = tamga_sync::receipts::LogKeeper::new(Story::log_key());
+    let asked = tamga_sync::receipts::ask(&post).expect("ask");
+    if let tamga_sync::session::Request::Receipts { acts: ids, known } = &asked.request {
+        let answer = keeper
+            .answer(&hq, ids, *known, story.t(20))
+            .expect("receipts");
+        tamga_sync::receipts::accept(&post, &post.registry(), &asked, answer, story.t(20))
+            .expect("receipts kept");
+    }
+    let bytes = bundle::export(
+        &post,
+        &story.vehicle_device.key,
+        Some(&me),
+        &scope,
+        0,
+        story.t(40),
+    )
+    .expect("export");
+    c.put("bundle_import", "file-with-receipts", &bytes);
+    let contents: Bundle = bundle::open(&bytes, &post.registry(), &me).expect("open");
+    assert!(!contents.log.receipts.is_empty());
+    c.put(
+        "bundle_import",
+        "contents-with-receipts",
+        &postcard::to_stdvec(&contents).expect("postcard"),
+    );
+
     // The same story, as changes since the first acts.
     let doc = tamga_store::DocId::Consignment(story.consignment.clone());
     let heads = post.heads(&doc).expect("heads");
@@ -188,6 +224,7 @@ fn main() {
                 bytes: b"not automerge".to_vec(),
             },
         ],
+        log: Default::default(),
     };
     c.put(
         "bundle_import",
