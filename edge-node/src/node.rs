@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tamga_core::signing::key_id;
 use tamga_core::{KeyId, SignedAct, Timestamp, UnitCode};
 use tamga_node::transport::HttpPeer;
-use tamga_store::{Store, StoreError};
+use tamga_store::{Store, StoreError, StoreOptions};
 use tamga_sync::scope::Scope;
 
 /// The device key's file name.
@@ -18,6 +18,19 @@ pub const DEVICE_KEY_FILE: &str = "device.key";
 pub const OFFICERS_DIR: &str = "officers";
 /// The largest device key file read (the key is 64 hex digits).
 const MAX_DEVICE_KEY_BYTES: u64 = 1024;
+
+/// sled's page cache at an edge node: a post PC or a vehicle tablet keeps its memory small (the
+/// list reads a page's summaries and a few index keys, not the documents); central keeps the
+/// store's default.
+pub const EDGE_SLED_CACHE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// How an edge node opens its store.
+pub fn store_options() -> StoreOptions {
+    StoreOptions {
+        sled_cache_bytes: EDGE_SLED_CACHE_BYTES,
+        ..StoreOptions::default()
+    }
+}
 /// The largest file of acts `record_file` reads (as the local API's largest upload).
 pub const MAX_ACTS_FILE_BYTES: u64 = 256 * 1024 * 1024;
 
@@ -179,7 +192,11 @@ impl Node {
         let mut seed = [0u8; 32];
         hex::decode_to_slice(text.trim(), &mut seed)
             .map_err(|_| file_error(&key_path, "not a device key (64 hex digits expected)"))?;
-        let store = Store::open(dir.join("store"), &config.authority.clone())?;
+        let store = Store::open_with(
+            dir.join("store"),
+            &config.authority.clone(),
+            store_options(),
+        )?;
         Ok(Node {
             dir: dir.to_owned(),
             config,

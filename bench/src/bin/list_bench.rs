@@ -17,7 +17,9 @@
 //! request is made `REPEATS` times, p50 and p99 printed: the first page (`limit=50`), the 20th
 //! page (by cursor), the 20th page without the header's counts (`counts=false`, as the UI turns
 //! pages), a filtered page (`status=in_transit&severity=major`), major or worse, overdue, a
-//! search by number prefix and a search by goods word (the case that reads every summary).
+//! search by number prefix and searches by goods word: one found nowhere and one in every
+//! consignment (both through the goods' word keys), and a one-letter word found nowhere (the
+//! case that reads every summary).
 //! Resident memory (`VmRSS`, `VmHWM`) of the serving node from `/proc` before the goods search
 //! and after every request.
 
@@ -266,8 +268,16 @@ fn main() {
             "/api/consignments?limit=50&number=10609050%2F231126%2F00001".into(),
         ),
         (
-            "goods word found nowhere (every summary read)",
+            "goods word found nowhere (the goods keys: nothing read)",
             format!("/api/consignments?limit=50&goods={goods_word}"),
+        ),
+        (
+            "goods word in every consignment (`diam`, the goods keys)",
+            "/api/consignments?limit=50&goods=diam".into(),
+        ),
+        (
+            "goods word of one letter found nowhere (every summary read)",
+            "/api/consignments?limit=50&goods=q".into(),
         ),
     ];
     println!("list_bench: {n} consignments held, {REPEATS} requests each, ms (p50 / p99)");
@@ -289,7 +299,7 @@ fn main() {
     );
     let kib = |f| procstat::status_kib(pid, f).unwrap_or(0) as f64 / 1024.0;
     for (name, path) in &cases {
-        if path.contains("goods=") {
+        if path.contains(&format!("goods={goods_word}")) {
             println!(
                 "  tamga-edge after the pages, before the goods search: VmRSS {:.1} MiB, VmHWM {:.1} MiB",
                 kib("VmRSS"),

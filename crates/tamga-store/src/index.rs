@@ -16,6 +16,7 @@
 //! | `lcustodian` | `<unit holding custody>/` and the list order | the list filtered by custodian |
 //! | `lworst` | `<worst open discrepancy that does not depend on the time, or none>/` and the list order | the list filtered by severity; counts |
 //! | `due` | `<bucket>/` and the list order (`0` and the deadline, as [`time_hex`]) of a consignment registered but neither arrived nor delivered | what is overdue at a time, in the list's order; how many, by bucket (counted, [`crate::store`]'s `counts`) |
+//! | `lgoods` | `<word>/` and the list order: each word of the goods' text ([`goods_words`], at most [`MAX_GOODS_WORDS`]; a consignment with more has the one word `*`) | the list searched by goods: a word's keys, or a few words' with one beginning, merged in the list's order |
 //! | `future` | `<bucket>/<latest>/<deadline>`: the latest time of an act whose "dated in the future" anomaly is open; the deadline when the consignment's `due` key has the same bucket, else `-` (both as [`time_hex`]) | what has such an anomaly at a time, and whether it is overdue too |
 //!
 //! No code contains a zero byte, so `<kind>/<value>\0` is an exact prefix and every query is a
@@ -120,6 +121,14 @@ fn list_keys(s: &Summary, keys: &mut BTreeSet<Vec<u8>>) {
         add("lcustodian", format!("{unit}/{order}"));
     }
     add("lworst", format!("{}/{order}", bucket_name(s.base_worst())));
+    let words = goods_words(&s.goods);
+    if words.len() > MAX_GOODS_WORDS {
+        add("lgoods", format!("{GOODS_OVERFLOW}/{order}"));
+    } else {
+        for word in words {
+            add("lgoods", format!("{word}/{order}"));
+        }
+    }
     let overdue_moves = s.moved_by_overdue_from();
     if let Some(due) = s.due {
         // Registered and not yet at the office of destination, nor returned, so transit has not
@@ -147,6 +156,50 @@ fn list_keys(s: &Summary, keys: &mut BTreeSet<Vec<u8>>) {
             ),
         );
     }
+}
+
+/// The most words of a consignment's goods kept as `lgoods` keys; one with more has the single
+/// key of [`GOODS_OVERFLOW`], which every goods search reads (and checks on its summary).
+pub const MAX_GOODS_WORDS: usize = 256;
+
+/// The `lgoods` word of a consignment whose goods have more than [`MAX_GOODS_WORDS`] words.
+pub const GOODS_OVERFLOW: &str = "*";
+
+/// The longest word kept as an `lgoods` key, in bytes; a longer word is kept cut at a character
+/// boundary (a search for it reads the cut word's keys and checks the whole word on the summary).
+pub const MAX_GOODS_WORD_BYTES: usize = 32;
+
+/// The words of a goods text as the search knows them: runs of letters and digits, in lower
+/// case, each cut to [`MAX_GOODS_WORD_BYTES`]. A word never holds `/`, `*` or a zero byte.
+pub fn goods_words(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| cut_word(&w.to_lowercase()).to_owned())
+        .collect()
+}
+
+/// `word` cut to at most [`MAX_GOODS_WORD_BYTES`] bytes at a character boundary.
+pub fn cut_word(word: &str) -> &str {
+    let mut end = word.len().min(MAX_GOODS_WORD_BYTES);
+    while !word.is_char_boundary(end) {
+        end -= 1;
+    }
+    &word[..end]
+}
+
+/// Whether goods of text `text` answer the search `query`: every word of the query begins a word
+/// of the text (in any case); a query without a word answers every text.
+pub fn goods_match(text: &str, query: &str) -> bool {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    query
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .all(|q| words.iter().any(|w| w.starts_with(&q)))
 }
 
 /// The bucket of a `due` or `future` key whose finding moves the consignment to no other bucket

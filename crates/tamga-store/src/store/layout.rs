@@ -38,10 +38,11 @@ pub const MAGIC: &[u8] = b"tamga-store";
 /// The newest format this build writes and reads. Version 2 added the `unit` index, version 3
 /// the list row in the derived record and the list keys (`list`, `lstatus`, `lcustodian`,
 /// `lworst`, `due`, `future`), version 4 the bucket the time moves a consignment out of in the
-/// `due` and `future` keys (and the `due` keys' counters); an older store is brought up to it
+/// `due` and `future` keys (and the `due` keys' counters), version 5 the goods' words
+/// (`lgoods`); an older store is brought up to it
 /// when opened (every consignment re-derived, its index keys rewritten, the counters counted
 /// afresh, then the version written), so opening an older store is all an upgrade takes.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// The names of the store's sled trees, as in the table above.
 pub(super) const TREE_NAMES: [&str; 13] = [

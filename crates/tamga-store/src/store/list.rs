@@ -16,8 +16,11 @@
 //!   neither arrived nor delivered have such a key, in the list's order), a page's worth;
 //! - number (prefix of the consignment id) and deadline before/after: checked on the key,
 //!   no summary read for a key that fails;
-//! - goods (case-insensitive substring of the goods' descriptions): one summary read per
-//!   consignment examined, so a rare word costs a scan of up to `n` summaries;
+//! - goods (every word of the query begins a word of the goods' text, in any case): the
+//!   `lgoods` scans of the words the query's longest word begins (a rare word reads its own
+//!   keys only), one summary read per row examined; a query whose longest word has one
+//!   character, or begins more than [`MAX_PREFIX_WORDS`] words, reads the list's summaries
+//!   instead, up to `n`;
 //! - counts ([`Store::list_counts`]): the counters kept with the `lstatus`, `lworst` and `due`
 //!   keys ([`super::counts`]: twelve reads), how many `due` keys of each bucket lie before now
 //!   (each a scan of the shorter side of now, `Store::count_before`), and a scan of the
@@ -31,6 +34,13 @@ use std::collections::BTreeSet;
 use std::ops::Bound;
 use tamga_core::assessment::Status;
 use tamga_core::{ConsignmentId, Severity, Timestamp, UnitCode};
+
+/// The shortest query word a goods search finds through the `lgoods` keys.
+pub const MIN_INDEXED_QUERY_WORD: usize = 2;
+
+/// The most indexed words one query word may begin for the search to go through the `lgoods`
+/// keys (one scan each, merged).
+pub const MAX_PREFIX_WORDS: usize = 64;
 
 /// The most rows a page may ask for.
 pub const MAX_PAGE: usize = 200;
@@ -94,7 +104,8 @@ pub struct ListQuery {
     pub severity: Option<Severity>,
     /// Only consignment ids starting with this.
     pub number: Option<String>,
-    /// Only goods whose text contains this, in any case.
+    /// Only consignments whose goods' text has, for each word of this, a word it begins (in
+    /// any case: [`index::goods_match`]).
     pub goods: Option<String>,
 }
 
@@ -274,6 +285,63 @@ impl Store {
         Ok(out)
     }
 
+    /// The `lgoods` scans for a goods search, merged in the list's order: the keys of every
+    /// indexed word the query's longest word (of at least [`MIN_INDEXED_QUERY_WORD`]
+    /// characters) begins, at most [`MAX_PREFIX_WORDS`] of them, and those of the consignments
+    /// with too many words to index. `None` when the query has no such word or it begins too
+    /// many words: the search then reads the list's summaries.
+    fn goods_sources<'a>(
+        &'a self,
+        query: &str,
+        after: Option<&Cursor>,
+    ) -> Result<Option<Vec<Suffixes<'a>>>> {
+        let Some(longest) = query
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= MIN_INDEXED_QUERY_WORD)
+            .max_by_key(|w| w.chars().count())
+        else {
+            return Ok(None);
+        };
+        let lower = longest.to_lowercase();
+        let stem = index::cut_word(&lower);
+        let start = format!("lgoods/{stem}").into_bytes();
+        let mut words: Vec<Vec<u8>> = Vec::new();
+        let mut from = start.clone();
+        loop {
+            let Some(k) = self
+                .t
+                .index
+                .range(from.clone()..prefix_end(&start))
+                .keys()
+                .next()
+            else {
+                break;
+            };
+            let k = k.map_err(|e| self.sled_err(e))?;
+            let slash = k[7..]
+                .iter()
+                .position(|b| *b == b'/')
+                .ok_or_else(|| self.corrupted("an lgoods key has no word".into()))?;
+            let word = k[7..7 + slash].to_vec();
+            if words.len() == MAX_PREFIX_WORDS {
+                return Ok(None);
+            }
+            // Past this word's keys: `/` ends the word, so `0` (the byte after it) is past them.
+            from = b"lgoods/".to_vec();
+            from.extend_from_slice(&word);
+            from.push(b'/' + 1);
+            words.push(word);
+        }
+        let mut sources = Vec::with_capacity(words.len() + 1);
+        for word in words.into_iter().chain([index::GOODS_OVERFLOW.as_bytes().to_vec()]) {
+            let mut prefix = b"lgoods/".to_vec();
+            prefix.extend_from_slice(&word);
+            prefix.push(b'/');
+            sources.push(self.suffixes(prefix, after));
+        }
+        Ok(Some(sources))
+    }
+
     /// A page of the list as of `now` (see the module doc for what each filter costs).
     pub fn list(&self, q: &ListQuery, now: Timestamp) -> Result<ListPage> {
         if q.limit == 0 || q.limit > MAX_PAGE {
@@ -284,7 +352,13 @@ impl Store {
         }
         let after = q.after.as_ref();
         let mut sources: Vec<Suffixes<'_>> = Vec::new();
-        if q.overdue {
+        let by_goods = match &q.goods {
+            Some(g) if !q.overdue => self.goods_sources(g, after)?,
+            _ => None,
+        };
+        if let Some(goods) = by_goods {
+            sources = goods;
+        } else if q.overdue {
             for bucket in TIME_BUCKETS {
                 sources.push(self.overdue_suffixes(bucket, now, after));
             }
@@ -320,7 +394,6 @@ impl Store {
         } else {
             sources.push(self.suffixes(b"list/".to_vec(), after));
         }
-        let goods = q.goods.as_ref().map(|g| g.to_lowercase());
         let mut heads: Vec<Option<Vec<u8>>> = Vec::with_capacity(sources.len());
         for s in &mut sources {
             heads.push(s.next().transpose()?);
@@ -380,9 +453,9 @@ impl Store {
                 && (!q.overdue || as_of.overdue)
                 && q.severity
                     .is_none_or(|s| as_of.worst().is_some_and(|w| w <= s))
-                && goods
+                && q.goods
                     .as_ref()
-                    .is_none_or(|g| summary.goods.to_lowercase().contains(g.as_str()));
+                    .is_none_or(|g| index::goods_match(&summary.goods, g));
             if !keep {
                 continue;
             }

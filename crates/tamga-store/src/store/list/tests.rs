@@ -615,3 +615,116 @@ fn a_late_revocation_and_the_passing_of_time_change_the_list_as_assessing_does()
 }
 
 mod upgrade;
+
+/// Consignment `n` registered with its first goods line described as `description`, and with
+/// `extra` more lines of the same goods described as given.
+fn registered_with_goods(story: &Story, n: u64, description: &str, extra: &[String]) -> SignedAct {
+    let mut body = story.registration_body();
+    body.consignment = consignment(n);
+    body.goods[0].description = text(description);
+    let line = body.goods[0].clone();
+    for d in extra {
+        let mut more = line.clone();
+        more.description = text(d);
+        body.goods.push(more);
+    }
+    story.sign(
+        ActBody::ConsignmentRegistered(body),
+        &[&story.airport_officer],
+    )
+}
+
+#[test]
+fn the_goods_search_finds_words_by_their_beginning_through_the_goods_keys() {
+    let story = Story::new();
+    let dir = tempfile::tempdir().unwrap();
+    let store = new_store(dir.path(), &story);
+    let descriptions = [
+        "Platinum ingots",
+        "Gold bars, hallmarked",
+        "Golden jewellery",
+        "Алмазы необработанные",
+        "Rough diamonds",
+        "Silver coins",
+        "Gold dust",
+        "Platinum-group metals",
+    ];
+    for (n, d) in descriptions.iter().enumerate() {
+        store
+            .record(&registered_with_goods(&story, n as u64, d, &[]))
+            .unwrap();
+    }
+    for n in 8..40 {
+        store
+            .record(&registered_with_goods(&story, n, "Rough diamonds", &[]))
+            .unwrap();
+    }
+    // Goods of more words than the keys keep: found through the one overflow key.
+    let many: Vec<String> = (0..40)
+        .map(|i| (0..8).map(|j| format!("w{i}x{j}")).collect::<Vec<_>>().join(" "))
+        .collect();
+    store
+        .record(&registered_with_goods(&story, 40, "Palladium sponge", &many))
+        .unwrap();
+    let now = story.t(0);
+    let everything = store
+        .list(
+            &ListQuery {
+                limit: MAX_PAGE,
+                ..ListQuery::default()
+            },
+            now,
+        )
+        .unwrap()
+        .rows;
+    assert_eq!(everything.len(), 41);
+    for query in [
+        "platinum", "PLAT", "plat ingot", "gold", "golden", "GOLD BARS", "алмаз", "АЛМАЗЫ необр",
+        "rough", "w7x3", "w39", "pall", "x", "g", "nothing", "-- ", "metal group",
+    ] {
+        let want: Vec<&ConsignmentId> = everything
+            .iter()
+            .filter(|r| index::goods_match(&r.summary.goods, query))
+            .map(|r| &r.summary.consignment)
+            .collect();
+        for limit in [2, MAX_PAGE] {
+            let q = ListQuery {
+                limit,
+                goods: Some(query.into()),
+                ..ListQuery::default()
+            };
+            let got: Vec<Expected> = all_pages(&store, &q, now);
+            let got: Vec<String> = got.into_iter().map(|e| e.order.2).collect();
+            let want: Vec<String> = want.iter().map(|c| c.to_string()).collect();
+            assert_eq!(got, want, "{query:?}, pages of {limit}");
+        }
+    }
+    // Substrings inside a word are not words' beginnings.
+    assert!(!index::goods_match("Platinum ingots", "tinum"));
+    assert!(index::goods_match("Platinum-group metals", "group plat"));
+    // A rare word reads its own keys (and the overflow key), not the list.
+    let page = store
+        .list(
+            &ListQuery {
+                limit: MAX_PAGE,
+                goods: Some("platinum".into()),
+                ..ListQuery::default()
+            },
+            now,
+        )
+        .unwrap();
+    assert_eq!(page.rows.len(), 2);
+    assert_eq!(page.examined, 3, "two platinum consignments and the overflow one");
+    // A one-letter word reads the list.
+    let page = store
+        .list(
+            &ListQuery {
+                limit: MAX_PAGE,
+                goods: Some("p".into()),
+                ..ListQuery::default()
+            },
+            now,
+        )
+        .unwrap();
+    assert_eq!(page.examined, 41);
+}

@@ -51,7 +51,7 @@ fn a_store_of_format_2_gains_the_list_when_opened() {
         store.t.meta.get("version").unwrap().unwrap().as_ref(),
         crate::FORMAT_VERSION.to_be_bytes()
     );
-    assert_eq!(crate::FORMAT_VERSION, 4);
+    assert_eq!(crate::FORMAT_VERSION, 5);
     let q = ListQuery {
         limit: 10,
         ..ListQuery::default()
@@ -126,7 +126,7 @@ fn a_store_of_format_3_gains_the_time_s_buckets_when_opened() {
     let store = Store::open(dir.path(), &story.authority_id()).unwrap();
     assert_eq!(
         store.t.meta.get("version").unwrap().unwrap().as_ref(),
-        4u32.to_be_bytes()
+        crate::FORMAT_VERSION.to_be_bytes()
     );
     assert!(store.check().unwrap().is_empty());
     for (now, expected) in times.iter().zip(expected) {
@@ -150,6 +150,57 @@ fn a_store_of_format_3_gains_the_time_s_buckets_when_opened() {
             "overdue at {now}"
         );
     }
+}
+
+#[test]
+fn a_store_of_format_4_gains_the_goods_words_when_opened() {
+    let story = Story::new();
+    let dir = tempfile::tempdir().unwrap();
+    let now = story.t(700);
+    let word = |store: &Store| {
+        let q = ListQuery {
+            limit: MAX_PAGE,
+            goods: Some("DIAM".into()),
+            ..ListQuery::default()
+        };
+        all_pages(store, &q, now)
+    };
+    let expected = {
+        let store = populated(dir.path(), &story);
+        let expected = word(&store);
+        assert_eq!(expected.len(), HELD, "every consignment has rough diamonds");
+        // What a format 4 store holds: no `lgoods` keys.
+        let mut removed = 0;
+        for item in store.t.derived.iter() {
+            let (k, v) = item.unwrap();
+            let mut d = crate::index::Derived::decode(&v).unwrap();
+            let goods: Vec<Vec<u8>> = d
+                .keys
+                .iter()
+                .filter(|k| k.starts_with(b"lgoods/"))
+                .cloned()
+                .collect();
+            for key in goods {
+                store.t.index.remove(&key).unwrap();
+                d.keys.remove(&key);
+                removed += 1;
+            }
+            store.t.derived.insert(k, d.encode()).unwrap();
+        }
+        assert!(removed >= HELD);
+        store.t.meta.insert("version", &4u32.to_be_bytes()).unwrap();
+        store.db.flush().unwrap();
+        // Without its keys the search finds nothing.
+        assert!(word(&store).is_empty());
+        expected
+    };
+    let store = Store::open(dir.path(), &story.authority_id()).unwrap();
+    assert_eq!(
+        store.t.meta.get("version").unwrap().unwrap().as_ref(),
+        crate::FORMAT_VERSION.to_be_bytes()
+    );
+    assert!(store.check().unwrap().is_empty());
+    assert_eq!(word(&store), expected);
 }
 
 fn consignment_of_key(k: &[u8]) -> ConsignmentId {
