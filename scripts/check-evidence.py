@@ -19,13 +19,12 @@ One package: exactly the checks section 14.6 lists.
 5. the checkpoint's signature (strict Ed25519 over the note text) and its key: enrolled with role
    `transparency_log`, in force at the head's time and not revoked;
 6. every act names the package's consignment, and each signature verifies by a key enrolled by a
-   registry act that holds, in force at the act's `at` and not revoked at or before it.
-
-Each act's form is read too, as tamga's decoder reads it: the envelope's members, exactly the
-members its kind has with each value's type and grammar (sections 3 and 4: no unknown member,
-none missing, an absent optional member left out rather than null), the content rules of
-section 5, and the signers and their order (section 7). A validly signed and received act that
-breaks any of them is refused.
+   registry act that holds, in force at the act's `at` and not revoked at or before it;
+7. every act is read as tamga's decoder reads it: the envelope's members, exactly the members its
+   kind has with each value's type and grammar (sections 3 and 4: no unknown member, none
+   missing, an absent optional member left out rather than null), the content rules of section
+   5, and the signers and their order (section 7). A validly signed and received act that
+   breaks any of them is refused.
 
 It prints each act (kind, time, when central first saw it, its signers as enrolled, OK or what
 is wrong) and the two flags of section 14.6 (first seen later than `offline_allowance_seconds`
