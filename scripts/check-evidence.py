@@ -19,13 +19,12 @@ One package: exactly the checks section 14.6 lists.
 5. the checkpoint's signature (strict Ed25519 over the note text) and its key: enrolled with role
    `transparency_log`, in force at the head's time and not revoked;
 6. every act names the package's consignment, and each signature verifies by a key enrolled by a
-   registry act that holds, in force at the act's `at` and not revoked at or before it.
-
-Each act's form is read too: the envelope's members, signer order (section 7), the grammar of
-times and decimals and the content rules of section 5. Not the rest of each kind's members
-(sections 3 and 4: unknown or missing members, enumeration values, the alphabets of codes),
-which tamga's decoder refuses and central never logs: a signed act that breaks only those is
-not refused here.
+   registry act that holds, in force at the act's `at` and not revoked at or before it;
+7. every act is read as tamga's decoder reads it: the envelope's members, exactly the members its
+   kind has with each value's type and grammar (sections 3 and 4: no unknown member, none
+   missing, an absent optional member left out rather than null), the content rules of section
+   5, and the signers and their order (section 7). A validly signed and received act that
+   breaks any of them is refused.
 
 It prints each act (kind, time, when central first saw it, its signers as enrolled, OK or what
 is wrong) and the two flags of section 14.6 (first seen later than `offline_allowance_seconds`
@@ -79,7 +78,6 @@ MAX_PROOF_HASHES = 64
 ORIGIN_PREFIX = "tamga.customs/log/"
 DASH = "\u2014 "
 U64 = 2**64
-U32 = 2**32
 
 HEX64 = re.compile(r"[0-9a-f]{64}")
 HEX128 = re.compile(r"[0-9a-f]{128}")
@@ -96,10 +94,6 @@ CONSIGNMENT_KINDS = (
     "state_control_act_drawn", "certificates_issued", "kpc_returned", "kp_coupon_returned",
 )
 REGISTRY_KINDS = cv.REGISTRY_KINDS
-ROLES = (
-    "post_officer", "escort_officer", "precious_metals_officer", "central_staff", "supervisor",
-    "device", "registrar", "transparency_log",
-)
 
 
 class Refused(Exception):
@@ -371,68 +365,13 @@ def head_signature_holds(head):
 # ------------------------------------------------------------------------------------------------
 
 
-def value_faults(value, path="body"):
-    """What the format never holds: null, a number that is not an integer from 0 to 2^32 - 1,
-    a member name that is not ASCII."""
-    if value is None:
-        return ["%s is null" % path]
-    if isinstance(value, bool) or isinstance(value, str):
-        return []
-    if isinstance(value, float) or (type(value) is int and not 0 <= value < U32):
-        return ["%s is not an integer from 0 to 4294967295" % path]
-    if isinstance(value, list):
-        return [f for i, v in enumerate(value) for f in value_faults(v, "%s[%d]" % (path, i))]
-    if isinstance(value, dict):
-        out = []
-        for k, v in value.items():
-            if not k.isascii():
-                out.append("%s has a member name that is not ASCII" % path)
-            out += value_faults(v, "%s.%s" % (path, k))
-        return out
-    return []
-
-
-def signer_fields_fault(body):
-    """Why the body's signers cannot be read, or None."""
-    kind = body["kind"]
-    if kind == "custody_transferred":
-        for side in ("releasing", "receiving"):
-            party = body.get(side)
-            if not isinstance(party, dict) or not is_key(party.get("officer")):
-                return "%s.officer is not a key id" % side
-        return None
-    field = "authority" if kind in REGISTRY_KINDS else "officer"
-    return None if is_key(body.get(field)) else "%s is not a key id" % field
-
-
-def registry_fields_fault(body):
-    """Why a registry act cannot be judged by section 9, or None."""
-    kind = body["kind"]
-    if kind == "key_enrolled":
-        if not is_key(body.get("key")):
-            return "key is not a key id"
-        if body.get("role") not in ROLES:
-            return "role is not a role"
-        holder = body.get("holder")
-        if not isinstance(holder, dict) or not isinstance(holder.get("name"), str):
-            return "holder has no name"
-        if not isinstance(body.get("unit"), str):
-            return "unit is missing"
-        for field in ("valid_from", "valid_until"):
-            if parse_time(body.get(field)) is None:
-                return "%s is not a time" % field
-    elif kind == "key_revoked":
-        if not is_key(body.get("key")):
-            return "key is not a key id"
-        if parse_time(body.get("effective_from")) is None:
-            return "effective_from is not a time"
-    return None
-
-
 def read_act(envelope):
-    """An envelope read as far as this script checks an act's form (sections 3 to 8): a dict
-    {id, body, kind, at, signatures, problems}. `problems` is empty when the form holds; when the
-    body is not readable at all, `id` is None."""
+    """An envelope read as tamga's decoder reads a signed act (section 8), but for its canonical
+    bytes: a dict {id, body, kind, at, signatures, problems}. The envelope and its signatures'
+    form; the body's kind, then exactly the members its kind has, each of its type (sections 3
+    and 4); the content rules (section 5); the signers and their order (section 7). `problems`
+    holds the first fault found, or is empty; when the body is not readable at all, `id` is
+    None."""
     act = {"id": None, "body": None, "kind": "?", "at": None, "at_text": "?", "signatures": [],
            "problems": []}
 
@@ -466,26 +405,14 @@ def read_act(envelope):
         if not is_key(s["key"]) or not (isinstance(signature, str) and HEX128.fullmatch(signature)):
             return fault("a signature's key or bytes are not lower-case hex of the right length")
     act["signatures"] = signatures
-    for f in value_faults(body)[:1]:
-        return fault(f)
     if len(cv.jcs_bytes(envelope)) > cv.MAX_ACT_BYTES:
         return fault("the act is larger than %d bytes" % cv.MAX_ACT_BYTES)
-    why = signer_fields_fault(body)
-    if not why and kind in REGISTRY_KINDS:
-        why = registry_fields_fault(body)
+    # Exactly the members its kind has, each of its type (sections 3 and 4); only then the
+    # content rules, which read those members.
+    why = cv.body_fault(body)
     if why:
-        return fault("the body's " + why)
-    if kind in CONSIGNMENT_KINDS and not (
-        isinstance(body.get("consignment"), str) and CONSIGNMENT_ID.fullmatch(body["consignment"])
-    ):
-        return fault("the body's consignment is not a consignment id")
-    for what, field, text in cv.grammar_faults(body)[:1]:
-        return fault("%s is not a %s of the format: %r" % (field, what, text))
-    try:
-        content = cv.content_faults(body)
-    except (KeyError, TypeError, AttributeError, ValueError, ArithmeticError, IndexError):
-        content = ["the body lacks or mistypes a member its kind requires"]
-    for f in content[:1]:
+        return fault(why)
+    for f in cv.content_faults(body)[:1]:
         return fault("breaks a content rule (section 5): %s" % f)
     order = cv.signer_fault(body, signatures)
     if order:

@@ -8,6 +8,13 @@ What it checks, with Python's standard library only:
   its UTF-8 bytes equals id, the envelope is the JCS form of {"body", "signatures"}, the
   signatures are by the signers the act kind names, in order, and decimal strings and times in
   the body keep the format's grammar;
+* the member sets of docs/act-format.md sections 3 and 4, written again here as one table of
+  kinds -> members with each value's type and grammar (KINDS, OBJECTS, TAGGED, VALUES, ENUMS):
+  each valid act has exactly the members its kind has, each of its type; each input the decoder
+  must refuse for a member or a value (unknown_field, missing_field, unknown_variant,
+  wrong_type, bad_value, bad_decimal, bad_time) breaks them, and so does each canonical JSON
+  that spells an act otherwise (null for an absent member, [] for an absent optional list, an
+  array or an index for an object); each input that must fail later does not;
 * the content rules of docs/act-format.md section 5, written again here for every kind: each
   valid act keeps them, and each invalid_content input breaks at least one;
 * optional members: a valid body never writes an absent one (no null anywhere, no empty
@@ -328,11 +335,392 @@ def grammar_faults(value, field=None):
     return faults
 
 
+# ------------------------------------------------------------------------------------------------
+# What each kind of act holds (sections 3 and 4): one table of kinds -> members, value grammars
+# ------------------------------------------------------------------------------------------------
+#
+# A member is written  name: "T"  with T one of the value types of VALUES or ENUMS, an object of
+# OBJECTS, or a tagged object of TAGGED, and a suffix:
+#   "T"      required
+#   "T?"     optional: left out when absent, never written as null (section 3)
+#   "T[]"    a list of T (how many entries is a content rule, section 5)
+#   "T[]?"   an optional list, which may be empty (a correction's new list)
+#   "T[]*"   an optional list left out when empty: written as [] it is another spelling
+# An object has exactly the members its table names: no other member (even null), none of the
+# required ones missing.
+
+HEX64_RE = re.compile(r"[0-9a-f]{64}")
+HEX128_RE = re.compile(r"[0-9a-f]{128}")
+# Unicode White_Space, and the control characters (Cc) a text may not hold but tab and line feed.
+WHITE_SPACE = set("\t\n\x0b\x0c\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000") | {
+    chr(c) for c in range(0x2000, 0x200B)
+}
+CONTROL = {chr(c) for c in range(0x20) if chr(c) not in "\t\n"} | {chr(c) for c in range(0x7F, 0xA0)}
+
+
+def is_text(v):
+    return (
+        isinstance(v, str)
+        and not set(v) <= WHITE_SPACE
+        and not set(v) & CONTROL
+        and len(v.encode("utf-8")) <= 4096
+    )
+
+
+def date_exists(y, m, d):
+    leap = y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+    days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return 1 <= m <= 12 and 1 <= d <= days[m - 1]
+
+
+def is_date(v):
+    match = isinstance(v, str) and re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", v)
+    return bool(match) and date_exists(*(int(g) for g in match.groups()))
+
+
+def is_time(v):
+    match = isinstance(v, str) and re.fullmatch(
+        r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z", v
+    )
+    if not match:
+        return False
+    y, mo, d, h, mi, s = (int(g) for g in match.groups())
+    return date_exists(y, mo, d) and h < 24 and mi < 60 and s < 60
+
+
+try:
+    import zoneinfo
+
+    ZONES = zoneinfo.available_timezones()
+except ImportError:  # pragma: no cover - depends on the environment
+    ZONES = set()
+
+
+def is_time_zone(v):
+    """An IANA zone name of this system's tz database (tzdata); where Python has none, any name
+    of the IANA form is let through."""
+    if not isinstance(v, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*", v):
+        return False
+    return v in ZONES if ZONES else True
+
+
+def integer_up_to(high):
+    return lambda v: type(v) is int and 0 <= v <= high
+
+
+def matches(pattern):
+    return lambda v: isinstance(v, str) and re.fullmatch(pattern, v) is not None
+
+
+# Value types (section 3): what each must be, and how a refusal names it.
+VALUES = {
+    "text": (is_text, "a text (1-4096 bytes, not blank, no control character but tab and line feed)"),
+    "unit_code": (matches(r"[A-Z0-9_-]{1,32}"), "a unit code (1-32 of A-Z 0-9 - _)"),
+    "consignment_id": (matches(r"[A-Z0-9_./-]{1,64}"), "a consignment id (1-64 of A-Z 0-9 - _ / .)"),
+    "seal_number": (matches(r"[A-Z0-9/-]{1,32}"), "a seal number (1-32 of A-Z 0-9 - /)"),
+    "hs_code": (matches(r"[0-9]{6,10}"), "an HS code (6-10 digits)"),
+    "currency_code": (matches(r"[A-Z]{3}"), "a currency code (3 of A-Z)"),
+    "country_code": (matches(r"[A-Z]{2}"), "a country code (2 of A-Z)"),
+    "key_id": (matches(HEX64_RE.pattern), "a key id (64 lower-case hex digits)"),
+    "act_id": (matches(HEX64_RE.pattern), "an act id (64 lower-case hex digits)"),
+    "sha256": (matches(HEX64_RE.pattern), "a SHA-256 digest (64 lower-case hex digits)"),
+    "discrepancy_id": (matches(HEX64_RE.pattern), "a discrepancy id (64 lower-case hex digits)"),
+    "time": (is_time, "a time (YYYY-MM-DDTHH:MM:SSZ, a date and time that exist)"),
+    "decimal": (
+        lambda v: isinstance(v, str) and decimal_ok(v),
+        'a decimal (a string like "12.50": no exponent, +, leading zero or -0; at most 28 places)',
+    ),
+    "date": (is_date, "a date (YYYY-MM-DD, a day that exists)"),
+    "clock_time": (matches(r"([01][0-9]|2[0-3]):[0-5][0-9]"), "a clock time (HH:MM, 00:00 to 23:59)"),
+    "time_zone": (is_time_zone, "a time zone of the IANA tz database (like Asia/Bishkek)"),
+    "integer": (integer_up_to(2**32 - 1), "an integer from 0 to 4294967295"),
+    "year": (integer_up_to(65535), "an integer from 0 to 65535"),
+    "weekday": (integer_up_to(255), "an integer from 0 to 255"),
+    "boolean": (lambda v: isinstance(v, bool), "true or false"),
+}
+
+# Enumerations (section 3): JSON strings, case-sensitive.
+ENUMS = {
+    "direction": ("import", "export", "transit"),
+    "certificate_kind": ("state_control", "kimberley_process"),
+    "seal_kind": ("mechanical", "navigation"),
+    "seal_state": ("intact", "damaged", "missing"),
+    "seal_basis": ("permission", "inspection", "threat_of_loss", "threat_to_life"),
+    "incident": (
+        "accident", "force_majeure", "seal_damage", "route_deviation", "delay", "loss_or_shortage",
+    ),
+    "follow_up_action": ("brought_to_customs", "officials_attended", "closed"),
+    "document_kind": (
+        "transit_declaration", "invoice", "packing_list", "transport_document",
+        "kimberley_process_certificate", "state_control_certificate", "other",
+    ),
+    "mass_unit": ("kg", "g", "ct"),
+    "quantity_unit": ("ct", "g", "kg", "pcs"),
+    "role": (
+        "post_officer", "escort_officer", "precious_metals_officer", "central_staff", "supervisor",
+        "device", "registrar", "transparency_log",
+    ),
+}
+
+# The objects used inside bodies (section 3).
+OBJECTS = {
+    "coordinates": {"latitude": "decimal", "longitude": "decimal"},
+    "trader": {"name": "text", "country": "country_code", "registration": "text?"},
+    "goods_line": {
+        "hs_code": "hs_code", "description": "text", "quantity": "quantity", "net_mass": "mass",
+        "gross_mass": "mass", "value": "money",
+    },
+    "quantity": {"value": "decimal", "unit": "quantity_unit"},
+    "mass": {"value": "decimal", "unit": "mass_unit"},
+    "money": {"amount": "decimal", "currency": "currency_code"},
+    "certificate": {
+        "kind": "certificate_kind", "number": "text", "issued_by": "country_code",
+        "issued_at": "time", "kp": "kp_contents?",
+    },
+    "kp_contents": {
+        "authority": "text", "expires_at": "time", "exporter": "trader", "importer": "trader",
+        "carats": "decimal", "value_usd": "decimal", "parcels": "integer", "hs_codes": "hs_code[]",
+    },
+    "seal_observation": {"seal": "seal_number", "state": "seal_state"},
+    "seal_grounds": {"basis": "seal_basis", "reference": "text?", "permission": "act_id?"},
+    "custodian": {"unit": "unit_code", "officer": "key_id"},
+    "position": {"at": "time", "coordinates": "coordinates"},
+    "holder": {"name": "text", "personal_number": "text?"},
+    "accompanying_document": {"kind": "document_kind", "number": "text"},
+    "document_check": {"number": "text", "present": "boolean"},
+    "shortage": {"packages": "integer", "net_mass": "mass", "description": "text"},
+    "transhipment": {"permission": "act_id", "vehicle": "text", "new_seals": "new_seal[]"},
+    "new_seal": {"seal": "seal_number", "seal_kind": "seal_kind", "fixed_on": "text"},
+    "kp_participant": {"name": "text", "countries": "country_code[]"},
+    "working_hours": {"from": "clock_time", "until": "clock_time"},
+}
+
+# Objects tagged by one member, each value of the tag with its own members (section 3).
+TAGGED = {
+    "place": ("type", {
+        "post": {"unit": "unit_code"},
+        "road": {"description": "text", "coordinates": "coordinates?"},
+    }),
+    "permit": ("type", {
+        "seal_removal": {"seals": "seal_number[]"},
+        "correction": {"act": "act_id"},
+        "transhipment": {"incident": "act_id?"},
+        "return": {},
+    }),
+    # A correction's changes: the kind of the act corrected and the new value of each field it
+    # changes (a route, a deadline or a crew is not among them).
+    "changes": ("kind", {
+        "consignment_registered": {
+            "declaration": "text?", "consignor": "trader?", "consignee": "trader?",
+            "carrier": "trader?", "goods": "goods_line[]?", "packages": "integer?",
+            "certificates": "certificate[]?", "documents": "accompanying_document[]?",
+        },
+        "seal_applied": {"seal": "seal_number?", "seal_kind": "seal_kind?", "fixed_on": "text?"},
+        "escort_assigned": {"vehicle": "text?"},
+        "incident_reported": {
+            "happened_at": "time?", "description": "text?", "seals": "seal_number[]?",
+            "attachments": "sha256[]?",
+        },
+    }),
+}
+
+# Members many kinds share.
+BY_AN_OFFICER = {"consignment": "consignment_id", "at": "time", "officer": "key_id"}
+AT_A_PLACE = dict(BY_AN_OFFICER, place="place")
+BY_THE_AUTHORITY = {"at": "time", "authority": "key_id"}
+
+# Each act kind and its members besides `kind` (section 4), consignment acts then registry acts.
+KINDS = {
+    "consignment_registered": dict(
+        BY_AN_OFFICER, declaration="text", direction="direction", consignor="trader",
+        consignee="trader", goods="goods_line[]", packages="integer", certificates="certificate[]",
+        office_of_departure="unit_code", office_of_destination="unit_code", route="unit_code[]",
+        delivery_deadline="time", carrier="trader?", documents="accompanying_document[]*",
+    ),
+    "seal_applied": dict(AT_A_PLACE, seal="seal_number", seal_kind="seal_kind", fixed_on="text"),
+    "seal_checked": dict(AT_A_PLACE, seal="seal_number", state="seal_state", note="text?"),
+    "seal_removed": dict(AT_A_PLACE, seal="seal_number", state="seal_state", grounds="seal_grounds"),
+    "seal_replaced": dict(
+        AT_A_PLACE, old_seal="seal_number", old_state="seal_state", new_seal="seal_number",
+        new_seal_kind="seal_kind", fixed_on="text", grounds="seal_grounds",
+    ),
+    "escort_assigned": dict(
+        AT_A_PLACE, escort_unit="unit_code", vehicle="text", officer_in_charge="key_id",
+        crew="key_id[]",
+    ),
+    "custody_transferred": {
+        "consignment": "consignment_id", "at": "time", "place": "place", "previous": "act_id?",
+        "releasing": "custodian", "receiving": "custodian", "seals": "seal_observation[]",
+        "packages": "integer", "gross_mass": "mass", "transhipment": "transhipment?",
+    },
+    "incident_reported": dict(
+        AT_A_PLACE, happened_at="time?", incident="incident", description="text",
+        seals="seal_number[]", attachments="sha256[]",
+    ),
+    "position_reported": dict(BY_AN_OFFICER, positions="position[]"),
+    "arrival_notified": dict(AT_A_PLACE, arrived_at="time", working_hours_began_at="time?"),
+    "consignment_delivered": dict(
+        AT_A_PLACE, seals="seal_observation[]", packages="integer", gross_mass="mass",
+        net_mass="mass?", shortage="shortage?", documents="document_check[]*",
+    ),
+    "discrepancy_resolved": dict(
+        BY_AN_OFFICER, discrepancy="discrepancy_id", reason="text", supervisor="key_id?",
+    ),
+    "permission_granted": dict(AT_A_PLACE, permits="permit", reason="text", valid_until="time?"),
+    "act_corrected": dict(
+        BY_AN_OFFICER, corrects="act_id", changes="changes", reason="text", permission="act_id?",
+    ),
+    "escort_changed": dict(
+        AT_A_PLACE, escort_unit="unit_code", vehicle="text", officer_in_charge="key_id",
+        crew="key_id[]", reason="text",
+    ),
+    "deadline_extended": dict(
+        BY_AN_OFFICER, incident="act_id", delivery_deadline="time", reason="text",
+    ),
+    "incident_followed_up": dict(
+        AT_A_PLACE, incident="act_id", action="follow_up_action", note="text",
+        attachments="sha256[]*",
+    ),
+    "delivery_refused": dict(AT_A_PLACE, reason="text", seals="seal_observation[]"),
+    "consignment_returned": dict(
+        AT_A_PLACE, seals="seal_observation[]", packages="integer", gross_mass="mass",
+        permission="act_id?",
+    ),
+    "department_notified": dict(BY_AN_OFFICER, reference="text"),
+    "expertise_concluded": dict(BY_AN_OFFICER, conclusion="text"),
+    "state_control_act_drawn": dict(BY_AN_OFFICER, register_number="text", goods_conform="boolean"),
+    "certificates_issued": dict(BY_AN_OFFICER, certificates="certificate[]"),
+    "kpc_returned": dict(BY_AN_OFFICER, certificate="text", found_damaged_at="time", damage="text"),
+    "kp_coupon_returned": dict(BY_AN_OFFICER, certificate="text", sent_to="text"),
+    "key_enrolled": dict(
+        BY_THE_AUTHORITY, key="key_id", holder="holder", role="role", unit="unit_code",
+        valid_from="time", valid_until="time", migrated_from="text?",
+    ),
+    "key_revoked": dict(BY_THE_AUTHORITY, key="key_id", effective_from="time", reason="text"),
+    "kp_participants_listed": dict(BY_THE_AUTHORITY, participants="kp_participant[]", source="text"),
+    "calendar_published": dict(
+        BY_THE_AUTHORITY, year="year", weekly_rest="weekday[]", days_off="date[]",
+        working_days="date[]*", source="text",
+    ),
+    "post_registered": dict(
+        BY_THE_AUTHORITY, post="unit_code", name="text", time_zone="time_zone",
+        working_hours="working_hours?",
+    ),
+}
+
+OBJECT_NAMES = {
+    "coordinates": "coordinates",
+    "kp_contents": "KP contents",
+    "seal_grounds": "seal grounds",
+    "changes": "a correction's changes",
+}
+
+
+def named(type_name):
+    """How an object's type is named in a fault: "a seal observation", "KP contents"."""
+    if type_name in OBJECT_NAMES:
+        return OBJECT_NAMES[type_name]
+    return ("an " if type_name[0] in "aeiou" else "a ") + type_name.replace("_", " ")
+
+
+def type_fault(v, type_name, path):
+    """The first way `v`, at `path`, is not of type `type_name` (section 3), or None."""
+    if type_name.endswith("[]"):
+        if not isinstance(v, list):
+            return "%s is not a list (section 4)" % path
+        for i, item in enumerate(v):
+            fault = type_fault(item, type_name[:-2], "%s[%d]" % (path, i))
+            if fault:
+                return fault
+        return None
+    if type_name in OBJECTS:
+        return members_fault(v, OBJECTS[type_name], path, named(type_name))
+    if type_name in TAGGED:
+        tag, variants = TAGGED[type_name]
+        if not isinstance(v, dict):
+            return "%s is not %s (a JSON object) (section 4)" % (path, named(type_name))
+        if tag not in v:
+            return "%s.%s is missing: %s names its %s (section 4)" % (path, tag, named(type_name), tag)
+        if not isinstance(v[tag], str) or v[tag] not in variants:
+            return "%s.%s is not one of %s (section 3)" % (path, tag, ", ".join(variants))
+        what = "%s of %s %s" % (named(type_name), tag, v[tag])
+        return members_fault(v, variants[v[tag]], path, what, tag)
+    if type_name in ENUMS:
+        if isinstance(v, str) and v in ENUMS[type_name]:
+            return None
+        return "%s is not one of %s (section 3)" % (path, ", ".join(ENUMS[type_name]))
+    holds, what = VALUES[type_name]
+    return None if holds(v) else "%s is not %s (section 3)" % (path, what)
+
+
+def members_fault(v, members, path, what, tag=None):
+    """The first way object `v`, at `path`, does not have exactly `members` (`what` names it;
+    `tag` is a member checked already): a member it does not have, a required one missing, an
+    optional one written as null or an optional list written empty, a value of another type.
+    None if it has them."""
+    if not isinstance(v, dict):
+        return "%s is not %s (a JSON object) (section 4)" % (path, what)
+    for name in v:
+        if name != tag and name not in members:
+            return "%s has a member %s that %s does not have (section 4)" % (
+                path, json.dumps(name), what)
+    for name, spec in members.items():
+        type_name, mark = spec.rstrip("?*"), spec[len(spec.rstrip("?*")):]
+        here = "%s.%s" % (path, name)
+        if name not in v:
+            if mark:
+                continue
+            return "%s is missing: %s must have it (section 4)" % (here, what)
+        if v[name] is None:
+            return "%s is null: an absent member is left out, never null (section 3)" % here
+        if mark == "*" and v[name] == []:
+            return "%s is []: this optional list is left out when empty, never written empty " \
+                "(section 3)" % here
+        fault = type_fault(v[name], type_name, here)
+        if fault:
+            return fault
+    return None
+
+
+def body_fault(body):
+    """The first way `body` is not an act of the format (sections 3 and 4), or None."""
+    if not isinstance(body, dict):
+        return "the body is not a JSON object (section 4)"
+    kind = body.get("kind")
+    if not isinstance(kind, str) or kind not in KINDS:
+        return "the body's kind %s is not an act kind of the format (section 4)" % json.dumps(kind)
+    return members_fault(body, KINDS[kind], "body", "a %s act" % kind, "kind")
+
+
+def envelope_fault(envelope):
+    """The first way `envelope` is not a signed act's wire form of the format (section 7, and
+    its body by sections 3 and 4), or None. Not its signer order, which signer_fault gives."""
+    if not isinstance(envelope, dict):
+        return "the act is not a JSON object (section 7)"
+    for member in sorted(set(envelope) - {"body", "signatures"}):
+        return "the envelope has a member %s the format does not have (section 7)" % json.dumps(member)
+    for member in ("body", "signatures"):
+        if member not in envelope:
+            return "the envelope has no %s (section 7)" % member
+    signatures = envelope["signatures"]
+    if not isinstance(signatures, list):
+        return "the envelope's signatures are not a list (section 7)"
+    for s in signatures:
+        if not isinstance(s, dict) or set(s) != {"key", "signature"}:
+            return "a signature is not {key, signature} (section 7)"
+        if not (isinstance(s["key"], str) and HEX64_RE.fullmatch(s["key"])):
+            return "a signature's key is not a key id (section 3)"
+        if not (isinstance(s["signature"], str) and HEX128_RE.fullmatch(s["signature"])):
+            return "a signature is not 128 lower-case hex digits (section 3)"
+    return body_fault(envelope["body"])
+
+
 # Lists a body omits when empty (the other lists are written even when empty).
 OPTIONAL_LISTS = {
     "consignment_registered": ("documents",),
     "consignment_delivered": ("documents",),
     "incident_followed_up": ("attachments",),
+    "calendar_published": ("working_days",),
 }
 MAX_LIST = 200
 MAX_POSITIONS = 1000
@@ -347,6 +735,14 @@ def grams(mass):
     with decimal.localcontext() as ctx:
         ctx.prec = 200  # exact: a decimal below 2^96 times 1000
         return dec(mass["value"]) * GRAMS_PER_UNIT[mass["unit"]]
+
+
+def mass_text(mass):
+    """A mass as written and in grams, like "1250.35 ct (250.07 g)"."""
+    with decimal.localcontext() as ctx:
+        ctx.prec = 200  # exact, as in grams()
+        in_grams = format(grams(mass).normalize(), "f")
+    return "%s %s (%s g)" % (mass["value"], mass["unit"], in_grams)
 
 
 def content_faults(body):
@@ -401,7 +797,8 @@ def content_faults(body):
             if dec(line["value"]["amount"]) < 0:
                 faults.append("goods[%d].value is negative" % i)
             if grams(line["net_mass"]) > grams(line["gross_mass"]):
-                faults.append("goods[%d]: net mass above gross mass" % i)
+                faults.append("goods[%d]: net mass %s is above gross mass %s" % (
+                    i, mass_text(line["net_mass"]), mass_text(line["gross_mass"])))
 
     def certificates(field, certs):
         length(field, certs, 0, MAX_LIST)
@@ -731,6 +1128,9 @@ def check_act(c, v, keys, offer=False):
         problems.append("envelope is larger than max_act_bytes")
     for fault in grammar_faults(body):
         problems.append("%s field %s breaks the grammar: %r" % fault)
+    fault = envelope_fault({"body": body, "signatures": v["signatures"]})
+    if fault:
+        problems.append("not an act of the format: %s" % fault)
     for fault in content_faults(body):
         problems.append("breaks a content rule: %s" % fault)
     for fault in absent_written(body):
@@ -753,6 +1153,13 @@ def check_act(c, v, keys, offer=False):
 
 
 SAME_ACT_RE = re.compile(r"Same act as (\S+), other bytes\.$")
+
+
+# The decoder's codes for an input whose members or values break sections 3, 4 and 7.
+FORM_CODES = (
+    "unknown_field", "missing_field", "unknown_variant", "wrong_type", "bad_decimal", "bad_time",
+    "bad_value",
+)
 
 
 def check_case(c, case, envelopes):
@@ -788,6 +1195,10 @@ def check_case(c, case, envelopes):
         # fault is at the level of types, which this script does not model.
         if canonical and not case["name"].startswith("non_canonical/"):
             problems.append("input is in canonical form")
+        if canonical and not envelope_fault(value):
+            # Canonical JSON that spells the act otherwise (null, [], an array for an object):
+            # the member sets of sections 3 and 4 refuse it.
+            problems.append("the member sets and value grammars find nothing wrong")
         if canonical and isinstance(value, dict) and absent_written(value.get("body"), False):
             # An absent optional member written out: without it, the very act named.
             same = SAME_ACT_RE.search(case["description"])
@@ -802,9 +1213,18 @@ def check_case(c, case, envelopes):
         problems.append("input is not in canonical form, expected %s" % expected)
         return done()
 
-    # The input reaches the typed stage. Check what this script knows of it.
+    # The input reaches the typed stage. Check what this script knows of it: a fault of the
+    # member sets and value grammars (sections 3, 4 and 7) where one is expected, and none
+    # where the input must get past them (a content rule, the signers, a signature).
     body = value.get("body") if isinstance(value, dict) else None
     signatures = value.get("signatures") if isinstance(value, dict) else None
+    form = envelope_fault(value)
+    if expected in FORM_CODES and not form:
+        problems.append("the member sets and value grammars find nothing wrong, expected %s" % expected)
+        return done()
+    if expected not in FORM_CODES and form:
+        problems.append("not an act of the format (%s), expected %s" % (form, expected))
+        return done()
     if expected in ("bad_decimal", "bad_time"):
         kinds = {f[0] for f in grammar_faults(value)}
         if ("decimal" if expected == "bad_decimal" else "time") not in kinds:

@@ -18,7 +18,8 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use tamga_core::act::{DiscrepancyResolved, SealState};
 use tamga_core::fixtures::{at, key, Person, Story};
-use tamga_core::signing::key_id;
+use tamga_core::signing::{key_id, ActSignature};
+use tamga_core::time::Timestamp;
 use tamga_core::transparency::evidence::{self, Item, Package};
 use tamga_core::transparency::merkle::{verify_consistency, verify_inclusion};
 use tamga_core::transparency::{Leaf, MemoryTree, Receipt, SignedTreeHead, TreeHead};
@@ -128,8 +129,66 @@ fn package_of(acts: Vec<SignedAct>, late: Option<usize>) -> Package {
 }
 
 /// The package of `acts` with `enrolled` added to the story's registry.
-fn package_with(
-    mut acts: Vec<SignedAct>,
+fn package_with(acts: Vec<SignedAct>, enrolled: Vec<SignedAct>, late: Option<usize>) -> Package {
+    package_of_entries(acts.iter().map(Entry::from).collect(), enrolled, late)
+}
+
+/// An act as a package holds it: its id, its time and its wire form as JSON.
+struct Entry {
+    id: ActId,
+    at: Timestamp,
+    act: Value,
+}
+
+impl From<&SignedAct> for Entry {
+    fn from(act: &SignedAct) -> Self {
+        Entry {
+            id: act.id(),
+            at: act.body().at(),
+            act: serde_json::from_slice(act.encoded()).expect("a signed act's bytes are JSON"),
+        }
+    }
+}
+
+/// `body` signed as §7 says, by hand: its id is SHA-256 of its canonical bytes, and each key
+/// signs the context string and that id. For a body tamga's decoder refuses (an unknown
+/// member, a broken content rule), which `SignedAct::sign` will not sign: the package then
+/// holds an act whose signatures verify and whose receipt is for its id, so that only what the
+/// body says is wrong with it.
+fn signed_by_hand(body: Value, signers: &[&ed25519_dalek::SigningKey]) -> Entry {
+    let canonical = serde_jcs::to_vec(&body).expect("a JSON body");
+    let id = ActId::of_canonical_body(&canonical);
+    let signatures: Vec<Value> = signers
+        .iter()
+        .map(|k| serde_json::to_value(ActSignature::create(&id, k)).expect("a signature"))
+        .collect();
+    Entry {
+        id,
+        at: at(body["at"].as_str().expect("the body's time")),
+        act: json!({"body": body, "signatures": signatures}),
+    }
+}
+
+/// The story's clean delivery with the act `replaced` taken out and `by` in its place.
+fn story_with(replaced: &SignedAct, by: Entry) -> Vec<Entry> {
+    let story = Story::new().clean_delivery();
+    assert!(
+        story.iter().any(|a| a.id() == replaced.id()),
+        "an act of the story"
+    );
+    let mut entries: Vec<Entry> = story
+        .iter()
+        .filter(|a| a.id() != replaced.id())
+        .map(Entry::from)
+        .collect();
+    entries.push(by);
+    entries
+}
+
+/// The package of `acts` with `enrolled` added to the story's registry: each act seen by the
+/// log ten minutes after its time (the act at `late`, in time order, five days after).
+fn package_of_entries(
+    mut acts: Vec<Entry>,
     enrolled: Vec<SignedAct>,
     late: Option<usize>,
 ) -> Package {
@@ -137,19 +196,17 @@ fn package_with(
     let mut registry = vec![log_enrollment(&story)];
     registry.extend(story.registry_acts());
     registry.extend(enrolled);
+    let registry: Vec<Entry> = registry.iter().map(Entry::from).collect();
     // In (time, id) order, as §14.6 lists a package's acts.
-    acts.sort_by_key(|a| (a.body().at(), a.id()));
+    acts.sort_by_key(|a| (a.at, a.id));
     let mut tree = MemoryTree::new();
     let mut leaves = Vec::new();
     for (i, act) in registry.iter().chain(acts.iter()).enumerate() {
-        let mut seen = act.body().at().plus_seconds(600);
+        let mut seen = act.at.plus_seconds(600);
         if Some(i) == late.map(|l| l + registry.len()) {
-            seen = act.body().at().plus_seconds(5 * 24 * 3600);
+            seen = act.at.plus_seconds(5 * 24 * 3600);
         }
-        let leaf = Leaf {
-            act: act.id(),
-            seen,
-        };
+        let leaf = Leaf { act: act.id, seen };
         tree.push(leaf.hash());
         leaves.push(leaf);
     }
@@ -163,17 +220,15 @@ fn package_with(
         },
         &log_key(),
     );
-    let item = |i: usize, act: &SignedAct| {
-        Item::new(
-            act,
-            Receipt {
-                act: act.id(),
-                seen: leaves[i].seen,
-                index: i as u64,
-                size,
-                path: tree.inclusion(i as u64, size),
-            },
-        )
+    let item = |i: usize, entry: &Entry| Item {
+        act: entry.act.clone(),
+        receipt: Receipt {
+            act: entry.id,
+            seen: leaves[i].seen,
+            index: i as u64,
+            size,
+            path: tree.inclusion(i as u64, size),
+        },
     };
     Package {
         format: evidence::FORMAT.into(),
@@ -375,6 +430,38 @@ fn packages() -> Vec<(&'static str, Value, Expected)> {
         0,
         "the same resolution countersigned by another staff member who is no supervisor: the second signature is a supervisor's",
     );
+    // An act whose body breaks only the format's member set (§4): the seal applied at the
+    // airport with one member its kind does not have, signed by its officer over the new id
+    // and received by the log under that id.
+    let sealed = story.seal_applied();
+    let mut body = serde_json::to_value(sealed.body()).unwrap();
+    body["remark"] = json!("seal photographed before dispatch");
+    let extra = signed_by_hand(body, &[&story.airport_officer.key]);
+    push(
+        "tampered_unknown_member",
+        as_value(&package_of_entries(story_with(&sealed, extra), vec![], None)),
+        "refused",
+        0,
+        "the seal_applied act with a member its kind does not have (remark), re-signed by its officer and received under its new id: every signature and receipt holds, but the body is not a seal_applied act (section 4)",
+    );
+    // An act whose members are all well-formed but which breaks a content rule (§5): the
+    // registration with the goods line's gross mass 0.25006 kg (250.06 g), below its net mass
+    // 1250.35 ct (250.070 g), re-signed by the registering officer.
+    let registration = story.registration();
+    let mut body = serde_json::to_value(registration.body()).unwrap();
+    assert_eq!(
+        body["goods"][0]["net_mass"],
+        json!({"value": "1250.35", "unit": "ct"})
+    );
+    body["goods"][0]["gross_mass"] = json!({"value": "0.25006", "unit": "kg"});
+    let heavier_net = signed_by_hand(body, &[&story.airport_officer.key]);
+    push(
+        "tampered_content_rule",
+        as_value(&package_of_entries(story_with(&registration, heavier_net), vec![], None)),
+        "refused",
+        0,
+        "the registration re-signed by its officer with the goods line's gross mass 0.25006 kg (250.06 g), below its net mass 1250.35 ct (250.07 g): well-formed, signed and received, but net mass may not exceed gross mass (section 5)",
+    );
     out
 }
 
@@ -512,7 +599,7 @@ fn each_package_gets_its_verdict() {
         let verdict = evidence::read(&bytes).and_then(|p| evidence::verify(&p, &authority));
         match expected.verdict {
             "verified" => {
-                let verdict = verdict.unwrap_or_else(|e| panic!("{name}: {e}"));
+                let verdict = verdict.as_ref().unwrap_or_else(|e| panic!("{name}: {e}"));
                 assert!(verdict.holds(), "{name}: {verdict:?}");
                 let flags: usize = verdict.acts.iter().map(|a| a.sightings.len()).sum();
                 assert_eq!(flags, expected.flags, "{name}");
@@ -522,6 +609,17 @@ fn each_package_gets_its_verdict() {
                 !verdict.as_ref().is_ok_and(|v| v.holds()),
                 "{name} must be refused"
             ),
+        }
+        // The acts signed by hand are refused for what their bodies say, by the decoder,
+        // not for a signature or a receipt.
+        let body_fault = match name {
+            "tampered_unknown_member" => Some("unknown field `remark`"),
+            "tampered_content_rule" => Some("net mass must not exceed gross mass"),
+            _ => None,
+        };
+        if let Some(fault) = body_fault {
+            let e = verdict.as_ref().expect_err(name).to_string();
+            assert!(e.contains(fault), "{name}: {e}");
         }
     }
     // Under another root key nothing is verified.
