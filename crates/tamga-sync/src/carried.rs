@@ -27,7 +27,7 @@ use tamga_store::{DocId, Store, StoreError};
 pub const MAX_CARRIED_HEADS: usize = 64;
 /// The most carried heads a node keeps waiting for their check; one request asks about at most
 /// these many.
-pub const MAX_PENDING_HEADS: usize = 256;
+pub const MAX_PENDING_HEADS: usize = crate::proofs::MAX_CONSISTENCY_PAIRS;
 
 /// What a bundle carries of central's log.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,7 +125,7 @@ pub fn check(log: &CarriedLog, registry: &Registry, now: Timestamp) -> Result<Ch
     for text in &log.heads {
         let head = SignedTreeHead::parse(text)?;
         head.verify(registry)?;
-        if head.head.time.seconds_since(&now) > crate::receipts::HEAD_SKEW_SECONDS {
+        if head.head.time.seconds_since(&now) > crate::proofs::HEAD_SKEW_SECONDS {
             return Err(LogError::Head(format!(
                 "a carried tree head is dated {}, ahead of this node's clock ({now})",
                 head.head.time

@@ -3,6 +3,13 @@
 //! ([`Accepted`]). The exchange itself is [`crate::receipts`].
 
 use serde::{Deserialize, Serialize};
+
+/// How far ahead of this node's clock a tree head may be dated.
+pub const HEAD_SKEW_SECONDS: i64 = 300;
+
+/// The most pairs of tree sizes one consistency request asks about (and the most heads carried
+/// by bundles a node keeps waiting for that check).
+pub const MAX_CONSISTENCY_PAIRS: usize = 256;
 use tamga_core::transparency::{Hash, TreeHead};
 
 /// One receipt as the sync carries it; its tree's size is the head's.

@@ -8,7 +8,7 @@
 //! kept; a head that does not extend the accepted one raises the log alarm). Time is an
 //! argument; nothing here touches a socket.
 
-pub use crate::proofs::{Accepted, WireReceipt};
+pub use crate::proofs::{Accepted, WireReceipt, HEAD_SKEW_SECONDS};
 use crate::session::{Request, Response, SyncError};
 use ed25519_dalek::SigningKey;
 use std::sync::Mutex;
@@ -20,8 +20,6 @@ use tamga_store::Store;
 
 /// The most acts asked about in one request.
 pub const MAX_RECEIPTS_PER_REQUEST: usize = 4096;
-/// How far ahead of this node's clock a tree head may be dated.
-pub const HEAD_SKEW_SECONDS: i64 = 300;
 
 /// Central's log key and the signing of tree heads. One per central.
 pub struct LogKeeper {
@@ -123,11 +121,11 @@ impl LogKeeper {
     /// (smaller first), `None` where the larger is beyond the log (a head this log signed of
     /// that size would then prove the log rewritten: the node raises its alarm).
     pub fn consistency(&self, store: &Store, pairs: &[(u64, u64)]) -> Result<Response, SyncError> {
-        if pairs.len() > crate::carried::MAX_PENDING_HEADS {
+        if pairs.len() > crate::proofs::MAX_CONSISTENCY_PAIRS {
             return Err(SyncError::Protocol(format!(
                 "{} pairs in one consistency request; at most {}",
                 pairs.len(),
-                crate::carried::MAX_PENDING_HEADS
+                crate::proofs::MAX_CONSISTENCY_PAIRS
             )));
         }
         let size = store.log_size()?;

@@ -81,7 +81,7 @@ pub enum Request {
     /// After receipts: consistency proofs in central's log between each pair of tree sizes
     /// (smaller first), for heads a bundle carried here (`crate::carried`).
     Consistency {
-        /// The pairs, at most 256 (`carried::MAX_PENDING_HEADS`).
+        /// The pairs, at most 256 (`proofs::MAX_CONSISTENCY_PAIRS`).
         pairs: Vec<(u64, u64)>,
     },
 }
