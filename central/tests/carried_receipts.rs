@@ -21,17 +21,8 @@ fn receipts_carried_by_a_bundle_show_at_a_post_without_a_link_and_are_checked_at
     scene.refresh_enrollment(&scene.post);
 
     // The airport post holds central's receipts of its six acts; the Department holds none.
-    let shown = must(
-        &scene.edge,
-        &scene.post,
-        &["show", story.consignment.as_str()],
-        "",
-    );
-    assert_eq!(
-        shown.matches("received by central at").count(),
-        6,
-        "{shown}"
-    );
+    let (received, shown) = scene.received_by_central(&scene.post);
+    assert_eq!(received, 6, "{shown}");
 
     let file = scene.root.path().join("for-department.bundle");
     let file = file.to_str().unwrap();
@@ -47,17 +38,8 @@ fn receipts_carried_by_a_bundle_show_at_a_post_without_a_link_and_are_checked_at
             && imported.contains("checked against central's log at the next sync"),
         "{imported}"
     );
-    let shown = must(
-        &scene.edge,
-        &department,
-        &["show", story.consignment.as_str()],
-        "",
-    );
-    assert_eq!(
-        shown.matches("received by central at").count(),
-        6,
-        "{shown}"
-    );
+    let (received, shown) = scene.received_by_central(&department);
+    assert_eq!(received, 6, "{shown}");
     let status = must(&scene.edge, &department, &["status"], "");
     assert!(
         status.contains("1 tree heads carried here by bundles wait for their check"),

@@ -72,17 +72,8 @@ fn receipts_evidence_and_a_rewritten_log() {
     let seen = acts_at_headquarters(&view);
     assert_eq!(seen.len(), 6);
     assert!(seen.iter().all(Option::is_some), "{view}");
-    let shown = must(
-        &scene.edge,
-        &scene.post,
-        &["show", story.consignment.as_str()],
-        "",
-    );
-    assert_eq!(
-        shown.matches("received by central at").count(),
-        6,
-        "{shown}"
-    );
+    let (received, shown) = scene.received_by_central(&scene.post);
+    assert_eq!(received, 6, "{shown}");
     let status = must(&scene.edge, &scene.post, &["status"], "");
     assert!(status.contains("central's log:"), "{status}");
     assert!(!status.contains("LOG ALARM"), "{status}");

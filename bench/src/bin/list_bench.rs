@@ -232,6 +232,12 @@ fn main() {
         assert_eq!(status, 200, "{path}: {}", String::from_utf8_lossy(&body));
         serde_json::from_slice(&body).expect("JSON")
     };
+    let kib = |f| procstat::status_kib(pid, f).unwrap_or(0) as f64 / 1024.0;
+    println!(
+        "  tamga-edge serving, before the list: VmRSS {:.1} MiB, VmHWM {:.1} MiB",
+        kib("VmRSS"),
+        kib("VmHWM")
+    );
     let first = get("/api/consignments?limit=50");
     assert_eq!(first["counts"]["total"], n, "every consignment counted");
     // The 20th page's cursor, by walking there.
@@ -297,7 +303,6 @@ fn main() {
         "  baseline footprint_floor GET /health               {:8.2} / {:8.2}",
         health.0, health.1
     );
-    let kib = |f| procstat::status_kib(pid, f).unwrap_or(0) as f64 / 1024.0;
     for (name, path) in &cases {
         if path.contains(&format!("goods={goods_word}")) {
             println!(

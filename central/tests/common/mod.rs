@@ -466,6 +466,18 @@ impl Scene {
         }
     }
 
+    /// How many of the story consignment's acts the node in `dir` shows "received by central
+    /// at" (`tamga-edge show`), and what it showed.
+    pub fn received_by_central(&self, dir: &Path) -> (usize, String) {
+        let shown = must(
+            &self.edge,
+            dir,
+            &["show", self.story.consignment.as_str()],
+            "",
+        );
+        (shown.matches("received by central at").count(), shown)
+    }
+
     /// The post syncs with central again.
     pub fn sync(&self) {
         let out = must(&self.edge, &self.post, &["sync"], "");

@@ -14,13 +14,13 @@
 //!   sorted; a clock gone wrong, rare);
 //! - overdue: a merge of the three `due` scans up to now (only consignments registered and
 //!   neither arrived nor delivered have such a key, in the list's order), a page's worth;
-//! - number (prefix of the consignment id) and deadline before/after: checked on the key,
-//!   no summary read for a key that fails;
+//! - number (prefix of the consignment id): the ids that begin with it, if at most
+//!   [`MAX_NUMBER_CANDIDATES`], a summary read each and sorted into the list's order; else, and
+//!   deadline before/after, checked on the list's keys, no summary read for a key that fails;
 //! - goods (every word of the query begins a word of the goods' text, in any case): the
 //!   `lgoods` scans of the words the query's longest word begins (a rare word reads its own
-//!   keys only), one summary read per row examined; a query whose longest word has one
-//!   character, or begins more than [`MAX_PREFIX_WORDS`] words, reads the list's summaries
-//!   instead, up to `n`;
+//!   keys only), one summary read per row examined; a query whose longest word begins more
+//!   than [`MAX_PREFIX_WORDS`] words reads the list's summaries instead, up to `n`;
 //! - counts ([`Store::list_counts`]): the counters kept with the `lstatus`, `lworst` and `due`
 //!   keys ([`super::counts`]: twelve reads), how many `due` keys of each bucket lie before now
 //!   (each a scan of the shorter side of now, `Store::count_before`), and a scan of the
@@ -35,12 +35,17 @@ use std::ops::Bound;
 use tamga_core::assessment::Status;
 use tamga_core::{ConsignmentId, Severity, Timestamp, UnitCode};
 
-/// The shortest query word a goods search finds through the `lgoods` keys.
-pub const MIN_INDEXED_QUERY_WORD: usize = 2;
+/// The shortest query word a goods search finds through the `lgoods` keys (a short word
+/// usually begins many words: see [`MAX_PREFIX_WORDS`]).
+pub const MIN_INDEXED_QUERY_WORD: usize = 1;
 
 /// The most indexed words one query word may begin for the search to go through the `lgoods`
 /// keys (one scan each, merged).
 pub const MAX_PREFIX_WORDS: usize = 64;
+
+/// The most consignments a number prefix may match for the search to start from them (a
+/// summary read each, sorted into the list's order); a shorter prefix scans the list.
+pub const MAX_NUMBER_CANDIDATES: usize = 1000;
 
 /// The most rows a page may ask for.
 pub const MAX_PAGE: usize = 200;
@@ -286,8 +291,7 @@ impl Store {
     }
 
     /// The `lgoods` scans for a goods search, merged in the list's order: the keys of every
-    /// indexed word the query's longest word (of at least [`MIN_INDEXED_QUERY_WORD`]
-    /// characters) begins, at most [`MAX_PREFIX_WORDS`] of them, and those of the consignments
+    /// indexed word the query's longest word begins, at most [`MAX_PREFIX_WORDS`] of them, and those of the consignments
     /// with too many words to index. `None` when the query has no such word or it begins too
     /// many words: the search then reads the list's summaries.
     fn goods_sources<'a>(
@@ -333,13 +337,37 @@ impl Store {
             words.push(word);
         }
         let mut sources = Vec::with_capacity(words.len() + 1);
-        for word in words.into_iter().chain([index::GOODS_OVERFLOW.as_bytes().to_vec()]) {
+        for word in words
+            .into_iter()
+            .chain([index::GOODS_OVERFLOW.as_bytes().to_vec()])
+        {
             let mut prefix = b"lgoods/".to_vec();
             prefix.extend_from_slice(&word);
             prefix.push(b'/');
             sources.push(self.suffixes(prefix, after));
         }
         Ok(Some(sources))
+    }
+
+    /// The consignments whose id begins with `prefix`, if there are at most
+    /// [`MAX_NUMBER_CANDIDATES`] (read from the ids' own order, not the list's).
+    fn numbered(&self, prefix: &str) -> Result<Option<BTreeSet<ConsignmentId>>> {
+        let mut ids = BTreeSet::new();
+        for key in self.t.derived.scan_prefix(format!("c:{prefix}")).keys() {
+            let key = key.map_err(|e| self.sled_err(e))?;
+            if ids.len() == MAX_NUMBER_CANDIDATES {
+                return Ok(None);
+            }
+            match crate::DocId::from_key(&key) {
+                Some(crate::DocId::Consignment(c)) => {
+                    ids.insert(c);
+                }
+                _ => {
+                    return Err(self.corrupted("a derived record's key names no consignment".into()))
+                }
+            }
+        }
+        Ok(Some(ids))
     }
 
     /// A page of the list as of `now` (see the module doc for what each filter costs).
@@ -356,8 +384,14 @@ impl Store {
             Some(g) if !q.overdue => self.goods_sources(g, after)?,
             _ => None,
         };
+        let by_number = match (&q.number, &by_goods) {
+            (Some(n), None) => self.numbered(n)?,
+            _ => None,
+        };
         if let Some(goods) = by_goods {
             sources = goods;
+        } else if let Some(ids) = by_number {
+            sources.push(Box::new(self.suffixes_of(ids, after)?.into_iter().map(Ok)));
         } else if q.overdue {
             for bucket in TIME_BUCKETS {
                 sources.push(self.overdue_suffixes(bucket, now, after));

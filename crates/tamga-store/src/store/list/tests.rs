@@ -661,10 +661,25 @@ fn the_goods_search_finds_words_by_their_beginning_through_the_goods_keys() {
     }
     // Goods of more words than the keys keep: found through the one overflow key.
     let many: Vec<String> = (0..40)
-        .map(|i| (0..8).map(|j| format!("w{i}x{j}")).collect::<Vec<_>>().join(" "))
+        .map(|i| {
+            (0..8)
+                .map(|j| format!("w{i}x{j}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .collect();
     store
-        .record(&registered_with_goods(&story, 40, "Palladium sponge", &many))
+        .record(&registered_with_goods(
+            &story,
+            40,
+            "Palladium sponge",
+            &many,
+        ))
+        .unwrap();
+    // Goods of many words with one beginning: a search for it reads the list instead.
+    let z: Vec<String> = (0..70).map(|i| format!("z{i}")).collect();
+    store
+        .record(&registered_with_goods(&story, 41, "Zinc", &[z.join(" ")]))
         .unwrap();
     let now = story.t(0);
     let everything = store
@@ -677,10 +692,29 @@ fn the_goods_search_finds_words_by_their_beginning_through_the_goods_keys() {
         )
         .unwrap()
         .rows;
-    assert_eq!(everything.len(), 41);
+    assert_eq!(everything.len(), 42);
     for query in [
-        "platinum", "PLAT", "plat ingot", "gold", "golden", "GOLD BARS", "алмаз", "АЛМАЗЫ необр",
-        "rough", "w7x3", "w39", "pall", "x", "g", "nothing", "-- ", "metal group",
+        "platinum",
+        "PLAT",
+        "plat ingot",
+        "gold",
+        "golden",
+        "GOLD BARS",
+        "алмаз",
+        "АЛМАЗЫ необр",
+        "rough",
+        "z",
+        "z1",
+        "z69",
+        "zinc z3",
+        "w7x3",
+        "w39",
+        "pall",
+        "x",
+        "g",
+        "nothing",
+        "-- ",
+        "metal group",
     ] {
         let want: Vec<&ConsignmentId> = everything
             .iter()
@@ -714,17 +748,38 @@ fn the_goods_search_finds_words_by_their_beginning_through_the_goods_keys() {
         )
         .unwrap();
     assert_eq!(page.rows.len(), 2);
-    assert_eq!(page.examined, 3, "two platinum consignments and the overflow one");
-    // A one-letter word reads the list.
+    assert_eq!(
+        page.examined, 3,
+        "two platinum consignments and the overflow one"
+    );
+    let examined = |goods: &str| {
+        store
+            .list(
+                &ListQuery {
+                    limit: MAX_PAGE,
+                    goods: Some(goods.into()),
+                    ..ListQuery::default()
+                },
+                now,
+            )
+            .unwrap()
+            .examined
+    };
+    // A word that begins more words than the search merges reads the list; fewer, their keys.
+    assert_eq!(examined("z"), 42);
+    assert_eq!(examined("z1"), 2, "the zinc and the overflow consignment");
+    assert_eq!(examined("q"), 1, "the overflow consignment alone");
+    // A number prefix few consignments have reads those alone.
     let page = store
         .list(
             &ListQuery {
                 limit: MAX_PAGE,
-                goods: Some("p".into()),
+                number: Some(consignment(3).to_string()),
                 ..ListQuery::default()
             },
             now,
         )
         .unwrap();
-    assert_eq!(page.examined, 41);
+    assert_eq!(page.examined, 1);
+    assert_eq!(page.rows[0].summary.consignment, consignment(3));
 }
