@@ -17,9 +17,9 @@
 //! request is made `REPEATS` times, p50 and p99 printed: the first page (`limit=50`), the 20th
 //! page (by cursor), the 20th page without the header's counts (`counts=false`, as the UI turns
 //! pages), a filtered page (`status=in_transit&severity=major`), major or worse, overdue, a
-//! search by number prefix and searches by goods word: one found nowhere and one in every
-//! consignment (both through the goods' word keys), and a one-letter word found nowhere (the
-//! case that reads every summary).
+//! search by number prefix and searches by goods word: one found nowhere, one in every
+//! consignment and a one-letter word found nowhere (all through the goods' word keys; only a
+//! word beginning more than 64 words reads every summary, which this data set has none of).
 //! Resident memory (`VmRSS`, `VmHWM`) of the serving node from `/proc` before the goods search
 //! and after every request.
 
@@ -282,7 +282,7 @@ fn main() {
             "/api/consignments?limit=50&goods=diam".into(),
         ),
         (
-            "goods word of one letter found nowhere (every summary read)",
+            "goods word of one letter found nowhere (the goods keys)",
             "/api/consignments?limit=50&goods=q".into(),
         ),
     ];
