@@ -214,8 +214,16 @@ fn main() {
     let health = {
         let mut c = Command::new(&floor);
         c.arg(&store_dir).arg(&addr);
-        let _floor = start(c, &addr, "/health");
-        timed(|| assert_eq!(http_get(&addr, "/health").0, 200))
+        let floor = start(c, &addr, "/health");
+        let health = timed(|| assert_eq!(http_get(&addr, "/health").0, 200));
+        let pid = floor.0.id();
+        let kib = |f| procstat::status_kib(pid, f).unwrap_or(0) as f64 / 1024.0;
+        println!(
+            "  footprint_floor (tokio + axum + the same sled database) serving: VmRSS {:.1} MiB, VmHWM {:.1} MiB",
+            kib("VmRSS"),
+            kib("VmHWM")
+        );
+        health
     };
 
     let addr = free_address();
