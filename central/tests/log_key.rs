@@ -116,24 +116,18 @@ fn the_log_key_is_rotated_while_serving_and_posts_follow_without_an_alarm() {
     assert!(ok && said.contains("VERIFIED"), "{said}");
 
     // Restarted, central signs with the new key and enrolls nothing more.
-    let port = scene.url.rsplit(':').next().unwrap().to_owned();
-    let listen = format!("127.0.0.1:{port}");
-    scene.server.stop();
     // A rotation cut short before its key was enrolled: the stray key is dropped at start.
-    {
+    scene.restart_central(|hq| {
         use std::io::Write;
         use std::os::unix::fs::OpenOptionsExt;
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
-            .open(scene.hq.join("log.key.next"))
+            .open(hq.join("log.key.next"))
             .unwrap();
         writeln!(f, "{}", "7".repeat(64)).unwrap();
-    }
-    let (server, _) = serve_with(&scene.hq, &[("TAMGA_CENTRAL_LISTEN", &listen)], None);
-    scene.server = server;
-    scene.http = central_http(&scene.hq, &scene.url);
+    });
     assert_eq!(log_keys(&scene).len(), 2);
     assert!(!scene.hq.join("log.key.next").exists());
     let checked_again = story.seal_checked(120, SealState::Intact);

@@ -58,14 +58,7 @@ fn receipts_evidence_and_a_rewritten_log() {
     let mut scene = Scene::new(|_| {});
     let story = tamga_core::fixtures::Story::new();
     // Central with the deployment's default offline allowance, three days.
-    let port = scene.url.rsplit(':').next().unwrap().to_owned();
-    let listen = format!("127.0.0.1:{port}");
-    scene.server.stop();
-    set_offline_allowance(&scene.hq, 259_200);
-    let (server, _) = serve_with(&scene.hq, &[("TAMGA_CENTRAL_LISTEN", &listen)], None);
-    scene.server = server;
-    // A new server, a new administration token.
-    scene.http = central_http(&scene.hq, &scene.url);
+    scene.restart_central(|hq| set_offline_allowance(hq, 259_200));
 
     // Every act the post holds has central's receipt.
     let view = scene.post_view();
@@ -211,13 +204,8 @@ fn receipts_evidence_and_a_rewritten_log() {
     assert!(proof.contains(&handoff.id().to_hex().as_str()));
 
     // Central stopped and its data directory copied: the copy's log ends here.
-    scene.server.stop();
     let saved = scene.root.path().join("hq.saved");
-    copy_dir(&scene.hq, &saved);
-    let (server, _) = serve_with(&scene.hq, &[("TAMGA_CENTRAL_LISTEN", &listen)], None);
-    scene.server = server;
-    // A new server, a new administration token.
-    scene.http = central_http(&scene.hq, &scene.url);
+    scene.restart_central(|hq| copy_dir(hq, &saved));
     scene.record_at_post(&acts[6..7]).unwrap();
     let out = must(&scene.edge, &scene.post, &["sync"], "");
     assert!(out.contains("central's receipts for 1 acts"), "{out}");
@@ -226,13 +214,10 @@ fn receipts_evidence_and_a_rewritten_log() {
 
     // The log rewritten on disk: central's directory put back to the copy, and central serves
     // again at the same address.
-    scene.server.stop();
-    std::fs::remove_dir_all(&scene.hq).unwrap();
-    std::fs::rename(&saved, &scene.hq).unwrap();
-    let (server, _) = serve_with(&scene.hq, &[("TAMGA_CENTRAL_LISTEN", &listen)], None);
-    scene.server = server;
-    // A new server, a new administration token.
-    scene.http = central_http(&scene.hq, &scene.url);
+    scene.restart_central(|hq| {
+        std::fs::remove_dir_all(hq).unwrap();
+        std::fs::rename(&saved, hq).unwrap();
+    });
     // The act comes back to central with this sync; its new leaf makes another tree.
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let out = must(&scene.edge, &scene.post, &["sync"], "");

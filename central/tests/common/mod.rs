@@ -478,6 +478,18 @@ impl Scene {
         (shown.matches("received by central at").count(), shown)
     }
 
+    /// Stops central, runs `while_stopped` on its data directory, and serves it again at the
+    /// same address (with a new administration token).
+    pub fn restart_central(&mut self, while_stopped: impl FnOnce(&Path)) {
+        let port = self.url.rsplit(':').next().unwrap().to_owned();
+        let listen = format!("127.0.0.1:{port}");
+        self.server.stop();
+        while_stopped(&self.hq);
+        let (server, _) = serve_with(&self.hq, &[("TAMGA_CENTRAL_LISTEN", &listen)], None);
+        self.server = server;
+        self.http = central_http(&self.hq, &self.url);
+    }
+
     /// The post syncs with central again.
     pub fn sync(&self) {
         let out = must(&self.edge, &self.post, &["sync"], "");
