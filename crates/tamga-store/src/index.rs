@@ -172,10 +172,14 @@ pub const MAX_GOODS_WORD_BYTES: usize = 32;
 /// The words of a goods text as the search knows them: runs of letters and digits, in lower
 /// case, each cut to [`MAX_GOODS_WORD_BYTES`]. A word never holds `/`, `*` or a zero byte.
 pub fn goods_words(text: &str) -> BTreeSet<String> {
+    words(text).map(|w| cut_word(&w).to_owned()).collect()
+}
+
+/// A text's words as the goods search reads them: runs of letters and digits, in lower case.
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(|w| cut_word(&w.to_lowercase()).to_owned())
-        .collect()
+        .map(str::to_lowercase)
 }
 
 /// `word` cut to at most [`MAX_GOODS_WORD_BYTES`] bytes at a character boundary.
@@ -190,16 +194,8 @@ pub fn cut_word(word: &str) -> &str {
 /// Whether goods of text `text` answer the search `query`: every word of the query begins a word
 /// of the text (in any case); a query without a word answers every text.
 pub fn goods_match(text: &str, query: &str) -> bool {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    query
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .all(|q| words.iter().any(|w| w.starts_with(&q)))
+    let text: Vec<String> = words(text).collect();
+    words(query).all(|q| text.iter().any(|w| w.starts_with(&q)))
 }
 
 /// The bucket of a `due` or `future` key whose finding moves the consignment to no other bucket

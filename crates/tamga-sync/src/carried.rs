@@ -55,9 +55,17 @@ pub struct CarriedReceipt {
 
 /// The receipts this node holds for the acts of `docs`, with the heads they are proven against
 /// (a receipt whose head is not held here is left out; at most [`MAX_CARRIED_HEADS`] heads).
+/// Nothing is read of a node that holds no receipt.
 pub fn collect(store: &Store, docs: &[DocId]) -> Result<CarriedLog, StoreError> {
-    let mut heads: BTreeMap<u64, String> = BTreeMap::new();
-    let mut unheld: BTreeSet<u64> = BTreeSet::new();
+    if !store.holds_receipts()? {
+        return Ok(CarriedLog::default());
+    }
+    // Receipts kept before their heads were kept with them have the last head accepted.
+    let accepted = store
+        .accepted_head()?
+        .and_then(|text| Some((SignedTreeHead::parse(&text).ok()?.head.size, text)));
+    // Each size looked up once: its head's text, or `None` if not held here.
+    let mut heads: BTreeMap<u64, Option<String>> = BTreeMap::new();
     let mut seen: BTreeSet<ActId> = BTreeSet::new();
     let mut receipts = Vec::new();
     for doc in docs {
@@ -75,18 +83,18 @@ pub fn collect(store: &Store, docs: &[DocId]) -> Result<CarriedLog, StoreError> 
                 continue;
             };
             if !heads.contains_key(&r.size) {
-                if unheld.contains(&r.size) || heads.len() == MAX_CARRIED_HEADS {
-                    continue;
-                }
-                match store.held_head(r.size)? {
-                    Some(text) => {
-                        heads.insert(r.size, text);
-                    }
-                    None => {
-                        unheld.insert(r.size);
-                        continue;
-                    }
-                }
+                let held = heads.values().filter(|h| h.is_some()).count();
+                let text = match store.held_head(r.size)? {
+                    Some(text) => Some(text),
+                    None => accepted
+                        .as_ref()
+                        .filter(|(size, _)| *size == r.size)
+                        .map(|(_, text)| text.clone()),
+                };
+                heads.insert(r.size, text.filter(|_| held < MAX_CARRIED_HEADS));
+            }
+            if heads[&r.size].is_none() {
+                continue;
             }
             receipts.push(CarriedReceipt {
                 act: id.0,
@@ -98,7 +106,7 @@ pub fn collect(store: &Store, docs: &[DocId]) -> Result<CarriedLog, StoreError> 
         }
     }
     Ok(CarriedLog {
-        heads: heads.into_values().collect(),
+        heads: heads.into_values().flatten().collect(),
         receipts,
     })
 }
@@ -163,15 +171,7 @@ pub fn check(log: &CarriedLog, registry: &Registry, now: Timestamp) -> Result<Ch
                 w.size
             ))
         })?;
-        let seen = Timestamp::from_unix(w.seen)
-            .ok_or_else(|| LogError::Proof("a carried receipt's time is out of range".into()))?;
-        let receipt = Receipt {
-            act,
-            seen,
-            index: w.index,
-            size: w.size,
-            path: w.path.clone(),
-        };
+        let receipt = crate::proofs::receipt(act, w.seen, w.index, w.size, w.path.clone())?;
         receipt.verify(head)?;
         receipts.push(receipt);
     }

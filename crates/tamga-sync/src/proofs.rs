@@ -10,7 +10,8 @@ pub const HEAD_SKEW_SECONDS: i64 = 300;
 /// The most pairs of tree sizes one consistency request asks about (and the most heads carried
 /// by bundles a node keeps waiting for that check).
 pub const MAX_CONSISTENCY_PAIRS: usize = 256;
-use tamga_core::transparency::{Hash, TreeHead};
+use tamga_core::transparency::{Hash, LogError, Receipt, TreeHead};
+use tamga_core::{ActId, Timestamp};
 
 /// One receipt as the sync carries it; its tree's size is the head's.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,4 +35,24 @@ pub struct Accepted {
     pub receipts: usize,
     /// Acts asked about that central does not hold yet.
     pub not_yet: usize,
+}
+
+/// A receipt from its parts as the wire carries them (`seen` in Unix seconds), not yet checked
+/// against a head.
+pub fn receipt(
+    act: ActId,
+    seen: i64,
+    index: u64,
+    size: u64,
+    path: Vec<Hash>,
+) -> Result<Receipt, LogError> {
+    let seen = Timestamp::from_unix(seen)
+        .ok_or_else(|| LogError::Proof("a receipt's time is out of range".into()))?;
+    Ok(Receipt {
+        act,
+        seen,
+        index,
+        size,
+        path,
+    })
 }

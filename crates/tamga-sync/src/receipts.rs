@@ -14,7 +14,7 @@ use ed25519_dalek::SigningKey;
 use std::sync::Mutex;
 use tamga_core::signing::key_id;
 use tamga_core::transparency::merkle::verify_consistency;
-use tamga_core::transparency::{LogError, Receipt, SignedTreeHead, TreeHead, MAX_PROOF_HASHES};
+use tamga_core::transparency::{LogError, SignedTreeHead, TreeHead, MAX_PROOF_HASHES};
 use tamga_core::{ActId, KeyId, Registry, Timestamp};
 use tamga_store::Store;
 
@@ -259,15 +259,7 @@ pub fn accept(
                 act.short()
             )));
         }
-        let seen = Timestamp::from_unix(w.seen)
-            .ok_or_else(|| LogError::Proof("a receipt's time is out of range".into()))?;
-        let receipt = Receipt {
-            act,
-            seen,
-            index: w.index,
-            size: head.head.size,
-            path: w.path,
-        };
+        let receipt = crate::proofs::receipt(act, w.seen, w.index, head.head.size, w.path)?;
         receipt.verify(&head.head)?;
         kept.push(receipt);
     }

@@ -35,10 +35,6 @@ use std::ops::Bound;
 use tamga_core::assessment::Status;
 use tamga_core::{ConsignmentId, Severity, Timestamp, UnitCode};
 
-/// The shortest query word a goods search finds through the `lgoods` keys (a short word
-/// usually begins many words: see [`MAX_PREFIX_WORDS`]).
-pub const MIN_INDEXED_QUERY_WORD: usize = 1;
-
 /// The most indexed words one query word may begin for the search to go through the `lgoods`
 /// keys (one scan each, merged).
 pub const MAX_PREFIX_WORDS: usize = 64;
@@ -46,6 +42,9 @@ pub const MAX_PREFIX_WORDS: usize = 64;
 /// The most consignments a number prefix may match for the search to start from them (a
 /// summary read each, sorted into the list's order); a shorter prefix scans the list.
 pub const MAX_NUMBER_CANDIDATES: usize = 1000;
+
+/// Where the goods' word keys begin (`lgoods/<word>/<list order>\0<id>`).
+const GOODS: &[u8] = b"lgoods/";
 
 /// The most rows a page may ask for.
 pub const MAX_PAGE: usize = 200;
@@ -291,24 +290,20 @@ impl Store {
     }
 
     /// The `lgoods` scans for a goods search, merged in the list's order: the keys of every
-    /// indexed word the query's longest word begins, at most [`MAX_PREFIX_WORDS`] of them, and those of the consignments
-    /// with too many words to index. `None` when the query has no such word or it begins too
-    /// many words: the search then reads the list's summaries.
+    /// indexed word the query's longest word begins, at most [`MAX_PREFIX_WORDS`] of them, and
+    /// those of the consignments with too many words to index. `None` when the query has no
+    /// word or its longest begins too many words: the search then reads the list's summaries.
     fn goods_sources<'a>(
         &'a self,
         query: &str,
         after: Option<&Cursor>,
     ) -> Result<Option<Vec<Suffixes<'a>>>> {
-        let Some(longest) = query
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.chars().count() >= MIN_INDEXED_QUERY_WORD)
-            .max_by_key(|w| w.chars().count())
-        else {
+        let Some(longest) = index::words(query).max_by_key(|w| w.chars().count()) else {
             return Ok(None);
         };
-        let lower = longest.to_lowercase();
-        let stem = index::cut_word(&lower);
-        let start = format!("lgoods/{stem}").into_bytes();
+        let stem = index::cut_word(&longest);
+        let mut start = GOODS.to_vec();
+        start.extend_from_slice(stem.as_bytes());
         let mut words: Vec<Vec<u8>> = Vec::new();
         let mut from = start.clone();
         loop {
@@ -322,16 +317,17 @@ impl Store {
                 break;
             };
             let k = k.map_err(|e| self.sled_err(e))?;
-            let slash = k[7..]
+            let rest = &k[GOODS.len()..];
+            let slash = rest
                 .iter()
                 .position(|b| *b == b'/')
                 .ok_or_else(|| self.corrupted("an lgoods key has no word".into()))?;
-            let word = k[7..7 + slash].to_vec();
+            let word = rest[..slash].to_vec();
             if words.len() == MAX_PREFIX_WORDS {
                 return Ok(None);
             }
             // Past this word's keys: `/` ends the word, so `0` (the byte after it) is past them.
-            from = b"lgoods/".to_vec();
+            from = GOODS.to_vec();
             from.extend_from_slice(&word);
             from.push(b'/' + 1);
             words.push(word);
@@ -341,7 +337,7 @@ impl Store {
             .into_iter()
             .chain([index::GOODS_OVERFLOW.as_bytes().to_vec()])
         {
-            let mut prefix = b"lgoods/".to_vec();
+            let mut prefix = GOODS.to_vec();
             prefix.extend_from_slice(&word);
             prefix.push(b'/');
             sources.push(self.suffixes(prefix, after));

@@ -181,8 +181,9 @@ impl Store {
         Ok((out, covered))
     }
 
-    /// The tree head of `size` leaves that receipts held here are proven against (text): the
-    /// one kept with them, else the last accepted if it has that size.
+    /// The tree head of `size` leaves that receipts held here are proven against (text), as
+    /// kept with them. (Receipts kept before heads were kept with them have only the last head
+    /// accepted, [`Store::accepted_head`]; the caller, who reads heads, looks there too.)
     pub fn held_head(&self, size: u64) -> Result<Option<String>> {
         if let Some(v) = self
             .t
@@ -194,12 +195,7 @@ impl Store {
                 .map(Some)
                 .map_err(|_| self.corrupted("a held tree head is not UTF-8".into()));
         }
-        // Receipts kept before heads were kept with them: the accepted head, if its size.
-        let Some(text) = self.accepted_head()? else {
-            return Ok(None);
-        };
-        let size_line = text.lines().nth(1).and_then(|l| l.parse::<u64>().ok());
-        Ok((size_line == Some(size)).then_some(text))
+        Ok(None)
     }
 
     /// Keeps what a bundle carried of central's log, in one batch, durable before it returns:
@@ -244,6 +240,18 @@ impl Store {
             out.push((size, text));
         }
         Ok(out)
+    }
+
+    /// Whether this node holds any receipt of central's log.
+    pub fn holds_receipts(&self) -> Result<bool> {
+        Ok(self
+            .t
+            .receipts
+            .scan_prefix(b"r")
+            .next()
+            .transpose()
+            .map_err(|e| self.sled_err(e))?
+            .is_some())
     }
 
     /// How many carried heads wait for a consistency check.
@@ -337,6 +345,7 @@ mod tests {
         assert_eq!(store.held_head(9).unwrap().as_deref(), Some("head of 9"));
         assert_eq!(store.held_head(12).unwrap().as_deref(), Some("head of 12"));
         assert_eq!(store.held_head(10).unwrap(), None);
+        assert!(store.holds_receipts().unwrap());
         assert_eq!(
             store.pending_heads().unwrap(),
             vec![(9, "head of 9".into())]
