@@ -223,6 +223,10 @@ enum Command {
         /// Its working hours, like 09:00-18:00; leave out for round the clock.
         #[arg(long)]
         hours: Option<String>,
+        /// Where it is, as latitude,longitude in decimal degrees (WGS 84), like
+        /// 42.8746,74.6122: a vehicle stopped near it is at the post, not on a long stop.
+        #[arg(long)]
+        coordinates: Option<String>,
     },
     /// List the enrolled keys: holder, personal number, role, unit, validity, revocation.
     Registry,
@@ -627,6 +631,7 @@ fn run(cli: Cli) -> Result<String, String> {
             name,
             time_zone,
             hours,
+            coordinates,
         } => lists_cli::register_post(
             &dir,
             tamga_central::authority::PostRequest {
@@ -634,6 +639,7 @@ fn run(cli: Cli) -> Result<String, String> {
                 name,
                 time_zone,
                 hours,
+                coordinates,
             },
             &zone,
             json,

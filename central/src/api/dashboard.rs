@@ -224,7 +224,7 @@ pub(super) async fn registry(State(s): State<Arc<Shared>>) -> ApiResult<Json<Val
 }
 
 /// Every discrepancy kind, in the order the dashboard lists them (the filter's choices).
-pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 40] = {
+pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 46] = {
     use tamga_core::DiscrepancyKind as K;
     [
         K::BadSignature,
@@ -262,6 +262,12 @@ pub(crate) const KINDS: [tamga_core::DiscrepancyKind; 40] = {
         K::IncidentReportedLate,
         K::Overdue,
         K::OffRoute,
+        K::RouteDeviation,
+        K::LongStop,
+        K::TrackingGap,
+        K::SealOpened,
+        K::SealTampered,
+        K::SealBatteryLow,
         K::ClockAnomaly,
         K::ArrivalNotifiedLate,
         K::ArrivalNotNotified,
@@ -428,6 +434,12 @@ mod tests {
                 | K::IncidentReportedLate
                 | K::Overdue
                 | K::OffRoute
+                | K::RouteDeviation
+                | K::LongStop
+                | K::TrackingGap
+                | K::SealOpened
+                | K::SealTampered
+                | K::SealBatteryLow
                 | K::ClockAnomaly
                 | K::ArrivalNotifiedLate
                 | K::ArrivalNotNotified

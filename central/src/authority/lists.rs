@@ -66,6 +66,27 @@ pub struct PostRequest {
     /// Its working hours, `HH:MM-HH:MM`; absent: round the clock.
     #[serde(default)]
     pub hours: Option<String>,
+    /// Where it is, `latitude,longitude` in decimal degrees; absent: not on the map.
+    #[serde(default)]
+    pub coordinates: Option<String>,
+}
+
+/// `latitude,longitude` in decimal degrees, each in one exact spelling, on the globe.
+pub fn parse_coordinates(text: &str) -> Result<tamga_core::act::Coordinates, String> {
+    let (lat, lon) = text.split_once(',').ok_or_else(|| {
+        format!("{text:?}: write latitude,longitude in decimal degrees, like 42.8746,74.6122")
+    })?;
+    let degrees = |t: &str, what: &str| {
+        tamga_core::quantity::parse_decimal(t.trim()).map_err(|e| format!("{what} {t:?}: {e}"))
+    };
+    let c = tamga_core::act::Coordinates {
+        latitude: degrees(lat, "latitude")?,
+        longitude: degrees(lon, "longitude")?,
+    };
+    if c.latitude.abs() > 90.into() || c.longitude.abs() > 180.into() {
+        return Err(format!("{text:?} is off the globe"));
+    }
+    Ok(c)
 }
 
 fn field<T, E: std::fmt::Display>(
@@ -132,6 +153,17 @@ impl Authority {
             name: text("--name", &request.name)?,
             time_zone,
             working_hours,
+            coordinates: match &request.coordinates {
+                None => None,
+                Some(c) => {
+                    Some(
+                        parse_coordinates(c).map_err(|detail| AuthorityError::BadField {
+                            field: "--coordinates",
+                            detail,
+                        })?,
+                    )
+                }
+            },
         });
         Ok(SignedAct::sign(body, &[&self.key])?)
     }

@@ -185,6 +185,9 @@ pub enum Role {
     /// Central's transparency log key: it signs the log's tree heads and nothing else (no act,
     /// no enrollment).
     TransparencyLog,
+    /// A navigation seal operator's key: it signs its seals' events
+    /// (`seal_events_reported`) and nothing else.
+    SealOperator,
 }
 
 impl Role {
@@ -199,6 +202,7 @@ impl Role {
             Role::Device => "device",
             Role::Registrar => "registrar",
             Role::TransparencyLog => "transparency_log",
+            Role::SealOperator => "seal_operator",
         }
     }
 }

@@ -205,6 +205,27 @@ fn check_coordinates(field: &str, c: &Coordinates) -> Result<(), ContentError> {
     Ok(())
 }
 
+fn check_corridor(field: &str, c: &Corridor) -> Result<(), ContentError> {
+    check_len(
+        &format!("{field}.waypoints"),
+        &c.waypoints,
+        2,
+        MAX_WAYPOINTS,
+    )?;
+    for (i, w) in c.waypoints.iter().enumerate() {
+        check_coordinates(&format!("{field}.waypoints[{i}]"), w)?;
+    }
+    if !(MIN_CORRIDOR_WIDTH_METRES..=MAX_CORRIDOR_WIDTH_METRES).contains(&c.width_metres) {
+        return Err(content_error(
+            &format!("{field}.width_metres"),
+            format!(
+                "must be between {MIN_CORRIDOR_WIDTH_METRES} and {MAX_CORRIDOR_WIDTH_METRES} metres"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn check_unique<T: Ord>(field: &str, items: impl Iterator<Item = T>) -> Result<(), ContentError> {
     let mut seen = std::collections::BTreeSet::new();
     for item in items {
@@ -236,6 +257,9 @@ impl ActBody {
                     ));
                 }
                 check_unique("route", a.route.iter())?;
+                if let Some(corridor) = &a.corridor {
+                    check_corridor("corridor", corridor)?;
+                }
                 if a.delivery_deadline <= a.at {
                     return Err(content_error(
                         "delivery_deadline",
@@ -434,13 +458,32 @@ impl ActBody {
                 }
                 Ok(())
             }
-            ActBody::PostRegistered(a) => match a.working_hours {
-                Some(h) if h.from >= h.until => Err(content_error(
-                    "working_hours",
-                    "must end after they begin, within one day",
-                )),
-                _ => Ok(()),
-            },
+            ActBody::PostRegistered(a) => {
+                if let Some(c) = &a.coordinates {
+                    check_coordinates("coordinates", c)?;
+                }
+                match a.working_hours {
+                    Some(h) if h.from >= h.until => Err(content_error(
+                        "working_hours",
+                        "must end after they begin, within one day",
+                    )),
+                    _ => Ok(()),
+                }
+            }
+            ActBody::SealEventsReported(a) => {
+                check_len("events", &a.events, 1, MAX_SEAL_EVENTS_PER_ACT)?;
+                for (i, e) in a.events.iter().enumerate() {
+                    let field = format!("events[{i}].coordinates");
+                    match &e.coordinates {
+                        Some(c) => check_coordinates(&field, c)?,
+                        None if e.event == SealEventKind::Position => {
+                            return Err(content_error(&field, "a position event needs them"))
+                        }
+                        None => {}
+                    }
+                }
+                check_unique("events", a.events.iter().map(|e| (&e.seal, e.at, e.event)))
+            }
             ActBody::KpParticipantsListed(a) => {
                 check_len("participants", &a.participants, 1, MAX_PARTICIPANTS)?;
                 check_unique("participants", a.participants.iter().map(|p| &p.name))?;

@@ -148,6 +148,9 @@ pub struct ConsignmentRegistered {
     /// The documents that travel with the goods (art. 36), checked at delivery.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<AccompanyingDocument>,
+    /// The corridor on the map the vehicle is to keep to, if one is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corridor: Option<super::Corridor>,
 }
 
 /// Where an act was performed: at a post, or on the road.

@@ -77,6 +77,9 @@ pub struct PostRegistered {
     /// Its working hours on working days; absent: round the clock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub working_hours: Option<WorkingHours>,
+    /// Where it is on the map: a vehicle stopped near it is at the post, not on the road.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coordinates: Option<super::Coordinates>,
 }
 
 /// A post's working hours on working days, local.

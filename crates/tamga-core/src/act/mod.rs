@@ -11,6 +11,7 @@
 //! - [`outcomes`]: incident follow-ups, refusal and return.
 //! - [`control`]: the notices, expertise, State Control Act and certificates that follow the
 //!   arrival of precious goods.
+//! - [`road`]: the corridor a consignment keeps to, and navigation seals' events.
 //! - [`lists`]: lists the authority keeps in the registry (the KP participants, each year's
 //!   working calendar, the post register).
 //! - [`check`]: the content rules an act keeps beyond its fields' syntax.
@@ -21,6 +22,7 @@ mod control;
 mod kinds;
 mod lists;
 mod outcomes;
+mod road;
 
 pub use amendments::*;
 pub use check::ContentError;
@@ -28,6 +30,7 @@ pub use control::*;
 pub use kinds::*;
 pub use lists::*;
 pub use outcomes::*;
+pub use road::*;
 
 use crate::codes::{ConsignmentId, KeyId};
 use crate::time::Timestamp;
@@ -95,6 +98,8 @@ pub enum ActBody {
     KpcReturned(KpcReturned),
     /// A KP certificate's import confirmation coupon is returned to the exporting authority.
     KpCouponReturned(KpCouponReturned),
+    /// A navigation seal operator reports its seals' events on the consignment.
+    SealEventsReported(SealEventsReported),
     /// The authority enrolls a key with a role, unit and validity.
     KeyEnrolled(KeyEnrolled),
     /// The authority revokes a key from a given time.
@@ -145,6 +150,7 @@ impl ActBody {
             ActBody::CertificatesIssued(_) => "certificates_issued",
             ActBody::KpcReturned(_) => "kpc_returned",
             ActBody::KpCouponReturned(_) => "kp_coupon_returned",
+            ActBody::SealEventsReported(_) => "seal_events_reported",
             ActBody::KeyEnrolled(_) => "key_enrolled",
             ActBody::KeyRevoked(_) => "key_revoked",
             ActBody::KpParticipantsListed(_) => "kp_participants_listed",
@@ -181,6 +187,7 @@ impl ActBody {
             ActBody::CertificatesIssued(a) => a.at,
             ActBody::KpcReturned(a) => a.at,
             ActBody::KpCouponReturned(a) => a.at,
+            ActBody::SealEventsReported(a) => a.at,
             ActBody::KeyEnrolled(a) => a.at,
             ActBody::KeyRevoked(a) => a.at,
             ActBody::KpParticipantsListed(a) => a.at,
@@ -217,6 +224,7 @@ impl ActBody {
             ActBody::CertificatesIssued(a) => Subject::Consignment(&a.consignment),
             ActBody::KpcReturned(a) => Subject::Consignment(&a.consignment),
             ActBody::KpCouponReturned(a) => Subject::Consignment(&a.consignment),
+            ActBody::SealEventsReported(a) => Subject::Consignment(&a.consignment),
             ActBody::KeyEnrolled(_)
             | ActBody::KeyRevoked(_)
             | ActBody::KpParticipantsListed(_)
@@ -261,6 +269,7 @@ impl ActBody {
             | ActBody::CertificatesIssued(_)
             | ActBody::KpcReturned(_)
             | ActBody::KpCouponReturned(_)
+            | ActBody::SealEventsReported(_)
             | ActBody::KeyEnrolled(_)
             | ActBody::KeyRevoked(_)
             | ActBody::KpParticipantsListed(_)
@@ -300,6 +309,7 @@ impl ActBody {
             ActBody::CertificatesIssued(a) => vec![&a.officer],
             ActBody::KpcReturned(a) => vec![&a.officer],
             ActBody::KpCouponReturned(a) => vec![&a.officer],
+            ActBody::SealEventsReported(a) => vec![&a.operator],
             ActBody::KeyEnrolled(a) => vec![&a.authority],
             ActBody::KeyRevoked(a) => vec![&a.authority],
             ActBody::KpParticipantsListed(a) => vec![&a.authority],

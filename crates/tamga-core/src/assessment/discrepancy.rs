@@ -124,6 +124,19 @@ pub enum DiscrepancyKind {
     /// The act is dated before its signer's revocation but central's log first saw it after the
     /// revocation took effect: signed, or backdated, by a key already revoked (central only).
     SeenAfterRevocation,
+    /// Positions in transit outside the corridor set at registration.
+    RouteDeviation,
+    /// Standing still on the road, away from any registered post, for longer than allowed.
+    LongStop,
+    /// No position in transit for longer than allowed, on a tracked consignment.
+    TrackingGap,
+    /// A navigation seal reported opened, neither at the office of destination nor with its
+    /// removal on record.
+    SealOpened,
+    /// A navigation seal reported an attempt on it.
+    SealTampered,
+    /// A navigation seal reported its battery low.
+    SealBatteryLow,
 }
 
 impl DiscrepancyKind {
@@ -171,6 +184,12 @@ impl DiscrepancyKind {
             GoodsNotConforming => "goods_not_conforming",
             SeenLate => "seen_late",
             SeenAfterRevocation => "seen_after_revocation",
+            RouteDeviation => "route_deviation",
+            LongStop => "long_stop",
+            TrackingGap => "tracking_gap",
+            SealOpened => "seal_opened",
+            SealTampered => "seal_tampered",
+            SealBatteryLow => "seal_battery_low",
         }
     }
 }

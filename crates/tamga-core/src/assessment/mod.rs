@@ -18,6 +18,8 @@
 //! - [`incidents`]: incidents followed up or still open, and reported late;
 //! - [`delivery`]: how transit ended (delivered, short, refused, returned) and the documents;
 //! - [`route`]: route progress and acts off the route;
+//! - [`track`]: the road: positions against the corridor, long stops, tracking gaps, and
+//!   navigation seals' events;
 //! - [`concerned`]: the units a consignment concerns (sync scope).
 //!
 //! Each finding's message is a template of [`words`]: its English text is the discrepancy's
@@ -38,6 +40,7 @@ pub mod resolution;
 pub mod route;
 pub mod seals;
 pub mod timing;
+pub mod track;
 pub mod words;
 
 pub use concerned::units_concerned;
@@ -65,8 +68,9 @@ use words::say;
 /// number was kept; 2: the legal record's second round (corrections, crews, incidents,
 /// transhipment, outcomes, documents, tolerances by kind of goods); 3: the Kimberley Process
 /// certificate's contents against the goods, and the KP participants; 4: the post register,
-/// the working calendar and the duties that follow the arrival of precious goods.
-pub const RULES_VERSION: u32 = 4;
+/// the working calendar and the duties that follow the arrival of precious goods; 5: the road
+/// (corridors, long stops, tracking gaps, navigation seals' events).
+pub const RULES_VERSION: u32 = 5;
 
 /// The limits within which the assessment does not raise a discrepancy. Every field has a
 /// default drawn from the rules in DOMAIN.md; a deployment can set its own. Masses are judged
@@ -109,6 +113,19 @@ pub struct Tolerances {
     /// Days after the goods' delivery within which the importing authority returns a KP
     /// certificate's import confirmation coupon (the scheme sets none: a deployment's choice).
     pub kp_coupon_days: u32,
+    /// A tracked consignment standing still (within `stop_radius_metres`) for longer than this
+    /// many seconds away from any registered post is on a long stop.
+    pub long_stop_seconds: i64,
+    /// Positions within this many metres of where a stop began belong to the stop.
+    pub stop_radius_metres: u32,
+    /// A vehicle within this many metres of a registered post's coordinates is at the post.
+    pub post_radius_metres: u32,
+    /// A tracked consignment in transit with no position for longer than this many seconds has
+    /// a tracking gap.
+    pub tracking_gap_seconds: i64,
+    /// A navigation seal may report itself opened within this many seconds of the act that
+    /// records its removal or replacement, before or after.
+    pub seal_open_window_seconds: i64,
 }
 
 impl Default for Tolerances {
@@ -132,6 +149,18 @@ impl Default for Tolerances {
             // The KP certification scheme sets no period for the import confirmation coupon;
             // a month is tamga's default, for a deployment to set to what its partners ask.
             kp_coupon_days: 30,
+            // Electronic cargo tracking alerts on an "unusually long stop": an hour standing
+            // still on the road, away from a post, is longer than a convoy's rest.
+            long_stop_seconds: 3600,
+            // A few times a receiver's error in a car park.
+            stop_radius_metres: 200,
+            // A post's grounds and the queue before it.
+            post_radius_metres: 1000,
+            // A vehicle batches its fixes every few minutes; half an hour without one is more
+            // than a tunnel or a mountain pass.
+            tracking_gap_seconds: 1800,
+            // Officers record a removal within half an hour of cutting the seal.
+            seal_open_window_seconds: 1800,
         }
     }
 }
@@ -241,6 +270,9 @@ pub struct ConsignmentState {
     /// in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub certificates_issued: Vec<crate::act::Certificate>,
+    /// The road: positions and navigation seals ([`track`]).
+    #[serde(default)]
+    pub road: track::Road,
 }
 
 /// An act left out of the state, and why.
@@ -367,7 +399,7 @@ fn workflow_rank(body: &ActBody) -> u8 {
         ActBody::SealApplied(_) => 1,
         ActBody::EscortAssigned(_) => 2,
         ActBody::EscortChanged(_) => 3,
-        ActBody::PositionReported(_) => 4,
+        ActBody::PositionReported(_) | ActBody::SealEventsReported(_) => 4,
         ActBody::SealChecked(_) => 5,
         ActBody::IncidentReported(_) => 6,
         ActBody::IncidentFollowedUp(_) => 7,
@@ -553,6 +585,7 @@ pub(crate) fn assess_trusting(
     let open_incidents = incidents::assess(&facts, &mut findings);
     let outcome = delivery::assess(&facts, &mut findings);
     let duties = duties::assess(&facts, &mut findings);
+    let road = track::assess(&facts, &mut findings);
 
     let status = if facts.registration.is_none() {
         Status::Unregistered
@@ -659,6 +692,7 @@ pub(crate) fn assess_trusting(
                 })
                 .flat_map(|(_, c)| c.certificates.iter().cloned())
                 .collect(),
+            road,
         },
         discrepancies,
         acts: facts.acts.iter().map(Fact::id).collect(),

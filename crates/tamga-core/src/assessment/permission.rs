@@ -12,6 +12,7 @@
 //! | `incident_reported` | as for seals, or any post recording it at itself (the nearest customs body) |
 //! | `custody_transferred` | releasing: a unit that has held custody; receiving: an assigned escort unit or a post on the route |
 //! | `position_reported` | an assigned escort unit |
+//! | `seal_events_reported` | any seal operator (by role), naming only navigation seals fixed on the consignment by earlier acts that hold |
 //! | `arrival_notified` | the office of destination or an assigned escort unit, at the office of destination |
 //! | `consignment_delivered` | the office of destination, at the office of destination |
 //! | `discrepancy_resolved` | any (central staff, by role) |
@@ -38,9 +39,9 @@
 use super::discrepancy::Findings;
 use super::words::{say, Words};
 use super::{DiscrepancyKind, RejectedAct, Severity};
-use crate::act::{ActBody, ConsignmentRegistered, FollowUp, Permit, Place};
+use crate::act::{ActBody, ConsignmentRegistered, FollowUp, Permit, Place, SealKind};
 use crate::canonical::ActId;
-use crate::codes::{Role, UnitCode};
+use crate::codes::{Role, SealNumber, UnitCode};
 use crate::registry::Registry;
 use crate::signing::SignedAct;
 use crate::time::Timestamp;
@@ -197,6 +198,8 @@ struct Parts<'a> {
     refused: bool,
     /// Transit has ended: delivered or returned.
     ended: bool,
+    /// The navigation seals fixed on the consignment by permitted acts so far.
+    navigation_seals: BTreeSet<&'a SealNumber>,
 }
 
 impl<'a> Parts<'a> {
@@ -213,6 +216,7 @@ impl<'a> Parts<'a> {
             handed_over: false,
             refused: false,
             ended: false,
+            navigation_seals: BTreeSet::new(),
         }
     }
 
@@ -506,6 +510,16 @@ impl<'a> Parts<'a> {
                 }
                 Ok(())
             }
+            ActBody::SealEventsReported(r) => {
+                match r
+                    .events
+                    .iter()
+                    .find(|e| !self.navigation_seals.contains(&e.seal))
+                {
+                    Some(e) => no!(EventsOfUnknownSeal { seal: e.seal }),
+                    None => Ok(()),
+                }
+            }
             ActBody::CustodyTransferred(_) | ActBody::DiscrepancyResolved(_) => Ok(()),
             ActBody::KeyEnrolled(_)
             | ActBody::KeyRevoked(_)
@@ -540,6 +554,24 @@ impl<'a> Parts<'a> {
             ActBody::ConsignmentDelivered(_) | ActBody::ConsignmentReturned(_) => self.ended = true,
             _ => {}
         }
+        self.navigation_seals
+            .extend(navigation_seals_fixed(act.body()));
+    }
+}
+
+/// The navigation seals an act fixes on the goods.
+fn navigation_seals_fixed(body: &ActBody) -> Vec<&SealNumber> {
+    match body {
+        ActBody::SealApplied(a) if a.seal_kind == SealKind::Navigation => vec![&a.seal],
+        ActBody::SealReplaced(a) if a.new_seal_kind == SealKind::Navigation => vec![&a.new_seal],
+        ActBody::CustodyTransferred(t) => t
+            .transhipment
+            .iter()
+            .flat_map(|x| &x.new_seals)
+            .filter(|s| s.seal_kind == SealKind::Navigation)
+            .map(|s| &s.seal)
+            .collect(),
+        _ => Vec::new(),
     }
 }
 

@@ -141,17 +141,28 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> TimingView {
                 }),
             );
         }
-        if let ActBody::PositionReported(p) = act.body() {
-            if p.positions
+        let batch: Option<(Timestamp, Vec<Timestamp>)> = match act.body() {
+            ActBody::PositionReported(p) => {
+                Some((p.at, p.positions.iter().map(|x| x.at).collect()))
+            }
+            ActBody::SealEventsReported(e) => Some((e.at, e.events.iter().map(|x| x.at).collect())),
+            _ => None,
+        };
+        if let Some((signed, times)) = batch {
+            if times
                 .iter()
-                .any(|x| x.at > p.at.plus_seconds(t.clock_skew_seconds))
+                .any(|x| *x > signed.plus_seconds(t.clock_skew_seconds))
             {
                 findings.add(
                     DiscrepancyKind::ClockAnomaly,
                     Severity::Minor,
                     "positions",
                     [act.id()],
-                    say!(PositionsAfterBatch),
+                    if matches!(act.body(), ActBody::SealEventsReported(_)) {
+                        say!(SealEventsAfterBatch)
+                    } else {
+                        say!(PositionsAfterBatch)
+                    },
                 );
             }
         }

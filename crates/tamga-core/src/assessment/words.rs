@@ -292,6 +292,8 @@ templates! {
         "{act_kind} act {act} not permitted: {unit} has no part in this consignment and reports from elsewhere than its own post";
     PositionsByOther "not_permitted.positions_by_other" { act_kind, act, unit } =
         "{act_kind} act {act} not permitted: positions may be reported only by an assigned escort unit, not {unit}";
+    EventsOfUnknownSeal "not_permitted.events_of_unknown_seal" { act_kind, act, seal } =
+        "{act_kind} act {act} not permitted: {seal} is not a navigation seal fixed on this consignment";
     ArrivalElsewhere "not_permitted.arrival_elsewhere" { act_kind, act, destination } =
         "{act_kind} act {act} not permitted: arrival is notified at the office of destination ({destination})";
     ArrivalByOther "not_permitted.arrival_by_other" { act_kind, act, unit } =
@@ -458,12 +460,32 @@ templates! {
         "{act_kind} dated {at}, later than now ({now})";
     PositionsAfterBatch "clock.positions_after_batch" {} =
         "positions dated after the batch that reports them";
+    SealEventsAfterBatch "clock.seal_events_after_batch" {} =
+        "navigation seal events dated after the batch that reports them";
     ArrivalNotifiedLate "arrival.notified_late" { arrived_at, notified_at, minutes } =
         "arrival at {arrived_at} notified at {notified_at}, more than {minutes} minutes later";
     ArrivalBeforeArrived "clock.arrival_before_arrived" {} =
         "arrival notified before the time it says the goods arrived";
     ArrivalNotNotified "arrival.not_notified" {} =
         "delivered without arrival being notified first";
+
+    // The road (assessment/track).
+    RouteDeviation "road.deviation" { fixes, from, until, metres } =
+        "{fixes} positions from {from} to {until} outside the corridor, up to {metres} m from its line";
+    RouteDeviationAfterIncident "road.deviation_after_incident" { fixes, from, until, metres, incident } =
+        "{fixes} positions from {from} to {until} outside the corridor, up to {metres} m from its line, with incident {incident} reported";
+    LongStop "road.long_stop" { minutes, from, until } =
+        "stood still for {minutes} minutes from {from} to {until}, away from any registered post";
+    LongStopAfterIncident "road.long_stop_after_incident" { minutes, from, until, incident } =
+        "stood still for {minutes} minutes from {from} to {until}, away from any registered post, with incident {incident} reported";
+    TrackingGap "road.tracking_gap" { minutes, from, until } =
+        "no position for {minutes} minutes in transit, from {from} to {until}";
+    SealOpened "road.seal_opened" { seal, at } =
+        "navigation seal {seal} reported opened at {at}, neither at the office of destination nor with its removal on record";
+    SealTampered "road.seal_tampered" { seal, at } =
+        "navigation seal {seal} reported an attempt on it at {at}";
+    SealBatteryLow "road.seal_battery_low" { seal, at } =
+        "navigation seal {seal} reported its battery low at {at}: it may fall silent";
 
     // The route, the crew, incidents, duties and delivery.
     OffRouteAfterIncident "route.off_after_incident" { post, incident } =

@@ -285,6 +285,7 @@ impl Registry {
                             from: h.from,
                             until: h.until,
                         }),
+                        coordinates: a.coordinates.clone(),
                     });
                     list.sort_by_key(|p| (p.at, p.act));
                 }

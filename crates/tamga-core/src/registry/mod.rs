@@ -69,6 +69,7 @@ pub fn roles_allowed(body: &ActBody) -> &'static [Role] {
         ActBody::KpcReturned(_) | ActBody::KpCouponReturned(_) => {
             &[PostOfficer, PreciousMetalsOfficer]
         }
+        ActBody::SealEventsReported(_) => &[SealOperator],
         ActBody::KeyEnrolled(_)
         | ActBody::KeyRevoked(_)
         | ActBody::KpParticipantsListed(_)
@@ -182,6 +183,8 @@ pub struct PostEntry {
     pub zone: ZoneName,
     /// Its working hours on working days; `None`: round the clock.
     pub hours: Option<Hours>,
+    /// Where it is on the map, if registered.
+    pub coordinates: Option<crate::act::Coordinates>,
 }
 
 /// Why a registry act was not taken into the registry.
