@@ -486,6 +486,32 @@ impl Admin {
         }
     }
 
+    /// Records a navigation seal operator's feed file, here or through the running server.
+    pub fn import_seal_feed(
+        &self,
+        file: &Path,
+        now: Timestamp,
+    ) -> Result<crate::api::seal_feed::FeedOut, String> {
+        let text = tamga_node::files::read_text_limited(
+            file,
+            tamga_sync::seal_feed::MAX_FEED_BYTES as u64,
+        )
+        .map_err(|e| format!("{}: {e}", file.display()))?;
+        match self {
+            Admin::Local(c) => {
+                let report = tamga_sync::seal_feed::import(&c.store, text.as_bytes(), now)
+                    .map_err(|e| e.to_string())?;
+                crate::audit::note_in(&c.dir, crate::audit::cli_event("seal-feed", 0));
+                Ok(report.into())
+            }
+            Admin::Remote(info) => Admin::call(
+                info,
+                "/api/admin/seal-feed",
+                &crate::api::seal_feed::FeedBody { text },
+            ),
+        }
+    }
+
     /// Lists the KP participants, here or through the running server.
     pub fn list_kp_participants(
         &self,

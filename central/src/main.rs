@@ -89,6 +89,8 @@ enum RoleArg {
     Device,
     /// A registrar key (root only: see `tamga-central root enroll-registrar`).
     Registrar,
+    /// A navigation seal operator's key: it signs its seals' events and sends them to central.
+    SealOperator,
 }
 
 impl From<RoleArg> for Role {
@@ -101,6 +103,7 @@ impl From<RoleArg> for Role {
             RoleArg::Supervisor => Role::Supervisor,
             RoleArg::Device => Role::Device,
             RoleArg::Registrar => Role::Registrar,
+            RoleArg::SealOperator => Role::SealOperator,
         }
     }
 }
@@ -134,6 +137,12 @@ enum Command {
     /// enrollment or revocation). Nothing is recorded unless every act in it holds.
     Import {
         /// The act file.
+        file: PathBuf,
+    },
+    /// Record a navigation seal operator's feed brought on a file (one signed
+    /// seal_events_reported act per line). Nothing is recorded unless every act in it holds.
+    ImportSealFeed {
+        /// The feed file.
         file: PathBuf,
     },
     /// Make the next registrar key (kept as registrar.next.key) and print it, for the root to
@@ -518,6 +527,22 @@ fn run(cli: Cli) -> Result<String, String> {
             say!(
                 answer,
                 "Hand out a new enrollment file: tamga-central enrollment --out FILE"
+            );
+            Ok(answer)
+        }
+        Command::ImportSealFeed { file } => {
+            let out = Admin::open(&dir)?.import_seal_feed(&file, Timestamp::now())?;
+            if json {
+                return Ok(to_json(&out));
+            }
+            say!(
+                answer,
+                "seal feed {} recorded: {} acts, {} events, {} new, for {}",
+                file.display(),
+                out.acts,
+                out.events,
+                out.new,
+                out.consignments.join(", ")
             );
             Ok(answer)
         }

@@ -132,7 +132,7 @@ pub fn app(shared: Arc<Shared>) -> tamga_node::server::Routes {
             });
         });
     tamga_node::server::Routes {
-        peers: sync,
+        peers: sync.merge(crate::api::seal_feed::peers(Arc::clone(&shared))),
         local: crate::api::open(Arc::clone(&shared)).merge(crate::api::local(shared)),
         handshake_refused: Some(handshake_refused),
         tls_clients: tamga_node::server::TlsClients::DeviceKeys,
@@ -287,7 +287,14 @@ pub async fn run(central: Central, on_listen: impl FnOnce(SocketAddr)) -> Result
     let store = Arc::clone(&shared.central.store);
     let tls = tamga_node::tls::server_config(
         &shared.central.device,
-        tamga_node::tls::any_enrolled_device(move || store.registry()),
+        // Nodes' devices, and navigation seal operators' systems sending their feeds.
+        tamga_node::tls::any_enrolled(
+            &[
+                tamga_core::registry::Role::Device,
+                tamga_core::registry::Role::SealOperator,
+            ],
+            move || store.registry(),
+        ),
     )?;
     let staff_server = staff.map(|(listener, tls, _, _)| {
         let mut stop = staff_stop.clone();

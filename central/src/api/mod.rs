@@ -32,6 +32,7 @@ mod evidence;
 pub mod openapi;
 mod resolutions;
 mod schemas;
+pub mod seal_feed;
 mod security_keys;
 mod signin;
 
@@ -226,6 +227,10 @@ fn routes() -> Router<Arc<Shared>> {
         .route("/api/admin/post", post(admin_post))
         .route("/api/admin/enrollment", post(admin_enrollment))
         .route("/api/admin/import", post(admin_import))
+        .route(
+            "/api/admin/seal-feed",
+            post(seal_feed::from_file).layer(DefaultBodyLimit::max(seal_feed::MAX_BODY_BYTES)),
+        )
         .route("/api/admin/evidence", post(administration::admin_evidence))
         .route(
             "/api/admin/log-key",

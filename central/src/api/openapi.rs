@@ -47,6 +47,7 @@ use utoipa::OpenApi;
         super::administration::admin_post,
         super::administration::admin_enrollment,
         super::administration::admin_import,
+        super::seal_feed::from_file,
         super::administration::admin_evidence,
         super::administration::admin_rotate_log_key,
         super::administration::admin_account,

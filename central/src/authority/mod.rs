@@ -288,11 +288,14 @@ impl Authority {
         })?;
         let name = text("--name", &request.holder)?;
         let personal_number = match (&request.personal_number, request.role) {
-            (Some(_), Role::Device | Role::Registrar | Role::TransparencyLog) => {
-                return Err(AuthorityError::DeviceWithPersonalNumber)
-            }
+            (
+                Some(_),
+                Role::Device | Role::Registrar | Role::TransparencyLog | Role::SealOperator,
+            ) => return Err(AuthorityError::DeviceWithPersonalNumber),
             (Some(p), _) => Some(text("--personal-number", p)?),
-            (None, Role::Device | Role::Registrar | Role::TransparencyLog) => None,
+            (None, Role::Device | Role::Registrar | Role::TransparencyLog | Role::SealOperator) => {
+                None
+            }
             (None, role) => {
                 return Err(AuthorityError::MissingPersonalNumber {
                     role: role.as_str(),

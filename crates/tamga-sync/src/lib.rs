@@ -14,6 +14,8 @@
 //! - [`responder`]: the serving side of one request: credential, frame, answer, signature.
 //! - [`bundle`]: signed bundle files for sync by USB stick, exported from and imported into the
 //!   store.
+//! - [`seal_feed`]: the navigation seal operator's feed of signed seal events, checked whole and
+//!   recorded.
 //!
 //! # Two stores syncing
 //!
@@ -86,6 +88,7 @@ pub mod proofs;
 pub mod receipts;
 pub mod responder;
 pub mod scope;
+pub mod seal_feed;
 pub mod session;
 
 /// A store for the crate's tests: in a temporary directory, pinned to the story's authority,

@@ -80,9 +80,19 @@ fn identity(device: &SigningKey) -> Result<Arc<CertifiedKey>, String> {
 
 /// The admission of a server: any device enrolled in `registry()` and in force now.
 pub fn any_enrolled_device(registry: impl Fn() -> Registry + Send + Sync + 'static) -> Admission {
+    any_enrolled(&[Role::Device], registry)
+}
+
+/// The admission of a server some machines other than nodes call (central, which a navigation
+/// seal operator's system calls with its `seal_operator` key): any key enrolled in
+/// `registry()` in one of `roles` and in force now. Each route then checks the role it needs.
+pub fn any_enrolled(
+    roles: &'static [Role],
+    registry: impl Fn() -> Registry + Send + Sync + 'static,
+) -> Admission {
     Arc::new(move |key: &KeyId| {
         registry()
-            .enrollment_at(key, Timestamp::now(), &[Role::Device])
+            .enrollment_at(key, Timestamp::now(), roles)
             .map(|_| ())
             .map_err(|e| format!("device {} is refused: {e}", key.fingerprint()))
     })
