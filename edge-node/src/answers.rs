@@ -176,6 +176,44 @@ pub fn bundle_imported(r: &tamga_sync::bundle::ImportReport) -> String {
     out
 }
 
+/// What recording a navigation seal operator's feed did (`import-seal-feed`, `POST
+/// /api/seal-feed`).
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct SealFeedRecorded {
+    /// Acts in the feed.
+    pub acts: usize,
+    /// Events in them.
+    pub events: usize,
+    /// Acts this node did not hold before.
+    pub new: usize,
+    /// The consignments they concern.
+    pub consignments: Vec<String>,
+}
+
+impl From<tamga_sync::seal_feed::FeedReport> for SealFeedRecorded {
+    fn from(r: tamga_sync::seal_feed::FeedReport) -> Self {
+        SealFeedRecorded {
+            acts: r.acts,
+            events: r.events,
+            new: r.new,
+            consignments: r.consignments,
+        }
+    }
+}
+
+impl SealFeedRecorded {
+    /// In words, as the CLI prints it.
+    pub fn in_words(&self) -> String {
+        format!(
+            "seal feed recorded: {} acts, {} events, {} new, for {}",
+            self.acts,
+            self.events,
+            self.new,
+            self.consignments.join(", ")
+        )
+    }
+}
+
 /// One consignment as people read it (`GET /api/consignments/{id}`).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct ConsignmentView {

@@ -117,6 +117,7 @@ pub fn status_of(e: &DeskError) -> StatusCode {
             StatusCode::INSUFFICIENT_STORAGE
         }
         DeskError::Node(NodeError::Addressee(_)) => StatusCode::FORBIDDEN,
+        DeskError::Node(NodeError::SealFeed(_)) => StatusCode::UNPROCESSABLE_ENTITY,
         DeskError::Node(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -339,14 +340,14 @@ async fn record_act(
 
 /// A file's or a QR code's text, as JSON.
 #[derive(Deserialize, utoipa::ToSchema)]
-struct TextForm {
+pub(crate) struct TextForm {
     /// The text.
     text: String,
 }
 
 /// The text of an upload: JSON `{"text": ...}`, or raw bytes that are a photo of a QR code or
 /// a text file.
-fn upload_text(headers: &HeaderMap, body: &[u8]) -> ApiResult<(String, Via)> {
+pub(super) fn upload_text(headers: &HeaderMap, body: &[u8]) -> ApiResult<(String, Via)> {
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

@@ -440,6 +440,26 @@ impl Client {
         }
     }
 
+    /// Records a navigation seal operator's feed.
+    pub fn import_seal_feed(
+        &self,
+        bytes: &[u8],
+    ) -> Result<crate::answers::SealFeedRecorded, String> {
+        match self {
+            Client::Local(n) => n
+                .node
+                .import_seal_feed(bytes)
+                .map(Into::into)
+                .map_err(|e| e.to_string()),
+            Client::Remote(api) => {
+                let text = std::str::from_utf8(bytes).map_err(|_| {
+                    "the seal feed is not UTF-8 text: it is not a feed of signed acts"
+                })?;
+                api.post("/api/seal-feed", &TextForm { text })
+            }
+        }
+    }
+
     /// Records signed acts from text (a file's lines, or a `tamga:act:` code).
     pub fn import_acts(&self, text: &str) -> Result<ActsRecorded, String> {
         match self {

@@ -87,6 +87,7 @@ fn run(cli: Cli) -> Result<(), String> {
             since,
         } => node::export_bundle(dir, &out, &for_key, since),
         Command::ImportBundle { file } => node::import_bundle(dir, &file),
+        Command::ImportSealFeed { file } => node::import_seal_feed(dir, &file),
         Command::Officer(cmd) => officer::run(dir, cmd),
         Command::List { json, filters } => acts::list(dir, json, &filters),
         Command::Show { consignment, json } => acts::show(dir, consignment, json),

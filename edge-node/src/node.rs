@@ -67,6 +67,9 @@ pub enum NodeError {
     /// A bundle could not be written or was refused.
     #[error("{0}")]
     Bundle(String),
+    /// A navigation seal operator's feed refused.
+    #[error("{0}")]
+    SealFeed(String),
     /// A bundle was asked for a node that may not receive one.
     #[error("the receiving node may not receive a bundle: {0}")]
     Addressee(String),
@@ -293,6 +296,19 @@ impl Node {
         .map_err(|e| NodeError::Bundle(e.to_string()))?;
         tamga_node::sealed::seal_to(&signed, std::slice::from_ref(addressee))
             .map_err(|e| NodeError::Bundle(e.to_string()))
+    }
+
+    /// Records a navigation seal operator's feed (a file the crew was given, or one the
+    /// operator's system left on the vehicle's LAN share): checked whole against the store,
+    /// then recorded durably ([`tamga_sync::seal_feed`]).
+    pub fn import_seal_feed(
+        &self,
+        bytes: &[u8],
+    ) -> Result<tamga_sync::seal_feed::FeedReport, NodeError> {
+        tamga_sync::seal_feed::import(&self.store, bytes, Timestamp::now()).map_err(|e| match e {
+            tamga_sync::seal_feed::FeedError::Store(e) => NodeError::Store(e),
+            e => NodeError::SealFeed(e.to_string()),
+        })
     }
 
     /// Imports a sealed bundle file (decrypted with this node's device key, then checked whole

@@ -41,6 +41,7 @@ use utoipa::OpenApi;
         super::sync::sync_now,
         super::sync::export_bundle,
         super::sync::import_bundle,
+        super::sync::import_seal_feed,
         super::sync::get_job,
         super::archive::search,
         super::archive::archived,

@@ -153,6 +153,38 @@ async fn get_job(
         .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("no job {id}")))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/seal-feed",
+    tag = "sync and bundles",
+    summary = "Record a navigation seal operator's feed file",
+    params(
+        ("X-Tamga-Upload" = Option<String>, Header, description = "1 for an upload (the file's raw bytes); a JSON body needs none")
+    ),
+    request_body(description = "JSON {\"text\": ...} with the feed's text, or (with X-Tamga-Upload: 1) the file's raw bytes", content(
+        (crate::api::TextForm = "application/json"),
+        ([u8] = "application/octet-stream")
+    )),
+    responses(
+        (status = 200, description = "Recorded, durable: what the feed held", body = crate::answers::SealFeedRecorded),
+        (status = 400, description = "The body is neither JSON nor a marked upload", body = ErrorAnswer),
+        (status = 422, description = "Refused whole, naming the first line at fault: nothing recorded", body = ErrorAnswer),
+        crate::api::NotHere
+    )
+)]
+async fn import_seal_feed(
+    State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> ApiResult<impl IntoResponse> {
+    let (text, _) = super::upload_text(&headers, &body)?;
+    let report = desk(&s, move |d| {
+        Ok(d.node().import_seal_feed(text.as_bytes())?)
+    })
+    .await?;
+    Ok(Answer(crate::answers::SealFeedRecorded::from(report)))
+}
+
 /// The routes of sync, bundles and jobs, merged into the local API.
 pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -165,4 +197,10 @@ pub fn routes() -> Router<Arc<Shared>> {
             )),
         )
         .route("/api/jobs/{id}", get(get_job))
+        .route(
+            "/api/seal-feed",
+            post(import_seal_feed).layer(DefaultBodyLimit::max(
+                tamga_sync::seal_feed::MAX_FEED_BYTES + tamga_sync::seal_feed::MAX_FEED_BYTES / 4,
+            )),
+        )
 }

@@ -104,6 +104,12 @@ pub enum Command {
         /// The file.
         file: PathBuf,
     },
+    /// Record a navigation seal operator's feed file (one signed seal_events_reported act per
+    /// line): nothing is recorded unless every act in it holds.
+    ImportSealFeed {
+        /// The file.
+        file: PathBuf,
+    },
     /// Officer keys on this device: create, import, list. Keys are stored encrypted under the
     /// officer's PIN; central enrolls the key id printed.
     #[command(subcommand)]

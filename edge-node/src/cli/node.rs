@@ -1,5 +1,5 @@
 //! The node's own commands: `init`, `serve`, `status`, `record`, `add-peer`, `sync`,
-//! `export-bundle` and `import-bundle`. They work on the data directory and the store, not at
+//! `export-bundle`, `import-bundle` and `import-seal-feed`. They work on the data directory and the store, not at
 //! the officer's desk.
 
 use super::print;
@@ -151,5 +151,25 @@ pub fn import_bundle(dir: &Path, file: &Path) -> Result<(), String> {
         "bundle imported: {}",
         tamga_edge::answers::bundle_imported(&report)
     );
+    Ok(())
+}
+
+/// `import-seal-feed`: through the running node when it holds the store.
+pub fn import_seal_feed(dir: &Path, file: &Path) -> Result<(), String> {
+    let limit = tamga_sync::seal_feed::MAX_FEED_BYTES as u64;
+    let bytes = read_limited(file, limit).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::FileTooLarge {
+            format!(
+                "{}: larger than a seal feed may be ({limit} bytes): ask the operator for smaller batches",
+                file.display()
+            )
+        } else {
+            format!("{}: {e}", file.display())
+        }
+    })?;
+    let report = Client::open(dir)
+        .map_err(|e| e.to_string())?
+        .import_seal_feed(&bytes)?;
+    println!("{}", report.in_words());
     Ok(())
 }
