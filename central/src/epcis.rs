@@ -11,9 +11,10 @@
 //! `TransformationEvent` would say inputs were consumed into different outputs (processing,
 //! repacking into new lots), which never happens under customs escort: even a seal replacement
 //! or a transhipment leaves the same goods in the same package. A correction (`act_corrected`)
-//! of an exported act is an EPCIS error declaration (below). Other acts (registration, escort
-//! and crew changes, positions, incidents and their follow-up, permissions, deadline
-//! extensions, arrival, resolutions, the registry) are not exported: they record decisions and
+//! of an exported act is an EPCIS error declaration (below). The vehicle's positions and the
+//! navigation seals' events are observations on the road ([`road`]). Other acts (registration,
+//! escort and crew changes, incidents and their follow-up, permissions, deadline extensions,
+//! arrival, resolutions, the registry) are not exported: they record decisions and
 //! reports about the goods, not something that happened to them at a place. The caller passes
 //! only acts that hold (an assessment's accepted acts); acts are deduplicated by id and ordered
 //! by `(time, id)`, so the document does not depend on the order they were given in.
@@ -454,6 +455,7 @@ pub fn document(acts: &[SignedAct], created: Timestamp) -> Value {
     for act in ordered.values() {
         let ActBody::ActCorrected(c) = act.body() else {
             events.extend(event(act));
+            events.extend(road::events(act));
             continue;
         };
         let Some(original) = by_id.get(&c.corrects) else {
@@ -486,5 +488,6 @@ pub fn document(acts: &[SignedAct], created: Timestamp) -> Value {
     })
 }
 
+mod road;
 #[cfg(test)]
 mod tests;

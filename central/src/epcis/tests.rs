@@ -13,6 +13,7 @@ fn kinds_exported(kind: &str) -> bool {
             | "seal_checked"
             | "seal_removed"
             | "seal_replaced"
+            | "position_reported"
     )
 }
 
@@ -34,11 +35,12 @@ fn clean_delivery_as_epcis() {
     assert_eq!(back["creationDate"], "2026-11-23T09:00:00Z");
 
     let events = back["epcisBody"]["eventList"].as_array().unwrap();
-    let expected: Vec<&SignedAct> = acts
+    let mut expected: Vec<&SignedAct> = acts
         .iter()
         .filter(|a| kinds_exported(a.body().kind()))
         .collect();
-    assert_eq!(expected.len(), 5);
+    expected.sort_by_key(|a| (a.body().at(), a.id()));
+    assert_eq!(expected.len(), 6);
     assert_eq!(events.len(), expected.len());
 
     let summary: Vec<(&str, &str, &str, &str)> = events
@@ -74,6 +76,12 @@ fn clean_delivery_as_epcis() {
                 "conformant"
             ),
             (
+                "position_reported",
+                "2026-11-23T07:10:00Z",
+                "transporting",
+                "in_transit"
+            ),
+            (
                 "custody_transferred",
                 "2026-11-23T07:45:00Z",
                 "accepting",
@@ -98,8 +106,19 @@ fn clean_delivery_as_epcis() {
         assert_eq!(e["eventID"], event_id(&act.id()));
         let signers: Vec<&str> = act.signatures().iter().map(|s| s.key.as_str()).collect();
         assert_eq!(e["tamga:signers"], json!(signers));
-        assert!(e["tamga:seals"][0]["tamga:sealNumber"] == "KG-0042137");
+        if e["tamga:actKind"] != "position_reported" {
+            assert!(e["tamga:seals"][0]["tamga:sealNumber"] == "KG-0042137");
+        }
     }
+
+    // The positions: the last fix is the read point, every fix in tamga:positions.
+    let positions = &events[3];
+    assert_eq!(positions["readPoint"]["id"], "geo:42.8746,74.6122");
+    assert_eq!(positions["tamga:positions"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        positions["tamga:positions"][0],
+        json!({ "tamga:time": "2026-11-23T06:40:00Z", "tamga:latitude": "43.0612", "tamga:longitude": "74.4776" })
+    );
 
     let handoff = &events[1];
     assert_eq!(handoff["readPoint"]["id"], "urn:tamga:unit:MANAS-AIRPORT");
@@ -122,7 +141,7 @@ fn clean_delivery_as_epcis() {
     assert_eq!(check["tamga:place"], "Bishkek ring road, km 14, fuel stop");
 
     assert_eq!(
-        events[4]["bizLocation"]["id"],
+        events[5]["bizLocation"]["id"],
         format!("urn:tamga:unit:{DEPARTMENT}")
     );
 
@@ -199,21 +218,11 @@ fn seal_removal_replacement_and_damage() {
     );
     let damaged = story.seal_checked(60, SealState::Damaged);
     let doc = document(
-        &[
-            removed,
-            damaged,
-            replaced,
-            story.registration(),
-            story.positions(),
-        ],
+        &[removed, damaged, replaced, story.registration()],
         at("2026-11-24T00:00:00Z"),
     );
     let events = doc["epcisBody"]["eventList"].as_array().unwrap();
-    assert_eq!(
-        events.len(),
-        3,
-        "registration and positions are not exported"
-    );
+    assert_eq!(events.len(), 3, "the registration is not exported");
 
     assert_eq!(events[0]["bizStep"], "inspecting");
     assert_eq!(events[0]["disposition"], "non_conformant");
@@ -501,4 +510,93 @@ fn a_correction_is_an_error_declaration_and_a_corrective_event() {
         .as_array()
         .unwrap()
         .is_empty());
+}
+
+#[test]
+fn navigation_seal_events_are_sensor_reports_one_per_event() {
+    use tamga_core::act::SealEventKind;
+    use tamga_core::fixtures::road::{coordinates, Road};
+    let story = Story::new();
+    let road = Road::new(&story);
+    let events_act = road.seal_events(
+        story.t(60),
+        &[
+            (story.t(13), SealEventKind::Armed, None),
+            (
+                story.t(50),
+                SealEventKind::Position,
+                Some(coordinates("42.9378", "74.5512")),
+            ),
+            (story.t(56), SealEventKind::Opened, None),
+            (story.t(57), SealEventKind::Tampered, None),
+            (story.t(58), SealEventKind::BatteryLow, None),
+            (story.t(110), SealEventKind::Disarmed, None),
+        ],
+    );
+    let doc = document(
+        std::slice::from_ref(&events_act),
+        at("2026-11-24T00:00:00Z"),
+    );
+    let events = doc["epcisBody"]["eventList"].as_array().unwrap();
+    let summary: Vec<(&str, &str, Option<&str>, &str)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["eventTime"].as_str().unwrap(),
+                e["bizStep"].as_str().unwrap(),
+                e["disposition"].as_str(),
+                e["tamga:sealEvent"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (
+                "2026-11-23T06:13:00Z",
+                "sensor_reporting",
+                Some("container_closed"),
+                "armed"
+            ),
+            (
+                "2026-11-23T06:50:00Z",
+                "sensor_reporting",
+                Some("in_transit"),
+                "position"
+            ),
+            (
+                "2026-11-23T06:56:00Z",
+                "sensor_reporting",
+                Some("container_open"),
+                "opened"
+            ),
+            (
+                "2026-11-23T06:57:00Z",
+                "sensor_reporting",
+                Some("damaged"),
+                "tampered"
+            ),
+            (
+                "2026-11-23T06:58:00Z",
+                "sensor_reporting",
+                None,
+                "battery_low"
+            ),
+            ("2026-11-23T07:50:00Z", "sensor_reporting", None, "disarmed"),
+        ]
+    );
+    assert_eq!(events[1]["readPoint"]["id"], "geo:42.9378,74.5512");
+    assert_eq!(
+        events[2]["tamga:seals"][0]["tamga:sealNumber"],
+        "NS-7700123"
+    );
+    assert_eq!(events[2]["tamga:actId"], events_act.id().to_hex());
+    // Six distinct, stable event ids, none the act's own.
+    let ids: std::collections::BTreeSet<&str> = events
+        .iter()
+        .map(|e| e["eventID"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 6);
+    assert!(!ids.contains(event_id(&events_act.id()).as_str()));
+    assert_eq!(document(&[events_act], at("2026-11-24T00:00:00Z")), doc);
 }
