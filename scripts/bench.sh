@@ -42,6 +42,7 @@ benches=(
   "list|list_bench|list_bench --quick"
   "archive|archive_bench|archive_bench --quick"
   "log|log_bench|log_bench --quick"
+  "road|road_bench|road_bench --quick"
 )
 
 wanted() {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the parsers of hostile input (acts, offers, sync frames and credentials, bundle files,
-# QR texts and forms) with cargo-fuzz, each target for the given time, from the committed seed
+# QR texts and forms, navigation seal operators' feeds) with cargo-fuzz, each target for the given time, from the committed seed
 # corpus in fuzz/corpus/. Fails if any target crashes; the crashing input is kept under
 # fuzz/artifacts/<target>/ and the command to replay it is printed.
 #
@@ -47,7 +47,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 
-targets=(act_decode sync_frame sync_respond bundle_import qr_text)
+targets=(act_decode sync_frame sync_respond bundle_import qr_text seal_feed)
 if [ -n "$only" ]; then
   IFS=, read -r -a targets <<<"$only"
 fi
@@ -58,6 +58,7 @@ declare -A max_len=(
   [sync_respond]=65536
   [bundle_import]=65536
   [qr_text]=16640
+  [seal_feed]=65536
 )
 
 cd fuzz

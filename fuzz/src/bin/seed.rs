@@ -301,5 +301,55 @@ fn main() {
         );
     }
 
+    // seal_feed: feeds of every event kind, one of them refused, and events as JSON.
+    {
+        use tamga_core::act::SealEventKind as K;
+        let road = tamga_core::fixtures::road::Road::new(&story);
+        let at = |m: i64| story.t(m);
+        let position = Some(tamga_core::fixtures::road::coordinates("42.9378", "74.5512"));
+        let all = [
+            (at(13), K::Armed, None),
+            (at(50), K::Position, position.clone()),
+            (at(56), K::Opened, position.clone()),
+            (at(57), K::Tampered, None),
+            (at(58), K::BatteryLow, None),
+            (at(110), K::Disarmed, None),
+        ];
+        let feed = |acts: &[SignedAct]| -> Vec<u8> {
+            acts.iter()
+                .flat_map(|a| {
+                    let mut line = a.encode();
+                    line.push(b'\n');
+                    line
+                })
+                .collect()
+        };
+        c.put(
+            "seal_feed",
+            "feed-every-kind",
+            &feed(&[road.seal_events(at(111), &all)]),
+        );
+        c.put(
+            "seal_feed",
+            "feed-two-batches",
+            &feed(&[
+                road.seal_events(at(14), &all[..1]),
+                road.seal_events(at(60), &all[1..3]),
+            ]),
+        );
+        c.put(
+            "seal_feed",
+            "feed-other-kind",
+            &feed(&[story.registration()]),
+        );
+        if let tamga_core::ActBody::SealEventsReported(r) = road.seal_events(at(111), &all).body() {
+            c.put(
+                "seal_feed",
+                "events-json",
+                &serde_json::to_vec(&r.events).expect("JSON"),
+            );
+        }
+    }
+
     eprintln!("{} seeds written under {}", c.written, c.dir.display());
 }
