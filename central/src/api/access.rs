@@ -73,7 +73,7 @@ pub fn action_of(method: &Method, path: &str) -> Option<Need> {
         ) => need(Overview),
         (true, _, ["api", "consignments"])
         | (true, _, ["api", "consignments", _])
-        | (true, _, ["api", "discrepancies" | "across" | "duties"])
+        | (true, _, ["api", "discrepancies" | "across" | "duties" | "silent"])
         | (true, _, ["api", "resolutions", "pending"]) => need(ViewConsignments),
         (_, true, ["api", "discrepancies", _, "resolve"]) => need(Resolve),
         (_, true, ["api", "resolutions", _, "countersign"]) => need(Countersign),

@@ -92,6 +92,48 @@ pub(super) async fn overdue_duties(
         .collect::<Vec<_>>())))
 }
 
+/// `GET /api/silent`: the tracked consignments in transit not heard of for longer than the
+/// tracking gap allowed (`tracking_gap_seconds`, 30 minutes by default), the longest silent
+/// first, each with when and where it was last heard of and who holds it.
+#[utoipa::path(
+    get,
+    path = "/api/silent",
+    tag = "consignments",
+    summary = "Tracked consignments in transit not heard of for longer than allowed",
+    responses(
+        (status = 200, description = "The silent consignments, the longest silent first", body = Vec<crate::api::schemas::Silent>),
+        (status = 400, description = "The list takes no parameters", body = crate::reply::ErrorAnswer)
+    )
+)]
+pub(super) async fn silent(
+    State(s): State<Arc<Shared>>,
+    Query(params): Query<BTreeMap<String, String>>,
+) -> ApiResult<Json<Value>> {
+    if let Some(name) = params.keys().next() {
+        return Err(bad(format!("{name}: unknown parameter")));
+    }
+    let now = tamga_core::Timestamp::now();
+    let allowed = tamga_core::Tolerances::default().tracking_gap_seconds;
+    let zone = s.central.config.local_time();
+    let rows = s.reconciler.read(|index, _| {
+        index
+            .silent(now, allowed)
+            .into_iter()
+            .map(|(r, h)| {
+                json!({
+                    "consignment": r.consignment,
+                    "custodian": r.custodian,
+                    "heard_at": h.at,
+                    "heard_at_for_people": zone.for_people(h.at),
+                    "silent_minutes": now.seconds_since(&h.at) / 60,
+                    "last_fix": h.last_fix,
+                })
+            })
+            .collect::<Vec<_>>()
+    });
+    Ok(Json(json!(rows)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

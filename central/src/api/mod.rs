@@ -196,6 +196,7 @@ fn routes() -> Router<Arc<Shared>> {
         .route("/api/discrepancies", get(discrepancies))
         .route("/api/across", get(across::across))
         .route("/api/duties", get(across::overdue_duties))
+        .route("/api/silent", get(across::silent))
         .route(
             "/api/discrepancies/{id}/resolve",
             post(resolutions::resolve),

@@ -28,6 +28,7 @@ use utoipa::OpenApi;
         super::dashboard::discrepancies,
         super::across::across,
         super::across::overdue_duties,
+        super::across::silent,
         super::resolutions::resolve,
         super::resolutions::pending,
         super::resolutions::countersign,

@@ -144,6 +144,24 @@ pub struct OverdueDuty {
     due_for_people: String,
 }
 
+/// A tracked consignment in transit not heard of for longer than allowed.
+#[derive(ToSchema)]
+pub struct Silent {
+    /// The consignment.
+    consignment: String,
+    /// The unit holding it, if custody is not disputed.
+    custodian: Option<String>,
+    /// When it was last heard of: its latest position, else the start of transit.
+    heard_at: String,
+    /// The same, for people.
+    heard_at_for_people: String,
+    /// Minutes since.
+    silent_minutes: i64,
+    /// The latest position (`at`, `coordinates`), if any.
+    #[schema(value_type = Option<Object>)]
+    last_fix: Option<serde_json::Value>,
+}
+
 /// A resolution recorded.
 #[derive(ToSchema)]
 pub struct Resolution {

@@ -102,6 +102,25 @@ impl Index {
         out
     }
 
+    /// The tracked consignments in transit not heard of for longer than `allowed_seconds` at
+    /// `now` (no position since, nor the start of transit), the longest silent first: what
+    /// headquarters calls the crew or the seal operator about. Positions reach central late
+    /// from vehicles without a link; a navigation seal's operator reports live.
+    pub fn silent(
+        &self,
+        now: tamga_core::Timestamp,
+        allowed_seconds: i64,
+    ) -> Vec<(&Record, &super::record::Heard)> {
+        let mut out: Vec<_> = self
+            .records
+            .values()
+            .filter_map(|r| r.heard.as_ref().map(|h| (r, h)))
+            .filter(|(_, h)| now.seconds_since(&h.at) > allowed_seconds)
+            .collect();
+        out.sort_by(|a, b| (a.1.at, &a.0.consignment).cmp(&(b.1.at, &b.0.consignment)));
+        out
+    }
+
     /// One consignment's row.
     pub fn get(&self, id: &ConsignmentId) -> Option<&Record> {
         self.records.get(id)

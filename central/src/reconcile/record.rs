@@ -103,6 +103,32 @@ pub struct Record {
     pub active_seals: Vec<SealHeld>,
     /// The duties with deadlines, done or not (`tamga_core::assessment::duties`).
     pub duties: Vec<tamga_core::assessment::duties::Duty>,
+    /// For a tracked consignment in transit: when it was last heard of (its latest position,
+    /// else the start of transit) and where; `None` otherwise.
+    pub heard: Option<Heard>,
+}
+
+/// When and where a tracked consignment in transit was last heard of.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Heard {
+    /// The latest position's time, else when transit began.
+    pub at: Timestamp,
+    /// The latest position, if any.
+    pub last_fix: Option<tamga_core::act::Position>,
+}
+
+/// The road's part of a row: only a tracked consignment whose transit began and has not ended.
+fn heard(assessment: &Assessment) -> Option<Heard> {
+    let road = &assessment.state.road;
+    if !road.tracked || road.transit_until.is_some() {
+        return None;
+    }
+    let began = road.transit_from?;
+    let last = road.last_fix.clone().filter(|f| f.at >= began);
+    Some(Heard {
+        at: last.as_ref().map_or(began, |f| f.at),
+        last_fix: last,
+    })
 }
 
 impl Record {
@@ -163,6 +189,7 @@ impl Record {
             kpcs: kpcs(assessment),
             active_seals: active_seals(assessment),
             duties: assessment.state.duties.clone(),
+            heard: heard(assessment),
         }
     }
 

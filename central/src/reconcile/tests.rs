@@ -1,5 +1,5 @@
 use super::*;
-use tamga_core::act::SealState;
+use tamga_core::act::{ActBody, SealState};
 use tamga_core::assessment::Status;
 use tamga_core::fixtures::{at, Story};
 use tamga_core::{assess, Tolerances};
@@ -297,4 +297,70 @@ fn duties_past_their_end_are_listed_until_done() {
         [DutyKind::StateControlAct],
         "one working day after Tuesday's expertise: the end of Wednesday"
     );
+}
+
+/// Headquarters sees the tracked consignments it has not heard of: silent from the last
+/// position (or the handoff) for longer than the tracking gap allowed, until a position or the
+/// arrival comes; an untracked consignment is never listed.
+#[test]
+fn tracked_consignments_not_heard_of_are_listed_as_silent() {
+    use tamga_core::fixtures::road::Road;
+    let story = Story::new();
+    let road = Road::new(&story);
+    let registry = road.registry();
+    let record_at = |acts: &[SignedAct], now: Timestamp| {
+        let a = assess(
+            &story.consignment,
+            acts,
+            &registry,
+            now,
+            &Tolerances::default(),
+        );
+        Record::of(&a, acts)
+    };
+    // The trip up to minute 60 of positions: in transit, no arrival.
+    let mut acts: Vec<SignedAct> = road
+        .acts(60)
+        .into_iter()
+        .filter(|a| {
+            a.body().at() <= story.t(60) && !matches!(a.body(), ActBody::PositionReported(_))
+        })
+        .collect();
+    let driven: Vec<_> = road
+        .drive(30, 95, 60)
+        .into_iter()
+        .filter(|p| p.at <= story.t(60))
+        .collect();
+    acts.extend(road.position_acts(&driven, 30));
+    let mut index = Index::default();
+    index.put(record_at(&acts, story.t(60)));
+    let silent = |index: &Index, minute: i64| -> Vec<(ConsignmentId, Timestamp)> {
+        index
+            .silent(story.t(minute), Tolerances::default().tracking_gap_seconds)
+            .into_iter()
+            .map(|(r, h)| (r.consignment.clone(), h.at))
+            .collect()
+    };
+    assert_eq!(silent(&index, 90), []);
+    assert_eq!(
+        silent(&index, 91),
+        [(story.consignment.clone(), story.t(60))]
+    );
+    // A position at minute 80 is heard.
+    acts.extend(road.position_acts(&road.drive(30, 95, 60)[50..51], 1));
+    index.put(record_at(&acts, story.t(91)));
+    assert_eq!(silent(&index, 91), []);
+    assert_eq!(
+        silent(&index, 111),
+        [(story.consignment.clone(), story.t(80))]
+    );
+    // Arrived: no longer in transit.
+    acts.push(story.arrival(95, 100));
+    index.put(record_at(&acts, story.t(111)));
+    assert_eq!(silent(&index, 200), []);
+    // The story's own trip is not tracked: never silent.
+    let mut index = Index::default();
+    let untracked: Vec<SignedAct> = story.clean_delivery().into_iter().take(4).collect();
+    index.put(record(&story, &untracked, story.t(40)));
+    assert_eq!(silent(&index, 600), []);
 }
