@@ -328,7 +328,8 @@ mod tests {
             [
                 &("POST".to_owned(), "/api/admin/accounts".to_owned()),
                 &("POST".to_owned(), "/api/admin/evidence".to_owned()),
-                &("POST".to_owned(), "/api/admin/log-key".to_owned())
+                &("POST".to_owned(), "/api/admin/log-key".to_owned()),
+                &("POST".to_owned(), "/api/admin/seal-feed".to_owned())
             ]
         );
     }
