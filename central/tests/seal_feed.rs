@@ -149,6 +149,17 @@ fn the_operator_feed_reaches_the_reconciliation_and_bad_feeds_change_nothing() {
     let (status, text) = post(&as_vehicle, &good);
     assert_eq!(status, 403, "{text}");
     assert_eq!(position(), before);
+    // The operator's key gets through the handshake, but may not sync.
+    let (status, _, _, answer) = raw_sync(
+        &scene.http,
+        &road.operator.key,
+        &central,
+        &tamga_sync::session::Request::Open { heard_from_you: 0 },
+        Timestamp::now(),
+        [9; 16],
+    );
+    assert_eq!(status, 401, "{}", String::from_utf8_lossy(&answer));
+    assert_eq!(position(), before);
     // A key nobody enrolled does not get through the handshake.
     let stranger = key("a seal operator nobody enrolled");
     let refused_handshake =
