@@ -92,6 +92,7 @@ CONSIGNMENT_KINDS = (
     "act_corrected", "escort_changed", "deadline_extended", "incident_followed_up",
     "delivery_refused", "consignment_returned", "department_notified", "expertise_concluded",
     "state_control_act_drawn", "certificates_issued", "kpc_returned", "kp_coupon_returned",
+    "seal_events_reported",
 )
 REGISTRY_KINDS = cv.REGISTRY_KINDS
 
@@ -526,6 +527,7 @@ ROLES_ALLOWED = {
     "certificates_issued": ("precious_metals_officer",),
     "kpc_returned": ("post_officer", "precious_metals_officer"),
     "kp_coupon_returned": ("post_officer", "precious_metals_officer"),
+    "seal_events_reported": ("seal_operator",),
 }
 
 

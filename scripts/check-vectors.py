@@ -458,8 +458,9 @@ ENUMS = {
     "quantity_unit": ("ct", "g", "kg", "pcs"),
     "role": (
         "post_officer", "escort_officer", "precious_metals_officer", "central_staff", "supervisor",
-        "device", "registrar", "transparency_log",
+        "device", "registrar", "transparency_log", "seal_operator",
     ),
+    "seal_event_kind": ("armed", "opened", "tampered", "battery_low", "position", "disarmed"),
 }
 
 # The objects used inside bodies (section 3).
@@ -493,6 +494,11 @@ OBJECTS = {
     "new_seal": {"seal": "seal_number", "seal_kind": "seal_kind", "fixed_on": "text"},
     "kp_participant": {"name": "text", "countries": "country_code[]"},
     "working_hours": {"from": "clock_time", "until": "clock_time"},
+    "corridor": {"waypoints": "coordinates[]", "width_metres": "integer"},
+    "seal_event": {
+        "seal": "seal_number", "at": "time", "event": "seal_event_kind",
+        "coordinates": "coordinates?",
+    },
 }
 
 # Objects tagged by one member, each value of the tag with its own members (section 3).
@@ -536,6 +542,7 @@ KINDS = {
         consignee="trader", goods="goods_line[]", packages="integer", certificates="certificate[]",
         office_of_departure="unit_code", office_of_destination="unit_code", route="unit_code[]",
         delivery_deadline="time", carrier="trader?", documents="accompanying_document[]*",
+        corridor="corridor?",
     ),
     "seal_applied": dict(AT_A_PLACE, seal="seal_number", seal_kind="seal_kind", fixed_on="text"),
     "seal_checked": dict(AT_A_PLACE, seal="seal_number", state="seal_state", note="text?"),
@@ -592,6 +599,10 @@ KINDS = {
     "certificates_issued": dict(BY_AN_OFFICER, certificates="certificate[]"),
     "kpc_returned": dict(BY_AN_OFFICER, certificate="text", found_damaged_at="time", damage="text"),
     "kp_coupon_returned": dict(BY_AN_OFFICER, certificate="text", sent_to="text"),
+    "seal_events_reported": {
+        "consignment": "consignment_id", "at": "time", "operator": "key_id",
+        "events": "seal_event[]",
+    },
     "key_enrolled": dict(
         BY_THE_AUTHORITY, key="key_id", holder="holder", role="role", unit="unit_code",
         valid_from="time", valid_until="time", migrated_from="text?",
@@ -604,7 +615,7 @@ KINDS = {
     ),
     "post_registered": dict(
         BY_THE_AUTHORITY, post="unit_code", name="text", time_zone="time_zone",
-        working_hours="working_hours?",
+        working_hours="working_hours?", coordinates="coordinates?",
     ),
 }
 
@@ -724,6 +735,9 @@ OPTIONAL_LISTS = {
 }
 MAX_LIST = 200
 MAX_POSITIONS = 1000
+MAX_WAYPOINTS = 1000
+MAX_SEAL_EVENTS = 1000
+CORRIDOR_WIDTH_METRES = (100, 100000)
 GRAMS_PER_UNIT = {"kg": decimal.Decimal(1000), "g": decimal.Decimal(1), "ct": decimal.Decimal("0.2")}
 
 
@@ -841,6 +855,15 @@ def content_faults(body):
         if route[:1] != [body["office_of_departure"]] or route[-1:] != [body["office_of_destination"]]:
             faults.append("the route does not run from the office of departure to the office of destination")
         unique("route", route)
+        corridor = body.get("corridor")
+        if corridor is not None:
+            length("corridor.waypoints", corridor["waypoints"], 2, MAX_WAYPOINTS)
+            for i, w in enumerate(corridor["waypoints"]):
+                on_globe("corridor.waypoints[%d]" % i, w)
+            low, high = CORRIDOR_WIDTH_METRES
+            if not low <= corridor["width_metres"] <= high:
+                faults.append("corridor.width_metres is %d, %d to %d metres allowed" % (
+                    corridor["width_metres"], low, high))
         if parse_time(body["delivery_deadline"]) <= parse_time(body["at"]):
             faults.append("the delivery deadline is not after the registration")
     elif kind in ("seal_applied", "seal_checked", "arrival_notified"):
@@ -961,7 +984,18 @@ def content_faults(body):
         unique("days_off and working_days", days)
         if any(not d.startswith("%04d-" % body["year"]) for d in days):
             faults.append("a day of another year")
+    elif kind == "seal_events_reported":
+        events = body["events"]
+        length("events", events, 1, MAX_SEAL_EVENTS)
+        for i, e in enumerate(events):
+            if "coordinates" in e:
+                on_globe("events[%d].coordinates" % i, e["coordinates"])
+            elif e["event"] == "position":
+                faults.append("events[%d]: a position event without coordinates" % i)
+        unique("events (seal, at, event)", ((e["seal"], e["at"], e["event"]) for e in events))
     elif kind == "post_registered":
+        if "coordinates" in body:
+            on_globe("coordinates", body["coordinates"])
         hours = body.get("working_hours")
         if hours is not None and hours["from"] >= hours["until"]:
             faults.append("working hours end before they begin")
@@ -1024,6 +1058,8 @@ def required_signers(body):
         return [body["officer"], body["supervisor"]]
     if kind in REGISTRY_KINDS:
         return [body["authority"]]
+    if kind == "seal_events_reported":
+        return [body["operator"]]
     return [body["officer"]]
 
 
@@ -1397,6 +1433,7 @@ def main():
         "consignment_returned", "key_enrolled", "key_revoked", "kp_participants_listed",
         "calendar_published", "post_registered", "department_notified", "expertise_concluded",
         "state_control_act_drawn", "certificates_issued", "kpc_returned", "kp_coupon_returned",
+        "seal_events_reported",
     }
     if kinds != all_kinds:
         c.vector("every kind", ["kinds without a valid vector: %s" % sorted(all_kinds ^ kinds)])

@@ -5,9 +5,12 @@
 //! Against the published vectors (`tests/vectors/evidence/`, docs/act-format.md §14.6): the
 //! reference story's package, chosen through the file input under the trusted root key, is
 //! VERIFIED with its nine acts; the one whose handoff central first saw five days late is
-//! VERIFIED with exactly that act flagged; every tampered copy is REFUSED, the two whose acts
-//! are validly signed and received but break the format (a member its kind does not have, §4;
-//! a content rule, §5) with a reason naming the act and the rule. Under another root key the
+//! VERIFIED with exactly that act flagged; the story as a tracked trip (a corridor, a
+//! navigation seal, its operator's events signed by a `seal_operator` key) is VERIFIED with its
+//! ten acts; every tampered copy is REFUSED, those whose acts are validly signed and received
+//! but break the format (a member its kind does not have, §4; a content rule, §5: a goods
+//! line's masses, a corridor's width, a position event without coordinates) with a reason
+//! naming the act and the rule, and the seal events signed by a device for the role. Under another root key the
 //! story is REFUSED; without one it is checked under the key it names, and the page says to
 //! compare that key's fingerprint with the authority's published one.
 //!
@@ -158,6 +161,21 @@ async fn steps(c: &Client, page: &Path, x: &Vectors, screenshot: &Path) {
     std::fs::write(screenshot, png).unwrap();
     c.set_window_size(1280, 900).await.unwrap();
 
+    // --- The story as a tracked trip: verified, ten acts, the seal events signed by the
+    // operator's key enrolled as seal_operator.
+    let (state, text) = check(c, x, "road.json").await;
+    assert_eq!(state, "verified", "{text}");
+    assert_eq!(texts(c, "#acts tbody tr").await.len(), 10);
+    let events = find(c, "#acts tbody tr[data-kind=seal_events_reported]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        events.contains("seal_operator") && events.contains("OK"),
+        "{events}"
+    );
+
     // --- Every tampered copy: refused. Those whose acts are validly signed and received but
     // not acts of the format are refused for the act and the rule: a member its kind does not
     // have (§4), a content rule (§5).
@@ -181,6 +199,27 @@ async fn steps(c: &Client, page: &Path, x: &Vectors, screenshot: &Path) {
                 "net mass 1250.35 ct (250.07 g)",
                 "gross mass 0.25006 kg (250.06 g)",
             ],
+        ),
+        (
+            "tampered_road_position_without_coordinates.json",
+            &[
+                "(seal_events_reported)",
+                "§5",
+                "events[1].coordinates",
+                "position event",
+            ],
+        ),
+        (
+            "tampered_road_corridor_width.json",
+            &[
+                "act 1 (consignment_registered)",
+                "§5",
+                "corridor.width_metres",
+            ],
+        ),
+        (
+            "tampered_road_events_by_device.json",
+            &["(seal_events_reported)", "device", "seal_operator"],
         ),
     ];
     let mut wrong = Vec::new();

@@ -16,7 +16,8 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use tamga_core::act::{DiscrepancyResolved, SealState};
+use tamga_core::act::{DiscrepancyResolved, SealEventsReported, SealState};
+use tamga_core::fixtures::road::Road;
 use tamga_core::fixtures::{at, key, Person, Story};
 use tamga_core::signing::{key_id, ActSignature};
 use tamga_core::time::Timestamp;
@@ -462,7 +463,98 @@ fn packages() -> Vec<(&'static str, Value, Expected)> {
         0,
         "the registration re-signed by its officer with the goods line's gross mass 0.25006 kg (250.06 g), below its net mass 1250.35 ct (250.07 g): well-formed, signed and received, but net mass may not exceed gross mass (section 5)",
     );
+    road_packages(&mut push);
     out
+}
+
+/// The road's packages: the story as a tracked trip (a corridor at registration, a navigation
+/// seal, the vehicle's positions and the seal operator's events, the operator enrolled in the
+/// registry), and copies refused for a seal event or a corridor breaking a content rule (§5)
+/// and for seal events signed in a role that may not sign them (§9).
+fn road_packages(push: &mut impl FnMut(&'static str, Value, &'static str, usize, &'static str)) {
+    let story = Story::new();
+    let road = Road::new(&story);
+    let trip = road.acts(600);
+    let enrolled = road.registry_acts();
+    let as_value = |p: &Package| serde_json::to_value(p).unwrap();
+    push(
+        "road",
+        as_value(&package_with(trip.clone(), enrolled.clone(), None)),
+        "verified",
+        0,
+        "the story as a tracked trip: registered with a corridor, a navigation seal applied, the vehicle's positions, the seal operator's events (signed by a key enrolled as seal_operator), delivered; every act seen ten minutes after its time",
+    );
+    // The trip with `replaced` taken out and `by` in its place.
+    let trip_with = |replaced: &SignedAct, by: Entry| -> Vec<Entry> {
+        let mut entries: Vec<Entry> = trip
+            .iter()
+            .filter(|a| a.id() != replaced.id())
+            .map(Entry::from)
+            .collect();
+        entries.push(by);
+        entries
+    };
+    let events = trip
+        .iter()
+        .find(|a| matches!(a.body(), ActBody::SealEventsReported(_)))
+        .expect("the trip's seal events");
+    let mut body = serde_json::to_value(events.body()).unwrap();
+    body["events"].as_array_mut().unwrap().insert(
+        1,
+        json!({"seal": road.seal.as_str(), "at": story.t(40).to_string(), "event": "position"}),
+    );
+    let without_coordinates = signed_by_hand(body, &[&road.operator.key]);
+    push(
+        "tampered_road_position_without_coordinates",
+        as_value(&package_of_entries(
+            trip_with(events, without_coordinates),
+            enrolled.clone(),
+            None,
+        )),
+        "refused",
+        0,
+        "the seal operator's events re-signed by the operator with a position event without coordinates: well-formed, signed and received, but a position event needs them (section 5)",
+    );
+    let registration = road.registration();
+    let mut body = serde_json::to_value(registration.body()).unwrap();
+    body["corridor"]["width_metres"] = json!(50);
+    let narrow = signed_by_hand(body, &[&story.airport_officer.key]);
+    push(
+        "tampered_road_corridor_width",
+        as_value(&package_of_entries(
+            trip_with(&registration, narrow),
+            enrolled.clone(),
+            None,
+        )),
+        "refused",
+        0,
+        "the registration re-signed by its officer with a corridor 50 m wide: well-formed, signed and received, but a corridor is 100 to 100000 m wide (section 5)",
+    );
+    let ActBody::SealEventsReported(body) = events.body().clone() else {
+        unreachable!("seal events")
+    };
+    let by_device = story.sign(
+        ActBody::SealEventsReported(SealEventsReported {
+            operator: story.vehicle_device.id.clone(),
+            ..body
+        }),
+        &[&story.vehicle_device],
+    );
+    push(
+        "tampered_road_events_by_device",
+        as_value(&package_with(
+            trip.iter()
+                .filter(|a| a.id() != events.id())
+                .cloned()
+                .chain([by_device])
+                .collect(),
+            enrolled,
+            None,
+        )),
+        "refused",
+        0,
+        "the seal events signed by the vehicle's device key instead of the operator's: an act of the format, but a device may not sign seal_events_reported, only a seal_operator (section 9)",
+    );
 }
 
 fn pretty(value: &Value) -> String {
@@ -615,6 +707,8 @@ fn each_package_gets_its_verdict() {
         let body_fault = match name {
             "tampered_unknown_member" => Some("unknown field `remark`"),
             "tampered_content_rule" => Some("net mass must not exceed gross mass"),
+            "tampered_road_position_without_coordinates" => Some("a position event needs them"),
+            "tampered_road_corridor_width" => Some("must be between 100 and 100000 metres"),
             _ => None,
         };
         if let Some(fault) = body_fault {

@@ -26,13 +26,14 @@ use tamga_core::act::{
     AccompanyingDocument, ArrivalNotified, Coordinates, Correction, DiscrepancyResolved,
     DocumentCheck, DocumentKind, EscortFields, FollowUp, IncidentFields, IncidentFollowedUp,
     IncidentKind, IncidentReported, PermissionGranted, Permit, Place, RegistrationFields,
-    SealBasis, SealChecked, SealFields, SealGrounds, SealKind, SealRemoved, SealReplaced,
-    SealState, Shortage, Trader,
+    SealBasis, SealChecked, SealEventKind, SealFields, SealGrounds, SealKind, SealRemoved,
+    SealReplaced, SealState, Shortage, Trader,
 };
 use tamga_core::canonical::canonical_bytes;
 use tamga_core::codes::DiscrepancyId;
 use tamga_core::codes::{CountryCode, Sha256Hex};
 use tamga_core::fixtures::legal::roadside;
+use tamga_core::fixtures::road::{coordinates, Road, WAYPOINTS};
 use tamga_core::fixtures::{at, text, unit, Person, Story, AIRPORT_POST, DEPARTMENT};
 use tamga_core::handoff::{CustodyOffer, HandoffError};
 use tamga_core::quantity::{parse_decimal, Mass, MassUnit};
@@ -347,6 +348,7 @@ fn valid_acts_hold_independently_of_tamga() {
         "certificates_issued",
         "kpc_returned",
         "kp_coupon_returned",
+        "seal_events_reported",
     ];
     for kind in all {
         assert!(
@@ -370,6 +372,9 @@ fn valid_acts_hold_independently_of_tamga() {
         ("act_corrected", "/permission"),
         ("incident_followed_up", "/attachments"),
         ("consignment_returned", "/permission"),
+        ("consignment_registered", "/corridor"),
+        ("post_registered", "/coordinates"),
+        ("seal_events_reported", "/events/0/coordinates"),
     ] {
         let of_kind = || f.acts.iter().filter(|v| v.kind == kind);
         assert!(
@@ -560,10 +565,12 @@ fn files_are_what_the_generator_writes() {
 // ---------------------------------------------------------------------------------------------
 
 /// The cast: vector name, seed phrase name, key, and the person where there is one. The relief
-/// officer (`Story::relief_officer`, of the escort unit) joins for the legal record's acts.
+/// officer (`Story::relief_officer`, of the escort unit) joins for the legal record's acts, the
+/// navigation seal operator (`Road::operator`) for the road's.
 fn cast<'a>(
     story: &'a Story,
     relief: &'a Person,
+    operator: &'a Person,
 ) -> Vec<(
     &'static str,
     &'static str,
@@ -620,6 +627,12 @@ fn cast<'a>(
             Some(&story.outsider),
         ),
         ("relief_officer", relief.name, &relief.key, Some(relief)),
+        (
+            "seal_operator",
+            operator.name,
+            &operator.key,
+            Some(operator),
+        ),
     ]
 }
 
@@ -999,6 +1012,7 @@ fn build_acts(story: &Story, relief: &Person) -> Acts {
     };
     let legal = legal_acts(story, relief, earlier);
     list.extend(legal);
+    list.extend(road_acts(story));
 
     let offer_body = story.transfer_body(
         30,
@@ -1446,6 +1460,72 @@ fn legal_acts(
             FollowUp::Closed,
         ),
         &["central_staff"],
+    );
+    list
+}
+
+/// The acts of the road: the navigation seal operator's enrollment, a post registered with its
+/// coordinates, the registration with a corridor, the navigation seal applied, and two batches
+/// of the seal's events signed by its operator (events with coordinates and without). A branch
+/// of the reference story (`tamga_core::fixtures::road`; the assessment of such trips is tested
+/// in `tests/road.rs`).
+fn road_acts(story: &Story) -> Vec<(ActVector, SignedAct)> {
+    let road = Road::new(story);
+    let mut list = Vec::new();
+    let mut push = |name: &str, description: &str, act: SignedAct, signers: &[&str]| {
+        list.push((act_vector(name, description, &act, signers), act));
+    };
+    let registry = road.registry_acts();
+    push(
+        "key_enrolled/seal_operator",
+        "The customs authority enrolls the navigation seal operator's key: role seal_operator, unit NAVSEAL-KG, holder without personal_number. Valid [2026-01-01, 2028-01-01).",
+        registry[0].clone(),
+        &["customs_authority"],
+    );
+    push(
+        "post_registered/airport_with_coordinates",
+        "The authority registers the Manas airport post from 2026-01-01 with where it is on the map (coordinates present) and no working hours (round the clock: working_hours omitted).",
+        registry[1].clone(),
+        &["customs_authority"],
+    );
+    push(
+        "consignment_registered/with_corridor",
+        "The story's registration with a corridor (present): five waypoints from the airport post to the Department, 2000 m wide. A branch: consignment_registered/diamonds, without one, keeps its id.",
+        road.registration(),
+        &["airport_officer"],
+    );
+    push(
+        "seal_applied/navigation_seal",
+        "A navigation seal (seal_kind navigation) fixed on the container door at the airport post: the seal whose events the operator reports below.",
+        road.navigation_seal_applied(),
+        &["airport_officer"],
+    );
+    let at_waypoint = |i: usize| Some(coordinates(WAYPOINTS[i].0, WAYPOINTS[i].1));
+    push(
+        "seal_events_reported/armed_and_positions",
+        "The seal operator reports the navigation seal armed at the airport post and two position fixes on the road (coordinates present), then its battery low (coordinates omitted); signed by the operator's key (member operator).",
+        road.seal_events(
+            story.t(60),
+            &[
+                (story.t(13), SealEventKind::Armed, at_waypoint(0)),
+                (story.t(40), SealEventKind::Position, at_waypoint(1)),
+                (story.t(55), SealEventKind::Position, at_waypoint(2)),
+                (story.t(58), SealEventKind::BatteryLow, None),
+            ],
+        ),
+        &["seal_operator"],
+    );
+    push(
+        "seal_events_reported/opened_and_disarmed",
+        "The seal operator reports the navigation seal opened and disarmed at the Department after arrival: events without coordinates (omitted).",
+        road.seal_events(
+            story.t(111),
+            &[
+                (story.t(108), SealEventKind::Opened, None),
+                (story.t(110), SealEventKind::Disarmed, None),
+            ],
+        ),
+        &["seal_operator"],
     );
     list
 }
@@ -2957,6 +3037,7 @@ fn build_invalid(story: &Story, acts: &Acts) -> Vec<InvalidCase> {
         "seal_checked/intact_at_stop",
     );
     legal_invalid(&mut c, story, acts);
+    road_invalid(&mut c, story, acts);
     c.cases
 }
 
@@ -3493,6 +3574,221 @@ fn legal_invalid(c: &mut Cases, story: &Story, acts: &Acts) {
     );
 }
 
+/// The refused inputs of the road's acts and members, after all the others (so the older cases
+/// keep their places in the file).
+fn road_invalid(c: &mut Cases, story: &Story, acts: &Acts) {
+    let reg = acts.envelope("consignment_registered/with_corridor");
+    let post = acts.envelope("post_registered/airport_with_coordinates");
+    let events = acts.envelope("seal_events_reported/armed_and_positions");
+    let quiet = acts.envelope("seal_events_reported/opened_and_disarmed");
+
+    // --- content rules ----------------------------------------------------------------------
+    let content: Vec<(&str, &str, String)> = vec![
+        (
+            "corridor_of_one_waypoint",
+            "A corridor of one waypoint: a corridor is a line of 2 to 1000 waypoints.",
+            set(
+                &reg,
+                "/body/corridor/waypoints",
+                json!([{"latitude": "43.0612", "longitude": "74.4776"}]),
+            ),
+        ),
+        (
+            "corridor_width_50",
+            "A corridor 50 m wide: the width is 100 to 100000 metres.",
+            set(&reg, "/body/corridor/width_metres", json!(50)),
+        ),
+        (
+            "corridor_width_100001",
+            "A corridor 100001 m wide: the width is 100 to 100000 metres.",
+            set(&reg, "/body/corridor/width_metres", json!(100001)),
+        ),
+        (
+            "corridor_waypoint_off_the_globe",
+            "A corridor waypoint at longitude 180.5.",
+            set(&reg, "/body/corridor/waypoints/2/longitude", json!("180.5")),
+        ),
+        (
+            "post_coordinates_off_the_globe",
+            "A post registered at latitude 91.",
+            set(&post, "/body/coordinates/latitude", json!("91")),
+        ),
+        (
+            "position_event_without_coordinates",
+            "A navigation seal's position event without coordinates: a position event needs them.",
+            remove(&events, "/body/events/1", "coordinates"),
+        ),
+        (
+            "seal_event_off_the_globe",
+            "A navigation seal's event at latitude -90.01.",
+            set(
+                &events,
+                "/body/events/2/coordinates/latitude",
+                json!("-90.01"),
+            ),
+        ),
+        (
+            "no_seal_events",
+            "A seal_events_reported act with no event: 1 to 1000 events.",
+            set(&events, "/body/events", json!([])),
+        ),
+        (
+            "seal_event_twice",
+            "A batch reporting the same event (seal, time and kind) twice.",
+            {
+                let mut v = parse(&quiet);
+                let first = v["body"]["events"][0].clone();
+                v["body"]["events"].as_array_mut().unwrap().push(first);
+                jcs(&v)
+            },
+        ),
+    ];
+    for (name, description, input) in content {
+        c.decode(
+            &format!("invalid_content/{name}"),
+            description,
+            input,
+            "invalid_content",
+        );
+    }
+
+    // --- other spellings: absent optional members written out --------------------------------
+    for (name, base, pointer, member, same_as) in [
+        (
+            "corridor",
+            acts.envelope("consignment_registered/diamonds"),
+            "/body",
+            "corridor",
+            "consignment_registered/diamonds",
+        ),
+        (
+            "post_coordinates",
+            acts.envelope("post_registered/department"),
+            "/body",
+            "coordinates",
+            "post_registered/department",
+        ),
+        (
+            "seal_event_coordinates",
+            quiet.clone(),
+            "/body/events/0",
+            "coordinates",
+            "seal_events_reported/opened_and_disarmed",
+        ),
+    ] {
+        c.other_spelling(
+            &format!("null_for_absent_{name}"),
+            &format!("The absent optional member {member} written as null."),
+            insert(&base, pointer, member, Value::Null),
+            same_as,
+        );
+    }
+
+    // --- fields and variants the format does not have ----------------------------------------
+    c.decode(
+        "unknown_variant/seal_event_kind",
+        "A navigation seal event of a kind the format does not have (jammed).",
+        set(&events, "/body/events/3/event", json!("jammed")),
+        "unknown_variant",
+    );
+    c.decode(
+        "unknown_field/seal_event_member",
+        "A navigation seal event with a member the format does not have (battery_percent).",
+        insert(&events, "/body/events/3", "battery_percent", json!(12)),
+        "unknown_field",
+    );
+    c.decode(
+        "unknown_field/corridor_member",
+        "A corridor with a member the format does not have (name).",
+        insert(&reg, "/body/corridor", "name", json!("Manas - Bishkek")),
+        "unknown_field",
+    );
+    c.decode(
+        "missing_field/corridor_width",
+        "A corridor without its width.",
+        remove(&reg, "/body/corridor", "width_metres"),
+        "missing_field",
+    );
+    c.decode(
+        "missing_field/seal_event_kind",
+        "A navigation seal event that does not say what happened.",
+        remove(&events, "/body/events/0", "event"),
+        "missing_field",
+    );
+    c.decode(
+        "missing_field/seal_events_operator",
+        "A seal_events_reported act that names no operator.",
+        remove(&events, "/body", "operator"),
+        "missing_field",
+    );
+    c.decode(
+        "wrong_type/corridor_width_as_string",
+        "A corridor's width written as the string \"2000\".",
+        set(&reg, "/body/corridor/width_metres", json!("2000")),
+        "wrong_type",
+    );
+    c.decode(
+        "bad_value/seal_event_seal_lower_case",
+        "A navigation seal event naming its seal in lower case.",
+        set(&events, "/body/events/0/seal", json!("ns-7700123")),
+        "bad_value",
+    );
+    c.decode(
+        "bad_time/seal_event_at_without_seconds",
+        "A navigation seal event's time without seconds.",
+        set(&events, "/body/events/1/at", json!("2026-11-23T06:40Z")),
+        "bad_time",
+    );
+    c.decode(
+        "bad_decimal/corridor_latitude_comma",
+        "A corridor waypoint's latitude with a decimal comma.",
+        set(
+            &reg,
+            "/body/corridor/waypoints/0/latitude",
+            json!("43,0612"),
+        ),
+        "bad_decimal",
+    );
+
+    // --- signers ------------------------------------------------------------------------------
+    let events_act = acts.get("seal_events_reported/armed_and_positions");
+    c.decode(
+        "unexpected_signer/seal_events_by_the_vehicle",
+        "A batch of seal events naming the operator but signed (validly) by the vehicle's device key instead.",
+        set(
+            &events,
+            "/signatures",
+            json!([signature_json(
+                &story.vehicle_device.key,
+                &message(&events_act.id().0)
+            )]),
+        ),
+        "unexpected_signer",
+    );
+    c.decode(
+        "missing_signature/seal_events_unsigned",
+        "A batch of seal events with no signature.",
+        set(&events, "/signatures", json!([])),
+        "missing_signature",
+    );
+
+    // --- decodes, but the signatures do not hold ----------------------------------------------
+    c.verify(
+        "bad_signature/corridor_widened_after_signing",
+        "The registration with its corridor widened to 5000 m after the officer signed it.",
+        set(&reg, "/body/corridor/width_metres", json!(5000)),
+    );
+    c.verify(
+        "bad_signature/opened_event_removed_after_signing",
+        "The operator's batch with the opened event taken out after signing.",
+        {
+            let mut v = parse(&quiet);
+            v["body"]["events"].as_array_mut().unwrap().remove(0);
+            jcs(&v)
+        },
+    );
+}
+
 fn clone_vector(v: &ActVector) -> ActVector {
     serde_json::from_value(serde_json::to_value(v).unwrap()).unwrap()
 }
@@ -3502,7 +3798,8 @@ fn generate() -> (ActsFile, InvalidFile) {
     let relief = Story::relief_officer();
     let acts = build_acts(&story, &relief);
     let cases = build_invalid(&story, &acts);
-    let keys = cast(&story, &relief)
+    let road = Road::new(&story);
+    let keys = cast(&story, &relief, &road.operator)
         .into_iter()
         .map(|(name, phrase, key, person)| {
             let seed_phrase = format!("tamga fixture key: {phrase}");
@@ -3528,6 +3825,7 @@ fn generate() -> (ActsFile, InvalidFile) {
             "The registry formed by the key_enrolled and key_revoked acts (authority: customs_authority) authorizes every consignment act here. The consignment acts follow the reference story (Manas airport post to the Precious Metals Department); the damaged-seal acts are a separate branch of it.".to_owned(),
             "offers holds custody offers: a handoff's body and id, with the releasing officer's signature only (the first handoff's, and the transhipment's).".to_owned(),
             "The acts of the legal record (key_enrolled/relief_officer and every act after it: permissions, corrections, a crew change, an accident and its follow-up, a deadline extension, a transhipment, a removal under a permission act, deliveries with net mass, shortage and documents, a refusal and returns) are further branches of the story, one per point of the format; they name the acts they refer to by id. Each optional member is absent from the older acts, which keep their bytes and ids.".to_owned(),
+            "The acts of the road (key_enrolled/seal_operator and every act after it: the navigation seal operator's key, a post registered with its coordinates, a registration with a corridor, a navigation seal applied, and the operator's seal_events_reported acts, with and without coordinates) are a further branch of the story. The corridor and the post's coordinates are optional members, absent from the older acts, which keep their bytes and ids.".to_owned(),
         ],
         signature_context_hex: hex::encode(SIGNATURE_CONTEXT),
         max_act_bytes: MAX_ACT_BYTES,
