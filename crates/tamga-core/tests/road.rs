@@ -448,3 +448,26 @@ fn an_older_registration_without_a_corridor_keeps_its_bytes() {
     let _: ActId = plain.id();
     let _ = Person::new("unused", "", Role::SealOperator, "NAVSEAL-KG");
 }
+
+#[test]
+fn one_event_sent_twice_is_one_finding() {
+    let story = Story::new();
+    let road = Road::new(&story);
+    // The operator resends the batch with the opening, with another one beside it.
+    let mut acts = road.acts(60);
+    acts.push(road.seal_events(story.t(57), &[(story.t(56), SealEventKind::Opened, None)]));
+    acts.push(road.seal_events(
+        story.t(70),
+        &[
+            (story.t(56), SealEventKind::Opened, None),
+            (story.t(69), SealEventKind::BatteryLow, None),
+        ],
+    ));
+    assert_eq!(
+        found(&judged(&road, &acts)),
+        vec![
+            (K::SealOpened, Severity::Critical),
+            (K::SealBatteryLow, Severity::Minor)
+        ]
+    );
+}

@@ -559,8 +559,9 @@ impl<'a> Parts<'a> {
     }
 }
 
-/// The navigation seals an act fixes on the goods.
-fn navigation_seals_fixed(body: &ActBody) -> Vec<&SealNumber> {
+/// The navigation seals an act fixes on the goods (as its body says: the permission rule reads
+/// the acts as signed, the road's rules as corrected).
+pub(crate) fn navigation_seals_fixed(body: &ActBody) -> Vec<&SealNumber> {
     match body {
         ActBody::SealApplied(a) if a.seal_kind == SealKind::Navigation => vec![&a.seal],
         ActBody::SealReplaced(a) if a.new_seal_kind == SealKind::Navigation => vec![&a.new_seal],

@@ -31,7 +31,7 @@ mod seals;
 use super::discrepancy::Findings;
 use super::words::say;
 use super::{DiscrepancyKind, Facts, Severity};
-use crate::act::{ActBody, Coordinates, Position, SealKind};
+use crate::act::{ActBody, Coordinates, Position};
 use crate::canonical::ActId;
 use crate::codes::SealNumber;
 use crate::time::Timestamp;
@@ -78,11 +78,10 @@ pub(crate) fn assess(facts: &Facts<'_>, findings: &mut Findings) -> Road {
     fixes.sort_by_key(|f| (f.at, f.act));
     let (transit_from, transit_until) = transit(facts);
     let corridor = facts.registration.and_then(|(_, r)| r.corridor.as_ref());
-    let navigation_fixed = facts.acts.iter().any(|a| match a.body() {
-        ActBody::SealApplied(s) => s.seal_kind == SealKind::Navigation,
-        ActBody::SealReplaced(s) => s.new_seal_kind == SealKind::Navigation,
-        _ => false,
-    });
+    let navigation_fixed = facts
+        .acts
+        .iter()
+        .any(|a| !super::permission::navigation_seals_fixed(a.body()).is_empty());
     let tracked = corridor.is_some() || navigation_fixed;
     let mut road = Road {
         tracked,

@@ -10,7 +10,8 @@
 //! - **battery low** (minor): the first report of each seal's, while it is armed in transit.
 //!
 //! Events after the seal was disarmed, or after transit ended, are kept and shown but judge
-//! nothing. A seal's events are read in time order, whatever batch they came in.
+//! nothing. A seal's events are read in time order, whatever batch they came in; the same event
+//! (seal, time, kind) in two batches counts once.
 
 use super::super::discrepancy::Findings;
 use super::super::words::say;
@@ -54,6 +55,9 @@ pub(super) fn assess(
         .flat_map(|(id, r)| r.events.iter().map(move |e| (e.at, &e.seal, e.event, id)))
         .collect();
     events.sort();
+    // One event reported in two batches (an operator resending) is one event: the copy in the
+    // act of the smaller id is its proof.
+    events.dedup_by(|b, a| (a.0, a.1, a.2) == (b.0, b.1, b.2));
     // Acts that record a seal's removal or replacement, by seal.
     let mut removals: BTreeMap<&SealNumber, Vec<Timestamp>> = BTreeMap::new();
     for act in &facts.acts {
