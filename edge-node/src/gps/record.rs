@@ -176,7 +176,7 @@ mod tests {
         let now = at("2026-12-04T12:00:00Z");
         assert_eq!(
             recorder.in_custody(now).unwrap(),
-            [story.consignment.clone()]
+            std::slice::from_ref(&story.consignment)
         );
         let batch = fixes(now.plus_seconds(-600), 7);
         let done = recorder.record(&batch, now, 3).unwrap();

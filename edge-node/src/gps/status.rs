@@ -201,16 +201,15 @@ impl GpsState {
                 s.fix_since.get_or_insert(now);
                 s.fix_seen = Some(now);
             }
-            Some(false) => {
-                if s.fix_since.take().is_some() {
-                    // No fix since now, or since the last fix if it had already gone stale.
-                    s.no_fix_since = match s.fix_seen {
-                        Some(seen) if now.seconds_since(&seen) > STALE_SECONDS => seen,
-                        _ => now,
-                    };
-                }
+            Some(false) if s.fix_since.is_some() => {
+                s.fix_since = None;
+                // No fix since now, or since the last fix if it had already gone stale.
+                s.no_fix_since = match s.fix_seen {
+                    Some(seen) if now.seconds_since(&seen) > STALE_SECONDS => seen,
+                    _ => now,
+                };
             }
-            None => {}
+            Some(false) | None => {}
         }
         for reason in &step.refused {
             *s.refused.entry(*reason).or_default() += 1;
