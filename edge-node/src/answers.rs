@@ -371,7 +371,7 @@ pub struct JobStarted {
 }
 
 /// The running node at a glance (`GET /api/status`): the node's state, the time, its peers'
-/// last contact, the jobs running.
+/// last contact, the jobs running, the GPS on a vehicle that reads one.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct StatusAnswer {
     /// The node's state.
@@ -396,6 +396,10 @@ pub struct StatusAnswer {
     /// The last tree head of central's transparency log this node accepted, and the log
     /// alarm; `null` before the first receipts.
     pub central_log: Option<CentralLog>,
+    /// On a vehicle with `[gps]`: the GPS receiver's link, its last fix, the fixes waiting,
+    /// signed and refused; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gps: Option<crate::gps::status::GpsAnswer>,
 }
 
 /// What an archive pass did (`POST /api/archive/run`, `tamga-edge archive run`).

@@ -250,6 +250,15 @@ impl Client {
         }
     }
 
+    /// The running node's status (`GET /api/status`), or `None` when this command holds the
+    /// store itself (the node is not running).
+    pub fn running_status(&self) -> Result<Option<crate::answers::StatusAnswer>, String> {
+        match self {
+            Client::Local(_) => Ok(None),
+            Client::Remote(api) => api.get("/api/status").map(Some),
+        }
+    }
+
     /// Records an officer's form (`POST /api/acts`): the act's JSON without `at`, with `pin`.
     pub fn record_form(&self, form: &impl Serialize) -> Result<RecordedAct, String> {
         match self {

@@ -1,7 +1,9 @@
 //! The node's configuration: `tamga-edge.toml` in the data directory, written by `init`, with
 //! environment variables taking precedence (`TAMGA_EDGE_LISTEN`, `TAMGA_EDGE_PUBLIC_URL`,
-//! `TAMGA_EDGE_SYNC_INTERVAL`, `TAMGA_EDGE_KEEP_DELIVERED_DAYS`, `TAMGA_EDGE_ARCHIVE_CLOSED_DAYS`).
-//! `time_zone` (IANA, default Asia/Bishkek) is the local time people read on paper acts.
+//! `TAMGA_EDGE_SYNC_INTERVAL`, `TAMGA_EDGE_KEEP_DELIVERED_DAYS`, `TAMGA_EDGE_ARCHIVE_CLOSED_DAYS`,
+//! `TAMGA_EDGE_GPSD`). `time_zone` (IANA, default Asia/Bishkek) is the local time people read on
+//! paper acts. A vehicle's optional `[gps]` table ([`GpsConfig`]) reads positions from the
+//! vehicle's GPS receiver through gpsd ([`crate::gps`]).
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -32,6 +34,89 @@ pub struct PeerConfig {
     pub url: String,
     /// Its device key (64 hex digits).
     pub key: KeyId,
+}
+
+/// On a vehicle: where its GPS receiver's positions come from and how they are signed
+/// (`[gps]` in `tamga-edge.toml`; see [`crate::gps`]). Every field has a default, so an empty
+/// `[gps]` table turns it on with gpsd on this machine's standard port.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GpsConfig {
+    /// gpsd's address, `host:port` (default `127.0.0.1:2947`, gpsd's own port on this machine;
+    /// `TAMGA_EDGE_GPSD` overrides it).
+    #[serde(default = "default_gpsd")]
+    pub gpsd: String,
+    /// The longest a fix waits before it is signed, in seconds (default 300): a batch is signed
+    /// this long after its first fix, or sooner when it reaches `batch_fixes`.
+    #[serde(default = "default_batch_seconds")]
+    pub batch_seconds: u64,
+    /// The most fixes in one batch (default 30; at most
+    /// [`tamga_core::act::MAX_POSITIONS_PER_ACT`]).
+    #[serde(default = "default_batch_fixes")]
+    pub batch_fixes: usize,
+    /// The fastest the vehicle may go, in km/h (default 300): a fix that would mean a faster
+    /// move from the last one signed is a jump, held back (see [`crate::gps::fixes`]).
+    #[serde(default = "default_max_speed_kmh")]
+    pub max_speed_kmh: u32,
+}
+
+/// gpsd's own port on this machine.
+pub const DEFAULT_GPSD: &str = "127.0.0.1:2947";
+
+fn default_gpsd() -> String {
+    DEFAULT_GPSD.to_owned()
+}
+
+fn default_batch_seconds() -> u64 {
+    300
+}
+
+fn default_batch_fixes() -> usize {
+    30
+}
+
+fn default_max_speed_kmh() -> u32 {
+    300
+}
+
+impl Default for GpsConfig {
+    fn default() -> Self {
+        GpsConfig {
+            gpsd: default_gpsd(),
+            batch_seconds: default_batch_seconds(),
+            batch_fixes: default_batch_fixes(),
+            max_speed_kmh: default_max_speed_kmh(),
+        }
+    }
+}
+
+impl GpsConfig {
+    /// Checks the address and the bounds.
+    pub fn check(&self) -> Result<(), String> {
+        let port = self
+            .gpsd
+            .rsplit_once(':')
+            .filter(|(host, _)| !host.is_empty() && !host.contains(char::is_whitespace))
+            .and_then(|(_, port)| port.parse::<u16>().ok())
+            .filter(|p| *p != 0);
+        if port.is_none() {
+            return Err(format!(
+                "gps.gpsd {:?} is not an address like {DEFAULT_GPSD} (host:port)",
+                self.gpsd
+            ));
+        }
+        if self.batch_seconds == 0 {
+            return Err("gps.batch_seconds must be at least 1".into());
+        }
+        let most = tamga_core::act::MAX_POSITIONS_PER_ACT;
+        if self.batch_fixes == 0 || self.batch_fixes > most {
+            return Err(format!("gps.batch_fixes must be from 1 to {most}"));
+        }
+        if self.max_speed_kmh == 0 {
+            return Err("gps.max_speed_kmh must be at least 1".into());
+        }
+        Ok(())
+    }
 }
 
 /// The node's configuration.
@@ -79,6 +164,10 @@ pub struct Config {
     /// (UTC+6, no daylight saving; DOMAIN.md, "Local time"), the default.
     #[serde(default = "default_time_zone")]
     pub time_zone: String,
+    /// On a vehicle: positions from its GPS receiver through gpsd, signed by the device key for
+    /// the consignments the vehicle's unit holds (absent: off). Refused on a post.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gps: Option<GpsConfig>,
 }
 
 /// The time zone of Kyrgyz customs (DOMAIN.md, "Local time"), as central's default.
@@ -157,11 +246,20 @@ impl Config {
                 detail: format!("{days:?} is not a number of days"),
             })?);
         }
+        config.gpsd_from_env(std::env::var("TAMGA_EDGE_GPSD").ok());
         config.check().map_err(|detail| ConfigError::Invalid {
             path: shown,
             detail,
         })?;
         Ok(config)
+    }
+
+    /// `TAMGA_EDGE_GPSD`, when set and not empty: gpsd's address, as `[gps] gpsd = ...` would
+    /// give it (turning GPS on with the other defaults if the file has no `[gps]` table).
+    fn gpsd_from_env(&mut self, address: Option<String>) {
+        if let Some(address) = address.filter(|a| !a.is_empty()) {
+            self.gps.get_or_insert_with(GpsConfig::default).gpsd = address;
+        }
     }
 
     /// Writes the configuration into `dir`.
@@ -208,6 +306,12 @@ impl Config {
         }
         if self.compact_interval_seconds == 0 {
             return Err("compact_interval_seconds must be at least 1".into());
+        }
+        if let Some(gps) = &self.gps {
+            if self.role != NodeRole::Vehicle {
+                return Err("[gps] (or TAMGA_EDGE_GPSD) is for a vehicle node: a post reads no GPS receiver; remove the [gps] table from this post's configuration".into());
+            }
+            gps.check()?;
         }
         Ok(())
     }
@@ -268,5 +372,87 @@ mod tests {
             e.contains("time_zone") && e.contains("Asia/Frunze-X"),
             "{e}"
         );
+    }
+
+    fn vehicle() -> String {
+        GOOD.replace("AUTH", &"ab".repeat(32))
+            .replace("\"post\"", "\"vehicle\"")
+            .replace("MANAS-AIRPORT", "ESCORT-BISHKEK")
+    }
+
+    #[test]
+    fn gps_is_off_unless_configured_and_an_empty_table_takes_the_defaults() {
+        assert_eq!(load(&vehicle()).unwrap().gps, None);
+        let config = load(&format!("{}[gps]\n", vehicle())).unwrap();
+        let gps = config.gps.clone().unwrap();
+        assert_eq!(gps, GpsConfig::default());
+        assert_eq!(
+            (
+                gps.gpsd.as_str(),
+                gps.batch_seconds,
+                gps.batch_fixes,
+                gps.max_speed_kmh
+            ),
+            ("127.0.0.1:2947", 300, 30, 300)
+        );
+        // Written back, the table stays.
+        let dir = tempfile::tempdir().unwrap();
+        config.save(dir.path()).unwrap();
+        assert_eq!(Config::load(dir.path()).unwrap().gps, Some(gps));
+        let set = format!(
+            "{}[gps]\ngpsd = \"gps.local:3000\"\nbatch_seconds = 60\nbatch_fixes = 10\nmax_speed_kmh = 150\n",
+            vehicle()
+        );
+        let gps = load(&set).unwrap().gps.unwrap();
+        assert_eq!(
+            (
+                gps.gpsd.as_str(),
+                gps.batch_seconds,
+                gps.batch_fixes,
+                gps.max_speed_kmh
+            ),
+            ("gps.local:3000", 60, 10, 150)
+        );
+    }
+
+    #[test]
+    fn gps_on_a_post_and_bad_gps_values_are_refused_naming_them() {
+        let post = GOOD.replace("AUTH", &"ab".repeat(32));
+        let e = load(&format!("{post}[gps]\n")).unwrap_err().to_string();
+        assert!(e.contains("[gps]") && e.contains("vehicle"), "{e}");
+        for (table, named) in [
+            ("gpsd = \"127.0.0.1\"", "gps.gpsd"),
+            ("gpsd = \":2947\"", "gps.gpsd"),
+            ("gpsd = \"127.0.0.1:0\"", "gps.gpsd"),
+            ("batch_seconds = 0", "gps.batch_seconds"),
+            ("batch_fixes = 0", "gps.batch_fixes"),
+            ("batch_fixes = 1001", "gps.batch_fixes"),
+            ("max_speed_kmh = 0", "gps.max_speed_kmh"),
+            ("speed = 3", "speed"),
+        ] {
+            let e = load(&format!("{}[gps]\n{table}\n", vehicle()))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(named), "{table}: {e}");
+        }
+    }
+
+    #[test]
+    fn tamga_edge_gpsd_gives_the_address_and_turns_gps_on() {
+        let mut config = load(&vehicle()).unwrap();
+        config.gpsd_from_env(Some(String::new()));
+        assert_eq!(config.gps, None);
+        config.gpsd_from_env(Some("127.0.0.1:4000".into()));
+        let gps = config.gps.clone().unwrap();
+        assert_eq!(gps.gpsd, "127.0.0.1:4000");
+        assert_eq!(gps.batch_fixes, 30);
+        let mut config = load(&format!("{}[gps]\nbatch_fixes = 5\n", vehicle())).unwrap();
+        config.gpsd_from_env(Some("10.0.0.2:2947".into()));
+        let gps = config.gps.clone().unwrap();
+        assert_eq!((gps.gpsd.as_str(), gps.batch_fixes), ("10.0.0.2:2947", 5));
+        // On a post, the variable is refused like the table.
+        let mut post = load(&GOOD.replace("AUTH", &"ab".repeat(32))).unwrap();
+        post.gpsd_from_env(Some("127.0.0.1:4000".into()));
+        assert!(post.check().unwrap_err().contains("TAMGA_EDGE_GPSD"));
     }
 }

@@ -15,6 +15,8 @@
 //!   correction, in Russian and English, with the signed act in a QR code.
 //! - [`jobs`]: long operations and their progress.
 //! - [`retention`]: on a vehicle, forgetting delivered consignments central holds.
+//! - [`gps`]: on a vehicle, positions from its GPS receiver through gpsd, filtered (pure) and
+//!   signed by the device key in batches for the consignments the unit holds.
 //! - [`schemas`]: the shapes of the acts' own types in the local API's OpenAPI description.
 //! - [`archive`]: at a post, closed consignments central holds moved into read-only archive
 //!   files, still searched and exported.
@@ -34,6 +36,7 @@ pub mod client;
 pub mod config;
 pub mod contacts;
 pub mod desk;
+pub mod gps;
 pub mod jobs;
 pub mod listing;
 pub mod node;

@@ -170,6 +170,7 @@ impl Node {
             keep_delivered_days: None,
             archive_closed_days: None,
             time_zone: crate::config::DEFAULT_TIME_ZONE.to_owned(),
+            gps: None,
         };
         config.check().map_err(|detail| ConfigError::Invalid {
             path: "the options given".into(),

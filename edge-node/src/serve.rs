@@ -2,7 +2,8 @@
 //! enrolled device keys only), the local API on loopback ([`crate::api`]), the background sync loop that visits each configured peer when it is due,
 //! backing off with jitter when a peer cannot be reached, without ever holding up local work,
 //! background compaction and, at a post with `archive_closed_days` set, archiving on the same
-//! interval ([`crate::archive`]). Stops cleanly on Ctrl-C or SIGTERM.
+//! interval ([`crate::archive`]); on a vehicle with `[gps]`, the gpsd client signing positions
+//! ([`crate::gps`]). Stops cleanly on Ctrl-C or SIGTERM (the GPS's batch recorded first).
 
 use crate::archive::Shelf;
 use crate::config::NodeRole;
@@ -27,6 +28,9 @@ pub fn backoff(interval: Duration, failures: u32, jitter: f64) -> Duration {
 
 /// How often the loop looks for peers that are due (and for peers added meanwhile).
 const TICK: Duration = Duration::from_secs(2);
+
+/// How long the GPS task has, once the node stops, to record the fixes it batched.
+const GPS_STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// Visits each peer when it is due, each in a task of its own. Each peer has its own backoff,
 /// so a link that is down for days (central, from a vehicle on the road) does not slow the sync
@@ -158,6 +162,19 @@ pub async fn run(node: Node, on_listen: impl FnOnce(std::net::SocketAddr)) -> Re
         Duration::from_secs(shared.node.config.compact_interval_seconds),
         stop_rx.clone(),
     ));
+    let gps = match (&shared.node.config.gps, &shared.gps) {
+        (Some(config), Some(state)) => Some(tokio::spawn(crate::gps::run(
+            config.clone(),
+            crate::gps::record::Recorder {
+                store: Arc::clone(&shared.node.store),
+                device: shared.node.device.clone(),
+                unit: shared.node.config.unit.clone(),
+            },
+            Arc::clone(state),
+            stop_rx.clone(),
+        ))),
+        _ => None,
+    };
     let mut server_stop = stop_rx;
     tamga_node::server::serve(listener, routes, tls, async move {
         tokio::select! {
@@ -169,6 +186,12 @@ pub async fn run(node: Node, on_listen: impl FnOnce(std::net::SocketAddr)) -> Re
     background.abort();
     compaction.abort();
     archiving.abort();
+    if let Some(gps) = gps {
+        // It records the fixes it batched, then ends.
+        if tokio::time::timeout(GPS_STOP_GRACE, gps).await.is_err() {
+            warn!("the GPS task did not end in time; its last fixes may not be signed");
+        }
+    }
     Ok(())
 }
 

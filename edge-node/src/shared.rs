@@ -1,11 +1,12 @@
 //! The running node's shared state: the node, its PIN throttle, what it knows of its peers' last
-//! contact, the jobs the officer watches. Both the local API and the background sync loop work through it:
+//! contact, the jobs the officer watches, the GPS's state on a vehicle with `[gps]`. Both the local API and the background sync loop work through it:
 //! sessions with peers (one at a time with each, different peers side by side), the status at a
 //! glance, and offers and completed handoffs sent over the LAN.
 
 use crate::answers::{ErrorAnswer, StatusAnswer};
 use crate::config::{Config, PeerConfig};
 use crate::contacts::{self, Contacts, Progress};
+use crate::gps::status::GpsState;
 use crate::jobs::Jobs;
 use crate::node::{Node, NodeError};
 use std::collections::BTreeMap;
@@ -30,6 +31,8 @@ pub struct Shared {
     pub contacts: Mutex<Contacts>,
     /// Long operations.
     pub jobs: Jobs,
+    /// On a vehicle with `[gps]`: the gpsd client's state, for the status.
+    pub gps: Option<Arc<GpsState>>,
     /// One session at a time with each peer; sessions with different peers run side by side,
     /// so a peer that stops answering holds up only its own.
     peer_locks: Mutex<BTreeMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -52,6 +55,11 @@ impl Shared {
             pins: Throttle::new(Arc::clone(&node.store) as _),
             contacts: Mutex::new(contacts),
             jobs: Jobs::default(),
+            gps: node
+                .config
+                .gps
+                .as_ref()
+                .map(|g| Arc::new(GpsState::new(&g.gpsd, Timestamp::now()))),
             peer_locks: Mutex::new(BTreeMap::new()),
             succeeded: Mutex::new(BTreeMap::new()),
             connector: Connector::for_store(
@@ -82,7 +90,7 @@ impl Shared {
         }
     }
 
-    /// `GET /api/status` at `now`: the node, its peers, pending changes, running jobs.
+    /// `GET /api/status` at `now`: the node, its peers, pending changes, running jobs, the GPS.
     pub fn status_answer(&self, now: Timestamp) -> Result<StatusAnswer, NodeError> {
         let status = self.node.status()?;
         let configured = self.peers();
@@ -118,6 +126,10 @@ impl Shared {
             peers,
             jobs: self.jobs.running(),
             central_log: crate::answers::CentralLog::of(&self.node)?,
+            gps: self
+                .gps
+                .as_ref()
+                .map(|g| g.answer(now, &self.node.config.local_time())),
         })
     }
 

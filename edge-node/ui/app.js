@@ -322,7 +322,70 @@
         ),
       );
     }
+    if (s.gps) box.append(gpsChip(s.gps));
     box.append(chip('hdr-clock', t('hdr.node_time'), s.now_for_people || forPeople(s.now), ''));
+  }
+
+  // ---------------------------------------------------------------- GPS (a vehicle with [gps])
+
+  const GPS_KIND = { connected: 'ok', no_fix: 'warn', lost: 'bad' };
+
+  function fixText(f) {
+    return f ? `${f.at_for_people || forPeople(f.at)} (${f.latitude}, ${f.longitude})` : t('gps.none');
+  }
+
+  // The header's GPS chip: the link, and since when (or the last fix while fixes come).
+  function gpsChip(g) {
+    const since = g.since_for_people || forPeople(g.since);
+    const value =
+      g.state === 'connected' && g.last_fix
+        ? t('gps.value_connected', { time: g.last_fix.at_for_people || forPeople(g.last_fix.at) })
+        : g.state === 'lost'
+          ? t('gps.value_lost', { since })
+          : t('gps.value_no_fix', { since });
+    const el = chip('hdr-gps', t('gps.label'), value, GPS_KIND[g.state] || 'warn');
+    el.setAttribute('data-state', g.state);
+    if (g.error) el.title = String(g.error);
+    return el;
+  }
+
+  // The GPS in detail (the sync page): link, last fix, batch, what was signed and refused.
+  function gpsDetails(g) {
+    const refused = Object.entries(g.refused || {}).filter(([, n]) => n > 0);
+    const jump = g.last_jump;
+    const batch = g.last_batch;
+    return h(
+      'div',
+      { 'data-test': 'gps', 'data-state': g.state },
+      kv([
+        [t('gps.state'), [badge('gps-' + g.state, tEnum('gps_state', g.state), { 'data-test': 'gps-state' }), ' ', t('gps.since', { since: g.since_for_people || forPeople(g.since) })]],
+        g.error ? [t('gps.error'), [g.error, g.retry_seconds ? ` (${t('gps.retry', { seconds: g.retry_seconds })})` : ''], { class: 'bad-text', 'data-test': 'gps-error' }] : null,
+        [t('gps.gpsd'), g.gpsd, { class: 'mono' }],
+        [t('gps.last_fix'), fixText(g.last_fix), { 'data-test': 'gps-last-fix' }],
+        [t('gps.waiting'), String(g.waiting), { 'data-test': 'gps-waiting' }],
+        g.held_back ? [t('gps.held_back'), String(g.held_back)] : null,
+        [t('gps.signed'), t('gps.signed_value', { fixes: g.signed, acts: g.acts }), { 'data-test': 'gps-signed' }],
+        [
+          t('gps.refused'),
+          refused.length ? refused.map(([r, n]) => `${tEnum('gps_refused', r)}: ${n}`).join('; ') : t('gps.none'),
+          { 'data-test': 'gps-refused' },
+        ],
+        jump
+          ? [
+              t('gps.last_jump'),
+              t('gps.jump_value', { from: fixText(jump.from), to: fixText(jump.to), speed: jump.speed_kmh }),
+              { 'data-test': 'gps-last-jump' },
+            ]
+          : null,
+        batch
+          ? [
+              t('gps.last_batch'),
+              t('gps.batch_value', { time: batch.at_for_people || forPeople(batch.at), fixes: batch.fixes, consignments: batch.consignments.join(', ') }),
+            ]
+          : null,
+        g.record_error ? [t('gps.record_error'), g.record_error, { class: 'bad-text' }] : null,
+      ]),
+    );
   }
 
   async function pollStatus() {
@@ -3254,7 +3317,14 @@
       );
     };
     drawPeers(status);
-    every(3000, () => state.status && drawPeers(state.status));
+    const gpsBox = h('div', {});
+    const drawGps = (s) => s.gps && clear(gpsBox).append(gpsDetails(s.gps));
+    drawGps(status);
+    every(3000, () => {
+      if (!state.status) return;
+      drawPeers(state.status);
+      drawGps(state.status);
+    });
 
     const syncJob = h('div', {});
     const syncErr = h('div', {});
@@ -3319,7 +3389,7 @@
       }
     });
 
-    page.append(
+    append(page, [
       h('div', { class: 'page-head' }, h('h1', {}, t('sync.title'))),
       section(
         t('sync.peers'),
@@ -3329,6 +3399,7 @@
         syncErr,
         syncJob,
       ),
+      status.gps ? section(t('gps.title'), h('p', { class: 'hint' }, t('gps.hint')), gpsBox) : null,
       section(
         t('sync.export_title'),
         h('p', { class: 'hint' }, t('sync.export_hint')),
@@ -3351,7 +3422,7 @@
         importJob,
       ),
       importPanel('acts'),
-    );
+    ]);
     return page;
   }
 

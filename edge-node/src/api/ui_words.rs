@@ -108,3 +108,48 @@ fn every_term_a_finding_may_name_is_in_every_language() {
         }
     }
 }
+
+/// The GPS's words (`gps.*`, and the states and reasons the status names) are in every language,
+/// every one app.js asks for is in the tables, and every state and reason the node says has its
+/// words.
+#[test]
+fn the_gps_words_are_in_every_language() {
+    let tables = tables();
+    let gps = |k: &&String| {
+        k.starts_with("gps.")
+            || k.starts_with("enum.gps_state.")
+            || k.starts_with("enum.gps_refused.")
+    };
+    let english: Vec<&String> = tables["en"].keys().filter(gps).collect();
+    assert!(english.len() > 20, "{english:?}");
+    for (lang, table) in &tables {
+        let missing: Vec<&&String> = english
+            .iter()
+            .filter(|k| !table.contains_key(**k))
+            .collect();
+        assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+        let extra: Vec<&String> = table
+            .keys()
+            .filter(gps)
+            .filter(|k| !tables["en"].contains_key(*k))
+            .collect();
+        assert!(extra.is_empty(), "{lang} has {extra:?}, English does not");
+    }
+    let mut rest = APP;
+    while let Some(at) = rest.find("t('gps.") {
+        let key = &rest[at + 3..];
+        let key = &key[..key.find('\'').unwrap()];
+        assert!(tables["en"].contains_key(key), "app.js asks for {key}");
+        rest = &rest[at + 3..];
+    }
+    use crate::gps::status::Link;
+    for link in [Link::Connected, Link::NoFix, Link::Lost] {
+        let json = serde_json::to_value(link).unwrap();
+        let key = format!("enum.gps_state.{}", json.as_str().unwrap());
+        assert!(tables["en"].contains_key(&key), "{key}");
+    }
+    for reason in crate::gps::fixes::Reason::ALL {
+        let key = format!("enum.gps_refused.{}", reason.name());
+        assert!(tables["en"].contains_key(&key), "{key}");
+    }
+}

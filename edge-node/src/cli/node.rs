@@ -41,16 +41,31 @@ pub fn serve(dir: &Path) -> Result<(), String> {
     }))
 }
 
-/// `status`.
+/// `status`: the node's state from its store, or, while `serve` runs, the running node's
+/// status (its peers, jobs and GPS too).
 pub fn status(dir: &Path, json: bool) -> Result<(), String> {
-    let node = open(dir)?;
+    let client = Client::open(dir)?;
+    let Client::Local(local) = &client else {
+        let answer = client
+            .running_status()?
+            .ok_or("the running node did not answer its status")?;
+        if json {
+            print::json(&answer);
+        } else {
+            print::status(&answer.node);
+            print::central_log(answer.central_log.as_ref());
+            print::gps(answer.gps.as_ref());
+        }
+        return Ok(());
+    };
+    let node = &local.node;
     let status = node.status().map_err(|e| e.to_string())?;
     if json {
         print::status_json(&status);
     } else {
         print::status(&status);
         print::central_log(
-            tamga_edge::answers::CentralLog::of(&node)
+            tamga_edge::answers::CentralLog::of(node)
                 .map_err(|e| e.to_string())?
                 .as_ref(),
         );

@@ -63,6 +63,64 @@ pub fn central_log(log: Option<&tamga_edge::answers::CentralLog>) {
     }
 }
 
+/// The GPS of a vehicle that reads one (nothing if it does not).
+pub fn gps(gps: Option<&tamga_edge::gps::status::GpsAnswer>) {
+    let Some(g) = gps else {
+        return;
+    };
+    let state = match g.state {
+        tamga_edge::gps::status::Link::Connected => "connected",
+        tamga_edge::gps::status::Link::NoFix => "no fix",
+        tamga_edge::gps::status::Link::Lost => "LOST",
+    };
+    println!(
+        "GPS (gpsd {}): {state} since {}",
+        g.gpsd, g.since_for_people
+    );
+    if let Some(e) = &g.error {
+        println!("  {e}");
+    }
+    let fix = |f: &tamga_edge::gps::status::FixView| {
+        format!("{}, {} at {}", f.latitude, f.longitude, f.at_for_people)
+    };
+    match &g.last_fix {
+        Some(f) => println!("  last fix: {}", fix(f)),
+        None => println!("  last fix: none yet"),
+    }
+    println!(
+        "  {} fixes signed in {} acts; {} waiting for the next batch; {} held back",
+        g.signed, g.acts, g.waiting, g.held_back
+    );
+    if let Some(b) = &g.last_batch {
+        println!(
+            "  last batch {}: {} fixes for {}",
+            b.at_for_people,
+            b.fixes,
+            b.consignments.join(", ")
+        );
+    }
+    let refused: Vec<String> = g
+        .refused
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(reason, n)| format!("{reason} {n}"))
+        .collect();
+    if !refused.is_empty() {
+        println!("  not signed: {}", refused.join(", "));
+    }
+    if let Some(j) = &g.last_jump {
+        println!(
+            "  last jump: from {} to {} ({} km/h), not signed",
+            fix(&j.from),
+            fix(&j.to),
+            j.speed_kmh
+        );
+    }
+    if let Some(e) = &g.record_error {
+        println!("  NOT RECORDED: {e}");
+    }
+}
+
 /// An act recorded (or already held).
 pub fn recorded(answer: &RecordedAct) {
     if answer.new {
