@@ -14,7 +14,10 @@
 //! Then [`Filter`] decides, fix by fix, against the node's clock:
 //!
 //! - a fix dated more than [`MAX_AHEAD_SECONDS`] after the node's clock is refused
-//!   ([`Reason::Future`]);
+//!   ([`Reason::Future`]), and one dated more than [`MAX_BEHIND_SECONDS`] before it
+//!   ([`Reason::Past`]): gpsd reports fixes as they come, so a fix that old says the receiver's
+//!   clock or the node's is wrong (a receiver past a GPS week rollover dates its fixes 1024
+//!   weeks back);
 //! - a fix not later than the last one taken (to the second: acts are timed to the second) is
 //!   dropped ([`Reason::Duplicate`]): gpsd reports a fix again, or out of order;
 //! - a fix that would mean moving faster than `max_speed_kmh` from the last fix taken (the
@@ -41,6 +44,8 @@ use tamga_core::Timestamp;
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
 /// How far ahead of the node's clock a fix may be dated (as acts: the assessment's clock skew).
 pub const MAX_AHEAD_SECONDS: i64 = 300;
+/// How far before the node's clock a fix may be dated.
+pub const MAX_BEHIND_SECONDS: i64 = 3600;
 /// How many fixes after a jump must agree with each other for the filter to re-anchor on them.
 pub const AGREEING_FIXES: usize = 3;
 /// The most fixes held back at once; past it the oldest one held is a jump.
@@ -59,6 +64,8 @@ pub enum Reason {
     NoFix,
     /// Dated more than [`MAX_AHEAD_SECONDS`] after the node's clock.
     Future,
+    /// Dated more than [`MAX_BEHIND_SECONDS`] before the node's clock.
+    Past,
     /// Not later than the last fix taken.
     Duplicate,
     /// Too far from the last fix taken for the time between them, and not confirmed.
@@ -73,9 +80,10 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, in the order the status lists them.
-    pub const ALL: [Reason; 7] = [
+    pub const ALL: [Reason; 8] = [
         Reason::NoFix,
         Reason::Future,
+        Reason::Past,
         Reason::Duplicate,
         Reason::Jump,
         Reason::Garbage,
@@ -88,6 +96,7 @@ impl Reason {
         match self {
             Reason::NoFix => "no_fix",
             Reason::Future => "future",
+            Reason::Past => "past",
             Reason::Duplicate => "duplicate",
             Reason::Jump => "jump",
             Reason::Garbage => "garbage",
@@ -317,6 +326,10 @@ impl Filter {
         let mut step = Step::default();
         if fix.at > now.plus_seconds(MAX_AHEAD_SECONDS) {
             step.refused.push(Reason::Future);
+            return step;
+        }
+        if fix.at < now.plus_seconds(-MAX_BEHIND_SECONDS) {
+            step.refused.push(Reason::Past);
             return step;
         }
         if self

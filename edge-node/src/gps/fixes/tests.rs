@@ -180,6 +180,19 @@ fn a_fix_more_than_300_seconds_ahead_of_the_clock_is_refused() {
 }
 
 #[test]
+fn a_fix_more_than_an_hour_behind_the_clock_is_refused() {
+    let mut filter = Filter::new(300);
+    let step = filter.fix(fix_at(-MAX_BEHIND_SECONDS - 1, 43.0, 74.0), now());
+    assert_eq!(step.refused, [Reason::Past]);
+    // A receiver past a GPS week rollover: 1024 weeks back.
+    let step = filter.fix(fix_at(-1024 * 7 * 86_400, 43.0, 74.0), now());
+    assert_eq!(step.refused, [Reason::Past]);
+    assert!(filter.last_taken().is_none(), "a refused fix is no anchor");
+    let step = filter.fix(fix_at(-MAX_BEHIND_SECONDS, 43.0, 74.0), now());
+    assert_eq!(taken(&step), [now().plus_seconds(-MAX_BEHIND_SECONDS)]);
+}
+
+#[test]
 fn a_fix_not_later_than_the_last_taken_is_dropped() {
     let mut filter = Filter::new(300);
     assert_eq!(taken(&filter.fix(fix_at(-60, 43.0, 74.0), now())).len(), 1);
