@@ -2,9 +2,9 @@
 //! on the detour, untracked, and thinned.
 
 use super::*;
-use crate::act::{Position, SealEventKind};
+use crate::act::SealEventKind;
 use crate::assessment::{assess, Tolerances};
-use crate::fixtures::road::{coordinates_of, Road};
+use crate::fixtures::road::Road;
 use crate::fixtures::{Story, AIRPORT_POST, DEPARTMENT};
 
 fn judged(road: &Road<'_>, acts: &[SignedAct]) -> TrackView {
@@ -17,30 +17,6 @@ fn judged(road: &Road<'_>, acts: &[SignedAct]) -> TrackView {
         &Tolerances::default(),
     );
     view(&a, acts, &registry)
-}
-
-/// The trip with a fix a minute, fixes 20..=24 (minutes 50 to 54) 5 km east of the road, each in
-/// its own act, and the navigation seal opened at minute 52 on the detour.
-fn detour(road: &Road<'_>) -> (Vec<SignedAct>, Vec<Position>) {
-    let s = road.story;
-    let mut positions = road.drive(30, 95, 60);
-    for p in &mut positions[20..=24] {
-        let lat: f64 = p.coordinates.latitude.to_string().parse().unwrap();
-        let lon: f64 = p.coordinates.longitude.to_string().parse().unwrap();
-        p.coordinates = coordinates_of(lat, lon + 0.06);
-    }
-    let mut acts = road.acts(60);
-    acts.retain(|a| !matches!(a.body(), ActBody::PositionReported(_)));
-    acts.extend(road.position_acts(&positions, 1));
-    acts.push(road.seal_events(
-        s.t(53),
-        &[(
-            s.t(52),
-            SealEventKind::Opened,
-            Some(positions[22].coordinates.clone()),
-        )],
-    ));
-    (acts, positions)
 }
 
 #[test]
@@ -80,7 +56,9 @@ fn a_clean_tracked_trip_is_its_corridor_posts_and_positions() {
 fn a_detour_and_a_seal_opened_on_it_mark_exactly_their_positions() {
     let story = Story::new();
     let road = Road::new(&story);
-    let (acts, positions) = detour(&road);
+    // The detour's fixes share their acts (30 a batch) with fixes on the corridor: only those
+    // outside are marked.
+    let acts = road.detour();
     let v = judged(&road, &acts);
     // 66 fixes of the vehicle and the seal's one.
     assert_eq!(v.positions.len(), 67);
@@ -120,14 +98,19 @@ fn a_detour_and_a_seal_opened_on_it_mark_exactly_their_positions() {
     assert_eq!(opened.positions.len(), 1);
     let fix = &v.positions[opened.positions[0]];
     assert_eq!((fix.at, fix.source.as_str()), (story.t(52), seal));
-    assert_eq!(fix.coordinates, positions[22].coordinates);
+    assert!(fix.outside);
     assert!(opened.acts.contains(&fix.act));
     let event = v
         .seal_events
         .iter()
         .find(|e| e.kind == SealEventKind::Opened)
         .unwrap();
-    assert_eq!(event.coordinates.as_ref(), Some(&positions[22].coordinates));
+    assert_eq!(event.coordinates.as_ref(), Some(&fix.coordinates));
+    // The vehicle's fix at the same minute, where the seal was.
+    assert!(v
+        .positions
+        .iter()
+        .any(|p| p.source == "vehicle" && p.at == story.t(52) && p.coordinates == fix.coordinates));
 }
 
 #[test]
@@ -157,7 +140,7 @@ fn an_untracked_trip_has_no_corridor_and_nothing_outside() {
 fn a_long_track_is_thinned_evenly_keeping_every_marked_position() {
     let story = Story::new();
     let road = Road::new(&story);
-    let (acts, _) = detour(&road);
+    let acts = road.detour();
     let registry = road.registry();
     let a = assess(
         &story.consignment,
