@@ -87,6 +87,8 @@ enum RoleArg {
     Supervisor,
     /// A node's device key (post PC, vehicle tablet).
     Device,
+    /// A navigation seal operator's key (signs its seals' events: `seal_events_reported`).
+    SealOperator,
     /// A registrar key (root only: see `tamga-central root enroll-registrar`).
     Registrar,
 }
@@ -100,6 +102,7 @@ impl From<RoleArg> for Role {
             RoleArg::CentralStaff => Role::CentralStaff,
             RoleArg::Supervisor => Role::Supervisor,
             RoleArg::Device => Role::Device,
+            RoleArg::SealOperator => Role::SealOperator,
             RoleArg::Registrar => Role::Registrar,
         }
     }

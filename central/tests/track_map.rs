@@ -177,7 +177,7 @@ async fn steps(c: &Client, base: &str, hq: &Path, id: &str, view: &Value, screen
         .await
         .unwrap();
     wait_text(c, "#consignment-title", id).await;
-    let map = find(c, "[data-test=track-map]").await;
+    find(c, "[data-test=track-map]").await;
     let drawn = c.execute(READ_MAP, vec![]).await.unwrap();
 
     assert_eq!(drawn["circles"], positions.len(), "{drawn}");
@@ -219,7 +219,11 @@ async fn steps(c: &Client, base: &str, hq: &Path, id: &str, view: &Value, screen
         "{opened_event}"
     );
 
-    let png = map.screenshot().await.unwrap();
+    let png = find(c, "[data-test=track-map]")
+        .await
+        .screenshot()
+        .await
+        .unwrap();
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
     std::fs::write(screenshot, png).unwrap();
 }

@@ -92,6 +92,7 @@ fn the_consignment_page_draws_the_detour_and_the_opened_seal_on_the_map() {
 }
 
 async fn steps(c: &Client, story: &Story, base: &str, screenshot: &Path) {
+    tamga_node::tls::install_provider();
     let id = story.consignment.as_str();
     let http = reqwest::Client::new();
     let url = format!("{base}/api/consignments/{}/track", id.replace('/', "%2F"));
@@ -114,7 +115,7 @@ async fn steps(c: &Client, story: &Story, base: &str, screenshot: &Path) {
     c.goto(&format!("{base}/{}", hash_of(id))).await.unwrap();
     c.refresh().await.unwrap();
     find(c, NAV).await;
-    let map = find(c, "[data-test=track-map]").await;
+    find(c, "[data-test=track-map]").await;
     let drawn = c.execute(READ_MAP, vec![]).await.unwrap();
 
     assert_eq!(drawn["circles"], positions.len(), "{drawn}");
@@ -161,7 +162,7 @@ async fn steps(c: &Client, story: &Story, base: &str, screenshot: &Path) {
         "{opened_event}"
     );
 
-    let png = map.screenshot().await.unwrap();
+    let png = find(c, "[data-test=track-map]").await.screenshot().await.unwrap();
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
     std::fs::write(screenshot, png).unwrap();
 }

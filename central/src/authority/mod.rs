@@ -292,7 +292,10 @@ impl Authority {
                 return Err(AuthorityError::DeviceWithPersonalNumber)
             }
             (Some(p), _) => Some(text("--personal-number", p)?),
-            (None, Role::Device | Role::Registrar | Role::TransparencyLog) => None,
+            // A navigation seal operator's key is its monitoring centre's, not a person's.
+            (None, Role::Device | Role::Registrar | Role::TransparencyLog | Role::SealOperator) => {
+                None
+            }
             (None, role) => {
                 return Err(AuthorityError::MissingPersonalNumber {
                     role: role.as_str(),
