@@ -162,7 +162,11 @@ async fn steps(c: &Client, story: &Story, base: &str, screenshot: &Path) {
         "{opened_event}"
     );
 
-    let png = find(c, "[data-test=track-map]").await.screenshot().await.unwrap();
+    let png = find(c, "[data-test=track-map]")
+        .await
+        .screenshot()
+        .await
+        .unwrap();
     assert!(png.starts_with(b"\x89PNG"), "a PNG screenshot");
     std::fs::write(screenshot, png).unwrap();
 }

@@ -381,5 +381,4 @@ fn kept(positions: &[TrackPosition], findings: &[RoadFinding], max: usize) -> Ve
 }
 
 #[cfg(test)]
-#[path = "view_tests.rs"]
 mod tests;
