@@ -286,33 +286,36 @@ fn post_on_route(
     }
 }
 
-/// The indices of `positions` that finding `f` concerns (see the module doc).
+/// The indices of `positions` (in time order) that finding `f` concerns (see the module doc):
+/// those of its proof's acts within its time, found by bisection, so that many findings on a
+/// long track cost little.
 fn concerned(f: &RoadFinding, positions: &[TrackPosition]) -> Vec<usize> {
     let proof: BTreeSet<&ActId> = f.acts.iter().collect();
     let arg = |name: &str| f.words.args.get(name).and_then(|t| people_time(t));
-    let in_proof = positions
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| proof.contains(&p.act));
+    // The positions of the proof from `from` to `until`, both included, that `keep` keeps.
+    let within = |from: Timestamp, until: Timestamp, keep: &dyn Fn(&TrackPosition) -> bool| {
+        let first = positions.partition_point(|p| p.at < from);
+        let end = positions.partition_point(|p| p.at <= until);
+        (first..end.max(first))
+            .filter(|i| proof.contains(&positions[*i].act) && keep(&positions[*i]))
+            .collect::<Vec<usize>>()
+    };
+    let since = Timestamp::parse(&f.subject).ok();
     match f.kind {
         DiscrepancyKind::RouteDeviation | DiscrepancyKind::LongStop => {
-            let (Ok(from), Some(until)) = (Timestamp::parse(&f.subject), arg("until")) else {
+            let (Some(from), Some(until)) = (since, arg("until")) else {
                 return Vec::new();
             };
             let deviation = f.kind == DiscrepancyKind::RouteDeviation;
-            in_proof
-                .filter(|(_, p)| p.at >= from && p.at <= until && (p.outside || !deviation))
-                .map(|(i, _)| i)
-                .collect()
+            within(from, until, &|p| p.outside || !deviation)
         }
         DiscrepancyKind::TrackingGap => {
-            let (Ok(from), Some(until)) = (Timestamp::parse(&f.subject), arg("until")) else {
+            let (Some(from), Some(until)) = (since, arg("until")) else {
                 return Vec::new();
             };
-            in_proof
-                .filter(|(_, p)| p.at == from || p.at == until)
-                .map(|(i, _)| i)
-                .collect()
+            let mut ends = within(from, from, &|_| true);
+            ends.extend(within(until, until, &|_| true));
+            ends
         }
         DiscrepancyKind::SealOpened | DiscrepancyKind::SealTampered => {
             let Some((seal, at)) = f.subject.rsplit_once('@') else {
@@ -321,19 +324,13 @@ fn concerned(f: &RoadFinding, positions: &[TrackPosition]) -> Vec<usize> {
             let Ok(at) = Timestamp::parse(at) else {
                 return Vec::new();
             };
-            in_proof
-                .filter(|(_, p)| p.source == seal && p.at == at)
-                .map(|(i, _)| i)
-                .collect()
+            within(at, at, &|p| p.source == seal)
         }
         DiscrepancyKind::SealBatteryLow => {
             let Some(at) = arg("at") else {
                 return Vec::new();
             };
-            in_proof
-                .filter(|(_, p)| p.source == f.subject && p.at == at)
-                .map(|(i, _)| i)
-                .collect()
+            within(at, at, &|p| p.source == f.subject)
         }
         _ => Vec::new(),
     }

@@ -174,3 +174,31 @@ fn a_long_track_is_thinned_evenly_keeping_every_marked_position() {
     assert_eq!(tiny.positions.len(), 3);
     assert!(tiny.positions.iter().all(|p| p.outside));
 }
+
+#[test]
+fn a_tracking_gap_concerns_the_two_positions_at_its_ends() {
+    let story = Story::new();
+    let road = Road::new(&story);
+    // No fix from minute 41 to minute 74: 35 minutes of silence.
+    let positions: Vec<_> = road
+        .drive(30, 95, 60)
+        .into_iter()
+        .filter(|p| p.at <= story.t(40) || p.at >= story.t(75))
+        .collect();
+    let mut acts = road.acts(60);
+    acts.retain(|a| !matches!(a.body(), ActBody::PositionReported(_)));
+    acts.extend(road.position_acts(&positions, 30));
+    let v = judged(&road, &acts);
+    let gaps: Vec<&RoadFinding> = v
+        .findings
+        .iter()
+        .filter(|f| f.kind == DiscrepancyKind::TrackingGap)
+        .collect();
+    assert_eq!(gaps.len(), 1, "{:#?}", v.findings);
+    let ends: Vec<Timestamp> = gaps[0]
+        .positions
+        .iter()
+        .map(|i| v.positions[*i].at)
+        .collect();
+    assert_eq!(ends, [story.t(40), story.t(75)]);
+}
