@@ -322,6 +322,38 @@ pub struct ImportBody {
     pub text: String,
 }
 
+/// A navigation seal operator's feed on the administration API: its text.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedBody {
+    /// The feed's text: one signed `seal_events_reported` act per line.
+    pub text: String,
+}
+
+/// What recording a feed did.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FeedOut {
+    /// Acts in the feed.
+    pub acts: usize,
+    /// Events in them.
+    pub events: usize,
+    /// Acts central did not hold before.
+    pub new: usize,
+    /// The consignments they concern.
+    pub consignments: Vec<String>,
+}
+
+impl From<tamga_sync::seal_feed::FeedReport> for FeedOut {
+    fn from(r: tamga_sync::seal_feed::FeedReport) -> Self {
+        FeedOut {
+            acts: r.acts,
+            events: r.events,
+            new: r.new,
+            consignments: r.consignments,
+        }
+    }
+}
+
 /// The answer to an import.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ImportOut {
@@ -487,11 +519,7 @@ impl Admin {
     }
 
     /// Records a navigation seal operator's feed file, here or through the running server.
-    pub fn import_seal_feed(
-        &self,
-        file: &Path,
-        now: Timestamp,
-    ) -> Result<crate::api::seal_feed::FeedOut, String> {
+    pub fn import_seal_feed(&self, file: &Path, now: Timestamp) -> Result<FeedOut, String> {
         let text = tamga_node::files::read_text_limited(
             file,
             tamga_sync::seal_feed::MAX_FEED_BYTES as u64,
@@ -504,11 +532,7 @@ impl Admin {
                 crate::audit::note_in(&c.dir, crate::audit::cli_event("seal-feed", 0));
                 Ok(report.into())
             }
-            Admin::Remote(info) => Admin::call(
-                info,
-                "/api/admin/seal-feed",
-                &crate::api::seal_feed::FeedBody { text },
-            ),
+            Admin::Remote(info) => Admin::call(info, "/api/admin/seal-feed", &FeedBody { text }),
         }
     }
 

@@ -517,12 +517,14 @@ function flashNotice(flash) {
 
 async function consignmentPage(main, id, target, flash) {
   main.replaceChildren(el("p", {}, el("a", { href: "#/" }, t("back"))), flashNotice(flash));
-  let data, officers, pending;
+  let data, officers, pending, track;
   try {
-    [data, officers, pending] = await Promise.all([
+    [data, officers, pending, track] = await Promise.all([
       api("/api/consignments/" + encodeURIComponent(id)),
       api("/api/officers"),
       api("/api/resolutions/pending"),
+      // The map's failure is shown in its place; the rest of the page still stands.
+      api("/api/consignments/" + encodeURIComponent(id) + "/track").catch((e) => ({ error: e.message })),
     ]);
   } catch (e) {
     return showError(main, e);
@@ -565,6 +567,9 @@ async function consignmentPage(main, id, target, flash) {
     for (const f of data.across) main.append(acrossCard(f, r.consignment));
   }
 
+  main.append(el("h2", {}, t("track.title")));
+  main.append(trackPanel(track));
+
   main.append(el("h2", {}, t("seals")));
   const seals = el("table", {}, el("tr", {}, [t("seal"), t("seal_status"), t("last_state"), t("history")].map((h) => el("th", {}, h))));
   for (const s of data.seals) {
@@ -597,6 +602,13 @@ async function consignmentPage(main, id, target, flash) {
     const row = document.getElementById("act-" + target);
     if (row) row.scrollIntoView({ block: "center" });
   }
+}
+
+// The road on a map (/track.js), in the dashboard's words and central's local time; a line if
+// there is no track.
+function trackPanel(track) {
+  if (!track || track.error) return el("div", { class: "error", "data-test": "track-error" }, track ? track.error : t("track.none"));
+  return window.TamgaTrack.panel(track, { t, when, finding: findingText, severity: sev, kind: (k) => t("kind." + k) });
 }
 
 // A finding across consignments: every consignment holding the KPC or seal, with its proof;

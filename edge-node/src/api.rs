@@ -311,6 +311,31 @@ async fn consignment(
 }
 
 #[utoipa::path(
+    get,
+    path = "/api/consignments/{id}/track",
+    tag = "consignments",
+    summary = "One consignment's road for the map: corridor, posts, positions, seal events, the road's findings",
+    params(
+        ("id" = String, Path, description = "The consignment's number (its slashes percent-encoded)", example = "10609050/231126/0000123")
+    ),
+    responses(
+        (status = 200, description = "The road now (tamga_core::assessment::track::view::TrackView): the corridor the registration sets (waypoints as decimal strings, width in metres) or null, the route's posts with their coordinates where registered, at most 20,000 positions in time order (thinned: true beyond, with total_positions), each with its source (vehicle or a seal's number), act and whether it lies outside the corridor, every navigation seal event, and the road's open findings with the positions each concerns", body = Object),
+        (status = 400, description = "The consignment's number does not read", body = ErrorAnswer),
+        (status = 404, description = "This node holds no such consignment", body = ErrorAnswer),
+        NotHere,
+        Failed
+    )
+)]
+async fn track(
+    State(s): State<Arc<Shared>>,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    let id = consignment_id(&id)?;
+    let now = Timestamp::now();
+    Ok(Answer(desk(&s, move |d| d.track_view(&id, now)).await?))
+}
+
+#[utoipa::path(
     post,
     path = "/api/acts",
     tag = "acts",
@@ -537,6 +562,7 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .route("/api/registry", get(registry))
         .route("/api/consignments", get(consignments))
         .route("/api/consignments/{id}", get(consignment))
+        .route("/api/consignments/{id}/track", get(track))
         .route("/api/acts", post(record_act))
         .route(
             "/api/acts/import",

@@ -849,8 +849,13 @@
     const page = h('div', { id: 'page-consignment', 'data-consignment': id });
     const body = h('div', {});
     const load = async () => {
-      const [detail] = await Promise.all([api.get(`/api/consignments/${enc(id)}`), loadRegistry(true)]);
-      clear(body).append(consignmentView(id, detail));
+      const [detail, track] = await Promise.all([
+        api.get(`/api/consignments/${enc(id)}`),
+        // The map's failure is shown in its place; the rest of the page still stands.
+        api.get(`/api/consignments/${enc(id)}/track`).catch((e) => ({ error: e.message })),
+        loadRegistry(true),
+      ]);
+      clear(body).append(consignmentView(id, detail, track));
     };
     await load();
     pageRefresh = () => load().catch((e) => clear(body).append(errorBox(e.message, 'page-error')));
@@ -866,7 +871,19 @@
     return page;
   }
 
-  function consignmentView(id, detail) {
+  // The road on a map (/track.js), words and times the officer's; a line if there is no track.
+  function trackPanel(track) {
+    if (!track || track.error) return errorBox(track ? track.error : t('track.none'), 'track-error');
+    return window.TamgaTrack.panel(track, {
+      t,
+      when: forPeople,
+      finding: findingText,
+      severity: severityBadge,
+      kind: (k) => tEnum('discrepancy', k),
+    });
+  }
+
+  function consignmentView(id, detail, track) {
     const a = detail.assessment || {};
     const st = a.state || {};
     const reg = detail.registration;
@@ -1108,6 +1125,9 @@
         st.delivered_at ? h('p', { class: 'sub' }, t('c.delivered'), ': ', forPeople(st.delivered_at)) : null,
       ),
     );
+
+    // The road: corridor, posts, positions and seal events on a map.
+    out.push(section(t('track.title'), trackPanel(track)));
 
     // Registration.
     if (reg) out.push(section(t('c.registration'), registrationView(reg)));

@@ -56,6 +56,7 @@ pub fn action_of(method: &Method, path: &str) -> Option<Need> {
             | ["account.js"]
             | ["style.css"]
             | ["time.js"]
+            | ["track.js"]
             | ["verify.html"],
         ) => Some(Need::Open),
         (_, true, ["api", "login"])
@@ -73,6 +74,7 @@ pub fn action_of(method: &Method, path: &str) -> Option<Need> {
         ) => need(Overview),
         (true, _, ["api", "consignments"])
         | (true, _, ["api", "consignments", _])
+        | (true, _, ["api", "consignments", _, "track"])
         | (true, _, ["api", "discrepancies" | "across" | "duties" | "silent"])
         | (true, _, ["api", "resolutions", "pending"]) => need(ViewConsignments),
         (_, true, ["api", "discrepancies", _, "resolve"]) => need(Resolve),

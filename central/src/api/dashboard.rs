@@ -306,6 +306,7 @@ mod tests {
     const I18N: &str = include_str!("../../ui/i18n.js");
     const APP: &str = include_str!("../../ui/app.js");
     const INDEX: &str = include_str!("../../ui/index.html");
+    const TRACK: &str = tamga_node::local::TRACK_JS;
 
     /// Each language's keys, in the order written (`  en: {` opens a language, `    key:` or
     /// `    "key":` is an entry).
@@ -336,11 +337,16 @@ mod tests {
         langs
     }
 
-    /// The keys `app.js` and `index.html` name literally: `t("key")` and `data-t="key"` (a key
-    /// built from a prefix, `t("kind." + k)`, is checked through the vocabulary).
+    /// The keys `app.js` and `index.html` name literally: `t("key")` and `data-t="key"`, and the
+    /// shared map's (`/track.js`, `t('track.…')`) (a key built from a prefix, `t("kind." + k)`,
+    /// is checked through the vocabulary).
     fn literal_keys() -> BTreeSet<String> {
         let mut keys = BTreeSet::new();
-        for (text, open, close) in [(APP, "t(\"", "\")"), (INDEX, "data-t=\"", "\"")] {
+        for (text, open, close) in [
+            (APP, "t(\"", "\")"),
+            (INDEX, "data-t=\"", "\""),
+            (TRACK, "t('", "'"),
+        ] {
             let mut rest = text;
             while let Some(at) = rest.find(open) {
                 let before = rest[..at].chars().next_back();
@@ -349,7 +355,8 @@ mod tests {
                 if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
                     continue;
                 }
-                if let Some(end) = after.find('"') {
+                let quote = close.chars().next().expect("a closing quote");
+                if let Some(end) = after.find(quote) {
                     if after[end..].starts_with(close) {
                         keys.insert(after[..end].to_owned());
                     }

@@ -35,6 +35,7 @@ mod schemas;
 pub mod seal_feed;
 mod security_keys;
 mod signin;
+mod track;
 
 use administration::{
     admin_calendar, admin_enroll, admin_enrollment, admin_import, admin_kp_participants,
@@ -193,6 +194,7 @@ fn routes() -> Router<Arc<Shared>> {
         .route("/api/vocabulary", get(vocabulary))
         .route("/api/consignments", get(consignments))
         .route("/api/consignments/{id}", get(consignment))
+        .route("/api/consignments/{id}/track", get(track::track))
         .route("/api/discrepancies", get(discrepancies))
         .route("/api/across", get(across::across))
         .route("/api/duties", get(across::overdue_duties))

@@ -25,6 +25,7 @@ use utoipa::OpenApi;
         super::dashboard::vocabulary,
         super::dashboard::consignments,
         super::consignment::consignment,
+        super::track::track,
         super::dashboard::discrepancies,
         super::across::across,
         super::across::overdue_duties,

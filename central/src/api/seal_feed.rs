@@ -11,6 +11,7 @@
 //! A feed recorded enters the change feed like any act: the reconciliation picks it up, and
 //! posts and vehicles concerned receive it at their next sync.
 
+use crate::admin::{FeedBody, FeedOut};
 use crate::reply::{bad, blocking, internal, read_body, ApiError, ApiResult};
 use crate::shared::Shared;
 use axum::body::Bytes;
@@ -18,45 +19,12 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::post;
 use axum::{Extension, Json, Router};
-use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use tamga_core::registry::Role;
 use tamga_core::Timestamp;
 use tamga_node::server::PeerKey;
-use tamga_sync::seal_feed::{FeedError, FeedReport, MAX_FEED_BYTES};
+use tamga_sync::seal_feed::{FeedError, MAX_FEED_BYTES};
 use tracing::{info, warn};
-
-/// A feed file on the administration API: its text.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FeedBody {
-    /// The feed's text: one signed `seal_events_reported` act per line.
-    pub text: String,
-}
-
-/// What recording a feed did.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct FeedOut {
-    /// Acts in the feed.
-    pub acts: usize,
-    /// Events in them.
-    pub events: usize,
-    /// Acts central did not hold before.
-    pub new: usize,
-    /// The consignments they concern.
-    pub consignments: Vec<String>,
-}
-
-impl From<FeedReport> for FeedOut {
-    fn from(r: FeedReport) -> Self {
-        FeedOut {
-            acts: r.acts,
-            events: r.events,
-            new: r.new,
-            consignments: r.consignments,
-        }
-    }
-}
 
 /// Records a feed at central; the refusal as the API answers it.
 pub(crate) fn record(s: &Shared, bytes: &[u8], now: Timestamp) -> ApiResult<FeedOut> {

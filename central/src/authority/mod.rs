@@ -293,6 +293,7 @@ impl Authority {
                 Role::Device | Role::Registrar | Role::TransparencyLog | Role::SealOperator,
             ) => return Err(AuthorityError::DeviceWithPersonalNumber),
             (Some(p), _) => Some(text("--personal-number", p)?),
+            // A navigation seal operator's key is its monitoring centre's, not a person's.
             (None, Role::Device | Role::Registrar | Role::TransparencyLog | Role::SealOperator) => {
                 None
             }

@@ -9,7 +9,7 @@
 //! - [`tls`]: TLS 1.3 between nodes, each side's identity its enrolled device key.
 //! - [`sealed`]: bundle files encrypted to their addressee's device key.
 //! - [`local`]: the local UI and API's guard (this machine only), the JSON-body check, and the
-//!   embedded UI files' routes.
+//!   embedded UI files' routes, with `/track.js`: a consignment's road drawn as an SVG map.
 //! - [`local_time`]: times for people in the node's zone with its offset, and times people
 //!   type read in it (and its browser side, `/time.js`).
 //! - [`keystore`]: officers' signing keys encrypted under their PIN.

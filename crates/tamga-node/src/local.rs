@@ -1,7 +1,7 @@
 //! What a node's local web UI and API share: the guard that only this machine may use them
 //! (loopback peer and a `Host` naming this machine), the JSON-body check of their POSTs, a
 //! refusal's `Connection: close` when it comes before the request's body is read, and the routes
-//! serving the embedded UI files.
+//! serving the embedded UI files (with the two scripts both UIs share: `/time.js`, `/track.js`).
 
 use axum::response::IntoResponse;
 use axum::Router;
@@ -65,8 +65,14 @@ pub struct UiFiles {
     pub style_css: &'static str,
 }
 
+/// The map of a consignment's road, served to both UIs as `/track.js`: it draws the view of
+/// `GET /api/consignments/{id}/track` (`tamga_core::assessment::track::view`) as inline SVG, with
+/// no tile server and nothing fetched; its words are the UI's (`track.*` in each `i18n.js`).
+pub const TRACK_JS: &str = include_str!("track.js");
+
 /// Routes serving a node's embedded web UI, never cached stale, with `/time.js`
-/// ([`crate::local_time::TIME_JS`]): local time in the node's zone for the UI.
+/// ([`crate::local_time::TIME_JS`]): local time in the node's zone for the UI, and `/track.js`
+/// ([`TRACK_JS`]): the road on a map.
 pub fn ui_routes<S: Clone + Send + Sync + 'static>(files: UiFiles) -> Router<S> {
     fn file(content_type: &'static str, body: &'static str) -> axum::response::Response {
         (
@@ -93,6 +99,10 @@ pub fn ui_routes<S: Clone + Send + Sync + 'static>(files: UiFiles) -> Router<S> 
         .route(
             "/time.js",
             axum::routing::get(move || async move { file(js, crate::local_time::TIME_JS) }),
+        )
+        .route(
+            "/track.js",
+            axum::routing::get(move || async move { file(js, TRACK_JS) }),
         )
         .route(
             "/i18n.js",

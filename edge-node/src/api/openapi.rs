@@ -24,6 +24,7 @@ use utoipa::OpenApi;
         super::registry,
         super::consignments,
         super::consignment,
+        super::track,
         super::record_act,
         super::import_acts,
         super::act_file,

@@ -1,5 +1,6 @@
 //! The UI's tables (`ui/i18n.js`) against what the node says: every finding's template in every
-//! language with exactly the placeholders of its English, and every term a finding may name.
+//! language with exactly the placeholders of its English, every term a finding may name, and
+//! every word of the shared map (`/track.js`) and of its place on the consignment page.
 
 use std::collections::BTreeMap;
 use tamga_core::assessment::words::{template, ALL, TERMS};
@@ -151,5 +152,47 @@ fn the_gps_words_are_in_every_language() {
     for reason in crate::gps::fixes::Reason::ALL {
         let key = format!("enum.gps_refused.{}", reason.name());
         assert!(tables["en"].contains_key(&key), "{key}");
+    }
+}
+
+/// The keys `text` names literally as `t('key')` (a key built from a prefix is not one).
+fn literal_keys(text: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("t('") {
+        let before = rest[..at].chars().next_back();
+        let after = &rest[at + 3..];
+        rest = after;
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+            continue;
+        }
+        if let Some(end) = after.find('\'') {
+            keys.push(after[..end].to_owned());
+        }
+    }
+    keys
+}
+
+#[test]
+fn every_word_of_the_map_is_in_every_language() {
+    let tables = tables();
+    let mut needed = literal_keys(tamga_node::local::TRACK_JS);
+    assert!(needed.len() > 10, "track.js names its words: {needed:?}");
+    needed.extend(
+        literal_keys(APP)
+            .into_iter()
+            .filter(|k| k.starts_with("track.")),
+    );
+    assert!(needed.iter().any(|k| k == "track.title"), "{needed:?}");
+    for (lang, table) in &tables {
+        let missing: Vec<&String> = needed.iter().filter(|k| !table.contains_key(*k)).collect();
+        assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+        // And nothing of the map's is left over in a table.
+        for key in table.keys().filter(|k| k.starts_with("track.")) {
+            assert!(
+                needed.contains(key),
+                "{lang}: {key} is not said on the page"
+            );
+        }
     }
 }

@@ -77,6 +77,27 @@ impl Desk<'_> {
         Ok(self.view_of(assessment, &acts))
     }
 
+    /// One consignment's road for the map `now` ([`tamga_core::assessment::track::view`]): its
+    /// corridor, the route's posts, positions, seal events and the road's findings.
+    pub fn track_view(
+        &self,
+        id: &ConsignmentId,
+        now: Timestamp,
+    ) -> Result<tamga_core::assessment::track::view::TrackView, DeskError> {
+        let (assessment, acts) = self.node.store.assessment_and_acts(id, now)?;
+        if acts.is_empty() {
+            return Err(DeskError::NotFound(format!(
+                "no consignment {id} on this node: check the number, or sync with the post that registered it"
+            )));
+        }
+        let registry = self.node.store.registry();
+        Ok(tamga_core::assessment::track::view::view(
+            &assessment,
+            &acts,
+            &registry,
+        ))
+    }
+
     /// A consignment's view from its assessment and the acts it was made from.
     pub fn view_of(
         &self,

@@ -27,6 +27,7 @@
 
 pub mod geo;
 mod seals;
+pub mod view;
 
 use super::discrepancy::Findings;
 use super::words::say;
