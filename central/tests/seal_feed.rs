@@ -75,6 +75,17 @@ fn the_operator_feed_reaches_the_reconciliation_and_bad_feeds_change_nothing() {
         open.iter().any(|(kind, _)| kind == "seal_opened"),
         "{open:?}"
     );
+    // Tracked (a navigation seal), in transit, and not heard of since the story's day: silent.
+    let silent = scene.http.get("/api/silent");
+    let rows = silent.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{silent}");
+    assert_eq!(rows[0]["consignment"], story.consignment.as_str());
+    assert_eq!(rows[0]["custodian"], "ESCORT-BISHKEK");
+    assert_eq!(
+        rows[0]["heard_at"],
+        story.t(70).to_rfc3339(),
+        "the story's last fix"
+    );
     let view = scene.central_view();
     let seals = &view["assessment"]["state"]["road"]["navigation_seals"]["NS-7700123"];
     assert_eq!(seals["events"], 2, "{view}");

@@ -656,6 +656,28 @@ async function dutiesPage(main) {
       el("td", { class: "bad" }, when(d.due))))));
 }
 
+// The tracked consignments in transit not heard of for longer than the tracking gap allowed,
+// the longest silent first.
+async function silentPage(main) {
+  main.replaceChildren(el("h1", {}, t("nav_silent")), el("p", { class: "muted" }, t("silent_intro")));
+  let rows;
+  try {
+    rows = await api("/api/silent");
+  } catch (e) {
+    return showError(main, e);
+  }
+  if (!rows.length) return main.append(el("p", { class: "ok" }, t("silent_none")));
+  main.append(el("table", { "data-test": "silent" },
+    el("tr", {}, el("th", {}, t("consignment")), el("th", {}, t("custodian")), el("th", {}, t("silent_heard")),
+      el("th", {}, t("silent_minutes")), el("th", {}, t("silent_where"))),
+    rows.map((r) => el("tr", { "data-test": "silent-row", "data-consignment": r.consignment },
+      el("td", {}, el("a", { href: consignmentLink(r.consignment) }, r.consignment)),
+      el("td", {}, r.custodian || "—"),
+      el("td", {}, when(r.heard_at)),
+      el("td", { class: "bad" }, String(r.silent_minutes)),
+      el("td", {}, r.last_fix ? r.last_fix.coordinates.latitude + ", " + r.last_fix.coordinates.longitude : "—")))));
+}
+
 async function discrepanciesPage(main, params, flash) {
   main.replaceChildren(el("h1", {}, t("nav_discrepancies")), flashNotice(flash));
   main.append(filterForm(["state", "kind", "severity", "post", "status", "from", "until", "due_before"], params, (p) => routeWith("#/discrepancies", p)));
@@ -1123,6 +1145,7 @@ async function route() {
   if (path === "/discrepancies") return discrepanciesPage(main, params);
   if (path === "/across") return acrossPage(main);
   if (path === "/duties") return dutiesPage(main);
+  if (path === "/silent") return silentPage(main);
   if (path === "/nodes") return nodesPage(main, params);
   if (path === "/registry") return registryPage(main);
   if (path === "/audit") return auditPage(main);
