@@ -58,6 +58,14 @@ pub(super) async fn across(
     Ok(Json(json!(findings)))
 }
 
+/// A list that takes no parameters refuses any, naming it.
+fn takes_no_parameters(params: &BTreeMap<String, String>) -> ApiResult<()> {
+    match params.keys().next() {
+        Some(name) => Err(bad(format!("{name}: unknown parameter"))),
+        None => Ok(()),
+    }
+}
+
 /// `GET /api/duties`: the duties not done by their end, now, the earliest end first, each with
 /// its consignment, what it arose from and when it ended (in people's words too).
 #[utoipa::path(
@@ -74,9 +82,7 @@ pub(super) async fn overdue_duties(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
-    if let Some(name) = params.keys().next() {
-        return Err(bad(format!("{name}: unknown parameter")));
-    }
+    takes_no_parameters(&params)?;
     let now = tamga_core::Timestamp::now();
     let duties = s.reconciler.read(|index, _| index.overdue_duties(now));
     Ok(Json(json!(duties
@@ -109,9 +115,7 @@ pub(super) async fn silent(
     State(s): State<Arc<Shared>>,
     Query(params): Query<BTreeMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
-    if let Some(name) = params.keys().next() {
-        return Err(bad(format!("{name}: unknown parameter")));
-    }
+    takes_no_parameters(&params)?;
     let now = tamga_core::Timestamp::now();
     let allowed = tamga_core::Tolerances::default().tracking_gap_seconds;
     let zone = s.central.config.local_time();
