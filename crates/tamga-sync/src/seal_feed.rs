@@ -292,6 +292,21 @@ mod tests {
         let e = refused(lines(&[good.clone(), by_tablet]), story.t(60));
         assert!(e.contains("line 2") && e.contains("may not sign"), "{e}");
 
+        // Signed by an operator nobody enrolled.
+        let stranger = tamga_core::fixtures::Person::new(
+            "an operator nobody enrolled",
+            "",
+            tamga_core::Role::SealOperator,
+            "NAVSEAL-XX",
+        );
+        let mut unenrolled = body.clone();
+        unenrolled.operator = stranger.id.clone();
+        let e = refused(
+            lines(&[story.sign(ActBody::SealEventsReported(unenrolled), &[&stranger])]),
+            story.t(60),
+        );
+        assert!(e.contains("line 1") && e.contains("not enrolled"), "{e}");
+
         // A bad signature: a byte of the body changed after signing.
         let text = String::from_utf8(good.encode())
             .unwrap()
