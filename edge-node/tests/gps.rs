@@ -53,21 +53,12 @@ const BATCH_FIXES: usize = 30;
 /// Whether gpsd and gpsfake are here; if not, fails when `TAMGA_GPS_TEST=required`, else says
 /// on standard error that the test is skipped.
 fn tools_present() -> bool {
-    let required = std::env::var("TAMGA_GPS_TEST").as_deref() == Ok("required");
-    let missing: Vec<&str> = [GPSD, GPSFAKE]
-        .into_iter()
-        .filter(|p| !Path::new(p).exists())
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let message = format!(
-        "GPS test skipped: {} not found (Debian: apt-get install gpsd gpsd-clients)",
-        missing.join(" and ")
-    );
-    assert!(!required, "{message}, and TAMGA_GPS_TEST=required");
-    eprintln!("{message}");
-    false
+    tamga_testkit::tools::present(
+        "GPS",
+        "TAMGA_GPS_TEST",
+        &[GPSD, GPSFAKE],
+        "apt-get install gpsd gpsd-clients",
+    )
 }
 
 // ------------------------------------------------------------------ gpsfake

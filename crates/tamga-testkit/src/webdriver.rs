@@ -33,21 +33,12 @@ pub const WAIT: Duration = Duration::from_secs(30);
 /// Whether Chromium and ChromeDriver are installed. When they are not: panics if
 /// `TAMGA_BROWSER_TEST=required`, else says on standard error that the test is skipped.
 pub fn tools_present() -> bool {
-    let required = std::env::var("TAMGA_BROWSER_TEST").as_deref() == Ok("required");
-    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
-        .into_iter()
-        .filter(|p| !Path::new(p).exists())
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    let message = format!(
-        "browser test skipped: {} not found (Debian: apt-get install chromium chromium-driver)",
-        missing.join(" and ")
-    );
-    assert!(!required, "{message}, and TAMGA_BROWSER_TEST=required");
-    eprintln!("{message}");
-    false
+    crate::tools::present(
+        "browser",
+        "TAMGA_BROWSER_TEST",
+        &[CHROMIUM, CHROMEDRIVER],
+        "apt-get install chromium chromium-driver",
+    )
 }
 
 /// ChromeDriver on a free loopback port, once it accepts connections: the process (stopped
