@@ -58,6 +58,7 @@ pub mod log;
 pub mod metrics;
 pub mod nodes;
 pub mod pending;
+pub mod postgres;
 pub mod reconcile;
 pub mod reply;
 pub mod reports;

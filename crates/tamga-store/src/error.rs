@@ -109,6 +109,13 @@ pub enum StoreError {
         /// The detail.
         detail: String,
     },
+    /// The database several central processes share (PostgreSQL) failed or could not be
+    /// reached.
+    #[error("the shared database failed: {detail}; nothing was acknowledged. Check that PostgreSQL is running and reachable at the configured URL; the operation may be retried")]
+    Database {
+        /// What failed.
+        detail: String,
+    },
 }
 
 /// `Result` with [`StoreError`].

@@ -90,6 +90,7 @@ pub mod store;
 pub mod summary;
 pub mod writer;
 
+pub use automerge::ChangeHash;
 pub use doc::{DocId, Rejection};
 pub use error::{Result, StoreError};
 pub use store::merge::{blank_sync_reply, sync_message_carries_changes};

@@ -84,6 +84,7 @@ pub mod auth;
 pub mod bundle;
 pub mod carried;
 pub mod frame;
+pub mod ledger;
 pub mod proofs;
 pub mod receipts;
 pub mod responder;

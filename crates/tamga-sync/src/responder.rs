@@ -9,6 +9,7 @@
 
 use crate::auth::{AuthError, Authenticator, RequestAuth, ResponseAuth};
 use crate::frame::{self, FrameError};
+use crate::ledger::Ledger;
 use crate::scope::Scope;
 use crate::session::{respond_noting, Request, SyncError};
 use ed25519_dalek::SigningKey;
@@ -113,6 +114,9 @@ pub struct Responder {
     pub authenticator: Mutex<Authenticator>,
     /// Central's transparency log keeper: answers receipts requests (none at an edge node).
     pub log: Option<Arc<crate::receipts::LogKeeper>>,
+    /// The feed, checkpoints and nonces answered with: the store itself, or a ledger several
+    /// central processes share ([`Responder::sharing`]).
+    pub ledger: Arc<dyn Ledger>,
 }
 
 impl Responder {
@@ -124,21 +128,40 @@ impl Responder {
         skew_seconds: i64,
     ) -> Self {
         let me = key_id(&device);
-        let mut authenticator = Authenticator::new(me, skew_seconds);
-        // The nonces accepted before a restart: a request captured then is still refused.
-        match store.remembered_nonces(i64::MIN) {
-            Ok(nonces) => authenticator.restore(nonces),
-            Err(e) => {
-                tracing::error!(error = %e, "the replay guard's nonces could not be read back")
-            }
-        }
+        let authenticator = Authenticator::new(me, skew_seconds);
+        let ledger: Arc<dyn Ledger> = Arc::clone(&store) as Arc<dyn Ledger>;
         Responder {
             store,
             device,
             central_units,
             authenticator: Mutex::new(authenticator),
             log: None,
+            ledger,
         }
+        .restoring_nonces()
+    }
+
+    /// This responder answering with `ledger`'s feed, checkpoints and nonces (several central
+    /// processes on one database), its replay guard restored from the ledger.
+    pub fn sharing(mut self, ledger: Arc<dyn Ledger>) -> Self {
+        self.ledger = ledger;
+        self.restoring_nonces()
+    }
+
+    /// The nonces accepted before a restart (or by another process sharing the ledger): a
+    /// request captured then is still refused.
+    fn restoring_nonces(self) -> Self {
+        match self.ledger.remembered_nonces(i64::MIN) {
+            Ok(nonces) => self
+                .authenticator
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .restore(nonces),
+            Err(e) => {
+                tracing::error!(error = %e, "the replay guard's nonces could not be read back")
+            }
+        }
+        self
     }
 
     /// This responder with central's log keeper, answering receipts requests.
@@ -237,9 +260,22 @@ impl Responder {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .skew();
-        self.store
+        let first = self
+            .ledger
             .remember_nonce(&auth.node, &auth.nonce, auth.at.unix(), now.unix() - skew)
             .map_err(|e| refused(RefusalKind::Failed, "store_failed", e.to_string()))?;
+        if !first {
+            // Accepted before by another process sharing the ledger.
+            let e = AuthError::Replayed {
+                key: auth.node.clone(),
+                nonce: hex::encode(auth.nonce),
+            };
+            return Err(refused(
+                RefusalKind::Credential,
+                auth_reason(&e),
+                e.to_string(),
+            ));
+        }
         let request: Request = frame::decode(body).map_err(|e| match e {
             FrameError::TooLarge { .. } => {
                 refused(RefusalKind::TooLarge, "too_large", e.to_string())
@@ -253,9 +289,14 @@ impl Responder {
                 log.answer(&self.store, &acts, known, now)
             }
             (Some(log), Request::Consistency { pairs }) => log.consistency(&self.store, &pairs),
-            (_, request) => {
-                respond_noting(&self.store, &peer.key, &scope, request, &mut out_of_scope)
-            }
+            (_, request) => respond_noting(
+                &self.store,
+                self.ledger.as_ref(),
+                &peer.key,
+                &scope,
+                request,
+                &mut out_of_scope,
+            ),
         }
         .map_err(|e| match e {
             SyncError::Protocol(_) => refused(RefusalKind::Malformed, "protocol", e.to_string()),

@@ -22,6 +22,7 @@
 //! while the session runs is offered again next time; nothing is skipped. Documents outside the
 //! peer's scope ([`crate::scope`]) are never listed or sent.
 
+use crate::ledger::Ledger;
 use crate::scope::Scope;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -164,9 +165,14 @@ pub fn may_send(store: &Store, doc: &DocId, scope: &Scope) -> Result<bool, Store
     Ok(store.heads(doc)?.is_empty() || in_scope(store, doc, scope)?)
 }
 
-fn changed_in_scope(store: &Store, since: u64, scope: &Scope) -> Result<Vec<DocId>, StoreError> {
+fn changed_in_scope(
+    store: &Store,
+    ledger: &dyn Ledger,
+    since: u64,
+    scope: &Scope,
+) -> Result<Vec<DocId>, StoreError> {
     let mut docs = Vec::new();
-    for (_, doc) in store.changed_since(since)? {
+    for doc in ledger.changed_since(since)? {
         if in_scope(store, &doc, scope)? {
             docs.push(doc);
         }
@@ -182,13 +188,15 @@ pub fn respond(
     scope: &Scope,
     request: Request,
 ) -> Result<Response, SyncError> {
-    respond_noting(store, peer, scope, request, &mut Vec::new())
+    respond_noting(store, store, peer, scope, request, &mut Vec::new())
 }
 
-/// [`respond`], adding to `refused` each document whose changes from the peer were refused as
-/// out of its write scope (nothing of them merged; the round goes on with the others).
+/// [`respond`] with the feed and checkpoints of `ledger` (the store itself, or a ledger several
+/// processes share), adding to `refused` each document whose changes from the peer were refused
+/// as out of its write scope (nothing of them merged; the round goes on with the others).
 pub fn respond_noting(
     store: &Store,
+    ledger: &dyn Ledger,
     peer: &KeyId,
     scope: &Scope,
     request: Request,
@@ -200,14 +208,14 @@ pub fn respond_noting(
             // Sync states left mid-flight by a cut session would hold back messages: start
             // from what is durable.
             store.reset_sync(name);
-            let position = store.last_seq()?;
-            let changed = changed_in_scope(store, heard_from_you, scope)?
+            let position = ledger.position()?;
+            let changed = changed_in_scope(store, ledger, heard_from_you, scope)?
                 .iter()
                 .map(doc_key)
                 .collect();
             Ok(Response::Opened {
                 position,
-                heard_from_you: store.checkpoint(name)?.unwrap_or(0),
+                heard_from_you: ledger.checkpoint(name)?.unwrap_or(0),
                 changed,
             })
         }
@@ -266,19 +274,16 @@ pub fn respond_noting(
                     replies.extend(blank(&m));
                 }
             }
-            // The round's merges and sync states, durable in one group commit before the answer
-            // acknowledges them.
-            store.make_durable()?;
+            // The round's merges and sync states, durable in one group commit (and, for a
+            // shared ledger, in its database) before the answer acknowledges them.
+            ledger.make_durable()?;
             Ok(Response::Synced { messages: replies })
         }
         Request::Receipts { .. } | Request::Consistency { .. } => Err(SyncError::Protocol(
             "this node keeps no transparency log: ask central for receipts".into(),
         )),
         Request::Close { position } => {
-            let current = store.checkpoint(name)?.unwrap_or(0);
-            if position > current {
-                store.set_checkpoint(name, position)?;
-            }
+            ledger.advance_checkpoint(name, position)?;
             Ok(Response::Closed)
         }
     }
@@ -384,7 +389,7 @@ impl<'s> Initiator<'s> {
                 for key in &changed {
                     working.insert(parse_doc(key)?);
                 }
-                for doc in changed_in_scope(self.store, heard_from_you, &self.scope)? {
+                for doc in changed_in_scope(self.store, self.store, heard_from_you, &self.scope)? {
                     working.insert(doc);
                 }
                 if working.is_empty() {
@@ -587,7 +592,7 @@ mod tests {
                 doc: doc_key(&doc),
                 message: carrying.clone(),
             }]);
-            answers.push(respond_noting(node, &peer, &scope, push, &mut refused).unwrap());
+            answers.push(respond_noting(node, node, &peer, &scope, push, &mut refused).unwrap());
             assert_eq!(refused, vec![doc.clone()]);
             assert_eq!(node.last_seq().unwrap(), before);
             assert_eq!(node.acts(&doc).unwrap().len(), acts);

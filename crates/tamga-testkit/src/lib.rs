@@ -12,6 +12,7 @@ pub mod binaries;
 pub mod http;
 pub mod peer;
 pub mod ports;
+pub mod postgres;
 pub mod process;
 pub mod routes;
 pub mod tap;

@@ -271,6 +271,23 @@ impl Store {
         let mut inner = self.lock();
         Ok(self.doc(&mut inner, id)?.save_after(heads))
     }
+
+    /// The changes of document `id` that are not ancestors of `known`, one by one with their
+    /// hashes, in an order that puts each after its dependencies (for a replica that keeps
+    /// changes by hash: central's shared database).
+    pub fn changes_after(
+        &self,
+        id: &DocId,
+        known: &[ChangeHash],
+    ) -> Result<Vec<(ChangeHash, Vec<u8>)>> {
+        let mut inner = self.lock();
+        Ok(self
+            .doc(&mut inner, id)?
+            .get_changes(known)
+            .into_iter()
+            .map(|c| (c.hash(), c.raw_bytes().to_vec()))
+            .collect())
+    }
 }
 
 /// Whether a peer's bloom filter claims entries but holds no bits (automerge would divide by

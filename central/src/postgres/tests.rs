@@ -1,0 +1,253 @@
+//! The shared ledger against a real PostgreSQL (a fresh database per test; skipped without
+//! one unless `TAMGA_POSTGRES_TEST=required`).
+
+use super::{Database, Replica};
+use std::sync::Arc;
+use tamga_core::fixtures::Story;
+use tamga_store::{DocId, Store, Writer};
+use tamga_sync::ledger::Ledger;
+use tempfile::TempDir;
+
+struct Process {
+    _dir: TempDir,
+    replica: Arc<Replica>,
+}
+
+fn process(story: &Story, url: &str) -> Process {
+    let dir = TempDir::new().unwrap();
+    let store = Arc::new(Store::open(dir.path(), &story.authority_id()).unwrap());
+    let db = Database::open(url, &story.authority_id()).unwrap();
+    let replica = Arc::new(Replica::new(store, db).unwrap());
+    Process { _dir: dir, replica }
+}
+
+fn rows(url: &str, sql: &str) -> i64 {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    client.query_one(sql, &[]).unwrap().get(0)
+}
+
+fn doc(story: &Story) -> DocId {
+    DocId::Consignment(story.consignment.clone())
+}
+
+#[test]
+fn what_one_process_records_another_takes_in_and_nothing_is_stored_twice() {
+    let Some(url) = tamga_testkit::postgres::fresh_database("shared ledger") else {
+        return;
+    };
+    let story = Story::new();
+    let a = process(&story, &url);
+    let b = process(&story, &url);
+    for act in story.registry_acts().iter().chain(&story.clean_delivery()) {
+        a.replica.store().record(act).unwrap();
+    }
+    assert_eq!(b.replica.catch_up().unwrap(), 0, "nothing published yet");
+    a.replica.publish().unwrap();
+    let stored = rows(&url, "SELECT count(*) FROM changes");
+    assert!(stored > 0);
+    let position = b.replica.catch_up().unwrap();
+    assert!(position > 0);
+    assert_eq!(
+        b.replica.store().acts(&doc(&story)).unwrap(),
+        a.replica.store().acts(&doc(&story)).unwrap()
+    );
+    assert_eq!(
+        b.replica.store().heads(&doc(&story)).unwrap(),
+        a.replica.store().heads(&doc(&story)).unwrap()
+    );
+    assert_eq!(
+        b.replica.store().registry().keys().count(),
+        a.replica.store().registry().keys().count()
+    );
+    // What B took in it does not publish again, nor A what it published.
+    b.replica.publish().unwrap();
+    a.replica.publish().unwrap();
+    assert_eq!(rows(&url, "SELECT count(*) FROM changes"), stored);
+    assert_eq!(
+        rows(&url, "SELECT position FROM feed_position"),
+        position as i64
+    );
+    // A process started afresh rebuilds its store from the database.
+    let c = process(&story, &url);
+    assert_eq!(c.replica.catch_up().unwrap(), position);
+    assert_eq!(
+        c.replica.store().acts(&doc(&story)).unwrap().len(),
+        story.clean_delivery().len()
+    );
+    assert!(c.replica.store().check().unwrap().is_empty());
+}
+
+#[test]
+fn the_same_changes_merged_through_two_processes_at_once_are_recorded_once() {
+    let Some(url) = tamga_testkit::postgres::fresh_database("shared ledger") else {
+        return;
+    };
+    let story = Story::new();
+    // A post's document, its changes brought to both processes at the same moment.
+    let post_dir = TempDir::new().unwrap();
+    let post = Store::open(post_dir.path(), &story.authority_id()).unwrap();
+    for act in story.registry_acts().iter().chain(&story.clean_delivery()) {
+        post.record(act).unwrap();
+    }
+    let registry = post.changes_since(&DocId::Registry, &[]).unwrap();
+    let consignment = post.changes_since(&doc(&story), &[]).unwrap();
+    let expected = post.changes_after(&DocId::Registry, &[]).unwrap().len()
+        + post.changes_after(&doc(&story), &[]).unwrap().len();
+    let a = process(&story, &url);
+    let b = process(&story, &url);
+    std::thread::scope(|s| {
+        for p in [&a, &b] {
+            let (registry, consignment, story) = (&registry, &consignment, &story);
+            s.spawn(move || {
+                let store = p.replica.store();
+                store
+                    .apply_changes(&DocId::Registry, registry, &Writer::Anyone)
+                    .unwrap();
+                store
+                    .apply_changes(&doc(story), consignment, &Writer::Anyone)
+                    .unwrap();
+                p.replica.make_durable().unwrap();
+            });
+        }
+    });
+    assert_eq!(
+        rows(&url, "SELECT count(*) FROM changes") as usize,
+        expected,
+        "each change once"
+    );
+    for p in [&a, &b] {
+        p.replica.catch_up().unwrap();
+        assert_eq!(
+            p.replica.store().heads(&doc(&story)).unwrap(),
+            post.heads(&doc(&story)).unwrap()
+        );
+    }
+}
+
+#[test]
+fn two_processes_writing_one_consignment_at_the_same_moment_lose_nothing() {
+    let Some(url) = tamga_testkit::postgres::fresh_database("shared ledger") else {
+        return;
+    };
+    let story = Story::new();
+    let acts = story.clean_delivery();
+    let a = process(&story, &url);
+    let b = process(&story, &url);
+    for act in story.registry_acts().iter().chain(&acts[..3]) {
+        a.replica.store().record(act).unwrap();
+    }
+    a.replica.publish().unwrap();
+    b.replica.catch_up().unwrap();
+    // Each records different acts of the same consignment, and publishes, at once.
+    std::thread::scope(|s| {
+        let (left, right) = acts[3..].split_at((acts.len() - 3) / 2);
+        for (p, mine) in [(&a, left), (&b, right)] {
+            s.spawn(move || {
+                for act in mine {
+                    p.replica.store().record(act).unwrap();
+                    p.replica.publish().unwrap();
+                }
+            });
+        }
+    });
+    for p in [&a, &b] {
+        p.replica.catch_up().unwrap();
+        let mut held: Vec<_> = p
+            .replica
+            .store()
+            .acts(&doc(&story))
+            .unwrap()
+            .iter()
+            .map(|act| act.id())
+            .collect();
+        held.sort();
+        let mut all: Vec<_> = acts.iter().map(|act| act.id()).collect();
+        all.sort();
+        assert_eq!(held, all, "every act of both processes");
+    }
+    assert_eq!(
+        a.replica.store().heads(&doc(&story)).unwrap(),
+        b.replica.store().heads(&doc(&story)).unwrap()
+    );
+    // The feed lists the consignment once however many positions it changed at.
+    let listed = a.replica.changed_since(0).unwrap();
+    assert_eq!(
+        listed.iter().filter(|d| **d == doc(&story)).count(),
+        1,
+        "{listed:?}"
+    );
+}
+
+#[test]
+fn checkpoints_and_nonces_are_shared_by_every_process() {
+    let Some(url) = tamga_testkit::postgres::fresh_database("shared ledger") else {
+        return;
+    };
+    let story = Story::new();
+    let a = process(&story, &url);
+    let b = process(&story, &url);
+    let device = story.vehicle_device.id.clone();
+    assert_eq!(b.replica.checkpoint("post").unwrap(), None);
+    a.replica.advance_checkpoint("post", 7).unwrap();
+    assert_eq!(b.replica.checkpoint("post").unwrap(), Some(7));
+    b.replica.advance_checkpoint("post", 3).unwrap();
+    assert_eq!(a.replica.checkpoint("post").unwrap(), Some(7), "never back");
+    // A request accepted by one process is a replay at the other.
+    assert!(a
+        .replica
+        .remember_nonce(&device, &[1; 16], 1_000, 0)
+        .unwrap());
+    assert!(!b
+        .replica
+        .remember_nonce(&device, &[1; 16], 1_000, 0)
+        .unwrap());
+    assert!(b
+        .replica
+        .remember_nonce(&device, &[2; 16], 1_001, 0)
+        .unwrap());
+    assert_eq!(b.replica.remembered_nonces(i64::MIN).unwrap().len(), 2);
+    // Nonces out of the window are forgotten as new ones come.
+    assert!(a
+        .replica
+        .remember_nonce(&device, &[3; 16], 5_000, 1_001)
+        .unwrap());
+    assert_eq!(
+        a.replica.remembered_nonces(i64::MIN).unwrap(),
+        vec![(1_001, device.clone(), [2; 16]), (5_000, device, [3; 16])]
+    );
+}
+
+#[test]
+fn a_database_of_another_authority_is_refused() {
+    let Some(url) = tamga_testkit::postgres::fresh_database("shared ledger") else {
+        return;
+    };
+    let story = Story::new();
+    Database::open(&url, &story.authority_id()).unwrap();
+    let other = story.vehicle_device.id.clone();
+    let refused = Database::open(&url, &other).unwrap_err();
+    assert!(
+        refused.contains("give this central its own database"),
+        "{refused}"
+    );
+    // Opening it again migrates nothing and keeps the pin.
+    Database::open(&url, &story.authority_id()).unwrap();
+}
+
+#[test]
+fn an_unreachable_database_is_said_so() {
+    let port = tamga_testkit::ports::free_port();
+    let refused = Database::open(
+        &format!("postgres://postgres:secret@127.0.0.1:{port}/none"),
+        &Story::new().authority_id(),
+    )
+    .unwrap_err();
+    assert!(
+        refused.contains("cannot connect to PostgreSQL"),
+        "{refused}"
+    );
+    assert!(
+        !refused.contains("secret"),
+        "the password is never shown: {refused}"
+    );
+}
