@@ -29,6 +29,10 @@ as_postgres() {
 
 case "$cmd" in
   start)
+    if [ -f "$dir/data/postmaster.pid" ] && as_postgres "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+      echo "postgres://postgres@127.0.0.1:$port/postgres"
+      exit 0
+    fi
     if [ ! -f "$dir/data/PG_VERSION" ]; then
       mkdir -p "$dir"
       [ "$(id -u)" = 0 ] && chown postgres: "$dir"

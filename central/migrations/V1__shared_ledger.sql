@@ -46,3 +46,11 @@ CREATE TABLE nonces (
     PRIMARY KEY (device, nonce)
 );
 CREATE INDEX nonces_by_at ON nonces (at);
+
+-- The process that keeps central's transparency log (the replica id its store holds). The
+-- log is sequenced in that process's store; another process never starts a second log, which
+-- nodes would see as a fork.
+CREATE TABLE log_keeper (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    replica bigint NOT NULL
+);

@@ -83,6 +83,9 @@ pub struct InitOptions {
     /// For how many days central's registrar key is enrolled (the root enrolls a new one before
     /// it ends).
     pub registrar_valid_days: u32,
+    /// The PostgreSQL database several central processes will share ([`crate::postgres`]);
+    /// `None`: central's own store only.
+    pub postgres: Option<String>,
 }
 
 /// What `init` made: the keys to publish.
@@ -242,6 +245,11 @@ impl Central {
                 detail,
             })?;
         config.authority = Some(root.id());
+        config.postgres = options.postgres.clone();
+        config.check().map_err(|detail| ConfigError::Invalid {
+            path: "the options given".into(),
+            detail,
+        })?;
         let shown = dir.display().to_string();
         if dir.join(config::FILE_NAME).exists() {
             return Err(CentralError::AlreadyInitialized {
@@ -258,6 +266,16 @@ impl Central {
                     hint: ". If an earlier init was interrupted, move the directory aside and run init again",
                 });
             }
+        }
+        if let Some(url) = &config.postgres {
+            // Reachable, migrated, and this authority's (or empty, then pinned to it), before
+            // anything is written here. What init records reaches it when central first serves.
+            crate::postgres::Database::open(url, &root.id()).map_err(|detail| {
+                CentralError::File {
+                    path: crate::postgres::redact(url),
+                    detail,
+                }
+            })?;
         }
         std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
         let registrar = Authority::generate()?.under(root.id());
@@ -580,6 +598,7 @@ mod tests {
             listen: config::DEFAULT_LISTEN.into(),
             device_valid_days: 365,
             registrar_valid_days: 365,
+            postgres: None,
         }
     }
 

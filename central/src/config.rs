@@ -73,6 +73,11 @@ pub struct Config {
     /// A staff session ends after this many seconds without a request (15 minutes by default).
     #[serde(default = "default_staff_idle_seconds")]
     pub staff_idle_seconds: u64,
+    /// The PostgreSQL database several central processes share, like
+    /// `postgres://tamga@db.hq:5432/tamga` ([`crate::postgres`]); absent, central keeps
+    /// everything in its own store. `TAMGA_CENTRAL_POSTGRES` takes precedence (`off`: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postgres: Option<String>,
 }
 
 /// Where `init` has the staff port listen.
@@ -160,6 +165,7 @@ impl Config {
             staff_tls_names: Vec::new(),
             staff_rp_id: None,
             staff_idle_seconds: DEFAULT_STAFF_IDLE_SECONDS,
+            postgres: None,
         };
         config.check()?;
         Ok(config)
@@ -185,6 +191,17 @@ impl Config {
                 path: "TAMGA_CENTRAL_LISTEN".into(),
                 detail,
             })?;
+        }
+        match std::env::var("TAMGA_CENTRAL_POSTGRES").as_deref() {
+            Ok("off") => config.postgres = None,
+            Ok(url) => {
+                config.postgres = Some(url.to_owned());
+                config.check().map_err(|detail| ConfigError::Invalid {
+                    path: "TAMGA_CENTRAL_POSTGRES".into(),
+                    detail,
+                })?;
+            }
+            Err(_) => {}
         }
         match std::env::var("TAMGA_CENTRAL_STAFF_LISTEN").as_deref() {
             Ok("off") => config.staff_listen = None,
@@ -256,6 +273,14 @@ impl Config {
             return Err("compact_interval_seconds must be at least 1".into());
         }
         self.zone()?;
+        if let Some(url) = &self.postgres {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                return Err(format!(
+                    "postgres {:?} is not a PostgreSQL URL (expected like postgres://tamga@db.hq:5432/tamga)",
+                    crate::postgres::redact(url)
+                ));
+            }
+        }
         if !self.central_units.contains(&self.unit) {
             return Err(format!(
                 "central_units must include central's own unit {}",

@@ -59,6 +59,7 @@ pub mod metrics;
 pub mod nodes;
 pub mod pending;
 pub mod postgres;
+pub mod published;
 pub mod reconcile;
 pub mod reply;
 pub mod reports;

@@ -130,6 +130,11 @@ enum Command {
         /// For how many days central's own device key is enrolled.
         #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u32).range(1..=3650))]
         device_valid_days: u32,
+        /// A PostgreSQL database for several central processes to share, like
+        /// postgres://tamga@db.hq:5432/tamga (without it, central keeps everything in its own
+        /// store). Further processes use a copy of this data directory without its store/.
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
     },
     /// Print the customs authority's root key and its fingerprint.
     Authority,
@@ -437,6 +442,7 @@ fn run(cli: Cli) -> Result<String, String> {
             unit,
             listen,
             device_valid_days,
+            postgres,
         } => {
             let root = root_for_init(&dir, &root_key, &mut answer)?;
             let made = Central::init(
@@ -446,6 +452,7 @@ fn run(cli: Cli) -> Result<String, String> {
                     listen,
                     device_valid_days,
                     registrar_valid_days,
+                    postgres,
                 },
                 &root,
                 Timestamp::now(),

@@ -100,19 +100,42 @@ async fn track_sync(
     response
 }
 
+/// Catches this process's store up with the shared database and publishes what it holds that
+/// the database may not (every second, so dashboards and the log follow every process).
+async fn follow_database(shared: &Arc<Shared>) {
+    let Some(replica) = shared.replica.clone() else {
+        return;
+    };
+    match tokio::task::spawn_blocking(move || {
+        replica.publish()?;
+        replica.catch_up()
+    })
+    .await
+    {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => {
+            warn!(error = %e, "the shared database could not be followed; it will be tried again")
+        }
+        Err(e) => warn!(error = %e, "the shared database's worker failed"),
+    }
+}
+
 /// The whole application: sync over TLS for enrolled devices (refused handshakes go to the
 /// refusal log, status 0); health, metrics, dashboard and API on loopback.
 pub fn app(shared: Arc<Shared>) -> tamga_node::server::Routes {
-    let endpoint = Arc::new(
-        Endpoint::new(
-            Arc::clone(&shared.central.store),
-            shared.central.device.clone(),
-            shared.central.config.central_units.clone(),
-            tamga_sync::auth::DEFAULT_SKEW_SECONDS,
-        )
-        .keeping_log(Arc::clone(&shared.log)),
+    let mut endpoint = Endpoint::new(
+        Arc::clone(&shared.central.store),
+        shared.central.device.clone(),
+        shared.central.config.central_units.clone(),
+        tamga_sync::auth::DEFAULT_SKEW_SECONDS,
     );
-    let sync = router(endpoint).layer(middleware::from_fn_with_state(
+    if shared.keeps_log {
+        endpoint = endpoint.keeping_log(Arc::clone(&shared.log));
+    }
+    if let Some(replica) = &shared.replica {
+        endpoint = endpoint.sharing(Arc::clone(replica) as _);
+    }
+    let sync = router(Arc::new(endpoint)).layer(middleware::from_fn_with_state(
         Arc::clone(&shared),
         track_sync,
     ));
@@ -131,9 +154,15 @@ pub fn app(shared: Arc<Shared>) -> tamga_node::server::Routes {
                 message,
             });
         });
+    let published =
+        middleware::from_fn_with_state(Arc::clone(&shared), crate::published::publish_writes);
     tamga_node::server::Routes {
-        peers: sync.merge(crate::api::seal_feed::peers(Arc::clone(&shared))),
-        local: crate::api::open(Arc::clone(&shared)).merge(crate::api::local(shared)),
+        peers: sync
+            .merge(crate::api::seal_feed::peers(Arc::clone(&shared)))
+            .layer(published.clone()),
+        local: crate::api::open(Arc::clone(&shared))
+            .merge(crate::api::local(Arc::clone(&shared)))
+            .layer(published),
         handshake_refused: Some(handshake_refused),
         tls_clients: tamga_node::server::TlsClients::DeviceKeys,
     }
@@ -183,6 +212,7 @@ async fn reconcile_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
             _ = tokio::time::sleep(FOLLOW_EVERY) => {}
             _ = stop.changed() => return,
         }
+        follow_database(&shared).await;
         if last_full.elapsed() >= every {
             blocking_pass(&shared, "full", Reconciler::full).await;
             last_full = tokio::time::Instant::now();
@@ -191,6 +221,9 @@ async fn reconcile_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
         }
         let saver = Arc::clone(&shared);
         let _ = tokio::task::spawn_blocking(move || saver.contacts.save()).await;
+        if !shared.keeps_log {
+            continue;
+        }
         // The log sequences what arrived (seen now) and signs a head if it grew.
         let logger = Arc::clone(&shared);
         match tokio::task::spawn_blocking(move || {
@@ -223,7 +256,26 @@ fn write_serve_file(dir: &Path, info: &ServeInfo) -> Result<PathBuf, String> {
 pub async fn run(central: Central, on_listen: impl FnOnce(SocketAddr)) -> Result<(), String> {
     let listen = central.config.listen.clone();
     let dir = central.dir.clone();
-    let shared = Arc::new(Shared::new(central)?);
+    let joined = match central.config.postgres.clone() {
+        Some(url) => {
+            let store = Arc::clone(&central.store);
+            let root = central.root().clone();
+            let joined =
+                tokio::task::spawn_blocking(move || crate::postgres::join(store, &url, &root))
+                    .await
+                    .map_err(|e| e.to_string())??;
+            if !joined.keeps_log {
+                warn!("another central process keeps the transparency log: this one answers no receipts requests (nodes get them from that process)");
+            }
+            Some(joined)
+        }
+        None => None,
+    };
+    let mut shared = Shared::new(central)?;
+    if let Some(joined) = joined {
+        shared = shared.joined(joined);
+    }
+    let shared = Arc::new(shared);
     {
         let first = Arc::clone(&shared);
         let pass = tokio::task::spawn_blocking(move || first.reconciler.full(Timestamp::now()))
@@ -307,7 +359,14 @@ pub async fn run(central: Central, on_listen: impl FnOnce(SocketAddr)) -> Result
             },
         ))
     });
-    let served = tamga_node::server::serve(listener, app(Arc::clone(&shared)), tls, async move {
+    // Built off the async workers: on a shared database the replay guard is read from it.
+    let routes = {
+        let shared = Arc::clone(&shared);
+        tokio::task::spawn_blocking(move || app(shared))
+            .await
+            .map_err(|e| e.to_string())?
+    };
+    let served = tamga_node::server::serve(listener, routes, tls, async move {
         tokio::select! {
             _ = tamga_node::server::stop_on_signal(stop_tx) => {}
             _ = server_stop.changed() => {}

@@ -39,6 +39,12 @@ pub struct Shared {
     pub sessions: crate::sessions::Sessions,
     /// The audit trail.
     pub audit: crate::audit::Audit,
+    /// With several central processes on one database: this process's store as its replica
+    /// ([`crate::postgres`]); `None` for central on its own store.
+    pub replica: Option<Arc<crate::postgres::Replica>>,
+    /// Whether this process keeps the transparency log: always on its own store; on a shared
+    /// database only the one process that claimed it.
+    pub keeps_log: bool,
 }
 
 impl Shared {
@@ -73,7 +79,16 @@ impl Shared {
             security_keys,
             sessions,
             audit,
+            replica: None,
+            keeps_log: true,
         })
+    }
+
+    /// This state of a process joined to the shared database.
+    pub fn joined(mut self, joined: crate::postgres::Joined) -> Shared {
+        self.replica = Some(joined.replica);
+        self.keeps_log = joined.keeps_log;
+        self
     }
 
     /// Seconds after which a node that has not synced counts as silent.

@@ -678,6 +678,10 @@ pub fn staff(shared: Arc<Shared>) -> tamga_node::server::Routes {
         .route("/api/accounts", get(accounts_list).post(accounts_add))
         .route("/api/accounts/{username}/{what}", post(accounts_disable))
         .layer(DefaultBodyLimit::max(MAX_JSON_BYTES))
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&shared),
+            crate::published::publish_writes,
+        ))
         .layer(middleware::from_fn_with_state(Arc::clone(&shared), gate))
         .layer(middleware::from_fn(secure))
         .with_state(shared);

@@ -30,9 +30,10 @@ pub use replica::Replica;
 
 use r2d2_postgres::postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
+use std::sync::Arc;
 use std::time::Duration;
 use tamga_core::KeyId;
-use tamga_store::StoreError;
+use tamga_store::{Store, StoreError};
 
 /// The schema, versioned in `central/migrations/` and applied at start.
 mod embedded {
@@ -52,9 +53,29 @@ pub(crate) type Connection = r2d2::PooledConnection<PostgresConnectionManager<No
 /// The shared database, connected and migrated.
 #[derive(Clone)]
 pub struct Database {
-    pool: Pool,
+    pool: Arc<Connections>,
     /// The URL without its password, for messages.
     shown: String,
+}
+
+/// The pool, closed on a thread of its own when the last handle goes: closing a connection
+/// blocks, which an async worker (where a server's state is dropped) must never do.
+struct Connections(Option<Pool>);
+
+impl Drop for Connections {
+    fn drop(&mut self) {
+        if let Some(pool) = self.0.take() {
+            let _ = std::thread::Builder::new()
+                .name("postgres-close".into())
+                .spawn(move || drop(pool));
+        }
+    }
+}
+
+impl Connections {
+    fn get(&self) -> Result<Connection, r2d2::Error> {
+        self.0.as_ref().expect("open until dropped").get()
+    }
 }
 
 impl std::fmt::Debug for Database {
@@ -86,6 +107,14 @@ impl Database {
         let config: postgres::Config = url.parse().map_err(|e| {
             format!("the PostgreSQL URL {shown} is not valid ({e}); write it as postgres://USER@HOST:PORT/DATABASE")
         })?;
+        // One connection first, for the server's own words when it cannot be reached.
+        config
+            .connect(NoTls)
+            .map_err(|e| {
+                format!("cannot connect to PostgreSQL at {shown}: {e}. Is it running, and does the database exist (createdb)?")
+            })?
+            .close()
+            .map_err(|e| format!("PostgreSQL at {shown}: {e}"))?;
         let pool = r2d2::Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(1))
@@ -94,7 +123,10 @@ impl Database {
             .map_err(|e| {
                 format!("cannot connect to PostgreSQL at {shown}: {e}. Is it running, and does the database exist (createdb)?")
             })?;
-        let db = Database { pool, shown };
+        let db = Database {
+            pool: Arc::new(Connections(Some(pool))),
+            shown,
+        };
         db.migrate()?;
         db.pin(authority)?;
         Ok(db)
@@ -160,6 +192,36 @@ impl Database {
         }
         Ok(())
     }
+}
+
+/// A process joined to the shared database: its store caught up and what it holds published.
+pub struct Joined {
+    /// The process's store as a replica of the database.
+    pub replica: Arc<Replica>,
+    /// Whether this process keeps central's transparency log ([`Replica::claim_log`]).
+    pub keeps_log: bool,
+}
+
+/// Joins the database at `url` (pinned to `authority`) with `store`: publishes what the store
+/// holds that the database may not (what `init` or the command line recorded), catches up with
+/// what other processes published, and claims the log if nobody keeps it. Blocking: call it
+/// off the async workers.
+pub fn join(store: Arc<Store>, url: &str, authority: &KeyId) -> Result<Joined, String> {
+    let db = Database::open(url, authority)?;
+    let shown = db.shown().to_owned();
+    let replica = Replica::new(store, db).map_err(|e| e.to_string())?;
+    replica
+        .publish()
+        .map_err(|e| format!("publishing this store to {shown}: {e}"))?;
+    let position = replica
+        .catch_up()
+        .map_err(|e| format!("catching up with {shown}: {e}"))?;
+    let keeps_log = replica.claim_log().map_err(|e| e.to_string())?;
+    tracing::info!(database = %shown, position, keeps_log, "joined the shared database");
+    Ok(Joined {
+        replica: Arc::new(replica),
+        keeps_log,
+    })
 }
 
 /// A database error as the store's error: nothing acknowledged, what to check.

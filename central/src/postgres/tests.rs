@@ -218,6 +218,25 @@ fn checkpoints_and_nonces_are_shared_by_every_process() {
 }
 
 #[test]
+fn one_process_keeps_the_log_for_good() {
+    let Some(url) = tamga_testkit::postgres::fresh_database("shared ledger") else {
+        return;
+    };
+    let story = Story::new();
+    let a = process(&story, &url);
+    let b = process(&story, &url);
+    assert!(b.replica.claim_log().unwrap(), "the first to ask");
+    assert!(!a.replica.claim_log().unwrap());
+    assert!(b.replica.claim_log().unwrap(), "and again");
+    // The same store opened again is the same replica.
+    let Process { _dir: dir, replica } = b;
+    drop(replica);
+    let store = Arc::new(Store::open(dir.path(), &story.authority_id()).unwrap());
+    let again = Replica::new(store, Database::open(&url, &story.authority_id()).unwrap()).unwrap();
+    assert!(again.claim_log().unwrap());
+}
+
+#[test]
 fn a_database_of_another_authority_is_refused() {
     let Some(url) = tamga_testkit::postgres::fresh_database("shared ledger") else {
         return;

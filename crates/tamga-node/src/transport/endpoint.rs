@@ -54,6 +54,14 @@ impl Endpoint {
             responder: self.responder.keeping_log(keeper),
         }
     }
+
+    /// This endpoint answering with `ledger`'s feed, checkpoints and nonces (several central
+    /// processes on one database).
+    pub fn sharing(self, ledger: Arc<dyn tamga_sync::ledger::Ledger>) -> Self {
+        Endpoint {
+            responder: self.responder.sharing(ledger),
+        }
+    }
 }
 
 /// The sync routes, to mount in a node's router.

@@ -1,0 +1,273 @@
+//! Central on PostgreSQL, on real processes: two `tamga-central serve` processes of one
+//! central (one data directory, copied without its store) on one database, and a real post
+//! syncing with either. Needs a PostgreSQL cluster (`TAMGA_POSTGRES_URL`; skipped without one
+//! unless `TAMGA_POSTGRES_TEST=required`).
+//!
+//! - What the post brings to one process the other shows; the post resumes from its
+//!   checkpoint at the other process (nothing sent again when nothing changed), and both
+//!   processes show the same consignment.
+//! - A sync request accepted by one process is refused as replayed by the other.
+//! - One process killed (SIGKILL) mid-sync: the post syncs with the other, nothing is lost,
+//!   and the killed process, started again on its store, catches up.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use tamga_core::fixtures::Story;
+use tamga_core::{KeyId, Timestamp};
+use tamga_testkit::process::{self, Proc};
+
+struct Cluster {
+    root: tempfile::TempDir,
+    edge: PathBuf,
+    story: Story,
+    central_device: String,
+    post: PathBuf,
+    processes: Vec<(PathBuf, Proc, String)>,
+}
+
+/// `tamga-central init --postgres URL` in `hq`.
+fn init_on(hq: &Path, url: &str) -> (KeyId, String) {
+    let made: Value = serde_json::from_str(&must(
+        Path::new(CENTRAL),
+        hq,
+        &[
+            "init",
+            "--unit",
+            "HQ-RECON",
+            "--root-key",
+            process::root_key_beside(hq).to_str().unwrap(),
+            "--postgres",
+            url,
+            "--json",
+        ],
+        "",
+    ))
+    .unwrap();
+    set_offline_allowance(hq, 10 * 365 * 86_400);
+    (
+        KeyId::new(made["authority_key"].as_str().unwrap()).unwrap(),
+        made["device_key"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// A second process's data directory: a copy of `hq` without its store (rebuilt from the
+/// database) and without the first process's `serve.json`.
+fn copy_without_store(hq: &Path, to: &Path) {
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(hq)
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::remove_dir_all(to.join("store")).unwrap();
+    let _ = std::fs::remove_file(to.join("serve.json"));
+}
+
+impl Cluster {
+    /// Central on `url` with the story's officers and a post enrolled, served by two processes.
+    fn new(url: &str) -> Cluster {
+        let edge = edge_binary();
+        let story = Story::new();
+        let root = tempfile::tempdir().unwrap();
+        let hq = root.path().join("hq-a");
+        let post = root.path().join("post");
+        let (authority, central_device) = init_on(&hq, url);
+        let post_device = init_post(&edge, &post, &authority);
+        enroll_story(&hq, &story);
+        enroll_post_device(&hq, &post_device);
+        let file = root.path().join("enrollment.acts");
+        must(
+            Path::new(CENTRAL),
+            &hq,
+            &["enrollment", "--out", file.to_str().unwrap()],
+            "",
+        );
+        must(&edge, &post, &["record", file.to_str().unwrap()], "");
+        let hq_b = root.path().join("hq-b");
+        copy_without_store(&hq, &hq_b);
+        let mut processes = Vec::new();
+        for dir in [hq, hq_b] {
+            let (server, url) = serve(&dir);
+            processes.push((dir, server, url));
+        }
+        let cluster = Cluster {
+            root,
+            edge,
+            story,
+            central_device,
+            post,
+            processes,
+        };
+        for (i, (_, _, url)) in cluster.processes.iter().enumerate() {
+            must(
+                &cluster.edge,
+                &cluster.post,
+                &[
+                    "add-peer",
+                    "--name",
+                    &format!("central-{i}"),
+                    "--url",
+                    &peer_url(url),
+                    "--key",
+                    &cluster.central_device,
+                ],
+                "",
+            );
+        }
+        cluster
+    }
+
+    fn http(&self, i: usize) -> Http {
+        let (dir, _, url) = &self.processes[i];
+        central_http(dir, url)
+    }
+
+    fn record_at_post(&self, acts: &[tamga_core::SignedAct]) {
+        let file = self.root.path().join("acts.txt");
+        write_acts(&file, acts);
+        must(
+            &self.edge,
+            &self.post,
+            &["record", file.to_str().unwrap()],
+            "",
+        );
+    }
+
+    /// `tamga-edge sync --peer central-i`: its output.
+    fn sync_with(&self, i: usize) -> String {
+        let out = must(
+            &self.edge,
+            &self.post,
+            &["sync", "--peer", &format!("central-{i}")],
+            "",
+        );
+        assert!(out.contains("synced"), "{out}");
+        out
+    }
+
+    /// Central's view of the story's consignment at process `i`, once it shows `n` acts.
+    fn wait_for_acts(&self, i: usize, n: usize) -> Value {
+        let http = self.http(i);
+        let path = format!(
+            "/api/consignments/{}",
+            encode_path(self.story.consignment.as_str())
+        );
+        let mut view = Value::Null;
+        wait_for(&format!("process {i} shows {n} acts"), || {
+            let (status, text) = http.get_text(&path);
+            if status != 200 {
+                return false;
+            }
+            view = serde_json::from_str(&text).unwrap();
+            let health = http.get("/health");
+            view["acts"].as_array().is_some_and(|a| a.len() == n)
+                && health["feed_position"] == health["reconciled_position"]
+        });
+        view.as_object_mut().unwrap().remove("as_of");
+        view
+    }
+}
+
+#[test]
+fn two_central_processes_on_one_database_serve_a_post_alike() {
+    let Some(url) = tamga_testkit::postgres::fresh_database("central on PostgreSQL") else {
+        return;
+    };
+    let cluster = Cluster::new(&url);
+    let acts = cluster.story.clean_delivery();
+    // The first half through process 0; process 1 shows it.
+    cluster.record_at_post(&acts[..6]);
+    let out = cluster.sync_with(0);
+    assert!(!out.contains(" 0 documents"), "{out}");
+    cluster.wait_for_acts(1, 6);
+    // The rest through process 1; process 0 shows it.
+    cluster.record_at_post(&acts[6..]);
+    cluster.sync_with(1);
+    let at_0 = cluster.wait_for_acts(0, acts.len());
+    let at_1 = cluster.wait_for_acts(1, acts.len());
+    assert_eq!(at_0, at_1, "both processes show the same consignment");
+    assert_eq!(at_0["record"]["status"], "delivered");
+    // The post resumes from its checkpoint at either process: once the documents it brought
+    // last time are offered back (as any responder's own merges are), nothing changed, nothing
+    // is sent, whichever process it meets.
+    cluster.sync_with(0);
+    for i in [1, 0, 1] {
+        let out = cluster.sync_with(i);
+        assert!(out.contains(", 0 documents"), "process {i}: {out}");
+    }
+}
+
+#[test]
+fn a_request_accepted_by_one_process_is_a_replay_at_the_other() {
+    let Some(url) = tamga_testkit::postgres::fresh_database("central on PostgreSQL") else {
+        return;
+    };
+    let cluster = Cluster::new(&url);
+    let central = KeyId::new(cluster.central_device.clone()).unwrap();
+    let device = &cluster.story.vehicle_device.key;
+    let open = tamga_sync::session::Request::Open { heard_from_you: 0 };
+    let (status, credential, body, _) = raw_sync(
+        &cluster.http(0),
+        device,
+        &central,
+        &open,
+        Timestamp::now(),
+        [7; 16],
+    );
+    assert_eq!(status, 200);
+    let (status, answer) = post_sync(&cluster.http(1), device, &central, &credential, body);
+    assert_eq!(status, 401, "{}", String::from_utf8_lossy(&answer));
+    assert!(
+        String::from_utf8_lossy(&answer).contains("replayed"),
+        "{}",
+        String::from_utf8_lossy(&answer)
+    );
+}
+
+#[test]
+fn a_process_killed_mid_sync_loses_nothing_the_other_takes_over() {
+    let Some(url) = tamga_testkit::postgres::fresh_database("central on PostgreSQL") else {
+        return;
+    };
+    let mut cluster = Cluster::new(&url);
+    let acts = cluster.story.clean_delivery();
+    cluster.record_at_post(&acts);
+    // Many consignments, so that the session takes many rounds.
+    let many: Vec<_> = (1000..1600)
+        .map(|n| tamga_core::fixtures::stream::registration(&cluster.story, n))
+        .collect();
+    cluster.record_at_post(&many);
+    let edge = cluster.edge.clone();
+    let post = cluster.post.clone();
+    let syncing = std::thread::spawn(move || {
+        process::run_node(&edge, &post, &["sync", "--peer", "central-0"], "")
+    });
+    // Killed as soon as it has merged something.
+    let http = cluster.http(0);
+    wait_for("process 0 merging", || {
+        http.get("/health")["feed_position"].as_u64().unwrap_or(0) > 10
+    });
+    cluster.processes[0].1.kill();
+    let _ = syncing.join();
+    // The post goes on with the other process: everything arrives there.
+    cluster.sync_with(1);
+    cluster.wait_for_acts(1, acts.len());
+    let http = cluster.http(1);
+    wait_for("process 1 holds every consignment", || {
+        http.get("/health")["consignments"].as_u64().unwrap_or(0) > 600
+    });
+    // The killed process, started again on its store, catches up and finds it whole.
+    let (dir, _, _) = &cluster.processes[0];
+    let dir = dir.clone();
+    let (server, url) = serve(&dir);
+    cluster.processes[0] = (dir, server, url);
+    cluster.wait_for_acts(0, acts.len());
+    let http = cluster.http(0);
+    wait_for("process 0 holds every consignment", || {
+        http.get("/health")["consignments"].as_u64().unwrap_or(0) > 600
+    });
+}
