@@ -9,6 +9,8 @@
 //! - A sync request accepted by one process is refused as replayed by the other.
 //! - One process killed (SIGKILL) mid-sync: the post syncs with the other, nothing is lost,
 //!   and the killed process, started again on its store, catches up.
+//! - PostgreSQL stopped mid-sync (a cluster of the test's own) and started again: the session
+//!   fails, the post retries through either process, and both show everything.
 
 mod common;
 
@@ -270,4 +272,65 @@ fn a_process_killed_mid_sync_loses_nothing_the_other_takes_over() {
     wait_for("process 0 holds every consignment", || {
         http.get("/health")["consignments"].as_u64().unwrap_or(0) > 600
     });
+}
+
+#[test]
+fn postgresql_stopped_mid_sync_the_post_retries_and_nothing_is_lost() {
+    let Some(pg) =
+        tamga_testkit::postgres::OwnCluster::start("central on PostgreSQL, stopped mid-sync")
+    else {
+        return;
+    };
+    let cluster = Cluster::new(&pg.database("tamga"));
+    let acts = cluster.story.clean_delivery();
+    cluster.record_at_post(&acts);
+    let many: Vec<_> = (1000..1600)
+        .map(|n| tamga_core::fixtures::stream::registration(&cluster.story, n))
+        .collect();
+    cluster.record_at_post(&many);
+    let edge = cluster.edge.clone();
+    let post = cluster.post.clone();
+    let syncing = std::thread::spawn(move || {
+        process::run_node(&edge, &post, &["sync", "--peer", "central-0"], "")
+    });
+    let http = cluster.http(0);
+    wait_for("process 0 merging", || {
+        http.get("/health")["feed_position"].as_u64().unwrap_or(0) > 10
+    });
+    pg.stop();
+    let cut = syncing.join().unwrap();
+    // Down: the session fails (nothing is answered as done that is not in the database), and
+    // the post keeps everything to send again.
+    pg.start_again();
+    let out = cut.stdout + &cut.stderr;
+    if !cut.ok {
+        assert!(out.contains("tried again"), "{out}");
+    }
+    // The post retries, through either process; each shows everything.
+    for i in [0, 1] {
+        let mut tries = 0;
+        loop {
+            let r = process::run_node(
+                &cluster.edge,
+                &cluster.post,
+                &["sync", "--peer", &format!("central-{i}")],
+                "",
+            );
+            if r.ok {
+                break;
+            }
+            tries += 1;
+            assert!(
+                tries < 5,
+                "sync with process {i} after the restart: {}",
+                r.stderr
+            );
+            std::thread::sleep(std::time::Duration::from_secs(2));
+        }
+        cluster.wait_for_acts(i, acts.len());
+        let http = cluster.http(i);
+        wait_for(&format!("process {i} holds every consignment"), || {
+            http.get("/health")["consignments"].as_u64().unwrap_or(0) > 600
+        });
+    }
 }

@@ -89,3 +89,91 @@ mod tests {
         );
     }
 }
+
+/// A PostgreSQL cluster of a test's own (`scripts/postgres.sh` in a temporary directory, on a
+/// free port), for tests that stop or restart the server; stopped when dropped.
+pub struct OwnCluster {
+    dir: std::path::PathBuf,
+    port: u16,
+    url: String,
+}
+
+fn script() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/postgres.sh")
+}
+
+fn run_script(args: &[&str]) -> Result<String, String> {
+    let out = std::process::Command::new("bash")
+        .arg(script())
+        .args(args)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+impl OwnCluster {
+    /// A new cluster, or `None` (the `what` test skipped, said on standard error) where
+    /// PostgreSQL's server is not installed; panics then if [`REQUIRED_VAR`] is `required`.
+    pub fn start(what: &str) -> Option<OwnCluster> {
+        let installed = std::fs::read_dir("/usr/lib/postgresql")
+            .map(|d| d.count() > 0)
+            .unwrap_or(false);
+        if !installed {
+            let message = format!("{what} test skipped: PostgreSQL's server is not installed (Debian: apt-get install postgresql)");
+            assert!(
+                std::env::var(REQUIRED_VAR).as_deref() != Ok("required"),
+                "{message}, and {REQUIRED_VAR}=required"
+            );
+            eprintln!("{message}");
+            return None;
+        }
+        // Under /tmp: the server's own user must reach it.
+        let dir = std::path::PathBuf::from(format!(
+            "/tmp/tamga-test-postgres-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let port = crate::ports::free_port();
+        let url = run_script(&["start", dir.to_str().unwrap(), &port.to_string()])
+            .unwrap_or_else(|e| panic!("a PostgreSQL cluster of the test's own: {e}"));
+        Some(OwnCluster { dir, port, url })
+    }
+
+    /// A URL to its `postgres` database.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// A new database in it: its URL.
+    pub fn database(&self, name: &str) -> String {
+        let mut client = postgres::Client::connect(&self.url, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", self.url));
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap_or_else(|e| panic!("cannot create database {name}: {e}"));
+        with_database(&self.url, name)
+    }
+
+    /// Stops the server (fast: open connections are cut).
+    pub fn stop(&self) {
+        run_script(&["stop", self.dir.to_str().unwrap()]).expect("the server stops");
+    }
+
+    /// Starts it again on the same port.
+    pub fn start_again(&self) {
+        run_script(&["start", self.dir.to_str().unwrap(), &self.port.to_string()])
+            .expect("the server starts again");
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = run_script(&["stop", self.dir.to_str().unwrap()]);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
