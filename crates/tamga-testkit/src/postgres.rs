@@ -71,25 +71,6 @@ pub fn with_database(url: &str, name: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_database_name_replaces_the_urls_own() {
-        assert_eq!(
-            super::with_database("postgres://postgres@127.0.0.1:55432/postgres", "t1"),
-            "postgres://postgres@127.0.0.1:55432/t1"
-        );
-        assert_eq!(
-            super::with_database("postgres://u:p@h:1/db?sslmode=disable", "t2"),
-            "postgres://u:p@h:1/t2?sslmode=disable"
-        );
-        assert_eq!(
-            super::with_database("postgres://h:1", "t3"),
-            "postgres://h:1/t3"
-        );
-    }
-}
-
 /// A PostgreSQL cluster of a test's own (`scripts/postgres.sh` in a temporary directory, on a
 /// free port), for tests that stop or restart the server; stopped when dropped.
 pub struct OwnCluster {
@@ -175,5 +156,24 @@ impl Drop for OwnCluster {
     fn drop(&mut self) {
         let _ = run_script(&["stop", self.dir.to_str().unwrap()]);
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_database_name_replaces_the_urls_own() {
+        assert_eq!(
+            super::with_database("postgres://postgres@127.0.0.1:55432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:55432/t1"
+        );
+        assert_eq!(
+            super::with_database("postgres://u:p@h:1/db?sslmode=disable", "t2"),
+            "postgres://u:p@h:1/t2?sslmode=disable"
+        );
+        assert_eq!(
+            super::with_database("postgres://h:1", "t3"),
+            "postgres://h:1/t3"
+        );
     }
 }
