@@ -43,6 +43,7 @@ benches=(
   "archive|archive_bench|archive_bench --quick"
   "log|log_bench|log_bench --quick"
   "road|road_bench|road_bench --quick"
+  "postgres|postgres_bench|postgres_bench --quick"
 )
 
 wanted() {

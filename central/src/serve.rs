@@ -219,6 +219,9 @@ async fn reconcile_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
         } else {
             blocking_pass(&shared, "feed", Reconciler::step).await;
         }
+        if let Some(rows) = shared.rows.clone() {
+            let _ = tokio::task::spawn_blocking(move || rows.flush()).await;
+        }
         let saver = Arc::clone(&shared);
         let _ = tokio::task::spawn_blocking(move || saver.contacts.save()).await;
         if !shared.keeps_log {
@@ -260,10 +263,12 @@ pub async fn run(central: Central, on_listen: impl FnOnce(SocketAddr)) -> Result
         Some(url) => {
             let store = Arc::clone(&central.store);
             let root = central.root().clone();
-            let joined =
-                tokio::task::spawn_blocking(move || crate::postgres::join(store, &url, &root))
-                    .await
-                    .map_err(|e| e.to_string())??;
+            let zone = central.config.zone().unwrap_or(chrono_tz::Asia::Bishkek);
+            let joined = tokio::task::spawn_blocking(move || {
+                crate::postgres::join(store, &url, &root, zone)
+            })
+            .await
+            .map_err(|e| e.to_string())??;
             if !joined.keeps_log {
                 warn!("another central process keeps the transparency log: this one answers no receipts requests (nodes get them from that process)");
             }
@@ -278,10 +283,16 @@ pub async fn run(central: Central, on_listen: impl FnOnce(SocketAddr)) -> Result
     let shared = Arc::new(shared);
     {
         let first = Arc::clone(&shared);
-        let pass = tokio::task::spawn_blocking(move || first.reconciler.full(Timestamp::now()))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        let pass = tokio::task::spawn_blocking(move || {
+            let pass = first.reconciler.full(Timestamp::now());
+            if let Some(rows) = &first.rows {
+                rows.flush();
+            }
+            pass
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
         info!(
             consignments = pass.assessed,
             position = pass.position,

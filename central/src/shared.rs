@@ -42,6 +42,8 @@ pub struct Shared {
     /// With several central processes on one database: this process's store as its replica
     /// ([`crate::postgres`]); `None` for central on its own store.
     pub replica: Option<Arc<crate::postgres::Replica>>,
+    /// With a shared database: where the reconciliation's rows are written.
+    pub rows: Option<Arc<crate::postgres::RowWriter>>,
     /// Whether this process keeps the transparency log: always on its own store; on a shared
     /// database only the one process that claimed it.
     pub keeps_log: bool,
@@ -80,13 +82,21 @@ impl Shared {
             sessions,
             audit,
             replica: None,
+            rows: None,
             keeps_log: true,
         })
     }
 
     /// This state of a process joined to the shared database.
     pub fn joined(mut self, joined: crate::postgres::Joined) -> Shared {
+        let rows = Arc::clone(&joined.rows);
+        self.reconciler = self
+            .reconciler
+            .with_tap(Arc::new(move |assessment, record| {
+                rows.take(assessment, record)
+            }));
         self.replica = Some(joined.replica);
+        self.rows = Some(joined.rows);
         self.keeps_log = joined.keeps_log;
         self
     }

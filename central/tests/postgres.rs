@@ -4,8 +4,8 @@
 //! unless `TAMGA_POSTGRES_TEST=required`).
 //!
 //! - What the post brings to one process the other shows; the post resumes from its
-//!   checkpoint at the other process (nothing sent again when nothing changed), and both
-//!   processes show the same consignment.
+//!   checkpoint at the other process (nothing sent again when nothing changed), both processes
+//!   show the same consignment, and its rows are in the database's `analyst` views.
 //! - A sync request accepted by one process is refused as replayed by the other.
 //! - One process killed (SIGKILL) mid-sync: the post syncs with the other, nothing is lost,
 //!   and the killed process, started again on its store, catches up.
@@ -193,6 +193,29 @@ fn two_central_processes_on_one_database_serve_a_post_alike() {
     let at_1 = cluster.wait_for_acts(1, acts.len());
     assert_eq!(at_0, at_1, "both processes show the same consignment");
     assert_eq!(at_0["record"]["status"], "delivered");
+    // The reconciliation's rows are in the database for analysts, from either process.
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let id = cluster.story.consignment.as_str().to_owned();
+    wait_for("the consignment's row delivered in the database", || {
+        client
+            .query_opt(
+                "SELECT status FROM analyst.consignments WHERE consignment = $1",
+                &[&id],
+            )
+            .unwrap()
+            .map(|r| r.get::<_, String>(0))
+            .as_deref()
+            == Some("delivered")
+    });
+    let kp = client
+        .query_one(
+            "SELECT volume_ct::text, value_usd::text, kp_certificates FROM analyst.kp_statistics WHERE direction = 'import'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(kp.get::<_, String>(0), "1250.35");
+    assert_eq!(kp.get::<_, String>(1), "1875525.00");
+    assert_eq!(kp.get::<_, i64>(2), 1);
     // The post resumes from its checkpoint at either process: once the documents it brought
     // last time are offered back (as any responder's own merges are), nothing changed, nothing
     // is sent, whichever process it meets.

@@ -25,8 +25,10 @@
 
 mod ledger;
 mod replica;
+mod rows;
 
 pub use replica::Replica;
+pub use rows::{KpFact, RowSet, RowWriter};
 
 use r2d2_postgres::postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
@@ -198,6 +200,8 @@ impl Database {
 pub struct Joined {
     /// The process's store as a replica of the database.
     pub replica: Arc<Replica>,
+    /// Where the reconciliation's rows go.
+    pub rows: Arc<RowWriter>,
     /// Whether this process keeps central's transparency log ([`Replica::claim_log`]).
     pub keeps_log: bool,
 }
@@ -206,7 +210,12 @@ pub struct Joined {
 /// holds that the database may not (what `init` or the command line recorded), catches up with
 /// what other processes published, and claims the log if nobody keeps it. Blocking: call it
 /// off the async workers.
-pub fn join(store: Arc<Store>, url: &str, authority: &KeyId) -> Result<Joined, String> {
+pub fn join(
+    store: Arc<Store>,
+    url: &str,
+    authority: &KeyId,
+    zone: chrono_tz::Tz,
+) -> Result<Joined, String> {
     let db = Database::open(url, authority)?;
     let shown = db.shown().to_owned();
     let replica = Replica::new(store, db).map_err(|e| e.to_string())?;
@@ -218,8 +227,10 @@ pub fn join(store: Arc<Store>, url: &str, authority: &KeyId) -> Result<Joined, S
         .map_err(|e| format!("catching up with {shown}: {e}"))?;
     let keeps_log = replica.claim_log().map_err(|e| e.to_string())?;
     tracing::info!(database = %shown, position, keeps_log, "joined the shared database");
+    let replica = Arc::new(replica);
     Ok(Joined {
-        replica: Arc::new(replica),
+        rows: Arc::new(RowWriter::new(Arc::clone(&replica), zone)),
+        replica,
         keeps_log,
     })
 }
@@ -231,5 +242,7 @@ pub(crate) fn failed(e: impl std::fmt::Display) -> StoreError {
     }
 }
 
+#[cfg(test)]
+mod rows_tests;
 #[cfg(test)]
 mod tests;

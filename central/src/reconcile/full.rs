@@ -34,6 +34,7 @@ pub(super) fn assess_all(
     threads: usize,
     allowance: u64,
     put: &(dyn Fn(Vec<Record>) + Sync),
+    tap: Option<&super::TapFn>,
 ) -> Result<(), StoreError> {
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
@@ -59,7 +60,11 @@ pub(super) fn assess_all(
                     &acts,
                     allowance,
                 );
-                batch.push(Record::of(&assessment, &acts));
+                let record = Record::of(&assessment, &acts);
+                if let Some(tap) = tap {
+                    tap(&assessment, &record);
+                }
+                batch.push(record);
             }
             if batch.len() >= BATCH {
                 put(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));

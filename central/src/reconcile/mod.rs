@@ -62,6 +62,14 @@ pub struct Pass {
     pub position: u64,
 }
 
+/// What a pass hands each consignment it assesses to, besides the index (on a shared
+/// database, the reconciliation's rows are written there: `crate::postgres::RowWriter`).
+/// Called on the pass's workers.
+pub type Tap = std::sync::Arc<TapFn>;
+
+/// What a [`Tap`] calls.
+pub type TapFn = dyn Fn(&tamga_core::Assessment, &Record) + Send + Sync;
+
 /// The shell: the store, the index, where the feed was followed to.
 pub struct Reconciler {
     store: std::sync::Arc<Store>,
@@ -72,6 +80,8 @@ pub struct Reconciler {
     threads: usize,
     /// The offline allowance for `seen_late`, in seconds.
     allowance: u64,
+    /// Where else each assessed consignment goes.
+    tap: Option<Tap>,
 }
 
 /// The consignments among a feed answer, and whether the registry changed.
@@ -97,6 +107,15 @@ impl Reconciler {
             pass: std::sync::Mutex::new(()),
             threads: default_threads(),
             allowance: tamga_core::transparency::evidence::DEFAULT_OFFLINE_ALLOWANCE_SECONDS,
+            tap: None,
+        }
+    }
+
+    /// The same, handing every consignment it assesses to `tap` too.
+    pub fn with_tap(self, tap: Tap) -> Reconciler {
+        Reconciler {
+            tap: Some(tap),
+            ..self
         }
     }
 
@@ -154,7 +173,11 @@ impl Reconciler {
                 &acts,
                 self.allowance,
             );
-            records.push(Record::of(&assessment, &acts));
+            let record = Record::of(&assessment, &acts);
+            if let Some(tap) = &self.tap {
+                tap(&assessment, &record);
+            }
+            records.push(record);
         }
         self.put(records, counting);
         Ok(ids.len())
@@ -168,7 +191,15 @@ impl Reconciler {
         counting: bool,
     ) -> Result<usize, StoreError> {
         let put = |records: Vec<Record>| self.put(records, counting);
-        full::assess_all(&self.store, ids, now, self.threads, self.allowance, &put)?;
+        full::assess_all(
+            &self.store,
+            ids,
+            now,
+            self.threads,
+            self.allowance,
+            &put,
+            self.tap.as_deref(),
+        )?;
         Ok(ids.len())
     }
 

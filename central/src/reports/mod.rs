@@ -267,7 +267,7 @@ fn ser_opt_decimal<S: Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S:
 
 /// Fixtures shared by the reports' tests.
 #[cfg(test)]
-mod test_support {
+pub(crate) mod test_support {
     use rust_decimal::Decimal;
     use tamga_core::act::ConsignmentRegistered;
     use tamga_core::assessment::Status;
@@ -276,12 +276,12 @@ mod test_support {
     use tamga_core::quantity::parse_decimal;
     use tamga_core::{assess, Assessment, Tolerances};
 
-    pub(super) fn dec(s: &str) -> Decimal {
+    pub(crate) fn dec(s: &str) -> Decimal {
         parse_decimal(s).unwrap()
     }
 
     /// The story's delivery assessed, with its registration.
-    pub(super) fn story_assessment(story: &Story) -> (Assessment, ConsignmentRegistered) {
+    pub(crate) fn story_assessment(story: &Story) -> (Assessment, ConsignmentRegistered) {
         let acts = story.clean_delivery();
         let a = assess(
             &story.consignment,
@@ -297,7 +297,7 @@ mod test_support {
     /// The story's consignment assessed after transit ended as `how` says: `delivered` (in
     /// full), `delivered_short` (12.50 ct of 1250.35 missing), `refused` (at the Department) or
     /// `returned` (to the airport post after the refusal).
-    pub(super) fn ended(story: &Story, how: &str) -> Assessment {
+    pub(crate) fn ended(story: &Story, how: &str) -> Assessment {
         use tamga_core::act::Shortage;
         use tamga_core::fixtures::text;
         use tamga_core::quantity::{Mass, MassUnit};
@@ -337,7 +337,7 @@ mod test_support {
     }
 
     /// A copy of `reg` and `assessment` as another consignment registered at `when`.
-    pub(super) fn another(
+    pub(crate) fn another(
         assessment: &Assessment,
         reg: &ConsignmentRegistered,
         id: &str,
