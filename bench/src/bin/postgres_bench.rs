@@ -85,9 +85,10 @@ fn session(post: &Store, central: &Store, ledger: &dyn Ledger, name: &str) -> us
 fn fresh_database(admin: &str, name: &str) -> String {
     let mut client = postgres::Client::connect(admin, postgres::NoTls).expect("the cluster");
     client
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}"
-        ))
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .expect("the last run's database dropped");
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
         .expect("a database");
     tamga_testkit::postgres::with_database(admin, name)
 }

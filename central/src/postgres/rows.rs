@@ -276,12 +276,14 @@ impl Replica {
                 "INSERT INTO state_control_certificates (consignment, issued_by, number) VALUES ($1, $2, $3)",
             )
             .map_err(failed)?;
-        let mut written = 0;
+        // The consignments whose row this batch replaces: their other rows go, in one statement
+        // per table, before the new ones are put.
+        let mut won = Vec::new();
         for set in rows {
             let r = &set.record;
             let id = r.consignment.as_str();
             let json = serde_json::to_string(r).map_err(failed)?;
-            let won = tx
+            let upserted = tx
                 .query_opt(
                     &upsert,
                     &[
@@ -308,25 +310,29 @@ impl Replica {
                     ],
                 )
                 .map_err(failed)?;
-            if won.is_none() {
-                continue;
+            if upserted.is_some() {
+                won.push(set);
             }
-            written += 1;
-            for table in [
-                "consignment_posts",
-                "discrepancy_rows",
-                "kp_facts",
-                "kp_not_in_usd",
-                "kp_certificates",
-                "goods_lines",
-                "state_control_certificates",
-            ] {
-                tx.execute(
-                    &format!("DELETE FROM {table} WHERE consignment = $1"),
-                    &[&id],
-                )
-                .map_err(failed)?;
-            }
+        }
+        let ids: Vec<&str> = won.iter().map(|s| s.record.consignment.as_str()).collect();
+        for table in [
+            "consignment_posts",
+            "discrepancy_rows",
+            "kp_facts",
+            "kp_not_in_usd",
+            "kp_certificates",
+            "goods_lines",
+            "state_control_certificates",
+        ] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE consignment = ANY($1)"),
+                &[&ids],
+            )
+            .map_err(failed)?;
+        }
+        for set in &won {
+            let r = &set.record;
+            let id = r.consignment.as_str();
             for p in &r.posts {
                 tx.execute(&post, &[&id, &p.as_str()]).map_err(failed)?;
             }
@@ -401,16 +407,42 @@ impl Replica {
             }
         }
         tx.commit().map_err(failed)?;
-        Ok(written)
+        Ok(won.len())
+    }
+}
+
+impl RowSet {
+    /// A digest of what the rows say, leaving out when and from which position they were
+    /// derived: equal digests, equal rows.
+    pub fn digest(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut record = self.record.clone();
+        record.assessed_at = Timestamp::from_unix(0).expect("the epoch");
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        format!(
+            "{record:?}{:?}{:?}{:?}{:?}{:?}{:?}",
+            self.direction,
+            self.discrepancies,
+            self.kp,
+            self.kp_certificates,
+            self.lines,
+            self.state_control_certificates
+        )
+        .hash(&mut hasher);
+        hasher.finish()
     }
 }
 
 /// The reconciler's tap on a shared database: every consignment assessed becomes its rows,
-/// written a batch at a time (and the rest at [`RowWriter::flush`], after each pass).
+/// written a batch at a time (and the rest at [`RowWriter::flush`], after each pass). A
+/// consignment whose rows are what this process last wrote for it is not written again (a full
+/// reassessment changes few rows).
 pub struct RowWriter {
     replica: Arc<Replica>,
     zone: chrono_tz::Tz,
     pending: Mutex<Vec<RowSet>>,
+    /// The digest of the rows this process last wrote, per consignment.
+    written: Mutex<std::collections::HashMap<String, u64>>,
     /// Batches that could not be written (they are written again by the next full pass).
     pub failures: AtomicU64,
 }
@@ -422,6 +454,7 @@ impl RowWriter {
             replica,
             zone,
             pending: Mutex::new(Vec::new()),
+            written: Mutex::new(std::collections::HashMap::new()),
             failures: AtomicU64::new(0),
         }
     }
@@ -429,6 +462,16 @@ impl RowWriter {
     /// Takes one consignment's assessment and row; writes a batch when one is full. Blocking.
     pub fn take(&self, assessment: &Assessment, record: &Record) {
         let set = RowSet::of(assessment, record, self.replica.applied(), self.zone);
+        let digest = set.digest();
+        let unchanged = self
+            .written
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(set.record.consignment.as_str())
+            == Some(&digest);
+        if unchanged {
+            return;
+        }
         let full = {
             let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
             pending.push(set);
@@ -448,9 +491,17 @@ impl RowWriter {
     }
 
     fn write(&self, batch: &[RowSet]) {
-        if let Err(e) = self.replica.write_rows(batch) {
-            self.failures.fetch_add(1, Ordering::Relaxed);
-            warn!(error = %e, rows = batch.len(), "the reconciliation's rows could not be written to the shared database; the next full pass writes them");
+        match self.replica.write_rows(batch) {
+            Ok(_) => {
+                let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
+                for set in batch {
+                    written.insert(set.record.consignment.as_str().to_owned(), set.digest());
+                }
+            }
+            Err(e) => {
+                self.failures.fetch_add(1, Ordering::Relaxed);
+                warn!(error = %e, rows = batch.len(), "the reconciliation's rows could not be written to the shared database; the next full pass writes them");
+            }
         }
     }
 }

@@ -339,3 +339,38 @@ fn analysts_read_the_views_and_nothing_else() {
         "{refused}"
     );
 }
+
+#[test]
+fn the_tap_writes_a_consignment_again_only_when_its_rows_change() {
+    let Some(url) = tamga_testkit::postgres::fresh_database("reconciliation rows") else {
+        return;
+    };
+    let story = Story::new();
+    let (_dir, replica) = replica(&story, &url);
+    let writer = super::RowWriter::new(Arc::new(replica), ZONE);
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let assessed_at = |client: &mut postgres::Client| -> String {
+        client
+            .query_one("SELECT assessed_at::text FROM consignment_rows", &[])
+            .unwrap()
+            .get(0)
+    };
+    let (mut a, _) = story_assessment(&story);
+    writer.take(&a, &Record::of(&a, &[]));
+    writer.flush();
+    let first = assessed_at(&mut client);
+    // Assessed again a minute later, nothing changed: not written again.
+    a.as_of = a.as_of.plus_seconds(60);
+    writer.take(&a, &Record::of(&a, &[]));
+    writer.flush();
+    assert_eq!(assessed_at(&mut client), first);
+    // Overdue now (the deadline passed): written.
+    a.state.overdue = !a.state.overdue;
+    writer.take(&a, &Record::of(&a, &[]));
+    writer.flush();
+    assert_ne!(assessed_at(&mut client), first);
+    assert_eq!(
+        writer.failures.load(std::sync::atomic::Ordering::Relaxed),
+        0
+    );
+}
