@@ -34,6 +34,8 @@ CREATE INDEX consignment_rows_custodian ON consignment_rows (custodian);
 CREATE INDEX consignment_rows_deadline ON consignment_rows (deadline);
 CREATE INDEX consignment_rows_registered ON consignment_rows (registered_at);
 CREATE INDEX consignment_rows_worst ON consignment_rows (worst_open_severity);
+-- The dashboard's counts (by status, post and severity) read from this index alone.
+CREATE INDEX consignment_rows_counts ON consignment_rows (status, departure, worst_open_severity);
 
 -- Every post a consignment concerns (route, places of its acts, custody parties).
 CREATE TABLE consignment_posts (

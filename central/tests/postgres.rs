@@ -30,31 +30,6 @@ struct Cluster {
     processes: Vec<(PathBuf, Proc, String)>,
 }
 
-/// `tamga-central init --postgres URL` in `hq`.
-fn init_on(hq: &Path, url: &str) -> (KeyId, String) {
-    let made: Value = serde_json::from_str(&must(
-        Path::new(CENTRAL),
-        hq,
-        &[
-            "init",
-            "--unit",
-            "HQ-RECON",
-            "--root-key",
-            process::root_key_beside(hq).to_str().unwrap(),
-            "--postgres",
-            url,
-            "--json",
-        ],
-        "",
-    ))
-    .unwrap();
-    set_offline_allowance(hq, 10 * 365 * 86_400);
-    (
-        KeyId::new(made["authority_key"].as_str().unwrap()).unwrap(),
-        made["device_key"].as_str().unwrap().to_owned(),
-    )
-}
-
 /// A second process's data directory: a copy of `hq` without its store (rebuilt from the
 /// database) and without the first process's `serve.json`.
 fn copy_without_store(hq: &Path, to: &Path) {
@@ -77,7 +52,7 @@ impl Cluster {
         let root = tempfile::tempdir().unwrap();
         let hq = root.path().join("hq-a");
         let post = root.path().join("post");
-        let (authority, central_device) = init_on(&hq, url);
+        let (authority, central_device) = init_central_with(&hq, &["--postgres", url]);
         let post_device = init_post(&edge, &post, &authority);
         enroll_story(&hq, &story);
         enroll_post_device(&hq, &post_device);
@@ -149,6 +124,29 @@ impl Cluster {
         );
         assert!(out.contains("synced"), "{out}");
         out
+    }
+
+    /// Records `acts` and 600 more consignments at the post and starts `tamga-edge sync` with
+    /// process 0 (many rounds); returns once process 0 has merged some of it.
+    fn big_sync_with_0(
+        &self,
+        acts: &[tamga_core::SignedAct],
+    ) -> std::thread::JoinHandle<tamga_testkit::process::Out> {
+        self.record_at_post(acts);
+        let many: Vec<_> = (1000..1600)
+            .map(|n| tamga_core::fixtures::stream::registration(&self.story, n))
+            .collect();
+        self.record_at_post(&many);
+        let edge = self.edge.clone();
+        let post = self.post.clone();
+        let syncing = std::thread::spawn(move || {
+            process::run_node(&edge, &post, &["sync", "--peer", "central-0"], "")
+        });
+        let http = self.http(0);
+        wait_for("process 0 merging", || {
+            http.get("/health")["feed_position"].as_u64().unwrap_or(0) > 10
+        });
+        syncing
     }
 
     /// Central's view of the story's consignment at process `i`, once it shows `n` acts.
@@ -260,22 +258,8 @@ fn a_process_killed_mid_sync_loses_nothing_the_other_takes_over() {
     };
     let mut cluster = Cluster::new(&url);
     let acts = cluster.story.clean_delivery();
-    cluster.record_at_post(&acts);
-    // Many consignments, so that the session takes many rounds.
-    let many: Vec<_> = (1000..1600)
-        .map(|n| tamga_core::fixtures::stream::registration(&cluster.story, n))
-        .collect();
-    cluster.record_at_post(&many);
-    let edge = cluster.edge.clone();
-    let post = cluster.post.clone();
-    let syncing = std::thread::spawn(move || {
-        process::run_node(&edge, &post, &["sync", "--peer", "central-0"], "")
-    });
+    let syncing = cluster.big_sync_with_0(&acts);
     // Killed as soon as it has merged something.
-    let http = cluster.http(0);
-    wait_for("process 0 merging", || {
-        http.get("/health")["feed_position"].as_u64().unwrap_or(0) > 10
-    });
     cluster.processes[0].1.kill();
     let _ = syncing.join();
     // The post goes on with the other process: everything arrives there.
@@ -306,20 +290,7 @@ fn postgresql_stopped_mid_sync_the_post_retries_and_nothing_is_lost() {
     };
     let cluster = Cluster::new(&pg.database("tamga"));
     let acts = cluster.story.clean_delivery();
-    cluster.record_at_post(&acts);
-    let many: Vec<_> = (1000..1600)
-        .map(|n| tamga_core::fixtures::stream::registration(&cluster.story, n))
-        .collect();
-    cluster.record_at_post(&many);
-    let edge = cluster.edge.clone();
-    let post = cluster.post.clone();
-    let syncing = std::thread::spawn(move || {
-        process::run_node(&edge, &post, &["sync", "--peer", "central-0"], "")
-    });
-    let http = cluster.http(0);
-    wait_for("process 0 merging", || {
-        http.get("/health")["feed_position"].as_u64().unwrap_or(0) > 10
-    });
+    let syncing = cluster.big_sync_with_0(&acts);
     pg.stop();
     let cut = syncing.join().unwrap();
     // Down: the session fails (nothing is answered as done that is not in the database), and

@@ -1,6 +1,8 @@
 //! Network faults between real processes: a `tamga-central` and two post nodes (`tamga-edge`
 //! at the Manas airport and at the Precious Metals Department), every sync path (each post to
-//! central, each post to the other) through its own fault-injecting proxy.
+//! central, each post to the other) through its own fault-injecting proxy. The second test runs
+//! the same with central on PostgreSQL served by two processes, each post syncing with its
+//! own (needs `TAMGA_POSTGRES_URL`; skipped without it unless `TAMGA_POSTGRES_TEST=required`).
 //!
 //! Each schedule: every proxy gets a seeded random [`Schedule`] (drops, delays, duplicated
 //! requests, reordering, truncation, the link going down); both posts' officers record acts
@@ -51,6 +53,27 @@ fn finish(cluster: &mut Cluster, first_seed: u64) -> usize {
 
 #[test]
 fn every_node_converges_and_keeps_every_acknowledged_act_under_network_faults() {
+    schedules("network_faults", &|| Cluster::new(true));
+}
+
+/// The same with central on PostgreSQL served by two processes, each post syncing with its own
+/// (`Cluster::on_postgres`): everything one post brings to one process reaches the other
+/// post's process through the database, under the same faults.
+#[test]
+fn two_central_processes_on_one_database_converge_under_network_faults() {
+    if tamga_testkit::postgres::cluster("network faults with central on PostgreSQL").is_none() {
+        return;
+    }
+    schedules("network_faults_postgres", &|| {
+        let url =
+            tamga_testkit::postgres::fresh_database("network faults with central on PostgreSQL")
+                .expect("the cluster was there a moment ago");
+        Cluster::on_postgres(true, &url)
+    });
+}
+
+/// Runs the schedules on clusters `make` sets up; `label` names the report line.
+fn schedules(label: &str, make: &dyn Fn() -> Cluster) {
     let schedules = env_count("TAMGA_FAULT_SCHEDULES", 6);
     let first_seed = env_seed("TAMGA_FAULT_SEED");
     let fault_time = Duration::from_millis(env_count("TAMGA_FAULT_MILLIS", 2500));
@@ -59,7 +82,7 @@ fn every_node_converges_and_keeps_every_acknowledged_act_under_network_faults() 
         fault_time.as_millis()
     );
     let fresh = || {
-        let mut cluster = Cluster::new(true);
+        let mut cluster = make();
         cluster.start();
         let officers: Vec<Officer> = cluster
             .edges
@@ -196,7 +219,7 @@ fn every_node_converges_and_keeps_every_acknowledged_act_under_network_faults() 
         "the proxies injected no fault at all: {totals}"
     );
     report(&format!(
-        "RELIABILITY network_faults schedules={schedules} schedules_survived={survived} first_seed={first_seed} acts_acknowledged={} acts_lost=0 acts_refused={refused_acts} syncs_failed_during_faults={failed_syncs} documents_compared={docs} seconds={} {totals}",
+        "RELIABILITY {label} schedules={schedules} schedules_survived={survived} first_seed={first_seed} acts_acknowledged={} acts_lost=0 acts_refused={refused_acts} syncs_failed_during_faults={failed_syncs} documents_compared={docs} seconds={} {totals}",
         acknowledged_total,
         started.elapsed().as_secs()
     ));

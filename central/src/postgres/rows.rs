@@ -13,12 +13,12 @@
 use super::{failed, Replica};
 use crate::reconcile::Record;
 use crate::reports::{
-    kp_statistics, reconciliation, year_of, ConsignmentRecord, ReconciliationLine,
+    kp_certificates, kp_statistics, reconciliation, year_of, ConsignmentRecord, ReconciliationLine,
 };
 use rust_decimal::Decimal;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use tamga_core::act::{CertificateKind, Direction};
+use tamga_core::act::Direction;
 use tamga_core::{Assessment, Timestamp};
 use tamga_store::StoreError;
 use tracing::warn;
@@ -163,17 +163,7 @@ impl RowSet {
                                 .map(|n| (n.currency.clone(), n.amount, n.volume_ct))
                                 .collect(),
                         });
-                        set.kp_certificates = registration
-                            .certificates
-                            .iter()
-                            .filter(|c| c.kind == CertificateKind::KimberleyProcess)
-                            .map(|c| {
-                                (
-                                    c.issued_by.as_str().to_owned(),
-                                    c.number.as_str().to_owned(),
-                                )
-                            })
-                            .collect();
+                        set.kp_certificates = kp_certificates(registration);
                         set.kp_certificates.sort();
                         set.kp_certificates.dedup();
                     }

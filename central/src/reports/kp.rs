@@ -263,17 +263,7 @@ pub fn kp_statistics(
         let registered_ct = groups.values().try_fold(Decimal::ZERO, |sum, (ct, _)| {
             sum.checked_add(*ct).ok_or_else(|| overflow("carats"))
         })?;
-        let certificates: Vec<(String, String)> = reg
-            .certificates
-            .iter()
-            .filter(|c| c.kind == CertificateKind::KimberleyProcess)
-            .map(|c| {
-                (
-                    c.issued_by.as_str().to_owned(),
-                    c.number.as_str().to_owned(),
-                )
-            })
-            .collect();
+        let certificates = kp_certificates(reg);
         let b = builders.entry(key).or_default();
         // Refused or returned: not imported, exported or carried through; listed apart.
         if record.refused_or_returned() {
@@ -406,6 +396,20 @@ pub fn kp_statistics(
         notes: NOTES.to_vec(),
         skipped,
     })
+}
+
+/// The Kimberley Process certificates a registration names: issuing country and number.
+pub fn kp_certificates(reg: &tamga_core::act::ConsignmentRegistered) -> Vec<(String, String)> {
+    reg.certificates
+        .iter()
+        .filter(|c| c.kind == CertificateKind::KimberleyProcess)
+        .map(|c| {
+            (
+                c.issued_by.as_str().to_owned(),
+                c.number.as_str().to_owned(),
+            )
+        })
+        .collect()
 }
 
 /// The rough diamond lines' carats and value, per currency (sorted by currency).

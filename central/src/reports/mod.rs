@@ -75,8 +75,8 @@ mod reconciliation;
 mod render;
 
 pub use kp::{
-    default_years, kp_statistics, year_of, ChartLang, KpFlow, KpSetAside, KpShortDelivery,
-    KpStatistics, KpYear, NotInUsd, ValueCounted,
+    default_years, kp_certificates, kp_statistics, year_of, ChartLang, KpFlow, KpSetAside,
+    KpShortDelivery, KpStatistics, KpYear, NotInUsd, ValueCounted,
 };
 pub use reconciliation::{
     heading_name, reconciliation, Amount, QuantityTotals, Reconciliation, ReconciliationEnding,

@@ -126,20 +126,22 @@ pub fn encode_path(id: &str) -> String {
 
 /// `tamga-central init --unit HQ-RECON`: the authority key and central's device key.
 pub fn init_central(hq: &Path) -> (KeyId, String) {
-    let made: Value = serde_json::from_str(&must(
-        Path::new(CENTRAL),
-        hq,
-        &[
-            "init",
-            "--unit",
-            "HQ-RECON",
-            "--root-key",
-            process::root_key_beside(hq).to_str().unwrap(),
-            "--json",
-        ],
-        "",
-    ))
-    .unwrap();
+    init_central_with(hq, &[])
+}
+
+/// [`init_central`] with more options (`--postgres URL`).
+pub fn init_central_with(hq: &Path, more: &[&str]) -> (KeyId, String) {
+    let root_key = process::root_key_beside(hq);
+    let mut args = vec![
+        "init",
+        "--unit",
+        "HQ-RECON",
+        "--root-key",
+        root_key.to_str().unwrap(),
+        "--json",
+    ];
+    args.extend(more);
+    let made: Value = serde_json::from_str(&must(Path::new(CENTRAL), hq, &args, "")).unwrap();
     // The story's acts are dated 2026-11-23 and reach central when a test runs: an offline
     // allowance of ten years keeps central's `seen_late` finding out of the scenes (the
     // transparency test sets the default back to see it).

@@ -53,11 +53,11 @@ pub const ELSEWHERE: &str = "TALAS-POST";
 /// 1,000,000).
 const DEPARTMENT_NUMBERS: u64 = 5_000_000;
 
-/// Whether `node` (central, airport, department) receives `doc` (a consignment id or
+/// Whether `node` (central or central-b, airport, department) receives `doc` (a consignment id or
 /// `registry`): central and the registering post always; the other post only when the route
 /// takes in its unit (even numbers).
 pub fn in_scope(node: &str, doc: &str) -> bool {
-    if node == "central" || doc == "registry" {
+    if node.starts_with("central") || doc == "registry" {
         return true;
     }
     let n: u64 = doc
@@ -91,6 +91,9 @@ pub fn seal_of(consignment: &str) -> String {
 pub struct Cluster {
     /// Central.
     pub central: Central,
+    /// On a shared database: a second process of central, which the Department's post syncs
+    /// with (the airport's syncs with the first).
+    pub second: Option<Central>,
     /// The posts.
     pub edges: Vec<Edge>,
     /// One proxy per sync path (`from → to`), when the cluster was made with proxies.
@@ -108,13 +111,23 @@ impl Cluster {
     /// Sets up central and two posts (not yet serving). With `proxies`, every sync path (each
     /// post to central, each post to the other) goes through its own [`Proxy`].
     pub fn new(proxies: bool) -> Cluster {
+        Cluster::build(proxies, None)
+    }
+
+    /// The same with central on the PostgreSQL database `url`, served by two processes: the
+    /// airport's post syncs with one, the Department's with the other.
+    pub fn on_postgres(proxies: bool, url: &str) -> Cluster {
+        Cluster::build(proxies, Some(url))
+    }
+
+    fn build(proxies: bool, postgres: Option<&str>) -> Cluster {
         let bins = tamga_testkit::binaries::binaries();
         let root = tempfile::Builder::new()
             .prefix("tamga-reliability-")
             .tempdir()
             .expect("a temporary directory");
         let story = Story::new();
-        let central = Central::init(root.path().join("hq"), &bins.central);
+        let central = Central::init(root.path().join("hq"), &bins.central, postgres);
         let airport = Edge::init(
             "airport",
             root.path().join("airport"),
@@ -172,8 +185,10 @@ impl Cluster {
             let out = e.cli(&["record", enrollment.to_str().expect("utf-8")], "");
             assert!(out.ok, "{} record enrollment: {}", e.name, out.stderr);
         }
+        let second = postgres.map(|_| central.another_process(root.path().join("hq-b")));
         let mut cluster = Cluster {
             central,
+            second,
             edges: vec![airport, department],
             proxies: Vec::new(),
             acks: Vec::new(),
@@ -181,9 +196,13 @@ impl Cluster {
             kept: false,
             _root: root,
         };
-        let central_target: std::net::SocketAddr = ([127, 0, 0, 1], cluster.central.port).into();
         for i in 0..cluster.edges.len() {
             let other = 1 - i;
+            let central_port = match (&cluster.second, i) {
+                (Some(second), 1) => second.port,
+                _ => cluster.central.port,
+            };
+            let central_target: std::net::SocketAddr = ([127, 0, 0, 1], central_port).into();
             let (central_url, other_url) = if proxies {
                 let to_central = Proxy::start(0, central_target).expect("proxy starts");
                 let to_other = Proxy::start(0, ([127, 0, 0, 1], cluster.edges[other].port).into())
@@ -199,7 +218,7 @@ impl Cluster {
                 urls
             } else {
                 (
-                    format!("https://127.0.0.1:{}", cluster.central.port),
+                    format!("https://127.0.0.1:{central_port}"),
                     format!("https://127.0.0.1:{}", cluster.edges[other].port),
                 )
             };
@@ -215,6 +234,9 @@ impl Cluster {
     /// Starts every process.
     pub fn start(&mut self) {
         self.central.start();
+        if let Some(second) = &mut self.second {
+            second.start();
+        }
         for e in &mut self.edges {
             e.start();
         }
@@ -227,6 +249,9 @@ impl Cluster {
             clean &= e.server.stop();
         }
         clean &= self.central.server.stop();
+        if let Some(second) = &mut self.second {
+            clean &= second.server.stop();
+        }
         clean
     }
 
@@ -277,6 +302,13 @@ impl Cluster {
             central.insert(c.clone(), self.central.acts_of(c)?);
         }
         nodes.insert("central".to_owned(), central);
+        if let Some(second) = &self.second {
+            let mut held = BTreeMap::new();
+            for c in &consignments {
+                held.insert(c.clone(), second.acts_of(c)?);
+            }
+            nodes.insert("central-b".to_owned(), held);
+        }
         for e in &self.edges {
             let mut held = BTreeMap::new();
             for c in &consignments {
@@ -369,6 +401,13 @@ impl Cluster {
             Store::open(self.central.store_dir(), authority)
                 .map_err(|e| format!("central's store: {e}"))?,
         ));
+        if let Some(second) = &self.second {
+            stores.push((
+                "central-b".into(),
+                Store::open(second.store_dir(), authority)
+                    .map_err(|e| format!("central-b's store: {e}"))?,
+            ));
+        }
         for e in &self.edges {
             stores.push((
                 e.name.clone(),

@@ -122,23 +122,22 @@ pub struct Central {
 }
 
 impl Central {
-    /// `tamga-central init --unit HQ-RECON`.
-    pub fn init(dir: PathBuf, bin: &Path) -> Central {
+    /// `tamga-central init --unit HQ-RECON`, on the shared database `postgres` if given.
+    pub fn init(dir: PathBuf, bin: &Path, postgres: Option<&str>) -> Central {
         let root_key = tamga_testkit::process::root_key_beside(&dir);
         let root_key = root_key.to_str().expect("a UTF-8 path");
-        let out = run(
-            bin,
-            &dir,
-            &[
-                "init",
-                "--unit",
-                "HQ-RECON",
-                "--root-key",
-                root_key,
-                "--json",
-            ],
-            "",
-        );
+        let mut args = vec![
+            "init",
+            "--unit",
+            "HQ-RECON",
+            "--root-key",
+            root_key,
+            "--json",
+        ];
+        if let Some(url) = postgres {
+            args.extend(["--postgres", url]);
+        }
+        let out = run(bin, &dir, &args, "");
         assert!(out.ok, "central init: {}{}", out.stdout, out.stderr);
         let made: Value = serde_json::from_str(&out.stdout).expect("init prints JSON");
         Central {
@@ -149,6 +148,29 @@ impl Central {
             dir,
             server: Server::default(),
             bin: bin.to_path_buf(),
+        }
+    }
+
+    /// Another process of this central on its shared database: a copy of its data directory
+    /// in `dir` without the store (built from the database when it serves), on a port of its
+    /// own.
+    pub fn another_process(&self, dir: PathBuf) -> Central {
+        let status = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(&self.dir)
+            .arg(&dir)
+            .status()
+            .expect("cp runs");
+        assert!(status.success(), "copying central's data directory");
+        std::fs::remove_dir_all(dir.join("store")).expect("the copy's store removed");
+        let _ = std::fs::remove_file(dir.join("serve.json"));
+        Central {
+            dir,
+            port: free_port(),
+            device_key: self.device_key.clone(),
+            authority: self.authority.clone(),
+            server: Server::default(),
+            bin: self.bin.clone(),
         }
     }
 
