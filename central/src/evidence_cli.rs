@@ -28,8 +28,10 @@ pub fn evidence(dir: &Path, consignment: &str, out: &Path, json: bool) -> Result
     let package: Package = match Admin::open(dir)? {
         Admin::Local(central) => {
             let now = Timestamp::now();
+            let ledger = tamga_central::log::ledger(&central)?;
             let keeper = tamga_central::log::keeper(&central, now).map_err(|e| e.to_string())?;
-            tamga_central::log::evidence(&central, &keeper, &id, now).map_err(|e| e.to_string())?
+            tamga_central::log::evidence(&central, &*ledger, &keeper, &id, now)
+                .map_err(|e| e.to_string())?
         }
         Admin::Remote(info) => Admin::post(
             &info,
@@ -71,9 +73,10 @@ pub fn rotate_log_key(dir: &Path, json: bool) -> Result<String, String> {
     let rotated: tamga_central::log::Rotated = match Admin::open(dir)? {
         Admin::Local(central) => {
             let now = Timestamp::now();
+            let ledger = tamga_central::log::ledger(&central)?;
             let keeper = tamga_central::log::keeper(&central, now).map_err(|e| e.to_string())?;
-            let rotated =
-                tamga_central::log::rotate(&central, &keeper, now).map_err(|e| e.to_string())?;
+            let rotated = tamga_central::log::rotate(&central, &*ledger, &keeper, now)
+                .map_err(|e| e.to_string())?;
             tamga_central::audit::note_in(
                 &central.dir,
                 tamga_central::audit::cli_event("rotate_log_key", 0),

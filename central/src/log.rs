@@ -13,6 +13,7 @@ use tamga_core::signing::key_id;
 use tamga_core::transparency::evidence::{self, Item, Package};
 use tamga_core::{ConsignmentId, KeyId, Role, SignedAct, Timestamp};
 use tamga_store::DocId;
+use tamga_sync::ledger::Ledger;
 use tamga_sync::receipts::LogKeeper;
 use tracing::info;
 use zeroize::Zeroizing;
@@ -24,14 +25,40 @@ pub const NEXT_LOG_KEY_FILE: &str = "log.key.next";
 /// For how many days the log key is enrolled.
 const LOG_KEY_DAYS: i64 = 730;
 
+/// The ledger a command run on central's data directory keeps the log in: its store, or with
+/// a shared database the store joined to it (so the log it sequences and signs is the
+/// database's one log). Blocking.
+pub fn ledger(central: &Central) -> Result<Arc<dyn Ledger>, String> {
+    match &central.config.postgres {
+        None => Ok(Arc::clone(&central.store) as Arc<dyn Ledger>),
+        Some(url) => {
+            let zone = central.config.zone().unwrap_or(chrono_tz::Asia::Bishkek);
+            let joined =
+                crate::postgres::join(Arc::clone(&central.store), url, central.root(), zone)?;
+            Ok(joined.replica as Arc<dyn Ledger>)
+        }
+    }
+}
+
 /// Central's log keeper: the log key read from `log.key`, made and enrolled by the registrar
 /// if there is none yet or it is not enrolled in force at `now` (a file written by a run that
 /// stopped before enrolling it is enrolled now).
+///
+/// With a shared database the processes of one central sign with one key: a process without
+/// `log.key` while the registry has a log key in force makes none, and says to copy it.
 pub fn keeper(central: &Central, now: Timestamp) -> Result<Arc<LogKeeper>, CentralError> {
     let path = central.dir.join(LOG_KEY_FILE);
     finish_rotation(central, now)?;
     let key = if path.exists() {
         read_key(&path)?
+    } else if let (Some(_), Some(other)) = (&central.config.postgres, key_in_force(central, now)) {
+        return Err(crate::central::file_error(
+            &path,
+            format!(
+                "missing, and central's log is signed by {} (made by another central process on the shared database): copy log.key from that process's data directory here (0600), then start again",
+                other.fingerprint()
+            ),
+        ));
     } else {
         let mut seed = Zeroizing::new([0u8; 32]);
         getrandom::fill(seed.as_mut()).map_err(|e| {
@@ -47,6 +74,51 @@ pub fn keeper(central: &Central, now: Timestamp) -> Result<Arc<LogKeeper>, Centr
         enroll(central, &key, now)?;
     }
     Ok(Arc::new(LogKeeper::new(key)))
+}
+
+/// A log key enrolled in force at `now`, if any.
+fn key_in_force(central: &Central, now: Timestamp) -> Option<KeyId> {
+    let registry = central.store.registry();
+    let key = registry
+        .keys()
+        .find(|k| {
+            registry
+                .enrollment_at(k, now, &[Role::TransparencyLog])
+                .is_ok()
+        })
+        .cloned();
+    key
+}
+
+/// With a shared database, keeps `keeper`'s key in step with the registry: a key no longer in
+/// force (another process rotated it) is retired, so this process signs no head with it, and
+/// the key in `log.key` is taken up once it is in force (the operator copied the new one).
+/// Returns whether the keeper can sign.
+pub fn follow_key(central: &Central, keeper: &LogKeeper, now: Timestamp) -> bool {
+    let registry = central.store.registry();
+    let in_force = |key: &KeyId| {
+        registry
+            .enrollment_at(key, now, &[Role::TransparencyLog])
+            .is_ok()
+    };
+    if in_force(&keeper.key_id()) {
+        return true;
+    }
+    if let Ok(key) = read_key(&central.dir.join(LOG_KEY_FILE)) {
+        if in_force(&key_id(&key)) {
+            info!(key = %key_id(&key), "the log key in log.key is taken up");
+            keeper.rotate(key);
+            return true;
+        }
+    }
+    if !keeper.is_retired() {
+        tracing::error!(
+            key = %keeper.key_id(),
+            "this process's log key is no longer in force (another central process rotated it): this process signs no tree head until the new log.key is copied into its data directory"
+        );
+        keeper.retire();
+    }
+    false
 }
 
 fn enrolled(central: &Central, key: &SigningKey, now: Timestamp) -> bool {
@@ -109,8 +181,13 @@ pub struct Rotated {
 /// then on (a head by the new key at once); then the old key is revoked from the next second,
 /// and its file is gone. Tree heads the old key signed before stay valid: a head's key is
 /// judged at the head's time. A crash part way is finished at the next start ([`keeper`]).
+///
+/// With a shared database the other processes stop signing with the old key as soon as they
+/// see its revocation, and sign again once the new `log.key` is copied to them
+/// ([`follow_key`]).
 pub fn rotate(
     central: &Central,
+    ledger: &dyn Ledger,
     keeper: &LogKeeper,
     now: Timestamp,
 ) -> Result<Rotated, CentralError> {
@@ -134,7 +211,7 @@ pub fn rotate(
     let new = key_id(&key);
     keeper.rotate(key);
     keeper
-        .head(&central.store, now)
+        .head(ledger, now)
         .map_err(|e| crate::central::file_error(&path, format!("the new key is in place and enrolled, but its first tree head failed ({e}); it is signed at the next sync")))?;
     central.revoke(
         &crate::authority::RevocationRequest {
@@ -178,9 +255,10 @@ pub enum EvidenceError {
 }
 
 /// The evidence package of `consignment` (§14.6): every act of it central holds, every registry
-/// act that holds, each with its receipt in a tree head signed now.
+/// act that holds, each with its receipt in a tree head signed now (in the log `ledger` keeps).
 pub fn evidence(
     central: &Central,
+    ledger: &dyn Ledger,
     keeper: &LogKeeper,
     consignment: &ConsignmentId,
     now: Timestamp,
@@ -200,11 +278,11 @@ pub fn evidence(
     // An act merged from two nodes may stand twice in the document: once in the package.
     acts.dedup_by_key(|a| a.id());
     let head = keeper
-        .head(store, now)
+        .head(ledger, now)
         .map_err(|e| EvidenceError::Log(e.to_string()))?;
     let size = head.head.size;
     let item = |act: &SignedAct| -> Result<Item, EvidenceError> {
-        let receipt = store
+        let receipt = ledger
             .log_receipt(&act.id(), size)
             .map_err(|e| EvidenceError::Log(e.to_string()))?
             .ok_or_else(|| {

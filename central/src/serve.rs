@@ -129,9 +129,7 @@ pub fn app(shared: Arc<Shared>) -> tamga_node::server::Routes {
         shared.central.config.central_units.clone(),
         tamga_sync::auth::DEFAULT_SKEW_SECONDS,
     );
-    if shared.keeps_log {
-        endpoint = endpoint.keeping_log(Arc::clone(&shared.log));
-    }
+    endpoint = endpoint.keeping_log(Arc::clone(&shared.log));
     if let Some(replica) = &shared.replica {
         endpoint = endpoint.sharing(Arc::clone(replica) as _);
     }
@@ -224,13 +222,16 @@ async fn reconcile_loop(shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
         }
         let saver = Arc::clone(&shared);
         let _ = tokio::task::spawn_blocking(move || saver.contacts.save()).await;
-        if !shared.keeps_log {
-            continue;
-        }
         // The log sequences what arrived (seen now) and signs a head if it grew.
         let logger = Arc::clone(&shared);
         match tokio::task::spawn_blocking(move || {
-            logger.log.head(&logger.central.store, Timestamp::now())
+            let now = Timestamp::now();
+            if logger.replica.is_some()
+                && !crate::log::follow_key(&logger.central, &logger.log, now)
+            {
+                return Ok(None);
+            }
+            logger.log.head(&*logger.ledger(), now).map(Some)
         })
         .await
         {
@@ -269,9 +270,6 @@ pub async fn run(central: Central, on_listen: impl FnOnce(SocketAddr)) -> Result
             })
             .await
             .map_err(|e| e.to_string())??;
-            if !joined.keeps_log {
-                warn!("another central process keeps the transparency log: this one answers no receipts requests (nodes get them from that process)");
-            }
             Some(joined)
         }
         None => None,

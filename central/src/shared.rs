@@ -44,9 +44,6 @@ pub struct Shared {
     pub replica: Option<Arc<crate::postgres::Replica>>,
     /// With a shared database: where the reconciliation's rows are written.
     pub rows: Option<Arc<crate::postgres::RowWriter>>,
-    /// Whether this process keeps the transparency log: always on its own store; on a shared
-    /// database only the one process that claimed it.
-    pub keeps_log: bool,
 }
 
 impl Shared {
@@ -83,7 +80,6 @@ impl Shared {
             audit,
             replica: None,
             rows: None,
-            keeps_log: true,
         })
     }
 
@@ -97,8 +93,16 @@ impl Shared {
             }));
         self.replica = Some(joined.replica);
         self.rows = Some(joined.rows);
-        self.keeps_log = joined.keeps_log;
         self
+    }
+
+    /// What the sync endpoint and the log answer with: the shared database's ledger when this
+    /// process is one of several, else central's store.
+    pub fn ledger(&self) -> Arc<dyn tamga_sync::ledger::Ledger> {
+        match &self.replica {
+            Some(replica) => Arc::clone(replica) as _,
+            None => Arc::clone(&self.central.store) as _,
+        }
     }
 
     /// Seconds after which a node that has not synced counts as silent.

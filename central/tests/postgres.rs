@@ -5,7 +5,9 @@
 //!
 //! - What the post brings to one process the other shows; the post resumes from its
 //!   checkpoint at the other process (nothing sent again when nothing changed), both processes
-//!   show the same consignment, and its rows are in the database's `analyst` views.
+//!   show the same consignment, its rows are in the database's `analyst` views and the
+//!   dashboard's filters (SQL) list it alike; central's receipts come from either process out
+//!   of one log.
 //! - A sync request accepted by one process is refused as replayed by the other.
 //! - One process killed (SIGKILL) mid-sync: the post syncs with the other, nothing is lost,
 //!   and the killed process, started again on its store, catches up.
@@ -214,13 +216,38 @@ fn two_central_processes_on_one_database_serve_a_post_alike() {
     assert_eq!(kp.get::<_, String>(0), "1250.35");
     assert_eq!(kp.get::<_, String>(1), "1875525.00");
     assert_eq!(kp.get::<_, i64>(2), 1);
+    // The dashboard's filters are SQL over those rows: both processes list the same.
+    for i in [0, 1] {
+        let http = cluster.http(i);
+        wait_for(&format!("process {i} lists it delivered"), || {
+            http.get("/api/consignments?status=delivered")
+                .as_array()
+                .is_some_and(|rows| rows.len() == 1 && rows[0]["consignment"] == id.as_str())
+        });
+        assert_eq!(
+            http.get("/api/consignments?status=in_transit"),
+            serde_json::json!([])
+        );
+        assert_eq!(
+            http.get("/api/discrepancies?state=all"),
+            serde_json::json!([])
+        );
+        let (status, text) = http.get_text("/api/consignments?severity=urgent");
+        assert_eq!(status, 400, "{text}");
+    }
     // The post resumes from its checkpoint at either process: once the documents it brought
     // last time are offered back (as any responder's own merges are), nothing changed, nothing
     // is sent, whichever process it meets.
+    // Central's log is one log at both: every act has its receipt, whichever process signed
+    // the head, and each process's head extends the one the post accepted from the other.
     cluster.sync_with(0);
     for i in [1, 0, 1] {
         let out = cluster.sync_with(i);
         assert!(out.contains(", 0 documents"), "process {i}: {out}");
+        assert!(
+            out.contains("every act here is at headquarters") && !out.contains("REFUSED"),
+            "process {i}: {out}"
+        );
     }
 }
 

@@ -350,7 +350,8 @@ pub(super) async fn admin_rotate_log_key(
         body,
         "a log key rotation",
         |s, _: RotateBody| {
-            crate::log::rotate(&s.central, &s.log, Timestamp::now()).map_err(crate::reply::internal)
+            crate::log::rotate(&s.central, &*s.ledger(), &s.log, Timestamp::now())
+                .map_err(crate::reply::internal)
         },
     )
     .await

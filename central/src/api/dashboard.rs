@@ -60,6 +60,15 @@ pub(super) async fn consignments(
     Query(params): Query<BTreeMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     let filter = filter(&params, &s.central.config.local_time())?;
+    if s.replica.is_some() {
+        // Several processes on one database: the rows every process writes, read with SQL.
+        let rows = blocking(&s, move |s| {
+            let replica = s.replica.as_ref().expect("checked above");
+            replica.consignments(&filter).map_err(internal)
+        })
+        .await?;
+        return Ok(Json(json!(rows)));
+    }
     let rows = s.reconciler.read(|index, _| {
         index
             .consignments(&filter)
@@ -91,6 +100,14 @@ pub(super) async fn discrepancies(
     Query(params): Query<BTreeMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     let filter = filter(&params, &s.central.config.local_time())?;
+    if s.replica.is_some() {
+        let rows = blocking(&s, move |s| {
+            let replica = s.replica.as_ref().expect("checked above");
+            replica.discrepancies(&filter).map_err(internal)
+        })
+        .await?;
+        return Ok(Json(json!(rows)));
+    }
     let rows = s
         .reconciler
         .read(|index, _| json!(index.discrepancies(&filter)));

@@ -16,9 +16,11 @@ use tamga_core::Timestamp;
 /// The package of `consignment`, with a tree head signed now.
 pub(crate) fn package(s: &Shared, consignment: &str) -> ApiResult<Package> {
     let id = consignment_id(consignment)?;
-    crate::log::evidence(&s.central, &s.log, &id, Timestamp::now()).map_err(|e| match e {
-        EvidenceError::Unknown(_) => ApiError(StatusCode::NOT_FOUND, e.to_string()),
-        other => internal(other),
+    crate::log::evidence(&s.central, &*s.ledger(), &s.log, &id, Timestamp::now()).map_err(|e| {
+        match e {
+            EvidenceError::Unknown(_) => ApiError(StatusCode::NOT_FOUND, e.to_string()),
+            other => internal(other),
+        }
     })
 }
 

@@ -1,11 +1,14 @@
 //! The replica as the responder's ledger: the feed a node is answered from is the database's,
 //! as far as this process has caught up; checkpoints and nonces are the database's, so every
-//! process answering for central knows them.
+//! process answering for central knows them; the transparency log is the database's one log
+//! ([`super::log`]).
 
 use super::{failed, Replica};
-use tamga_core::KeyId;
+use tamga_core::transparency::{Hash, Receipt, SignedTreeHead};
+use tamga_core::{ActId, KeyId, Timestamp};
 use tamga_store::{DocId, RememberedNonce, StoreError};
-use tamga_sync::ledger::Ledger;
+use tamga_sync::ledger::{Ledger, NextHead};
+use tamga_sync::session::SyncError;
 
 impl Ledger for Replica {
     /// Catches up first: the position told to a node is one this process holds everything up
@@ -19,21 +22,7 @@ impl Ledger for Replica {
         if since >= until {
             return Ok(Vec::new());
         }
-        let rows = self
-            .database()
-            .connection()?
-            .query(
-                "SELECT doc FROM changes WHERE position > $1 AND position <= $2 GROUP BY doc ORDER BY min(position), doc",
-                &[&(since as i64), &(until as i64)],
-            )
-            .map_err(failed)?;
-        rows.iter()
-            .map(|row| {
-                let key: String = row.get(0);
-                DocId::from_key(key.as_bytes())
-                    .ok_or_else(|| failed(format!("no such document key {key:?} in the database")))
-            })
-            .collect()
+        super::log::docs_between(&mut *self.database().connection()?, since, until)
     }
 
     fn checkpoint(&self, peer: &str) -> Result<Option<u64>, StoreError> {
@@ -104,5 +93,21 @@ impl Ledger for Replica {
     fn make_durable(&self) -> Result<(), StoreError> {
         self.store().make_durable()?;
         self.publish()
+    }
+
+    fn log_head(&self, now: Timestamp, next: NextHead<'_>) -> Result<SignedTreeHead, SyncError> {
+        self.shared_head(now, next)
+    }
+
+    fn log_size(&self) -> Result<u64, StoreError> {
+        self.shared_size()
+    }
+
+    fn log_receipt(&self, act: &ActId, size: u64) -> Result<Option<Receipt>, StoreError> {
+        self.shared_receipt(act, size)
+    }
+
+    fn log_consistency(&self, old: u64, new: u64) -> Result<Vec<Hash>, StoreError> {
+        self.shared_consistency(old, new)
     }
 }

@@ -19,11 +19,15 @@
 //!   order to the same document. The one row every publishing transaction locks is the feed's
 //!   position, so that positions are given out in commit order and a follower never skips a
 //!   change that commits late.
+//! - Central's transparency log is the database's: one order of leaves and one line of signed
+//!   heads, whichever process a node asks ([`log`](self::log)).
 //! - A replica is derived: lost, it is rebuilt from the database by catching up from 0.
 //!
 //! sled stays central's default: without `postgres` in the configuration nothing here runs.
 
 mod ledger;
+mod listing;
+mod log;
 mod replica;
 mod rows;
 
@@ -202,14 +206,12 @@ pub struct Joined {
     pub replica: Arc<Replica>,
     /// Where the reconciliation's rows go.
     pub rows: Arc<RowWriter>,
-    /// Whether this process keeps central's transparency log ([`Replica::claim_log`]).
-    pub keeps_log: bool,
 }
 
 /// Joins the database at `url` (pinned to `authority`) with `store`: publishes what the store
 /// holds that the database may not (what `init` or the command line recorded), catches up with
-/// what other processes published, and claims the log if nobody keeps it. Blocking: call it
-/// off the async workers.
+/// what other processes published, and makes its store's log the database's
+/// ([`Replica::adopt_log`]). Blocking: call it off the async workers.
 pub fn join(
     store: Arc<Store>,
     url: &str,
@@ -225,13 +227,12 @@ pub fn join(
     let position = replica
         .catch_up()
         .map_err(|e| format!("catching up with {shown}: {e}"))?;
-    let keeps_log = replica.claim_log().map_err(|e| e.to_string())?;
-    tracing::info!(database = %shown, position, keeps_log, "joined the shared database");
+    replica.adopt_log().map_err(|e| e.to_string())?;
+    tracing::info!(database = %shown, position, "joined the shared database");
     let replica = Arc::new(replica);
     Ok(Joined {
         rows: Arc::new(RowWriter::new(Arc::clone(&replica), zone)),
         replica,
-        keeps_log,
     })
 }
 
@@ -242,6 +243,8 @@ pub(crate) fn failed(e: impl std::fmt::Display) -> StoreError {
     }
 }
 
+#[cfg(test)]
+mod listing_tests;
 #[cfg(test)]
 mod rows_tests;
 #[cfg(test)]

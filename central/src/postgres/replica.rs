@@ -13,9 +13,6 @@ use tracing::debug;
 /// the store beside its peers' checkpoints: the database is, to the replica, a peer.
 const APPLIED: &str = "@postgres:applied";
 const PUBLISHED: &str = "@postgres:published";
-/// This store's identity among the database's replicas (random, made once; a store copied
-/// with its directory keeps it, so copy a data directory without its `store/`).
-const IDENTITY: &str = "@postgres:replica";
 
 /// The most feed positions taken in one catch-up step.
 const POSITIONS_PER_STEP: i64 = 256;
@@ -26,7 +23,6 @@ const DOCS_PER_PUBLISH: usize = 512;
 pub struct Replica {
     store: Arc<Store>,
     db: Database,
-    id: i64,
     state: Mutex<State>,
 }
 
@@ -52,22 +48,9 @@ impl Replica {
     pub fn new(store: Arc<Store>, db: Database) -> Result<Replica, StoreError> {
         let applied = store.checkpoint(APPLIED)?.unwrap_or(0);
         let published = store.checkpoint(PUBLISHED)?.unwrap_or(0);
-        let id = match store.checkpoint(IDENTITY)? {
-            Some(id) => id,
-            None => {
-                let mut bytes = [0u8; 8];
-                getrandom::fill(&mut bytes).map_err(|e| failed(format!("no randomness: {e}")))?;
-                // Positive as a bigint, never 0.
-                let id = (u64::from_le_bytes(bytes) >> 1).max(1);
-                store.set_checkpoint(IDENTITY, id)?;
-                store.make_durable()?;
-                id
-            }
-        };
         Ok(Replica {
             store,
             db,
-            id: id as i64,
             state: Mutex::new(State {
                 applied,
                 published,
@@ -88,24 +71,6 @@ impl Replica {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Whether this process keeps central's transparency log: the first replica to ask is
-    /// the keeper for good (the log is sequenced in its store), so that two processes never
-    /// keep two logs.
-    pub fn claim_log(&self) -> Result<bool, StoreError> {
-        let mut client = self.db.connection()?;
-        client
-            .execute(
-                "INSERT INTO log_keeper (replica) VALUES ($1) ON CONFLICT DO NOTHING",
-                &[&self.id],
-            )
-            .map_err(failed)?;
-        let keeper: i64 = client
-            .query_one("SELECT replica FROM log_keeper", &[])
-            .map_err(failed)?
-            .get(0);
-        Ok(keeper == self.id)
     }
 
     /// The database's feed position this store has caught up to.

@@ -4,8 +4,11 @@
 use super::{Database, Replica};
 use std::sync::Arc;
 use tamga_core::fixtures::Story;
+use tamga_core::transparency::merkle::{verify_consistency, verify_inclusion};
+use tamga_core::transparency::SignedTreeHead;
 use tamga_store::{DocId, Store, Writer};
 use tamga_sync::ledger::Ledger;
+use tamga_sync::receipts::LogKeeper;
 use tempfile::TempDir;
 
 struct Process {
@@ -217,23 +220,202 @@ fn checkpoints_and_nonces_are_shared_by_every_process() {
     );
 }
 
+/// The log's heads kept in the database, smallest first.
+fn heads_in(url: &str) -> Vec<SignedTreeHead> {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    client
+        .query("SELECT head FROM log_heads ORDER BY size", &[])
+        .unwrap()
+        .iter()
+        .map(|row| SignedTreeHead::parse(&row.get::<_, String>(0)).unwrap())
+        .collect()
+}
+
 #[test]
-fn one_process_keeps_the_log_for_good() {
+fn two_processes_signing_at_the_same_moment_keep_one_log() {
     let Some(url) = tamga_testkit::postgres::fresh_database("shared ledger") else {
         return;
     };
     let story = Story::new();
+    let acts = story.clean_delivery();
     let a = process(&story, &url);
     let b = process(&story, &url);
-    assert!(b.replica.claim_log().unwrap(), "the first to ask");
-    assert!(!a.replica.claim_log().unwrap());
-    assert!(b.replica.claim_log().unwrap(), "and again");
-    // The same store opened again is the same replica.
-    let Process { _dir: dir, replica } = b;
+    for act in story
+        .registry_acts()
+        .iter()
+        .chain([&story.log_enrollment()])
+    {
+        a.replica.store().record(act).unwrap();
+    }
+    a.replica.publish().unwrap();
+    b.replica.catch_up().unwrap();
+    let start = story.after();
+    // Each records half the acts and signs heads, both at once, with the one log key.
+    let heads: Vec<Vec<SignedTreeHead>> = std::thread::scope(|s| {
+        let (left, right) = acts.split_at(acts.len() / 2);
+        let workers: Vec<_> = [(&a, left), (&b, right)]
+            .into_iter()
+            .map(|(p, mine)| {
+                s.spawn(move || {
+                    let keeper = LogKeeper::new(Story::log_key());
+                    let mut heads = Vec::new();
+                    for (i, act) in mine.iter().enumerate() {
+                        p.replica.store().record(act).unwrap();
+                        p.replica.publish().unwrap();
+                        let now = start.plus_seconds(i as i64);
+                        heads.push(keeper.head(&*p.replica, now).unwrap());
+                    }
+                    heads
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    // Whatever each saw last, a head now is the same at both, over every act once.
+    let keeper = LogKeeper::new(Story::log_key());
+    let later = start.plus_seconds(600);
+    let last = keeper.head(&*a.replica, later).unwrap();
+    assert_eq!(keeper.head(&*b.replica, later).unwrap(), last);
+    let registry_acts = story.registry_acts().len() as i64 + 1;
+    assert_eq!(
+        rows(&url, "SELECT count(DISTINCT act) FROM log_leaves"),
+        registry_acts + acts.len() as i64
+    );
+    assert_eq!(
+        rows(&url, "SELECT count(*) FROM log_leaves"),
+        last.head.size as i64
+    );
+    // One line of heads: sizes and times in step, each consistent with the one before it,
+    // the proofs made by either process.
+    let kept = heads_in(&url);
+    assert!(kept.len() >= 2, "{kept:?}");
+    for pair in kept.windows(2) {
+        let (old, new) = (&pair[0].head, &pair[1].head);
+        assert!(
+            old.size < new.size && old.time <= new.time,
+            "{old:?} then {new:?}"
+        );
+        for p in [&a, &b] {
+            let proof = p.replica.log_consistency(old.size, new.size).unwrap();
+            verify_consistency(old.size, new.size, &old.root, &new.root, &proof).unwrap();
+        }
+    }
+    // Every head either process answered with is one of them.
+    for head in heads.iter().flatten() {
+        assert!(
+            kept.contains(head),
+            "{head:?} is not in the database's line of heads"
+        );
+    }
+    // Every act's receipt is the same from both, and proves against the last head.
+    for act in &acts {
+        let receipt = a
+            .replica
+            .log_receipt(&act.id(), last.head.size)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            b.replica.log_receipt(&act.id(), last.head.size).unwrap(),
+            Some(receipt.clone())
+        );
+        verify_inclusion(
+            &receipt.leaf().hash(),
+            receipt.index,
+            last.head.size,
+            &receipt.path,
+            &last.head.root,
+        )
+        .unwrap();
+    }
+    // A keeper whose key was retired answers with the latest head but signs no new one.
+    let retired = LogKeeper::new(Story::log_key());
+    retired.retire();
+    assert_eq!(
+        retired.head(&*a.replica, later.plus_seconds(1)).unwrap(),
+        last
+    );
+    a.replica
+        .store()
+        .record(&story.seal_checked(500, tamga_core::act::SealState::Intact))
+        .unwrap();
+    let refused = retired
+        .head(&*a.replica, later.plus_seconds(2))
+        .unwrap_err();
+    assert!(refused.to_string().contains("retired"), "{refused}");
+    assert_eq!(heads_in(&url).last(), Some(&last));
+}
+
+#[test]
+fn a_central_moving_onto_the_database_brings_its_log_and_a_differing_log_is_refused() {
+    let Some(url) = tamga_testkit::postgres::fresh_database("shared ledger") else {
+        return;
+    };
+    let story = Story::new();
+    let keeper = LogKeeper::new(Story::log_key());
+    // A central that kept its log in its own store, then a second one whose log differs (the
+    // same acts seen at another time).
+    let own_log = |seen: i64| {
+        let dir = TempDir::new().unwrap();
+        let store = Arc::new(Store::open(dir.path(), &story.authority_id()).unwrap());
+        for act in story
+            .registry_acts()
+            .iter()
+            .chain([&story.log_enrollment()])
+            .chain(&story.clean_delivery())
+        {
+            store.record(act).unwrap();
+        }
+        let head = keeper
+            .head(&*store, story.after().plus_seconds(seen))
+            .unwrap();
+        (dir, store, head)
+    };
+    let (_first, store, head) = own_log(0);
+    let db = Database::open(&url, &story.authority_id()).unwrap();
+    let first = Replica::new(Arc::clone(&store), db.clone()).unwrap();
+    first.publish().unwrap();
+    first.catch_up().unwrap();
+    first.adopt_log().unwrap();
+    assert_eq!(
+        rows(&url, "SELECT size FROM log_state"),
+        head.head.size as i64
+    );
+    assert_eq!(heads_in(&url), vec![head.clone()]);
+    // Sequenced again from the feed's start: nothing new, the same head.
+    assert_eq!(
+        keeper.head(&first, story.after().plus_seconds(60)).unwrap(),
+        head
+    );
+
+    let (_second, other, _) = own_log(3_600);
+    let second = Replica::new(other, db.clone()).unwrap();
+    second.publish().unwrap();
+    let refused = second.adopt_log().unwrap_err().to_string();
+    assert!(
+        refused.contains("differs") && refused.contains("store/"),
+        "{refused}"
+    );
+
+    // A process started afresh takes the log from the database and proves what the first did.
+    let fresh = process(&story, &url);
+    fresh.replica.catch_up().unwrap();
+    fresh.replica.adopt_log().unwrap();
+    assert_eq!(fresh.replica.log_size().unwrap(), head.head.size);
+    let act = story.clean_delivery()[2].id();
+    assert_eq!(
+        fresh.replica.log_receipt(&act, head.head.size).unwrap(),
+        store.log_receipt(&act, head.head.size).unwrap()
+    );
+    // Restarted, it compares nothing again and holds the same.
+    let Process { _dir: dir, replica } = fresh;
     drop(replica);
-    let store = Arc::new(Store::open(dir.path(), &story.authority_id()).unwrap());
-    let again = Replica::new(store, Database::open(&url, &story.authority_id()).unwrap()).unwrap();
-    assert!(again.claim_log().unwrap());
+    let reopened = Arc::new(Store::open(dir.path(), &story.authority_id()).unwrap());
+    let again = Replica::new(reopened, db).unwrap();
+    again.adopt_log().unwrap();
+    assert_eq!(
+        again.store().log_root(head.head.size).unwrap(),
+        head.head.root
+    );
 }
 
 #[test]

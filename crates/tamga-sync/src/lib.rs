@@ -83,6 +83,7 @@
 pub mod auth;
 pub mod bundle;
 pub mod carried;
+pub mod error;
 pub mod frame;
 pub mod ledger;
 pub mod proofs;

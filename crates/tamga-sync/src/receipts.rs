@@ -2,15 +2,17 @@
 //! session with central: which of this node's acts central holds, since when, proven against a
 //! signed tree head that extends the last one this node accepted.
 //!
-//! Central's side is [`LogKeeper`]: it sequences what the store merged, signs a tree head when
+//! Central's side is [`LogKeeper`]: it sequences what the ledger merged, signs a tree head when
 //! the log grew, and answers [`Request::Receipts`]. The node's side is [`ask`] (the request,
 //! from the acts here without a receipt) and [`accept`] (every part checked before anything is
 //! kept; a head that does not extend the accepted one raises the log alarm). Time is an
 //! argument; nothing here touches a socket.
 
+use crate::ledger::{Head, Ledger};
 pub use crate::proofs::{Accepted, WireReceipt, HEAD_SKEW_SECONDS};
 use crate::session::{Request, Response, SyncError};
 use ed25519_dalek::SigningKey;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use tamga_core::signing::key_id;
 use tamga_core::transparency::merkle::verify_consistency;
@@ -21,10 +23,14 @@ use tamga_store::Store;
 /// The most acts asked about in one request.
 pub const MAX_RECEIPTS_PER_REQUEST: usize = 4096;
 
-/// Central's log key and the signing of tree heads. One per central.
+/// Central's log key and the signing of tree heads. One per central process; the processes
+/// of one central on a shared database hold the same key and keep one log ([`Ledger`]).
 pub struct LogKeeper {
-    /// The key, under the lock that makes one head at a time.
+    /// The key, under the lock that makes one head at a time in this process.
     key: Mutex<SigningKey>,
+    /// Set when the key was retired by another process (a rotation there): this process signs
+    /// no new head until it is given the new key ([`LogKeeper::rotate`]).
+    retired: AtomicBool,
 }
 
 impl LogKeeper {
@@ -32,6 +38,7 @@ impl LogKeeper {
     pub fn new(key: SigningKey) -> Self {
         LogKeeper {
             key: Mutex::new(key),
+            retired: AtomicBool::new(false),
         }
     }
 
@@ -44,43 +51,55 @@ impl LogKeeper {
     /// [`LogKeeper::head`] signs a head with it even if the log has not grown.
     pub fn rotate(&self, key: SigningKey) {
         *self.key.lock().unwrap_or_else(|p| p.into_inner()) = key;
+        self.retired.store(false, Ordering::SeqCst);
     }
 
-    /// Sequences what the store merged (seen at `now`) and returns the latest signed tree head,
-    /// signing a new one if the log grew. The leaves are durable before the head is signed, and
-    /// the head before it is returned.
-    pub fn head(&self, store: &Store, now: Timestamp) -> Result<SignedTreeHead, SyncError> {
+    /// Stops signing with the key held: the registry no longer has it in force (another
+    /// process sharing the log rotated it). Heads already signed are still answered with.
+    pub fn retire(&self) {
+        self.retired.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the key held was retired.
+    pub fn is_retired(&self) -> bool {
+        self.retired.load(Ordering::SeqCst)
+    }
+
+    /// Sequences what the ledger merged (seen at `now`) and returns the latest signed tree
+    /// head, signing a new one if the log grew. The leaves are durable before the head is
+    /// signed, and the head before it is returned.
+    pub fn head(&self, ledger: &dyn Ledger, now: Timestamp) -> Result<SignedTreeHead, SyncError> {
         let key = self.key.lock().unwrap_or_else(|p| p.into_inner());
-        let size = store.log_sequence(now)?.size;
-        let latest = match store.log_latest_head()? {
-            Some((_, text)) => Some(SignedTreeHead::parse(&text).map_err(|e| {
-                SyncError::Protocol(format!("the log's own latest tree head does not read: {e}"))
-            })?),
-            None => None,
-        };
-        if let Some(latest) = &latest {
-            if latest.head.size == size && latest.log_key == key_id(&key) {
-                return Ok(latest.clone());
+        let retired = self.is_retired();
+        ledger.log_head(now, &|latest, size, root| {
+            if let Some(latest) = latest.as_ref() {
+                if latest.head.size == size && (retired || latest.log_key == key_id(&key)) {
+                    return Ok(Head::Latest(latest.clone()));
+                }
             }
-        }
-        // Never dated before the head it follows, whatever the clock did.
-        let time = latest.map_or(now, |l| now.max(l.head.time));
-        let head = SignedTreeHead::sign(
-            TreeHead {
-                size,
-                root: store.log_root(size)?,
-                time,
-            },
-            &key,
-        );
-        store.log_put_head(size, &head.to_text())?;
-        Ok(head)
+            if retired {
+                return Err(SyncError::Protocol(format!(
+                    "this process's log key {} was retired (rotated by another central process); copy that process's log.key here and restart",
+                    key_id(&key).fingerprint()
+                )));
+            }
+            // Never dated before the head it follows, whatever the clock did.
+            let time = latest.map_or(now, |l| now.max(l.head.time));
+            Ok(Head::New(SignedTreeHead::sign(
+                TreeHead {
+                    size,
+                    root: *root,
+                    time,
+                },
+                &key,
+            )))
+        })
     }
 
     /// Answers a node's [`Request::Receipts`].
     pub fn answer(
         &self,
-        store: &Store,
+        ledger: &dyn Ledger,
         acts: &[[u8; 32]],
         known: u64,
         now: Timestamp,
@@ -91,17 +110,17 @@ impl LogKeeper {
                 acts.len()
             )));
         }
-        let head = self.head(store, now)?;
+        let head = self.head(ledger, now)?;
         let size = head.head.size;
         // A node that holds a larger head than this log has will see the refusal itself.
         let consistency = if known > 0 && known <= size {
-            store.log_consistency(known, size)?
+            ledger.log_consistency(known, size)?
         } else {
             Vec::new()
         };
         let mut receipts = Vec::new();
         for act in acts {
-            if let Some(r) = store.log_receipt(&ActId(*act), size)? {
+            if let Some(r) = ledger.log_receipt(&ActId(*act), size)? {
                 receipts.push(WireReceipt {
                     act: *act,
                     seen: r.seen.unix(),
@@ -120,7 +139,11 @@ impl LogKeeper {
     /// Answers a node's [`Request::Consistency`]: the proof between each pair of sizes
     /// (smaller first), `None` where the larger is beyond the log (a head this log signed of
     /// that size would then prove the log rewritten: the node raises its alarm).
-    pub fn consistency(&self, store: &Store, pairs: &[(u64, u64)]) -> Result<Response, SyncError> {
+    pub fn consistency(
+        &self,
+        ledger: &dyn Ledger,
+        pairs: &[(u64, u64)],
+    ) -> Result<Response, SyncError> {
         if pairs.len() > crate::proofs::MAX_CONSISTENCY_PAIRS {
             return Err(SyncError::Protocol(format!(
                 "{} pairs in one consistency request; at most {}",
@@ -128,7 +151,7 @@ impl LogKeeper {
                 crate::proofs::MAX_CONSISTENCY_PAIRS
             )));
         }
-        let size = store.log_size()?;
+        let size = ledger.log_size()?;
         let mut proofs = Vec::with_capacity(pairs.len());
         for &(old, new) in pairs {
             if old > new {
@@ -139,7 +162,7 @@ impl LogKeeper {
             proofs.push(if new > size {
                 None
             } else {
-                Some(store.log_consistency(old, new)?)
+                Some(ledger.log_consistency(old, new)?)
             });
         }
         Ok(Response::Consistency { proofs })

@@ -286,9 +286,9 @@ impl Responder {
         let mut out_of_scope = Vec::new();
         let response = match (&self.log, request) {
             (Some(log), Request::Receipts { acts, known }) => {
-                log.answer(&self.store, &acts, known, now)
+                log.answer(&*self.ledger, &acts, known, now)
             }
-            (Some(log), Request::Consistency { pairs }) => log.consistency(&self.store, &pairs),
+            (Some(log), Request::Consistency { pairs }) => log.consistency(&*self.ledger, &pairs),
             (_, request) => respond_noting(
                 &self.store,
                 self.ledger.as_ref(),

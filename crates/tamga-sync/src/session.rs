@@ -125,16 +125,7 @@ pub enum Response {
     },
 }
 
-/// Why a session failed. Whatever was merged before the failure stays merged.
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    /// The local store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The peer broke the protocol.
-    #[error("the peer broke the sync protocol: {0}")]
-    Protocol(String),
-}
+pub use crate::error::SyncError;
 
 fn parse_doc(key: &str) -> Result<DocId, SyncError> {
     DocId::from_key(key.as_bytes())

@@ -14,7 +14,8 @@
 use super::layout::read_u64;
 use super::Store;
 use crate::error::{Result, StoreError};
-use std::collections::HashMap;
+use crate::DocId;
+use std::collections::{HashMap, HashSet};
 use tamga_core::transparency::merkle::{self, Nodes};
 use tamga_core::transparency::{Hash, Leaf, Receipt};
 use tamga_core::{ActId, Timestamp};
@@ -129,14 +130,27 @@ impl Store {
                 size: start,
             });
         };
-        let mut overlay = Overlay {
-            store: self,
-            added: HashMap::new(),
-        };
-        let mut batch = sled::Batch::default();
-        let mut size = start;
-        let mut fresh = std::collections::HashSet::new();
-        for (_, doc) in &changed {
+        let docs: Vec<DocId> = changed.into_iter().map(|(_, doc)| doc).collect();
+        let leaves = self.log_unsequenced(&docs, now)?;
+        let mut batch = self.log_batch(start, &leaves)?;
+        batch.insert("fed", &last.to_be_bytes());
+        self.t
+            .log
+            .apply_batch(batch)
+            .map_err(|e| self.sled_err(e))?;
+        self.make_durable()?;
+        Ok(Sequenced {
+            appended: leaves.len() as u64,
+            size: start + leaves.len() as u64,
+        })
+    }
+
+    /// The leaves, seen at `now`, that sequencing `docs` would append: one for each act whose
+    /// signatures verify and that has no leaf yet, once, in the documents' order.
+    pub fn log_unsequenced(&self, docs: &[DocId], now: Timestamp) -> Result<Vec<Leaf>> {
+        let mut leaves = Vec::new();
+        let mut fresh = HashSet::new();
+        for doc in docs {
             let acts = match self.acts(doc) {
                 Ok(acts) => acts,
                 // Forgotten here (a node's own log is central's; central forgets nothing).
@@ -156,28 +170,82 @@ impl Store {
                 {
                     continue;
                 }
-                let leaf = Leaf { act: id, seen: now };
-                for (level, index, hash) in merkle::appended(&overlay, size, leaf.hash())? {
-                    overlay.added.insert((level, index), hash);
-                    batch.insert(&node_key(level, index)[..], &hash[..]);
-                }
-                batch.insert(&leaf_key(size), &leaf.entry()[..]);
-                batch.insert(&act_key(&id)[..], &size.to_be_bytes());
+                leaves.push(Leaf { act: id, seen: now });
                 fresh.insert(id);
-                size += 1;
             }
         }
+        Ok(leaves)
+    }
+
+    /// The batch appending `leaves` to a log of `start` leaves: each leaf, its act's index, the
+    /// subtrees it completes, and the new size.
+    fn log_batch(&self, start: u64, leaves: &[Leaf]) -> Result<sled::Batch> {
+        let mut overlay = Overlay {
+            store: self,
+            added: HashMap::new(),
+        };
+        let mut batch = sled::Batch::default();
+        let mut size = start;
+        for leaf in leaves {
+            for (level, index, hash) in merkle::appended(&overlay, size, leaf.hash())? {
+                overlay.added.insert((level, index), hash);
+                batch.insert(&node_key(level, index)[..], &hash[..]);
+            }
+            batch.insert(&leaf_key(size), &leaf.entry()[..]);
+            batch.insert(&act_key(&leaf.act)[..], &size.to_be_bytes());
+            size += 1;
+        }
         batch.insert("size", &size.to_be_bytes());
-        batch.insert("fed", &last.to_be_bytes());
+        Ok(batch)
+    }
+
+    /// Appends `leaves`, sequenced elsewhere (the log several central processes share), to
+    /// this store's copy of the log, which must hold `start` leaves; durable before it returns.
+    /// The proofs are then made here as for a log sequenced here.
+    pub fn log_mirror(&self, start: u64, leaves: &[Leaf]) -> Result<u64> {
+        let _one = self.log_lock.lock().unwrap_or_else(|p| p.into_inner());
+        let size = self.log_size()?;
+        if size != start {
+            return Err(StoreError::BadInput {
+                what: "log leaves",
+                detail: format!("leaves from index {start} given to a log of {size} leaves"),
+            });
+        }
+        if leaves.is_empty() {
+            return Ok(size);
+        }
+        let batch = self.log_batch(start, leaves)?;
         self.t
             .log
             .apply_batch(batch)
             .map_err(|e| self.sled_err(e))?;
         self.make_durable()?;
-        Ok(Sequenced {
-            appended: size - start,
-            size,
-        })
+        Ok(start + leaves.len() as u64)
+    }
+
+    /// The leaf at `index`, if the log has that many.
+    pub fn log_leaf_at(&self, index: u64) -> Result<Option<Leaf>> {
+        let Some(entry) = self
+            .t
+            .log
+            .get(leaf_key(index))
+            .map_err(|e| self.sled_err(e))?
+        else {
+            return Ok(None);
+        };
+        let act: [u8; 32] = entry
+            .get(..32)
+            .and_then(|a| a.try_into().ok())
+            .ok_or_else(|| self.corrupted(format!("leaf {index} is not 40 bytes")))?;
+        let seen = entry
+            .get(32..40)
+            .and_then(read_u64)
+            .and_then(|s| Timestamp::from_unix(s as i64))
+            .ok_or_else(|| self.corrupted(format!("leaf {index} is not 40 bytes")))?;
+        Ok(Some(Leaf {
+            act: ActId(act),
+            seen,
+        }))
     }
 
     /// The root of the log's first `size` leaves.
@@ -196,18 +264,10 @@ impl Store {
         else {
             return Ok(None);
         };
-        let entry = self
-            .t
-            .log
-            .get(leaf_key(index))
-            .map_err(|e| self.sled_err(e))?
+        let leaf = self
+            .log_leaf_at(index)?
             .ok_or_else(|| self.corrupted(format!("the log lacks leaf {index}")))?;
-        let seen = entry
-            .get(32..40)
-            .and_then(read_u64)
-            .and_then(|s| Timestamp::from_unix(s as i64))
-            .ok_or_else(|| self.corrupted(format!("leaf {index} is not 40 bytes")))?;
-        Ok(Some((index, Leaf { act: *act, seen })))
+        Ok(Some((index, leaf)))
     }
 
     /// When the log first saw `act`, if it holds it.
@@ -339,5 +399,46 @@ mod tests {
         let proof = store.log_consistency(size_a, size).unwrap();
         verify_consistency(size_a, size, &root_a, &root, &proof).unwrap();
         assert!(store.log_consistency(size, size + 1).is_err());
+    }
+
+    #[test]
+    fn a_mirrored_log_proves_what_the_sequencing_store_proves() {
+        let story = Story::new();
+        let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let source = new_store(a.path(), &story);
+        let mirror = new_store(b.path(), &story);
+        for act in story.clean_delivery() {
+            source.record(&act).unwrap();
+        }
+        let size = source
+            .log_sequence(at("2026-11-23T07:00:00Z"))
+            .unwrap()
+            .size;
+        let leaves: Vec<Leaf> = (0..size)
+            .map(|i| source.log_leaf_at(i).unwrap().unwrap())
+            .collect();
+        let half = (size / 2) as usize;
+        // Out of place: refused, nothing kept.
+        assert!(mirror.log_mirror(1, &leaves[..half]).is_err());
+        assert_eq!(mirror.log_size().unwrap(), 0);
+        assert_eq!(mirror.log_mirror(0, &leaves[..half]).unwrap(), half as u64);
+        assert_eq!(
+            mirror.log_mirror(half as u64, &leaves[half..]).unwrap(),
+            size
+        );
+        assert_eq!(
+            mirror.log_root(size).unwrap(),
+            source.log_root(size).unwrap()
+        );
+        let act = leaves[1].act;
+        assert_eq!(
+            mirror.log_receipt(&act, size).unwrap(),
+            source.log_receipt(&act, size).unwrap()
+        );
+        assert_eq!(
+            mirror.log_consistency(3, size).unwrap(),
+            source.log_consistency(3, size).unwrap()
+        );
+        assert_eq!(mirror.log_leaf_at(size).unwrap(), None);
     }
 }
