@@ -115,6 +115,10 @@ pub struct FilterParams {
     overdue: Option<String>,
     /// Which discrepancies count: open (the default), resolved or all.
     state: Option<String>,
+    /// A page: at most this many rows (1 to 10,000; all by default).
+    limit: Option<String>,
+    /// A page: skip this many rows first (0 by default).
+    offset: Option<String>,
 }
 
 /// The dashboard's filter, its times typed in `zone`.

@@ -16,7 +16,18 @@
 //!    reassesses everything (`Reconciler::full`), against the full reassessment alone on (a).
 //! 3. **Dashboard filters in SQL.** R consignments' rows in the database (the story's
 //!    consignment under R numbers, posts and statuses varied), then the filters the dashboard
-//!    offers as SQL over them, each run 50 times (p50, p99), against a `SELECT 1` round trip.
+//!    offers as SQL over them, each run 50 times (p50, p99), against a `SELECT 1` round trip:
+//!    hand-written queries, and the dashboard's own (`Replica::consignments`, a page of 50, the
+//!    rows as `GET /api/consignments` answers them).
+//!
+//! `--reassess=K` instead measures the full reassessment of K consignments (four acts each)
+//! from PostgreSQL: the consignments published to a fresh database, a new process's store
+//! built from it (catch-up), then `Reconciler::full` on it, against `Reconciler::full` on a
+//! store holding the same documents, in the same run:
+//!
+//! ```sh
+//! ... --bin postgres_bench -- --reassess=100000
+//! ```
 //!
 //! Without `TAMGA_POSTGRES_URL` it says so and exits 0.
 
@@ -24,7 +35,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use tamga_bench::procstat::secs;
 use tamga_central::postgres::{Database, Replica, RowSet};
-use tamga_central::reconcile::{Reconciler, Record};
+use tamga_central::reconcile::{Filter, Reconciler, Record};
 use tamga_core::fixtures::{self, stream, Story};
 use tamga_core::signing::key_id;
 use tamga_core::{ConsignmentId, SignedAct, Timestamp, UnitCode};
@@ -109,11 +120,19 @@ fn main() {
         println!("postgres bench skipped: TAMGA_POSTGRES_URL names no PostgreSQL cluster (scripts/postgres.sh start DIR prints one)");
         return;
     };
+    let story = Story::new();
+    if let Some(k) = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--reassess="))
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        reassess_from_database(&admin, &story, k);
+        return;
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let n = tamga_bench::size(&args, 2_000, 20_000).div_ceil(8) * 8;
     let consignments = n / 4;
     let rows_wanted: u64 = if quick { 5_000 } else { 100_000 };
-    let story = Story::new();
 
     // Two posts, each half of the consignments.
     let acts: Vec<SignedAct> = (0..n).map(|k| stream::post_stream_act(&story, k)).collect();
@@ -270,6 +289,44 @@ fn main() {
         timings.push((what, percentile(&ms, 0.5), percentile(&ms, 0.99)));
     }
 
+    let zone = tamga_node::local_time::LocalTime::default();
+    let dashboard: [(&str, &[(&str, &str)]); 6] = [
+        ("everything, the first page", &[]),
+        ("everything, the tenth page", &[("offset", "450")]),
+        ("status in transit", &[("status", "in_transit")]),
+        ("a post concerned", &[("post", "TORUGART")]),
+        (
+            "due before a day",
+            &[("due_before", "2026-09-22T12:00:00Z")],
+        ),
+        (
+            "registered in a day",
+            &[
+                ("from", "2026-11-23"),
+                ("until", "2026-11-24"),
+                ("status", "delivered"),
+            ],
+        ),
+    ];
+    let mut api_timings = Vec::new();
+    for (what, pairs) in dashboard {
+        let mut params: std::collections::BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        params.insert("limit".into(), "50".into());
+        let filter = Filter::from_query(&params, &zone).expect("filter");
+        let mut ms = Vec::new();
+        let mut listed = 0;
+        for _ in 0..50 {
+            let t = Instant::now();
+            listed = rows_replica.consignments(&filter).expect("listed").len();
+            ms.push(secs(t) * 1000.0);
+        }
+        ms.sort_by(|a, b| a.total_cmp(b));
+        api_timings.push((what, listed, percentile(&ms, 0.5), percentile(&ms, 0.99)));
+    }
+
     let rate = |s: f64| n as f64 / s;
     println!("\ncentral on PostgreSQL: {n} acts, {consignments} consignments from two posts; {rows_wanted} consignments' rows");
     println!("\n| ingest | wall s | acts/s | vs (a) |\n|---|---|---|---|");
@@ -307,4 +364,86 @@ fn main() {
     for (what, p50, p99) in &timings {
         println!("| {what} | {p50:.2} | {p99:.2} |");
     }
+    println!("\n| the dashboard's filters (`GET /api/consignments`, a page of 50) over {rows_wanted} rows | rows | p50 ms | p99 ms |\n|---|---|---|---|");
+    for (what, listed, p50, p99) in &api_timings {
+        println!("| {what} | {listed} | {p50:.2} | {p99:.2} |");
+    }
+}
+
+/// `k` consignments reassessed from the database (see the module doc).
+fn reassess_from_database(admin: &str, story: &Story, k: u64) {
+    let source_dir = temp("tamga-pgb-source-");
+    let source = Arc::new(store(&source_dir, story));
+    for c in 0..k {
+        let week: Vec<SignedAct> = (c * 4..c * 4 + 4)
+            .map(|i| stream::post_stream_act(story, i))
+            .collect();
+        source
+            .apply_changes_deferred(
+                &DocId::Consignment(stream::consignment(c)),
+                &tamga_bench::consignments::document(&week),
+                &Writer::Anyone,
+            )
+            .expect("merges");
+        if c % 10_000 == 9_999 {
+            source.make_durable().expect("durable");
+            eprintln!("{} consignments made", c + 1);
+        }
+    }
+    source.make_durable().expect("durable");
+    let now = story.after();
+    let t = Instant::now();
+    let baseline = Reconciler::new(Arc::clone(&source))
+        .full(now)
+        .expect("full pass");
+    let baseline_s = secs(t);
+    eprintln!("baseline full pass: {baseline_s:.1} s");
+    let url = fresh_database(admin, "tamga_bench_reassess");
+    let publisher = Replica::new(
+        Arc::clone(&source),
+        Database::open(&url, &story.authority_id()).expect("database"),
+    )
+    .expect("replica");
+    let t = Instant::now();
+    publisher.publish().expect("publish");
+    let publish_s = secs(t);
+    eprintln!("published: {publish_s:.1} s");
+    let join_dir = temp("tamga-pgb-reassess-");
+    let t = Instant::now();
+    let joining = replica(&join_dir, story, &url);
+    joining.catch_up().expect("catch up");
+    let catch_up_s = secs(t);
+    eprintln!("caught up: {catch_up_s:.1} s");
+    let t = Instant::now();
+    let pass = Reconciler::new(Arc::clone(joining.store()))
+        .full(now)
+        .expect("full pass");
+    let full_s = secs(t);
+    assert_eq!(pass.assessed, baseline.assessed);
+    let rss = tamga_bench::procstat::rss_mib();
+    println!(
+        "\nfull reassessment of {k} consignments ({} acts) from PostgreSQL, {} worker threads",
+        k * 4,
+        tamga_central::reconcile::default_threads()
+    );
+    println!("\n| step | wall s | vs the full pass on a store holding them |\n|---|---|---|");
+    println!("| full pass on a store holding the documents (baseline) | {baseline_s:.1} | 1.00 |");
+    println!(
+        "| the documents published to a fresh database | {publish_s:.1} | {:.2} |",
+        publish_s / baseline_s
+    );
+    println!(
+        "| a new process's store built from the database (catch-up) | {catch_up_s:.1} | {:.2} |",
+        catch_up_s / baseline_s
+    );
+    println!(
+        "| the full pass on that store | {full_s:.1} | {:.2} |",
+        full_s / baseline_s
+    );
+    println!(
+        "| from the database, catch-up and pass | {:.1} | {:.2} |",
+        catch_up_s + full_s,
+        (catch_up_s + full_s) / baseline_s
+    );
+    println!("\nRSS at the end: {rss:.0} MiB");
 }

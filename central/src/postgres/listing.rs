@@ -95,6 +95,15 @@ fn discrepancy_part(filter: &Filter, alias: &str, q: &mut Query) -> String {
     parts.join(" AND ")
 }
 
+/// `LIMIT` and `OFFSET` of the page `filter` asks for.
+fn page(filter: &Filter, q: &mut Query) -> String {
+    let limit = match filter.limit {
+        Some(n) => format!("LIMIT {}", q.param(n as i64)),
+        None => String::new(),
+    };
+    format!("{limit} OFFSET {}", q.param(filter.offset as i64))
+}
+
 /// Severities in the index's order (the most severe first), as a rank for `ORDER BY`.
 fn severity_rank(column: &str) -> String {
     let mut sql = format!("CASE {column}");
@@ -136,9 +145,10 @@ impl Replica {
         }
         let sql = format!(
             "SELECT c.record::text, c.open_discrepancies, c.worst_open_severity FROM consignment_rows c \
-             WHERE {} ORDER BY {}, c.deadline NULLS FIRST, c.consignment COLLATE \"C\"",
+             WHERE {} ORDER BY {}, c.deadline NULLS FIRST, c.consignment COLLATE \"C\" {}",
             q.clause(),
-            severity_rank("c.worst_open_severity")
+            severity_rank("c.worst_open_severity"),
+            page(filter, &mut q)
         );
         let rows = self
             .database()
@@ -202,6 +212,6 @@ impl Replica {
             out.push((key, value));
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(out.into_iter().map(|(_, v)| v).collect())
+        Ok(filter.page(out.into_iter().map(|(_, v)| v).collect()))
     }
 }

@@ -120,6 +120,16 @@ fn the_filters_in_sql_give_what_the_index_gives() {
         vec![("due_before", "2026-11-24")],
         vec![("overdue", "yes")],
         vec![("overdue", "no"), ("state", "all")],
+        vec![("limit", "2")],
+        vec![("limit", "2"), ("offset", "2")],
+        vec![("offset", "5"), ("state", "all")],
+        vec![
+            ("limit", "1"),
+            ("offset", "1"),
+            ("kind", "seal_damaged"),
+            ("state", "all"),
+        ],
+        vec![("offset", "100")],
     ];
     let mut kept_somewhere = 0;
     for pairs in &filters {

@@ -26,6 +26,7 @@
 //! sled stays central's default: without `postgres` in the configuration nothing here runs.
 
 mod ledger;
+mod link;
 mod listing;
 mod log;
 mod replica;
@@ -34,7 +35,6 @@ mod rows;
 pub use replica::Replica;
 pub use rows::{KpFact, RowSet, RowWriter};
 
-use r2d2_postgres::postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,9 +52,9 @@ const MIGRATION_LOCK: i64 = 0x7461_6d67_615f_6d31; // "tamga_m1"
 /// The most connections a process keeps to the database.
 const POOL_SIZE: u32 = 8;
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+type Pool = r2d2::Pool<PostgresConnectionManager<link::Tls>>;
 /// A pooled connection.
-pub(crate) type Connection = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
+pub(crate) type Connection = r2d2::PooledConnection<PostgresConnectionManager<link::Tls>>;
 
 /// The shared database, connected and migrated.
 #[derive(Clone)]
@@ -105,19 +105,23 @@ pub fn redact(url: &str) -> String {
 }
 
 impl Database {
-    /// Connects to the database at `url` (`postgres://user@host:port/name`), applies the
-    /// schema's migrations, and checks that the database is pinned to `authority` (pinning an
-    /// empty one). Errors say what to do.
+    /// Connects to the database at `url` (`postgres://user@host:port/name`, with
+    /// `?sslmode=require&sslrootcert=FILE` off this host: [`link`]), applies the schema's
+    /// migrations, and checks that the database is pinned to `authority` (pinning an empty
+    /// one). Errors say what to do.
     pub fn open(url: &str, authority: &KeyId) -> Result<Database, String> {
         let shown = redact(url);
-        let config: postgres::Config = url.parse().map_err(|e| {
-            format!("the PostgreSQL URL {shown} is not valid ({e}); write it as postgres://USER@HOST:PORT/DATABASE")
-        })?;
+        let (config, tls) = link::link(url, &shown)?;
         // One connection first, for the server's own words when it cannot be reached.
         config
-            .connect(NoTls)
+            .connect(tls.clone())
             .map_err(|e| {
-                format!("cannot connect to PostgreSQL at {shown}: {e}. Is it running, and does the database exist (createdb)?")
+                let why = with_causes(&e);
+                if why.contains("certificate") {
+                    format!("PostgreSQL at {shown} is not the server the CA in sslrootcert vouches for ({why}): check the URL's host and the CA file; nothing was sent")
+                } else {
+                    format!("cannot connect to PostgreSQL at {shown}: {why}. Is it running, and does the database exist (createdb)?")
+                }
             })?
             .close()
             .map_err(|e| format!("PostgreSQL at {shown}: {e}"))?;
@@ -125,7 +129,7 @@ impl Database {
             .max_size(POOL_SIZE)
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
-            .build(PostgresConnectionManager::new(config, NoTls))
+            .build(PostgresConnectionManager::new(config, tls))
             .map_err(|e| {
                 format!("cannot connect to PostgreSQL at {shown}: {e}. Is it running, and does the database exist (createdb)?")
             })?;
@@ -234,6 +238,21 @@ pub fn join(
         rows: Arc::new(RowWriter::new(Arc::clone(&replica), zone)),
         replica,
     })
+}
+
+/// `e` and what caused it, each said once.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let said = cause.to_string();
+        if !out.contains(&said) {
+            out.push_str(": ");
+            out.push_str(&said);
+        }
+        source = cause.source();
+    }
+    out
 }
 
 /// A database error as the store's error: nothing acknowledged, what to check.

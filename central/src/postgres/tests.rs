@@ -452,3 +452,63 @@ fn an_unreachable_database_is_said_so() {
         "the password is never shown: {refused}"
     );
 }
+
+/// A CA, and a server certificate for `names` it signed: (CA PEM, certificate PEM, key PEM).
+fn server_certificate(names: &[&str]) -> (String, String, String) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "tamga test database CA");
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca, ca_key);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let params =
+        rcgen::CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>())
+            .unwrap();
+    let cert = params.signed_by(&key, &issuer).unwrap();
+    (ca_cert.pem(), cert.pem(), key.serialize_pem())
+}
+
+#[test]
+fn the_link_to_the_database_is_encrypted_and_the_server_checked() {
+    let Some(cluster) = tamga_testkit::postgres::OwnCluster::start("TLS to PostgreSQL") else {
+        return;
+    };
+    let story = Story::new();
+    let (ca, cert, key) = server_certificate(&["127.0.0.1"]);
+    cluster.serve_tls(&cert, &key);
+    let dir = TempDir::new().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, &ca).unwrap();
+    let url = cluster.database("tls");
+    let with = |ca: &std::path::Path| {
+        format!(
+            "{url}?sslmode=verify-full&sslrootcert={}",
+            ca.to_str().unwrap()
+        )
+    };
+    // With the server's CA: TLS, every connection of the pool.
+    let db = Database::open(&with(&ca_file), &story.authority_id()).unwrap();
+    let ssl: bool = db
+        .connection()
+        .unwrap()
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(ssl, "the connection is encrypted");
+    // A server another CA vouches for, or a certificate for another name: refused.
+    let (other_ca, _, _) = server_certificate(&["127.0.0.1"]);
+    let other_file = dir.path().join("other-ca.pem");
+    std::fs::write(&other_file, other_ca).unwrap();
+    let refused = Database::open(&with(&other_file), &story.authority_id()).unwrap_err();
+    assert!(refused.contains("certificate"), "{refused}");
+    let (ca2, cert2, key2) = server_certificate(&["db.hq"]);
+    cluster.serve_tls(&cert2, &key2);
+    std::fs::write(&ca_file, ca2).unwrap();
+    let refused = Database::open(&with(&ca_file), &story.authority_id()).unwrap_err();
+    assert!(refused.contains("certificate"), "{refused}");
+}

@@ -40,7 +40,14 @@ pub struct Filter {
     pub state: DiscrepancyState,
     /// Only overdue ones.
     pub overdue: Option<bool>,
+    /// A page: at most this many of the rows kept (all when `None`).
+    pub limit: Option<usize>,
+    /// A page: the rows kept from this one on (0 first).
+    pub offset: usize,
 }
+
+/// The most rows one page may ask for.
+pub const MAX_PAGE: usize = 10_000;
 
 /// Why a filter could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -75,7 +82,7 @@ pub fn severity_of(text: &str) -> Option<Severity> {
 impl Filter {
     /// Reads a filter from query parameters (`status`, `kind`, `severity`, `post`, `from`,
     /// `until`, `due_before`, `discrepancies` = `yes`/`no`, `state` = `open`/`resolved`/`all`,
-    /// `overdue` = `yes`/`no`). Times are as people type them: local time in `zone` (a date
+    /// `overdue` = `yes`/`no`; a page: `limit` = 1 to [`MAX_PAGE`], `offset`). Times are as people type them: local time in `zone` (a date
     /// alone: its 00:00 there), or RFC 3339 with an offset or Z; empty values are ignored; an
     /// unknown parameter is refused.
     pub fn from_query(
@@ -123,6 +130,22 @@ impl Filter {
                 "due_before" => filter.due_before = Some(time()?),
                 "discrepancies" => filter.with_discrepancies = Some(yes_no()?),
                 "overdue" => filter.overdue = Some(yes_no()?),
+                "limit" => {
+                    filter.limit = Some(
+                        value
+                            .parse::<usize>()
+                            .ok()
+                            .filter(|n| (1..=MAX_PAGE).contains(n))
+                            .ok_or_else(|| {
+                                bad(format!("{value:?}: expected a number from 1 to {MAX_PAGE}"))
+                            })?,
+                    )
+                }
+                "offset" => {
+                    filter.offset = value.parse::<usize>().map_err(|_| {
+                        bad(format!("{value:?}: expected a number of rows, 0 or more"))
+                    })?
+                }
                 "state" => {
                     filter.state = match value {
                         "open" => DiscrepancyState::Open,
@@ -165,6 +188,14 @@ impl Filter {
                 .due_before
                 .is_none_or(|b| r.deadline.is_some_and(|d| d < b))
             && self.overdue.is_none_or(|o| r.overdue == o)
+    }
+
+    /// The page of `rows` (kept and sorted) the filter asks for.
+    pub fn page<T>(&self, rows: Vec<T>) -> Vec<T> {
+        rows.into_iter()
+            .skip(self.offset)
+            .take(self.limit.unwrap_or(usize::MAX))
+            .collect()
     }
 
     /// Whether a consignment matches the whole filter.

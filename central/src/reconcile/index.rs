@@ -137,7 +137,7 @@ impl Index {
     }
 
     /// The consignments matching `filter`: those with the most severe open discrepancies
-    /// first, then by deadline, then by id.
+    /// first, then by deadline, then by id (the page the filter asks for).
     pub fn consignments(&self, filter: &Filter) -> Vec<&Record> {
         let mut out: Vec<&Record> = self
             .records
@@ -148,11 +148,11 @@ impl Index {
             let worst = |r: &Record| r.worst_open().map(|s| s as u8).unwrap_or(u8::MAX);
             (worst(a), a.deadline, &a.consignment).cmp(&(worst(b), b.deadline, &b.consignment))
         });
-        out
+        filter.page(out)
     }
 
     /// The discrepancies matching `filter` (consignment part and discrepancy part), most severe
-    /// first, then by consignment and kind.
+    /// first, then by consignment and kind (the page the filter asks for).
     pub fn discrepancies(&self, filter: &Filter) -> Vec<&DiscrepancyRow> {
         let mut out: Vec<&DiscrepancyRow> = self
             .records
@@ -169,7 +169,7 @@ impl Index {
                 &b.id,
             ))
         });
-        out
+        filter.page(out)
     }
 
     /// Counts over every row.

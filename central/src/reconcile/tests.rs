@@ -123,11 +123,17 @@ fn bad_filters_are_refused_with_the_parameter() {
         ("from", "yesterday"),
         ("discrepancies", "maybe"),
         ("colour", "red"),
+        ("limit", "0"),
+        ("limit", "10001"),
+        ("limit", "all"),
+        ("offset", "-1"),
     ] {
         let err = query(&[(name, value)]).unwrap_err();
         assert_eq!(err.field, name, "{err}");
     }
     assert_eq!(query(&[("kind", "")]).unwrap(), Filter::default());
+    let page = query(&[("limit", "50"), ("offset", "100")]).unwrap();
+    assert_eq!((page.limit, page.offset), (Some(50), 100));
     assert_eq!(
         query(&[("severity", "critical")]).unwrap().severity,
         Some(Severity::Critical)

@@ -140,6 +140,47 @@ impl OwnCluster {
         with_database(&self.url, name)
     }
 
+    /// Serves TLS from now on with the server certificate `cert_pem` and its key `key_pem`
+    /// (files of the server's own user in its data directory; the configuration reloaded).
+    /// Connections without TLS are still taken, as PostgreSQL's default `pg_hba.conf` does.
+    pub fn serve_tls(&self, cert_pem: &str, key_pem: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let data = self.dir.join("data");
+        for (name, text, mode) in [
+            ("server.crt", cert_pem, 0o644),
+            ("server.key", key_pem, 0o600),
+        ] {
+            let path = data.join(name);
+            std::fs::write(&path, text).expect("writes into the data directory");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let owned = std::process::Command::new("chown")
+                .arg("postgres:postgres")
+                .arg(&path)
+                .status()
+                .expect("chown");
+            assert!(owned.success(), "the server's user owns {}", path.display());
+        }
+        let mut client = postgres::Client::connect(&self.url, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("cannot connect to {}: {e}", self.url));
+        client.batch_execute("ALTER SYSTEM SET ssl = on").unwrap();
+        client.batch_execute("SELECT pg_reload_conf()").unwrap();
+        // The server reloads on its own time: new connections see the new files after it.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let mut fresh = postgres::Client::connect(&self.url, postgres::NoTls).unwrap();
+            let on: String = fresh.query_one("SHOW ssl", &[]).unwrap().get(0);
+            if on == "on" {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "ssl is not on after a reload"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
     /// Stops the server (fast: open connections are cut).
     pub fn stop(&self) {
         run_script(&["stop", self.dir.to_str().unwrap()]).expect("the server stops");
