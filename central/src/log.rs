@@ -71,6 +71,20 @@ pub fn keeper(central: &Central, now: Timestamp) -> Result<Arc<LogKeeper>, Centr
         SigningKey::from_bytes(&seed)
     };
     if !enrolled(central, &key, now) {
+        if central.store.registry().revocation(&key_id(&key)).is_some() {
+            // Rotated by another process on the shared database: never enrolled again.
+            return Err(crate::central::file_error(
+                &path,
+                format!(
+                    "holds log key {}, which is revoked (the log key was rotated{}): copy log.key from the process that rotated it here (0600), then start again",
+                    key_id(&key).fingerprint(),
+                    match key_in_force(central, now) {
+                        Some(other) => format!("; {} signs the log now", other.fingerprint()),
+                        None => String::new(),
+                    }
+                ),
+            ));
+        }
         enroll(central, &key, now)?;
     }
     Ok(Arc::new(LogKeeper::new(key)))

@@ -3,16 +3,19 @@
 //! their indexes), so that every process answers staff from the one set of rows and none
 //! needs the whole index to filter it.
 //!
+//! The list's order is a column, and an index by status in that order (`listing_rank`,
+//! `migrations/V4__listing_order.sql`): a page is the first rows of each status read from the
+//! index and merged, never a sort of every row the filter keeps.
+//!
 //! [`Filter`] means here exactly what it means to the in-memory index
 //! ([`crate::reconcile::Index::consignments`], [`crate::reconcile::Index::discrepancies`]):
 //! the same rows in the same order, each as the index lists it (tested side by side in
 //! `listing_tests`).
 
 use super::{failed, Replica};
-use crate::reconcile::{kind_of, severity_of, DiscrepancyState, Filter};
+use crate::reconcile::{kind_of, severity_of, DiscrepancyState, Filter, STATUSES};
 use postgres::types::ToSql;
 use serde_json::Value;
-use tamga_core::Severity;
 use tamga_store::StoreError;
 
 /// A query's text and its parameters, built a condition at a time.
@@ -104,19 +107,6 @@ fn page(filter: &Filter, q: &mut Query) -> String {
     format!("{limit} OFFSET {}", q.param(filter.offset as i64))
 }
 
-/// Severities in the index's order (the most severe first), as a rank for `ORDER BY`.
-fn severity_rank(column: &str) -> String {
-    let mut sql = format!("CASE {column}");
-    for (rank, s) in [Severity::Critical, Severity::Major, Severity::Minor]
-        .into_iter()
-        .enumerate()
-    {
-        sql.push_str(&format!(" WHEN '{}' THEN {rank}", s.as_str()));
-    }
-    sql.push_str(" ELSE 255 END");
-    sql
-}
-
 impl Replica {
     /// The consignments `filter` keeps, each as the index lists it (its row with `open` and
     /// `worst_open`): the most severe open discrepancy first, then by deadline, then by id.
@@ -143,13 +133,42 @@ impl Replica {
             }
             (None, false) => {}
         }
-        let sql = format!(
-            "SELECT c.record::text, c.open_discrepancies, c.worst_open_severity FROM consignment_rows c \
-             WHERE {} ORDER BY {}, c.deadline NULLS FIRST, c.consignment COLLATE \"C\" {}",
-            q.clause(),
-            severity_rank("c.worst_open_severity"),
-            page(filter, &mut q)
-        );
+        let sql = match filter.limit {
+            None => format!(
+                "SELECT c.record::text, c.open_discrepancies, c.worst_open_severity FROM consignment_rows c \
+                 WHERE {} ORDER BY c.listing_rank, c.deadline NULLS FIRST, c.consignment COLLATE \"C\" {}",
+                q.clause(),
+                page(filter, &mut q)
+            ),
+            // A page: the first rows of each status in the list's order, each read from the
+            // (status, order) index, then merged; never a sort of every row the filter keeps.
+            Some(limit) => {
+                let clause = q.clause();
+                let first = q.param((filter.offset + limit) as i64);
+                let statuses: Vec<&str> = match filter.status {
+                    Some(status) => vec![status.as_str()],
+                    None => STATUSES.iter().map(|s| s.as_str()).collect(),
+                };
+                let branches: Vec<String> = statuses
+                    .into_iter()
+                    .map(|status| {
+                        let status = q.param(status);
+                        format!(
+                            "(SELECT c.record::text AS record, c.open_discrepancies, c.worst_open_severity, \
+                             c.listing_rank, c.deadline, c.consignment FROM consignment_rows c \
+                             WHERE c.status = {status} AND {clause} \
+                             ORDER BY c.listing_rank, c.deadline NULLS FIRST, c.consignment COLLATE \"C\" LIMIT {first})"
+                        )
+                    })
+                    .collect();
+                format!(
+                    "SELECT record, open_discrepancies, worst_open_severity FROM ({}) AS firsts \
+                     ORDER BY listing_rank, deadline NULLS FIRST, consignment COLLATE \"C\" {}",
+                    branches.join(" UNION ALL "),
+                    page(filter, &mut q)
+                )
+            }
+        };
         let rows = self
             .database()
             .connection()?

@@ -130,6 +130,14 @@ fn the_filters_in_sql_give_what_the_index_gives() {
             ("state", "all"),
         ],
         vec![("offset", "100")],
+        vec![("limit", "3"), ("status", "delivered")],
+        vec![
+            ("limit", "2"),
+            ("offset", "1"),
+            ("discrepancies", "yes"),
+            ("state", "all"),
+        ],
+        vec![("limit", "4"), ("post", "PMD-BISHKEK"), ("overdue", "no")],
     ];
     let mut kept_somewhere = 0;
     for pairs in &filters {

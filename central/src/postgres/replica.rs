@@ -14,8 +14,11 @@ use tracing::debug;
 const APPLIED: &str = "@postgres:applied";
 const PUBLISHED: &str = "@postgres:published";
 
-/// The most feed positions taken in one catch-up step.
-const POSITIONS_PER_STEP: i64 = 256;
+/// The most feed positions taken in one catch-up step. A position holds one publishing
+/// transaction: a sync round's documents (at most `tamga_sync::session::MAX_DOCS_PER_ROUND`) or
+/// [`DOCS_PER_PUBLISH`]; so a step holds at most 16 × 512 documents' changes in memory, however
+/// large the database a new process catches up with.
+const POSITIONS_PER_STEP: i64 = 16;
 /// The most documents published in one transaction.
 const DOCS_PER_PUBLISH: usize = 512;
 
