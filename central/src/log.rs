@@ -87,7 +87,16 @@ pub fn keeper(central: &Central, now: Timestamp) -> Result<Arc<LogKeeper>, Centr
         }
         enroll(central, &key, now)?;
     }
-    Ok(Arc::new(LogKeeper::new(key)))
+    let store = Arc::clone(&central.store);
+    Ok(Arc::new(LogKeeper::new(key).checking(Box::new(
+        move |key, at| {
+            store
+                .registry()
+                .enrollment_at(key, at, &[Role::TransparencyLog])
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        },
+    ))))
 }
 
 /// A log key enrolled in force at `now`, if any.

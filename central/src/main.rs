@@ -458,6 +458,14 @@ fn run(cli: Cli) -> Result<String, String> {
                 Timestamp::now(),
             )
             .map_err(|e| e.to_string())?;
+            let central = Central::open(&dir).map_err(|e| e.to_string())?;
+            if central.config.postgres.is_some() {
+                // On a shared database every process signs the one log with one key: made
+                // now, so that each copy of this directory carries it.
+                tamga_central::log::keeper(&central, Timestamp::now())
+                    .map_err(|e| format!("the transparency log key: {e}"))?;
+            }
+            drop(central);
             if json {
                 return Ok(to_json(&made));
             }

@@ -355,3 +355,76 @@ fn postgresql_stopped_mid_sync_the_post_retries_and_nothing_is_lost() {
         });
     }
 }
+
+#[test]
+fn the_log_key_rotated_at_one_process_is_taken_up_by_the_other() {
+    let Some(url) = tamga_testkit::postgres::fresh_database("central on PostgreSQL") else {
+        return;
+    };
+    let mut cluster = Cluster::new(&url);
+    let acts = cluster.story.clean_delivery();
+    cluster.record_at_post(&acts[..3]);
+    let out = cluster.sync_with(1);
+    assert!(
+        out.contains("central's receipts for") && !out.contains("REFUSED"),
+        "{out}"
+    );
+    let hq_a = cluster.processes[0].0.clone();
+    let hq_b = cluster.processes[1].0.clone();
+    let old_key = std::fs::read(hq_b.join("log.key")).unwrap();
+    // Rotated at process 0 (which then stops: process 1 alone answers from here).
+    must(Path::new(CENTRAL), &hq_a, &["rotate-log-key", "--json"], "");
+    cluster.processes[0].1.kill();
+    // Process 1 sees the old key revoked and signs no new head with it: a post bringing new
+    // acts gets its receipts refused, told to copy the new key.
+    let mut n = 5_000;
+    let mut out = String::new();
+    wait_for("process 1 retiring the revoked log key", || {
+        n += 1;
+        cluster.record_at_post(&[tamga_core::fixtures::stream::registration(
+            &cluster.story,
+            n,
+        )]);
+        out = cluster.sync_with(1);
+        out.contains("REFUSED")
+    });
+    assert!(out.contains("log.key"), "{out}");
+    // The new key copied into its data directory: taken up without a restart.
+    std::fs::copy(hq_a.join("log.key"), hq_b.join("log.key")).unwrap();
+    wait_for("process 1 signing with the new key", || {
+        cluster
+            .sync_with(1)
+            .contains("every act here is at headquarters")
+    });
+    // A process started with the revoked key refuses to start, saying what to do.
+    cluster.processes[1].1.kill();
+    let hq_c = cluster.root.path().join("hq-c");
+    copy_without_store(&hq_b, &hq_c);
+    std::fs::write(hq_c.join("log.key"), &old_key).unwrap();
+    let mut command = std::process::Command::new(CENTRAL);
+    command.arg("--data-dir").arg(&hq_c).arg("serve");
+    process::node_env(&mut command).env("TAMGA_CENTRAL_LISTEN", "127.0.0.1:0");
+    let mut child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("central started with a revoked log key");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!status.success());
+    assert!(
+        stderr.contains("revoked") && stderr.contains("copy log.key"),
+        "{stderr}"
+    );
+}

@@ -73,12 +73,7 @@ pub(super) async fn consignments(
         index
             .consignments(&filter)
             .into_iter()
-            .map(|r| {
-                let mut v = json!(r);
-                v["open"] = json!(r.open().count());
-                v["worst_open"] = json!(r.worst_open());
-                v
-            })
+            .map(|r| r.listed())
             .collect::<Vec<_>>()
     });
     Ok(Json(json!(rows)))

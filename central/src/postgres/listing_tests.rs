@@ -145,12 +145,7 @@ fn the_filters_in_sql_give_what_the_index_gives() {
         let from_index: Vec<Value> = index
             .consignments(&filter)
             .into_iter()
-            .map(|r| {
-                let mut v = json!(r);
-                v["open"] = json!(r.open().count());
-                v["worst_open"] = json!(r.worst_open());
-                v
-            })
+            .map(|r| r.listed())
             .collect();
         let from_sql = replica.consignments(&filter).unwrap();
         assert_eq!(from_sql, from_index, "consignments by {pairs:?}");

@@ -116,7 +116,7 @@ impl Database {
         config
             .connect(tls.clone())
             .map_err(|e| {
-                let why = with_causes(&e);
+                let why = tamga_node::transport::client::causes(&e);
                 if why.contains("certificate") {
                     format!("PostgreSQL at {shown} is not the server the CA in sslrootcert vouches for ({why}): check the URL's host and the CA file; nothing was sent")
                 } else {
@@ -238,21 +238,6 @@ pub fn join(
         rows: Arc::new(RowWriter::new(Arc::clone(&replica), zone)),
         replica,
     })
-}
-
-/// `e` and what caused it, each said once.
-fn with_causes(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let said = cause.to_string();
-        if !out.contains(&said) {
-            out.push_str(": ");
-            out.push_str(&said);
-        }
-        source = cause.source();
-    }
-    out
 }
 
 /// A database error as the store's error: nothing acknowledged, what to check.

@@ -132,6 +132,15 @@ fn heard(assessment: &Assessment) -> Option<Heard> {
 }
 
 impl Record {
+    /// The row as `GET /api/consignments` lists it: the record with its open discrepancies
+    /// counted (`open`) and the worst of them (`worst_open`).
+    pub fn listed(&self) -> serde_json::Value {
+        let mut v = serde_json::json!(self);
+        v["open"] = serde_json::json!(self.open().count());
+        v["worst_open"] = serde_json::json!(self.worst_open());
+        v
+    }
+
     /// The row for `assessment`, made from the document's `acts`.
     pub fn of(assessment: &Assessment, acts: &[SignedAct]) -> Record {
         let holding: BTreeSet<_> = assessment.acts.iter().copied().collect();

@@ -31,7 +31,12 @@ pub struct LogKeeper {
     /// Set when the key was retired by another process (a rotation there): this process signs
     /// no new head until it is given the new key ([`LogKeeper::rotate`]).
     retired: AtomicBool,
+    /// Whether the key may sign a head at a time (the registry's word), checked before each.
+    may_sign: Option<MaySign>,
 }
+
+/// Whether a log key may sign a tree head dated at a time: `Err` says why not.
+pub type MaySign = Box<dyn Fn(&KeyId, Timestamp) -> Result<(), String> + Send + Sync>;
 
 impl LogKeeper {
     /// The keeper signing with `key` (enrolled as `transparency_log`).
@@ -39,7 +44,16 @@ impl LogKeeper {
         LogKeeper {
             key: Mutex::new(key),
             retired: AtomicBool::new(false),
+            may_sign: None,
         }
+    }
+
+    /// This keeper asking `may_sign` before it signs each head (central: the key enrolled
+    /// and not revoked at the head's time), so that no head is signed with a key another
+    /// process has just rotated out, even before this one has noticed.
+    pub fn checking(mut self, may_sign: MaySign) -> Self {
+        self.may_sign = Some(may_sign);
+        self
     }
 
     /// The log key's id.
@@ -85,6 +99,14 @@ impl LogKeeper {
             }
             // Never dated before the head it follows, whatever the clock did.
             let time = latest.map_or(now, |l| now.max(l.head.time));
+            if let Some(may_sign) = &self.may_sign {
+                may_sign(&key_id(&key), time).map_err(|why| {
+                    SyncError::Protocol(format!(
+                        "the log key {} may not sign a tree head at {time} ({why}); if another central process rotated it, copy that process's log.key here",
+                        key_id(&key).fingerprint()
+                    ))
+                })?;
+            }
             Ok(Head::New(SignedTreeHead::sign(
                 TreeHead {
                     size,
