@@ -60,13 +60,9 @@ pub(super) async fn consignments(
     Query(params): Query<BTreeMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     let filter = filter(&params, &s.central.config.local_time())?;
-    if s.replica.is_some() {
+    if let Some(replica) = s.replica.clone() {
         // Several processes on one database: the rows every process writes, read with SQL.
-        let rows = blocking(&s, move |s| {
-            let replica = s.replica.as_ref().expect("checked above");
-            replica.consignments(&filter).map_err(internal)
-        })
-        .await?;
+        let rows = blocking(&s, move |_| replica.consignments(&filter).map_err(internal)).await?;
         return Ok(Json(json!(rows)));
     }
     let rows = s.reconciler.read(|index, _| {
@@ -95,9 +91,8 @@ pub(super) async fn discrepancies(
     Query(params): Query<BTreeMap<String, String>>,
 ) -> ApiResult<Json<Value>> {
     let filter = filter(&params, &s.central.config.local_time())?;
-    if s.replica.is_some() {
-        let rows = blocking(&s, move |s| {
-            let replica = s.replica.as_ref().expect("checked above");
+    if let Some(replica) = s.replica.clone() {
+        let rows = blocking(&s, move |_| {
             replica.discrepancies(&filter).map_err(internal)
         })
         .await?;
