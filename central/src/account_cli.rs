@@ -7,6 +7,33 @@ use std::path::Path;
 use tamga_central::accounts::{Accounts, Enrolment, StaffRole};
 use tamga_central::admin::Admin;
 
+/// `tamga-central account ...`.
+#[derive(clap::Subcommand)]
+pub enum AccountCommand {
+    /// Add an account; the password is asked (or read from standard input), the second
+    /// factor's secret printed once.
+    Add {
+        /// The login name.
+        #[arg(long)]
+        username: String,
+        /// The person's full name.
+        #[arg(long)]
+        name: String,
+        /// Their personal number.
+        #[arg(long)]
+        personal_number: String,
+        /// reconciliation, supervisor, auditor or administrator.
+        #[arg(long)]
+        role: String,
+        /// Their signing key (kept with `tamga-central officer`, enrolled as central_staff or
+        /// supervisor): reconciliation staff and supervisors only.
+        #[arg(long)]
+        key: Option<String>,
+    },
+    /// List the accounts.
+    List,
+}
+
 pub use tamga_central::accounts::NewAccount as AddBody;
 
 #[derive(Deserialize)]

@@ -49,6 +49,7 @@ pub mod admin;
 pub mod api;
 pub mod audit;
 pub mod authority;
+pub mod backup;
 pub mod central;
 pub mod config;
 pub mod department;

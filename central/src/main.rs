@@ -286,32 +286,19 @@ enum Command {
         #[command(subcommand)]
         command: AccountCommand,
     },
-}
-
-#[derive(Subcommand)]
-enum AccountCommand {
-    /// Add an account; the password is asked (or read from standard input), the second
-    /// factor's secret printed once.
-    Add {
-        /// The login name.
+    /// Make an identity for backups: written to --out (mode 0600; keep it off this machine),
+    /// its recipient (age1…) printed for `backup --to`.
+    BackupKey {
+        /// Where to write the identity.
         #[arg(long)]
-        username: String,
-        /// The person's full name.
-        #[arg(long)]
-        name: String,
-        /// Their personal number.
-        #[arg(long)]
-        personal_number: String,
-        /// reconciliation, supervisor, auditor or administrator.
-        #[arg(long)]
-        role: String,
-        /// Their signing key (kept with `tamga-central officer`, enrolled as central_staff or
-        /// supervisor): reconciliation staff and supervisors only.
-        #[arg(long)]
-        key: Option<String>,
+        out: PathBuf,
     },
-    /// List the accounts.
-    List,
+    /// Back central up into one file, encrypted to the recipients and signed by central's
+    /// device key: its data directory and a consistent copy of its store. Works while `serve`
+    /// runs (run it as central's user) or with central stopped.
+    Backup(backup_cli::BackupArgs),
+    /// Restore central from a backup into --data-dir, which must be new or empty.
+    Restore(backup_cli::RestoreArgs),
 }
 
 #[derive(Subcommand)]
@@ -378,11 +365,13 @@ macro_rules! say {
 
 // After the macro: the module uses `say!`.
 mod account_cli;
+mod backup_cli;
 mod department_cli;
 mod evidence_cli;
 mod lists_cli;
 mod officer_cli;
 mod root_cli;
+use account_cli::AccountCommand;
 use department_cli::{department_command, DepartmentCommand};
 use root_cli::{root_command, root_for_init, RootCommand};
 
@@ -429,6 +418,7 @@ fn serve(dir: &Path) -> Result<String, String> {
 
 fn run(cli: Cli) -> Result<String, String> {
     let dir = cli.data_dir;
+    tamga_node::files::refuse_root_on_foreign_dir(&dir, "tamga-central")?;
     let json = cli.json;
     let mut answer = String::new();
     // Times for people: local time in central's zone with the offset (Asia/Bishkek before init).
@@ -723,6 +713,9 @@ fn run(cli: Cli) -> Result<String, String> {
             evidence_cli::evidence(&dir, &consignment, &out, json)
         }
         Command::RotateLogKey => evidence_cli::rotate_log_key(&dir, json),
+        Command::BackupKey { out } => backup_cli::key(&out),
+        Command::Backup(args) => backup_cli::backup(&dir, &args),
+        Command::Restore(args) => backup_cli::restore(&dir, &args),
         Command::Enrollment { out } => {
             let acts = Admin::open(&dir)?.write_enrollment(&out)?;
             let shown = out.display().to_string();

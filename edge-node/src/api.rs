@@ -34,6 +34,7 @@ use tamga_store::StoreError;
 use tracing::info;
 
 pub mod archive;
+mod backup;
 mod json;
 mod offers;
 pub mod openapi;
@@ -574,6 +575,7 @@ pub fn local(shared: Arc<Shared>) -> Router {
         .merge(offers::routes())
         .merge(sync::routes())
         .merge(archive::routes())
+        .merge(backup::routes())
         .route("/api/openapi.json", get(openapi::serve))
         // JSON forms up to MAX_FORM_BYTES; uploads (files, photos) up to MAX_UPLOAD_BYTES.
         .layer(DefaultBodyLimit::max(MAX_FORM_BYTES))

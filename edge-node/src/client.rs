@@ -441,6 +441,33 @@ impl Client {
         }
     }
 
+    /// A backup of the node in `dir` encrypted to `to`, written to `out` (whole or not at all:
+    /// a temporary file beside it, synced, then renamed). Through the running node when it
+    /// serves, with the admin token it keeps in `dir`.
+    pub fn backup(
+        &self,
+        dir: &Path,
+        to: &[String],
+        out: &Path,
+    ) -> Result<tamga_node::backup::Summary, String> {
+        tamga_node::backup::write_file(out, |file| match self {
+            Client::Local(n) => {
+                let mut writer = std::io::BufWriter::new(file);
+                let manifest = crate::backup::write(&n.node, to, Timestamp::now(), &mut writer)
+                    .map_err(|e| e.to_string())?;
+                std::io::Write::flush(&mut writer).map_err(|e| e.to_string())?;
+                Ok(tamga_node::backup::Summary::of(&manifest))
+            }
+            Client::Remote(api) => {
+                let token = crate::backup::read_admin_token(dir)?;
+                let form = crate::backup::BackupForm { to: to.to_vec() };
+                let body = serde_json::to_vec(&form).map_err(|e| e.to_string())?;
+                let url = format!("{}/api/backup", api.base);
+                tamga_node::backup::fetch(&url, crate::backup::TOKEN_HEADER, &token, body, file)
+            }
+        })
+    }
+
     /// The paper act of act `id` (a PDF with the signed act in a QR code, where it fits).
     pub fn paper(&self, id: &ActId) -> Result<crate::paper::Paper, String> {
         match self {

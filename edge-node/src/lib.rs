@@ -32,6 +32,7 @@
 pub mod answers;
 pub mod api;
 pub mod archive;
+pub mod backup;
 pub mod client;
 pub mod config;
 pub mod contacts;

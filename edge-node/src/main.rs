@@ -9,7 +9,7 @@ mod cli;
 use clap::Parser;
 use cli::forms::{self, Here};
 use cli::grammar::{ActCommand, Cli, Command, PermitCommand, SealCommand};
-use cli::{acts, archive, control, handoff, node, officer};
+use cli::{acts, archive, backup, control, handoff, node, officer};
 use std::process::ExitCode;
 use tamga_edge::client::Client;
 use tamga_edge::config::PeerConfig;
@@ -54,6 +54,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<(), String> {
     let dir = cli.data_dir.as_path();
+    tamga_node::files::refuse_root_on_foreign_dir(dir, "tamga-edge")?;
     match cli.command {
         Command::Init {
             role,
@@ -88,6 +89,11 @@ fn run(cli: Cli) -> Result<(), String> {
         } => node::export_bundle(dir, &out, &for_key, since),
         Command::ImportBundle { file } => node::import_bundle(dir, &file),
         Command::ImportSealFeed { file } => node::import_seal_feed(dir, &file),
+        Command::BackupKey(args) => backup::key(&args.out),
+        Command::Backup(args) => backup::backup(dir, &args.out, &args.to),
+        Command::Restore(args) => {
+            backup::restore(dir, &args.from, &args.identity, args.new_device_key)
+        }
         Command::Officer(cmd) => officer::run(dir, cmd),
         Command::List { json, filters } => acts::list(dir, json, &filters),
         Command::Show { consignment, json } => acts::show(dir, consignment, json),

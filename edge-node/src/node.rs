@@ -177,6 +177,15 @@ impl Node {
             detail,
         })?;
         std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
+        let device = Node::new_device_key(dir)?;
+        config.save(dir)?;
+        Store::open(dir.join("store"), &config.authority.clone())?;
+        Ok(device)
+    }
+
+    /// Makes a fresh device key in `dir` (which must not hold one) and returns its id, to be
+    /// enrolled by central.
+    pub fn new_device_key(dir: &Path) -> Result<KeyId, NodeError> {
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed).map_err(|e| file_error(dir, format!("no randomness: {e}")))?;
         let device = SigningKey::from_bytes(&seed);
@@ -184,20 +193,24 @@ impl Node {
         // Created readable by the node's user only, whole or not at all, never over a key.
         tamga_node::files::write_new_private(&key_path, hex::encode(seed).as_bytes())
             .map_err(|e| file_error(&key_path, e))?;
-        config.save(dir)?;
-        Store::open(dir.join("store"), &config.authority.clone())?;
         Ok(key_id(&device))
     }
 
-    /// Opens the node in `dir`.
-    pub fn open(dir: &Path) -> Result<Node, NodeError> {
-        let config = Config::load(dir)?;
+    /// The device key in `dir`.
+    pub fn read_device_key(dir: &Path) -> Result<SigningKey, NodeError> {
         let key_path = dir.join(DEVICE_KEY_FILE);
         let text = tamga_node::files::read_private_text(&key_path, MAX_DEVICE_KEY_BYTES)
             .map_err(|e| file_error(&key_path, e))?;
         let mut seed = [0u8; 32];
         hex::decode_to_slice(text.trim(), &mut seed)
             .map_err(|_| file_error(&key_path, "not a device key (64 hex digits expected)"))?;
+        Ok(SigningKey::from_bytes(&seed))
+    }
+
+    /// Opens the node in `dir`.
+    pub fn open(dir: &Path) -> Result<Node, NodeError> {
+        let config = Config::load(dir)?;
+        let device = Node::read_device_key(dir)?;
         let store = Store::open_with(
             dir.join("store"),
             &config.authority.clone(),
@@ -206,7 +219,7 @@ impl Node {
         Ok(Node {
             dir: dir.to_owned(),
             config,
-            device: SigningKey::from_bytes(&seed),
+            device,
             store: Arc::new(store),
         })
     }

@@ -134,7 +134,9 @@ pub async fn run(node: Node, on_listen: impl FnOnce(std::net::SocketAddr)) -> Re
         node.config.central_units.clone(),
         tamga_sync::auth::DEFAULT_SKEW_SECONDS,
     ));
+    let token = crate::backup::make_admin_token(&node.dir)?;
     let shared = Arc::new(Shared::new(node));
+    shared.set_admin_token(token);
     let routes = Routes::new(
         router(endpoint).merge(crate::api::peers(Arc::clone(&shared))),
         crate::api::local(Arc::clone(&shared)),

@@ -41,6 +41,8 @@ pub struct Shared {
     succeeded: Mutex<BTreeMap<String, tokio::time::Instant>>,
     /// Opens TLS connections to peers, each pinned to the peer's device key.
     connector: Connector,
+    /// The token `POST /api/backup` asks for, once `serve` wrote it in the data directory.
+    admin_token: std::sync::OnceLock<String>,
     bound: Mutex<Option<SocketAddr>>,
 }
 
@@ -68,7 +70,27 @@ impl Shared {
                 Duration::from_secs(120),
             ),
             bound: Mutex::new(None),
+            admin_token: std::sync::OnceLock::new(),
             node,
+        }
+    }
+
+    /// Takes up the admin token `serve` wrote in the data directory.
+    pub fn set_admin_token(&self, token: String) {
+        let _ = self.admin_token.set(token);
+    }
+
+    /// Whether `given` is the admin token (compared in constant time; none set: never).
+    pub fn admin_token_is(&self, given: &str) -> bool {
+        match self.admin_token.get() {
+            Some(token) if token.len() == given.len() => {
+                token
+                    .bytes()
+                    .zip(given.bytes())
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                    == 0
+            }
+            _ => false,
         }
     }
 

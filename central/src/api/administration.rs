@@ -388,3 +388,64 @@ pub(super) async fn admin_account(
     )
     .await
 }
+
+/// `POST /api/admin/backup`: `tamga-central backup` while the server runs.
+#[utoipa::path(
+    post,
+    path = "/api/admin/backup",
+    tag = "administration",
+    summary = "A backup of central, encrypted to the recipients given (tamga-central backup)",
+    description = "The data directory and a consistent snapshot of the store, age-encrypted to the recipients and signed by central's device key. Writes wait while the store's snapshot is taken; central goes on serving.",
+    request_body(content = crate::backup::BackupBody, description = "The recipients"),
+    responses(
+        (status = 200, description = "The backup file; the `x-tamga-backup` header summarizes it (JSON)", content_type = "application/octet-stream"),
+        Refused,
+        crate::reply::Failed
+    )
+)]
+pub(super) async fn admin_backup(
+    State(s): State<Arc<Shared>>,
+    headers: axum::http::HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> ApiResult<axum::response::Response> {
+    use axum::http::{header, HeaderValue};
+    use axum::response::IntoResponse;
+    use tamga_node::backup::{BackupError, Summary, SUMMARY_HEADER};
+    admin_allowed(&s, &headers)?;
+    let body = read_body(body)?;
+    let request: crate::backup::BackupBody =
+        serde_json::from_slice(&body).map_err(|e| bad(format!("backup request: {e}")))?;
+    let now = Timestamp::now();
+    let (file, manifest) = blocking(&s, move |s| {
+        tamga_node::backup::write_unnamed(&s.central.dir, |out| {
+            crate::backup::write(&s.central, &request.to, now, out)
+        })
+        .map_err(|e| match e {
+            BackupError::BadRecipient(_) | BackupError::NoRecipient => bad(e.to_string()),
+            other => crate::reply::internal(other),
+        })
+    })
+    .await?;
+    let summary = serde_json::to_string(&Summary::of(&manifest)).unwrap_or_default();
+    tracing::info!(
+        files = manifest.files.len(),
+        store_bytes = manifest.store.bytes,
+        "backup taken"
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            ),
+            (
+                header::HeaderName::from_static(SUMMARY_HEADER),
+                HeaderValue::from_str(&summary).unwrap_or(HeaderValue::from_static("{}")),
+            ),
+        ],
+        axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(
+            tokio::fs::File::from_std(file),
+        )),
+    )
+        .into_response())
+}

@@ -240,6 +240,7 @@ fn routes() -> Router<Arc<Shared>> {
             post(administration::admin_rotate_log_key),
         )
         .route("/api/admin/accounts", post(administration::admin_account))
+        .route("/api/admin/backup", post(administration::admin_backup))
         .route("/api/evidence", get(evidence::download))
         .route("/verify.html", get(evidence::verify_page))
 }

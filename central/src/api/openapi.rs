@@ -53,6 +53,7 @@ use utoipa::OpenApi;
         super::administration::admin_evidence,
         super::administration::admin_rotate_log_key,
         super::administration::admin_account,
+        super::administration::admin_backup,
         super::evidence::download,
         super::access::login,
         super::access::logout,
@@ -328,6 +329,7 @@ mod tests {
             loopback_only,
             [
                 &("POST".to_owned(), "/api/admin/accounts".to_owned()),
+                &("POST".to_owned(), "/api/admin/backup".to_owned()),
                 &("POST".to_owned(), "/api/admin/evidence".to_owned()),
                 &("POST".to_owned(), "/api/admin/log-key".to_owned()),
                 &("POST".to_owned(), "/api/admin/seal-feed".to_owned())

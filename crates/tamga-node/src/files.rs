@@ -140,6 +140,47 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Refuses to work as root on a data directory that belongs to another user (the service's,
+/// as the packages install it): the files a command run as root makes there would be root's,
+/// and the service could no longer read them. `program` names the command in the advice.
+pub fn refuse_root_on_foreign_dir(dir: &Path, program: &str) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and touches no memory.
+        let euid = unsafe { libc::geteuid() };
+        if euid != 0 {
+            return Ok(());
+        }
+        let Ok(meta) = std::fs::metadata(dir) else {
+            return Ok(());
+        };
+        if meta.uid() != 0 {
+            let owner = user_name(meta.uid()).unwrap_or_else(|| meta.uid().to_string());
+            return Err(format!(
+                "{} belongs to user {owner}, and this command runs as root: files it made would be root's and the service could not read them; run it as {owner}: sudo -u {owner} {program} --data-dir {} ...",
+                dir.display(),
+                dir.display()
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (dir, program);
+    Ok(())
+}
+
+/// The name of user `uid`, from /etc/passwd.
+#[cfg(unix)]
+fn user_name(uid: u32) -> Option<String> {
+    let text = std::fs::read_to_string("/etc/passwd").ok()?;
+    text.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id = fields.nth(1)?.parse::<u32>().ok()?;
+        (id == uid).then(|| name.to_owned())
+    })
+}
+
 /// Flushes the directory holding `path`, so that a rename or link into it is durable.
 pub fn sync_parent(path: &Path) -> io::Result<()> {
     #[cfg(unix)]

@@ -15,8 +15,11 @@
 //! - [`keystore`]: officers' signing keys encrypted under their PIN.
 //! - [`officer`]: the officer commands both binaries offer: a key made or imported under a PIN.
 //! - [`files`]: small files written atomically and durably, read with a bound.
+//! - [`backup`]: a serving node's data directory backed up, encrypted and signed, and restored
+//!   on a fresh machine.
 //! - [`upkeep`]: background compaction of a serving node's store.
 
+pub mod backup;
 pub mod files;
 pub mod keystore;
 pub mod local;

@@ -97,6 +97,7 @@ pub use store::merge::{blank_sync_reply, sync_message_carries_changes};
 pub use store::peers::RememberedNonce;
 pub use store::reader::Reader;
 pub use store::rewrite::Rewritten;
+pub use store::snapshot::{Restored, Snapshotted, FEED_RESUME_GAP};
 pub use store::{
     CompactionReport, MergeReport, Recorded, Store, StoreOptions, FORMAT_VERSION, MAGIC,
 };

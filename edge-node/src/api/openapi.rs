@@ -48,6 +48,7 @@ use utoipa::OpenApi;
         super::archive::archived,
         super::archive::acts_file,
         super::archive::run,
+        super::backup::backup,
         serve,
     ),
     tags(
@@ -57,6 +58,7 @@ use utoipa::OpenApi;
         (name = "handoffs", description = "Custody offers and countersignatures"),
         (name = "sync and bundles", description = "Sync now, bundle files and the jobs that run them"),
         (name = "archive", description = "A post's archive of delivered consignments"),
+        (name = "backup", description = "A backup of the running node, for its operator"),
         (name = "openapi", description = "This description"),
     )
 )]
@@ -106,6 +108,7 @@ mod tests {
             include_str!("../api.rs"),
             include_str!("offers.rs"),
             include_str!("archive.rs"),
+            include_str!("backup.rs"),
             include_str!("sync.rs"),
         ] {
             served.extend(routes_in(source));

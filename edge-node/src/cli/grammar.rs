@@ -110,6 +110,13 @@ pub enum Command {
         /// The file.
         file: PathBuf,
     },
+    /// Make an identity for backups (keep it off this machine); its recipient is printed.
+    BackupKey(super::backup::KeyArgs),
+    /// Back the node up (its data directory and store), encrypted to the recipients and signed
+    /// by the device key; while `serve` runs (as the node's user) or with the node stopped.
+    Backup(super::backup::BackupArgs),
+    /// Restore a node from a backup into --data-dir (new or empty); it syncs on as before.
+    Restore(super::backup::RestoreArgs),
     /// Officer keys on this device: create, import, list. Keys are stored encrypted under the
     /// officer's PIN; central enrolls the key id printed.
     #[command(subcommand)]

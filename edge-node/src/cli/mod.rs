@@ -13,9 +13,11 @@
 //! - [`control`]: the Department's notice, expertise, State Control Act, certificates issued,
 //!   a damaged KP certificate sent back.
 //! - [`archive`]: the post's archive: a pass now, list, search, show, export.
+//! - [`backup`]: `backup-key`, `backup`, `restore`.
 
 pub mod acts;
 pub mod archive;
+pub mod backup;
 pub mod control;
 pub mod forms;
 pub mod grammar;

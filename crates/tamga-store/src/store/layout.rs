@@ -7,7 +7,7 @@
 //!
 //! | tree | key | value |
 //! |---|---|---|
-//! | `meta` | `magic`, `version`, `rules`, `authority`, `actor`, `last_seq`, `forgotten\0<doc key>`, `counted`, `count\0<kind>/<value>` | format marker, version (u32 BE), the assessment rules' version the derived records were made with (u32 BE, `tamga_core::assessment::RULES_VERSION`), pinned authority key, this node's automerge actor, last feed number (u64 BE), when a document was forgotten (Unix seconds, u64 BE), the list's counters are kept, one counter: how many `lstatus`, `lworst` or `due` index keys have that value (u64 BE, see [`super::counts`]) |
+//! | `meta` | `magic`, `version`, `rules`, `authority`, `actor`, `last_seq`, `forgotten\0<doc key>`, `feed_gap\0<from>`, `counted`, `count\0<kind>/<value>` | format marker, version (u32 BE), the assessment rules' version the derived records were made with (u32 BE, `tamga_core::assessment::RULES_VERSION`), pinned authority key, this node's automerge actor, last feed number (u64 BE), when a document was forgotten (Unix seconds, u64 BE), where a restored store's feed jumps (from the snapshot's last number, u64 BE, to the number it goes on after, see [`super::snapshot`]), the list's counters are kept, one counter: how many `lstatus`, `lworst` or `due` index keys have that value (u64 BE, see [`super::counts`]) |
 //! | `docs` | doc key ([`DocId::to_key`]) | the document as last compacted ([`AutoCommit::save`]) |
 //! | `changes` | doc key, `0`, seq (u64 BE) | an incremental change ([`AutoCommit::save_after`]) not yet folded into `docs` |
 //! | `feed` | seq (u64 BE) | doc key: every local modification, in order, contiguous from 1 |
@@ -76,6 +76,29 @@ pub(super) struct Trees {
     pub(super) pin_failures: Tree,
     pub(super) log: Tree,
     pub(super) receipts: Tree,
+}
+
+impl Trees {
+    /// Every tree with its name, in the order of [`TREE_NAMES`].
+    pub(super) fn named(&self) -> [(&'static str, &Tree); 13] {
+        let t = self;
+        let trees = [
+            &t.meta,
+            &t.docs,
+            &t.changes,
+            &t.feed,
+            &t.latest,
+            &t.doc_seq,
+            &t.derived,
+            &t.index,
+            &t.peers,
+            &t.pending,
+            &t.pin_failures,
+            &t.log,
+            &t.receipts,
+        ];
+        std::array::from_fn(|i| (TREE_NAMES[i], trees[i]))
+    }
 }
 
 pub(super) fn seq_key(seq: u64) -> [u8; 8] {

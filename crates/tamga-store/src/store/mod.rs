@@ -17,7 +17,8 @@
 //! - [`list`]: the consignment list a page at a time, its filters and counts;
 //! - [`log`](mod@log): central's transparency log (leaves, subtrees, signed heads) and, at a
 //!   node, the receipts it holds of it;
-//! - [`compact`], [`rewrite`] and [`check`]: upkeep.
+//! - [`compact`], [`rewrite`] and [`check`]: upkeep;
+//! - [`snapshot`]: backups (a consistent copy of an open store, a store restored from one).
 
 use crate::doc::{DocId, Rejection};
 use crate::error::{from_sled, StoreError};
@@ -47,6 +48,7 @@ pub mod query;
 pub mod reader;
 pub mod receipts;
 pub mod rewrite;
+pub mod snapshot;
 pub mod write;
 
 use layout::Trees;

@@ -304,7 +304,7 @@ impl Store {
 /// sled's directory in a store.
 pub(super) const SLED_DIR: &str = "sled";
 /// Where a new store's database is made before it is renamed to [`SLED_DIR`].
-const SLED_PARTIAL: &str = "sled.partial";
+pub(super) const SLED_PARTIAL: &str = "sled.partial";
 /// Where [`Store::rewrite`] makes its copy (and leaves the old database after the exchange).
 pub(super) const SLED_REWRITE: &str = "sled.rewrite";
 
