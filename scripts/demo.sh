@@ -14,6 +14,8 @@
 #
 #   bash scripts/demo.sh                 # leaves the nodes running for a look in the browser
 #   bash scripts/demo.sh --unattended    # exits at the end (CI does this)
+#   bash scripts/demo.sh --installed     # the binaries the Debian packages installed in /usr/bin
+#                                        # (or those in $TAMGA_BIN_DIR), not a build of this tree
 #
 # Exits non-zero if any step's outcome is not what the story says. Cleans up either way.
 set -euo pipefail
@@ -22,12 +24,15 @@ UNATTENDED=0
 for arg in "$@"; do
   case "$arg" in
     --unattended) UNATTENDED=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --installed) TAMGA_BIN_DIR="${TAMGA_BIN_DIR:-/usr/bin}" ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "unknown option $arg (see --help)" >&2; exit 2 ;;
   esac
 done
 [ -n "${CI:-}" ] && UNATTENDED=1
-command -v cargo >/dev/null || { echo "error: cargo not found; install Rust from rustup.rs" >&2; exit 2; }
+if [ -z "${TAMGA_BIN_DIR:-}" ]; then
+  command -v cargo >/dev/null || { echo "error: cargo not found; install Rust from rustup.rs" >&2; exit 2; }
+fi
 
 say() { printf '%s\n' "$*"; }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -37,9 +42,17 @@ expect() { # expect "what" "text" "pattern"
   say "   ✓ $1"
 }
 
-step "building tamga-edge and tamga-central"
-(cd "$REPO" && cargo build --quiet -p tamga-edge -p tamga-central)
-BIN="${CARGO_TARGET_DIR:-$REPO/target}/debug"
+if [ -n "${TAMGA_BIN_DIR:-}" ]; then
+  step "using the installed tamga-edge and tamga-central in $TAMGA_BIN_DIR"
+  BIN="$TAMGA_BIN_DIR"
+  for b in tamga-edge tamga-central; do
+    [ -x "$BIN/$b" ] || { echo "error: $BIN/$b is not installed (apt install ./${b}_*.deb)" >&2; exit 2; }
+  done
+else
+  step "building tamga-edge and tamga-central"
+  (cd "$REPO" && cargo build --quiet -p tamga-edge -p tamga-central)
+  BIN="${CARGO_TARGET_DIR:-$REPO/target}/debug"
+fi
 export TAMGA_LOG="${TAMGA_LOG:-warn}"
 
 W="$(mktemp -d "${TMPDIR:-/tmp}/tamga-demo.XXXXXX")"
