@@ -41,6 +41,7 @@ benches=(
   "footprint|footprint|footprint --quick"
   "list|list_bench|list_bench --quick"
   "archive|archive_bench|archive_bench --quick"
+  "backup|backup_bench|backup_bench --quick"
   "log|log_bench|log_bench --quick"
   "road|road_bench|road_bench --quick"
   "postgres|postgres_bench|postgres_bench --quick"

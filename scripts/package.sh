@@ -3,8 +3,9 @@
 # on this machine with dpkg, checks what they installed (the tamga user, the data directories and
 # their modes, the environment files, the units with systemd-analyze verify), runs the installed
 # tamga-edge as the units run it (user tamga, the environment file, the data directory under
-# /var/lib/tamga) through init, serve, a backup through the running node and a restore, then the
-# demo's story on the installed binaries. Needs root; meant for CI and test machines (it installs
+# /var/lib/tamga) through init, serve, a backup through the running node and a restore, an upgrade
+# of the package (the node and the edited environment file kept), then the demo's story on the
+# installed binaries. Needs root; meant for CI and test machines (it installs
 # the packages and leaves them installed, with their data directories emptied).
 #
 #   bash scripts/package.sh            # everything above
@@ -93,6 +94,23 @@ as_tamga tamga-edge --data-dir "$W/restored" restore --from "$W/post.backup" --i
 cmp "$EDGE_DIR/device.key" "$W/restored/device.key" || fail "the restored device key differs"
 as_tamga tamga-edge --data-dir "$W/restored" status | grep -q MANAS-AIRPORT || fail "the restored node's status"
 ok "a backup through the running node, restored as tamga"
+
+echo "== an upgrade of the package keeps the node and the operator's settings"
+echo "TAMGA_EDGE_SYNC_INTERVAL=90" >>/etc/tamga/edge.env
+KEY_BEFORE=$(sha256sum <"$EDGE_DIR/device.key")
+cp "$CARGO_TARGET_DIR"/debian/tamga-edge_*.deb "$W/tamga-edge_current.deb"
+cargo deb --quiet --no-build -p tamga-edge --deb-version 99.0.0-1 --output "$W/tamga-edge_upgrade.deb" >/dev/null
+DEBIAN_FRONTEND=noninteractive dpkg -i --force-confold "$W/tamga-edge_upgrade.deb" >/dev/null
+[ "$(dpkg-query -W -f='${Version}' tamga-edge)" = 99.0.0-1 ] || fail "the upgrade was not installed"
+grep -qx "TAMGA_EDGE_SYNC_INTERVAL=90" /etc/tamga/edge.env || fail "the upgrade lost the operator's edit of /etc/tamga/edge.env"
+[ "$(sha256sum <"$EDGE_DIR/device.key")" = "$KEY_BEFORE" ] || fail "the upgrade changed the device key"
+[ "$(stat -c '%U:%G %a' "$EDGE_DIR")" = "tamga:tamga 700" ] || fail "the upgrade changed the data directory's owner or mode"
+as_tamga tamga-edge status | grep -q MANAS-AIRPORT || fail "the node after the upgrade"
+# Back to the package of this tree, for the demo below (a downgrade, which dpkg allows with a
+# warning).
+DEBIAN_FRONTEND=noninteractive dpkg -i --force-confold "$W/tamga-edge_current.deb" >/dev/null 2>&1
+sed -i '/^TAMGA_EDGE_SYNC_INTERVAL=90$/d' /etc/tamga/edge.env
+ok "the node, its key and the edited environment file kept across an upgrade of the package"
 
 echo "== the demo's story on the installed binaries"
 bash scripts/demo.sh --installed --unattended >"$W/demo.log" 2>&1 || { tail -40 "$W/demo.log"; fail "the demo on the installed binaries"; }

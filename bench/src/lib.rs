@@ -18,3 +18,28 @@ pub fn size(args: &[String], quick: u64, full: u64) -> u64 {
         },
     )
 }
+
+/// A post node at the Manas airport post in `dir`, made as `tamga-edge init` makes one, opened,
+/// with the story's registry recorded.
+pub fn post_node(
+    dir: &std::path::Path,
+    story: &tamga_core::fixtures::Story,
+) -> tamga_edge::node::Node {
+    use tamga_edge::node::{InitOptions, Node};
+    Node::init(
+        dir,
+        InitOptions {
+            role: tamga_edge::config::NodeRole::Post,
+            unit: "MANAS-AIRPORT".into(),
+            authority: story.authority_id().to_string(),
+            listen: "127.0.0.1:0".into(),
+            central_units: vec!["HQ-RECON".into()],
+        },
+    )
+    .expect("a post node");
+    let node = Node::open(dir).expect("the node opens");
+    for act in story.registry_acts() {
+        node.store.record(&act).expect("the registry");
+    }
+    node
+}

@@ -34,8 +34,7 @@ use std::time::Instant;
 use tamga_bench::consignments::{self, Fate};
 use tamga_core::fixtures::{stream, Story};
 use tamga_edge::archive::{self, Shelf};
-use tamga_edge::config::NodeRole;
-use tamga_edge::node::{InitOptions, Node};
+use tamga_edge::node::Node;
 
 fn dir_bytes(dir: &Path) -> u64 {
     let mut total = 0;
@@ -65,22 +64,8 @@ fn main() {
         .tempdir()
         .expect("temp dir");
     let dir = base.path().join("node");
-    Node::init(
-        &dir,
-        InitOptions {
-            role: NodeRole::Post,
-            unit: "MANAS-AIRPORT".into(),
-            authority: story.authority_id().to_string(),
-            listen: "127.0.0.1:0".into(),
-            central_units: vec!["HQ-RECON".into()],
-        },
-    )
-    .expect("a post node");
     let store_dir = dir.join("store");
-    let node = Node::open(&dir).expect("the node opens");
-    for act in story.registry_acts() {
-        node.store.record(&act).expect("the registry");
-    }
+    let node = tamga_bench::post_node(&dir, &story);
     eprintln!("populating a post's year: {n} consignments ...");
     let populated = consignments::populate(&node.store, &story, 0..n, |_| {});
     let compact = |node: &Node| node.store.compact(1).expect("compaction");
