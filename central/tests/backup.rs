@@ -144,6 +144,20 @@ fn a_post_restored_from_its_backup_syncs_on_as_before() {
         assert!(!bytes.windows(secret.len()).any(|w| w == secret));
     }
 
+    // What the post shows of the story's consignment, as the backup holds it.
+    let shown = |dir: &Path| {
+        let mut view: serde_json::Value = serde_json::from_str(&must(
+            &scene.edge,
+            dir,
+            &["show", scene.story.consignment.as_str(), "--json"],
+            "",
+        ))
+        .unwrap();
+        view.as_object_mut().unwrap().remove("as_of");
+        view
+    };
+    let at_backup = shown(&scene.post);
+
     // After the backup the post records more and central hears it; then the post is lost.
     record(&scene, &scene.post, 2000..2005);
     let out = must(&scene.edge, &scene.post, &["sync"], "");
@@ -169,6 +183,11 @@ fn a_post_restored_from_its_backup_syncs_on_as_before() {
     assert!(
         !node_holds(&scene, &restored, 2000),
         "recorded after the backup"
+    );
+    assert_eq!(
+        shown(&restored),
+        at_backup,
+        "the restored node shows what the post showed"
     );
     // The restored node records, then syncs with central as the lost one did.
     record(&scene, &restored, 3000..3001);
