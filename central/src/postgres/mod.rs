@@ -165,6 +165,11 @@ impl Database {
         client
             .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
             .map_err(|e| failed(&e))?;
+        let newer = self.newer_schema(&mut client);
+        if newer.is_err() {
+            let _ = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
+            return newer;
+        }
         let migrated = embedded::migrations::runner().run(&mut *client);
         let unlocked = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
         let report = migrated.map_err(|e| failed(&e))?;
@@ -177,6 +182,40 @@ impl Database {
             );
         }
         Ok(())
+    }
+
+    /// Refuses a database whose schema a newer build brought beyond this build's migrations:
+    /// this build would misread it.
+    fn newer_schema(&self, client: &mut Connection) -> Result<(), String> {
+        let known = embedded::migrations::runner()
+            .get_migrations()
+            .iter()
+            .map(|m| m.version())
+            .max()
+            .unwrap_or(0);
+        let failed = |e: postgres::Error| format!("the database at {}: {e}", self.shown);
+        let history: bool = client
+            .query_one(
+                "SELECT to_regclass('refinery_schema_history') IS NOT NULL",
+                &[],
+            )
+            .map_err(failed)?
+            .get(0);
+        let found: Option<i32> = if history {
+            client
+                .query_one("SELECT max(version) FROM refinery_schema_history", &[])
+                .map_err(failed)?
+                .get(0)
+        } else {
+            None
+        };
+        match found {
+            Some(v) if v > known as i32 => Err(format!(
+                "the database at {} has schema version {v}, but this build of tamga-central knows only up to version {known}: a newer tamga-central migrated it; upgrade this one to that version (every process of one central runs the same version)",
+                self.shown
+            )),
+            _ => Ok(()),
+        }
     }
 
     fn pin(&self, authority: &KeyId) -> Result<(), String> {

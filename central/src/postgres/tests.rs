@@ -512,3 +512,95 @@ fn the_link_to_the_database_is_encrypted_and_the_server_checked() {
     let refused = Database::open(&with(&ca_file), &story.authority_id()).unwrap_err();
     assert!(refused.contains("certificate"), "{refused}");
 }
+
+#[test]
+fn a_database_of_an_older_schema_is_brought_up_to_date_and_a_newer_one_refused() {
+    let Some(url) = tamga_testkit::postgres::fresh_database("schema versions") else {
+        return;
+    };
+    let story = Story::new();
+    let sql = |statement: &str| {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        client.batch_execute(statement).unwrap();
+    };
+    // The schema as the first release left it (migration 1 alone), empty: this build brings it
+    // to its own and works on it.
+    {
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        super::embedded::migrations::runner()
+            .set_target(refinery::Target::Version(1))
+            .run(&mut client)
+            .unwrap();
+    }
+    assert_eq!(
+        rows(
+            &url,
+            "SELECT max(version)::bigint FROM refinery_schema_history"
+        ),
+        1
+    );
+    let a = process(&story, &url);
+    let latest = super::embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| m.version())
+        .max()
+        .unwrap();
+    assert_eq!(
+        rows(
+            &url,
+            "SELECT max(version)::bigint FROM refinery_schema_history"
+        ),
+        i64::from(latest)
+    );
+    for act in story.registry_acts().iter().chain(&story.clean_delivery()) {
+        a.replica.store().record(act).unwrap();
+    }
+    a.replica.publish().unwrap();
+    let (assessment, _) = crate::reports::test_support::story_assessment(&story);
+    let record = crate::reconcile::Record::of(&assessment, &[]);
+    let set = super::RowSet::of(&assessment, &record, 1, chrono_tz::Asia::Bishkek);
+    a.replica.write_rows(&[set]).unwrap();
+    let ranked = "SELECT count(*) FROM consignment_rows WHERE listing_rank IS NOT NULL";
+    assert_eq!(rows(&url, ranked), 1);
+    // Rows written before the last migration (as its version left them): the migration run
+    // again at the next start fills what it adds.
+    sql(&format!(
+        "DROP INDEX consignment_rows_status_listing; \
+         ALTER TABLE consignment_rows DROP COLUMN listing_rank; \
+         DELETE FROM refinery_schema_history WHERE version = {latest}"
+    ));
+    let b = process(&story, &url);
+    assert_eq!(
+        rows(&url, ranked),
+        1,
+        "the rows of the older schema are ranked"
+    );
+    assert_eq!(
+        b.replica.catch_up().unwrap(),
+        rows(&url, "SELECT position FROM feed_position") as u64
+    );
+    // A schema a newer build made: refused, saying so, and left as it was.
+    sql(&format!(
+        "INSERT INTO refinery_schema_history (version, name, applied_on, checksum) \
+         VALUES ({}, 'from_a_newer_build', \
+         to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '0')",
+        latest + 1
+    ));
+    let refused = match super::Database::open(&url, &story.authority_id()) {
+        Err(e) => e,
+        Ok(_) => panic!("a newer schema was taken"),
+    };
+    assert!(
+        refused.contains(&format!("has schema version {}", latest + 1))
+            && refused.contains("upgrade this one"),
+        "{refused}"
+    );
+    assert_eq!(
+        rows(
+            &url,
+            "SELECT max(version)::bigint FROM refinery_schema_history"
+        ),
+        i64::from(latest + 1)
+    );
+}
