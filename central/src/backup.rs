@@ -60,12 +60,10 @@ pub fn restore(
     let key = restoring
         .staged(DEVICE_KEY_FILE)
         .ok_or("the backup holds no device key: it is not central's data directory")?;
-    let text = tamga_node::files::read_private_text(&key, 1024).map_err(|e| e.to_string())?;
-    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
-    hex::decode_to_slice(text.trim(), seed.as_mut()).map_err(|_| {
-        "the backup's device key does not read: it was altered; nothing was restored"
+    let device = Central::read_device_key(key.parent().unwrap_or(Path::new("."))).map_err(|e| {
+        format!("the backup's device key does not read ({e}); nothing was restored")
     })?;
-    if key_id(&ed25519_dalek::SigningKey::from_bytes(&seed)) != manifest.device_key {
+    if key_id(&device) != manifest.device_key {
         return Err("the backup's device key is not the one that signed it: it was altered; nothing was restored".into());
     }
     let store = restoring

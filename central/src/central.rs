@@ -348,6 +348,20 @@ impl Central {
         })?;
         let registrar = Authority::load(&dir.join(REGISTRAR_KEY_FILE), root.clone())?;
         info!(registrar = %registrar.id(), "registrar key loaded");
+        let device = Central::read_device_key(dir)?;
+        let store = Store::open(dir.join(STORE_DIR), &root)?;
+        Ok(Central {
+            dir: dir.to_owned(),
+            config,
+            registrar: std::sync::RwLock::new(registrar),
+            root,
+            device,
+            store: Arc::new(store),
+        })
+    }
+
+    /// Central's device key in `dir`.
+    pub fn read_device_key(dir: &Path) -> Result<SigningKey, CentralError> {
         let key_path = dir.join(DEVICE_KEY_FILE);
         let text = Zeroizing::new(
             tamga_node::files::read_private_text(&key_path, KEY_FILE_LIMIT)
@@ -360,15 +374,7 @@ impl Central {
                 "not a device key (64 hex digits expected); restore it from its backup",
             )
         })?;
-        let store = Store::open(dir.join(STORE_DIR), &root)?;
-        Ok(Central {
-            dir: dir.to_owned(),
-            config,
-            registrar: std::sync::RwLock::new(registrar),
-            root,
-            device: SigningKey::from_bytes(&seed),
-            store: Arc::new(store),
-        })
+        Ok(SigningKey::from_bytes(&seed))
     }
 
     /// The customs authority's root key, which every node pins.

@@ -12,7 +12,7 @@ use common::*;
 use std::path::Path;
 use std::process::Command;
 use tamga_core::fixtures::stream::registration;
-use tamga_testkit::process::Proc;
+use tamga_testkit::process::{Out, Proc};
 
 /// Serves the node in `dir` on a fixed loopback port (the CLI finds a running node by its
 /// configured address).
@@ -48,6 +48,19 @@ fn record(scene: &Scene, dir: &Path, ns: std::ops::Range<u64>) {
         &["handoff", "complete", file.to_str().unwrap()],
         "",
     );
+}
+
+/// `BIN --data-dir TARGET restore --from BACKUP --identity IDENTITY [MORE...]`.
+fn restore(bin: &Path, target: &Path, backup: &Path, identity: &Path, more: &[&str]) -> Out {
+    let mut args = vec![
+        "restore",
+        "--from",
+        backup.to_str().unwrap(),
+        "--identity",
+        identity.to_str().unwrap(),
+    ];
+    args.extend_from_slice(more);
+    run(bin, target, &args, "")
 }
 
 fn central_holds(scene: &Scene, n: u64) -> bool {
@@ -167,18 +180,11 @@ fn a_post_restored_from_its_backup_syncs_on_as_before() {
 
     // Restored on a new machine with its key (the old one is not in anyone else's hands).
     let restored = scene.root.path().join("restored");
-    let out = must(
-        &scene.edge,
-        &restored,
-        &[
-            "restore",
-            "--from",
-            backup.to_str().unwrap(),
-            "--identity",
-            identity.to_str().unwrap(),
-        ],
-        "",
-    );
+    let out = {
+        let r = restore(&scene.edge, &restored, &backup, &identity, &[]);
+        assert!(r.ok, "{}{}", r.stdout, r.stderr);
+        r.stdout
+    };
     assert!(out.contains("restored into"), "{out}");
     assert!(
         !node_holds(&scene, &restored, 2000),
@@ -212,19 +218,17 @@ fn a_post_restored_from_its_backup_syncs_on_as_before() {
 
     // Restored again with a new device key: refused until central enrolls that key.
     let replacement = scene.root.path().join("replacement");
-    let out = must(
-        &scene.edge,
-        &replacement,
-        &[
-            "restore",
-            "--from",
-            backup.to_str().unwrap(),
-            "--identity",
-            identity.to_str().unwrap(),
-            "--new-device-key",
-        ],
-        "",
-    );
+    let out = {
+        let r = restore(
+            &scene.edge,
+            &replacement,
+            &backup,
+            &identity,
+            &["--new-device-key"],
+        );
+        assert!(r.ok, "{}{}", r.stdout, r.stderr);
+        r.stdout
+    };
     let new_key = out
         .lines()
         .find_map(|l| l.strip_prefix("new device key: "))
@@ -312,18 +316,11 @@ fn central_is_backed_up_while_serving_and_restored() {
     assert!(out.contains("backup written to"), "{out}");
     let before = scene.central_view();
     let restored = scene.root.path().join("hq-restored");
-    let out = must(
-        Path::new(CENTRAL),
-        &restored,
-        &[
-            "restore",
-            "--from",
-            backup.to_str().unwrap(),
-            "--identity",
-            identity.to_str().unwrap(),
-        ],
-        "",
-    );
+    let out = {
+        let r = restore(Path::new(CENTRAL), &restored, &backup, &identity, &[]);
+        assert!(r.ok, "{}{}", r.stdout, r.stderr);
+        r.stdout
+    };
     assert!(out.contains("restored into"), "{out}");
     assert!(
         !restored.join("serve.json").exists(),
@@ -344,34 +341,24 @@ fn central_is_backed_up_while_serving_and_restored() {
         &["backup-key", "--out", other.to_str().unwrap()],
         "",
     );
-    let wrong = run(
+    let wrong = restore(
         Path::new(CENTRAL),
         &scene.root.path().join("hq-wrong"),
-        &[
-            "restore",
-            "--from",
-            backup.to_str().unwrap(),
-            "--identity",
-            other.to_str().unwrap(),
-        ],
-        "",
+        &backup,
+        &other,
+        &[],
     );
     assert!(
         !wrong.ok && wrong.stderr.contains("none of the identities"),
         "{}",
         wrong.stderr
     );
-    let edge_restore = run(
+    let edge_restore = restore(
         &scene.edge,
         &scene.root.path().join("not-an-edge"),
-        &[
-            "restore",
-            "--from",
-            backup.to_str().unwrap(),
-            "--identity",
-            identity.to_str().unwrap(),
-        ],
-        "",
+        &backup,
+        &identity,
+        &[],
     );
     assert!(
         !edge_restore.ok

@@ -82,16 +82,9 @@ impl Shared {
 
     /// Whether `given` is the admin token (compared in constant time; none set: never).
     pub fn admin_token_is(&self, given: &str) -> bool {
-        match self.admin_token.get() {
-            Some(token) if token.len() == given.len() => {
-                token
-                    .bytes()
-                    .zip(given.bytes())
-                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                    == 0
-            }
-            _ => false,
-        }
+        self.admin_token
+            .get()
+            .is_some_and(|token| tamga_node::local::same_token(given, token))
     }
 
     /// The configured peers, read again from the configuration file so that `add-peer` takes

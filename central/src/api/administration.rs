@@ -37,15 +37,7 @@ fn admin_allowed(s: &Shared, headers: &axum::http::HeaderMap) -> ApiResult<()> {
         .get(TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    // Compare without an early exit on the first differing byte.
-    let expected = s.admin_token.as_bytes();
-    let same = given.len() == expected.len()
-        && given
-            .bytes()
-            .zip(expected)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if same {
+    if tamga_node::local::same_token(given, &s.admin_token) {
         Ok(())
     } else {
         Err(ApiError(
@@ -408,9 +400,7 @@ pub(super) async fn admin_backup(
     headers: axum::http::HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> ApiResult<axum::response::Response> {
-    use axum::http::{header, HeaderValue};
-    use axum::response::IntoResponse;
-    use tamga_node::backup::{BackupError, Summary, SUMMARY_HEADER};
+    use tamga_node::backup::BackupError;
     admin_allowed(&s, &headers)?;
     let body = read_body(body)?;
     let request: crate::backup::BackupBody =
@@ -426,26 +416,5 @@ pub(super) async fn admin_backup(
         })
     })
     .await?;
-    let summary = serde_json::to_string(&Summary::of(&manifest)).unwrap_or_default();
-    tracing::info!(
-        files = manifest.files.len(),
-        store_bytes = manifest.store.bytes,
-        "backup taken"
-    );
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            ),
-            (
-                header::HeaderName::from_static(SUMMARY_HEADER),
-                HeaderValue::from_str(&summary).unwrap_or(HeaderValue::from_static("{}")),
-            ),
-        ],
-        axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(
-            tokio::fs::File::from_std(file),
-        )),
-    )
-        .into_response())
+    Ok(tamga_node::backup::answer(file, &manifest))
 }

@@ -272,6 +272,36 @@ pub fn fetch(
     })
 }
 
+/// A running node's answer carrying the backup `file` (from [`write_unnamed`]), streamed, with
+/// its [`Summary`] in the [`SUMMARY_HEADER`] header.
+pub fn answer(file: File, manifest: &Manifest) -> axum::response::Response {
+    use axum::http::{header, HeaderName, HeaderValue};
+    use axum::response::IntoResponse;
+    let summary = Summary::of(manifest);
+    tracing::info!(
+        files = summary.files,
+        store_bytes = summary.store_bytes,
+        "backup taken"
+    );
+    let summary = serde_json::to_string(&summary).unwrap_or_default();
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            ),
+            (
+                HeaderName::from_static(SUMMARY_HEADER),
+                HeaderValue::from_str(&summary).unwrap_or(HeaderValue::from_static("{}")),
+            ),
+        ],
+        axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(
+            tokio::fs::File::from_std(file),
+        )),
+    )
+        .into_response()
+}
+
 /// A backup written by a running node into a temporary file in its data directory `dir`,
 /// returned open (at its start) with its manifest; the file's name is gone already, so
 /// nothing is left when the answer ends however it ends.

@@ -129,9 +129,28 @@ pub fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
+/// Whether `given` is the administration token `expected`, compared without an early exit on the
+/// first differing byte.
+pub fn same_token(given: &str, expected: &str) -> bool {
+    given.len() == expected.len()
+        && given
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
 #[cfg(test)]
 mod host_tests {
-    use super::is_loopback_host;
+    use super::{is_loopback_host, same_token};
+
+    #[test]
+    fn a_token_matches_only_itself() {
+        assert!(same_token("ab12", "ab12"));
+        assert!(!same_token("ab13", "ab12"));
+        assert!(!same_token("ab1", "ab12"));
+        assert!(!same_token("", "ab12"));
+    }
 
     #[test]
     fn only_loopback_names_count_as_this_machine() {

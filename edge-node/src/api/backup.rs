@@ -7,16 +7,14 @@ use super::{ApiError, ApiResult};
 use crate::answers::ErrorAnswer;
 use crate::backup::{BackupForm, TOKEN_HEADER};
 use crate::shared::Shared;
-use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
 use std::sync::Arc;
 use tamga_core::Timestamp;
-use tamga_node::backup::{BackupError, Summary, SUMMARY_HEADER};
-use tracing::info;
+use tamga_node::backup::BackupError;
 
 #[utoipa::path(
     post,
@@ -64,28 +62,7 @@ async fn backup(
         }
         other => ApiError(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
     })?;
-    let summary = Summary::of(&manifest);
-    info!(
-        files = summary.files,
-        store_bytes = summary.store_bytes,
-        "backup taken"
-    );
-    let file = tokio::fs::File::from_std(file);
-    let summary = serde_json::to_string(&summary).unwrap_or_default();
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/octet-stream"),
-            ),
-            (
-                header::HeaderName::from_static(SUMMARY_HEADER),
-                HeaderValue::from_str(&summary).unwrap_or(HeaderValue::from_static("{}")),
-            ),
-        ],
-        Body::from_stream(tokio_util::io::ReaderStream::new(file)),
-    )
-        .into_response())
+    Ok(tamga_node::backup::answer(file, &manifest))
 }
 
 /// The route.
