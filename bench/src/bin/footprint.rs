@@ -21,8 +21,8 @@
 //!   memory (`VmRSS`, and the peak `VmHWM`) idle 2 s after start, then after serving `GET
 //!   /api/consignments?limit=50` (the list's first page as the UI asks for it, with the counts
 //!   over every consignment) and 2 s idle again;
-//! - baseline **`footprint_floor`**: tokio + axum + the same sled database with the store's
-//!   cache size; same measurements, its probe being `GET /health` and its list `GET
+//! - baseline **`footprint_floor`**: tokio + axum + the same sled database with the edge
+//!   node's cache size; same measurements, its probe being `GET /health` and its list `GET
 //!   /api/consignments` (the documents' keys, no assessment);
 //! - baseline **`Store::open` alone**: this executable in a child mode that opens the store,
 //!   says so and waits; start-up = spawn until it says so.

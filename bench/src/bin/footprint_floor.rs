@@ -1,5 +1,5 @@
 //! The floor of the edge node's stack: the smallest server on the same pieces (tokio's
-//! multi-threaded runtime, axum, sled with the store's cache size), which opens the same sled
+//! multi-threaded runtime, axum, sled with the edge node's cache size), which opens the same sled
 //! database as the node and answers a probe and one list. `footprint` measures it beside `tamga-edge
 //! serve`, so the node's figures can be read against what the stack itself costs.
 //!
@@ -9,14 +9,15 @@
 //!
 //! `GET /health` answers `ok` (the start-up probe); `GET /api/consignments` lists the documents
 //! the database holds (the keys of its `doc_seq` tree, one per document) as a JSON array of
-//! strings: a list on the same data without any assessment. Prints `listening on <address>` when it accepts connections, like the node, and
-//! stops on SIGTERM or Ctrl-C.
+//! strings: a list on the same data without any assessment. `GET /documents` counts them by a
+//! scan of that tree, as the node's status did before it kept a count. Prints `listening on
+//! <address>` when it accepts connections, like the node, and stops on SIGTERM or Ctrl-C.
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use std::sync::Arc;
-use tamga_store::StoreOptions;
+use tamga_edge::node::EDGE_SLED_CACHE_BYTES;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -26,7 +27,7 @@ fn main() {
     };
     let db = sled::Config::new()
         .path(std::path::Path::new(dir).join("sled"))
-        .cache_capacity(StoreOptions::default().sled_cache_bytes)
+        .cache_capacity(EDGE_SLED_CACHE_BYTES)
         .open()
         .unwrap_or_else(|e| {
             eprintln!("{dir}: {e}");
@@ -38,6 +39,7 @@ fn main() {
         let app = Router::new()
             .route("/health", get(|| async { "ok" }))
             .route("/api/consignments", get(list))
+            .route("/documents", get(count))
             .with_state(Arc::new(docs));
         let listener = tokio::net::TcpListener::bind(listen.as_str())
             .await
@@ -75,4 +77,11 @@ async fn list(State(docs): State<Arc<sled::Tree>>) -> Json<Vec<String>> {
     .await
     .unwrap_or_default();
     Json(keys)
+}
+
+async fn count(State(docs): State<Arc<sled::Tree>>) -> String {
+    tokio::task::spawn_blocking(move || docs.len())
+        .await
+        .unwrap_or_default()
+        .to_string()
 }

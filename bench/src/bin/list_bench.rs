@@ -13,13 +13,15 @@
 //! `Store::list_counts` in this process on the same store (the index scans alone, no HTTP), the
 //! counts also at the time half the consignments on the road are overdue (the most `due` keys
 //! counting them scans), then `GET /health` of `footprint_floor` (tokio + axum + the same sled
-//! database: an HTTP round trip doing nothing). Then `tamga-edge serve` is started and each
-//! request is made `REPEATS` times, p50 and p99 printed: the first page (`limit=50`), the 20th
-//! page (by cursor), the 20th page without the header's counts (`counts=false`, as the UI turns
-//! pages), a filtered page (`status=in_transit&severity=major`), major or worse, overdue, a
-//! search by number prefix and searches by goods word: one found nowhere, one in every
-//! consignment and a one-letter word found nowhere (all through the goods' word keys; only a
-//! word beginning more than 64 words reads every summary, which this data set has none of).
+//! database: an HTTP round trip doing nothing) and its `GET /documents` (the documents counted
+//! by a scan of `doc_seq`, as the node's status did before it kept a count). Then `tamga-edge
+//! serve` is started and each request is made `REPEATS` times, p50 and p99 printed: `GET
+//! /api/status` (which the UI polls), the first page (`limit=50`), the 20th page (by cursor),
+//! the 20th page without the header's counts (`counts=false`, as the UI turns pages), a filtered
+//! page (`status=in_transit&severity=major`), major or worse, overdue, a search by number prefix
+//! and searches by goods word: one found nowhere, one in every consignment and a one-letter word
+//! found nowhere (all through the goods' word keys; only a word beginning more than 64 words
+//! reads every summary, which this data set has none of).
 //! Resident memory (`VmRSS`, `VmHWM`) of the serving node from `/proc` before the goods search
 //! and after every request.
 
@@ -211,7 +213,7 @@ fn main() {
     };
 
     let addr = free_address();
-    let health = {
+    let (health, scan) = {
         let mut c = Command::new(&floor);
         c.arg(&store_dir).arg(&addr);
         let floor = start(c, &addr, "/health");
@@ -223,7 +225,13 @@ fn main() {
             kib("VmRSS"),
             kib("VmHWM")
         );
-        health
+        let scan = timed(|| assert_eq!(http_get(&addr, "/documents").0, 200));
+        println!(
+            "  footprint_floor after scanning doc_seq: VmRSS {:.1} MiB, VmHWM {:.1} MiB",
+            kib("VmRSS"),
+            kib("VmHWM")
+        );
+        (health, scan)
     };
 
     let addr = free_address();
@@ -259,6 +267,7 @@ fn main() {
     }
     let goods_word = "nothing-like-this";
     let cases: Vec<(&str, String)> = vec![
+        ("status (the UI polls it)", "/api/status".into()),
         ("first page", "/api/consignments?limit=50".into()),
         (
             "20th page",
@@ -310,6 +319,10 @@ fn main() {
     println!(
         "  baseline footprint_floor GET /health               {:8.2} / {:8.2}",
         health.0, health.1
+    );
+    println!(
+        "  baseline footprint_floor GET /documents (a scan)   {:8.2} / {:8.2}",
+        scan.0, scan.1
     );
     for (name, path) in &cases {
         if path.contains(&format!("goods={goods_word}")) {

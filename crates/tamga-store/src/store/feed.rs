@@ -5,6 +5,7 @@ use super::layout::{read_u64, seq_key};
 use super::Store;
 use crate::doc::DocId;
 use crate::error::Result;
+use std::sync::atomic::Ordering;
 
 impl Store {
     /// The last feed number (0 for an empty store).
@@ -43,9 +44,9 @@ impl Store {
         Ok(out)
     }
 
-    /// How many documents the store holds (from the feed, no document load).
+    /// How many documents the store holds: a counter, no scan and no document load.
     pub fn doc_count(&self) -> usize {
-        self.t.doc_seq.len()
+        self.documents.load(Ordering::Relaxed) as usize
     }
 }
 
@@ -53,6 +54,7 @@ impl Store {
 mod tests {
     use crate::doc::DocId;
     use crate::store::test_support::new_store;
+    use crate::Store;
     use tamga_core::fixtures::stream::{consignment, registration, seal_applied};
     use tamga_core::fixtures::Story;
 
@@ -86,5 +88,42 @@ mod tests {
             vec![("note".to_owned(), "late truck".to_owned())]
         );
         assert!(store.check().unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_document_count_follows_new_documents_and_forgetting() {
+        let story = Story::new();
+        let dir = tempfile::tempdir().unwrap();
+        let store = new_store(dir.path(), &story);
+        assert_eq!(store.doc_count(), 1, "the registry");
+        for n in 0..5 {
+            store.record(&registration(&story, n)).unwrap();
+        }
+        for n in 0..5 {
+            store.record(&seal_applied(&story, n)).unwrap();
+        }
+        // Held already: nothing new.
+        store.record(&registration(&story, 0)).unwrap();
+        assert_eq!(store.doc_count(), 6);
+        // One that came by merge, as a peer's sync brings it.
+        let peer_dir = tempfile::tempdir().unwrap();
+        let peer = new_store(peer_dir.path(), &story);
+        peer.record(&registration(&story, 7)).unwrap();
+        let id = DocId::Consignment(consignment(7));
+        store
+            .apply_changes(&id, &peer.save_doc(&id).unwrap(), &crate::Writer::Anyone)
+            .unwrap();
+        assert_eq!(store.doc_count(), 7);
+        store
+            .forget(&DocId::Consignment(consignment(3)), 1_800_000_000)
+            .unwrap();
+        // Forgetting again removes nothing more.
+        store
+            .forget(&DocId::Consignment(consignment(3)), 1_800_000_000)
+            .unwrap();
+        assert_eq!(store.doc_count(), 6);
+        drop(store);
+        let store = Store::open(dir.path(), &story.authority_id()).unwrap();
+        assert_eq!(store.doc_count(), 6, "counted again when opened");
     }
 }

@@ -16,6 +16,7 @@ use crate::error::{Result, StoreError};
 use crate::index::Derived;
 use automerge::ChangeHash;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+use std::sync::atomic::Ordering;
 use tracing::info;
 
 const FORGOTTEN_PREFIX: &[u8] = b"forgotten\0";
@@ -125,7 +126,8 @@ impl Store {
         )
             .transaction(
                 |(meta, docs, changes_tree, latest, doc_seq, derived, index, peers)| {
-                    if let Some(seq) = doc_seq.remove(doc_key.as_slice())? {
+                    let held = doc_seq.remove(doc_key.as_slice())?;
+                    if let Some(seq) = &held {
                         latest.remove(seq)?;
                     }
                     docs.remove(doc_key.as_slice())?;
@@ -147,11 +149,15 @@ impl Store {
                         peers.remove(k)?;
                     }
                     meta.insert(forgotten_key(id), &(at as u64).to_be_bytes())?;
-                    Ok(())
+                    Ok(held.is_some())
                 },
             );
         match result {
-            Ok(()) => {}
+            Ok(held) => {
+                if held {
+                    self.documents.fetch_sub(1, Ordering::Relaxed);
+                }
+            }
             Err(TransactionError::Abort(detail)) => return Err(self.corrupted(detail)),
             Err(TransactionError::Storage(e)) => return Err(self.sled_err(e)),
         }

@@ -27,6 +27,7 @@ use automerge::{ActorId, AutoCommit};
 use lru::LruCache;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Mutex, MutexGuard};
 use tamga_core::{ActId, KeyId, Registry, SignedAct, Tolerances};
 
@@ -132,6 +133,10 @@ pub struct Store {
     inner: Mutex<Inner>,
     decoded: Mutex<LruCache<Vec<u8>, SignedAct>>,
     durability: durable::Durability,
+    /// How many documents the store holds (the keys of `doc_seq`): counted when the store is
+    /// opened, then kept by the writes that add or forget a document, so that a status never
+    /// scans the documents.
+    documents: AtomicU64,
     /// One sequencing of the log at a time.
     log_lock: Mutex<()>,
     _lock: File,

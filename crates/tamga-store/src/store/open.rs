@@ -13,6 +13,7 @@ use automerge::ActorId;
 use lru::LruCache;
 use std::num::NonZeroUsize;
 use std::path::Path;
+use std::sync::atomic::AtomicU64;
 use std::sync::Mutex;
 use tamga_core::assessment::RULES_VERSION;
 use tamga_core::{KeyId, Registry};
@@ -178,6 +179,7 @@ impl Store {
             }
         };
         let cap = |n: usize| NonZeroUsize::new(n.max(2)).expect("at least 2");
+        let documents = AtomicU64::new(t.doc_seq.len() as u64);
         let store = Store {
             path: dir.clone(),
             db,
@@ -192,6 +194,7 @@ impl Store {
             }),
             decoded: Mutex::new(LruCache::new(cap(options.cached_acts))),
             durability,
+            documents,
             log_lock: Mutex::new(()),
             _lock: lock,
         };

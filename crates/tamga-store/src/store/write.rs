@@ -29,6 +29,7 @@ use crate::writer::Writer;
 use automerge::ChangeHash;
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
 use tamga_core::act::ActBody;
 use tamga_core::{assess, KeyId, Registry, SignedAct, Timestamp};
 use tracing::{debug, warn};
@@ -155,7 +156,7 @@ impl Store {
         )
             .transaction(
                 |(meta, changes, feed, latest, doc_seq, derived, index, peers, pending)| {
-                    let mut seq = None;
+                    let (mut seq, mut new_doc) = (None, false);
                     if let Some(change) = w.change {
                         let last = meta
                             .get("last_seq")?
@@ -167,8 +168,11 @@ impl Store {
                         ck.extend_from_slice(&seq_key(next));
                         changes.insert(ck, change)?;
                         feed.insert(&seq_key(next), doc_key.as_slice())?;
-                        if let Some(old) = doc_seq.insert(doc_key.as_slice(), &seq_key(next))? {
-                            latest.remove(old)?;
+                        match doc_seq.insert(doc_key.as_slice(), &seq_key(next))? {
+                            Some(old) => {
+                                latest.remove(old)?;
+                            }
+                            None => new_doc = true,
                         }
                         latest.insert(&seq_key(next), doc_key.as_slice())?;
                         seq = Some(next);
@@ -204,11 +208,16 @@ impl Store {
                     for k in &w.pending_remove {
                         pending.remove(k.as_slice())?;
                     }
-                    Ok(seq)
+                    Ok((seq, new_doc))
                 },
             );
         let seq = match result {
-            Ok(seq) => seq,
+            Ok((seq, new_doc)) => {
+                if new_doc {
+                    self.documents.fetch_add(1, Ordering::Relaxed);
+                }
+                seq
+            }
             Err(TransactionError::Abort(detail)) => return Err(self.corrupted(detail)),
             Err(TransactionError::Storage(e)) => return Err(self.sled_err(e)),
         };
