@@ -7,6 +7,11 @@ pub mod link;
 pub mod procstat;
 pub mod sync_pair;
 
+/// Bytes in MiB, for printing.
+pub fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
 /// The size a benchmark runs at: the first number among its arguments, else `quick` with
 /// `--quick`, else `full`.
 pub fn size(args: &[String], quick: u64, full: u64) -> u64 {

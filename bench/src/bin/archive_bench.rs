@@ -32,6 +32,7 @@
 use std::path::Path;
 use std::time::Instant;
 use tamga_bench::consignments::{self, Fate};
+use tamga_bench::mib;
 use tamga_core::fixtures::{stream, Story};
 use tamga_edge::archive::{self, Shelf};
 use tamga_edge::node::Node;
@@ -49,10 +50,6 @@ fn dir_bytes(dir: &Path) -> u64 {
         }
     }
     total
-}
-
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / (1024.0 * 1024.0)
 }
 
 fn main() {

@@ -25,7 +25,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tamga_bench::consignments;
+use tamga_bench::{consignments, mib};
 use tamga_core::fixtures::{stream, Story};
 use tamga_core::Timestamp;
 
@@ -44,10 +44,6 @@ fn copy_tree(from: &Path, to: &Path) -> u64 {
         }
     }
     total
-}
-
-fn mib(bytes: u64) -> f64 {
-    bytes as f64 / (1024.0 * 1024.0)
 }
 
 fn main() {

@@ -129,8 +129,8 @@ pub fn is_loopback_host(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Whether `given` is the administration token `expected`, compared without an early exit on the
-/// first differing byte.
+/// Whether `given` is the secret `expected` (an administration token, a one-time code), compared
+/// without an early exit on the first differing byte.
 pub fn same_token(given: &str, expected: &str) -> bool {
     given.len() == expected.len()
         && given
